@@ -1,0 +1,132 @@
+/*
+** common.c -- helpers shared by the commands: errors, options, output,
+** signals and progress.
+*/
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+volatile int cli_interrupted;
+
+static void on_signal(int sig) {
+  /* Only a flag: the library polls it between rows and contacts, and the
+  ** Lua hook raises the error inside the state (never from here). */
+  cli_interrupted = sig;
+}
+
+void cli_install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_interrupt_status(void) {
+  return cli_interrupted == SIGTERM ? 143 : 130;
+}
+
+int cli_error(cli *c, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "%s: ", c->progname);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return CLI_ERR;
+}
+
+int cli_fail(cli *c, int rc) {
+  if (rc == LR_INTERRUPT || cli_interrupted) {
+    fprintf(stderr, "%s: interrupted by %s; nothing was changed (rolled back)\n",
+            c->progname, cli_interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
+    return cli_interrupt_status();
+  }
+  fprintf(stderr, "%s: %s\n", c->progname,
+          c->db ? lr_errmsg(c->db) : lr_errstr(rc));
+  return rc == LR_MISUSE ? CLI_USAGE : CLI_ERR;
+}
+
+int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "%s: %s%s", c->progname, cmd ? cmd : "", cmd ? ": " : "");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, " (see %s --help)\n", c->progname);
+  return CLI_USAGE;
+}
+
+lr_db *cli_db(cli *c) {
+  if (c->db) return c->db;
+  int rc = lr_open_v2(c->db_path, &c->db, 0, c->busy_ms);
+  if (rc != LR_OK) {
+    fprintf(stderr, "%s: %s\n", c->progname,
+            c->db ? lr_errmsg(c->db) : lr_errstr(rc));
+    lr_close(c->db);
+    c->db = NULL;
+    return NULL;
+  }
+  return c->db;
+}
+
+int cli_write_file(void *ctx, const char *data, size_t n) {
+  return fwrite(data, 1, n, (FILE *)ctx) == n ? 0 : 1;
+}
+
+long long cli_parse_now(cli *c, const char *text) {
+  if (!text) return 0;
+  long long t;
+  if (lr_parse_time(text, &t) != LR_OK) {
+    cli_error(c, "--now: cannot read '%s' as a date (use 2026-11-23, "
+              "2026-11-23T14:00:00Z or unix seconds)", text);
+    return -1;
+  }
+  return t;
+}
+
+int cli_flag(const char *arg, const char *name) { return strcmp(arg, name) == 0; }
+
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0) return 0;
+  if (a[n] == '=') {
+    *val = a + n + 1;
+    return 1;
+  }
+  if (a[n] != '\0') return 0;
+  if (*i + 1 < argc) {
+    *val = argv[++*i];
+  } else {
+    *val = NULL;
+  }
+  return 1;
+}
+
+int cli_progress(void *ctx, long long done, long long total) {
+  (void)ctx;
+  static time_t last;
+  if (cli_interrupted) return 1;
+  if (!isatty(2)) return 0;
+  time_t t = time(NULL);
+  if (t == last && done != total) return 0;
+  last = t;
+  if (total > 0) {
+    int w = 40, filled = (int)(w * done / total);
+    fprintf(stderr, "\r[%.*s%*s] %lld/%lld", filled,
+            "########################################", w - filled, "",
+            done, total);
+  } else {
+    fprintf(stderr, "\r%lld rows", done);
+  }
+  if (done == total) fputs("\r\033[K", stderr);
+  fflush(stderr);
+  return 0;
+}

@@ -1,0 +1,98 @@
+/*
+** main.c -- the leadrules command: global options, dispatch, help.
+*/
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const cli_cmd COMMANDS[] = {
+  {"import", cmd_import, "contacts|activities|outcomes FILE [options]",
+   "import a CSV file (one transaction)"},
+  {"export", cmd_export, "[--stage S] [--segment X] [--fields a,b] [--json] [--raw]",
+   "write contacts as CSV or JSON to stdout"},
+  {"run", cmd_run, "POLICY.lua [--dry-run] [--json] [--now T] [--keep-going] [--jobs N]",
+   "apply a policy to every contact"},
+  {"info", cmd_info, "", "show what the database holds"},
+  {NULL, NULL, NULL, NULL},
+};
+
+static void usage(FILE *f, const char *prog) {
+  fprintf(f, "usage: %s [--db PATH] COMMAND [ARGS]\n"
+             "       %s [--db PATH] SCRIPT.lua [ARGS]\n\ncommands:\n",
+          prog, prog);
+  for (const cli_cmd *k = COMMANDS; k->name; k++)
+    fprintf(f, "  %-9s %s\n            %s\n", k->name, k->help, k->usage);
+  fprintf(f, "\nThe database is --db PATH, else $LEADRULES_DB, else "
+             "./leadrules.db.\n");
+}
+
+static const cli_cmd *find_cmd(const char *name) {
+  for (const cli_cmd *k = COMMANDS; k->name; k++)
+    if (strcmp(k->name, name) == 0) return k;
+  return NULL;
+}
+
+/* Take the global options out of argv wherever they are, so that
+** `--db PATH` works before or after the command. */
+static int strip_globals(cli *c, int *argc, char **argv) {
+  int out = 1;
+  for (int i = 1; i < *argc; i++) {
+    const char *v = NULL;
+    if (cli_opt(*argc, argv, &i, "--db", &v)) {
+      if (!v) return cli_usage(c, NULL, "--db needs a PATH");
+      c->db_path = v;
+    } else if (cli_opt(*argc, argv, &i, "--busy-timeout", &v)) {
+      if (!v) return cli_usage(c, NULL, "--busy-timeout needs milliseconds");
+      c->busy_ms = atoi(v);
+    } else {
+      argv[out++] = argv[i];
+    }
+  }
+  *argc = out;
+  argv[out] = NULL;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  cli c = {0};
+  c.progname = "leadrules";
+  c.busy_ms = -1;
+  if (strip_globals(&c, &argc, argv)) return CLI_USAGE;
+  if (!c.db_path) c.db_path = getenv("LEADRULES_DB");
+  if (!c.db_path || !*c.db_path) c.db_path = "leadrules.db";
+  if (argc < 2) {
+    usage(stderr, c.progname);
+    return CLI_USAGE;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+      strcmp(name, "help") == 0) {
+    usage(stdout, c.progname);
+    return CLI_OK;
+  }
+  if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+    printf("leadrules %s\n", lr_libversion());
+    return CLI_OK;
+  }
+  cli_install_signals();
+  const cli_cmd *k = find_cmd(name);
+  int status;
+  if (k) {
+    status = k->run(&c, argc - 1, argv + 1);
+  } else if (strchr(name, '/') || strstr(name, ".lua") || access(name, R_OK) == 0) {
+    status = cmd_script(&c, argc - 1, argv + 1);   /* leadrules script.lua */
+  } else {
+    fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", c.progname,
+            name, c.progname);
+    status = CLI_USAGE;
+  }
+  if (c.db) {
+    if (lr_close(c.db) != LR_OK)
+      fprintf(stderr, "%s: %s\n", c.progname, lr_errmsg(c.db));
+  }
+  if (cli_interrupted && status != CLI_OK) status = cli_interrupt_status();
+  return status;
+}

@@ -1,0 +1,461 @@
+/*
+** leadrules.h -- the public API of libleadrules.
+**
+** leadrules is a lead-qualification engine: contacts live in one SQLite
+** file, qualification policies are Lua scripts, and the engine applies a
+** policy to every contact, records what changed and why, and hands
+** qualified leads to sales.
+**
+** Conventions (in the manner of sqlite3.h):
+**  - Handles are opaque.  Every object is owned by whoever created it and
+**    released by the matching close/free function; every destructor
+**    accepts NULL.
+**  - Functions return an integer result code (LR_OK on success).  The
+**    message for the last failure on a database handle is lr_errmsg(db);
+**    it is owned by the handle and valid until the next call on it.
+**    Errors of a policy handle are reported through its database handle.
+**  - Every "opts" argument may be NULL for defaults, and every "report" or
+**    "result" argument may be NULL when the caller does not want it.
+**    Option structs start with a `size` field: set it to sizeof the struct
+**    (LR_*_INIT macros do), so that later versions can add fields.
+**  - No global state.  The library never prints and never calls exit().
+**  - Threads: use one lr_db (and the policies loaded on it) from one thread
+**    at a time.  Separate handles, even on the same file, may be used from
+**    different threads concurrently; readers see the last committed state,
+**    and a second writer waits for the busy timeout, then fails LR_BUSY.
+*/
+#ifndef LEADRULES_H
+#define LEADRULES_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LR_VERSION        "0.1.0"
+#define LR_VERSION_NUMBER 1000        /* major*1000000 + minor*1000 + patch */
+
+#if defined(__GNUC__)
+#  define LR_API __attribute__((visibility("default")))
+#else
+#  define LR_API
+#endif
+
+/* Result codes.  lr_errstr(rc) gives a short English description. */
+#define LR_OK         0   /* success */
+#define LR_ERROR      1   /* generic error; see lr_errmsg() */
+#define LR_MISUSE     2   /* API used wrongly (NULL handle, handle in use) */
+#define LR_NOTFOUND   3   /* no such contact, file or object */
+#define LR_BUSY       4   /* database locked by another writer past timeout */
+#define LR_NOMEM      5   /* out of memory */
+#define LR_POLICY     6   /* policy failed to load or raised an error */
+#define LR_LIMIT      7   /* a sandbox limit (instructions, memory) was hit */
+#define LR_INPUT      8   /* bad input data (CSV row, duration, date) */
+#define LR_NOTADB     9   /* file is not a leadrules database */
+#define LR_SCHEMA    10   /* database written by a newer leadrules */
+#define LR_IO        11   /* file could not be read or written */
+#define LR_INTERRUPT 12   /* cancelled through a cancel flag */
+#define LR_READONLY  13   /* database or file is read-only */
+#define LR_CORRUPT   14   /* database file is malformed */
+#define LR_FULL      15   /* disk or file-size limit reached */
+#define LR_TESTFAIL  16   /* policy unit tests ran and some failed */
+
+typedef struct lr_db lr_db;             /* an open database */
+typedef struct lr_policy lr_policy;     /* a loaded policy, bound to a db */
+struct lua_State;
+
+/* Version of the library actually linked (compare with LR_VERSION). */
+LR_API const char *lr_libversion(void);
+LR_API int lr_libversion_number(void);
+/* Static English text for a result code; never NULL. */
+LR_API const char *lr_errstr(int rc);
+
+/*
+** Databases
+*/
+
+/* Flags for lr_open_v2. */
+#define LR_OPEN_READONLY  0x01  /* open read-only; fails if file is missing */
+#define LR_OPEN_NOCREATE  0x02  /* do not create a missing file */
+
+/*
+** Open (creating it if missing) the database at `path` and bring its
+** schema up to date with forward migrations.  *db is set even on failure,
+** so that lr_errmsg(*db) can say why; the caller must lr_close() it in both
+** cases (it is NULL only when memory ran out).  A file that is not a
+** leadrules database, or one written by a newer version, is refused with
+** LR_NOTADB or LR_SCHEMA and left unchanged.
+*/
+LR_API int lr_open(const char *path, lr_db **db);
+/* lr_open with LR_OPEN_* flags and a busy timeout in milliseconds
+** (negative: the default, 5000). */
+LR_API int lr_open_v2(const char *path, lr_db **db, int flags, int busy_ms);
+/*
+** Close the database.  Refused with LR_MISUSE (and nothing closed) while
+** policies loaded on it are still alive; lr_close(NULL) is a no-op.
+*/
+LR_API int lr_close(lr_db *db);
+/* Message for the last failed call on db ("not an error" after success).
+** Owned by db, valid until the next call on it.  NULL db: a static text. */
+LR_API const char *lr_errmsg(lr_db *db);
+/* Result code of the last call on db. */
+LR_API int lr_errcode(lr_db *db);
+/* Set how long a writer waits for another writer's lock (milliseconds). */
+LR_API int lr_busy_timeout(lr_db *db, int ms);
+/* Path the database was opened with (owned by db). */
+LR_API const char *lr_db_path(lr_db *db);
+
+/*
+** Import
+*/
+#define LR_CONTACTS   1
+#define LR_ACTIVITIES 2
+#define LR_OUTCOMES   3
+
+typedef struct lr_import_opts {
+  size_t size;              /* sizeof(lr_import_opts) */
+  const char *key;          /* contacts: key column header (default "email");
+                               activities/outcomes: column holding the
+                               contact key (default: the db's key field) */
+  char delimiter;           /* 0: detect among , ; TAB */
+  const char *const *nulls; /* cell values that mean NULL, e.g. "Select" */
+  int n_nulls;
+  const char *const *maps;  /* "Header=field" renames */
+  int n_maps;
+  const char *encoding;     /* input encoding for iconv (NULL: UTF-8) */
+  const char *rejects;      /* write bad rows here and commit the rest */
+  /* Called every few thousand rows; return non-zero to cancel. */
+  int (*progress)(void *ctx, long long rows);
+  void *progress_ctx;
+  volatile int *cancel;     /* set non-zero (e.g. from a signal) to cancel */
+} lr_import_opts;
+#define LR_IMPORT_OPTS_INIT { sizeof(lr_import_opts), 0,0,0,0,0,0,0,0,0,0,0 }
+
+typedef struct lr_import_report {
+  long long rows_read;      /* data rows read (header excluded) */
+  long long inserted;       /* new rows */
+  long long updated;        /* rows that replaced an existing key */
+  long long merged;         /* rows whose key appeared earlier in the file */
+  long long rejected;       /* rows written to the rejects file */
+  int fields_created;       /* columns added to the contacts table */
+  int columns;              /* columns in the file */
+  char key_field[64];       /* contacts: the field used as key */
+} lr_import_report;
+
+/*
+** Import a CSV file of `kind` (LR_CONTACTS, LR_ACTIVITIES, LR_OUTCOMES) in
+** one transaction.  On a bad row the whole import is rolled back (the
+** database is unchanged) and lr_errmsg() says "file:line: column: problem",
+** unless opts->rejects is set, in which case bad rows are written there
+** with the reason and the rest commits.  `path` "-" reads stdin.
+** Returns LR_INPUT for bad data, LR_IO for unreadable files.
+*/
+LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
+                         const lr_import_opts *opts, lr_import_report *report);
+
+/*
+** Export
+*/
+
+/* Output sink: write n bytes; return non-zero to stop with LR_IO. */
+typedef int (*lr_write_fn)(void *ctx, const char *data, size_t n);
+
+typedef struct lr_export_opts {
+  size_t size;              /* sizeof(lr_export_opts) */
+  const char *stage;        /* only contacts in this stage */
+  const char *segment;      /* only members of this segment */
+  const char *fields;       /* comma-separated field names (default: all) */
+  int json;                 /* JSON array of objects instead of CSV */
+  int raw;                  /* do not neutralise formula-like cells */
+  int field_names;          /* header uses field names, not original headers */
+} lr_export_opts;
+#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0 }
+
+/* Export contacts as RFC 4180 CSV (or JSON) through `write`. */
+LR_API int lr_export(lr_db *db, const lr_export_opts *opts,
+                     lr_write_fn write, void *ctx);
+
+/*
+** Policies
+*/
+typedef struct lr_policy_opts {
+  size_t size;              /* sizeof(lr_policy_opts) */
+  int allow_local_modules;  /* require() may load modules beside the policy */
+  long long max_instructions; /* per contact; 0: default (10,000,000) */
+  size_t max_memory;        /* bytes for the Lua state; 0: default (256 MiB) */
+} lr_policy_opts;
+#define LR_POLICY_OPTS_INIT { sizeof(lr_policy_opts), 0, 0, 0 }
+
+/*
+** Load the policy file at `path` into a sandboxed Lua state bound to db.
+** On failure *policy is NULL and lr_errmsg(db) names "file:line: problem"
+** (LR_POLICY, LR_LIMIT, LR_IO).  The policy must be freed with
+** lr_policy_free() before lr_close(db).
+*/
+LR_API int lr_policy_load(lr_db *db, const char *path, lr_policy **policy);
+LR_API int lr_policy_load_v2(lr_db *db, const char *path,
+                             const lr_policy_opts *opts, lr_policy **policy);
+/* Load a policy from memory; `name` appears in error messages. */
+LR_API int lr_policy_load_string(lr_db *db, const char *name,
+                                 const char *source, size_t len,
+                                 const lr_policy_opts *opts,
+                                 lr_policy **policy);
+/* Free a policy (NULL is a no-op). */
+LR_API void lr_policy_free(lr_policy *policy);
+/* The policy's Lua state, to register functions the policy can call.
+** Owned by the policy.  Functions registered as globals here are visible
+** to rules; they run inside the sandbox limits. */
+LR_API struct lua_State *lr_policy_lua(lr_policy *policy);
+/* SHA-256 of the policy source as hex (owned by the policy). */
+LR_API const char *lr_policy_hash(lr_policy *policy);
+
+/*
+** Running a policy
+*/
+
+/* One contact whose score or stage changed, reported during a run. */
+typedef struct lr_change {
+  long long contact_id;
+  const char *key;          /* the contact's key */
+  double old_score, new_score;
+  const char *old_stage, *new_stage;
+} lr_change;
+
+typedef struct lr_run_opts {
+  size_t size;              /* sizeof(lr_run_opts) */
+  int dry_run;              /* compute everything, then roll back */
+  long long now;            /* the run's clock (unix s); 0: current time */
+  int keep_going;           /* record a failing contact's error, go on */
+  int jobs;                 /* evaluation threads; 0: number of cores */
+  int override_manual;      /* let the policy undo manual moves */
+  int collect;              /* keep moves and handoffs in the result */
+  /* Called as contacts are evaluated; return non-zero to cancel. */
+  int (*progress)(void *ctx, long long done, long long total);
+  void *progress_ctx;
+  /* Called for each changed contact, in contact order, before commit. */
+  int (*on_change)(void *ctx, const lr_change *change);
+  void *change_ctx;
+  volatile int *cancel;     /* set non-zero to cancel (rolls back) */
+} lr_run_opts;
+#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0 }
+
+typedef struct lr_move {
+  long long contact_id;
+  const char *key;
+  const char *from, *to;
+  const char *transition;   /* "policy.lua:LINE" of the transition */
+  const char *reason;
+} lr_move;
+
+typedef struct lr_handoff {
+  long long contact_id;
+  const char *key;
+  const char *stage;
+  const char *owner;
+  long long at, due;        /* unix seconds; due 0 when no SLA */
+} lr_handoff;
+
+typedef struct lr_count {
+  const char *name;         /* transition "from->to", or owner */
+  long long n;
+} lr_count;
+
+typedef struct lr_run_result {
+  long long run_id;         /* id in the runs table (0 for a dry run) */
+  long long now;
+  long long evaluated;      /* contacts evaluated */
+  long long score_changes;  /* contacts whose score changed */
+  long long stage_changes;  /* contacts whose stage changed */
+  long long moves;          /* stage moves (a contact may move twice) */
+  long long handoffs;
+  long long errors;         /* contacts skipped with --keep-going */
+  long long rows_written;   /* rows inserted/updated/deleted */
+  double seconds;
+  /* Per-transition and per-owner counts, and (with opts->collect) the
+  ** moves and handoffs themselves.  Owned by the result: release with
+  ** lr_run_result_free(). */
+  lr_count *by_transition;  int n_by_transition;
+  lr_count *by_owner;       int n_by_owner;
+  lr_move *move_list;       long long n_move_list;
+  lr_handoff *handoff_list; long long n_handoff_list;
+  char **error_list;        long long n_error_list;  /* first 100 errors */
+  void *priv_;              /* storage of the lists */
+} lr_run_result;
+
+/*
+** Apply the policy to every contact in one transaction: rebuild segments,
+** score, move stages, hand off, write what changed, record the run.  On
+** error everything is rolled back; lr_errmsg() names
+** "policy.lua:LINE: contact KEY: problem".  With opts->dry_run the database
+** is left byte-for-byte unchanged.  `result` may be NULL; when given it
+** must be released with lr_run_result_free() whatever the return code.
+*/
+LR_API int lr_run(lr_policy *policy, const lr_run_opts *opts,
+                  lr_run_result *result);
+LR_API void lr_run_result_free(lr_run_result *result);
+
+/*
+** Explain one contact
+*/
+#define LR_EX_CONTACT    1  /* name=key, detail=stage, points=score */
+#define LR_EX_RULE       2  /* name=rule, points, fired, detail=why */
+#define LR_EX_GROUP      3  /* name=group, points=total, detail=grade */
+#define LR_EX_SEGMENT    4  /* name=segment, fired=member */
+#define LR_EX_TRANSITION 5  /* name="from->to", fired, detail=why (not) */
+#define LR_EX_NEXT       6  /* detail: what is missing for the next stage */
+#define LR_EX_HANDOFF    7  /* name=stage, detail=owner */
+#define LR_EX_MANUAL     8  /* a manual move or edit: detail */
+#define LR_EX_ERROR      9  /* evaluation error: detail */
+
+typedef struct lr_explain_item {
+  int kind;                 /* LR_EX_* */
+  const char *name;
+  const char *group;        /* rule's score group, or NULL */
+  double points;
+  int fired;
+  const char *detail;
+  const char *where;        /* "policy.lua:LINE" of the declaration */
+} lr_explain_item;
+
+/* Return non-zero to stop. Strings are valid only during the call. */
+typedef int (*lr_explain_fn)(void *ctx, const lr_explain_item *item);
+
+/*
+** Evaluate one contact (by key, or "#ID") without writing, and report each
+** step through `callback`.  The clock is the current time; use
+** lr_explain_v2 to set it.  Returns LR_NOTFOUND for an unknown contact.
+*/
+LR_API int lr_explain(lr_policy *policy, const char *key,
+                      lr_explain_fn callback, void *ctx);
+LR_API int lr_explain_v2(lr_policy *policy, const char *key, long long now,
+                         lr_explain_fn callback, void *ctx);
+
+/*
+** Manual overrides: recorded with who, when and why.
+*/
+/* Move a contact to `stage` (any stage name; checked against the policy
+** only when one is used). */
+LR_API int lr_contact_move(lr_db *db, const char *key, const char *stage,
+                           const char *by, const char *reason, long long now);
+/* Set one field ("field", value text; NULL value sets NULL). */
+LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
+                          const char *value, const char *by,
+                          const char *reason,
+                          long long now);
+
+/*
+** Reports, written by the library in text, JSON or HTML.
+*/
+#define LR_FMT_TEXT 0
+#define LR_FMT_JSON 1
+#define LR_FMT_HTML 2
+
+typedef struct lr_backtest_opts {
+  size_t size;              /* sizeof(lr_backtest_opts) */
+  const char *outcome;      /* contact column (0/1, yes/no); NULL: outcomes */
+  long long now;            /* 0: current time */
+  long long capacity;       /* call-list size for a suggested threshold */
+  int format;               /* LR_FMT_* */
+  int jobs;
+} lr_backtest_opts;
+#define LR_BACKTEST_OPTS_INIT { sizeof(lr_backtest_opts), 0,0,0,0,0 }
+
+typedef struct lr_backtest_summary {
+  long long contacts, positives;
+  double base_rate, auc;
+  double best_f1, best_f1_threshold;
+  double capacity_threshold;
+} lr_backtest_summary;
+
+/* Score every contact without writing, join outcomes, write the report. */
+LR_API int lr_backtest(lr_policy *policy, const lr_backtest_opts *opts,
+                       lr_write_fn write, void *ctx,
+                       lr_backtest_summary *summary);
+
+typedef struct lr_report_opts {
+  size_t size;              /* sizeof(lr_report_opts) */
+  const char *by;           /* "segment", "source", "owner", a field; NULL */
+  long long since;          /* only history since (unix s); 0: all */
+  long long now;            /* 0: current time */
+  int format;               /* LR_FMT_* */
+} lr_report_opts;
+#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0 }
+
+LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
+                     lr_write_fn write, void *ctx);
+
+typedef struct lr_diff_opts {
+  size_t size;              /* sizeof(lr_diff_opts) */
+  long long now;
+  int format;
+  int top;                  /* contacts that change most (default 10) */
+  int jobs;
+} lr_diff_opts;
+#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0 }
+
+/* Evaluate two policies on the same data without writing; report. */
+LR_API int lr_diff(lr_policy *old_policy, lr_policy *new_policy,
+                   const lr_diff_opts *opts, lr_write_fn write, void *ctx);
+
+/* Static and data-aware checks.  Returns LR_OK with *errors and *warnings
+** counted; findings are written as "policy.lua:LINE: error|warning: ...". */
+LR_API int lr_check(lr_policy *policy, lr_write_fn write, void *ctx,
+                    int *errors, int *warnings);
+
+/* Run a policy unit-test file (no database needed: db may be a handle on
+** ":memory:").  Writes results, ending with "N passed, N failed".
+** Returns LR_OK when all pass, LR_TESTFAIL when some failed. */
+LR_API int lr_test(lr_db *db, const char *test_path,
+                   const lr_policy_opts *opts, lr_write_fn write, void *ctx,
+                   int *passed, int *failed);
+
+/*
+** Scripts: run an ad-hoc Lua script in the sandbox, with leads{},
+** lead:set, lead:move_to, print (through `write`) and arg.  All writes are
+** one transaction recorded as a run.
+*/
+typedef struct lr_script_opts {
+  size_t size;              /* sizeof(lr_script_opts) */
+  const char *const *argv;  /* arg[1..argc] */
+  int argc;
+  long long now;
+  int dry_run;
+  const char *by;           /* who, for the audit trail */
+  int allow_local_modules;
+} lr_script_opts;
+#define LR_SCRIPT_OPTS_INIT { sizeof(lr_script_opts), 0,0,0,0,0,0 }
+
+LR_API int lr_script(lr_db *db, const char *path, const lr_script_opts *opts,
+                     lr_write_fn write, void *ctx);
+
+/*
+** Interactive shell support: evaluate one chunk of Lua (an expression or
+** statements) in a persistent sandboxed session on db.
+*/
+typedef struct lr_session lr_session;
+LR_API int lr_session_open(lr_db *db, lr_session **session);
+/* Evaluate `code`; results and print() go through `write`.  Returns
+** LR_OK, LR_POLICY for a Lua error (message in lr_errmsg(db)), or
+** LR_INPUT when the chunk is incomplete (more lines expected). */
+LR_API int lr_session_eval(lr_session *session, const char *code,
+                           lr_write_fn write, void *ctx);
+LR_API void lr_session_close(lr_session *session);
+
+/*
+** Utilities
+*/
+/* Parse a duration "30d" "2w" "12h" "90m" "45s" (combinations "1d12h")
+** into seconds.  LR_INPUT on malformed text. */
+LR_API int lr_parse_duration(const char *text, long long *seconds);
+/* Parse an ISO-8601 date or date-time (UTC unless an offset is given) or
+** unix seconds.  LR_INPUT on malformed text. */
+LR_API int lr_parse_time(const char *text, long long *unix_seconds);
+/* Fold a CSV header to a field name ("Total Time Spent" ->
+** "total_time_spent") into buf (NUL-terminated, truncated to n-1). */
+LR_API void lr_fold_name(const char *header, char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LEADRULES_H */

@@ -1,0 +1,253 @@
+/*
+** db.c -- the main connection: open, errors, transactions, statement cache.
+*/
+#include "store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int lr__err(lr_db *db, int rc, const char *fmt, ...) {
+  if (!db) return rc;
+  va_list ap;
+  va_start(ap, fmt);
+  lrb_reset(&db->err);
+  lrb_vprintf(&db->err, fmt, ap);
+  va_end(ap);
+  db->rc = rc;
+  return rc;
+}
+
+int lr__ok(lr_db *db) {
+  if (db) {
+    db->rc = LR_OK;
+    lrb_reset(&db->err);
+  }
+  return LR_OK;
+}
+
+int lrs_map_rc(int src) {
+  switch (src & 0xff) {
+    case SQLITE_OK: return LR_OK;
+    case SQLITE_BUSY: case SQLITE_LOCKED: return LR_BUSY;
+    case SQLITE_NOMEM: return LR_NOMEM;
+    case SQLITE_READONLY: return LR_READONLY;
+    case SQLITE_INTERRUPT: return LR_INTERRUPT;
+    case SQLITE_CORRUPT: return LR_CORRUPT;
+    case SQLITE_NOTADB: return LR_NOTADB;
+    case SQLITE_FULL: return LR_FULL;
+    case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_PERM: return LR_IO;
+    default: return LR_ERROR;
+  }
+}
+
+int lrs_sqlerr(lr_db *db, int src, const char *what) {
+  int rc = lrs_map_rc(src);
+  if (rc == LR_OK) rc = LR_ERROR;
+  const char *msg = db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src);
+  if ((src & 0xff) == SQLITE_BUSY)
+    return lr__err(db, rc, "%s: database %s is locked by another writer "
+                   "(waited %d ms)", what, db->path ? db->path : "",
+                   db->busy_ms);
+  if ((src & 0xff) == SQLITE_FULL)
+    return lr__err(db, rc, "%s: disk full or file too large writing %s",
+                   what, db->path ? db->path : "");
+  return lr__err(db, rc, "%s: %s", what, msg);
+}
+
+static int apply_pragmas(lr_db *db) {
+  sqlite3_busy_timeout(db->sql, db->busy_ms);
+  sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
+  sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+  if (lrs_exec(db, "PRAGMA foreign_keys=ON") != LR_OK) return db->rc;
+  return LR_OK;
+}
+
+int lrs_open(lr_db *db, const char *path, int flags, int busy_ms) {
+  db->busy_ms = busy_ms < 0 ? 5000 : busy_ms;
+  db->flags = flags;
+  strcpy(db->key_field, "email");
+  struct stat st;
+  if (stat(path, &st) == 0) {
+    if (S_ISDIR(st.st_mode))
+      return lr__err(db, LR_IO, "%s: is a directory, not a database file",
+                     path);
+  } else if (flags & (LR_OPEN_READONLY | LR_OPEN_NOCREATE)) {
+    return lr__err(db, LR_NOTFOUND, "%s: no such database", path);
+  }
+  int oflags = (flags & LR_OPEN_READONLY)
+                   ? SQLITE_OPEN_READONLY
+                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  oflags |= SQLITE_OPEN_NOMUTEX;  /* one handle per thread, by contract */
+  int src = sqlite3_open_v2(path, &db->sql, oflags, NULL);
+  if (src != SQLITE_OK) {
+    int rc = lrs_map_rc(src);
+    lr__err(db, rc == LR_ERROR ? LR_IO : rc, "%s: cannot open database: %s",
+            path, db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src));
+    return db->rc;
+  }
+  sqlite3_extended_result_codes(db->sql, 1);
+  int rc = apply_pragmas(db);
+  if (rc == LR_OK) rc = lrs_migrate(db);
+  if (rc != LR_OK) return rc;
+  lrs_meta_get(db, "key_field", db->key_field, sizeof db->key_field);
+  return LR_OK;
+}
+
+int lrs_open_reader(lr_db *db, sqlite3 **out) {
+  int src = sqlite3_open_v2(db->path, out,
+                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  if (src != SQLITE_OK) {
+    lr__err(db, lrs_map_rc(src), "%s: cannot open reader: %s", db->path,
+            *out ? sqlite3_errmsg(*out) : sqlite3_errstr(src));
+    sqlite3_close_v2(*out);
+    *out = NULL;
+    return db->rc;
+  }
+  sqlite3_busy_timeout(*out, db->busy_ms);
+  sqlite3_db_config(*out, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  return LR_OK;
+}
+
+void lrs_uncache_all(lr_db *db) {
+  for (int i = 0; i < LRS_NCACHE; i++) {
+    if (db->cache[i].st) sqlite3_finalize(db->cache[i].st);
+    db->cache[i].st = NULL;
+    db->cache[i].sql = NULL;
+  }
+}
+
+void lrs_close(lr_db *db) {
+  lrs_uncache_all(db);
+  if (db->sql) sqlite3_close_v2(db->sql);
+  db->sql = NULL;
+}
+
+sqlite3_stmt *lrs_cached(lr_db *db, const char *sql) {
+  size_t h = ((size_t)sql >> 3) % LRS_NCACHE;
+  for (int probe = 0; probe < LRS_NCACHE; probe++) {
+    size_t i = (h + (size_t)probe) % LRS_NCACHE;
+    if (db->cache[i].sql == sql) {
+      sqlite3_stmt *st = db->cache[i].st;
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      return st;
+    }
+    if (!db->cache[i].sql) {
+      sqlite3_stmt *st = NULL;
+      int src = sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                   &st, NULL);
+      if (src != SQLITE_OK) {
+        lrs_sqlerr(db, src, "prepare");
+        return NULL;
+      }
+      db->cache[i].sql = sql;
+      db->cache[i].st = st;
+      return st;
+    }
+  }
+  /* Table full: should not happen with LRS_NCACHE sized for all SQL. */
+  lr__err(db, LR_ERROR, "statement cache full");
+  return NULL;
+}
+
+int lrs_exec(lr_db *db, const char *sql) {
+  char *msg = NULL;
+  int src = sqlite3_exec(db->sql, sql, NULL, NULL, &msg);
+  if (src != SQLITE_OK) {
+    int rc = lrs_map_rc(src);
+    if (rc == LR_BUSY)
+      lrs_sqlerr(db, src, "database busy");
+    else
+      lr__err(db, rc == LR_OK ? LR_ERROR : rc, "%s", msg ? msg : sqlite3_errstr(src));
+    sqlite3_free(msg);
+    return db->rc;
+  }
+  return LR_OK;
+}
+
+int lrs_begin(lr_db *db) {
+  int rc;
+  if (db->txn == 0) {
+    rc = lrs_exec(db, "BEGIN IMMEDIATE");
+    if (rc == LR_BUSY)
+      return lr__err(db, LR_BUSY, "%s: database is locked by another writer "
+                     "(gave up after %d ms; see --busy-timeout)",
+                     db->path, db->busy_ms);
+  } else {
+    rc = lrs_exec(db, "SAVEPOINT lr_nested");
+  }
+  if (rc == LR_OK) db->txn++;
+  return rc;
+}
+
+int lrs_commit(lr_db *db) {
+  if (db->txn <= 0) return lr__err(db, LR_MISUSE, "commit without begin");
+  int rc = lrs_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested");
+  if (rc == LR_OK) db->txn--;
+  return rc;
+}
+
+int lrs_rollback(lr_db *db) {
+  if (db->txn <= 0) return LR_OK;
+  /* Keep the caller's error message: rollback must not overwrite it. */
+  int keep_rc = db->rc;
+  char *keep = db->err.p ? strdup(db->err.p) : NULL;
+  if (db->txn == 1) {
+    if (!sqlite3_get_autocommit(db->sql))
+      sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+  } else {
+    sqlite3_exec(db->sql, "ROLLBACK TO lr_nested; RELEASE lr_nested", NULL,
+                 NULL, NULL);
+  }
+  db->txn--;
+  lrb_reset(&db->err);
+  if (keep) lrb_adds(&db->err, keep);
+  free(keep);
+  db->rc = keep_rc;
+  return LR_OK;
+}
+
+void lrs_quote_ident(lr_buf *b, const char *name) {
+  lrb_addc(b, '"');
+  for (const char *p = name; *p; p++) {
+    if (*p == '"') lrb_addc(b, '"');
+    lrb_addc(b, *p);
+  }
+  lrb_addc(b, '"');
+}
+
+static const char META_GET[] = "SELECT v FROM meta WHERE k=?1";
+static const char META_SET[] =
+    "INSERT INTO meta(k,v) VALUES(?1,?2) ON CONFLICT(k) DO UPDATE SET v=?2";
+
+int lrs_meta_get(lr_db *db, const char *k, char *buf, size_t n) {
+  sqlite3_stmt *st = lrs_cached(db, META_GET);
+  if (!st) return 0;
+  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+  int found = 0;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const char *v = (const char *)sqlite3_column_text(st, 0);
+    if (v && n) {
+      snprintf(buf, n, "%s", v);
+      found = 1;
+    }
+  }
+  sqlite3_reset(st);
+  return found;
+}
+
+int lrs_meta_set(lr_db *db, const char *k, const char *v) {
+  sqlite3_stmt *st = lrs_cached(db, META_SET);
+  if (!st) return db->rc;
+  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "meta");
+  return LR_OK;
+}

@@ -1,0 +1,104 @@
+/*
+** fields.c -- the column registry of the contacts table.
+*/
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const TYPE_NAMES[] = { "text", "integer", "real" };
+
+static int type_of(const char *s) {
+  if (s && strcmp(s, "integer") == 0) return LRS_INTEGER;
+  if (s && strcmp(s, "real") == 0) return LRS_REAL;
+  return LRS_TEXT;
+}
+
+
+int lrs_fields_load(lr_db *db, lrs_fields *out) {
+  out->v = NULL;
+  out->n = 0;
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(db->sql,
+      "SELECT f.name, f.header, f.type, f.builtin "
+      "FROM pragma_table_info('contacts') AS c JOIN fields AS f "
+      "ON f.name = c.name ORDER BY c.cid", -1, &st, NULL);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "fields");
+  int cap = 0;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    if (out->n == cap) {
+      cap = cap ? cap * 2 : 32;
+      lrs_field *v = realloc(out->v, (size_t)cap * sizeof *v);
+      if (!v) { src = SQLITE_NOMEM; break; }
+      out->v = v;
+    }
+    lrs_field *f = &out->v[out->n++];
+    f->name = strdup((const char *)sqlite3_column_text(st, 0));
+    f->header = strdup((const char *)sqlite3_column_text(st, 1));
+    f->type = type_of((const char *)sqlite3_column_text(st, 2));
+    f->builtin = sqlite3_column_int(st, 3);
+    if (!f->name || !f->header) { src = SQLITE_NOMEM; break; }
+  }
+  sqlite3_finalize(st);
+  if (src != SQLITE_DONE) {
+    lrs_fields_free(out);
+    return src == SQLITE_NOMEM ? lr__err(db, LR_NOMEM, "out of memory")
+                               : lrs_sqlerr(db, src, "fields");
+  }
+  return LR_OK;
+}
+
+void lrs_fields_free(lrs_fields *f) {
+  for (int i = 0; i < f->n; i++) {
+    free(f->v[i].name);
+    free(f->v[i].header);
+  }
+  free(f->v);
+  f->v = NULL;
+  f->n = 0;
+}
+
+const lrs_field *lrs_fields_find(const lrs_fields *f, const char *name) {
+  for (int i = 0; i < f->n; i++)
+    if (strcmp(f->v[i].name, name) == 0) return &f->v[i];
+  return NULL;
+}
+
+static const char FIELD_REG[] =
+    "INSERT INTO fields(name,type,header,builtin) VALUES(?1,?2,?3,0)";
+
+int lrs_field_add(lr_db *db, const char *name, const char *header, int type) {
+  lr_buf sql = LR_BUF_INIT;
+  lrb_adds(&sql, "ALTER TABLE contacts ADD COLUMN ");
+  lrs_quote_ident(&sql, name);
+  lrb_adds(&sql, type == LRS_INTEGER ? " INTEGER" :
+                 type == LRS_REAL ? " REAL" : " TEXT");
+  if (sql.oom) return lr__err(db, LR_NOMEM, "out of memory");
+  int rc = lrs_exec(db, sql.p);
+  lrb_free(&sql);
+  if (rc != LR_OK) return rc;
+  /* ALTER TABLE invalidates prepared statements on contacts. */
+  lrs_uncache_all(db);
+  sqlite3_stmt *st = lrs_cached(db, FIELD_REG);
+  if (!st) return db->rc;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, TYPE_NAMES[type], -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, header, -1, SQLITE_STATIC);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "register field");
+  return LR_OK;
+}
+
+static const char FIELD_TYPE[] = "UPDATE fields SET type=?2 WHERE name=?1";
+
+int lrs_field_set_type(lr_db *db, const char *name, int type) {
+  sqlite3_stmt *st = lrs_cached(db, FIELD_TYPE);
+  if (!st) return db->rc;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, TYPE_NAMES[type], -1, SQLITE_STATIC);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "field type");
+  return LR_OK;
+}

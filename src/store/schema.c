@@ -1,0 +1,200 @@
+/*
+** schema.c -- the schema and its forward migrations.
+**
+** A leadrules file is marked with PRAGMA application_id and versioned with
+** PRAGMA user_version.  Each migration moves the file one version forward
+** inside one transaction; a file from a newer build, or a database that is
+** not ours, is refused before anything is written.
+*/
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LRS_APPLICATION_ID 0x4C52444C  /* "LRDL" */
+
+/* Version 1: the data model of DESIGN.md. */
+static const char MIGRATION_1[] =
+  "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;"
+  "CREATE TABLE contacts("
+  "  id INTEGER PRIMARY KEY,"
+  "  key TEXT NOT NULL UNIQUE,"
+  "  email TEXT, first_name TEXT, last_name TEXT, company TEXT, title TEXT,"
+  "  country TEXT, industry TEXT, company_size INTEGER, source TEXT,"
+  "  created_at INTEGER,"
+  "  score REAL NOT NULL DEFAULT 0, stage TEXT, owner TEXT,"
+  "  updated_at INTEGER);"
+  "CREATE TABLE fields("
+  "  name TEXT PRIMARY KEY, type TEXT NOT NULL, header TEXT NOT NULL,"
+  "  builtin INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+  "CREATE TABLE activities("
+  "  id INTEGER PRIMARY KEY,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  type TEXT NOT NULL, occurred_at INTEGER NOT NULL,"
+  "  value REAL, campaign TEXT);"
+  "CREATE INDEX activities_by_contact"
+  "  ON activities(contact_id, type, occurred_at);"
+  "CREATE TABLE outcomes("
+  "  id INTEGER PRIMARY KEY,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  result TEXT NOT NULL CHECK(result IN ('won','lost')),"
+  "  amount REAL, closed_at INTEGER NOT NULL,"
+  "  UNIQUE(contact_id, closed_at));"
+  "CREATE TABLE runs("
+  "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL DEFAULT 'run',"
+  "  policy TEXT, policy_hash TEXT, now INTEGER NOT NULL,"
+  "  started_at REAL NOT NULL, finished_at REAL,"
+  "  evaluated INTEGER NOT NULL DEFAULT 0, score_changes INTEGER NOT NULL DEFAULT 0,"
+  "  moves INTEGER NOT NULL DEFAULT 0, handoffs INTEGER NOT NULL DEFAULT 0,"
+  "  errors INTEGER NOT NULL DEFAULT 0, dry_run INTEGER NOT NULL DEFAULT 0,"
+  "  by TEXT, error_text TEXT);"
+  "CREATE TABLE stage_history("
+  "  id INTEGER PRIMARY KEY,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  from_stage TEXT, to_stage TEXT NOT NULL, at INTEGER NOT NULL,"
+  "  run_id INTEGER REFERENCES runs(id), reason TEXT);"
+  "CREATE INDEX stage_history_by_contact ON stage_history(contact_id, at);"
+  "CREATE TABLE score_parts("
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  rule TEXT NOT NULL, points REAL NOT NULL,"
+  "  PRIMARY KEY(contact_id, rule)) WITHOUT ROWID;"
+  "CREATE TABLE segment_members("
+  "  segment TEXT NOT NULL,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  PRIMARY KEY(contact_id, segment)) WITHOUT ROWID;"
+  "CREATE INDEX segment_members_by_segment ON segment_members(segment);"
+  "CREATE TABLE assignments("
+  "  id INTEGER PRIMARY KEY,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  owner TEXT NOT NULL, stage TEXT, at INTEGER NOT NULL,"
+  "  run_id INTEGER REFERENCES runs(id), due INTEGER);"
+  "CREATE INDEX assignments_by_contact ON assignments(contact_id, at);";
+
+/* Version 2: score groups and grades, SLA and manual-override markers,
+** routing state, an audit trail, per-run errors. */
+static const char MIGRATION_2[] =
+  "ALTER TABLE contacts ADD COLUMN grade TEXT;"
+  "ALTER TABLE contacts ADD COLUMN scores TEXT;"
+  "ALTER TABLE contacts ADD COLUMN due_at INTEGER;"
+  "ALTER TABLE contacts ADD COLUMN assigned_at INTEGER;"
+  "ALTER TABLE contacts ADD COLUMN manual_at INTEGER;"
+  "ALTER TABLE contacts ADD COLUMN data_at INTEGER;"
+  "ALTER TABLE score_parts ADD COLUMN grp TEXT;"
+  "ALTER TABLE stage_history ADD COLUMN transition TEXT;"
+  "ALTER TABLE stage_history ADD COLUMN by TEXT;"
+  "CREATE TABLE routing_state("
+  "  router TEXT NOT NULL, owner TEXT NOT NULL, day INTEGER NOT NULL DEFAULT 0,"
+  "  total INTEGER NOT NULL DEFAULT 0, today INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY(router, owner)) WITHOUT ROWID;"
+  "CREATE TABLE audit("
+  "  id INTEGER PRIMARY KEY,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  field TEXT NOT NULL, old_value, new_value, at INTEGER NOT NULL,"
+  "  by TEXT, reason TEXT, run_id INTEGER REFERENCES runs(id));"
+  "CREATE INDEX audit_by_contact ON audit(contact_id, at);"
+  "CREATE TABLE run_errors("
+  "  run_id INTEGER NOT NULL REFERENCES runs(id),"
+  "  contact_id INTEGER, message TEXT NOT NULL);"
+  "CREATE INDEX contacts_by_stage ON contacts(stage);";
+
+static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2 };
+
+/* Well-known fields registered by migration 1 (name, type). */
+static const struct { const char *name, *type; } WELLKNOWN[] = {
+  {"email", "text"}, {"first_name", "text"}, {"last_name", "text"},
+  {"company", "text"}, {"title", "text"}, {"country", "text"},
+  {"industry", "text"}, {"company_size", "integer"}, {"source", "text"},
+  {"created_at", "integer"}, {"stage", "text"}, {"owner", "text"},
+};
+
+static const char *const ENGINE[] = {
+  "id", "key", "score", "updated_at", "grade", "scores", "due_at",
+  "assigned_at", "manual_at", "data_at",
+};
+
+int lrs_is_engine_field(const char *name) {
+  for (size_t i = 0; i < sizeof ENGINE / sizeof *ENGINE; i++)
+    if (strcmp(name, ENGINE[i]) == 0) return 1;
+  return 0;
+}
+
+int lrs_is_wellknown_field(const char *name) {
+  for (size_t i = 0; i < sizeof WELLKNOWN / sizeof *WELLKNOWN; i++)
+    if (strcmp(name, WELLKNOWN[i].name) == 0) return 1;
+  return 0;
+}
+
+static int pragma_int(lr_db *db, const char *sql, int *out) {
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+  if (src == SQLITE_OK) {
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+      *out = sqlite3_column_int(st, 0);
+      src = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(st);
+  if (src != SQLITE_OK) {
+    if ((src & 0xff) == SQLITE_NOTADB || (src & 0xff) == SQLITE_CORRUPT)
+      return lr__err(db, LR_NOTADB, "%s: not a leadrules database (file is "
+                     "not an SQLite database or is corrupt)", db->path);
+    return lrs_sqlerr(db, src, db->path);
+  }
+  return LR_OK;
+}
+
+static int register_wellknown(lr_db *db) {
+  for (size_t i = 0; i < sizeof WELLKNOWN / sizeof *WELLKNOWN; i++) {
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO fields(name,type,header,builtin) "
+             "VALUES('%s','%s','%s',1)",
+             WELLKNOWN[i].name, WELLKNOWN[i].type, WELLKNOWN[i].name);
+    if (lrs_exec(db, sql) != LR_OK) return db->rc;
+  }
+  return LR_OK;
+}
+
+int lrs_migrate(lr_db *db) {
+  int version = 0, appid = 0, tables = 0;
+  if (pragma_int(db, "PRAGMA application_id", &appid) != LR_OK) return db->rc;
+  if (pragma_int(db, "PRAGMA user_version", &version) != LR_OK) return db->rc;
+  if (pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables) != LR_OK)
+    return db->rc;
+  if (appid != LRS_APPLICATION_ID && (appid != 0 || tables > 0 || version))
+    return lr__err(db, LR_NOTADB, "%s: not a leadrules database (it holds "
+                   "other data; refusing to change it)", db->path);
+  int want = LRS_SCHEMA_VERSION;
+  if (version > want)
+    return lr__err(db, LR_SCHEMA, "%s: written by a newer leadrules (schema "
+                   "version %d; this build knows up to %d)", db->path, version,
+                   want);
+  if (version == want) return LR_OK;
+  if (db->flags & LR_OPEN_READONLY)
+    return lr__err(db, LR_READONLY, "%s: schema version %d needs migrating "
+                   "to %d; open it read-write once", db->path, version, want);
+  if (version == 0 && lrs_exec(db, "PRAGMA journal_mode=WAL") != LR_OK)
+    return db->rc;
+  if (lrs_begin(db) != LR_OK) return db->rc;
+  for (int v = version; v < want; v++) {
+    if (lrs_exec(db, MIGRATIONS[v]) != LR_OK) goto fail;
+    if (v == 0 && register_wellknown(db) != LR_OK) goto fail;
+  }
+  char sql[96];
+  snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d",
+           LRS_APPLICATION_ID, want);
+  if (lrs_exec(db, sql) != LR_OK) goto fail;
+  return lrs_commit(db);
+fail:
+  {
+    char *msg = db->err.p ? strdup(db->err.p) : NULL;
+    int rc = db->rc;
+    lrs_rollback(db);
+    lr__err(db, rc, "%s: migrating schema from version %d: %s", db->path,
+            version, msg ? msg : "");
+    free(msg);
+    return rc;
+  }
+}
