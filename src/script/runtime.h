@@ -1,0 +1,88 @@
+/*
+** runtime.h -- the sandboxed Lua runtime shared by policies, scripts,
+** tests and the shell: one lrl_state per Lua state, holding the memory cap,
+** the instruction budget and the protected-call helper.
+**
+** Every entry into Lua goes through lrl_pcall(), which installs the
+** message handler (policy file:line + traceback), arms the budget, and
+** turns every failure into an LR_* code and a message that is safe to
+** print (a misbehaving __tostring is never called).
+*/
+#ifndef LR_RUNTIME_H
+#define LR_RUNTIME_H
+
+#include <lua.h>
+#include <stddef.h>
+
+#define LRL_DEFAULT_INSTRUCTIONS 10000000LL   /* per lrl_budget_reset */
+#define LRL_DEFAULT_MEMORY (256u << 20)       /* bytes per state */
+
+typedef struct lrl_state {
+  lua_State *L;
+  size_t mem_used, mem_limit;   /* allocator accounting (bytes) */
+  long long max_instructions;   /* budget given by lrl_budget_reset */
+  long long spent;              /* instructions used since the reset */
+  int killed;                   /* a limit fired: every hook tick errors */
+  int limit_kind;               /* LR_LIMIT (instr/memory), LR_INTERRUPT */
+  volatile int *cancel;         /* polled by the hook; non-zero cancels */
+  int allow_local_modules;
+  char *module_dir;             /* directory of the policy (local modules) */
+  char errmsg[2048];            /* last error, NUL-terminated */
+  void *owner;                  /* the policy/session that owns this state */
+} lrl_state;
+
+/*
+** Create a sandboxed state: base functions without dofile/loadfile/
+** collectgarbage (except "count"), load in text mode only, string (no
+** dump), table, math, utf8, coroutine, os.time/date/clock; strict globals
+** (reading an undefined global is an error naming it); shared library
+** tables and the string metatable read-only; require() reaching the
+** embedded stdlib/ (and, when allowed, *.lua beside module_dir).
+** Pattern functions (find, match, gmatch, gsub) and string.rep are bounded.
+** max_memory/max_instructions of 0 take the defaults.  NULL on OOM.
+*/
+lrl_state *lrl_new(size_t max_memory, long long max_instructions);
+void lrl_free(lrl_state *s);
+/* The state owning L (stored in the registry). */
+lrl_state *lrl_from(lua_State *L);
+
+/* Set the directory for local modules (copied); allow them if `allow`. */
+void lrl_set_module_dir(lrl_state *s, const char *dir, int allow);
+
+/*
+** Load a chunk in text mode with chunk name "@name" so that errors read
+** "name:LINE: ...".  On success pushes the function and returns LR_OK;
+** otherwise returns LR_POLICY/LR_IO/LR_NOMEM with s->errmsg set.
+*/
+int lrl_load_file(lrl_state *s, const char *path, const char *name);
+int lrl_load_buffer(lrl_state *s, const char *src, size_t len,
+                    const char *name);
+
+/* Give the next calls a fresh instruction budget. */
+void lrl_budget_reset(lrl_state *s);
+
+/*
+** Call the function below nargs arguments (like lua_pcall) in protected
+** mode.  Returns LR_OK, LR_POLICY (runtime error), LR_LIMIT (instruction
+** budget, memory cap, pattern/recursion limits), LR_NOMEM or LR_INTERRUPT
+** (cancel flag).  On error s->errmsg holds "file:LINE: message" and the
+** stack is restored to below the function.  After a limit fired the state
+** stays usable once lrl_budget_reset() is called.
+*/
+int lrl_pcall(lrl_state *s, int nargs, int nresults);
+
+/* Freeze the globals table: later assignments to globals are errors. */
+void lrl_freeze_globals(lrl_state *s);
+
+/* Raise a Lua error "msg" at the policy's current line (level 1 of the
+** calling Lua function), like luaL_error; never returns. */
+int lrl_error(lua_State *L, const char *fmt, ...);
+
+/* "file:LINE" of the Lua function that is running at `level` (1 = the
+** caller of the current C function), into buf; "" when unknown. */
+void lrl_where(lua_State *L, int level, char *buf, size_t n);
+
+/* Make the table at `idx` read-only (writes raise an error naming it). */
+void lrl_make_readonly(lua_State *L, int idx, const char *name);
+
+#endif
