@@ -4,6 +4,5 @@
   return cli_error(c, "%s: not implemented yet", argv[0]); }
 STUB(cmd_import)
 STUB(cmd_export)
-STUB(cmd_run)
 STUB(cmd_script)
 STUB(cmd_info)

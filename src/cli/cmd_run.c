@@ -1,0 +1,165 @@
+/*
+** cmd_run.c -- leadrules run POLICY.lua: apply a policy, print a summary.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+
+typedef struct diff_ctx {
+  int json;
+  long long shown, limit, total;
+  FILE *out;
+} diff_ctx;
+
+static int on_change(void *ctx, const lr_change *c) {
+  diff_ctx *d = ctx;
+  d->total++;
+  if (d->limit && d->shown >= d->limit) return 0;
+  d->shown++;
+  if (d->json) {
+    fprintf(d->out, "%s\n    {\"key\": ", d->shown > 1 ? "," : "");
+    cli_json_str(d->out, c->key);
+    fprintf(d->out, ", \"old_score\": ");
+    cli_json_num(d->out, c->old_score);
+    fprintf(d->out, ", \"new_score\": ");
+    cli_json_num(d->out, c->new_score);
+    fprintf(d->out, ", \"old_stage\": ");
+    cli_json_str(d->out, c->old_stage);
+    fprintf(d->out, ", \"new_stage\": ");
+    cli_json_str(d->out, c->new_stage);
+    fputc('}', d->out);
+    return 0;
+  }
+  fprintf(d->out, "  %-36s score %g -> %g (%+g)", c->key, c->old_score,
+          c->new_score, c->new_score - c->old_score);
+  if ((c->old_stage == NULL) != (c->new_stage == NULL) ||
+      (c->old_stage && strcmp(c->old_stage, c->new_stage)))
+    fprintf(d->out, ", stage %s -> %s", c->old_stage ? c->old_stage : "(none)",
+            c->new_stage ? c->new_stage : "(none)");
+  fputc('\n', d->out);
+  return 0;
+}
+
+static void print_text(cli *c, const char *path, lr_policy *p,
+                       const lr_run_result *r, int dry) {
+  (void)c;
+  char when[32];
+  cli_iso(r->now, when, sizeof when);
+  printf("%s %s (sha256 %.12s)%s\n", dry ? "dry run of" : "ran", path,
+         lr_policy_hash(p), dry ? ": nothing was written" : "");
+  printf("now        %s\n", when);
+  printf("contacts   %lld evaluated, %lld score changes, %lld stage changes\n",
+         r->evaluated, r->score_changes, r->stage_changes);
+  printf("moves      %lld\n", r->moves);
+  for (int i = 0; i < r->n_by_transition; i++)
+    printf("  %-30s %lld\n", r->by_transition[i].name, r->by_transition[i].n);
+  printf("handoffs   %lld\n", r->handoffs);
+  for (int i = 0; i < r->n_by_owner; i++)
+    printf("  %-30s %lld\n", r->by_owner[i].name, r->by_owner[i].n);
+  printf("errors     %lld\n", r->errors);
+  for (long long i = 0; i < r->n_error_list; i++)
+    printf("  %s\n", r->error_list[i]);
+  if (!dry) printf("run        #%lld, %lld rows written\n", r->run_id, r->rows_written);
+  printf("time       %.2f s\n", r->seconds);
+}
+
+static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
+                       int dry) {
+  printf("  \"policy\": ");
+  cli_json_str(stdout, path);
+  printf(",\n  \"policy_hash\": \"%s\",\n  \"dry_run\": %s,\n  \"now\": %lld,\n",
+         lr_policy_hash(p), dry ? "true" : "false", r->now);
+  printf("  \"run_id\": %lld,\n  \"evaluated\": %lld,\n  \"score_changes\": %lld,\n"
+         "  \"stage_changes\": %lld,\n  \"moves\": %lld,\n  \"handoffs\": %lld,\n"
+         "  \"errors\": %lld,\n  \"rows_written\": %lld,\n  \"seconds\": %.3f,\n",
+         r->run_id, r->evaluated, r->score_changes, r->stage_changes, r->moves,
+         r->handoffs, r->errors, r->rows_written, r->seconds);
+  printf("  \"by_transition\": {");
+  for (int i = 0; i < r->n_by_transition; i++) {
+    printf("%s", i ? ", " : "");
+    cli_json_str(stdout, r->by_transition[i].name);
+    printf(": %lld", r->by_transition[i].n);
+  }
+  printf("},\n  \"by_owner\": {");
+  for (int i = 0; i < r->n_by_owner; i++) {
+    printf("%s", i ? ", " : "");
+    cli_json_str(stdout, r->by_owner[i].name);
+    printf(": %lld", r->by_owner[i].n);
+  }
+  printf("},\n  \"error_list\": [");
+  for (long long i = 0; i < r->n_error_list; i++) {
+    printf("%s", i ? ", " : "");
+    cli_json_str(stdout, r->error_list[i]);
+  }
+  printf("]\n}\n");
+}
+
+int cmd_run(cli *c, int argc, char **argv) {
+  const char *path = NULL, *now_s = NULL, *v;
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  lr_policy_opts po = LR_POLICY_OPTS_INIT;
+  int json = 0;
+  long long limit = 50;
+  for (int i = 1; i < argc; i++) {
+    if (cli_flag(argv[i], "--dry-run")) o.dry_run = 1;
+    else if (cli_flag(argv[i], "--json")) json = 1;
+    else if (cli_flag(argv[i], "--keep-going")) o.keep_going = 1;
+    else if (cli_flag(argv[i], "--override-manual")) o.override_manual = 1;
+    else if (cli_flag(argv[i], "--allow-local-modules")) po.allow_local_modules = 1;
+    else if (cli_opt(argc, argv, &i, "--now", &v)) {
+      if (!v) return cli_usage(c, "run", "--now needs a time");
+      now_s = v;
+    } else if (cli_opt(argc, argv, &i, "--jobs", &v)) {
+      if (!v || atoi(v) < 1) return cli_usage(c, "run", "--jobs needs a number >= 1");
+      o.jobs = atoi(v);
+    } else if (cli_opt(argc, argv, &i, "--limit", &v)) {
+      if (!v) return cli_usage(c, "run", "--limit needs a number");
+      limit = atoll(v);
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      return cli_usage(c, "run", "unknown option '%s'", argv[i]);
+    } else if (!path) {
+      path = argv[i];
+    } else {
+      return cli_usage(c, "run", "unexpected argument '%s'", argv[i]);
+    }
+  }
+  if (!path) return cli_usage(c, "run", "which policy? (leadrules run POLICY.lua)");
+  o.now = cli_parse_now(c, now_s);
+  if (o.now < 0) return CLI_USAGE;
+  lr_db *db = cli_db(c);
+  if (!db) return CLI_ERR;
+  lr_policy *p = NULL;
+  int rc = lr_policy_load_v2(db, path, &po, &p);
+  if (rc != LR_OK) return cli_fail(c, rc);
+  diff_ctx d = {json, 0, limit, 0, stdout};
+  if (o.dry_run) {
+    o.on_change = on_change;
+    o.change_ctx = &d;
+    if (json) printf("{\n  \"changes\": [");
+    else printf("changes (first %lld):\n", limit);
+  } else if (json) {
+    printf("{\n");
+  }
+  o.progress = cli_progress;
+  o.cancel = &cli_interrupted;
+  lr_run_result r;
+  rc = lr_run(p, &o, &r);
+  if (rc != LR_OK) {
+    if (json) printf("%s\n}\n", o.dry_run ? "]" : "");
+    int st = cli_fail(c, rc);
+    lr_run_result_free(&r);
+    lr_policy_free(p);
+    return st;
+  }
+  if (o.dry_run && json) printf("\n  ],\n  \"changes_total\": %lld,\n", d.total);
+  else if (o.dry_run && d.total > d.shown)
+    printf("  ... and %lld more\n", d.total - d.shown);
+  if (json) print_json(path, p, &r, o.dry_run);
+  else print_text(c, path, p, &r, o.dry_run);
+  lr_run_result_free(&r);
+  lr_policy_free(p);
+  return CLI_OK;
+}

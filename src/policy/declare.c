@@ -1,0 +1,751 @@
+/*
+** declare.c -- the policy vocabulary: stages, stage, segment, rule,
+** transition, handoff, grade, total, round_robin, by_field.
+**
+** Each declaration runs while the policy chunk loads and fills the C model;
+** every mistake (unknown key, unknown stage, duplicate name, a rule without
+** points or score) is an error naming the policy's file:line.
+*/
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "model.h"
+#include "../script/objects.h"
+
+static lrp_instance *inst(lua_State *L) {
+  return (lrp_instance *)lua_touserdata(L, lua_upvalueindex(1));
+}
+
+static lrp_model *loading_model(lua_State *L, const char *what) {
+  lrp_instance *in = inst(L);
+  if (!in->m.loading)
+    lrl_error(L, "%s can only be declared when the policy loads", what);
+  return &in->m;
+}
+
+static void *grow(lua_State *L, void *p, int n, size_t size) {
+  /* Arrays grow by one; declarations are few. */
+  void *q = realloc(p, (size_t)(n + 1) * size);
+  if (!q) lrl_error(L, "out of memory");
+  memset((char *)q + (size_t)n * size, 0, size);
+  return q;
+}
+
+static char *dupstr(lua_State *L, const char *s) {
+  char *d = strdup(s);
+  if (!d) lrl_error(L, "out of memory");
+  return d;
+}
+
+/* Error for keys of the options table at `idx` not in `allowed`. */
+static void check_keys(lua_State *L, int idx, const char *what,
+                       const char *const *allowed) {
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+      lrl_error(L, "%s: option keys must be names", what);
+    const char *k = lua_tostring(L, -1);
+    int ok = 0;
+    for (const char *const *a = allowed; *a; a++)
+      if (strcmp(*a, k) == 0) ok = 1;
+    if (!ok) {
+      lr_buf b = LR_BUF_INIT;
+      for (const char *const *a = allowed; *a; a++)
+        lrb_printf(&b, "%s%s", a == allowed ? "" : ", ", *a);
+      lua_pushfstring(L, "%s: unknown option '%s' (allowed: %s)", what, k,
+                      lrb_str(&b));
+      lrb_free(&b);
+      lrl_error(L, "%s", lua_tostring(L, -1));
+    }
+  }
+}
+
+static int opt_function(lua_State *L, int idx, const char *key,
+                        const char *what) {
+  int t = lua_getfield(L, idx, key);
+  if (t == LUA_TNIL) {
+    lua_pop(L, 1);
+    return LUA_NOREF;
+  }
+  if (t != LUA_TFUNCTION)
+    lrl_error(L, "%s: '%s' must be a function, got %s", what, key,
+              lua_typename(L, t));
+  return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+static int opt_number(lua_State *L, int idx, const char *key,
+                      const char *what, double *out) {
+  int t = lua_getfield(L, idx, key);
+  if (t == LUA_TNIL) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (t != LUA_TNUMBER)
+    lrl_error(L, "%s: '%s' must be a number, got %s", what, key,
+              lua_typename(L, t));
+  *out = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  if (isnan(*out) || isinf(*out))
+    lrl_error(L, "%s: '%s' must be a finite number", what, key);
+  return 1;
+}
+
+static const char *opt_string(lua_State *L, int idx, const char *key,
+                              const char *what) {
+  int t = lua_getfield(L, idx, key);
+  if (t == LUA_TNIL) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (t != LUA_TSTRING)
+    lrl_error(L, "%s: '%s' must be a string, got %s", what, key,
+              lua_typename(L, t));
+  const char *s = lua_tostring(L, -1);
+  lua_pop(L, 1);            /* still referenced by the options table */
+  return s;
+}
+
+static int stage_index(lua_State *L, lrp_model *m, const char *name,
+                       const char *what) {
+  int i = lrp_stage_find(m, name);
+  if (i < 0) {
+    lr_buf b = LR_BUF_INIT;
+    for (int k = 0; k < m->nstages; k++)
+      lrb_printf(&b, "%s%s", k ? ", " : "", m->stages[k].name);
+    lua_pushfstring(L, "%s: unknown stage '%s' (declared: %s)", what, name,
+                    m->nstages ? lrb_str(&b) : "none; declare stages first");
+    lrb_free(&b);
+    lrl_error(L, "%s", lua_tostring(L, -1));
+  }
+  return i;
+}
+
+static void add_stage(lua_State *L, lrp_model *m, const char *name, int side) {
+  if (!*name) lrl_error(L, "stage names cannot be empty");
+  if (lrp_stage_find(m, name) >= 0)
+    lrl_error(L, "stage '%s' is declared twice", name);
+  m->stages = grow(L, m->stages, m->nstages, sizeof *m->stages);
+  lrp_stage *s = &m->stages[m->nstages];
+  s->name = dupstr(L, name);
+  s->side = side;
+  lrl_where(L, 1, s->where, sizeof s->where);
+  m->nstages++;
+  if (!side) {
+    /* Funnel stages keep rank order at the front of the array. */
+    s->rank = ++m->nfunnel;
+  }
+}
+
+/* stages { "subscriber", "lead", ... } */
+static int l_stages(lua_State *L) {
+  lrp_model *m = loading_model(L, "stages");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (m->nfunnel) lrl_error(L, "stages: the funnel is declared twice");
+  if (m->nstages) lrl_error(L, "stages: declare the funnel before side stages");
+  lua_Integer n = luaL_len(L, 1);
+  if (n < 1) lrl_error(L, "stages: the funnel needs at least one stage");
+  for (lua_Integer i = 1; i <= n; i++) {
+    if (lua_geti(L, 1, i) != LUA_TSTRING)
+      lrl_error(L, "stages: entry %d must be a stage name", (int)i);
+    add_stage(L, m, lua_tostring(L, -1), 0);
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+static int l_options_ignored(lua_State *L) {
+  if (!lua_isnoneornil(L, 1) && !lua_istable(L, 1))
+    lrl_error(L, "stage: options must be a table");
+  if (lua_istable(L, 1)) {
+    static const char *const allowed[] = {"description", NULL};
+    check_keys(L, 1, "stage", allowed);
+  }
+  return 0;
+}
+
+/* stage "nurture" [ { description = ... } ]   (called through __call) */
+static int l_stage_call(lua_State *L) {
+  lrp_model *m = loading_model(L, "stage");
+  const char *name = luaL_checkstring(L, 2);  /* 1 is the stage table */
+  add_stage(L, m, name, 1);
+  lua_pushlightuserdata(L, inst(L));
+  lua_pushcclosure(L, l_options_ignored, 1);
+  return 1;
+}
+
+/* segment "name" { where = "SQL" | when = function(lead) ... end } */
+static int l_segment_opts(lua_State *L) {
+  lrp_instance *in = inst(L);
+  lrp_model *m = loading_model(L, "segment");
+  const char *name = lua_tostring(L, lua_upvalueindex(2));
+  char what[256];
+  snprintf(what, sizeof what, "segment '%s'", name);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const allowed[] = {"where", "when", "description", NULL};
+  check_keys(L, 1, what, allowed);
+  m->segments = grow(L, m->segments, m->nsegments, sizeof *m->segments);
+  lrp_segment *s = &m->segments[m->nsegments];
+  s->when_ref = LUA_NOREF;
+  s->sql_index = -1;
+  lrl_where(L, 1, s->where, sizeof s->where);
+  const char *sql = opt_string(L, 1, "where", what);
+  s->when_ref = opt_function(L, 1, "when", what);
+  if (!sql == (s->when_ref == LUA_NOREF))
+    lrl_error(L, "%s needs exactly one of 'where' (SQL) or 'when' (a "
+              "function)", what);
+  if (sql) {
+    s->sql = dupstr(L, sql);
+    s->sql_index = m->nsql_segments++;
+  }
+  s->name = dupstr(L, name);
+  m->nsegments++;
+  (void)in;
+  return 0;
+}
+
+static int l_segment_call(lua_State *L) {
+  lrp_model *m = loading_model(L, "segment");
+  const char *name = luaL_checkstring(L, 2);
+  if (!*name) lrl_error(L, "segment names cannot be empty");
+  if (lrp_segment_find(m, name) >= 0)
+    lrl_error(L, "segment '%s' is declared twice", name);
+  lua_pushlightuserdata(L, inst(L));
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, l_segment_opts, 2);
+  return 1;
+}
+
+static void add_group(lua_State *L, lrp_model *m, const char *g) {
+  for (int i = 0; i < m->ngroups; i++)
+    if (strcmp(m->groups[i], g) == 0) return;
+  m->groups = grow(L, m->groups, m->ngroups, sizeof *m->groups);
+  m->groups[m->ngroups++] = dupstr(L, g);
+}
+
+/* rule "name" { points = P, when = f | score = f, max, min | segment } */
+static int l_rule_opts(lua_State *L) {
+  lrp_model *m = loading_model(L, "rule");
+  const char *name = lua_tostring(L, lua_upvalueindex(2));
+  char what[256];
+  snprintf(what, sizeof what, "rule '%s'", name);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const allowed[] = {"points", "when", "score", "max",
+      "min", "segment", "group", "description", NULL};
+  check_keys(L, 1, what, allowed);
+  lrp_rule r;
+  memset(&r, 0, sizeof r);
+  r.segment = -1;
+  r.when_ref = r.score_ref = LUA_NOREF;
+  lrl_where(L, 1, r.where, sizeof r.where);
+  r.has_points = opt_number(L, 1, "points", what, &r.points);
+  r.has_max = opt_number(L, 1, "max", what, &r.max);
+  r.has_min = opt_number(L, 1, "min", what, &r.min);
+  const char *seg = opt_string(L, 1, "segment", what);
+  const char *group = opt_string(L, 1, "group", what);
+  const char *desc = opt_string(L, 1, "description", what);
+  if (seg) {
+    r.segment = lrp_segment_find(m, seg);
+    if (r.segment < 0)
+      lrl_error(L, "%s: unknown segment '%s' (declare it before the rule)",
+                what, seg);
+  }
+  int has_when = 0, has_score = 0;
+  lua_getfield(L, 1, "when");
+  has_when = !lua_isnil(L, -1);
+  lua_getfield(L, 1, "score");
+  has_score = !lua_isnil(L, -1);
+  lua_pop(L, 2);
+  if (has_score && r.has_points)
+    lrl_error(L, "%s: give either 'points' (with 'when' or 'segment') or "
+              "'score', not both", what);
+  if (!has_score && !r.has_points)
+    lrl_error(L, "%s needs 'points' (with 'when' or 'segment') or a 'score' "
+              "function", what);
+  if (has_score && has_when)
+    lrl_error(L, "%s: 'when' goes with 'points'; a 'score' function returns "
+              "0 when it does not apply", what);
+  if (r.has_points && !has_when && r.segment < 0)
+    lrl_error(L, "%s: 'points' needs a 'when' function or a 'segment'", what);
+  if ((r.has_max || r.has_min) && !has_score)
+    lrl_error(L, "%s: 'max' and 'min' apply to a 'score' function", what);
+  if (r.has_max && r.has_min && r.min > r.max)
+    lrl_error(L, "%s: 'min' is greater than 'max'", what);
+  r.when_ref = opt_function(L, 1, "when", what);
+  r.score_ref = opt_function(L, 1, "score", what);
+  if (r.segment >= 0) m->segments[r.segment].used = 1;
+  r.name = dupstr(L, name);
+  if (group) {
+    r.group = dupstr(L, group);
+    add_group(L, m, group);
+  }
+  if (desc) r.description = dupstr(L, desc);
+  m->rules = grow(L, m->rules, m->nrules, sizeof *m->rules);
+  m->rules[m->nrules++] = r;
+  return 0;
+}
+
+static int l_rule(lua_State *L) {
+  lrp_model *m = loading_model(L, "rule");
+  const char *name = luaL_checkstring(L, 1);
+  if (!*name) lrl_error(L, "rule names cannot be empty");
+  for (int i = 0; i < m->nrules; i++)
+    if (strcmp(m->rules[i].name, name) == 0)
+      lrl_error(L, "rule '%s' is declared twice (first at %s)", name,
+                m->rules[i].where);
+  lua_pushlightuserdata(L, inst(L));
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, l_rule_opts, 2);
+  return 1;
+}
+
+/* transition { from = "lead" | {..} | "*", to = "mql", when = f, reason } */
+static int l_transition(lua_State *L) {
+  lrp_model *m = loading_model(L, "transition");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const allowed[] = {"from", "to", "when", "reason",
+      NULL};
+  check_keys(L, 1, "transition", allowed);
+  lrp_transition t;
+  memset(&t, 0, sizeof t);
+  lrl_where(L, 1, t.where, sizeof t.where);
+  const char *to = opt_string(L, 1, "to", "transition");
+  if (!to) lrl_error(L, "transition needs 'to' (a stage name)");
+  t.to = stage_index(L, m, to, "transition");
+  int from_idx[64], nfrom = 0;
+  char from[128] = "";
+  int ft = lua_getfield(L, 1, "from");
+  if (ft == LUA_TSTRING && strcmp(lua_tostring(L, -1), "*") == 0) {
+    t.any_from = 1;
+    strcpy(from, "*");
+  } else if (ft == LUA_TSTRING) {
+    from_idx[nfrom++] = stage_index(L, m, lua_tostring(L, -1), "transition");
+    snprintf(from, sizeof from, "%s", m->stages[from_idx[0]].name);
+  } else if (ft == LUA_TTABLE) {
+    lua_Integer n = luaL_len(L, -1);
+    if (n < 1) lrl_error(L, "transition: 'from' list is empty");
+    if (n > 64) lrl_error(L, "transition: 'from' lists at most 64 stages");
+    for (lua_Integer i = 1; i <= n; i++) {
+      if (lua_geti(L, -1, i) != LUA_TSTRING)
+        lrl_error(L, "transition: 'from' entries must be stage names");
+      from_idx[nfrom++] = stage_index(L, m, lua_tostring(L, -1), "transition");
+      size_t used = strlen(from);
+      snprintf(from + used, sizeof from - used, "%s%s", i > 1 ? "|" : "",
+               lua_tostring(L, -1));
+      lua_pop(L, 1);
+    }
+  } else {
+    lrl_error(L, "transition needs 'from' (a stage name, a list, or \"*\")");
+  }
+  lua_pop(L, 1);
+  snprintf(t.label, sizeof t.label, "%s->%s", from, m->stages[t.to].name);
+  const char *reason = opt_string(L, 1, "reason", "transition");
+  int wt = lua_getfield(L, 1, "when");
+  lua_pop(L, 1);
+  if (wt != LUA_TFUNCTION)
+    lrl_error(L, "transition %s needs a 'when' function", t.label);
+  t.when_ref = opt_function(L, 1, "when", "transition");
+  if (nfrom) {
+    t.from = malloc((size_t)nfrom * sizeof *t.from);
+    if (!t.from) lrl_error(L, "out of memory");
+    memcpy(t.from, from_idx, (size_t)nfrom * sizeof *t.from);
+    t.nfrom = nfrom;
+  }
+  if (reason) {
+    t.reason = strdup(reason);
+    if (!t.reason) { free(t.from); lrl_error(L, "out of memory"); }
+  }
+  m->transitions = grow(L, m->transitions, m->ntransitions,
+                        sizeof *m->transitions);
+  m->transitions[m->ntransitions++] = t;
+  return 0;
+}
+
+/* Routers are Lua tables { [router key] = index } tagged by a metatable. */
+#define ROUTER_MT "leadrules.router"
+
+/* Reserve a router slot owned by the model (so an error while filling it
+** frees everything with the model).  Returns its index. */
+static int new_router(lua_State *L, lrp_model *m, int kind) {
+  m->routers = grow(L, m->routers, m->nrouters, sizeof *m->routers);
+  int idx = m->nrouters++;
+  lrp_router *r = &m->routers[idx];
+  r->kind = kind;
+  r->fn_ref = LUA_NOREF;
+  r->fallback = -1;
+  snprintf(r->id, sizeof r->id, "router%d", idx + 1);
+  return idx;
+}
+
+static void push_router(lua_State *L, int idx) {
+  int *ud = lua_newuserdatauv(L, sizeof(int), 0);
+  *ud = idx;
+  luaL_setmetatable(L, ROUTER_MT);
+}
+
+static int router_arg(lua_State *L, int idx) {
+  int *ud = luaL_testudata(L, idx, ROUTER_MT);
+  return ud ? *ud : -1;
+}
+
+static void parse_owner(lua_State *L, lrp_owner *o, const char *what) {
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    o->name = dupstr(L, lua_tostring(L, -1));
+    o->weight = 1;
+    return;
+  }
+  if (!lua_istable(L, -1))
+    lrl_error(L, "%s: owners are names or { \"name\", weight = N }", what);
+  int top = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, top)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TNUMBER) continue;
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+    if (strcmp(k, "weight") && strcmp(k, "capacity"))
+      lrl_error(L, "%s: unknown owner option '%s' (allowed: weight, capacity)",
+                what, k);
+  }
+  if (lua_geti(L, top, 1) != LUA_TSTRING)
+    lrl_error(L, "%s: an owner table needs the owner's name first", what);
+  o->name = dupstr(L, lua_tostring(L, -1));
+  lua_pop(L, 1);
+  double w = 1, cap = 0;
+  opt_number(L, top, "weight", what, &w);
+  opt_number(L, top, "capacity", what, &cap);
+  if (w < 1 || w != floor(w) || w > 1000)
+    lrl_error(L, "%s: weight of '%s' must be a whole number from 1 to 1000",
+              what, o->name);
+  if (cap < 0 || cap != floor(cap) || cap > 1e9)
+    lrl_error(L, "%s: capacity of '%s' must be a whole number", what, o->name);
+  o->weight = (int)w;
+  o->capacity = (int)cap;
+}
+
+/* round_robin { "ana", {"ben", weight = 2}, away = {"cy"}, capacity = N } */
+static int l_round_robin(lua_State *L) {
+  lrp_model *m = loading_model(L, "round_robin");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  const char *what = "round_robin";
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *k = lua_tostring(L, -1);
+      if (strcmp(k, "away") && strcmp(k, "capacity"))
+        lrl_error(L, "round_robin: unknown option '%s' (allowed: away, "
+                  "capacity, and the owners as a list)", k);
+    } else if (lua_type(L, -1) != LUA_TNUMBER) {
+      lrl_error(L, "round_robin: unexpected key");
+    }
+  }
+  double cap = 0;
+  opt_number(L, 1, "capacity", what, &cap);
+  if (cap < 0 || cap != floor(cap) || cap > 1e9)
+    lrl_error(L, "round_robin: capacity must be a whole number");
+  lua_Integer n = luaL_len(L, 1);
+  if (n < 1) lrl_error(L, "round_robin needs at least one owner");
+  if (n > 10000) lrl_error(L, "round_robin: at most 10000 owners");
+  int idx = new_router(L, m, LRP_ROUTER_RR);
+  lrp_router *r = &m->routers[idx];
+  r->capacity = (int)cap;
+  r->owners = calloc((size_t)n, sizeof *r->owners);
+  if (!r->owners) lrl_error(L, "out of memory");
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_geti(L, 1, i);
+    parse_owner(L, &r->owners[r->nowners++], what);
+    lua_pop(L, 1);
+    for (int k = 0; k < r->nowners - 1; k++)
+      if (strcmp(r->owners[k].name, r->owners[r->nowners - 1].name) == 0)
+        lrl_error(L, "round_robin: owner '%s' is listed twice",
+                  r->owners[k].name);
+  }
+  int at = lua_getfield(L, 1, "away");
+  if (at == LUA_TTABLE) {
+    lua_Integer na = luaL_len(L, -1);
+    for (lua_Integer i = 1; i <= na; i++) {
+      if (lua_geti(L, -1, i) != LUA_TSTRING)
+        lrl_error(L, "round_robin: 'away' lists owner names");
+      const char *who = lua_tostring(L, -1);
+      int found = 0;
+      for (int k = 0; k < r->nowners; k++)
+        if (strcmp(r->owners[k].name, who) == 0) r->owners[k].away = found = 1;
+      if (!found)
+        lrl_error(L, "round_robin: away owner '%s' is not in the list", who);
+      lua_pop(L, 1);
+    }
+  } else if (at != LUA_TNIL) {
+    lrl_error(L, "round_robin: 'away' must be a list of owner names");
+  }
+  lua_pop(L, 1);
+  for (int k = 0; k < r->nowners; k++)
+    if (!r->owners[k].capacity) r->owners[k].capacity = r->capacity;
+  push_router(L, idx);
+  return 1;
+}
+
+/* by_field("country", { DE = "dora", ["*"] = round_robin{...} }) */
+static int l_by_field(lua_State *L) {
+  lrp_model *m = loading_model(L, "by_field");
+  const char *field = luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int idx = new_router(L, m, LRP_ROUTER_FIELD);
+  m->routers[idx].field = dupstr(L, field);
+  lua_pushnil(L);
+  while (lua_next(L, 2)) {
+    if (lua_type(L, -2) != LUA_TSTRING)
+      lrl_error(L, "by_field: keys must be field values (strings) or \"*\"");
+    int target;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      target = new_router(L, m, LRP_ROUTER_FIXED);
+      m->routers[target].fixed = dupstr(L, lua_tostring(L, -1));
+    } else if ((target = router_arg(L, -1)) < 0) {
+      lrl_error(L, "by_field: value for '%s' must be an owner name or a "
+                "router (round_robin, by_field)", lua_tostring(L, -2));
+    }
+    lrp_router *r = &m->routers[idx];   /* new_router may have moved it */
+    const char *k = lua_tostring(L, -2);
+    if (strcmp(k, "*") == 0) {
+      r->fallback = target;
+    } else {
+      r->values = grow(L, r->values, r->nvalues, sizeof *r->values);
+      r->targets = grow(L, r->targets, r->nvalues, sizeof *r->targets);
+      r->targets[r->nvalues] = target;
+      r->values[r->nvalues] = dupstr(L, k);
+      r->nvalues++;
+    }
+    lua_pop(L, 1);
+  }
+  push_router(L, idx);
+  return 1;
+}
+
+/* handoff { stage = "sql", assign = router | function(lead) | "owner", due } */
+static int l_handoff(lua_State *L) {
+  lrp_model *m = loading_model(L, "handoff");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const allowed[] = {"stage", "assign", "due", NULL};
+  check_keys(L, 1, "handoff", allowed);
+  lrp_handoff h;
+  memset(&h, 0, sizeof h);
+  lrl_where(L, 1, h.where, sizeof h.where);
+  const char *st = opt_string(L, 1, "stage", "handoff");
+  if (!st) lrl_error(L, "handoff needs 'stage'");
+  h.stage = stage_index(L, m, st, "handoff");
+  for (int i = 0; i < m->nhandoffs; i++)
+    if (m->handoffs[i].stage == h.stage)
+      lrl_error(L, "handoff for stage '%s' is declared twice", st);
+  const char *due = opt_string(L, 1, "due", "handoff");
+  if (due && lr_parse_duration(due, &h.due) != LR_OK)
+    lrl_error(L, "handoff: bad 'due' duration '%s' (use 30m, 12h, 2d, 1w)",
+              due);
+  int t = lua_getfield(L, 1, "assign");
+  if (t == LUA_TNIL) lrl_error(L, "handoff needs 'assign'");
+  if (t == LUA_TFUNCTION) {
+    h.router = new_router(L, m, LRP_ROUTER_FN);
+    m->routers[h.router].fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  } else if (t == LUA_TSTRING) {
+    h.router = new_router(L, m, LRP_ROUTER_FIXED);
+    m->routers[h.router].fixed = dupstr(L, lua_tostring(L, -1));
+  } else if ((h.router = router_arg(L, -1)) < 0) {
+    lrl_error(L, "handoff: 'assign' must be round_robin{...}, by_field(...), "
+              "an owner name or a function(lead)");
+  }
+  m->handoffs = grow(L, m->handoffs, m->nhandoffs, sizeof *m->handoffs);
+  m->handoffs[m->nhandoffs++] = h;
+  return 0;
+}
+
+static int cmp_desc(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* grade "fit" { A = 60, B = 40, C = 20, D = 0 } */
+static int l_grade_opts(lua_State *L) {
+  lrp_model *m = loading_model(L, "grade");
+  const char *group = lua_tostring(L, lua_upvalueindex(2));
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lrp_grade g;
+  memset(&g, 0, sizeof g);
+  lrl_where(L, 1, g.where, sizeof g.where);
+  struct { double min; const char *letter; } tmp[64];
+  int n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER)
+      lrl_error(L, "grade '%s': write letters as LETTER = minimum score",
+                group);
+    if (n == 64) lrl_error(L, "grade '%s': too many letters", group);
+    tmp[n].min = lua_tonumber(L, -1);
+    if (isnan(tmp[n].min))
+      lrl_error(L, "grade '%s': threshold is not a number", group);
+    tmp[n].letter = lua_tostring(L, -2);   /* kept alive by the table */
+    n++;
+    lua_pop(L, 1);
+  }
+  if (n == 0) lrl_error(L, "grade '%s' needs at least one letter", group);
+  qsort(tmp, (size_t)n, sizeof *tmp, cmp_desc);
+  for (int i = 1; i < n; i++)
+    if (tmp[i].min == tmp[i - 1].min)
+      lrl_error(L, "grade '%s': letters %s and %s have the same threshold",
+                group, tmp[i - 1].letter, tmp[i].letter);
+  /* The model owns the grade from here on, so an OOM below frees it. */
+  m->grades = grow(L, m->grades, m->ngrades, sizeof *m->grades);
+  lrp_grade *G = &m->grades[m->ngrades++];
+  *G = g;
+  G->letters = calloc((size_t)n, sizeof *G->letters);
+  G->min = calloc((size_t)n, sizeof *G->min);
+  if (!G->letters || !G->min) lrl_error(L, "out of memory");
+  for (int i = 0; i < n; i++) {
+    G->letters[i] = dupstr(L, tmp[i].letter);
+    G->min[i] = tmp[i].min;
+    G->n = i + 1;
+  }
+  if (strcmp(group, "total") != 0) G->group = dupstr(L, group);
+  return 0;
+}
+
+static int l_grade(lua_State *L) {
+  lrp_model *m = loading_model(L, "grade");
+  const char *group = luaL_checkstring(L, 1);
+  for (int i = 0; i < m->ngrades; i++) {
+    const char *gg = m->grades[i].group ? m->grades[i].group : "total";
+    if (strcmp(gg, group) == 0)
+      lrl_error(L, "grade '%s' is declared twice", group);
+  }
+  lua_pushlightuserdata(L, inst(L));
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, l_grade_opts, 2);
+  return 1;
+}
+
+/* total(function(lead) return lead.scores.fit + lead.scores.engagement end) */
+static int l_total(lua_State *L) {
+  lrp_model *m = loading_model(L, "total");
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  if (m->total_ref != LUA_NOREF)
+    lrl_error(L, "total is declared twice");
+  lua_pushvalue(L, 1);
+  m->total_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+static void set_fn(lua_State *L, lrp_instance *in, const char *name,
+                   lua_CFunction f) {
+  lua_pushlightuserdata(L, in);
+  lua_pushcclosure(L, f, 1);
+  lua_setglobal(L, name);
+}
+
+/* `stage` and `segment` are both declarations (called) and namespaces
+** (stage.mql, segment.enterprise). */
+static void set_callable(lua_State *L, lrp_instance *in, const char *name,
+                         lua_CFunction call, lua_CFunction index) {
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushlightuserdata(L, in);
+  lua_pushcclosure(L, call, 1);
+  lua_setfield(L, -2, "__call");
+  lua_pushlightuserdata(L, in);
+  lua_pushcclosure(L, index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushlightuserdata(L, in);
+  lua_pushcclosure(L, lrp_readonly_newindex, 1);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushstring(L, "locked");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_setglobal(L, name);
+}
+
+void lrp_declare_open(lrp_instance *in) {
+  lua_State *L = in->rt->L;
+  in->m.total_ref = LUA_NOREF;
+  in->m.loading = 1;
+  luaL_newmetatable(L, ROUTER_MT);
+  lua_pushstring(L, "locked");
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+  set_fn(L, in, "stages", l_stages);
+  set_callable(L, in, "stage", l_stage_call, lrp_stage_namespace);
+  set_callable(L, in, "segment", l_segment_call, lrp_segment_namespace);
+  set_fn(L, in, "rule", l_rule);
+  set_fn(L, in, "transition", l_transition);
+  set_fn(L, in, "handoff", l_handoff);
+  set_fn(L, in, "round_robin", l_round_robin);
+  set_fn(L, in, "by_field", l_by_field);
+  set_fn(L, in, "grade", l_grade);
+  set_fn(L, in, "total", l_total);
+}
+
+int lrp_stage_find(const lrp_model *m, const char *name) {
+  for (int i = 0; i < m->nstages; i++)
+    if (strcasecmp(m->stages[i].name, name) == 0) return i;
+  return -1;
+}
+
+int lrp_segment_find(const lrp_model *m, const char *name) {
+  for (int i = 0; i < m->nsegments; i++)
+    if (strcmp(m->segments[i].name, name) == 0) return i;
+  return -1;
+}
+
+int lrp_model_validate(lrp_instance *in, char *err, size_t errlen) {
+  lrp_model *m = &in->m;
+  m->loading = 0;
+  if (m->nfunnel == 0) {
+    snprintf(err, errlen, "%s: the policy declares no funnel (add "
+             "stages { \"subscriber\", \"lead\", ... })", in->policy->name);
+    return LR_POLICY;
+  }
+  return LR_OK;
+}
+
+void lrp_model_free(lrp_model *m, lua_State *L) {
+  (void)L;                   /* refs die with the state */
+  for (int i = 0; i < m->nstages; i++) free(m->stages[i].name);
+  free(m->stages);
+  for (int i = 0; i < m->nsegments; i++) {
+    free(m->segments[i].name);
+    free(m->segments[i].sql);
+  }
+  free(m->segments);
+  for (int i = 0; i < m->nrules; i++) {
+    free(m->rules[i].name);
+    free(m->rules[i].group);
+    free(m->rules[i].description);
+  }
+  free(m->rules);
+  for (int i = 0; i < m->ntransitions; i++) {
+    free(m->transitions[i].from);
+    free(m->transitions[i].reason);
+  }
+  free(m->transitions);
+  free(m->handoffs);
+  for (int i = 0; i < m->nrouters; i++) {
+    lrp_router *r = &m->routers[i];
+    for (int k = 0; k < r->nowners; k++) free(r->owners[k].name);
+    free(r->owners);
+    free(r->field);
+    for (int k = 0; k < r->nvalues; k++) free(r->values[k]);
+    free(r->values);
+    free(r->targets);
+    free(r->fixed);
+  }
+  free(m->routers);
+  for (int i = 0; i < m->ngrades; i++) {
+    for (int k = 0; k < m->grades[i].n; k++) free(m->grades[i].letters[k]);
+    free(m->grades[i].letters);
+    free(m->grades[i].min);
+    free(m->grades[i].group);
+  }
+  free(m->grades);
+  for (int i = 0; i < m->ngroups; i++) free(m->groups[i]);
+  free(m->groups);
+  memset(m, 0, sizeof *m);
+}

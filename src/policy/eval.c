@@ -1,0 +1,350 @@
+/*
+** eval.c -- evaluate one contact: segments, rules, grades, transitions,
+** handoff.  The one evaluation path behind run, explain, backtest, diff
+** and test.
+*/
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../script/objects.h"
+#include "eval.h"
+
+int lrp_result_init(lrp_result *r, const lrp_model *m) {
+  memset(r, 0, sizeof *r);
+  r->group = calloc((size_t)m->ngroups + 1, sizeof *r->group);
+  r->part = calloc((size_t)m->nrules + 1, sizeof *r->part);
+  r->fired = calloc((size_t)m->nrules + 1, 1);
+  r->member = calloc((size_t)m->nsegments + 1, 1);
+  r->grades = calloc((size_t)m->ngrades + 1, sizeof *r->grades);
+  r->cap_moves = m->ntransitions + 2;
+  r->moves = calloc((size_t)r->cap_moves, sizeof *r->moves);
+  if (!r->group || !r->part || !r->fired || !r->member || !r->grades ||
+      !r->moves) {
+    lrp_result_free(r);
+    return LR_NOMEM;
+  }
+  return LR_OK;
+}
+
+void lrp_result_free(lrp_result *r) {
+  free(r->group);
+  free(r->part);
+  free(r->fired);
+  free(r->member);
+  free(r->grades);
+  free(r->moves);
+  free(r->fn_owner);
+  memset(r, 0, sizeof *r);
+}
+
+int lrp_group_find(const lrp_model *m, const char *name) {
+  for (int i = 0; i < m->ngroups; i++)
+    if (strcmp(m->groups[i], name) == 0) return i;
+  return -1;
+}
+
+const char *lrp_grade_of(const lrp_grade *g, double v) {
+  /* The highest threshold at or below the value; below all: the lowest. */
+  for (int i = 0; i < g->n; i++)
+    if (v >= g->min[i]) return g->letters[i];
+  return g->letters[g->n - 1];
+}
+
+int lrp_contact_stage(const lrp_model *m, const lrs_contact *c) {
+  if (!c->stage || !*c->stage) return -2;
+  return lrp_stage_find(m, c->stage);
+}
+
+static void set_now(lua_State *L, long long now) {
+  /* rawset: the globals are frozen against the policy, not the host. */
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  lua_pushliteral(L, "now");
+  lua_pushinteger(L, (lua_Integer)now);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+int lrp_eval_init(lrp_eval *ev, lrp_instance *in, sqlite3 *conn,
+                  const char *const *colnames, int ncols, long long now) {
+  memset(ev, 0, sizeof *ev);
+  ev->in = in;
+  ev->L = in->rt->L;
+  ev->db = in->policy->db;
+  ev->conn = conn;
+  ev->now = now;
+  ev->colnames = colnames;
+  ev->ncols = ncols;
+  ev->lead_ref = LUA_NOREF;
+  in->ev = ev;
+  lrx_lead_open(ev->L, ev);
+  set_now(ev->L, now);   /* the run's clock, fixed for the whole run */
+  return LR_OK;
+}
+
+void lrp_eval_free(lrp_eval *ev) {
+  if (ev->in && ev->in->ev == ev) ev->in->ev = NULL;
+  if (ev->L && ev->lead_ref != LUA_NOREF)
+    luaL_unref(ev->L, LUA_REGISTRYINDEX, ev->lead_ref);
+  ev->lead_ref = LUA_NOREF;
+}
+
+/* Raise "WHERE: message" as a plain string error (no position added). */
+static int fail_at(lua_State *L, const char *where, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+static int fail_at(lua_State *L, const char *where, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lua_pushfstring(L, "%s: %s", where, msg);
+  return lua_error(L);
+}
+
+/* Call registry function `ref` with the lead; leaves one result. */
+static void call_with_lead(lrp_eval *ev, int ref) {
+  lua_State *L = ev->L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  lrx_push_lead(L, ev);
+  lua_call(L, 1, 1);
+}
+
+static const char *field_text(lrp_eval *ev, const char *field, char *buf,
+                              size_t n) {
+  for (int i = 0; i < ev->c->ncols && i < ev->ncols; i++) {
+    if (strcmp(ev->colnames[i], field) != 0) continue;
+    const lrs_value *v = &ev->c->vals[i];
+    if (v->type == LRS_STR) return v->s;
+    if (v->type == LRS_INT) { snprintf(buf, n, "%lld", v->i); return buf; }
+    if (v->type == LRS_FLOAT) { snprintf(buf, n, "%.15g", v->r); return buf; }
+    return NULL;
+  }
+  return NULL;
+}
+
+static void add_move(lrp_result *r, int from, int to, int t) {
+  if (r->nmoves < r->cap_moves) {
+    r->moves[r->nmoves].from = from;
+    r->moves[r->nmoves].to = to;
+    r->moves[r->nmoves].transition = t;
+    r->nmoves++;
+  }
+}
+
+/* Resolve field routers down to a round robin, fixed owner or function. */
+static int resolve_router(lrp_eval *ev, int ri) {
+  const lrp_model *m = &ev->in->m;
+  for (int depth = 0; depth < 32 && ri >= 0; depth++) {
+    const lrp_router *r = &m->routers[ri];
+    if (r->kind != LRP_ROUTER_FIELD) return ri;
+    char buf[64];
+    const char *v = field_text(ev, r->field, buf, sizeof buf);
+    int next = r->fallback;
+    if (v)
+      for (int k = 0; k < r->nvalues; k++)
+        if (strcasecmp(r->values[k], v) == 0) { next = r->targets[k]; break; }
+    ri = next;
+  }
+  return ri;
+}
+
+/* The whole evaluation of ev->c, inside one protected call. */
+static int eval_all(lua_State *L) {
+  lrp_eval *ev = (lrp_eval *)lua_touserdata(L, 1);
+  const lrp_model *m = &ev->in->m;
+  const lrs_contact *c = ev->c;
+  lrp_result *r = ev->r;
+  int st = lrp_contact_stage(m, c);
+  if (st == -1)
+    return fail_at(L, ev->in->policy->name, "stage '%s' is not declared by "
+                   "the policy", c->stage);
+  if (st == -2) {
+    st = 0;                                   /* first funnel stage */
+    add_move(r, -1, 0, -1);
+  }
+  r->start_stage = st;
+  ev->cur_stage = st;
+
+  ev->phase = LRP_PHASE_SEGMENTS;
+  for (int i = 0; i < m->nsegments; i++) {
+    const lrp_segment *s = &m->segments[i];
+    if (s->sql_index >= 0) {
+      r->member[i] = c->sql_member ? c->sql_member[s->sql_index] : 0;
+      continue;
+    }
+    r->member[i] = 2;                         /* not yet known */
+  }
+  for (int i = 0; i < m->nsegments; i++) {
+    const lrp_segment *s = &m->segments[i];
+    if (s->sql_index >= 0) continue;
+    call_with_lead(ev, s->when_ref);
+    r->member[i] = lua_toboolean(L, -1) ? 1 : 0;
+    lua_pop(L, 1);
+  }
+
+  ev->phase = LRP_PHASE_RULES;
+  double total = 0;
+  for (int i = 0; i < m->nrules; i++) {
+    const lrp_rule *ru = &m->rules[i];
+    double pts = 0;
+    int fired = 0;
+    if (ru->segment >= 0 && r->member[ru->segment] != 1) {
+      /* not in the rule's segment */
+    } else if (ru->score_ref != LUA_NOREF) {
+      call_with_lead(ev, ru->score_ref);
+      if (lua_type(L, -1) != LUA_TNUMBER)
+        return fail_at(L, ru->where, "rule '%s' returned %s (a score function "
+                       "must return a number)", ru->name, luaL_typename(L, -1));
+      pts = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+      if (isnan(pts) || isinf(pts))
+        return fail_at(L, ru->where, "rule '%s' returned %s (scores must be "
+                       "finite numbers)", ru->name, isnan(pts) ? "nan" : "inf");
+      if (ru->has_max && pts > ru->max) pts = ru->max;
+      if (ru->has_min && pts < ru->min) pts = ru->min;
+      fired = pts != 0;
+    } else if (ru->when_ref != LUA_NOREF) {
+      call_with_lead(ev, ru->when_ref);
+      fired = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (fired) pts = ru->points;
+    } else {
+      fired = 1;                              /* segment-only rule */
+      pts = ru->points;
+    }
+    if (pts == 0) pts = 0;                    /* no -0 in the store */
+    r->part[i] = pts;
+    r->fired[i] = (unsigned char)fired;
+    total += pts;
+    if (ru->group) r->group[lrp_group_find(m, ru->group)] += pts;
+  }
+  r->score = total;
+  ev->phase = LRP_PHASE_TRANSITIONS;
+  if (m->total_ref != LUA_NOREF) {
+    call_with_lead(ev, m->total_ref);
+    if (lua_type(L, -1) != LUA_TNUMBER)
+      return fail_at(L, ev->in->policy->name, "total returned %s (it must "
+                     "return a number)", luaL_typename(L, -1));
+    double t = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (isnan(t) || isinf(t))
+      return fail_at(L, ev->in->policy->name, "total returned a non-finite "
+                     "number");
+    r->score = t;
+  }
+  for (int g = 0; g < m->ngrades; g++) {
+    const lrp_grade *gr = &m->grades[g];
+    double v = r->score;
+    if (gr->group) {
+      int gi = lrp_group_find(m, gr->group);
+      v = gi >= 0 ? r->group[gi] : 0;
+    }
+    r->grades[g] = lrp_grade_of(gr, v);
+  }
+
+  r->manual_locked = c->manual_at > 0 && c->data_at <= c->manual_at &&
+                     !ev->override_manual;
+  if (!r->manual_locked) {
+    for (int t = 0; t < m->ntransitions; t++) {
+      const lrp_transition *tr = &m->transitions[t];
+      int from_ok = tr->any_from && ev->cur_stage != tr->to;
+      for (int k = 0; k < tr->nfrom && !from_ok; k++)
+        if (tr->from[k] == ev->cur_stage) from_ok = 1;
+      if (!from_ok) continue;
+      call_with_lead(ev, tr->when_ref);
+      int go = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (go && tr->to != ev->cur_stage) {
+        add_move(r, ev->cur_stage, tr->to, t);
+        ev->cur_stage = tr->to;
+      }
+    }
+  }
+  r->stage = ev->cur_stage;
+
+  ev->phase = LRP_PHASE_HANDOFF;
+  for (int h = 0; h < m->nhandoffs; h++) {
+    const lrp_handoff *ho = &m->handoffs[h];
+    if (ho->stage != r->stage) continue;
+    int entered = 0;
+    for (int k = 0; k < r->nmoves; k++)
+      if (r->moves[k].to == r->stage) entered = 1;
+    if (!entered && c->owner && *c->owner) break;
+    int leaf = resolve_router(ev, ho->router);
+    if (leaf < 0) break;                      /* no route for this contact */
+    const lrp_router *ro = &m->routers[leaf];
+    if (ro->kind == LRP_ROUTER_FN) {
+      call_with_lead(ev, ro->fn_ref);
+      if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        break;                                /* function chose nobody */
+      }
+      if (lua_type(L, -1) != LUA_TSTRING)
+        return fail_at(L, ho->where, "handoff assign function returned %s "
+                       "(an owner name or nil)", luaL_typename(L, -1));
+      r->fn_owner = strdup(lua_tostring(L, -1));
+      lua_pop(L, 1);
+      if (!r->fn_owner) return luaL_error(L, "out of memory");
+    }
+    r->handoff = h;
+    r->leaf_router = leaf;
+    break;
+  }
+  ev->phase = LRP_PHASE_IDLE;
+  return 0;
+}
+
+static void reset_result(const lrp_model *m, lrp_result *r) {
+  r->score = 0;
+  memset(r->group, 0, (size_t)m->ngroups * sizeof *r->group);
+  memset(r->part, 0, (size_t)m->nrules * sizeof *r->part);
+  memset(r->fired, 0, (size_t)m->nrules);
+  memset(r->member, 0, (size_t)m->nsegments);
+  r->nmoves = 0;
+  r->handoff = -1;
+  r->leaf_router = -1;
+  r->manual_locked = 0;
+  free(r->fn_owner);
+  r->fn_owner = NULL;
+}
+
+/* Put "contact KEY: " after the "file:LINE: " prefix of a message. */
+static void with_contact(char *out, size_t n, const char *msg,
+                         const char *key) {
+  const char *p = msg, *colon;
+  while ((colon = strchr(p, ':')) != NULL) {
+    const char *d = colon + 1;
+    if (*d >= '0' && *d <= '9') {
+      while (*d >= '0' && *d <= '9') d++;
+      if (d[0] == ':' && d[1] == ' ') {
+        snprintf(out, n, "%.*s contact %s: %s", (int)(d + 1 - msg), msg, key,
+                 d + 2);
+        return;
+      }
+    }
+    p = colon + 1;
+  }
+  snprintf(out, n, "contact %s: %s", key, msg);
+}
+
+int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r) {
+  lua_State *L = ev->L;
+  reset_result(&ev->in->m, r);
+  ev->c = c;
+  ev->r = r;
+  ev->in->ev = ev;
+  lrl_budget_reset(ev->in->rt);
+  lua_pushcfunction(L, eval_all);
+  lua_pushlightuserdata(L, ev);
+  int rc = lrl_pcall(ev->in->rt, 1, 0);
+  ev->phase = LRP_PHASE_IDLE;
+  if (rc != LR_OK)
+    with_contact(ev->err, sizeof ev->err, ev->in->rt->errmsg, c->key);
+  return rc;
+}

@@ -1,0 +1,90 @@
+/*
+** eval.h -- evaluating one contact: the one path that run, dry-run,
+** explain, backtest and diff all share.
+**
+** Order for each contact: Lua segments, rules (score, parts, groups),
+** grades, transitions (each tried once, in declared order, against the
+** current stage), handoff request.  The result is a pure function of the
+** contact's row, its activities and `now`.
+*/
+#ifndef LR_EVAL_H
+#define LR_EVAL_H
+
+#include <sqlite3.h>
+
+#include "../store/contact.h"
+#include "model.h"
+
+#define LRP_PHASE_IDLE 0
+#define LRP_PHASE_SEGMENTS 1
+#define LRP_PHASE_RULES 2
+#define LRP_PHASE_TRANSITIONS 3
+#define LRP_PHASE_HANDOFF 4
+#define LRP_PHASE_SCRIPT 5          /* ad-hoc scripts: everything known */
+
+typedef struct lrp_move {
+  int from, to;                     /* stage indexes (from -1 if none) */
+  int transition;                   /* index, or -1 for the initial stage */
+} lrp_move;
+
+/* What evaluating one contact produced. */
+typedef struct lrp_result {
+  double score;
+  double *group;                    /* per model group (m.ngroups) */
+  double *part;                     /* per rule: points (0 if not fired) */
+  unsigned char *fired;             /* per rule */
+  unsigned char *member;            /* per segment */
+  int stage;                        /* final stage index */
+  int start_stage;                  /* stage before transitions */
+  lrp_move *moves;
+  int nmoves, cap_moves;
+  const char **grades;              /* per grade declaration (model-owned) */
+  int handoff;                      /* handoff index, or -1 */
+  char *fn_owner;                   /* owner from a Lua assign function */
+  int leaf_router;                  /* router chosen (field routers resolved) */
+  int manual_locked;                /* transitions skipped: manual move */
+} lrp_result;
+
+/* Trace sink for explain: reads performed by the current Lua call. */
+typedef struct lrp_eval {
+  lrp_instance *in;
+  lua_State *L;
+  lr_db *db;                        /* for error messages */
+  sqlite3 *conn;                    /* connection for counts (read-only) */
+  long long now;
+  int override_manual;
+  const lrs_contact *c;             /* contact being evaluated */
+  lrp_result *r;                    /* its result being built */
+  int phase;
+  int cur_stage;
+  int have_score_override;          /* explain what-if */
+  double score_override;
+  lr_buf *trace;                    /* non-NULL: record what Lua reads */
+  int lead_ref;                     /* the reusable lead userdata */
+  int fields_ref;                   /* table: field name -> column (1-based) */
+  const char *const *colnames;      /* the producer's columns */
+  int ncols;
+  char err[2048];                   /* last error */
+  /* Scripts: pending writes made through lead:set / lead:move_to. */
+  void *script;
+} lrp_eval;
+
+/* Prepare an evaluation context on an instance; colnames are the
+** producer's column names (must outlive the context). */
+int lrp_eval_init(lrp_eval *ev, lrp_instance *in, sqlite3 *conn,
+                  const char *const *colnames, int ncols, long long now);
+void lrp_eval_free(lrp_eval *ev);
+int lrp_result_init(lrp_result *r, const lrp_model *m);
+void lrp_result_free(lrp_result *r);
+/* Evaluate one contact into r (reset first).  Returns LR_OK, or an error
+** code with ev->err = "policy.lua:LINE: contact KEY: message". */
+int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r);
+/* Grade letter for value v under grade g. */
+const char *lrp_grade_of(const lrp_grade *g, double v);
+/* Index of a group name in the model, or -1. */
+int lrp_group_find(const lrp_model *m, const char *name);
+/* Stage index of the contact's stored stage (case-insensitive); -1 when
+** unknown, -2 when NULL (starts at the first funnel stage). */
+int lrp_contact_stage(const lrp_model *m, const lrs_contact *c);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+** load.c -- lr_policy_load*: read the policy, run it in a fresh sandbox to
+** collect its declarations, validate them.
+*/
+#include <errno.h>
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store/store.h"
+#include "../util/sha256.h"
+#include "model.h"
+
+static char *read_file(const char *path, size_t *len, char *err, size_t n) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, n, "%s: cannot open policy: %s", path, strerror(errno));
+    return NULL;
+  }
+  lr_buf b = LR_BUF_INIT;
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) lrb_add(&b, chunk, got);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad || b.oom) {
+    snprintf(err, n, "%s: cannot read policy", path);
+    lrb_free(&b);
+    return NULL;
+  }
+  *len = b.n;
+  if (!b.p) return strdup("");
+  return b.p;
+}
+
+/* Assign stable routing ids from the handoff stage and field values, so
+** that routing state survives edits to unrelated parts of the policy. */
+static void router_ids(lrp_model *m, int ri, const char *id, int depth) {
+  if (ri < 0 || depth > 16) return;
+  lrp_router *r = &m->routers[ri];
+  if (r->id[0] && strncmp(r->id, "router", 6) != 0) return;  /* named */
+  snprintf(r->id, sizeof r->id, "%s", id);
+  if (r->kind == LRP_ROUTER_FIELD) {
+    char sub[64];
+    for (int k = 0; k < r->nvalues; k++) {
+      snprintf(sub, sizeof sub, "%s/%s=%s", id, r->field, r->values[k]);
+      router_ids(m, r->targets[k], sub, depth + 1);
+    }
+    snprintf(sub, sizeof sub, "%s/%s=*", id, r->field);
+    router_ids(m, r->fallback, sub, depth + 1);
+  }
+}
+
+int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
+                      size_t errlen) {
+  memset(in, 0, sizeof *in);
+  in->policy = p;
+  in->rt = lrl_new(p->opts.max_memory, p->opts.max_instructions);
+  if (!in->rt) {
+    snprintf(err, errlen, "out of memory creating the Lua state");
+    return LR_NOMEM;
+  }
+  in->rt->owner = in;
+  if (p->path) {
+    char *dir = strdup(p->path);
+    if (dir) {
+      char *slash = strrchr(dir, '/');
+      if (slash) *slash = '\0';
+      else strcpy(dir, ".");
+      lrl_set_module_dir(in->rt, dir, p->opts.allow_local_modules);
+      free(dir);
+    }
+  }
+  lrp_declare_open(in);
+  int rc = lrl_load_buffer(in->rt, p->source, p->source_len, p->name);
+  if (rc == LR_OK) {
+    lrl_budget_reset(in->rt);
+    rc = lrl_pcall(in->rt, 0, 0);
+  }
+  if (rc != LR_OK) {
+    snprintf(err, errlen, "%s", in->rt->errmsg);
+    return rc == LR_LIMIT || rc == LR_NOMEM || rc == LR_INTERRUPT ? rc
+                                                                  : LR_POLICY;
+  }
+  rc = lrp_model_validate(in, err, errlen);
+  if (rc != LR_OK) return rc;
+  for (int h = 0; h < in->m.nhandoffs; h++)
+    router_ids(&in->m, in->m.handoffs[h].router,
+               in->m.stages[in->m.handoffs[h].stage].name, 0);
+  lrl_freeze_globals(in->rt);
+  return LR_OK;
+}
+
+void lrp_instance_free(lrp_instance *in) {
+  if (!in->rt) return;
+  lrp_model_free(&in->m, in->rt->L);
+  lrl_free(in->rt);
+  in->rt = NULL;
+}
+
+static int load_common(lr_db *db, const char *path, const char *name,
+                       char *source, size_t len, const lr_policy_opts *opts,
+                       lr_policy **out) {
+  lr_policy *p = calloc(1, sizeof *p);
+  if (!p) {
+    free(source);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  p->db = db;
+  p->source = source;
+  p->source_len = len;
+  p->path = path ? strdup(path) : NULL;
+  /* Chunk names are shown in messages: keep just the file's own name
+  ** unless it is short. */
+  p->name = strdup(name);
+  if ((path && !p->path) || !p->name) {
+    lr_policy_free(p);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  if (opts) {
+    size_t n = opts->size < sizeof p->opts ? opts->size : sizeof p->opts;
+    memcpy(&p->opts, opts, n);
+  }
+  p->opts.size = sizeof p->opts;
+  lr_sha256_hex(source, len, p->hash);
+  char err[2048] = "";
+  int rc = lrp_instance_load(&p->main, p, err, sizeof err);
+  if (rc != LR_OK) {
+    lr__err(db, rc, "%s", err);
+    lr_policy_free(p);
+    return rc;
+  }
+  db->live++;
+  p->counted = 1;
+  *out = p;
+  return lr__ok(db);
+}
+
+int lr_policy_load_v2(lr_db *db, const char *path, const lr_policy_opts *opts,
+                      lr_policy **out) {
+  if (out) *out = NULL;
+  if (!db || !out) return LR_MISUSE;
+  if (!path) return lr__err(db, LR_MISUSE, "lr_policy_load: no path");
+  size_t len = 0;
+  char err[1024];
+  char *src = read_file(path, &len, err, sizeof err);
+  if (!src) return lr__err(db, LR_IO, "%s", err);
+  if (memchr(src, 0x1b, len > 0 ? 1 : 0))
+    return free(src), lr__err(db, LR_POLICY, "%s: binary chunks are not "
+                              "accepted (policies are Lua text)", path);
+  return load_common(db, path, path, src, len, opts, out);
+}
+
+int lr_policy_load(lr_db *db, const char *path, lr_policy **out) {
+  return lr_policy_load_v2(db, path, NULL, out);
+}
+
+int lr_policy_load_string(lr_db *db, const char *name, const char *source,
+                          size_t len, const lr_policy_opts *opts,
+                          lr_policy **out) {
+  if (out) *out = NULL;
+  if (!db || !out || !source) return LR_MISUSE;
+  char *copy = malloc(len + 1);
+  if (!copy) return lr__err(db, LR_NOMEM, "out of memory");
+  memcpy(copy, source, len);
+  copy[len] = '\0';
+  return load_common(db, NULL, name ? name : "policy", copy, len, opts, out);
+}
+
+void lr_policy_free(lr_policy *p) {
+  if (!p) return;
+  lrp_instance_free(&p->main);
+  if (p->counted && p->db->live > 0) p->db->live--;
+  free(p->source);
+  free(p->path);
+  free(p->name);
+  free(p);
+}
+
+struct lua_State *lr_policy_lua(lr_policy *p) {
+  if (!p) return NULL;
+  p->lua_touched = 1;     /* custom functions: runs stay on this state */
+  return p->main.rt->L;
+}
+
+const char *lr_policy_hash(lr_policy *p) { return p ? p->hash : NULL; }

@@ -1,0 +1,158 @@
+/*
+** model.h -- a loaded policy: the declarations a policy chunk made
+** (stages, segments, rules, transitions, handoffs, grades) and the
+** lr_policy handle that owns them.
+**
+** A model belongs to one Lua state (its function references live in that
+** state's registry).  Parallel runs load the same source into one state
+** per worker, each with its own identical model.
+*/
+#ifndef LR_MODEL_H
+#define LR_MODEL_H
+
+#include "../leadrules.h"
+#include "../script/runtime.h"
+#include "../util/buf.h"
+
+#define LRP_WHERE 96                 /* "file:LINE" */
+
+typedef struct lrp_stage {
+  char *name;
+  int rank;                          /* funnel position 1..n; 0 for side */
+  int side;
+  char where[LRP_WHERE];
+} lrp_stage;
+
+typedef struct lrp_segment {
+  char *name;
+  char *sql;                         /* `where` SQL, or NULL */
+  int when_ref;                      /* Lua `when` function, or LUA_NOREF */
+  int sql_index;                     /* index among SQL segments, or -1 */
+  int used;                          /* referenced by a rule or handoff */
+  char where[LRP_WHERE];
+} lrp_segment;
+
+typedef struct lrp_rule {
+  char *name;
+  char *group;                       /* score group, or NULL */
+  char *description;
+  int has_points;
+  double points;
+  int when_ref;                      /* `when`, or LUA_NOREF */
+  int score_ref;                     /* `score`, or LUA_NOREF */
+  int has_max, has_min;
+  double max, min;
+  int segment;                       /* segment index, or -1 */
+  char where[LRP_WHERE];
+} lrp_rule;
+
+typedef struct lrp_transition {
+  int *from;                         /* stage indexes */
+  int nfrom;
+  int any_from;                      /* from = "*" */
+  int to;
+  int when_ref;
+  char *reason;                      /* explicit reason, or NULL */
+  char label[160];                   /* "lead->mql" */
+  char where[LRP_WHERE];
+} lrp_transition;
+
+/* A router decides an owner: a fixed list (round robin with weights,
+** capacity and away list), a field lookup, or a Lua function. */
+#define LRP_ROUTER_RR 1
+#define LRP_ROUTER_FIELD 2
+#define LRP_ROUTER_FN 3
+#define LRP_ROUTER_FIXED 4
+
+typedef struct lrp_owner {
+  char *name;
+  int weight;
+  int capacity;                      /* per day; 0 = unlimited */
+  int away;
+} lrp_owner;
+
+typedef struct lrp_router {
+  int kind;
+  char id[64];                       /* stable id for routing_state */
+  lrp_owner *owners;                 /* RR */
+  int nowners;
+  int capacity;                      /* default per-owner capacity */
+  char *field;                       /* FIELD */
+  char **values;                     /* FIELD: value -> router index */
+  int *targets;
+  int nvalues;
+  int fallback;                      /* FIELD: router index for "*" or -1 */
+  int fn_ref;                        /* FN */
+  char *fixed;                       /* FIXED owner */
+} lrp_router;
+
+typedef struct lrp_handoff {
+  int stage;
+  int router;                        /* router index */
+  long long due;                     /* SLA seconds, 0 = none */
+  char where[LRP_WHERE];
+} lrp_handoff;
+
+typedef struct lrp_grade {
+  char *group;                       /* score group, or NULL for total */
+  char **letters;                    /* ordered best first */
+  double *min;                       /* threshold for each letter */
+  int n;
+  char where[LRP_WHERE];
+} lrp_grade;
+
+typedef struct lrp_model {
+  lrp_stage *stages; int nstages;    /* funnel first (rank order), side */
+  int nfunnel;
+  lrp_segment *segments; int nsegments;
+  int nsql_segments;
+  lrp_rule *rules; int nrules;
+  lrp_transition *transitions; int ntransitions;
+  lrp_handoff *handoffs; int nhandoffs;
+  lrp_router *routers; int nrouters;
+  lrp_grade *grades; int ngrades;
+  char **groups; int ngroups;        /* distinct rule groups, in order */
+  int total_ref;                     /* optional `total` function */
+  int loading;                       /* declarations allowed */
+} lrp_model;
+
+/* A Lua state with a policy loaded in it. */
+typedef struct lrp_instance {
+  lrl_state *rt;
+  lrp_model m;
+  struct lr_policy *policy;
+  struct lrp_eval *ev;               /* evaluation context using it, or NULL */
+} lrp_instance;
+
+struct lr_policy {
+  lr_db *db;
+  char *path;                        /* file path, or the name given */
+  char *name;                        /* chunk name used in messages */
+  char *source;                      /* the policy text (for workers) */
+  size_t source_len;
+  char hash[65];                     /* sha-256 hex of source */
+  lr_policy_opts opts;
+  int lua_touched;                   /* lr_policy_lua was called */
+  int counted;                       /* counted in db->live */
+  lrp_instance main;
+};
+
+/* Create an instance: new sandboxed state, declarations registered, the
+** policy chunk run, model validated.  On error returns an LR code and
+** writes the message into err. */
+int lrp_instance_load(lrp_instance *in, struct lr_policy *p, char *err,
+                      size_t errlen);
+void lrp_instance_free(lrp_instance *in);
+
+/* Find a stage/segment by name (case-insensitive for stages); -1 if none. */
+int lrp_stage_find(const lrp_model *m, const char *name);
+int lrp_segment_find(const lrp_model *m, const char *name);
+
+/* Register the declaration functions and objects in the instance's state
+** (declare.c). */
+void lrp_declare_open(lrp_instance *in);
+/* Check the model after the chunk ran (unknown stages etc.). */
+int lrp_model_validate(lrp_instance *in, char *err, size_t errlen);
+void lrp_model_free(lrp_model *m, lua_State *L);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+** routing.c -- weighted round robin with capacity and away lists.
+*/
+#include "routing.h"
+
+#include <stdlib.h>
+
+#include "../store/apply.h"
+
+int lrp_routing_init(lrp_routing *rt, lr_db *db, const lrp_model *m,
+                     long long now) {
+  rt->db = db;
+  rt->m = m;
+  rt->day = now >= 0 ? now / 86400 : (now - 86399) / 86400;
+  rt->st = calloc((size_t)m->nrouters + 1, sizeof *rt->st);
+  if (!rt->st) return LR_NOMEM;
+  for (int r = 0; r < m->nrouters; r++) {
+    const lrp_router *ro = &m->routers[r];
+    if (ro->kind != LRP_ROUTER_RR) continue;
+    rt->st[r] = calloc((size_t)ro->nowners, sizeof **rt->st);
+    if (!rt->st[r]) return LR_NOMEM;
+    int *fresh = calloc((size_t)ro->nowners, sizeof *fresh);
+    if (!fresh) return LR_NOMEM;
+    double level = -1;        /* least (total / weight) of known owners */
+    for (int k = 0; k < ro->nowners; k++) {
+      lrp_owner_state *s = &rt->st[r][k];
+      int found = 0;
+      int rc = lrs_routing_get(db, ro->id, ro->owners[k].name, &s->total,
+                               &s->day, &s->today, &found);
+      if (rc != LR_OK) {
+        free(fresh);
+        return rc;
+      }
+      if (!found) {
+        fresh[k] = 1;
+        continue;
+      }
+      if (s->day != rt->day) s->today = 0;
+      double l = (double)s->total / ro->owners[k].weight;
+      if (level < 0 || l < level) level = l;
+    }
+    /* A newcomer starts level with the others instead of taking every
+    ** lead until it catches up. */
+    for (int k = 0; k < ro->nowners; k++) {
+      if (!fresh[k]) continue;
+      rt->st[r][k].total = level > 0 ? (long long)(level * ro->owners[k].weight) : 0;
+      rt->st[r][k].day = rt->day;
+      rt->st[r][k].dirty = 1;
+    }
+    free(fresh);
+  }
+  return LR_OK;
+}
+
+const char *lrp_route(lrp_routing *rt, int router) {
+  if (router < 0) return NULL;
+  const lrp_router *ro = &rt->m->routers[router];
+  if (ro->kind == LRP_ROUTER_FIXED) return ro->fixed;
+  if (ro->kind != LRP_ROUTER_RR) return NULL;
+  int best = -1;
+  for (int k = 0; k < ro->nowners; k++) {
+    const lrp_owner *o = &ro->owners[k];
+    lrp_owner_state *s = &rt->st[router][k];
+    if (o->away) continue;
+    if (o->capacity && s->today >= o->capacity) continue;
+    if (best < 0) {
+      best = k;
+      continue;
+    }
+    /* (total+1)/weight smaller wins; compare without division. */
+    const lrp_owner_state *b = &rt->st[router][best];
+    long long lhs = (s->total + 1) * ro->owners[best].weight;
+    long long rhs = (b->total + 1) * o->weight;
+    if (lhs < rhs) best = k;
+  }
+  if (best < 0) return NULL;
+  lrp_owner_state *s = &rt->st[router][best];
+  s->total++;
+  s->today++;
+  s->day = rt->day;
+  s->dirty = 1;
+  return ro->owners[best].name;
+}
+
+int lrp_routing_save(lrp_routing *rt) {
+  for (int r = 0; r < rt->m->nrouters; r++) {
+    const lrp_router *ro = &rt->m->routers[r];
+    if (!rt->st[r]) continue;
+    for (int k = 0; k < ro->nowners; k++) {
+      lrp_owner_state *s = &rt->st[r][k];
+      if (!s->dirty) continue;
+      int rc = lrs_routing_put(rt->db, ro->id, ro->owners[k].name, s->total,
+                               s->day, s->today);
+      if (rc != LR_OK) return rc;
+      s->dirty = 0;
+    }
+  }
+  return LR_OK;
+}
+
+void lrp_routing_free(lrp_routing *rt) {
+  if (!rt->st) return;
+  for (int r = 0; r < rt->m->nrouters; r++) free(rt->st[r]);
+  free(rt->st);
+  rt->st = NULL;
+}

@@ -1,0 +1,815 @@
+/*
+** run.c -- lr_run: apply a policy to every contact in one transaction.
+**
+** Contacts are split into id ranges ("chunks").  Workers (one Lua state and
+** one read-only connection each) evaluate chunks and describe what changed;
+** the single writer applies chunks strictly in id order, so the result,
+** including round-robin routing, is the same for any number of workers.
+** Only chunks in flight are held in memory.
+*/
+#include <lauxlib.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../store/apply.h"
+#include "../store/scan.h"
+#include "../util/arena.h"
+#include "eval.h"
+#include "routing.h"
+#include "runner.h"
+
+#define CHUNK_IDS 2048                /* contact ids per chunk */
+
+#define F_SCORE 0x01
+#define F_STAGE 0x02
+#define F_GRADE 0x04
+#define F_SCORES 0x08
+#define F_PARTS 0x10
+#define F_SEGS 0x20
+
+typedef struct rec {
+  long long id;
+  const char *key;
+  unsigned flags;
+  double old_score, score;
+  const char *old_stage;              /* as stored (NULL when none) */
+  int stage;
+  const char *grade, *scores;
+  lrp_move *moves;
+  int nmoves;
+  int *part_rule;
+  double *part_pts;
+  int nparts;
+  int *seg_add;
+  int nseg_add;
+  const char **seg_del;
+  int nseg_del;
+  int handoff, leaf_router;
+  const char *fn_owner;
+  const char *error;
+} rec;
+
+typedef struct chunk {
+  long long lo, hi;
+  rec *recs;
+  int n, cap;
+  long long evaluated;
+  lr_arena arena;
+  int rc;
+  char err[2048];
+} chunk;
+
+static double mono(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- worker side: evaluate a chunk into records ---------------------- */
+
+int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
+                    long long now, int override_manual, volatile int *cancel,
+                    char *err, size_t errlen) {
+  memset(w, 0, sizeof *w);
+  w->p = p;
+  int rc;
+  if (own_instance) {
+    w->in = calloc(1, sizeof *w->in);
+    if (!w->in) return LR_NOMEM;
+    w->own = 1;
+    rc = lrp_instance_load(w->in, p, err, errlen);
+    if (rc != LR_OK) return rc;
+    if (w->in->m.nrules != p->main.m.nrules ||
+        w->in->m.ntransitions != p->main.m.ntransitions ||
+        w->in->m.nsegments != p->main.m.nsegments) {
+      snprintf(err, errlen, "%s: the policy declared different things when "
+               "loaded again (declarations must not depend on randomness or "
+               "time)", p->name);
+      return LR_POLICY;
+    }
+  } else {
+    w->in = &p->main;
+  }
+  w->in->rt->cancel = cancel;
+  const char *path = p->db->path;
+  if (strcmp(path, ":memory:") == 0 || path[0] == '\0') {
+    w->conn = p->db->sql;              /* in-memory: one connection only */
+  } else {
+    rc = lrs_open_reader(p->db, &w->conn);
+    if (rc != LR_OK) {
+      snprintf(err, errlen, "%s", lr_errmsg(p->db));
+      return rc;
+    }
+    w->own_conn = 1;
+    /* One read transaction: every chunk sees the same snapshot. */
+    sqlite3_exec(w->conn, "BEGIN", NULL, NULL, NULL);
+    sqlite3_exec(w->conn, "SELECT count(*) FROM meta", NULL, NULL, NULL);
+  }
+  const lrp_model *m = &w->in->m;
+  const char **sqls = calloc((size_t)m->nsql_segments + 1, sizeof *sqls);
+  if (!sqls) return LR_NOMEM;
+  for (int i = 0; i < m->nsegments; i++)
+    if (m->segments[i].sql_index >= 0)
+      sqls[m->segments[i].sql_index] = m->segments[i].sql;
+  int src = lrs_scan_open(w->conn, sqls, m->nsql_segments, &w->scan, err,
+                          errlen);
+  free(sqls);
+  if (src != SQLITE_OK) {
+    if (!err[0]) snprintf(err, errlen, "%s", sqlite3_errmsg(w->conn));
+    /* Name the segment whose SQL failed. */
+    for (int i = 0; i < m->nsegments; i++)
+      if (m->segments[i].sql && strstr(err, "segment SQL")) {
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s", err);
+        snprintf(err, errlen, "%s: %s", m->segments[i].where, tmp);
+        break;
+      }
+    return src == SQLITE_AUTH || src == SQLITE_ERROR ? LR_POLICY
+                                                     : lrs_map_rc(src);
+  }
+  const char *const *cols;
+  int ncols = lrs_scan_columns(w->scan, &cols);
+  rc = lrp_eval_init(&w->ev, w->in, w->conn, cols, ncols, now);
+  if (rc != LR_OK) return rc;
+  w->ev.override_manual = override_manual;
+  rc = lrp_result_init(&w->res, m);
+  if (rc != LR_OK) return rc;
+  /* Rules and segments in name order, to compare with the stored rows. */
+  w->rule_order = calloc((size_t)m->nrules + 1, sizeof *w->rule_order);
+  w->seg_order = calloc((size_t)m->nsegments + 1, sizeof *w->seg_order);
+  if (!w->rule_order || !w->seg_order) return LR_NOMEM;
+  for (int i = 0; i < m->nrules; i++) {
+    int j = i;
+    while (j > 0 && strcmp(m->rules[w->rule_order[j - 1]].name, m->rules[i].name) > 0) {
+      w->rule_order[j] = w->rule_order[j - 1];
+      j--;
+    }
+    w->rule_order[j] = i;
+  }
+  for (int i = 0; i < m->nsegments; i++) {
+    int j = i;
+    while (j > 0 && strcmp(m->segments[w->seg_order[j - 1]].name, m->segments[i].name) > 0) {
+      w->seg_order[j] = w->seg_order[j - 1];
+      j--;
+    }
+    w->seg_order[j] = i;
+  }
+  return LR_OK;
+}
+
+void lrp_worker_close(lrp_worker *w) {
+  if (w->ev.in) lrp_eval_free(&w->ev);
+  lrp_result_free(&w->res);
+  lrs_scan_close(w->scan);
+  if (w->own_conn) {
+    sqlite3_exec(w->conn, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close_v2(w->conn);
+  }
+  if (w->own && w->in) {
+    lrp_instance_free(w->in);
+    free(w->in);
+  } else if (w->in) {
+    w->in->rt->cancel = NULL;
+  }
+  free(w->rule_order);
+  free(w->seg_order);
+  memset(w, 0, sizeof *w);
+}
+
+static void json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r) {
+  lrb_addc(b, '{');
+  for (int g = 0; g < m->ngroups; g++) {
+    if (g) lrb_addc(b, ',');
+    lrb_json_str(b, m->groups[g], strlen(m->groups[g]));
+    lrb_addc(b, ':');
+    lrb_json_num(b, r->group[g]);
+  }
+  lrb_addc(b, '}');
+}
+
+static int str_eq(const char *a, const char *b) {
+  if (!a || !b) return a == b;
+  return strcmp(a, b) == 0;
+}
+
+static rec *new_rec(chunk *ch) {
+  if (ch->n == ch->cap) {
+    int cap = ch->cap ? ch->cap * 2 : 256;
+    rec *v = realloc(ch->recs, (size_t)cap * sizeof *v);
+    if (!v) return NULL;
+    ch->recs = v;
+    ch->cap = cap;
+  }
+  rec *r = &ch->recs[ch->n++];
+  memset(r, 0, sizeof *r);
+  r->handoff = -1;
+  r->leaf_router = -1;
+  return r;
+}
+
+#define ADUP(s) ((s) ? lra_strdup(&ch->arena, (s)) : NULL)
+
+/* Compare the evaluation with what is stored; keep a record if anything
+** must be written. */
+static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
+                        const lrp_result *res) {
+  const lrp_model *m = &w->in->m;
+  unsigned flags = 0;
+  if (res->score != c->score) flags |= F_SCORE;
+  if (res->nmoves) flags |= F_STAGE;
+  const char *grade = m->ngrades ? res->grades[0] : NULL;
+  if (!str_eq(grade, c->grade)) flags |= F_GRADE;
+  lr_buf sb = LR_BUF_INIT;
+  if (m->ngroups) json_scores(&sb, m, res);
+  const char *scores = m->ngroups ? lrb_str(&sb) : NULL;
+  if (!str_eq(scores, c->scores)) flags |= F_SCORES;
+  /* parts: stored rows are ordered by rule name */
+  int k = 0, parts_same = 1;
+  for (int oi = 0; oi < m->nrules && parts_same; oi++) {
+    int i = w->rule_order[oi];
+    if (res->part[i] == 0) continue;
+    if (k >= c->nparts || strcmp(c->parts[k].rule, m->rules[i].name) ||
+        c->parts[k].points != res->part[i] ||
+        !str_eq(c->parts[k].grp, m->rules[i].group))
+      parts_same = 0;
+    k++;
+  }
+  if (!parts_same || k != c->nparts) flags |= F_PARTS;
+  /* segments: stored names ordered by name; compute adds and deletes */
+  int add[256], nadd = 0, del[256], ndel = 0, si = 0;
+  for (int oi = 0; oi < m->nsegments; oi++) {
+    int i = w->seg_order[oi];
+    const char *name = m->segments[i].name;
+    while (si < c->nsegments && strcmp(c->segments[si], name) < 0) {
+      if (ndel < 256) del[ndel++] = si;
+      si++;
+    }
+    int stored = si < c->nsegments && strcmp(c->segments[si], name) == 0;
+    if (stored) si++;
+    if (res->member[i] == 1 && !stored && nadd < 256) add[nadd++] = i;
+    if (res->member[i] != 1 && stored && ndel < 256) del[ndel++] = si - 1;
+  }
+  while (si < c->nsegments) {
+    if (ndel < 256) del[ndel++] = si;
+    si++;
+  }
+  if (nadd || ndel) flags |= F_SEGS;
+  if (!flags && res->handoff < 0) {
+    lrb_free(&sb);
+    return LR_OK;
+  }
+  rec *r = new_rec(ch);
+  if (!r) {
+    lrb_free(&sb);
+    return LR_NOMEM;
+  }
+  r->id = c->id;
+  r->key = ADUP(c->key);
+  r->flags = flags;
+  r->old_score = c->score;
+  r->score = res->score;
+  r->old_stage = ADUP(c->stage);
+  r->stage = res->stage;
+  r->grade = grade;                   /* model-owned */
+  r->scores = (flags & F_SCORES) ? ADUP(scores) : NULL;
+  lrb_free(&sb);
+  if (res->nmoves) {
+    r->moves = lra_alloc(&ch->arena, (size_t)res->nmoves * sizeof *r->moves);
+    if (!r->moves) return LR_NOMEM;
+    memcpy(r->moves, res->moves, (size_t)res->nmoves * sizeof *r->moves);
+    r->nmoves = res->nmoves;
+  }
+  if (flags & F_PARTS) {
+    int n = 0;
+    for (int i = 0; i < m->nrules; i++) n += res->part[i] != 0;
+    r->part_rule = lra_alloc(&ch->arena, (size_t)(n + 1) * sizeof *r->part_rule);
+    r->part_pts = lra_alloc(&ch->arena, (size_t)(n + 1) * sizeof *r->part_pts);
+    if (!r->part_rule || !r->part_pts) return LR_NOMEM;
+    for (int i = 0; i < m->nrules; i++)
+      if (res->part[i] != 0) {
+        r->part_rule[r->nparts] = i;
+        r->part_pts[r->nparts++] = res->part[i];
+      }
+  }
+  if (nadd) {
+    r->seg_add = lra_alloc(&ch->arena, (size_t)nadd * sizeof *r->seg_add);
+    if (!r->seg_add) return LR_NOMEM;
+    memcpy(r->seg_add, add, (size_t)nadd * sizeof *add);
+    r->nseg_add = nadd;
+  }
+  if (ndel) {
+    r->seg_del = lra_alloc(&ch->arena, (size_t)ndel * sizeof *r->seg_del);
+    if (!r->seg_del) return LR_NOMEM;
+    for (int i = 0; i < ndel; i++) r->seg_del[i] = ADUP(c->segments[del[i]]);
+    r->nseg_del = ndel;
+  }
+  r->handoff = res->handoff;
+  r->leaf_router = res->leaf_router;
+  r->fn_owner = ADUP(res->fn_owner);
+  return LR_OK;
+}
+
+static int eval_chunk(lrp_worker *w, chunk *ch, int keep_going) {
+  ch->n = 0;
+  ch->evaluated = 0;
+  ch->rc = LR_OK;
+  ch->err[0] = 0;
+  lra_reset(&ch->arena);
+  int src = lrs_scan_range(w->scan, ch->lo, ch->hi);
+  const lrs_contact *c;
+  int got;
+  while (src == SQLITE_OK && (got = lrs_scan_next(w->scan, &c)) == 1) {
+    ch->evaluated++;
+    int rc = lrp_eval_contact(&w->ev, c, &w->res);
+    if (rc != LR_OK) {
+      if (!keep_going || rc == LR_INTERRUPT || rc == LR_NOMEM) {
+        ch->rc = rc;
+        snprintf(ch->err, sizeof ch->err, "%s", w->ev.err);
+        return rc;
+      }
+      rec *r = new_rec(ch);
+      if (!r) return ch->rc = LR_NOMEM;
+      r->id = c->id;
+      r->key = ADUP(c->key);
+      r->error = ADUP(w->ev.err);
+      continue;
+    }
+    rc = diff_contact(w, ch, c, &w->res);
+    if (rc != LR_OK) return ch->rc = rc;
+  }
+  if (src == SQLITE_OK && got < 0) src = -got;
+  if (src != SQLITE_OK) {
+    ch->rc = lrs_map_rc(src);
+    if (ch->rc == LR_OK) ch->rc = LR_ERROR;
+    snprintf(ch->err, sizeof ch->err, "reading contacts: %s",
+             sqlite3_errmsg(w->conn));
+  }
+  return ch->rc;
+}
+
+/* ---- the writer -------------------------------------------------------- */
+
+typedef struct res_priv {
+  lr_arena arena;
+  lr_count *by_owner;
+  int cap_owner;
+  lr_move *moves;
+  long long cap_moves;
+  lr_handoff *handoffs;
+  long long cap_handoffs;
+} res_priv;
+
+typedef struct writer {
+  lr_policy *p;
+  const lrp_model *m;
+  const lr_run_opts *o;
+  lr_run_result *res;
+  res_priv *priv;
+  lrp_routing routing;
+  long long run_id, now;
+  long long *by_transition;           /* per transition; [ntransitions] initial */
+  int apply;                          /* write to the database */
+} writer;
+
+static void count_owner(writer *wr, const char *owner) {
+  lr_run_result *res = wr->res;
+  for (int i = 0; i < res->n_by_owner; i++)
+    if (strcmp(res->by_owner[i].name, owner) == 0) {
+      res->by_owner[i].n++;
+      return;
+    }
+  if (res->n_by_owner == wr->priv->cap_owner) {
+    int cap = wr->priv->cap_owner ? wr->priv->cap_owner * 2 : 8;
+    lr_count *v = realloc(res->by_owner, (size_t)cap * sizeof *v);
+    if (!v) return;
+    res->by_owner = v;
+    wr->priv->cap_owner = cap;
+  }
+  res->by_owner[res->n_by_owner].name = lra_strdup(&wr->priv->arena, owner);
+  res->by_owner[res->n_by_owner++].n = 1;
+}
+
+static const char *stage_name(const lrp_model *m, int i) {
+  return i >= 0 ? m->stages[i].name : NULL;
+}
+
+static int collect_move(writer *wr, const rec *r, const lrp_move *mv,
+                        const char *reason) {
+  res_priv *pv = wr->priv;
+  lr_run_result *res = wr->res;
+  if (res->n_move_list == pv->cap_moves) {
+    long long cap = pv->cap_moves ? pv->cap_moves * 2 : 64;
+    lr_move *v = realloc(res->move_list, (size_t)cap * sizeof *v);
+    if (!v) return LR_NOMEM;
+    res->move_list = v;
+    pv->cap_moves = cap;
+  }
+  lr_move *o = &res->move_list[res->n_move_list++];
+  o->contact_id = r->id;
+  o->key = lra_strdup(&pv->arena, r->key);
+  o->from = mv->from >= 0 ? wr->m->stages[mv->from].name
+                          : (r->old_stage ? lra_strdup(&pv->arena, r->old_stage) : NULL);
+  o->to = wr->m->stages[mv->to].name;
+  o->transition = mv->transition >= 0 ? wr->m->transitions[mv->transition].where : NULL;
+  o->reason = lra_strdup(&pv->arena, reason);
+  return LR_OK;
+}
+
+static int collect_handoff(writer *wr, const rec *r, const char *owner,
+                           long long due) {
+  res_priv *pv = wr->priv;
+  lr_run_result *res = wr->res;
+  if (res->n_handoff_list == pv->cap_handoffs) {
+    long long cap = pv->cap_handoffs ? pv->cap_handoffs * 2 : 64;
+    lr_handoff *v = realloc(res->handoff_list, (size_t)cap * sizeof *v);
+    if (!v) return LR_NOMEM;
+    res->handoff_list = v;
+    pv->cap_handoffs = cap;
+  }
+  lr_handoff *h = &res->handoff_list[res->n_handoff_list++];
+  h->contact_id = r->id;
+  h->key = lra_strdup(&pv->arena, r->key);
+  h->stage = wr->m->stages[r->stage].name;
+  h->owner = lra_strdup(&pv->arena, owner);
+  h->at = wr->now;
+  h->due = due;
+  return LR_OK;
+}
+
+static int apply_rec(writer *wr, const rec *r) {
+  lr_db *db = wr->p->db;
+  const lrp_model *m = wr->m;
+  lr_run_result *res = wr->res;
+  int rc = LR_OK;
+  if (r->error) {
+    res->errors++;
+    if (res->n_error_list < 100) {
+      char **v = realloc(res->error_list, (size_t)(res->n_error_list + 1) * sizeof *v);
+      if (v) {
+        res->error_list = v;
+        v[res->n_error_list++] = lra_strdup(&wr->priv->arena, r->error);
+      }
+    }
+    if (wr->apply) rc = lrs_run_error(db, wr->run_id, r->id, r->error);
+    return rc;
+  }
+  if (r->flags & F_SCORE) res->score_changes++;
+  if (r->flags & F_STAGE) res->stage_changes++;
+  if (wr->apply && (r->flags & (F_SCORE | F_STAGE | F_GRADE | F_SCORES))) {
+    rc = lrs_contact_update(db, r->id, (r->flags & F_SCORE) != 0, r->score,
+                            (r->flags & F_STAGE) ? stage_name(m, r->stage) : NULL,
+                            (r->flags & F_GRADE) != 0, r->grade,
+                            (r->flags & F_SCORES) != 0, r->scores, wr->now);
+    if (rc != LR_OK) return rc;
+  }
+  for (int i = 0; i < r->nmoves; i++) {
+    const lrp_move *mv = &r->moves[i];
+    char reason[512];
+    const char *from = mv->from >= 0 ? m->stages[mv->from].name : r->old_stage;
+    if (mv->transition < 0) {
+      snprintf(reason, sizeof reason, "initial stage");
+    } else {
+      const lrp_transition *t = &m->transitions[mv->transition];
+      if (t->reason) snprintf(reason, sizeof reason, "%s", t->reason);
+      else snprintf(reason, sizeof reason, "transition %s (%s)", t->label, t->where);
+    }
+    res->moves++;
+    wr->by_transition[mv->transition >= 0 ? mv->transition : m->ntransitions]++;
+    if (wr->apply) {
+      rc = lrs_history_add(db, r->id, from, m->stages[mv->to].name, wr->now,
+                           wr->run_id, reason,
+                           mv->transition >= 0 ? m->transitions[mv->transition].label : NULL,
+                           NULL);
+      if (rc != LR_OK) return rc;
+    }
+    if (wr->o->collect && (rc = collect_move(wr, r, mv, reason)) != LR_OK) return rc;
+  }
+  if (wr->apply && (r->flags & F_PARTS)) {
+    rc = lrs_parts_clear(db, r->id);
+    for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
+      const lrp_rule *ru = &m->rules[r->part_rule[i]];
+      rc = lrs_part_add(db, r->id, ru->name, ru->group, r->part_pts[i]);
+    }
+    if (rc != LR_OK) return rc;
+  }
+  if (wr->apply) {
+    for (int i = 0; i < r->nseg_add && rc == LR_OK; i++)
+      rc = lrs_member_set(db, r->id, m->segments[r->seg_add[i]].name, 1);
+    for (int i = 0; i < r->nseg_del && rc == LR_OK; i++)
+      rc = lrs_member_set(db, r->id, r->seg_del[i], 0);
+    if (rc != LR_OK) return rc;
+  }
+  if (r->handoff >= 0) {
+    const lrp_handoff *h = &m->handoffs[r->handoff];
+    const char *owner = r->fn_owner ? r->fn_owner
+                                    : lrp_route(&wr->routing, r->leaf_router);
+    if (owner) {
+      long long due = h->due ? wr->now + h->due : 0;
+      res->handoffs++;
+      count_owner(wr, owner);
+      if (wr->apply) {
+        rc = lrs_assign(db, r->id, owner, m->stages[h->stage].name, wr->now,
+                        wr->run_id, due);
+        if (rc != LR_OK) return rc;
+      }
+      if (wr->o->collect && (rc = collect_handoff(wr, r, owner, due)) != LR_OK)
+        return rc;
+    }
+  }
+  if (wr->o->on_change && (r->flags & (F_SCORE | F_STAGE))) {
+    lr_change chg;
+    chg.contact_id = r->id;
+    chg.key = r->key;
+    chg.old_score = r->old_score;
+    chg.new_score = r->score;
+    chg.old_stage = r->old_stage;
+    chg.new_stage = (r->flags & F_STAGE) ? stage_name(m, r->stage) : r->old_stage;
+    if (wr->o->on_change(wr->o->change_ctx, &chg))
+      return lr__err(db, LR_INTERRUPT, "run cancelled by the change callback");
+  }
+  return LR_OK;
+}
+
+static int apply_chunk(writer *wr, chunk *ch) {
+  for (int i = 0; i < ch->n; i++) {
+    int rc = apply_rec(wr, &ch->recs[i]);
+    if (rc != LR_OK) return rc;
+  }
+  wr->res->evaluated += ch->evaluated;
+  return LR_OK;
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+typedef struct pool {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  lr_policy *p;
+  const lr_run_opts *o;
+  long long now;
+  long long lo;
+  long long nchunks, next, consumed;
+  int ring;
+  chunk *slots;
+  int *ready;
+  int abort;
+  int fail_rc;
+  char fail[2048];
+} pool;
+
+static void *worker_main(void *arg) {
+  pool *pl = arg;
+  lrp_worker w;
+  char err[2048] = "";
+  int rc = lrp_worker_open(&w, pl->p, 1, pl->now, pl->o->override_manual,
+                           pl->o->cancel, err, sizeof err);
+  if (rc != LR_OK) {
+    pthread_mutex_lock(&pl->mu);
+    if (!pl->abort) {
+      pl->abort = 1;
+      pl->fail_rc = rc;
+      snprintf(pl->fail, sizeof pl->fail, "%s", err);
+    }
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    lrp_worker_close(&w);
+    return NULL;
+  }
+  for (;;) {
+    pthread_mutex_lock(&pl->mu);
+    long long k = pl->next;
+    if (pl->abort || k >= pl->nchunks) {
+      pthread_mutex_unlock(&pl->mu);
+      break;
+    }
+    pl->next++;
+    while (!pl->abort && k - pl->consumed >= pl->ring)
+      pthread_cond_wait(&pl->cv, &pl->mu);
+    pthread_mutex_unlock(&pl->mu);
+    chunk *ch = &pl->slots[k % pl->ring];
+    ch->lo = pl->lo + k * CHUNK_IDS;
+    ch->hi = ch->lo + CHUNK_IDS - 1;
+    eval_chunk(&w, ch, pl->o->keep_going);
+    pthread_mutex_lock(&pl->mu);
+    pl->ready[k % pl->ring] = 1;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+  }
+  lrp_worker_close(&w);
+  return NULL;
+}
+
+static int cancelled(const lr_run_opts *o, long long done, long long total) {
+  if (o->cancel && *o->cancel) return 1;
+  if (o->progress && o->progress(o->progress_ctx, done, total)) return 1;
+  return 0;
+}
+
+static int ncpu(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* Evaluate all chunks and hand them to the writer in order. */
+static int run_chunks(writer *wr, long long lo, long long hi,
+                      long long total, int jobs) {
+  lr_policy *p = wr->p;
+  const lr_run_opts *o = wr->o;
+  long long nchunks = total ? (hi - lo) / CHUNK_IDS + 1 : 0;
+  long long done = 0;
+  if (jobs <= 1 || nchunks <= 1) {
+    lrp_worker w;
+    char err[2048] = "";
+    int rc = lrp_worker_open(&w, p, 0, wr->now, o->override_manual, o->cancel,
+                             err, sizeof err);
+    if (rc != LR_OK) {
+      lrp_worker_close(&w);
+      return lr__err(p->db, rc, "%s", err);
+    }
+    chunk ch;
+    memset(&ch, 0, sizeof ch);
+    lra_init(&ch.arena, 65536);
+    for (long long k = 0; k < nchunks && rc == LR_OK; k++) {
+      if (cancelled(o, done, total)) {
+        rc = lr__err(p->db, LR_INTERRUPT, "interrupted");
+        break;
+      }
+      ch.lo = lo + k * CHUNK_IDS;
+      ch.hi = ch.lo + CHUNK_IDS - 1;
+      rc = eval_chunk(&w, &ch, o->keep_going);
+      if (rc != LR_OK) {
+        lr__err(p->db, rc, "%s", ch.err);
+        break;
+      }
+      rc = apply_chunk(wr, &ch);
+      done += ch.evaluated;
+    }
+    if (rc == LR_OK && o->progress) o->progress(o->progress_ctx, total, total);
+    free(ch.recs);
+    lra_free(&ch.arena);
+    lrp_worker_close(&w);
+    return rc;
+  }
+  pool pl;
+  memset(&pl, 0, sizeof pl);
+  pthread_mutex_init(&pl.mu, NULL);
+  pthread_cond_init(&pl.cv, NULL);
+  pl.p = p;
+  pl.o = o;
+  pl.now = wr->now;
+  pl.lo = lo;
+  pl.nchunks = nchunks;
+  pl.ring = jobs * 2 + 2;
+  pl.slots = calloc((size_t)pl.ring, sizeof *pl.slots);
+  pl.ready = calloc((size_t)pl.ring, sizeof *pl.ready);
+  pthread_t *th = calloc((size_t)jobs, sizeof *th);
+  if (!pl.slots || !pl.ready || !th) {
+    free(pl.slots);
+    free(pl.ready);
+    free(th);
+    return lr__err(p->db, LR_NOMEM, "out of memory");
+  }
+  for (int i = 0; i < pl.ring; i++) lra_init(&pl.slots[i].arena, 65536);
+  int started = 0;
+  for (; started < jobs; started++)
+    if (pthread_create(&th[started], NULL, worker_main, &pl) != 0) break;
+  int rc = LR_OK;
+  if (!started) rc = lr__err(p->db, LR_ERROR, "cannot start worker threads");
+  for (long long k = 0; k < nchunks && rc == LR_OK; k++) {
+    pthread_mutex_lock(&pl.mu);
+    while (!pl.ready[k % pl.ring] && !pl.abort) pthread_cond_wait(&pl.cv, &pl.mu);
+    int aborted = pl.abort && !pl.ready[k % pl.ring];
+    pthread_mutex_unlock(&pl.mu);
+    if (aborted) {
+      rc = lr__err(p->db, pl.fail_rc ? pl.fail_rc : LR_ERROR, "%s", pl.fail);
+      break;
+    }
+    chunk *ch = &pl.slots[k % pl.ring];
+    if (ch->rc != LR_OK) rc = lr__err(p->db, ch->rc, "%s", ch->err);
+    else rc = apply_chunk(wr, ch);
+    done += ch->evaluated;
+    if (rc == LR_OK && cancelled(o, done, total))
+      rc = lr__err(p->db, LR_INTERRUPT, "interrupted");
+    pthread_mutex_lock(&pl.mu);
+    pl.ready[k % pl.ring] = 0;
+    pl.consumed = k + 1;
+    if (rc != LR_OK) pl.abort = 1;
+    pthread_cond_broadcast(&pl.cv);
+    pthread_mutex_unlock(&pl.mu);
+  }
+  pthread_mutex_lock(&pl.mu);
+  pl.abort = 1;                      /* stop workers that are still going */
+  pthread_cond_broadcast(&pl.cv);
+  pthread_mutex_unlock(&pl.mu);
+  for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+  if (rc == LR_OK && o->progress) o->progress(o->progress_ctx, total, total);
+  for (int i = 0; i < pl.ring; i++) {
+    free(pl.slots[i].recs);
+    lra_free(&pl.slots[i].arena);
+  }
+  free(pl.slots);
+  free(pl.ready);
+  free(th);
+  pthread_mutex_destroy(&pl.mu);
+  pthread_cond_destroy(&pl.cv);
+  return rc;
+}
+
+void lr_run_result_free(lr_run_result *r) {
+  if (!r) return;
+  res_priv *pv = r->priv_;
+  free(r->by_transition);
+  free(r->by_owner);
+  free(r->move_list);
+  free(r->handoff_list);
+  free(r->error_list);
+  if (pv) {
+    lra_free(&pv->arena);
+    free(pv);
+  }
+  memset(r, 0, sizeof *r);
+}
+
+int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
+  if (!p) return LR_MISUSE;
+  lr_db *db = p->db;
+  lr_run_opts o;
+  memset(&o, 0, sizeof o);
+  if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  lr_run_result local;
+  lr_run_result *res = result ? result : &local;
+  memset(res, 0, sizeof *res);
+  res_priv *pv = calloc(1, sizeof *pv);
+  if (!pv) return lr__err(db, LR_NOMEM, "out of memory");
+  lra_init(&pv->arena, 16384);
+  res->priv_ = pv;
+  double t0 = mono();
+  long long now = o.now ? o.now : (long long)time(NULL);
+  res->now = now;
+  int jobs = o.jobs > 0 ? o.jobs : ncpu();
+  if (p->lua_touched) jobs = 1;   /* host functions live in the main state */
+
+  writer wr;
+  memset(&wr, 0, sizeof wr);
+  wr.p = p;
+  wr.m = &p->main.m;
+  wr.o = &o;
+  wr.res = res;
+  wr.priv = pv;
+  wr.now = now;
+  wr.apply = !o.dry_run;
+  wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
+  if (!wr.by_transition) {
+    if (!result) lr_run_result_free(res);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  long long changes0 = lrs_total_changes(db);
+  /* The write lock is taken first, so the workers' snapshots are the
+  ** committed state no other writer can change under the run.  A dry run
+  ** holds it only while the workers open their snapshots. */
+  int rc = lrs_begin(db);
+  long long total = 0, lo = 0, hi = -1;
+  if (rc == LR_OK) {
+    int src = lrs_contact_span(db->sql, &total, &lo, &hi);
+    if (src != SQLITE_OK) rc = lrs_sqlerr(db, src, "counting contacts");
+  }
+  if (rc == LR_OK) rc = lrp_routing_init(&wr.routing, db, wr.m, now);
+  if (rc == LR_OK && wr.apply)
+    rc = lrs_run_start(db, "run", p->path ? p->path : p->name, p->hash, now,
+                       NULL, &wr.run_id);
+  if (rc == LR_OK) rc = run_chunks(&wr, lo, hi, total, jobs);
+  if (rc == LR_OK && wr.apply) rc = lrp_routing_save(&wr.routing);
+  if (rc == LR_OK && wr.apply)
+    rc = lrs_run_finish(db, wr.run_id, res->evaluated, res->score_changes,
+                        res->moves, res->handoffs, res->errors);
+  res->rows_written = lrs_total_changes(db) - changes0;
+  if (rc == LR_OK && wr.apply) {
+    rc = lrs_commit(db);
+    if (rc != LR_OK) lrs_rollback(db);
+  } else {
+    lrs_rollback(db);
+  }
+  lrp_routing_free(&wr.routing);
+  if (rc == LR_OK && wr.apply) res->run_id = wr.run_id;
+  if (wr.apply && rc == LR_OK) res->rows_written -= 0;
+  /* per-transition counts */
+  int nt = wr.m->ntransitions;
+  res->by_transition = calloc((size_t)nt + 1, sizeof *res->by_transition);
+  if (res->by_transition) {
+    for (int t = 0; t <= nt; t++) {
+      if (!wr.by_transition[t]) continue;
+      lr_count *c = &res->by_transition[res->n_by_transition++];
+      c->name = t < nt ? wr.m->transitions[t].label : "(initial stage)";
+      c->n = wr.by_transition[t];
+    }
+  }
+  free(wr.by_transition);
+  res->seconds = mono() - t0;
+  if (rc != LR_OK && db->rc == LR_OK) lr__err(db, rc, "%s", lr_errstr(rc));
+  if (!result) lr_run_result_free(res);
+  return rc == LR_OK ? lr__ok(db) : rc;
+}

@@ -1,0 +1,31 @@
+/*
+** runner.h -- a worker: one Lua instance, one read connection and one
+** contact scan.  Used by run, and by the commands that evaluate without
+** writing (explain, backtest, diff).
+*/
+#ifndef LR_RUNNER_H
+#define LR_RUNNER_H
+
+#include "../store/scan.h"
+#include "eval.h"
+
+typedef struct lrp_worker {
+  lr_policy *p;
+  lrp_instance *in;                 /* own instance, or the policy's main */
+  int own;
+  sqlite3 *conn;
+  int own_conn;
+  lrs_scan *scan;
+  lrp_eval ev;
+  lrp_result res;
+  int *rule_order, *seg_order;      /* indexes sorted by name */
+} lrp_worker;
+
+/* Open a worker; own_instance loads the policy into a new Lua state
+** (needed for threads).  On error err says why; close it anyway. */
+int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
+                    long long now, int override_manual, volatile int *cancel,
+                    char *err, size_t errlen);
+void lrp_worker_close(lrp_worker *w);
+
+#endif

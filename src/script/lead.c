@@ -1,0 +1,476 @@
+/*
+** lead.c -- the `lead` object: one contact as a policy sees it.
+**
+** lead.<field> reads the contact's row (nil for NULL; an unknown field is
+** an error, so a typo never scores 0); lead.score, lead.stage, lead.scores
+** and lead.grade follow the evaluation; methods query the contact's
+** activities, segments and outcome.  One userdata per evaluation context
+** is reused for every contact: it holds no data of its own.
+*/
+#include <lauxlib.h>
+#include <lua.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../policy/eval.h"
+#include "objects.h"
+
+static lrp_eval *check_lead(lua_State *L, int idx) {
+  luaL_checkudata(L, idx, LRX_LEAD);
+  lrp_eval *ev = lrx_eval(L);
+  if (!ev || !ev->c) lrl_error(L, "lead used outside of an evaluation");
+  return ev;
+}
+
+static void trace(lrp_eval *ev, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+static void trace(lrp_eval *ev, const char *fmt, ...) {
+  if (!ev->trace) return;
+  va_list ap;
+  va_start(ap, fmt);
+  if (ev->trace->n) lrb_adds(ev->trace, ", ");
+  lrb_vprintf(ev->trace, fmt, ap);
+  va_end(ap);
+}
+
+static void push_value(lua_State *L, lrp_eval *ev, const char *name,
+                       const lrs_value *v) {
+  switch (v->type) {
+    case LRS_INT:
+      lua_pushinteger(L, (lua_Integer)v->i);
+      trace(ev, "%s=%lld", name, v->i);
+      break;
+    case LRS_FLOAT:
+      lua_pushnumber(L, v->r);
+      trace(ev, "%s=%g", name, v->r);
+      break;
+    case LRS_STR:
+      lua_pushlstring(L, v->s, (size_t)v->n);
+      trace(ev, "%s='%.*s'", name, v->n > 60 ? 60 : v->n, v->s);
+      break;
+    default:
+      lua_pushnil(L);
+      trace(ev, "%s=nil", name);
+  }
+}
+
+/* Seconds from an options value: a duration string or a number. */
+static long long opt_duration(lua_State *L, int idx, const char *key) {
+  long long d;
+  if (lua_type(L, idx) == LUA_TNUMBER) return (long long)lua_tonumber(L, idx);
+  const char *s = lua_tostring(L, idx);
+  if (!s || lr_parse_duration(s, &d) != LR_OK)
+    lrl_error(L, "bad '%s' duration '%s' (use e.g. \"30d\", \"2w\", \"12h\")",
+              key, s ? s : luaL_typename(L, idx));
+  return d;
+}
+
+static long long opt_time(lua_State *L, int idx, const char *key) {
+  long long t;
+  if (lua_type(L, idx) == LUA_TNUMBER) return (long long)lua_tonumber(L, idx);
+  const char *s = lua_tostring(L, idx);
+  if (!s || lr_parse_time(s, &t) != LR_OK)
+    lrl_error(L, "bad '%s' time '%s' (use an ISO date or unix seconds)", key,
+              s ? s : luaL_typename(L, idx));
+  return t;
+}
+
+typedef struct window {
+  long long from, to;
+  const char *campaign;
+  char desc[96];
+} window;
+
+/* Read { within = "30d" | since = T, campaign = "x" } at idx. */
+static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
+  w->from = LLONG_MIN;
+  w->to = ev->now;
+  w->campaign = NULL;
+  w->desc[0] = 0;
+  if (lua_isnoneornil(L, idx)) return;
+  if (!lua_istable(L, idx))
+    lrl_error(L, "activity options must be a table like { within = \"30d\" }");
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    if (strcmp(k, "within") && strcmp(k, "since") && strcmp(k, "campaign"))
+      lrl_error(L, "unknown activity option '%s' (allowed: within, since, "
+                "campaign)", luaL_tolstring(L, -1, NULL));
+  }
+  if (lua_getfield(L, idx, "within") != LUA_TNIL) {
+    long long d = opt_duration(L, -1, "within");
+    w->from = ev->now - d;
+    snprintf(w->desc, sizeof w->desc, " within %s", luaL_tolstring(L, -1, NULL));
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, idx, "since") != LUA_TNIL) {
+    long long t = opt_time(L, -1, "since");
+    if (t > w->from) w->from = t;
+    size_t used = strlen(w->desc);
+    snprintf(w->desc + used, sizeof w->desc - used, " since %s",
+             luaL_tolstring(L, -1, NULL));
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, idx, "campaign") != LUA_TNIL) {
+    w->campaign = lua_tostring(L, -1);
+    if (!w->campaign) lrl_error(L, "'campaign' must be a string");
+  }
+  lua_pop(L, 1);   /* the string stays alive in the options table */
+}
+
+static int type_index(const lrs_contact *c, const char *type) {
+  for (int i = 0; i < c->ntypes; i++)
+    if (strcmp(c->types[i], type) == 0) return i;
+  return -1;
+}
+
+static int in_window(const lrs_activity *a, const window *w) {
+  if (a->at < w->from || a->at > w->to) return 0;
+  if (w->campaign && (!a->campaign || strcmp(a->campaign, w->campaign)))
+    return 0;
+  return 1;
+}
+
+/* Count activities of `type` (or of any type for "*") in the window. */
+static long long count_acts(const lrs_contact *c, int type, const window *w,
+                            long long *last) {
+  long long n = 0;
+  *last = LLONG_MIN;
+  for (int i = 0; i < c->nacts; i++) {
+    const lrs_activity *a = &c->acts[i];
+    if (type >= 0 && a->type != type) continue;
+    if (!in_window(a, w)) continue;
+    n++;
+    if (a->at > *last) *last = a->at;
+  }
+  return n;
+}
+
+static const char *check_type(lua_State *L, int idx) {
+  const char *t = lua_tostring(L, idx);
+  if (!t || lua_type(L, idx) != LUA_TSTRING)
+    lrl_error(L, "activity type must be a string like \"email_open\"");
+  return t;
+}
+
+static long long count_for(lua_State *L, lrp_eval *ev, long long *last,
+                           window *w) {
+  const char *type = check_type(L, 2);
+  read_window(L, ev, 3, w);
+  int ti = strcmp(type, "*") == 0 ? -1 : type_index(ev->c, type);
+  if (ti < 0 && strcmp(type, "*") != 0) {
+    *last = LLONG_MIN;
+    return 0;
+  }
+  return count_acts(ev->c, ti, w, last);
+}
+
+/* lead:count(type, { within = "30d" }) -> integer */
+static int l_count(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  long long last;
+  window w;
+  long long n = count_for(L, ev, &last, &w);
+  trace(ev, "count(%s%s)=%lld", lua_tostring(L, 2), w.desc, n);
+  lua_pushinteger(L, (lua_Integer)n);
+  return 1;
+}
+
+/* lead:did(type, { within = "14d" }) -> boolean */
+static int l_did(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  long long last;
+  window w;
+  long long n = count_for(L, ev, &last, &w);
+  trace(ev, "did(%s%s)=%s", lua_tostring(L, 2), w.desc, n ? "yes" : "no");
+  lua_pushboolean(L, n > 0);
+  return 1;
+}
+
+/* lead:last(type) -> unix seconds of the latest such activity, or nil */
+static int l_last(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  long long last;
+  window w;
+  long long n = count_for(L, ev, &last, &w);
+  if (n) {
+    lua_pushinteger(L, (lua_Integer)last);
+    trace(ev, "last(%s)=%lld", lua_tostring(L, 2), last);
+  } else {
+    lua_pushnil(L);
+    trace(ev, "last(%s)=never", lua_tostring(L, 2));
+  }
+  return 1;
+}
+
+/* lead:days_since(type) -> days (float) since the latest, math.huge if never */
+static int l_days_since(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  long long last;
+  window w;
+  long long n = count_for(L, ev, &last, &w);
+  double d = n ? (double)(ev->now - last) / 86400.0 : HUGE_VAL;
+  if (n) trace(ev, "days_since(%s)=%.1f", lua_tostring(L, 2), d);
+  else trace(ev, "days_since(%s)=never", lua_tostring(L, 2));
+  lua_pushnumber(L, d);
+  return 1;
+}
+
+/* lead:activities(type, opts) -> list of { type, at, value, campaign } */
+static int l_activities(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  const char *type = lua_isnoneornil(L, 2) ? "*" : check_type(L, 2);
+  window w;
+  read_window(L, ev, 3, &w);
+  int ti = strcmp(type, "*") == 0 ? -1 : type_index(ev->c, type);
+  lua_newtable(L);
+  if (ti < 0 && strcmp(type, "*") != 0) return 1;
+  lua_Integer k = 0;
+  for (int i = 0; i < ev->c->nacts; i++) {
+    const lrs_activity *a = &ev->c->acts[i];
+    if ((ti >= 0 && a->type != ti) || !in_window(a, &w)) continue;
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, ev->c->types[a->type]);
+    lua_setfield(L, -2, "type");
+    lua_pushinteger(L, (lua_Integer)a->at);
+    lua_setfield(L, -2, "at");
+    if (a->has_value) {
+      lua_pushnumber(L, a->value);
+      lua_setfield(L, -2, "value");
+    }
+    if (a->campaign) {
+      lua_pushstring(L, a->campaign);
+      lua_setfield(L, -2, "campaign");
+    }
+    lua_rawseti(L, -2, ++k);
+  }
+  trace(ev, "activities(%s%s)=%lld", type, w.desc, (long long)k);
+  return 1;
+}
+
+/* lead:in_segment(name) -> boolean */
+static int l_in_segment(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  const char *name = luaL_checkstring(L, 2);
+  int i = lrp_segment_find(&ev->in->m, name);
+  if (i < 0) lrl_error(L, "unknown segment '%s'", name);
+  if (!ev->r) lrl_error(L, "segments are not known here");
+  if (ev->phase == LRP_PHASE_SEGMENTS && ev->r->member[i] == 2)
+    lrl_error(L, "segment '%s' is not evaluated yet (segments are evaluated "
+              "in the order declared)", name);
+  int in = ev->r->member[i] == 1;
+  trace(ev, "in_segment(%s)=%s", name, in ? "yes" : "no");
+  lua_pushboolean(L, in);
+  return 1;
+}
+
+/* lead:outcome() -> { result, won, amount, closed_at } or nil */
+static int l_outcome(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  const lrs_contact *c = ev->c;
+  if (!c->has_outcome) {
+    trace(ev, "outcome=none");
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, c->outcome);
+  lua_setfield(L, -2, "result");
+  lua_pushboolean(L, strcmp(c->outcome, "won") == 0);
+  lua_setfield(L, -2, "won");
+  if (c->has_amount) {
+    lua_pushnumber(L, c->amount);
+    lua_setfield(L, -2, "amount");
+  }
+  lua_pushinteger(L, (lua_Integer)c->closed_at);
+  lua_setfield(L, -2, "closed_at");
+  trace(ev, "outcome=%s", c->outcome);
+  return 1;
+}
+
+/* lead:sla_breached() -> true when the handoff's due time passed and the
+** contact has not moved since it was assigned. */
+static int l_sla_breached(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  const lrs_contact *c = ev->c;
+  int b = c->due_at > 0 && c->due_at < ev->now;
+  trace(ev, "sla_breached=%s", b ? "yes" : "no");
+  lua_pushboolean(L, b);
+  return 1;
+}
+
+static int push_scores(lua_State *L, lrp_eval *ev) {
+  const lrp_model *m = &ev->in->m;
+  lua_createtable(L, 0, m->ngroups);
+  for (int g = 0; g < m->ngroups; g++) {
+    lua_pushnumber(L, ev->r->group[g]);
+    lua_setfield(L, -2, m->groups[g]);
+  }
+  return 1;
+}
+
+static void need_rules_done(lua_State *L, lrp_eval *ev, const char *what) {
+  if (ev->phase == LRP_PHASE_RULES || ev->phase == LRP_PHASE_SEGMENTS)
+    lrl_error(L, "lead.%s is not known while rules are evaluated (it is "
+              "their result); use it in transitions and handoffs", what);
+}
+
+static int l_index(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  const char *k = lua_tostring(L, 2);
+  if (!k || lua_type(L, 2) != LUA_TSTRING)
+    lrl_error(L, "lead fields are named by strings");
+  /* methods */
+  if (lua_getfield(L, lua_upvalueindex(1), k) != LUA_TNIL) return 1;
+  lua_pop(L, 1);
+  const lrs_contact *c = ev->c;
+  switch (k[0]) {
+    case 'i':
+      if (strcmp(k, "id") == 0) {
+        lua_pushinteger(L, (lua_Integer)c->id);
+        return 1;
+      }
+      break;
+    case 'k':
+      if (strcmp(k, "key") == 0) {
+        lua_pushstring(L, c->key);
+        return 1;
+      }
+      break;
+    case 's':
+      if (strcmp(k, "score") == 0) {
+        if (ev->phase == LRP_PHASE_SCRIPT) {
+          lua_pushnumber(L, c->score);
+          return 1;
+        }
+        need_rules_done(L, ev, "score");
+        double s = ev->have_score_override ? ev->score_override : ev->r->score;
+        trace(ev, "score=%g", s);
+        lua_pushnumber(L, s);
+        return 1;
+      }
+      if (strcmp(k, "stage") == 0) {
+        int st = ev->phase == LRP_PHASE_SCRIPT ? lrp_contact_stage(&ev->in->m, c)
+                                               : ev->cur_stage;
+        if (st < 0) {
+          lua_pushnil(L);
+          return 1;
+        }
+        trace(ev, "stage=%s", ev->in->m.stages[st].name);
+        lrx_push_stage(L, ev->in, st);
+        return 1;
+      }
+      if (strcmp(k, "scores") == 0) {
+        need_rules_done(L, ev, "scores");
+        return push_scores(L, ev);
+      }
+      break;
+    case 'g':
+      if (strcmp(k, "grade") == 0 || strcmp(k, "grades") == 0) {
+        need_rules_done(L, ev, k);
+        const lrp_model *m = &ev->in->m;
+        if (k[5] == 's') {
+          lua_createtable(L, 0, m->ngrades);
+          for (int g = 0; g < m->ngrades; g++) {
+            lua_pushstring(L, ev->r->grades[g]);
+            lua_setfield(L, -2, m->grades[g].group ? m->grades[g].group : "total");
+          }
+          return 1;
+        }
+        if (m->ngrades == 0) lrl_error(L, "lead.grade: the policy declares no grade");
+        trace(ev, "grade=%s", ev->r->grades[0]);
+        lua_pushstring(L, ev->r->grades[0]);
+        return 1;
+      }
+      break;
+  }
+  /* a field of the row */
+  if (lua_getfield(L, lua_upvalueindex(2), k) == LUA_TNUMBER) {
+    int col = (int)lua_tointeger(L, -1) - 1;
+    lua_pop(L, 1);
+    if (col >= 0 && col < c->ncols) {
+      push_value(L, ev, k, &c->vals[col]);
+      return 1;
+    }
+  }
+  return lrl_error(L, "unknown field 'lead.%s' (no such column; `leadrules "
+                   "info` lists the fields)", k);
+}
+
+static int l_newindex(lua_State *L) {
+  return lrl_error(L, "lead is read-only (in scripts use lead:set(field, "
+                   "value))");
+}
+
+static int l_tostring(lua_State *L) {
+  lrp_eval *ev = lrx_eval(L);
+  if (ev && ev->c) lua_pushfstring(L, "lead(%s)", ev->c->key);
+  else lua_pushliteral(L, "lead");
+  return 1;
+}
+
+static const luaL_Reg methods[] = {
+  {"count", l_count},
+  {"did", l_did},
+  {"last", l_last},
+  {"days_since", l_days_since},
+  {"activities", l_activities},
+  {"in_segment", l_in_segment},
+  {"outcome", l_outcome},
+  {"sla_breached", l_sla_breached},
+  {NULL, NULL},
+};
+
+void lrx_lead_open(lua_State *L, lrp_eval *ev) {
+  if (luaL_newmetatable(L, LRX_LEAD)) {
+    lua_newtable(L);                       /* upvalue 1: methods */
+    luaL_setfuncs(L, methods, 0);
+    /* Hosts (scripts) may add methods later through this table. */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.lead.methods");
+    lua_newtable(L);                       /* upvalue 2: field -> column */
+    for (int i = 0; i < ev->ncols; i++) {
+      lua_pushinteger(L, i + 1);
+      lua_setfield(L, -2, ev->colnames[i]);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.lead.fields");
+    lua_pushcclosure(L, l_index, 2);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, l_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+  } else {
+    /* Re-map the field table for this context's columns. */
+    lua_getfield(L, LUA_REGISTRYINDEX, "leadrules.lead.fields");
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+      lua_pop(L, 1);
+      lua_pushvalue(L, -1);
+      lua_pushnil(L);
+      lua_rawset(L, -4);
+    }
+    for (int i = 0; i < ev->ncols; i++) {
+      lua_pushinteger(L, i + 1);
+      lua_setfield(L, -2, ev->colnames[i]);
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  lua_newuserdatauv(L, 1, 0);
+  luaL_setmetatable(L, LRX_LEAD);
+  ev->lead_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void lrx_push_lead(lua_State *L, lrp_eval *ev) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ev->lead_ref);
+}

@@ -1,0 +1,415 @@
+/*
+** scan.c -- the merged contact scan.
+*/
+#include "scan.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/arena.h"
+#include "../util/buf.h"
+#include "counts.h"
+
+typedef struct cursor {
+  sqlite3_stmt *st;
+  int has;                   /* a row is pending */
+  long long cid;             /* its contact id */
+} cursor;
+
+struct lrs_scan {
+  sqlite3 *conn;
+  sqlite3_stmt *contacts;
+  cursor actc, outs, parts, segs;
+  cursor *sqlseg;
+  int nsql;
+  unsigned char *member;
+  int ncols;
+  char **colnames;
+  int c_id, c_key, c_score, c_stage, c_owner, c_grade, c_scores, c_due,
+      c_assigned, c_manual, c_data;
+  char **types;              /* activity type names, interned */
+  int ntypes, cap_types;
+  lrs_activity *acts;
+  int cap_acts;
+  lrs_part *partv;
+  int cap_parts;
+  const char **segv;
+  int cap_segs;
+  lrs_value *vals;
+  lr_arena arena;            /* per-contact strings of the merged cursors */
+  lrs_contact c;
+};
+
+static int prep(sqlite3 *conn, const char *sql, sqlite3_stmt **st) {
+  return sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+}
+
+static int col_index(lrs_scan *s, const char *name) {
+  for (int i = 0; i < s->ncols; i++)
+    if (strcmp(s->colnames[i], name) == 0) return i;
+  return -1;
+}
+
+int lrs_scan_open(sqlite3 *conn, const char *const *sql_segments, int nsql,
+                  lrs_scan **out, char *err, size_t errlen) {
+  *out = NULL;
+  lrs_scan *s = calloc(1, sizeof *s);
+  if (!s) return SQLITE_NOMEM;
+  s->conn = conn;
+  lra_init(&s->arena, 8192);
+  int rc = prep(conn, "SELECT * FROM contacts WHERE id BETWEEN ?1 AND ?2 "
+                "ORDER BY id", &s->contacts);
+  if (rc == SQLITE_OK)
+    rc = prep(conn, "SELECT contact_id, type, occurred_at, value, campaign "
+              "FROM activities WHERE contact_id BETWEEN ?1 AND ?2 "
+              "ORDER BY contact_id, type, occurred_at", &s->actc.st);
+  if (rc == SQLITE_OK)
+    rc = prep(conn, "SELECT contact_id, result, amount, closed_at FROM "
+              "outcomes WHERE contact_id BETWEEN ?1 AND ?2 "
+              "ORDER BY contact_id, closed_at", &s->outs.st);
+  if (rc == SQLITE_OK)
+    rc = prep(conn, "SELECT contact_id, rule, grp, points FROM score_parts "
+              "WHERE contact_id BETWEEN ?1 AND ?2 ORDER BY contact_id, rule",
+              &s->parts.st);
+  if (rc == SQLITE_OK)
+    rc = prep(conn, "SELECT contact_id, segment FROM segment_members "
+              "WHERE contact_id BETWEEN ?1 AND ?2 ORDER BY contact_id, segment",
+              &s->segs.st);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "scan: %s", sqlite3_errmsg(conn));
+    lrs_scan_close(s);
+    return rc;
+  }
+  s->nsql = nsql;
+  s->sqlseg = calloc((size_t)nsql + 1, sizeof *s->sqlseg);
+  s->member = calloc((size_t)nsql + 1, 1);
+  if (!s->sqlseg || !s->member) {
+    lrs_scan_close(s);
+    return SQLITE_NOMEM;
+  }
+  for (int i = 0; i < nsql; i++) {
+    rc = lrs_prepare_user(conn, "SELECT id FROM contacts WHERE id BETWEEN ?1 "
+                          "AND ?2 AND ", sql_segments[i], " ORDER BY id",
+                          &s->sqlseg[i].st, err, errlen);
+    if (rc != SQLITE_OK) {
+      lrs_scan_close(s);
+      return rc;
+    }
+  }
+  s->ncols = sqlite3_column_count(s->contacts);
+  s->colnames = calloc((size_t)s->ncols + 1, sizeof *s->colnames);
+  s->vals = calloc((size_t)s->ncols + 1, sizeof *s->vals);
+  if (!s->colnames || !s->vals) {
+    lrs_scan_close(s);
+    return SQLITE_NOMEM;
+  }
+  for (int i = 0; i < s->ncols; i++) {
+    s->colnames[i] = strdup(sqlite3_column_name(s->contacts, i));
+    if (!s->colnames[i]) {
+      lrs_scan_close(s);
+      return SQLITE_NOMEM;
+    }
+  }
+  s->c_id = col_index(s, "id");
+  s->c_key = col_index(s, "key");
+  s->c_score = col_index(s, "score");
+  s->c_stage = col_index(s, "stage");
+  s->c_owner = col_index(s, "owner");
+  s->c_grade = col_index(s, "grade");
+  s->c_scores = col_index(s, "scores");
+  s->c_due = col_index(s, "due_at");
+  s->c_assigned = col_index(s, "assigned_at");
+  s->c_manual = col_index(s, "manual_at");
+  s->c_data = col_index(s, "data_at");
+  *out = s;
+  return lrs_scan_range(s, LLONG_MIN, LLONG_MAX);
+}
+
+int lrs_scan_columns(lrs_scan *s, const char *const **names) {
+  *names = (const char *const *)s->colnames;
+  return s->ncols;
+}
+
+static int cursor_step(cursor *c) {
+  int rc = sqlite3_step(c->st);
+  if (rc == SQLITE_ROW) {
+    c->has = 1;
+    c->cid = sqlite3_column_int64(c->st, 0);
+    return SQLITE_OK;
+  }
+  c->has = 0;
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int cursor_range(cursor *c, long long lo, long long hi) {
+  sqlite3_reset(c->st);
+  sqlite3_bind_int64(c->st, 1, lo);
+  sqlite3_bind_int64(c->st, 2, hi);
+  return cursor_step(c);
+}
+
+int lrs_scan_range(lrs_scan *s, long long lo, long long hi) {
+  sqlite3_reset(s->contacts);
+  sqlite3_bind_int64(s->contacts, 1, lo);
+  sqlite3_bind_int64(s->contacts, 2, hi);
+  int rc = cursor_range(&s->actc, lo, hi);
+  if (rc == SQLITE_OK) rc = cursor_range(&s->outs, lo, hi);
+  if (rc == SQLITE_OK) rc = cursor_range(&s->parts, lo, hi);
+  if (rc == SQLITE_OK) rc = cursor_range(&s->segs, lo, hi);
+  for (int i = 0; i < s->nsql && rc == SQLITE_OK; i++)
+    rc = cursor_range(&s->sqlseg[i], lo, hi);
+  return rc;
+}
+
+int lrs_scan_one(lrs_scan *s, long long id) { return lrs_scan_range(s, id, id); }
+
+static int intern_type(lrs_scan *s, const char *t, int n) {
+  for (int i = s->ntypes - 1; i >= 0; i--)
+    if ((int)strlen(s->types[i]) == n && memcmp(s->types[i], t, (size_t)n) == 0)
+      return i;
+  if (s->ntypes == s->cap_types) {
+    int cap = s->cap_types ? s->cap_types * 2 : 16;
+    char **v = realloc(s->types, (size_t)cap * sizeof *v);
+    if (!v) return -1;
+    s->types = v;
+    s->cap_types = cap;
+  }
+  char *d = malloc((size_t)n + 1);
+  if (!d) return -1;
+  memcpy(d, t, (size_t)n);
+  d[n] = '\0';
+  s->types[s->ntypes] = d;
+  return s->ntypes++;
+}
+
+/* Skip rows of contacts before `id` (orphans cannot exist with foreign
+** keys on, but a scan never trusts that). */
+static int cursor_seek(cursor *c, long long id) {
+  int rc = SQLITE_OK;
+  while (c->has && c->cid < id && rc == SQLITE_OK) rc = cursor_step(c);
+  return rc;
+}
+
+static int load_acts(lrs_scan *s, long long id) {
+  cursor *c = &s->actc;
+  int rc = cursor_seek(c, id);
+  int n = 0;
+  while (rc == SQLITE_OK && c->has && c->cid == id) {
+    if (n == s->cap_acts) {
+      int cap = s->cap_acts ? s->cap_acts * 2 : 64;
+      lrs_activity *v = realloc(s->acts, (size_t)cap * sizeof *v);
+      if (!v) return SQLITE_NOMEM;
+      s->acts = v;
+      s->cap_acts = cap;
+    }
+    lrs_activity *a = &s->acts[n++];
+    const char *t = (const char *)sqlite3_column_text(c->st, 1);
+    int tl = sqlite3_column_bytes(c->st, 1);
+    a->type = intern_type(s, t ? t : "", t ? tl : 0);
+    if (a->type < 0) return SQLITE_NOMEM;
+    a->at = sqlite3_column_int64(c->st, 2);
+    a->has_value = sqlite3_column_type(c->st, 3) != SQLITE_NULL;
+    a->value = a->has_value ? sqlite3_column_double(c->st, 3) : 0;
+    a->campaign = NULL;
+    if (sqlite3_column_type(c->st, 4) != SQLITE_NULL) {
+      const char *cp = (const char *)sqlite3_column_text(c->st, 4);
+      a->campaign = lra_strndup(&s->arena, cp, (size_t)sqlite3_column_bytes(c->st, 4));
+      if (!a->campaign) return SQLITE_NOMEM;
+    }
+    rc = cursor_step(c);
+  }
+  s->c.acts = s->acts;
+  s->c.nacts = n;
+  s->c.types = (const char *const *)s->types;
+  s->c.ntypes = s->ntypes;
+  return rc;
+}
+
+static int load_outcome(lrs_scan *s, long long id) {
+  cursor *c = &s->outs;
+  int rc = cursor_seek(c, id);
+  s->c.has_outcome = 0;
+  while (rc == SQLITE_OK && c->has && c->cid == id) {
+    /* ordered by closed_at: the last one wins */
+    const char *r = (const char *)sqlite3_column_text(c->st, 1);
+    s->c.has_outcome = 1;
+    s->c.outcome = r && strcmp(r, "won") == 0 ? "won" : "lost";
+    s->c.has_amount = sqlite3_column_type(c->st, 2) != SQLITE_NULL;
+    s->c.amount = sqlite3_column_double(c->st, 2);
+    s->c.closed_at = sqlite3_column_int64(c->st, 3);
+    rc = cursor_step(c);
+  }
+  return rc;
+}
+
+static int load_parts(lrs_scan *s, long long id) {
+  cursor *c = &s->parts;
+  int rc = cursor_seek(c, id);
+  int n = 0;
+  while (rc == SQLITE_OK && c->has && c->cid == id) {
+    if (n == s->cap_parts) {
+      int cap = s->cap_parts ? s->cap_parts * 2 : 32;
+      lrs_part *v = realloc(s->partv, (size_t)cap * sizeof *v);
+      if (!v) return SQLITE_NOMEM;
+      s->partv = v;
+      s->cap_parts = cap;
+    }
+    lrs_part *p = &s->partv[n++];
+    p->rule = lra_strdup(&s->arena, (const char *)sqlite3_column_text(c->st, 1));
+    p->grp = sqlite3_column_type(c->st, 2) == SQLITE_NULL ? NULL
+             : lra_strdup(&s->arena, (const char *)sqlite3_column_text(c->st, 2));
+    p->points = sqlite3_column_double(c->st, 3);
+    if (!p->rule) return SQLITE_NOMEM;
+    rc = cursor_step(c);
+  }
+  s->c.parts = s->partv;
+  s->c.nparts = n;
+  return rc;
+}
+
+static int load_segments(lrs_scan *s, long long id) {
+  cursor *c = &s->segs;
+  int rc = cursor_seek(c, id);
+  int n = 0;
+  while (rc == SQLITE_OK && c->has && c->cid == id) {
+    if (n == s->cap_segs) {
+      int cap = s->cap_segs ? s->cap_segs * 2 : 16;
+      const char **v = realloc(s->segv, (size_t)cap * sizeof *v);
+      if (!v) return SQLITE_NOMEM;
+      s->segv = v;
+      s->cap_segs = cap;
+    }
+    s->segv[n] = lra_strdup(&s->arena, (const char *)sqlite3_column_text(c->st, 1));
+    if (!s->segv[n++]) return SQLITE_NOMEM;
+    rc = cursor_step(c);
+  }
+  s->c.segments = s->segv;
+  s->c.nsegments = n;
+  return rc;
+}
+
+static const char *text_or_null(sqlite3_stmt *st, int col) {
+  if (col < 0 || sqlite3_column_type(st, col) == SQLITE_NULL) return NULL;
+  return (const char *)sqlite3_column_text(st, col);
+}
+
+static long long int_or_zero(sqlite3_stmt *st, int col) {
+  if (col < 0 || sqlite3_column_type(st, col) == SQLITE_NULL) return 0;
+  return sqlite3_column_int64(st, col);
+}
+
+int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
+  int rc = sqlite3_step(s->contacts);
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return -rc;
+  lra_reset(&s->arena);
+  sqlite3_stmt *st = s->contacts;
+  lrs_contact *c = &s->c;
+  long long id = sqlite3_column_int64(st, s->c_id);
+  c->id = id;
+  /* Row values point into SQLite's row buffer, valid until the next step. */
+  for (int i = 0; i < s->ncols; i++) {
+    lrs_value *v = &s->vals[i];
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_INTEGER:
+        v->type = LRS_INT;
+        v->i = sqlite3_column_int64(st, i);
+        break;
+      case SQLITE_FLOAT:
+        v->type = LRS_FLOAT;
+        v->r = sqlite3_column_double(st, i);
+        break;
+      case SQLITE_NULL:
+        v->type = LRS_NULL;
+        break;
+      default:
+        v->type = LRS_STR;
+        v->s = (const char *)sqlite3_column_text(st, i);
+        v->n = sqlite3_column_bytes(st, i);
+        if (!v->s) return -SQLITE_NOMEM;
+    }
+  }
+  c->ncols = s->ncols;
+  c->vals = s->vals;
+  c->key = text_or_null(st, s->c_key);
+  c->score = sqlite3_column_double(st, s->c_score);
+  c->stage = text_or_null(st, s->c_stage);
+  c->owner = text_or_null(st, s->c_owner);
+  c->grade = text_or_null(st, s->c_grade);
+  c->scores = text_or_null(st, s->c_scores);
+  c->due_at = int_or_zero(st, s->c_due);
+  c->assigned_at = int_or_zero(st, s->c_assigned);
+  c->manual_at = int_or_zero(st, s->c_manual);
+  c->data_at = int_or_zero(st, s->c_data);
+  if (!c->key) c->key = "";
+  rc = load_acts(s, id);
+  if (rc == SQLITE_OK) rc = load_outcome(s, id);
+  if (rc == SQLITE_OK) rc = load_parts(s, id);
+  if (rc == SQLITE_OK) rc = load_segments(s, id);
+  for (int i = 0; i < s->nsql && rc == SQLITE_OK; i++) {
+    rc = cursor_seek(&s->sqlseg[i], id);
+    s->member[i] = s->sqlseg[i].has && s->sqlseg[i].cid == id;
+  }
+  c->sql_member = s->member;
+  if (rc != SQLITE_OK) return -rc;
+  *out = c;
+  return 1;
+}
+
+void lrs_scan_close(lrs_scan *s) {
+  if (!s) return;
+  sqlite3_finalize(s->contacts);
+  sqlite3_finalize(s->actc.st);
+  sqlite3_finalize(s->outs.st);
+  sqlite3_finalize(s->parts.st);
+  sqlite3_finalize(s->segs.st);
+  for (int i = 0; i < s->nsql && s->sqlseg; i++) sqlite3_finalize(s->sqlseg[i].st);
+  free(s->sqlseg);
+  free(s->member);
+  for (int i = 0; i < s->ncols && s->colnames; i++) free(s->colnames[i]);
+  free(s->colnames);
+  free(s->vals);
+  for (int i = 0; i < s->ntypes; i++) free(s->types[i]);
+  free(s->types);
+  free(s->acts);
+  free(s->partv);
+  free(s->segv);
+  lra_free(&s->arena);
+  free(s);
+}
+
+int lrs_contact_span(sqlite3 *conn, long long *count, long long *lo,
+                     long long *hi) {
+  sqlite3_stmt *st;
+  int rc = sqlite3_prepare_v2(conn, "SELECT count(*), min(id), max(id) FROM "
+                              "contacts", -1, &st, NULL);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *count = sqlite3_column_int64(st, 0);
+    *lo = sqlite3_column_int64(st, 1);
+    *hi = sqlite3_column_int64(st, 2);
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int lrs_contact_id(sqlite3 *conn, const char *key, long long *id) {
+  sqlite3_stmt *st;
+  *id = 0;
+  int by_id = key[0] == '#';
+  int rc = sqlite3_prepare_v2(conn, by_id
+      ? "SELECT id FROM contacts WHERE id = CAST(?1 AS INTEGER)"
+      : "SELECT id FROM contacts WHERE key = ?1 OR key = lower(trim(?1)) "
+        "ORDER BY key = ?1 DESC LIMIT 1", -1, &st, NULL);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_bind_text(st, 1, by_id ? key + 1 : key, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
+  rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SQLITE_OK : rc;
+  sqlite3_finalize(st);
+  return rc;
+}

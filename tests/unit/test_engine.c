@@ -1,0 +1,300 @@
+/*
+** test_engine.c -- policies loaded and run against real SQLite files:
+** declarations, scoring, transitions, handoffs, errors, dry runs.
+*/
+#include <sqlite3.h>
+
+#include "leadrules.h"
+#include "t.h"
+
+static lr_db *db;
+static const char *dbpath;
+
+static void sql(const char *q) {
+  sqlite3 *s;
+  sqlite3_open(dbpath, &s);
+  char *err = NULL;
+  if (sqlite3_exec(s, q, 0, 0, &err) != SQLITE_OK) {
+    fprintf(stderr, "sql failed: %s\n%s\n", err, q);
+    exit(2);
+  }
+  sqlite3_close(s);
+}
+
+static long long sql_int(const char *q) {
+  sqlite3 *s;
+  sqlite3_stmt *st;
+  long long v = -999;
+  sqlite3_open(dbpath, &s);
+  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
+    exit(2);
+  }
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+  return v;
+}
+
+static char textbuf[8][1024];
+static int textk;
+static const char *sql_text(const char *q) {
+  sqlite3 *s;
+  sqlite3_stmt *st;
+  char *b = textbuf[textk++ % 8];
+  snprintf(b, 1024, "(none)");
+  sqlite3_open(dbpath, &s);
+  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
+    exit(2);
+  }
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    snprintf(b, 1024, "%s", sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+  return b;
+}
+
+/* A fresh database with a few contacts and activities. */
+static void fresh(void) {
+  if (db) lr_close(db);
+  static int n;
+  static char path[64];
+  snprintf(path, sizeof path, "engine%d.db", n++);
+  dbpath = t_path(path);
+  CHECK_INT(lr_open(dbpath, &db), LR_OK);
+  lr_close(db);
+  sql("ALTER TABLE contacts ADD COLUMN visits;"
+      "INSERT INTO fields(name,type,header) VALUES('visits','integer','Visits');"
+      "INSERT INTO contacts(id,key,email,title,company_size,country,visits) VALUES"
+      " (1,'ann@a.example','ann@a.example','VP Sales',5000,'US',12),"
+      " (2,'bob@b.example','bob@b.example','Intern',10,'DE',0),"
+      " (3,'cy@rival.example','cy@rival.example','Director',2000,'GB',3),"
+      " (4,'dee@d.example','dee@d.example',NULL,NULL,NULL,NULL);"
+      "INSERT INTO activities(contact_id,type,occurred_at,value,campaign) VALUES"
+      " (1,'email_open',1000000-86400*2,NULL,'fall'),"
+      " (1,'email_open',1000000-86400*40,NULL,NULL),"
+      " (1,'demo_request',1000000-86400,NULL,NULL),"
+      " (2,'email_open',1000000-3600,NULL,NULL),"
+      " (2,'page_view',1000000+3600,NULL,NULL);");   /* future: ignored */
+  CHECK_INT(lr_open(dbpath, &db), LR_OK);
+}
+
+static int load(const char *src, lr_policy **p) {
+  return lr_policy_load_string(db, "policy.lua", src, strlen(src), NULL, p);
+}
+
+static const char *BASIC =
+  "stages { 'subscriber', 'lead', 'mql', 'sql' }\n"
+  "stage 'nurture'\n"
+  "segment 'enterprise' { where = 'company_size >= 1000' }\n"
+  "rule 'senior' { points = 20, group = 'fit', when = function(lead)\n"
+  "  return (lead.title or ''):find('VP') or (lead.title or ''):find('Director') end }\n"
+  "rule 'enterprise' { points = 15, group = 'fit', segment = 'enterprise' }\n"
+  "rule 'opens' { max = 5, group = 'engagement', score = function(lead)\n"
+  "  return 2 * lead:count('email_open', { within = '30d' }) end }\n"
+  "rule 'demo' { points = 50, group = 'engagement', when = function(lead)\n"
+  "  return lead:did('demo_request', { within = '14d' }) end }\n"
+  "rule 'rival' { points = -100, when = function(lead)\n"
+  "  return lead.email:match('@rival%.example$') end }\n"
+  "grade 'fit' { A = 30, B = 15, C = 0 }\n"
+  "transition { from = 'subscriber', to = 'lead', when = function(l) return l.score > 0 end }\n"
+  "transition { from = 'lead', to = 'mql', when = function(l) return l.score >= 50 end }\n"
+  "transition { from = 'mql', to = 'sql', when = function(l)\n"
+  "  return l.score >= 80 and l:in_segment('enterprise') end }\n"
+  "transition { from = { 'mql', 'sql' }, to = 'nurture', when = function(l) return l.score < 0 end }\n"
+  "handoff { stage = 'sql', due = '2d', assign = round_robin { 'ana', 'ben' } }\n";
+
+static void test_basic_run(void) {
+  fresh();
+  lr_policy *p;
+  CHECK_INT(load(BASIC, &p), LR_OK);
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = 1000000;
+  o.jobs = 1;
+  o.collect = 1;
+  lr_run_result r;
+  CHECK_INT(lr_run(p, &o, &r), LR_OK);
+  CHECK_INT(r.evaluated, 4);
+  /* ann: senior 20 + enterprise 15 + opens min(5, 2*1) + demo 50 = 87 */
+  CHECK_INT(sql_int("SELECT score FROM contacts WHERE id=1"), 87);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "sql");
+  CHECK_STR(sql_text("SELECT grade FROM contacts WHERE id=1"), "A");
+  CHECK_STR(sql_text("SELECT scores FROM contacts WHERE id=1"),
+            "{\"fit\":35,\"engagement\":52}");
+  CHECK_STR(sql_text("SELECT owner FROM contacts WHERE id=1"), "ana");
+  CHECK_INT(sql_int("SELECT due_at FROM contacts WHERE id=1"), 1000000 + 2 * 86400);
+  /* one run moved ann subscriber -> lead -> mql -> sql, each recorded */
+  CHECK_INT(sql_int("SELECT count(*) FROM stage_history WHERE contact_id=1"), 4);
+  CHECK_STR(sql_text("SELECT group_concat(to_stage, ',') FROM (SELECT to_stage "
+                     "FROM stage_history WHERE contact_id=1 ORDER BY id)"),
+            "subscriber,lead,mql,sql");
+  CHECK_INT(sql_int("SELECT count(*) FROM score_parts WHERE contact_id=1"), 4);
+  CHECK_INT(sql_int("SELECT points FROM score_parts WHERE contact_id=1 AND rule='demo'"), 50);
+  /* bob: one open in window (2 points); the future page view is ignored */
+  CHECK_INT(sql_int("SELECT score FROM contacts WHERE id=2"), 2);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=2"), "lead");
+  CHECK_STR(sql_text("SELECT grade FROM contacts WHERE id=2"), "C");
+  /* cy: director 20 + enterprise 15 - 100 */
+  CHECK_INT(sql_int("SELECT score FROM contacts WHERE id=3"), -65);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=3"), "subscriber");
+  CHECK_INT(sql_int("SELECT count(*) FROM segment_members WHERE segment='enterprise'"), 2);
+  CHECK_INT(sql_int("SELECT count(*) FROM assignments"), 1);
+  CHECK_INT(r.handoffs, 1);
+  CHECK_INT(r.n_handoff_list, 1);
+  if (r.n_handoff_list) CHECK_STR(r.handoff_list[0].owner, "ana");
+  CHECK_INT(r.moves, 4 + 2 + 1 + 1);
+  CHECK_INT(sql_int("SELECT count(*) FROM runs"), 1);
+  CHECK_INT(sql_int("SELECT evaluated FROM runs"), 4);
+  lr_run_result_free(&r);
+
+  /* Same policy, same now: nothing to write but the run record. */
+  CHECK_INT(lr_run(p, &o, &r), LR_OK);
+  CHECK_INT(r.score_changes, 0);
+  CHECK_INT(r.moves, 0);
+  CHECK_INT(r.handoffs, 0);
+  CHECK_INT(r.rows_written, 2);   /* the runs row: insert + finish */
+  lr_run_result_free(&r);
+  lr_policy_free(p);
+}
+
+static void test_dry_run_changes_nothing(void) {
+  fresh();
+  lr_close(db);
+  db = NULL;
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null", dbpath);
+  CHECK_INT(system(cmd), 0);
+  snprintf(cmd, sizeof cmd, "sha256sum < '%s' > '%s.before'", dbpath, dbpath);
+  CHECK_INT(system(cmd), 0);
+  CHECK_INT(lr_open(dbpath, &db), LR_OK);
+  lr_policy *p;
+  CHECK_INT(load(BASIC, &p), LR_OK);
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = 1000000;
+  o.dry_run = 1;
+  lr_run_result r;
+  CHECK_INT(lr_run(p, &o, &r), LR_OK);
+  CHECK_INT(r.score_changes, 3);
+  CHECK_INT(r.handoffs, 1);
+  CHECK_INT(r.run_id, 0);
+  lr_run_result_free(&r);
+  lr_policy_free(p);
+  lr_close(db);
+  db = NULL;
+  snprintf(cmd, sizeof cmd, "sha256sum < '%s' | cmp -s - '%s.before'", dbpath, dbpath);
+  CHECK_INT(system(cmd), 0);
+}
+
+static void expect_load_error(const char *src, int code, const char *msg) {
+  lr_policy *p = (lr_policy *)1;
+  int rc = load(src, &p);
+  CHECK_INT(rc, code);
+  CHECK(p == NULL);
+  CHECK_CONTAINS(lr_errmsg(db), msg);
+  lr_policy_free(p);
+}
+
+static void test_load_errors(void) {
+  fresh();
+  expect_load_error("stages { 'a', 'b' }\nrule 'x' { points = 1, wen = function() end }\n",
+                    LR_POLICY, "policy.lua:2: rule 'x': unknown option 'wen'");
+  expect_load_error("stages { 'a', 'b' }\ntransition { from = 'a', to = 'c', when = function() end }\n",
+                    LR_POLICY, "policy.lua:2: transition: unknown stage 'c'");
+  expect_load_error("stages { 'a' }\nrule 'x' { points = 1, when = function() return true end }\n"
+                    "rule 'x' { points = 2, when = function() return true end }\n",
+                    LR_POLICY, "policy.lua:3: rule 'x' is declared twice");
+  expect_load_error("stages { 'a' }\nrule 'x' { description = 'nothing' }\n",
+                    LR_POLICY, "policy.lua:2: rule 'x' needs 'points'");
+  expect_load_error("rule 'x' { points = 1, when = function() return true end }\n",
+                    LR_POLICY, "declares no funnel");
+  expect_load_error("stages { 'a' }\nlocal x = undefined_thing + 1\n",
+                    LR_POLICY, "policy.lua:2:");
+  expect_load_error("stages { 'a' }\nhandoff { stage = 'a', assign = 'x', due = '2 days' }\n",
+                    LR_POLICY, "policy.lua:2: handoff: bad 'due' duration");
+  expect_load_error("stages { 'a' }\nstage 'a'\n", LR_POLICY,
+                    "policy.lua:2: stage 'a' is declared twice");
+}
+
+static void expect_run_error(const char *src, const char *msg) {
+  lr_policy *p;
+  CHECK_INT(load(src, &p), LR_OK);
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = 1000000;
+  o.jobs = 1;
+  int rc = lr_run(p, &o, NULL);
+  CHECK(rc == LR_POLICY || rc == LR_LIMIT);
+  CHECK_CONTAINS(lr_errmsg(db), msg);
+  CHECK_INT(sql_int("SELECT count(*) FROM runs"), 0);
+  CHECK_INT(sql_int("SELECT count(*) FROM stage_history"), 0);
+  lr_policy_free(p);
+}
+
+static void test_run_errors(void) {
+  fresh();
+  expect_run_error("stages { 'a' }\nrule 'x' { points = 1, when = function(lead)\n"
+                   "  return lead.scroe > 1 end }\n",
+                   "policy.lua:3: contact ann@a.example: unknown field 'lead.scroe'");
+  expect_run_error("stages { 'a' }\nrule 'x' { score = function(lead)\n"
+                   "  return 0/0 end }\n",
+                   "policy.lua:2: contact ann@a.example: rule 'x' returned nan");
+  expect_run_error("stages { 'a' }\nrule 'x' { score = function(lead)\n"
+                   "  return 'ten' end }\n",
+                   "rule 'x' returned string");
+  expect_run_error("stages { 'a' }\nrule 'x' { score = function(lead) return 1 end }\n"
+                   "transition { from = 'a', to = 'a', when = function(l) return l.stage > 'b' end }\n",
+                   "unknown stage 'b'");
+  /* keep-going records the error and goes on */
+  lr_policy *p;
+  CHECK_INT(load("stages { 'a' }\nrule 'x' { score = function(lead)\n"
+                 "  return #lead.title end }\n", &p), LR_OK);
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = 1000000;
+  o.keep_going = 1;
+  lr_run_result r;
+  CHECK_INT(lr_run(p, &o, &r), LR_OK);
+  CHECK_INT(r.errors, 1);
+  CHECK_INT(r.evaluated, 4);
+  CHECK_INT(sql_int("SELECT count(*) FROM run_errors"), 1);
+  CHECK_INT(sql_int("SELECT score FROM contacts WHERE id=1"), 8);
+  if (r.n_error_list) CHECK_CONTAINS(r.error_list[0], "contact dee@d.example");
+  lr_run_result_free(&r);
+  lr_policy_free(p);
+}
+
+static void test_round_robin_weights(void) {
+  fresh();
+  lr_close(db);
+  /* 10,000 leads that all qualify */
+  sql("WITH RECURSIVE n(i) AS (SELECT 100 UNION ALL SELECT i+1 FROM n WHERE i < 10099)"
+      " INSERT INTO contacts(id, key) SELECT i, 'c' || i || '@x.example' FROM n;");
+  CHECK_INT(lr_open(dbpath, &db), LR_OK);
+  lr_policy *p;
+  CHECK_INT(load("stages { 'lead', 'sql' }\n"
+                 "rule 'all' { points = 1, when = function() return true end }\n"
+                 "transition { from = 'lead', to = 'sql', when = function() return true end }\n"
+                 "handoff { stage = 'sql', assign = round_robin { 'ana', { 'ben', weight = 2 },"
+                 " 'cy', away = { 'cy' } } }\n", &p), LR_OK);
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = 1000000;
+  o.jobs = 2;
+  CHECK_INT(lr_run(p, &o, NULL), LR_OK);
+  long long ana = sql_int("SELECT count(*) FROM assignments WHERE owner='ana'");
+  long long ben = sql_int("SELECT count(*) FROM assignments WHERE owner='ben'");
+  CHECK_INT(ana + ben, 10004);
+  CHECK(ben - 2 * ana >= -2 && ben - 2 * ana <= 2);
+  CHECK_INT(sql_int("SELECT count(*) FROM assignments WHERE owner='cy'"), 0);
+  CHECK_INT(sql_int("SELECT total FROM routing_state WHERE owner='ben'"), ben);
+  lr_policy_free(p);
+}
+
+int main(void) {
+  t_tmpdir();
+  test_basic_run();
+  test_dry_run_changes_nothing();
+  test_load_errors();
+  test_run_errors();
+  test_round_robin_weights();
+  lr_close(db);
+  return t_done();
+}
