@@ -154,6 +154,15 @@ static int resolve_router(lrp_eval *ev, int ri) {
   return ri;
 }
 
+static void step_begin(lrp_eval *ev) {
+  if (ev->trace) lrb_reset(ev->trace);
+}
+
+static void step_end(lrp_eval *ev, int kind, int index, double points,
+                     int fired) {
+  if (ev->on_step) ev->on_step(ev, kind, index, points, fired);
+}
+
 /* The whole evaluation of ev->c, inside one protected call. */
 static int eval_all(lua_State *L) {
   lrp_eval *ev = (lrp_eval *)lua_touserdata(L, 1);
@@ -182,10 +191,13 @@ static int eval_all(lua_State *L) {
   }
   for (int i = 0; i < m->nsegments; i++) {
     const lrp_segment *s = &m->segments[i];
-    if (s->sql_index >= 0) continue;
-    call_with_lead(ev, s->when_ref);
-    r->member[i] = lua_toboolean(L, -1) ? 1 : 0;
-    lua_pop(L, 1);
+    step_begin(ev);
+    if (s->sql_index < 0) {
+      call_with_lead(ev, s->when_ref);
+      r->member[i] = lua_toboolean(L, -1) ? 1 : 0;
+      lua_pop(L, 1);
+    }
+    step_end(ev, LR_EX_SEGMENT, i, 0, r->member[i] == 1);
   }
 
   ev->phase = LRP_PHASE_RULES;
@@ -194,6 +206,7 @@ static int eval_all(lua_State *L) {
     const lrp_rule *ru = &m->rules[i];
     double pts = 0;
     int fired = 0;
+    step_begin(ev);
     if (ru->segment >= 0 && r->member[ru->segment] != 1) {
       /* not in the rule's segment */
     } else if (ru->score_ref != LUA_NOREF) {
@@ -221,6 +234,7 @@ static int eval_all(lua_State *L) {
     if (pts == 0) pts = 0;                    /* no -0 in the store */
     r->part[i] = pts;
     r->fired[i] = (unsigned char)fired;
+    step_end(ev, LR_EX_RULE, i, pts, fired);
     total += pts;
     if (ru->group) r->group[lrp_group_find(m, ru->group)] += pts;
   }
@@ -257,9 +271,11 @@ static int eval_all(lua_State *L) {
       for (int k = 0; k < tr->nfrom && !from_ok; k++)
         if (tr->from[k] == ev->cur_stage) from_ok = 1;
       if (!from_ok) continue;
+      step_begin(ev);
       call_with_lead(ev, tr->when_ref);
       int go = lua_toboolean(L, -1);
       lua_pop(L, 1);
+      step_end(ev, LR_EX_TRANSITION, t, 0, go && tr->to != ev->cur_stage);
       if (go && tr->to != ev->cur_stage) {
         add_move(r, ev->cur_stage, tr->to, t);
         ev->cur_stage = tr->to;
@@ -294,6 +310,7 @@ static int eval_all(lua_State *L) {
     }
     r->handoff = h;
     r->leaf_router = leaf;
+    step_end(ev, LR_EX_HANDOFF, h, 0, 1);
     break;
   }
   ev->phase = LRP_PHASE_IDLE;

@@ -60,6 +60,12 @@ typedef struct lrp_eval {
   int have_score_override;          /* explain what-if */
   double score_override;
   lr_buf *trace;                    /* non-NULL: record what Lua reads */
+  /* Explain: called after each step with ev->trace holding what that step
+  ** read (reset before each step).  kind is LR_EX_SEGMENT, LR_EX_RULE,
+  ** LR_EX_TRANSITION or LR_EX_HANDOFF; index into the model's array. */
+  void (*on_step)(struct lrp_eval *ev, int kind, int index, double points,
+                  int fired);
+  void *step_ctx;
   int lead_ref;                     /* the reusable lead userdata */
   int fields_ref;                   /* table: field name -> column (1-based) */
   const char *const *colnames;      /* the producer's columns */
