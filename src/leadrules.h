@@ -399,9 +399,26 @@ LR_API int lr_diff(lr_policy *old_policy, lr_policy *new_policy,
                    const lr_diff_opts *opts, lr_write_fn write, void *ctx);
 
 /* Static and data-aware checks.  Returns LR_OK with *errors and *warnings
-** counted; findings are written as "policy.lua:LINE: error|warning: ...". */
+** counted; findings are written as "policy.lua:LINE: error|warning: ...",
+** sorted by line, then "N errors, N warnings".  The data-aware checks
+** evaluate the contacts (a sample of LR_CHECK_SAMPLE spread over the id
+** range when there are more) through the same path as lr_run, writing
+** nothing. */
 LR_API int lr_check(lr_policy *policy, lr_write_fn write, void *ctx,
                     int *errors, int *warnings);
+
+#define LR_CHECK_SAMPLE 10000
+typedef struct lr_check_opts {
+  size_t size;              /* sizeof(lr_check_opts) */
+  long long now;            /* clock for the evaluation; 0: current time */
+  long long sample;         /* contacts to evaluate; 0: LR_CHECK_SAMPLE;
+                               negative: all */
+} lr_check_opts;
+#define LR_CHECK_OPTS_INIT { sizeof(lr_check_opts), 0, 0 }
+
+LR_API int lr_check_v2(lr_policy *policy, const lr_check_opts *opts,
+                       lr_write_fn write, void *ctx, int *errors,
+                       int *warnings);
 
 /* Run a policy unit-test file (no database needed: db may be a handle on
 ** ":memory:").  Writes results, ending with "N passed, N failed".

@@ -16,6 +16,8 @@ static const cli_cmd COMMANDS[] = {
   {"run", cmd_run, "POLICY.lua [--dry-run] [--json] [--now T] [--keep-going] [--jobs N]",
    "apply a policy to every contact"},
   {"info", cmd_info, "", "show what the database holds"},
+  {"check", cmd_check, "POLICY.lua [--now T] [--sample N | --all]",
+   "static and data-aware checks of a policy"},
   {NULL, NULL, NULL, NULL},
 };
 
