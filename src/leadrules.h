@@ -422,7 +422,12 @@ LR_API int lr_check_v2(lr_policy *policy, const lr_check_opts *opts,
 
 /* Run a policy unit-test file (no database needed: db may be a handle on
 ** ":memory:").  Writes results, ending with "N passed, N failed".
-** Returns LR_OK when all pass, LR_TESTFAIL when some failed. */
+** Returns LR_OK when all pass, LR_TESTFAIL when some failed.
+** The tests run on a private in-memory database (db is never read or
+** written; it only receives the error message).  A file that cannot run,
+** or defines no tests, returns LR_POLICY (LR_IO if unreadable) with
+** "file:LINE: message" in lr_errmsg(db).  The test-file API (test,
+** expect, eq, ok, load_policy, policy:evaluate) is in docs/devtools.md. */
 LR_API int lr_test(lr_db *db, const char *test_path,
                    const lr_policy_opts *opts, lr_write_fn write, void *ctx,
                    int *passed, int *failed);

@@ -18,6 +18,8 @@ static const cli_cmd COMMANDS[] = {
   {"info", cmd_info, "", "show what the database holds"},
   {"check", cmd_check, "POLICY.lua [--now T] [--sample N | --all]",
    "static and data-aware checks of a policy"},
+  {"test", cmd_test, "POLICY_test.lua... [--allow-local-modules]",
+   "run policy unit tests (no database needed)"},
   {NULL, NULL, NULL, NULL},
 };
 
