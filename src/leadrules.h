@@ -459,10 +459,19 @@ typedef struct lr_session lr_session;
 LR_API int lr_session_open(lr_db *db, lr_session **session);
 /* Evaluate `code`; results and print() go through `write`.  Returns
 ** LR_OK, LR_POLICY for a Lua error (message in lr_errmsg(db)), or
-** LR_INPUT when the chunk is incomplete (more lines expected). */
+** LR_INPUT when the chunk is incomplete (more lines expected): call again
+** with the same text plus "\n" and the next line.  As in lua.c, code is
+** tried as an expression first ("= expr" forces it), and the values an
+** expression or a return statement gives are written one line, tab
+** separated.  Globals persist across calls.  The session counts as a live
+** handle: close it before lr_close(db). */
 LR_API int lr_session_eval(lr_session *session, const char *code,
                            lr_write_fn write, void *ctx);
 LR_API void lr_session_close(lr_session *session);
+/* Poll *cancel while evaluating: when it becomes non-zero (a signal
+** handler may set it) the running chunk stops with LR_INTERRUPT.  NULL
+** turns polling off.  The caller resets the flag. */
+LR_API void lr_session_set_cancel(lr_session *session, volatile int *cancel);
 
 /*
 ** Utilities

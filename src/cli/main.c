@@ -20,6 +20,7 @@ static const cli_cmd COMMANDS[] = {
    "static and data-aware checks of a policy"},
   {"test", cmd_test, "POLICY_test.lua... [--allow-local-modules]",
    "run policy unit tests (no database needed)"},
+  {"shell", cmd_shell, "[-q]", "interactive Lua prompt on the database"},
   {NULL, NULL, NULL, NULL},
 };
 
