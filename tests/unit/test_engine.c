@@ -6,54 +6,10 @@
 
 #include "leadrules.h"
 #include "t.h"
+#include "tdb.h"
 
 static lr_db *db;
-static const char *dbpath;
-
-static void sql(const char *q) {
-  sqlite3 *s;
-  sqlite3_open(dbpath, &s);
-  char *err = NULL;
-  if (sqlite3_exec(s, q, 0, 0, &err) != SQLITE_OK) {
-    fprintf(stderr, "sql failed: %s\n%s\n", err, q);
-    exit(2);
-  }
-  sqlite3_close(s);
-}
-
-static long long sql_int(const char *q) {
-  sqlite3 *s;
-  sqlite3_stmt *st;
-  long long v = -999;
-  sqlite3_open(dbpath, &s);
-  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
-    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
-    exit(2);
-  }
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(s);
-  return v;
-}
-
-static char textbuf[8][1024];
-static int textk;
-static const char *sql_text(const char *q) {
-  sqlite3 *s;
-  sqlite3_stmt *st;
-  char *b = textbuf[textk++ % 8];
-  snprintf(b, 1024, "(none)");
-  sqlite3_open(dbpath, &s);
-  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
-    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
-    exit(2);
-  }
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    snprintf(b, 1024, "%s", sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(s);
-  return b;
-}
+#define dbpath tdb_path
 
 /* A fresh database with a few contacts and activities. */
 static void fresh(void) {
