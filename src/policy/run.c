@@ -274,7 +274,7 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   r->score = res->score;
   r->old_stage = ADUP(c->stage);
   r->stage = res->stage;
-  r->grade = grade;                   /* model-owned */
+  r->grade = ADUP(grade);   /* the worker (and its model) may be gone when applied */
   r->scores = (flags & F_SCORES) ? ADUP(scores) : NULL;
   lrb_free(&sb);
   if (res->nmoves) {
