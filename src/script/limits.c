@@ -364,27 +364,64 @@ static long long span(lua_State *L, int a, int b) {
   return n > (lua_Unsigned)LLONG_MAX ? LLONG_MAX : (long long)n;
 }
 
+/* Does msg start with a "chunk:LINE:" position? */
+static int has_position(const char *msg) {
+  const char *c = strchr(msg, ':');
+  if (!c || c == msg) return 0;
+  const char *d = c + 1;
+  while (*d >= '0' && *d <= '9') d++;
+  return d > c + 1 && *d == ':';
+}
+
+/* Call the original library function (upvalue 1) with our arguments.
+** Argument errors were checked by the caller (so they name the function
+** the policy called); errors the original raises itself lack a position
+** because its caller is C, so the policy's line is added here. */
 static int call_original(lua_State *L) {
   int n = lua_gettop(L);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
-  lua_call(L, n, LUA_MULTRET);
-  return lua_gettop(L);
+  int st = lua_pcall(L, n, LUA_MULTRET, 0);
+  if (st == LUA_OK) return lua_gettop(L);
+  lrl_state *s = lrl_from(L);
+  if (st == LUA_ERRMEM && !s->killed)
+    lrl_kill(L, s->mem_refused ? LRL_KILL_MEMORY : LRL_KILL_NOMEM, NULL);
+  if (s->killed) return lrl_raise_kill(L);
+  if (lua_type(L, -1) == LUA_TSTRING && !has_position(lua_tostring(L, -1))) {
+    char where[256];
+    lrl_where(L, 1, where, sizeof where);
+    if (where[0]) {
+      lua_pushfstring(L, "%s: %s", where, lua_tostring(L, -1));
+      lua_remove(L, -2);
+    }
+  }
+  return lua_error(L);
 }
 
 static int b_move(lua_State *L) {
-  if (!lua_isnoneornil(L, 2) && !lua_isnoneornil(L, 3))
-    lrl_charge(L, span(L, 2, 3));
+  check_tab(L, 1, 0);
+  lua_Integer f = luaL_checkinteger(L, 2);
+  lua_Integer e = luaL_checkinteger(L, 3);
+  luaL_checkinteger(L, 4);
+  if (!lua_isnoneornil(L, 5)) check_tab(L, 5, 1);
+  if (e >= f) lrl_charge(L, span(L, 2, 3));
   return call_original(L);
 }
 
 static int b_unpack(lua_State *L) {
-  if (!lua_isnoneornil(L, 3)) lrl_charge(L, span(L, 2, 3));
-  else if (lua_type(L, 1) == LUA_TTABLE) lrl_charge(L, (long long)lua_rawlen(L, 1));
+  luaL_optinteger(L, 2, 1);
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checkinteger(L, 3);
+    lrl_charge(L, span(L, 2, 3));
+  } else if (lua_type(L, 1) == LUA_TTABLE) {
+    lrl_charge(L, (long long)lua_rawlen(L, 1));
+  }
   return call_original(L);
 }
 
 static int b_sort(lua_State *L) {
+  check_tab(L, 1, 1);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
   if (lua_type(L, 1) == LUA_TTABLE) {
     long long n = (long long)lua_rawlen(L, 1), lg = 1;
     for (long long k = n; k > 1; k >>= 1) lg++;

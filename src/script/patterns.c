@@ -10,7 +10,8 @@
 ** compares the two over a few hundred cases): classes %a %c %d %g %l %p
 ** %s %u %w %x and their upper-case complements, '.', sets [...] with
 ** ranges, classes and '^', anchors, the quantifiers * + - ?, captures
-** including position captures (), back-references %1-%9, %b and %f.
+** including position captures (), back-references %1-%9, %b and %f
+** (and the deprecated %z, which 5.4 still accepts).
 ** Plain finds (4th argument true, or no special characters) use memmem.
 */
 #define _GNU_SOURCE
@@ -68,8 +69,8 @@ static void restart(mstate *ms) {
 
 /* {====== single characters ====== */
 
-/* Does c belong to class %cl ('a', 'D', ...)?  Letters that are no class
-** stand for themselves (so %Z is a literal 'Z'). */
+/* Does c belong to class %cl ('a', 'D', ...)?  Other characters stand
+** for themselves (%. is a literal '.'). */
 static int in_class(int c, int cl) {
   int r;
   switch (tolower(cl)) {
@@ -83,6 +84,7 @@ static int in_class(int c, int cl) {
     case 'u': r = isupper(c); break;
     case 'w': r = isalnum(c); break;
     case 'x': r = isxdigit(c); break;
+    case 'z': r = (c == 0); break;      /* deprecated, still in 5.4 */
     default: return cl == c;
   }
   r = r != 0;

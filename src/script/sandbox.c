@@ -378,6 +378,8 @@ static int s_setmetatable(lua_State *L) {
 
 /* load: text chunks only; the default environment is the sandbox's. */
 static int s_load(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TSTRING) luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_optstring(L, 2, NULL);
   if (!lua_isnoneornil(L, 3)) {
     const char *mode = luaL_checkstring(L, 3);
     if (strcmp(mode, "t") != 0)
@@ -450,14 +452,18 @@ static int s_xpcall(lua_State *L) {
 /* math.randomseed() without arguments goes back to the fixed seed. */
 static int s_randomseed(lua_State *L) {
   int n = lua_gettop(L);
+  if (n > 0) {
+    luaL_checkinteger(L, 1);
+    luaL_optinteger(L, 2, 0);
+  }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   if (n == 0) {
     lua_pushinteger(L, LRL_RANDOM_SEED);
     n = 1;
   }
-  lua_call(L, n, 0);
-  return 0;
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
 }
 
 void lrl_seed_random(lrl_state *s, long long seed) {
@@ -492,6 +498,7 @@ static int s_cocreate(lua_State *L) {
 static int s_coresume(lua_State *L) {
   lrl_state *s = lrl_from(L);
   lua_State *co = lua_tothread(L, 1);
+  luaL_argexpected(L, co, 1, "coroutine");
   int n = lua_gettop(L);
   lua_pushvalue(L, lua_upvalueindex(1));   /* the original resume */
   lua_insert(L, 1);
