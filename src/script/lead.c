@@ -19,9 +19,14 @@
 #include "objects.h"
 
 static lrp_eval *check_lead(lua_State *L, int idx) {
-  luaL_checkudata(L, idx, LRX_LEAD);
   lrp_eval *ev = lrx_eval(L);
-  if (!ev || !ev->c) lrl_error(L, "lead used outside of an evaluation");
+  /* Every method call checks its receiver: compare addresses with the one
+  ** lead of this context rather than looking up metatables. */
+  if (!ev || lua_touserdata(L, idx) != ev->lead_ud) {
+    luaL_checkudata(L, idx, LRX_LEAD);       /* raises for a non-lead */
+    lrl_error(L, "lead used outside of an evaluation");
+  }
+  if (!ev->c) lrl_error(L, "lead used outside of an evaluation");
   return ev;
 }
 
@@ -481,7 +486,7 @@ void lrx_lead_open(lua_State *L, lrp_eval *ev) {
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  lua_newuserdatauv(L, 1, 0);
+  ev->lead_ud = lua_newuserdatauv(L, 1, 0);
   luaL_setmetatable(L, LRX_LEAD);
   ev->lead_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
