@@ -439,9 +439,27 @@ static int s_pcall(lua_State *L) {
   return finish_pcall(L, st, 0);
 }
 
+/*
+** The policy's message handler runs behind this one.  When a limit fired
+** it is not called at all: an error raised from a hook reaches message
+** handlers while Lua has debug hooks switched off for that thread, so a
+** looping handler could never be stopped.  The error goes on unchanged
+** and the wrapped xpcall re-raises the limit.
+*/
+static int xpcall_handler(lua_State *L) {
+  if (lrl_from(L)->killed) return 1;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
 static int s_xpcall(lua_State *L) {
   int n = lua_gettop(L);
   luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, xpcall_handler, 1);
+  lua_replace(L, 2);
   lua_pushboolean(L, 1);     /* stack: f h ... true */
   lua_pushvalue(L, 1);       /* f h ... true f */
   lua_rotate(L, 3, 2);       /* f h true f ... */
