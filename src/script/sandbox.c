@@ -244,13 +244,8 @@ static void push_globals(lua_State *L) {
 
 int lrl_getglobal(lua_State *L, const char *name) {
   push_globals(L);
-  int t = lua_getfield(L, -1, name);   /* the storage has no __index hook
-                                          for present names */
-  if (t == LUA_TNIL) {                 /* absent: no strict error */
-    lua_pop(L, 2);
-    lua_pushnil(L);
-    return LUA_TNIL;
-  }
+  lua_pushstring(L, name);
+  int t = lua_rawget(L, -2);           /* raw: no strict error */
   lua_remove(L, -2);
   return t;
 }
