@@ -476,6 +476,24 @@ static void test_finalizer_limits(void) {
   lrl_free(s);                      /* does not run it: no hang */
 }
 
+/* A coroutine killed by the hook keeps hooks off: its __close handlers
+** must never run, not even from coroutine.close after a reset. */
+static void test_stopped_coroutine(void) {
+  lrl_state *s = lrl_new(0, 1000000);
+  CHECK_INT(run(s, "co = coroutine.create(function()\n  local x <close> = "
+                   "setmetatable({}, { __close = function() while true do "
+                   "end end })\n  while true do end\nend)\n"
+                   "coroutine.resume(co)"), LR_LIMIT);
+  lrl_budget_reset(s);
+  CHECK_INT(run(s, "local ok, err = coroutine.close(co)\nassert(ok == nil "
+                   "and err == 'coroutine was stopped by a limit')\n"
+                   "assert(coroutine.status(co) == 'dead')"), LR_OK);
+  CHECK_INT(run(s, "local co2 = coroutine.create(function() "
+                   "coroutine.yield(1) end)\ncoroutine.resume(co2)\n"
+                   "assert(coroutine.close(co2) == true)"), LR_OK);
+  lrl_free(s);
+}
+
 int main(void) {
   t_tmpdir();
   (void)t_src;
@@ -491,5 +509,6 @@ int main(void) {
   test_random();
   test_require();
   test_finalizer_limits();
+  test_stopped_coroutine();
   return t_done();
 }
