@@ -55,6 +55,24 @@ typedef struct lrl_state {
 ** embedded stdlib/ (and, when allowed, *.lua beside module_dir).
 ** Pattern functions (find, match, gmatch, gsub) and string.rep are bounded.
 ** max_memory/max_instructions of 0 take the defaults.  NULL on OOM.
+**
+** Limits, in detail:
+**  - memory: the allocator refuses any growth past max_memory (frees and
+**    shrinks always succeed); results whose size is known first
+**    (string.rep, table.concat) are checked before allocating.
+**  - instructions: a count hook every 1000 VM instructions; work done in
+**    C is charged too (pattern-matching steps, table.concat elements,
+**    table.insert/remove shifts, table.move/unpack ranges, n*log n for
+**    table.sort, one instruction per 64 bytes allocated).
+**  - kill mode: once a limit fires (or *cancel is non-zero) the state is
+**    "killed": every further Lua instruction raises the limit again,
+**    pcall/xpcall/coroutine.resume/wrap re-raise it, memory errors are
+**    never catchable, and lrl_pcall refuses to run until
+**    lrl_budget_reset().
+**  - __gc: a policy's finalizers run in a fresh coroutine under the
+**    budget (Lua runs __gc with hooks off); their errors are dropped (no
+**    warnings are emitted); lrl_free() runs none of them.
+**  - math.random starts from a fixed seed (see lrl_seed_random).
 */
 lrl_state *lrl_new(size_t max_memory, long long max_instructions);
 void lrl_free(lrl_state *s);

@@ -29,6 +29,8 @@ static const char key_storage = 0;    /* proxy mt[&key] = storage table */
 static const char key_name = 0;       /* proxy mt[&key] = name */
 static const char key_anchors = 0;    /* registry: table -> finalizer box */
 static const char key_randomseed = 0; /* registry: math.randomseed */
+static const char key_stopped = 0;    /* registry: weak set of coroutines
+                                         that died from a limit */
 #define FINALIZER_MT "lrl.finalizer"
 
 lrl_state *lrl_from(lua_State *L) {
@@ -244,13 +246,8 @@ static void push_globals(lua_State *L) {
 
 int lrl_getglobal(lua_State *L, const char *name) {
   push_globals(L);
-  int t = lua_getfield(L, -1, name);   /* the storage has no __index hook
-                                          for present names */
-  if (t == LUA_TNIL) {                 /* absent: no strict error */
-    lua_pop(L, 2);
-    lua_pushnil(L);
-    return LUA_TNIL;
-  }
+  lua_pushstring(L, name);
+  int t = lua_rawget(L, -2);           /* raw: no strict error */
   lua_remove(L, -2);
   return t;
 }
@@ -439,9 +436,27 @@ static int s_pcall(lua_State *L) {
   return finish_pcall(L, st, 0);
 }
 
+/*
+** The policy's message handler runs behind this one.  When a limit fired
+** it is not called at all: an error raised from a hook reaches message
+** handlers while Lua has debug hooks switched off for that thread, so a
+** looping handler could never be stopped.  The error goes on unchanged
+** and the wrapped xpcall re-raises the limit.
+*/
+static int xpcall_handler(lua_State *L) {
+  if (lrl_from(L)->killed) return 1;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
 static int s_xpcall(lua_State *L) {
   int n = lua_gettop(L);
   luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, xpcall_handler, 1);
+  lua_replace(L, 2);
   lua_pushboolean(L, 1);     /* stack: f h ... true */
   lua_pushvalue(L, 1);       /* f h ... true f */
   lua_rotate(L, 3, 2);       /* f h true f ... */
@@ -495,6 +510,43 @@ static int s_cocreate(lua_State *L) {
   return 1;
 }
 
+/*
+** A coroutine that died from an error raised in the count hook keeps
+** Lua's debug hooks switched off (nothing restores them on a dead
+** thread), so its pending __close handlers must never run: remember it,
+** and let coroutine.close refuse it.
+*/
+static void mark_stopped(lua_State *L, lua_State *co) {
+  if (!lrl_from(L)->killed) return;
+  int st = lua_status(co);
+  if (st == LUA_OK || st == LUA_YIELD) return;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &key_stopped);
+  lua_pushthread(co);
+  lua_xmove(co, L, 1);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+static int s_coclose(lua_State *L) {
+  lua_State *co = lua_tothread(L, 1);
+  luaL_argexpected(L, co, 1, "coroutine");
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &key_stopped);
+  lua_pushvalue(L, 1);
+  int stopped = lua_rawget(L, -2) != LUA_TNIL;
+  lua_pop(L, 2);
+  if (stopped) {
+    luaL_pushfail(L);
+    lua_pushliteral(L, "coroutine was stopped by a limit");
+    return 2;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  if (lrl_from(L)->killed) return lrl_raise_kill(L);  /* from a __close */
+  return lua_gettop(L);
+}
+
 static int s_coresume(lua_State *L) {
   lrl_state *s = lrl_from(L);
   lua_State *co = lua_tothread(L, 1);
@@ -506,7 +558,10 @@ static int s_coresume(lua_State *L) {
   if (co) s->running = co;
   lua_call(L, n, LUA_MULTRET);
   s->running = prev;
-  if (co && lua_toboolean(L, 1) == 0) check_status(L, lua_status(co));
+  if (co && lua_toboolean(L, 1) == 0) {
+    mark_stopped(L, co);
+    check_status(L, lua_status(co));
+  }
   check_status(L, LUA_OK);
   return lua_gettop(L);
 }
@@ -549,13 +604,15 @@ static int wrap_call(lua_State *L) {
     lua_xmove(co, L, nres);
     return nres;
   }
+  mark_stopped(L, co);
   check_status(L, st);
   lua_xmove(co, L, 1);          /* the error object */
 #if LUA_VERSION_RELEASE_NUM >= 50406
-  lua_closethread(co, L);
+  lua_closethread(co, L);       /* runs pending __close handlers */
 #else
   lua_resetthread(co);
 #endif
+  check_status(L, LUA_OK);
   if (lua_type(L, -1) == LUA_TSTRING) {   /* add where the wrap was called */
     luaL_where(L, 1);
     lua_insert(L, -2);
@@ -615,6 +672,12 @@ static int setup(lua_State *L) {
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &key_anchors);
+  lua_newtable(L);                       /* coroutines stopped by a limit */
+  lua_newtable(L);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &key_stopped);
   luaL_newmetatable(L, FINALIZER_MT);
   lua_pushcfunction(L, run_finalizer);
   lua_setfield(L, -2, "__gc");
@@ -684,6 +747,7 @@ static int setup(lua_State *L) {
   set_field(L, -1, "create", s_cocreate);
   set_field(L, -1, "wrap", s_cowrap);
   wrap_field(L, lua_gettop(L), "resume", s_coresume);
+  wrap_field(L, lua_gettop(L), "close", s_coclose);
   lua_pop(L, 1);
 
   lrl_open_require(L, g);
