@@ -96,7 +96,12 @@ static const char MIGRATION_2[] =
   "CREATE TABLE run_errors("
   "  run_id INTEGER NOT NULL REFERENCES runs(id),"
   "  contact_id INTEGER, message TEXT NOT NULL);"
-  "CREATE INDEX contacts_by_stage ON contacts(stage);";
+  "CREATE INDEX contacts_by_stage ON contacts(stage);"
+  /* A covering index: a run reads activities in contact order without
+  ** touching the table, whatever order they were imported in. */
+  "DROP INDEX activities_by_contact;"
+  "CREATE INDEX activities_by_contact"
+  "  ON activities(contact_id, type, occurred_at, value, campaign);";
 
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2 };
 
