@@ -114,13 +114,18 @@ static void push_column(lua_State *L, sqlite3_stmt *st, int i) {
 
 /* Push the rows of the boxed statement as a list of tables (NULL columns
 ** left out, as Lua has no NULL). */
-static void push_rows(lua_State *L, sqlite3_stmt **box, sqlite3 *conn) {
+static void push_rows(lua_State *L, lr_session *s, sqlite3_stmt **box,
+                      sqlite3 *conn) {
   sqlite3_stmt *st = *box;
   int cols = sqlite3_column_count(st);
   lua_newtable(L);
   lua_Integer n = 0;
   int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  for (;;) {
+    lrs_watch_cancel(conn, s->dev.cancel);   /* Ctrl-C stops SQL too */
+    rc = sqlite3_step(st);
+    lrs_watch_cancel(conn, NULL);
+    if (rc != SQLITE_ROW) break;
     lua_createtable(L, 0, cols);
     for (int i = 0; i < cols; i++) {
       push_column(L, st, i);
@@ -128,6 +133,7 @@ static void push_rows(lua_State *L, sqlite3_stmt **box, sqlite3 *conn) {
     }
     lua_rawseti(L, -2, ++n);
   }
+  if (rc == SQLITE_INTERRUPT) lrl_error(L, "query: interrupted");
   if (rc != SQLITE_DONE) lrl_error(L, "query: %s", sqlite3_errmsg(conn));
 }
 
@@ -169,7 +175,7 @@ static int l_query(lua_State *L) {
     return lrl_error(L, "query: the SQL has %d parameter%s, %d given", params,
                      params == 1 ? "" : "s", nargs - 1);
   for (int i = 2; i <= nargs; i++) bind_arg(L, *box, i - 1, i);
-  push_rows(L, box, s->db->sql);
+  push_rows(L, s, box, s->db->sql);
   sqlite3_finalize(*box);
   *box = NULL;
   return 1;
@@ -181,7 +187,10 @@ static int l_count(lua_State *L) {
   const char *where = luaL_optstring(L, 1, "1");
   long long n = 0;
   char err[1024] = "";
-  if (lrs_count_where(s->db->sql, where, &n, err, sizeof err) != SQLITE_OK)
+  lrs_watch_cancel(s->db->sql, s->dev.cancel);
+  int rc = lrs_count_where(s->db->sql, where, &n, err, sizeof err);
+  lrs_watch_cancel(s->db->sql, NULL);
+  if (rc != SQLITE_OK)
     return lrl_error(L, "count: %s", err[0] ? err : sqlite3_errmsg(s->db->sql));
   lua_pushinteger(L, (lua_Integer)n);
   return 1;
@@ -201,7 +210,7 @@ static int l_lead(lua_State *L) {
   sqlite3_stmt **box = new_stmt_box(L);
   if (lrs_contact_row(s->db->sql, id, box) != SQLITE_OK)
     return lrl_error(L, "lead: %s", sqlite3_errmsg(s->db->sql));
-  push_rows(L, box, s->db->sql);
+  push_rows(L, s, box, s->db->sql);
   sqlite3_finalize(*box);
   *box = NULL;
   if (lua_rawgeti(L, -1, 1) != LUA_TTABLE) {
@@ -211,7 +220,7 @@ static int l_lead(lua_State *L) {
   int row = lua_gettop(L);
   if (lrs_contact_activities(s->db->sql, id, box) != SQLITE_OK)
     return lrl_error(L, "lead: %s", sqlite3_errmsg(s->db->sql));
-  push_rows(L, box, s->db->sql);
+  push_rows(L, s, box, s->db->sql);
   sqlite3_finalize(*box);
   *box = NULL;
   lua_setfield(L, row, "activities");

@@ -97,3 +97,14 @@ int lrs_contact_activities(sqlite3 *conn, long long id, sqlite3_stmt **st) {
   if (rc == SQLITE_OK) sqlite3_bind_int64(*st, 1, id);
   return rc;
 }
+
+static int cancel_check(void *ctx) {
+  return *(volatile int *)ctx != 0;
+}
+
+void lrs_watch_cancel(sqlite3 *conn, volatile int *cancel) {
+  /* Every few thousand VM steps: cheap, and a runaway recursive query
+  ** still stops within milliseconds of Ctrl-C. */
+  if (cancel) sqlite3_progress_handler(conn, 4096, cancel_check, (void *)cancel);
+  else sqlite3_progress_handler(conn, 0, NULL, NULL);
+}

@@ -24,6 +24,10 @@ int lrs_stage_counts(sqlite3 *conn,
                      void (*fn)(void *ctx, const char *stage, long long n),
                      void *ctx);
 
+/* While *cancel is non-zero, statements on conn stop with SQLITE_INTERRUPT
+** (a progress handler); NULL removes the handler. */
+void lrs_watch_cancel(sqlite3 *conn, volatile int *cancel);
+
 /* Prepare the row of contact `id` (SELECT * FROM contacts), or its
 ** activities ordered by time (type, occurred_at, value, campaign). */
 int lrs_contact_row(sqlite3 *conn, long long id, sqlite3_stmt **st);

@@ -43,6 +43,15 @@ OUT=$(printf 'p = load_policy("p.lua")\nr = p:evaluate("ann@a.example")\nr.score
 same "$OUT" "$(printf '70\t"mql"\t20\n{"lead"}')" "(a policy in the shell)"
 same "$(sql 'SELECT count(*) FROM contacts WHERE stage IS NOT NULL')" "0" "(evaluate writes nothing)"
 
+# Ctrl-C (SIGINT) stops a running query: "interrupted", status 130.
+sql "WITH RECURSIVE n(i) AS (SELECT 3 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+     INSERT INTO contacts(id, key) SELECT i, 'c' || i FROM n"
+echo 'query("SELECT count(*) AS n FROM contacts a, contacts b, contacts c, contacts d, contacts e, contacts f, contacts g")' \
+  | "$LEADRULES" shell 2>err.txt & pid=$!
+sleep 0.5; kill -INT $pid; wait $pid; rc=$?
+same "$rc" "130" "(exit status after SIGINT)"
+same "$(cat err.txt)" "interrupted" "(SIGINT message)"
+
 OUT=$(echo 'help()' | lr shell)
 contains "query(sql, ...)"
 expect_fail 2 lr shell --bogus
