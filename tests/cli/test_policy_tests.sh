@@ -14,6 +14,11 @@ for t in "$LR_SRC"/examples/*_test.lua; do
   if [ "${passed:-0}" -ge 8 ]; then pass; else fail "$t: only ${passed:-0} tests"; fi
 done
 [ "$n" -ge 1 ] && pass || fail "no examples/*_test.lua"
+# Every example policy has its tests.
+for p in "$LR_SRC"/examples/*.lua; do
+  case "$p" in *_test.lua) continue ;; esac
+  [ -f "${p%.lua}_test.lua" ] && pass || fail "$p has no ${p%.lua}_test.lua"
+done
 [ ! -e "$LEADRULES_DB" ] && pass || fail "leadrules test created $LEADRULES_DB"
 
 # A failing assertion: golden output, exit status 1.
