@@ -478,14 +478,20 @@ static void check_data(checker *ck, const lr_check_opts *o) {
     if (want >= ds.total) {
       rc = eval_range(ck, &w, &ds, lo, hi, LLONG_MAX);
     } else {
-      /* A sample spread over the id range: windows of consecutive ids. */
-      long long span = hi - lo + 1, nwin = want < 100 ? want : 100;
+      /* A sample spread over the id range: many short windows of
+      ** consecutive ids, each at a pseudo-random place in its stretch
+      ** (a fixed seed, so the output is stable), so that data with a
+      ** period in its ids cannot line up with the windows. */
+      long long span = hi - lo + 1, nwin = want < 1000 ? want : 1000;
       long long step = span / nwin;
       long long width = (want * span / ds.total + nwin - 1) / nwin;
       if (width < 1) width = 1;
       if (width > step) width = step;
+      unsigned long long seed = 0x9E3779B97F4A7C15ull;
       for (long long k = 0; k < nwin && rc == LR_OK && ds.evaluated < want; k++) {
-        long long a = lo + k * step;
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        long long room = step - width + 1;
+        long long a = lo + k * step + (long long)((seed >> 33) % (unsigned long long)room);
         rc = eval_range(ck, &w, &ds, a, a + width - 1, want);
       }
       /* Sparse ids: top up from the start. */
