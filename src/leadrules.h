@@ -385,6 +385,14 @@ typedef struct lr_report_opts {
 LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
                      lr_write_fn write, void *ctx);
 
+/*
+** What the database holds: its path and schema version, the key field,
+** counts of contacts, activities and outcomes, every field with its type
+** and original header, and the latest imports and runs.  Written through
+** `write` as text or JSON (format LR_FMT_TEXT or LR_FMT_JSON).
+*/
+LR_API int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx);
+
 typedef struct lr_diff_opts {
   size_t size;              /* sizeof(lr_diff_opts) */
   long long now;
