@@ -37,10 +37,17 @@ static int widen(int old, int seen) {
   return (old == LRS_REAL || seen == LRS_REAL) ? LRS_REAL : LRS_INTEGER;
 }
 
-static int check_names(lrc_import *im, const lrc_row *header) {
+/* Engine-owned columns, and any column of contacts the registry does not
+** know (one a later schema added for the engine), cannot be imported. */
+static int check_names(lrc_import *im, const lrc_row *header,
+                       const lrs_fields *fields) {
   for (int i = 0; i < im->head.n; i++) {
     const lrc_col *c = &im->head.cols[i];
-    if (c->skip || !lrs_is_engine_field(c->name)) continue;
+    if (c->skip) continue;
+    if (!lrs_is_engine_field(c->name) &&
+        (lrs_fields_find(fields, c->name) ||
+         !lrs_contacts_has_column(im->db, c->name)))
+      continue;
     return lrc_fail(im, header->line, LR_INPUT, "column '%s': '%s' is a "
                     "leadrules column and cannot be imported; rename it "
                     "(--map '%s=crm_%s') or skip it (--map '%s=')",
@@ -63,10 +70,10 @@ static int choose_key(lrc_import *im) {
                     "(name the key column with --key COLUMN)", want);
   }
   const char *name = im->head.cols[col].name;
-  long long count = 0;
-  if (!have && lrs_contacts_count(im->db, &count) != LR_OK)
+  int any = 0;
+  if (!have && lrs_contacts_any(im->db, &any) != LR_OK)
     return lrc_store_fail(im, NULL, im->db->rc);
-  const char *current = have ? stored : count > 0 ? "email" : NULL;
+  const char *current = have ? stored : any ? "email" : NULL;
   if (current && strcmp(current, name) != 0)
     return lrc_fail(im, 0, LR_INPUT, "--key '%s': this database keys "
                     "contacts on '%s' (a database has one key field; use a "
@@ -80,11 +87,20 @@ static int choose_key(lrc_import *im) {
 }
 
 static int start(lrc_import *im, const lrc_row *header) {
-  int rc = check_names(im, header);
+  lrs_fields fields;
+  if (lrs_fields_load(im->db, &fields) != LR_OK)
+    return lrc_store_fail(im, header, im->db->rc);
+  int rc = check_names(im, header, &fields);
   if (rc == LR_OK) rc = choose_key(im);
-  if (rc != LR_OK) return rc;
+  if (rc != LR_OK) {
+    lrs_fields_free(&fields);
+    return rc;
+  }
   contacts *k = calloc(1, sizeof *k);
-  if (!k) return lrc_fail(im, 0, LR_NOMEM, "out of memory");
+  if (!k) {
+    lrs_fields_free(&fields);
+    return lrc_fail(im, 0, LR_NOMEM, "out of memory");
+  }
   im->k = k;
   size_t m = (size_t)im->head.n;
   k->col = calloc(m, sizeof *k->col);
@@ -98,13 +114,8 @@ static int start(lrc_import *im, const lrc_row *header) {
       !names || !how) {
     free(names);
     free(how);
+    lrs_fields_free(&fields);
     return lrc_fail(im, 0, LR_NOMEM, "out of memory");
-  }
-  lrs_fields fields;
-  if (lrs_fields_load(im->db, &fields) != LR_OK) {
-    free(names);
-    free(how);
-    return lrc_store_fail(im, header, im->db->rc);
   }
   for (int i = 0; i < im->head.n && rc == LR_OK; i++) {
     const lrc_col *c = &im->head.cols[i];

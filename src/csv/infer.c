@@ -8,11 +8,30 @@
 ** %.16g and %.17g that reads back to the same double; export writes reals
 ** that way, so an export re-imports to the same values.
 */
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "csv.h"
+
+/* Numbers are read and written in the C locale whatever the embedding
+** program chose with setlocale(): "3.5" must never become "3,5".  One
+** immutable locale object, made once; uselocale() switches only the
+** calling thread, and only around the conversion. */
+static locale_t c_numeric;
+static pthread_once_t c_once = PTHREAD_ONCE_INIT;
+static void make_c(void) { c_numeric = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+static locale_t enter_c(void) {
+  pthread_once(&c_once, make_c);
+  return c_numeric ? uselocale(c_numeric) : (locale_t)0;
+}
+
+static void leave_c(locale_t old) {
+  if (old) uselocale(old);
+}
 
 static const double POW10[] = {
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
@@ -20,10 +39,12 @@ static const double POW10[] = {
 };
 
 int lrc_real_text(double d, char *buf) {
+  locale_t old = enter_c();
   for (int prec = 15; prec <= 17; prec++) {
     snprintf(buf, 32, "%.*g", prec, d);
     if (prec == 17 || strtod(buf, NULL) == d) break;
   }
+  leave_c(old);
   return (int)strlen(buf);
 }
 
@@ -79,7 +100,9 @@ int lrc_infer(const char *s, size_t n, lrc_num *out) {
   if (n >= sizeof tmp) return LRC_TEXT;
   memcpy(tmp, s, n);
   tmp[n] = '\0';
+  locale_t old = enter_c();
   double d = strtod(tmp, NULL);
+  leave_c(old);
   lrc_real_text(d, back);
   if (strcmp(back, tmp) != 0) return LRC_TEXT;
   out->d = d;
@@ -101,7 +124,9 @@ int lrc_parse_number(const char *s, size_t n, double *out) {
   tmp[n] = '\0';
   if (!digits) return 0;
   char *end;
+  locale_t old = enter_c();
   double d = strtod(tmp, &end);
+  leave_c(old);
   if (*end) return 0;
   *out = d;
   return 1;

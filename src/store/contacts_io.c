@@ -31,13 +31,13 @@ struct lrs_upsert {
   int seen_on;
 };
 
-static const char COUNT[] = "SELECT count(*) FROM contacts";
+static const char ANY[] = "SELECT EXISTS(SELECT 1 FROM contacts)";
 
-int lrs_contacts_count(lr_db *db, long long *n) {
-  sqlite3_stmt *st = lrs_cached(db, COUNT);
+int lrs_contacts_any(lr_db *db, int *any) {
+  sqlite3_stmt *st = lrs_cached(db, ANY);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
-  *n = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  *any = src == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
   sqlite3_reset(st);
   if (src != SQLITE_ROW) return lrs_sqlerr(db, src, "contacts");
   return LR_OK;
@@ -120,10 +120,10 @@ int lrs_upsert_open(lr_db *db, const char *const *names, const int *how,
   if (!u) return lr__err(db, LR_NOMEM, "out of memory");
   u->db = db;
   u->n = n;
-  long long count;
-  int rc = lrs_contacts_count(db, &count);
+  int any;
+  int rc = lrs_contacts_any(db, &any);
   if (rc != LR_OK) goto fail;
-  u->bulk = (count == 0);
+  u->bulk = !any;
   if (u->bulk) {
     rc = lrs_exec(db, "DROP INDEX IF EXISTS contacts_by_key");
   } else {

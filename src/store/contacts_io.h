@@ -39,7 +39,8 @@ int lrs_import_log_finish(lr_db *db, long long seq, const char *key_field,
 /*
 ** Contacts (contacts_io.c)
 */
-int lrs_contacts_count(lr_db *db, long long *n);
+/* *any = 1 when contacts has at least one row. */
+int lrs_contacts_any(lr_db *db, int *any);
 /* Key field recorded in meta; 0 when none yet. */
 int lrs_key_field_get(lr_db *db, char *buf, size_t n);
 int lrs_key_field_set(lr_db *db, const char *field);
