@@ -9,6 +9,7 @@
 ** INSERT ... ON CONFLICT(key) DO UPDATE, counting updates and merges with
 ** lr_seen (seen.c).
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ struct lrs_upsert {
   sqlite3_stmt *st;       /* one row */
   sqlite3_stmt *multi;    /* MULTI rows */
   int n;
+  int old_cache;          /* cache_size to restore (0: unchanged) */
   int pending;            /* rows waiting for the multi-row statement */
   const char *pkey[MULTI];
   size_t pkeylen[MULTI];
@@ -127,6 +129,15 @@ int lrs_upsert_open(lr_db *db, const char *const *names, const int *how,
   if (u->bulk) {
     rc = lrs_exec(db, "DROP INDEX IF EXISTS contacts_by_key");
   } else {
+    /* Upserts probe and insert into the key index in file order, i.e. at
+    ** random: a 32 MiB page cache (bounded, whatever the file size) makes
+    ** a million new keys about 35% faster than the 2 MiB default. */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA cache_size", -1, &st, NULL) ==
+            SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      u->old_cache = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (u->old_cache) lrs_exec(db, "PRAGMA cache_size=-32768");
     rc = lrs_seen_register(db, &u->seen);
     u->seen_on = (rc == LR_OK);
   }
@@ -247,6 +258,11 @@ int lrs_upsert_finish(lrs_upsert *u, long long *inserted, long long *updated,
 
 void lrs_upsert_free(lrs_upsert *u) {
   if (!u) return;
+  if (u->old_cache) {
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", u->old_cache);
+    sqlite3_exec(u->db->sql, sql, NULL, NULL, NULL);
+  }
   sqlite3_finalize(u->st);
   sqlite3_finalize(u->multi);
   if (u->seen_on) lrs_seen_unregister(u->db);
