@@ -96,7 +96,7 @@ def main():
 
     out = a.out or a.data + "/python_scores.csv"
     with open(out, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(["email", "score", "stage"])
         w.writerows(scores)
 
