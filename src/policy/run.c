@@ -789,6 +789,9 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
     rc = lrs_run_finish(db, wr.run_id, res->evaluated, res->score_changes,
                         res->moves, res->handoffs, res->errors);
   res->rows_written = lrs_total_changes(db) - changes0;
+  /* A cancel during the last chunk or the bookkeeping still rolls back. */
+  if (rc == LR_OK && o.cancel && *o.cancel)
+    rc = lr__err(db, LR_INTERRUPT, "interrupted");
   if (rc == LR_OK && wr.apply) {
     rc = lrs_commit(db);
     if (rc != LR_OK) lrs_rollback(db);
