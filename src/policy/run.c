@@ -754,6 +754,9 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   res->now = now;
   int jobs = o.jobs > 0 ? o.jobs : ncpu();
   if (p->lua_touched) jobs = 1;   /* host functions live in the main state */
+  /* In memory there is one connection (lrp_worker_open shares it), and it
+  ** is opened NOMUTEX: workers on other threads would corrupt it. */
+  if (strcmp(db->path, ":memory:") == 0 || db->path[0] == '\0') jobs = 1;
 
   writer wr;
   memset(&wr, 0, sizeof wr);
