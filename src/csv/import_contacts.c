@@ -117,6 +117,19 @@ static int start(lrc_import *im, const lrc_row *header) {
     lrs_fields_free(&fields);
     return lrc_fail(im, 0, LR_NOMEM, "out of memory");
   }
+  /* Too many new columns: say so before adding any (each ALTER TABLE
+  ** costs more as the table widens). */
+  int fresh = 0, room = 0, limit = 0;
+  for (int i = 0; i < im->head.n; i++)
+    fresh += !im->head.cols[i].skip &&
+             !lrs_fields_find(&fields, im->head.cols[i].name);
+  if (fresh && lrs_contacts_column_room(im->db, &room, &limit) != LR_OK)
+    rc = lrc_store_fail(im, header, im->db->rc);
+  else if (fresh > room)
+    rc = lrc_fail(im, header->line, LR_INPUT, "%d new columns, but the "
+                  "contacts table has room for %d more (at most %d columns "
+                  "in all); skip some with --map 'Header='", fresh,
+                  room > 0 ? room : 0, limit);
   for (int i = 0; i < im->head.n && rc == LR_OK; i++) {
     const lrc_col *c = &im->head.cols[i];
     if (c->skip) continue;

@@ -62,20 +62,50 @@ static void add_list(lr_buf *b, const char *const *names, int n,
   }
 }
 
-/* Row r's key is ?(r*(n+1)+1), its values follow; data_at and import_seq
-** are the two parameters after the last row's. */
+/* "column i..j-1 changes" as a balanced tree of ORs: a chain of a
+** thousand ORs is deeper than SQLite's expression depth limit (1000). */
+static void changed(lr_buf *b, const char *const *names, const int *how,
+                    int lo, int hi) {
+  if (hi - lo > 1) {
+    int mid = lo + (hi - lo) / 2;
+    lrb_addc(b, '(');
+    changed(b, names, how, lo, mid);
+    lrb_adds(b, " OR ");
+    changed(b, names, how, mid, hi);
+    lrb_addc(b, ')');
+    return;
+  }
+  lrb_addc(b, '(');
+  lrs_quote_ident(b, names[lo]);
+  if (how[lo] == LRS_SET_START) {
+    lrb_adds(b, " IS NULL AND excluded.");
+    lrs_quote_ident(b, names[lo]);
+    lrb_adds(b, " IS NOT NULL");
+  } else {
+    lrb_adds(b, " IS NOT excluded.");
+    lrs_quote_ident(b, names[lo]);
+  }
+  lrb_addc(b, ')');
+}
+
+/* data_at and import_seq are ?1 and ?2; row r's key is ?(r*(n+1)+3), its
+** values follow.  Only the first row numbers its parameters (?NNN); later
+** rows use plain ?, which continue the count: SQLite looks every ?NNN up
+** in a list, so numbering all of 32 rows of a wide file is quadratic
+** (seconds for a thousand columns). */
 static void build_sql(lr_buf *b, const char *const *names, const int *how,
                       int n, int bulk, int rows) {
   /* OR FAIL: no statement journal (a failure rolls the import back). */
   lrb_adds(b, "INSERT OR FAIL INTO contacts(key");
   add_list(b, names, n, "");
   lrb_adds(b, ", data_at, import_seq) VALUES");
-  int shared = rows * (n + 1) + 1;
   for (int r = 0; r < rows; r++) {
     lrb_adds(b, r ? ", (" : "(");
-    for (int i = 0; i < n + 1; i++)
-      lrb_printf(b, "%s?%d", i ? ", " : "", r * (n + 1) + i + 1);
-    lrb_printf(b, ", ?%d, ?%d)", shared, shared + 1);
+    for (int i = 0; i < n + 1; i++) {
+      if (r) lrb_adds(b, i ? ", ?" : "?");
+      else lrb_printf(b, "%s?%d", i ? ", " : "", i + 3);
+    }
+    lrb_adds(b, ", ?1, ?2)");
   }
   if (bulk) return;
   lrb_adds(b, " ON CONFLICT(key) DO UPDATE SET ");
@@ -98,19 +128,9 @@ static void build_sql(lr_buf *b, const char *const *names, const int *how,
   }
   /* data_at moves only when a value really changes, so that re-importing
   ** the same export does not make every contact look edited. */
-  lrb_adds(b, "data_at=CASE WHEN 0");
-  for (int i = 0; i < n; i++) {
-    lrb_adds(b, " OR ");
-    lrs_quote_ident(b, names[i]);
-    if (how[i] == LRS_SET_START) {
-      lrb_adds(b, " IS NULL AND excluded.");
-      lrs_quote_ident(b, names[i]);
-      lrb_adds(b, " IS NOT NULL");
-    } else {
-      lrb_adds(b, " IS NOT excluded.");
-      lrs_quote_ident(b, names[i]);
-    }
-  }
+  lrb_adds(b, "data_at=CASE WHEN ");
+  if (n) changed(b, names, how, 0, n);
+  else lrb_adds(b, "0");
   lrb_adds(b, " THEN excluded.data_at ELSE data_at END, "
               "import_seq=lr_seen(import_seq, excluded.import_seq)");
 }
@@ -158,9 +178,8 @@ int lrs_upsert_open(lr_db *db, const char *const *names, const int *how,
       rc = lrs_sqlerr(db, src, "prepare import");
       goto fail;
     }
-    int shared = rows * (n + 1) + 1;           /* reset keeps these bound */
-    sqlite3_bind_int64(*st, shared, now);
-    sqlite3_bind_int64(*st, shared + 1, seq);
+    sqlite3_bind_int64(*st, 1, now);           /* reset keeps these bound */
+    sqlite3_bind_int64(*st, 2, seq);
   }
   *out = u;
   return LR_OK;
@@ -200,7 +219,7 @@ int lrs_upsert_row(lrs_upsert *u, const char *key, size_t keylen,
   u->pvals[u->pending] = vals;
   if (++u->pending < MULTI) return LR_OK;
   for (int r = 0; r < MULTI; r++)
-    bind_row(u->multi, r * (u->n + 1), u->n, u->pkey[r], u->pkeylen[r],
+    bind_row(u->multi, 2 + r * (u->n + 1), u->n, u->pkey[r], u->pkeylen[r],
              u->pvals[r]);
   u->pending = 0;
   int rc = run(u, u->multi);
@@ -211,7 +230,7 @@ int lrs_upsert_row(lrs_upsert *u, const char *key, size_t keylen,
 int lrs_upsert_flush(lrs_upsert *u) {
   int rc = LR_OK;
   for (int r = 0; r < u->pending && rc == LR_OK; r++) {
-    bind_row(u->st, 0, u->n, u->pkey[r], u->pkeylen[r], u->pvals[r]);
+    bind_row(u->st, 2, u->n, u->pkey[r], u->pkeylen[r], u->pvals[r]);
     rc = run(u, u->st);
     if (rc == LR_OK) u->rows++;
   }

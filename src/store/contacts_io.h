@@ -102,5 +102,8 @@ int lrs_export_next(lrs_cursor *c, lrs_val *vals);
 void lrs_export_close(lrs_cursor *c);
 /* 1 when `name` is a column of contacts. */
 int lrs_contacts_has_column(lr_db *db, const char *name);
+/* How many more columns contacts can take (*room) under SQLite's column
+** limit (*limit). */
+int lrs_contacts_column_room(lr_db *db, int *room, int *limit);
 
 #endif

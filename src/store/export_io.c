@@ -24,6 +24,21 @@ int lrs_contacts_has_column(lr_db *db, const char *name) {
   return found;
 }
 
+static const char NCOLUMNS[] =
+    "SELECT count(*) FROM pragma_table_info('contacts')";
+
+int lrs_contacts_column_room(lr_db *db, int *room, int *limit) {
+  sqlite3_stmt *st = lrs_cached(db, NCOLUMNS);
+  if (!st) return db->rc;
+  int src = sqlite3_step(st);
+  int have = src == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return lrs_sqlerr(db, src, "contacts columns");
+  *limit = sqlite3_limit(db->sql, SQLITE_LIMIT_COLUMN, -1);
+  *room = *limit - have;
+  return LR_OK;
+}
+
 int lrs_export_open(lr_db *db, const char *const *cols, int n,
                     const char *stage, const char *segment, lrs_cursor **out) {
   *out = NULL;
