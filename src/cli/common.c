@@ -33,6 +33,10 @@ void cli_install_signals(void) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* Past a file-size limit (ulimit -f) write() then fails with EFBIG, and
+  ** SQLite reports SQLITE_FULL: a clear error and a rollback, instead of
+  ** dying silently of SIGXFSZ. */
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 int cli_interrupt_status(void) {

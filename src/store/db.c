@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 int lr__err(lr_db *db, int rc, const char *fmt, ...) {
@@ -44,6 +45,20 @@ int lrs_map_rc(int src) {
   }
 }
 
+/* A write refused for lack of room: SQLITE_FULL (ENOSPC), or an I/O
+** error whose errno is EFBIG (a file-size limit, ulimit -f) or ENOSPC. */
+static int is_full(lr_db *db, int src) {
+  if ((src & 0xff) == SQLITE_FULL) return 1;
+  if ((src & 0xff) != SQLITE_IOERR || !db->sql) return 0;
+  int e = sqlite3_system_errno(db->sql);
+  if (e == EFBIG || e == ENOSPC) return 1;
+  /* The errno is often lost by the time SQLite records it: a failed write
+  ** under a file-size limit is taken to be that limit. */
+  struct rlimit rl;
+  return e == 0 && src == SQLITE_IOERR_WRITE &&
+         getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+}
+
 int lrs_sqlerr(lr_db *db, int src, const char *what) {
   int rc = lrs_map_rc(src);
   if (rc == LR_OK) rc = LR_ERROR;
@@ -52,8 +67,19 @@ int lrs_sqlerr(lr_db *db, int src, const char *what) {
     return lr__err(db, rc, "%s: database %s is locked by another writer "
                    "(waited %d ms)", what, db->path ? db->path : "",
                    db->busy_ms);
-  if ((src & 0xff) == SQLITE_FULL)
-    return lr__err(db, rc, "%s: disk full or file too large writing %s",
+  if ((src & 0xff) == SQLITE_READONLY) {
+    const char *path = db->path ? db->path : "";
+    if (strcmp(what, path) == 0) what = "open";   /* no "a.db: ... a.db" */
+    if (src == SQLITE_READONLY_DIRECTORY || src == SQLITE_READONLY_CANTINIT ||
+        src == SQLITE_READONLY_CANTLOCK)
+      return lr__err(db, LR_READONLY, "%s: database %s: cannot create or "
+                     "open its -wal and -shm files beside it (is the "
+                     "directory read-only?)", what, path);
+    return lr__err(db, LR_READONLY, "%s: database %s is read-only", what,
+                   path);
+  }
+  if (is_full(db, src))
+    return lr__err(db, LR_FULL, "%s: disk full or file too large writing %s",
                    what, db->path ? db->path : "");
   return lr__err(db, rc, "%s: %s", what, msg);
 }
@@ -162,6 +188,8 @@ int lrs_exec(lr_db *db, const char *sql) {
     int rc = lrs_map_rc(src);
     if (rc == LR_BUSY)
       lrs_sqlerr(db, src, "database busy");
+    else if (is_full(db, src))
+      lrs_sqlerr(db, src, "write");
     else
       lr__err(db, rc == LR_OK ? LR_ERROR : rc, "%s", msg ? msg : sqlite3_errstr(src));
     sqlite3_free(msg);
