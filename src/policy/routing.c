@@ -52,11 +52,9 @@ int lrp_routing_init(lrp_routing *rt, lr_db *db, const lrp_model *m,
   return LR_OK;
 }
 
-const char *lrp_route(lrp_routing *rt, int router) {
-  if (router < 0) return NULL;
+/* The owner index a leaf round robin would choose now, or -1. */
+static int choose(lrp_routing *rt, int router) {
   const lrp_router *ro = &rt->m->routers[router];
-  if (ro->kind == LRP_ROUTER_FIXED) return ro->fixed;
-  if (ro->kind != LRP_ROUTER_RR) return NULL;
   int best = -1;
   for (int k = 0; k < ro->nowners; k++) {
     const lrp_owner *o = &ro->owners[k];
@@ -73,6 +71,15 @@ const char *lrp_route(lrp_routing *rt, int router) {
     long long rhs = (b->total + 1) * o->weight;
     if (lhs < rhs) best = k;
   }
+  return best;
+}
+
+const char *lrp_route(lrp_routing *rt, int router) {
+  if (router < 0) return NULL;
+  const lrp_router *ro = &rt->m->routers[router];
+  if (ro->kind == LRP_ROUTER_FIXED) return ro->fixed;
+  if (ro->kind != LRP_ROUTER_RR) return NULL;
+  int best = choose(rt, router);
   if (best < 0) return NULL;
   lrp_owner_state *s = &rt->st[router][best];
   s->total++;
@@ -80,6 +87,15 @@ const char *lrp_route(lrp_routing *rt, int router) {
   s->day = rt->day;
   s->dirty = 1;
   return ro->owners[best].name;
+}
+
+const char *lrp_route_peek(lrp_routing *rt, int router) {
+  if (router < 0) return NULL;
+  const lrp_router *ro = &rt->m->routers[router];
+  if (ro->kind == LRP_ROUTER_FIXED) return ro->fixed;
+  if (ro->kind != LRP_ROUTER_RR) return NULL;
+  int best = choose(rt, router);
+  return best < 0 ? NULL : ro->owners[best].name;
 }
 
 int lrp_routing_save(lrp_routing *rt) {

@@ -28,6 +28,8 @@ int lrp_routing_init(lrp_routing *rt, lr_db *db, const lrp_model *m,
 /* Owner for a leaf router (round robin or fixed), or NULL when every
 ** owner is away or full.  Counts the assignment. */
 const char *lrp_route(lrp_routing *rt, int router);
+/* The owner lrp_route would choose now, without counting it (explain). */
+const char *lrp_route_peek(lrp_routing *rt, int router);
 /* Save changed counts (within the caller's transaction). */
 int lrp_routing_save(lrp_routing *rt);
 void lrp_routing_free(lrp_routing *rt);
