@@ -298,14 +298,31 @@ LR_API void lr_run_result_free(lr_run_result *result);
 /*
 ** Explain one contact
 */
-#define LR_EX_CONTACT    1  /* name=key, detail=stage, points=score */
-#define LR_EX_RULE       2  /* name=rule, points, fired, detail=why */
-#define LR_EX_GROUP      3  /* name=group, points=total, detail=grade */
-#define LR_EX_SEGMENT    4  /* name=segment, fired=member */
-#define LR_EX_TRANSITION 5  /* name="from->to", fired, detail=why (not) */
-#define LR_EX_NEXT       6  /* detail: what is missing for the next stage */
-#define LR_EX_HANDOFF    7  /* name=stage, detail=owner */
-#define LR_EX_MANUAL     8  /* a manual move or edit: detail */
+/* Items come in this order: the contact, manual events, segments, rules,
+** groups (then "total"), transitions, next, handoff; errors last.  `note`
+** is a sentence for people that completes the item. */
+#define LR_EX_CONTACT    1  /* name=key, detail=stored stage (NULL: none),
+                               points=stored score, note=owner, grade, id */
+#define LR_EX_RULE       2  /* name=rule, group, points, fired, detail=the
+                               reads made while it ran (why) */
+#define LR_EX_GROUP      3  /* name=group or "total", points=total,
+                               detail=grade letter (NULL: no grade) */
+#define LR_EX_SEGMENT    4  /* name=segment, fired=member, detail=reads or
+                               the segment's SQL */
+#define LR_EX_TRANSITION 5  /* name="from->to" with the stage the contact
+                               was in when tried, fired, detail=reads;
+                               note set when a manual lock held it back
+                               (fired then says whether it would fire) */
+#define LR_EX_NEXT       6  /* name=next funnel stage (NULL: none),
+                               points=points missing (0: not a matter of
+                               points), fired=1 when it would pass now,
+                               detail: what is missing */
+#define LR_EX_HANDOFF    7  /* name=stage, detail=owner (NULL: nobody),
+                               fired=1 when this evaluation hands off,
+                               note: how the owner was chosen */
+#define LR_EX_MANUAL     8  /* name="move", "set" or "lock"; detail: what,
+                               who and when; note: the reason; for "lock"
+                               fired=1 while the lock holds */
 #define LR_EX_ERROR      9  /* evaluation error: detail */
 
 typedef struct lr_explain_item {
@@ -316,6 +333,7 @@ typedef struct lr_explain_item {
   int fired;
   const char *detail;
   const char *where;        /* "policy.lua:LINE" of the declaration */
+  const char *note;         /* completing sentence, or NULL */
 } lr_explain_item;
 
 /* Return non-zero to stop. Strings are valid only during the call. */
@@ -423,11 +441,34 @@ typedef struct lr_script_opts {
   int dry_run;
   const char *by;           /* who, for the audit trail */
   int allow_local_modules;
+  volatile int *cancel;     /* set non-zero to cancel (rolls back) */
+  long long max_instructions; /* per lead (and for the top level); 0: default */
+  size_t max_memory;        /* bytes for the Lua state; 0: default */
 } lr_script_opts;
-#define LR_SCRIPT_OPTS_INIT { sizeof(lr_script_opts), 0,0,0,0,0,0 }
+#define LR_SCRIPT_OPTS_INIT { sizeof(lr_script_opts), 0,0,0,0,0,0,0,0,0 }
 
+typedef struct lr_script_result {
+  long long run_id;         /* the run row (0 for a dry run or on error) */
+  long long leads;          /* lead objects handed out by leads{} */
+  long long moves;          /* lead:move_to calls that moved a contact */
+  long long sets;           /* lead:set calls that changed a value */
+  long long fields_created; /* field "name" declarations that added one */
+} lr_script_result;
+
+/*
+** Run the script at `path` (a first line "#!..." is skipped).  The script
+** reads the database as it was when it started (a snapshot); its writes
+** go into one transaction, recorded as a run of kind 'script' (by,
+** reason), committed when it ends without error, rolled back on error or
+** with opts->dry_run.  Errors name "script.lua:LINE: problem"
+** (LR_POLICY, LR_LIMIT, LR_IO, LR_INTERRUPT).
+*/
 LR_API int lr_script(lr_db *db, const char *path, const lr_script_opts *opts,
                      lr_write_fn write, void *ctx);
+/* lr_script with counts of what it did (result may be NULL). */
+LR_API int lr_script_v2(lr_db *db, const char *path,
+                        const lr_script_opts *opts, lr_write_fn write,
+                        void *ctx, lr_script_result *result);
 
 /*
 ** Interactive shell support: evaluate one chunk of Lua (an expression or
