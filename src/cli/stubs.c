@@ -4,5 +4,4 @@
   return cli_error(c, "%s: not implemented yet", argv[0]); }
 STUB(cmd_import)
 STUB(cmd_export)
-STUB(cmd_script)
 STUB(cmd_info)
