@@ -120,7 +120,7 @@ int lrs_distinct(sqlite3 *conn, int what,
   int rc = sqlite3_prepare_v2(conn, what == LRS_DISTINCT_STAGES
       ? "SELECT max(s) FROM (SELECT stage AS s FROM contacts WHERE stage <> ''"
         " UNION SELECT to_stage FROM stage_history WHERE to_stage <> '')"
-        " GROUP BY lower(s) ORDER BY 1"
+        " GROUP BY lower(s) ORDER BY lower(s)"
       : "SELECT DISTINCT segment FROM segment_members ORDER BY 1",
       -1, &st, NULL);
   if (rc != SQLITE_OK) return rc;

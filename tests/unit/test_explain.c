@@ -253,17 +253,15 @@ static void test_not_a_matter_of_points(void) {
 
 static void test_writes_nothing_and_predicts_owner(void) {
   fresh_db("explain", SETUP);
-  lr_policy *p = policy(POLICY);
   /* give the round robin some history: ben 2, ana 1 */
   sql("INSERT INTO routing_state(router, owner, day, total, today) VALUES"
       " ('sql/country=*', 'ana', 11, 1, 1), ('sql/country=*', 'ben', 11, 2, 2)");
   char before[128], after[128];
-  lr_close(db);
+  CHECK_INT(lr_close(db), LR_OK);
   db = NULL;
   file_hash(before);
   CHECK_INT(lr_open(dbpath, &db), LR_OK);
-  lr_policy_free(p);
-  p = policy(POLICY);
+  lr_policy *p = policy(POLICY);
   CHECK_INT(explain(p, "ann@a.example", NOW), LR_OK);
   const xitem *h = find(LR_EX_HANDOFF, "sql");
   /* (1+1)/1 = 2 vs (2+1)/2 = 1.5: ben is next */
@@ -276,7 +274,7 @@ static void test_writes_nothing_and_predicts_owner(void) {
   h = find(LR_EX_HANDOFF, "sql");
   if (h) CHECK_STR(h->detail, "ben");
   lr_policy_free(p);
-  lr_close(db);
+  CHECK_INT(lr_close(db), LR_OK);
   db = NULL;
   file_hash(after);
   CHECK_STR(after, before);
