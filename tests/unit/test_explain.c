@@ -4,7 +4,7 @@
 ** missing for the next stage, the handoff owner (without counting it),
 ** manual moves and the lock, and that explain writes nothing.
 */
-#include "tdb.h"
+#include "tqdb.h"
 
 #define NOW 1000000LL
 #define DAY 86400LL

@@ -5,7 +5,7 @@
 ** runs: a manual move holds until the contact's data changes, unless the
 ** run overrides it.
 */
-#include "tdb.h"
+#include "tqdb.h"
 
 #define NOW 1000000LL
 

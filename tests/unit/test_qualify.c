@@ -4,7 +4,7 @@
 ** customer, lost -> nurture with a reason), the due SLA and a recycle
 ** transition on sla_breached().
 */
-#include "tdb.h"
+#include "tqdb.h"
 
 #define NOW 1000000LL
 #define DAY 86400LL

@@ -4,7 +4,7 @@
 ** list edits that keep counts, removed and away owners, daily capacity
 ** with overflow, and by_field territories.
 */
-#include "tdb.h"
+#include "tqdb.h"
 
 #define NOW 1000000LL
 #define DAY 86400LL

@@ -4,7 +4,7 @@
 ** transaction recorded as a run, dry runs, errors that roll back, the
 ** snapshot rule, and the example scripts shipped in scripts/.
 */
-#include "tdb.h"
+#include "tqdb.h"
 
 #define NOW 1000000LL
 #define DAY 86400LL

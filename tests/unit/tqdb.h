@@ -1,10 +1,10 @@
 /*
-** tdb.h -- test helpers over a real database file: plain SQL through a
+** tqdb.h -- test helpers over a real database file: plain SQL through a
 ** separate sqlite3 connection (as another process would see the file), a
 ** fresh database per test, and loading a policy from a string.
 */
-#ifndef LR_TDB_H
-#define LR_TDB_H
+#ifndef LR_TQDB_H
+#define LR_TQDB_H
 
 #include <sqlite3.h>
 
