@@ -353,22 +353,70 @@ LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
 
 typedef struct lr_backtest_opts {
   size_t size;              /* sizeof(lr_backtest_opts) */
-  const char *outcome;      /* contact column (0/1, yes/no); NULL: outcomes */
+  const char *outcome;      /* contact column holding the outcome, matched
+                               exactly, then ignoring case, then folded like
+                               an imported header ("Converted" finds
+                               "converted").  Values 1/0, yes/no, true/false,
+                               won/lost (any case) count; NULL and anything
+                               else leave the contact out ("no outcome").
+                               NULL: the outcomes table, latest outcome per
+                               contact, won = positive; contacts without
+                               one are left out. */
   long long now;            /* 0: current time */
-  long long capacity;       /* call-list size for a suggested threshold */
-  int format;               /* LR_FMT_* */
-  int jobs;
+  long long capacity;       /* call-list size for a suggested threshold
+                               (0: none) */
+  int format;               /* LR_FMT_* written through `write` */
+  int jobs;                 /* evaluation threads; 0: number of cores */
+  /* Called as contacts are evaluated; return non-zero to cancel. */
+  int (*progress)(void *ctx, long long done, long long total);
+  void *progress_ctx;
+  volatile int *cancel;     /* set non-zero to cancel (LR_INTERRUPT) */
+  lr_write_fn html_write;   /* non-NULL: also write the HTML report here,
+                               from the same evaluation */
+  void *html_ctx;
 } lr_backtest_opts;
-#define LR_BACKTEST_OPTS_INIT { sizeof(lr_backtest_opts), 0,0,0,0,0 }
+#define LR_BACKTEST_OPTS_INIT { sizeof(lr_backtest_opts), 0,0,0,0,0,0,0,0,0,0 }
 
 typedef struct lr_backtest_summary {
-  long long contacts, positives;
-  double base_rate, auc;
-  double best_f1, best_f1_threshold;
-  double capacity_threshold;
+  long long contacts, positives;   /* with an outcome; of those, positive */
+  double base_rate, auc;           /* positives/contacts; ROC AUC */
+  double best_f1, best_f1_threshold;  /* F1 is highest at score >= this */
+  double capacity_threshold;       /* lowest score whose call list fits */
+  long long evaluated;             /* contacts scored */
+  long long excluded;              /* scored but without an outcome */
+  int has_auc;                     /* auc defined: both outcomes present */
+  int has_best_f1;                 /* some contact is positive */
+  int has_capacity_threshold;      /* a capacity was given and some
+                                      threshold keeps the list within it */
+  long long best_f1_selected;      /* contacts with score >= best_f1_threshold */
+  long long capacity_selected;     /* contacts with score >= capacity_threshold */
 } lr_backtest_summary;
 
-/* Score every contact without writing, join outcomes, write the report. */
+/*
+** Score every contact with the policy, writing nothing (the same
+** evaluation as lr_run, at opts->now), join each contact's outcome, and
+** write the report in opts->format through `write` (and the HTML report
+** through opts->html_write when set).  The report gives: contacts,
+** positives and base rate; ROC AUC (Mann-Whitney: the share of
+** (positive, negative) pairs the score orders right, ties counted half);
+** conversion and lift by score decile and by final stage; precision,
+** recall and F1 at each distinct score t (contacts with score >= t are
+** called), the threshold with the best F1 (the highest one on a tie) and,
+** with opts->capacity, the lowest threshold that calls at most that many;
+** and per rule how often it fires and the conversion rate when it fires
+** and when it does not (lift = rate when fired / base rate).
+**
+** Deciles: contacts sorted by score, highest first; a group of equal
+** scores is never split: it goes whole to the decile holding its middle
+** position (0-based positions i..j-1, decile floor(10*(i+j-1) / (2n))+1),
+** so deciles may be uneven or empty when scores tie a lot.
+**
+** Memory: 16 bytes per contact with an outcome.  `summary` may be NULL;
+** it is zeroed on error.  Errors: LR_INPUT when opts->outcome names no
+** field, LR_POLICY when evaluating a contact fails (lr_errmsg names
+** "policy.lua:LINE: contact KEY: problem"), LR_INTERRUPT, LR_IO when a
+** writer refused.
+*/
 LR_API int lr_backtest(lr_policy *policy, const lr_backtest_opts *opts,
                        lr_write_fn write, void *ctx,
                        lr_backtest_summary *summary);

@@ -21,6 +21,8 @@ static const cli_cmd COMMANDS[] = {
   {"test", cmd_test, "POLICY_test.lua... [--allow-local-modules]",
    "run policy unit tests (no database needed)"},
   {"shell", cmd_shell, "[-q]", "interactive Lua prompt on the database"},
+  {"backtest", cmd_backtest, "POLICY.lua [--outcome COLUMN] [--now T] [--capacity N] [--json] [--html FILE]",
+   "measure a policy's scores against outcomes (writes nothing)"},
   {NULL, NULL, NULL, NULL},
 };
 
