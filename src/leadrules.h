@@ -435,14 +435,34 @@ LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
 
 typedef struct lr_diff_opts {
   size_t size;              /* sizeof(lr_diff_opts) */
-  long long now;
-  int format;
-  int top;                  /* contacts that change most (default 10) */
-  int jobs;
+  long long now;            /* clock for both policies; 0: current time */
+  int format;               /* LR_FMT_TEXT or LR_FMT_JSON */
+  int top;                  /* contacts that change most (0: 10) */
+  int jobs;                 /* reserved: diff evaluates in one thread */
+  /* Called as contacts are evaluated; return non-zero to cancel. */
+  int (*progress)(void *ctx, long long done, long long total);
+  void *progress_ctx;
+  volatile int *cancel;     /* set non-zero to cancel (LR_INTERRUPT) */
 } lr_diff_opts;
-#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0 }
+#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0,0,0,0 }
 
-/* Evaluate two policies on the same data without writing; report. */
+/*
+** Evaluate two policies, loaded on the same database, on the same
+** contacts at the same `now`, writing nothing, and report what the change
+** would do: a matrix of final stages (rows: under old, columns: under
+** new; stages matched by name, case-insensitively), the distribution of
+** score changes (new - old: mean, min, max, counts in the buckets
+** (-inf,-100] (-100,-50] (-50,-20] (-20,-10] (-10,-5] (-5,0) 0 (0,5)
+** [5,10) [10,20) [20,50) [50,100) [100,inf)), the `top` contacts whose
+** score changes most (by absolute change, then contact id), and the rules
+** matched by name: added, removed, changed (points, max, min, group,
+** segment, kind, the text of the when/score function with whitespace
+** collapsed, description) or the same, each with its fire counts under
+** old and new.  Each contact's stored stage is where both evaluations
+** start, as in a run.  LR_MISUSE when the policies are on different
+** databases; evaluation errors as lr_run ("policy.lua:LINE: contact KEY:
+** problem").
+*/
 LR_API int lr_diff(lr_policy *old_policy, lr_policy *new_policy,
                    const lr_diff_opts *opts, lr_write_fn write, void *ctx);
 
