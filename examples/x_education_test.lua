@@ -54,11 +54,11 @@ end)
 
 test("referral sources are a segment, decided by its SQL", function()
   for _, source in ipairs { "Reference", "Welingak Website", "Referral Sites" } do
-    local r = policy:evaluate { lead_source = source }
+    local r = policy:evaluate { source = source }
     expect(r.segments.referred, source).to_be(true)
     expect(r.parts.referred, source).to_be(15)
   end
-  local google = policy:evaluate { lead_source = "Google" }
+  local google = policy:evaluate { source = "Google" }
   expect(google.segments.referred).to_be(false)
   expect(google.parts.referred).to_be(0)
 end)

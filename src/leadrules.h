@@ -115,17 +115,20 @@ LR_API const char *lr_db_path(lr_db *db);
 
 typedef struct lr_import_opts {
   size_t size;              /* sizeof(lr_import_opts) */
-  const char *key;          /* contacts: key column header (default "email");
-                               activities/outcomes: column holding the
-                               contact key (default: the db's key field) */
+  const char *key;          /* the contact key column, by header or field
+                               name (default: the db's key field, which is
+                               "email" until a first contacts import keys
+                               it otherwise; a db has one key field) */
   char delimiter;           /* 0: detect among , ; TAB */
   const char *const *nulls; /* cell values that mean NULL, e.g. "Select" */
   int n_nulls;
-  const char *const *maps;  /* "Header=field" renames */
+  const char *const *maps;  /* "Header=field" renames; "Header=" skips */
   int n_maps;
   const char *encoding;     /* input encoding for iconv (NULL: UTF-8) */
-  const char *rejects;      /* write bad rows here and commit the rest */
-  /* Called every few thousand rows; return non-zero to cancel. */
+  const char *rejects;      /* write bad rows here and commit the rest
+                               (cells as read + a reject_reason cell) */
+  /* Called every 16384 rows, on the caller's thread; return non-zero to
+  ** cancel. */
   int (*progress)(void *ctx, long long rows);
   void *progress_ctx;
   volatile int *cancel;     /* set non-zero (e.g. from a signal) to cancel */
@@ -146,10 +149,16 @@ typedef struct lr_import_report {
 /*
 ** Import a CSV file of `kind` (LR_CONTACTS, LR_ACTIVITIES, LR_OUTCOMES) in
 ** one transaction.  On a bad row the whole import is rolled back (the
-** database is unchanged) and lr_errmsg() says "file:line: column: problem",
-** unless opts->rejects is set, in which case bad rows are written there
-** with the reason and the rest commits.  `path` "-" reads stdin.
-** Returns LR_INPUT for bad data, LR_IO for unreadable files.
+** database is unchanged) and lr_errmsg() says
+** "file:line: column 'Header': problem" (line: the physical line where the
+** row starts), unless opts->rejects is set, in which case bad rows are
+** written there with the reason and the rest commits.  Damage to the CSV
+** structure itself (a quote never closed, a stray quote) and problems
+** with the header always roll back.  `path` "-" reads stdin.
+** Returns LR_INPUT for bad data, LR_NOTFOUND for a missing file, LR_IO
+** for unreadable files, LR_MISUSE for bad options (--map, --encoding),
+** LR_INTERRUPT when cancelled.  A contacts import parses on a second
+** thread; callbacks still run on the caller's thread.
 */
 LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
                          const lr_import_opts *opts, lr_import_report *report);
@@ -172,7 +181,14 @@ typedef struct lr_export_opts {
 } lr_export_opts;
 #define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0 }
 
-/* Export contacts as RFC 4180 CSV (or JSON) through `write`. */
+/*
+** Export contacts as RFC 4180 CSV (or a JSON array of objects) through
+** `write`, in id order: the key field, the imported fields in table order,
+** then stage, owner, score, grade (or opts->fields).  Numbers are written
+** as numbers in their shortest exact form; in CSV, text cells starting
+** with = + - @ TAB or CR get a leading ' unless opts->raw.  Returns
+** LR_INPUT for an unknown field in opts->fields, LR_IO when write fails.
+*/
 LR_API int lr_export(lr_db *db, const lr_export_opts *opts,
                      lr_write_fn write, void *ctx);
 
@@ -433,6 +449,14 @@ typedef struct lr_report_opts {
 LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
                      lr_write_fn write, void *ctx);
 
+/*
+** What the database holds: its path and schema version, the key field,
+** counts of contacts, activities and outcomes, every field with its type
+** and original header, and the latest imports and runs.  Written through
+** `write` as text or JSON (format LR_FMT_TEXT or LR_FMT_JSON).
+*/
+LR_API int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx);
+
 typedef struct lr_diff_opts {
   size_t size;              /* sizeof(lr_diff_opts) */
   long long now;            /* clock for both policies; 0: current time */
@@ -551,7 +575,10 @@ LR_API int lr_parse_duration(const char *text, long long *seconds);
 ** unix seconds.  LR_INPUT on malformed text. */
 LR_API int lr_parse_time(const char *text, long long *unix_seconds);
 /* Fold a CSV header to a field name ("Total Time Spent" ->
-** "total_time_spent") into buf (NUL-terminated, truncated to n-1). */
+** "total_time_spent") into buf (NUL-terminated, truncated to n-1): ASCII
+** snake_case, at most 63 bytes, accented Latin letters transliterated,
+** "x_" before a leading digit.  "" when nothing foldable is left (an
+** import then names the column column_N, N its 1-based position). */
 LR_API void lr_fold_name(const char *header, char *buf, size_t n);
 
 #ifdef __cplusplus

@@ -340,14 +340,14 @@ static void with_contact(char *out, size_t n, const char *msg,
     if (*d >= '0' && *d <= '9') {
       while (*d >= '0' && *d <= '9') d++;
       if (d[0] == ':' && d[1] == ' ') {
-        snprintf(out, n, "%.*s contact %s: %s", (int)(d + 1 - msg), msg, key,
+        snprintf(out, n, "%.*s contact %.200s: %.1500s", (int)(d + 1 - msg), msg, key,
                  d + 2);
         return;
       }
     }
     p = colon + 1;
   }
-  snprintf(out, n, "contact %s: %s", key, msg);
+  snprintf(out, n, "contact %.200s: %.1800s", key, msg);
 }
 
 int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r) {

@@ -227,7 +227,7 @@ static int run_file(lrl_state *rt, lrp_dev *dev, tctx *t, const char *path,
   /* The prelude gets fmt and the tests table; the registry keeps both. */
   int rc = lrl_load_buffer(rt, PRELUDE, sizeof PRELUDE - 1, "=(test prelude)");
   if (rc != LR_OK) {
-    snprintf(msg, msglen, "test prelude: %s", rt->errmsg);
+    snprintf(msg, msglen, "test prelude: %.1900s", rt->errmsg);
     return LR_ERROR;
   }
   lua_pushcfunction(L, l_fmt);
@@ -237,7 +237,7 @@ static int run_file(lrl_state *rt, lrp_dev *dev, tctx *t, const char *path,
   lrl_budget_reset(rt);
   rc = lrl_pcall(rt, 2, 0);
   if (rc != LR_OK) {
-    snprintf(msg, msglen, "test prelude: %s", rt->errmsg);
+    snprintf(msg, msglen, "test prelude: %.1900s", rt->errmsg);
     return rc;
   }
   lua_pushlightuserdata(L, t);
