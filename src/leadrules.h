@@ -193,17 +193,20 @@ LR_API const char *lr_db_path(lr_db *db);
 
 typedef struct lr_import_opts {
   size_t size;              /* sizeof(lr_import_opts): use the INIT macro */
-  const char *key;          /* contacts: key column header (default "email");
-                               activities/outcomes: column holding the
-                               contact key (default: the db's key field) */
+  const char *key;          /* the contact key column, by header or field
+                               name (default: the db's key field, which is
+                               "email" until a first contacts import keys
+                               it otherwise; a db has one key field) */
   char delimiter;           /* 0: detect among , ; TAB */
   const char *const *nulls; /* cell values that mean NULL, e.g. "Select" */
   int n_nulls;
-  const char *const *maps;  /* "Header=field" renames */
+  const char *const *maps;  /* "Header=field" renames; "Header=" skips */
   int n_maps;
   const char *encoding;     /* input encoding for iconv (NULL: UTF-8) */
-  const char *rejects;      /* write bad rows here and commit the rest */
-  /* Called every few thousand rows; return non-zero to cancel. */
+  const char *rejects;      /* write bad rows here and commit the rest
+                               (cells as read + a reject_reason cell) */
+  /* Called every 16384 rows, on the caller's thread; return non-zero to
+  ** cancel. */
   int (*progress)(void *ctx, long long rows);
   void *progress_ctx;
   volatile int *cancel;     /* set non-zero (e.g. from a signal) to cancel */
@@ -227,13 +230,17 @@ typedef struct lr_import_report {
 ** one transaction, streaming it in constant memory; contacts are upserted
 ** on their key, new columns become fields.  On a bad row the whole import
 ** is rolled back (the database is unchanged) and lr_errmsg() says
-** "file:line: column: problem", unless opts->rejects is set, in which
-** case bad rows are written there with the reason and the rest commits.
-** `path` "-" reads stdin.  `report` (may be NULL) is zeroed first and
-** holds the counts of a successful import.
-** Returns LR_INPUT for bad data, LR_IO for unreadable files, LR_MISUSE for
-** a NULL db or path or an unknown kind, LR_INTERRUPT when cancelled,
-** LR_BUSY when another writer holds the database.
+** "file:line: column 'Header': problem" (line: the physical line where the
+** row starts), unless opts->rejects is set, in which case bad rows are
+** written there with the reason and the rest commits.  Damage to the CSV
+** structure itself (a quote never closed, a stray quote) and problems
+** with the header always roll back.  `path` "-" reads stdin.  `report`
+** may be NULL.
+** Returns LR_INPUT for bad data, LR_NOTFOUND for a missing file, LR_IO
+** for unreadable files, LR_MISUSE for a NULL db or path, an unknown kind
+** or bad options (--map, --encoding), LR_INTERRUPT when cancelled, LR_BUSY
+** when another writer holds the database.  A contacts import parses on a
+** second thread; callbacks still run on the caller's thread.
 */
 LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
                          const lr_import_opts *opts, lr_import_report *report);
@@ -259,10 +266,13 @@ typedef struct lr_export_opts {
 #define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0 }
 
 /*
-** Write contacts as RFC 4180 CSV (or JSON) through `write`, in id order,
-** from one read snapshot.  Cells a spreadsheet would run as a formula are
-** neutralised unless opts->raw.  LR_NOTFOUND for an unknown field name,
-** LR_IO when `write` stops.
+** Export contacts as RFC 4180 CSV (or a JSON array of objects) through
+** `write`, in id order, from one read snapshot: the key field, the
+** imported fields in table order, then stage, owner, score, grade (or
+** opts->fields).  Numbers are written as numbers in their shortest exact
+** form; in CSV, text cells starting with = + - @ TAB or CR get a leading '
+** unless opts->raw.  Returns LR_INPUT for an unknown field in
+** opts->fields, LR_IO when write fails.
 */
 LR_API int lr_export(lr_db *db, const lr_export_opts *opts,
                      lr_write_fn write, void *ctx);
@@ -574,6 +584,14 @@ typedef struct lr_report_opts {
 LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
                      lr_write_fn write, void *ctx);
 
+/*
+** What the database holds: its path and schema version, the key field,
+** counts of contacts, activities and outcomes, every field with its type
+** and original header, and the latest imports and runs.  Written through
+** `write` as text or JSON (format LR_FMT_TEXT or LR_FMT_JSON).
+*/
+LR_API int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx);
+
 typedef struct lr_diff_opts {
   size_t size;              /* sizeof(lr_diff_opts): use the INIT macro */
   long long now;            /* 0: current time */
@@ -591,14 +609,35 @@ LR_API int lr_diff(lr_policy *old_policy, lr_policy *new_policy,
 
 /* Static and data-aware checks.  Returns LR_OK with *errors and *warnings
 ** counted (either pointer may be NULL); findings are written as
-** "policy.lua:LINE: error|warning: ...". */
+** "policy.lua:LINE: error|warning: ...", sorted by line, then "N errors,
+** N warnings".  The data-aware checks evaluate the contacts (a sample of
+** LR_CHECK_SAMPLE spread over the id range when there are more) through
+** the same path as lr_run, writing nothing. */
 LR_API int lr_check(lr_policy *policy, lr_write_fn write, void *ctx,
                     int *errors, int *warnings);
+
+#define LR_CHECK_SAMPLE 10000
+typedef struct lr_check_opts {
+  size_t size;              /* sizeof(lr_check_opts): use the INIT macro */
+  long long now;            /* clock for the evaluation; 0: current time */
+  long long sample;         /* contacts to evaluate; 0: LR_CHECK_SAMPLE;
+                               negative: all */
+} lr_check_opts;
+#define LR_CHECK_OPTS_INIT { sizeof(lr_check_opts), 0, 0 }
+
+LR_API int lr_check_v2(lr_policy *policy, const lr_check_opts *opts,
+                       lr_write_fn write, void *ctx, int *errors,
+                       int *warnings);
 
 /* Run a policy unit-test file (no database needed: db may be a handle on
 ** ":memory:").  Writes results, ending with "N passed, N failed"; passed
 ** and failed may be NULL.  Returns LR_OK when all pass, LR_TESTFAIL when
-** some failed, LR_POLICY when the test file itself is broken. */
+** some failed.  The tests run on a private in-memory database (db is
+** never read or written; it only receives the error message).  A file
+** that cannot run, or defines no tests, returns LR_POLICY (LR_IO if
+** unreadable) with "file:LINE: message" in lr_errmsg(db).  The test-file
+** API (test, expect, eq, ok, load_policy, policy:evaluate) is in
+** docs/devtools.md. */
 LR_API int lr_test(lr_db *db, const char *test_path,
                    const lr_policy_opts *opts, lr_write_fn write, void *ctx,
                    int *passed, int *failed);
@@ -630,11 +669,20 @@ LR_API int lr_script(lr_db *db, const char *path, const lr_script_opts *opts,
 LR_API int lr_session_open(lr_db *db, lr_session **session);
 /* Evaluate `code`; results and print() go through `write`.  Returns
 ** LR_OK, LR_POLICY for a Lua error (message in lr_errmsg(db)), or
-** LR_INPUT when the chunk is incomplete (more lines expected). */
+** LR_INPUT when the chunk is incomplete (more lines expected): call again
+** with the same text plus "\n" and the next line.  As in lua.c, code is
+** tried as an expression first ("= expr" forces it), and the values an
+** expression or a return statement gives are written one line, tab
+** separated.  Globals persist across calls.  The session counts as a live
+** handle: close it before lr_close(db). */
 LR_API int lr_session_eval(lr_session *session, const char *code,
                            lr_write_fn write, void *ctx);
 /* Close the session (NULL is a no-op). */
 LR_API void lr_session_close(lr_session *session);
+/* Poll *cancel while evaluating: when it becomes non-zero (a signal
+** handler may set it) the running chunk stops with LR_INTERRUPT.  NULL
+** turns polling off.  The caller resets the flag. */
+LR_API void lr_session_set_cancel(lr_session *session, volatile int *cancel);
 
 /*
 ** Utilities (no handle; safe from any thread)
@@ -646,8 +694,12 @@ LR_API int lr_parse_duration(const char *text, long long *seconds);
 ** unix seconds.  LR_INPUT on malformed text, LR_MISUSE on NULL. */
 LR_API int lr_parse_time(const char *text, long long *unix_seconds);
 /* Fold a CSV header to a field name ("Total Time Spent" ->
-** "total_time_spent") into buf (NUL-terminated, truncated to n-1; nothing
-** written when buf is NULL or n is 0; NULL header folds as ""). */
+** "total_time_spent") into buf (NUL-terminated, truncated to n-1): ASCII
+** snake_case, at most 63 bytes, accented Latin letters transliterated,
+** "x_" before a leading digit.  "" when nothing foldable is left (an
+** import then names the column column_N, N its 1-based position).
+** Nothing is written when buf is NULL or n is 0; a NULL header folds
+** as "". */
 LR_API void lr_fold_name(const char *header, char *buf, size_t n);
 
 #ifdef __cplusplus

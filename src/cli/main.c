@@ -16,6 +16,11 @@ static const cli_cmd COMMANDS[] = {
   {"run", cmd_run, "POLICY.lua [--dry-run] [--json] [--now T] [--keep-going] [--jobs N]",
    "apply a policy to every contact"},
   {"info", cmd_info, "", "show what the database holds"},
+  {"check", cmd_check, "POLICY.lua [--now T] [--sample N | --all]",
+   "static and data-aware checks of a policy"},
+  {"test", cmd_test, "POLICY_test.lua... [--allow-local-modules]",
+   "run policy unit tests (no database needed)"},
+  {"shell", cmd_shell, "[-q]", "interactive Lua prompt on the database"},
   {NULL, NULL, NULL, NULL},
 };
 

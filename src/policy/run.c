@@ -44,6 +44,7 @@ typedef struct rec {
   int *part_rule;
   double *part_pts;
   int nparts;
+  int had_parts;                      /* the store holds parts to delete */
   int *seg_add;
   int nseg_add;
   const char **seg_del;
@@ -274,7 +275,7 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   r->score = res->score;
   r->old_stage = ADUP(c->stage);
   r->stage = res->stage;
-  r->grade = grade;                   /* model-owned */
+  r->grade = ADUP(grade);   /* the worker (and its model) may be gone when applied */
   r->scores = (flags & F_SCORES) ? ADUP(scores) : NULL;
   lrb_free(&sb);
   if (res->nmoves) {
@@ -283,6 +284,7 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
     memcpy(r->moves, res->moves, (size_t)res->nmoves * sizeof *r->moves);
     r->nmoves = res->nmoves;
   }
+  r->had_parts = c->nparts > 0;
   if (flags & F_PARTS) {
     int n = 0;
     for (int i = 0; i < m->nrules; i++) n += res->part[i] != 0;
@@ -498,7 +500,7 @@ static int apply_rec(writer *wr, const rec *r) {
     if (wr->o->collect && (rc = collect_move(wr, r, mv, reason)) != LR_OK) return rc;
   }
   if (wr->apply && (r->flags & F_PARTS)) {
-    rc = lrs_parts_clear(db, r->id);
+    rc = r->had_parts ? lrs_parts_clear(db, r->id) : LR_OK;
     for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
       const lrp_rule *ru = &m->rules[r->part_rule[i]];
       rc = lrs_part_add(db, r->id, ru->name, ru->group, r->part_pts[i]);

@@ -75,6 +75,7 @@ typedef struct lrs_field {
   char *header;      /* original CSV header (or name) */
   int type;          /* LRS_* declared type */
   int builtin;       /* well-known or engine-owned column */
+  int imported;      /* some import wrote this field */
 } lrs_field;
 typedef struct lrs_fields { lrs_field *v; int n; } lrs_fields;
 int lrs_fields_load(lr_db *db, lrs_fields *out);
@@ -85,6 +86,10 @@ const lrs_field *lrs_fields_find(const lrs_fields *f, const char *name);
 int lrs_field_add(lr_db *db, const char *name, const char *header, int type);
 /* Widen a field's declared type (e.g. integer -> real -> text). */
 int lrs_field_set_type(lr_db *db, const char *name, int type);
+/* Record that import `seq` wrote the field under `header`; type < 0
+** keeps the registered type. */
+int lrs_field_note(lr_db *db, const char *name, const char *header, int type,
+                   long long seq);
 /* 1 if `name` is an engine-owned column an import may not write. */
 int lrs_is_engine_field(const char *name);
 /* 1 if `name` is one of the well-known contact fields. */
