@@ -57,7 +57,7 @@
 **  thread unless documented otherwise.  They must not call the library on
 **  the same lr_db (or anything bound to it); they may stop the work by
 **  returning non-zero, which fails the call with LR_INTERRUPT (LR_IO for
-**  a write callback) and rolls everything back.
+**  a write callback, LR_POLICY for setup) and rolls everything back.
 **
 **  Threads.  An lr_db and everything bound to it must be used by one
 **  thread at a time (the library takes no locks on it).  Separate
@@ -325,16 +325,31 @@ LR_API int lr_policy_load_string(lr_db *db, const char *name,
 LR_API void lr_policy_free(lr_policy *policy);
 /*
 ** The policy's main Lua state, owned by the policy (never lua_close it),
-** or NULL for NULL.  Use it to register host functions the policy's rules
-** call at evaluation time, e.g. lua_register(L, "enrich", my_enrich).
-** The sandbox accepts global writes from host code outside any
-** evaluation; the functions run under the sandbox limits.  Because they
-** exist only in this state, once lr_policy_lua() was called the entry
-** points evaluate in this state on the calling thread (opts->jobs is
-** ignored).  To keep parallel runs, register through
-** lr_policy_opts.setup instead.  Leave the stack as you found it.
+** or NULL for NULL.  Use it to give the policy host functions that its
+** rules call at evaluation time: push the value on this state and store
+** it with lr_policy_setglobal():
+**
+**   lua_State *L = lr_policy_lua(policy);
+**   lua_pushcclosure(L, enrich_domain, 0);
+**   lr_policy_setglobal(policy, "enrich_domain");
+**
+** The policy's globals are frozen once it has loaded: lua_setglobal(),
+** lua_register() and lua_getglobal() of an undefined name raise a Lua
+** error, which outside a protected call aborts the process.  Functions
+** stored this way exist only in this state, so once lr_policy_lua() was
+** called the entry points evaluate in this state on the calling thread
+** (opts->jobs is ignored); to keep parallel runs, register through
+** lr_policy_opts.setup instead.  Host functions run under the sandbox
+** limits.  Leave the stack as you found it.
 */
 LR_API struct lua_State *lr_policy_lua(lr_policy *policy);
+/*
+** Pop the value on top of lr_policy_lua(policy)'s stack and make it the
+** global `name` of the policy (replacing any), past the freeze.  The
+** value is popped whatever the result.  Returns LR_OK, LR_MISUSE for a
+** NULL policy, a NULL or empty name or an empty stack, LR_NOMEM.
+*/
+LR_API int lr_policy_setglobal(lr_policy *policy, const char *name);
 /* SHA-256 of the policy source as 64 hex digits (owned by the policy);
 ** NULL for NULL. */
 LR_API const char *lr_policy_hash(lr_policy *policy);

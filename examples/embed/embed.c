@@ -82,11 +82,14 @@ int main(int argc, char **argv) {
   rc = lr_policy_load(db, argv[3], &policy);
   if (rc != LR_OK) goto fail;
 
-  /* Give the policy enrich_domain(), with the table as an upvalue. */
+  /* Give the policy enrich_domain(), with the table as an upvalue.  The
+  ** policy's globals are frozen: store it with lr_policy_setglobal, not
+  ** lua_setglobal. */
   lua_State *L = lr_policy_lua(policy);
   lua_pushlightuserdata(L, (void *)DOMAINS);
   lua_pushcclosure(L, enrich_domain, 1);
-  lua_setglobal(L, "enrich_domain");
+  rc = lr_policy_setglobal(policy, "enrich_domain");
+  if (rc != LR_OK) goto fail;
 
   lr_run_opts opts = LR_RUN_OPTS_INIT;
   opts.now = now;

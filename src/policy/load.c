@@ -204,4 +204,40 @@ struct lua_State *lr_policy_lua(lr_policy *p) {
   return p->main.rt->L;
 }
 
+/* Store stack[1] as global `name` (stack[2], a light userdata), past the
+** frozen globals: only host code can get here. */
+static int set_global(lua_State *L) {
+  const char *name = lua_touserdata(L, 2);
+  lua_settop(L, 1);
+  lrl_setglobal(L, name);
+  return 0;
+}
+
+int lr_policy_setglobal(lr_policy *p, const char *name) {
+  if (!p) return LR_MISUSE;
+  lr_db *db = p->db;
+  lua_State *L = p->main.rt->L;
+  if (lua_gettop(L) < 1)
+    return lr__err(db, LR_MISUSE, "lr_policy_setglobal(%s): push the value "
+                   "on lr_policy_lua()'s stack first", name ? name : "NULL");
+  if (!name || !*name) {
+    lua_pop(L, 1);
+    return lr__err(db, LR_MISUSE, "lr_policy_setglobal: no name");
+  }
+  if (!lua_checkstack(L, 2)) {
+    lua_pop(L, 1);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  p->lua_touched = 1;            /* the global lives in this state only */
+  lua_pushcfunction(L, set_global);          /* allocates nothing */
+  lua_insert(L, -2);
+  lua_pushlightuserdata(L, (void *)name);
+  lrl_budget_reset(p->main.rt);
+  int rc = lrl_pcall(p->main.rt, 2, 0);      /* pops the value either way */
+  if (rc != LR_OK)
+    return lr__err(db, rc, "lr_policy_setglobal(%s): %s", name,
+                   p->main.rt->errmsg);
+  return lr__ok(db);
+}
+
 const char *lr_policy_hash(lr_policy *p) { return p ? p->hash : NULL; }

@@ -603,8 +603,24 @@ static void test_policy_lua(void) {
   CHECK(L != NULL);
   CHECK(lr_policy_lua(p) == L);
   int top = lua_gettop(L);
-  lua_register(L, "size_of", size_of);
+  /* misuse: nothing pushed, no name (the value is popped anyway) */
+  CHECK_INT(lr_policy_setglobal(NULL, "x"), LR_MISUSE);
+  CHECK_INT(lr_policy_setglobal(p, "size_of"), LR_MISUSE);
+  CHECK_CONTAINS(lr_errmsg(db), "push the value");
+  lua_pushinteger(L, 1);
+  CHECK_INT(lr_policy_setglobal(p, NULL), LR_MISUSE);
   CHECK_INT(lua_gettop(L), top);
+  lua_pushinteger(L, 1);
+  CHECK_INT(lr_policy_setglobal(p, ""), LR_MISUSE);
+  CHECK_INT(lua_gettop(L), top);
+  /* registering and replacing */
+  lua_pushinteger(L, 7);
+  CHECK_INT(lr_policy_setglobal(p, "size_of"), LR_OK);
+  CHECK_INT(lua_gettop(L), top);
+  lua_pushcfunction(L, size_of);
+  CHECK_INT(lr_policy_setglobal(p, "size_of"), LR_OK);
+  CHECK_INT(lua_gettop(L), top);
+  CHECK_STR(lr_errmsg(db), "not an error");
   o.dry_run = 0;
   o.jobs = 4;                              /* runs on the main state anyway */
   CHECK_INT(lr_run(p, &o, NULL), LR_OK);
