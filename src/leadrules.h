@@ -251,7 +251,10 @@ LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
 
 /* Output sink: write n bytes (not NUL-terminated; valid only during the
 ** call).  Return non-zero to stop: the call then fails with LR_IO.
-** Wherever a write function is taken, NULL discards the output. */
+** Where the output is the point (lr_export, lr_info, lr_report, lr_diff)
+** a NULL write is LR_MISUSE; where a count or summary is returned too
+** (lr_check, lr_test, lr_backtest, lr_script, lr_session_eval) NULL
+** discards the output. */
 typedef int (*lr_write_fn)(void *ctx, const char *data, size_t n);
 
 typedef struct lr_export_opts {
