@@ -399,6 +399,11 @@ static const char *stage_name(const lrp_model *m, int i) {
   return i >= 0 ? m->stages[i].name : NULL;
 }
 
+/* Results outlive the policy: copy the model's strings into the result. */
+static const char *keep(res_priv *pv, const char *s) {
+  return s ? lra_strdup(&pv->arena, s) : NULL;
+}
+
 static int collect_move(writer *wr, const rec *r, const lrp_move *mv,
                         const char *reason) {
   res_priv *pv = wr->priv;
@@ -413,11 +418,14 @@ static int collect_move(writer *wr, const rec *r, const lrp_move *mv,
   lr_move *o = &res->move_list[res->n_move_list++];
   o->contact_id = r->id;
   o->key = lra_strdup(&pv->arena, r->key);
-  o->from = mv->from >= 0 ? wr->m->stages[mv->from].name
-                          : (r->old_stage ? lra_strdup(&pv->arena, r->old_stage) : NULL);
-  o->to = wr->m->stages[mv->to].name;
-  o->transition = mv->transition >= 0 ? wr->m->transitions[mv->transition].where : NULL;
-  o->reason = lra_strdup(&pv->arena, reason);
+  o->from = keep(pv, mv->from >= 0 ? wr->m->stages[mv->from].name
+                                   : r->old_stage);
+  o->to = keep(pv, wr->m->stages[mv->to].name);
+  o->transition = keep(pv, mv->transition >= 0
+                               ? wr->m->transitions[mv->transition].where
+                               : NULL);
+  o->reason = keep(pv, reason);
+  if (!o->key || !o->to || !o->reason) return LR_NOMEM;
   return LR_OK;
 }
 
@@ -435,10 +443,11 @@ static int collect_handoff(writer *wr, const rec *r, const char *owner,
   lr_handoff *h = &res->handoff_list[res->n_handoff_list++];
   h->contact_id = r->id;
   h->key = lra_strdup(&pv->arena, r->key);
-  h->stage = wr->m->stages[r->stage].name;
-  h->owner = lra_strdup(&pv->arena, owner);
+  h->stage = keep(pv, wr->m->stages[r->stage].name);
+  h->owner = keep(pv, owner);
   h->at = wr->now;
   h->due = due;
+  if (!h->key || !h->stage || !h->owner) return LR_NOMEM;
   return LR_OK;
 }
 
@@ -737,11 +746,11 @@ void lr_run_result_free(lr_run_result *r) {
 }
 
 int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
+  if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
   if (!p) return LR_MISUSE;
   lr_db *db = p->db;
   lr_run_opts o;
-  memset(&o, 0, sizeof o);
-  if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK) return db->rc;
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
@@ -805,7 +814,8 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
     for (int t = 0; t <= nt; t++) {
       if (!wr.by_transition[t]) continue;
       lr_count *c = &res->by_transition[res->n_by_transition++];
-      c->name = t < nt ? wr.m->transitions[t].label : "(initial stage)";
+      c->name = keep(pv, t < nt ? wr.m->transitions[t].label
+                                : "(initial stage)");
       c->n = wr.by_transition[t];
     }
   }
