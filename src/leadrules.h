@@ -251,10 +251,10 @@ LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
 
 /* Output sink: write n bytes (not NUL-terminated; valid only during the
 ** call).  Return non-zero to stop: the call then fails with LR_IO.
-** Where the output is the point (lr_export, lr_info, lr_report, lr_diff)
-** a NULL write is LR_MISUSE; where a count or summary is returned too
-** (lr_check, lr_test, lr_backtest, lr_script, lr_session_eval) NULL
-** discards the output. */
+** lr_export, lr_info and lr_report need one (NULL is LR_MISUSE); for
+** lr_check, lr_test, lr_backtest, lr_diff, lr_script and lr_session_eval
+** NULL discards the output (their counts, summary or return code still
+** tell the caller what happened). */
 typedef int (*lr_write_fn)(void *ctx, const char *data, size_t n);
 
 typedef struct lr_export_opts {
@@ -560,7 +560,7 @@ LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
 #define LR_FMT_HTML 2
 
 typedef struct lr_backtest_opts {
-  size_t size;              /* sizeof(lr_backtest_opts) */
+  size_t size;              /* sizeof(lr_backtest_opts): use the INIT macro */
   const char *outcome;      /* contact column holding the outcome, matched
                                exactly, then ignoring case, then folded like
                                an imported header ("Converted" finds
@@ -654,7 +654,7 @@ LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
 LR_API int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx);
 
 typedef struct lr_diff_opts {
-  size_t size;              /* sizeof(lr_diff_opts) */
+  size_t size;              /* sizeof(lr_diff_opts): use the INIT macro */
   long long now;            /* clock for both policies; 0: current time */
   int format;               /* LR_FMT_TEXT or LR_FMT_JSON */
   int top;                  /* contacts that change most (0: 10) */

@@ -1,6 +1,6 @@
 /*
 ** test_api_io.c -- the contract of leadrules.h for the entry points of
-** the import/export, info, check, test and session work: NULL handles and
+** the import/export, info, check, test, session and analytics work: NULL handles and
 ** arguments, option structs of other sizes, NULL report and count
 ** arguments, write functions that stop, live sessions and lr_close.
 ** (test_api.c covers databases, policies and runs.)
@@ -266,6 +266,69 @@ static void test_session(void) {
   CHECK_INT(lr_close(db), LR_OK);
 }
 
+/* ---- lr_backtest, lr_diff ------------------------------------------------ */
+
+static void test_backtest_diff(void) {
+  lr_db *db = open_db("analytics.db");
+  const char *csv = t_path("outcomes.csv");
+  t_write(csv, "email,title,converted\n"
+               "a@x.example,VP Sales,yes\nb@x.example,Engineer,no\n"
+               "c@x.example,VP Ops,yes\nd@x.example,Intern,no\n"
+               "e@x.example,VP Data,no\nf@x.example,Clerk,yes\n");
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, csv, NULL, NULL), LR_OK);
+  lr_policy *p = NULL, *q = NULL;
+  CHECK_INT(lr_policy_load_string(db, "p.lua", POLICY, strlen(POLICY), NULL,
+                                  &p), LR_OK);
+  const char *other = "stages { 'lead', 'mql' }\n";
+  CHECK_INT(lr_policy_load_string(db, "q.lua", other, strlen(other), NULL,
+                                  &q), LR_OK);
+  sink *s = calloc(1, sizeof *s);
+
+  lr_backtest_summary sum;
+  memset(&sum, 0x5a, sizeof sum);
+  CHECK_INT(lr_backtest(NULL, NULL, NULL, NULL, &sum), LR_MISUSE);
+  CHECK_INT(sum.contacts, 0);                  /* zeroed first */
+  lr_backtest_opts bo;
+  memset(&bo, 0, sizeof bo);
+  bo.outcome = "converted";
+  CHECK_INT(lr_backtest(p, &bo, NULL, NULL, &sum), LR_MISUSE);
+  bo = (lr_backtest_opts)LR_BACKTEST_OPTS_INIT;
+  bo.outcome = "converted";
+  bo.now = 1700000000;
+  CHECK_INT(lr_backtest(p, &bo, NULL, NULL, &sum), LR_OK);   /* discarded */
+  CHECK_INT(sum.contacts, 6);
+  CHECK_INT(sum.positives, 3);
+  CHECK_INT(lr_backtest(p, &bo, to_sink, s, NULL), LR_OK);
+  CHECK(s->n > 0);
+  bo.outcome = "no_such_column";
+  CHECK(lr_backtest(p, &bo, NULL, NULL, NULL) != LR_OK);
+  CHECK_CONTAINS(lr_errmsg(db), "no_such_column");
+
+  CHECK_INT(lr_diff(NULL, q, NULL, NULL, NULL), LR_MISUSE);
+  CHECK_INT(lr_diff(p, NULL, NULL, NULL, NULL), LR_MISUSE);
+  lr_diff_opts dopt;
+  memset(&dopt, 0, sizeof dopt);
+  CHECK_INT(lr_diff(p, q, &dopt, NULL, NULL), LR_MISUSE);
+  dopt = (lr_diff_opts)LR_DIFF_OPTS_INIT;
+  dopt.now = 1700000000;
+  CHECK_INT(lr_diff(p, q, &dopt, NULL, NULL), LR_OK);         /* discarded */
+  memset(s, 0, sizeof *s);
+  CHECK_INT(lr_diff(p, q, &dopt, to_sink, s), LR_OK);
+  CHECK(s->n > 0);
+  /* policies on two databases */
+  lr_db *db2 = open_db("analytics2.db");
+  lr_policy *r = NULL;
+  CHECK_INT(lr_policy_load_string(db2, "r.lua", other, strlen(other), NULL,
+                                  &r), LR_OK);
+  CHECK_INT(lr_diff(p, r, NULL, NULL, NULL), LR_MISUSE);
+  lr_policy_free(r);
+  CHECK_INT(lr_close(db2), LR_OK);
+  free(s);
+  lr_policy_free(q);
+  lr_policy_free(p);
+  CHECK_INT(lr_close(db), LR_OK);
+}
+
 /* ---- lr_fold_name ---------------------------------------------------------- */
 
 static void test_fold(void) {
@@ -288,6 +351,7 @@ int main(void) {
   test_check();
   test_test();
   test_session();
+  test_backtest_diff();
   test_fold();
   return t_done();
 }
