@@ -30,7 +30,7 @@ segment "closed doors" { where = [[
            'invalid number', 'wrong number given', 'number not provided')
 ]] }
 
-segment "referred" { where = "lead_source IN ('Reference', 'Welingak Website', 'Referral Sites')" }
+segment "referred" { where = "source IN ('Reference', 'Welingak Website', 'Referral Sites')" }
 
 -- Fit: who the lead is.
 rule "working professional" { group = "fit", points = 30, when = function(lead)

@@ -21,9 +21,16 @@ static const cli_cmd COMMANDS[] = {
    "move a contact by hand (recorded; the policy keeps it there until its data changes)"},
   {"set", cmd_set, "KEY field=value --reason TEXT [--by WHO]",
    "correct one field of a contact by hand (recorded in the audit table)"},
-  {"script", cmd_script, "FILE.lua [ARGS] [--dry-run] [--now T] [--by WHO]",
-   "run an ad-hoc Lua script (also: leadrules FILE.lua, #!/usr/bin/env leadrules)"},
   {"info", cmd_info, "", "show what the database holds"},
+  {"check", cmd_check, "POLICY.lua [--now T] [--sample N | --all]",
+   "static and data-aware checks of a policy"},
+  {"test", cmd_test, "POLICY_test.lua... [--allow-local-modules]",
+   "run policy unit tests (no database needed)"},
+  {"shell", cmd_shell, "[-q]", "interactive Lua prompt on the database"},
+  {"backtest", cmd_backtest, "POLICY.lua [--outcome COLUMN] [--now T] [--capacity N] [--json] [--html FILE]",
+   "measure a policy's scores against outcomes (writes nothing)"},
+  {"diff", cmd_diff, "OLD.lua NEW.lua [--now T] [--top N] [--json]",
+   "what a policy change would do to the contacts (writes nothing)"},
   {NULL, NULL, NULL, NULL},
 };
 

@@ -171,8 +171,8 @@ static int eval_all(lua_State *L) {
   lrp_result *r = ev->r;
   int st = lrp_contact_stage(m, c);
   if (st == -1)
-    return fail_at(L, ev->in->policy->name, "stage '%s' is not declared by "
-                   "the policy", c->stage);
+    return fail_at(L, m->stages[0].where, "stage '%s' is not declared by "
+                   "the policy (declare it, or move the contact)", c->stage);
   if (st == -2) {
     st = 0;                                   /* first funnel stage */
     add_move(r, -1, 0, -1);
@@ -243,12 +243,12 @@ static int eval_all(lua_State *L) {
   if (m->total_ref != LUA_NOREF) {
     call_with_lead(ev, m->total_ref);
     if (lua_type(L, -1) != LUA_TNUMBER)
-      return fail_at(L, ev->in->policy->name, "total returned %s (it must "
+      return fail_at(L, m->stages[0].where, "total returned %s (it must "
                      "return a number)", luaL_typename(L, -1));
     double t = lua_tonumber(L, -1);
     lua_pop(L, 1);
     if (isnan(t) || isinf(t))
-      return fail_at(L, ev->in->policy->name, "total returned a non-finite "
+      return fail_at(L, m->stages[0].where, "total returned a non-finite "
                      "number");
     r->score = t;
   }
@@ -340,14 +340,14 @@ static void with_contact(char *out, size_t n, const char *msg,
     if (*d >= '0' && *d <= '9') {
       while (*d >= '0' && *d <= '9') d++;
       if (d[0] == ':' && d[1] == ' ') {
-        snprintf(out, n, "%.*s contact %s: %s", (int)(d + 1 - msg), msg, key,
+        snprintf(out, n, "%.*s contact %.200s: %.1500s", (int)(d + 1 - msg), msg, key,
                  d + 2);
         return;
       }
     }
     p = colon + 1;
   }
-  snprintf(out, n, "contact %s: %s", key, msg);
+  snprintf(out, n, "contact %.200s: %.1800s", key, msg);
 }
 
 int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r) {

@@ -67,6 +67,7 @@ typedef struct lrp_eval {
                   int fired);
   void *step_ctx;
   int lead_ref;                     /* the reusable lead userdata */
+  void *lead_ud;                    /* its address: a cheap identity check */
   int fields_ref;                   /* table: field name -> column (1-based) */
   const char *const *colnames;      /* the producer's columns */
   int ncols;

@@ -289,10 +289,28 @@ static void explain_next(xctx *x, lrp_eval *ev, lrp_result *r) {
                  r->score);
       list_candidates(&b, m, r, need);
     } else {
+      /* What still fails with the most points tried, without the score. */
+      lr_buf rest = LR_BUF_INIT;
+      const char *p = lrb_str(&reads);
+      while (*p) {
+        const char *e = strstr(p, ", ");
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (strncmp(p, "score=", 6) != 0) {
+          if (rest.n) lrb_adds(&rest, ", ");
+          lrb_add(&rest, p, n);
+        }
+        p += n + (e ? 2 : 0);
+      }
       need = 0;
-      lrb_printf(&b, "more points alone do not reach %s (up to +%d tried); "
-                 "%s->%s reads: %s", to, SEARCH_POINTS, cs->name, to,
-                 lrb_str(&first));
+      if (rest.n)
+        lrb_printf(&b, "more points alone do not reach %s: even at score %g, "
+                   "%s->%s reads %s", to, floor(r->score) + SEARCH_POINTS,
+                   cs->name, to, lrb_str(&rest));
+      else
+        lrb_printf(&b, "more points alone do not reach %s (up to +%d tried; "
+                   "%s->%s reads %s)", to, SEARCH_POINTS, cs->name, to,
+                   lrb_str(&first));
+      lrb_free(&rest);
     }
     lrb_free(&first);
   }
@@ -511,7 +529,8 @@ static int kind_order(int kind) {
   }
 }
 
-static void emit(xctx *x, lr_explain_fn cb, void *ctx) {
+/* Returns 1 when the callback asked to stop. */
+static int emit(xctx *x, lr_explain_fn cb, void *ctx) {
   for (int pass = 0; pass <= 8; pass++)
     for (int i = 0; i < x->n; i++) {
       const item *v = &x->v[i];
@@ -525,8 +544,9 @@ static void emit(xctx *x, lr_explain_fn cb, void *ctx) {
       e.detail = v->detail;
       e.where = v->where;
       e.note = v->note;
-      if (cb(ctx, &e)) return;
+      if (cb(ctx, &e)) return 1;
     }
+  return 0;
 }
 
 int lr_explain_v2(lr_policy *p, const char *key, long long now,
@@ -545,6 +565,7 @@ int lr_explain_v2(lr_policy *p, const char *key, long long now,
   }
   xctx x;
   memset(&x, 0, sizeof x);
+  int stopped = 0;
   lr_buf trace = LR_BUF_INIT;
   long long id = 0;
   const lrs_contact *c = NULL;
@@ -608,17 +629,25 @@ int lr_explain_v2(lr_policy *p, const char *key, long long now,
     rc = lr__err(db, LR_NOMEM, "out of memory");
     goto done;
   }
-  emit(&x, cb, ctx);
-  rc = lr__ok(db);
+  if (emit(&x, cb, ctx)) {
+    stopped = 1;
+    rc = lr__err(db, LR_INTERRUPT, "explain stopped by the callback");
+  } else {
+    rc = lr__ok(db);
+  }
 done:
-  if (rc != LR_OK && x.n && !x.oom) {
+  if (rc != LR_OK && !stopped && x.n && !x.oom) {
     /* Show what was evaluated before the error. */
     int keep = db->rc;
     char *msg = strdup(lr_errmsg(db));
     int has_err = 0;
     for (int i = 0; i < x.n; i++) has_err |= x.v[i].kind == LR_EX_ERROR;
     if (!has_err) add(&x, LR_EX_ERROR, NULL, msg);
-    emit(&x, cb, ctx);
+    if (emit(&x, cb, ctx)) {
+      keep = LR_INTERRUPT;
+      free(msg);
+      msg = strdup("explain stopped by the callback");
+    }
     lr__err(db, keep, "%s", msg ? msg : lr_errstr(keep));
     free(msg);
   }

@@ -28,6 +28,7 @@
 #include "../store/manual.h"
 #include "../store/scan.h"
 #include "../store/select.h"
+#include "../store/store.h"
 #include "../util/arena.h"
 #include "../util/sha256.h"
 #include "eval.h"
@@ -55,6 +56,7 @@ typedef struct script_ctx {
   lr_write_fn write;
   void *wctx;
   int gen;                          /* generation of the live leads{} loop */
+  lrs_select *sel;                  /* the live loop's ids (one at a time) */
   char **data_stages;
   int ndata_stages;
   lr_script_result out;
@@ -62,7 +64,6 @@ typedef struct script_ctx {
 
 typedef struct iter {
   script_ctx *sc;
-  lrs_select *sel;
   long long ids[IDS];
   int n, pos;
   int ranged;                       /* the scan covers the whole batch */
@@ -71,7 +72,6 @@ typedef struct iter {
   int done;
 } iter;
 
-#define ITER_MT "leadrules.script.iter"
 
 static script_ctx *ctx_of(lua_State *L) {
   return (script_ctx *)lua_touserdata(L, lua_upvalueindex(1));
@@ -120,18 +120,13 @@ static void check_current(lua_State *L, script_ctx *sc, int idx) {
 
 /* ---- leads{} ------------------------------------------------------------ */
 
+/* The loop ended (or was cut short by a newer one, which owns sc->sel). */
 static void iter_end(iter *it) {
   it->done = 1;
-  lrs_select_close(it->sel);
-  it->sel = NULL;
-  if (it->sc->gen == it->gen) end_lead(it->sc);
-}
-
-static int iter_gc(lua_State *L) {
-  iter *it = luaL_checkudata(L, 1, ITER_MT);
-  lrs_select_close(it->sel);
-  it->sel = NULL;
-  return 0;
+  if (it->sc->gen != it->gen) return;
+  lrs_select_close(it->sc->sel);
+  it->sc->sel = NULL;
+  end_lead(it->sc);
 }
 
 static int leads_next(lua_State *L) {
@@ -148,7 +143,7 @@ static int leads_next(lua_State *L) {
     return 0;
   }
   if (it->pos == it->n) {
-    int src = lrs_select_next(it->sel, it->ids, IDS, &it->n);
+    int src = lrs_select_next(sc->sel, it->ids, IDS, &it->n);
     it->pos = 0;
     if (src != SQLITE_OK)
       return lrl_error(L, "leads{}: %s", sqlite3_errmsg(sc->reader));
@@ -233,19 +228,21 @@ static int open_leads(lua_State *L, script_ctx *sc, int idx) {
               "policy run)", segment);
   iter *it = lua_newuserdatauv(L, sizeof *it, 0);
   memset(it, 0, sizeof *it);
-  luaL_setmetatable(L, ITER_MT);
   it->sc = sc;
   it->limit = limit;
+  /* Any older loop is cut short: its ids go with it. */
+  lrs_select_close(sc->sel);
+  sc->sel = NULL;
+  end_lead(sc);
+  it->gen = ++sc->gen;
   char err[1024] = "";
-  int src = lrs_select_open(sc->reader, stage, where, segment, &it->sel, err,
+  int src = lrs_select_open(sc->reader, stage, where, segment, &sc->sel, err,
                             sizeof err);
   if (src != SQLITE_OK) {
     const char *e = err[0] ? err : sqlite3_errmsg(sc->reader);
     if (strncmp(e, "segment SQL", 11) == 0) e += 8;   /* "SQL ..." */
     lrl_error(L, "leads{}: 'where' %s", e);
   }
-  end_lead(sc);
-  it->gen = ++sc->gen;              /* any older loop is now cut short */
   lua_pushcclosure(L, leads_next, 1);
   return 1;
 }
@@ -570,11 +567,6 @@ static int setup_lua(script_ctx *sc, const lr_script_opts *o,
   lua_pushlightuserdata(L, sc);
   lua_pushcclosure(L, l_segment_leads, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.segment.leads");
-  if (luaL_newmetatable(L, ITER_MT)) {
-    lua_pushcfunction(L, iter_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 1);
   return LR_OK;
 }
 
@@ -584,8 +576,8 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   if (!db || !db->sql) return LR_MISUSE;
   if (!path) return lr__err(db, LR_MISUSE, "lr_script: no path");
   lr_script_opts o;
-  memset(&o, 0, sizeof o);
-  if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  int orc = lr__opts(db, &o, sizeof o, opts, "lr_script");
+  if (orc != LR_OK) return orc;
   script_ctx sc;
   memset(&sc, 0, sizeof sc);
   sc.db = db;
@@ -711,9 +703,8 @@ out:
     if (rc != LR_OK) result->run_id = 0;
   }
   if (sc.ev.in) lrp_eval_free(&sc.ev);
-  /* The Lua state goes first: its iterators close statements of the
-  ** reader. */
   lrp_instance_free(sc.in);
+  lrs_select_close(sc.sel);
   if (sc.have_res) lrp_result_free(&sc.res);
   lrs_scan_close(sc.scan);
   if (sc.own_reader) {

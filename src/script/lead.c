@@ -20,15 +20,21 @@
 #include "objects.h"
 
 static lrp_eval *check_lead(lua_State *L, int idx) {
-  void *ud = luaL_checkudata(L, idx, LRX_LEAD);
   lrp_eval *ev = lrx_eval(L);
-  if (!ev || !ev->c) lrl_error(L, "lead used outside of an evaluation");
-  /* Scripts get one lead object per contact (holding its id); the object
-  ** is valid only during its own step of the leads{} loop. */
-  if (lua_rawlen(L, idx) == sizeof(long long) &&
-      *(const long long *)ud != ev->c->id)
-    lrl_error(L, "this lead object belongs to an earlier step of a leads{} "
-              "loop; use a lead inside its own step");
+  void *ud = lua_touserdata(L, idx);
+  /* Every method call checks its receiver: compare addresses with the one
+  ** lead of this context rather than looking up metatables. */
+  if (!ev || ud != ev->lead_ud) {
+    luaL_checkudata(L, idx, LRX_LEAD);       /* raises for a non-lead */
+    /* Scripts hand out one lead per contact (holding its id), valid only
+    ** during its own step of the leads{} loop. */
+    if (!ev || !ev->c || lua_rawlen(L, idx) != sizeof(long long))
+      lrl_error(L, "lead used outside of an evaluation");
+    if (*(const long long *)ud != ev->c->id)
+      lrl_error(L, "this lead object belongs to an earlier step of a leads{} "
+                "loop; use a lead inside its own step");
+  }
+  if (!ev->c) lrl_error(L, "lead used outside of an evaluation");
   return ev;
 }
 
@@ -100,7 +106,8 @@ typedef struct window {
   char desc[96];
 } window;
 
-/* Read { within = "30d" | since = T, campaign = "x" } at idx. */
+/* Read { within = "30d" | since = T, campaign = "x" } at idx.  Called for
+** every count/did of every contact: no allocation unless tracing. */
 static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
   w->from = LLONG_MIN;
   w->to = ev->now;
@@ -109,35 +116,49 @@ static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
   if (lua_isnoneornil(L, idx)) return;
   if (!lua_istable(L, idx))
     lrl_error(L, "activity options must be a table like { within = \"30d\" }");
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    lua_pop(L, 1);
-    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
-    if (strcmp(k, "within") && strcmp(k, "since") && strcmp(k, "campaign"))
-      lrl_error(L, "unknown activity option '%s' (allowed: within, since, "
-                "campaign)", luaL_tolstring(L, -1, NULL));
-  }
+  int seen = 0;
   if (lua_getfield(L, idx, "within") != LUA_TNIL) {
     long long d = opt_duration(L, -1, "within");
     w->from = ev->now - d;
-    snprintf(w->desc, sizeof w->desc, " within %s", luaL_tolstring(L, -1, NULL));
-    lua_pop(L, 1);
+    if (ev->trace)
+      snprintf(w->desc, sizeof w->desc, " within %s", lua_tostring(L, -1));
+    seen++;
   }
   lua_pop(L, 1);
   if (lua_getfield(L, idx, "since") != LUA_TNIL) {
     long long t = opt_time(L, -1, "since");
     if (t > w->from) w->from = t;
-    size_t used = strlen(w->desc);
-    snprintf(w->desc + used, sizeof w->desc - used, " since %s",
-             luaL_tolstring(L, -1, NULL));
-    lua_pop(L, 1);
+    if (ev->trace) {
+      size_t used = strlen(w->desc);
+      snprintf(w->desc + used, sizeof w->desc - used, " since %s",
+               lua_tostring(L, -1));
+    }
+    seen++;
   }
   lua_pop(L, 1);
   if (lua_getfield(L, idx, "campaign") != LUA_TNIL) {
     w->campaign = lua_tostring(L, -1);
     if (!w->campaign) lrl_error(L, "'campaign' must be a string");
+    seen++;
   }
   lua_pop(L, 1);   /* the string stays alive in the options table */
+  /* Any other key is a typo ("withn"): a count is cheap, and only a
+  ** mismatch pays for finding the culprit. */
+  int keys = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    keys++;
+  }
+  if (keys == seen) return;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+    if (strcmp(k, "within") && strcmp(k, "since") && strcmp(k, "campaign"))
+      lrl_error(L, "unknown activity option '%s' (allowed: within, since, "
+                "campaign)", k);
+  }
 }
 
 static int type_index(const lrs_contact *c, const char *type) {
@@ -315,16 +336,13 @@ static int l_outcome(lua_State *L) {
 static int l_sla_breached(lua_State *L) {
   lrp_eval *ev = check_lead(L, 1);
   const lrs_contact *c = ev->c;
+  /* Every stage move (by a run, by hand or by a script) clears due_at,
+  ** so a due time still set means the lead has not moved since; nor in
+  ** this evaluation. */
   int b = c->due_at > 0 && c->due_at < ev->now;
-  if (b && ev->phase != LRP_PHASE_SCRIPT) {
-    /* Only while the lead still sits in a stage that hands off: once it
-    ** moved on, sales acted (a manual move also clears due_at). */
-    const lrp_model *m = &ev->in->m;
-    int in_handoff = 0;
-    for (int h = 0; h < m->nhandoffs; h++)
-      if (m->handoffs[h].stage == ev->cur_stage) in_handoff = 1;
-    b = in_handoff;
-  }
+  if (b && ev->phase == LRP_PHASE_TRANSITIONS && ev->r &&
+      ev->cur_stage != ev->r->start_stage)
+    b = 0;
   trace(ev, "sla_breached=%s", b ? "yes" : "no");
   lua_pushboolean(L, b);
   return 1;
@@ -544,7 +562,7 @@ void lrx_lead_open(lua_State *L, lrp_eval *ev) {
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  lua_newuserdatauv(L, 1, 0);
+  ev->lead_ud = lua_newuserdatauv(L, 1, 0);
   luaL_setmetatable(L, LRX_LEAD);
   ev->lead_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }

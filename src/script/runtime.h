@@ -29,7 +29,22 @@ typedef struct lrl_state {
   char *module_dir;             /* directory of the policy (local modules) */
   char errmsg[2048];            /* last error, NUL-terminated */
   void *owner;                  /* the policy/session that owns this state */
+  /* Added by the sandbox implementation (read-only for hosts). */
+  char traceback[4096];         /* traceback of the last LR_POLICY error */
+  int kill_reason;              /* LRL_KILL_*: why `killed` is set */
+  int mem_refused;              /* the cap refused a growth since last call */
+  int closing;                  /* lrl_free is closing the state */
+  lua_State *running;           /* thread running now (best effort) */
+  char kill_where[256];         /* "file:LINE" where the limit fired */
+  char tick_where[256];         /* "file:LINE" at the last hook tick */
 } lrl_state;
+
+/* Why a state was killed (lrl_state.kill_reason). */
+#define LRL_KILL_NONE    0
+#define LRL_KILL_INSTR   1      /* instruction budget (LR_LIMIT) */
+#define LRL_KILL_MEMORY  2      /* memory cap (LR_LIMIT) */
+#define LRL_KILL_NOMEM   3      /* the system allocator failed (LR_NOMEM) */
+#define LRL_KILL_CANCEL  4      /* cancel flag (LR_INTERRUPT) */
 
 /*
 ** Create a sandboxed state: base functions without dofile/loadfile/
@@ -40,6 +55,24 @@ typedef struct lrl_state {
 ** embedded stdlib/ (and, when allowed, *.lua beside module_dir).
 ** Pattern functions (find, match, gmatch, gsub) and string.rep are bounded.
 ** max_memory/max_instructions of 0 take the defaults.  NULL on OOM.
+**
+** Limits, in detail:
+**  - memory: the allocator refuses any growth past max_memory (frees and
+**    shrinks always succeed); results whose size is known first
+**    (string.rep, table.concat) are checked before allocating.
+**  - instructions: a count hook every 1000 VM instructions; work done in
+**    C is charged too (pattern-matching steps, table.concat elements,
+**    table.insert/remove shifts, table.move/unpack ranges, n*log n for
+**    table.sort, one instruction per 64 bytes allocated).
+**  - kill mode: once a limit fires (or *cancel is non-zero) the state is
+**    "killed": every further Lua instruction raises the limit again,
+**    pcall/xpcall/coroutine.resume/wrap re-raise it, memory errors are
+**    never catchable, and lrl_pcall refuses to run until
+**    lrl_budget_reset().
+**  - __gc: a policy's finalizers run in a fresh coroutine under the
+**    budget (Lua runs __gc with hooks off); their errors are dropped (no
+**    warnings are emitted); lrl_free() runs none of them.
+**  - math.random starts from a fixed seed (see lrl_seed_random).
 */
 lrl_state *lrl_new(size_t max_memory, long long max_instructions);
 void lrl_free(lrl_state *s);
@@ -82,7 +115,29 @@ int lrl_error(lua_State *L, const char *fmt, ...);
 ** caller of the current C function), into buf; "" when unknown. */
 void lrl_where(lua_State *L, int level, char *buf, size_t n);
 
-/* Make the table at `idx` read-only (writes raise an error naming it). */
+/* Make the table at `idx` read-only (writes raise an error naming it).
+** The table keeps its identity: its contents move to a hidden storage
+** table reached through __index, and writes (also rawset) raise
+** "cannot modify read-only table 'NAME' (field 'k')".  rawget, rawlen,
+** next, pairs and ipairs read through.  Metamethods of an existing
+** metatable are kept (except __gc, __newindex, __mode); its __index
+** still answers what the storage lacks; getmetatable() returns false
+** unless the original had __metatable.  May raise a memory error. */
 void lrl_make_readonly(lua_State *L, int idx, const char *name);
+
+/*
+** Globals are strict: lua_getglobal() of an undefined name raises (use
+** lrl_getglobal), and after lrl_freeze_globals() lua_setglobal() raises
+** (use lrl_setglobal).  Both helpers bypass the sandbox's checks and are
+** for host code only.
+*/
+/* Push global `name` (nil if undefined, never an error); return its type. */
+int lrl_getglobal(lua_State *L, const char *name);
+/* Pop a value and store it as global `name`, frozen or not. */
+void lrl_setglobal(lua_State *L, const char *name);
+
+/* Reseed math.random (every state starts with the same fixed seed, so
+** runs are reproducible; a host may reseed per contact). */
+void lrl_seed_random(lrl_state *s, long long seed);
 
 #endif

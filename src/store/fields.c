@@ -20,7 +20,7 @@ int lrs_fields_load(lr_db *db, lrs_fields *out) {
   out->n = 0;
   sqlite3_stmt *st = NULL;
   int src = sqlite3_prepare_v2(db->sql,
-      "SELECT f.name, f.header, f.type, f.builtin "
+      "SELECT f.name, f.header, f.type, f.builtin, f.import_seq IS NOT NULL "
       "FROM pragma_table_info('contacts') AS c JOIN fields AS f "
       "ON f.name = c.name ORDER BY c.cid", -1, &st, NULL);
   if (src != SQLITE_OK) return lrs_sqlerr(db, src, "fields");
@@ -37,6 +37,7 @@ int lrs_fields_load(lr_db *db, lrs_fields *out) {
     f->header = strdup((const char *)sqlite3_column_text(st, 1));
     f->type = type_of((const char *)sqlite3_column_text(st, 2));
     f->builtin = sqlite3_column_int(st, 3);
+    f->imported = sqlite3_column_int(st, 4);
     if (!f->name || !f->header) { src = SQLITE_NOMEM; break; }
   }
   sqlite3_finalize(st);
@@ -67,12 +68,13 @@ const lrs_field *lrs_fields_find(const lrs_fields *f, const char *name) {
 static const char FIELD_REG[] =
     "INSERT INTO fields(name,type,header,builtin) VALUES(?1,?2,?3,0)";
 
+/* The column gets no declared type: BLOB affinity stores what the importer
+** binds (an integer, a real, or text such as '02134') without conversion.
+** The registry keeps the inferred type. */
 int lrs_field_add(lr_db *db, const char *name, const char *header, int type) {
   lr_buf sql = LR_BUF_INIT;
   lrb_adds(&sql, "ALTER TABLE contacts ADD COLUMN ");
   lrs_quote_ident(&sql, name);
-  lrb_adds(&sql, type == LRS_INTEGER ? " INTEGER" :
-                 type == LRS_REAL ? " REAL" : " TEXT");
   if (sql.oom) return lr__err(db, LR_NOMEM, "out of memory");
   int rc = lrs_exec(db, sql.p);
   lrb_free(&sql);
@@ -100,5 +102,23 @@ int lrs_field_set_type(lr_db *db, const char *name, int type) {
   int src = sqlite3_step(st);
   sqlite3_reset(st);
   if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "field type");
+  return LR_OK;
+}
+
+static const char FIELD_NOTE[] =
+    "UPDATE fields SET header=?2, import_seq=?3, "
+    "type=CASE WHEN ?4 IS NULL THEN type ELSE ?4 END WHERE name=?1";
+
+int lrs_field_note(lr_db *db, const char *name, const char *header, int type,
+                   long long seq) {
+  sqlite3_stmt *st = lrs_cached(db, FIELD_NOTE);
+  if (!st) return db->rc;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, header, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, seq);
+  if (type >= 0) sqlite3_bind_text(st, 4, TYPE_NAMES[type], -1, SQLITE_STATIC);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "field");
   return LR_OK;
 }

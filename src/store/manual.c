@@ -56,12 +56,12 @@ void lrs_type_text(const char *s, lrs_value *v) {
 }
 
 int lrs_field_writable(lr_db *db, const char *field, int *type) {
-  if (!field || !*field) return lr__err(db, LR_INPUT, "no field name given");
+  if (!field || !*field) return lr__err(db, LR_MISUSE, "no field name given");
   if (lrs_is_engine_field(field))
-    return lr__err(db, LR_INPUT, "'%s' is owned by the engine (the policy "
+    return lr__err(db, LR_MISUSE, "'%s' is owned by the engine (the policy "
                    "computes it); it cannot be set by hand", field);
   if (strcmp(field, "stage") == 0)
-    return lr__err(db, LR_INPUT, "the stage is changed with `leadrules move "
+    return lr__err(db, LR_MISUSE, "the stage is changed with `leadrules move "
                    "KEY STAGE --reason TEXT` (lead:move_to in scripts), so "
                    "that the move is recorded in the stage history");
   lrs_fields f;
@@ -71,7 +71,7 @@ int lrs_field_writable(lr_db *db, const char *field, int *type) {
   if (fd) *type = fd->type;
   lrs_fields_free(&f);
   if (!fd)
-    return lr__err(db, LR_INPUT, "unknown field '%s' (no such column; "
+    return lr__err(db, LR_NOTFOUND, "unknown field '%s' (no such column; "
                    "`leadrules info` lists the fields)", field);
   return LR_OK;
 }

@@ -16,8 +16,8 @@ void lrs_type_text(const char *s, lrs_value *v);
 
 /* Check that `field` may be written by a person or a script: it exists
 ** (fields registry) and is not engine-owned.  On success *type is its
-** declared type (LRS_TEXT...).  Returns LR_OK or LR_INPUT with the error
-** set on db. */
+** declared type (LRS_TEXT...).  Returns LR_OK, LR_NOTFOUND (unknown
+** field) or LR_MISUSE (engine-owned, or the stage) with the error set. */
 int lrs_field_writable(lr_db *db, const char *field, int *type);
 
 /* Write one field of a contact (inside the caller's transaction): read

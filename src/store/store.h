@@ -31,6 +31,10 @@ struct lr_db {
 int lr__err(lr_db *db, int rc, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 int lr__ok(lr_db *db);
+/* Copy caller options (NULL, older or newer struct versions) into dst,
+** defaults zero; LR_MISUSE with a message naming `fn` when invalid. */
+int lr__opts(lr_db *db, void *dst, size_t dstsize, const void *src,
+             const char *fn);
 /* Map the connection's last SQLite error to an LR code, with "what: msg". */
 int lrs_sqlerr(lr_db *db, int sqlite_rc, const char *what);
 int lrs_map_rc(int sqlite_rc);
@@ -71,6 +75,7 @@ typedef struct lrs_field {
   char *header;      /* original CSV header (or name) */
   int type;          /* LRS_* declared type */
   int builtin;       /* well-known or engine-owned column */
+  int imported;      /* some import wrote this field */
 } lrs_field;
 typedef struct lrs_fields { lrs_field *v; int n; } lrs_fields;
 int lrs_fields_load(lr_db *db, lrs_fields *out);
@@ -81,6 +86,10 @@ const lrs_field *lrs_fields_find(const lrs_fields *f, const char *name);
 int lrs_field_add(lr_db *db, const char *name, const char *header, int type);
 /* Widen a field's declared type (e.g. integer -> real -> text). */
 int lrs_field_set_type(lr_db *db, const char *name, int type);
+/* Record that import `seq` wrote the field under `header`; type < 0
+** keeps the registered type. */
+int lrs_field_note(lr_db *db, const char *name, const char *header, int type,
+                   long long seq);
 /* 1 if `name` is an engine-owned column an import may not write. */
 int lrs_is_engine_field(const char *name);
 /* 1 if `name` is one of the well-known contact fields. */

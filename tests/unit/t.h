@@ -49,13 +49,13 @@ static int t_passed, t_failed;
                              __FILE__, __LINE__, #a, a_, b_); } \
 } while (0)
 
-__attribute__((unused)) static int t_done(void) {
+static inline int t_done(void) {
   printf("%d passed, %d failed\n", t_passed, t_failed);
   return t_failed ? 1 : 0;
 }
 
 /* A fresh scratch directory for this test program ($LR_TMP). */
-__attribute__((unused)) static const char *t_tmpdir(void) {
+static inline const char *t_tmpdir(void) {
   static char dir[1024];
   const char *env = getenv("LR_TMP");
   snprintf(dir, sizeof dir, "%s", env ? env : "/tmp/lr_test");
@@ -66,7 +66,7 @@ __attribute__((unused)) static const char *t_tmpdir(void) {
 }
 
 /* Path inside the scratch directory (static buffer rotation of 8). */
-__attribute__((unused)) static const char *t_path(const char *name) {
+static inline const char *t_path(const char *name) {
   static char bufs[8][1200];
   static int k;
   const char *env = getenv("LR_TMP");
@@ -76,7 +76,7 @@ __attribute__((unused)) static const char *t_path(const char *name) {
 }
 
 /* Path inside the source tree ($LR_SRC). */
-__attribute__((unused)) static const char *t_src(const char *rel) {
+static inline const char *t_src(const char *rel) {
   static char bufs[8][1200];
   static int k;
   const char *env = getenv("LR_SRC");
@@ -85,7 +85,7 @@ __attribute__((unused)) static const char *t_src(const char *rel) {
   return b;
 }
 
-__attribute__((unused)) static void t_write(const char *path, const char *text) {
+static inline void t_write(const char *path, const char *text) {
   FILE *f = fopen(path, "wb");
   if (!f) { perror(path); exit(2); }
   fwrite(text, 1, strlen(text), f);

@@ -369,7 +369,7 @@ static void test_errors_and_stop(void) {
   CHECK_INT(explain(p, "  ANN@A.example ", NOW), LR_OK);
   /* the callback stops the stream */
   stop_after = 3;
-  CHECK_INT(explain(p, "ann@a.example", NOW), LR_OK);
+  CHECK_INT(explain(p, "ann@a.example", NOW), LR_INTERRUPT);
   CHECK_INT(nitems, 3);
   stop_after = 0;
   lr_policy_free(p);

@@ -124,14 +124,14 @@ static void test_set_refused(void) {
       "scores", "manual_at", "data_at", "due_at", "updated_at", NULL};
   for (const char *const *f = engine; *f; f++) {
     CHECK_INT(lr_contact_set(db, "ann@a.example", *f, "1", "ops", "x", NOW),
-              LR_INPUT);
+              LR_MISUSE);
     CHECK_CONTAINS(lr_errmsg(db), "is owned by the engine");
   }
   CHECK_INT(lr_contact_set(db, "ann@a.example", "stage", "sql", "ops", "x", NOW),
-            LR_INPUT);
+            LR_MISUSE);
   CHECK_CONTAINS(lr_errmsg(db), "leadrules move");
   CHECK_INT(lr_contact_set(db, "ann@a.example", "titel", "x", "ops", "x", NOW),
-            LR_INPUT);
+            LR_NOTFOUND);
   CHECK_CONTAINS(lr_errmsg(db), "unknown field 'titel'");
   CHECK_INT(lr_contact_set(db, "ann@a.example", "title", "x", "ops", NULL, NOW),
             LR_MISUSE);

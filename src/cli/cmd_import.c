@@ -1,0 +1,152 @@
+/*
+** cmd_import.c -- leadrules import contacts|activities|outcomes FILE
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char USAGE[] =
+  "usage: leadrules import contacts|activities|outcomes FILE [options]\n"
+  "  FILE              a CSV file, or - for stdin\n"
+  "  --key COLUMN      the contact key column (default: the database's key\n"
+  "                    field, email for a new database)\n"
+  "  --delimiter C     , ; tab or another character (default: detected)\n"
+  "  --null VALUE      cells equal to VALUE are empty (repeatable)\n"
+  "  --map 'Header=field'  import a column under another field name;\n"
+  "                    'Header=' skips the column (repeatable)\n"
+  "  --encoding ENC    the file's encoding (latin1, windows-1252, UTF-16...)\n"
+  "  --rejects FILE    write bad rows there and import the rest\n"
+  "  --json            print the summary as JSON\n";
+
+static int progress(void *ctx, long long rows) {
+  return cli_progress(ctx, rows, 0);
+}
+
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static int parse_delimiter(const char *v, char *out) {
+  if (strcmp(v, "tab") == 0 || strcmp(v, "TAB") == 0 || strcmp(v, "\\t") == 0 ||
+      strcmp(v, "\t") == 0) {
+    *out = '\t';
+    return 1;
+  }
+  if (strlen(v) != 1 || *v == '"' || *v == '\n' || *v == '\r') return 0;
+  *out = *v;
+  return 1;
+}
+
+int cmd_import(cli *c, int argc, char **argv) {
+  const char *kind_name = NULL, *file = NULL;
+  int json = 0, n_nulls = 0, n_maps = 0;
+  const char **nulls = calloc((size_t)argc, sizeof *nulls);
+  const char **maps = calloc((size_t)argc, sizeof *maps);
+  lr_import_opts o = LR_IMPORT_OPTS_INIT;
+  int status = CLI_OK;
+  if (!nulls || !maps) {
+    status = cli_error(c, "out of memory");
+    goto done;
+  }
+  for (int i = 1; i < argc; i++) {
+    const char *v = NULL;
+    if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
+      fputs(USAGE, stdout);
+      goto done;
+    } else if (cli_flag(argv[i], "--json")) {
+      json = 1;
+    } else if (cli_opt(argc, argv, &i, "--key", &v)) {
+      if (!v) { status = cli_usage(c, "import", "--key needs a COLUMN"); goto done; }
+      o.key = v;
+    } else if (cli_opt(argc, argv, &i, "--delimiter", &v)) {
+      if (!v || !parse_delimiter(v, &o.delimiter)) {
+        status = cli_usage(c, "import", "--delimiter needs one character "
+                           "(or 'tab')");
+        goto done;
+      }
+    } else if (cli_opt(argc, argv, &i, "--null", &v)) {
+      if (!v) { status = cli_usage(c, "import", "--null needs a VALUE"); goto done; }
+      nulls[n_nulls++] = v;
+    } else if (cli_opt(argc, argv, &i, "--map", &v)) {
+      if (!v) { status = cli_usage(c, "import", "--map needs 'Header=field'"); goto done; }
+      maps[n_maps++] = v;
+    } else if (cli_opt(argc, argv, &i, "--encoding", &v)) {
+      if (!v) { status = cli_usage(c, "import", "--encoding needs a name"); goto done; }
+      o.encoding = v;
+    } else if (cli_opt(argc, argv, &i, "--rejects", &v)) {
+      if (!v) { status = cli_usage(c, "import", "--rejects needs a FILE"); goto done; }
+      o.rejects = v;
+    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+      status = cli_usage(c, "import", "unknown option '%s'", argv[i]);
+      goto done;
+    } else if (!kind_name) {
+      kind_name = argv[i];
+    } else if (!file) {
+      file = argv[i];
+    } else {
+      status = cli_usage(c, "import", "unexpected argument '%s'", argv[i]);
+      goto done;
+    }
+  }
+  int kind = !kind_name ? 0
+           : strcmp(kind_name, "contacts") == 0 ? LR_CONTACTS
+           : strcmp(kind_name, "activities") == 0 ? LR_ACTIVITIES
+           : strcmp(kind_name, "outcomes") == 0 ? LR_OUTCOMES : 0;
+  if (!kind || !file) {
+    status = cli_usage(c, "import", !kind_name ? "what to import: contacts, "
+                       "activities or outcomes, and a FILE"
+                       : !kind ? "cannot import '%s' (contacts, activities "
+                       "or outcomes)" : "no FILE given", kind_name);
+    goto done;
+  }
+  o.nulls = nulls;
+  o.n_nulls = n_nulls;
+  o.maps = maps;
+  o.n_maps = n_maps;
+  o.progress = progress;
+  o.cancel = &cli_interrupted;
+  lr_db *db = cli_db(c);
+  if (!db) { status = CLI_ERR; goto done; }
+  lr_import_report r;
+  int rc = lr_import_csv(db, kind, file, &o, &r);
+  cli_progress(NULL, r.rows_read, r.rows_read);   /* clears the line */
+  if (rc != LR_OK) {
+    status = cli_fail(c, rc);
+    goto done;
+  }
+  if (json) {
+    printf("{\"kind\":\"%s\",\"file\":", kind_name);
+    json_str(stdout, file);
+    printf(",\"rows_read\":%lld,\"inserted\":%lld,\"updated\":%lld,"
+           "\"merged\":%lld,\"rejected\":%lld,\"fields_created\":%d,"
+           "\"columns\":%d", r.rows_read, r.inserted, r.updated, r.merged,
+           r.rejected, r.fields_created, r.columns);
+    if (r.key_field[0]) {
+      printf(",\"key_field\":");
+      json_str(stdout, r.key_field);
+    }
+    printf("}\n");
+  } else {
+    printf("imported %s from %s", kind_name, file);
+    if (r.key_field[0]) printf(" (key: %s)", r.key_field);
+    printf("\n  rows read       %10lld\n  inserted        %10lld\n"
+           "  updated         %10lld\n  merged          %10lld\n"
+           "  rejected        %10lld\n", r.rows_read, r.inserted, r.updated,
+           r.merged, r.rejected);
+    if (kind == LR_CONTACTS)
+      printf("  fields created  %10d\n", r.fields_created);
+    if (r.rejected) printf("bad rows are in %s\n", o.rejects);
+  }
+done:
+  free(nulls);
+  free(maps);
+  return status;
+}

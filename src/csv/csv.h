@@ -1,0 +1,158 @@
+/*
+** csv.h -- the csv layer: reading CSV files into rows (reader, source,
+** sniff, utf8), header folding and resolution, type inference, and the
+** import/export logic that calls the store.  Internal prefix lrc_.
+*/
+#ifndef LR_CSV_H
+#define LR_CSV_H
+
+#include <stddef.h>
+
+#include "../leadrules.h"
+#include "../util/buf.h"
+
+#define LRC_NAME_MAX 63              /* longest folded field name */
+#define LRC_MAX_CELL (16u << 20)     /* longest cell: guards an open quote */
+#define LRC_MAX_ROW (64u << 20)      /* longest row */
+#define LRC_PROGRESS_ROWS 16384      /* progress callback period */
+
+/*
+** Folding (fold.c)
+*/
+/* lr_fold_name is the public entry; an empty result means nothing
+** foldable was left and the importer names the column column_N. */
+/* Well-known field a common CRM header stands for ("job_title" -> "title"),
+** given its folded name; NULL when none. */
+const char *lrc_alias(const char *folded);
+
+/*
+** Type inference (infer.c)
+*/
+#define LRC_NULL 0
+#define LRC_INT 1
+#define LRC_REAL 2
+#define LRC_TEXT 3
+typedef struct lrc_num { long long i; double d; } lrc_num;
+/* Classify a cell: LRC_INT or LRC_REAL only when the value converts back to
+** exactly the same text; otherwise LRC_TEXT (LRC_NULL for n == 0). */
+int lrc_infer(const char *s, size_t n, lrc_num *out);
+/* The canonical text of a double: the shortest %.15g/%.16g/%.17g form
+** that reads back to the same value.  buf needs 32 bytes. */
+int lrc_real_text(double d, char *buf);
+/* Strict whole-cell number parser for value/amount columns: accepts what
+** strtod accepts, minus hex/inf/nan and surrounding junk. */
+int lrc_parse_number(const char *s, size_t n, double *out);
+
+/*
+** Delimiter detection (sniff.c)
+*/
+/* Pick ',' ';' or TAB from the first record of `s` (quote-aware): the one
+** that occurs most often outside quotes; ',' on a tie or when none does. */
+char lrc_sniff_delimiter(const char *s, size_t n);
+/* Offset just past the first record's line end in s (quote-aware), or
+** 0 when the record is not complete within n bytes. */
+size_t lrc_first_record_end(const char *s, size_t n);
+
+/*
+** UTF-8 checks (utf8.c)
+*/
+/* Check a cell: returns 0 when valid; otherwise 1 and *bad the offset of
+** the first bad byte (invalid UTF-8 or NUL).  Adds the line breaks inside
+** the cell (LF, CRLF, lone CR) to *lines. */
+int lrc_utf8_check(const unsigned char *s, size_t n, long long *lines,
+                   size_t *bad);
+
+/*
+** Byte source: a file or stdin, transcoded to UTF-8 (source.c)
+*/
+typedef struct lrc_source lrc_source;
+int lrc_source_open(lrc_source **out, const char *path, const char *encoding,
+                    lr_buf *err);
+/* Read up to cap UTF-8 bytes; 0 at end of file; on error -LR_IO or
+** -LR_INPUT (bytes not valid in the encoding), with err set. */
+long lrc_source_read(lrc_source *s, char *buf, size_t cap, lr_buf *err);
+void lrc_source_close(lrc_source *s);
+
+/*
+** Reader: rows of cells with physical line numbers (reader.c)
+*/
+typedef struct lrc_cell {
+  const char *p;   /* NULL for an empty unquoted cell */
+  size_t n;
+} lrc_cell;
+
+typedef struct lrc_reader lrc_reader;
+typedef struct lrc_row {
+  const lrc_cell *cells;
+  int n;                 /* cells in this row */
+  long long line;        /* physical line where the row starts (1-based) */
+  long long index;       /* 0 for the header, then 1, 2, ... */
+  int bad_cell;          /* first cell with bad bytes, or -1 */
+  const char *bad_why;   /* what is wrong with it (static text) */
+} lrc_row;
+
+/* Called for each row; return 0 to go on, else stop (with err set).
+** Cells are valid only during the call. */
+typedef int (*lrc_row_fn)(void *ctx, const lrc_row *row, lr_buf *err);
+
+typedef struct lrc_reader_opts {
+  const char *path;      /* "-" for stdin */
+  const char *encoding;  /* NULL: UTF-8 */
+  char delimiter;        /* 0: detect */
+} lrc_reader_opts;
+
+int lrc_reader_open(lrc_reader **out, const lrc_reader_opts *o, lr_buf *err);
+/* Stream every row through fn.  Returns LR_OK, LR_INPUT (bad CSV), LR_IO,
+** LR_NOMEM, or what fn returned. */
+int lrc_reader_run(lrc_reader *r, lrc_row_fn fn, void *ctx, lr_buf *err);
+char lrc_reader_delimiter(const lrc_reader *r);
+const char *lrc_reader_name(const lrc_reader *r);  /* path for messages */
+void lrc_reader_close(lrc_reader *r);
+
+/*
+** CSV output (csvout.c): RFC 4180 cells and rows into a buffer.
+*/
+/* Append one cell, quoted when it holds the delimiter, a quote, CR/LF or
+** leading/trailing space. */
+void lrc_out_cell(lr_buf *b, const char *s, size_t n, char delim);
+/* 1 when a text cell would run as a spreadsheet formula. */
+int lrc_formula_like(const char *s, size_t n);
+
+/*
+** Header resolution (header.c)
+*/
+typedef struct lrc_col {
+  char *header;              /* header text as in the file (trimmed) */
+  char name[LRC_NAME_MAX+1]; /* field name; "" when skipped */
+  int skip;                  /* --map 'Header=' */
+  int mapped;                /* renamed by --map */
+} lrc_col;
+
+typedef struct lrc_header {
+  lrc_col *cols;
+  int n;
+} lrc_header;
+
+/* Fold every header, apply maps ("Header=field"; "Header=" skips), and,
+** for contacts, CRM aliases of well-known fields.  Errors (duplicate
+** names, bad maps) name file:line and the column(s). */
+int lrc_header_resolve(lrc_header *h, const lrc_row *row, int kind,
+                       const char *const *maps, int n_maps, const char *file,
+                       lr_buf *err);
+/* Column whose header, folded header or field name is `want`; -1. */
+int lrc_header_find(const lrc_header *h, const char *want);
+void lrc_header_free(lrc_header *h);
+
+/*
+** Rejects file (rejects.c)
+*/
+typedef struct lrc_rejects lrc_rejects;
+int lrc_rejects_open(lrc_rejects **out, const char *path, char delim,
+                     const lrc_row *header, lr_buf *err);
+/* Write the row's cells verbatim and the reason as a last cell. */
+int lrc_rejects_write(lrc_rejects *rj, const lrc_row *row, const char *why,
+                      lr_buf *err);
+/* Close; with discard the file is removed (the import rolled back). */
+int lrc_rejects_close(lrc_rejects *rj, int discard, lr_buf *err);
+
+#endif

@@ -1,0 +1,260 @@
+/*
+** import.c -- lr_import_csv: one CSV file into the store, in one
+** transaction.
+**
+** The reader streams rows; the first is the header, resolved to field
+** names and handed to the kind (contacts, activities, outcomes) to set up
+** its writer; every other row is checked (cell count, bytes) and written.
+** A bad row stops the import and everything rolls back, unless --rejects
+** is given: then it goes to the rejects file and the rest commits.
+** Structural damage (a quote never closed, a stray quote) and problems in
+** the header always stop the import: past them, rows cannot be trusted.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "import.h"
+
+int lrc_fail(lrc_import *im, long long line, int rc, const char *fmt, ...) {
+  lrb_reset(&im->err);
+  if (line > 0) lrb_printf(&im->err, "%s:%lld: ", im->file, line);
+  else lrb_printf(&im->err, "%s: ", im->file);
+  va_list ap;
+  va_start(ap, fmt);
+  lrb_vprintf(&im->err, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+int lrc_store_fail(lrc_import *im, const lrc_row *row, int rc) {
+  return lrc_fail(im, row ? row->line : 0, rc, "%s", lr_errmsg(im->db));
+}
+
+int lrc_bad_row(lrc_import *im, const lrc_row *row, int col,
+                const char *fmt, ...) {
+  lrb_reset(&im->why);
+  if (col >= 0 && col < im->head.n)
+    lrb_printf(&im->why, "column '%s': ", im->head.cols[col].header);
+  va_list ap;
+  va_start(ap, fmt);
+  lrb_vprintf(&im->why, fmt, ap);
+  va_end(ap);
+  if (!im->rj)
+    return lrc_fail(im, row->line, LR_INPUT, "%s", lrb_str(&im->why));
+  char reason[64];
+  snprintf(reason, sizeof reason, "line %lld: ", row->line);
+  lr_buf full = LR_BUF_INIT;
+  lrb_adds(&full, reason);
+  lrb_adds(&full, lrb_str(&im->why));
+  int rc = lrc_rejects_write(im->rj, row, lrb_str(&full), &im->err);
+  lrb_free(&full);
+  if (rc != LR_OK) return rc;
+  im->rep->rejected++;
+  return LRC_REJECTED;
+}
+
+int lrc_is_null(const lrc_import *im, const lrc_cell *c) {
+  if (!c->p || c->n == 0) return 1;
+  for (int i = 0; i < im->o.n_nulls; i++) {
+    const char *v = im->o.nulls[i];
+    if (v && strlen(v) == c->n && memcmp(v, c->p, c->n) == 0) return 1;
+  }
+  return 0;
+}
+
+int lrc_key(lrc_import *im, const lrc_cell *c) {
+  lrb_reset(&im->key);
+  if (lrc_is_null(im, c)) return 0;
+  const char *p = c->p;
+  size_t n = c->n;
+  while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
+  while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+  if (!n) return 0;
+  lrb_add(&im->key, p, n);
+  if (im->key_lower && !im->key.oom)
+    for (size_t i = 0; i < n; i++)
+      if (im->key.p[i] >= 'A' && im->key.p[i] <= 'Z') im->key.p[i] += 32;
+  return !im->key.oom;
+}
+
+int lrc_cell_time(const lrc_cell *c, long long *t) {
+  char buf[64];
+  if (c->n >= sizeof buf) return 0;
+  memcpy(buf, c->p, c->n);
+  buf[c->n] = '\0';
+  return lr_parse_time(buf, t) == LR_OK;
+}
+
+const char *lrc_show(lrc_import *im, const lrc_cell *c, char *buf,
+                     size_t n) {
+  (void)im;
+  size_t len = c->p ? c->n : 0;
+  int cut = len > 60;
+  if (cut) len = 60;
+  snprintf(buf, n, "'%.*s'%s", (int)len, c->p ? c->p : "", cut ? "..." : "");
+  return buf;
+}
+
+int lrc_find_key_column(lrc_import *im) {
+  char stored[64] = "";
+  lrs_key_field_get(im->db, stored, sizeof stored);
+  const char *want = im->o.key ? im->o.key : *stored ? stored : "email";
+  int col = lrc_header_find(&im->head, want);
+  if (col < 0) {
+    if (im->o.key)
+      return lrc_fail(im, 0, LR_INPUT, "--key '%s': no such column",
+                      im->o.key);
+    return lrc_fail(im, 0, LR_INPUT, "no '%s' column to find contacts by "
+                    "(the contact key; name another column with --key)",
+                    want);
+  }
+  im->key_col = col;
+  snprintf(im->key_field, sizeof im->key_field, "%s",
+           *stored ? stored : im->head.cols[col].name);
+  im->key_lower = strcmp(im->key_field, "email") == 0;
+  return LR_OK;
+}
+
+int lrc_start(lrc_import *im, const lrc_row *row) {
+  if (row->bad_cell >= 0)
+    return lrc_fail(im, row->line, LR_INPUT, "header, column %d: %s",
+                    row->bad_cell + 1, row->bad_why);
+  int kind = im->kind == &lrc_kind_contacts ? LR_CONTACTS
+           : im->kind == &lrc_kind_activities ? LR_ACTIVITIES : LR_OUTCOMES;
+  int rc = lrc_header_resolve(&im->head, row, kind, im->o.maps, im->o.n_maps,
+                              im->file, &im->err);
+  if (rc != LR_OK) return rc;
+  im->rep->columns = row->n;
+  rc = im->kind->start(im, row);
+  if (rc != LR_OK) return rc;
+  if (im->o.rejects)
+    rc = lrc_rejects_open(&im->rj, im->o.rejects, lrc_reader_delimiter(im->rd),
+                          row, &im->err);
+  return rc;
+}
+
+int lrc_check_row(lrc_import *im, const lrc_row *row) {
+  im->rep->rows_read++;
+  if (im->o.cancel && *im->o.cancel)
+    return lrc_fail(im, row->line, LR_INTERRUPT, "import cancelled");
+  if (row->n != im->head.n)
+    return lrc_bad_row(im, row, -1, "row has %d cells, the header has %d",
+                       row->n, im->head.n);
+  if (row->bad_cell >= 0)
+    return lrc_bad_row(im, row, row->bad_cell, "%s", row->bad_why);
+  return LR_OK;
+}
+
+/* Reader callback of an import without a reading thread. */
+static int data_row(void *ctx, const lrc_row *row, lr_buf *err) {
+  (void)err;
+  lrc_import *im = ctx;
+  if (row->index == 0) return lrc_start(im, row);
+  int rc = lrc_check_row(im, row);
+  if (rc == LR_OK) rc = im->kind->row(im, row);
+  if (rc == LRC_REJECTED) rc = LR_OK;
+  if (rc == LR_OK && im->o.progress &&
+      im->rep->rows_read % LRC_PROGRESS_ROWS == 0 &&
+      im->o.progress(im->o.progress_ctx, im->rep->rows_read))
+    rc = lrc_fail(im, row->line, LR_INTERRUPT, "import cancelled");
+  return rc;
+}
+
+static const lrc_kind *kind_of(int kind) {
+  switch (kind) {
+    case LR_CONTACTS: return &lrc_kind_contacts;
+    case LR_ACTIVITIES: return &lrc_kind_activities;
+    case LR_OUTCOMES: return &lrc_kind_outcomes;
+    default: return NULL;
+  }
+}
+
+static int options(lr_db *db, lr_import_opts *o,
+                   const lr_import_opts *given) {
+  if (lr__opts(db, o, sizeof *o, given, "lr_import_csv") != LR_OK)
+    return db->rc;
+  if (o->key && !*o->key) o->key = NULL;
+  if (o->encoding && !*o->encoding) o->encoding = NULL;
+  if (o->rejects && !*o->rejects) o->rejects = NULL;
+  return LR_OK;
+}
+
+int lr_import_csv(lr_db *db, int kind, const char *path,
+                  const lr_import_opts *opts, lr_import_report *report) {
+  if (!db || !db->sql) return lr__err(db, LR_MISUSE, "lr_import_csv: no database");
+  lr_import_report dummy;
+  lr_import_report *rep = report ? report : &dummy;
+  memset(rep, 0, sizeof *rep);
+  const lrc_kind *k = kind_of(kind);
+  if (!k) return lr__err(db, LR_MISUSE, "lr_import_csv: unknown kind %d", kind);
+  if (!path || !*path) return lr__err(db, LR_MISUSE, "lr_import_csv: no file");
+  if (db->flags & LR_OPEN_READONLY)
+    return lr__err(db, LR_READONLY, "%s: opened read-only", db->path);
+
+  lrc_import im;
+  memset(&im, 0, sizeof im);
+  im.db = db;
+  im.kind = k;
+  im.rep = rep;
+  im.key_col = -1;
+  if (options(db, &im.o, opts) != LR_OK) return db->rc;   /* before any allocation */
+  im.file = strcmp(path, "-") == 0 ? "<stdin>" : path;
+  im.now = (long long)time(NULL);
+
+  lrc_reader_opts ro = { path, im.o.encoding, im.o.delimiter };
+  int rc = lrc_reader_open(&im.rd, &ro, &im.err);
+  if (rc != LR_OK) {
+    lr__err(db, rc, "%s", lrb_str(&im.err));
+    lrb_free(&im.err);
+    return rc;
+  }
+  rc = lrs_begin(db);
+  int began = rc == LR_OK;
+  if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
+  if (rc == LR_OK) {
+    rc = lrs_import_log_start(db, k->name, im.file, im.now, &im.seq);
+    if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
+  }
+  if (rc == LR_OK)
+    rc = k->prepare ? lrc_pipe_run(&im)
+                    : lrc_reader_run(im.rd, data_row, &im, &im.err);
+  if (rc == LR_OK && im.head.n == 0)
+    rc = lrc_fail(&im, 0, LR_INPUT, "no header line");
+  if (rc == LR_OK) rc = k->finish(&im);
+  if (rc == LR_OK) {
+    rc = lrs_import_log_finish(db, im.seq, im.key_field[0] ? im.key_field
+                               : NULL, rep);
+    if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
+  }
+  int rejects_made = im.rj != NULL;
+  if (rc == LR_OK && im.rj) {
+    rc = lrc_rejects_close(im.rj, 0, &im.err);   /* flushed before commit */
+    im.rj = NULL;
+  }
+  if (k->free) k->free(&im);
+  if (rc == LR_OK) {
+    rc = lrs_commit(db);
+    if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
+    else began = 0;
+  }
+  if (rc != LR_OK) {
+    if (began) lrs_rollback(db);
+    if (im.rj) lrc_rejects_close(im.rj, 1, &im.why);
+    else if (rejects_made) remove(im.o.rejects);
+    lr__err(db, rc, "%s", im.err.n ? lrb_str(&im.err) : lr_errmsg(db));
+    /* the report still says how far the import got */
+  } else {
+    if (kind == LR_CONTACTS && im.key_field[0])
+      snprintf(db->key_field, sizeof db->key_field, "%s", im.key_field);
+    lr__ok(db);
+  }
+  snprintf(rep->key_field, sizeof rep->key_field, "%s", im.key_field);
+  lrc_reader_close(im.rd);
+  lrc_header_free(&im.head);
+  lrb_free(&im.err);
+  lrb_free(&im.why);
+  lrb_free(&im.key);
+  return rc;
+}

@@ -1,0 +1,130 @@
+/*
+** pcall.c -- the one protected-call helper through which the host enters
+** Lua, in the manner of lua.c's pmain/msghandler: a C message handler
+** turns the error object into a one-line "file:LINE: message" and keeps
+** a short traceback aside (s->traceback); the result is mapped to an
+** LR_* code.  The handler never calls __tostring or __name, so a
+** misbehaving error object cannot hang or crash the host.  LUA_ERRMEM
+** never reaches a message handler; it is recognised by its status.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "../leadrules.h"
+#include "sandbox_int.h"
+
+void lrl_where(lua_State *L, int level, char *buf, size_t n) {
+  lua_Debug ar;
+  if (!buf || n == 0) return;
+  buf[0] = 0;
+  if (lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar) &&
+      ar.currentline > 0)
+    snprintf(buf, n, "%s:%d", ar.short_src, ar.currentline);
+}
+
+/* "file:LINE" of the innermost Lua function from `level` up. */
+static void lua_where(lua_State *L, int level, char *buf, size_t n) {
+  lua_Debug ar;
+  buf[0] = 0;
+  for (; lua_getstack(L, level, &ar); level++) {
+    if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+      snprintf(buf, n, "%s:%d", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+}
+
+int lrl_error(lua_State *L, const char *fmt, ...) {
+  char msg[1024], where[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lrl_where(L, 1, where, sizeof where);
+  if (where[0]) lua_pushfstring(L, "%s: %s", where, msg);
+  else lua_pushstring(L, msg);
+  return lua_error(L);
+}
+
+/*
+** Message handler: strings (and numbers) pass unchanged, since Lua has
+** already put the position in front of them; any other error object is
+** described by its basic type only, at the position of the innermost Lua
+** function.  The traceback goes to s->traceback, not into the message.
+*/
+int lrl_msghandler(lua_State *L) {
+  lrl_state *s = lrl_from(L);
+  if (s->killed && s->kill_reason != LRL_KILL_INSTR &&
+      s->kill_reason != LRL_KILL_CANCEL)
+    return 1;   /* out of memory: do not allocate a traceback */
+  int t = lua_type(L, 1);
+  if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+    char where[256];
+    lua_where(L, 1, where, sizeof where);
+    if (where[0])
+      lua_pushfstring(L, "%s: (error object is a %s value)", where,
+                      lua_typename(L, t));
+    else
+      lua_pushfstring(L, "(error object is a %s value)", lua_typename(L, t));
+    lua_replace(L, 1);
+  } else if (t == LUA_TNUMBER) {
+    lua_tostring(L, 1);   /* converts in place: the slot is ours */
+  }
+  luaL_traceback(L, L, NULL, 1);
+  snprintf(s->traceback, sizeof s->traceback, "%s", lua_tostring(L, -1));
+  lua_pop(L, 1);
+  return 1;
+}
+
+static int kill_result(lrl_state *s) {
+  char text[128];
+  lrl_kill_text(s, text, sizeof text);
+  if (s->kill_where[0])
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", s->kill_where, text);
+  else
+    snprintf(s->errmsg, sizeof s->errmsg, "%s", text);
+  return s->limit_kind ? s->limit_kind : LR_LIMIT;
+}
+
+int lrl_pcall(lrl_state *s, int nargs, int nresults) {
+  lua_State *L = s->L;
+  int fidx = lua_gettop(L) - nargs;
+  s->errmsg[0] = 0;
+  s->traceback[0] = 0;
+  if (!s->killed) s->tick_where[0] = 0;
+  if (!s->killed && s->cancel && *s->cancel)
+    lrl_kill(L, LRL_KILL_CANCEL, NULL);
+  if (s->killed) {                /* refuse until lrl_budget_reset() */
+    lua_settop(L, fidx - 1);
+    return kill_result(s);
+  }
+  s->mem_refused = 0;
+  lua_State *prev = s->running;
+  s->running = L;
+  lrl_arm(L);
+  lua_pushcfunction(L, lrl_msghandler);
+  lua_insert(L, fidx);
+  int st = lua_pcall(L, nargs, nresults, fidx);
+  lua_remove(L, fidx);
+  s->running = prev;
+  if (st == LUA_OK) {
+    if (!s->killed) return LR_OK;
+    /* a limit fired in code whose error was dropped (a finalizer) */
+    lua_settop(L, fidx - 1);
+    return kill_result(s);
+  }
+  if (st == LUA_ERRMEM && !s->killed)
+    lrl_kill(L, s->mem_refused ? LRL_KILL_MEMORY : LRL_KILL_NOMEM, NULL);
+  if (s->killed) {
+    lua_pop(L, 1);
+    return kill_result(s);
+  }
+  const char *msg = lua_tostring(L, -1);
+  snprintf(s->errmsg, sizeof s->errmsg, "%s",
+           msg ? msg : "(error object is not a string)");
+  lua_pop(L, 1);
+  return LR_POLICY;
+}

@@ -1,0 +1,106 @@
+/*
+** contacts_io.h -- the SQL of imports and exports: contact upserts,
+** activity and outcome writers, the import log, the export cursor.  The
+** csv layer calls these with plain values (lrs_val) and never sees SQL.
+*/
+#ifndef LR_CONTACTS_IO_H
+#define LR_CONTACTS_IO_H
+
+#include "store.h"
+
+/* One value of a row, as the importer inferred it. */
+#define LRS_V_NULL 0
+#define LRS_V_INT 1
+#define LRS_V_REAL 2
+#define LRS_V_TEXT 3
+typedef struct lrs_val {
+  int type;
+  long long i;
+  double d;
+  const char *s;   /* LRS_V_TEXT: bytes, valid until the call returns */
+  size_t n;
+} lrs_val;
+
+/* Rows counted by an upsert (seen.c): an update of a row written earlier
+** by the same import is a merge. */
+typedef struct lrs_seen { long long updated, merged; } lrs_seen;
+int lrs_seen_register(lr_db *db, lrs_seen *counts);
+void lrs_seen_unregister(lr_db *db);
+
+/*
+** Import log (import_log.c): one row in `imports` per import; its id is
+** the import's sequence number.
+*/
+int lrs_import_log_start(lr_db *db, const char *kind, const char *file,
+                         long long now, long long *seq);
+int lrs_import_log_finish(lr_db *db, long long seq, const char *key_field,
+                          const lr_import_report *r);
+
+/*
+** Contacts (contacts_io.c)
+*/
+/* *any = 1 when contacts has at least one row. */
+int lrs_contacts_any(lr_db *db, int *any);
+/* Key field recorded in meta; 0 when none yet. */
+int lrs_key_field_get(lr_db *db, char *buf, size_t n);
+int lrs_key_field_set(lr_db *db, const char *field);
+
+#define LRS_SET_DATA 0     /* the file's value wins */
+#define LRS_SET_START 1    /* stage, owner: set when the contact has none,
+                              or when this import created it */
+typedef struct lrs_upsert lrs_upsert;
+/*
+** Prepare the writer for one import of `n` columns.  When contacts is
+** empty the key index is dropped and rebuilt by lrs_upsert_finish (bulk
+** load); otherwise each row is an INSERT ... ON CONFLICT(key) DO UPDATE.
+*/
+int lrs_upsert_open(lr_db *db, const char *const *names, const int *how,
+                    int n, long long seq, long long now, lrs_upsert **out);
+/* Write one row: key (already normalised) and n values.  Rows are
+** written in groups: key and values must stay valid until the group is
+** written, which lrs_upsert_flush forces.  An error may belong to any row
+** since the last flush. */
+int lrs_upsert_row(lrs_upsert *u, const char *key, size_t keylen,
+                   const lrs_val *vals);
+int lrs_upsert_flush(lrs_upsert *u);
+/* Finish: dedupe and index a bulk load; report what happened to the
+** rows written (inserted + updated + merged == rows). */
+int lrs_upsert_finish(lrs_upsert *u, long long *inserted, long long *updated,
+                      long long *merged);
+void lrs_upsert_free(lrs_upsert *u);
+
+/*
+** Activities and outcomes (events_io.c)
+*/
+typedef struct lrs_events lrs_events;
+int lrs_activities_open(lr_db *db, lrs_events **out);
+/* Append one activity; LR_NOTFOUND when no contact has that key. */
+int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
+                     const char *type, size_t typelen, long long at,
+                     const lrs_val *value, const lrs_val *campaign);
+/* Mark contacts that got activities as changed (data_at = now). */
+int lrs_activities_finish(lrs_events *w, long long now);
+
+int lrs_outcomes_open(lr_db *db, long long seq, lrs_events **out);
+/* Upsert on (contact, closed_at); LR_NOTFOUND for an unknown contact. */
+int lrs_outcome_put(lrs_events *w, const char *key, size_t keylen, int won,
+                    const lrs_val *amount, long long closed_at);
+int lrs_outcomes_finish(lrs_events *w, long long *updated, long long *merged);
+void lrs_events_free(lrs_events *w);
+
+/*
+** Export (export_io.c): contacts rows, in id order.
+*/
+typedef struct lrs_cursor lrs_cursor;
+/* Select columns `cols` (names checked by the caller) of contacts in
+** `stage` (NULL: any) and `segment` (NULL: any). */
+int lrs_export_open(lr_db *db, const char *const *cols, int n,
+                    const char *stage, const char *segment, lrs_cursor **out);
+/* 1 with vals filled (valid until the next call), 0 at the end, or an
+** error code (negative LR_*). */
+int lrs_export_next(lrs_cursor *c, lrs_val *vals);
+void lrs_export_close(lrs_cursor *c);
+/* 1 when `name` is a column of contacts. */
+int lrs_contacts_has_column(lr_db *db, const char *name);
+
+#endif

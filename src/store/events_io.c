@@ -1,0 +1,142 @@
+/*
+** events_io.c -- writing imported activities and outcomes.
+**
+** Each row finds its contact by key inside the INSERT (INSERT ... SELECT
+** FROM contacts WHERE key=?), so an unknown contact is simply a row that
+** inserted nothing.  Activities are appended; outcomes are upserted on
+** (contact, closed_at).
+*/
+#include <stdlib.h>
+
+#include "contacts_io.h"
+
+struct lrs_events {
+  lr_db *db;
+  sqlite3_stmt *st;
+  long long first_id;      /* activities: ids above this are this import's */
+  lrs_seen seen;
+  int seen_on;
+  long long rows;
+};
+
+static const char ACT_ADD[] =
+    "INSERT INTO activities(contact_id, type, occurred_at, value, campaign) "
+    "SELECT id, ?2, ?3, ?4, ?5 FROM contacts WHERE key=?1";
+static const char ACT_MAX[] = "SELECT coalesce(max(id), 0) FROM activities";
+static const char ACT_TOUCH[] =
+    "UPDATE contacts SET data_at=?2 WHERE id IN "
+    "(SELECT contact_id FROM activities WHERE id > ?1)";
+static const char OUT_PUT[] =
+    "INSERT INTO outcomes(contact_id, result, amount, closed_at, import_seq) "
+    "SELECT id, ?2, ?3, ?4, ?5 FROM contacts WHERE key=?1 "
+    "ON CONFLICT(contact_id, closed_at) DO UPDATE SET result=excluded.result,"
+    " amount=excluded.amount,"
+    " import_seq=lr_seen(import_seq, excluded.import_seq)";
+
+static int open_events(lr_db *db, const char *sql, lrs_events **out) {
+  *out = NULL;
+  lrs_events *w = calloc(1, sizeof *w);
+  if (!w) return lr__err(db, LR_NOMEM, "out of memory");
+  w->db = db;
+  int src = sqlite3_prepare_v3(db->sql, sql, -1, 0, &w->st, NULL);
+  if (src != SQLITE_OK) {
+    free(w);
+    return lrs_sqlerr(db, src, "prepare import");
+  }
+  *out = w;
+  return LR_OK;
+}
+
+static void bind_val(sqlite3_stmt *st, int i, const lrs_val *v) {
+  if (!v || v->type == LRS_V_NULL) sqlite3_bind_null(st, i);
+  else if (v->type == LRS_V_INT) sqlite3_bind_int64(st, i, v->i);
+  else if (v->type == LRS_V_REAL) sqlite3_bind_double(st, i, v->d);
+  else sqlite3_bind_text(st, i, v->s, (int)v->n, SQLITE_STATIC);
+}
+
+static int step(lrs_events *w, const char *what) {
+  int src = sqlite3_step(w->st);
+  sqlite3_reset(w->st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(w->db, src, what);
+  if (sqlite3_changes(w->db->sql) == 0) return LR_NOTFOUND;
+  w->rows++;
+  return LR_OK;
+}
+
+int lrs_activities_open(lr_db *db, lrs_events **out) {
+  sqlite3_stmt *st = lrs_cached(db, ACT_MAX);
+  if (!st) return db->rc;
+  int src = sqlite3_step(st);
+  long long first = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return lrs_sqlerr(db, src, "activities");
+  int rc = open_events(db, ACT_ADD, out);
+  if (rc == LR_OK) (*out)->first_id = first;
+  return rc;
+}
+
+int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
+                     const char *type, size_t typelen, long long at,
+                     const lrs_val *value, const lrs_val *campaign) {
+  sqlite3_bind_text(w->st, 1, key, (int)keylen, SQLITE_STATIC);
+  sqlite3_bind_text(w->st, 2, type, (int)typelen, SQLITE_STATIC);
+  sqlite3_bind_int64(w->st, 3, at);
+  bind_val(w->st, 4, value);
+  bind_val(w->st, 5, campaign);
+  return step(w, "write activity");
+}
+
+int lrs_activities_finish(lrs_events *w, long long now) {
+  sqlite3_stmt *st = lrs_cached(w->db, ACT_TOUCH);
+  if (!st) return w->db->rc;
+  sqlite3_bind_int64(st, 1, w->first_id);
+  sqlite3_bind_int64(st, 2, now);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(w->db, src, "activities");
+  return LR_OK;
+}
+
+int lrs_outcomes_open(lr_db *db, long long seq, lrs_events **out) {
+  *out = NULL;
+  lrs_events *w = calloc(1, sizeof *w);
+  if (!w) return lr__err(db, LR_NOMEM, "out of memory");
+  w->db = db;
+  int rc = lrs_seen_register(db, &w->seen);   /* before prepare: used in it */
+  if (rc != LR_OK) {
+    free(w);
+    return rc;
+  }
+  w->seen_on = 1;
+  int src = sqlite3_prepare_v3(db->sql, OUT_PUT, -1, 0, &w->st, NULL);
+  if (src != SQLITE_OK) {
+    rc = lrs_sqlerr(db, src, "prepare import");
+    lrs_events_free(w);
+    return rc;
+  }
+  sqlite3_bind_int64(w->st, 5, seq);
+  *out = w;
+  return LR_OK;
+}
+
+int lrs_outcome_put(lrs_events *w, const char *key, size_t keylen, int won,
+                    const lrs_val *amount, long long closed_at) {
+  sqlite3_bind_text(w->st, 1, key, (int)keylen, SQLITE_STATIC);
+  sqlite3_bind_text(w->st, 2, won ? "won" : "lost", -1, SQLITE_STATIC);
+  bind_val(w->st, 3, amount);
+  sqlite3_bind_int64(w->st, 4, closed_at);
+  return step(w, "write outcome");
+}
+
+int lrs_outcomes_finish(lrs_events *w, long long *updated, long long *merged) {
+  *updated = w->seen.updated;
+  *merged = w->seen.merged;
+  return LR_OK;
+}
+
+void lrs_events_free(lrs_events *w) {
+  if (!w) return;
+  sqlite3_finalize(w->st);
+  if (w->seen_on) lrs_seen_unregister(w->db);
+  free(w);
+}

@@ -1,0 +1,56 @@
+# leadrules check: golden output for the example policy and for policies
+# with one of each mistake, against 17 X Education leads.
+. "$LR_SRC/tests/cli/lib.sh"
+F="$LR_SRC/tests/fixtures/devtools"
+G="$LR_SRC/tests/cli/golden"
+golden() { same "$OUT" "$(cat "$G/$1")" "(golden $1)"; }
+
+cp "$LR_SRC/examples/x_education.lua" "$F"/check_*.lua .
+
+# An empty database: the static checks run, the data checks say why not.
+expect_fail 1 lr --db empty.db check x_education.lua --now 2026-11-01
+contains "x_education.lua:23: error: segment 'closed doors': segment SQL does not prepare: no such column: tags"
+contains "x_education.lua:37: error: lead.what_is_your_current_occupation: no such field in the database"
+contains "x_education.lua: note: the data checks did not run (fix the segment SQL first)"
+
+lr check x_education.lua >/dev/null       # creates the database (schema)
+sql < "$F/x_education_sample.sql"
+
+expect_ok lr check x_education.lua --now 2026-11-01
+golden check_x_education.txt
+expect_fail 1 lr check check_bad.lua --now 2026-11-01
+golden check_bad.txt
+expect_fail 1 lr check check_data.lua --now 2026-11-01
+golden check_data.txt
+expect_fail 1 lr check check_sql.lua --now 2026-11-01
+golden check_sql.txt
+
+# A sample of the contacts, and all of them.
+expect_fail 1 lr check check_data.lua --now 2026-11-01 --sample 5
+contains "evaluated 5 contacts (a sample of 17) at now = 2026-11-01T00:00:00Z"
+expect_fail 1 lr check check_data.lua --now 2026-11-01 --all
+contains "evaluated 17 contacts at now"
+
+# Contacts in a stage the policy does not declare.
+sql "UPDATE contacts SET stage = 'archived' WHERE id <= 2"
+expect_fail 1 lr check x_education.lua --now 2026-11-01
+contains "x_education.lua: error: 2 contacts are in stage 'archived', which the policy does not declare"
+lacks "is not declared by the policy ("
+sql "UPDATE contacts SET stage = NULL"
+
+# A policy that does not load is one error at its line.
+printf 'stages { "lead" }\nrule "r" { points = 1 }\n' > noload.lua
+expect_fail 1 lr check noload.lua
+same "$OUT" "noload.lua:2: error: rule 'r': 'points' needs a 'when' function or a 'segment'
+1 error, 0 warnings"
+expect_fail 1 lr check missing.lua
+contains "missing.lua"
+
+# Nothing was written by any check.
+same "$(sql 'SELECT count(*) FROM runs')" "0"
+same "$(sql 'SELECT count(*) FROM contacts WHERE score <> 0 OR stage IS NOT NULL')" "0"
+
+expect_fail 2 lr check
+expect_fail 2 lr check x_education.lua --sample 0
+expect_fail 2 lr check x_education.lua --bogus
+finish

@@ -1,0 +1,33 @@
+# CLI tests of `leadrules export`.
+. "$LR_SRC/tests/cli/lib.sh"
+FX="$LR_SRC/tests/fixtures/csv"
+
+printf 'email,Name,Formula,Amount\na@x.example,Ann,=SUM(A1),-5\nb@x.example,"Bo, B",@cmd,2.5\n' > in.csv
+lr import contacts in.csv >/dev/null
+expect_ok lr export
+same "$OUT" "$(printf 'email,Name,Formula,Amount,stage,owner,score,grade\r\na@x.example,Ann,'"'"'=SUM(A1),-5,,,0,\r\nb@x.example,"Bo, B",'"'"'@cmd,2.5,,,0,\r')"
+expect_ok lr export --raw --fields Formula
+same "$OUT" "$(printf 'Formula\r\n=SUM(A1)\r\n@cmd\r')"
+expect_ok lr export --json --fields name,amount --field-names
+same "$OUT" "$(printf '[\n{"name":"Ann","amount":-5},\n{"name":"Bo, B","amount":2.5}\n]')"
+sql "UPDATE contacts SET stage='sql' WHERE key='b@x.example'"
+expect_ok lr export --stage sql --fields email
+same "$OUT" "$(printf 'email\r\nb@x.example\r')"
+expect_ok lr export --segment nobody --fields email
+same "$OUT" "$(printf 'email\r')"
+expect_fail 1 lr export --fields nope
+same "$OUT" "leadrules: --fields: no field 'nope' (see leadrules info for the fields)"
+expect_fail 2 lr export --bogus
+
+# round trip through the command line
+lr import contacts "$FX/contacts_basic.csv" >/dev/null
+lr export --raw > all.csv
+rm -f copy.db
+expect_ok lr --db copy.db import contacts all.csv --map score= --map grade=
+contains "  inserted                 5"
+a=$(sql "SELECT key, quote(zip), quote(visits), quote(time_on_site), quote(notes), quote(created_at) FROM contacts ORDER BY key")
+b=$(sqlite3 copy.db "SELECT key, quote(zip), quote(visits), quote(time_on_site), quote(notes), quote(created_at) FROM contacts ORDER BY key")
+same "$b" "$a"
+expect_ok lr --db copy.db export --raw
+same "$OUT" "$(lr export --raw)"
+finish

@@ -1,0 +1,76 @@
+# leadrules run: summary, JSON, dry run, errors, --keep-going, database path.
+. "$LR_SRC/tests/cli/lib.sh"
+P="$LR_SRC/tests/fixtures/policies/basic.lua"
+NOW=2026-11-01    # 1793404800
+
+# The database is created on first use, then seeded.
+expect_ok lr run "$P" --now $NOW
+contains "0 evaluated"
+sql < "$LR_SRC/tests/fixtures/seed.sql"
+
+# --dry-run leaves the file byte-for-byte unchanged.
+sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+before=$(sha256sum < test.db)
+expect_ok lr run "$P" --now $NOW --dry-run
+contains "dry run of"
+contains "ann@a.example"
+contains "stage (none) -> sql"
+contains "nothing was written"
+same "$(sha256sum < test.db)" "$before" "dry run changed the file"
+same "$(sql 'SELECT count(*) FROM runs')" 1
+
+# A real run: summary and what it wrote.
+expect_ok lr run "$P" --now $NOW
+contains "4 evaluated, 3 score changes"
+contains "mql->sql"
+contains "ana@corp.example"
+same "$(sql "SELECT score || ' ' || stage || ' ' || owner || ' ' || grade FROM contacts WHERE id=1")" "87.0 sql ana@corp.example A"
+same "$(sql "SELECT stage FROM contacts WHERE id=2")" "lead"
+same "$(sql "SELECT group_concat(to_stage) FROM (SELECT to_stage FROM stage_history WHERE contact_id=1 ORDER BY id)")" "subscriber,lead,mql,sql"
+same "$(sql "SELECT reason FROM stage_history WHERE contact_id=1 AND to_stage='sql'")" "transition mql->sql ($P:20)"
+
+# Again with the same now: nothing changes.
+expect_ok lr run "$P" --now $NOW --json
+contains '"score_changes": 0'
+contains '"moves": 0'
+contains '"rows_written": 2'
+python3 -c 'import json,sys; json.loads(sys.stdin.read())' <<<"$OUT" && pass || fail "run --json is not JSON"
+
+# --db before or after the command, and $LEADRULES_DB.
+expect_ok lr --db "$LR_TMP/other.db" run "$P" --now $NOW
+[ -f "$LR_TMP/other.db" ] && pass || fail "--db before the command"
+expect_ok lr run "$P" --now $NOW --db "$LR_TMP/third.db"
+[ -f "$LR_TMP/third.db" ] && pass || fail "--db after the command"
+
+# A failing rule rolls back everything and names file:line and contact.
+cat > bad.lua <<'LUA'
+stages { "subscriber", "lead", "mql", "sql" }
+rule "typo" { points = 1, when = function(lead)
+  return lead.titel == "VP" end }
+LUA
+runs=$(sql 'SELECT count(*) FROM runs')
+expect_fail 1 lr run bad.lua --now $NOW
+contains "bad.lua:3: contact ann@a.example: unknown field 'lead.titel'"
+same "$(sql 'SELECT count(*) FROM runs')" "$runs" "failed run was recorded"
+
+# --keep-going records errors and goes on.
+cat > partial.lua <<'LUA'
+stages { "subscriber", "lead", "mql", "sql" }
+rule "len" { score = function(lead) return #lead.title end }
+LUA
+expect_ok lr run partial.lua --now $NOW --keep-going
+contains "errors     1"
+contains "contact dee@d.example"
+same "$(sql 'SELECT count(*) FROM run_errors')" 1
+
+# Usage errors exit 2.
+expect_fail 2 lr run
+contains "which policy?"
+expect_fail 2 lr run "$P" --frobnicate
+contains "unknown option '--frobnicate'"
+expect_fail 2 lr run "$P" --jobs 0
+expect_fail 2 lr run "$P" --now yesterday
+contains "--now: cannot read 'yesterday'"
+expect_fail 1 lr run missing.lua
+contains "missing.lua: cannot open policy"
+finish
