@@ -6,7 +6,10 @@
 ** manual_at = the time of the move; the policy leaves its stage alone while
 ** data_at <= manual_at, that is until its data changes (an import touching
 ** the contact, `leadrules set`, a script's lead:set), unless the run is
-** given --override-manual.
+** given --override-manual.  The two stamps keep the order of events even
+** when --now (tests, backfills) is earlier than the wall clock an import
+** stamps: a move's manual_at is never before the contact's data_at, and an
+** edit's data_at is always after its manual_at.
 */
 #include "manual.h"
 
@@ -131,7 +134,10 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
 
   lrb_adds(&sql, "UPDATE contacts SET ");
   lrs_quote_ident(&sql, field);
-  lrb_adds(&sql, " = ?2, data_at = ?3, updated_at = ?3 WHERE id = ?1");
+  /* The edit comes after any manual move (whatever clock --now gave):
+  ** data_at ends a lock by order of events, not by clock. */
+  lrb_adds(&sql, " = ?2, data_at = max(?3, coalesce(manual_at, 0) + 1), "
+           "updated_at = ?3 WHERE id = ?1");
   if (sql.oom) {
     sqlite3_value_free(old);
     return lr__err(db, LR_NOMEM, "out of memory");
@@ -179,7 +185,10 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
 }
 
 static const char STAGE_SET[] =
-    "UPDATE contacts SET stage = ?2, manual_at = ?3, updated_at = ?3, "
+    "UPDATE contacts SET stage = ?2, updated_at = ?3, "
+    /* the move comes after every data change so far (imports stamp
+    ** data_at with the wall clock; --now may be earlier) */
+    "manual_at = max(?3, coalesce(data_at, 0)), "
     "due_at = NULL WHERE id = ?1";
 
 int lrs_stage_write(lr_db *db, long long id, const char *from,

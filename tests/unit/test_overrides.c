@@ -196,16 +196,27 @@ static void test_lock_and_release(void) {
   CHECK_INT(run_at(p, NOW + 90003, 0), LR_OK);
   CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "mql");
 
-  /* a set at the same second as the move does not release it */
+  /* order of events, not clocks: a move stamped before the last import
+  ** (an earlier --now) still locks; an edit in the same second after the
+  ** move still releases */
+  sql("UPDATE contacts SET data_at = 1000000 + 99000 WHERE id=1");  /* import */
   CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops", "third",
                             NOW + 95000), LR_OK);
+  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=1"), NOW + 99000);
+  CHECK_INT(run_at(p, NOW + 99001, 0), LR_OK);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
   CHECK_INT(lr_contact_set(db, "ann@a.example", "country", "US", "ops",
                            "back", NOW + 95000), LR_OK);
-  CHECK_INT(run_at(p, NOW + 95001, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
+  CHECK_INT(sql_int("SELECT data_at FROM contacts WHERE id=1"), NOW + 99001);
+  CHECK_INT(run_at(p, NOW + 99002, 0), LR_OK);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "mql");
+  CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops", "fourth",
+                            NOW + 99003), LR_OK);
 
-  /* --override-manual: the policy wins and records why */
-  CHECK_INT(run_at(p, NOW + 95002, 1), LR_OK);
+  /* --override-manual: the policy wins */
+  CHECK_INT(run_at(p, NOW + 99004, 0), LR_OK);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
+  CHECK_INT(run_at(p, NOW + 99005, 1), LR_OK);
   CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "mql");
   /* a manual move into a stage the policy would not leave is kept as is */
   CHECK_INT(lr_contact_move(db, "bob@b.example", "sql", "ops", "asked for a "
