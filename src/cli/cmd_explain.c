@@ -326,6 +326,14 @@ int cmd_explain(cli *c, int argc, char **argv) {
   if (!key || !path)
     return cli_usage(c, "explain", "usage: leadrules explain KEY POLICY.lua "
                      "[--now T] [--json]");
+  /* POLICY.lua KEY works too: the policy is the one that names a .lua */
+  size_t kl = strlen(key), pl = strlen(path);
+  if (kl > 4 && strcmp(key + kl - 4, ".lua") == 0 &&
+      !(pl > 4 && strcmp(path + pl - 4, ".lua") == 0)) {
+    const char *t = key;
+    key = path;
+    path = t;
+  }
   long long now = cli_parse_now(c, now_s);
   if (now < 0) return CLI_USAGE;
   if (!now) now = (long long)time(NULL);

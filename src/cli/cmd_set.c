@@ -9,7 +9,8 @@
 #include "cli.h"
 
 int cmd_set(cli *c, int argc, char **argv) {
-  const char *key = NULL, *assign = NULL, *reason = NULL, *by = NULL;
+  const char *key = NULL, *assign = NULL, *third = NULL, *reason = NULL;
+  const char *by = NULL;
   const char *now_s = NULL, *v;
   for (int i = 1; i < argc; i++) {
     if (cli_opt(argc, argv, &i, "--reason", &v)) {
@@ -27,14 +28,21 @@ int cmd_set(cli *c, int argc, char **argv) {
       key = argv[i];
     } else if (!assign) {
       assign = argv[i];
+    } else if (!third && !strchr(assign, '=')) {
+      third = argv[i];                          /* KEY FIELD VALUE */
     } else {
       return cli_usage(c, "set", "unexpected argument '%s' (one field=value "
                        "at a time)", argv[i]);
     }
   }
+  char joined[1024];
+  if (third) {
+    snprintf(joined, sizeof joined, "%s=%s", assign, third);
+    assign = joined;
+  }
   if (!key || !assign)
     return cli_usage(c, "set", "usage: leadrules set KEY field=value --reason "
-                     "TEXT [--by WHO]");
+                     "TEXT [--by WHO] (or KEY FIELD VALUE)");
   const char *eq = strchr(assign, '=');
   if (!eq || eq == assign)
     return cli_usage(c, "set", "write the change as field=value (field= sets "

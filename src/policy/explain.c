@@ -231,14 +231,17 @@ static void explain_next(xctx *x, lrp_eval *ev, lrp_result *r) {
   const lrp_model *m = &ev->in->m;
   int cur = r->stage;
   const lrp_stage *cs = &m->stages[cur];
+  /* The transition out of the current stage to the nearest funnel stage
+  ** above it (first declared among equals). */
   int tn = -1;
-  for (int t = 0; t < m->ntransitions && tn < 0; t++) {
+  for (int t = 0; t < m->ntransitions; t++) {
     const lrp_transition *tr = &m->transitions[t];
     int from_ok = tr->any_from && tr->to != cur;
     for (int k = 0; k < tr->nfrom && !from_ok; k++)
       if (tr->from[k] == cur) from_ok = 1;
     const lrp_stage *ts = &m->stages[tr->to];
-    if (from_ok && !ts->side && (cs->side || ts->rank > cs->rank)) tn = t;
+    if (!from_ok || ts->side || (!cs->side && ts->rank <= cs->rank)) continue;
+    if (tn < 0 || ts->rank < m->stages[m->transitions[tn].to].rank) tn = t;
   }
   lr_buf b = LR_BUF_INIT;
   item *it;

@@ -4,6 +4,8 @@
 ** customer, lost -> nurture with a reason), the due SLA and a recycle
 ** transition on sla_breached().
 */
+#include <math.h>
+
 #include "tqdb.h"
 
 #define NOW 1000000LL
@@ -192,12 +194,55 @@ static void test_sla_recycle(void) {
   lr_policy_free(p);
 }
 
+/* decay weights pinned exactly, reproducible with the run's clock */
+static void test_decay(void) {
+  fresh_db("qualify", "INSERT INTO contacts(id,key) VALUES (1,'ann@a.example'),"
+           " (2,'bob@b.example');"
+           "INSERT INTO activities(contact_id,type,occurred_at,value) VALUES"
+           " (1,'email_open',1000000,NULL),"
+           " (1,'email_open',1000000-14*86400,NULL),"
+           " (1,'email_open',1000000-28*86400,NULL),"
+           " (1,'page_view',1000000-15*86400,60),"
+           " (1,'page_view',1000000-45*86400,60),"
+           " (2,'email_open',1000000+86400,NULL);");
+  lr_policy *p = policy(
+    "local decay = require 'decay'\n"
+    "stages { 'lead' }\n"
+    "local hl, lin = decay.half_life('14d'), decay.linear('30d')\n"
+    "rule 'opens' { group = 'engagement', score = function(l)\n"
+    "  return 3 * hl:sum(l:activities('email_open'), now) end }\n"
+    "rule 'views' { group = 'engagement', score = function(l)\n"
+    "  return lin:sum(l:activities('page_view'), now) end }\n"
+    "rule 'weight' { score = function(l)\n"
+    "  return 8 * decay.half_life('7d'):weight(21 * 86400) end }\n");
+  CHECK_INT(run_at(p, NOW, 0), LR_OK);
+  /* (1 + 1/2 + 1/4) * 3; 60 * (1 - 15/30) + 60 * 0; 8 / 2^3 */
+  CHECK(sql_real("SELECT points FROM score_parts WHERE contact_id=1 AND rule='opens'") == 5.25);
+  CHECK(sql_real("SELECT points FROM score_parts WHERE contact_id=1 AND rule='views'") == 30);
+  CHECK(sql_real("SELECT points FROM score_parts WHERE contact_id=1 AND rule='weight'") == 1);
+  CHECK(sql_real("SELECT score FROM contacts WHERE id=1") == 36.25);
+  CHECK_STR(sql_text("SELECT scores FROM contacts WHERE id=1"), "{\"engagement\":35.25}");
+  /* the future open never counts: bob has only the 'weight' rule */
+  CHECK(sql_real("SELECT score FROM contacts WHERE id=2") == 1);
+  /* two weeks later everything halved: (1/2 + 1/4 + 1/8) * 3; the view is
+  ** 29 days old: 60/30 */
+  CHECK_INT(run_at(p, NOW + 14 * DAY, 0), LR_OK);
+  CHECK(sql_real("SELECT points FROM score_parts WHERE contact_id=1 AND rule='opens'") == 2.625);
+  CHECK_NEAR(sql_real("SELECT points FROM score_parts WHERE contact_id=1 AND rule='views'"),
+             60 * (1 - 29.0 / 30), 0);
+  /* bob's open is now 13 days old: 3 * 2^(-13/14) */
+  CHECK_NEAR(sql_real("SELECT points FROM score_parts WHERE contact_id=2 AND rule='opens'"),
+             3 * pow(0.5, 13.0 / 14), 0);
+  lr_policy_free(p);
+}
+
 int main(void) {
   t_tmpdir();
   test_groups_grades_total();
   test_activities_list();
   test_outcomes();
   test_sla_recycle();
+  test_decay();
   lr_close(db);
   return t_done();
 }
