@@ -238,6 +238,22 @@ static void test_not_a_matter_of_points(void) {
   if (n) CHECK_STR(n->detail, "lead->mql does not depend on the score; it "
                               "reads: did(demo_request within 14d)=no");
   lr_policy_free(p);
+  /* the nearest stage up is the one explained, whatever the order */
+  p = policy(
+    "stages { 'lead', 'mql', 'customer' }\n"
+    "rule 'opens' { score = function(l) return 10 * l:count('email_open') end }\n"
+    "transition { from = '*', to = 'customer', when = function(l)\n"
+    "  return l:outcome() ~= nil end }\n"
+    "transition { from = 'lead', to = 'mql', when = function(l) return l.score >= 25 end }\n");
+  CHECK_INT(explain(p, "bob@b.example", NOW), LR_OK);
+  n = find(LR_EX_NEXT, NULL);
+  CHECK(n != NULL);
+  if (n) {
+    CHECK_STR(n->name, "mql");
+    CHECK_STR(n->detail, "needs 15 more points for mql (score 10): no rule that "
+                         "has not fired could add points");
+  }
+  lr_policy_free(p);
   /* declared out of funnel order: the way up passes now, on the next run */
   p = policy(
     "stages { 'lead', 'mql', 'sql' }\n"
