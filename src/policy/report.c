@@ -236,7 +236,7 @@ static int load_stages(rpt *r) {
   int src = lrs_report_stage_seen(r->db, on_seen, &c);
   int rc = src == SQLITE_OK ? LR_OK : r->oom ? LR_NOMEM : r->db->rc;
   if (rc == LR_OK && !r->oom) {
-    qsort(c.v, (size_t)c.n, sizeof *c.v, by_position);
+    if (c.n) qsort(c.v, (size_t)c.n, sizeof *c.v, by_position);
     int nm = r->m ? r->m->nstages : 0;
     r->stage = calloc((size_t)(c.n + nm) + 1, sizeof *r->stage);
     if (!r->stage) r->oom = 1;
