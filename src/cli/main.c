@@ -23,6 +23,8 @@ static const cli_cmd COMMANDS[] = {
   {"shell", cmd_shell, "[-q]", "interactive Lua prompt on the database"},
   {"backtest", cmd_backtest, "POLICY.lua [--outcome COLUMN] [--now T] [--capacity N] [--json] [--html FILE]",
    "measure a policy's scores against outcomes (writes nothing)"},
+  {"report", cmd_report, "[--by segment|source|owner|stage|FIELD] [--since T] [--now T] [--policy P] [--json] [--html FILE]",
+   "funnel, conversion, time in stage, SLA, outcomes by segment/source/owner"},
   {"diff", cmd_diff, "OLD.lua NEW.lua [--now T] [--top N] [--json]",
    "what a policy change would do to the contacts (writes nothing)"},
   {NULL, NULL, NULL, NULL},

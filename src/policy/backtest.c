@@ -84,23 +84,6 @@ static int label_of(const lrs_value *v) {
   }
 }
 
-/* "Converted" or "Total Visits" as a field name would be folded. */
-static void fold(const char *s, char *out, size_t n) {
-  size_t k = 0;
-  int sep = 0;
-  for (; *s && k + 1 < n; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (isalnum(c)) {
-      if (sep && k) out[k++] = '_';
-      if (k + 1 < n) out[k++] = (char)tolower(c);
-      sep = 0;
-    } else {
-      sep = 1;
-    }
-  }
-  out[k] = '\0';
-}
-
 /* The contacts column named by `want`: exact, then ignoring case, then
 ** folded like an imported header.  NULL when none. */
 static const char *find_column(char **cols, int n, const char *want) {
@@ -109,7 +92,7 @@ static const char *find_column(char **cols, int n, const char *want) {
   for (int i = 0; i < n; i++)
     if (strcasecmp(cols[i], want) == 0) return cols[i];
   char f[256];
-  fold(want, f, sizeof f);
+  lr_fold_name(want, f, sizeof f);
   for (int i = 0; i < n; i++)
     if (strcmp(cols[i], f) == 0) return cols[i];
   return NULL;

@@ -696,7 +696,7 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   if (rc != LR_OK) lr__err(db, rc, "out of memory");
   if (rc == LR_OK) rc = evaluate(&d, &o);
   if (rc == LR_OK) {
-    qsort(d.heap, (size_t)d.nheap, sizeof *d.heap, stronger_first);
+    if (d.nheap) qsort(d.heap, (size_t)d.nheap, sizeof *d.heap, stronger_first);
     rc = rule_rows(&d, &rows, &nrows);
     if (rc == LR_OK) rc = transition_rows(&d, &trows, &ntrows);
     if (rc != LR_OK) lr__err(db, rc, "out of memory");
