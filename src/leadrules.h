@@ -505,7 +505,7 @@ typedef struct lr_diff_opts {
   long long now;            /* clock for both policies; 0: current time */
   int format;               /* LR_FMT_TEXT or LR_FMT_JSON */
   int top;                  /* contacts that change most (0: 10) */
-  int jobs;                 /* reserved: diff evaluates in one thread */
+  int jobs;                 /* evaluation threads; 0: number of cores */
   /* Called as contacts are evaluated; return non-zero to cancel. */
   int (*progress)(void *ctx, long long done, long long total);
   void *progress_ctx;
