@@ -800,8 +800,8 @@ int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
   if (summary) memset(summary, 0, sizeof *summary);
   if (!p) return LR_MISUSE;
   lr_db *db = p->db;
-  lr_backtest_opts o = LR_BACKTEST_OPTS_INIT;
-  if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  lr_backtest_opts o;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_backtest") != LR_OK) return db->rc;
   if (o.format < LR_FMT_TEXT || o.format > LR_FMT_HTML)
     return lr__err(db, LR_MISUSE, "backtest: unknown output format %d",
                    o.format);

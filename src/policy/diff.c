@@ -842,8 +842,8 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   if (pn->db != db)
     return lr__err(db, LR_MISUSE, "diff: both policies must be loaded on the "
                    "same database");
-  lr_diff_opts o = LR_DIFF_OPTS_INIT;
-  if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  lr_diff_opts o;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_diff") != LR_OK) return db->rc;
   if (o.format != LR_FMT_TEXT && o.format != LR_FMT_JSON)
     return lr__err(db, LR_MISUSE, "diff: output is text or JSON");
   if (o.top < 0)
