@@ -620,6 +620,10 @@ typedef struct lr_backtest_summary {
 ** position (0-based positions i..j-1, decile floor(10*(i+j-1) / (2n))+1),
 ** so deciles may be uneven or empty when scores tie a lot.
 **
+** A policy whose text reads the outcome (lead.COLUMN, or lead:outcome()
+** with the outcomes table) gets a warning in the report: its figures
+** overstate it.
+**
 ** Memory: 16 bytes per contact with an outcome.  `summary` may be NULL;
 ** it is zeroed on error.  Errors: LR_INPUT when opts->outcome names no
 ** field, LR_POLICY when evaluating a contact fails (lr_errmsg names
@@ -698,7 +702,7 @@ typedef struct lr_diff_opts {
   long long now;            /* clock for both policies; 0: current time */
   int format;               /* LR_FMT_TEXT or LR_FMT_JSON */
   int top;                  /* contacts that change most (0: 10) */
-  int jobs;                 /* reserved: diff evaluates in one thread */
+  int jobs;                 /* evaluation threads; 0: number of cores */
   /* Called as contacts are evaluated; return non-zero to cancel. */
   int (*progress)(void *ctx, long long done, long long total);
   void *progress_ctx;
