@@ -653,6 +653,10 @@ typedef struct lr_backtest_summary {
 ** position (0-based positions i..j-1, decile floor(10*(i+j-1) / (2n))+1),
 ** so deciles may be uneven or empty when scores tie a lot.
 **
+** A policy whose text reads the outcome (lead.COLUMN, or lead:outcome()
+** with the outcomes table) gets a warning in the report: its figures
+** overstate it.
+**
 ** Memory: 16 bytes per contact with an outcome.  `summary` may be NULL;
 ** it is zeroed on error.  Errors: LR_INPUT when opts->outcome names no
 ** field, LR_POLICY when evaluating a contact fails (lr_errmsg names
@@ -664,17 +668,57 @@ LR_API int lr_backtest(lr_policy *policy, const lr_backtest_opts *opts,
                        lr_backtest_summary *summary);
 
 typedef struct lr_report_opts {
-  size_t size;              /* sizeof(lr_report_opts): use the INIT macro */
-  const char *by;           /* "segment", "source", "owner", a field; NULL */
-  long long since;          /* only history since (unix s); 0: all */
-  long long now;            /* 0: current time */
-  int format;               /* LR_FMT_* */
+  size_t size;              /* sizeof(lr_report_opts) */
+  const char *by;           /* split by "segment" (segment_members; a
+                               contact counts in each of its segments, or in
+                               "(none)") or a contacts field such as
+                               "source", "owner", "stage" (checked against
+                               the fields registry); NULL: no split */
+  long long since;          /* only history, handoffs and outcomes at or
+                               after this time (unix s); 0: all */
+  long long now;            /* clock for SLA breaches; 0: current time */
+  int format;               /* LR_FMT_* written through `write` */
+  lr_policy *policy;        /* optional: stages in its funnel order, and
+                               conversion between consecutive funnel
+                               stages; must be loaded on the same db */
+  lr_write_fn html_write;   /* non-NULL: also write the HTML report here */
+  void *html_ctx;
 } lr_report_opts;
-#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0 }
+#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0 }
 
-/* Funnel counts and stage-to-stage conversion (by opts->by), close ratio
-** and average sale, from the database alone.  LR_NOTFOUND for an unknown
-** `by` field. */
+/*
+** Report on the database (read only, one snapshot): is the targeting
+** working, and where do leads stall?  Each figure is given overall (the
+** group "(all)") and, with opts->by, for each group: the 25 largest
+** values, the rest folded into "(other)", NULL values as "(none)".
+**
+**  - Funnel: contacts by current stage (not limited by `since`).
+**  - Stage-to-stage conversion: of the contacts whose first entry into
+**    stage A (stage_history, ordered by at then row id) is at or after
+**    `since`, how many later entered stage B.  Pairs (A, B): with
+**    opts->policy, each funnel stage and the next; without, every direct
+**    move A -> B seen in stage_history (the history alone cannot tell
+**    funnel stages from side stages such as nurture).
+**  - Median time in stage: each stage_history row that has a later row
+**    for its contact is a completed stay of (next at - at) seconds in its
+**    stage; stays still open are not counted.  Median of an even count:
+**    the mean of the middle two.
+**  - Handoffs per owner (assignments at or after `since`) and SLA
+**    breaches: assignments with a due time before `now` and no stage move
+**    for that contact after the assignment.
+**  - Outcomes (every outcome row closed at or after `since`): won, lost,
+**    close ratio won / (won + lost), average sale = mean amount of won
+**    rows that have an amount.
+**  - When contacts have grades: a matrix of grade x engagement band, the
+**    band of the "engagement" group in `scores` (< 0, 0-10, 10-25,
+**    25-50, >= 50, half-open; "none" without one).  Not split.
+**
+** Stage order: the policy's stages (funnel, then side stages) when given;
+** otherwise stages by their earliest position in any contact's history
+** (1 = a contact's first recorded stage), then mean position, then name,
+** and stages found only in contacts.stage last, by name.
+** LR_INPUT when opts->by names no field.
+*/
 LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
                      lr_write_fn write, void *ctx);
 
@@ -691,7 +735,7 @@ typedef struct lr_diff_opts {
   long long now;            /* clock for both policies; 0: current time */
   int format;               /* LR_FMT_TEXT or LR_FMT_JSON */
   int top;                  /* contacts that change most (0: 10) */
-  int jobs;                 /* reserved: diff evaluates in one thread */
+  int jobs;                 /* evaluation threads; 0: number of cores */
   /* Called as contacts are evaluated; return non-zero to cancel. */
   int (*progress)(void *ctx, long long done, long long total);
   void *progress_ctx;

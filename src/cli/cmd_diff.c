@@ -22,6 +22,10 @@ int cmd_diff(cli *c, int argc, char **argv) {
       if (!v || *end || n <= 0 || n > 100000)
         return cli_usage(c, "diff", "--top needs a number of contacts");
       o.top = (int)n;
+    } else if (cli_opt(argc, argv, &i, "--jobs", &v)) {
+      if (!v || atoi(v) <= 0)
+        return cli_usage(c, "diff", "--jobs needs a number of threads");
+      o.jobs = atoi(v);
     } else if (cli_flag(argv[i], "--json")) {
       o.format = LR_FMT_JSON;
     } else if (argv[i][0] == '-' && argv[i][1]) {

@@ -27,9 +27,11 @@ static const cli_cmd COMMANDS[] = {
   {"test", cmd_test, "POLICY_test.lua... [--allow-local-modules]",
    "run policy unit tests (no database needed)"},
   {"shell", cmd_shell, "[-q]", "interactive Lua prompt on the database"},
-  {"backtest", cmd_backtest, "POLICY.lua [--outcome COLUMN] [--now T] [--capacity N] [--json] [--html FILE]",
+  {"backtest", cmd_backtest, "POLICY.lua [--outcome COLUMN] [--now T] [--capacity N] [--json] [--html FILE] [--jobs N]",
    "measure a policy's scores against outcomes (writes nothing)"},
-  {"diff", cmd_diff, "OLD.lua NEW.lua [--now T] [--top N] [--json]",
+  {"report", cmd_report, "[--by segment|source|owner|stage|FIELD] [--since T] [--now T] [--policy P] [--json] [--html FILE]",
+   "funnel, conversion, time in stage, SLA, outcomes by segment/source/owner"},
+  {"diff", cmd_diff, "OLD.lua NEW.lua [--now T] [--top N] [--json] [--jobs N]",
    "what a policy change would do to the contacts (writes nothing)"},
   {NULL, NULL, NULL, NULL},
 };

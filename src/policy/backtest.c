@@ -84,23 +84,6 @@ static int label_of(const lrs_value *v) {
   }
 }
 
-/* "Converted" or "Total Visits" as a field name would be folded. */
-static void fold(const char *s, char *out, size_t n) {
-  size_t k = 0;
-  int sep = 0;
-  for (; *s && k + 1 < n; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (isalnum(c)) {
-      if (sep && k) out[k++] = '_';
-      if (k + 1 < n) out[k++] = (char)tolower(c);
-      sep = 0;
-    } else {
-      sep = 1;
-    }
-  }
-  out[k] = '\0';
-}
-
 /* The contacts column named by `want`: exact, then ignoring case, then
 ** folded like an imported header.  NULL when none. */
 static const char *find_column(char **cols, int n, const char *want) {
@@ -109,10 +92,41 @@ static const char *find_column(char **cols, int n, const char *want) {
   for (int i = 0; i < n; i++)
     if (strcasecmp(cols[i], want) == 0) return cols[i];
   char f[256];
-  fold(want, f, sizeof f);
+  lr_fold_name(want, f, sizeof f);
   for (int i = 0; i < n; i++)
     if (strcmp(cols[i], f) == 0) return cols[i];
   return NULL;
+}
+
+/* Does the policy's text read what the backtest measures?  (A rule that
+** looks at the outcome makes every figure look better than it is.) */
+static int is_ident(char c) {
+  return c == '_' || isalnum((unsigned char)c);
+}
+
+static void find_leak(const lr_policy *p, const char *column, char *out,
+                      size_t n) {
+  out[0] = '\0';
+  const char *src = p->source;
+  if (!src) return;
+  if (!column) {
+    const char *q = strstr(src, "outcome(");
+    if (q && q > src && (q[-1] == ':' || q[-1] == '.'))
+      snprintf(out, n, "the policy calls lead:outcome(), the outcome being "
+               "measured: these figures overstate it");
+    return;
+  }
+  size_t len = strlen(column);
+  for (const char *q = strstr(src, column); q; q = strstr(q + 1, column)) {
+    char before = q > src ? q[-1] : ' ', after = q[len];
+    int field = before == '.' && !is_ident(after);
+    int quoted = (before == '"' || before == '\'') && after == before;
+    if (field || quoted) {
+      snprintf(out, n, "the policy reads '%s', the outcome being measured: "
+               "these figures overstate it", column);
+      return;
+    }
+  }
 }
 
 /* ---- evaluation ------------------------------------------------------------ */
@@ -516,6 +530,7 @@ static void write_text(const lrp_bt *b, lrp_out *o) {
   else
     lrp_outs(o, "outcome    outcomes table (latest outcome per contact; won "
                 "is positive)\n");
+  if (b->leak[0]) lrp_outf(o, "WARNING    %s\n", b->leak);
   lrp_outf(o, "contacts   %lld evaluated, %lld with an outcome, %lld without "
               "(left out)\n", b->evaluated, b->n, b->excluded);
   lrp_fmt_pct(t1, sizeof t1, b->base_rate);
@@ -697,6 +712,8 @@ static void write_json(const lrp_bt *b, lrp_out *o) {
   lrp_outf(o, ",\n  \"policy_hash\": \"%s\",\n  \"now\": \"%s\",\n"
               "  \"outcome\": ", b->p->hash, when);
   lrp_out_json_str(o, b->outcome);
+  lrp_outs(o, ",\n  \"warning\": ");
+  lrp_out_json_str(o, b->leak[0] ? b->leak : NULL);
   lrp_outf(o, ",\n  \"evaluated\": %lld,\n  \"contacts\": %lld,\n"
               "  \"no_outcome\": %lld,\n  \"positives\": %lld,\n",
            b->evaluated, b->n, b->excluded, b->pos);
@@ -848,6 +865,7 @@ int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
   b.now = now;
   b.outcome = column;
   b.capacity = o.capacity;
+  find_leak(p, column, b.leak, sizeof b.leak);
   if (rc == LR_OK && compute(&b, &a) != LR_OK)
     rc = lr__err(db, LR_NOMEM, "out of memory");
   if (rc == LR_OK) {

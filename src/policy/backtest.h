@@ -25,6 +25,7 @@ typedef struct lrp_bt {
   const lrp_model *m;
   long long now;
   const char *outcome;              /* the column, or NULL: outcomes table */
+  char leak[160];                   /* the policy reads the outcome: why */
   long long evaluated;              /* contacts scored */
   long long excluded;               /* of those, without a usable outcome */
   long long n, pos;                 /* with an outcome; positives */

@@ -183,7 +183,13 @@ void lrp_bt_write_html(const lrp_bt *b, lrp_out *o) {
     lrp_outs(o, "the outcomes table (latest per contact; won is positive)");
   }
   lrp_outf(o, ". %lld contacts evaluated, %lld without an outcome left out."
-              "</p>\n<div class=\"cards\">\n", b->evaluated, b->excluded);
+              "</p>\n", b->evaluated, b->excluded);
+  if (b->leak[0]) {
+    lrp_outs(o, "<p><strong>Warning:</strong> ");
+    lrp_out_html(o, b->leak);
+    lrp_outs(o, ".</p>\n");
+  }
+  lrp_outs(o, "<div class=\"cards\">\n");
   snprintf(v, sizeof v, "%lld", b->n);
   card(o, "contacts", v);
   snprintf(v, sizeof v, "%lld", b->pos);

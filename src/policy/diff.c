@@ -4,7 +4,8 @@
 ** `now`, writing nothing: two workers (lrp_worker + lrp_eval_contact, the
 ** path lr_run uses) scan the same id ranges in lockstep, so each contact
 ** is seen under old and new at once and nothing per contact is kept but
-** the N largest score changes.
+** the N largest score changes.  Threads take chunks of ids, each with its
+** own pair of workers, and their counts are merged in a fixed order.
 */
 #include <ctype.h>
 #include <lauxlib.h>
@@ -14,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../store/store.h"
 #include "outfmt.h"
@@ -140,15 +143,57 @@ static int stage_union(differ *d) {
     if (k == d->nstage) d->stage[d->nstage++] = mn->stages[i].name;
     d->map_new[i] = k;
   }
+  return LR_OK;
+}
+
+/* The counters of a differ (the total, or one thread's share). */
+static int tally_init(differ *d) {
   d->matrix = calloc((size_t)d->nstage * (size_t)d->nstage + 1,
                      sizeof *d->matrix);
-  d->fired_old = calloc((size_t)mo->nrules + 1, sizeof *d->fired_old);
-  d->fired_new = calloc((size_t)mn->nrules + 1, sizeof *d->fired_new);
-  d->moved_old = calloc((size_t)mo->ntransitions + 1, sizeof *d->moved_old);
-  d->moved_new = calloc((size_t)mn->ntransitions + 1, sizeof *d->moved_new);
+  d->fired_old = calloc((size_t)d->mo->nrules + 1, sizeof *d->fired_old);
+  d->fired_new = calloc((size_t)d->mn->nrules + 1, sizeof *d->fired_new);
+  d->moved_old = calloc((size_t)d->mo->ntransitions + 1, sizeof *d->moved_old);
+  d->moved_new = calloc((size_t)d->mn->ntransitions + 1, sizeof *d->moved_new);
   d->heap = calloc((size_t)d->top + 1, sizeof *d->heap);
   return d->matrix && d->fired_old && d->fired_new && d->moved_old &&
          d->moved_new && d->heap ? LR_OK : LR_NOMEM;
+}
+
+static void tally_free(differ *d) {
+  for (int i = 0; i < d->nheap; i++) free(d->heap[i].key);
+  free(d->heap);
+  free(d->matrix);
+  free(d->fired_old);
+  free(d->fired_new);
+  free(d->moved_old);
+  free(d->moved_new);
+  d->heap = NULL;
+  d->matrix = d->fired_old = d->fired_new = d->moved_old = d->moved_new = NULL;
+  d->nheap = 0;
+}
+
+/* Add a thread's counters to the total.  The result does not depend on
+** how contacts were shared out: counts add up, the heap order is total,
+** and score sums are added per chunk in chunk order by the caller. */
+static int tally_merge(differ *d, const differ *t) {
+  if (t->evaluated) {
+    if (!d->evaluated || t->min < d->min) d->min = t->min;
+    if (!d->evaluated || t->max > d->max) d->max = t->max;
+  }
+  d->evaluated += t->evaluated;
+  d->score_changes += t->score_changes;
+  d->up += t->up;
+  d->down += t->down;
+  d->stage_changes += t->stage_changes;
+  for (int k = 0; k < NBUCKETS; k++) d->bucket[k] += t->bucket[k];
+  for (int i = 0; i < d->nstage * d->nstage; i++) d->matrix[i] += t->matrix[i];
+  for (int i = 0; i < d->mo->nrules; i++) d->fired_old[i] += t->fired_old[i];
+  for (int i = 0; i < d->mn->nrules; i++) d->fired_new[i] += t->fired_new[i];
+  for (int i = 0; i < d->mo->ntransitions; i++) d->moved_old[i] += t->moved_old[i];
+  for (int i = 0; i < d->mn->ntransitions; i++) d->moved_new[i] += t->moved_new[i];
+  for (int i = 0; i < t->nheap; i++)
+    if (offer(d, &t->heap[i]) != LR_OK) return LR_NOMEM;
+  return LR_OK;
 }
 
 static int account(differ *d, const lrs_contact *c, const lrp_result *ro,
@@ -178,81 +223,202 @@ static int account(differ *d, const lrs_contact *c, const lrp_result *ro,
   return offer(d, &mv);
 }
 
-static int scan_err(lrp_worker *w, lr_db *db, int src) {
-  int rc = lrs_map_rc(src);
-  return lr__err(db, rc == LR_OK ? LR_ERROR : rc, "reading contacts: %s",
-                 sqlite3_errmsg(w->conn));
+/* Evaluate ids lo..hi under both policies, in lockstep, into t. */
+static int diff_chunk(lrp_worker *wo, lrp_worker *wn, differ *t, long long lo,
+                      long long hi, char *err, size_t errlen) {
+  int s1 = lrs_scan_range(wo->scan, lo, hi);
+  int s2 = lrs_scan_range(wn->scan, lo, hi);
+  const lrs_contact *co = NULL, *cn = NULL;
+  int go = s1 == SQLITE_OK ? lrs_scan_next(wo->scan, &co) : -s1;
+  int gn = s2 == SQLITE_OK ? lrs_scan_next(wn->scan, &cn) : -s2;
+  while (go == 1 && gn == 1) {
+    /* Both read the committed state; should a writer slip in between the
+    ** two snapshots, a contact only one side sees is skipped. */
+    if (co->id != cn->id) {
+      if (co->id < cn->id) go = lrs_scan_next(wo->scan, &co);
+      else gn = lrs_scan_next(wn->scan, &cn);
+      continue;
+    }
+    lrp_worker *failed = wo;
+    int rc = lrp_eval_contact(&wo->ev, co, &wo->res);
+    if (rc == LR_OK) {
+      failed = wn;
+      rc = lrp_eval_contact(&wn->ev, cn, &wn->res);
+    }
+    if (rc != LR_OK) {
+      snprintf(err, errlen, "%s", failed->ev.err);
+      return rc;
+    }
+    if (account(t, co, &wo->res, &wn->res) != LR_OK) {
+      snprintf(err, errlen, "out of memory");
+      return LR_NOMEM;
+    }
+    go = lrs_scan_next(wo->scan, &co);
+    gn = lrs_scan_next(wn->scan, &cn);
+  }
+  if (go < 0 || gn < 0) {
+    lrp_worker *w = go < 0 ? wo : wn;
+    int rc = lrs_map_rc(go < 0 ? -go : -gn);
+    snprintf(err, errlen, "reading contacts: %s", sqlite3_errmsg(w->conn));
+    return rc == LR_OK ? LR_ERROR : rc;
+  }
+  return LR_OK;
+}
+
+typedef struct pool {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  differ *d;
+  const lr_diff_opts *o;
+  int own;                            /* workers load their own instances */
+  long long lo, nchunks, next, done_chunks, done, total;
+  double *chunk_sum;                  /* score change summed per chunk */
+  int inline_progress;
+  int abort, rc;
+  char err[2048];
+} pool;
+
+typedef struct job {
+  pool *pl;
+  differ t;
+  pthread_t th;
+  int started;
+} job;
+
+static void fail(pool *pl, int rc, const char *err) {
+  pthread_mutex_lock(&pl->mu);
+  if (!pl->abort) {
+    pl->abort = 1;
+    pl->rc = rc;
+    snprintf(pl->err, sizeof pl->err, "%s", err);
+  }
+  pthread_cond_broadcast(&pl->cv);
+  pthread_mutex_unlock(&pl->mu);
+}
+
+static void *job_main(void *arg) {
+  job *j = arg;
+  pool *pl = j->pl;
+  differ *d = pl->d;
+  const lr_diff_opts *o = pl->o;
+  lrp_worker wo, wn;
+  char err[2048] = "";
+  memset(&wn, 0, sizeof wn);
+  int rc = lrp_worker_open(&wo, d->po, pl->own, d->now, 0, o->cancel, err,
+                           sizeof err);
+  /* The same policy twice needs a second Lua state for the second side. */
+  if (rc == LR_OK)
+    rc = lrp_worker_open(&wn, d->pn, pl->own || d->pn == d->po, d->now, 0,
+                         o->cancel, err, sizeof err);
+  if (rc != LR_OK) fail(pl, rc, err);
+  while (rc == LR_OK) {
+    pthread_mutex_lock(&pl->mu);
+    long long k = pl->next;
+    int stop = pl->abort || k >= pl->nchunks;
+    if (!stop) pl->next++;
+    pthread_mutex_unlock(&pl->mu);
+    if (stop) break;
+    long long lo = pl->lo + k * CHUNK_IDS, before = j->t.evaluated;
+    j->t.sum = 0;
+    rc = diff_chunk(&wo, &wn, &j->t, lo, lo + CHUNK_IDS - 1, err, sizeof err);
+    if (rc != LR_OK) {
+      fail(pl, rc, err);
+      break;
+    }
+    pl->chunk_sum[k] = j->t.sum;
+    pthread_mutex_lock(&pl->mu);
+    pl->done_chunks++;
+    pl->done += j->t.evaluated - before;
+    long long done = pl->done;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    if (pl->inline_progress && o->progress &&
+        o->progress(o->progress_ctx, done, pl->total)) {
+      fail(pl, LR_INTERRUPT, "interrupted");
+      break;
+    }
+  }
+  lrp_worker_close(&wn);
+  lrp_worker_close(&wo);
+  return NULL;
+}
+
+static int ncpu(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
 static int evaluate(differ *d, const lr_diff_opts *o) {
   lr_db *db = d->po->db;
-  lrp_worker wo, wn;
-  char err[2048] = "";
-  int rc = lrp_worker_open(&wo, d->po, 0, d->now, 0, o->cancel, err, sizeof err);
-  if (rc != LR_OK) {
-    lrp_worker_close(&wo);
-    return lr__err(db, rc, "%s", err);
+  long long total = 0, lo = 0, hi = -1;
+  int src = lrs_contact_span(db->sql, &total, &lo, &hi);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "counting contacts");
+  long long nchunks = total ? (hi - lo) / CHUNK_IDS + 1 : 0;
+  int jobs = o->jobs > 0 ? o->jobs : ncpu();
+  if (d->po->lua_touched || d->pn->lua_touched) jobs = 1;
+  if (jobs > nchunks) jobs = nchunks > 0 ? (int)nchunks : 1;
+  pool pl;
+  memset(&pl, 0, sizeof pl);
+  pthread_mutex_init(&pl.mu, NULL);
+  pthread_cond_init(&pl.cv, NULL);
+  pl.d = d;
+  pl.o = o;
+  pl.own = jobs > 1;
+  pl.lo = lo;
+  pl.nchunks = nchunks;
+  pl.total = total;
+  pl.inline_progress = jobs == 1;
+  pl.chunk_sum = calloc((size_t)nchunks + 1, sizeof *pl.chunk_sum);
+  job *js = calloc((size_t)jobs, sizeof *js);
+  int rc = js && pl.chunk_sum ? LR_OK : LR_NOMEM;
+  for (int i = 0; i < jobs && rc == LR_OK; i++) {
+    js[i].pl = &pl;
+    js[i].t = *d;                     /* shares the stage maps, not counters */
+    js[i].t.nheap = 0;
+    rc = tally_init(&js[i].t);
   }
-  /* The same policy twice needs a second Lua state for the second side. */
-  rc = lrp_worker_open(&wn, d->pn, d->pn == d->po, d->now, 0, o->cancel, err, sizeof err);
-  if (rc != LR_OK) {
-    lrp_worker_close(&wn);
-    lrp_worker_close(&wo);
-    return lr__err(db, rc, "%s", err);
+  if (rc == LR_OK && jobs == 1) {
+    job_main(&js[0]);
+  } else if (rc == LR_OK) {
+    int started = 0;
+    for (int i = 0; i < jobs; i++) {
+      js[i].started = pthread_create(&js[i].th, NULL, job_main, &js[i]) == 0;
+      started += js[i].started;
+    }
+    if (!started) fail(&pl, LR_ERROR, "cannot start worker threads");
+    pthread_mutex_lock(&pl.mu);
+    while (!pl.abort && pl.done_chunks < pl.nchunks) {
+      pthread_cond_wait(&pl.cv, &pl.mu);
+      long long done = pl.done;
+      pthread_mutex_unlock(&pl.mu);
+      if ((o->cancel && *o->cancel) ||
+          (o->progress && o->progress(o->progress_ctx, done, total)))
+        fail(&pl, LR_INTERRUPT, "interrupted");
+      pthread_mutex_lock(&pl.mu);
+    }
+    pthread_mutex_unlock(&pl.mu);
+    for (int i = 0; i < jobs; i++)
+      if (js[i].started) pthread_join(js[i].th, NULL);
   }
-  long long total = 0, lo = 0, hi = -1, done = 0;
-  int src = lrs_contact_span(wo.conn, &total, &lo, &hi);
-  if (src != SQLITE_OK) rc = scan_err(&wo, db, src);
-  for (long long a = lo; rc == LR_OK && total && a <= hi; a += CHUNK_IDS) {
-    if ((o->cancel && *o->cancel) ||
-        (o->progress && o->progress(o->progress_ctx, done, total))) {
+  if (rc == LR_OK && (pl.abort || (o->cancel && *o->cancel))) {
+    rc = pl.abort ? pl.rc : LR_INTERRUPT;
+    if (rc == LR_INTERRUPT || (o->cancel && *o->cancel))
       rc = lr__err(db, LR_INTERRUPT, "diff interrupted");
-      break;
-    }
-    int s1 = lrs_scan_range(wo.scan, a, a + CHUNK_IDS - 1);
-    int s2 = lrs_scan_range(wn.scan, a, a + CHUNK_IDS - 1);
-    if (s1 != SQLITE_OK || s2 != SQLITE_OK) {
-      rc = scan_err(s1 != SQLITE_OK ? &wo : &wn, db, s1 != SQLITE_OK ? s1 : s2);
-      break;
-    }
-    const lrs_contact *co = NULL, *cn = NULL;
-    int go = lrs_scan_next(wo.scan, &co), gn = lrs_scan_next(wn.scan, &cn);
-    while (rc == LR_OK && go == 1 && gn == 1) {
-      /* Both read the same committed snapshot; should a writer slip in
-      ** between the two, a contact only one side sees is skipped. */
-      if (co->id < cn->id) {
-        go = lrs_scan_next(wo.scan, &co);
-        continue;
-      }
-      if (cn->id < co->id) {
-        gn = lrs_scan_next(wn.scan, &cn);
-        continue;
-      }
-      rc = lrp_eval_contact(&wo.ev, co, &wo.res);
-      if (rc != LR_OK) {
-        lr__err(db, rc, "%s", wo.ev.err);
-        break;
-      }
-      rc = lrp_eval_contact(&wn.ev, cn, &wn.res);
-      if (rc != LR_OK) {
-        lr__err(db, rc, "%s", wn.ev.err);
-        break;
-      }
-      rc = account(d, co, &wo.res, &wn.res);
-      if (rc != LR_OK) {
-        lr__err(db, rc, "out of memory");
-        break;
-      }
-      done++;
-      go = lrs_scan_next(wo.scan, &co);
-      gn = lrs_scan_next(wn.scan, &cn);
-    }
-    if (rc == LR_OK && (go < 0 || gn < 0))
-      rc = scan_err(go < 0 ? &wo : &wn, db, go < 0 ? -go : -gn);
+    else
+      lr__err(db, rc, "%s", pl.err);
+  } else if (rc != LR_OK) {
+    lr__err(db, rc, "out of memory");
   }
   if (rc == LR_OK && o->progress) o->progress(o->progress_ctx, total, total);
-  lrp_worker_close(&wn);
-  lrp_worker_close(&wo);
+  for (int i = 0; i < jobs && rc == LR_OK; i++)
+    if (tally_merge(d, &js[i].t) != LR_OK) rc = lr__err(db, LR_NOMEM, "out of memory");
+  d->sum = 0;
+  for (long long k = 0; k < nchunks && rc == LR_OK; k++) d->sum += pl.chunk_sum[k];
+  for (int i = 0; js && i < jobs; i++) tally_free(&js[i].t);
+  free(js);
+  free(pl.chunk_sum);
+  pthread_mutex_destroy(&pl.mu);
+  pthread_cond_destroy(&pl.cv);
   return rc;
 }
 
@@ -693,10 +859,11 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   rulerow *rows = NULL, *trows = NULL;
   int nrows = 0, ntrows = 0;
   int rc = stage_union(&d);
+  if (rc == LR_OK) rc = tally_init(&d);
   if (rc != LR_OK) lr__err(db, rc, "out of memory");
   if (rc == LR_OK) rc = evaluate(&d, &o);
   if (rc == LR_OK) {
-    qsort(d.heap, (size_t)d.nheap, sizeof *d.heap, stronger_first);
+    if (d.nheap) qsort(d.heap, (size_t)d.nheap, sizeof *d.heap, stronger_first);
     rc = rule_rows(&d, &rows, &nrows);
     if (rc == LR_OK) rc = transition_rows(&d, &trows, &ntrows);
     if (rc != LR_OK) lr__err(db, rc, "out of memory");
@@ -715,15 +882,9 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   free(rows);
   for (int i = 0; i < ntrows; i++) free(trows[i].changes);
   free(trows);
-  for (int i = 0; i < d.nheap; i++) free(d.heap[i].key);
-  free(d.heap);
+  tally_free(&d);
   free(d.stage);
   free(d.map_old);
   free(d.map_new);
-  free(d.matrix);
-  free(d.fired_old);
-  free(d.fired_new);
-  free(d.moved_old);
-  free(d.moved_new);
   return rc == LR_OK ? lr__ok(db) : rc;
 }

@@ -64,6 +64,19 @@ grep -Eiq '<script|<link|<img|src=|href=|@import|url\(' out.html && fail "out.ht
 lr backtest policy.lua --now $NOW --json --html out2.html 2>err.txt | python3 -c 'import json,sys; json.load(sys.stdin)' && pass || fail "--json --html: stdout is not JSON"
 grep -q "HTML report: out2.html" err.txt && pass || fail "--json --html: path not on stderr"
 
+# A policy that reads the outcome it is measured against is called out.
+cat > leak.lua <<'LUA'
+stages { "lead" }
+rule "cheat" { points = 5, when = function(l) return l.converted == 1 end }
+LUA
+expect_ok lr backtest leak.lua --outcome converted --now $NOW
+contains "WARNING    the policy reads 'converted', the outcome being measured: these figures overstate it"
+expect_ok lr backtest policy.lua --outcome converted --now $NOW --json
+contains '"warning": null'
+sed -i 's/l.converted == 1/l:outcome() == "won"/' leak.lua
+expect_ok lr backtest leak.lua --now $NOW
+contains "WARNING    the policy calls lead:outcome()"
+
 # Errors.
 expect_fail 1 lr backtest policy.lua --outcome nosuch
 contains "backtest: no contact field 'nosuch' for the outcome"

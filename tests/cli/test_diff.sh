@@ -40,6 +40,14 @@ sql "UPDATE contacts SET visits = visits - 3 WHERE id % 3 = 0"
 expect_ok lr diff old.lua new.lua --now $NOW --top 5
 golden diff.txt
 
+# Threads: ids spread over many chunks give the same report with 1 or 3.
+cp test.db spread.db
+sqlite3 spread.db "UPDATE contacts SET id = id * 997 + 3"
+one=$(lr --db spread.db diff old.lua new.lua --now $NOW --jobs 1 --json)
+three=$(lr --db spread.db diff old.lua new.lua --now $NOW --jobs 3 --json)
+same "$one" "$three" "--jobs 3 differs from --jobs 1"
+same "$(lr --db spread.db diff old.lua new.lua --now $NOW --top 5 --jobs 3)" "$(cat "$G/diff.txt")" "spread ids, 3 jobs"
+
 # A policy against itself: nothing changes.
 expect_ok lr diff old.lua old.lua --now $NOW
 contains "120 evaluated: 0 score changes (0 up, 0 down), 0 stage changes"
