@@ -15,7 +15,14 @@ volatile int cli_interrupted;
 
 static void on_signal(int sig) {
   /* Only a flag: the library polls it between rows and contacts, and the
-  ** Lua hook raises the error inside the state (never from here). */
+  ** Lua hook raises the error inside the state (never from here).  A
+  ** second signal while the first is still pending (the process is stuck,
+  ** e.g. reading a stalled pipe) terminates at once, like lua.c: every
+  ** write is one transaction, so dying here loses nothing committed. */
+  if (cli_interrupted) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
   cli_interrupted = sig;
 }
 

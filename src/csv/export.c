@@ -107,6 +107,19 @@ static void default_fields(lr_db *db, const lrs_fields *f, col *cols, int *n) {
   }
 }
 
+/* A CSV text cell, neutralised when a spreadsheet would run it. */
+static void put_text(out *o, const char *s, size_t n, int raw) {
+  if (!raw && lrc_formula_like(s, n)) {
+    lr_buf t = LR_BUF_INIT;            /* rare: formula-like text */
+    lrb_addc(&t, '\'');
+    lrb_add(&t, s, n);
+    lrc_out_cell(&o->b, lrb_str(&t), t.n, ',');
+    lrb_free(&t);
+  } else {
+    lrc_out_cell(&o->b, s, n, ',');
+  }
+}
+
 static void put_value(out *o, const lrs_val *v, int json, int raw) {
   char num[32];
   switch (v->type) {
@@ -118,17 +131,8 @@ static void put_value(out *o, const lrs_val *v, int json, int raw) {
       else lrb_add(&o->b, num, (size_t)lrc_real_text(v->d, num));
       break;
     case LRS_V_TEXT:
-      if (json) {
-        lrb_json_str(&o->b, v->s, v->n);
-      } else if (!raw && lrc_formula_like(v->s, v->n)) {
-        lr_buf t = LR_BUF_INIT;            /* rare: formula-like text */
-        lrb_addc(&t, '\'');
-        lrb_add(&t, v->s, v->n);
-        lrc_out_cell(&o->b, lrb_str(&t), t.n, ',');
-        lrb_free(&t);
-      } else {
-        lrc_out_cell(&o->b, v->s, v->n, ',');
-      }
+      if (json) lrb_json_str(&o->b, v->s, v->n);
+      else put_text(o, v->s, v->n, raw);
       break;
     default:
       if (json) lrb_adds(&o->b, "null");
@@ -172,7 +176,7 @@ int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
     for (int i = 0; i < n; i++) {
       const char *label = o.field_names ? cols[i].name : cols[i].label;
       if (i) lrb_addc(&w.b, ',');
-      lrc_out_cell(&w.b, label, strlen(label), ',');
+      put_text(&w, label, strlen(label), o.raw);  /* headers come from CSVs too */
     }
     lrb_adds(&w.b, "\r\n");
   }

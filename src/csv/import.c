@@ -234,6 +234,10 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
     im.rj = NULL;
   }
   if (k->free) k->free(&im);
+  /* A cancel that came after the last row (e.g. while waiting for EOF on a
+  ** pipe) still rolls back: cancelled means nothing was imported. */
+  if (rc == LR_OK && im.o.cancel && *im.o.cancel)
+    rc = lrc_fail(&im, 0, LR_INTERRUPT, "import cancelled");
   if (rc == LR_OK) {
     rc = lrs_commit(db);
     if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);

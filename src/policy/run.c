@@ -8,6 +8,7 @@
 ** Only chunks in flight are held in memory.
 */
 #include <lauxlib.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,30 @@ static double mono(void) {
 
 /* ---- worker side: evaluate a chunk into records ---------------------- */
 
+/* An error from the scan's statements: a cancel, a runaway SQL segment
+** (named by its declaration), or an SQLite error.  Returns the LR code. */
+static int scan_error(lrp_worker *w, int src, char *err, size_t errlen) {
+  const lrp_model *m = &w->in->m;
+  int over = lrs_scan_overrun(w->scan);
+  if (over >= 0) {
+    for (int i = 0; i < m->nsegments; i++)
+      if (m->segments[i].sql_index == over) {
+        snprintf(err, errlen, "%s: segment '%s': SQL ran over its budget of "
+                 "%lld steps for one contact", m->segments[i].where,
+                 m->segments[i].name, 10 * w->in->rt->max_instructions);
+        break;
+      }
+    return LR_LIMIT;
+  }
+  if ((src & 0xff) == SQLITE_INTERRUPT) {
+    snprintf(err, errlen, "interrupted");
+    return LR_INTERRUPT;
+  }
+  snprintf(err, errlen, "reading contacts: %s", sqlite3_errmsg(w->conn));
+  int rc = lrs_map_rc(src);
+  return rc == LR_OK ? LR_ERROR : rc;
+}
+
 int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
                     long long now, int override_manual, volatile int *cancel,
                     char *err, size_t errlen) {
@@ -119,6 +144,13 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
   int src = lrs_scan_open(w->conn, sqls, m->nsql_segments, &w->scan, err,
                           errlen);
   free(sqls);
+  if (src == SQLITE_OK) {
+    /* Policy SQL is bounded like policy Lua: the cancel flag stops it, and
+    ** a segment gets 10x the instruction budget in VM steps per contact. */
+    lrs_scan_limits(w->scan, cancel, 10 * w->in->rt->max_instructions);
+    src = lrs_scan_range(w->scan, LLONG_MIN, LLONG_MAX);   /* errors now */
+    if (src != SQLITE_OK) return scan_error(w, src, err, errlen);
+  }
   if (src != SQLITE_OK) {
     if (!err[0]) snprintf(err, errlen, "%s", sqlite3_errmsg(w->conn));
     /* Name the segment whose SQL failed. */
@@ -344,12 +376,7 @@ static int eval_chunk(lrp_worker *w, chunk *ch, int keep_going) {
     if (rc != LR_OK) return ch->rc = rc;
   }
   if (src == SQLITE_OK && got < 0) src = -got;
-  if (src != SQLITE_OK) {
-    ch->rc = lrs_map_rc(src);
-    if (ch->rc == LR_OK) ch->rc = LR_ERROR;
-    snprintf(ch->err, sizeof ch->err, "reading contacts: %s",
-             sqlite3_errmsg(w->conn));
-  }
+  if (src != SQLITE_OK) ch->rc = scan_error(w, src, ch->err, sizeof ch->err);
   return ch->rc;
 }
 
@@ -779,6 +806,9 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   res->now = now;
   int jobs = o.jobs > 0 ? o.jobs : ncpu();
   if (p->lua_touched) jobs = 1;   /* host functions live in the main state */
+  /* In memory there is one connection (lrp_worker_open shares it), and it
+  ** is opened NOMUTEX: workers on other threads would corrupt it. */
+  if (strcmp(db->path, ":memory:") == 0 || db->path[0] == '\0') jobs = 1;
 
   writer wr;
   memset(&wr, 0, sizeof wr);
@@ -818,6 +848,9 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
     rc = lrs_run_finish(db, wr.run_id, res->evaluated, res->score_changes,
                         res->moves, res->handoffs, res->errors);
   res->rows_written = lrs_total_changes(db) - changes0;
+  /* A cancel during the last chunk or the bookkeeping still rolls back. */
+  if (rc == LR_OK && o.cancel && *o.cancel)
+    rc = lr__err(db, LR_INTERRUPT, "interrupted");
   if (rc == LR_OK && wr.apply) {
     rc = lrs_commit(db);
     if (rc != LR_OK) lrs_rollback(db);

@@ -52,6 +52,17 @@ void *lrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     s->spent += (long long)(grow / LRL_BYTES_PER_INSTRUCTION);
     if (s->spent > s->max_instructions && s->running && !s->killed)
       lua_sethook(s->running, lrl_hook, LUA_MASKCOUNT, LRL_KILL_INTERVAL);
+    else if (s->mem_limit && s->running && !s->killed &&
+             s->mem_used + grow > s->near_mark) {
+      /* Each time the free memory halves, tick at the next instruction so
+      ** that tick_where names the line: a memory error raised by the VM
+      ** itself (s .. s) never reaches the message handler.  Only a few
+      ** times per call: lua_sethook walks the whole call stack. */
+      size_t used = s->mem_used + grow;
+      s->near_mark = used < s->mem_limit ? used + (s->mem_limit - used) / 2
+                                         : (size_t)-1;
+      lua_sethook(s->running, lrl_hook, LUA_MASKCOUNT, 1);
+    }
   }
   void *p = realloc(ptr, nsize);
   if (!p) return NULL;

@@ -102,6 +102,9 @@ int lrl_pcall(lrl_state *s, int nargs, int nresults) {
     return kill_result(s);
   }
   s->mem_refused = 0;
+  s->near_mark = s->mem_used < s->mem_limit
+                     ? s->mem_used + (s->mem_limit - s->mem_used) / 2
+                     : (size_t)-1;
   lua_State *prev = s->running;
   s->running = L;
   lrl_arm(L);

@@ -37,6 +37,7 @@ typedef struct lrl_state {
   lua_State *running;           /* thread running now (best effort) */
   char kill_where[256];         /* "file:LINE" where the limit fired */
   char tick_where[256];         /* "file:LINE" at the last hook tick */
+  size_t near_mark;             /* memory use that makes the hook tick now */
 } lrl_state;
 
 /* Why a state was killed (lrl_state.kill_reason). */

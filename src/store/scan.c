@@ -40,7 +40,53 @@ struct lrs_scan {
   lrs_value *vals;
   lr_arena arena;            /* per-contact strings of the merged cursors */
   lrs_contact c;
+  volatile int *cancel;      /* lrs_scan_limits */
+  long long max_steps, steps;
+  int in_sql;                /* SQL segment being stepped, or -1 */
+  int overrun;               /* SQL segment that ran over, or -1 */
 };
+
+static int cursor_step(cursor *c);
+static int cursor_range(cursor *c, long long lo, long long hi);
+
+#define STEP_TICK 1000       /* VM steps between progress calls */
+
+static int on_progress(void *ctx) {
+  lrs_scan *s = ctx;
+  if (s->cancel && *s->cancel) return 1;
+  if (s->in_sql >= 0 && s->max_steps > 0 &&
+      (s->steps += STEP_TICK) > s->max_steps) {
+    s->overrun = s->in_sql;
+    return 1;
+  }
+  return 0;
+}
+
+void lrs_scan_limits(lrs_scan *s, volatile int *cancel, long long max_steps) {
+  s->cancel = cancel;
+  s->max_steps = max_steps;
+  sqlite3_progress_handler(s->conn, STEP_TICK, on_progress, s);
+}
+
+int lrs_scan_overrun(const lrs_scan *s) { return s->overrun; }
+
+/* Start SQL segment i's cursor on lo..hi (seek 0) or move it to contact
+** lo (seek 1), counting its VM steps. */
+static int sql_cursor(lrs_scan *s, int i, int seek, long long lo,
+                      long long hi) {
+  s->in_sql = i;
+  s->steps = 0;
+  int rc;
+  if (seek) {
+    cursor *c = &s->sqlseg[i];
+    rc = SQLITE_OK;
+    while (c->has && c->cid < lo && rc == SQLITE_OK) rc = cursor_step(c);
+  } else {
+    rc = cursor_range(&s->sqlseg[i], lo, hi);
+  }
+  s->in_sql = -1;
+  return rc;
+}
 
 static int prep(sqlite3 *conn, const char *sql, sqlite3_stmt **st) {
   return sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
@@ -58,6 +104,8 @@ int lrs_scan_open(sqlite3 *conn, const char *const *sql_segments, int nsql,
   lrs_scan *s = calloc(1, sizeof *s);
   if (!s) return SQLITE_NOMEM;
   s->conn = conn;
+  s->in_sql = -1;
+  s->overrun = -1;
   lra_init(&s->arena, 8192);
   int rc = prep(conn, "SELECT * FROM contacts WHERE id BETWEEN ?1 AND ?2 "
                 "ORDER BY id", &s->contacts);
@@ -124,7 +172,7 @@ int lrs_scan_open(sqlite3 *conn, const char *const *sql_segments, int nsql,
   s->c_manual = col_index(s, "manual_at");
   s->c_data = col_index(s, "data_at");
   *out = s;
-  return lrs_scan_range(s, LLONG_MIN, LLONG_MAX);
+  return SQLITE_OK;
 }
 
 int lrs_scan_columns(lrs_scan *s, const char *const **names) {
@@ -159,7 +207,7 @@ int lrs_scan_range(lrs_scan *s, long long lo, long long hi) {
   if (rc == SQLITE_OK) rc = cursor_range(&s->parts, lo, hi);
   if (rc == SQLITE_OK) rc = cursor_range(&s->segs, lo, hi);
   for (int i = 0; i < s->nsql && rc == SQLITE_OK; i++)
-    rc = cursor_range(&s->sqlseg[i], lo, hi);
+    rc = sql_cursor(s, i, 0, lo, hi);
   return rc;
 }
 
@@ -349,7 +397,7 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   if (rc == SQLITE_OK) rc = load_parts(s, id);
   if (rc == SQLITE_OK) rc = load_segments(s, id);
   for (int i = 0; i < s->nsql && rc == SQLITE_OK; i++) {
-    rc = cursor_seek(&s->sqlseg[i], id);
+    rc = sql_cursor(s, i, 1, id, 0);
     s->member[i] = s->sqlseg[i].has && s->sqlseg[i].cid == id;
   }
   c->sql_member = s->member;
@@ -360,6 +408,7 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
 
 void lrs_scan_close(lrs_scan *s) {
   if (!s) return;
+  if (s->cancel || s->max_steps) sqlite3_progress_handler(s->conn, 0, NULL, NULL);
   sqlite3_finalize(s->contacts);
   sqlite3_finalize(s->actc.st);
   sqlite3_finalize(s->outs.st);

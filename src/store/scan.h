@@ -15,9 +15,17 @@
 typedef struct lrs_scan lrs_scan;
 
 /* Open a scan on `conn` (a read connection) for the SQL segments given.
-** Returns an SQLite code; err gets a message. */
+** Returns an SQLite code; err gets a message.  Call lrs_scan_range (or
+** lrs_scan_one) before lrs_scan_next. */
 int lrs_scan_open(sqlite3 *conn, const char *const *sql_segments, int nsql,
                   lrs_scan **out, char *err, size_t errlen);
+/* Bound the SQL the scan runs (a progress handler on its connection, until
+** lrs_scan_close): any statement stops with SQLITE_INTERRUPT once *cancel
+** is non-zero (NULL: never), and an SQL segment stops after max_steps VM
+** steps spent on one contact (0: no limit), a runaway `where` written by a
+** policy; lrs_scan_overrun() then gives the segment's index, else -1. */
+void lrs_scan_limits(lrs_scan *s, volatile int *cancel, long long max_steps);
+int lrs_scan_overrun(const lrs_scan *s);
 /* Columns of the contacts table as the scan reads them (owned by scan). */
 int lrs_scan_columns(lrs_scan *s, const char *const **names);
 /* Restrict to ids lo..hi (inclusive) and rewind. */

@@ -97,7 +97,8 @@ void lrb_json_str(lr_buf *b, const char *s, size_t n) {
 
 void lrb_json_num(lr_buf *b, double d) {
   if (isnan(d) || isinf(d)) { lrb_adds(b, "null"); return; }
-  if (d == (double)(long long)d && fabs(d) < 1e15) lrb_printf(b, "%lld", (long long)d);
+  /* range first: casting a double out of range is undefined behaviour */
+  if (fabs(d) < 1e15 && d == (double)(long long)d) lrb_printf(b, "%lld", (long long)d);
   else {
     char tmp[32];
     snprintf(tmp, sizeof tmp, "%.15g", d);       /* shortest that round-trips */

@@ -1,0 +1,2 @@
+-- expect: LR_POLICY collectgarbage('collect') is not allowed
+collectgarbage("collect")

@@ -1,0 +1,2 @@
+-- expect: LR_POLICY collectgarbage('stop') is not allowed
+collectgarbage("stop")

@@ -1,0 +1,2 @@
+-- expect: LR_POLICY undefined global 'debug'
+debug.sethook()

@@ -1,0 +1,2 @@
+-- expect: LR_POLICY undefined global 'dofile'
+dofile("/etc/passwd")

@@ -1,0 +1,2 @@
+-- expect: LR_POLICY (error object is a nil value)
+error()

@@ -1,0 +1,3 @@
+-- expect: LR_POLICY cannot assign global 'x' (globals are frozen)
+-- setup: freeze
+x = 1

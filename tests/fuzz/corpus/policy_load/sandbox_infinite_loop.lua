@@ -1,0 +1,2 @@
+-- expect: LR_LIMIT instruction limit exceeded (5000000 instructions)
+while true do end

@@ -1,0 +1,3 @@
+-- expect: LR_POLICY undefined global 'io'
+local f = assert(load("return io.open"))
+return f()

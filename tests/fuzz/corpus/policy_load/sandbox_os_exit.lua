@@ -1,0 +1,2 @@
+-- expect: LR_POLICY attempt to call a nil value (field 'exit')
+os.exit(3)

@@ -1,0 +1,2 @@
+-- expect: LR_LIMIT instruction limit exceeded
+return string.find(("a"):rep(40), ("a?"):rep(40) .. ("a"):rep(40))

@@ -1,0 +1,2 @@
+-- expect: LR_LIMIT instruction limit exceeded
+while true do pcall(error, "x") end

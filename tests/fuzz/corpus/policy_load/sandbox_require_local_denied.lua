@@ -1,0 +1,2 @@
+-- expect: LR_POLICY (local modules need --allow-local-modules)
+require("helpers")

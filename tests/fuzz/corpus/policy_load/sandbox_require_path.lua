@@ -1,0 +1,2 @@
+-- expect: LR_POLICY module '../../etc/passwd' not found
+require("../../etc/passwd")

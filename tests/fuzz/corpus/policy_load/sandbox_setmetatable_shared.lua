@@ -1,0 +1,3 @@
+-- expect: LR_POLICY cannot change a protected metatable
+setmetatable(string, nil)
+string.rep = nil

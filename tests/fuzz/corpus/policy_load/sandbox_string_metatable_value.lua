@@ -1,0 +1,4 @@
+-- expect: LR_OK
+assert(getmetatable("") == false)
+assert(getmetatable("abc") == false)
+assert(("abc"):upper() == "ABC")
