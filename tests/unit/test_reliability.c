@@ -266,6 +266,7 @@ static void test_readonly(void) {
 }
 
 int main(void) {
+  t_tmpdir();
   test_cancel_loop(1);
   test_cancel_loop(2);
   test_cancel_late();
