@@ -7,22 +7,72 @@
 ** qualified leads to sales.
 **
 ** Conventions (in the manner of sqlite3.h):
-**  - Handles are opaque.  Every object is owned by whoever created it and
-**    released by the matching close/free function; every destructor
-**    accepts NULL.
-**  - Functions return an integer result code (LR_OK on success).  The
-**    message for the last failure on a database handle is lr_errmsg(db);
-**    it is owned by the handle and valid until the next call on it.
-**    Errors of a policy handle are reported through its database handle.
-**  - Every "opts" argument may be NULL for defaults, and every "report" or
-**    "result" argument may be NULL when the caller does not want it.
-**    Option structs start with a `size` field: set it to sizeof the struct
-**    (LR_*_INIT macros do), so that later versions can add fields.
-**  - No global state.  The library never prints and never calls exit().
-**  - Threads: use one lr_db (and the policies loaded on it) from one thread
-**    at a time.  Separate handles, even on the same file, may be used from
-**    different threads concurrently; readers see the last committed state,
-**    and a second writer waits for the busy timeout, then fails LR_BUSY.
+**
+**  Objects.  Handles are opaque: lr_db (an open database), lr_policy (a
+**  loaded policy, bound to one lr_db) and lr_session (an interactive Lua
+**  session, bound to one lr_db).  Every object is owned by whoever created
+**  it and released by the matching destructor (lr_close, lr_policy_free,
+**  lr_session_close, lr_run_result_free); every destructor accepts NULL.
+**  A policy or session must be freed before its database: lr_close()
+**  refuses with LR_MISUSE while any is alive, and closes nothing.
+**
+**  Errors.  Functions return an integer result code: LR_OK (0) on
+**  success, one of the LR_* codes below otherwise; lr_errstr(rc) names a
+**  code.  The message for the last call on a database handle is
+**  lr_errmsg(db) (and its code lr_errcode(db)); it is owned by the handle
+**  and valid until the next call on that handle or anything bound to it.
+**  Errors of a policy or session are reported through its database.  A
+**  NULL handle or a NULL required argument returns LR_MISUSE and touches
+**  nothing (there is no handle to hold a message; lr_errmsg(NULL) returns
+**  a static text).  The library never prints, never calls exit() or
+**  abort(), and keeps no global state.
+**
+**  Options.  Every `opts` argument may be NULL for the defaults.  Option
+**  structs start with `size_t size`: initialise them with their LR_*_INIT
+**  macro (which sets size to sizeof the struct and every field to its
+**  default, zero) and then set the fields you want.  This lets a struct
+**  grow at the end without breaking callers:
+**   - a smaller size (a caller built with an older leadrules.h) gives the
+**     default to every field the caller does not know about;
+**   - a larger size (a newer header than the library) is accepted when
+**     the fields this library does not know are all zero, and refused
+**     with LR_MISUSE otherwise (the caller asked for something this
+**     library cannot do);
+**   - size 0 is refused with LR_MISUSE: a struct cleared with memset or
+**     "= {0}" would otherwise silently lose fields such as dry_run.
+**
+**  Results.  Every `report`, `result` or `summary` argument may be NULL
+**  when the caller does not want it.  These structs are filled by the
+**  library and allocated by the caller, so their size is part of the ABI:
+**  they never change within one SONAME (libleadrules.so.0).  Newer
+**  information comes through new accessor functions or _v2 entry points,
+**  never through a changed struct or signature.
+**
+**  Strings.  Strings passed in are copied when the library keeps them.
+**  Strings handed out are owned by the library: those inside a
+**  callback's argument are valid only during the call, those in a result
+**  until its release function, those of a handle until it is closed.
+**
+**  Callbacks (progress, change, explain, write, setup) run on the calling
+**  thread unless documented otherwise.  They must not call the library on
+**  the same lr_db (or anything bound to it); they may stop the work by
+**  returning non-zero, which fails the call with LR_INTERRUPT (LR_IO for
+**  a write callback, LR_POLICY for setup) and rolls everything back.
+**
+**  Threads.  An lr_db and everything bound to it must be used by one
+**  thread at a time (the library takes no locks on it).  Separate
+**  handles, even on the same file, may be used from different threads or
+**  processes concurrently: readers see the last committed state and do
+**  not wait for writers; a second writer waits up to the busy timeout
+**  (lr_busy_timeout, default 5000 ms) for the first to commit, then fails
+**  with LR_BUSY.  Keep a non-zero busy timeout on readers too: SQLite
+**  locks the file for a moment when a connection opens or closes it.
+**  lr_run is a writer for its whole duration, even a dry run (it holds
+**  the write lock so that every worker evaluates the same snapshot).
+**  lr_run may use worker threads internally (opts->jobs); that is
+**  invisible to the caller except for lr_policy_opts.setup.  Functions
+**  that take no handle (lr_libversion, lr_errstr, lr_parse_*, ...) are
+**  safe from any thread.
 */
 #ifndef LEADRULES_H
 #define LEADRULES_H
@@ -33,6 +83,10 @@
 extern "C" {
 #endif
 
+/*
+** Version of the header.  lr_libversion() gives the library actually
+** linked; they differ when a program runs against another build.
+*/
 #define LR_VERSION        "0.1.0"
 #define LR_VERSION_NUMBER 1000        /* major*1000000 + minor*1000 + patch */
 
@@ -42,7 +96,9 @@ extern "C" {
 #  define LR_API
 #endif
 
-/* Result codes.  lr_errstr(rc) gives a short English description. */
+/*
+** Result codes.  lr_errstr(rc) gives a short English description.
+*/
 #define LR_OK         0   /* success */
 #define LR_ERROR      1   /* generic error; see lr_errmsg() */
 #define LR_MISUSE     2   /* API used wrongly (NULL handle, handle in use) */
@@ -55,7 +111,7 @@ extern "C" {
 #define LR_NOTADB     9   /* file is not a leadrules database */
 #define LR_SCHEMA    10   /* database written by a newer leadrules */
 #define LR_IO        11   /* file could not be read or written */
-#define LR_INTERRUPT 12   /* cancelled through a cancel flag */
+#define LR_INTERRUPT 12   /* cancelled through a cancel flag or callback */
 #define LR_READONLY  13   /* database or file is read-only */
 #define LR_CORRUPT   14   /* database file is malformed */
 #define LR_FULL      15   /* disk or file-size limit reached */
@@ -63,12 +119,15 @@ extern "C" {
 
 typedef struct lr_db lr_db;             /* an open database */
 typedef struct lr_policy lr_policy;     /* a loaded policy, bound to a db */
-struct lua_State;
+typedef struct lr_session lr_session;   /* a Lua session, bound to a db */
+struct lua_State;                       /* from <lua.h>, Lua 5.4 */
 
-/* Version of the library actually linked (compare with LR_VERSION). */
+/* The version of the library actually linked ("0.1.0"); static. */
 LR_API const char *lr_libversion(void);
+/* The same as a number (LR_VERSION_NUMBER of the library's build). */
 LR_API int lr_libversion_number(void);
-/* Static English text for a result code; never NULL. */
+/* Static English text for a result code; "unknown error" for codes this
+** version does not know; never NULL. */
 LR_API const char *lr_errstr(int rc);
 
 /*
@@ -81,29 +140,48 @@ LR_API const char *lr_errstr(int rc);
 
 /*
 ** Open (creating it if missing) the database at `path` and bring its
-** schema up to date with forward migrations.  *db is set even on failure,
-** so that lr_errmsg(*db) can say why; the caller must lr_close() it in both
-** cases (it is NULL only when memory ran out).  A file that is not a
-** leadrules database, or one written by a newer version, is refused with
-** LR_NOTADB or LR_SCHEMA and left unchanged.
+** schema up to date with forward migrations (in one transaction).
+** ":memory:" opens a private in-memory database.
+**
+** *db is set even on failure, so that lr_errmsg(*db) can say why; the
+** caller must lr_close() it in both cases.  *db is NULL only when memory
+** ran out (LR_NOMEM) or `db` itself is NULL (LR_MISUSE).  Errors: a NULL
+** or empty path LR_MISUSE; a directory or unopenable file LR_IO; a file
+** that is not a leadrules database LR_NOTADB, one written by a newer
+** version LR_SCHEMA (both left unchanged); a locked file LR_BUSY.
 */
 LR_API int lr_open(const char *path, lr_db **db);
-/* lr_open with LR_OPEN_* flags and a busy timeout in milliseconds
-** (negative: the default, 5000). */
+/*
+** lr_open with LR_OPEN_* flags and a busy timeout in milliseconds
+** (negative: the default, 5000).  A missing file with LR_OPEN_READONLY or
+** LR_OPEN_NOCREATE is LR_NOTFOUND; a read-only open of a database that
+** needs migrating is LR_READONLY.
+*/
 LR_API int lr_open_v2(const char *path, lr_db **db, int flags, int busy_ms);
 /*
-** Close the database.  Refused with LR_MISUSE (and nothing closed) while
-** policies loaded on it are still alive; lr_close(NULL) is a no-op.
+** Close the database and free the handle.  Refused with LR_MISUSE (and
+** nothing closed: the handle stays usable, lr_errmsg says why) while
+** policies or sessions loaded on it are still alive.  A transaction left
+** open by a failure is rolled back.  lr_close(NULL) is a no-op (LR_OK).
 */
 LR_API int lr_close(lr_db *db);
-/* Message for the last failed call on db ("not an error" after success).
-** Owned by db, valid until the next call on it.  NULL db: a static text. */
+/*
+** English message for the last call on db: "not an error" after a
+** success.  Owned by db, valid until the next call on db or anything
+** bound to it.  Messages name what failed, e.g. "leads.csv:12: column
+** 'created_at': not a date" or "policy.lua:7: contact ann@x.example:
+** attempt to compare nil with number".  lr_errmsg(NULL) returns a static
+** text (there is no handle: out of memory in lr_open, or a NULL argument).
+*/
 LR_API const char *lr_errmsg(lr_db *db);
-/* Result code of the last call on db. */
+/* Result code of the last call on db (LR_OK after a success); LR_NOMEM
+** for a NULL db, matching lr_open's only way to leave one. */
 LR_API int lr_errcode(lr_db *db);
-/* Set how long a writer waits for another writer's lock (milliseconds). */
+/* Set how long a writer waits for another writer's lock, in milliseconds
+** (negative counts as 0: fail at once).  LR_MISUSE for a NULL or failed
+** handle. */
 LR_API int lr_busy_timeout(lr_db *db, int ms);
-/* Path the database was opened with (owned by db). */
+/* The path the database was opened with (owned by db); NULL for NULL. */
 LR_API const char *lr_db_path(lr_db *db);
 
 /*
@@ -114,7 +192,7 @@ LR_API const char *lr_db_path(lr_db *db);
 #define LR_OUTCOMES   3
 
 typedef struct lr_import_opts {
-  size_t size;              /* sizeof(lr_import_opts) */
+  size_t size;              /* sizeof(lr_import_opts): use the INIT macro */
   const char *key;          /* the contact key column, by header or field
                                name (default: the db's key field, which is
                                "email" until a first contacts import keys
@@ -135,6 +213,7 @@ typedef struct lr_import_opts {
 } lr_import_opts;
 #define LR_IMPORT_OPTS_INIT { sizeof(lr_import_opts), 0,0,0,0,0,0,0,0,0,0,0 }
 
+/* What an import did (frozen layout; see "Results" above). */
 typedef struct lr_import_report {
   long long rows_read;      /* data rows read (header excluded) */
   long long inserted;       /* new rows */
@@ -148,30 +227,38 @@ typedef struct lr_import_report {
 
 /*
 ** Import a CSV file of `kind` (LR_CONTACTS, LR_ACTIVITIES, LR_OUTCOMES) in
-** one transaction.  On a bad row the whole import is rolled back (the
-** database is unchanged) and lr_errmsg() says
+** one transaction, streaming it in constant memory; contacts are upserted
+** on their key, new columns become fields.  On a bad row the whole import
+** is rolled back (the database is unchanged) and lr_errmsg() says
 ** "file:line: column 'Header': problem" (line: the physical line where the
 ** row starts), unless opts->rejects is set, in which case bad rows are
 ** written there with the reason and the rest commits.  Damage to the CSV
 ** structure itself (a quote never closed, a stray quote) and problems
-** with the header always roll back.  `path` "-" reads stdin.
+** with the header always roll back.  `path` "-" reads stdin.  `report`
+** may be NULL.
 ** Returns LR_INPUT for bad data, LR_NOTFOUND for a missing file, LR_IO
-** for unreadable files, LR_MISUSE for bad options (--map, --encoding),
-** LR_INTERRUPT when cancelled.  A contacts import parses on a second
-** thread; callbacks still run on the caller's thread.
+** for unreadable files, LR_MISUSE for a NULL db or path, an unknown kind
+** or bad options (--map, --encoding), LR_INTERRUPT when cancelled, LR_BUSY
+** when another writer holds the database.  A contacts import parses on a
+** second thread; callbacks still run on the caller's thread.
 */
 LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
                          const lr_import_opts *opts, lr_import_report *report);
 
 /*
-** Export
+** Export and other text output
 */
 
-/* Output sink: write n bytes; return non-zero to stop with LR_IO. */
+/* Output sink: write n bytes (not NUL-terminated; valid only during the
+** call).  Return non-zero to stop: the call then fails with LR_IO.
+** lr_export, lr_info and lr_report need one (NULL is LR_MISUSE); for
+** lr_check, lr_test, lr_backtest, lr_diff, lr_script and lr_session_eval
+** NULL discards the output (their counts, summary or return code still
+** tell the caller what happened). */
 typedef int (*lr_write_fn)(void *ctx, const char *data, size_t n);
 
 typedef struct lr_export_opts {
-  size_t size;              /* sizeof(lr_export_opts) */
+  size_t size;              /* sizeof(lr_export_opts): use the INIT macro */
   const char *stage;        /* only contacts in this stage */
   const char *segment;      /* only members of this segment */
   const char *fields;       /* comma-separated field names (default: all) */
@@ -183,11 +270,12 @@ typedef struct lr_export_opts {
 
 /*
 ** Export contacts as RFC 4180 CSV (or a JSON array of objects) through
-** `write`, in id order: the key field, the imported fields in table order,
-** then stage, owner, score, grade (or opts->fields).  Numbers are written
-** as numbers in their shortest exact form; in CSV, text cells starting
-** with = + - @ TAB or CR get a leading ' unless opts->raw.  Returns
-** LR_INPUT for an unknown field in opts->fields, LR_IO when write fails.
+** `write`, in id order, from one read snapshot: the key field, the
+** imported fields in table order, then stage, owner, score, grade (or
+** opts->fields).  Numbers are written as numbers in their shortest exact
+** form; in CSV, text cells starting with = + - @ TAB or CR get a leading '
+** unless opts->raw.  Returns LR_INPUT for an unknown field in
+** opts->fields, LR_IO when write fails.
 */
 LR_API int lr_export(lr_db *db, const lr_export_opts *opts,
                      lr_write_fn write, void *ctx);
@@ -196,74 +284,126 @@ LR_API int lr_export(lr_db *db, const lr_export_opts *opts,
 ** Policies
 */
 typedef struct lr_policy_opts {
-  size_t size;              /* sizeof(lr_policy_opts) */
+  size_t size;              /* sizeof(lr_policy_opts): use the INIT macro */
   int allow_local_modules;  /* require() may load modules beside the policy */
   long long max_instructions; /* per contact; 0: default (10,000,000) */
   size_t max_memory;        /* bytes for the Lua state; 0: default (256 MiB) */
+  /*
+  ** Called for every Lua state the policy uses, before the policy chunk
+  ** runs in it: once in lr_policy_load*, and once per worker state when a
+  ** run or another entry point evaluates in parallel, possibly on worker
+  ** threads at the same time.  Register host functions here (lua_register)
+  ** so that the policy can call them at load time and in every worker.
+  ** Runs in protected mode: a Lua error or a non-zero return fails the
+  ** load with LR_POLICY.  Must be thread-safe, and so must the functions
+  ** it registers when runs use more than one job.  NULL: none.
+  */
+  int (*setup)(void *ctx, struct lua_State *L);
+  void *setup_ctx;
 } lr_policy_opts;
-#define LR_POLICY_OPTS_INIT { sizeof(lr_policy_opts), 0, 0, 0 }
+#define LR_POLICY_OPTS_INIT { sizeof(lr_policy_opts), 0, 0, 0, 0, 0 }
 
 /*
 ** Load the policy file at `path` into a sandboxed Lua state bound to db.
-** On failure *policy is NULL and lr_errmsg(db) names "file:line: problem"
-** (LR_POLICY, LR_LIMIT, LR_IO).  The policy must be freed with
-** lr_policy_free() before lr_close(db).
+** On success *policy is a new handle, owned by the caller, to be freed
+** with lr_policy_free() before lr_close(db).  On failure *policy is NULL
+** and lr_errmsg(db) names "file:line: problem": LR_IO for an unreadable
+** file, LR_POLICY for a syntax or declaration error (unknown stage,
+** duplicate rule...), LR_LIMIT when loading exceeds a sandbox limit,
+** LR_MISUSE for a NULL argument.  Binary (precompiled) chunks are refused.
 */
 LR_API int lr_policy_load(lr_db *db, const char *path, lr_policy **policy);
+/* lr_policy_load with options (NULL: defaults). */
 LR_API int lr_policy_load_v2(lr_db *db, const char *path,
                              const lr_policy_opts *opts, lr_policy **policy);
-/* Load a policy from memory; `name` appears in error messages. */
+/* Load a policy from memory (`source`, `len` bytes, copied); `name`
+** (NULL: "policy") appears in error messages as the file name.  Modules
+** are not searched beside it.  Errors as lr_policy_load. */
 LR_API int lr_policy_load_string(lr_db *db, const char *name,
                                  const char *source, size_t len,
                                  const lr_policy_opts *opts,
                                  lr_policy **policy);
-/* Free a policy (NULL is a no-op). */
+/* Free a policy and its Lua state (NULL is a no-op).  Results of runs
+** made with it stay valid. */
 LR_API void lr_policy_free(lr_policy *policy);
-/* The policy's Lua state, to register functions the policy can call.
-** Owned by the policy.  Functions registered as globals here are visible
-** to rules; they run inside the sandbox limits. */
+/*
+** The policy's main Lua state, owned by the policy (never lua_close it),
+** or NULL for NULL.  Use it to give the policy host functions that its
+** rules call at evaluation time: push the value on this state and store
+** it with lr_policy_setglobal():
+**
+**   lua_State *L = lr_policy_lua(policy);
+**   lua_pushcclosure(L, enrich_domain, 0);
+**   lr_policy_setglobal(policy, "enrich_domain");
+**
+** The policy's globals are frozen once it has loaded: lua_setglobal(),
+** lua_register() and lua_getglobal() of an undefined name raise a Lua
+** error, which outside a protected call aborts the process.  Functions
+** stored this way exist only in this state, so once lr_policy_lua() was
+** called the entry points evaluate in this state on the calling thread
+** (opts->jobs is ignored); to keep parallel runs, register through
+** lr_policy_opts.setup instead.  Host functions run under the sandbox
+** limits.  Leave the stack as you found it.
+*/
 LR_API struct lua_State *lr_policy_lua(lr_policy *policy);
-/* SHA-256 of the policy source as hex (owned by the policy). */
+/*
+** Pop the value on top of lr_policy_lua(policy)'s stack and make it the
+** global `name` of the policy (replacing any), past the freeze.  The
+** value is popped whatever the result.  Returns LR_OK, LR_MISUSE for a
+** NULL policy, a NULL or empty name or an empty stack, LR_NOMEM.
+*/
+LR_API int lr_policy_setglobal(lr_policy *policy, const char *name);
+/* SHA-256 of the policy source as 64 hex digits (owned by the policy);
+** NULL for NULL. */
 LR_API const char *lr_policy_hash(lr_policy *policy);
 
 /*
 ** Running a policy
 */
 
-/* One contact whose score or stage changed, reported during a run. */
+/* One contact whose score or stage changed, passed to on_change.  Built
+** by the library: never allocate one (it may grow at the end). */
 typedef struct lr_change {
   long long contact_id;
   const char *key;          /* the contact's key */
   double old_score, new_score;
-  const char *old_stage, *new_stage;
+  const char *old_stage, *new_stage;  /* NULL: no stage */
 } lr_change;
 
 typedef struct lr_run_opts {
-  size_t size;              /* sizeof(lr_run_opts) */
+  size_t size;              /* sizeof(lr_run_opts): use the INIT macro */
   int dry_run;              /* compute everything, then roll back */
   long long now;            /* the run's clock (unix s); 0: current time */
   int keep_going;           /* record a failing contact's error, go on */
   int jobs;                 /* evaluation threads; 0: number of cores */
   int override_manual;      /* let the policy undo manual moves */
   int collect;              /* keep moves and handoffs in the result */
-  /* Called as contacts are evaluated; return non-zero to cancel. */
+  /* Called on the calling thread as contacts are evaluated (and once at
+  ** the end with done == total); return non-zero to cancel. */
   int (*progress)(void *ctx, long long done, long long total);
   void *progress_ctx;
-  /* Called for each changed contact, in contact order, before commit. */
+  /* Called for each changed contact, in contact order, before commit
+  ** (so a later failure may still roll it back: push to other systems
+  ** from the result after lr_run returns LR_OK).  Non-zero cancels. */
   int (*on_change)(void *ctx, const lr_change *change);
   void *change_ctx;
-  volatile int *cancel;     /* set non-zero to cancel (rolls back) */
+  /* Polled between contacts and by the Lua hook inside rules; set it
+  ** non-zero (a signal handler may) to cancel: LR_INTERRUPT, rolled back. */
+  volatile int *cancel;
 } lr_run_opts;
 #define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0 }
 
+/* A stage move, as collected with opts->collect. */
 typedef struct lr_move {
   long long contact_id;
   const char *key;
-  const char *from, *to;
-  const char *transition;   /* "policy.lua:LINE" of the transition */
+  const char *from, *to;    /* from is NULL for a contact without stage */
+  const char *transition;   /* "policy.lua:LINE" of the transition; NULL
+                               for the initial stage */
   const char *reason;
 } lr_move;
 
+/* A handoff to sales, as collected with opts->collect. */
 typedef struct lr_handoff {
   long long contact_id;
   const char *key;
@@ -277,20 +417,37 @@ typedef struct lr_count {
   long long n;
 } lr_count;
 
+/*
+** What a run did.  Allocated by the caller (on the stack is fine), filled
+** by lr_run, released with lr_run_result_free().  Everything it points to
+** is owned by the result, stays valid after lr_policy_free() and until
+** lr_run_result_free().
+**
+** ABI note: moves and handoffs are best read through the accessors below
+** (lr_run_move_count/lr_run_move, lr_run_handoff_count/lr_run_handoff,
+** lr_run_error_count/lr_run_error).  The arrays stay for source
+** compatibility, but arrays in a caller-allocated struct are a poor ABI:
+** the caller compiles in both the struct's size and each element's
+** stride, so neither lr_run_result nor lr_move/lr_handoff/lr_count could
+** ever gain a field, and the library could never change how it stores
+** them (e.g. spill a million handoffs to disk).  The accessors compute
+** addresses inside the library, so they survive such changes; the arrays
+** and these element layouts are frozen for SONAME 0 and may go in the
+** next one.
+*/
 typedef struct lr_run_result {
   long long run_id;         /* id in the runs table (0 for a dry run) */
-  long long now;
+  long long now;            /* the clock the run used */
   long long evaluated;      /* contacts evaluated */
   long long score_changes;  /* contacts whose score changed */
   long long stage_changes;  /* contacts whose stage changed */
   long long moves;          /* stage moves (a contact may move twice) */
   long long handoffs;
-  long long errors;         /* contacts skipped with --keep-going */
+  long long errors;         /* contacts skipped with keep_going */
   long long rows_written;   /* rows inserted/updated/deleted */
   double seconds;
   /* Per-transition and per-owner counts, and (with opts->collect) the
-  ** moves and handoffs themselves.  Owned by the result: release with
-  ** lr_run_result_free(). */
+  ** moves and handoffs themselves, in contact order. */
   lr_count *by_transition;  int n_by_transition;
   lr_count *by_owner;       int n_by_owner;
   lr_move *move_list;       long long n_move_list;
@@ -302,28 +459,69 @@ typedef struct lr_run_result {
 /*
 ** Apply the policy to every contact in one transaction: rebuild segments,
 ** score, move stages, hand off, write what changed, record the run.  On
-** error everything is rolled back; lr_errmsg() names
-** "policy.lua:LINE: contact KEY: problem".  With opts->dry_run the database
-** is left byte-for-byte unchanged.  `result` may be NULL; when given it
-** must be released with lr_run_result_free() whatever the return code.
+** error everything is rolled back and lr_errmsg() names
+** "policy.lua:LINE: contact KEY: problem"; with opts->keep_going a
+** contact whose rules fail is skipped and listed in the result instead.
+** With opts->dry_run the database is left byte-for-byte unchanged.
+**
+** `result` may be NULL.  When given, lr_run zeroes it on entry (even for
+** LR_MISUSE), so lr_run_result_free() is safe whatever the return code;
+** after a failure it holds what was counted before the error.
+** Returns LR_POLICY / LR_LIMIT for a failing rule, LR_INTERRUPT when
+** cancelled, LR_BUSY when another writer holds the database past the
+** busy timeout, LR_MISUSE for a NULL policy or bad opts.
 */
 LR_API int lr_run(lr_policy *policy, const lr_run_opts *opts,
                   lr_run_result *result);
+/* Release what a result holds and zero it (NULL, or a zeroed result, is a
+** no-op).  Never call it on a result lr_run did not fill. */
 LR_API void lr_run_result_free(lr_run_result *result);
+
+/* Collected moves: count, and the i-th (0-based; NULL out of range or for
+** a NULL result).  Valid until lr_run_result_free(). */
+LR_API long long lr_run_move_count(const lr_run_result *result);
+LR_API const lr_move *lr_run_move(const lr_run_result *result, long long i);
+/* Collected handoffs, as for moves. */
+LR_API long long lr_run_handoff_count(const lr_run_result *result);
+LR_API const lr_handoff *lr_run_handoff(const lr_run_result *result,
+                                        long long i);
+/* Errors of skipped contacts (keep_going; at most the first 100), each
+** "policy.lua:LINE: contact KEY: problem". */
+LR_API long long lr_run_error_count(const lr_run_result *result);
+LR_API const char *lr_run_error(const lr_run_result *result, long long i);
 
 /*
 ** Explain one contact
 */
-#define LR_EX_CONTACT    1  /* name=key, detail=stage, points=score */
-#define LR_EX_RULE       2  /* name=rule, points, fired, detail=why */
-#define LR_EX_GROUP      3  /* name=group, points=total, detail=grade */
-#define LR_EX_SEGMENT    4  /* name=segment, fired=member */
-#define LR_EX_TRANSITION 5  /* name="from->to", fired, detail=why (not) */
-#define LR_EX_NEXT       6  /* detail: what is missing for the next stage */
-#define LR_EX_HANDOFF    7  /* name=stage, detail=owner */
-#define LR_EX_MANUAL     8  /* a manual move or edit: detail */
+/* Items come in this order: the contact, manual events, segments, rules,
+** groups (then "total"), transitions, next, handoff; errors last.  `note`
+** is a sentence for people that completes the item. */
+#define LR_EX_CONTACT    1  /* name=key, detail=stored stage (NULL: none),
+                               points=stored score, note=owner, grade, id */
+#define LR_EX_RULE       2  /* name=rule, group, points, fired, detail=the
+                               reads made while it ran (why) */
+#define LR_EX_GROUP      3  /* name=group or "total", points=total,
+                               detail=grade letter (NULL: no grade) */
+#define LR_EX_SEGMENT    4  /* name=segment, fired=member, detail=reads or
+                               the segment's SQL */
+#define LR_EX_TRANSITION 5  /* name="from->to" with the stage the contact
+                               was in when tried, fired, detail=reads;
+                               note set when a manual lock held it back
+                               (fired then says whether it would fire) */
+#define LR_EX_NEXT       6  /* name=next funnel stage (NULL: none),
+                               points=points missing (0: not a matter of
+                               points), fired=1 when it would pass now,
+                               detail: what is missing */
+#define LR_EX_HANDOFF    7  /* name=stage, detail=owner (NULL: nobody),
+                               fired=1 when this evaluation hands off,
+                               note: how the owner was chosen */
+#define LR_EX_MANUAL     8  /* name="move", "set" or "lock"; detail: what,
+                               who and when; note: the reason; for "lock"
+                               fired=1 while the lock holds */
 #define LR_EX_ERROR      9  /* evaluation error: detail */
 
+/* One step of an explanation.  Built by the library: never allocate one
+** (it may grow at the end).  Strings may be NULL. */
 typedef struct lr_explain_item {
   int kind;                 /* LR_EX_* */
   const char *name;
@@ -332,15 +530,24 @@ typedef struct lr_explain_item {
   int fired;
   const char *detail;
   const char *where;        /* "policy.lua:LINE" of the declaration */
+  const char *note;         /* completing sentence, or NULL */
 } lr_explain_item;
 
-/* Return non-zero to stop. Strings are valid only during the call. */
+/* Return non-zero to stop (the call then returns LR_INTERRUPT).  Strings
+** are valid only during the call. */
 typedef int (*lr_explain_fn)(void *ctx, const lr_explain_item *item);
 
 /*
-** Evaluate one contact (by key, or "#ID") without writing, and report each
-** step through `callback`.  The clock is the current time; use
-** lr_explain_v2 to set it.  Returns LR_NOTFOUND for an unknown contact.
+** Evaluate one contact (by key, or "#ID") without writing, through the
+** same evaluation as lr_run, and report each step in the order listed
+** with the LR_EX_* kinds above through `callback` (required: LR_MISUSE
+** when NULL).  What is missing for the next funnel stage (LR_EX_NEXT) is
+** found by re-running only that transition's condition with higher
+** scores, whole points at a time up to +1000.  A round robin's owner is
+** the one a run would pick now; explain does not count it.  The clock is the current time; use lr_explain_v2 to set it
+** (now 0: current time).  Returns LR_NOTFOUND for an unknown contact,
+** LR_POLICY / LR_LIMIT when the policy fails on it (also reported as an
+** LR_EX_ERROR item).
 */
 LR_API int lr_explain(lr_policy *policy, const char *key,
                       lr_explain_fn callback, void *ctx);
@@ -348,56 +555,170 @@ LR_API int lr_explain_v2(lr_policy *policy, const char *key, long long now,
                          lr_explain_fn callback, void *ctx);
 
 /*
-** Manual overrides: recorded with who, when and why.
+** Manual overrides: recorded with who (`by`; NULL: "unknown"), when
+** (`now`; 0: current time) and why (`reason`: required, LR_MISUSE
+** without one), under a run of kind 'manual'.  LR_NOTFOUND for an unknown
+** key (key or "#ID").
+**
+** The rule for later runs: a manual move sets the contact's manual_at;
+** runs leave its stage alone while its data has not changed since
+** (data_at <= manual_at: imports touching the contact and lr_contact_set
+** change data_at), unless lr_run_opts.override_manual.  Scores are still
+** computed.  A move also ends a pending SLA (due_at).
 */
-/* Move a contact to `stage` (any stage name; checked against the policy
-** only when one is used). */
+/* Move a contact to `stage` (any stage name, spelled as the data already
+** spells it when it does; checked against a policy only when one runs).
+** Writes stage_history (by, reason, run) and contacts.stage/manual_at. */
 LR_API int lr_contact_move(lr_db *db, const char *key, const char *stage,
                            const char *by, const char *reason, long long now);
-/* Set one field ("field", value text; NULL value sets NULL). */
+/* Set one field to `value`, typed like an import: an integer or a real
+** when the text round-trips through the number ("42", "2.5"), else text
+** ("02134"); a value the field's declared type cannot hold widens it.
+** NULL sets NULL.  Writes the audit table (old and new value) and bumps
+** data_at; setting the value the field already has writes nothing.
+** LR_NOTFOUND for an unknown field, LR_MISUSE for an engine-owned field
+** (score, grade, scores, id, key, ...) and for `stage` (use
+** lr_contact_move); `owner` may be set (a reassignment). */
 LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
                           const char *value, const char *by,
                           const char *reason,
                           long long now);
 
 /*
-** Reports, written by the library in text, JSON or HTML.
+** Reports, written by the library in text, JSON or HTML through a write
+** function.  None of them writes to the database.
 */
 #define LR_FMT_TEXT 0
 #define LR_FMT_JSON 1
 #define LR_FMT_HTML 2
 
 typedef struct lr_backtest_opts {
-  size_t size;              /* sizeof(lr_backtest_opts) */
-  const char *outcome;      /* contact column (0/1, yes/no); NULL: outcomes */
+  size_t size;              /* sizeof(lr_backtest_opts): use the INIT macro */
+  const char *outcome;      /* contact column holding the outcome, matched
+                               exactly, then ignoring case, then folded like
+                               an imported header ("Converted" finds
+                               "converted").  Values 1/0, yes/no, true/false,
+                               won/lost (any case) count; NULL and anything
+                               else leave the contact out ("no outcome").
+                               NULL: the outcomes table, latest outcome per
+                               contact, won = positive; contacts without
+                               one are left out. */
   long long now;            /* 0: current time */
-  long long capacity;       /* call-list size for a suggested threshold */
-  int format;               /* LR_FMT_* */
-  int jobs;
+  long long capacity;       /* call-list size for a suggested threshold
+                               (0: none) */
+  int format;               /* LR_FMT_* written through `write` */
+  int jobs;                 /* evaluation threads; 0: number of cores */
+  /* Called as contacts are evaluated; return non-zero to cancel. */
+  int (*progress)(void *ctx, long long done, long long total);
+  void *progress_ctx;
+  volatile int *cancel;     /* set non-zero to cancel (LR_INTERRUPT) */
+  lr_write_fn html_write;   /* non-NULL: also write the HTML report here,
+                               from the same evaluation */
+  void *html_ctx;
 } lr_backtest_opts;
-#define LR_BACKTEST_OPTS_INIT { sizeof(lr_backtest_opts), 0,0,0,0,0 }
+#define LR_BACKTEST_OPTS_INIT { sizeof(lr_backtest_opts), 0,0,0,0,0,0,0,0,0,0 }
 
+/* Headline figures of a backtest (frozen layout). */
 typedef struct lr_backtest_summary {
-  long long contacts, positives;
-  double base_rate, auc;
-  double best_f1, best_f1_threshold;
-  double capacity_threshold;
+  long long contacts, positives;   /* with an outcome; of those, positive */
+  double base_rate, auc;           /* positives/contacts; ROC AUC */
+  double best_f1, best_f1_threshold;  /* F1 is highest at score >= this */
+  double capacity_threshold;       /* lowest score whose call list fits */
+  long long evaluated;             /* contacts scored */
+  long long excluded;              /* scored but without an outcome */
+  int has_auc;                     /* auc defined: both outcomes present */
+  int has_best_f1;                 /* some contact is positive */
+  int has_capacity_threshold;      /* a capacity was given and some
+                                      threshold keeps the list within it */
+  long long best_f1_selected;      /* contacts with score >= best_f1_threshold */
+  long long capacity_selected;     /* contacts with score >= capacity_threshold */
 } lr_backtest_summary;
 
-/* Score every contact without writing, join outcomes, write the report. */
+/*
+** Score every contact with the policy, writing nothing (the same
+** evaluation as lr_run, at opts->now), join each contact's outcome, and
+** write the report in opts->format through `write` (and the HTML report
+** through opts->html_write when set).  The report gives: contacts,
+** positives and base rate; ROC AUC (Mann-Whitney: the share of
+** (positive, negative) pairs the score orders right, ties counted half);
+** conversion and lift by score decile and by final stage; precision,
+** recall and F1 at each distinct score t (contacts with score >= t are
+** called), the threshold with the best F1 (the highest one on a tie) and,
+** with opts->capacity, the lowest threshold that calls at most that many;
+** and per rule how often it fires and the conversion rate when it fires
+** and when it does not (lift = rate when fired / base rate).
+**
+** Deciles: contacts sorted by score, highest first; a group of equal
+** scores is never split: it goes whole to the decile holding its middle
+** position (0-based positions i..j-1, decile floor(10*(i+j-1) / (2n))+1),
+** so deciles may be uneven or empty when scores tie a lot.
+**
+** A policy whose text reads the outcome (lead.COLUMN, or lead:outcome()
+** with the outcomes table) gets a warning in the report: its figures
+** overstate it.
+**
+** Memory: 16 bytes per contact with an outcome.  `summary` may be NULL;
+** it is zeroed on error.  Errors: LR_INPUT when opts->outcome names no
+** field, LR_POLICY when evaluating a contact fails (lr_errmsg names
+** "policy.lua:LINE: contact KEY: problem"), LR_INTERRUPT, LR_IO when a
+** writer refused.
+*/
 LR_API int lr_backtest(lr_policy *policy, const lr_backtest_opts *opts,
                        lr_write_fn write, void *ctx,
                        lr_backtest_summary *summary);
 
 typedef struct lr_report_opts {
   size_t size;              /* sizeof(lr_report_opts) */
-  const char *by;           /* "segment", "source", "owner", a field; NULL */
-  long long since;          /* only history since (unix s); 0: all */
-  long long now;            /* 0: current time */
-  int format;               /* LR_FMT_* */
+  const char *by;           /* split by "segment" (segment_members; a
+                               contact counts in each of its segments, or in
+                               "(none)") or a contacts field such as
+                               "source", "owner", "stage" (checked against
+                               the fields registry); NULL: no split */
+  long long since;          /* only history, handoffs and outcomes at or
+                               after this time (unix s); 0: all */
+  long long now;            /* clock for SLA breaches; 0: current time */
+  int format;               /* LR_FMT_* written through `write` */
+  lr_policy *policy;        /* optional: stages in its funnel order, and
+                               conversion between consecutive funnel
+                               stages; must be loaded on the same db */
+  lr_write_fn html_write;   /* non-NULL: also write the HTML report here */
+  void *html_ctx;
 } lr_report_opts;
-#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0 }
+#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0 }
 
+/*
+** Report on the database (read only, one snapshot): is the targeting
+** working, and where do leads stall?  Each figure is given overall (the
+** group "(all)") and, with opts->by, for each group: the 25 largest
+** values, the rest folded into "(other)", NULL values as "(none)".
+**
+**  - Funnel: contacts by current stage (not limited by `since`).
+**  - Stage-to-stage conversion: of the contacts whose first entry into
+**    stage A (stage_history, ordered by at then row id) is at or after
+**    `since`, how many later entered stage B.  Pairs (A, B): with
+**    opts->policy, each funnel stage and the next; without, every direct
+**    move A -> B seen in stage_history (the history alone cannot tell
+**    funnel stages from side stages such as nurture).
+**  - Median time in stage: each stage_history row that has a later row
+**    for its contact is a completed stay of (next at - at) seconds in its
+**    stage; stays still open are not counted.  Median of an even count:
+**    the mean of the middle two.
+**  - Handoffs per owner (assignments at or after `since`) and SLA
+**    breaches: assignments with a due time before `now` and no stage move
+**    for that contact after the assignment.
+**  - Outcomes (every outcome row closed at or after `since`): won, lost,
+**    close ratio won / (won + lost), average sale = mean amount of won
+**    rows that have an amount.
+**  - When contacts have grades: a matrix of grade x engagement band, the
+**    band of the "engagement" group in `scores` (< 0, 0-10, 10-25,
+**    25-50, >= 50, half-open; "none" without one).  Not split.
+**
+** Stage order: the policy's stages (funnel, then side stages) when given;
+** otherwise stages by their earliest position in any contact's history
+** (1 = a contact's first recorded stage), then mean position, then name,
+** and stages found only in contacts.stage last, by name.
+** LR_INPUT when opts->by names no field.
+*/
 LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
                      lr_write_fn write, void *ctx);
 
@@ -410,30 +731,50 @@ LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
 LR_API int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx);
 
 typedef struct lr_diff_opts {
-  size_t size;              /* sizeof(lr_diff_opts) */
-  long long now;
-  int format;
-  int top;                  /* contacts that change most (default 10) */
-  int jobs;
+  size_t size;              /* sizeof(lr_diff_opts): use the INIT macro */
+  long long now;            /* clock for both policies; 0: current time */
+  int format;               /* LR_FMT_TEXT or LR_FMT_JSON */
+  int top;                  /* contacts that change most (0: 10) */
+  int jobs;                 /* evaluation threads; 0: number of cores */
+  /* Called as contacts are evaluated; return non-zero to cancel. */
+  int (*progress)(void *ctx, long long done, long long total);
+  void *progress_ctx;
+  volatile int *cancel;     /* set non-zero to cancel (LR_INTERRUPT) */
 } lr_diff_opts;
-#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0 }
+#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0,0,0,0 }
 
-/* Evaluate two policies on the same data without writing; report. */
+/*
+** Evaluate two policies, loaded on the same database, on the same
+** contacts at the same `now`, writing nothing, and report what the change
+** would do: a matrix of final stages (rows: under old, columns: under
+** new; stages matched by name, case-insensitively), the distribution of
+** score changes (new - old: mean, min, max, counts in the buckets
+** (-inf,-100] (-100,-50] (-50,-20] (-20,-10] (-10,-5] (-5,0) 0 (0,5)
+** [5,10) [10,20) [20,50) [50,100) [100,inf)), the `top` contacts whose
+** score changes most (by absolute change, then contact id), and the rules
+** matched by name: added, removed, changed (points, max, min, group,
+** segment, kind, the text of the when/score function with whitespace
+** collapsed, description) or the same, each with its fire counts under
+** old and new.  Each contact's stored stage is where both evaluations
+** start, as in a run.  LR_MISUSE when the policies are on different
+** databases; evaluation errors as lr_run ("policy.lua:LINE: contact KEY:
+** problem").
+*/
 LR_API int lr_diff(lr_policy *old_policy, lr_policy *new_policy,
                    const lr_diff_opts *opts, lr_write_fn write, void *ctx);
 
 /* Static and data-aware checks.  Returns LR_OK with *errors and *warnings
-** counted; findings are written as "policy.lua:LINE: error|warning: ...",
-** sorted by line, then "N errors, N warnings".  The data-aware checks
-** evaluate the contacts (a sample of LR_CHECK_SAMPLE spread over the id
-** range when there are more) through the same path as lr_run, writing
-** nothing. */
+** counted (either pointer may be NULL); findings are written as
+** "policy.lua:LINE: error|warning: ...", sorted by line, then "N errors,
+** N warnings".  The data-aware checks evaluate the contacts (a sample of
+** LR_CHECK_SAMPLE spread over the id range when there are more) through
+** the same path as lr_run, writing nothing. */
 LR_API int lr_check(lr_policy *policy, lr_write_fn write, void *ctx,
                     int *errors, int *warnings);
 
 #define LR_CHECK_SAMPLE 10000
 typedef struct lr_check_opts {
-  size_t size;              /* sizeof(lr_check_opts) */
+  size_t size;              /* sizeof(lr_check_opts): use the INIT macro */
   long long now;            /* clock for the evaluation; 0: current time */
   long long sample;         /* contacts to evaluate; 0: LR_CHECK_SAMPLE;
                                negative: all */
@@ -445,13 +786,14 @@ LR_API int lr_check_v2(lr_policy *policy, const lr_check_opts *opts,
                        int *warnings);
 
 /* Run a policy unit-test file (no database needed: db may be a handle on
-** ":memory:").  Writes results, ending with "N passed, N failed".
-** Returns LR_OK when all pass, LR_TESTFAIL when some failed.
-** The tests run on a private in-memory database (db is never read or
-** written; it only receives the error message).  A file that cannot run,
-** or defines no tests, returns LR_POLICY (LR_IO if unreadable) with
-** "file:LINE: message" in lr_errmsg(db).  The test-file API (test,
-** expect, eq, ok, load_policy, policy:evaluate) is in docs/devtools.md. */
+** ":memory:").  Writes results, ending with "N passed, N failed"; passed
+** and failed may be NULL.  Returns LR_OK when all pass, LR_TESTFAIL when
+** some failed.  The tests run on a private in-memory database (db is
+** never read or written; it only receives the error message).  A file
+** that cannot run, or defines no tests, returns LR_POLICY (LR_IO if
+** unreadable) with "file:LINE: message" in lr_errmsg(db).  The test-file
+** API (test, expect, eq, ok, load_policy, policy:evaluate) is in
+** docs/devtools.md. */
 LR_API int lr_test(lr_db *db, const char *test_path,
                    const lr_policy_opts *opts, lr_write_fn write, void *ctx,
                    int *passed, int *failed);
@@ -459,27 +801,50 @@ LR_API int lr_test(lr_db *db, const char *test_path,
 /*
 ** Scripts: run an ad-hoc Lua script in the sandbox, with leads{},
 ** lead:set, lead:move_to, print (through `write`) and arg.  All writes are
-** one transaction recorded as a run.
+** one transaction recorded as a run; an error rolls them all back.
 */
 typedef struct lr_script_opts {
-  size_t size;              /* sizeof(lr_script_opts) */
+  size_t size;              /* sizeof(lr_script_opts): use the INIT macro */
   const char *const *argv;  /* arg[1..argc] */
   int argc;
-  long long now;
-  int dry_run;
+  long long now;            /* 0: current time */
+  int dry_run;              /* run, then roll back every write */
   const char *by;           /* who, for the audit trail */
   int allow_local_modules;
+  volatile int *cancel;     /* set non-zero to cancel (rolls back) */
+  long long max_instructions; /* per lead (and for the top level); 0: default */
+  size_t max_memory;        /* bytes for the Lua state; 0: default */
 } lr_script_opts;
-#define LR_SCRIPT_OPTS_INIT { sizeof(lr_script_opts), 0,0,0,0,0,0 }
+#define LR_SCRIPT_OPTS_INIT { sizeof(lr_script_opts), 0,0,0,0,0,0,0,0,0 }
 
-LR_API int lr_script(lr_db *db, const char *path, const lr_script_opts *opts,
-                     lr_write_fn write, void *ctx);
+typedef struct lr_script_result {
+  long long run_id;         /* the run row (0 for a dry run or on error) */
+  long long leads;          /* lead objects handed out by leads{} */
+  long long moves;          /* lead:move_to calls that moved a contact */
+  long long sets;           /* lead:set calls that changed a value */
+  long long fields_created; /* field "name" declarations that added one */
+} lr_script_result;
 
 /*
-** Interactive shell support: evaluate one chunk of Lua (an expression or
-** statements) in a persistent sandboxed session on db.
+** Run the script at `path` (a first line "#!..." is skipped).  The script
+** reads the database as it was when it started (a snapshot); its writes
+** go into one transaction, recorded as a run of kind 'script' (by,
+** reason), committed when it ends without error, rolled back on error or
+** with opts->dry_run.  Errors name "script.lua:LINE: problem"
+** (LR_POLICY, LR_LIMIT, LR_IO, LR_INTERRUPT).
 */
-typedef struct lr_session lr_session;
+LR_API int lr_script(lr_db *db, const char *path, const lr_script_opts *opts,
+                     lr_write_fn write, void *ctx);
+/* lr_script with counts of what it did (result may be NULL). */
+LR_API int lr_script_v2(lr_db *db, const char *path,
+                        const lr_script_opts *opts, lr_write_fn write,
+                        void *ctx, lr_script_result *result);
+
+/*
+** Interactive shell support: evaluate chunks of Lua (expressions or
+** statements) in one persistent sandboxed session on db.  A session
+** counts as alive for lr_close() until lr_session_close().
+*/
 LR_API int lr_session_open(lr_db *db, lr_session **session);
 /* Evaluate `code`; results and print() go through `write`.  Returns
 ** LR_OK, LR_POLICY for a Lua error (message in lr_errmsg(db)), or
@@ -491,6 +856,7 @@ LR_API int lr_session_open(lr_db *db, lr_session **session);
 ** handle: close it before lr_close(db). */
 LR_API int lr_session_eval(lr_session *session, const char *code,
                            lr_write_fn write, void *ctx);
+/* Close the session (NULL is a no-op). */
 LR_API void lr_session_close(lr_session *session);
 /* Poll *cancel while evaluating: when it becomes non-zero (a signal
 ** handler may set it) the running chunk stops with LR_INTERRUPT.  NULL
@@ -498,19 +864,21 @@ LR_API void lr_session_close(lr_session *session);
 LR_API void lr_session_set_cancel(lr_session *session, volatile int *cancel);
 
 /*
-** Utilities
+** Utilities (no handle; safe from any thread)
 */
 /* Parse a duration "30d" "2w" "12h" "90m" "45s" (combinations "1d12h")
-** into seconds.  LR_INPUT on malformed text. */
+** into seconds.  LR_INPUT on malformed text, LR_MISUSE on NULL. */
 LR_API int lr_parse_duration(const char *text, long long *seconds);
 /* Parse an ISO-8601 date or date-time (UTC unless an offset is given) or
-** unix seconds.  LR_INPUT on malformed text. */
+** unix seconds.  LR_INPUT on malformed text, LR_MISUSE on NULL. */
 LR_API int lr_parse_time(const char *text, long long *unix_seconds);
 /* Fold a CSV header to a field name ("Total Time Spent" ->
 ** "total_time_spent") into buf (NUL-terminated, truncated to n-1): ASCII
 ** snake_case, at most 63 bytes, accented Latin letters transliterated,
 ** "x_" before a leading digit.  "" when nothing foldable is left (an
-** import then names the column column_N, N its 1-based position). */
+** import then names the column column_N, N its 1-based position).
+** Nothing is written when buf is NULL or n is 0; a NULL header folds
+** as "". */
 LR_API void lr_fold_name(const char *header, char *buf, size_t n);
 
 #ifdef __cplusplus

@@ -43,6 +43,9 @@ int cli_write_file(void *ctx, const char *data, size_t n);
 /* Parse --now T into unix seconds; 0 when absent. -1 after an error. */
 long long cli_parse_now(cli *c, const char *text);
 
+/* Who made a change: --by, else $USER, else "unknown". */
+const char *cli_who(const char *by);
+
 /* Signals: handlers only set this flag; the library polls it. */
 extern volatile int cli_interrupted;     /* signal number, or 0 */
 void cli_install_signals(void);

@@ -141,3 +141,9 @@ int cli_progress(void *ctx, long long done, long long total) {
   fflush(stderr);
   return 0;
 }
+
+const char *cli_who(const char *by) {
+  if (by && *by) return by;
+  const char *u = getenv("USER");
+  return u && *u ? u : "unknown";
+}

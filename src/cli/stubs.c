@@ -2,4 +2,3 @@
 #include "cli.h"
 #define STUB(f) int f(cli *c, int argc, char **argv) { (void)argc; \
   return cli_error(c, "%s: not implemented yet", argv[0]); }
-STUB(cmd_script)

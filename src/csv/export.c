@@ -143,11 +143,8 @@ int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
               void *ctx) {
   if (!db || !db->sql || !write)
     return lr__err(db, LR_MISUSE, "lr_export: no database or writer");
-  lr_export_opts o = LR_EXPORT_OPTS_INIT;
-  if (opts) {
-    size_t sz = opts->size < sizeof o ? opts->size : sizeof o;
-    if (sz > sizeof o.size) memcpy(&o, opts, sz);
-  }
+  lr_export_opts o;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_export") != LR_OK) return db->rc;
   lrs_fields f;
   int rc = lrs_fields_load(db, &f);
   if (rc != LR_OK) return rc;

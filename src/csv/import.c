@@ -171,17 +171,14 @@ static const lrc_kind *kind_of(int kind) {
   }
 }
 
-static void options(lr_import_opts *o, const lr_import_opts *given) {
-  lr_import_opts def = LR_IMPORT_OPTS_INIT;
-  *o = def;
-  if (given) {
-    size_t n = given->size < sizeof *o ? given->size : sizeof *o;
-    if (n > sizeof o->size) memcpy(o, given, n);
-  }
-  o->size = sizeof *o;
+static int options(lr_db *db, lr_import_opts *o,
+                   const lr_import_opts *given) {
+  if (lr__opts(db, o, sizeof *o, given, "lr_import_csv") != LR_OK)
+    return db->rc;
   if (o->key && !*o->key) o->key = NULL;
   if (o->encoding && !*o->encoding) o->encoding = NULL;
   if (o->rejects && !*o->rejects) o->rejects = NULL;
+  return LR_OK;
 }
 
 int lr_import_csv(lr_db *db, int kind, const char *path,
@@ -202,7 +199,7 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   im.kind = k;
   im.rep = rep;
   im.key_col = -1;
-  options(&im.o, opts);
+  if (options(db, &im.o, opts) != LR_OK) return db->rc;   /* before any allocation */
   im.file = strcmp(path, "-") == 0 ? "<stdin>" : path;
   im.now = (long long)time(NULL);
 

@@ -582,8 +582,9 @@ int lr_check_v2(lr_policy *p, const lr_check_opts *opts, lr_write_fn write,
   if (errors) *errors = 0;
   if (warnings) *warnings = 0;
   if (!p) return LR_MISUSE;
-  lr_check_opts o = LR_CHECK_OPTS_INIT;
-  if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  lr_check_opts o;
+  if (lr__opts(p->db, &o, sizeof o, opts, "lr_check") != LR_OK)
+    return p->db->rc;
   checker ck;
   memset(&ck, 0, sizeof ck);
   ck.p = p;

@@ -1044,7 +1044,7 @@ static void fmt_table(lua_State *L, int idx, lr_buf *b, int multiline,
   }
   lua_Unsigned len = lua_rawlen(L, idx);
   int is_list = n > 0 && (lua_Unsigned)n == len && !more;
-  keyref *refs = n ? calloc((size_t)n, sizeof *refs) : NULL;
+  keyref *refs = n > 0 ? calloc((size_t)n, sizeof *refs) : NULL;
   if (n && !refs) {
     lua_pop(L, 1);
     lrb_adds(b, "{...}");

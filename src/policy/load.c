@@ -52,6 +52,18 @@ static void router_ids(lrp_model *m, int ri, const char *id, int depth) {
   }
 }
 
+/* Run the host's setup callback inside the protected call, so that a Lua
+** error in it (or a memory error registering functions) is reported, not
+** a panic. */
+static int call_setup(lua_State *L) {
+  lr_policy *p = lua_touserdata(L, 1);
+  lua_settop(L, 0);
+  if (p->opts.setup(p->opts.setup_ctx, L) != 0)
+    return luaL_error(L, "%s: the host's setup callback failed", p->name);
+  lua_settop(L, 0);
+  return 0;
+}
+
 int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
                       size_t errlen) {
   memset(in, 0, sizeof *in);
@@ -73,7 +85,15 @@ int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
     }
   }
   lrp_declare_open(in);
-  int rc = lrl_load_buffer(in->rt, p->source, p->source_len, p->name);
+  int rc = LR_OK;
+  if (p->opts.setup) {
+    lua_pushcfunction(in->rt->L, call_setup);
+    lua_pushlightuserdata(in->rt->L, p);
+    lrl_budget_reset(in->rt);
+    rc = lrl_pcall(in->rt, 1, 0);
+  }
+  if (rc == LR_OK)
+    rc = lrl_load_buffer(in->rt, p->source, p->source_len, p->name);
   if (rc == LR_OK) {
     lrl_budget_reset(in->rt);
     rc = lrl_pcall(in->rt, 0, 0);
@@ -118,11 +138,11 @@ static int load_common(lr_db *db, const char *path, const char *name,
     lr_policy_free(p);
     return lr__err(db, LR_NOMEM, "out of memory");
   }
-  if (opts) {
-    size_t n = opts->size < sizeof p->opts ? opts->size : sizeof p->opts;
-    memcpy(&p->opts, opts, n);
+  if (lr__opts(db, &p->opts, sizeof p->opts, opts, "lr_policy_load") != LR_OK) {
+    int rc = db->rc;
+    lr_policy_free(p);
+    return rc;
   }
-  p->opts.size = sizeof p->opts;
   lr_sha256_hex(source, len, p->hash);
   char err[2048] = "";
   int rc = lrp_instance_load(&p->main, p, err, sizeof err);
@@ -182,6 +202,42 @@ struct lua_State *lr_policy_lua(lr_policy *p) {
   if (!p) return NULL;
   p->lua_touched = 1;     /* custom functions: runs stay on this state */
   return p->main.rt->L;
+}
+
+/* Store stack[1] as global `name` (stack[2], a light userdata), past the
+** frozen globals: only host code can get here. */
+static int set_global(lua_State *L) {
+  const char *name = lua_touserdata(L, 2);
+  lua_settop(L, 1);
+  lrl_setglobal(L, name);
+  return 0;
+}
+
+int lr_policy_setglobal(lr_policy *p, const char *name) {
+  if (!p) return LR_MISUSE;
+  lr_db *db = p->db;
+  lua_State *L = p->main.rt->L;
+  if (lua_gettop(L) < 1)
+    return lr__err(db, LR_MISUSE, "lr_policy_setglobal(%s): push the value "
+                   "on lr_policy_lua()'s stack first", name ? name : "NULL");
+  if (!name || !*name) {
+    lua_pop(L, 1);
+    return lr__err(db, LR_MISUSE, "lr_policy_setglobal: no name");
+  }
+  if (!lua_checkstack(L, 2)) {
+    lua_pop(L, 1);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  p->lua_touched = 1;            /* the global lives in this state only */
+  lua_pushcfunction(L, set_global);          /* allocates nothing */
+  lua_insert(L, -2);
+  lua_pushlightuserdata(L, (void *)name);
+  lrl_budget_reset(p->main.rt);
+  int rc = lrl_pcall(p->main.rt, 2, 0);      /* pops the value either way */
+  if (rc != LR_OK)
+    return lr__err(db, rc, "lr_policy_setglobal(%s): %s", name,
+                   p->main.rt->errmsg);
+  return lr__ok(db);
 }
 
 const char *lr_policy_hash(lr_policy *p) { return p ? p->hash : NULL; }

@@ -3,6 +3,7 @@
 */
 #include "routing.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 #include "../store/apply.h"
@@ -13,7 +14,8 @@ int lrp_routing_init(lrp_routing *rt, lr_db *db, const lrp_model *m,
   rt->m = m;
   rt->day = now >= 0 ? now / 86400 : (now - 86399) / 86400;
   rt->st = calloc((size_t)m->nrouters + 1, sizeof *rt->st);
-  if (!rt->st) return LR_NOMEM;
+  rt->used = calloc((size_t)m->nrouters + 1, 1);
+  if (!rt->st || !rt->used) return LR_NOMEM;
   for (int r = 0; r < m->nrouters; r++) {
     const lrp_router *ro = &m->routers[r];
     if (ro->kind != LRP_ROUTER_RR) continue;
@@ -21,7 +23,7 @@ int lrp_routing_init(lrp_routing *rt, lr_db *db, const lrp_model *m,
     if (!rt->st[r]) return LR_NOMEM;
     int *fresh = calloc((size_t)ro->nowners, sizeof *fresh);
     if (!fresh) return LR_NOMEM;
-    double level = -1;        /* least (total / weight) of known owners */
+    long long maxday = LLONG_MIN;     /* the router's last run */
     for (int k = 0; k < ro->nowners; k++) {
       lrp_owner_state *s = &rt->st[r][k];
       int found = 0;
@@ -35,28 +37,41 @@ int lrp_routing_init(lrp_routing *rt, lr_db *db, const lrp_model *m,
         fresh[k] = 1;
         continue;
       }
-      if (s->day != rt->day) s->today = 0;
+      if (s->day > maxday) maxday = s->day;
+    }
+    /* The level: least total/weight of the owners who took part in the
+    ** router's last run (their `day` is that run's day). */
+    double level = -1;
+    for (int k = 0; k < ro->nowners; k++) {
+      const lrp_owner_state *s = &rt->st[r][k];
+      if (fresh[k] || s->day != maxday) continue;
       double l = (double)s->total / ro->owners[k].weight;
       if (level < 0 || l < level) level = l;
     }
-    /* A newcomer starts level with the others instead of taking every
-    ** lead until it catches up. */
+    /* A newcomer, or an owner back from being away or off the list,
+    ** starts level with the others instead of taking every lead until
+    ** the counts catch up; the others keep their counts. */
     for (int k = 0; k < ro->nowners; k++) {
-      if (!fresh[k]) continue;
-      rt->st[r][k].total = level > 0 ? (long long)(level * ro->owners[k].weight) : 0;
-      rt->st[r][k].day = rt->day;
-      rt->st[r][k].dirty = 1;
+      lrp_owner_state *s = &rt->st[r][k];
+      long long at_level = level > 0 ? (long long)(level * ro->owners[k].weight) : 0;
+      if (fresh[k]) {
+        s->total = at_level;
+        s->day = rt->day;
+        s->dirty = 1;
+      } else if (s->day < maxday && s->total < at_level) {
+        s->total = at_level;
+        s->dirty = 1;
+      }
+      if (s->day != rt->day) s->today = 0;
     }
     free(fresh);
   }
   return LR_OK;
 }
 
-const char *lrp_route(lrp_routing *rt, int router) {
-  if (router < 0) return NULL;
+/* The owner index a leaf round robin would choose now, or -1. */
+static int choose(lrp_routing *rt, int router) {
   const lrp_router *ro = &rt->m->routers[router];
-  if (ro->kind == LRP_ROUTER_FIXED) return ro->fixed;
-  if (ro->kind != LRP_ROUTER_RR) return NULL;
   int best = -1;
   for (int k = 0; k < ro->nowners; k++) {
     const lrp_owner *o = &ro->owners[k];
@@ -73,13 +88,32 @@ const char *lrp_route(lrp_routing *rt, int router) {
     long long rhs = (b->total + 1) * o->weight;
     if (lhs < rhs) best = k;
   }
+  return best;
+}
+
+const char *lrp_route(lrp_routing *rt, int router) {
+  if (router < 0) return NULL;
+  const lrp_router *ro = &rt->m->routers[router];
+  if (ro->kind == LRP_ROUTER_FIXED) return ro->fixed;
+  if (ro->kind != LRP_ROUTER_RR) return NULL;
+  int best = choose(rt, router);
   if (best < 0) return NULL;
   lrp_owner_state *s = &rt->st[router][best];
   s->total++;
   s->today++;
   s->day = rt->day;
   s->dirty = 1;
+  rt->used[router] = 1;
   return ro->owners[best].name;
+}
+
+const char *lrp_route_peek(lrp_routing *rt, int router) {
+  if (router < 0) return NULL;
+  const lrp_router *ro = &rt->m->routers[router];
+  if (ro->kind == LRP_ROUTER_FIXED) return ro->fixed;
+  if (ro->kind != LRP_ROUTER_RR) return NULL;
+  int best = choose(rt, router);
+  return best < 0 ? NULL : ro->owners[best].name;
 }
 
 int lrp_routing_save(lrp_routing *rt) {
@@ -88,6 +122,13 @@ int lrp_routing_save(lrp_routing *rt) {
     if (!rt->st[r]) continue;
     for (int k = 0; k < ro->nowners; k++) {
       lrp_owner_state *s = &rt->st[r][k];
+      /* Owners available in a run that routed leads are stamped with its
+      ** day; one missing from that stamp was away or off the list. */
+      if (rt->used[r] && !ro->owners[k].away && s->day != rt->day) {
+        s->day = rt->day;
+        s->today = 0;
+        s->dirty = 1;
+      }
       if (!s->dirty) continue;
       int rc = lrs_routing_put(rt->db, ro->id, ro->owners[k].name, s->total,
                                s->day, s->today);
@@ -102,5 +143,7 @@ void lrp_routing_free(lrp_routing *rt) {
   if (!rt->st) return;
   for (int r = 0; r < rt->m->nrouters; r++) free(rt->st[r]);
   free(rt->st);
+  free(rt->used);
   rt->st = NULL;
+  rt->used = NULL;
 }

@@ -426,6 +426,11 @@ static const char *stage_name(const lrp_model *m, int i) {
   return i >= 0 ? m->stages[i].name : NULL;
 }
 
+/* Results outlive the policy: copy the model's strings into the result. */
+static const char *keep(res_priv *pv, const char *s) {
+  return s ? lra_strdup(&pv->arena, s) : NULL;
+}
+
 static int collect_move(writer *wr, const rec *r, const lrp_move *mv,
                         const char *reason) {
   res_priv *pv = wr->priv;
@@ -440,11 +445,14 @@ static int collect_move(writer *wr, const rec *r, const lrp_move *mv,
   lr_move *o = &res->move_list[res->n_move_list++];
   o->contact_id = r->id;
   o->key = lra_strdup(&pv->arena, r->key);
-  o->from = mv->from >= 0 ? wr->m->stages[mv->from].name
-                          : (r->old_stage ? lra_strdup(&pv->arena, r->old_stage) : NULL);
-  o->to = wr->m->stages[mv->to].name;
-  o->transition = mv->transition >= 0 ? wr->m->transitions[mv->transition].where : NULL;
-  o->reason = lra_strdup(&pv->arena, reason);
+  o->from = keep(pv, mv->from >= 0 ? wr->m->stages[mv->from].name
+                                   : r->old_stage);
+  o->to = keep(pv, wr->m->stages[mv->to].name);
+  o->transition = keep(pv, mv->transition >= 0
+                               ? wr->m->transitions[mv->transition].where
+                               : NULL);
+  o->reason = keep(pv, reason);
+  if (!o->key || !o->to || !o->reason) return LR_NOMEM;
   return LR_OK;
 }
 
@@ -462,10 +470,11 @@ static int collect_handoff(writer *wr, const rec *r, const char *owner,
   lr_handoff *h = &res->handoff_list[res->n_handoff_list++];
   h->contact_id = r->id;
   h->key = lra_strdup(&pv->arena, r->key);
-  h->stage = wr->m->stages[r->stage].name;
-  h->owner = lra_strdup(&pv->arena, owner);
+  h->stage = keep(pv, wr->m->stages[r->stage].name);
+  h->owner = keep(pv, owner);
   h->at = wr->now;
   h->due = due;
+  if (!h->key || !h->stage || !h->owner) return LR_NOMEM;
   return LR_OK;
 }
 
@@ -495,33 +504,49 @@ static int apply_rec(writer *wr, const rec *r) {
                             (r->flags & F_SCORES) != 0, r->scores, wr->now);
     if (rc != LR_OK) return rc;
   }
+  /* Moves: reasons are built here, written in one statement. */
+  char reasons[8][320];
+  const char *hfrom[8], *hto[8], *hreason[8], *htrans[8];
+  int nh = 0;
   for (int i = 0; i < r->nmoves; i++) {
     const lrp_move *mv = &r->moves[i];
-    char reason[512];
+    char *reason = reasons[nh % 8];
     const char *from = mv->from >= 0 ? m->stages[mv->from].name : r->old_stage;
     if (mv->transition < 0) {
-      snprintf(reason, sizeof reason, "initial stage");
+      snprintf(reason, 320, "initial stage");
     } else {
       const lrp_transition *t = &m->transitions[mv->transition];
-      if (t->reason) snprintf(reason, sizeof reason, "%s", t->reason);
-      else snprintf(reason, sizeof reason, "transition %s (%s)", t->label, t->where);
+      if (t->reason) snprintf(reason, 320, "%s", t->reason);
+      else snprintf(reason, 320, "transition %s (%s)", t->label, t->where);
     }
     res->moves++;
     wr->by_transition[mv->transition >= 0 ? mv->transition : m->ntransitions]++;
-    if (wr->apply) {
-      rc = lrs_history_add(db, r->id, from, m->stages[mv->to].name, wr->now,
-                           wr->run_id, reason,
-                           mv->transition >= 0 ? m->transitions[mv->transition].label : NULL,
-                           NULL);
-      if (rc != LR_OK) return rc;
-    }
+    hfrom[nh] = from;
+    hto[nh] = m->stages[mv->to].name;
+    hreason[nh] = reason;
+    htrans[nh] = mv->transition >= 0 ? m->transitions[mv->transition].label : NULL;
+    nh++;
     if (wr->o->collect && (rc = collect_move(wr, r, mv, reason)) != LR_OK) return rc;
+    if (nh == 8 || i == r->nmoves - 1) {
+      if (wr->apply) {
+        rc = lrs_history_add_many(db, r->id, nh, hfrom, hto, wr->now, wr->run_id,
+                                  hreason, htrans);
+        if (rc != LR_OK) return rc;
+      }
+      nh = 0;
+    }
   }
   if (wr->apply && (r->flags & F_PARTS)) {
     rc = r->had_parts ? lrs_parts_clear(db, r->id) : LR_OK;
-    for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
-      const lrp_rule *ru = &m->rules[r->part_rule[i]];
-      rc = lrs_part_add(db, r->id, ru->name, ru->group, r->part_pts[i]);
+    const char *rules[8], *grps[8];
+    for (int i = 0; i < r->nparts && rc == LR_OK; i += 8) {
+      int k = r->nparts - i > 8 ? 8 : r->nparts - i;
+      for (int j = 0; j < k; j++) {
+        const lrp_rule *ru = &m->rules[r->part_rule[i + j]];
+        rules[j] = ru->name;
+        grps[j] = ru->group;
+      }
+      rc = lrs_parts_add(db, r->id, k, rules, grps, r->part_pts + i);
     }
     if (rc != LR_OK) return rc;
   }
@@ -764,11 +789,11 @@ void lr_run_result_free(lr_run_result *r) {
 }
 
 int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
+  if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
   if (!p) return LR_MISUSE;
   lr_db *db = p->db;
   lr_run_opts o;
-  memset(&o, 0, sizeof o);
-  if (opts) memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK) return db->rc;
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
@@ -803,6 +828,10 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   /* The write lock is taken first, so the workers' snapshots are the
   ** committed state no other writer can change under the run.  A dry run
   ** holds it only while the workers open their snapshots. */
+  /* The writer only ever writes rows for contacts it just read inside its
+  ** own transaction, so per-row foreign-key lookups prove nothing; they
+  ** cost a b-tree seek per history, part and assignment row. */
+  lrs_exec(db, "PRAGMA foreign_keys=OFF");
   int rc = lrs_begin(db);
   long long total = 0, lo = 0, hi = -1;
   if (rc == LR_OK) {
@@ -829,6 +858,7 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
     lrs_rollback(db);
   }
   lrp_routing_free(&wr.routing);
+  sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
   if (rc == LR_OK && wr.apply) res->run_id = wr.run_id;
   if (wr.apply && rc == LR_OK) res->rows_written -= 0;
   /* per-transition counts */
@@ -838,7 +868,8 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
     for (int t = 0; t <= nt; t++) {
       if (!wr.by_transition[t]) continue;
       lr_count *c = &res->by_transition[res->n_by_transition++];
-      c->name = t < nt ? wr.m->transitions[t].label : "(initial stage)";
+      c->name = keep(pv, t < nt ? wr.m->transitions[t].label
+                                : "(initial stage)");
       c->n = wr.by_transition[t];
     }
   }

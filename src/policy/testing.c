@@ -303,6 +303,9 @@ int lr_test(lr_db *db, const char *test_path, const lr_policy_opts *opts,
   if (failed) *failed = 0;
   if (!test_path) return db ? lr__err(db, LR_MISUSE, "lr_test: no path")
                             : LR_MISUSE;
+  lr_policy_opts po;
+  if (lr__opts(db, &po, sizeof po, opts, "lr_test") != LR_OK)
+    return LR_MISUSE;
   /* A private in-memory database: the tests never touch the caller's. */
   lr_db *mem = NULL;
   int rc = lr_open(":memory:", &mem);
@@ -311,9 +314,6 @@ int lr_test(lr_db *db, const char *test_path, const lr_policy_opts *opts,
     lr_close(mem);
     return rc;
   }
-  lr_policy_opts po = LR_POLICY_OPTS_INIT;
-  if (opts) memcpy(&po, opts, opts->size < sizeof po ? opts->size : sizeof po);
-  po.size = sizeof po;
   lrl_state *rt = lrl_new(po.max_memory, po.max_instructions);
   if (!rt) {
     lr_close(mem);

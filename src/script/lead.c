@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../policy/eval.h"
@@ -20,11 +21,18 @@
 
 static lrp_eval *check_lead(lua_State *L, int idx) {
   lrp_eval *ev = lrx_eval(L);
+  void *ud = lua_touserdata(L, idx);
   /* Every method call checks its receiver: compare addresses with the one
   ** lead of this context rather than looking up metatables. */
-  if (!ev || lua_touserdata(L, idx) != ev->lead_ud) {
+  if (!ev || ud != ev->lead_ud) {
     luaL_checkudata(L, idx, LRX_LEAD);       /* raises for a non-lead */
-    lrl_error(L, "lead used outside of an evaluation");
+    /* Scripts hand out one lead per contact (holding its id), valid only
+    ** during its own step of the leads{} loop. */
+    if (!ev || !ev->c || lua_rawlen(L, idx) != sizeof(long long))
+      lrl_error(L, "lead used outside of an evaluation");
+    if (*(const long long *)ud != ev->c->id)
+      lrl_error(L, "this lead object belongs to an earlier step of a leads{} "
+                "loop; use a lead inside its own step");
   }
   if (!ev->c) lrl_error(L, "lead used outside of an evaluation");
   return ev;
@@ -34,11 +42,20 @@ static void trace(lrp_eval *ev, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 static void trace(lrp_eval *ev, const char *fmt, ...) {
   if (!ev->trace) return;
+  char one[256];
   va_list ap;
   va_start(ap, fmt);
-  if (ev->trace->n) lrb_adds(ev->trace, ", ");
-  lrb_vprintf(ev->trace, fmt, ap);
+  vsnprintf(one, sizeof one, fmt, ap);
   va_end(ap);
+  /* A read already recorded for this step is not repeated. */
+  const char *all = lrb_str(ev->trace);
+  size_t n = strlen(one);
+  for (const char *p = strstr(all, one); p; p = strstr(p + 1, one))
+    if ((p == all || (p >= all + 2 && p[-2] == ',' && p[-1] == ' ')) &&
+        (p[n] == '\0' || (p[n] == ',' && p[n + 1] == ' ')))
+      return;
+  if (ev->trace->n) lrb_adds(ev->trace, ", ");
+  lrb_adds(ev->trace, one);
 }
 
 static void push_value(lua_State *L, lrp_eval *ev, const char *name,
@@ -319,7 +336,13 @@ static int l_outcome(lua_State *L) {
 static int l_sla_breached(lua_State *L) {
   lrp_eval *ev = check_lead(L, 1);
   const lrs_contact *c = ev->c;
+  /* Every stage move (by a run, by hand or by a script) clears due_at,
+  ** so a due time still set means the lead has not moved since; nor in
+  ** this evaluation. */
   int b = c->due_at > 0 && c->due_at < ev->now;
+  if (b && ev->phase == LRP_PHASE_TRANSITIONS && ev->r &&
+      ev->cur_stage != ev->r->start_stage)
+    b = 0;
   trace(ev, "sla_breached=%s", b ? "yes" : "no");
   lua_pushboolean(L, b);
   return 1;
@@ -331,6 +354,37 @@ static int push_scores(lua_State *L, lrp_eval *ev) {
   for (int g = 0; g < m->ngroups; g++) {
     lua_pushnumber(L, ev->r->group[g]);
     lua_setfield(L, -2, m->groups[g]);
+  }
+  return 1;
+}
+
+/* Scripts: lead.scores from the stored JSON object of group totals. */
+static int push_stored_scores(lua_State *L, const char *json) {
+  lua_newtable(L);
+  const char *p = json ? strchr(json, '{') : NULL;
+  if (!p) return 1;
+  p++;
+  for (;;) {
+    while (*p == ' ' || *p == ',') p++;
+    if (*p != '"') break;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (p++; *p && *p != '"'; p++) {
+      if (*p == '\\' && p[1]) p++;
+      luaL_addchar(&b, *p);
+    }
+    luaL_pushresult(&b);
+    if (*p != '"') { lua_pop(L, 1); break; }
+    p++;
+    while (*p == ' ' || *p == ':') p++;
+    char *end, num[64];
+    strtod(p, &end);
+    if (end == p || end - p >= (long)sizeof num) { lua_pop(L, 1); break; }
+    memcpy(num, p, (size_t)(end - p));
+    num[end - p] = '\0';
+    p = end;
+    if (!lua_stringtonumber(L, num)) lua_pushnil(L);  /* keeps 35 an integer */
+    lua_rawset(L, -3);
   }
   return 1;
 }
@@ -365,19 +419,29 @@ static int l_index(lua_State *L) {
       break;
     case 's':
       if (strcmp(k, "score") == 0) {
+        double s;
         if (ev->phase == LRP_PHASE_SCRIPT) {
-          lua_pushnumber(L, c->score);
-          return 1;
+          s = c->score;
+        } else {
+          need_rules_done(L, ev, "score");
+          s = ev->have_score_override ? ev->score_override : ev->r->score;
+          trace(ev, "score=%g", s);
         }
-        need_rules_done(L, ev, "score");
-        double s = ev->have_score_override ? ev->score_override : ev->r->score;
-        trace(ev, "score=%g", s);
-        lua_pushnumber(L, s);
+        /* whole scores are integers in Lua (print 12, not 12.0) */
+        if (s == floor(s) && s > -9.0e15 && s < 9.0e15)
+          lua_pushinteger(L, (lua_Integer)s);
+        else
+          lua_pushnumber(L, s);
         return 1;
       }
       if (strcmp(k, "stage") == 0) {
         int st = ev->phase == LRP_PHASE_SCRIPT ? lrp_contact_stage(&ev->in->m, c)
                                                : ev->cur_stage;
+        if (st == -1 && c->stage) {
+          /* scripts: a stage the script did not declare is its name */
+          lua_pushstring(L, c->stage);
+          return 1;
+        }
         if (st < 0) {
           lua_pushnil(L);
           return 1;
@@ -387,12 +451,21 @@ static int l_index(lua_State *L) {
         return 1;
       }
       if (strcmp(k, "scores") == 0) {
+        if (ev->phase == LRP_PHASE_SCRIPT) return push_stored_scores(L, c->scores);
         need_rules_done(L, ev, "scores");
         return push_scores(L, ev);
       }
       break;
     case 'g':
+      if (strcmp(k, "grade") == 0 && ev->phase == LRP_PHASE_SCRIPT) {
+        if (c->grade) lua_pushstring(L, c->grade);
+        else lua_pushnil(L);
+        return 1;
+      }
       if (strcmp(k, "grade") == 0 || strcmp(k, "grades") == 0) {
+        if (ev->phase == LRP_PHASE_SCRIPT)
+          lrl_error(L, "lead.grades is not stored; scripts read lead.grade "
+                    "(the first grade of the last run)");
         need_rules_done(L, ev, k);
         const lrp_model *m = &ev->in->m;
         if (k[5] == 's') {
@@ -410,6 +483,9 @@ static int l_index(lua_State *L) {
       }
       break;
   }
+  if (strcmp(k, "set") == 0 || strcmp(k, "move_to") == 0)
+    lrl_error(L, "lead:%s is for scripts (leadrules script.lua); a policy "
+              "changes contacts through its rules and transitions", k);
   /* a field of the row */
   if (lua_getfield(L, lua_upvalueindex(2), k) == LUA_TNUMBER) {
     int col = (int)lua_tointeger(L, -1) - 1;

@@ -43,7 +43,8 @@ int lr_close(lr_db *db) {
 }
 
 const char *lr_errmsg(lr_db *db) {
-  if (!db) return "out of memory (no database handle)";
+  if (!db) return "no database handle (out of memory in lr_open, or a NULL "
+                  "handle was passed)";
   if (db->rc == LR_OK) return "not an error";
   return db->err.n ? db->err.p : lr_errstr(db->rc);
 }

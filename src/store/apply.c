@@ -81,6 +81,8 @@ static const char CONTACT_UPDATE[] =
     "UPDATE contacts SET "
     "score = CASE WHEN ?2 THEN ?3 ELSE score END, "
     "stage = CASE WHEN ?4 THEN ?5 ELSE stage END, "
+    /* a move ends the SLA of the stage it was handed off in */
+    "due_at = CASE WHEN ?4 THEN NULL ELSE due_at END, "
     "grade = CASE WHEN ?6 THEN ?7 ELSE grade END, "
     "scores = CASE WHEN ?8 THEN ?9 ELSE scores END, "
     "updated_at = ?10 WHERE id = ?1";
@@ -126,6 +128,43 @@ int lrs_history_add(lr_db *db, long long contact_id, const char *from,
   return step_done(db, st, "record stage history");
 }
 
+/* A contact's moves of one run (often 2 or 3) in one statement. */
+#define HV "(?,?,?,?,?,?,?,NULL)"
+#define HIST_HEAD "INSERT INTO stage_history(contact_id, from_stage, to_stage, " \
+  "at, run_id, reason, transition, by) VALUES"
+static const char *const HIST_MANY[5] = {
+  NULL, HIST_HEAD HV, HIST_HEAD HV "," HV, HIST_HEAD HV "," HV "," HV,
+  HIST_HEAD HV "," HV "," HV "," HV,
+};
+
+int lrs_history_add_many(lr_db *db, long long contact_id, int n,
+                         const char *const *from, const char *const *to,
+                         long long at, long long run_id,
+                         const char *const *reason,
+                         const char *const *transition) {
+  while (n > 0) {
+    int k = n > 4 ? 4 : n;
+    sqlite3_stmt *st = lrs_cached(db, HIST_MANY[k]);
+    if (!st) return db->rc;
+    for (int i = 0; i < k; i++) {
+      int b = 7 * i;
+      sqlite3_bind_int64(st, b + 1, contact_id);
+      bind_text_or_null(st, b + 2, from[i]);
+      sqlite3_bind_text(st, b + 3, to[i], -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, b + 4, at);
+      if (run_id) sqlite3_bind_int64(st, b + 5, run_id);
+      else sqlite3_bind_null(st, b + 5);
+      bind_text_or_null(st, b + 6, reason[i]);
+      bind_text_or_null(st, b + 7, transition[i]);
+    }
+    int rc = step_done(db, st, "record stage history");
+    if (rc != LR_OK) return rc;
+    from += k; to += k; reason += k; transition += k;
+    n -= k;
+  }
+  return LR_OK;
+}
+
 static const char PARTS_CLEAR[] = "DELETE FROM score_parts WHERE contact_id=?1";
 
 int lrs_parts_clear(lr_db *db, long long contact_id) {
@@ -135,18 +174,43 @@ int lrs_parts_clear(lr_db *db, long long contact_id) {
   return step_done(db, st, "clear score parts");
 }
 
-static const char PART_ADD[] =
-    "INSERT INTO score_parts(contact_id, rule, grp, points) VALUES(?1,?2,?3,?4)";
+/* Up to 8 parts in one statement: a contact's parts are written together,
+** and one statement per part doubled the cost of a first run. */
+#define PV "(?,?,?,?)"
+#define PARTS_HEAD "INSERT INTO score_parts(contact_id, rule, grp, points) VALUES"
+static const char *const PARTS_MANY[9] = {
+  NULL,
+  PARTS_HEAD PV,
+  PARTS_HEAD PV "," PV,
+  PARTS_HEAD PV "," PV "," PV,
+  PARTS_HEAD PV "," PV "," PV "," PV,
+  PARTS_HEAD PV "," PV "," PV "," PV "," PV,
+  PARTS_HEAD PV "," PV "," PV "," PV "," PV "," PV,
+  PARTS_HEAD PV "," PV "," PV "," PV "," PV "," PV "," PV,
+  PARTS_HEAD PV "," PV "," PV "," PV "," PV "," PV "," PV "," PV,
+};
 
-int lrs_part_add(lr_db *db, long long contact_id, const char *rule,
-                 const char *grp, double points) {
-  sqlite3_stmt *st = lrs_cached(db, PART_ADD);
-  if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, contact_id);
-  sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
-  bind_text_or_null(st, 3, grp);
-  sqlite3_bind_double(st, 4, points);
-  return step_done(db, st, "write score part");
+int lrs_parts_add(lr_db *db, long long contact_id, int n,
+                  const char *const *rules, const char *const *grps,
+                  const double *points) {
+  while (n > 0) {
+    int k = n > 8 ? 8 : n;
+    sqlite3_stmt *st = lrs_cached(db, PARTS_MANY[k]);
+    if (!st) return db->rc;
+    for (int i = 0; i < k; i++) {
+      sqlite3_bind_int64(st, 4 * i + 1, contact_id);
+      sqlite3_bind_text(st, 4 * i + 2, rules[i], -1, SQLITE_STATIC);
+      bind_text_or_null(st, 4 * i + 3, grps[i]);
+      sqlite3_bind_double(st, 4 * i + 4, points[i]);
+    }
+    int rc = step_done(db, st, "write score parts");
+    if (rc != LR_OK) return rc;
+    rules += k;
+    grps += k;
+    points += k;
+    n -= k;
+  }
+  return LR_OK;
 }
 
 static const char MEMBER_ADD[] =

@@ -26,9 +26,17 @@ int lrs_history_add(lr_db *db, long long contact_id, const char *from,
                     const char *to, long long at, long long run_id,
                     const char *reason, const char *transition,
                     const char *by);
+/* n moves of one contact at one time, in order. */
+int lrs_history_add_many(lr_db *db, long long contact_id, int n,
+                         const char *const *from, const char *const *to,
+                         long long at, long long run_id,
+                         const char *const *reason,
+                         const char *const *transition);
 int lrs_parts_clear(lr_db *db, long long contact_id);
-int lrs_part_add(lr_db *db, long long contact_id, const char *rule,
-                 const char *grp, double points);
+/* n parts of one contact at once. */
+int lrs_parts_add(lr_db *db, long long contact_id, int n,
+                  const char *const *rules, const char *const *grps,
+                  const double *points);
 int lrs_member_set(lr_db *db, long long contact_id, const char *segment,
                    int member);
 /* Record a handoff and set the contact's owner, due and assigned times. */

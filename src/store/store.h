@@ -31,6 +31,10 @@ struct lr_db {
 int lr__err(lr_db *db, int rc, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 int lr__ok(lr_db *db);
+/* Copy caller options (NULL, older or newer struct versions) into dst,
+** defaults zero; LR_MISUSE with a message naming `fn` when invalid. */
+int lr__opts(lr_db *db, void *dst, size_t dstsize, const void *src,
+             const char *fn);
 /* Map the connection's last SQLite error to an LR code, with "what: msg". */
 int lrs_sqlerr(lr_db *db, int sqlite_rc, const char *what);
 int lrs_map_rc(int sqlite_rc);

@@ -1,0 +1,358 @@
+/*
+** cmd_explain.c -- leadrules explain KEY POLICY.lua: why a contact has its
+** score and stage, and what it needs for the next one.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "json.h"
+
+typedef struct row {
+  lr_explain_item e;              /* strings owned (copied) */
+} row;
+
+typedef struct rows {
+  row *v;
+  int n, cap;
+} rows;
+
+static char *dup(const char *s) { return s ? strdup(s) : NULL; }
+
+static int collect(void *ctx, const lr_explain_item *it) {
+  rows *r = ctx;
+  if (r->n == r->cap) {
+    int cap = r->cap ? r->cap * 2 : 64;
+    row *v = realloc(r->v, (size_t)cap * sizeof *v);
+    if (!v) return 1;
+    r->v = v;
+    r->cap = cap;
+  }
+  lr_explain_item *e = &r->v[r->n++].e;
+  *e = *it;
+  e->name = dup(it->name);
+  e->group = dup(it->group);
+  e->detail = dup(it->detail);
+  e->where = dup(it->where);
+  e->note = dup(it->note);
+  return 0;
+}
+
+static void free_rows(rows *r) {
+  for (int i = 0; i < r->n; i++) {
+    lr_explain_item *e = &r->v[i].e;
+    free((char *)e->name);
+    free((char *)e->group);
+    free((char *)e->detail);
+    free((char *)e->where);
+    free((char *)e->note);
+  }
+  free(r->v);
+}
+
+static const char *s_or(const char *s, const char *d) { return s ? s : d; }
+
+static int width(const rows *r, int kind, int group) {
+  int w = 0;
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != kind) continue;
+    const char *s = group ? e->group : e->name;
+    int l = s ? (int)strlen(s) : 0;
+    if (l > w) w = l;
+  }
+  return w;
+}
+
+static void points(char *buf, size_t n, double p, int sign) {
+  if (p == 0) snprintf(buf, n, "0");
+  else snprintf(buf, n, sign ? "%+g" : "%g", p);
+}
+
+static void print_text(const rows *r, const char *policy, const char *now) {
+  int wn;
+  char pb[32];
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != LR_EX_CONTACT) continue;
+    printf("contact      %s\n", e->name);
+    points(pb, sizeof pb, e->points, 0);
+    printf("stored       stage %s, score %s%s%s\n", s_or(e->detail, "(none)"),
+           pb, e->note ? "; " : "", s_or(e->note, ""));
+  }
+  printf("policy       %s\nnow          %s\n", policy, now);
+
+  int any = 0;
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != LR_EX_MANUAL) continue;
+    if (!any++) printf("\nmanual\n");
+    printf("  %-5s %s%s%s\n", e->name, s_or(e->detail, ""),
+           e->note ? ": " : "", s_or(e->note, ""));
+  }
+
+  wn = width(r, LR_EX_SEGMENT, 0);
+  any = 0;
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != LR_EX_SEGMENT) continue;
+    if (!any++) printf("\nsegments\n");
+    printf("  %-3s  %-*s  %s\n", e->fired ? "yes" : "no", wn, e->name,
+           s_or(e->detail, ""));
+  }
+
+  wn = width(r, LR_EX_RULE, 0);
+  int wg = width(r, LR_EX_RULE, 1);
+  any = 0;
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != LR_EX_RULE) continue;
+    if (!any++)
+      printf("\n%-*s  points  fired  why\n", wn + 2 + (wg ? wg + 2 : 0),
+             "rules");
+    points(pb, sizeof pb, e->points, 1);
+    if (wg)
+      printf("  %-*s  %-*s  %6s  %-5s  %s\n", wn, e->name, wg,
+             s_or(e->group, ""), pb, e->fired ? "yes" : "no",
+             s_or(e->detail, ""));
+    else
+      printf("  %-*s  %6s  %-5s  %s\n", wn, e->name, pb,
+             e->fired ? "yes" : "no", s_or(e->detail, ""));
+  }
+
+  wn = width(r, LR_EX_GROUP, 0);
+  any = 0;
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != LR_EX_GROUP) continue;
+    if (!any++) printf("\nscores\n");
+    points(pb, sizeof pb, e->points, 0);
+    printf("  %-*s  %6s", wn, e->name, pb);
+    if (e->detail) printf("  grade %s", e->detail);
+    if (e->note) printf("  (%s)", e->note);
+    putchar('\n');
+  }
+
+  wn = width(r, LR_EX_TRANSITION, 0);
+  any = 0;
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != LR_EX_TRANSITION) continue;
+    if (!any++) printf("\ntransitions (tried in the order declared)\n");
+    const char *mark = e->note ? (e->fired ? "would fire" : "would not")
+                               : (e->fired ? "fired" : "not fired");
+    printf("  %-10s  %-*s  %s", mark, wn, e->name,
+           e->detail && *e->detail ? e->detail : "(reads nothing)");
+    if (e->where) printf("  [%s]", e->where);
+    putchar('\n');
+  }
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind == LR_EX_TRANSITION && e->note) {
+      printf("  (%s)\n", e->note);
+      break;
+    }
+  }
+
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != LR_EX_NEXT) continue;
+    printf("\nnext stage\n  %s\n", s_or(e->detail, ""));
+  }
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != LR_EX_HANDOFF) continue;
+    printf("\nhandoff\n");
+    if (e->fired) printf("  %s -> %s", e->name, e->detail);
+    else printf("  %s: owner %s", e->name, s_or(e->detail, "(none)"));
+    if (e->note && *e->note) printf("\n  %s", e->note);
+    putchar('\n');
+  }
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind == LR_EX_ERROR) printf("\nerror\n  %s\n", s_or(e->detail, ""));
+  }
+}
+
+static void jkey(const char *k, int *first) {
+  printf("%s\"%s\": ", *first ? "" : ", ", k);
+  *first = 0;
+}
+
+static void jstr(const char *k, const char *v, int *first) {
+  jkey(k, first);
+  cli_json_str(stdout, v);
+}
+
+static void jnum(const char *k, double v, int *first) {
+  jkey(k, first);
+  cli_json_num(stdout, v);
+}
+
+static void jbool(const char *k, int v, int *first) {
+  jkey(k, first);
+  fputs(v ? "true" : "false", stdout);
+}
+
+static void json_list(const rows *r, int kind, const char *key) {
+  printf(",\n  \"%s\": [", key);
+  int n = 0;
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind != kind) continue;
+    printf("%s\n    {", n++ ? "," : "");
+    int f = 1;
+    switch (kind) {
+      case LR_EX_MANUAL:
+        jstr("kind", e->name, &f);
+        jstr("detail", e->detail, &f);
+        jstr("reason", e->note, &f);
+        if (strcmp(e->name, "lock") == 0) jbool("locked", e->fired, &f);
+        break;
+      case LR_EX_SEGMENT:
+        jstr("name", e->name, &f);
+        jbool("member", e->fired, &f);
+        jstr("why", e->detail, &f);
+        jstr("where", e->where, &f);
+        break;
+      case LR_EX_RULE:
+        jstr("name", e->name, &f);
+        jstr("group", e->group, &f);
+        jnum("points", e->points, &f);
+        jbool("fired", e->fired, &f);
+        jstr("why", e->detail, &f);
+        jstr("where", e->where, &f);
+        break;
+      case LR_EX_GROUP:
+        jstr("name", e->name, &f);
+        jnum("total", e->points, &f);
+        jstr("grade", e->detail, &f);
+        break;
+      case LR_EX_TRANSITION:
+        jstr("name", e->name, &f);
+        jbool("fired", e->fired, &f);
+        jbool("locked", e->note != NULL, &f);
+        jstr("why", e->detail, &f);
+        jstr("where", e->where, &f);
+        break;
+      case LR_EX_ERROR:
+        jstr("message", e->detail, &f);
+        break;
+    }
+    putchar('}');
+  }
+  printf("%s]", n ? "\n  " : "");
+}
+
+static void print_json(const rows *r, const char *policy, long long now) {
+  printf("{\n  \"policy\": ");
+  cli_json_str(stdout, policy);
+  printf(",\n  \"now\": %lld,\n  \"contact\": ", now);
+  const lr_explain_item *c = NULL, *next = NULL, *ho = NULL;
+  for (int i = 0; i < r->n; i++) {
+    const lr_explain_item *e = &r->v[i].e;
+    if (e->kind == LR_EX_CONTACT) c = e;
+    if (e->kind == LR_EX_NEXT) next = e;
+    if (e->kind == LR_EX_HANDOFF) ho = e;
+  }
+  int f = 1;
+  if (c) {
+    putchar('{');
+    jstr("key", c->name, &f);
+    jstr("stage", c->detail, &f);
+    jnum("score", c->points, &f);
+    jstr("note", c->note, &f);
+    putchar('}');
+  } else {
+    fputs("null", stdout);
+  }
+  json_list(r, LR_EX_MANUAL, "manual");
+  json_list(r, LR_EX_SEGMENT, "segments");
+  json_list(r, LR_EX_RULE, "rules");
+  json_list(r, LR_EX_GROUP, "scores");
+  json_list(r, LR_EX_TRANSITION, "transitions");
+  printf(",\n  \"next\": ");
+  if (next) {
+    f = 1;
+    putchar('{');
+    jstr("stage", next->name, &f);
+    jnum("points_needed", next->points, &f);
+    jbool("would_pass_now", next->fired, &f);
+    jstr("detail", next->detail, &f);
+    jstr("where", next->where, &f);
+    putchar('}');
+  } else {
+    fputs("null", stdout);
+  }
+  printf(",\n  \"handoff\": ");
+  if (ho) {
+    f = 1;
+    putchar('{');
+    jstr("stage", ho->name, &f);
+    jstr("owner", ho->detail, &f);
+    jbool("hands_off_now", ho->fired, &f);
+    jstr("note", ho->note, &f);
+    jstr("where", ho->where, &f);
+    putchar('}');
+  } else {
+    fputs("null", stdout);
+  }
+  json_list(r, LR_EX_ERROR, "errors");
+  printf("\n}\n");
+}
+
+int cmd_explain(cli *c, int argc, char **argv) {
+  const char *key = NULL, *path = NULL, *now_s = NULL, *v;
+  int json = 0;
+  lr_policy_opts po = LR_POLICY_OPTS_INIT;
+  for (int i = 1; i < argc; i++) {
+    if (cli_flag(argv[i], "--json")) json = 1;
+    else if (cli_flag(argv[i], "--allow-local-modules")) po.allow_local_modules = 1;
+    else if (cli_opt(argc, argv, &i, "--now", &v)) {
+      if (!v) return cli_usage(c, "explain", "--now needs a time");
+      now_s = v;
+    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+      return cli_usage(c, "explain", "unknown option '%s'", argv[i]);
+    } else if (!key) {
+      key = argv[i];
+    } else if (!path) {
+      path = argv[i];
+    } else {
+      return cli_usage(c, "explain", "unexpected argument '%s'", argv[i]);
+    }
+  }
+  if (!key || !path)
+    return cli_usage(c, "explain", "usage: leadrules explain KEY POLICY.lua "
+                     "[--now T] [--json]");
+  /* POLICY.lua KEY works too: the policy is the one that names a .lua */
+  size_t kl = strlen(key), pl = strlen(path);
+  if (kl > 4 && strcmp(key + kl - 4, ".lua") == 0 &&
+      !(pl > 4 && strcmp(path + pl - 4, ".lua") == 0)) {
+    const char *t = key;
+    key = path;
+    path = t;
+  }
+  long long now = cli_parse_now(c, now_s);
+  if (now < 0) return CLI_USAGE;
+  if (!now) now = (long long)time(NULL);
+  lr_db *db = cli_db(c);
+  if (!db) return CLI_ERR;
+  lr_policy *p = NULL;
+  int rc = lr_policy_load_v2(db, path, &po, &p);
+  if (rc != LR_OK) return cli_fail(c, rc);
+  rows r = {0};
+  rc = lr_explain_v2(p, key, now, collect, &r);
+  if (r.n) {
+    char when[32];
+    cli_iso(now, when, sizeof when);
+    if (json) print_json(&r, path, now);
+    else print_text(&r, path, when);
+  }
+  int st = CLI_OK;
+  if (rc != LR_OK) st = cli_fail(c, rc);
+  free_rows(&r);
+  lr_policy_free(p);
+  return st;
+}

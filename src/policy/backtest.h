@@ -1,0 +1,58 @@
+/*
+** backtest.h -- the figures of a backtest, computed once (backtest.c) and
+** written as text, JSON (backtest.c) or HTML (backtest_html.c).
+*/
+#ifndef LR_BACKTEST_H
+#define LR_BACKTEST_H
+
+#include "model.h"
+#include "outfmt.h"
+
+/* Contacts in a score band (a decile) or a stage, and how many converted. */
+typedef struct lrp_bt_band {
+  long long n, pos;
+  double lo, hi;                    /* score range (deciles) */
+} lrp_bt_band;
+
+/* Everyone with score >= t is called: tp converted, fp did not. */
+typedef struct lrp_bt_thr {
+  double t;
+  long long tp, fp;
+} lrp_bt_thr;
+
+typedef struct lrp_bt {
+  lr_policy *p;
+  const lrp_model *m;
+  long long now;
+  const char *outcome;              /* the column, or NULL: outcomes table */
+  char leak[160];                   /* the policy reads the outcome: why */
+  long long evaluated;              /* contacts scored */
+  long long excluded;               /* of those, without a usable outcome */
+  long long n, pos;                 /* with an outcome; positives */
+  double base_rate;                 /* pos / n (NaN when n == 0) */
+  double auc;                       /* NaN unless both classes present */
+  lrp_bt_band decile[10];
+  lrp_bt_band *stage;               /* per model stage */
+  lrp_bt_thr *thr;                  /* distinct scores, highest first */
+  long long nthr;
+  long long best;                   /* thr index maximising F1, or -1 */
+  long long capacity;               /* 0: not asked */
+  long long cap_idx;                /* thr index for the capacity, or -1 */
+  long long *rule_n, *rule_pos;     /* per rule: fired, fired and positive */
+} lrp_bt;
+
+/* Derived figures at threshold index i (NaN when undefined). */
+double lrp_bt_precision(const lrp_bt *b, long long i);
+double lrp_bt_recall(const lrp_bt *b, long long i);
+double lrp_bt_f1(const lrp_bt *b, long long i);
+/* Rates: pos/n (NaN for n == 0), and lift over the base rate. */
+double lrp_bt_rate(long long pos, long long n);
+double lrp_bt_lift(const lrp_bt *b, long long pos, long long n);
+/* Threshold rows people see: all of them when there are few, else about
+** one per 5% of contacts plus the best-F1 and capacity rows.  Returns the
+** count written to idx (which holds room for 64). */
+int lrp_bt_pick_thresholds(const lrp_bt *b, long long *idx);
+
+void lrp_bt_write_html(const lrp_bt *b, lrp_out *o);
+
+#endif

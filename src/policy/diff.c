@@ -1,0 +1,890 @@
+/*
+** diff.c -- lr_diff: what a policy change would do, before it touches
+** data.  Both policies are evaluated on the same contacts and the same
+** `now`, writing nothing: two workers (lrp_worker + lrp_eval_contact, the
+** path lr_run uses) scan the same id ranges in lockstep, so each contact
+** is seen under old and new at once and nothing per contact is kept but
+** the N largest score changes.  Threads take chunks of ids, each with its
+** own pair of workers, and their counts are merged in a fixed order.
+*/
+#include <ctype.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../store/store.h"
+#include "outfmt.h"
+#include "runner.h"
+
+#define CHUNK_IDS 2048
+#define NBUCKETS 13
+
+/* Score-change buckets: (-inf,-100] (-100,-50] (-50,-20] (-20,-10]
+** (-10,-5] (-5,0) 0 (0,5) [5,10) [10,20) [20,50) [50,100) [100,inf). */
+static const double EDGE[] = {100, 50, 20, 10, 5};
+static const char *const BUCKET[NBUCKETS] = {
+  "(-inf, -100]", "(-100, -50]", "(-50, -20]", "(-20, -10]", "(-10, -5]",
+  "(-5, 0)", "0", "(0, 5)", "[5, 10)", "[10, 20)", "[20, 50)", "[50, 100)",
+  "[100, inf)",
+};
+
+static int bucket_of(double d) {
+  if (d == 0) return 6;
+  if (d < 0) {
+    for (int k = 0; k < 5; k++)
+      if (d <= -EDGE[k]) return k;
+    return 5;
+  }
+  for (int k = 0; k < 5; k++)
+    if (d >= EDGE[k]) return 12 - k;
+  return 7;
+}
+
+typedef struct mover {
+  long long id;
+  char *key;
+  double old_score, new_score;
+  int old_stage, new_stage;           /* union stage indexes */
+} mover;
+
+typedef struct differ {
+  lr_policy *po, *pn;
+  const lrp_model *mo, *mn;
+  long long now;
+  int top;
+  /* stages of both policies by name: old's in order, then new-only */
+  const char **stage;
+  int nstage;
+  int *map_old, *map_new;             /* model stage -> union index */
+  long long *matrix;                  /* [old * nstage + new] */
+  long long evaluated, score_changes, up, down, stage_changes;
+  double sum, min, max;
+  long long bucket[NBUCKETS];
+  long long *fired_old, *fired_new;   /* per rule of each model */
+  long long *moved_old, *moved_new;   /* per transition: moves made */
+  mover *heap;                        /* min-heap: the weakest mover on top */
+  int nheap;
+} differ;
+
+/* ---- the N largest changes ------------------------------------------------ */
+
+/* a moves less than b: smaller |change|, or equal and a later id. */
+static int weaker(const mover *a, const mover *b) {
+  double x = fabs(a->new_score - a->old_score);
+  double y = fabs(b->new_score - b->old_score);
+  if (x != y) return x < y;
+  return a->id > b->id;
+}
+
+static void sift_down(mover *h, int n, int i) {
+  for (;;) {
+    int l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && weaker(&h[l], &h[m])) m = l;
+    if (r < n && weaker(&h[r], &h[m])) m = r;
+    if (m == i) return;
+    mover t = h[i];
+    h[i] = h[m];
+    h[m] = t;
+    i = m;
+  }
+}
+
+static int offer(differ *d, const mover *mv) {
+  if (d->top <= 0) return LR_OK;
+  if (d->nheap == d->top && !weaker(&d->heap[0], mv)) return LR_OK;
+  char *key = strdup(mv->key);
+  if (!key) return LR_NOMEM;
+  if (d->nheap < d->top) {
+    int i = d->nheap++;
+    d->heap[i] = *mv;
+    d->heap[i].key = key;
+    while (i > 0 && weaker(&d->heap[i], &d->heap[(i - 1) / 2])) {
+      mover t = d->heap[i];
+      d->heap[i] = d->heap[(i - 1) / 2];
+      d->heap[(i - 1) / 2] = t;
+      i = (i - 1) / 2;
+    }
+  } else {
+    free(d->heap[0].key);
+    d->heap[0] = *mv;
+    d->heap[0].key = key;
+    sift_down(d->heap, d->nheap, 0);
+  }
+  return LR_OK;
+}
+
+static int stronger_first(const void *a, const void *b) {
+  const mover *x = a, *y = b;
+  return weaker(x, y) ? 1 : weaker(y, x) ? -1 : 0;
+}
+
+/* ---- evaluation in lockstep ----------------------------------------------- */
+
+static int stage_union(differ *d) {
+  const lrp_model *mo = d->mo, *mn = d->mn;
+  d->stage = calloc((size_t)(mo->nstages + mn->nstages) + 1, sizeof *d->stage);
+  d->map_old = calloc((size_t)mo->nstages + 1, sizeof *d->map_old);
+  d->map_new = calloc((size_t)mn->nstages + 1, sizeof *d->map_new);
+  if (!d->stage || !d->map_old || !d->map_new) return LR_NOMEM;
+  for (int i = 0; i < mo->nstages; i++) {
+    d->map_old[i] = d->nstage;
+    d->stage[d->nstage++] = mo->stages[i].name;
+  }
+  for (int i = 0; i < mn->nstages; i++) {
+    int k = 0;
+    while (k < d->nstage && strcasecmp(d->stage[k], mn->stages[i].name)) k++;
+    if (k == d->nstage) d->stage[d->nstage++] = mn->stages[i].name;
+    d->map_new[i] = k;
+  }
+  return LR_OK;
+}
+
+/* The counters of a differ (the total, or one thread's share). */
+static int tally_init(differ *d) {
+  d->matrix = calloc((size_t)d->nstage * (size_t)d->nstage + 1,
+                     sizeof *d->matrix);
+  d->fired_old = calloc((size_t)d->mo->nrules + 1, sizeof *d->fired_old);
+  d->fired_new = calloc((size_t)d->mn->nrules + 1, sizeof *d->fired_new);
+  d->moved_old = calloc((size_t)d->mo->ntransitions + 1, sizeof *d->moved_old);
+  d->moved_new = calloc((size_t)d->mn->ntransitions + 1, sizeof *d->moved_new);
+  d->heap = calloc((size_t)d->top + 1, sizeof *d->heap);
+  return d->matrix && d->fired_old && d->fired_new && d->moved_old &&
+         d->moved_new && d->heap ? LR_OK : LR_NOMEM;
+}
+
+static void tally_free(differ *d) {
+  for (int i = 0; i < d->nheap; i++) free(d->heap[i].key);
+  free(d->heap);
+  free(d->matrix);
+  free(d->fired_old);
+  free(d->fired_new);
+  free(d->moved_old);
+  free(d->moved_new);
+  d->heap = NULL;
+  d->matrix = d->fired_old = d->fired_new = d->moved_old = d->moved_new = NULL;
+  d->nheap = 0;
+}
+
+/* Add a thread's counters to the total.  The result does not depend on
+** how contacts were shared out: counts add up, the heap order is total,
+** and score sums are added per chunk in chunk order by the caller. */
+static int tally_merge(differ *d, const differ *t) {
+  if (t->evaluated) {
+    if (!d->evaluated || t->min < d->min) d->min = t->min;
+    if (!d->evaluated || t->max > d->max) d->max = t->max;
+  }
+  d->evaluated += t->evaluated;
+  d->score_changes += t->score_changes;
+  d->up += t->up;
+  d->down += t->down;
+  d->stage_changes += t->stage_changes;
+  for (int k = 0; k < NBUCKETS; k++) d->bucket[k] += t->bucket[k];
+  for (int i = 0; i < d->nstage * d->nstage; i++) d->matrix[i] += t->matrix[i];
+  for (int i = 0; i < d->mo->nrules; i++) d->fired_old[i] += t->fired_old[i];
+  for (int i = 0; i < d->mn->nrules; i++) d->fired_new[i] += t->fired_new[i];
+  for (int i = 0; i < d->mo->ntransitions; i++) d->moved_old[i] += t->moved_old[i];
+  for (int i = 0; i < d->mn->ntransitions; i++) d->moved_new[i] += t->moved_new[i];
+  for (int i = 0; i < t->nheap; i++)
+    if (offer(d, &t->heap[i]) != LR_OK) return LR_NOMEM;
+  return LR_OK;
+}
+
+static int account(differ *d, const lrs_contact *c, const lrp_result *ro,
+                   const lrp_result *rn) {
+  d->evaluated++;
+  int so = d->map_old[ro->stage], sn = d->map_new[rn->stage];
+  d->matrix[so * d->nstage + sn]++;
+  if (so != sn) d->stage_changes++;
+  double delta = rn->score - ro->score;
+  if (d->evaluated == 1 || delta < d->min) d->min = delta;
+  if (d->evaluated == 1 || delta > d->max) d->max = delta;
+  d->sum += delta;
+  d->bucket[bucket_of(delta)]++;
+  if (delta != 0) {
+    d->score_changes++;
+    if (delta > 0) d->up++;
+    else d->down++;
+  }
+  for (int i = 0; i < d->mo->nrules; i++) d->fired_old[i] += ro->fired[i] != 0;
+  for (int i = 0; i < d->mn->nrules; i++) d->fired_new[i] += rn->fired[i] != 0;
+  for (int k = 0; k < ro->nmoves; k++)
+    if (ro->moves[k].transition >= 0) d->moved_old[ro->moves[k].transition]++;
+  for (int k = 0; k < rn->nmoves; k++)
+    if (rn->moves[k].transition >= 0) d->moved_new[rn->moves[k].transition]++;
+  if (delta == 0) return LR_OK;
+  mover mv = {c->id, (char *)c->key, ro->score, rn->score, so, sn};
+  return offer(d, &mv);
+}
+
+/* Evaluate ids lo..hi under both policies, in lockstep, into t. */
+static int diff_chunk(lrp_worker *wo, lrp_worker *wn, differ *t, long long lo,
+                      long long hi, char *err, size_t errlen) {
+  int s1 = lrs_scan_range(wo->scan, lo, hi);
+  int s2 = lrs_scan_range(wn->scan, lo, hi);
+  const lrs_contact *co = NULL, *cn = NULL;
+  int go = s1 == SQLITE_OK ? lrs_scan_next(wo->scan, &co) : -s1;
+  int gn = s2 == SQLITE_OK ? lrs_scan_next(wn->scan, &cn) : -s2;
+  while (go == 1 && gn == 1) {
+    /* Both read the committed state; should a writer slip in between the
+    ** two snapshots, a contact only one side sees is skipped. */
+    if (co->id != cn->id) {
+      if (co->id < cn->id) go = lrs_scan_next(wo->scan, &co);
+      else gn = lrs_scan_next(wn->scan, &cn);
+      continue;
+    }
+    lrp_worker *failed = wo;
+    int rc = lrp_eval_contact(&wo->ev, co, &wo->res);
+    if (rc == LR_OK) {
+      failed = wn;
+      rc = lrp_eval_contact(&wn->ev, cn, &wn->res);
+    }
+    if (rc != LR_OK) {
+      snprintf(err, errlen, "%s", failed->ev.err);
+      return rc;
+    }
+    if (account(t, co, &wo->res, &wn->res) != LR_OK) {
+      snprintf(err, errlen, "out of memory");
+      return LR_NOMEM;
+    }
+    go = lrs_scan_next(wo->scan, &co);
+    gn = lrs_scan_next(wn->scan, &cn);
+  }
+  if (go < 0 || gn < 0) {
+    lrp_worker *w = go < 0 ? wo : wn;
+    int rc = lrs_map_rc(go < 0 ? -go : -gn);
+    snprintf(err, errlen, "reading contacts: %s", sqlite3_errmsg(w->conn));
+    return rc == LR_OK ? LR_ERROR : rc;
+  }
+  return LR_OK;
+}
+
+typedef struct pool {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  differ *d;
+  const lr_diff_opts *o;
+  int own;                            /* workers load their own instances */
+  long long lo, nchunks, next, done_chunks, done, total;
+  double *chunk_sum;                  /* score change summed per chunk */
+  int inline_progress;
+  int abort, rc;
+  char err[2048];
+} pool;
+
+typedef struct job {
+  pool *pl;
+  differ t;
+  pthread_t th;
+  int started;
+} job;
+
+static void fail(pool *pl, int rc, const char *err) {
+  pthread_mutex_lock(&pl->mu);
+  if (!pl->abort) {
+    pl->abort = 1;
+    pl->rc = rc;
+    snprintf(pl->err, sizeof pl->err, "%s", err);
+  }
+  pthread_cond_broadcast(&pl->cv);
+  pthread_mutex_unlock(&pl->mu);
+}
+
+static void *job_main(void *arg) {
+  job *j = arg;
+  pool *pl = j->pl;
+  differ *d = pl->d;
+  const lr_diff_opts *o = pl->o;
+  lrp_worker wo, wn;
+  char err[2048] = "";
+  memset(&wn, 0, sizeof wn);
+  int rc = lrp_worker_open(&wo, d->po, pl->own, d->now, 0, o->cancel, err,
+                           sizeof err);
+  /* The same policy twice needs a second Lua state for the second side. */
+  if (rc == LR_OK)
+    rc = lrp_worker_open(&wn, d->pn, pl->own || d->pn == d->po, d->now, 0,
+                         o->cancel, err, sizeof err);
+  if (rc != LR_OK) fail(pl, rc, err);
+  while (rc == LR_OK) {
+    pthread_mutex_lock(&pl->mu);
+    long long k = pl->next;
+    int stop = pl->abort || k >= pl->nchunks;
+    if (!stop) pl->next++;
+    pthread_mutex_unlock(&pl->mu);
+    if (stop) break;
+    long long lo = pl->lo + k * CHUNK_IDS, before = j->t.evaluated;
+    j->t.sum = 0;
+    rc = diff_chunk(&wo, &wn, &j->t, lo, lo + CHUNK_IDS - 1, err, sizeof err);
+    if (rc != LR_OK) {
+      fail(pl, rc, err);
+      break;
+    }
+    pl->chunk_sum[k] = j->t.sum;
+    pthread_mutex_lock(&pl->mu);
+    pl->done_chunks++;
+    pl->done += j->t.evaluated - before;
+    long long done = pl->done;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    if (pl->inline_progress && o->progress &&
+        o->progress(o->progress_ctx, done, pl->total)) {
+      fail(pl, LR_INTERRUPT, "interrupted");
+      break;
+    }
+  }
+  lrp_worker_close(&wn);
+  lrp_worker_close(&wo);
+  return NULL;
+}
+
+static int ncpu(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+static int evaluate(differ *d, const lr_diff_opts *o) {
+  lr_db *db = d->po->db;
+  long long total = 0, lo = 0, hi = -1;
+  int src = lrs_contact_span(db->sql, &total, &lo, &hi);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "counting contacts");
+  long long nchunks = total ? (hi - lo) / CHUNK_IDS + 1 : 0;
+  int jobs = o->jobs > 0 ? o->jobs : ncpu();
+  if (d->po->lua_touched || d->pn->lua_touched) jobs = 1;
+  if (jobs > nchunks) jobs = nchunks > 0 ? (int)nchunks : 1;
+  pool pl;
+  memset(&pl, 0, sizeof pl);
+  pthread_mutex_init(&pl.mu, NULL);
+  pthread_cond_init(&pl.cv, NULL);
+  pl.d = d;
+  pl.o = o;
+  pl.own = jobs > 1;
+  pl.lo = lo;
+  pl.nchunks = nchunks;
+  pl.total = total;
+  pl.inline_progress = jobs == 1;
+  pl.chunk_sum = calloc((size_t)nchunks + 1, sizeof *pl.chunk_sum);
+  job *js = calloc((size_t)jobs, sizeof *js);
+  int rc = js && pl.chunk_sum ? LR_OK : LR_NOMEM;
+  for (int i = 0; i < jobs && rc == LR_OK; i++) {
+    js[i].pl = &pl;
+    js[i].t = *d;                     /* shares the stage maps, not counters */
+    js[i].t.nheap = 0;
+    rc = tally_init(&js[i].t);
+  }
+  if (rc == LR_OK && jobs == 1) {
+    job_main(&js[0]);
+  } else if (rc == LR_OK) {
+    int started = 0;
+    for (int i = 0; i < jobs; i++) {
+      js[i].started = pthread_create(&js[i].th, NULL, job_main, &js[i]) == 0;
+      started += js[i].started;
+    }
+    if (!started) fail(&pl, LR_ERROR, "cannot start worker threads");
+    pthread_mutex_lock(&pl.mu);
+    while (!pl.abort && pl.done_chunks < pl.nchunks) {
+      pthread_cond_wait(&pl.cv, &pl.mu);
+      long long done = pl.done;
+      pthread_mutex_unlock(&pl.mu);
+      if ((o->cancel && *o->cancel) ||
+          (o->progress && o->progress(o->progress_ctx, done, total)))
+        fail(&pl, LR_INTERRUPT, "interrupted");
+      pthread_mutex_lock(&pl.mu);
+    }
+    pthread_mutex_unlock(&pl.mu);
+    for (int i = 0; i < jobs; i++)
+      if (js[i].started) pthread_join(js[i].th, NULL);
+  }
+  if (rc == LR_OK && (pl.abort || (o->cancel && *o->cancel))) {
+    rc = pl.abort ? pl.rc : LR_INTERRUPT;
+    if (rc == LR_INTERRUPT || (o->cancel && *o->cancel))
+      rc = lr__err(db, LR_INTERRUPT, "diff interrupted");
+    else
+      lr__err(db, rc, "%s", pl.err);
+  } else if (rc != LR_OK) {
+    lr__err(db, rc, "out of memory");
+  }
+  if (rc == LR_OK && o->progress) o->progress(o->progress_ctx, total, total);
+  for (int i = 0; i < jobs && rc == LR_OK; i++)
+    if (tally_merge(d, &js[i].t) != LR_OK) rc = lr__err(db, LR_NOMEM, "out of memory");
+  d->sum = 0;
+  for (long long k = 0; k < nchunks && rc == LR_OK; k++) d->sum += pl.chunk_sum[k];
+  for (int i = 0; js && i < jobs; i++) tally_free(&js[i].t);
+  free(js);
+  free(pl.chunk_sum);
+  pthread_mutex_destroy(&pl.mu);
+  pthread_cond_destroy(&pl.cv);
+  return rc;
+}
+
+/* ---- rules compared by name ----------------------------------------------- */
+
+/* The text of a rule's function, from `function` to its last `end`,
+** whitespace collapsed; empty when it has none. */
+static void fn_text(lr_policy *p, int ref, lr_buf *out) {
+  if (ref == LUA_NOREF || ref == LUA_REFNIL) return;
+  lua_State *L = p->main.rt->L;
+  lua_Debug ar;
+  memset(&ar, 0, sizeof ar);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    lrb_adds(out, "?");
+    return;
+  }
+  if (!lua_getinfo(L, ">S", &ar) || ar.linedefined <= 0) {   /* pops it */
+    lrb_adds(out, "?");
+    return;
+  }
+  const char *s = p->source, *end = p->source + p->source_len;
+  for (int line = 1; line < ar.linedefined && s < end; s++)
+    if (*s == '\n') line++;
+  const char *e = s;
+  for (int line = ar.linedefined; e < end; e++)
+    if (*e == '\n' && ++line > ar.lastlinedefined) break;
+  const char *f = NULL;
+  for (const char *q = s; q + 8 <= e && !f; q++)
+    if (memcmp(q, "function", 8) == 0) f = q;
+  if (!f) f = s;
+  const char *last = NULL;
+  for (const char *q = f; q + 3 <= e; q++)
+    if (memcmp(q, "end", 3) == 0) last = q + 3;
+  if (last) e = last;
+  int space = 0;
+  for (const char *q = f; q < e; q++) {
+    if (isspace((unsigned char)*q)) {
+      space = 1;
+      continue;
+    }
+    if (space && out->n) lrb_addc(out, ' ');
+    space = 0;
+    lrb_addc(out, *q);
+  }
+}
+
+static const char *kind_of(const lrp_rule *r) {
+  return r->score_ref != LUA_NOREF ? "score function"
+         : r->when_ref != LUA_NOREF ? "when function" : "segment only";
+}
+
+static int same_str(const char *a, const char *b) {
+  if (!a || !b) return a == b;
+  return strcmp(a, b) == 0;
+}
+
+static void num_change(lr_buf *b, const char *what, int ha, double a, int hb,
+                       double bb) {
+  if (ha == hb && (!ha || a == bb)) return;
+  char x[64], y[64];
+  if (ha) lrp_fmt_num(x, sizeof x, a);
+  else snprintf(x, sizeof x, "none");
+  if (hb) lrp_fmt_num(y, sizeof y, bb);
+  else snprintf(y, sizeof y, "none");
+  lrb_printf(b, "%s%s %s -> %s", b->n ? "; " : "", what, x, y);
+}
+
+static void str_change(lr_buf *b, const char *what, const char *x,
+                       const char *y) {
+  if (same_str(x, y)) return;
+  lrb_printf(b, "%s%s %s -> %s", b->n ? "; " : "", what, x ? x : "none",
+             y ? y : "none");
+}
+
+/* What changed between two rules of the same name ("" when nothing). */
+static void rule_changes(differ *d, const lrp_rule *a, const lrp_rule *b,
+                         lr_buf *out) {
+  num_change(out, "points", a->has_points, a->points, b->has_points, b->points);
+  num_change(out, "max", a->has_max, a->max, b->has_max, b->max);
+  num_change(out, "min", a->has_min, a->min, b->has_min, b->min);
+  str_change(out, "group", a->group, b->group);
+  str_change(out, "segment", a->segment >= 0 ? d->mo->segments[a->segment].name : NULL,
+             b->segment >= 0 ? d->mn->segments[b->segment].name : NULL);
+  if (strcmp(kind_of(a), kind_of(b)))
+    lrb_printf(out, "%s%s -> %s", out->n ? "; " : "", kind_of(a), kind_of(b));
+  else if (strcmp(kind_of(a), "segment only")) {
+    lr_buf x = LR_BUF_INIT, y = LR_BUF_INIT;
+    fn_text(d->po, a->score_ref != LUA_NOREF ? a->score_ref : a->when_ref, &x);
+    fn_text(d->pn, b->score_ref != LUA_NOREF ? b->score_ref : b->when_ref, &y);
+    if (strcmp(lrb_str(&x), lrb_str(&y)))
+      lrb_printf(out, "%s%s changed", out->n ? "; " : "", kind_of(a));
+    lrb_free(&x);
+    lrb_free(&y);
+  }
+  if (!same_str(a->description, b->description))
+    lrb_printf(out, "%sdescription changed", out->n ? "; " : "");
+}
+
+typedef struct rulerow {
+  const char *name;
+  int o, n;                           /* rule index in each, or -1 */
+  const char *status;
+  char *changes;
+} rulerow;
+
+static int rule_rows(differ *d, rulerow **out, int *nout) {
+  const lrp_model *mo = d->mo, *mn = d->mn;
+  rulerow *v = calloc((size_t)(mo->nrules + mn->nrules) + 1, sizeof *v);
+  if (!v) return LR_NOMEM;
+  int n = 0;
+  for (int i = 0; i < mo->nrules; i++) {
+    int j = 0;
+    while (j < mn->nrules && strcmp(mn->rules[j].name, mo->rules[i].name)) j++;
+    rulerow *r = &v[n++];
+    r->name = mo->rules[i].name;
+    r->o = i;
+    r->n = j < mn->nrules ? j : -1;
+    lr_buf ch = LR_BUF_INIT;
+    if (r->n >= 0) rule_changes(d, &mo->rules[i], &mn->rules[j], &ch);
+    r->status = r->n < 0 ? "removed" : ch.n ? "changed" : "same";
+    r->changes = strdup(lrb_str(&ch));
+    lrb_free(&ch);
+    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+  }
+  for (int j = 0; j < mn->nrules; j++) {
+    int i = 0;
+    while (i < mo->nrules && strcmp(mo->rules[i].name, mn->rules[j].name)) i++;
+    if (i < mo->nrules) continue;
+    rulerow *r = &v[n++];
+    r->name = mn->rules[j].name;
+    r->o = -1;
+    r->n = j;
+    r->status = "added";
+    r->changes = strdup("");
+    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+  }
+  *out = v;
+  *nout = n;
+  return LR_OK;
+}
+
+/* Transitions, matched by "from->to" (the n-th of a label with the
+** n-th): changed when the `when` text or the reason differs. */
+static int same_label_index(const lrp_model *m, int t) {
+  int k = 0;
+  for (int i = 0; i < t; i++) k += strcmp(m->transitions[i].label, m->transitions[t].label) == 0;
+  return k;
+}
+
+static int find_transition(const lrp_model *m, const char *label, int nth) {
+  for (int i = 0; i < m->ntransitions; i++)
+    if (strcmp(m->transitions[i].label, label) == 0 && nth-- == 0) return i;
+  return -1;
+}
+
+static int transition_rows(differ *d, rulerow **out, int *nout) {
+  const lrp_model *mo = d->mo, *mn = d->mn;
+  rulerow *v = calloc((size_t)(mo->ntransitions + mn->ntransitions) + 1, sizeof *v);
+  if (!v) return LR_NOMEM;
+  int n = 0;
+  for (int i = 0; i < mo->ntransitions; i++) {
+    const lrp_transition *a = &mo->transitions[i];
+    int j = find_transition(mn, a->label, same_label_index(mo, i));
+    rulerow *r = &v[n++];
+    r->name = a->label;
+    r->o = i;
+    r->n = j;
+    lr_buf ch = LR_BUF_INIT;
+    if (j >= 0) {
+      const lrp_transition *b = &mn->transitions[j];
+      lr_buf x = LR_BUF_INIT, y = LR_BUF_INIT;
+      fn_text(d->po, a->when_ref, &x);
+      fn_text(d->pn, b->when_ref, &y);
+      if (strcmp(lrb_str(&x), lrb_str(&y))) lrb_adds(&ch, "when function changed");
+      lrb_free(&x);
+      lrb_free(&y);
+      str_change(&ch, "reason", a->reason, b->reason);
+    }
+    r->status = j < 0 ? "removed" : ch.n ? "changed" : "same";
+    r->changes = strdup(lrb_str(&ch));
+    lrb_free(&ch);
+    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+  }
+  for (int j = 0; j < mn->ntransitions; j++) {
+    const lrp_transition *b = &mn->transitions[j];
+    if (find_transition(mo, b->label, same_label_index(mn, j)) >= 0) continue;
+    rulerow *r = &v[n++];
+    r->name = b->label;
+    r->o = -1;
+    r->n = j;
+    r->status = "added";
+    r->changes = strdup("");
+    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+  }
+  *out = v;
+  *nout = n;
+  return LR_OK;
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+static const char *path_of(lr_policy *p) { return p->path ? p->path : p->name; }
+
+static void write_text(differ *d, rulerow *rows, int nrows, rulerow *trows,
+                       int ntrows, lrp_out *o) {
+  char when[40], a[64], b[64], c[64];
+  lrp_iso(d->now, when, sizeof when);
+  lrp_outf(o, "diff       %s -> %s\n", path_of(d->po), path_of(d->pn));
+  lrp_outf(o, "now        %s\n", when);
+  lrp_outf(o, "contacts   %lld evaluated: %lld score changes (%lld up, %lld "
+              "down), %lld stage changes\n", d->evaluated, d->score_changes,
+           d->up, d->down, d->stage_changes);
+
+  lrp_outs(o, "\nFinal stage (rows: old policy, columns: new policy)\n");
+  lrp_table t;
+  char align[32];
+  int cols = d->nstage + 2 < 31 ? d->nstage + 2 : 31;
+  memset(align, 'r', (size_t)cols);
+  align[0] = 'l';
+  align[cols] = '\0';
+  lrp_table_init(&t, align);
+  lrp_table_cell(&t, "old \\ new");
+  for (int j = 0; j < cols - 2; j++) lrp_table_cell(&t, "%s", d->stage[j]);
+  lrp_table_cell(&t, "total");
+  for (int i = 0; i < cols - 2; i++) {
+    long long row = 0;
+    lrp_table_cell(&t, "%s", d->stage[i]);
+    for (int j = 0; j < cols - 2; j++) {
+      long long n = d->matrix[i * d->nstage + j];
+      row += n;
+      lrp_table_cell(&t, "%lld", n);
+    }
+    lrp_table_cell(&t, "%lld", row);
+  }
+  lrp_table_cell(&t, "total");
+  for (int j = 0; j < cols - 2; j++) {
+    long long col = 0;
+    for (int i = 0; i < d->nstage; i++) col += d->matrix[i * d->nstage + j];
+    lrp_table_cell(&t, "%lld", col);
+  }
+  lrp_table_cell(&t, "%lld", d->evaluated);
+  lrp_table_text(&t, o, 2);
+  lrp_table_free(&t);
+
+  lrp_outs(o, "\nScore change (new - old)\n");
+  if (d->evaluated) {
+    lrp_fmt_num(a, sizeof a, d->sum / (double)d->evaluated);
+    lrp_fmt_num(b, sizeof b, d->min);
+    lrp_fmt_num(c, sizeof c, d->max);
+    lrp_outf(o, "  mean %s, min %s, max %s\n", a, b, c);
+  }
+  lrp_table_init(&t, "rr");
+  lrp_table_cell(&t, "change");
+  lrp_table_cell(&t, "contacts");
+  for (int k = 0; k < NBUCKETS; k++) {
+    if (!d->bucket[k]) continue;
+    lrp_table_cell(&t, "%s", BUCKET[k]);
+    lrp_table_cell(&t, "%lld", d->bucket[k]);
+  }
+  lrp_table_text(&t, o, 2);
+  lrp_table_free(&t);
+
+  lrp_outf(o, "\nContacts that change most (by |score change|, top %d; * = new stage)\n",
+           d->top);
+  if (!d->nheap) {
+    lrp_outs(o, "  (no score changes)\n");
+  } else {
+    lrp_table_init(&t, "lrrrll");
+    lrp_table_cell(&t, "contact");
+    lrp_table_cell(&t, "old");
+    lrp_table_cell(&t, "new");
+    lrp_table_cell(&t, "change");
+    lrp_table_cell(&t, "old stage");
+    lrp_table_cell(&t, "new stage");
+    for (int i = 0; i < d->nheap; i++) {
+      const mover *m = &d->heap[i];
+      lrp_table_cell(&t, "%s", m->key);
+      lrp_fmt_num(a, sizeof a, m->old_score);
+      lrp_table_cell(&t, "%s", a);
+      lrp_fmt_num(a, sizeof a, m->new_score);
+      lrp_table_cell(&t, "%s", a);
+      lrp_fmt_num(a, sizeof a, m->new_score - m->old_score);
+      lrp_table_cell(&t, "%s%s", m->new_score > m->old_score ? "+" : "", a);
+      lrp_table_cell(&t, "%s", d->stage[m->old_stage]);
+      lrp_table_cell(&t, "%s%s", d->stage[m->new_stage],
+                     m->new_stage != m->old_stage ? " *" : "");
+    }
+    lrp_table_text(&t, o, 2);
+    lrp_table_free(&t);
+  }
+
+  lrp_outs(o, "\nRules (fired: contacts the rule fires on under each policy)\n");
+  lrp_table_init(&t, "llrrl");
+  lrp_table_cell(&t, "rule");
+  lrp_table_cell(&t, "status");
+  lrp_table_cell(&t, "old fired");
+  lrp_table_cell(&t, "new fired");
+  lrp_table_cell(&t, "what changed");
+  for (int i = 0; i < nrows; i++) {
+    const rulerow *r = &rows[i];
+    lrp_table_cell(&t, "%s", r->name);
+    lrp_table_cell(&t, "%s", r->status);
+    if (r->o >= 0) lrp_table_cell(&t, "%lld", d->fired_old[r->o]);
+    else lrp_table_cell(&t, "-");
+    if (r->n >= 0) lrp_table_cell(&t, "%lld", d->fired_new[r->n]);
+    else lrp_table_cell(&t, "-");
+    lrp_table_cell(&t, "%s", r->changes);
+  }
+  lrp_table_text(&t, o, 2);
+  lrp_table_free(&t);
+
+  lrp_outs(o, "\nTransitions (moves: contacts each one moves under each policy)\n");
+  lrp_table_init(&t, "llrrl");
+  lrp_table_cell(&t, "transition");
+  lrp_table_cell(&t, "status");
+  lrp_table_cell(&t, "old moves");
+  lrp_table_cell(&t, "new moves");
+  lrp_table_cell(&t, "what changed");
+  for (int i = 0; i < ntrows; i++) {
+    const rulerow *r = &trows[i];
+    lrp_table_cell(&t, "%s", r->name);
+    lrp_table_cell(&t, "%s", r->status);
+    if (r->o >= 0) lrp_table_cell(&t, "%lld", d->moved_old[r->o]);
+    else lrp_table_cell(&t, "-");
+    if (r->n >= 0) lrp_table_cell(&t, "%lld", d->moved_new[r->n]);
+    else lrp_table_cell(&t, "-");
+    lrp_table_cell(&t, "%s", r->changes);
+  }
+  lrp_table_text(&t, o, 2);
+  lrp_table_free(&t);
+}
+
+static void json_rows(const char *what, const char *count, rulerow *rows,
+                      int nrows, const long long *old, const long long *new,
+                      lrp_out *o) {
+  lrp_outf(o, ",\n  \"%s\": [", what);
+  for (int i = 0; i < nrows; i++) {
+    const rulerow *r = &rows[i];
+    lrp_outf(o, "%s\n    {\"name\": ", i ? "," : "");
+    lrp_out_json_str(o, r->name);
+    lrp_outf(o, ", \"status\": \"%s\", \"old_%s\": ", r->status, count);
+    if (r->o >= 0) lrp_outf(o, "%lld", old[r->o]);
+    else lrp_outs(o, "null");
+    lrp_outf(o, ", \"new_%s\": ", count);
+    if (r->n >= 0) lrp_outf(o, "%lld", new[r->n]);
+    else lrp_outs(o, "null");
+    lrp_outs(o, ", \"changes\": ");
+    lrp_out_json_str(o, r->changes);
+    lrp_outs(o, "}");
+  }
+  lrp_outs(o, nrows ? "\n  ]" : "]");
+}
+
+static void write_json(differ *d, rulerow *rows, int nrows, rulerow *trows,
+                       int ntrows, lrp_out *o) {
+  char when[40];
+  lrp_iso(d->now, when, sizeof when);
+  lrp_outs(o, "{\n  \"old\": ");
+  lrp_out_json_str(o, path_of(d->po));
+  lrp_outs(o, ",\n  \"new\": ");
+  lrp_out_json_str(o, path_of(d->pn));
+  lrp_outf(o, ",\n  \"old_hash\": \"%s\",\n  \"new_hash\": \"%s\",\n"
+              "  \"now\": \"%s\",\n  \"evaluated\": %lld,\n"
+              "  \"score_changes\": %lld,\n  \"up\": %lld,\n  \"down\": %lld,\n"
+              "  \"stage_changes\": %lld,\n  \"stages\": [",
+           d->po->hash, d->pn->hash, when, d->evaluated, d->score_changes,
+           d->up, d->down, d->stage_changes);
+  for (int i = 0; i < d->nstage; i++) {
+    if (i) lrp_outs(o, ", ");
+    lrp_out_json_str(o, d->stage[i]);
+  }
+  lrp_outs(o, "],\n  \"matrix\": [");
+  for (int i = 0; i < d->nstage; i++) {
+    lrp_outs(o, i ? ",\n    [" : "\n    [");
+    for (int j = 0; j < d->nstage; j++)
+      lrp_outf(o, "%s%lld", j ? ", " : "", d->matrix[i * d->nstage + j]);
+    lrp_outs(o, "]");
+  }
+  lrp_outs(o, "\n  ],\n  \"score_delta\": {\"mean\": ");
+  lrp_out_json_num(o, d->evaluated ? d->sum / (double)d->evaluated : NAN);
+  lrp_outs(o, ", \"min\": ");
+  lrp_out_json_num(o, d->evaluated ? d->min : NAN);
+  lrp_outs(o, ", \"max\": ");
+  lrp_out_json_num(o, d->evaluated ? d->max : NAN);
+  lrp_outs(o, ", \"buckets\": [");
+  for (int k = 0; k < NBUCKETS; k++)
+    lrp_outf(o, "%s\n    {\"range\": \"%s\", \"contacts\": %lld}",
+             k ? "," : "", BUCKET[k], d->bucket[k]);
+  lrp_outs(o, "\n  ]},\n  \"top\": [");
+  for (int i = 0; i < d->nheap; i++) {
+    const mover *m = &d->heap[i];
+    lrp_outs(o, i ? ",\n    {\"key\": " : "\n    {\"key\": ");
+    lrp_out_json_str(o, m->key);
+    lrp_outs(o, ", \"old_score\": ");
+    lrp_out_json_num(o, m->old_score);
+    lrp_outs(o, ", \"new_score\": ");
+    lrp_out_json_num(o, m->new_score);
+    lrp_outs(o, ", \"delta\": ");
+    lrp_out_json_num(o, m->new_score - m->old_score);
+    lrp_outs(o, ", \"old_stage\": ");
+    lrp_out_json_str(o, d->stage[m->old_stage]);
+    lrp_outs(o, ", \"new_stage\": ");
+    lrp_out_json_str(o, d->stage[m->new_stage]);
+    lrp_outs(o, "}");
+  }
+  lrp_outs(o, d->nheap ? "\n  ]" : "]");
+  json_rows("rules", "fired", rows, nrows, d->fired_old, d->fired_new, o);
+  json_rows("transitions", "moves", trows, ntrows, d->moved_old,
+            d->moved_new, o);
+  lrp_outs(o, "\n}\n");
+}
+
+/* ---- the entry point ----------------------------------------------------------- */
+
+int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
+            lr_write_fn write, void *ctx) {
+  if (!po || !pn) return LR_MISUSE;
+  lr_db *db = po->db;
+  if (pn->db != db)
+    return lr__err(db, LR_MISUSE, "diff: both policies must be loaded on the "
+                   "same database");
+  lr_diff_opts o;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_diff") != LR_OK) return db->rc;
+  if (o.format != LR_FMT_TEXT && o.format != LR_FMT_JSON)
+    return lr__err(db, LR_MISUSE, "diff: output is text or JSON");
+  if (o.top < 0)
+    return lr__err(db, LR_MISUSE, "diff: top must not be negative");
+  differ d;
+  memset(&d, 0, sizeof d);
+  d.po = po;
+  d.pn = pn;
+  d.mo = &po->main.m;
+  d.mn = &pn->main.m;
+  d.now = o.now ? o.now : (long long)time(NULL);
+  d.top = o.top ? o.top : 10;
+  rulerow *rows = NULL, *trows = NULL;
+  int nrows = 0, ntrows = 0;
+  int rc = stage_union(&d);
+  if (rc == LR_OK) rc = tally_init(&d);
+  if (rc != LR_OK) lr__err(db, rc, "out of memory");
+  if (rc == LR_OK) rc = evaluate(&d, &o);
+  if (rc == LR_OK) {
+    if (d.nheap) qsort(d.heap, (size_t)d.nheap, sizeof *d.heap, stronger_first);
+    rc = rule_rows(&d, &rows, &nrows);
+    if (rc == LR_OK) rc = transition_rows(&d, &trows, &ntrows);
+    if (rc != LR_OK) lr__err(db, rc, "out of memory");
+  }
+  if (rc == LR_OK) {
+    lrp_out out;
+    lrp_out_init(&out, write, ctx);
+    if (o.format == LR_FMT_JSON) write_json(&d, rows, nrows, trows, ntrows, &out);
+    else write_text(&d, rows, nrows, trows, ntrows, &out);
+    rc = lrp_out_done(&out);
+    if (rc != LR_OK)
+      lr__err(db, rc, rc == LR_NOMEM ? "out of memory"
+                                     : "diff: writing the report failed");
+  }
+  for (int i = 0; i < nrows; i++) free(rows[i].changes);
+  free(rows);
+  for (int i = 0; i < ntrows; i++) free(trows[i].changes);
+  free(trows);
+  tally_free(&d);
+  free(d.stage);
+  free(d.map_old);
+  free(d.map_new);
+  return rc == LR_OK ? lr__ok(db) : rc;
+}

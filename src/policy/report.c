@@ -1,0 +1,950 @@
+/*
+** report.c -- lr_report: is the targeting working, and where do leads
+** stall?  Funnel counts, stage-to-stage conversion, median time in stage,
+** handoffs and SLA breaches, close ratio and average sale, each overall
+** and split by a dimension (segment, or a contacts field such as source
+** or owner), plus a grade x engagement matrix.  All SQL is in
+** src/store/report_sql.c; this file orders, aggregates and writes.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../store/report_sql.h"
+#include "model.h"
+#include "outfmt.h"
+
+#define MAX_GROUPS 25                  /* larger values fold into (other) */
+#define NBANDS 6
+
+static const char *const BAND[NBANDS] = {"< 0", "0-10", "10-25", "25-50",
+                                         ">= 50", "none"};
+
+typedef struct handrow {
+  int g;
+  char *owner;
+  long long n, with_due, breached;
+} handrow;
+
+typedef struct graderow {
+  char *grade;
+  long long n[NBANDS];
+} graderow;
+
+typedef struct seen {
+  char *name;
+  long long first;                     /* -1: only in contacts.stage */
+  double mean;
+} seen;
+
+typedef struct rpt {
+  lr_db *db;
+  lr_report_opts o;
+  long long now;
+  const lrp_model *m;                  /* optional policy: funnel order */
+  const char *by;                      /* "segment", a field, or NULL */
+  lrs_dim dim;
+  lr_buf keep;
+  char **group;                        /* split groups, then "(all)" last */
+  int ngroups;
+  char **stage;
+  int nstages;
+  int (*pair)[2];
+  int npairs;
+  long long *funnel;                   /* [g][nstages + 1]: + NULL stage */
+  long long *entered, *converted;      /* [g][npairs] */
+  long long *stays;                    /* [g][nstages] */
+  double *median;                      /* [g][nstages] */
+  handrow *hand;
+  int nhand, caphand;
+  long long *won, *lost, *amount_n;    /* [g] */
+  double *amount;
+  graderow *grades;
+  int ngrades;
+  int oom;
+  /* for the callbacks */
+  int all;                             /* rows go to the (all) group */
+  int cur_pair;
+  double *buf;                         /* stays of the current (g, stage) */
+  long long nbuf, capbuf;
+  int buf_g, buf_s;
+} rpt;
+
+static char *dupstr(rpt *r, const char *s) {
+  char *d = strdup(s ? s : "");
+  if (!d) r->oom = 1;
+  return d;
+}
+
+static const char *text_of(const lrs_value *v) {
+  return v->type == LRS_STR ? v->s : NULL;
+}
+
+/* Group index of a row's dimension value. */
+static int group_of(rpt *r, const lrs_value *v) {
+  if (r->all) return r->ngroups - 1;
+  const char *d = text_of(v);                  /* values come CAST AS TEXT */
+  if (!d) d = "(none)";
+  for (int g = 0; g < r->ngroups - 1; g++)
+    if (strcmp(r->group[g], d) == 0) return g;
+  return -1;
+}
+
+static int stage_index(rpt *r, const char *name) {
+  if (!name) return r->nstages;                /* the NULL-stage column */
+  for (int s = 0; s < r->nstages; s++)
+    if (strcmp(r->stage[s], name) == 0) return s;
+  return -1;
+}
+
+/* ---- groups ----------------------------------------------------------------- */
+
+typedef struct grp_ctx {
+  rpt *r;
+  char **v;
+  int n, cap, has_null, more;
+} grp_ctx;
+
+static int on_group(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  grp_ctx *c = ctx;
+  const char *d = text_of(&v[0]);
+  if (!d) {
+    c->has_null = 1;
+    return 0;
+  }
+  if (c->n == MAX_GROUPS) {
+    c->more = 1;
+    return 0;
+  }
+  if (c->n == c->cap) {
+    int cap = c->cap ? c->cap * 2 : 16;
+    char **x = realloc(c->v, (size_t)cap * sizeof *x);
+    if (!x) return c->r->oom = 1;
+    c->v = x;
+    c->cap = cap;
+  }
+  c->v[c->n++] = dupstr(c->r, d);
+  return c->r->oom;
+}
+
+static int load_groups(rpt *r) {
+  grp_ctx c;
+  memset(&c, 0, sizeof c);
+  c.r = r;
+  if (r->dim.kind != LRS_DIM_ALL) {
+    int src = lrs_report_groups(r->db, &r->dim, on_group, &c);
+    if (src != SQLITE_OK && !r->oom) {
+      for (int i = 0; i < c.n; i++) free(c.v[i]);
+      free(c.v);
+      return r->db->rc;
+    }
+  }
+  r->group = calloc((size_t)c.n + 4, sizeof *r->group);
+  if (!r->group) r->oom = 1;
+  for (int i = 0; i < c.n && r->group; i++) r->group[r->ngroups++] = c.v[i];
+  if (!r->group)
+    for (int i = 0; i < c.n; i++) free(c.v[i]);
+  free(c.v);
+  if (r->oom) return LR_NOMEM;
+  if (c.more) {
+    lrb_addc(&r->keep, '[');
+    for (int i = 0; i < r->ngroups; i++) {
+      if (i) lrb_addc(&r->keep, ',');
+      lrb_json_str(&r->keep, r->group[i], strlen(r->group[i]));
+    }
+    lrb_addc(&r->keep, ']');
+    r->dim.keep = lrb_str(&r->keep);
+    r->group[r->ngroups++] = dupstr(r, "(other)");
+  }
+  if (c.has_null) r->group[r->ngroups++] = dupstr(r, "(none)");
+  r->group[r->ngroups++] = dupstr(r, "(all)");
+  return r->oom ? LR_NOMEM : LR_OK;
+}
+
+/* ---- stages and the pairs to convert between ---------------------------------- */
+
+typedef struct seen_ctx {
+  rpt *r;
+  seen *v;
+  int n, cap;
+} seen_ctx;
+
+static int on_seen(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  seen_ctx *c = ctx;
+  if (!text_of(&v[0])) return 0;
+  if (c->n == c->cap) {
+    int cap = c->cap ? c->cap * 2 : 16;
+    seen *x = realloc(c->v, (size_t)cap * sizeof *x);
+    if (!x) return c->r->oom = 1;
+    c->v = x;
+    c->cap = cap;
+  }
+  seen *s = &c->v[c->n++];
+  s->name = dupstr(c->r, v[0].s);
+  s->first = v[1].type == LRS_NULL ? -1 : v[1].i;
+  s->mean = v[2].type == LRS_NULL ? 0 : v[2].r;
+  return c->r->oom;
+}
+
+/* History stages by first position, then mean position, then name;
+** stages only in contacts.stage after them, by name. */
+static int by_position(const void *a, const void *b) {
+  const seen *x = a, *y = b;
+  if ((x->first < 0) != (y->first < 0)) return x->first < 0 ? 1 : -1;
+  if (x->first != y->first) return x->first < y->first ? -1 : 1;
+  if (x->mean != y->mean) return x->mean < y->mean ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+typedef struct move_ctx {
+  rpt *r;
+} move_ctx;
+
+static int add_pair(rpt *r, int a, int b) {
+  if (a < 0 || b < 0 || a >= r->nstages || b >= r->nstages) return 0;
+  for (int i = 0; i < r->npairs; i++)
+    if (r->pair[i][0] == a && r->pair[i][1] == b) return 0;
+  int (*v)[2] = realloc(r->pair, (size_t)(r->npairs + 1) * sizeof *v);
+  if (!v) return r->oom = 1;
+  r->pair = v;
+  r->pair[r->npairs][0] = a;
+  r->pair[r->npairs][1] = b;
+  r->npairs++;
+  return 0;
+}
+
+static int on_move(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  return add_pair(r, stage_index(r, text_of(&v[0])), stage_index(r, text_of(&v[1])));
+}
+
+static int by_pair(const void *a, const void *b) {
+  const int *x = a, *y = b;
+  return x[0] != y[0] ? x[0] - y[0] : x[1] - y[1];
+}
+
+static int load_stages(rpt *r) {
+  seen_ctx c;
+  memset(&c, 0, sizeof c);
+  c.r = r;
+  int src = lrs_report_stage_seen(r->db, on_seen, &c);
+  int rc = src == SQLITE_OK ? LR_OK : r->oom ? LR_NOMEM : r->db->rc;
+  if (rc == LR_OK && !r->oom) {
+    if (c.n) qsort(c.v, (size_t)c.n, sizeof *c.v, by_position);
+    int nm = r->m ? r->m->nstages : 0;
+    r->stage = calloc((size_t)(c.n + nm) + 1, sizeof *r->stage);
+    if (!r->stage) r->oom = 1;
+    for (int i = 0; i < nm && r->stage; i++)
+      r->stage[r->nstages++] = dupstr(r, r->m->stages[i].name);
+    for (int i = 0; i < c.n && r->stage; i++) {
+      int known = 0;
+      for (int k = 0; k < nm; k++)
+        if (strcmp(r->stage[k], c.v[i].name) == 0) known = 1;
+      if (!known) r->stage[r->nstages++] = dupstr(r, c.v[i].name);
+    }
+  }
+  for (int i = 0; i < c.n; i++) free(c.v[i].name);
+  free(c.v);
+  if (rc != LR_OK || r->oom) return r->oom ? LR_NOMEM : rc;
+  /* The pairs: with a policy, each funnel stage and the next; without
+  ** one, the order alone cannot tell funnel stages from side stages, so
+  ** every direct move seen in the history is a pair. */
+  if (r->m) {
+    for (int i = 0; i + 1 < r->m->nfunnel; i++) add_pair(r, i, i + 1);
+  } else {
+    src = lrs_report_moves(r->db, on_move, r);
+    if (src != SQLITE_OK) return r->oom ? LR_NOMEM : r->db->rc;
+    if (r->npairs) qsort(r->pair, (size_t)r->npairs, sizeof *r->pair, by_pair);
+  }
+  return r->oom ? LR_NOMEM : LR_OK;
+}
+
+/* ---- figures ------------------------------------------------------------------ */
+
+static int on_funnel(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  int g = group_of(r, &v[0]), s = stage_index(r, text_of(&v[1]));
+  if (g >= 0 && s >= 0) r->funnel[g * (r->nstages + 1) + s] += v[2].i;
+  return 0;
+}
+
+static int on_conversion(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  int g = group_of(r, &v[0]);
+  if (g < 0) return 0;
+  r->entered[g * r->npairs + r->cur_pair] += v[1].i;
+  r->converted[g * r->npairs + r->cur_pair] += v[2].i;
+  return 0;
+}
+
+static int by_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void flush_stays(rpt *r) {
+  if (r->nbuf && r->buf_g >= 0 && r->buf_s >= 0 && r->buf_s < r->nstages) {
+    /* rows come sorted, but a group folded into (other) may interleave */
+    qsort(r->buf, (size_t)r->nbuf, sizeof *r->buf, by_double);
+    long long k = r->nbuf;
+    double med = k % 2 ? r->buf[k / 2] : (r->buf[k / 2 - 1] + r->buf[k / 2]) / 2;
+    r->stays[r->buf_g * r->nstages + r->buf_s] = k;
+    r->median[r->buf_g * r->nstages + r->buf_s] = med;
+  }
+  r->nbuf = 0;
+}
+
+static int on_stay(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  int g = group_of(r, &v[0]), s = stage_index(r, text_of(&v[1]));
+  if (g != r->buf_g || s != r->buf_s) {
+    flush_stays(r);
+    r->buf_g = g;
+    r->buf_s = s;
+  }
+  if (r->nbuf == r->capbuf) {
+    long long cap = r->capbuf ? r->capbuf * 2 : 1024;
+    double *x = realloc(r->buf, (size_t)cap * sizeof *x);
+    if (!x) return r->oom = 1;
+    r->buf = x;
+    r->capbuf = cap;
+  }
+  r->buf[r->nbuf++] = v[2].r;
+  return 0;
+}
+
+static int on_handoff(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  int g = group_of(r, &v[0]);
+  if (g < 0) return 0;
+  if (r->nhand == r->caphand) {
+    int cap = r->caphand ? r->caphand * 2 : 16;
+    handrow *x = realloc(r->hand, (size_t)cap * sizeof *x);
+    if (!x) return r->oom = 1;
+    r->hand = x;
+    r->caphand = cap;
+  }
+  handrow *h = &r->hand[r->nhand++];
+  h->g = g;
+  h->owner = dupstr(r, text_of(&v[1]) ? v[1].s : "(none)");
+  h->n = v[2].i;
+  h->with_due = v[3].i;
+  h->breached = v[4].i;
+  return r->oom;
+}
+
+static int on_outcome(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  int g = group_of(r, &v[0]);
+  if (g < 0) return 0;
+  r->won[g] += v[1].i;
+  r->lost[g] += v[2].i;
+  r->amount[g] += v[3].r;
+  r->amount_n[g] += v[4].i;
+  return 0;
+}
+
+static int on_grade(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  const char *grade = text_of(&v[0]);
+  if (!grade) return 0;
+  if (!r->ngrades || strcmp(r->grades[r->ngrades - 1].grade, grade)) {
+    graderow *x = realloc(r->grades, (size_t)(r->ngrades + 1) * sizeof *x);
+    if (!x) return r->oom = 1;
+    r->grades = x;
+    memset(&r->grades[r->ngrades], 0, sizeof *x);
+    r->grades[r->ngrades++].grade = dupstr(r, grade);
+  }
+  int b = (int)v[1].i;
+  if (b >= 0 && b < NBANDS) r->grades[r->ngrades - 1].n[b] += v[2].i;
+  return r->oom;
+}
+
+/* Run every query, split (when asked) and overall. */
+static int gather(rpt *r) {
+  int G = r->ngroups, S = r->nstages, P = r->npairs;
+  r->funnel = calloc((size_t)G * (size_t)(S + 1), sizeof *r->funnel);
+  r->entered = calloc((size_t)G * (size_t)P + 1, sizeof *r->entered);
+  r->converted = calloc((size_t)G * (size_t)P + 1, sizeof *r->converted);
+  r->stays = calloc((size_t)G * (size_t)S + 1, sizeof *r->stays);
+  r->median = calloc((size_t)G * (size_t)S + 1, sizeof *r->median);
+  r->won = calloc((size_t)G, sizeof *r->won);
+  r->lost = calloc((size_t)G, sizeof *r->lost);
+  r->amount_n = calloc((size_t)G, sizeof *r->amount_n);
+  r->amount = calloc((size_t)G, sizeof *r->amount);
+  if (!r->funnel || !r->entered || !r->converted || !r->stays || !r->median ||
+      !r->won || !r->lost || !r->amount_n || !r->amount)
+    return LR_NOMEM;
+  lrs_dim all = {LRS_DIM_ALL, NULL, NULL};
+  long long since = r->o.since;
+  for (int pass = r->dim.kind == LRS_DIM_ALL; pass < 2; pass++) {
+    const lrs_dim *d = pass ? &all : &r->dim;
+    r->all = pass;
+    int src = lrs_report_funnel(r->db, d, on_funnel, r);
+    for (int p = 0; p < P && src == SQLITE_OK; p++) {
+      r->cur_pair = p;
+      src = lrs_report_conversion(r->db, d, r->stage[r->pair[p][0]],
+                                  r->stage[r->pair[p][1]], since,
+                                  on_conversion, r);
+    }
+    r->buf_g = r->buf_s = -1;
+    r->nbuf = 0;
+    if (src == SQLITE_OK) src = lrs_report_stays(r->db, d, since, on_stay, r);
+    if (src == SQLITE_OK) flush_stays(r);
+    if (src == SQLITE_OK)
+      src = lrs_report_handoffs(r->db, d, since, r->now, on_handoff, r);
+    if (src == SQLITE_OK) src = lrs_report_outcomes(r->db, d, since, on_outcome, r);
+    if (r->oom) return LR_NOMEM;
+    if (src != SQLITE_OK) return r->db->rc;
+  }
+  r->all = 0;
+  int src = lrs_report_grades(r->db, on_grade, r);
+  if (r->oom) return LR_NOMEM;
+  return src == SQLITE_OK ? LR_OK : r->db->rc;
+}
+
+/* ---- output helpers ------------------------------------------------------------ */
+
+static double ratio(long long a, long long b) {
+  return b > 0 ? (double)a / (double)b : NAN;
+}
+
+static const char *group_head(const rpt *r) { return r->by ? r->by : "group"; }
+
+static void cell_pct(lrp_table *t, double x) {
+  char s[32];
+  lrp_fmt_pct(s, sizeof s, x);
+  lrp_table_cell(t, "%s", s);
+}
+
+static int any_null_stage(const rpt *r) {
+  for (int g = 0; g < r->ngroups; g++)
+    if (r->funnel[g * (r->nstages + 1) + r->nstages]) return 1;
+  return 0;
+}
+
+/* The tables, shared by text and HTML. */
+static void t_funnel(const rpt *r, lrp_table *t) {
+  int nul = any_null_stage(r);
+  char align[32] = "l";
+  int cols = r->nstages + nul + 2;
+  if (cols > 31) cols = 31;
+  for (int i = 1; i < cols; i++) align[i] = 'r';
+  align[cols] = '\0';
+  lrp_table_init(t, align);
+  lrp_table_cell(t, "%s", group_head(r));
+  int shown = cols - 2 - nul;
+  for (int s = 0; s < shown; s++) lrp_table_cell(t, "%s", r->stage[s]);
+  if (nul) lrp_table_cell(t, "(no stage)");
+  lrp_table_cell(t, "total");
+  for (int g = 0; g < r->ngroups; g++) {
+    const long long *row = &r->funnel[g * (r->nstages + 1)];
+    long long total = 0;
+    for (int s = 0; s <= r->nstages; s++) total += row[s];
+    lrp_table_cell(t, "%s", r->group[g]);
+    for (int s = 0; s < shown; s++) lrp_table_cell(t, "%lld", row[s]);
+    if (nul) lrp_table_cell(t, "%lld", row[r->nstages]);
+    lrp_table_cell(t, "%lld", total);
+  }
+}
+
+static void t_conversion(const rpt *r, lrp_table *t) {
+  lrp_table_init(t, "lllrrr");
+  lrp_table_cell(t, "%s", group_head(r));
+  lrp_table_cell(t, "from");
+  lrp_table_cell(t, "to");
+  lrp_table_cell(t, "entered");
+  lrp_table_cell(t, "moved on");
+  lrp_table_cell(t, "rate");
+  for (int g = 0; g < r->ngroups; g++)
+    for (int p = 0; p < r->npairs; p++) {
+      long long e = r->entered[g * r->npairs + p];
+      long long c = r->converted[g * r->npairs + p];
+      if (!e && g < r->ngroups - 1) continue;   /* keep (all) complete */
+      lrp_table_cell(t, "%s", r->group[g]);
+      lrp_table_cell(t, "%s", r->stage[r->pair[p][0]]);
+      lrp_table_cell(t, "%s", r->stage[r->pair[p][1]]);
+      lrp_table_cell(t, "%lld", e);
+      lrp_table_cell(t, "%lld", c);
+      cell_pct(t, ratio(c, e));
+    }
+}
+
+static void t_time(const rpt *r, lrp_table *t) {
+  lrp_table_init(t, "llrr");
+  lrp_table_cell(t, "%s", group_head(r));
+  lrp_table_cell(t, "stage");
+  lrp_table_cell(t, "stays");
+  lrp_table_cell(t, "median");
+  for (int g = 0; g < r->ngroups; g++)
+    for (int s = 0; s < r->nstages; s++) {
+      long long k = r->stays[g * r->nstages + s];
+      if (!k) continue;
+      char d[32];
+      lrp_fmt_days(d, sizeof d, r->median[g * r->nstages + s]);
+      lrp_table_cell(t, "%s", r->group[g]);
+      lrp_table_cell(t, "%s", r->stage[s]);
+      lrp_table_cell(t, "%lld", k);
+      lrp_table_cell(t, "%s", d);
+    }
+}
+
+static void t_handoffs(const rpt *r, lrp_table *t) {
+  lrp_table_init(t, "llrrrr");
+  lrp_table_cell(t, "%s", group_head(r));
+  lrp_table_cell(t, "owner");
+  lrp_table_cell(t, "handoffs");
+  lrp_table_cell(t, "with SLA");
+  lrp_table_cell(t, "breached");
+  lrp_table_cell(t, "breach rate");
+  for (int g = 0; g < r->ngroups; g++)
+    for (int i = 0; i < r->nhand; i++) {
+      const handrow *h = &r->hand[i];
+      if (h->g != g) continue;
+      lrp_table_cell(t, "%s", r->group[g]);
+      lrp_table_cell(t, "%s", h->owner);
+      lrp_table_cell(t, "%lld", h->n);
+      lrp_table_cell(t, "%lld", h->with_due);
+      lrp_table_cell(t, "%lld", h->breached);
+      cell_pct(t, ratio(h->breached, h->with_due));
+    }
+}
+
+/* Amounts: whole numbers plain, else two decimals. */
+static void money(char *buf, size_t n, double v) {
+  if (v == floor(v) && fabs(v) < 1e15) snprintf(buf, n, "%.0f", v);
+  else snprintf(buf, n, "%.2f", v);
+}
+
+static void t_outcomes(const rpt *r, lrp_table *t) {
+  lrp_table_init(t, "lrrrrr");
+  lrp_table_cell(t, "%s", group_head(r));
+  lrp_table_cell(t, "won");
+  lrp_table_cell(t, "lost");
+  lrp_table_cell(t, "close ratio");
+  lrp_table_cell(t, "average sale");
+  lrp_table_cell(t, "won amount");
+  for (int g = 0; g < r->ngroups; g++) {
+    if (!r->won[g] && !r->lost[g] && g < r->ngroups - 1) continue;
+    char a[64], b[64];
+    lrp_table_cell(t, "%s", r->group[g]);
+    lrp_table_cell(t, "%lld", r->won[g]);
+    lrp_table_cell(t, "%lld", r->lost[g]);
+    cell_pct(t, ratio(r->won[g], r->won[g] + r->lost[g]));
+    money(a, sizeof a, r->amount_n[g] ? r->amount[g] / (double)r->amount_n[g] : 0);
+    money(b, sizeof b, r->amount[g]);
+    lrp_table_cell(t, "%s", r->amount_n[g] ? a : "-");
+    lrp_table_cell(t, "%s", b);
+  }
+}
+
+static int band_used(const rpt *r, int b) {
+  for (int i = 0; i < r->ngrades; i++)
+    if (r->grades[i].n[b]) return 1;
+  return 0;
+}
+
+static void t_grades(const rpt *r, lrp_table *t) {
+  char align[16] = "l";
+  int k = 1;
+  for (int b = 0; b < NBANDS; b++)
+    if (b < NBANDS - 1 || band_used(r, b)) align[k++] = 'r';
+  align[k++] = 'r';
+  align[k] = '\0';
+  lrp_table_init(t, align);
+  lrp_table_cell(t, "grade");
+  for (int b = 0; b < NBANDS; b++)
+    if (b < NBANDS - 1 || band_used(r, b)) lrp_table_cell(t, "%s", BAND[b]);
+  lrp_table_cell(t, "total");
+  for (int i = 0; i < r->ngrades; i++) {
+    long long total = 0;
+    lrp_table_cell(t, "%s", r->grades[i].grade);
+    for (int b = 0; b < NBANDS; b++) {
+      total += r->grades[i].n[b];
+      if (b < NBANDS - 1 || band_used(r, b))
+        lrp_table_cell(t, "%lld", r->grades[i].n[b]);
+    }
+    lrp_table_cell(t, "%lld", total);
+  }
+}
+
+typedef void (*table_fn)(const rpt *r, lrp_table *t);
+
+typedef struct section {
+  const char *title;
+  const char *note;                    /* printf with the since text */
+  table_fn fill;
+} section;
+
+static const section SECTIONS[] = {
+  {"Funnel: contacts by current stage", NULL, t_funnel},
+  {"Stage-to-stage conversion",
+   "Of the contacts whose first entry into a stage was %s, how many later "
+   "entered the next stage.", t_conversion},
+  {"Median time in stage",
+   "Completed stays that began %s; a stay ends at the contact's next move.",
+   t_time},
+  {"Handoffs and SLA",
+   "Handoffs made %s. Breached: the due time passed (at now) and the "
+   "contact has not moved since the handoff.", t_handoffs},
+  {"Outcomes",
+   "Deals closed %s. Close ratio = won / (won + lost); average sale = mean "
+   "amount of the won deals that have one.", t_outcomes},
+};
+
+static void since_text(const rpt *r, char *buf, size_t n) {
+  if (!r->o.since) {
+    snprintf(buf, n, "at any time");
+    return;
+  }
+  char w[40];
+  lrp_iso(r->o.since, w, sizeof w);
+  snprintf(buf, n, "since %s", w);
+}
+
+static void header_lines(const rpt *r, lrp_out *o, int html) {
+  char when[40], since[64];
+  lrp_iso(r->now, when, sizeof when);
+  since_text(r, since, sizeof since);
+  const char *order = r->m ? "the policy's funnel order"
+                           : "order of first entry in stage_history";
+  if (html) {
+    lrp_outs(o, "<p class=\"note\">now = ");
+    lrp_out_html(o, when);
+    lrp_outs(o, "; history ");
+    lrp_out_html(o, since);
+    lrp_outs(o, "; split by ");
+    lrp_out_html(o, r->by ? r->by : "nothing");
+    lrp_outs(o, "; stages in ");
+    lrp_out_html(o, order);
+    lrp_outs(o, ".</p>\n");
+    return;
+  }
+  lrp_outf(o, "report     %s\n", lr_db_path(r->db));
+  lrp_outf(o, "now        %s\n", when);
+  lrp_outf(o, "history    %s\n", since);
+  lrp_outf(o, "split by   %s\n", r->by ? r->by : "nothing (--by segment|source|owner|stage|FIELD)");
+  lrp_outs(o, "stages     ");
+  for (int s = 0; s < r->nstages; s++)
+    lrp_outf(o, "%s%s", s ? ", " : "", r->stage[s]);
+  lrp_outf(o, "%s(%s)\n", r->nstages ? "\n           " : "", order);
+}
+
+/* A note for people, wrapped at 78 columns and indented by 2. */
+static void wrap(lrp_out *o, const char *text) {
+  const char *p = text;
+  while (*p) {
+    const char *end = p, *cut = NULL;
+    while (*end && end - p < 76) {
+      if (*end == ' ') cut = end;
+      end++;
+    }
+    if (!*end) cut = end;
+    else if (!cut) cut = end;
+    lrp_outf(o, "  %.*s\n", (int)(cut - p), p);
+    p = *cut == ' ' ? cut + 1 : cut;
+  }
+}
+
+static void write_text(const rpt *r, lrp_out *o) {
+  header_lines(r, o, 0);
+  char since[64], note[512];
+  since_text(r, since, sizeof since);
+  for (size_t i = 0; i < sizeof SECTIONS / sizeof *SECTIONS; i++) {
+    lrp_outf(o, "\n%s\n", SECTIONS[i].title);
+    if (SECTIONS[i].note) {
+      snprintf(note, sizeof note, SECTIONS[i].note, since);
+      wrap(o, note);
+    }
+    lrp_table t;
+    SECTIONS[i].fill(r, &t);
+    if (lrp_table_rows(&t) > 1) lrp_table_text(&t, o, 2);
+    else lrp_outs(o, "  (none)\n");
+    lrp_table_free(&t);
+  }
+  if (r->ngrades) {
+    lrp_outs(o, "\nGrade x engagement\n");
+    wrap(o, "Contacts by grade and by the band of their 'engagement' score "
+            "group.");
+    lrp_table t;
+    t_grades(r, &t);
+    lrp_table_text(&t, o, 2);
+    lrp_table_free(&t);
+  }
+}
+
+/* ---- HTML ------------------------------------------------------------------------ */
+
+static void funnel_chart(const rpt *r, lrp_out *o) {
+  int g = r->ngroups - 1, n = r->nstages;
+  if (!n) return;
+  const long long *row = &r->funnel[g * (n + 1)];
+  long long top = 1;
+  for (int s = 0; s < n; s++) if (row[s] > top) top = row[s];
+  int bar = 26, x0 = 130, w = 460, h = n * bar + 10;
+  lrp_outf(o, "<figure style=\"width:%dpx\"><svg id=\"funnel\" "
+              "xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+              "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Contacts by "
+              "stage\">\n", x0 + w + 70, x0 + w + 70, h, x0 + w + 70, h);
+  for (int s = 0; s < n; s++) {
+    double bw = (double)row[s] / (double)top * w;
+    int y = 5 + s * bar;
+    lrp_outf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", x0 - 6, y + 16);
+    lrp_out_html(o, r->stage[s]);
+    lrp_outf(o, "</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
+                "height=\"%d\" fill=\"#2b6cb0\"/><text x=\"%.1f\" y=\"%d\">"
+                "%lld</text>\n", x0, y + 3, bw, bar - 6, x0 + bw + 6, y + 16,
+             row[s]);
+  }
+  lrp_outs(o, "</svg><figcaption>Contacts by current stage.</figcaption>"
+              "</figure>\n");
+}
+
+static void write_html(const rpt *r, lrp_out *o) {
+  lrp_html_begin(o, "leadrules report");
+  lrp_outs(o, "<h1>leadrules report</h1>\n");
+  header_lines(r, o, 1);
+  funnel_chart(r, o);
+  char since[64], note[512];
+  since_text(r, since, sizeof since);
+  for (size_t i = 0; i < sizeof SECTIONS / sizeof *SECTIONS; i++) {
+    lrp_outs(o, "<h2>");
+    lrp_out_html(o, SECTIONS[i].title);
+    lrp_outs(o, "</h2>\n");
+    if (SECTIONS[i].note) {
+      snprintf(note, sizeof note, SECTIONS[i].note, since);
+      lrp_outs(o, "<p class=\"note\">");
+      lrp_out_html(o, note);
+      lrp_outs(o, "</p>\n");
+    }
+    lrp_table t;
+    SECTIONS[i].fill(r, &t);
+    if (lrp_table_rows(&t) > 1) lrp_table_html(&t, o);
+    else lrp_outs(o, "<p>(none)</p>\n");
+    lrp_table_free(&t);
+  }
+  if (r->ngrades) {
+    lrp_outs(o, "<h2>Grade x engagement</h2>\n<p class=\"note\">Contacts by "
+                "grade and by the band of their 'engagement' score group."
+                "</p>\n");
+    lrp_table t;
+    t_grades(r, &t);
+    lrp_table_html(&t, o);
+    lrp_table_free(&t);
+  }
+  lrp_html_end(o);
+}
+
+/* ---- JSON ------------------------------------------------------------------------ */
+
+static void jgroup(const rpt *r, lrp_out *o, int g) {
+  lrp_outs(o, "{\"group\": ");
+  lrp_out_json_str(o, r->group[g]);
+}
+
+static void write_json(const rpt *r, lrp_out *o) {
+  char when[40];
+  lrp_iso(r->now, when, sizeof when);
+  lrp_outf(o, "{\n  \"now\": \"%s\",\n  \"since\": ", when);
+  if (r->o.since) {
+    lrp_iso(r->o.since, when, sizeof when);
+    lrp_outf(o, "\"%s\"", when);
+  } else {
+    lrp_outs(o, "null");
+  }
+  lrp_outs(o, ",\n  \"by\": ");
+  lrp_out_json_str(o, r->by);
+  lrp_outf(o, ",\n  \"stage_order\": \"%s\",\n  \"stages\": [",
+           r->m ? "policy" : "history");
+  for (int s = 0; s < r->nstages; s++) {
+    if (s) lrp_outs(o, ", ");
+    lrp_out_json_str(o, r->stage[s]);
+  }
+  lrp_outs(o, "],\n  \"groups\": [");
+  for (int g = 0; g < r->ngroups; g++) {
+    if (g) lrp_outs(o, ", ");
+    lrp_out_json_str(o, r->group[g]);
+  }
+  lrp_outs(o, "],\n  \"funnel\": [");
+  for (int g = 0; g < r->ngroups; g++) {
+    const long long *row = &r->funnel[g * (r->nstages + 1)];
+    long long total = 0;
+    lrp_outs(o, g ? ",\n    " : "\n    ");
+    jgroup(r, o, g);
+    lrp_outs(o, ", \"stages\": {");
+    for (int s = 0; s < r->nstages; s++) {
+      lrp_outs(o, s ? ", " : "");
+      lrp_out_json_str(o, r->stage[s]);
+      lrp_outf(o, ": %lld", row[s]);
+      total += row[s];
+    }
+    total += row[r->nstages];
+    lrp_outf(o, "}, \"no_stage\": %lld, \"total\": %lld}", row[r->nstages], total);
+  }
+  lrp_outs(o, "\n  ],\n  \"conversion\": [");
+  int k = 0;
+  for (int g = 0; g < r->ngroups; g++)
+    for (int p = 0; p < r->npairs; p++) {
+      long long e = r->entered[g * r->npairs + p], c = r->converted[g * r->npairs + p];
+      lrp_outs(o, k++ ? ",\n    " : "\n    ");
+      jgroup(r, o, g);
+      lrp_outs(o, ", \"from\": ");
+      lrp_out_json_str(o, r->stage[r->pair[p][0]]);
+      lrp_outs(o, ", \"to\": ");
+      lrp_out_json_str(o, r->stage[r->pair[p][1]]);
+      lrp_outf(o, ", \"entered\": %lld, \"converted\": %lld, \"rate\": ", e, c);
+      lrp_out_json_num(o, ratio(c, e));
+      lrp_outs(o, "}");
+    }
+  lrp_outs(o, k ? "\n  ],\n  \"time_in_stage\": [" : "],\n  \"time_in_stage\": [");
+  k = 0;
+  for (int g = 0; g < r->ngroups; g++)
+    for (int s = 0; s < r->nstages; s++) {
+      long long n = r->stays[g * r->nstages + s];
+      if (!n) continue;
+      lrp_outs(o, k++ ? ",\n    " : "\n    ");
+      jgroup(r, o, g);
+      lrp_outs(o, ", \"stage\": ");
+      lrp_out_json_str(o, r->stage[s]);
+      lrp_outf(o, ", \"stays\": %lld, \"median_seconds\": ", n);
+      lrp_out_json_num(o, r->median[g * r->nstages + s]);
+      lrp_outs(o, "}");
+    }
+  lrp_outs(o, k ? "\n  ],\n  \"handoffs\": [" : "],\n  \"handoffs\": [");
+  k = 0;
+  for (int g = 0; g < r->ngroups; g++)
+    for (int i = 0; i < r->nhand; i++) {
+      const handrow *h = &r->hand[i];
+      if (h->g != g) continue;
+      lrp_outs(o, k++ ? ",\n    " : "\n    ");
+      jgroup(r, o, g);
+      lrp_outs(o, ", \"owner\": ");
+      lrp_out_json_str(o, h->owner);
+      lrp_outf(o, ", \"handoffs\": %lld, \"with_sla\": %lld, \"breached\": %lld}",
+               h->n, h->with_due, h->breached);
+    }
+  lrp_outs(o, k ? "\n  ],\n  \"outcomes\": [" : "],\n  \"outcomes\": [");
+  for (int g = 0; g < r->ngroups; g++) {
+    lrp_outs(o, g ? ",\n    " : "\n    ");
+    jgroup(r, o, g);
+    lrp_outf(o, ", \"won\": %lld, \"lost\": %lld, \"close_ratio\": ", r->won[g],
+             r->lost[g]);
+    lrp_out_json_num(o, ratio(r->won[g], r->won[g] + r->lost[g]));
+    lrp_outs(o, ", \"average_sale\": ");
+    lrp_out_json_num(o, r->amount_n[g] ? r->amount[g] / (double)r->amount_n[g] : NAN);
+    lrp_outs(o, ", \"won_amount\": ");
+    lrp_out_json_num(o, r->amount[g]);
+    lrp_outs(o, "}");
+  }
+  lrp_outs(o, "\n  ],\n  \"grade_engagement\": ");
+  if (!r->ngrades) {
+    lrp_outs(o, "null\n}\n");
+    return;
+  }
+  lrp_outs(o, "{\"bands\": [");
+  for (int b = 0; b < NBANDS; b++) lrp_outf(o, "%s\"%s\"", b ? ", " : "", BAND[b]);
+  lrp_outs(o, "], \"grades\": [");
+  for (int i = 0; i < r->ngrades; i++) {
+    lrp_outs(o, i ? ",\n    {\"grade\": " : "\n    {\"grade\": ");
+    lrp_out_json_str(o, r->grades[i].grade);
+    lrp_outs(o, ", \"contacts\": [");
+    for (int b = 0; b < NBANDS; b++)
+      lrp_outf(o, "%s%lld", b ? ", " : "", r->grades[i].n[b]);
+    lrp_outs(o, "]}");
+  }
+  lrp_outs(o, "\n  ]}\n}\n");
+}
+
+/* ---- the entry point ------------------------------------------------------------- */
+
+static void rpt_free(rpt *r) {
+  for (int g = 0; g < r->ngroups; g++) free(r->group[g]);
+  free(r->group);
+  for (int s = 0; s < r->nstages; s++) free(r->stage[s]);
+  free(r->stage);
+  free(r->pair);
+  free(r->funnel);
+  free(r->entered);
+  free(r->converted);
+  free(r->stays);
+  free(r->median);
+  for (int i = 0; i < r->nhand; i++) free(r->hand[i].owner);
+  free(r->hand);
+  free(r->won);
+  free(r->lost);
+  free(r->amount_n);
+  free(r->amount);
+  for (int i = 0; i < r->ngrades; i++) free(r->grades[i].grade);
+  free(r->grades);
+  free(r->buf);
+  lrb_free(&r->keep);
+}
+
+int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
+              void *ctx) {
+  if (!db) return LR_MISUSE;
+  rpt r;
+  memset(&r, 0, sizeof r);
+  r.db = db;
+  lr_report_opts dflt = LR_REPORT_OPTS_INIT;
+  r.o = dflt;
+  if (opts) memcpy(&r.o, opts, opts->size < sizeof r.o ? opts->size : sizeof r.o);
+  if (r.o.format < LR_FMT_TEXT || r.o.format > LR_FMT_HTML)
+    return lr__err(db, LR_MISUSE, "report: unknown output format %d", r.o.format);
+  if (r.o.policy && r.o.policy->db != db)
+    return lr__err(db, LR_MISUSE, "report: the policy is loaded on another "
+                   "database");
+  r.now = r.o.now ? r.o.now : (long long)time(NULL);
+  r.m = r.o.policy ? &r.o.policy->main.m : NULL;
+  r.by = r.o.by && *r.o.by ? r.o.by : NULL;
+  int rc = LR_OK;
+  if (!r.by) {
+    r.dim.kind = LRS_DIM_ALL;
+  } else if (strcmp(r.by, "segment") == 0) {
+    r.dim.kind = LRS_DIM_SEGMENT;
+  } else {
+    r.dim.kind = LRS_DIM_FIELD;
+    r.dim.field = r.by;
+    rc = lrs_report_field_check(db, r.by);
+  }
+  int began = 0;
+  if (rc == LR_OK) {
+    rc = lrs_report_begin(db) == SQLITE_OK ? LR_OK : db->rc;
+    began = rc == LR_OK;
+  }
+  if (rc == LR_OK) rc = load_groups(&r);
+  if (rc == LR_OK) rc = load_stages(&r);
+  if (rc == LR_OK) rc = gather(&r);
+  if (began) lrs_report_end(db);
+  if (rc == LR_NOMEM || (rc == LR_OK && r.oom)) rc = lr__err(db, LR_NOMEM, "out of memory");
+  if (rc == LR_OK) {
+    lrp_out out;
+    lrp_out_init(&out, write, ctx);
+    if (r.o.format == LR_FMT_JSON) write_json(&r, &out);
+    else if (r.o.format == LR_FMT_HTML) write_html(&r, &out);
+    else write_text(&r, &out);
+    rc = lrp_out_done(&out);
+    if (rc == LR_OK && r.o.html_write) {
+      lrp_out_init(&out, r.o.html_write, r.o.html_ctx);
+      write_html(&r, &out);
+      rc = lrp_out_done(&out);
+    }
+    if (rc != LR_OK)
+      lr__err(db, rc, rc == LR_NOMEM ? "out of memory"
+                                     : "report: writing the report failed");
+  }
+  rpt_free(&r);
+  return rc == LR_OK ? lr__ok(db) : rc;
+}

@@ -1,0 +1,728 @@
+/*
+** script.c -- lr_script: ad-hoc Lua scripts run from the shell
+** (`leadrules script.lua ARGS`, or a file starting #!/usr/bin/env
+** leadrules), in the same sandbox as policies.
+**
+** A script sees `leads{ segment=, stage=, where=, limit= }` (an iterator
+** of lead objects), `segment.NAME:leads()`, lead:set(field, value
+** [, reason]), lead:move_to(stage [, reason]), `field "name"` (add a
+** column), `stages {...}` / `stage "x"`, print, arg and now.
+**
+** Reads come from a snapshot taken when the script starts (a second,
+** read-only connection); writes go straight into the script's one write
+** transaction on the main connection, so memory stays flat however many
+** leads a script touches and a later leads{} loop still sees the data as
+** it was at the start.  A lead object reflects its own sets and moves.
+*/
+#include <lauxlib.h>
+#include <lua.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../script/objects.h"
+#include "../store/apply.h"
+#include "../store/manual.h"
+#include "../store/scan.h"
+#include "../store/select.h"
+#include "../store/store.h"
+#include "../util/arena.h"
+#include "../util/sha256.h"
+#include "eval.h"
+
+#define IDS 256                     /* ids per batch of a leads{} loop */
+
+typedef struct script_ctx {
+  lr_db *db;
+  lr_policy *pol;                   /* owns the instance and its model */
+  lrp_instance *in;
+  sqlite3 *reader;
+  int own_reader;
+  lrs_scan *scan;
+  const char *const *cols;
+  int ncols;
+  lrp_eval ev;
+  lrp_result res;
+  int have_res;
+  lrs_contact cur;                  /* the current lead, with its changes */
+  lrs_value *vals;
+  lr_arena arena;                   /* strings of the current lead's changes */
+  long long run_id, now;
+  const char *by;
+  char reason[300];                 /* default reason: "script NAME" */
+  lr_write_fn write;
+  void *wctx;
+  int gen;                          /* generation of the live leads{} loop */
+  lrs_select *sel;                  /* the live loop's ids (one at a time) */
+  char **data_stages;
+  int ndata_stages;
+  lr_script_result out;
+} script_ctx;
+
+typedef struct iter {
+  script_ctx *sc;
+  long long ids[IDS];
+  int n, pos;
+  int ranged;                       /* the scan covers the whole batch */
+  long long limit, count;
+  int gen;
+  int done;
+} iter;
+
+
+static script_ctx *ctx_of(lua_State *L) {
+  return (script_ctx *)lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* ---- the current lead ------------------------------------------------ */
+
+static void end_lead(script_ctx *sc) {
+  sc->ev.c = NULL;
+}
+
+static int set_current(script_ctx *sc, const lrs_contact *c) {
+  lra_reset(&sc->arena);
+  sc->cur = *c;
+  memcpy(sc->vals, c->vals, (size_t)c->ncols * sizeof *sc->vals);
+  sc->cur.vals = sc->vals;
+  const lrp_model *m = &sc->in->m;
+  for (int i = 0; i < m->nsegments; i++) {
+    sc->res.member[i] = 0;
+    for (int k = 0; k < c->nsegments; k++)
+      if (strcmp(c->segments[k], m->segments[i].name) == 0)
+        sc->res.member[i] = 1;
+  }
+  sc->ev.c = &sc->cur;
+  sc->ev.r = &sc->res;
+  sc->in->ev = &sc->ev;
+  return LR_OK;
+}
+
+static void push_lead(lua_State *L, script_ctx *sc) {
+  long long *ud = lua_newuserdatauv(L, sizeof(long long), 0);
+  *ud = sc->cur.id;
+  luaL_setmetatable(L, LRX_LEAD);
+}
+
+/* The lead at idx, checked to be the current one. */
+static void check_current(lua_State *L, script_ctx *sc, int idx) {
+  void *ud = luaL_checkudata(L, idx, LRX_LEAD);
+  if (!sc->ev.c)
+    lrl_error(L, "lead used outside of its leads{} loop");
+  if (lua_rawlen(L, idx) != sizeof(long long) ||
+      *(const long long *)ud != sc->ev.c->id)
+    lrl_error(L, "this lead object belongs to an earlier step of a leads{} "
+              "loop; use a lead inside its own step");
+}
+
+/* ---- leads{} ------------------------------------------------------------ */
+
+/* The loop ended (or was cut short by a newer one, which owns sc->sel). */
+static void iter_end(iter *it) {
+  it->done = 1;
+  if (it->sc->gen != it->gen) return;
+  lrs_select_close(it->sc->sel);
+  it->sc->sel = NULL;
+  end_lead(it->sc);
+}
+
+static int leads_next(lua_State *L) {
+  iter *it = (iter *)lua_touserdata(L, lua_upvalueindex(1));
+  script_ctx *sc = it->sc;
+  if (it->done) return 0;
+  if (it->gen != sc->gen)
+    return lrl_error(L, "this leads{} loop was cut short by another "
+                     "leads{} (loops cannot be nested; collect what you "
+                     "need in the first loop)");
+  end_lead(sc);
+  if (it->limit >= 0 && it->count >= it->limit) {
+    iter_end(it);
+    return 0;
+  }
+  if (it->pos == it->n) {
+    int src = lrs_select_next(sc->sel, it->ids, IDS, &it->n);
+    it->pos = 0;
+    if (src != SQLITE_OK)
+      return lrl_error(L, "leads{}: %s", sqlite3_errmsg(sc->reader));
+    if (it->n == 0) {
+      iter_end(it);
+      return 0;
+    }
+    /* Dense batches are read with one range scan, sparse ones by id. */
+    long long span = it->ids[it->n - 1] - it->ids[0] + 1;
+    it->ranged = span <= 4LL * it->n;
+    if (it->ranged) lrs_scan_range(sc->scan, it->ids[0], it->ids[it->n - 1]);
+  }
+  long long id = it->ids[it->pos++];
+  const lrs_contact *c = NULL;
+  int got;
+  if (it->ranged) {
+    do got = lrs_scan_next(sc->scan, &c);
+    while (got == 1 && c->id < id);
+  } else {
+    lrs_scan_one(sc->scan, id);
+    got = lrs_scan_next(sc->scan, &c);
+  }
+  if (got < 0) return lrl_error(L, "leads{}: %s", sqlite3_errmsg(sc->reader));
+  if (got == 0 || c->id != id)
+    return lrl_error(L, "leads{}: contact %lld vanished from the snapshot", id);
+  set_current(sc, c);
+  it->count++;
+  sc->out.leads++;
+  lrl_budget_reset(sc->in->rt);      /* a fresh budget for each lead */
+  push_lead(L, sc);
+  return 1;
+}
+
+/* A name option: a string, or a stage/segment object (its name).  The
+** value stays on the stack, which keeps the string alive. */
+static const char *name_opt(lua_State *L, int idx, const char *key) {
+  int t = lua_getfield(L, idx, key);
+  if (t == LUA_TNIL) return NULL;
+  if (t == LUA_TUSERDATA &&
+      (luaL_testudata(L, -1, LRX_STAGE) || luaL_testudata(L, -1, LRX_SEGMENT))) {
+    lua_getfield(L, -1, "name");
+    t = lua_type(L, -1);
+  }
+  if (t != LUA_TSTRING) lrl_error(L, "leads{}: '%s' must be a name", key);
+  return lua_tostring(L, -1);
+}
+
+/* leads{ segment =, stage =, where =, limit = } -> iterator */
+static int open_leads(lua_State *L, script_ctx *sc, int idx) {
+  if (lua_isnoneornil(L, idx)) {
+    lua_newtable(L);
+    lua_replace(L, idx);
+  }
+  luaL_checktype(L, idx, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+    if (strcmp(k, "segment") && strcmp(k, "stage") && strcmp(k, "where") &&
+        strcmp(k, "limit"))
+      lrl_error(L, "leads{}: unknown option '%s' (allowed: segment, stage, "
+                "where, limit)", k);
+  }
+  const char *segment = name_opt(L, idx, "segment");
+  const char *stage = name_opt(L, idx, "stage");
+  const char *where = NULL;
+  if (lua_getfield(L, idx, "where") != LUA_TNIL) {
+    where = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+      lrl_error(L, "leads{}: 'where' must be SQL text");
+  }
+  lua_pop(L, 1);
+  long long limit = -1;
+  if (lua_getfield(L, idx, "limit") != LUA_TNIL) {
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0)
+      lrl_error(L, "leads{}: 'limit' must be a whole number >= 0");
+    limit = (long long)lua_tointeger(L, -1);
+  }
+  lua_pop(L, 1);
+  if (segment && lrp_segment_find(&sc->in->m, segment) < 0)
+    lrl_error(L, "leads{}: unknown segment '%s' (segments come from the last "
+              "policy run)", segment);
+  iter *it = lua_newuserdatauv(L, sizeof *it, 0);
+  memset(it, 0, sizeof *it);
+  it->sc = sc;
+  it->limit = limit;
+  /* Any older loop is cut short: its ids go with it. */
+  lrs_select_close(sc->sel);
+  sc->sel = NULL;
+  end_lead(sc);
+  it->gen = ++sc->gen;
+  char err[1024] = "";
+  int src = lrs_select_open(sc->reader, stage, where, segment, &sc->sel, err,
+                            sizeof err);
+  if (src != SQLITE_OK) {
+    const char *e = err[0] ? err : sqlite3_errmsg(sc->reader);
+    if (strncmp(e, "segment SQL", 11) == 0) e += 8;   /* "SQL ..." */
+    lrl_error(L, "leads{}: 'where' %s", e);
+  }
+  lua_pushcclosure(L, leads_next, 1);
+  return 1;
+}
+
+static int l_leads(lua_State *L) {
+  return open_leads(L, ctx_of(L), 1);
+}
+
+/* segment.NAME:leads([opts]) */
+static int l_segment_leads(lua_State *L) {
+  script_ctx *sc = ctx_of(L);
+  luaL_checkudata(L, 1, LRX_SEGMENT);
+  lua_settop(L, 2);
+  lua_newtable(L);                             /* 3: options */
+  if (lua_istable(L, 2)) {
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_settable(L, 3);
+    }
+  } else if (!lua_isnoneornil(L, 2)) {
+    lrl_error(L, "segment:leads() takes an options table");
+  }
+  lua_getfield(L, 1, "name");
+  lua_setfield(L, 3, "segment");
+  return open_leads(L, sc, 3);
+}
+
+/* ---- writes ------------------------------------------------------------- */
+
+static const char *reason_arg(lua_State *L, script_ctx *sc, int idx) {
+  if (lua_isnoneornil(L, idx)) return sc->reason;
+  if (lua_type(L, idx) != LUA_TSTRING || !*lua_tostring(L, idx))
+    lrl_error(L, "the reason must be a text");
+  return lua_tostring(L, idx);
+}
+
+static int col_of(script_ctx *sc, const char *field) {
+  for (int i = 0; i < sc->ncols; i++)
+    if (strcmp(sc->cols[i], field) == 0) return i;
+  return -1;
+}
+
+/* lead:set(field, value [, reason]) -> true when the value changed */
+static int l_set(lua_State *L) {
+  script_ctx *sc = ctx_of(L);
+  check_current(L, sc, 1);
+  const char *field = luaL_checkstring(L, 2);
+  lrs_value v;
+  memset(&v, 0, sizeof v);
+  switch (lua_type(L, 3)) {
+    case LUA_TNIL: case LUA_TNONE: break;
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, 3)) {
+        v.type = LRS_INT;
+        v.i = (long long)lua_tointeger(L, 3);
+      } else {
+        v.type = LRS_FLOAT;
+        v.r = lua_tonumber(L, 3);
+        if (v.r != v.r || v.r - v.r != 0)
+          lrl_error(L, "lead:set: '%s' must be a finite number", field);
+      }
+      break;
+    case LUA_TSTRING: {
+      size_t n;
+      v.type = LRS_STR;
+      v.s = lua_tolstring(L, 3, &n);
+      v.n = (int)n;
+      break;
+    }
+    default:
+      lrl_error(L, "lead:set: the value must be a string, a number or nil "
+                "(got %s)", luaL_typename(L, 3));
+  }
+  const char *reason = reason_arg(L, sc, 4);
+  int changed = 0;
+  int rc = lrs_field_write(sc->db, sc->cur.id, field, &v, sc->by, reason,
+                           sc->run_id, sc->now, &changed);
+  if (rc != LR_OK) lrl_error(L, "lead:set: %s", lr_errmsg(sc->db));
+  if (changed) {
+    sc->out.sets++;
+    int ci = col_of(sc, field);
+    if (ci >= 0 && ci < sc->cur.ncols) {
+      lrs_value *dst = &sc->vals[ci];
+      *dst = v;
+      if (v.type == LRS_STR) {
+        dst->s = lra_strndup(&sc->arena, v.s, (size_t)v.n);
+        if (!dst->s) lrl_error(L, "out of memory");
+      }
+    }
+  }
+  lua_pushboolean(L, changed);
+  return 1;
+}
+
+static int find_data_stage(script_ctx *sc, const char *name) {
+  for (int i = 0; i < sc->ndata_stages; i++)
+    if (strcasecmp(sc->data_stages[i], name) == 0) return i;
+  return -1;
+}
+
+/* lead:move_to(stage [, reason]) -> true when the contact moved */
+static int l_move_to(lua_State *L) {
+  script_ctx *sc = ctx_of(L);
+  check_current(L, sc, 1);
+  const char *want;
+  if (luaL_testudata(L, 2, LRX_STAGE)) {
+    lua_getfield(L, 2, "name");
+    lua_replace(L, 2);
+  }
+  want = luaL_checkstring(L, 2);
+  const char *reason = reason_arg(L, sc, 3);
+  const lrp_model *m = &sc->in->m;
+  const char *to;
+  if (m->nstages) {
+    int i = lrp_stage_find(m, want);
+    if (i < 0) {
+      lr_buf b = LR_BUF_INIT;
+      for (int k = 0; k < m->nstages; k++)
+        lrb_printf(&b, "%s%s", k ? ", " : "", m->stages[k].name);
+      lua_pushfstring(L, "lead:move_to: unknown stage '%s' (the script "
+                      "declares: %s)", want, lrb_str(&b));
+      lrb_free(&b);
+      return lrl_error(L, "%s", lua_tostring(L, -1));
+    }
+    to = m->stages[i].name;
+  } else {
+    int i = find_data_stage(sc, want);
+    if (i < 0) {
+      lr_buf b = LR_BUF_INIT;
+      for (int k = 0; k < sc->ndata_stages; k++)
+        lrb_printf(&b, "%s%s", k ? ", " : "", sc->data_stages[k]);
+      lua_pushfstring(L, "lead:move_to: unknown stage '%s' (stages in the "
+                      "data: %s; declare others with stages {...} or "
+                      "stage \"name\")", want,
+                      b.n ? lrb_str(&b) : "none");
+      lrb_free(&b);
+      return lrl_error(L, "%s", lua_tostring(L, -1));
+    }
+    to = sc->data_stages[i];
+  }
+  const char *from = sc->cur.stage;
+  if (from && strcasecmp(from, to) == 0) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  int rc = lrs_stage_write(sc->db, sc->cur.id, from, to, sc->by, reason,
+                           sc->run_id, sc->now);
+  if (rc != LR_OK) lrl_error(L, "lead:move_to: %s", lr_errmsg(sc->db));
+  sc->cur.stage = lra_strdup(&sc->arena, to);
+  sc->cur.manual_at = sc->now;
+  sc->cur.due_at = 0;
+  if (!sc->cur.stage) lrl_error(L, "out of memory");
+  sc->out.moves++;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* field "name" [, "text"|"integer"|"real"]: add a column if missing */
+static int l_field(lua_State *L) {
+  script_ctx *sc = ctx_of(L);
+  const char *name = luaL_checkstring(L, 1);
+  const char *type = luaL_optstring(L, 2, "text");
+  size_t n = strlen(name);
+  int ok = n > 0 && n < 64 && !(name[0] >= '0' && name[0] <= '9');
+  for (size_t i = 0; i < n && ok; i++)
+    ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' &&
+         name[i] <= '9') || name[i] == '_';
+  if (!ok)
+    lrl_error(L, "field: '%s' is not a field name (lower case letters, "
+              "digits and _, like imported columns)", name);
+  int t = strcmp(type, "text") == 0 ? LRS_TEXT
+          : strcmp(type, "integer") == 0 ? LRS_INTEGER
+          : strcmp(type, "real") == 0 ? LRS_REAL : -1;
+  if (t < 0) lrl_error(L, "field: type must be text, integer or real");
+  lrs_fields f;
+  if (lrs_fields_load(sc->db, &f) != LR_OK)
+    lrl_error(L, "field: %s", lr_errmsg(sc->db));
+  int exists = lrs_fields_find(&f, name) != NULL || lrs_is_engine_field(name);
+  lrs_fields_free(&f);
+  if (!exists) {
+    if (lrs_field_add(sc->db, name, name, t) != LR_OK)
+      lrl_error(L, "field: %s", lr_errmsg(sc->db));
+    sc->out.fields_created++;
+  }
+  lua_pushboolean(L, !exists);
+  return 1;
+}
+
+/* print(...) through the write callback */
+static int l_print(lua_State *L) {
+  script_ctx *sc = ctx_of(L);
+  int n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= n; i++) {
+    size_t len;
+    const char *s = luaL_tolstring(L, i, &len);
+    if (i > 1) luaL_addchar(&b, '\t');
+    luaL_addvalue(&b);
+    (void)s;
+  }
+  luaL_addchar(&b, '\n');
+  luaL_pushresult(&b);
+  size_t len;
+  const char *out = lua_tolstring(L, -1, &len);
+  if (sc->write && sc->write(sc->wctx, out, len))
+    lrl_error(L, "print: the output was closed");
+  return 0;
+}
+
+/* ---- setup ---------------------------------------------------------------- */
+
+static void raw_global(lua_State *L, const char *name) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  lua_pushstring(L, name);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 2);
+}
+
+static int add_data_stage(void *ctx, const char *name) {
+  script_ctx *sc = ctx;
+  char **v = realloc(sc->data_stages, (size_t)(sc->ndata_stages + 1) * sizeof *v);
+  if (!v) return 1;
+  sc->data_stages = v;
+  v[sc->ndata_stages] = strdup(name);
+  if (!v[sc->ndata_stages]) return 1;
+  sc->ndata_stages++;
+  return 0;
+}
+
+static int add_data_segment(void *ctx, const char *name) {
+  lrp_model *m = ctx;
+  lrp_segment *v = realloc(m->segments, (size_t)(m->nsegments + 1) * sizeof *v);
+  if (!v) return 1;
+  m->segments = v;
+  lrp_segment *s = &v[m->nsegments];
+  memset(s, 0, sizeof *s);
+  s->name = strdup(name);
+  if (!s->name) return 1;
+  s->when_ref = LUA_NOREF;
+  s->sql_index = -1;
+  snprintf(s->where, sizeof s->where, "segment_members");
+  m->nsegments++;
+  return 0;
+}
+
+static char *read_script(const char *path, size_t *len, char *err, size_t n) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, n, "%s: cannot open script: %s", path, strerror(errno));
+    return NULL;
+  }
+  lr_buf b = LR_BUF_INIT;
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) lrb_add(&b, chunk, got);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad || b.oom) {
+    snprintf(err, n, "%s: cannot read script", path);
+    lrb_free(&b);
+    return NULL;
+  }
+  *len = b.n;
+  if (!b.p) return strdup("");
+  /* "#!/usr/bin/env leadrules": a comment to Lua, same line numbers. */
+  if (b.n >= 2 && b.p[0] == '#' && b.p[1] == '!') b.p[0] = b.p[1] = '-';
+  return b.p;
+}
+
+static int setup_lua(script_ctx *sc, const lr_script_opts *o,
+                     const char *path) {
+  lua_State *L = sc->in->rt->L;
+  /* Declarations a script may use: stages and side stages. */
+  static const char *const policy_only[] = {"rule", "transition", "handoff",
+      "round_robin", "by_field", "grade", "total", NULL};
+  for (const char *const *p = policy_only; *p; p++) {
+    lua_pushnil(L);
+    raw_global(L, *p);
+  }
+  /* `segment` is only a namespace in scripts (segments of the last run). */
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushlightuserdata(L, sc->in);
+  lua_pushcclosure(L, lrp_segment_namespace, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushlightuserdata(L, sc->in);
+  lua_pushcclosure(L, lrp_readonly_newindex, 1);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushliteral(L, "locked");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  raw_global(L, "segment");
+
+  static const struct { const char *name; lua_CFunction f; } fns[] = {
+    {"leads", l_leads}, {"print", l_print}, {"field", l_field}};
+  for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+    lua_pushlightuserdata(L, sc);
+    lua_pushcclosure(L, fns[i].f, 1);
+    raw_global(L, fns[i].name);
+  }
+  lua_createtable(L, o->argc, 1);
+  lua_pushstring(L, path);
+  lua_rawseti(L, -2, 0);
+  for (int i = 0; i < o->argc; i++) {
+    lua_pushstring(L, o->argv[i] ? o->argv[i] : "");
+    lua_rawseti(L, -2, i + 1);
+  }
+  raw_global(L, "arg");
+  /* lead:set and lead:move_to join the lead's methods. */
+  lua_getfield(L, LUA_REGISTRYINDEX, "leadrules.lead.methods");
+  lua_pushlightuserdata(L, sc);
+  lua_pushcclosure(L, l_set, 1);
+  lua_setfield(L, -2, "set");
+  lua_pushlightuserdata(L, sc);
+  lua_pushcclosure(L, l_move_to, 1);
+  lua_setfield(L, -2, "move_to");
+  lua_pop(L, 1);
+  lua_pushlightuserdata(L, sc);
+  lua_pushcclosure(L, l_segment_leads, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.segment.leads");
+  return LR_OK;
+}
+
+int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
+                 lr_write_fn write, void *wctx, lr_script_result *result) {
+  if (result) memset(result, 0, sizeof *result);
+  if (!db || !db->sql) return LR_MISUSE;
+  if (!path) return lr__err(db, LR_MISUSE, "lr_script: no path");
+  lr_script_opts o;
+  int orc = lr__opts(db, &o, sizeof o, opts, "lr_script");
+  if (orc != LR_OK) return orc;
+  script_ctx sc;
+  memset(&sc, 0, sizeof sc);
+  sc.db = db;
+  sc.write = write;
+  sc.wctx = wctx;
+  sc.now = o.now ? o.now : (long long)time(NULL);
+  sc.by = o.by && *o.by ? o.by : "unknown";
+  const char *base = strrchr(path, '/');
+  snprintf(sc.reason, sizeof sc.reason, "script %s", base ? base + 1 : path);
+  lra_init(&sc.arena, 4096);
+  char err[2048] = "";
+  size_t len = 0;
+  char *src = read_script(path, &len, err, sizeof err);
+  if (!src) {
+    lra_free(&sc.arena);
+    return lr__err(db, LR_IO, "%s", err);
+  }
+  if (len && src[0] == 0x1b) {
+    free(src);
+    lra_free(&sc.arena);
+    return lr__err(db, LR_POLICY, "%s: binary chunks are not accepted", path);
+  }
+  /* The script's own lr_policy: it names messages and owns the model. */
+  sc.pol = calloc(1, sizeof *sc.pol);
+  int rc = LR_OK;
+  if (!sc.pol) {
+    free(src);
+    lra_free(&sc.arena);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  sc.pol->db = db;
+  sc.pol->source = src;
+  sc.pol->source_len = len;
+  sc.pol->path = strdup(path);
+  sc.pol->name = strdup(path);
+  lr_sha256_hex(src, len, sc.pol->hash);
+  sc.pol->opts.size = sizeof sc.pol->opts;
+  sc.pol->opts.allow_local_modules = o.allow_local_modules;
+  sc.in = &sc.pol->main;
+  sc.in->policy = sc.pol;
+  sc.in->rt = lrl_new(o.max_memory, o.max_instructions);
+  if (!sc.pol->path || !sc.pol->name || !sc.in->rt) {
+    rc = lr__err(db, LR_NOMEM, "out of memory");
+    goto out;
+  }
+  sc.in->rt->owner = sc.in;
+  sc.in->rt->cancel = o.cancel;
+  {
+    char *dir = strdup(path);
+    if (dir) {
+      char *slash = strrchr(dir, '/');
+      if (slash) *slash = '\0';
+      else strcpy(dir, ".");
+      lrl_set_module_dir(sc.in->rt, dir, o.allow_local_modules);
+      free(dir);
+    }
+  }
+  lrp_declare_open(sc.in);          /* model stays open for stages{} */
+
+  /* Write lock first, then the snapshot the script reads. */
+  rc = lrs_begin(db);
+  if (rc != LR_OK) goto out;
+  if (strcmp(db->path, ":memory:") == 0 || !db->path[0]) {
+    sc.reader = db->sql;
+  } else {
+    rc = lrs_open_reader(db, &sc.reader);
+    if (rc != LR_OK) goto rollback;
+    sc.own_reader = 1;
+    sqlite3_exec(sc.reader, "BEGIN", NULL, NULL, NULL);
+    sqlite3_exec(sc.reader, "SELECT count(*) FROM meta", NULL, NULL, NULL);
+  }
+  int s = lrs_distinct(sc.reader, LRS_DISTINCT_STAGES, add_data_stage, &sc);
+  if (s == SQLITE_OK)
+    s = lrs_distinct(sc.reader, LRS_DISTINCT_SEGMENTS, add_data_segment,
+                     &sc.in->m);
+  if (s == SQLITE_OK)
+    s = lrs_scan_open(sc.reader, NULL, 0, &sc.scan, err, sizeof err);
+  if (s != SQLITE_OK) {
+    rc = lrs_sqlerr(db, s, "script");
+    goto rollback;
+  }
+  sc.ncols = lrs_scan_columns(sc.scan, &sc.cols);
+  sc.vals = calloc((size_t)sc.ncols + 1, sizeof *sc.vals);
+  if (!sc.vals || lrp_result_init(&sc.res, &sc.in->m) != LR_OK) {
+    rc = lr__err(db, LR_NOMEM, "out of memory");
+    goto rollback;
+  }
+  sc.have_res = 1;
+  lrp_eval_init(&sc.ev, sc.in, sc.reader, sc.cols, sc.ncols, sc.now);
+  sc.ev.phase = LRP_PHASE_SCRIPT;
+  rc = lrs_run_start(db, "script", path, sc.pol->hash, sc.now, sc.by,
+                     &sc.run_id);
+  if (rc != LR_OK) goto rollback;
+  setup_lua(&sc, &o, path);
+  rc = lrl_load_buffer(sc.in->rt, src, len, path);
+  if (rc == LR_OK) {
+    lrl_budget_reset(sc.in->rt);
+    rc = lrl_pcall(sc.in->rt, 0, 0);
+  }
+  end_lead(&sc);
+  if (rc != LR_OK) {
+    if (o.cancel && *o.cancel) rc = LR_INTERRUPT;
+    lr__err(db, rc, "%s", sc.in->rt->errmsg);
+    goto rollback;
+  }
+  rc = lrs_run_finish(db, sc.run_id, sc.out.leads, 0, sc.out.moves, 0, 0);
+  if (rc != LR_OK) goto rollback;
+  if (o.dry_run) {
+    lrs_rollback(db);
+    sc.run_id = 0;
+  } else {
+    rc = lrs_commit(db);
+    if (rc != LR_OK) goto rollback;
+  }
+  sc.out.run_id = sc.run_id;
+  rc = lr__ok(db);
+  goto out;
+rollback:
+  lrs_rollback(db);
+out:
+  if (result) {
+    *result = sc.out;
+    if (rc != LR_OK) result->run_id = 0;
+  }
+  if (sc.ev.in) lrp_eval_free(&sc.ev);
+  lrp_instance_free(sc.in);
+  lrs_select_close(sc.sel);
+  if (sc.have_res) lrp_result_free(&sc.res);
+  lrs_scan_close(sc.scan);
+  if (sc.own_reader) {
+    sqlite3_exec(sc.reader, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close_v2(sc.reader);
+  }
+  for (int i = 0; i < sc.ndata_stages; i++) free(sc.data_stages[i]);
+  free(sc.data_stages);
+  free(sc.vals);
+  lra_free(&sc.arena);
+  free(sc.pol->source);
+  free(sc.pol->path);
+  free(sc.pol->name);
+  free(sc.pol);
+  return rc;
+}
+
+int lr_script(lr_db *db, const char *path, const lr_script_opts *opts,
+              lr_write_fn write, void *ctx) {
+  return lr_script_v2(db, path, opts, write, ctx, NULL);
+}

@@ -1,0 +1,366 @@
+/*
+** manual.c -- lr_contact_move and lr_contact_set, and the writes scripts
+** make: each recorded with who, when and why.
+**
+** The rule for later runs (eval.c): a contact moved by hand has
+** manual_at = the time of the move; the policy leaves its stage alone while
+** data_at <= manual_at, that is until its data changes (an import touching
+** the contact, `leadrules set`, a script's lead:set), unless the run is
+** given --override-manual.  The two stamps keep the order of events even
+** when --now (tests, backfills) is earlier than the wall clock an import
+** stamps: a move's manual_at is never before the contact's data_at, and an
+** edit's data_at is always after its manual_at.
+*/
+#include "manual.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apply.h"
+#include "scan.h"
+
+void lrs_type_text(const char *s, lrs_value *v) {
+  memset(v, 0, sizeof *v);
+  v->type = LRS_STR;
+  v->s = s;
+  v->n = (int)strlen(s);
+  if (!*s || v->n > 40) return;
+  char buf[64];
+  char *end;
+  /* integer: canonical decimal that prints back the same */
+  const char *p = s + (*s == '-');
+  if (*p >= '0' && *p <= '9') {
+    long long i = strtoll(s, &end, 10);
+    if (!*end) {
+      snprintf(buf, sizeof buf, "%lld", i);
+      if (strcmp(buf, s) == 0) {
+        v->type = LRS_INT;
+        v->i = i;
+        return;
+      }
+    }
+  }
+  /* real: the shortest form that reads back the same number is the text */
+  double d = strtod(s, &end);
+  if (*end || end == s || isnan(d) || isinf(d)) return;
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, sizeof buf, "%.*g", prec, d);
+    if (strtod(buf, NULL) == d) {
+      if (strcmp(buf, s) == 0) {
+        v->type = LRS_FLOAT;
+        v->r = d;
+      }
+      return;
+    }
+  }
+}
+
+int lrs_field_writable(lr_db *db, const char *field, int *type) {
+  if (!field || !*field) return lr__err(db, LR_MISUSE, "no field name given");
+  if (lrs_is_engine_field(field))
+    return lr__err(db, LR_MISUSE, "'%s' is owned by the engine (the policy "
+                   "computes it); it cannot be set by hand", field);
+  if (strcmp(field, "stage") == 0)
+    return lr__err(db, LR_MISUSE, "the stage is changed with `leadrules move "
+                   "KEY STAGE --reason TEXT` (lead:move_to in scripts), so "
+                   "that the move is recorded in the stage history");
+  lrs_fields f;
+  int rc = lrs_fields_load(db, &f);
+  if (rc != LR_OK) return rc;
+  const lrs_field *fd = lrs_fields_find(&f, field);
+  if (fd) *type = fd->type;
+  lrs_fields_free(&f);
+  if (!fd)
+    return lr__err(db, LR_NOTFOUND, "unknown field '%s' (no such column; "
+                   "`leadrules info` lists the fields)", field);
+  return LR_OK;
+}
+
+static int type_rank(int t) {
+  return t == LRS_INTEGER ? 1 : t == LRS_REAL ? 2 : 3;
+}
+
+static void bind_value(sqlite3_stmt *st, int i, const lrs_value *v) {
+  switch (v->type) {
+    case LRS_INT: sqlite3_bind_int64(st, i, v->i); break;
+    case LRS_FLOAT: sqlite3_bind_double(st, i, v->r); break;
+    case LRS_STR: sqlite3_bind_text(st, i, v->s, v->n, SQLITE_STATIC); break;
+    default: sqlite3_bind_null(st, i);
+  }
+}
+
+static const char AUDIT_ADD[] =
+    "INSERT INTO audit(contact_id, field, old_value, new_value, at, by, "
+    "reason, run_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+int lrs_field_write(lr_db *db, long long id, const char *field,
+                    const lrs_value *v, const char *by, const char *reason,
+                    long long run_id, long long now, int *changed) {
+  *changed = 0;
+  int type = LRS_TEXT;
+  int rc = lrs_field_writable(db, field, &type);
+  if (rc != LR_OK) return rc;
+  /* The column name is data: statements are built for it, not cached. */
+  lr_buf sql = LR_BUF_INIT;
+  lrb_adds(&sql, "SELECT ");
+  lrs_quote_ident(&sql, field);
+  lrb_adds(&sql, ", ");
+  lrs_quote_ident(&sql, field);
+  lrb_adds(&sql, " IS ?2 FROM contacts WHERE id = ?1");
+  if (sql.oom) return lr__err(db, LR_NOMEM, "out of memory");
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(db->sql, sql.p, -1, &st, NULL);
+  lrb_free(&sql);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "read field");
+  sqlite3_bind_int64(st, 1, id);
+  bind_value(st, 2, v);
+  src = sqlite3_step(st);
+  if (src != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    if (src == SQLITE_DONE)
+      return lr__err(db, LR_NOTFOUND, "no contact with id %lld", id);
+    return lrs_sqlerr(db, src, "read field");
+  }
+  if (sqlite3_column_int(st, 1)) {          /* same value: nothing to do */
+    sqlite3_finalize(st);
+    return LR_OK;
+  }
+  sqlite3_value *old = sqlite3_value_dup(sqlite3_column_value(st, 0));
+  sqlite3_finalize(st);
+  if (!old) return lr__err(db, LR_NOMEM, "out of memory");
+
+  lrb_adds(&sql, "UPDATE contacts SET ");
+  lrs_quote_ident(&sql, field);
+  /* The edit comes after any manual move (whatever clock --now gave):
+  ** data_at ends a lock by order of events, not by clock. */
+  lrb_adds(&sql, " = ?2, data_at = max(?3, coalesce(manual_at, 0) + 1), "
+           "updated_at = ?3 WHERE id = ?1");
+  if (sql.oom) {
+    sqlite3_value_free(old);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  src = sqlite3_prepare_v2(db->sql, sql.p, -1, &st, NULL);
+  lrb_free(&sql);
+  if (src == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, id);
+    bind_value(st, 2, v);
+    sqlite3_bind_int64(st, 3, now);
+    src = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (src == SQLITE_DONE) src = SQLITE_OK;
+  }
+  if (src != SQLITE_OK) {
+    sqlite3_value_free(old);
+    return lrs_sqlerr(db, src, "write field");
+  }
+  st = lrs_cached(db, AUDIT_ADD);
+  if (!st) {
+    sqlite3_value_free(old);
+    return db->rc;
+  }
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+  sqlite3_bind_value(st, 3, old);
+  bind_value(st, 4, v);
+  sqlite3_bind_int64(st, 5, now);
+  if (by) sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC);
+  if (reason) sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
+  if (run_id) sqlite3_bind_int64(st, 8, run_id);
+  src = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_value_free(old);
+  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "record audit");
+  /* A value the declared type cannot hold widens it, as an import does. */
+  int vt = v->type == LRS_INT ? LRS_INTEGER : v->type == LRS_FLOAT ? LRS_REAL
+           : v->type == LRS_STR ? LRS_TEXT : -1;
+  if (vt >= 0 && type_rank(vt) > type_rank(type)) {
+    rc = lrs_field_set_type(db, field, vt);
+    if (rc != LR_OK) return rc;
+  }
+  *changed = 1;
+  return LR_OK;
+}
+
+static const char STAGE_SET[] =
+    "UPDATE contacts SET stage = ?2, updated_at = ?3, "
+    /* the move comes after every data change so far (imports stamp
+    ** data_at with the wall clock; --now may be earlier) */
+    "manual_at = max(?3, coalesce(data_at, 0)), "
+    "due_at = NULL WHERE id = ?1";
+
+int lrs_stage_write(lr_db *db, long long id, const char *from,
+                    const char *to, const char *by, const char *reason,
+                    long long run_id, long long now) {
+  int rc = lrs_history_add(db, id, from && *from ? from : NULL, to, now,
+                           run_id, reason, NULL, by);
+  if (rc != LR_OK) return rc;
+  sqlite3_stmt *st = lrs_cached(db, STAGE_SET);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, now);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "move contact");
+  return LR_OK;
+}
+
+static const char CONTACT_STAGE[] = "SELECT stage FROM contacts WHERE id = ?1";
+
+int lrs_contact_find(lr_db *db, const char *key, long long *id, char *stage,
+                     size_t n) {
+  *id = 0;
+  if (!key || !*key) return lr__err(db, LR_MISUSE, "no contact key given");
+  int src = lrs_contact_id(db->sql, key, id);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "find contact");
+  if (!*id) return lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
+  if (!stage) return LR_OK;
+  sqlite3_stmt *st = lrs_cached(db, CONTACT_STAGE);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, *id);
+  stage[0] = '\0';
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW && sqlite3_column_text(st, 0))
+    snprintf(stage, n, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return lrs_sqlerr(db, src, "find contact");
+  return LR_OK;
+}
+
+static const char STAGE_SPELLING[] =
+    "SELECT s FROM (SELECT stage AS s FROM contacts"
+    " WHERE stage = ?1 COLLATE NOCASE UNION"
+    " SELECT to_stage FROM stage_history WHERE to_stage = ?1 COLLATE NOCASE)"
+    " ORDER BY s = ?1 DESC, s LIMIT 1";
+
+/* Use the spelling the data already has for a stage ("MQL" -> "mql"). */
+static void stage_spelling(lr_db *db, const char *stage, char *out, size_t n) {
+  snprintf(out, n, "%s", stage);
+  sqlite3_stmt *st = lrs_cached(db, STAGE_SPELLING);
+  if (!st) return;
+  sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_reset(st);
+}
+
+static int check_text(lr_db *db, const char *s, const char *what) {
+  if (!s || !*s) return lr__err(db, LR_MISUSE, "%s is required", what);
+  return LR_OK;
+}
+
+int lr_contact_move(lr_db *db, const char *key, const char *stage,
+                    const char *by, const char *reason, long long now) {
+  if (!db || !db->sql) return LR_MISUSE;
+  if (check_text(db, stage, "a stage") || check_text(db, reason,
+      "a reason (--reason TEXT): every manual change says why"))
+    return db->rc;
+  if (!by || !*by) by = "unknown";
+  if (!now) now = (long long)time(NULL);
+  int rc = lrs_begin(db);
+  if (rc != LR_OK) return rc;
+  long long id, run_id = 0;
+  char from[256], to[256];
+  stage_spelling(db, stage, to, sizeof to);
+  rc = lrs_contact_find(db, key, &id, from, sizeof from);
+  if (rc == LR_OK)
+    rc = lrs_run_start(db, "manual", NULL, NULL, now, by, &run_id);
+  if (rc == LR_OK)
+    rc = lrs_stage_write(db, id, from, to, by, reason, run_id, now);
+  if (rc == LR_OK) rc = lrs_run_finish(db, run_id, 1, 0, 1, 0, 0);
+  if (rc == LR_OK) rc = lrs_commit(db);
+  if (rc != LR_OK) {
+    lrs_rollback(db);
+    return rc;
+  }
+  return lr__ok(db);
+}
+
+int lr_contact_set(lr_db *db, const char *key, const char *field,
+                   const char *value, const char *by, const char *reason,
+                   long long now) {
+  if (!db || !db->sql) return LR_MISUSE;
+  if (check_text(db, field, "a field") || check_text(db, reason,
+      "a reason (--reason TEXT): every manual change says why"))
+    return db->rc;
+  if (!by || !*by) by = "unknown";
+  if (!now) now = (long long)time(NULL);
+  lrs_value v;
+  if (value) lrs_type_text(value, &v);
+  else memset(&v, 0, sizeof v);              /* LRS_NULL */
+  int type;
+  int rc = lrs_field_writable(db, field, &type);
+  if (rc != LR_OK) return rc;
+  rc = lrs_begin(db);
+  if (rc != LR_OK) return rc;
+  long long id, run_id = 0;
+  int changed = 0;
+  rc = lrs_contact_find(db, key, &id, NULL, 0);
+  if (rc == LR_OK)
+    rc = lrs_run_start(db, "manual", NULL, NULL, now, by, &run_id);
+  if (rc == LR_OK)
+    rc = lrs_field_write(db, id, field, &v, by, reason, run_id, now, &changed);
+  if (rc == LR_OK && !changed) {
+    /* Nothing changed: no trace of a change that did not happen. */
+    lrs_rollback(db);
+    return lr__ok(db);
+  }
+  if (rc == LR_OK) rc = lrs_run_finish(db, run_id, 1, 0, 0, 0, 0);
+  if (rc == LR_OK) rc = lrs_commit(db);
+  if (rc != LR_OK) {
+    lrs_rollback(db);
+    return rc;
+  }
+  return lr__ok(db);
+}
+
+static const char EVENTS[] =
+    "SELECT kind, at, by, reason, rk, a, b, c FROM ("
+    " SELECT 'move' AS kind, h.at AS at, h.by AS by, h.reason AS reason,"
+    "  r.kind AS rk, h.from_stage AS a, h.to_stage AS b, NULL AS c,"
+    "  h.id AS seq, 0 AS src"
+    " FROM stage_history h JOIN runs r ON r.id = h.run_id"
+    " WHERE h.contact_id = ?1 AND r.kind IN ('manual', 'script')"
+    " UNION ALL"
+    " SELECT 'set', a.at, a.by, a.reason, r.kind, a.field,"
+    "  CAST(a.old_value AS TEXT), CAST(a.new_value AS TEXT), a.id, 1"
+    " FROM audit a LEFT JOIN runs r ON r.id = a.run_id"
+    " WHERE a.contact_id = ?1)"
+    " ORDER BY at DESC, src DESC, seq DESC LIMIT ?2";
+
+static const char *col(sqlite3_stmt *st, int i) {
+  return (const char *)sqlite3_column_text(st, i);
+}
+
+int lrs_manual_events(sqlite3 *conn, long long id, int limit,
+                      int (*cb)(void *ctx, const lrs_manual_event *e),
+                      void *ctx) {
+  sqlite3_stmt *st;
+  int src = sqlite3_prepare_v2(conn, EVENTS, -1, &st, NULL);
+  if (src != SQLITE_OK) return src;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int(st, 2, limit);
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    lrs_manual_event e;
+    memset(&e, 0, sizeof e);
+    e.kind = col(st, 0);
+    e.at = sqlite3_column_int64(st, 1);
+    e.by = col(st, 2);
+    e.reason = col(st, 3);
+    e.run_kind = col(st, 4);
+    if (e.kind && strcmp(e.kind, "move") == 0) {
+      e.from = col(st, 5);
+      e.to = col(st, 6);
+    } else {
+      e.field = col(st, 5);
+      e.old_value = col(st, 6);
+      e.new_value = col(st, 7);
+    }
+    if (cb(ctx, &e)) break;
+  }
+  sqlite3_finalize(st);
+  return src == SQLITE_ROW || src == SQLITE_DONE ? SQLITE_OK : src;
+}

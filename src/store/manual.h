@@ -1,0 +1,60 @@
+/*
+** manual.h -- corrections made by people (leadrules move / set) and by
+** scripts (lead:set, lead:move_to): every one recorded with who, when and
+** why, in stage_history or the audit table, under a run row.
+*/
+#ifndef LR_MANUAL_H
+#define LR_MANUAL_H
+
+#include "contact.h"
+#include "store.h"
+
+/* Type a text value like the importer: an integer or a real when the text
+** round-trips through the number unchanged ("42", "2.5"), else text
+** ("02134", "1e5", "+1 555").  The value points into s. */
+void lrs_type_text(const char *s, lrs_value *v);
+
+/* Check that `field` may be written by a person or a script: it exists
+** (fields registry) and is not engine-owned.  On success *type is its
+** declared type (LRS_TEXT...).  Returns LR_OK, LR_NOTFOUND (unknown
+** field) or LR_MISUSE (engine-owned, or the stage) with the error set. */
+int lrs_field_writable(lr_db *db, const char *field, int *type);
+
+/* Write one field of a contact (inside the caller's transaction): read
+** the old value, and when it differs update the column, bump data_at and
+** updated_at, append an audit row, and widen the field's declared type
+** when the value needs it.  *changed says whether anything was written. */
+int lrs_field_write(lr_db *db, long long id, const char *field,
+                    const lrs_value *v, const char *by, const char *reason,
+                    long long run_id, long long now, int *changed);
+
+/* Move a contact by hand (inside the caller's transaction): stage_history
+** row (by, reason, run_id), contacts.stage, manual_at and updated_at;
+** due_at is cleared (a person acted on the lead: its SLA is met). */
+int lrs_stage_write(lr_db *db, long long id, const char *from,
+                    const char *to, const char *by, const char *reason,
+                    long long run_id, long long now);
+
+/* A contact's id and stored stage by key ("#ID" for an id); LR_NOTFOUND
+** with a message when missing.  stage (may be NULL) gets "" for none. */
+int lrs_contact_find(lr_db *db, const char *key, long long *id, char *stage,
+                     size_t n);
+
+/* One manual event, newest first (lrs_manual_events). */
+typedef struct lrs_manual_event {
+  const char *kind;        /* "move" or "set" */
+  long long at;
+  const char *by, *reason;
+  const char *run_kind;    /* "manual", "script" (NULL when unknown) */
+  const char *from, *to;   /* move */
+  const char *field, *old_value, *new_value;   /* set (values as text) */
+} lrs_manual_event;
+
+/* The latest `limit` manual moves and edits of a contact, newest first,
+** on any connection.  The callback returns non-zero to stop.  Returns an
+** SQLite code. */
+int lrs_manual_events(sqlite3 *conn, long long id, int limit,
+                      int (*cb)(void *ctx, const lrs_manual_event *e),
+                      void *ctx);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+** report_sql.c -- the SQL of lr_report.  Every query starts with the
+** dimension as a common table expression, dim(contact_id, d), so that one
+** statement per figure serves the overall report and every split.
+*/
+#include "report_sql.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int lrs_report_begin(lr_db *db) {
+  if (db->txn || !sqlite3_get_autocommit(db->sql)) return SQLITE_OK;
+  int src = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
+  if (src != SQLITE_OK) lrs_sqlerr(db, src, "report");
+  return src;
+}
+
+void lrs_report_end(lr_db *db) {
+  if (!db->txn && !sqlite3_get_autocommit(db->sql))
+    sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+}
+
+int lrs_report_field_check(lr_db *db, const char *name) {
+  lrs_fields f;
+  if (lrs_fields_load(db, &f) != LR_OK) return db->rc;
+  int ok = lrs_fields_find(&f, name) != NULL;
+  lr_buf names = LR_BUF_INIT;
+  for (int i = 0; i < f.n && !ok; i++)
+    lrb_printf(&names, "%s%s", i ? ", " : "", f.v[i].name);
+  int rc = ok ? LR_OK
+              : lr__err(db, LR_INPUT, "report: no field '%s' to split by (use "
+                        "segment or one of: %s)", name, lrb_str(&names));
+  lrb_free(&names);
+  lrs_fields_free(&f);
+  return rc;
+}
+
+/* "WITH dim(contact_id, d) AS (...)" for the dimension. */
+static void with_dim(lr_buf *b, const lrs_dim *dim) {
+  lrb_adds(b, "WITH base(contact_id, d) AS (");
+  switch (dim->kind) {
+    case LRS_DIM_SEGMENT:
+      lrb_adds(b, "SELECT c.id, m.segment FROM contacts c LEFT JOIN "
+                  "segment_members m ON m.contact_id = c.id");
+      break;
+    case LRS_DIM_FIELD:
+      lrb_adds(b, "SELECT id, CAST(");
+      lrs_quote_ident(b, dim->field);
+      lrb_adds(b, " AS TEXT) FROM contacts");
+      break;
+    default:
+      lrb_adds(b, "SELECT id, '(all)' FROM contacts");
+  }
+  lrb_adds(b, "), dim(contact_id, d) AS (SELECT contact_id, CASE WHEN d IS "
+              "NULL THEN NULL WHEN ?9 IS NULL OR d IN (SELECT value FROM "
+              "json_each(?9)) THEN d ELSE '(other)' END FROM base) ");
+}
+
+static void get_value(sqlite3_stmt *st, int i, lrs_value *v) {
+  memset(v, 0, sizeof *v);
+  switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER:
+      v->type = LRS_INT;
+      v->i = sqlite3_column_int64(st, i);
+      v->r = (double)v->i;
+      break;
+    case SQLITE_FLOAT:
+      v->type = LRS_FLOAT;
+      v->r = sqlite3_column_double(st, i);
+      break;
+    case SQLITE_NULL:
+      v->type = LRS_NULL;
+      break;
+    default:
+      v->type = LRS_STR;
+      v->s = (const char *)sqlite3_column_text(st, i);
+      v->n = sqlite3_column_bytes(st, i);
+      if (!v->s) v->type = LRS_NULL;
+  }
+}
+
+/* Prepare `sql`, bind ?9 (kept groups) and ?1..?n (integers or texts), step every
+** row into fn. */
+typedef struct arg {
+  int text;
+  long long i;
+  const char *s;
+} arg;
+
+static int run(lr_db *db, const lr_buf *sql, const lrs_dim *dim,
+               const arg *args, int nargs, lrs_row_fn fn, void *ctx) {
+  if (sql->oom) return lr__err(db, LR_NOMEM, "out of memory"), SQLITE_NOMEM;
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(db->sql, sql->p, -1, &st, NULL);
+  if (src != SQLITE_OK) {
+    lrs_sqlerr(db, src, "report");
+    return src;
+  }
+  /* ?9: the kept groups (numbered: a named parameter would take ?1) */
+  if (dim && dim->keep && sqlite3_bind_parameter_count(st) >= 9)
+    sqlite3_bind_text(st, 9, dim->keep, -1, SQLITE_STATIC);
+  for (int i = 0; i < nargs; i++) {
+    if (args[i].text) sqlite3_bind_text(st, i + 1, args[i].s, -1, SQLITE_STATIC);
+    else sqlite3_bind_int64(st, i + 1, args[i].i);
+  }
+  int ncol = sqlite3_column_count(st);
+  lrs_value v[8];
+  if (ncol > 8) ncol = 8;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    for (int i = 0; i < ncol; i++) get_value(st, i, &v[i]);
+    if (fn(ctx, v, ncol)) {
+      src = SQLITE_ABORT;
+      break;
+    }
+  }
+  if (src == SQLITE_DONE) src = SQLITE_OK;
+  if (src != SQLITE_OK && src != SQLITE_ABORT) lrs_sqlerr(db, src, "report");
+  sqlite3_finalize(st);
+  return src;
+}
+
+int lrs_report_groups(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b, "SELECT d, count(*) FROM dim GROUP BY d ORDER BY 2 DESC, 1");
+  int src = run(db, &b, dim, NULL, 0, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_stage_seen(lr_db *db, lrs_row_fn fn, void *ctx) {
+  static const char SQL[] =
+    "WITH h AS (SELECT to_stage, row_number() OVER (PARTITION BY contact_id "
+    "ORDER BY at, id) AS pos FROM stage_history) "
+    "SELECT to_stage, min(pos), avg(pos), count(*) FROM h GROUP BY to_stage "
+    "UNION ALL "
+    "SELECT DISTINCT stage, NULL, NULL, 0 FROM contacts WHERE stage IS NOT NULL "
+    "AND stage NOT IN (SELECT to_stage FROM stage_history)";
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, SQL);
+  int src = run(db, &b, NULL, NULL, 0, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_moves(lr_db *db, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, "SELECT from_stage, to_stage, count(*) FROM stage_history "
+               "WHERE from_stage IS NOT NULL AND from_stage != to_stage "
+               "GROUP BY 1, 2");
+  int src = run(db, &b, NULL, NULL, 0, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_funnel(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b, "SELECT dim.d, c.stage, count(*) FROM contacts c JOIN dim ON "
+               "dim.contact_id = c.id GROUP BY 1, 2");
+  int src = run(db, &b, dim, NULL, 0, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_conversion(lr_db *db, const lrs_dim *dim, const char *from,
+                          const char *to, long long since, lrs_row_fn fn,
+                          void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b,
+    ", a AS (SELECT contact_id, at, id FROM (SELECT contact_id, at, id, "
+    "row_number() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn "
+    "FROM stage_history WHERE to_stage = ?1) WHERE rn = 1 AND at >= ?3) "
+    "SELECT dim.d, count(*), sum(EXISTS (SELECT 1 FROM stage_history h "
+    "WHERE h.contact_id = a.contact_id AND h.to_stage = ?2 AND "
+    "(h.at > a.at OR (h.at = a.at AND h.id > a.id)))) "
+    "FROM a JOIN dim ON dim.contact_id = a.contact_id GROUP BY 1");
+  arg args[3] = {{1, 0, from}, {1, 0, to}, {0, since, NULL}};
+  int src = run(db, &b, dim, args, 3, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_stays(lr_db *db, const lrs_dim *dim, long long since,
+                     lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b,
+    ", s AS (SELECT contact_id, to_stage, at, lead(at) OVER (PARTITION BY "
+    "contact_id ORDER BY at, id) AS next_at FROM stage_history) "
+    "SELECT dim.d, s.to_stage, s.next_at - s.at FROM s JOIN dim ON "
+    "dim.contact_id = s.contact_id WHERE s.next_at IS NOT NULL AND s.at >= ?1 "
+    "ORDER BY 1, 2, 3");
+  arg args[1] = {{0, since, NULL}};
+  int src = run(db, &b, dim, args, 1, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_handoffs(lr_db *db, const lrs_dim *dim, long long since,
+                        long long now, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b,
+    "SELECT dim.d, a.owner, count(*), sum(a.due IS NOT NULL), "
+    "sum(a.due IS NOT NULL AND a.due < ?2 AND NOT EXISTS (SELECT 1 FROM "
+    "stage_history h WHERE h.contact_id = a.contact_id AND h.at > a.at)) "
+    "FROM assignments a JOIN dim ON dim.contact_id = a.contact_id "
+    "WHERE a.at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
+  arg args[2] = {{0, since, NULL}, {0, now, NULL}};
+  int src = run(db, &b, dim, args, 2, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
+                        lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b,
+    "SELECT dim.d, sum(o.result = 'won'), sum(o.result = 'lost'), "
+    "total(CASE WHEN o.result = 'won' THEN o.amount END), "
+    "count(CASE WHEN o.result = 'won' THEN o.amount END) "
+    "FROM outcomes o JOIN dim ON dim.contact_id = o.contact_id "
+    "WHERE o.closed_at >= ?1 GROUP BY 1");
+  arg args[1] = {{0, since, NULL}};
+  int src = run(db, &b, dim, args, 1, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_grades(lr_db *db, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b,
+    "SELECT grade, CASE WHEN e IS NULL THEN 5 WHEN e < 0 THEN 0 "
+    "WHEN e < 10 THEN 1 WHEN e < 25 THEN 2 WHEN e < 50 THEN 3 ELSE 4 END, "
+    "count(*) FROM (SELECT grade, CASE WHEN json_valid(scores) THEN "
+    "json_extract(scores, '$.engagement') END AS e FROM contacts "
+    "WHERE grade IS NOT NULL) GROUP BY 1, 2 ORDER BY 1, 2");
+  int src = run(db, &b, NULL, NULL, 0, fn, ctx);
+  lrb_free(&b);
+  return src;
+}

@@ -1,0 +1,131 @@
+/*
+** select.c -- filtered id streams for scripts (leads{}).
+*/
+#include "select.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "counts.h"
+
+#define BATCH 512
+
+typedef struct stream {
+  sqlite3_stmt *st;
+  long long buf[BATCH];
+  int n, pos;
+  long long last;                /* keyset: the last id fetched */
+  int done;
+} stream;
+
+struct lrs_select {
+  stream a;                      /* contacts matching stage and where */
+  stream b;                      /* members of the segment */
+  int has_segment;
+};
+
+static int refill(stream *s, int base) {
+  s->n = s->pos = 0;
+  if (s->done) return SQLITE_OK;
+  sqlite3_reset(s->st);
+  sqlite3_bind_int64(s->st, base, s->last);
+  sqlite3_bind_int(s->st, base + 1, BATCH);
+  int rc;
+  while ((rc = sqlite3_step(s->st)) == SQLITE_ROW)
+    s->buf[s->n++] = sqlite3_column_int64(s->st, 0);
+  sqlite3_reset(s->st);
+  if (rc != SQLITE_DONE) return rc;
+  if (s->n) s->last = s->buf[s->n - 1];
+  if (s->n < BATCH) s->done = 1;
+  return SQLITE_OK;
+}
+
+int lrs_select_open(sqlite3 *conn, const char *stage, const char *where,
+                    const char *segment, lrs_select **out, char *err,
+                    size_t errlen) {
+  *out = NULL;
+  lrs_select *s = calloc(1, sizeof *s);
+  if (!s) return SQLITE_NOMEM;
+  s->a.last = s->b.last = -9223372036854775807LL - 1;
+  /* ?1 stage, ?2 after id, ?3 limit */
+  int rc = lrs_prepare_user(conn,
+      "SELECT id FROM contacts WHERE (?1 IS NULL OR stage = ?1 COLLATE "
+      "NOCASE) AND id > ?2 AND ", where && *where ? where : "1",
+      " ORDER BY id LIMIT ?3", &s->a.st, err, errlen);
+  if (rc != SQLITE_OK) {
+    lrs_select_close(s);
+    return rc;
+  }
+  if (stage) sqlite3_bind_text(s->a.st, 1, stage, -1, SQLITE_TRANSIENT);
+  if (segment) {
+    s->has_segment = 1;
+    rc = sqlite3_prepare_v2(conn, "SELECT contact_id FROM segment_members "
+                            "WHERE segment = ?1 AND contact_id > ?2 "
+                            "ORDER BY contact_id LIMIT ?3", -1, &s->b.st,
+                            NULL);
+    if (rc != SQLITE_OK) {
+      snprintf(err, errlen, "%s", sqlite3_errmsg(conn));
+      lrs_select_close(s);
+      return rc;
+    }
+    sqlite3_bind_text(s->b.st, 1, segment, -1, SQLITE_TRANSIENT);
+  }
+  *out = s;
+  return SQLITE_OK;
+}
+
+int lrs_select_next(lrs_select *s, long long *ids, int max, int *n) {
+  *n = 0;
+  int rc;
+  while (*n < max) {
+    if (s->a.pos == s->a.n) {
+      if ((rc = refill(&s->a, 2)) != SQLITE_OK) return rc;
+      if (!s->a.n) break;
+    }
+    long long a = s->a.buf[s->a.pos];
+    if (!s->has_segment) {
+      ids[(*n)++] = a;
+      s->a.pos++;
+      continue;
+    }
+    if (s->b.pos == s->b.n) {
+      if ((rc = refill(&s->b, 2)) != SQLITE_OK) return rc;
+      if (!s->b.n) break;
+    }
+    long long b = s->b.buf[s->b.pos];
+    if (a == b) {
+      ids[(*n)++] = a;
+      s->a.pos++;
+      s->b.pos++;
+    } else if (a < b) {
+      s->a.pos++;
+    } else {
+      s->b.pos++;
+    }
+  }
+  return SQLITE_OK;
+}
+
+void lrs_select_close(lrs_select *s) {
+  if (!s) return;
+  sqlite3_finalize(s->a.st);
+  sqlite3_finalize(s->b.st);
+  free(s);
+}
+
+int lrs_distinct(sqlite3 *conn, int what,
+                 int (*cb)(void *ctx, const char *name), void *ctx) {
+  sqlite3_stmt *st;
+  int rc = sqlite3_prepare_v2(conn, what == LRS_DISTINCT_STAGES
+      ? "SELECT max(s) FROM (SELECT stage AS s FROM contacts WHERE stage <> ''"
+        " UNION SELECT to_stage FROM stage_history WHERE to_stage <> '')"
+        " GROUP BY lower(s) ORDER BY lower(s)"
+      : "SELECT DISTINCT segment FROM segment_members ORDER BY 1",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK) return rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    if (cb(ctx, (const char *)sqlite3_column_text(st, 0))) break;
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}

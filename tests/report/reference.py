@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""reference.py DB [--by X] [--since T] [--now T] [--stages a,b,c FUNNEL_N]
+Every figure of `leadrules report --json`, computed independently: the
+tables are read whole with plain SELECTs and everything is worked out in
+Python loops (python3 stdlib only), from the definitions in
+src/leadrules.h (lr_report).  --stages gives a policy's stage order and
+how many of them are funnel stages (as --policy does)."""
+import json
+import sqlite3
+import statistics
+import sys
+
+args = sys.argv[1:]
+db = args.pop(0)
+opt = {}
+while args:
+    k = args.pop(0)
+    if k == "--stages":
+        opt["stages"] = args.pop(0).split(",")
+        opt["nfunnel"] = int(args.pop(0))
+    else:
+        opt[k[2:]] = args.pop(0)
+by = opt.get("by")
+since = int(opt.get("since", 0))
+now = int(opt["now"])
+con = sqlite3.connect(db)
+con.row_factory = sqlite3.Row
+contacts = [dict(r) for r in con.execute("SELECT * FROM contacts")]
+history = [dict(r) for r in con.execute("SELECT * FROM stage_history")]
+assigns = [dict(r) for r in con.execute("SELECT * FROM assignments")]
+outcomes = [dict(r) for r in con.execute("SELECT * FROM outcomes")]
+members = [dict(r) for r in con.execute("SELECT * FROM segment_members")]
+
+# Groups: each contact's dimension values.
+def raw_values(c):
+    if by is None:
+        return ["(all)"]
+    if by == "segment":
+        segs = [m["segment"] for m in members if m["contact_id"] == c["id"]]
+        return segs or [None]
+    v = c[by]
+    return [None if v is None else str(v)]
+
+count = {}
+for c in contacts:
+    for v in raw_values(c):
+        count[v] = count.get(v, 0) + 1
+named = sorted((v for v in count if v is not None), key=lambda v: (-count[v], v))
+kept = named[:25]
+groups = list(kept) if by else []
+if by and len(named) > 25:
+    groups.append("(other)")
+if by and None in count:
+    groups.append("(none)")
+groups.append("(all)")
+ALL = len(groups) - 1
+
+
+def gname(v):
+    if v is None:
+        return "(none)"
+    return v if v in kept or by is None else "(other)"
+
+
+member_of = {c["id"]: sorted({groups.index(gname(v)) for v in raw_values(c)})
+             for c in contacts} if by else {c["id"]: [] for c in contacts}
+
+
+def gs(cid):
+    return member_of[cid] + [ALL]
+
+
+# Stage order.
+by_contact = {}
+for h in history:
+    by_contact.setdefault(h["contact_id"], []).append(h)
+for rows in by_contact.values():
+    rows.sort(key=lambda h: (h["at"], h["id"]))
+pos = {}
+for rows in by_contact.values():
+    for k, h in enumerate(rows, 1):
+        pos.setdefault(h["to_stage"], []).append(k)
+hist_order = sorted(pos, key=lambda s: (min(pos[s]), sum(pos[s]) / len(pos[s]), s))
+only_contacts = sorted({c["stage"] for c in contacts if c["stage"]} - set(pos))
+if "stages" in opt:
+    stages = opt["stages"] + [s for s in hist_order + only_contacts if s not in opt["stages"]]
+    pairs = [(opt["stages"][k], opt["stages"][k + 1]) for k in range(opt["nfunnel"] - 1)]
+else:
+    stages = hist_order + only_contacts
+    pairs = sorted({(h["from_stage"], h["to_stage"]) for h in history
+                    if h["from_stage"] is not None and h["from_stage"] != h["to_stage"]},
+                   key=lambda p: (stages.index(p[0]), stages.index(p[1])))
+
+out = {"by": by, "stage_order": "policy" if "stages" in opt else "history",
+       "stages": stages, "groups": groups}
+
+# Funnel.
+funnel = [{"group": g, "stages": {s: 0 for s in stages}, "no_stage": 0, "total": 0}
+          for g in groups]
+for c in contacts:
+    for g in gs(c["id"]):
+        if c["stage"] is None:
+            funnel[g]["no_stage"] += 1
+        else:
+            funnel[g]["stages"][c["stage"]] += 1
+        funnel[g]["total"] += 1
+out["funnel"] = funnel
+
+# Conversion.
+conv = []
+for g in range(len(groups)):
+    for a, b in pairs:
+        entered = moved = 0
+        for cid, rows in by_contact.items():
+            if g not in gs(cid):
+                continue
+            first = next((h for h in rows if h["to_stage"] == a), None)
+            if first is None or first["at"] < since:
+                continue
+            entered += 1
+            if any(h["to_stage"] == b and (h["at"], h["id"]) > (first["at"], first["id"])
+                   for h in rows):
+                moved += 1
+        conv.append({"group": groups[g], "from": a, "to": b, "entered": entered,
+                     "converted": moved, "rate": moved / entered if entered else None})
+out["conversion"] = conv
+
+# Time in stage.
+stays = {}
+for cid, rows in by_contact.items():
+    for h, nxt in zip(rows, rows[1:]):
+        if h["at"] < since:
+            continue
+        for g in gs(cid):
+            stays.setdefault((g, h["to_stage"]), []).append(nxt["at"] - h["at"])
+out["time_in_stage"] = [
+    {"group": groups[g], "stage": s, "stays": len(stays[(g, s)]),
+     "median_seconds": statistics.median(stays[(g, s)])}
+    for g in range(len(groups)) for s in stages if (g, s) in stays]
+
+# Handoffs.
+hand = {}
+for a in assigns:
+    if a["at"] < since:
+        continue
+    later = any(h["at"] > a["at"] for h in by_contact.get(a["contact_id"], []))
+    breached = a["due"] is not None and a["due"] < now and not later
+    for g in gs(a["contact_id"]):
+        x = hand.setdefault((g, a["owner"]), [0, 0, 0])
+        x[0] += 1
+        x[1] += a["due"] is not None
+        x[2] += breached
+out["handoffs"] = [{"group": groups[g], "owner": o, "handoffs": x[0], "with_sla": x[1],
+                    "breached": x[2]} for (g, o), x in sorted(hand.items())]
+
+# Outcomes.
+res = []
+for g in range(len(groups)):
+    rows = [o for o in outcomes if o["closed_at"] >= since and g in gs(o["contact_id"])]
+    won = [o for o in rows if o["result"] == "won"]
+    lost = [o for o in rows if o["result"] == "lost"]
+    amounts = [o["amount"] for o in won if o["amount"] is not None]
+    res.append({"group": groups[g], "won": len(won), "lost": len(lost),
+                "close_ratio": len(won) / len(rows) if rows else None,
+                "average_sale": sum(amounts) / len(amounts) if amounts else None,
+                "won_amount": float(sum(amounts))})
+out["outcomes"] = res
+
+# Grade x engagement.
+bands = ["< 0", "0-10", "10-25", "25-50", ">= 50", "none"]
+
+
+def band(scores):
+    e = json.loads(scores).get("engagement") if scores else None
+    if e is None:
+        return 5
+    return 0 if e < 0 else 1 if e < 10 else 2 if e < 25 else 3 if e < 50 else 4
+
+
+grades = {}
+for c in contacts:
+    if c["grade"] is not None:
+        grades.setdefault(c["grade"], [0] * 6)[band(c["scores"])] += 1
+out["grade_engagement"] = {"bands": bands, "grades": [
+    {"grade": k, "contacts": v} for k, v in sorted(grades.items())]} if grades else None
+json.dump(out, sys.stdout, indent=1)
+print()

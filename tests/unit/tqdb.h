@@ -1,0 +1,138 @@
+/*
+** tqdb.h -- test helpers over a real database file: plain SQL through a
+** separate sqlite3 connection (as another process would see the file), a
+** fresh database per test, and loading a policy from a string.
+*/
+#ifndef LR_TQDB_H
+#define LR_TQDB_H
+
+#include <sqlite3.h>
+
+#include "leadrules.h"
+#include "t.h"
+
+static lr_db *db;
+static const char *dbpath;
+
+__attribute__((unused)) static void sql(const char *q) {
+  sqlite3 *s;
+  sqlite3_open(dbpath, &s);
+  sqlite3_busy_timeout(s, 5000);
+  char *err = NULL;
+  if (sqlite3_exec(s, q, 0, 0, &err) != SQLITE_OK) {
+    fprintf(stderr, "sql failed: %s\n%s\n", err, q);
+    exit(2);
+  }
+  sqlite3_close(s);
+}
+
+__attribute__((unused)) static long long sql_int(const char *q) {
+  sqlite3 *s;
+  sqlite3_stmt *st;
+  long long v = -999;
+  sqlite3_open(dbpath, &s);
+  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
+    exit(2);
+  }
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+  return v;
+}
+
+__attribute__((unused)) static double sql_real(const char *q) {
+  sqlite3 *s;
+  sqlite3_stmt *st;
+  double v = -999;
+  sqlite3_open(dbpath, &s);
+  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
+    exit(2);
+  }
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_double(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+  return v;
+}
+
+static char tdb_text[16][2048];
+static int tdb_k;
+/* First column of the first row as text; "(none)" for no row or NULL. */
+__attribute__((unused)) static const char *sql_text(const char *q) {
+  sqlite3 *s;
+  sqlite3_stmt *st;
+  char *b = tdb_text[tdb_k++ % 16];
+  snprintf(b, 2048, "(none)");
+  sqlite3_open(dbpath, &s);
+  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
+    exit(2);
+  }
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    snprintf(b, 2048, "%s", sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+  return b;
+}
+
+/* A fresh, empty database named PREFIX<n>.db; then `setup` SQL. */
+__attribute__((unused)) static void fresh_db(const char *prefix,
+                                             const char *setup) {
+  if (db) lr_close(db);
+  db = NULL;
+  static int n;
+  char name[128];
+  snprintf(name, sizeof name, "%s%d.db", prefix, n++);
+  static char path[1200];
+  snprintf(path, sizeof path, "%s", t_path(name));
+  dbpath = path;
+  if (lr_open(dbpath, &db) != LR_OK) {
+    fprintf(stderr, "cannot create %s: %s\n", dbpath, lr_errmsg(db));
+    exit(2);
+  }
+  lr_close(db);
+  db = NULL;
+  if (setup) sql(setup);
+  if (lr_open(dbpath, &db) != LR_OK) {
+    fprintf(stderr, "cannot open %s: %s\n", dbpath, lr_errmsg(db));
+    exit(2);
+  }
+}
+
+__attribute__((unused)) static lr_policy *policy(const char *src) {
+  lr_policy *p = NULL;
+  if (lr_policy_load_string(db, "policy.lua", src, strlen(src), NULL, &p) !=
+      LR_OK) {
+    fprintf(stderr, "policy does not load: %s\n", lr_errmsg(db));
+    exit(2);
+  }
+  return p;
+}
+
+/* Run a policy at `now` (one job); returns the result code. */
+__attribute__((unused)) static int run_at(lr_policy *p, long long now,
+                                          int override_manual) {
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = now;
+  o.jobs = 1;
+  o.override_manual = override_manual;
+  int rc = lr_run(p, &o, NULL);
+  if (rc != LR_OK) fprintf(stderr, "run failed: %s\n", lr_errmsg(db));
+  return rc;
+}
+
+/* sha256 of the database file after a checkpoint (nothing-written checks). */
+__attribute__((unused)) static void file_hash(char out[128]) {
+  char cmd[2600];
+  snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA wal_checkpoint(TRUNCATE)' "
+           ">/dev/null && sha256sum < '%s'", dbpath, dbpath);
+  FILE *f = popen(cmd, "r");
+  out[0] = 0;
+  if (f) {
+    if (!fgets(out, 128, f)) out[0] = 0;
+    pclose(f);
+  }
+}
+
+#endif
