@@ -1,6 +1,6 @@
 # Concurrency: while a long `leadrules run` holds the write lock, readers
-# (`leadrules export`, `leadrules info`, a second process running sqlite3
-# SELECTs, a read transaction held across the commit) see the old state
+# (`leadrules export`, `report`, `explain`, `info`, a second process running
+# sqlite3 SELECTs, a read transaction held across the commit) see the old state
 # and never fail; a second writer waits for --busy-timeout and then fails
 # with a message naming the lock and the wait (exit 1), or, given a longer
 # timeout, waits and then succeeds after the first writer; nothing is
@@ -23,6 +23,9 @@ elapsed_ms() { echo $(( $(now_ms) - $1 )); }
 old_run=$(digest_run test.db)
 old_export=$(lr export | sha256sum)
 old_sum=$(sql "SELECT count(*), total(score) FROM contacts")
+old_report=$(lr report --now $NOW --json 2>&1)
+KEY=$(sql "SELECT key FROM contacts WHERE id=7")
+old_explain=$(lr explain "$KEY" "$SPIN" --now $NOW 2>&1)
 
 lr run "$SPIN" --jobs 1 --now $NOW > run1.out 2>&1 &
 run_pid=$!
@@ -49,6 +52,8 @@ while kill -0 $run_pid 2>/dev/null && [ $reads -lt 4 ]; do
   exp=$(lr export 2>&1 | sha256sum); exp_rc=${PIPESTATUS[0]}
   dig=$(digest_run test.db)
   sums=$(sq test.db "SELECT count(*), total(score) FROM contacts" 2>&1)
+  rep=$(lr report --now $NOW --json 2>&1); rep_rc=$?
+  expl=$(lr explain "$KEY" "$SPIN" --now $NOW 2>&1); expl_rc=$?
   expect_ok lr info
   contains "contacts:   2500"
   if locked test.db; then                # still uncommitted: must be old
@@ -57,6 +62,8 @@ while kill -0 $run_pid 2>/dev/null && [ $reads -lt 4 ]; do
     same "$exp" "$old_export" "export during the run"
     same "$dig" "$old_run" "sqlite3 digest during the run"
     same "$sums" "$old_sum" "sqlite3 SELECT during the run"
+    same "$rep_rc/$rep" "0/$old_report" "report during the run"
+    same "$expl_rc/$expl" "0/$old_explain" "explain during the run"
   fi
 done
 echo "$reads reader rounds during the run, $old_seen while it held the lock"

@@ -2,7 +2,8 @@
 ** fuzz_policy_load.c -- arbitrary text as a policy, under a small
 ** instruction budget (100,000 per contact) and memory cap (16 MiB): load
 ** it, and when it loads, dry-run it on a tiny in-memory database (3
-** contacts with activities and an outcome), with the moves collected.
+** contacts with activities and an outcome), with the moves collected, and
+** explain contact #1.
 ** Checks: no crash, leak or undefined behaviour; every failure has a
 ** message; the database is unchanged (dry run).
 */
@@ -38,6 +39,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   return 0;
 }
 
+static int on_item(void *ctx, const lr_explain_item *it) {
+  (void)ctx;
+  FUZZ_CHECK(it->kind >= LR_EX_CONTACT && it->kind <= LR_EX_ERROR);
+  return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!db) setup();
   lr_policy_opts po = LR_POLICY_OPTS_INIT;
@@ -63,6 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (long long i = 0; i < r.n_move_list; i++)
     FUZZ_CHECK(r.move_list[i].to != NULL);
   lr_run_result_free(&r);
+  rc = lr_explain_v2(p, "#1", 1793404800, on_item, NULL);
+  if (rc != LR_OK) FUZZ_CHECK(lr_errmsg(db)[0] != 0);
   lr_policy_free(p);
   FUZZ_CHECK(or_digest(db->sql) == clean);          /* dry run: unchanged */
   return 0;

@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
       snprintf(names[n++], len, "%s/%s", argv[i], e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp);
+    if (n) qsort(names, n, sizeof *names, cmp);
     for (size_t k = 0; k < n; k++) {
       if (stat(names[k], &st) == 0 && S_ISREG(st.st_mode)) {
         bad |= run_file(names[k]);
