@@ -91,6 +91,16 @@ feed_start; kill -TERM $pid; feed_end 143 TERM rest
 # is seen at EOF, before the commit.
 feed_start; kill -INT $pid; feed_end 130 INT eof
 
+# A contacts import parses on a second thread: the same, through it.
+rm -f in.fifo && mkfifo in.fifo
+"$LEADRULES" import contacts in.fifo > imp.out 2>&1 &
+pid=$!
+exec 4> in.fifo
+sed 's/@/.again@/' data/contacts.csv | head -n 2000 >&4
+sleep 0.5
+kill -INT $pid
+feed_end 130 INT "eof (contacts)"
+
 # A second SIGINT while the first is pending (the import is blocked on a
 # stalled FIFO): the process ends at once, the database unchanged.
 feed_start
