@@ -5,22 +5,22 @@
 # yields the same state as a clean one.
 #
 # LR_CRASH_TRIALS (default 50) kills per run, LR_CRASH_IMPORT_TRIALS
-# (default 25) kills per import kind, LR_CRASH_SEED the seed,
-# LR_CRASH_CONTACTS the data set (default 10,000 contacts with ~50,000
-# activities; 4,000 in a sanitizer build, where leadrules is ~3x slower,
+# (default 20) kills per import kind, LR_CRASH_SEED the seed,
+# LR_CRASH_CONTACTS the data set (default 6,000 contacts with ~30,000
+# activities; 3,000 in a sanitizer build, where leadrules is ~3x slower,
 # so that the whole test stays within about a minute).
 . "$LR_SRC/tests/cli/lib.sh"
 . "$LR_SRC/tests/reliability/lib.sh"
 SEED=${LR_CRASH_SEED:-20261101}
 TRIALS=${LR_CRASH_TRIALS:-50}
-IMPORT_TRIALS=${LR_CRASH_IMPORT_TRIALS:-25}
+IMPORT_TRIALS=${LR_CRASH_IMPORT_TRIALS:-20}
 RANDOM=$SEED
 start=$SECONDS
 
-CONTACTS=${LR_CRASH_CONTACTS:-10000}
+CONTACTS=${LR_CRASH_CONTACTS:-6000}
 if [ -z "${LR_CRASH_CONTACTS:-}" ] &&
    grep -qs 'LR_SANITIZE:BOOL=ON' "${LR_BUILD:-}/CMakeCache.txt"; then
-  CONTACTS=4000
+  CONTACTS=3000
 fi
 rel_data data "$CONTACTS" 5 || { fail "scripts/gen"; finish; }
 
