@@ -827,8 +827,8 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   long long changes0 = lrs_total_changes(db);
   /* The write lock is taken first, so the workers' snapshots are the
   ** committed state no other writer can change under the run.  A dry run
-  ** holds it only while the workers open their snapshots. */
-  /* The writer only ever writes rows for contacts it just read inside its
+  ** holds it too, for its whole length, and then rolls back.
+  ** The writer only ever writes rows for contacts it just read inside its
   ** own transaction, so per-row foreign-key lookups prove nothing; they
   ** cost a b-tree seek per history, part and assignment row. */
   lrs_exec(db, "PRAGMA foreign_keys=OFF");
@@ -860,7 +860,6 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   lrp_routing_free(&wr.routing);
   sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
   if (rc == LR_OK && wr.apply) res->run_id = wr.run_id;
-  if (wr.apply && rc == LR_OK) res->rows_written -= 0;
   /* per-transition counts */
   int nt = wr.m->ntransitions;
   res->by_transition = calloc((size_t)nt + 1, sizeof *res->by_transition);
