@@ -130,7 +130,7 @@ int lrs_history_add(lr_db *db, long long contact_id, const char *from,
 
 /* A contact's moves of one run (often 2 or 3) in one statement. */
 #define HV "(?,?,?,?,?,?,?,NULL)"
-#define HIST_HEAD "INSERT INTO stage_history(contact_id, from_stage, to_stage, " \
+#define HIST_HEAD "INSERT OR FAIL INTO stage_history(contact_id, from_stage, to_stage, " \
   "at, run_id, reason, transition, by) VALUES"
 static const char *const HIST_MANY[5] = {
   NULL, HIST_HEAD HV, HIST_HEAD HV "," HV, HIST_HEAD HV "," HV "," HV,
@@ -177,7 +177,7 @@ int lrs_parts_clear(lr_db *db, long long contact_id) {
 /* Up to 8 parts in one statement: a contact's parts are written together,
 ** and one statement per part doubled the cost of a first run. */
 #define PV "(?,?,?,?)"
-#define PARTS_HEAD "INSERT INTO score_parts(contact_id, rule, grp, points) VALUES"
+#define PARTS_HEAD "INSERT OR FAIL INTO score_parts(contact_id, rule, grp, points) VALUES"
 static const char *const PARTS_MANY[9] = {
   NULL,
   PARTS_HEAD PV,

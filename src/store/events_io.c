@@ -1,12 +1,16 @@
 /*
 ** events_io.c -- writing imported activities and outcomes.
 **
-** Each row finds its contact by key inside the INSERT (INSERT ... SELECT
-** FROM contacts WHERE key=?), so an unknown contact is simply a row that
-** inserted nothing.  Activities are appended; outcomes are upserted on
-** (contact, closed_at).
+** Each row's contact is found by key with a cached lookup, remembered
+** while the key repeats (files are usually grouped by contact), and the
+** row is written by a one-row INSERT OR FAIL: an INSERT ... SELECT, or a
+** statement that may abort halfway, makes SQLite keep a statement journal
+** per row, which past its first 64 KiB is a temporary file (two writes per
+** row).  A failure rolls the whole import back, so FAIL loses nothing.
+** Activities are appended; outcomes are upserted on (contact, closed_at).
 */
 #include <stdlib.h>
+#include <string.h>
 
 #include "contacts_io.h"
 
@@ -17,21 +21,49 @@ struct lrs_events {
   lrs_seen seen;
   int seen_on;
   long long rows;
+  lr_buf last_key;         /* the key last looked up, and its contact */
+  long long last_id;       /* 0: no such contact */
+  int have_last;
 };
 
+static const char KEY_ID[] = "SELECT id FROM contacts WHERE key=?1";
 static const char ACT_ADD[] =
-    "INSERT INTO activities(contact_id, type, occurred_at, value, campaign) "
-    "SELECT id, ?2, ?3, ?4, ?5 FROM contacts WHERE key=?1";
+    "INSERT OR FAIL INTO activities(contact_id, type, occurred_at, value, "
+    "campaign) VALUES(?1, ?2, ?3, ?4, ?5)";
 static const char ACT_MAX[] = "SELECT coalesce(max(id), 0) FROM activities";
 static const char ACT_TOUCH[] =
     "UPDATE contacts SET data_at=?2 WHERE id IN "
     "(SELECT contact_id FROM activities WHERE id > ?1)";
 static const char OUT_PUT[] =
-    "INSERT INTO outcomes(contact_id, result, amount, closed_at, import_seq) "
-    "SELECT id, ?2, ?3, ?4, ?5 FROM contacts WHERE key=?1 "
+    "INSERT OR FAIL INTO outcomes(contact_id, result, amount, closed_at, "
+    "import_seq) VALUES(?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(contact_id, closed_at) DO UPDATE SET result=excluded.result,"
     " amount=excluded.amount,"
     " import_seq=lr_seen(import_seq, excluded.import_seq)";
+
+/* The contact id of a key (0: none), looked up once per run of rows with
+** the same key. */
+static int contact_of(lrs_events *w, const char *key, size_t keylen,
+                      long long *id) {
+  if (w->have_last && w->last_key.n == keylen &&
+      memcmp(w->last_key.p, key, keylen) == 0) {
+    *id = w->last_id;
+    return LR_OK;
+  }
+  sqlite3_stmt *st = lrs_cached(w->db, KEY_ID);
+  if (!st) return w->db->rc;
+  sqlite3_bind_text(st, 1, key, (int)keylen, SQLITE_STATIC);
+  int src = sqlite3_step(st);
+  *id = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW && src != SQLITE_DONE)
+    return lrs_sqlerr(w->db, src, "find contact");
+  w->last_key.n = 0;
+  lrb_add(&w->last_key, key, keylen);
+  w->have_last = !w->last_key.oom;
+  w->last_id = *id;
+  return LR_OK;
+}
 
 static int open_events(lr_db *db, const char *sql, lrs_events **out) {
   *out = NULL;
@@ -58,7 +90,6 @@ static int step(lrs_events *w, const char *what) {
   int src = sqlite3_step(w->st);
   sqlite3_reset(w->st);
   if (src != SQLITE_DONE) return lrs_sqlerr(w->db, src, what);
-  if (sqlite3_changes(w->db->sql) == 0) return LR_NOTFOUND;
   w->rows++;
   return LR_OK;
 }
@@ -78,7 +109,11 @@ int lrs_activities_open(lr_db *db, lrs_events **out) {
 int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
                      const char *type, size_t typelen, long long at,
                      const lrs_val *value, const lrs_val *campaign) {
-  sqlite3_bind_text(w->st, 1, key, (int)keylen, SQLITE_STATIC);
+  long long id;
+  int rc = contact_of(w, key, keylen, &id);
+  if (rc != LR_OK) return rc;
+  if (!id) return LR_NOTFOUND;
+  sqlite3_bind_int64(w->st, 1, id);
   sqlite3_bind_text(w->st, 2, type, (int)typelen, SQLITE_STATIC);
   sqlite3_bind_int64(w->st, 3, at);
   bind_val(w->st, 4, value);
@@ -121,7 +156,11 @@ int lrs_outcomes_open(lr_db *db, long long seq, lrs_events **out) {
 
 int lrs_outcome_put(lrs_events *w, const char *key, size_t keylen, int won,
                     const lrs_val *amount, long long closed_at) {
-  sqlite3_bind_text(w->st, 1, key, (int)keylen, SQLITE_STATIC);
+  long long id;
+  int rc = contact_of(w, key, keylen, &id);
+  if (rc != LR_OK) return rc;
+  if (!id) return LR_NOTFOUND;
+  sqlite3_bind_int64(w->st, 1, id);
   sqlite3_bind_text(w->st, 2, won ? "won" : "lost", -1, SQLITE_STATIC);
   bind_val(w->st, 3, amount);
   sqlite3_bind_int64(w->st, 4, closed_at);
@@ -138,5 +177,6 @@ void lrs_events_free(lrs_events *w) {
   if (!w) return;
   sqlite3_finalize(w->st);
   if (w->seen_on) lrs_seen_unregister(w->db);
+  lrb_free(&w->last_key);
   free(w);
 }
