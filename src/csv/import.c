@@ -210,6 +210,11 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
     lrb_free(&im.err);
     return rc;
   }
+  /* A first import of contacts writes every page once, not twice. */
+  int any = 1;
+  if (kind == LR_CONTACTS && db->txn == 0 &&
+      lrs_contacts_any(db, &any) == LR_OK && !any)
+    lrs_bulk_journal_begin(db);
   rc = lrs_begin(db);
   int began = rc == LR_OK;
   if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
@@ -254,6 +259,7 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
       snprintf(db->key_field, sizeof db->key_field, "%s", im.key_field);
     lr__ok(db);
   }
+  lrs_bulk_journal_end(db);
   snprintf(rep->key_field, sizeof rep->key_field, "%s", im.key_field);
   lrc_reader_close(im.rd);
   lrc_header_free(&im.head);

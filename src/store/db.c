@@ -84,6 +84,61 @@ int lrs_sqlerr(lr_db *db, int src, const char *what) {
   return lr__err(db, rc, "%s: %s", what, msg);
 }
 
+/* Set (or with set NULL, read) the journal mode; out gets SQLite's answer,
+** which names the mode in force whether or not the change took. */
+static int journal_mode(lr_db *db, const char *set, char *out, size_t n) {
+  char sql[48];
+  snprintf(sql, sizeof sql, "PRAGMA journal_mode%s%s", set ? "=" : "",
+           set ? set : "");
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+  if (src == SQLITE_OK) src = sqlite3_step(st);
+  out[0] = '\0';
+  if (src == SQLITE_ROW) {
+    snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    src = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  return src;
+}
+
+static int on_disk(const lr_db *db) {
+  return db->path && db->path[0] && strcmp(db->path, ":memory:") != 0 &&
+         !(db->flags & LR_OPEN_READONLY);
+}
+
+/* A file left in rollback mode (an import into an empty database killed
+** or unable to switch back) returns to WAL.  Best effort, without waiting:
+** rollback mode is as safe, only less concurrent. */
+static void ensure_wal(lr_db *db) {
+  char mode[16];
+  if (!on_disk(db) || journal_mode(db, NULL, mode, sizeof mode) != SQLITE_OK ||
+      strcmp(mode, "wal") == 0)
+    return;
+  sqlite3_busy_timeout(db->sql, 0);
+  journal_mode(db, "WAL", mode, sizeof mode);
+  sqlite3_busy_timeout(db->sql, db->busy_ms);
+}
+
+int lrs_bulk_journal_begin(lr_db *db) {
+  char mode[16];
+  if (db->bulk_journal || db->txn || !on_disk(db)) return 0;
+  /* Leaving WAL needs the file to ourselves: another connection, even an
+  ** idle one, keeps it in WAL.  Do not wait for it. */
+  sqlite3_busy_timeout(db->sql, 0);
+  int src = journal_mode(db, "DELETE", mode, sizeof mode);
+  sqlite3_busy_timeout(db->sql, db->busy_ms);
+  db->bulk_journal = src == SQLITE_OK && strcmp(mode, "delete") == 0;
+  return db->bulk_journal;
+}
+
+void lrs_bulk_journal_end(lr_db *db) {
+  char mode[16];
+  if (!db->bulk_journal || db->txn) return;
+  db->bulk_journal = 0;
+  journal_mode(db, "WAL", mode, sizeof mode);   /* waits for readers */
+}
+
 static int apply_pragmas(lr_db *db) {
   sqlite3_busy_timeout(db->sql, db->busy_ms);
   sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
@@ -120,6 +175,7 @@ int lrs_open(lr_db *db, const char *path, int flags, int busy_ms) {
   int rc = apply_pragmas(db);
   if (rc == LR_OK) rc = lrs_migrate(db);
   if (rc != LR_OK) return rc;
+  ensure_wal(db);
   lrs_meta_get(db, "key_field", db->key_field, sizeof db->key_field);
   return LR_OK;
 }

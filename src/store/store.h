@@ -23,6 +23,7 @@ struct lr_db {
   lr_buf err;                      /* last error message */
   int live;                        /* policies/sessions alive on this db */
   int txn;                         /* depth of lrs_begin() nesting */
+  int bulk_journal;                /* in rollback mode for a bulk load */
   char key_field[64];              /* field the contacts are keyed on */
   struct { const char *sql; sqlite3_stmt *st; } cache[LRS_NCACHE];
 };
@@ -46,6 +47,17 @@ int lrs_migrate(lr_db *db);
 /* A second, read-only connection on the same file (for worker threads).
 ** The caller closes it with sqlite3_close_v2. */
 int lrs_open_reader(lr_db *db, sqlite3 **out);
+
+/* A bulk load into empty tables (a first import) in rollback-journal mode:
+** new pages are written once into the file, where WAL writes them twice
+** (the log, then the checkpoint).  begin switches only outside a
+** transaction and when no other connection has the file open (it does not
+** wait), and returns whether it did; end switches back to WAL, waiting for
+** readers that came meanwhile (if they outlast the busy timeout, the next
+** read-write open switches).  Readers that open the file during the load
+** wait for its commit, as in any rollback-mode database. */
+int lrs_bulk_journal_begin(lr_db *db);
+void lrs_bulk_journal_end(lr_db *db);
 
 /* Transactions: lrs_begin starts BEGIN IMMEDIATE at depth 0 and a
 ** SAVEPOINT when nested. */

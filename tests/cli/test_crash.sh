@@ -26,10 +26,11 @@ rel_data data "$CONTACTS" 5 || { fail "scripts/gen"; finish; }
 
 # crash NAME N BEFORE_DB DIGEST_FN CMD...: N trials of CMD on t.db, a copy
 # of BEFORE_DB.  A clean pass is measured first: its duration D, and W, when
-# the WAL first holds data (the write and commit window), and it gives the
-# "after" digest (a second pass gives "after2").  Half the trials are
+# the WAL first holds data or a rollback journal exists (the write and
+# commit window), and it gives the "after" digest (a second pass gives
+# "after2").  Half the trials are
 # killed after a delay drawn from the i-th of equal slices of [0, 1.2 D];
-# the other half once the WAL holds data (polled), after a delay drawn from
+# the other half once that is so (polled), after a delay drawn from
 # equal slices of [0, D - W]: inside the write and commit.  Every 8th
 # trial (and the first ending in each state) runs CMD again on the crashed
 # file: it must succeed and give "after" (from the old state) or "after2"
@@ -45,7 +46,7 @@ crash() {
   "$@" >/dev/null 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    if [ -z "$w" ] && [ -s t.db-wal ]; then w=$(( $(now_ms) - t0 )); fi
+    if [ -z "$w" ] && rel_writing t.db; then w=$(( $(now_ms) - t0 )); fi
   done
   wait "$pid" || { fail "$name: clean pass failed: $*"; return; }
   d=$(( $(now_ms) - t0 ))
@@ -69,7 +70,7 @@ crash() {
     "$@" >/dev/null 2>&1 &
     pid=$!
     if (( i >= h )); then     # wait for the first write
-      while [ ! -s t.db-wal ] && kill -0 "$pid" 2>/dev/null; do :; done
+      while ! rel_writing t.db && kill -0 "$pid" 2>/dev/null; do :; done
     fi
     sleep "$(printf '%d.%06d' $((delay_us / 1000000)) $((delay_us % 1000000)))"
     kill -KILL "$pid" 2>/dev/null
@@ -79,7 +80,7 @@ crash() {
       fail "$name trial $i: exit $rc before the kill"
     fi
     wal=0
-    [ -s t.db-wal ] && wal=1
+    rel_writing t.db && wal=1
     rel_copy t.db c.db
     ic=$(integrity c.db)
     [ "$ic" = ok ] && pass || fail "$name trial $i (delay ${delay_us}us): integrity_check: $ic"
@@ -99,15 +100,16 @@ crash() {
        { [ $state = after ] && [ $rerun_a = 0 ]; }; then
       if [ $state = before ]; then rerun_b=1; want=$after; else rerun_a=1; want=$after2; fi
       nrerun=$((nrerun + 1))
-      # On the crashed file itself: leadrules recovers the WAL.
+      # On the crashed file itself: leadrules recovers it (WAL or journal).
       if "$@" >/dev/null 2>&1; then pass; else fail "$name trial $i: next pass failed"; fi
       same "$($dfn t.db)" "$want" "$name trial $i: next pass after a crash in the $state state"
+      same "$(sq t.db 'PRAGMA journal_mode')" wal "$name trial $i: journal mode after the next pass"
       ic=$(integrity t.db)
       [ "$ic" = ok ] && pass || fail "$name trial $i: integrity after the next pass: $ic"
     fi
   done
-  echo "$name: $n kills (D = $d ms, WAL from $w ms): old state $nb" \
-       "($nmid with uncommitted data in the WAL), new state $na ($nlate" \
+  echo "$name: $n kills (D = $d ms, writing from $w ms): old state $nb" \
+       "($nmid with uncommitted data written), new state $na ($nlate" \
        "killed after the commit); $nrerun re-runs"
   # Kills must have landed inside the write, or the test proves little.
   [ $((nmid + nlate)) -gt 0 ] && pass ||

@@ -92,6 +92,44 @@ if [ -r "$XE" ]; then
   contains "  column_38                        text     (empty header)"
 fi
 
+# A first import of contacts (an empty table) writes in rollback-journal
+# mode, pages once; afterwards the file is in WAL mode, with no journal.
+# The import reads a FIFO here, so the test can look while it runs.
+rm -f first.db* feed
+mkfifo feed
+lr --db first.db import contacts - < feed > first.out 2>&1 &
+imp=$!
+exec 7> feed
+printf 'email,Name\na@first.example,A\n' >&7
+for _ in $(seq 100); do [ -e first.db-journal ] && break; sleep 0.05; done
+[ -e first.db-journal ] && pass || fail "no rollback journal during a first import"
+printf 'b@first.example,B\n' >&7
+exec 7>&-
+wait $imp; same $? 0 "first import: $(cat first.out)"
+same "$(sqlite3 first.db 'PRAGMA journal_mode; SELECT count(*) FROM contacts')" "wal
+2" "journal mode and contacts after a first import"
+[ ! -e first.db-journal ] && pass || fail "rollback journal left behind"
+# With another connection open it stays in WAL and does not wait for it.
+rm -f busy.db*
+lr --db busy.db info >/dev/null
+{ echo "SELECT count(*) FROM contacts;"; sleep 3; } | sqlite3 busy.db >/dev/null &
+holder=$!
+sleep 0.3
+t0=$(date +%s%3N)
+expect_ok lr --db busy.db import contacts "$FX/contacts_basic.csv"
+ms=$(( $(date +%s%3N) - t0 ))
+[ "$ms" -lt 2500 ] && pass || fail "first import waited ${ms} ms for an idle reader"
+[ -e busy.db-wal ] && pass || fail "first import beside a reader left WAL mode"
+wait $holder
+# A file left in rollback mode (a first import killed) is WAL again after
+# the next read-write open.
+sqlite3 first.db 'PRAGMA journal_mode=DELETE' >/dev/null
+expect_ok lr --db first.db info
+same "$(sqlite3 first.db 'PRAGMA journal_mode')" wal "journal mode after an open"
+# An update import (contacts present) stays in WAL throughout.
+expect_ok lr --db first.db import contacts "$FX/contacts_basic.csv"
+same "$(sqlite3 first.db 'PRAGMA journal_mode')" wal
+
 # info
 expect_ok lr info
 contains "contacts:   "

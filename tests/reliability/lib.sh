@@ -30,12 +30,20 @@ rel_checkpoint() {
   sqlite3 "$1" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null && rm -f "$1-wal" "$1-shm"
 }
 
-# rel_copy SRC DST: copy a database with its WAL (not the shm index, so the
-# reader of the copy recovers the WAL itself, as after a crash).
+# rel_copy SRC DST: copy a database with its WAL or rollback journal (a
+# first import of contacts writes in rollback mode), not the shm index, so
+# the reader of the copy recovers the file itself, as after a crash.
 rel_copy() {
-  rm -f "$2" "$2-wal" "$2-shm"
+  rm -f "$2" "$2-wal" "$2-shm" "$2-journal"
   cp "$1" "$2"
   if [ -f "$1-wal" ]; then cp "$1-wal" "$2-wal"; fi
+  if [ -f "$1-journal" ]; then cp "$1-journal" "$2-journal"; fi
+}
+
+# rel_writing DB: a write transaction has written something (the WAL holds
+# frames, or a rollback journal exists).
+rel_writing() {
+  [ -s "$1-wal" ] || [ -e "$1-journal" ]
 }
 
 # The state a run writes, without wall-clock columns (runs.started_at,
