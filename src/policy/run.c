@@ -402,6 +402,7 @@ typedef struct writer {
   long long run_id, now;
   long long *by_transition;           /* per transition; [ntransitions] initial */
   int apply;                          /* write to the database */
+  lrs_queue queue;                    /* history and parts rows to write */
 } writer;
 
 static void count_owner(writer *wr, const char *owner) {
@@ -504,49 +505,33 @@ static int apply_rec(writer *wr, const rec *r) {
                             (r->flags & F_SCORES) != 0, r->scores, wr->now);
     if (rc != LR_OK) return rc;
   }
-  /* Moves: reasons are built here, written in one statement. */
-  char reasons[8][320];
-  const char *hfrom[8], *hto[8], *hreason[8], *htrans[8];
-  int nh = 0;
+  /* Moves and parts are queued: written many rows to a statement. */
   for (int i = 0; i < r->nmoves; i++) {
     const lrp_move *mv = &r->moves[i];
-    char *reason = reasons[nh % 8];
+    char reason[320];
     const char *from = mv->from >= 0 ? m->stages[mv->from].name : r->old_stage;
     if (mv->transition < 0) {
-      snprintf(reason, 320, "initial stage");
+      snprintf(reason, sizeof reason, "initial stage");
     } else {
       const lrp_transition *t = &m->transitions[mv->transition];
-      if (t->reason) snprintf(reason, 320, "%s", t->reason);
-      else snprintf(reason, 320, "transition %s (%s)", t->label, t->where);
+      if (t->reason) snprintf(reason, sizeof reason, "%s", t->reason);
+      else snprintf(reason, sizeof reason, "transition %s (%s)", t->label, t->where);
     }
     res->moves++;
     wr->by_transition[mv->transition >= 0 ? mv->transition : m->ntransitions]++;
-    hfrom[nh] = from;
-    hto[nh] = m->stages[mv->to].name;
-    hreason[nh] = reason;
-    htrans[nh] = mv->transition >= 0 ? m->transitions[mv->transition].label : NULL;
-    nh++;
     if (wr->o->collect && (rc = collect_move(wr, r, mv, reason)) != LR_OK) return rc;
-    if (nh == 8 || i == r->nmoves - 1) {
-      if (wr->apply) {
-        rc = lrs_history_add_many(db, r->id, nh, hfrom, hto, wr->now, wr->run_id,
-                                  hreason, htrans);
-        if (rc != LR_OK) return rc;
-      }
-      nh = 0;
+    if (wr->apply) {
+      rc = lrs_queue_history(&wr->queue, r->id, from, m->stages[mv->to].name,
+                             reason, mv->transition >= 0
+                                 ? m->transitions[mv->transition].label : NULL);
+      if (rc != LR_OK) return rc;
     }
   }
   if (wr->apply && (r->flags & F_PARTS)) {
     rc = r->had_parts ? lrs_parts_clear(db, r->id) : LR_OK;
-    const char *rules[8], *grps[8];
-    for (int i = 0; i < r->nparts && rc == LR_OK; i += 8) {
-      int k = r->nparts - i > 8 ? 8 : r->nparts - i;
-      for (int j = 0; j < k; j++) {
-        const lrp_rule *ru = &m->rules[r->part_rule[i + j]];
-        rules[j] = ru->name;
-        grps[j] = ru->group;
-      }
-      rc = lrs_parts_add(db, r->id, k, rules, grps, r->part_pts + i);
+    for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
+      const lrp_rule *ru = &m->rules[r->part_rule[i]];
+      rc = lrs_queue_part(&wr->queue, r->id, ru->name, ru->group, r->part_pts[i]);
     }
     if (rc != LR_OK) return rc;
   }
@@ -593,6 +578,9 @@ static int apply_chunk(writer *wr, chunk *ch) {
     int rc = apply_rec(wr, &ch->recs[i]);
     if (rc != LR_OK) return rc;
   }
+  /* Queued rows point into the chunk, which is reused after this. */
+  int rc = wr->apply ? lrs_queue_flush(&wr->queue) : LR_OK;
+  if (rc != LR_OK) return rc;
   wr->res->evaluated += ch->evaluated;
   return LR_OK;
 }
@@ -842,6 +830,7 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (rc == LR_OK && wr.apply)
     rc = lrs_run_start(db, "run", p->path ? p->path : p->name, p->hash, now,
                        NULL, &wr.run_id);
+  lrs_queue_init(&wr.queue, db, now, wr.run_id);
   if (rc == LR_OK) rc = run_chunks(&wr, lo, hi, total, jobs);
   if (rc == LR_OK && wr.apply) rc = lrp_routing_save(&wr.routing);
   if (rc == LR_OK && wr.apply)

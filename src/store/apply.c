@@ -3,6 +3,8 @@
 */
 #include "apply.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <sys/time.h>
 
 static double wall_time(void) {
@@ -75,34 +77,49 @@ int lrs_run_error(lr_db *db, long long run_id, long long contact_id,
   return step_done(db, st, "record run error");
 }
 
-/* One statement updates any subset: a flag per column says whether to
-** set it (?N) or keep it. */
-static const char CONTACT_UPDATE[] =
-    "UPDATE contacts SET "
-    "score = CASE WHEN ?2 THEN ?3 ELSE score END, "
-    "stage = CASE WHEN ?4 THEN ?5 ELSE stage END, "
-    /* a move ends the SLA of the stage it was handed off in */
-    "due_at = CASE WHEN ?4 THEN NULL ELSE due_at END, "
-    "grade = CASE WHEN ?6 THEN ?7 ELSE grade END, "
-    "scores = CASE WHEN ?8 THEN ?9 ELSE scores END, "
-    "updated_at = ?10 WHERE id = ?1";
+/* One statement per subset of the columns: a column named in SET makes
+** SQLite rewrite the indexes on it, so a score-only update must not name
+** stage (contacts_by_stage).  Index: 1 score, 2 stage (a move also ends
+** the SLA of the stage it was handed off in), 4 grade, 8 scores. */
+#define U_SCORE "score=?2, "
+#define U_STAGE "stage=?3, due_at=NULL, "
+#define U_GRADE "grade=?4, "
+#define U_SCORES "scores=?5, "
+#define UPD(a, b, c, d) \
+  "UPDATE contacts SET " a b c d "updated_at=?6 WHERE id=?1"
+static const char *const CONTACT_UPDATE[16] = {
+  UPD("", "", "", ""),
+  UPD(U_SCORE, "", "", ""),
+  UPD("", U_STAGE, "", ""),
+  UPD(U_SCORE, U_STAGE, "", ""),
+  UPD("", "", U_GRADE, ""),
+  UPD(U_SCORE, "", U_GRADE, ""),
+  UPD("", U_STAGE, U_GRADE, ""),
+  UPD(U_SCORE, U_STAGE, U_GRADE, ""),
+  UPD("", "", "", U_SCORES),
+  UPD(U_SCORE, "", "", U_SCORES),
+  UPD("", U_STAGE, "", U_SCORES),
+  UPD(U_SCORE, U_STAGE, "", U_SCORES),
+  UPD("", "", U_GRADE, U_SCORES),
+  UPD(U_SCORE, "", U_GRADE, U_SCORES),
+  UPD("", U_STAGE, U_GRADE, U_SCORES),
+  UPD(U_SCORE, U_STAGE, U_GRADE, U_SCORES),
+};
 
 int lrs_contact_update(lr_db *db, long long id, int has_score, double score,
                        const char *stage, int has_grade, const char *grade,
                        int has_scores, const char *scores,
                        long long updated_at) {
-  sqlite3_stmt *st = lrs_cached(db, CONTACT_UPDATE);
+  int which = (has_score ? 1 : 0) | (stage ? 2 : 0) | (has_grade ? 4 : 0) |
+              (has_scores ? 8 : 0);
+  sqlite3_stmt *st = lrs_cached(db, CONTACT_UPDATE[which]);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
-  sqlite3_bind_int(st, 2, has_score);
-  sqlite3_bind_double(st, 3, score);
-  sqlite3_bind_int(st, 4, stage != NULL);
-  bind_text_or_null(st, 5, stage);
-  sqlite3_bind_int(st, 6, has_grade);
-  bind_text_or_null(st, 7, grade);
-  sqlite3_bind_int(st, 8, has_scores);
-  bind_text_or_null(st, 9, scores);
-  sqlite3_bind_int64(st, 10, updated_at);
+  if (has_score) sqlite3_bind_double(st, 2, score);
+  if (stage) sqlite3_bind_text(st, 3, stage, -1, SQLITE_STATIC);
+  if (has_grade) bind_text_or_null(st, 4, grade);
+  if (has_scores) bind_text_or_null(st, 5, scores);
+  sqlite3_bind_int64(st, 6, updated_at);
   return step_done(db, st, "update contact");
 }
 
@@ -128,43 +145,6 @@ int lrs_history_add(lr_db *db, long long contact_id, const char *from,
   return step_done(db, st, "record stage history");
 }
 
-/* A contact's moves of one run (often 2 or 3) in one statement. */
-#define HV "(?,?,?,?,?,?,?,NULL)"
-#define HIST_HEAD "INSERT OR FAIL INTO stage_history(contact_id, from_stage, to_stage, " \
-  "at, run_id, reason, transition, by) VALUES"
-static const char *const HIST_MANY[5] = {
-  NULL, HIST_HEAD HV, HIST_HEAD HV "," HV, HIST_HEAD HV "," HV "," HV,
-  HIST_HEAD HV "," HV "," HV "," HV,
-};
-
-int lrs_history_add_many(lr_db *db, long long contact_id, int n,
-                         const char *const *from, const char *const *to,
-                         long long at, long long run_id,
-                         const char *const *reason,
-                         const char *const *transition) {
-  while (n > 0) {
-    int k = n > 4 ? 4 : n;
-    sqlite3_stmt *st = lrs_cached(db, HIST_MANY[k]);
-    if (!st) return db->rc;
-    for (int i = 0; i < k; i++) {
-      int b = 7 * i;
-      sqlite3_bind_int64(st, b + 1, contact_id);
-      bind_text_or_null(st, b + 2, from[i]);
-      sqlite3_bind_text(st, b + 3, to[i], -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, b + 4, at);
-      if (run_id) sqlite3_bind_int64(st, b + 5, run_id);
-      else sqlite3_bind_null(st, b + 5);
-      bind_text_or_null(st, b + 6, reason[i]);
-      bind_text_or_null(st, b + 7, transition[i]);
-    }
-    int rc = step_done(db, st, "record stage history");
-    if (rc != LR_OK) return rc;
-    from += k; to += k; reason += k; transition += k;
-    n -= k;
-  }
-  return LR_OK;
-}
-
 static const char PARTS_CLEAR[] = "DELETE FROM score_parts WHERE contact_id=?1";
 
 int lrs_parts_clear(lr_db *db, long long contact_id) {
@@ -174,43 +154,122 @@ int lrs_parts_clear(lr_db *db, long long contact_id) {
   return step_done(db, st, "clear score parts");
 }
 
-/* Up to 8 parts in one statement: a contact's parts are written together,
-** and one statement per part doubled the cost of a first run. */
+/* The queue writes LRS_QROWS rows per statement and the rest 4 at a time:
+** a statement's fixed cost (start, cursors, halt) was a third of the cost
+** of a contact's history and parts written one statement per contact. */
+#define X4(r) r "," r "," r "," r
+#define X32(r) X4(X4(r)) "," X4(X4(r))
+#define HV "(?,?,?,?,?,?,?,NULL)"
+#define HIST_HEAD "INSERT OR FAIL INTO stage_history(contact_id, from_stage, " \
+  "to_stage, at, run_id, reason, transition, by) VALUES"
+static const char *const HIST_MANY[6] = {
+  NULL, HIST_HEAD HV, HIST_HEAD HV "," HV, HIST_HEAD HV "," HV "," HV,
+  HIST_HEAD X4(HV), HIST_HEAD X32(HV),
+};
 #define PV "(?,?,?,?)"
-#define PARTS_HEAD "INSERT OR FAIL INTO score_parts(contact_id, rule, grp, points) VALUES"
-static const char *const PARTS_MANY[9] = {
-  NULL,
-  PARTS_HEAD PV,
-  PARTS_HEAD PV "," PV,
-  PARTS_HEAD PV "," PV "," PV,
-  PARTS_HEAD PV "," PV "," PV "," PV,
-  PARTS_HEAD PV "," PV "," PV "," PV "," PV,
-  PARTS_HEAD PV "," PV "," PV "," PV "," PV "," PV,
-  PARTS_HEAD PV "," PV "," PV "," PV "," PV "," PV "," PV,
-  PARTS_HEAD PV "," PV "," PV "," PV "," PV "," PV "," PV "," PV,
+#define PARTS_HEAD "INSERT OR FAIL INTO score_parts(contact_id, rule, grp, " \
+  "points) VALUES"
+static const char *const PARTS_MANY[6] = {
+  NULL, PARTS_HEAD PV, PARTS_HEAD PV "," PV, PARTS_HEAD PV "," PV "," PV,
+  PARTS_HEAD X4(PV), PARTS_HEAD X32(PV),
 };
 
-int lrs_parts_add(lr_db *db, long long contact_id, int n,
-                  const char *const *rules, const char *const *grps,
-                  const double *points) {
-  while (n > 0) {
-    int k = n > 8 ? 8 : n;
-    sqlite3_stmt *st = lrs_cached(db, PARTS_MANY[k]);
-    if (!st) return db->rc;
+void lrs_queue_init(lrs_queue *q, lr_db *db, long long at, long long run_id) {
+  memset(q, 0, sizeof *q);
+  q->db = db;
+  q->at = at;
+  q->run_id = run_id;
+}
+
+/* Rows [0, n) in statements of 32, then 4, then what is left. */
+static int flush_history(lrs_queue *q) {
+  int done = 0;
+  while (done < q->nh) {
+    int left = q->nh - done;
+    int k = left >= LRS_QROWS ? LRS_QROWS : left >= 4 ? 4 : left;
+    sqlite3_stmt *st = lrs_cached(q->db, HIST_MANY[k == LRS_QROWS ? 5 : k]);
+    if (!st) return q->db->rc;
     for (int i = 0; i < k; i++) {
-      sqlite3_bind_int64(st, 4 * i + 1, contact_id);
-      sqlite3_bind_text(st, 4 * i + 2, rules[i], -1, SQLITE_STATIC);
-      bind_text_or_null(st, 4 * i + 3, grps[i]);
-      sqlite3_bind_double(st, 4 * i + 4, points[i]);
+      const struct lrs_qhist *h = &q->h[done + i];
+      int b = 7 * i;
+      sqlite3_bind_int64(st, b + 1, h->id);
+      bind_text_or_null(st, b + 2, h->from);
+      sqlite3_bind_text(st, b + 3, h->to, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, b + 4, q->at);
+      if (q->run_id) sqlite3_bind_int64(st, b + 5, q->run_id);
+      else sqlite3_bind_null(st, b + 5);
+      bind_text_or_null(st, b + 6, h->reason);
+      bind_text_or_null(st, b + 7, h->transition);
     }
-    int rc = step_done(db, st, "write score parts");
+    int rc = step_done(q->db, st, "record stage history");
     if (rc != LR_OK) return rc;
-    rules += k;
-    grps += k;
-    points += k;
-    n -= k;
+    done += k;
   }
+  q->nh = 0;
   return LR_OK;
+}
+
+static int flush_parts(lrs_queue *q) {
+  int done = 0;
+  while (done < q->np) {
+    int left = q->np - done;
+    int k = left >= LRS_QROWS ? LRS_QROWS : left >= 4 ? 4 : left;
+    sqlite3_stmt *st = lrs_cached(q->db, PARTS_MANY[k == LRS_QROWS ? 5 : k]);
+    if (!st) return q->db->rc;
+    for (int i = 0; i < k; i++) {
+      const struct lrs_qpart *p = &q->p[done + i];
+      sqlite3_bind_int64(st, 4 * i + 1, p->id);
+      sqlite3_bind_text(st, 4 * i + 2, p->rule, -1, SQLITE_STATIC);
+      bind_text_or_null(st, 4 * i + 3, p->grp);
+      sqlite3_bind_double(st, 4 * i + 4, p->points);
+    }
+    int rc = step_done(q->db, st, "write score parts");
+    if (rc != LR_OK) return rc;
+    done += k;
+  }
+  q->np = 0;
+  return LR_OK;
+}
+
+int lrs_queue_history(lrs_queue *q, long long contact_id, const char *from,
+                      const char *to, const char *reason,
+                      const char *transition) {
+  if (q->nh == LRS_QROWS) {
+    int rc = flush_history(q);
+    if (rc != LR_OK) return rc;
+  }
+  struct lrs_qhist *h = &q->h[q->nh];
+  h->id = contact_id;
+  h->from = from;
+  h->to = to;
+  h->transition = transition;
+  h->reason = NULL;
+  if (reason) {
+    snprintf(h->reason_buf, sizeof h->reason_buf, "%s", reason);
+    h->reason = h->reason_buf;
+  }
+  q->nh++;
+  return LR_OK;
+}
+
+int lrs_queue_part(lrs_queue *q, long long contact_id, const char *rule,
+                   const char *grp, double points) {
+  if (q->np == LRS_QROWS) {
+    int rc = flush_parts(q);
+    if (rc != LR_OK) return rc;
+  }
+  struct lrs_qpart *p = &q->p[q->np++];
+  p->id = contact_id;
+  p->rule = rule;
+  p->grp = grp;
+  p->points = points;
+  return LR_OK;
+}
+
+int lrs_queue_flush(lrs_queue *q) {
+  int rc = flush_history(q);
+  if (rc == LR_OK) rc = flush_parts(q);
+  return rc;
 }
 
 static const char MEMBER_ADD[] =

@@ -26,17 +26,38 @@ int lrs_history_add(lr_db *db, long long contact_id, const char *from,
                     const char *to, long long at, long long run_id,
                     const char *reason, const char *transition,
                     const char *by);
-/* n moves of one contact at one time, in order. */
-int lrs_history_add_many(lr_db *db, long long contact_id, int n,
-                         const char *const *from, const char *const *to,
-                         long long at, long long run_id,
-                         const char *const *reason,
-                         const char *const *transition);
 int lrs_parts_clear(lr_db *db, long long contact_id);
-/* n parts of one contact at once. */
-int lrs_parts_add(lr_db *db, long long contact_id, int n,
-                  const char *const *rules, const char *const *grps,
-                  const double *points);
+
+/* stage_history and score_parts rows of a run, queued and written many to
+** a statement, in the order queued.  Strings must stay valid until the
+** queue is flushed (the reason is copied); at and run_id are the run's. */
+#define LRS_QROWS 32
+struct lrs_qhist {
+  long long id;
+  const char *from, *to, *reason, *transition;
+  char reason_buf[320];
+};
+struct lrs_qpart {
+  long long id;
+  const char *rule, *grp;
+  double points;
+};
+typedef struct lrs_queue {
+  lr_db *db;
+  long long at, run_id;
+  int nh, np;
+  struct lrs_qhist h[LRS_QROWS];
+  struct lrs_qpart p[LRS_QROWS];
+} lrs_queue;
+void lrs_queue_init(lrs_queue *q, lr_db *db, long long at, long long run_id);
+int lrs_queue_history(lrs_queue *q, long long contact_id, const char *from,
+                      const char *to, const char *reason,
+                      const char *transition);
+int lrs_queue_part(lrs_queue *q, long long contact_id, const char *rule,
+                   const char *grp, double points);
+/* Write what is queued. */
+int lrs_queue_flush(lrs_queue *q);
+
 int lrs_member_set(lr_db *db, long long contact_id, const char *segment,
                    int member);
 /* Record a handoff and set the contact's owner, due and assigned times. */

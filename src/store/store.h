@@ -12,7 +12,7 @@
 #include "../util/buf.h"
 
 #define LRS_SCHEMA_VERSION 2
-#define LRS_NCACHE 128             /* cached statements per connection */
+#define LRS_NCACHE 256             /* cached statements per connection */
 
 struct lr_db {
   sqlite3 *sql;
