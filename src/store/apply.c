@@ -181,54 +181,55 @@ void lrs_queue_init(lrs_queue *q, lr_db *db, long long at, long long run_id) {
   q->run_id = run_id;
 }
 
-/* Rows [0, n) in statements of 32, then 4, then what is left. */
-static int flush_history(lrs_queue *q) {
-  int done = 0;
-  while (done < q->nh) {
-    int left = q->nh - done;
+static void bind_hist(sqlite3_stmt *st, int b, const lrs_queue *q, int row) {
+  const struct lrs_qhist *h = &q->h[row];
+  sqlite3_bind_int64(st, b + 1, h->id);
+  bind_text_or_null(st, b + 2, h->from);
+  sqlite3_bind_text(st, b + 3, h->to, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, b + 4, q->at);
+  if (q->run_id) sqlite3_bind_int64(st, b + 5, q->run_id);
+  else sqlite3_bind_null(st, b + 5);
+  bind_text_or_null(st, b + 6, h->reason);
+  bind_text_or_null(st, b + 7, h->transition);
+}
+
+static void bind_part(sqlite3_stmt *st, int b, const lrs_queue *q, int row) {
+  const struct lrs_qpart *p = &q->p[row];
+  sqlite3_bind_int64(st, b + 1, p->id);
+  sqlite3_bind_text(st, b + 2, p->rule, -1, SQLITE_STATIC);
+  bind_text_or_null(st, b + 3, p->grp);
+  sqlite3_bind_double(st, b + 4, p->points);
+}
+
+/* Write rows [0, n) with sqls[k] (k rows of ncols parameters): statements
+** of 32 rows, then 4, then what is left. */
+static int flush_rows(lrs_queue *q, int n, const char *const *sqls, int ncols,
+                      void (*bind)(sqlite3_stmt *, int, const lrs_queue *, int),
+                      const char *what) {
+  for (int done = 0; done < n;) {
+    int left = n - done;
     int k = left >= LRS_QROWS ? LRS_QROWS : left >= 4 ? 4 : left;
-    sqlite3_stmt *st = lrs_cached(q->db, HIST_MANY[k == LRS_QROWS ? 5 : k]);
+    sqlite3_stmt *st = lrs_cached(q->db, sqls[k == LRS_QROWS ? 5 : k]);
     if (!st) return q->db->rc;
-    for (int i = 0; i < k; i++) {
-      const struct lrs_qhist *h = &q->h[done + i];
-      int b = 7 * i;
-      sqlite3_bind_int64(st, b + 1, h->id);
-      bind_text_or_null(st, b + 2, h->from);
-      sqlite3_bind_text(st, b + 3, h->to, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, b + 4, q->at);
-      if (q->run_id) sqlite3_bind_int64(st, b + 5, q->run_id);
-      else sqlite3_bind_null(st, b + 5);
-      bind_text_or_null(st, b + 6, h->reason);
-      bind_text_or_null(st, b + 7, h->transition);
-    }
-    int rc = step_done(q->db, st, "record stage history");
+    for (int i = 0; i < k; i++) bind(st, ncols * i, q, done + i);
+    int rc = step_done(q->db, st, what);
     if (rc != LR_OK) return rc;
     done += k;
   }
-  q->nh = 0;
   return LR_OK;
 }
 
+static int flush_history(lrs_queue *q) {
+  int rc = flush_rows(q, q->nh, HIST_MANY, 7, bind_hist,
+                      "record stage history");
+  q->nh = 0;
+  return rc;
+}
+
 static int flush_parts(lrs_queue *q) {
-  int done = 0;
-  while (done < q->np) {
-    int left = q->np - done;
-    int k = left >= LRS_QROWS ? LRS_QROWS : left >= 4 ? 4 : left;
-    sqlite3_stmt *st = lrs_cached(q->db, PARTS_MANY[k == LRS_QROWS ? 5 : k]);
-    if (!st) return q->db->rc;
-    for (int i = 0; i < k; i++) {
-      const struct lrs_qpart *p = &q->p[done + i];
-      sqlite3_bind_int64(st, 4 * i + 1, p->id);
-      sqlite3_bind_text(st, 4 * i + 2, p->rule, -1, SQLITE_STATIC);
-      bind_text_or_null(st, 4 * i + 3, p->grp);
-      sqlite3_bind_double(st, 4 * i + 4, p->points);
-    }
-    int rc = step_done(q->db, st, "write score parts");
-    if (rc != LR_OK) return rc;
-    done += k;
-  }
+  int rc = flush_rows(q, q->np, PARTS_MANY, 4, bind_part, "write score parts");
   q->np = 0;
-  return LR_OK;
+  return rc;
 }
 
 int lrs_queue_history(lrs_queue *q, long long contact_id, const char *from,
