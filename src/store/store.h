@@ -48,7 +48,7 @@ int lrs_migrate(lr_db *db);
 ** The caller closes it with sqlite3_close_v2. */
 int lrs_open_reader(lr_db *db, sqlite3 **out);
 
-/* A bulk load into empty tables (a first import) in rollback-journal mode:
+/* A bulk load into an empty table (a first import) in rollback-journal mode:
 ** new pages are written once into the file, where WAL writes them twice
 ** (the log, then the checkpoint).  begin switches only outside a
 ** transaction and when no other connection has the file open (it does not
