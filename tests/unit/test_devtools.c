@@ -5,7 +5,7 @@
 #include <sqlite3.h>
 
 #include "leadrules.h"
-#include "policy/srcscan.h"
+#include "lua/srcscan.h"
 #include "t.h"
 
 /* Output collected from a write callback. */

@@ -7,7 +7,7 @@
 ** error messages included.
 */
 #include "leadrules.h"
-#include "script/runtime.h"
+#include "lua/runtime.h"
 #include "t.h"
 
 #include <lauxlib.h>

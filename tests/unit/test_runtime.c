@@ -1,12 +1,12 @@
 /*
-** test_runtime.c -- the contract of src/script/runtime.h: messages with
+** test_runtime.c -- the contract of src/lua/runtime.h: messages with
 ** the chunk name and line, the traceback kept aside, result codes, the
 ** budget and its reset, the memory cap and accounting, the cancel flag,
 ** strict and frozen globals, read-only tables, lrl_where/lrl_error, the
 ** library set, deterministic math.random, and require().
 */
 #include "leadrules.h"
-#include "script/runtime.h"
+#include "lua/runtime.h"
 #include "t.h"
 
 #include <lauxlib.h>

@@ -14,7 +14,7 @@
 ** that a new state works.
 */
 #include "leadrules.h"
-#include "script/runtime.h"
+#include "lua/runtime.h"
 #include "t.h"
 
 #include <dirent.h>

@@ -7,7 +7,7 @@
 ** module has a header comment.
 */
 #include "leadrules.h"
-#include "script/runtime.h"
+#include "lua/runtime.h"
 #include "t.h"
 
 #include <dirent.h>

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "../store/report_sql.h"
-#include "model.h"
+#include "../engine/model.h"
 #include "outfmt.h"
 
 #define MAX_GROUPS 25                  /* larger values fold into (other) */

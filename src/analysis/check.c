@@ -23,9 +23,9 @@
 #include "../store/scan.h"
 #include "../store/store.h"
 #include "../util/buf.h"
-#include "eval.h"
-#include "runner.h"
-#include "srcscan.h"
+#include "../engine/eval.h"
+#include "../engine/worker.h"
+#include "../lua/srcscan.h"
 
 typedef struct finding {
   int line;                          /* 0: about the whole file */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../policy/eval.h"
+#include "eval.h"
 #include "objects.h"
 
 static lrp_eval *check_lead(lua_State *L, int idx) {

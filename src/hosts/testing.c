@@ -16,8 +16,9 @@
 
 #include "../store/store.h"
 #include "../util/buf.h"
+#include "../lua/format.h"
 #include "devlua.h"
-#include "model.h"
+#include "../engine/model.h"
 
 /*
 ** The assertions, in Lua: failures raise error(message, 2), which puts the
@@ -172,7 +173,7 @@ static void outs(tctx *t, const char *s) { out(t, s, strlen(s)); }
 static int l_fmt(lua_State *L) {
   lua_settop(L, 1);
   lr_buf b = LR_BUF_INIT;
-  lrp_fmt_value(L, 1, &b, 0);
+  lrl_fmt_value(L, 1, &b, 0);
   if (b.oom) {
     lrb_free(&b);
     return luaL_error(L, "out of memory");
@@ -201,7 +202,7 @@ static int l_print(lua_State *L) {
       const char *s = lua_tolstring(L, i, &len);
       lrb_add(&b, s, len);
     } else {
-      lrp_fmt_value(L, i, &b, 0);
+      lrl_fmt_value(L, i, &b, 0);
     }
   }
   lrb_addc(&b, '\n');

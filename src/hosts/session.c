@@ -21,8 +21,9 @@
 #include "../store/scan.h"
 #include "../store/store.h"
 #include "../util/buf.h"
+#include "../lua/format.h"
 #include "devlua.h"
-#include "model.h"
+#include "../engine/model.h"
 
 struct lr_session {
   lr_db *db;
@@ -66,7 +67,7 @@ static int l_print(lua_State *L) {
       const char *p = lua_tolstring(L, i, &len);
       lrb_add(&b, p, len);
     } else {
-      lrp_fmt_value(L, i, &b, 0);
+      lrl_fmt_value(L, i, &b, 0);
     }
   }
   lrb_addc(&b, '\n');
@@ -319,7 +320,7 @@ int lr_session_eval(lr_session *s, const char *code, lr_write_fn write,
     lr_buf b = LR_BUF_INIT;
     for (int i = 1; i <= n; i++) {
       if (i > 1) lrb_addc(&b, '\t');
-      lrp_fmt_value(L, base + i, &b, 1);
+      lrl_fmt_value(L, base + i, &b, 1);
     }
     lrb_addc(&b, '\n');
     if (b.oom) {

@@ -5,7 +5,7 @@
 #ifndef LR_BACKTEST_H
 #define LR_BACKTEST_H
 
-#include "model.h"
+#include "../engine/model.h"
 #include "outfmt.h"
 
 /* Contacts in a score band (a decile) or a stage, and how many converted. */

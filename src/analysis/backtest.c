@@ -22,7 +22,7 @@
 #include "../store/query.h"
 #include "../store/store.h"
 #include "backtest.h"
-#include "runner.h"
+#include "../engine/worker.h"
 
 #define CHUNK_IDS 2048
 

@@ -1,10 +1,10 @@
 /*
-** runner.h -- a worker: one Lua instance, one read connection and one
+** worker.h -- a worker: one Lua instance, one read connection and one
 ** contact scan.  Used by run, and by the commands that evaluate without
 ** writing (explain, backtest, diff).
 */
-#ifndef LR_RUNNER_H
-#define LR_RUNNER_H
+#ifndef LR_WORKER_H
+#define LR_WORKER_H
 
 #include "../store/scan.h"
 #include "eval.h"
@@ -27,5 +27,9 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
                     long long now, int override_manual, volatile int *cancel,
                     char *err, size_t errlen);
 void lrp_worker_close(lrp_worker *w);
+/* An error src (an SQLite code) from the worker's scan: a cancel, a
+** runaway SQL segment (named by its declaration), or a store error, into
+** err.  Returns the LR code. */
+int lrp_worker_scan_error(lrp_worker *w, int src, char *err, size_t errlen);
 
 #endif

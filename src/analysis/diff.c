@@ -21,7 +21,7 @@
 
 #include "../store/store.h"
 #include "outfmt.h"
-#include "runner.h"
+#include "../engine/worker.h"
 
 #define CHUNK_IDS 2048
 #define NBUCKETS 13

@@ -9,7 +9,7 @@
 #include <lua.h>
 #include <string.h>
 
-#include "../policy/eval.h"
+#include "eval.h"
 #include "../store/counts.h"
 #include "../store/store.h"
 #include "objects.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../script/objects.h"
+#include "objects.h"
 #include "eval.h"
 
 int lrp_result_init(lrp_result *r, const lrp_model *m) {

@@ -11,7 +11,7 @@
 #define LR_MODEL_H
 
 #include "../leadrules.h"
-#include "../script/runtime.h"
+#include "../lua/runtime.h"
 #include "../util/buf.h"
 
 #define LRP_WHERE 96                 /* "file:LINE" */

@@ -23,7 +23,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../script/objects.h"
+#include "../engine/objects.h"
 #include "../store/apply.h"
 #include "../store/manual.h"
 #include "../store/scan.h"
@@ -31,7 +31,7 @@
 #include "../store/store.h"
 #include "../util/arena.h"
 #include "../util/sha256.h"
-#include "eval.h"
+#include "../engine/eval.h"
 
 #define IDS 256                     /* ids per batch of a leads{} loop */
 

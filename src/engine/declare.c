@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "model.h"
-#include "../script/objects.h"
+#include "objects.h"
 
 static lrp_instance *inst(lua_State *L) {
   return (lrp_instance *)lua_touserdata(L, lua_upvalueindex(1));

@@ -1,7 +1,6 @@
 /*
 ** devlua.h -- what policy test files and the shell share: load_policy(),
-** the policy object with :evaluate(), fixture contacts, and a formatter
-** that shows Lua values to people.
+** the policy object with :evaluate() and fixture contacts.
 **
 ** The test file or shell runs in its own sandboxed state; each policy it
 ** loads has its own state (a normal lr_policy).  policy:evaluate() builds
@@ -47,10 +46,5 @@ void lrp_dev_register(lua_State *L, lrp_dev *d);
 /* Free the policies and the scratch database: call after closing the Lua
 ** state that used them. */
 void lrp_dev_free(lrp_dev *d);
-
-/* Append the value at idx for people: strings quoted, tables with keys in
-** sorted order; with `multiline`, large tables one entry per line.  Never
-** calls Lua code (no __tostring, no __index). */
-void lrp_fmt_value(lua_State *L, int idx, lr_buf *b, int multiline);
 
 #endif

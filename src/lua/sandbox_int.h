@@ -1,7 +1,7 @@
 /*
 ** sandbox_int.h -- private glue between the files of the sandboxed
 ** runtime (sandbox.c, limits.c, pcall.c, patterns.c, modules.c).  Not
-** part of the contract in runtime.h; nothing outside src/script/ should
+** part of the contract in runtime.h; nothing outside src/lua/ should
 ** include it.
 */
 #ifndef LR_SANDBOX_INT_H

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../script/objects.h"
+#include "objects.h"
 #include "../store/manual.h"
 #include "../store/store.h"
 #include "routing.h"
-#include "runner.h"
+#include "worker.h"
 
 #define SEARCH_POINTS 1000        /* how far up "needs N more points" looks */
 #define MANUAL_EVENTS 5           /* manual events shown */

@@ -1,0 +1,152 @@
+/*
+** worker.c -- a worker: the policy loaded into a Lua instance (its own for
+** a thread, or the policy's main one), a read connection on the store's
+** snapshot, and a scan of contacts with the policy's SQL segments.
+*/
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store/store.h"
+#include "worker.h"
+
+/* An error from the scan's statements: a cancel, a runaway SQL segment
+** (named by its declaration), or an SQLite error.  Returns the LR code. */
+int lrp_worker_scan_error(lrp_worker *w, int src, char *err, size_t errlen) {
+  const lrp_model *m = &w->in->m;
+  int over = lrs_scan_overrun(w->scan);
+  if (over >= 0) {
+    for (int i = 0; i < m->nsegments; i++)
+      if (m->segments[i].sql_index == over) {
+        snprintf(err, errlen, "%s: segment '%s': SQL ran over its budget of "
+                 "%lld steps for one contact", m->segments[i].where,
+                 m->segments[i].name, 10 * w->in->rt->max_instructions);
+        break;
+      }
+    return LR_LIMIT;
+  }
+  if ((src & 0xff) == SQLITE_INTERRUPT) {
+    snprintf(err, errlen, "interrupted");
+    return LR_INTERRUPT;
+  }
+  snprintf(err, errlen, "reading contacts: %s", sqlite3_errmsg(w->conn));
+  int rc = lrs_map_rc(src);
+  return rc == LR_OK ? LR_ERROR : rc;
+}
+
+int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
+                    long long now, int override_manual, volatile int *cancel,
+                    char *err, size_t errlen) {
+  memset(w, 0, sizeof *w);
+  w->p = p;
+  int rc;
+  if (own_instance) {
+    w->in = calloc(1, sizeof *w->in);
+    if (!w->in) return LR_NOMEM;
+    w->own = 1;
+    rc = lrp_instance_load(w->in, p, err, errlen);
+    if (rc != LR_OK) return rc;
+    if (w->in->m.nrules != p->main.m.nrules ||
+        w->in->m.ntransitions != p->main.m.ntransitions ||
+        w->in->m.nsegments != p->main.m.nsegments) {
+      snprintf(err, errlen, "%s: the policy declared different things when "
+               "loaded again (declarations must not depend on randomness or "
+               "time)", p->name);
+      return LR_POLICY;
+    }
+  } else {
+    w->in = &p->main;
+  }
+  w->in->rt->cancel = cancel;
+  const char *path = p->db->path;
+  if (strcmp(path, ":memory:") == 0 || path[0] == '\0') {
+    w->conn = p->db->sql;              /* in-memory: one connection only */
+  } else {
+    rc = lrs_open_reader(p->db, &w->conn);
+    if (rc != LR_OK) {
+      snprintf(err, errlen, "%s", lr_errmsg(p->db));
+      return rc;
+    }
+    w->own_conn = 1;
+    /* One read transaction: every chunk sees the same snapshot. */
+    sqlite3_exec(w->conn, "BEGIN", NULL, NULL, NULL);
+    sqlite3_exec(w->conn, "SELECT count(*) FROM meta", NULL, NULL, NULL);
+  }
+  const lrp_model *m = &w->in->m;
+  const char **sqls = calloc((size_t)m->nsql_segments + 1, sizeof *sqls);
+  if (!sqls) return LR_NOMEM;
+  for (int i = 0; i < m->nsegments; i++)
+    if (m->segments[i].sql_index >= 0)
+      sqls[m->segments[i].sql_index] = m->segments[i].sql;
+  int src = lrs_scan_open(w->conn, sqls, m->nsql_segments, &w->scan, err,
+                          errlen);
+  free(sqls);
+  if (src == SQLITE_OK) {
+    /* Policy SQL is bounded like policy Lua: the cancel flag stops it, and
+    ** a segment gets 10x the instruction budget in VM steps per contact. */
+    lrs_scan_limits(w->scan, cancel, 10 * w->in->rt->max_instructions);
+    src = lrs_scan_range(w->scan, LLONG_MIN, LLONG_MAX);   /* errors now */
+    if (src != SQLITE_OK) return lrp_worker_scan_error(w, src, err, errlen);
+  }
+  if (src != SQLITE_OK) {
+    if (!err[0]) snprintf(err, errlen, "%s", sqlite3_errmsg(w->conn));
+    /* Name the segment whose SQL failed. */
+    for (int i = 0; i < m->nsegments; i++)
+      if (m->segments[i].sql && strstr(err, "segment SQL")) {
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s", err);
+        snprintf(err, errlen, "%s: %s", m->segments[i].where, tmp);
+        break;
+      }
+    return src == SQLITE_AUTH || src == SQLITE_ERROR ? LR_POLICY
+                                                     : lrs_map_rc(src);
+  }
+  const char *const *cols;
+  int ncols = lrs_scan_columns(w->scan, &cols);
+  rc = lrp_eval_init(&w->ev, w->in, w->conn, cols, ncols, now);
+  if (rc != LR_OK) return rc;
+  w->ev.override_manual = override_manual;
+  rc = lrp_result_init(&w->res, m);
+  if (rc != LR_OK) return rc;
+  /* Rules and segments in name order, to compare with the stored rows. */
+  w->rule_order = calloc((size_t)m->nrules + 1, sizeof *w->rule_order);
+  w->seg_order = calloc((size_t)m->nsegments + 1, sizeof *w->seg_order);
+  if (!w->rule_order || !w->seg_order) return LR_NOMEM;
+  for (int i = 0; i < m->nrules; i++) {
+    int j = i;
+    while (j > 0 && strcmp(m->rules[w->rule_order[j - 1]].name, m->rules[i].name) > 0) {
+      w->rule_order[j] = w->rule_order[j - 1];
+      j--;
+    }
+    w->rule_order[j] = i;
+  }
+  for (int i = 0; i < m->nsegments; i++) {
+    int j = i;
+    while (j > 0 && strcmp(m->segments[w->seg_order[j - 1]].name, m->segments[i].name) > 0) {
+      w->seg_order[j] = w->seg_order[j - 1];
+      j--;
+    }
+    w->seg_order[j] = i;
+  }
+  return LR_OK;
+}
+
+void lrp_worker_close(lrp_worker *w) {
+  if (w->ev.in) lrp_eval_free(&w->ev);
+  lrp_result_free(&w->res);
+  lrs_scan_close(w->scan);
+  if (w->own_conn) {
+    sqlite3_exec(w->conn, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close_v2(w->conn);
+  }
+  if (w->own && w->in) {
+    lrp_instance_free(w->in);
+    free(w->in);
+  } else if (w->in) {
+    w->in->rt->cancel = NULL;
+  }
+  free(w->rule_order);
+  free(w->seg_order);
+  memset(w, 0, sizeof *w);
+}
