@@ -11,20 +11,16 @@
 */
 #include <ctype.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../store/query.h"
 #include "../store/store.h"
 #include "backtest.h"
-#include "../engine/worker.h"
-
-#define CHUNK_IDS 2048
+#include "../engine/pool.h"
 
 typedef struct rec {
   double score;
@@ -32,7 +28,7 @@ typedef struct rec {
   int label;                          /* 1 converted, 0 not */
 } rec;
 
-/* What one thread gathered. */
+/* What a chunk gathered, and then all of them. */
 typedef struct acc {
   rec *v;
   long long n, cap;
@@ -40,22 +36,6 @@ typedef struct acc {
   long long *rule_n, *rule_pos;       /* per rule */
   long long *stage_n, *stage_pos;     /* per stage */
 } acc;
-
-typedef struct pool {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  lr_policy *p;
-  long long now;
-  const char *column;                 /* outcome column, or NULL */
-  volatile int *cancel;
-  const lr_backtest_opts *o;
-  int inline_progress;                /* one job, in the caller's thread */
-  long long total;
-  int own_instance;
-  long long lo, nchunks, next, done_chunks, done_contacts;
-  int abort, rc;
-  char err[2048];
-} pool;
 
 /* ---- outcome labels ----------------------------------------------------- */
 
@@ -198,82 +178,81 @@ static int eval_range(lrp_worker *w, int col, acc *a, long long lo,
   return LR_OK;
 }
 
-typedef struct job {
-  pool *pl;
-  acc a;
-  pthread_t th;
-  int started;
-} job;
+/* The evaluation's state, for the pool's callbacks. */
+typedef struct bt_eval {
+  const lrp_model *m;
+  const char *column;                 /* outcome column, or NULL */
+  acc *out;                           /* the chunks, merged in id order */
+} bt_eval;
 
-static void fail(pool *pl, int rc, const char *err) {
-  pthread_mutex_lock(&pl->mu);
-  if (!pl->abort) {
-    pl->abort = 1;
-    pl->rc = rc;
-    snprintf(pl->err, sizeof pl->err, "%s", err);
-  }
-  pthread_cond_broadcast(&pl->cv);
-  pthread_mutex_unlock(&pl->mu);
+static int on_slot_init(void *ctx, void *slot) {
+  const bt_eval *e = ctx;
+  return acc_init(slot, e->m);
 }
 
-static void *job_main(void *arg) {
-  job *j = arg;
-  pool *pl = j->pl;
-  lrp_worker w;
-  char err[2048] = "";
-  int rc = lrp_worker_open(&w, pl->p, pl->own_instance, pl->now, 0,
-                           pl->cancel, err, sizeof err);
+static void on_slot_free(void *ctx, void *slot) {
+  (void)ctx;
+  acc_free(slot);
+}
+
+static int on_chunk(void *ctx, lrp_worker *w, lrp_chunk *c) {
+  const bt_eval *e = ctx;
+  acc *a = c->slot;
+  a->n = a->evaluated = a->excluded = 0;
+  memset(a->rule_n, 0, (size_t)e->m->nrules * sizeof *a->rule_n);
+  memset(a->rule_pos, 0, (size_t)e->m->nrules * sizeof *a->rule_pos);
+  memset(a->stage_n, 0, (size_t)e->m->nstages * sizeof *a->stage_n);
+  memset(a->stage_pos, 0, (size_t)e->m->nstages * sizeof *a->stage_pos);
   int col = -1;
-  if (rc == LR_OK && pl->column) {
+  if (e->column) {
     const char *const *names;
-    int n = lrs_scan_columns(w.scan, &names);
+    int n = lrs_scan_columns(w->scan, &names);
     for (int i = 0; i < n; i++)
-      if (strcmp(names[i], pl->column) == 0) col = i;
+      if (strcmp(names[i], e->column) == 0) col = i;
     if (col < 0) {
-      rc = LR_INPUT;
-      snprintf(err, sizeof err, "no contact field '%s'", pl->column);
+      snprintf(c->err, sizeof c->err, "no contact field '%s'", e->column);
+      return LR_INPUT;
     }
   }
-  if (rc != LR_OK) {
-    fail(pl, rc, err);
-    lrp_worker_close(&w);
-    return NULL;
-  }
-  for (;;) {
-    pthread_mutex_lock(&pl->mu);
-    long long k = pl->next;
-    int stop = pl->abort || k >= pl->nchunks;
-    if (!stop) pl->next++;
-    pthread_mutex_unlock(&pl->mu);
-    if (stop) break;
-    long long lo = pl->lo + k * CHUNK_IDS, before = j->a.evaluated;
-    rc = eval_range(&w, col, &j->a, lo, lo + CHUNK_IDS - 1, err, sizeof err);
-    if (rc != LR_OK) {
-      fail(pl, rc, rc == LR_NOMEM ? "out of memory" : err);
-      break;
-    }
-    pthread_mutex_lock(&pl->mu);
-    pl->done_chunks++;
-    pl->done_contacts += j->a.evaluated - before;
-    pthread_cond_broadcast(&pl->cv);
-    pthread_mutex_unlock(&pl->mu);
-    const lr_backtest_opts *o = pl->o;
-    if (pl->inline_progress && o->progress &&
-        o->progress(o->progress_ctx, pl->done_contacts, pl->total)) {
-      fail(pl, LR_INTERRUPT, "interrupted");
-      break;
-    }
-  }
-  lrp_worker_close(&w);
-  return NULL;
+  int rc = eval_range(w, col, a, c->lo, c->hi, c->err, sizeof c->err);
+  c->evaluated = a->evaluated;
+  if (rc == LR_NOMEM) snprintf(c->err, sizeof c->err, "out of memory");
+  return rc;
 }
 
-static int ncpu(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+/* Add a chunk to the total.  The order of the records does not matter:
+** compute() sorts them and reads whole groups of equal scores. */
+static int on_consume(void *ctx, lrp_chunk *c) {
+  const bt_eval *e = ctx;
+  acc *a = e->out;
+  const acc *b = c->slot;
+  if (a->n + b->n > a->cap) {
+    long long cap = a->cap ? a->cap : 4096;
+    while (cap < a->n + b->n) cap *= 2;
+    rec *v = realloc(a->v, (size_t)cap * sizeof *v);
+    if (!v) {
+      snprintf(c->err, sizeof c->err, "out of memory");
+      return LR_NOMEM;
+    }
+    a->v = v;
+    a->cap = cap;
+  }
+  if (b->n) memcpy(a->v + a->n, b->v, (size_t)b->n * sizeof *b->v);
+  a->n += b->n;
+  a->evaluated += b->evaluated;
+  a->excluded += b->excluded;
+  for (int r = 0; r < e->m->nrules; r++) {
+    a->rule_n[r] += b->rule_n[r];
+    a->rule_pos[r] += b->rule_pos[r];
+  }
+  for (int s = 0; s < e->m->nstages; s++) {
+    a->stage_n[s] += b->stage_n[s];
+    a->stage_pos[s] += b->stage_pos[s];
+  }
+  return LR_OK;
 }
 
-/* Evaluate every contact into one accumulator. */
+/* Evaluate every contact into one accumulator (out: acc_free it). */
 static int evaluate(lr_policy *p, const lr_backtest_opts *o, long long now,
                     const char *column, acc *out) {
   lr_db *db = p->db;
@@ -281,104 +260,31 @@ static int evaluate(lr_policy *p, const lr_backtest_opts *o, long long now,
   long long total = 0, lo = 0, hi = -1;
   int src = lrs_contact_span(db->sql, &total, &lo, &hi);
   if (src != SQLITE_OK) return lrs_sqlerr(db, src, "counting contacts");
-  long long nchunks = total ? (hi - lo) / CHUNK_IDS + 1 : 0;
-  int jobs = o->jobs > 0 ? o->jobs : ncpu();
-  if (p->lua_touched) jobs = 1;       /* host functions live in the main state */
-  if (jobs > nchunks) jobs = nchunks > 0 ? (int)nchunks : 1;
-  pool pl;
+  if (acc_init(out, m) != LR_OK) return lr__err(db, LR_NOMEM, "out of memory");
+  bt_eval e = {m, column, out};
+  lrp_pool pl;
   memset(&pl, 0, sizeof pl);
-  pthread_mutex_init(&pl.mu, NULL);
-  pthread_cond_init(&pl.cv, NULL);
-  pl.p = p;
+  pl.policy[0] = p;
+  pl.npolicies = 1;
   pl.now = now;
-  pl.column = column;
   pl.cancel = o->cancel;
-  pl.own_instance = jobs > 1;
-  pl.o = o;
-  pl.total = total;
-  pl.inline_progress = jobs == 1;
+  pl.jobs = o->jobs;
   pl.lo = lo;
-  pl.nchunks = nchunks;
-  job *js = calloc((size_t)jobs, sizeof *js);
-  int rc = js ? LR_OK : LR_NOMEM;
-  for (int i = 0; i < jobs && rc == LR_OK; i++) {
-    js[i].pl = &pl;
-    rc = acc_init(&js[i].a, m);
-  }
-  if (rc == LR_OK && jobs == 1) {
-    job_main(&js[0]);                 /* in this thread: the main instance */
-  } else if (rc == LR_OK) {
-    int started = 0;
-    for (int i = 0; i < jobs; i++) {
-      js[i].started = pthread_create(&js[i].th, NULL, job_main, &js[i]) == 0;
-      started += js[i].started;
-    }
-    if (!started) fail(&pl, LR_ERROR, "cannot start worker threads");
-    pthread_mutex_lock(&pl.mu);
-    while (!pl.abort && pl.done_chunks < pl.nchunks) {
-      pthread_cond_wait(&pl.cv, &pl.mu);
-      long long d = pl.done_contacts;
-      pthread_mutex_unlock(&pl.mu);
-      int stop = (o->cancel && *o->cancel) ||
-                 (o->progress && o->progress(o->progress_ctx, d, total));
-      if (stop) fail(&pl, LR_INTERRUPT, "interrupted");
-      pthread_mutex_lock(&pl.mu);
-    }
-    pthread_mutex_unlock(&pl.mu);
-    for (int i = 0; i < jobs; i++)
-      if (js[i].started) pthread_join(js[i].th, NULL);
-  }
-  if (rc == LR_OK && pl.abort) {
-    rc = pl.rc;
-    if (rc == LR_INTERRUPT || (o->cancel && *o->cancel))
-      rc = lr__err(db, LR_INTERRUPT, "backtest interrupted");
-    else
-      lr__err(db, rc, "%s", pl.err);
-  } else if (rc == LR_OK && o->cancel && *o->cancel) {
-    rc = lr__err(db, LR_INTERRUPT, "backtest interrupted");
-  }
-  if (rc == LR_OK && o->progress) o->progress(o->progress_ctx, total, total);
-  /* Merge into the first accumulator. */
-  if (rc == LR_OK) {
-    acc *a = &js[0].a;
-    long long n = 0;
-    for (int i = 0; i < jobs; i++) n += js[i].a.n;
-    if (n > a->cap) {
-      rec *v = realloc(a->v, (size_t)n * sizeof *v);
-      if (!v) rc = LR_NOMEM;
-      else {
-        a->v = v;
-        a->cap = n;
-      }
-    }
-    for (int i = 1; i < jobs && rc == LR_OK; i++) {
-      acc *b = &js[i].a;
-      if (b->n) memcpy(a->v + a->n, b->v, (size_t)b->n * sizeof *b->v);
-      a->n += b->n;
-      a->evaluated += b->evaluated;
-      a->excluded += b->excluded;
-      for (int r = 0; r < m->nrules; r++) {
-        a->rule_n[r] += b->rule_n[r];
-        a->rule_pos[r] += b->rule_pos[r];
-      }
-      for (int s = 0; s < m->nstages; s++) {
-        a->stage_n[s] += b->stage_n[s];
-        a->stage_pos[s] += b->stage_pos[s];
-      }
-    }
-    if (rc == LR_NOMEM) lr__err(db, rc, "out of memory");
-  } else if (rc == LR_NOMEM) {
-    lr__err(db, rc, "out of memory");
-  }
-  if (rc == LR_OK) {
-    *out = js[0].a;
-    memset(&js[0].a, 0, sizeof js[0].a);
-  }
-  for (int i = 0; js && i < jobs; i++) acc_free(&js[i].a);
-  free(js);
-  pthread_mutex_destroy(&pl.mu);
-  pthread_cond_destroy(&pl.cv);
-  return rc;
+  pl.hi = hi;
+  pl.total = total;
+  pl.ctx = &e;
+  pl.slot_size = sizeof(acc);
+  pl.slot_init = on_slot_init;
+  pl.slot_free = on_slot_free;
+  pl.chunk = on_chunk;
+  pl.consume = on_consume;
+  pl.progress = o->progress;
+  pl.progress_ctx = o->progress_ctx;
+  int rc = lrp_pool_run(&pl);
+  if (rc == LR_INTERRUPT || (o->cancel && *o->cancel))
+    return lr__err(db, LR_INTERRUPT, "backtest interrupted");
+  if (rc != LR_OK) return lr__err(db, rc, "%s", pl.err);
+  return LR_OK;
 }
 
 /* ---- figures ---------------------------------------------------------------- */

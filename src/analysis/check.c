@@ -24,7 +24,7 @@
 #include "../store/store.h"
 #include "../util/buf.h"
 #include "../engine/eval.h"
-#include "../engine/worker.h"
+#include "../engine/pool.h"
 #include "../lua/srcscan.h"
 
 typedef struct finding {
@@ -435,11 +435,175 @@ static int eval_range(checker *ck, lrp_worker *w, datastats *ds, long long lo,
   return src == SQLITE_OK ? LR_OK : lrs_map_rc(src);
 }
 
+/* Forget what a pass counted (the sample is taken again). */
+static void datastats_clear(datastats *ds, const lrp_model *m) {
+  ds->evaluated = ds->ok = 0;
+  memset(ds->fired, 0, (size_t)m->nrules * sizeof *ds->fired);
+  memset(ds->members, 0, (size_t)m->nsegments * sizeof *ds->members);
+  for (int i = 0; i < ds->ngroups; i++) {
+    free(ds->groups[i].loc);
+    free(ds->groups[i].msg);
+    free(ds->groups[i].key);
+  }
+  ds->ngroups = 0;
+  ds->other_errors = ds->known_errors = 0;
+}
+
+static void datastats_free(datastats *ds) {
+  for (int i = 0; i < ds->ngroups; i++) {
+    free(ds->groups[i].loc);
+    free(ds->groups[i].msg);
+    free(ds->groups[i].key);
+  }
+  free(ds->groups);
+  free(ds->fired);
+  free(ds->members);
+}
+
+/* One pass of the pool over id ranges: the windows win[0..nwin-1] of
+** `width` ids, or (win NULL) the whole lo..hi.  It runs on the checker's
+** own worker, one job, so chunks count straight into ds, up to `limit`
+** contacts. */
+typedef struct datapass {
+  checker *ck;
+  datastats *ds;
+  const long long *win;
+  long long width, lo, hi;
+  long long limit;
+} datapass;
+
+static void pass_range(void *ctx, lrp_chunk *c) {
+  const datapass *dp = ctx;
+  if (dp->win) {
+    c->lo = dp->win[c->k];
+    c->hi = c->lo + dp->width - 1;
+  } else {
+    c->lo = dp->lo;
+    c->hi = dp->hi;
+  }
+}
+
+static int pass_chunk(void *ctx, lrp_worker *w, lrp_chunk *c) {
+  datapass *dp = ctx;
+  long long before = dp->ds->evaluated;
+  int rc = eval_range(dp->ck, w, dp->ds, c->lo, c->hi, dp->limit);
+  c->evaluated = dp->ds->evaluated - before;
+  return rc;
+}
+
+static int pass_consume(void *ctx, lrp_chunk *c) {
+  (void)c;
+  const datapass *dp = ctx;
+  return dp->ds->evaluated < dp->limit ? LR_OK : LRP_POOL_DONE;
+}
+
+static int data_pass(datapass *dp, lrp_worker *w, long long nchunks) {
+  lrp_pool pl;
+  memset(&pl, 0, sizeof pl);
+  pl.policy[0] = dp->ck->p;
+  pl.npolicies = 1;
+  pl.workers = w;
+  pl.nchunks = nchunks;
+  pl.range = pass_range;
+  pl.ctx = dp;
+  pl.chunk = pass_chunk;
+  pl.consume = pass_consume;
+  return lrp_pool_run(&pl);
+}
+
+/* Evaluate every contact, or a sample of `want` spread over the ids. */
+static int evaluate_data(checker *ck, lrp_worker *w, datastats *ds,
+                         long long want, long long lo, long long hi) {
+  datapass dp = {ck, ds, NULL, 0, lo, hi, LLONG_MAX};
+  if (want >= ds->total) return data_pass(&dp, w, 1);
+  /* A sample spread over the id range: many short windows of
+  ** consecutive ids, each at a pseudo-random place in its stretch
+  ** (a fixed seed, so the output is stable), so that data with a
+  ** period in its ids cannot line up with the windows. */
+  long long span = hi - lo + 1, nwin = want < 1000 ? want : 1000;
+  long long step = span / nwin;
+  long long width = (want * span / ds->total + nwin - 1) / nwin;
+  if (width < 1) width = 1;
+  if (width > step) width = step;
+  long long win[1000];
+  unsigned long long seed = 0x9E3779B97F4A7C15ull;
+  for (long long k = 0; k < nwin; k++) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    long long room = step - width + 1;
+    win[k] = lo + k * step + (long long)((seed >> 33) % (unsigned long long)room);
+  }
+  dp.win = win;
+  dp.width = width;
+  dp.limit = want;
+  int rc = data_pass(&dp, w, nwin);
+  /* Sparse ids: top up from the start. */
+  if (rc == LR_OK && ds->evaluated < want) {
+    datastats_clear(ds, ck->m);
+    dp.win = NULL;
+    rc = data_pass(&dp, w, 1);
+  }
+  return rc;
+}
+
 static void iso(long long t, char *buf, size_t n) {
   time_t tt = (time_t)t;
   struct tm tm;
   gmtime_r(&tt, &tm);
   strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The data checks' findings: errors by kind, rules and segments that
+** never (or always) fire, and a note of what was evaluated. */
+static void report_data(checker *ck, const datastats *ds, long long now) {
+  const lrp_model *m = ck->m;
+  char sample[96];
+  if (ds->evaluated == ds->total)
+    snprintf(sample, sizeof sample, "%lld contact%s", ds->evaluated,
+             ds->evaluated == 1 ? "" : "s");
+  else
+    snprintf(sample, sizeof sample, "%lld contacts (a sample of %lld)",
+             ds->evaluated, ds->total);
+  for (int i = 0; i < ds->ngroups; i++) {
+    const errgroup *g = &ds->groups[i];
+    if (g->loc)
+      add_at(ck, g->loc, 1, "%s (fails on %lld of the %s evaluated, e.g. "
+             "contact %s)", g->msg, g->n, sample, g->key);
+    else
+      add(ck, 0, 1, "%s (fails on %lld of the %s evaluated, e.g. contact "
+          "%s)", g->msg, g->n, sample, g->key);
+  }
+  if (ds->other_errors)
+    add(ck, 0, 1, "%lld more evaluation errors of other kinds",
+        ds->other_errors);
+  /* Fire counts are over the contacts that evaluated cleanly. */
+  char clean[128];
+  if (ds->ok == ds->evaluated) snprintf(clean, sizeof clean, "%s", sample);
+  else snprintf(clean, sizeof clean, "%lld contact%s evaluated without error",
+                ds->ok, ds->ok == 1 ? "" : "s");
+  if (ds->ok > 0) {
+    for (int i = 0; i < m->nrules; i++) {
+      const lrp_rule *r = &m->rules[i];
+      if (ds->fired[i] == 0)
+        add_at(ck, r->where, 0, "rule '%s' fired on none of the %s",
+               r->name, clean);
+      else if (ds->fired[i] == ds->ok && ds->ok > 1)
+        add_at(ck, r->where, 0, "rule '%s' fired on every one of the %s "
+               "(it does not tell leads apart)", r->name, clean);
+    }
+    for (int i = 0; i < m->nsegments; i++)
+      if (ds->members[i] == 0)
+        add_at(ck, m->segments[i].where, 0, "segment '%s' matched none of "
+               "the %s", m->segments[i].name, clean);
+  }
+  char when[40];
+  iso(now, when, sizeof when);
+  lrb_printf(&ck->notes, "%s: note: evaluated %s at now = %s", ck->file,
+             sample, when);
+  if (ds->evaluated > ds->ok)
+    lrb_printf(&ck->notes, "; %lld failed", ds->evaluated - ds->ok);
+  if (ds->known_errors)
+    lrb_printf(&ck->notes, " (%lld on the errors above)", ds->known_errors);
+  lrb_addc(&ck->notes, '\n');
 }
 
 static void check_data(checker *ck, const lr_check_opts *o) {
@@ -475,99 +639,12 @@ static void check_data(checker *ck, const lr_check_opts *o) {
   } else {
     long long want = o->sample == 0 ? LR_CHECK_SAMPLE
                      : o->sample < 0 ? ds.total : o->sample;
-    if (want >= ds.total) {
-      rc = eval_range(ck, &w, &ds, lo, hi, LLONG_MAX);
-    } else {
-      /* A sample spread over the id range: many short windows of
-      ** consecutive ids, each at a pseudo-random place in its stretch
-      ** (a fixed seed, so the output is stable), so that data with a
-      ** period in its ids cannot line up with the windows. */
-      long long span = hi - lo + 1, nwin = want < 1000 ? want : 1000;
-      long long step = span / nwin;
-      long long width = (want * span / ds.total + nwin - 1) / nwin;
-      if (width < 1) width = 1;
-      if (width > step) width = step;
-      unsigned long long seed = 0x9E3779B97F4A7C15ull;
-      for (long long k = 0; k < nwin && rc == LR_OK && ds.evaluated < want; k++) {
-        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        long long room = step - width + 1;
-        long long a = lo + k * step + (long long)((seed >> 33) % (unsigned long long)room);
-        rc = eval_range(ck, &w, &ds, a, a + width - 1, want);
-      }
-      /* Sparse ids: top up from the start. */
-      if (rc == LR_OK && ds.evaluated < want) {
-        ds.evaluated = ds.ok = 0;
-        memset(ds.fired, 0, (size_t)m->nrules * sizeof *ds.fired);
-        memset(ds.members, 0, (size_t)m->nsegments * sizeof *ds.members);
-        for (int i = 0; i < ds.ngroups; i++) {
-          free(ds.groups[i].loc);
-          free(ds.groups[i].msg);
-          free(ds.groups[i].key);
-        }
-        ds.ngroups = 0;
-        ds.other_errors = ds.known_errors = 0;
-        rc = eval_range(ck, &w, &ds, lo, hi, want);
-      }
-    }
+    rc = evaluate_data(ck, &w, &ds, want, lo, hi);
     if (rc != LR_OK) add(ck, 0, 1, "evaluating the contacts failed: %s",
                          lr_errstr(rc));
-    char sample[96];
-    if (ds.evaluated == ds.total)
-      snprintf(sample, sizeof sample, "%lld contact%s", ds.evaluated,
-               ds.evaluated == 1 ? "" : "s");
-    else
-      snprintf(sample, sizeof sample, "%lld contacts (a sample of %lld)",
-               ds.evaluated, ds.total);
-    for (int i = 0; i < ds.ngroups; i++) {
-      errgroup *g = &ds.groups[i];
-      if (g->loc)
-        add_at(ck, g->loc, 1, "%s (fails on %lld of the %s evaluated, e.g. "
-               "contact %s)", g->msg, g->n, sample, g->key);
-      else
-        add(ck, 0, 1, "%s (fails on %lld of the %s evaluated, e.g. contact "
-            "%s)", g->msg, g->n, sample, g->key);
-    }
-    if (ds.other_errors)
-      add(ck, 0, 1, "%lld more evaluation errors of other kinds",
-          ds.other_errors);
-    /* Fire counts are over the contacts that evaluated cleanly. */
-    char clean[128];
-    if (ds.ok == ds.evaluated) snprintf(clean, sizeof clean, "%s", sample);
-    else snprintf(clean, sizeof clean, "%lld contact%s evaluated without error",
-                  ds.ok, ds.ok == 1 ? "" : "s");
-    if (ds.ok > 0) {
-      for (int i = 0; i < m->nrules; i++) {
-        const lrp_rule *r = &m->rules[i];
-        if (ds.fired[i] == 0)
-          add_at(ck, r->where, 0, "rule '%s' fired on none of the %s",
-                 r->name, clean);
-        else if (ds.fired[i] == ds.ok && ds.ok > 1)
-          add_at(ck, r->where, 0, "rule '%s' fired on every one of the %s "
-                 "(it does not tell leads apart)", r->name, clean);
-      }
-      for (int i = 0; i < m->nsegments; i++)
-        if (ds.members[i] == 0)
-          add_at(ck, m->segments[i].where, 0, "segment '%s' matched none of "
-                 "the %s", m->segments[i].name, clean);
-    }
-    char when[40];
-    iso(now, when, sizeof when);
-    lrb_printf(&ck->notes, "%s: note: evaluated %s at now = %s", ck->file,
-               sample, when);
-    if (ds.evaluated > ds.ok)
-      lrb_printf(&ck->notes, "; %lld failed", ds.evaluated - ds.ok);
-    if (ds.known_errors)
-      lrb_printf(&ck->notes, " (%lld on the errors above)", ds.known_errors);
-    lrb_addc(&ck->notes, '\n');
+    report_data(ck, &ds, now);
   }
-  for (int i = 0; i < ds.ngroups; i++) {
-    free(ds.groups[i].loc);
-    free(ds.groups[i].msg);
-    free(ds.groups[i].key);
-  }
-  free(ds.groups);
-  free(ds.fired);
-  free(ds.members);
+  datastats_free(&ds);
   lrp_worker_close(&w);
 }
 

@@ -4,8 +4,9 @@
 ** `now`, writing nothing: two workers (lrp_worker + lrp_eval_contact, the
 ** path lr_run uses) scan the same id ranges in lockstep, so each contact
 ** is seen under old and new at once and nothing per contact is kept but
-** the N largest score changes.  Threads take chunks of ids, each with its
-** own pair of workers, and their counts are merged in a fixed order.
+** the N largest score changes.  The engine's pool evaluates chunks of ids
+** on threads, each with its own pair of workers, and the chunks' counts
+** are merged in id order.
 */
 #include <ctype.h>
 #include <lauxlib.h>
@@ -15,15 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <pthread.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../store/store.h"
 #include "outfmt.h"
-#include "../engine/worker.h"
+#include "../engine/pool.h"
 
-#define CHUNK_IDS 2048
 #define NBUCKETS 13
 
 /* Score-change buckets: (-inf,-100] (-100,-50] (-50,-20] (-20,-10]
@@ -146,7 +144,7 @@ static int stage_union(differ *d) {
   return LR_OK;
 }
 
-/* The counters of a differ (the total, or one thread's share). */
+/* The counters of a differ (the total, or one chunk's share). */
 static int tally_init(differ *d) {
   d->matrix = calloc((size_t)d->nstage * (size_t)d->nstage + 1,
                      sizeof *d->matrix);
@@ -172,7 +170,7 @@ static void tally_free(differ *d) {
   d->nheap = 0;
 }
 
-/* Add a thread's counters to the total.  The result does not depend on
+/* Add a chunk's counters to the total.  The result does not depend on
 ** how contacts were shared out: counts add up, the heap order is total,
 ** and score sums are added per chunk in chunk order by the caller. */
 static int tally_merge(differ *d, const differ *t) {
@@ -265,87 +263,51 @@ static int diff_chunk(lrp_worker *wo, lrp_worker *wn, differ *t, long long lo,
   return LR_OK;
 }
 
-typedef struct pool {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  differ *d;
-  const lr_diff_opts *o;
-  int own;                            /* workers load their own instances */
-  long long lo, nchunks, next, done_chunks, done, total;
-  double *chunk_sum;                  /* score change summed per chunk */
-  int inline_progress;
-  int abort, rc;
-  char err[2048];
-} pool;
-
-typedef struct job {
-  pool *pl;
-  differ t;
-  pthread_t th;
-  int started;
-} job;
-
-static void fail(pool *pl, int rc, const char *err) {
-  pthread_mutex_lock(&pl->mu);
-  if (!pl->abort) {
-    pl->abort = 1;
-    pl->rc = rc;
-    snprintf(pl->err, sizeof pl->err, "%s", err);
-  }
-  pthread_cond_broadcast(&pl->cv);
-  pthread_mutex_unlock(&pl->mu);
+/* Zero a chunk's counters for its next chunk. */
+static void tally_reset(differ *t) {
+  for (int i = 0; i < t->nheap; i++) free(t->heap[i].key);
+  t->nheap = 0;
+  t->evaluated = t->score_changes = t->up = t->down = t->stage_changes = 0;
+  t->sum = t->min = t->max = 0;
+  memset(t->bucket, 0, sizeof t->bucket);
+  memset(t->matrix, 0, (size_t)t->nstage * (size_t)t->nstage * sizeof *t->matrix);
+  memset(t->fired_old, 0, (size_t)t->mo->nrules * sizeof *t->fired_old);
+  memset(t->fired_new, 0, (size_t)t->mn->nrules * sizeof *t->fired_new);
+  memset(t->moved_old, 0, (size_t)t->mo->ntransitions * sizeof *t->moved_old);
+  memset(t->moved_new, 0, (size_t)t->mn->ntransitions * sizeof *t->moved_new);
 }
 
-static void *job_main(void *arg) {
-  job *j = arg;
-  pool *pl = j->pl;
-  differ *d = pl->d;
-  const lr_diff_opts *o = pl->o;
-  lrp_worker wo, wn;
-  char err[2048] = "";
-  memset(&wn, 0, sizeof wn);
-  int rc = lrp_worker_open(&wo, d->po, pl->own, d->now, 0, o->cancel, err,
-                           sizeof err);
-  /* The same policy twice needs a second Lua state for the second side. */
-  if (rc == LR_OK)
-    rc = lrp_worker_open(&wn, d->pn, pl->own || d->pn == d->po, d->now, 0,
-                         o->cancel, err, sizeof err);
-  if (rc != LR_OK) fail(pl, rc, err);
-  while (rc == LR_OK) {
-    pthread_mutex_lock(&pl->mu);
-    long long k = pl->next;
-    int stop = pl->abort || k >= pl->nchunks;
-    if (!stop) pl->next++;
-    pthread_mutex_unlock(&pl->mu);
-    if (stop) break;
-    long long lo = pl->lo + k * CHUNK_IDS, before = j->t.evaluated;
-    j->t.sum = 0;
-    rc = diff_chunk(&wo, &wn, &j->t, lo, lo + CHUNK_IDS - 1, err, sizeof err);
-    if (rc != LR_OK) {
-      fail(pl, rc, err);
-      break;
-    }
-    pl->chunk_sum[k] = j->t.sum;
-    pthread_mutex_lock(&pl->mu);
-    pl->done_chunks++;
-    pl->done += j->t.evaluated - before;
-    long long done = pl->done;
-    pthread_cond_broadcast(&pl->cv);
-    pthread_mutex_unlock(&pl->mu);
-    if (pl->inline_progress && o->progress &&
-        o->progress(o->progress_ctx, done, pl->total)) {
-      fail(pl, LR_INTERRUPT, "interrupted");
-      break;
-    }
-  }
-  lrp_worker_close(&wn);
-  lrp_worker_close(&wo);
-  return NULL;
+static int on_slot_init(void *ctx, void *slot) {
+  differ *t = slot;
+  *t = *(const differ *)ctx;          /* shares the stage maps, not counters */
+  t->nheap = 0;
+  return tally_init(t);
 }
 
-static int ncpu(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+static void on_slot_free(void *ctx, void *slot) {
+  (void)ctx;
+  tally_free(slot);
+}
+
+static int on_chunk(void *ctx, lrp_worker *w, lrp_chunk *c) {
+  (void)ctx;
+  differ *t = c->slot;
+  tally_reset(t);
+  int rc = diff_chunk(&w[0], &w[1], t, c->lo, c->hi, c->err, sizeof c->err);
+  c->evaluated = t->evaluated;
+  return rc;
+}
+
+/* In id order, so the score sum adds up the same for any --jobs. */
+static int on_consume(void *ctx, lrp_chunk *c) {
+  differ *d = ctx;
+  const differ *t = c->slot;
+  if (tally_merge(d, t) != LR_OK) {
+    snprintf(c->err, sizeof c->err, "out of memory");
+    return LR_NOMEM;
+  }
+  d->sum += t->sum;
+  return LR_OK;
 }
 
 static int evaluate(differ *d, const lr_diff_opts *o) {
@@ -353,73 +315,31 @@ static int evaluate(differ *d, const lr_diff_opts *o) {
   long long total = 0, lo = 0, hi = -1;
   int src = lrs_contact_span(db->sql, &total, &lo, &hi);
   if (src != SQLITE_OK) return lrs_sqlerr(db, src, "counting contacts");
-  long long nchunks = total ? (hi - lo) / CHUNK_IDS + 1 : 0;
-  int jobs = o->jobs > 0 ? o->jobs : ncpu();
-  if (d->po->lua_touched || d->pn->lua_touched) jobs = 1;
-  if (jobs > nchunks) jobs = nchunks > 0 ? (int)nchunks : 1;
-  pool pl;
+  lrp_pool pl;
   memset(&pl, 0, sizeof pl);
-  pthread_mutex_init(&pl.mu, NULL);
-  pthread_cond_init(&pl.cv, NULL);
-  pl.d = d;
-  pl.o = o;
-  pl.own = jobs > 1;
+  pl.policy[0] = d->po;
+  pl.policy[1] = d->pn;
+  pl.npolicies = 2;
+  pl.now = d->now;
+  pl.cancel = o->cancel;
+  pl.jobs = o->jobs;
   pl.lo = lo;
-  pl.nchunks = nchunks;
+  pl.hi = hi;
   pl.total = total;
-  pl.inline_progress = jobs == 1;
-  pl.chunk_sum = calloc((size_t)nchunks + 1, sizeof *pl.chunk_sum);
-  job *js = calloc((size_t)jobs, sizeof *js);
-  int rc = js && pl.chunk_sum ? LR_OK : LR_NOMEM;
-  for (int i = 0; i < jobs && rc == LR_OK; i++) {
-    js[i].pl = &pl;
-    js[i].t = *d;                     /* shares the stage maps, not counters */
-    js[i].t.nheap = 0;
-    rc = tally_init(&js[i].t);
-  }
-  if (rc == LR_OK && jobs == 1) {
-    job_main(&js[0]);
-  } else if (rc == LR_OK) {
-    int started = 0;
-    for (int i = 0; i < jobs; i++) {
-      js[i].started = pthread_create(&js[i].th, NULL, job_main, &js[i]) == 0;
-      started += js[i].started;
-    }
-    if (!started) fail(&pl, LR_ERROR, "cannot start worker threads");
-    pthread_mutex_lock(&pl.mu);
-    while (!pl.abort && pl.done_chunks < pl.nchunks) {
-      pthread_cond_wait(&pl.cv, &pl.mu);
-      long long done = pl.done;
-      pthread_mutex_unlock(&pl.mu);
-      if ((o->cancel && *o->cancel) ||
-          (o->progress && o->progress(o->progress_ctx, done, total)))
-        fail(&pl, LR_INTERRUPT, "interrupted");
-      pthread_mutex_lock(&pl.mu);
-    }
-    pthread_mutex_unlock(&pl.mu);
-    for (int i = 0; i < jobs; i++)
-      if (js[i].started) pthread_join(js[i].th, NULL);
-  }
-  if (rc == LR_OK && (pl.abort || (o->cancel && *o->cancel))) {
-    rc = pl.abort ? pl.rc : LR_INTERRUPT;
-    if (rc == LR_INTERRUPT || (o->cancel && *o->cancel))
-      rc = lr__err(db, LR_INTERRUPT, "diff interrupted");
-    else
-      lr__err(db, rc, "%s", pl.err);
-  } else if (rc != LR_OK) {
-    lr__err(db, rc, "out of memory");
-  }
-  if (rc == LR_OK && o->progress) o->progress(o->progress_ctx, total, total);
-  for (int i = 0; i < jobs && rc == LR_OK; i++)
-    if (tally_merge(d, &js[i].t) != LR_OK) rc = lr__err(db, LR_NOMEM, "out of memory");
+  pl.ctx = d;
+  pl.slot_size = sizeof(differ);
+  pl.slot_init = on_slot_init;
+  pl.slot_free = on_slot_free;
+  pl.chunk = on_chunk;
+  pl.consume = on_consume;
+  pl.progress = o->progress;
+  pl.progress_ctx = o->progress_ctx;
   d->sum = 0;
-  for (long long k = 0; k < nchunks && rc == LR_OK; k++) d->sum += pl.chunk_sum[k];
-  for (int i = 0; js && i < jobs; i++) tally_free(&js[i].t);
-  free(js);
-  free(pl.chunk_sum);
-  pthread_mutex_destroy(&pl.mu);
-  pthread_cond_destroy(&pl.cv);
-  return rc;
+  int rc = lrp_pool_run(&pl);
+  if (rc == LR_INTERRUPT || (o->cancel && *o->cancel))
+    return lr__err(db, LR_INTERRUPT, "diff interrupted");
+  if (rc != LR_OK) return lr__err(db, rc, "%s", pl.err);
+  return LR_OK;
 }
 
 /* ---- rules compared by name ----------------------------------------------- */

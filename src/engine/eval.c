@@ -163,9 +163,13 @@ static void step_end(lrp_eval *ev, int kind, int index, double points,
   if (ev->on_step) ev->on_step(ev, kind, index, points, fired);
 }
 
-/* The whole evaluation of ev->c, inside one protected call. */
-static int eval_all(lua_State *L) {
-  lrp_eval *ev = (lrp_eval *)lua_touserdata(L, 1);
+/* The steps of one evaluation.  Each raises a Lua error ("file:LINE:
+** message", fail_at) on a value the policy must not return; otherwise it
+** returns 0. */
+
+/* The stage the contact starts in: a contact without one enters the
+** first funnel stage (an initial move). */
+static int start_stage(lua_State *L, lrp_eval *ev) {
   const lrp_model *m = &ev->in->m;
   const lrs_contact *c = ev->c;
   lrp_result *r = ev->r;
@@ -179,8 +183,14 @@ static int eval_all(lua_State *L) {
   }
   r->start_stage = st;
   ev->cur_stage = st;
+  return 0;
+}
 
-  ev->phase = LRP_PHASE_SEGMENTS;
+/* Segment membership: SQL segments from the scan, then Lua ones. */
+static int eval_segments(lua_State *L, lrp_eval *ev) {
+  const lrp_model *m = &ev->in->m;
+  const lrs_contact *c = ev->c;
+  lrp_result *r = ev->r;
   for (int i = 0; i < m->nsegments; i++) {
     const lrp_segment *s = &m->segments[i];
     if (s->sql_index >= 0) {
@@ -199,8 +209,13 @@ static int eval_all(lua_State *L) {
     }
     step_end(ev, LR_EX_SEGMENT, i, 0, r->member[i] == 1);
   }
+  return 0;
+}
 
-  ev->phase = LRP_PHASE_RULES;
+/* Every rule's points, their sum (the score) and the group sums. */
+static int eval_rules(lua_State *L, lrp_eval *ev) {
+  const lrp_model *m = &ev->in->m;
+  lrp_result *r = ev->r;
   double total = 0;
   for (int i = 0; i < m->nrules; i++) {
     const lrp_rule *ru = &m->rules[i];
@@ -239,7 +254,14 @@ static int eval_all(lua_State *L) {
     if (ru->group) r->group[lrp_group_find(m, ru->group)] += pts;
   }
   r->score = total;
-  ev->phase = LRP_PHASE_TRANSITIONS;
+  return 0;
+}
+
+/* The policy's `total` function, when it has one, replaces the sum; then
+** the grades. */
+static int eval_total(lua_State *L, lrp_eval *ev) {
+  const lrp_model *m = &ev->in->m;
+  lrp_result *r = ev->r;
   if (m->total_ref != LUA_NOREF) {
     call_with_lead(ev, m->total_ref);
     if (lua_type(L, -1) != LUA_TNUMBER)
@@ -261,7 +283,16 @@ static int eval_all(lua_State *L) {
     }
     r->grades[g] = lrp_grade_of(gr, v);
   }
+  return 0;
+}
 
+/* Transitions in declaration order, each from the stage the ones before
+** left the contact in; none for a contact moved by hand since its data
+** last changed (unless override_manual). */
+static int eval_transitions(lua_State *L, lrp_eval *ev) {
+  const lrp_model *m = &ev->in->m;
+  const lrs_contact *c = ev->c;
+  lrp_result *r = ev->r;
   r->manual_locked = c->manual_at > 0 && c->data_at <= c->manual_at &&
                      !ev->override_manual;
   if (!r->manual_locked) {
@@ -283,8 +314,15 @@ static int eval_all(lua_State *L) {
     }
   }
   r->stage = ev->cur_stage;
+  return 0;
+}
 
-  ev->phase = LRP_PHASE_HANDOFF;
+/* The first handoff of the final stage that routes the contact to an
+** owner (a contact that was in the stage already keeps its owner). */
+static int eval_handoff(lua_State *L, lrp_eval *ev) {
+  const lrp_model *m = &ev->in->m;
+  const lrs_contact *c = ev->c;
+  lrp_result *r = ev->r;
   for (int h = 0; h < m->nhandoffs; h++) {
     const lrp_handoff *ho = &m->handoffs[h];
     if (ho->stage != r->stage) continue;
@@ -313,6 +351,22 @@ static int eval_all(lua_State *L) {
     step_end(ev, LR_EX_HANDOFF, h, 0, 1);
     break;
   }
+  return 0;
+}
+
+/* The whole evaluation of ev->c, inside one protected call. */
+static int eval_all(lua_State *L) {
+  lrp_eval *ev = (lrp_eval *)lua_touserdata(L, 1);
+  start_stage(L, ev);
+  ev->phase = LRP_PHASE_SEGMENTS;
+  eval_segments(L, ev);
+  ev->phase = LRP_PHASE_RULES;
+  eval_rules(L, ev);
+  ev->phase = LRP_PHASE_TRANSITIONS;
+  eval_total(L, ev);
+  eval_transitions(L, ev);
+  ev->phase = LRP_PHASE_HANDOFF;
+  eval_handoff(L, ev);
   ev->phase = LRP_PHASE_IDLE;
   return 0;
 }

@@ -9,21 +9,18 @@
 */
 #include <lauxlib.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../store/apply.h"
 #include "../store/scan.h"
 #include "../util/arena.h"
 #include "eval.h"
+#include "pool.h"
 #include "routing.h"
 #include "worker.h"
-
-#define CHUNK_IDS 2048                /* contact ids per chunk */
 
 #define F_SCORE 0x01
 #define F_STAGE 0x02
@@ -55,14 +52,11 @@ typedef struct rec {
   const char *error;
 } rec;
 
+/* A chunk's records: the pool's slot. */
 typedef struct chunk {
-  long long lo, hi;
   rec *recs;
   int n, cap;
-  long long evaluated;
   lr_arena arena;
-  int rc;
-  char err[2048];
 } chunk;
 
 static double mono(void) {
@@ -208,37 +202,34 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   return LR_OK;
 }
 
-static int eval_chunk(lrp_worker *w, chunk *ch, int keep_going) {
+static int eval_chunk(lrp_worker *w, lrp_chunk *pc, int keep_going) {
+  chunk *ch = pc->slot;
   ch->n = 0;
-  ch->evaluated = 0;
-  ch->rc = LR_OK;
-  ch->err[0] = 0;
   lra_reset(&ch->arena);
-  int src = lrs_scan_range(w->scan, ch->lo, ch->hi);
+  int src = lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
   int got;
   while (src == SQLITE_OK && (got = lrs_scan_next(w->scan, &c)) == 1) {
-    ch->evaluated++;
+    pc->evaluated++;
     int rc = lrp_eval_contact(&w->ev, c, &w->res);
     if (rc != LR_OK) {
       if (!keep_going || rc == LR_INTERRUPT || rc == LR_NOMEM) {
-        ch->rc = rc;
-        snprintf(ch->err, sizeof ch->err, "%s", w->ev.err);
+        snprintf(pc->err, sizeof pc->err, "%s", w->ev.err);
         return rc;
       }
       rec *r = new_rec(ch);
-      if (!r) return ch->rc = LR_NOMEM;
+      if (!r) return LR_NOMEM;
       r->id = c->id;
       r->key = ADUP(c->key);
       r->error = ADUP(w->ev.err);
       continue;
     }
     rc = diff_contact(w, ch, c, &w->res);
-    if (rc != LR_OK) return ch->rc = rc;
+    if (rc != LR_OK) return rc;
   }
   if (src == SQLITE_OK && got < 0) src = -got;
-  if (src != SQLITE_OK) ch->rc = lrp_worker_scan_error(w, src, ch->err, sizeof ch->err);
-  return ch->rc;
+  if (src != SQLITE_OK) return lrp_worker_scan_error(w, src, pc->err, sizeof pc->err);
+  return LR_OK;
 }
 
 /* ---- the writer -------------------------------------------------------- */
@@ -434,7 +425,7 @@ static int apply_rec(writer *wr, const rec *r) {
   return LR_OK;
 }
 
-static int apply_chunk(writer *wr, chunk *ch) {
+static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
   for (int i = 0; i < ch->n; i++) {
     int rc = apply_rec(wr, &ch->recs[i]);
     if (rc != LR_OK) return rc;
@@ -442,183 +433,61 @@ static int apply_chunk(writer *wr, chunk *ch) {
   /* Queued rows point into the chunk, which is reused after this. */
   int rc = wr->apply ? lrs_queue_flush(&wr->queue) : LR_OK;
   if (rc != LR_OK) return rc;
-  wr->res->evaluated += ch->evaluated;
+  wr->res->evaluated += evaluated;
   return LR_OK;
 }
 
-/* ---- threads ------------------------------------------------------------ */
+/* ---- the pool's callbacks ---------------------------------------------- */
 
-typedef struct pool {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  lr_policy *p;
-  const lr_run_opts *o;
-  long long now;
-  long long lo;
-  long long nchunks, next, consumed;
-  int ring;
-  chunk *slots;
-  int *ready;
-  int abort;
-  int fail_rc;
-  char fail[2048];
-} pool;
-
-static void *worker_main(void *arg) {
-  pool *pl = arg;
-  lrp_worker w;
-  char err[2048] = "";
-  int rc = lrp_worker_open(&w, pl->p, 1, pl->now, pl->o->override_manual,
-                           pl->o->cancel, err, sizeof err);
-  if (rc != LR_OK) {
-    pthread_mutex_lock(&pl->mu);
-    if (!pl->abort) {
-      pl->abort = 1;
-      pl->fail_rc = rc;
-      snprintf(pl->fail, sizeof pl->fail, "%s", err);
-    }
-    pthread_cond_broadcast(&pl->cv);
-    pthread_mutex_unlock(&pl->mu);
-    lrp_worker_close(&w);
-    return NULL;
-  }
-  for (;;) {
-    pthread_mutex_lock(&pl->mu);
-    long long k = pl->next;
-    if (pl->abort || k >= pl->nchunks) {
-      pthread_mutex_unlock(&pl->mu);
-      break;
-    }
-    pl->next++;
-    while (!pl->abort && k - pl->consumed >= pl->ring)
-      pthread_cond_wait(&pl->cv, &pl->mu);
-    pthread_mutex_unlock(&pl->mu);
-    chunk *ch = &pl->slots[k % pl->ring];
-    ch->lo = pl->lo + k * CHUNK_IDS;
-    ch->hi = ch->lo + CHUNK_IDS - 1;
-    eval_chunk(&w, ch, pl->o->keep_going);
-    pthread_mutex_lock(&pl->mu);
-    pl->ready[k % pl->ring] = 1;
-    pthread_cond_broadcast(&pl->cv);
-    pthread_mutex_unlock(&pl->mu);
-  }
-  lrp_worker_close(&w);
-  return NULL;
+static int chunk_init(void *ctx, void *slot) {
+  (void)ctx;
+  lra_init(&((chunk *)slot)->arena, 65536);
+  return LR_OK;
 }
 
-static int cancelled(const lr_run_opts *o, long long done, long long total) {
-  if (o->cancel && *o->cancel) return 1;
-  if (o->progress && o->progress(o->progress_ctx, done, total)) return 1;
-  return 0;
+static void chunk_free(void *ctx, void *slot) {
+  (void)ctx;
+  chunk *ch = slot;
+  free(ch->recs);
+  lra_free(&ch->arena);
 }
 
-static int ncpu(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+static int on_chunk(void *ctx, lrp_worker *w, lrp_chunk *c) {
+  const writer *wr = ctx;
+  return eval_chunk(w, c, wr->o->keep_going);
+}
+
+/* In id order: the writer applies each chunk as it comes. */
+static int on_consume(void *ctx, lrp_chunk *c) {
+  return apply_chunk(ctx, c->slot, c->evaluated);
 }
 
 /* Evaluate all chunks and hand them to the writer in order. */
 static int run_chunks(writer *wr, long long lo, long long hi,
                       long long total, int jobs) {
-  lr_policy *p = wr->p;
   const lr_run_opts *o = wr->o;
-  long long nchunks = total ? (hi - lo) / CHUNK_IDS + 1 : 0;
-  long long done = 0;
-  if (jobs <= 1 || nchunks <= 1) {
-    lrp_worker w;
-    char err[2048] = "";
-    int rc = lrp_worker_open(&w, p, 0, wr->now, o->override_manual, o->cancel,
-                             err, sizeof err);
-    if (rc != LR_OK) {
-      lrp_worker_close(&w);
-      return lr__err(p->db, rc, "%s", err);
-    }
-    chunk ch;
-    memset(&ch, 0, sizeof ch);
-    lra_init(&ch.arena, 65536);
-    for (long long k = 0; k < nchunks && rc == LR_OK; k++) {
-      if (cancelled(o, done, total)) {
-        rc = lr__err(p->db, LR_INTERRUPT, "interrupted");
-        break;
-      }
-      ch.lo = lo + k * CHUNK_IDS;
-      ch.hi = ch.lo + CHUNK_IDS - 1;
-      rc = eval_chunk(&w, &ch, o->keep_going);
-      if (rc != LR_OK) {
-        lr__err(p->db, rc, "%s", ch.err);
-        break;
-      }
-      rc = apply_chunk(wr, &ch);
-      done += ch.evaluated;
-    }
-    if (rc == LR_OK && o->progress) o->progress(o->progress_ctx, total, total);
-    free(ch.recs);
-    lra_free(&ch.arena);
-    lrp_worker_close(&w);
-    return rc;
-  }
-  pool pl;
+  lrp_pool pl;
   memset(&pl, 0, sizeof pl);
-  pthread_mutex_init(&pl.mu, NULL);
-  pthread_cond_init(&pl.cv, NULL);
-  pl.p = p;
-  pl.o = o;
+  pl.policy[0] = wr->p;
+  pl.npolicies = 1;
   pl.now = wr->now;
+  pl.override_manual = o->override_manual;
+  pl.cancel = o->cancel;
+  pl.jobs = jobs;
   pl.lo = lo;
-  pl.nchunks = nchunks;
-  pl.ring = jobs * 2 + 2;
-  pl.slots = calloc((size_t)pl.ring, sizeof *pl.slots);
-  pl.ready = calloc((size_t)pl.ring, sizeof *pl.ready);
-  pthread_t *th = calloc((size_t)jobs, sizeof *th);
-  if (!pl.slots || !pl.ready || !th) {
-    free(pl.slots);
-    free(pl.ready);
-    free(th);
-    return lr__err(p->db, LR_NOMEM, "out of memory");
-  }
-  for (int i = 0; i < pl.ring; i++) lra_init(&pl.slots[i].arena, 65536);
-  int started = 0;
-  for (; started < jobs; started++)
-    if (pthread_create(&th[started], NULL, worker_main, &pl) != 0) break;
-  int rc = LR_OK;
-  if (!started) rc = lr__err(p->db, LR_ERROR, "cannot start worker threads");
-  for (long long k = 0; k < nchunks && rc == LR_OK; k++) {
-    pthread_mutex_lock(&pl.mu);
-    while (!pl.ready[k % pl.ring] && !pl.abort) pthread_cond_wait(&pl.cv, &pl.mu);
-    int aborted = pl.abort && !pl.ready[k % pl.ring];
-    pthread_mutex_unlock(&pl.mu);
-    if (aborted) {
-      rc = lr__err(p->db, pl.fail_rc ? pl.fail_rc : LR_ERROR, "%s", pl.fail);
-      break;
-    }
-    chunk *ch = &pl.slots[k % pl.ring];
-    if (ch->rc != LR_OK) rc = lr__err(p->db, ch->rc, "%s", ch->err);
-    else rc = apply_chunk(wr, ch);
-    done += ch->evaluated;
-    if (rc == LR_OK && cancelled(o, done, total))
-      rc = lr__err(p->db, LR_INTERRUPT, "interrupted");
-    pthread_mutex_lock(&pl.mu);
-    pl.ready[k % pl.ring] = 0;
-    pl.consumed = k + 1;
-    if (rc != LR_OK) pl.abort = 1;
-    pthread_cond_broadcast(&pl.cv);
-    pthread_mutex_unlock(&pl.mu);
-  }
-  pthread_mutex_lock(&pl.mu);
-  pl.abort = 1;                      /* stop workers that are still going */
-  pthread_cond_broadcast(&pl.cv);
-  pthread_mutex_unlock(&pl.mu);
-  for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-  if (rc == LR_OK && o->progress) o->progress(o->progress_ctx, total, total);
-  for (int i = 0; i < pl.ring; i++) {
-    free(pl.slots[i].recs);
-    lra_free(&pl.slots[i].arena);
-  }
-  free(pl.slots);
-  free(pl.ready);
-  free(th);
-  pthread_mutex_destroy(&pl.mu);
-  pthread_cond_destroy(&pl.cv);
+  pl.hi = hi;
+  pl.total = total;
+  pl.ctx = wr;
+  pl.slot_size = sizeof(chunk);
+  pl.slot_init = chunk_init;
+  pl.slot_free = chunk_free;
+  pl.chunk = on_chunk;
+  pl.consume = on_consume;
+  pl.progress = o->progress;
+  pl.progress_ctx = o->progress_ctx;
+  int rc = lrp_pool_run(&pl);
+  /* The writer's own failures are in db already. */
+  if (rc != LR_OK && !pl.in_consume) lr__err(wr->p->db, rc, "%s", pl.err);
   return rc;
 }
 
@@ -653,11 +522,6 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   double t0 = mono();
   long long now = o.now ? o.now : (long long)time(NULL);
   res->now = now;
-  int jobs = o.jobs > 0 ? o.jobs : ncpu();
-  if (p->lua_touched) jobs = 1;   /* host functions live in the main state */
-  /* In memory there is one connection (lrp_worker_open shares it), and it
-  ** is opened NOMUTEX: workers on other threads would corrupt it. */
-  if (strcmp(db->path, ":memory:") == 0 || db->path[0] == '\0') jobs = 1;
 
   writer wr;
   memset(&wr, 0, sizeof wr);
@@ -692,7 +556,7 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
     rc = lrs_run_start(db, "run", p->path ? p->path : p->name, p->hash, now,
                        NULL, &wr.run_id);
   lrs_queue_init(&wr.queue, db, now, wr.run_id);
-  if (rc == LR_OK) rc = run_chunks(&wr, lo, hi, total, jobs);
+  if (rc == LR_OK) rc = run_chunks(&wr, lo, hi, total, o.jobs);
   if (rc == LR_OK && wr.apply) rc = lrp_routing_save(&wr.routing);
   if (rc == LR_OK && wr.apply)
     rc = lrs_run_finish(db, wr.run_id, res->evaluated, res->score_changes,
