@@ -423,6 +423,15 @@ static double ratio(long long a, long long b) {
 
 static const char *group_head(const rpt *r) { return r->by ? r->by : "group"; }
 
+/* Start a table split by group: its alignment, the group's heading, then
+** the other headings (NULL-terminated). */
+static void heads(const rpt *r, lrp_table *t, const char *align,
+                  const char *const *names) {
+  lrp_table_init(t, align);
+  lrp_table_cell(t, "%s", group_head(r));
+  for (; *names; names++) lrp_table_cell(t, "%s", *names);
+}
+
 static void cell_pct(lrp_table *t, double x) {
   char s[32];
   lrp_fmt_pct(s, sizeof s, x);
@@ -461,13 +470,9 @@ static void t_funnel(const rpt *r, lrp_table *t) {
 }
 
 static void t_conversion(const rpt *r, lrp_table *t) {
-  lrp_table_init(t, "lllrrr");
-  lrp_table_cell(t, "%s", group_head(r));
-  lrp_table_cell(t, "from");
-  lrp_table_cell(t, "to");
-  lrp_table_cell(t, "entered");
-  lrp_table_cell(t, "moved on");
-  lrp_table_cell(t, "rate");
+  static const char *const head[] = {
+    "from", "to", "entered", "moved on", "rate", NULL};
+  heads(r, t, "lllrrr", head);
   for (int g = 0; g < r->ngroups; g++)
     for (int p = 0; p < r->npairs; p++) {
       long long e = r->entered[g * r->npairs + p];
@@ -483,11 +488,8 @@ static void t_conversion(const rpt *r, lrp_table *t) {
 }
 
 static void t_time(const rpt *r, lrp_table *t) {
-  lrp_table_init(t, "llrr");
-  lrp_table_cell(t, "%s", group_head(r));
-  lrp_table_cell(t, "stage");
-  lrp_table_cell(t, "stays");
-  lrp_table_cell(t, "median");
+  static const char *const head[] = {"stage", "stays", "median", NULL};
+  heads(r, t, "llrr", head);
   for (int g = 0; g < r->ngroups; g++)
     for (int s = 0; s < r->nstages; s++) {
       long long k = r->stays[g * r->nstages + s];
@@ -502,13 +504,9 @@ static void t_time(const rpt *r, lrp_table *t) {
 }
 
 static void t_handoffs(const rpt *r, lrp_table *t) {
-  lrp_table_init(t, "llrrrr");
-  lrp_table_cell(t, "%s", group_head(r));
-  lrp_table_cell(t, "owner");
-  lrp_table_cell(t, "handoffs");
-  lrp_table_cell(t, "with SLA");
-  lrp_table_cell(t, "breached");
-  lrp_table_cell(t, "breach rate");
+  static const char *const head[] = {
+    "owner", "handoffs", "with SLA", "breached", "breach rate", NULL};
+  heads(r, t, "llrrrr", head);
   for (int g = 0; g < r->ngroups; g++)
     for (int i = 0; i < r->nhand; i++) {
       const handrow *h = &r->hand[i];
@@ -529,13 +527,9 @@ static void money(char *buf, size_t n, double v) {
 }
 
 static void t_outcomes(const rpt *r, lrp_table *t) {
-  lrp_table_init(t, "lrrrrr");
-  lrp_table_cell(t, "%s", group_head(r));
-  lrp_table_cell(t, "won");
-  lrp_table_cell(t, "lost");
-  lrp_table_cell(t, "close ratio");
-  lrp_table_cell(t, "average sale");
-  lrp_table_cell(t, "won amount");
+  static const char *const head[] = {
+    "won", "lost", "close ratio", "average sale", "won amount", NULL};
+  heads(r, t, "lrrrrr", head);
   for (int g = 0; g < r->ngroups; g++) {
     if (!r->won[g] && !r->lost[g] && g < r->ngroups - 1) continue;
     char a[64], b[64];
