@@ -495,6 +495,17 @@ static void str_change(lr_buf *b, const char *what, const char *x,
              y ? y : "none");
 }
 
+/* Does the text of a function differ between old (ref a) and new (b)? */
+static int fn_changed(differ *d, int a, int b) {
+  lr_buf x = LR_BUF_INIT, y = LR_BUF_INIT;
+  fn_text(d->po, a, &x);
+  fn_text(d->pn, b, &y);
+  int changed = strcmp(lrb_str(&x), lrb_str(&y)) != 0;
+  lrb_free(&x);
+  lrb_free(&y);
+  return changed;
+}
+
 /* What changed between two rules of the same name ("" when nothing). */
 static void rule_changes(differ *d, const lrp_rule *a, const lrp_rule *b,
                          lr_buf *out) {
@@ -506,15 +517,10 @@ static void rule_changes(differ *d, const lrp_rule *a, const lrp_rule *b,
              b->segment >= 0 ? d->mn->segments[b->segment].name : NULL);
   if (strcmp(kind_of(a), kind_of(b)))
     lrb_printf(out, "%s%s -> %s", out->n ? "; " : "", kind_of(a), kind_of(b));
-  else if (strcmp(kind_of(a), "segment only")) {
-    lr_buf x = LR_BUF_INIT, y = LR_BUF_INIT;
-    fn_text(d->po, a->score_ref != LUA_NOREF ? a->score_ref : a->when_ref, &x);
-    fn_text(d->pn, b->score_ref != LUA_NOREF ? b->score_ref : b->when_ref, &y);
-    if (strcmp(lrb_str(&x), lrb_str(&y)))
-      lrb_printf(out, "%s%s changed", out->n ? "; " : "", kind_of(a));
-    lrb_free(&x);
-    lrb_free(&y);
-  }
+  else if (strcmp(kind_of(a), "segment only") &&
+           fn_changed(d, a->score_ref != LUA_NOREF ? a->score_ref : a->when_ref,
+                      b->score_ref != LUA_NOREF ? b->score_ref : b->when_ref))
+    lrb_printf(out, "%s%s changed", out->n ? "; " : "", kind_of(a));
   if (!same_str(a->description, b->description))
     lrb_printf(out, "%sdescription changed", out->n ? "; " : "");
 }
@@ -526,6 +532,18 @@ typedef struct rulerow {
   char *changes;
 } rulerow;
 
+/* Fill r: its name, its index in old and in new (-1: not there) and what
+** changed (ch, released here).  LR_NOMEM when the copy fails. */
+static int set_row(rulerow *r, const char *name, int o, int n, lr_buf *ch) {
+  r->name = name;
+  r->o = o;
+  r->n = n;
+  r->status = o < 0 ? "added" : n < 0 ? "removed" : ch->n ? "changed" : "same";
+  r->changes = strdup(lrb_str(ch));
+  lrb_free(ch);
+  return r->changes ? LR_OK : LR_NOMEM;
+}
+
 static int rule_rows(differ *d, rulerow **out, int *nout) {
   const lrp_model *mo = d->mo, *mn = d->mn;
   rulerow *v = calloc((size_t)(mo->nrules + mn->nrules) + 1, sizeof *v);
@@ -534,28 +552,19 @@ static int rule_rows(differ *d, rulerow **out, int *nout) {
   for (int i = 0; i < mo->nrules; i++) {
     int j = 0;
     while (j < mn->nrules && strcmp(mn->rules[j].name, mo->rules[i].name)) j++;
-    rulerow *r = &v[n++];
-    r->name = mo->rules[i].name;
-    r->o = i;
-    r->n = j < mn->nrules ? j : -1;
+    if (j == mn->nrules) j = -1;
     lr_buf ch = LR_BUF_INIT;
-    if (r->n >= 0) rule_changes(d, &mo->rules[i], &mn->rules[j], &ch);
-    r->status = r->n < 0 ? "removed" : ch.n ? "changed" : "same";
-    r->changes = strdup(lrb_str(&ch));
-    lrb_free(&ch);
-    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+    if (j >= 0) rule_changes(d, &mo->rules[i], &mn->rules[j], &ch);
+    if (set_row(&v[n++], mo->rules[i].name, i, j, &ch) != LR_OK)
+      return *out = v, *nout = n, LR_NOMEM;
   }
   for (int j = 0; j < mn->nrules; j++) {
     int i = 0;
     while (i < mo->nrules && strcmp(mo->rules[i].name, mn->rules[j].name)) i++;
     if (i < mo->nrules) continue;
-    rulerow *r = &v[n++];
-    r->name = mn->rules[j].name;
-    r->o = -1;
-    r->n = j;
-    r->status = "added";
-    r->changes = strdup("");
-    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+    lr_buf none = LR_BUF_INIT;
+    if (set_row(&v[n++], mn->rules[j].name, -1, j, &none) != LR_OK)
+      return *out = v, *nout = n, LR_NOMEM;
   }
   *out = v;
   *nout = n;
@@ -584,36 +593,22 @@ static int transition_rows(differ *d, rulerow **out, int *nout) {
   for (int i = 0; i < mo->ntransitions; i++) {
     const lrp_transition *a = &mo->transitions[i];
     int j = find_transition(mn, a->label, same_label_index(mo, i));
-    rulerow *r = &v[n++];
-    r->name = a->label;
-    r->o = i;
-    r->n = j;
     lr_buf ch = LR_BUF_INIT;
     if (j >= 0) {
       const lrp_transition *b = &mn->transitions[j];
-      lr_buf x = LR_BUF_INIT, y = LR_BUF_INIT;
-      fn_text(d->po, a->when_ref, &x);
-      fn_text(d->pn, b->when_ref, &y);
-      if (strcmp(lrb_str(&x), lrb_str(&y))) lrb_adds(&ch, "when function changed");
-      lrb_free(&x);
-      lrb_free(&y);
+      if (fn_changed(d, a->when_ref, b->when_ref))
+        lrb_adds(&ch, "when function changed");
       str_change(&ch, "reason", a->reason, b->reason);
     }
-    r->status = j < 0 ? "removed" : ch.n ? "changed" : "same";
-    r->changes = strdup(lrb_str(&ch));
-    lrb_free(&ch);
-    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+    if (set_row(&v[n++], a->label, i, j, &ch) != LR_OK)
+      return *out = v, *nout = n, LR_NOMEM;
   }
   for (int j = 0; j < mn->ntransitions; j++) {
     const lrp_transition *b = &mn->transitions[j];
     if (find_transition(mo, b->label, same_label_index(mn, j)) >= 0) continue;
-    rulerow *r = &v[n++];
-    r->name = b->label;
-    r->o = -1;
-    r->n = j;
-    r->status = "added";
-    r->changes = strdup("");
-    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+    lr_buf none = LR_BUF_INIT;
+    if (set_row(&v[n++], b->label, -1, j, &none) != LR_OK)
+      return *out = v, *nout = n, LR_NOMEM;
   }
   *out = v;
   *nout = n;
