@@ -424,9 +424,22 @@ static const char *policy_path(const lrp_bt *b) {
   return b->p->path ? b->p->path : b->p->name;
 }
 
-static void write_text(const lrp_bt *b, lrp_out *o) {
-  const lrp_model *m = b->m;
-  char when[40], t1[64], t2[64], t3[64], t4[64];
+/* Threshold i as the summary lines quote it. */
+typedef struct call_figs {
+  char t[64], precision[64], recall[64];
+  long long called;
+} call_figs;
+
+static void call_figures(const lrp_bt *b, long long i, call_figs *f) {
+  lrp_fmt_num(f->t, sizeof f->t, b->thr[i].t);
+  lrp_fmt_pct(f->precision, sizeof f->precision, lrp_bt_precision(b, i));
+  lrp_fmt_pct(f->recall, sizeof f->recall, lrp_bt_recall(b, i));
+  f->called = b->thr[i].tp + b->thr[i].fp;
+}
+
+/* The policy, the clock, the outcome, the counts and the AUC. */
+static void text_summary(const lrp_bt *b, lrp_out *o) {
+  char when[40], rate[64];
   lrp_iso(b->now, when, sizeof when);
   lrp_outf(o, "backtest   %s (sha256 %.12s)\n", policy_path(b), b->p->hash);
   lrp_outf(o, "now        %s\n", when);
@@ -439,166 +452,49 @@ static void write_text(const lrp_bt *b, lrp_out *o) {
   if (b->leak[0]) lrp_outf(o, "WARNING    %s\n", b->leak);
   lrp_outf(o, "contacts   %lld evaluated, %lld with an outcome, %lld without "
               "(left out)\n", b->evaluated, b->n, b->excluded);
-  lrp_fmt_pct(t1, sizeof t1, b->base_rate);
-  lrp_outf(o, "positives  %lld (base rate %s)\n", b->pos, t1);
+  lrp_fmt_pct(rate, sizeof rate, b->base_rate);
+  lrp_outf(o, "positives  %lld (base rate %s)\n", b->pos, rate);
   if (isnan(b->auc))
     lrp_outs(o, "ROC AUC    n/a (needs contacts of both outcomes)\n");
   else
     lrp_outf(o, "ROC AUC    %.4f\n", b->auc);
-  if (!b->n) {
-    lrp_outs(o, "\nNo contact has an outcome: nothing to measure.\n");
-    return;
-  }
+}
 
-  lrp_outs(o, "\nConversion by score decile (highest scores first; equal "
-              "scores stay in one\ndecile, the one holding their middle "
-              "rank)\n");
-  lrp_table t;
-  lrp_table_init(&t, "rrrrrrr");
-  lrp_table_cell(&t, "decile");
-  lrp_table_cell(&t, "scores");
-  lrp_table_cell(&t, "contacts");
-  lrp_table_cell(&t, "converted");
-  lrp_table_cell(&t, "rate");
-  lrp_table_cell(&t, "lift");
-  lrp_table_cell(&t, "captured");
-  long long cum = 0;
-  for (int d = 0; d < 10; d++) {
-    const lrp_bt_band *x = &b->decile[d];
-    cum += x->pos;
-    lrp_table_cell(&t, "%d", d + 1);
-    if (x->n) {
-      lrp_fmt_num(t1, sizeof t1, x->lo);
-      lrp_fmt_num(t2, sizeof t2, x->hi);
-      if (x->lo == x->hi) lrp_table_cell(&t, "%s", t1);
-      else lrp_table_cell(&t, "%s to %s", t1, t2);
-    } else {
-      lrp_table_cell(&t, "-");
-    }
-    lrp_table_cell(&t, "%lld", x->n);
-    lrp_table_cell(&t, "%lld", x->pos);
-    lrp_fmt_pct(t1, sizeof t1, lrp_bt_rate(x->pos, x->n));
-    lrp_table_cell(&t, "%s", t1);
-    double lift = lrp_bt_lift(b, x->pos, x->n);
-    if (isnan(lift)) lrp_table_cell(&t, "-");
-    else lrp_table_cell(&t, "%.2f", lift);
-    lrp_fmt_pct(t1, sizeof t1, lrp_bt_rate(cum, b->pos));
-    lrp_table_cell(&t, "%s", t1);
-  }
-  lrp_table_text(&t, o, 2);
-  lrp_table_free(&t);
-
-  lrp_outs(o, "\nConversion by final stage\n");
-  lrp_table_init(&t, "lrrrr");
-  lrp_table_cell(&t, "stage");
-  lrp_table_cell(&t, "contacts");
-  lrp_table_cell(&t, "converted");
-  lrp_table_cell(&t, "rate");
-  lrp_table_cell(&t, "lift");
-  for (int s = 0; s < m->nstages; s++) {
-    const lrp_bt_band *x = &b->stage[s];
-    lrp_table_cell(&t, "%s", m->stages[s].name);
-    lrp_table_cell(&t, "%lld", x->n);
-    lrp_table_cell(&t, "%lld", x->pos);
-    lrp_fmt_pct(t1, sizeof t1, lrp_bt_rate(x->pos, x->n));
-    lrp_table_cell(&t, "%s", t1);
-    double lift = lrp_bt_lift(b, x->pos, x->n);
-    if (isnan(lift)) lrp_table_cell(&t, "-");
-    else lrp_table_cell(&t, "%.2f", lift);
-  }
-  lrp_table_text(&t, o, 2);
-  lrp_table_free(&t);
-
-  long long idx[64];
-  int nidx = lrp_bt_pick_thresholds(b, idx);
-  if (nidx < b->nthr)
-    lrp_outf(o, "\nThresholds: call everyone with score >= threshold (%d of "
-                "%lld distinct scores;\n--json lists all)\n", nidx, b->nthr);
-  else
-    lrp_outs(o, "\nThresholds: call everyone with score >= threshold\n");
-  lrp_table_init(&t, "rrrrrrl");
-  lrp_table_cell(&t, "threshold");
-  lrp_table_cell(&t, "called");
-  lrp_table_cell(&t, "converted");
-  lrp_table_cell(&t, "precision");
-  lrp_table_cell(&t, "recall");
-  lrp_table_cell(&t, "F1");
-  lrp_table_cell(&t, "%s", "");
-  for (int k = 0; k < nidx; k++) {
-    long long i = idx[k];
-    lrp_fmt_num(t1, sizeof t1, b->thr[i].t);
-    lrp_table_cell(&t, "%s", t1);
-    lrp_table_cell(&t, "%lld", b->thr[i].tp + b->thr[i].fp);
-    lrp_table_cell(&t, "%lld", b->thr[i].tp);
-    lrp_fmt_pct(t1, sizeof t1, lrp_bt_precision(b, i));
-    lrp_table_cell(&t, "%s", t1);
-    lrp_fmt_pct(t1, sizeof t1, lrp_bt_recall(b, i));
-    lrp_table_cell(&t, "%s", t1);
-    double f = lrp_bt_f1(b, i);
-    if (isnan(f)) lrp_table_cell(&t, "-");
-    else lrp_table_cell(&t, "%.4f", f);
-    lrp_table_cell(&t, "%s%s%s", i == b->best ? "best F1" : "",
-                   i == b->best && i == b->cap_idx ? ", " : "",
-                   i == b->cap_idx ? "capacity" : "");
-  }
-  lrp_table_text(&t, o, 2);
-  lrp_table_free(&t);
-
+/* The best-F1 and capacity thresholds, one line each. */
+static void text_calls(const lrp_bt *b, lrp_out *o) {
+  call_figs f;
   lrp_outs(o, "\n");
   if (b->best >= 0) {
-    long long i = b->best;
-    lrp_fmt_num(t1, sizeof t1, b->thr[i].t);
-    lrp_fmt_pct(t2, sizeof t2, lrp_bt_precision(b, i));
-    lrp_fmt_pct(t3, sizeof t3, lrp_bt_recall(b, i));
+    call_figures(b, b->best, &f);
     lrp_outf(o, "best F1    score >= %s: F1 %.4f (precision %s, recall %s, "
-                "%lld called)\n", t1, lrp_bt_f1(b, i), t2, t3,
-             b->thr[i].tp + b->thr[i].fp);
+                "%lld called)\n", f.t, lrp_bt_f1(b, b->best), f.precision,
+             f.recall, f.called);
   } else {
     lrp_outs(o, "best F1    n/a (no positive outcome)\n");
   }
   if (b->capacity > 0 && b->cap_idx >= 0) {
-    long long i = b->cap_idx;
-    lrp_fmt_num(t1, sizeof t1, b->thr[i].t);
-    lrp_fmt_pct(t2, sizeof t2, lrp_bt_precision(b, i));
-    lrp_fmt_pct(t3, sizeof t3, lrp_bt_recall(b, i));
+    call_figures(b, b->cap_idx, &f);
     lrp_outf(o, "capacity   %lld calls: score >= %s (%lld called, precision "
-                "%s, recall %s)\n", b->capacity, t1,
-             b->thr[i].tp + b->thr[i].fp, t2, t3);
+                "%s, recall %s)\n", b->capacity, f.t, f.called, f.precision,
+             f.recall);
   } else if (b->capacity > 0) {
-    lrp_fmt_num(t1, sizeof t1, b->thr[0].t);
+    call_figures(b, 0, &f);
     lrp_outf(o, "capacity   %lld calls: no threshold fits (%lld contacts "
-                "share the top score %s)\n", b->capacity,
-             b->thr[0].tp + b->thr[0].fp, t1);
+                "share the top score %s)\n", b->capacity, f.called, f.t);
   }
+}
 
-  lrp_outs(o, "\nRules: conversion when the rule fires and when it does not "
-              "(lift = rate when\nfired / base rate)\n");
-  lrp_table_init(&t, "llrrrrr");
-  lrp_table_cell(&t, "rule");
-  lrp_table_cell(&t, "group");
-  lrp_table_cell(&t, "fired");
-  lrp_table_cell(&t, "share");
-  lrp_table_cell(&t, "rate fired");
-  lrp_table_cell(&t, "rate not fired");
-  lrp_table_cell(&t, "lift");
-  for (int r = 0; r < m->nrules; r++) {
-    long long f = b->rule_n[r], fp = b->rule_pos[r];
-    lrp_table_cell(&t, "%s", m->rules[r].name);
-    lrp_table_cell(&t, "%s", m->rules[r].group ? m->rules[r].group : "");
-    lrp_table_cell(&t, "%lld", f);
-    lrp_fmt_pct(t1, sizeof t1, lrp_bt_rate(f, b->n));
-    lrp_table_cell(&t, "%s", t1);
-    lrp_fmt_pct(t2, sizeof t2, lrp_bt_rate(fp, f));
-    lrp_table_cell(&t, "%s", t2);
-    lrp_fmt_pct(t3, sizeof t3, lrp_bt_rate(b->pos - fp, b->n - f));
-    lrp_table_cell(&t, "%s", t3);
-    double lift = lrp_bt_lift(b, fp, f);
-    if (isnan(lift)) snprintf(t4, sizeof t4, "-");
-    else snprintf(t4, sizeof t4, "%.2f", lift);
-    lrp_table_cell(&t, "%s", t4);
+static void write_text(const lrp_bt *b, lrp_out *o) {
+  text_summary(b, o);
+  if (!b->n) {
+    lrp_outs(o, "\nNo contact has an outcome: nothing to measure.\n");
+    return;
   }
-  lrp_table_text(&t, o, 2);
-  lrp_table_free(&t);
+  lrp_bt_table_text(b, LRP_BT_DECILES, o);
+  lrp_bt_table_text(b, LRP_BT_STAGES, o);
+  lrp_bt_table_text(b, LRP_BT_THRESHOLDS, o);
+  text_calls(b, o);
+  lrp_bt_table_text(b, LRP_BT_RULES, o);
 }
 
 /* ---- JSON ------------------------------------------------------------------- */
@@ -609,8 +505,8 @@ static void jnum(lrp_out *o, const char *key, double v, int comma) {
   if (comma) lrp_outs(o, ", ");
 }
 
-static void write_json(const lrp_bt *b, lrp_out *o) {
-  const lrp_model *m = b->m;
+/* The members before the tables: policy, clock, outcome, counts, AUC. */
+static void json_summary(const lrp_bt *b, lrp_out *o) {
   char when[40];
   lrp_iso(b->now, when, sizeof when);
   lrp_outs(o, "{\n  \"policy\": ");
@@ -627,44 +523,11 @@ static void write_json(const lrp_bt *b, lrp_out *o) {
   jnum(o, "base_rate", b->base_rate, 0);
   lrp_outs(o, ",\n  ");
   jnum(o, "auc", b->auc, 0);
-  lrp_outs(o, ",\n  \"deciles\": [");
-  long long cum = 0;
-  for (int d = 0; d < 10; d++) {
-    const lrp_bt_band *x = &b->decile[d];
-    cum += x->pos;
-    lrp_outf(o, "%s\n    {\"decile\": %d, \"contacts\": %lld, \"positives\": "
-                "%lld, ", d ? "," : "", d + 1, x->n, x->pos);
-    jnum(o, "min_score", x->lo, 1);
-    jnum(o, "max_score", x->hi, 1);
-    jnum(o, "rate", lrp_bt_rate(x->pos, x->n), 1);
-    jnum(o, "lift", lrp_bt_lift(b, x->pos, x->n), 1);
-    jnum(o, "captured", lrp_bt_rate(cum, b->pos), 0);
-    lrp_outs(o, "}");
-  }
-  lrp_outs(o, "\n  ],\n  \"stages\": [");
-  for (int s = 0; s < m->nstages; s++) {
-    const lrp_bt_band *x = &b->stage[s];
-    lrp_outf(o, "%s\n    {\"stage\": ", s ? "," : "");
-    lrp_out_json_str(o, m->stages[s].name);
-    lrp_outf(o, ", \"contacts\": %lld, \"positives\": %lld, ", x->n, x->pos);
-    jnum(o, "rate", lrp_bt_rate(x->pos, x->n), 1);
-    jnum(o, "lift", lrp_bt_lift(b, x->pos, x->n), 0);
-    lrp_outs(o, "}");
-  }
-  lrp_outs(o, "\n  ],\n  \"thresholds\": [");
-  for (long long i = 0; i < b->nthr; i++) {
-    lrp_outf(o, "%s\n    {", i ? "," : "");
-    jnum(o, "threshold", b->thr[i].t, 1);
-    lrp_outf(o, "\"selected\": %lld, \"tp\": %lld, \"fp\": %lld, ",
-             b->thr[i].tp + b->thr[i].fp, b->thr[i].tp, b->thr[i].fp);
-    jnum(o, "precision", lrp_bt_precision(b, i), 1);
-    jnum(o, "recall", lrp_bt_recall(b, i), 1);
-    jnum(o, "f1", lrp_bt_f1(b, i), 1);
-    jnum(o, "fpr", lrp_bt_rate(b->thr[i].fp, b->n - b->pos), 0);
-    lrp_outs(o, "}");
-    lrp_out_maybe_flush(o);
-  }
-  lrp_outs(o, "\n  ],\n  \"best_f1\": ");
+}
+
+/* "best_f1" and "capacity": an object each, or null. */
+static void json_calls(const lrp_bt *b, lrp_out *o) {
+  lrp_outs(o, ",\n  \"best_f1\": ");
   if (b->best >= 0) {
     long long i = b->best;
     lrp_outs(o, "{");
@@ -693,20 +556,16 @@ static void write_json(const lrp_bt *b, lrp_out *o) {
   } else {
     lrp_outs(o, "null");
   }
-  lrp_outs(o, ",\n  \"rules\": [");
-  for (int r = 0; r < m->nrules; r++) {
-    long long f = b->rule_n[r], fp = b->rule_pos[r];
-    lrp_outf(o, "%s\n    {\"rule\": ", r ? "," : "");
-    lrp_out_json_str(o, m->rules[r].name);
-    lrp_outs(o, ", \"group\": ");
-    lrp_out_json_str(o, m->rules[r].group);
-    lrp_outf(o, ", \"fired\": %lld, \"positives_fired\": %lld, ", f, fp);
-    jnum(o, "rate_fired", lrp_bt_rate(fp, f), 1);
-    jnum(o, "rate_not_fired", lrp_bt_rate(b->pos - fp, b->n - f), 1);
-    jnum(o, "lift", lrp_bt_lift(b, fp, f), 0);
-    lrp_outs(o, "}");
-  }
-  lrp_outs(o, "\n  ]\n}\n");
+}
+
+static void write_json(const lrp_bt *b, lrp_out *o) {
+  json_summary(b, o);
+  lrp_bt_table_json(b, LRP_BT_DECILES, o);
+  lrp_bt_table_json(b, LRP_BT_STAGES, o);
+  lrp_bt_table_json(b, LRP_BT_THRESHOLDS, o);
+  json_calls(b, o);
+  lrp_bt_table_json(b, LRP_BT_RULES, o);
+  lrp_outs(o, "\n}\n");
 }
 
 /* ---- the entry point ---------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /*
-** backtest.h -- the figures of a backtest, computed once (backtest.c) and
-** written as text, JSON (backtest.c) or HTML (backtest_html.c).
+** backtest.h -- the figures of a backtest, computed once (backtest.c),
+** laid out as tables once (backtest_tables.c) and written as text, JSON
+** (backtest.c) or HTML (backtest_html.c).
 */
 #ifndef LR_BACKTEST_H
 #define LR_BACKTEST_H
@@ -53,6 +54,23 @@ double lrp_bt_lift(const lrp_bt *b, long long pos, long long n);
 ** count written to idx (which holds room for 64). */
 int lrp_bt_pick_thresholds(const lrp_bt *b, long long *idx);
 
+/* The tables (backtest_tables.c), laid out once for every output. */
+typedef enum lrp_bt_table_id {
+  LRP_BT_DECILES,                   /* conversion by score decile */
+  LRP_BT_STAGES,                    /* conversion by final stage */
+  LRP_BT_THRESHOLDS,                /* text and HTML: the picked rows only */
+  LRP_BT_RULES                      /* conversion when a rule fires */
+} lrp_bt_table_id;
+
+/* Table `id` with its heading, as aligned text (indented by 2, after a
+** blank line) or as an HTML <h2>, note and <table>. */
+void lrp_bt_table_text(const lrp_bt *b, lrp_bt_table_id id, lrp_out *o);
+void lrp_bt_table_html(const lrp_bt *b, lrp_bt_table_id id, lrp_out *o);
+/* Table `id` as a JSON member holding every row, one object a line:
+** `,\n  "deciles": [...\n  ]` (the comma ends the member before). */
+void lrp_bt_table_json(const lrp_bt *b, lrp_bt_table_id id, lrp_out *o);
+
+/* The page (backtest_html.c): summary cards, charts, the tables. */
 void lrp_bt_write_html(const lrp_bt *b, lrp_out *o);
 
 #endif

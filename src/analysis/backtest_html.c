@@ -152,24 +152,10 @@ static void lift_chart(const lrp_bt *b, lrp_out *o) {
               "</figure>\n");
 }
 
-static void cell_pct(lrp_table *t, double r) {
-  char s[32];
-  lrp_fmt_pct(s, sizeof s, r);
-  lrp_table_cell(t, "%s", s);
-}
-
-static void cell_lift(lrp_table *t, double l) {
-  if (isnan(l)) lrp_table_cell(t, "-");
-  else lrp_table_cell(t, "%.2f", l);
-}
-
-void lrp_bt_write_html(const lrp_bt *b, lrp_out *o) {
-  const lrp_model *m = b->m;
-  const char *path = b->p->path ? b->p->path : b->p->name;
-  char title[512], v[128], when[40], t1[64], t2[64];
-  snprintf(title, sizeof title, "Backtest of %s", path);
+/* The title, the note under it and the summary cards. */
+static void html_summary(const lrp_bt *b, const char *title, lrp_out *o) {
+  char v[128], when[40], t1[64];
   lrp_iso(b->now, when, sizeof when);
-  lrp_html_begin(o, title);
   lrp_outs(o, "<h1>");
   lrp_out_html(o, title);
   lrp_outs(o, "</h1>\n<p class=\"note\">now = ");
@@ -218,121 +204,26 @@ void lrp_bt_write_html(const lrp_bt *b, lrp_out *o) {
     card(o, label, v);
   }
   lrp_outs(o, "</div>\n");
+}
+
+void lrp_bt_write_html(const lrp_bt *b, lrp_out *o) {
+  const char *path = b->p->path ? b->p->path : b->p->name;
+  char title[512];
+  snprintf(title, sizeof title, "Backtest of %s", path);
+  lrp_html_begin(o, title);
+  html_summary(b, title, o);
   if (!b->n) {
     lrp_outs(o, "<p>No contact has an outcome: nothing to measure.</p>\n");
     lrp_html_end(o);
     return;
   }
-
   lrp_outs(o, "<h2>Charts</h2>\n<div class=\"charts\">\n");
   roc_chart(b, o);
   lift_chart(b, o);
   lrp_outs(o, "</div>\n");
-
-  lrp_table t;
-  lrp_outs(o, "<h2>Conversion by score decile</h2>\n<p class=\"note\">Highest "
-              "scores first; equal scores stay in one decile, the one "
-              "holding their middle rank.</p>\n");
-  lrp_table_init(&t, "rrrrrrr");
-  lrp_table_cell(&t, "decile");
-  lrp_table_cell(&t, "scores");
-  lrp_table_cell(&t, "contacts");
-  lrp_table_cell(&t, "converted");
-  lrp_table_cell(&t, "rate");
-  lrp_table_cell(&t, "lift");
-  lrp_table_cell(&t, "captured");
-  long long cum = 0;
-  for (int d = 0; d < 10; d++) {
-    const lrp_bt_band *x = &b->decile[d];
-    cum += x->pos;
-    lrp_table_cell(&t, "%d", d + 1);
-    lrp_fmt_num(t1, sizeof t1, x->lo);
-    lrp_fmt_num(t2, sizeof t2, x->hi);
-    if (!x->n) lrp_table_cell(&t, "-");
-    else if (x->lo == x->hi) lrp_table_cell(&t, "%s", t1);
-    else lrp_table_cell(&t, "%s to %s", t1, t2);
-    lrp_table_cell(&t, "%lld", x->n);
-    lrp_table_cell(&t, "%lld", x->pos);
-    cell_pct(&t, lrp_bt_rate(x->pos, x->n));
-    cell_lift(&t, lrp_bt_lift(b, x->pos, x->n));
-    cell_pct(&t, lrp_bt_rate(cum, b->pos));
-  }
-  lrp_table_html(&t, o);
-  lrp_table_free(&t);
-
-  lrp_outs(o, "<h2>Conversion by final stage</h2>\n");
-  lrp_table_init(&t, "lrrrr");
-  lrp_table_cell(&t, "stage");
-  lrp_table_cell(&t, "contacts");
-  lrp_table_cell(&t, "converted");
-  lrp_table_cell(&t, "rate");
-  lrp_table_cell(&t, "lift");
-  for (int s = 0; s < m->nstages; s++) {
-    lrp_table_cell(&t, "%s", m->stages[s].name);
-    lrp_table_cell(&t, "%lld", b->stage[s].n);
-    lrp_table_cell(&t, "%lld", b->stage[s].pos);
-    cell_pct(&t, lrp_bt_rate(b->stage[s].pos, b->stage[s].n));
-    cell_lift(&t, lrp_bt_lift(b, b->stage[s].pos, b->stage[s].n));
-  }
-  lrp_table_html(&t, o);
-  lrp_table_free(&t);
-
-  lrp_outs(o, "<h2>Rules</h2>\n<p class=\"note\">Conversion when the rule "
-              "fires and when it does not; lift = rate when fired / base "
-              "rate.</p>\n");
-  lrp_table_init(&t, "llrrrrr");
-  lrp_table_cell(&t, "rule");
-  lrp_table_cell(&t, "group");
-  lrp_table_cell(&t, "fired");
-  lrp_table_cell(&t, "share");
-  lrp_table_cell(&t, "rate fired");
-  lrp_table_cell(&t, "rate not fired");
-  lrp_table_cell(&t, "lift");
-  for (int r = 0; r < m->nrules; r++) {
-    long long f = b->rule_n[r], fp = b->rule_pos[r];
-    lrp_table_cell(&t, "%s", m->rules[r].name);
-    lrp_table_cell(&t, "%s", m->rules[r].group ? m->rules[r].group : "");
-    lrp_table_cell(&t, "%lld", f);
-    cell_pct(&t, lrp_bt_rate(f, b->n));
-    cell_pct(&t, lrp_bt_rate(fp, f));
-    cell_pct(&t, lrp_bt_rate(b->pos - fp, b->n - f));
-    cell_lift(&t, lrp_bt_lift(b, fp, f));
-  }
-  lrp_table_html(&t, o);
-  lrp_table_free(&t);
-
-  long long idx[64];
-  int nidx = lrp_bt_pick_thresholds(b, idx);
-  lrp_outs(o, "<h2>Thresholds</h2>\n<p class=\"note\">Call everyone with "
-              "score &gt;= threshold.");
-  if (nidx < b->nthr)
-    lrp_outf(o, " %d of %lld distinct scores shown; the JSON report lists "
-                "all.", nidx, b->nthr);
-  lrp_outs(o, "</p>\n");
-  lrp_table_init(&t, "rrrrrrl");
-  lrp_table_cell(&t, "threshold");
-  lrp_table_cell(&t, "called");
-  lrp_table_cell(&t, "converted");
-  lrp_table_cell(&t, "precision");
-  lrp_table_cell(&t, "recall");
-  lrp_table_cell(&t, "F1");
-  lrp_table_cell(&t, "%s", "");
-  for (int k = 0; k < nidx; k++) {
-    long long i = idx[k];
-    lrp_fmt_num(t1, sizeof t1, b->thr[i].t);
-    lrp_table_cell(&t, "%s", t1);
-    lrp_table_cell(&t, "%lld", b->thr[i].tp + b->thr[i].fp);
-    lrp_table_cell(&t, "%lld", b->thr[i].tp);
-    cell_pct(&t, lrp_bt_precision(b, i));
-    cell_pct(&t, lrp_bt_recall(b, i));
-    double f = lrp_bt_f1(b, i);
-    if (isnan(f)) lrp_table_cell(&t, "-");
-    else lrp_table_cell(&t, "%.4f", f);
-    lrp_table_cell(&t, "%s%s%s", i == b->best ? "best F1" : "",
-                   i == b->best && i == b->cap_idx ? ", " : "",
-                   i == b->cap_idx ? "capacity" : "");
-  }
-  lrp_table_html(&t, o);
-  lrp_table_free(&t);
+  lrp_bt_table_html(b, LRP_BT_DECILES, o);
+  lrp_bt_table_html(b, LRP_BT_STAGES, o);
+  lrp_bt_table_html(b, LRP_BT_RULES, o);
+  lrp_bt_table_html(b, LRP_BT_THRESHOLDS, o);
   lrp_html_end(o);
 }

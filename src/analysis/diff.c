@@ -415,6 +415,17 @@ static void str_change(lr_buf *b, const char *what, const char *x,
              y ? y : "none");
 }
 
+/* Does the text of a function differ between old (ref a) and new (b)? */
+static int fn_changed(differ *d, int a, int b) {
+  lr_buf x = LR_BUF_INIT, y = LR_BUF_INIT;
+  fn_text(d->po, a, &x);
+  fn_text(d->pn, b, &y);
+  int changed = strcmp(lrb_str(&x), lrb_str(&y)) != 0;
+  lrb_free(&x);
+  lrb_free(&y);
+  return changed;
+}
+
 /* What changed between two rules of the same name ("" when nothing). */
 static void rule_changes(differ *d, const lrp_rule *a, const lrp_rule *b,
                          lr_buf *out) {
@@ -426,15 +437,10 @@ static void rule_changes(differ *d, const lrp_rule *a, const lrp_rule *b,
              b->segment >= 0 ? d->mn->segments[b->segment].name : NULL);
   if (strcmp(kind_of(a), kind_of(b)))
     lrb_printf(out, "%s%s -> %s", out->n ? "; " : "", kind_of(a), kind_of(b));
-  else if (strcmp(kind_of(a), "segment only")) {
-    lr_buf x = LR_BUF_INIT, y = LR_BUF_INIT;
-    fn_text(d->po, a->score_ref != LUA_NOREF ? a->score_ref : a->when_ref, &x);
-    fn_text(d->pn, b->score_ref != LUA_NOREF ? b->score_ref : b->when_ref, &y);
-    if (strcmp(lrb_str(&x), lrb_str(&y)))
-      lrb_printf(out, "%s%s changed", out->n ? "; " : "", kind_of(a));
-    lrb_free(&x);
-    lrb_free(&y);
-  }
+  else if (strcmp(kind_of(a), "segment only") &&
+           fn_changed(d, a->score_ref != LUA_NOREF ? a->score_ref : a->when_ref,
+                      b->score_ref != LUA_NOREF ? b->score_ref : b->when_ref))
+    lrb_printf(out, "%s%s changed", out->n ? "; " : "", kind_of(a));
   if (!same_str(a->description, b->description))
     lrb_printf(out, "%sdescription changed", out->n ? "; " : "");
 }
@@ -446,6 +452,18 @@ typedef struct rulerow {
   char *changes;
 } rulerow;
 
+/* Fill r: its name, its index in old and in new (-1: not there) and what
+** changed (ch, released here).  LR_NOMEM when the copy fails. */
+static int set_row(rulerow *r, const char *name, int o, int n, lr_buf *ch) {
+  r->name = name;
+  r->o = o;
+  r->n = n;
+  r->status = o < 0 ? "added" : n < 0 ? "removed" : ch->n ? "changed" : "same";
+  r->changes = strdup(lrb_str(ch));
+  lrb_free(ch);
+  return r->changes ? LR_OK : LR_NOMEM;
+}
+
 static int rule_rows(differ *d, rulerow **out, int *nout) {
   const lrp_model *mo = d->mo, *mn = d->mn;
   rulerow *v = calloc((size_t)(mo->nrules + mn->nrules) + 1, sizeof *v);
@@ -454,28 +472,19 @@ static int rule_rows(differ *d, rulerow **out, int *nout) {
   for (int i = 0; i < mo->nrules; i++) {
     int j = 0;
     while (j < mn->nrules && strcmp(mn->rules[j].name, mo->rules[i].name)) j++;
-    rulerow *r = &v[n++];
-    r->name = mo->rules[i].name;
-    r->o = i;
-    r->n = j < mn->nrules ? j : -1;
+    if (j == mn->nrules) j = -1;
     lr_buf ch = LR_BUF_INIT;
-    if (r->n >= 0) rule_changes(d, &mo->rules[i], &mn->rules[j], &ch);
-    r->status = r->n < 0 ? "removed" : ch.n ? "changed" : "same";
-    r->changes = strdup(lrb_str(&ch));
-    lrb_free(&ch);
-    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+    if (j >= 0) rule_changes(d, &mo->rules[i], &mn->rules[j], &ch);
+    if (set_row(&v[n++], mo->rules[i].name, i, j, &ch) != LR_OK)
+      return *out = v, *nout = n, LR_NOMEM;
   }
   for (int j = 0; j < mn->nrules; j++) {
     int i = 0;
     while (i < mo->nrules && strcmp(mo->rules[i].name, mn->rules[j].name)) i++;
     if (i < mo->nrules) continue;
-    rulerow *r = &v[n++];
-    r->name = mn->rules[j].name;
-    r->o = -1;
-    r->n = j;
-    r->status = "added";
-    r->changes = strdup("");
-    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+    lr_buf none = LR_BUF_INIT;
+    if (set_row(&v[n++], mn->rules[j].name, -1, j, &none) != LR_OK)
+      return *out = v, *nout = n, LR_NOMEM;
   }
   *out = v;
   *nout = n;
@@ -504,36 +513,22 @@ static int transition_rows(differ *d, rulerow **out, int *nout) {
   for (int i = 0; i < mo->ntransitions; i++) {
     const lrp_transition *a = &mo->transitions[i];
     int j = find_transition(mn, a->label, same_label_index(mo, i));
-    rulerow *r = &v[n++];
-    r->name = a->label;
-    r->o = i;
-    r->n = j;
     lr_buf ch = LR_BUF_INIT;
     if (j >= 0) {
       const lrp_transition *b = &mn->transitions[j];
-      lr_buf x = LR_BUF_INIT, y = LR_BUF_INIT;
-      fn_text(d->po, a->when_ref, &x);
-      fn_text(d->pn, b->when_ref, &y);
-      if (strcmp(lrb_str(&x), lrb_str(&y))) lrb_adds(&ch, "when function changed");
-      lrb_free(&x);
-      lrb_free(&y);
+      if (fn_changed(d, a->when_ref, b->when_ref))
+        lrb_adds(&ch, "when function changed");
       str_change(&ch, "reason", a->reason, b->reason);
     }
-    r->status = j < 0 ? "removed" : ch.n ? "changed" : "same";
-    r->changes = strdup(lrb_str(&ch));
-    lrb_free(&ch);
-    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+    if (set_row(&v[n++], a->label, i, j, &ch) != LR_OK)
+      return *out = v, *nout = n, LR_NOMEM;
   }
   for (int j = 0; j < mn->ntransitions; j++) {
     const lrp_transition *b = &mn->transitions[j];
     if (find_transition(mo, b->label, same_label_index(mn, j)) >= 0) continue;
-    rulerow *r = &v[n++];
-    r->name = b->label;
-    r->o = -1;
-    r->n = j;
-    r->status = "added";
-    r->changes = strdup("");
-    if (!r->changes) return *out = v, *nout = n, LR_NOMEM;
+    lr_buf none = LR_BUF_INIT;
+    if (set_row(&v[n++], b->label, -1, j, &none) != LR_OK)
+      return *out = v, *nout = n, LR_NOMEM;
   }
   *out = v;
   *nout = n;
@@ -544,16 +539,53 @@ static int transition_rows(differ *d, rulerow **out, int *nout) {
 
 static const char *path_of(lr_policy *p) { return p->path ? p->path : p->name; }
 
-static void write_text(differ *d, rulerow *rows, int nrows, rulerow *trows,
-                       int ntrows, lrp_out *o) {
-  char when[40], a[64], b[64], c[64];
+/* Rules or transitions matched by name, each with a count under either
+** policy: one layout for the text table and the JSON member. */
+typedef struct rowset {
+  const char *key;                    /* JSON member */
+  const char *title;                  /* text heading */
+  const char *head;                   /* what a row is: "rule" */
+  const char *count;                  /* what is counted: "fired" */
+  const rulerow *rows;
+  int n;
+  const long long *old, *new;         /* by rule index in each policy */
+} rowset;
+
+/* What the writers read: the tallies and the two row sets. */
+typedef struct view {
+  const differ *d;
+  rowset set[2];
+} view;
+
+static void make_view(const differ *d, const rulerow *rows, int nrows,
+                      const rulerow *trows, int ntrows, view *v) {
+  v->d = d;
+  v->set[0] = (rowset){"rules",
+                       "\nRules (fired: contacts the rule fires on under each "
+                       "policy)\n",
+                       "rule", "fired", rows, nrows, d->fired_old,
+                       d->fired_new};
+  v->set[1] = (rowset){"transitions",
+                       "\nTransitions (moves: contacts each one moves under "
+                       "each policy)\n",
+                       "transition", "moves", trows, ntrows, d->moved_old,
+                       d->moved_new};
+}
+
+/* ---- text ---- */
+
+static void text_summary(const differ *d, lrp_out *o) {
+  char when[40];
   lrp_iso(d->now, when, sizeof when);
   lrp_outf(o, "diff       %s -> %s\n", path_of(d->po), path_of(d->pn));
   lrp_outf(o, "now        %s\n", when);
   lrp_outf(o, "contacts   %lld evaluated: %lld score changes (%lld up, %lld "
               "down), %lld stage changes\n", d->evaluated, d->score_changes,
            d->up, d->down, d->stage_changes);
+}
 
+/* Old stage by new stage, with the totals of each row and column. */
+static void text_matrix(const differ *d, lrp_out *o) {
   lrp_outs(o, "\nFinal stage (rows: old policy, columns: new policy)\n");
   lrp_table t;
   char align[32];
@@ -584,7 +616,11 @@ static void write_text(differ *d, rulerow *rows, int nrows, rulerow *trows,
   lrp_table_cell(&t, "%lld", d->evaluated);
   lrp_table_text(&t, o, 2);
   lrp_table_free(&t);
+}
 
+/* Mean, min and max of the change, and the buckets that hold contacts. */
+static void text_scores(const differ *d, lrp_out *o) {
+  char a[64], b[64], c[64];
   lrp_outs(o, "\nScore change (new - old)\n");
   if (d->evaluated) {
     lrp_fmt_num(a, sizeof a, d->sum / (double)d->evaluated);
@@ -592,6 +628,7 @@ static void write_text(differ *d, rulerow *rows, int nrows, rulerow *trows,
     lrp_fmt_num(c, sizeof c, d->max);
     lrp_outf(o, "  mean %s, min %s, max %s\n", a, b, c);
   }
+  lrp_table t;
   lrp_table_init(&t, "rr");
   lrp_table_cell(&t, "change");
   lrp_table_cell(&t, "contacts");
@@ -602,70 +639,57 @@ static void write_text(differ *d, rulerow *rows, int nrows, rulerow *trows,
   }
   lrp_table_text(&t, o, 2);
   lrp_table_free(&t);
+}
 
+static void text_movers(const differ *d, lrp_out *o) {
   lrp_outf(o, "\nContacts that change most (by |score change|, top %d; * = new stage)\n",
            d->top);
   if (!d->nheap) {
     lrp_outs(o, "  (no score changes)\n");
-  } else {
-    lrp_table_init(&t, "lrrrll");
-    lrp_table_cell(&t, "contact");
-    lrp_table_cell(&t, "old");
-    lrp_table_cell(&t, "new");
-    lrp_table_cell(&t, "change");
-    lrp_table_cell(&t, "old stage");
-    lrp_table_cell(&t, "new stage");
-    for (int i = 0; i < d->nheap; i++) {
-      const mover *m = &d->heap[i];
-      lrp_table_cell(&t, "%s", m->key);
-      lrp_fmt_num(a, sizeof a, m->old_score);
-      lrp_table_cell(&t, "%s", a);
-      lrp_fmt_num(a, sizeof a, m->new_score);
-      lrp_table_cell(&t, "%s", a);
-      lrp_fmt_num(a, sizeof a, m->new_score - m->old_score);
-      lrp_table_cell(&t, "%s%s", m->new_score > m->old_score ? "+" : "", a);
-      lrp_table_cell(&t, "%s", d->stage[m->old_stage]);
-      lrp_table_cell(&t, "%s%s", d->stage[m->new_stage],
-                     m->new_stage != m->old_stage ? " *" : "");
-    }
-    lrp_table_text(&t, o, 2);
-    lrp_table_free(&t);
+    return;
   }
-
-  lrp_outs(o, "\nRules (fired: contacts the rule fires on under each policy)\n");
-  lrp_table_init(&t, "llrrl");
-  lrp_table_cell(&t, "rule");
-  lrp_table_cell(&t, "status");
-  lrp_table_cell(&t, "old fired");
-  lrp_table_cell(&t, "new fired");
-  lrp_table_cell(&t, "what changed");
-  for (int i = 0; i < nrows; i++) {
-    const rulerow *r = &rows[i];
-    lrp_table_cell(&t, "%s", r->name);
-    lrp_table_cell(&t, "%s", r->status);
-    if (r->o >= 0) lrp_table_cell(&t, "%lld", d->fired_old[r->o]);
-    else lrp_table_cell(&t, "-");
-    if (r->n >= 0) lrp_table_cell(&t, "%lld", d->fired_new[r->n]);
-    else lrp_table_cell(&t, "-");
-    lrp_table_cell(&t, "%s", r->changes);
+  char a[64];
+  lrp_table t;
+  lrp_table_init(&t, "lrrrll");
+  lrp_table_cell(&t, "contact");
+  lrp_table_cell(&t, "old");
+  lrp_table_cell(&t, "new");
+  lrp_table_cell(&t, "change");
+  lrp_table_cell(&t, "old stage");
+  lrp_table_cell(&t, "new stage");
+  for (int i = 0; i < d->nheap; i++) {
+    const mover *m = &d->heap[i];
+    lrp_table_cell(&t, "%s", m->key);
+    lrp_fmt_num(a, sizeof a, m->old_score);
+    lrp_table_cell(&t, "%s", a);
+    lrp_fmt_num(a, sizeof a, m->new_score);
+    lrp_table_cell(&t, "%s", a);
+    lrp_fmt_num(a, sizeof a, m->new_score - m->old_score);
+    lrp_table_cell(&t, "%s%s", m->new_score > m->old_score ? "+" : "", a);
+    lrp_table_cell(&t, "%s", d->stage[m->old_stage]);
+    lrp_table_cell(&t, "%s%s", d->stage[m->new_stage],
+                   m->new_stage != m->old_stage ? " *" : "");
   }
   lrp_table_text(&t, o, 2);
   lrp_table_free(&t);
+}
 
-  lrp_outs(o, "\nTransitions (moves: contacts each one moves under each policy)\n");
+static void text_rowset(const rowset *s, lrp_out *o) {
+  lrp_outs(o, s->title);
+  lrp_table t;
   lrp_table_init(&t, "llrrl");
-  lrp_table_cell(&t, "transition");
+  lrp_table_cell(&t, "%s", s->head);
   lrp_table_cell(&t, "status");
-  lrp_table_cell(&t, "old moves");
-  lrp_table_cell(&t, "new moves");
+  lrp_table_cell(&t, "old %s", s->count);
+  lrp_table_cell(&t, "new %s", s->count);
   lrp_table_cell(&t, "what changed");
-  for (int i = 0; i < ntrows; i++) {
-    const rulerow *r = &trows[i];
+  for (int i = 0; i < s->n; i++) {
+    const rulerow *r = &s->rows[i];
     lrp_table_cell(&t, "%s", r->name);
     lrp_table_cell(&t, "%s", r->status);
-    if (r->o >= 0) lrp_table_cell(&t, "%lld", d->moved_old[r->o]);
+    if (r->o >= 0) lrp_table_cell(&t, "%lld", s->old[r->o]);
     else lrp_table_cell(&t, "-");
-    if (r->n >= 0) lrp_table_cell(&t, "%lld", d->moved_new[r->n]);
+    if (r->n >= 0) lrp_table_cell(&t, "%lld", s->new[r->n]);
     else lrp_table_cell(&t, "-");
     lrp_table_cell(&t, "%s", r->changes);
   }
@@ -673,29 +697,17 @@ static void write_text(differ *d, rulerow *rows, int nrows, rulerow *trows,
   lrp_table_free(&t);
 }
 
-static void json_rows(const char *what, const char *count, rulerow *rows,
-                      int nrows, const long long *old, const long long *new,
-                      lrp_out *o) {
-  lrp_outf(o, ",\n  \"%s\": [", what);
-  for (int i = 0; i < nrows; i++) {
-    const rulerow *r = &rows[i];
-    lrp_outf(o, "%s\n    {\"name\": ", i ? "," : "");
-    lrp_out_json_str(o, r->name);
-    lrp_outf(o, ", \"status\": \"%s\", \"old_%s\": ", r->status, count);
-    if (r->o >= 0) lrp_outf(o, "%lld", old[r->o]);
-    else lrp_outs(o, "null");
-    lrp_outf(o, ", \"new_%s\": ", count);
-    if (r->n >= 0) lrp_outf(o, "%lld", new[r->n]);
-    else lrp_outs(o, "null");
-    lrp_outs(o, ", \"changes\": ");
-    lrp_out_json_str(o, r->changes);
-    lrp_outs(o, "}");
-  }
-  lrp_outs(o, nrows ? "\n  ]" : "]");
+static void write_text(const view *v, lrp_out *o) {
+  text_summary(v->d, o);
+  text_matrix(v->d, o);
+  text_scores(v->d, o);
+  text_movers(v->d, o);
+  for (int k = 0; k < 2; k++) text_rowset(&v->set[k], o);
 }
 
-static void write_json(differ *d, rulerow *rows, int nrows, rulerow *trows,
-                       int ntrows, lrp_out *o) {
+/* ---- JSON ---- */
+
+static void json_summary(const differ *d, lrp_out *o) {
   char when[40];
   lrp_iso(d->now, when, sizeof when);
   lrp_outs(o, "{\n  \"old\": ");
@@ -705,9 +717,14 @@ static void write_json(differ *d, rulerow *rows, int nrows, rulerow *trows,
   lrp_outf(o, ",\n  \"old_hash\": \"%s\",\n  \"new_hash\": \"%s\",\n"
               "  \"now\": \"%s\",\n  \"evaluated\": %lld,\n"
               "  \"score_changes\": %lld,\n  \"up\": %lld,\n  \"down\": %lld,\n"
-              "  \"stage_changes\": %lld,\n  \"stages\": [",
+              "  \"stage_changes\": %lld",
            d->po->hash, d->pn->hash, when, d->evaluated, d->score_changes,
            d->up, d->down, d->stage_changes);
+}
+
+/* The stage names, then the matrix as one array per old stage. */
+static void json_matrix(const differ *d, lrp_out *o) {
+  lrp_outs(o, ",\n  \"stages\": [");
   for (int i = 0; i < d->nstage; i++) {
     if (i) lrp_outs(o, ", ");
     lrp_out_json_str(o, d->stage[i]);
@@ -719,7 +736,12 @@ static void write_json(differ *d, rulerow *rows, int nrows, rulerow *trows,
       lrp_outf(o, "%s%lld", j ? ", " : "", d->matrix[i * d->nstage + j]);
     lrp_outs(o, "]");
   }
-  lrp_outs(o, "\n  ],\n  \"score_delta\": {\"mean\": ");
+  lrp_outs(o, "\n  ]");
+}
+
+/* "score_delta": mean, min, max and every bucket, empty ones too. */
+static void json_scores(const differ *d, lrp_out *o) {
+  lrp_outs(o, ",\n  \"score_delta\": {\"mean\": ");
   lrp_out_json_num(o, d->evaluated ? d->sum / (double)d->evaluated : NAN);
   lrp_outs(o, ", \"min\": ");
   lrp_out_json_num(o, d->evaluated ? d->min : NAN);
@@ -729,7 +751,11 @@ static void write_json(differ *d, rulerow *rows, int nrows, rulerow *trows,
   for (int k = 0; k < NBUCKETS; k++)
     lrp_outf(o, "%s\n    {\"range\": \"%s\", \"contacts\": %lld}",
              k ? "," : "", BUCKET[k], d->bucket[k]);
-  lrp_outs(o, "\n  ]},\n  \"top\": [");
+  lrp_outs(o, "\n  ]}");
+}
+
+static void json_movers(const differ *d, lrp_out *o) {
+  lrp_outs(o, ",\n  \"top\": [");
   for (int i = 0; i < d->nheap; i++) {
     const mover *m = &d->heap[i];
     lrp_outs(o, i ? ",\n    {\"key\": " : "\n    {\"key\": ");
@@ -747,9 +773,33 @@ static void write_json(differ *d, rulerow *rows, int nrows, rulerow *trows,
     lrp_outs(o, "}");
   }
   lrp_outs(o, d->nheap ? "\n  ]" : "]");
-  json_rows("rules", "fired", rows, nrows, d->fired_old, d->fired_new, o);
-  json_rows("transitions", "moves", trows, ntrows, d->moved_old,
-            d->moved_new, o);
+}
+
+static void json_rowset(const rowset *s, lrp_out *o) {
+  lrp_outf(o, ",\n  \"%s\": [", s->key);
+  for (int i = 0; i < s->n; i++) {
+    const rulerow *r = &s->rows[i];
+    lrp_outf(o, "%s\n    {\"name\": ", i ? "," : "");
+    lrp_out_json_str(o, r->name);
+    lrp_outf(o, ", \"status\": \"%s\", \"old_%s\": ", r->status, s->count);
+    if (r->o >= 0) lrp_outf(o, "%lld", s->old[r->o]);
+    else lrp_outs(o, "null");
+    lrp_outf(o, ", \"new_%s\": ", s->count);
+    if (r->n >= 0) lrp_outf(o, "%lld", s->new[r->n]);
+    else lrp_outs(o, "null");
+    lrp_outs(o, ", \"changes\": ");
+    lrp_out_json_str(o, r->changes);
+    lrp_outs(o, "}");
+  }
+  lrp_outs(o, s->n ? "\n  ]" : "]");
+}
+
+static void write_json(const view *v, lrp_out *o) {
+  json_summary(v->d, o);
+  json_matrix(v->d, o);
+  json_scores(v->d, o);
+  json_movers(v->d, o);
+  for (int k = 0; k < 2; k++) json_rowset(&v->set[k], o);
   lrp_outs(o, "\n}\n");
 }
 
@@ -791,8 +841,10 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   if (rc == LR_OK) {
     lrp_out out;
     lrp_out_init(&out, write, ctx);
-    if (o.format == LR_FMT_JSON) write_json(&d, rows, nrows, trows, ntrows, &out);
-    else write_text(&d, rows, nrows, trows, ntrows, &out);
+    view v;
+    make_view(&d, rows, nrows, trows, ntrows, &v);
+    if (o.format == LR_FMT_JSON) write_json(&v, &out);
+    else write_text(&v, &out);
     rc = lrp_out_done(&out);
     if (rc != LR_OK)
       lr__err(db, rc, rc == LR_NOMEM ? "out of memory"

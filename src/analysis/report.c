@@ -423,6 +423,15 @@ static double ratio(long long a, long long b) {
 
 static const char *group_head(const rpt *r) { return r->by ? r->by : "group"; }
 
+/* Start a table split by group: its alignment, the group's heading, then
+** the other headings (NULL-terminated). */
+static void heads(const rpt *r, lrp_table *t, const char *align,
+                  const char *const *names) {
+  lrp_table_init(t, align);
+  lrp_table_cell(t, "%s", group_head(r));
+  for (; *names; names++) lrp_table_cell(t, "%s", *names);
+}
+
 static void cell_pct(lrp_table *t, double x) {
   char s[32];
   lrp_fmt_pct(s, sizeof s, x);
@@ -461,13 +470,9 @@ static void t_funnel(const rpt *r, lrp_table *t) {
 }
 
 static void t_conversion(const rpt *r, lrp_table *t) {
-  lrp_table_init(t, "lllrrr");
-  lrp_table_cell(t, "%s", group_head(r));
-  lrp_table_cell(t, "from");
-  lrp_table_cell(t, "to");
-  lrp_table_cell(t, "entered");
-  lrp_table_cell(t, "moved on");
-  lrp_table_cell(t, "rate");
+  static const char *const head[] = {
+    "from", "to", "entered", "moved on", "rate", NULL};
+  heads(r, t, "lllrrr", head);
   for (int g = 0; g < r->ngroups; g++)
     for (int p = 0; p < r->npairs; p++) {
       long long e = r->entered[g * r->npairs + p];
@@ -483,11 +488,8 @@ static void t_conversion(const rpt *r, lrp_table *t) {
 }
 
 static void t_time(const rpt *r, lrp_table *t) {
-  lrp_table_init(t, "llrr");
-  lrp_table_cell(t, "%s", group_head(r));
-  lrp_table_cell(t, "stage");
-  lrp_table_cell(t, "stays");
-  lrp_table_cell(t, "median");
+  static const char *const head[] = {"stage", "stays", "median", NULL};
+  heads(r, t, "llrr", head);
   for (int g = 0; g < r->ngroups; g++)
     for (int s = 0; s < r->nstages; s++) {
       long long k = r->stays[g * r->nstages + s];
@@ -502,13 +504,9 @@ static void t_time(const rpt *r, lrp_table *t) {
 }
 
 static void t_handoffs(const rpt *r, lrp_table *t) {
-  lrp_table_init(t, "llrrrr");
-  lrp_table_cell(t, "%s", group_head(r));
-  lrp_table_cell(t, "owner");
-  lrp_table_cell(t, "handoffs");
-  lrp_table_cell(t, "with SLA");
-  lrp_table_cell(t, "breached");
-  lrp_table_cell(t, "breach rate");
+  static const char *const head[] = {
+    "owner", "handoffs", "with SLA", "breached", "breach rate", NULL};
+  heads(r, t, "llrrrr", head);
   for (int g = 0; g < r->ngroups; g++)
     for (int i = 0; i < r->nhand; i++) {
       const handrow *h = &r->hand[i];
@@ -529,13 +527,9 @@ static void money(char *buf, size_t n, double v) {
 }
 
 static void t_outcomes(const rpt *r, lrp_table *t) {
-  lrp_table_init(t, "lrrrrr");
-  lrp_table_cell(t, "%s", group_head(r));
-  lrp_table_cell(t, "won");
-  lrp_table_cell(t, "lost");
-  lrp_table_cell(t, "close ratio");
-  lrp_table_cell(t, "average sale");
-  lrp_table_cell(t, "won amount");
+  static const char *const head[] = {
+    "won", "lost", "close ratio", "average sale", "won amount", NULL};
+  heads(r, t, "lrrrrr", head);
   for (int g = 0; g < r->ngroups; g++) {
     if (!r->won[g] && !r->lost[g] && g < r->ngroups - 1) continue;
     char a[64], b[64];
@@ -754,7 +748,11 @@ static void jgroup(const rpt *r, lrp_out *o, int g) {
   lrp_out_json_str(o, r->group[g]);
 }
 
-static void write_json(const rpt *r, lrp_out *o) {
+/* Before the k-th object of an array (counting from 0). */
+static void jitem(lrp_out *o, int k) { lrp_outs(o, k ? ",\n    " : "\n    "); }
+
+/* The clock, the split and the names of the stages and groups. */
+static void json_header(const rpt *r, lrp_out *o) {
   char when[40];
   lrp_iso(r->now, when, sizeof when);
   lrp_outf(o, "{\n  \"now\": \"%s\",\n  \"since\": ", when);
@@ -777,11 +775,15 @@ static void write_json(const rpt *r, lrp_out *o) {
     if (g) lrp_outs(o, ", ");
     lrp_out_json_str(o, r->group[g]);
   }
-  lrp_outs(o, "],\n  \"funnel\": [");
+  lrp_outs(o, "]");
+}
+
+static void json_funnel(const rpt *r, lrp_out *o) {
+  lrp_outs(o, ",\n  \"funnel\": [");
   for (int g = 0; g < r->ngroups; g++) {
     const long long *row = &r->funnel[g * (r->nstages + 1)];
     long long total = 0;
-    lrp_outs(o, g ? ",\n    " : "\n    ");
+    jitem(o, g);
     jgroup(r, o, g);
     lrp_outs(o, ", \"stages\": {");
     for (int s = 0; s < r->nstages; s++) {
@@ -793,12 +795,16 @@ static void write_json(const rpt *r, lrp_out *o) {
     total += row[r->nstages];
     lrp_outf(o, "}, \"no_stage\": %lld, \"total\": %lld}", row[r->nstages], total);
   }
-  lrp_outs(o, "\n  ],\n  \"conversion\": [");
+  lrp_outs(o, "\n  ]");
+}
+
+static void json_conversion(const rpt *r, lrp_out *o) {
+  lrp_outs(o, ",\n  \"conversion\": [");
   int k = 0;
   for (int g = 0; g < r->ngroups; g++)
     for (int p = 0; p < r->npairs; p++) {
       long long e = r->entered[g * r->npairs + p], c = r->converted[g * r->npairs + p];
-      lrp_outs(o, k++ ? ",\n    " : "\n    ");
+      jitem(o, k++);
       jgroup(r, o, g);
       lrp_outs(o, ", \"from\": ");
       lrp_out_json_str(o, r->stage[r->pair[p][0]]);
@@ -808,13 +814,17 @@ static void write_json(const rpt *r, lrp_out *o) {
       lrp_out_json_num(o, ratio(c, e));
       lrp_outs(o, "}");
     }
-  lrp_outs(o, k ? "\n  ],\n  \"time_in_stage\": [" : "],\n  \"time_in_stage\": [");
-  k = 0;
+  lrp_outs(o, k ? "\n  ]" : "]");
+}
+
+static void json_time(const rpt *r, lrp_out *o) {
+  lrp_outs(o, ",\n  \"time_in_stage\": [");
+  int k = 0;
   for (int g = 0; g < r->ngroups; g++)
     for (int s = 0; s < r->nstages; s++) {
       long long n = r->stays[g * r->nstages + s];
       if (!n) continue;
-      lrp_outs(o, k++ ? ",\n    " : "\n    ");
+      jitem(o, k++);
       jgroup(r, o, g);
       lrp_outs(o, ", \"stage\": ");
       lrp_out_json_str(o, r->stage[s]);
@@ -822,22 +832,30 @@ static void write_json(const rpt *r, lrp_out *o) {
       lrp_out_json_num(o, r->median[g * r->nstages + s]);
       lrp_outs(o, "}");
     }
-  lrp_outs(o, k ? "\n  ],\n  \"handoffs\": [" : "],\n  \"handoffs\": [");
-  k = 0;
+  lrp_outs(o, k ? "\n  ]" : "]");
+}
+
+static void json_handoffs(const rpt *r, lrp_out *o) {
+  lrp_outs(o, ",\n  \"handoffs\": [");
+  int k = 0;
   for (int g = 0; g < r->ngroups; g++)
     for (int i = 0; i < r->nhand; i++) {
       const handrow *h = &r->hand[i];
       if (h->g != g) continue;
-      lrp_outs(o, k++ ? ",\n    " : "\n    ");
+      jitem(o, k++);
       jgroup(r, o, g);
       lrp_outs(o, ", \"owner\": ");
       lrp_out_json_str(o, h->owner);
       lrp_outf(o, ", \"handoffs\": %lld, \"with_sla\": %lld, \"breached\": %lld}",
                h->n, h->with_due, h->breached);
     }
-  lrp_outs(o, k ? "\n  ],\n  \"outcomes\": [" : "],\n  \"outcomes\": [");
+  lrp_outs(o, k ? "\n  ]" : "]");
+}
+
+static void json_outcomes(const rpt *r, lrp_out *o) {
+  lrp_outs(o, ",\n  \"outcomes\": [");
   for (int g = 0; g < r->ngroups; g++) {
-    lrp_outs(o, g ? ",\n    " : "\n    ");
+    jitem(o, g);
     jgroup(r, o, g);
     lrp_outf(o, ", \"won\": %lld, \"lost\": %lld, \"close_ratio\": ", r->won[g],
              r->lost[g]);
@@ -848,9 +866,14 @@ static void write_json(const rpt *r, lrp_out *o) {
     lrp_out_json_num(o, r->amount[g]);
     lrp_outs(o, "}");
   }
-  lrp_outs(o, "\n  ],\n  \"grade_engagement\": ");
+  lrp_outs(o, "\n  ]");
+}
+
+/* Grade by engagement band, or null when no contact has a grade. */
+static void json_grades(const rpt *r, lrp_out *o) {
+  lrp_outs(o, ",\n  \"grade_engagement\": ");
   if (!r->ngrades) {
-    lrp_outs(o, "null\n}\n");
+    lrp_outs(o, "null");
     return;
   }
   lrp_outs(o, "{\"bands\": [");
@@ -864,7 +887,18 @@ static void write_json(const rpt *r, lrp_out *o) {
       lrp_outf(o, "%s%lld", b ? ", " : "", r->grades[i].n[b]);
     lrp_outs(o, "]}");
   }
-  lrp_outs(o, "\n  ]}\n}\n");
+  lrp_outs(o, "\n  ]}");
+}
+
+static void write_json(const rpt *r, lrp_out *o) {
+  json_header(r, o);
+  json_funnel(r, o);
+  json_conversion(r, o);
+  json_time(r, o);
+  json_handoffs(r, o);
+  json_outcomes(r, o);
+  json_grades(r, o);
+  lrp_outs(o, "\n}\n");
 }
 
 /* ---- the entry point ------------------------------------------------------------- */
