@@ -16,7 +16,6 @@
 */
 #include <lauxlib.h>
 #include <lua.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include "../store/select.h"
 #include "../store/store.h"
 #include "../util/arena.h"
+#include "../util/readfile.h"
 #include "../util/sha256.h"
 #include "../engine/eval.h"
 
@@ -493,27 +493,10 @@ static int add_data_segment(void *ctx, const char *name) {
 }
 
 static char *read_script(const char *path, size_t *len, char *err, size_t n) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, n, "%s: cannot open script: %s", path, strerror(errno));
-    return NULL;
-  }
-  lr_buf b = LR_BUF_INIT;
-  char chunk[65536];
-  size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) lrb_add(&b, chunk, got);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad || b.oom) {
-    snprintf(err, n, "%s: cannot read script", path);
-    lrb_free(&b);
-    return NULL;
-  }
-  *len = b.n;
-  if (!b.p) return strdup("");
+  char *src = lrb_read_named(path, "script", len, err, n);
   /* "#!/usr/bin/env leadrules": a comment to Lua, same line numbers. */
-  if (b.n >= 2 && b.p[0] == '#' && b.p[1] == '!') b.p[0] = b.p[1] = '-';
-  return b.p;
+  if (src && *len >= 2 && src[0] == '#' && src[1] == '!') src[0] = src[1] = '-';
+  return src;
 }
 
 static int setup_lua(script_ctx *sc, const lr_script_opts *o,

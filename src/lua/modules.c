@@ -106,14 +106,13 @@ static int find_module(lua_State *L, const char *name, size_t len) {
                "letters, digits and '_')", name);
   char path[4096], chunkname[256];
   snprintf(path, sizeof path, "%s/%s.lua", s->module_dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    mod_error(L, "module '%s' not found (no stdlib module, no %s)", name,
-               path);
-  fclose(f);
   snprintf(chunkname, sizeof chunkname, "%s.lua", name);
   /* lrl_load_file keeps its message in s->errmsg; raise it here */
-  int rc = lrl_load_file_on(s, L, path, chunkname);
+  int unopened = 0;
+  int rc = lrl_load_file_on(s, L, path, chunkname, &unopened);
+  if (unopened)
+    mod_error(L, "module '%s' not found (no stdlib module, no %s)", name,
+               path);
   if (rc != LR_OK) {
     if (rc == LR_LIMIT || rc == LR_NOMEM) {
       lrl_need_memory(L, (size_t)-1);   /* kills with the memory limit */

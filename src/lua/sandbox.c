@@ -10,7 +10,6 @@
 ** __index, and writes hit __newindex, which raises.  rawset refuses
 ** proxies; rawget, rawlen, next and pairs read through to the storage.
 */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <lualib.h>
 
 #include "../leadrules.h"
+#include "../util/readfile.h"
 #include "sandbox_int.h"
 
 /* math.random is seeded with this in every new state (deterministic). */
@@ -873,65 +873,37 @@ int lrl_load_buffer(lrl_state *s, const char *src, size_t len,
                      luaL_loadbufferx(s->L, src, len, chunkname, "t"));
 }
 
-typedef struct file_reader {
-  FILE *f;
-  int err;
-  char buf[8192];
-} file_reader;
-
-static const char *read_file(lua_State *L, void *ud, size_t *size) {
-  file_reader *r = ud;
-  (void)L;
-  if (feof(r->f)) return NULL;
-  *size = fread(r->buf, 1, sizeof r->buf, r->f);
-  if (ferror(r->f)) r->err = errno ? errno : EIO;
-  return *size ? r->buf : NULL;
-}
-
 int lrl_load_file(lrl_state *s, const char *path, const char *name) {
-  return lrl_load_file_on(s, s->L, path, name);
+  return lrl_load_file_on(s, s->L, path, name, NULL);
 }
 
 int lrl_load_file_on(lrl_state *s, lua_State *L, const char *path,
-                     const char *name) {
+                     const char *name, int *unopened) {
   char chunkname[1024];
+  char *src;
+  size_t len;
+  int err;
   s->errmsg[0] = 0;
-  file_reader *r = malloc(sizeof *r);
-  if (!r) {
-    snprintf(s->errmsg, sizeof s->errmsg, "not enough memory");
-    return LR_NOMEM;
+  switch (lrb_read_file(path, &src, &len, &err)) {
+    case LRB_FILE_OK: break;
+    case LRB_FILE_OPEN:
+      if (unopened) *unopened = 1;
+      snprintf(s->errmsg, sizeof s->errmsg, "cannot open %s: %s", path,
+               strerror(err));
+      return LR_IO;
+    case LRB_FILE_READ:
+      snprintf(s->errmsg, sizeof s->errmsg, "cannot read %s: %s", path,
+               strerror(err));
+      return LR_IO;
+    default:
+      snprintf(s->errmsg, sizeof s->errmsg, "not enough memory");
+      return LR_NOMEM;
   }
-  r->err = 0;
-  r->f = fopen(path, "rb");
-  if (!r->f) {
-    snprintf(s->errmsg, sizeof s->errmsg, "cannot open %s: %s", path,
-             strerror(errno));
-    free(r);
-    return LR_IO;
-  }
-  /* a BOM and a first line starting with '#' are skipped (the newline
-  ** is kept so that line numbers stay right) */
-  int c = getc(r->f);
-  if (c == 0xEF) {
-    if (getc(r->f) != 0xBB || getc(r->f) != 0xBF) rewind(r->f);
-    c = getc(r->f);
-  }
-  if (c == '#') {
-    while ((c = getc(r->f)) != EOF && c != '\n') {}
-  }
-  if (c != EOF) ungetc(c, r->f);
   snprintf(chunkname, sizeof chunkname, "@%s", name ? name : path);
   s->mem_refused = 0;
-  int st = lua_load(L, read_file, r, chunkname, "t");
-  int err = r->err;
-  fclose(r->f);
-  free(r);
-  if (err) {
-    lua_pop(L, 1);   /* the chunk or the message */
-    snprintf(s->errmsg, sizeof s->errmsg, "cannot read %s: %s", path,
-             strerror(err));
-    return LR_IO;
-  }
+  const char *code = skip_shebang(src, &len);
+  int st = luaL_loadbufferx(L, code, len, chunkname, "t");
+  free(src);
   return load_result(s, L, st);
 }
 
