@@ -13,11 +13,21 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lua/host.h"
 #include "model.h"
 #include "objects.h"
 
 static lrp_instance *inst(lua_State *L) {
-  return (lrp_instance *)lua_touserdata(L, lua_upvalueindex(1));
+  return (lrp_instance *)lrl_closure_ctx(L);
+}
+
+/* The second call of `KIND "name" { ... }`: f, over the instance and the
+** name (the argument at name_idx). */
+static int push_named_opts(lua_State *L, int name_idx, lua_CFunction f) {
+  lua_pushlightuserdata(L, inst(L));
+  lua_pushvalue(L, name_idx);
+  lua_pushcclosure(L, f, 2);
+  return 1;
 }
 
 static lrp_model *loading_model(lua_State *L, const char *what) {
@@ -173,8 +183,7 @@ static int l_stage_call(lua_State *L) {
   lrp_model *m = loading_model(L, "stage");
   const char *name = luaL_checkstring(L, 2);  /* 1 is the stage table */
   add_stage(L, m, name, 1);
-  lua_pushlightuserdata(L, inst(L));
-  lua_pushcclosure(L, l_options_ignored, 1);
+  lrl_push_closure(L, l_options_ignored, inst(L));
   return 1;
 }
 
@@ -214,10 +223,7 @@ static int l_segment_call(lua_State *L) {
   if (!*name) lrl_error(L, "segment names cannot be empty");
   if (lrp_segment_find(m, name) >= 0)
     lrl_error(L, "segment '%s' is declared twice", name);
-  lua_pushlightuserdata(L, inst(L));
-  lua_pushvalue(L, 2);
-  lua_pushcclosure(L, l_segment_opts, 2);
-  return 1;
+  return push_named_opts(L, 2, l_segment_opts);
 }
 
 static void add_group(lua_State *L, lrp_model *m, const char *g) {
@@ -297,10 +303,7 @@ static int l_rule(lua_State *L) {
     if (strcmp(m->rules[i].name, name) == 0)
       lrl_error(L, "rule '%s' is declared twice (first at %s)", name,
                 m->rules[i].where);
-  lua_pushlightuserdata(L, inst(L));
-  lua_pushvalue(L, 1);
-  lua_pushcclosure(L, l_rule_opts, 2);
-  return 1;
+  return push_named_opts(L, 1, l_rule_opts);
 }
 
 /* transition { from = "lead" | {..} | "*", to = "mql", when = f, reason } */
@@ -618,10 +621,7 @@ static int l_grade(lua_State *L) {
     if (strcmp(gg, group) == 0)
       lrl_error(L, "grade '%s' is declared twice", group);
   }
-  lua_pushlightuserdata(L, inst(L));
-  lua_pushvalue(L, 1);
-  lua_pushcclosure(L, l_grade_opts, 2);
-  return 1;
+  return push_named_opts(L, 1, l_grade_opts);
 }
 
 /* total(function(lead) return lead.scores.fit + lead.scores.engagement end) */
@@ -635,32 +635,21 @@ static int l_total(lua_State *L) {
   return 0;
 }
 
-static void set_fn(lua_State *L, lrp_instance *in, const char *name,
-                   lua_CFunction f) {
-  lua_pushlightuserdata(L, in);
-  lua_pushcclosure(L, f, 1);
-  lua_setglobal(L, name);
-}
-
-/* `stage` and `segment` are both declarations (called) and namespaces
-** (stage.mql, segment.enterprise). */
-static void set_callable(lua_State *L, lrp_instance *in, const char *name,
-                         lua_CFunction call, lua_CFunction index) {
+void lrp_push_namespace(lua_State *L, lrp_instance *in, lua_CFunction call,
+                        lua_CFunction index) {
   lua_newtable(L);
   lua_newtable(L);
-  lua_pushlightuserdata(L, in);
-  lua_pushcclosure(L, call, 1);
-  lua_setfield(L, -2, "__call");
-  lua_pushlightuserdata(L, in);
-  lua_pushcclosure(L, index, 1);
+  if (call) {
+    lrl_push_closure(L, call, in);
+    lua_setfield(L, -2, "__call");
+  }
+  lrl_push_closure(L, index, in);
   lua_setfield(L, -2, "__index");
-  lua_pushlightuserdata(L, in);
-  lua_pushcclosure(L, lrp_readonly_newindex, 1);
+  lrl_push_closure(L, lrp_readonly_newindex, in);
   lua_setfield(L, -2, "__newindex");
-  lua_pushstring(L, "locked");
+  lua_pushliteral(L, "locked");
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
-  lua_setglobal(L, name);
 }
 
 void lrp_declare_open(lrp_instance *in) {
@@ -671,16 +660,20 @@ void lrp_declare_open(lrp_instance *in) {
   lua_pushstring(L, "locked");
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
-  set_fn(L, in, "stages", l_stages);
-  set_callable(L, in, "stage", l_stage_call, lrp_stage_namespace);
-  set_callable(L, in, "segment", l_segment_call, lrp_segment_namespace);
-  set_fn(L, in, "rule", l_rule);
-  set_fn(L, in, "transition", l_transition);
-  set_fn(L, in, "handoff", l_handoff);
-  set_fn(L, in, "round_robin", l_round_robin);
-  set_fn(L, in, "by_field", l_by_field);
-  set_fn(L, in, "grade", l_grade);
-  set_fn(L, in, "total", l_total);
+  lrl_set_closure(L, "stages", l_stages, in);
+  /* `stage` and `segment` are both declarations (called) and namespaces
+  ** (stage.mql, segment.enterprise). */
+  lrp_push_namespace(L, in, l_stage_call, lrp_stage_namespace);
+  lrl_setglobal(L, "stage");
+  lrp_push_namespace(L, in, l_segment_call, lrp_segment_namespace);
+  lrl_setglobal(L, "segment");
+  lrl_set_closure(L, "rule", l_rule, in);
+  lrl_set_closure(L, "transition", l_transition, in);
+  lrl_set_closure(L, "handoff", l_handoff, in);
+  lrl_set_closure(L, "round_robin", l_round_robin, in);
+  lrl_set_closure(L, "by_field", l_by_field, in);
+  lrl_set_closure(L, "grade", l_grade, in);
+  lrl_set_closure(L, "total", l_total, in);
 }
 
 int lrp_stage_find(const lrp_model *m, const char *name) {

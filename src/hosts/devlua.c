@@ -21,6 +21,7 @@
 #include "../store/store.h"
 #include "../util/arena.h"
 #include "../lua/format.h"
+#include "../lua/host.h"
 #include "devlua.h"
 #include "../engine/eval.h"
 #include "../engine/worker.h"
@@ -838,7 +839,7 @@ static void static_fields(lrp_devpol *pol) {
 /* load_policy(path [, { fields = {...}, now = T }])
 ** load_policy{ source = "...", name = "inline.lua", fields = ..., now = ... } */
 static int l_load_policy(lua_State *L) {
-  lrp_dev *d = (lrp_dev *)lua_touserdata(L, lua_upvalueindex(1));
+  lrp_dev *d = (lrp_dev *)lrl_closure_ctx(L);
   int opts = 0;
   const char *path = NULL, *source = NULL, *name = "inline.lua";
   size_t srclen = 0;
@@ -936,9 +937,7 @@ static int l_parse_duration(lua_State *L) {
 }
 
 void lrp_dev_register(lua_State *L, lrp_dev *d) {
-  lua_pushlightuserdata(L, d);
-  lua_pushcclosure(L, l_load_policy, 1);
-  lua_setglobal(L, "load_policy");
+  lrl_set_closure(L, "load_policy", l_load_policy, d);
   lua_pushcfunction(L, l_parse_time);
   lua_setglobal(L, "parse_time");
   lua_pushcfunction(L, l_parse_duration);

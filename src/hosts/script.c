@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "../engine/objects.h"
+#include "../lua/host.h"
 #include "../store/apply.h"
 #include "../store/manual.h"
 #include "../store/scan.h"
@@ -74,7 +75,7 @@ typedef struct iter {
 
 
 static script_ctx *ctx_of(lua_State *L) {
-  return (script_ctx *)lua_touserdata(L, lua_upvalueindex(1));
+  return (script_ctx *)lrl_closure_ctx(L);
 }
 
 /* ---- the current lead ------------------------------------------------ */
@@ -434,36 +435,12 @@ static int l_field(lua_State *L) {
 }
 
 /* print(...) through the write callback */
-static int l_print(lua_State *L) {
-  script_ctx *sc = ctx_of(L);
-  int n = lua_gettop(L);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  for (int i = 1; i <= n; i++) {
-    size_t len;
-    const char *s = luaL_tolstring(L, i, &len);
-    if (i > 1) luaL_addchar(&b, '\t');
-    luaL_addvalue(&b);
-    (void)s;
-  }
-  luaL_addchar(&b, '\n');
-  luaL_pushresult(&b);
-  size_t len;
-  const char *out = lua_tolstring(L, -1, &len);
-  if (sc->write && sc->write(sc->wctx, out, len))
-    lrl_error(L, "print: the output was closed");
-  return 0;
+static int print_out(void *ctx, const char *line, size_t n) {
+  script_ctx *sc = ctx;
+  return sc->write && sc->write(sc->wctx, line, n);
 }
 
 /* ---- setup ---------------------------------------------------------------- */
-
-static void raw_global(lua_State *L, const char *name) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-  lua_pushstring(L, name);
-  lua_pushvalue(L, -3);
-  lua_rawset(L, -3);
-  lua_pop(L, 2);
-}
 
 static int add_data_stage(void *ctx, const char *name) {
   script_ctx *sc = ctx;
@@ -507,29 +484,16 @@ static int setup_lua(script_ctx *sc, const lr_script_opts *o,
       "round_robin", "by_field", "grade", "total", NULL};
   for (const char *const *p = policy_only; *p; p++) {
     lua_pushnil(L);
-    raw_global(L, *p);
+    lrl_setglobal(L, *p);
   }
   /* `segment` is only a namespace in scripts (segments of the last run). */
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushlightuserdata(L, sc->in);
-  lua_pushcclosure(L, lrp_segment_namespace, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushlightuserdata(L, sc->in);
-  lua_pushcclosure(L, lrp_readonly_newindex, 1);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushliteral(L, "locked");
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
-  raw_global(L, "segment");
+  lrp_push_namespace(L, sc->in, NULL, lrp_segment_namespace);
+  lrl_setglobal(L, "segment");
 
-  static const struct { const char *name; lua_CFunction f; } fns[] = {
-    {"leads", l_leads}, {"print", l_print}, {"field", l_field}};
-  for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
-    lua_pushlightuserdata(L, sc);
-    lua_pushcclosure(L, fns[i].f, 1);
-    raw_global(L, fns[i].name);
-  }
+  lrl_set_closure(L, "leads", l_leads, sc);
+  lrl_push_print(L, LRL_PRINT_TOSTRING, print_out, sc);
+  lrl_setglobal(L, "print");
+  lrl_set_closure(L, "field", l_field, sc);
   lua_createtable(L, o->argc, 1);
   lua_pushstring(L, path);
   lua_rawseti(L, -2, 0);
@@ -537,18 +501,15 @@ static int setup_lua(script_ctx *sc, const lr_script_opts *o,
     lua_pushstring(L, o->argv[i] ? o->argv[i] : "");
     lua_rawseti(L, -2, i + 1);
   }
-  raw_global(L, "arg");
+  lrl_setglobal(L, "arg");
   /* lead:set and lead:move_to join the lead's methods. */
   lua_getfield(L, LUA_REGISTRYINDEX, "leadrules.lead.methods");
-  lua_pushlightuserdata(L, sc);
-  lua_pushcclosure(L, l_set, 1);
+  lrl_push_closure(L, l_set, sc);
   lua_setfield(L, -2, "set");
-  lua_pushlightuserdata(L, sc);
-  lua_pushcclosure(L, l_move_to, 1);
+  lrl_push_closure(L, l_move_to, sc);
   lua_setfield(L, -2, "move_to");
   lua_pop(L, 1);
-  lua_pushlightuserdata(L, sc);
-  lua_pushcclosure(L, l_segment_leads, 1);
+  lrl_push_closure(L, l_segment_leads, sc);
   lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.segment.leads");
   return LR_OK;
 }
