@@ -52,16 +52,8 @@ int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
     return LR_NOMEM;
   }
   in->rt->owner = in;
-  if (p->path) {
-    char *dir = strdup(p->path);
-    if (dir) {
-      char *slash = strrchr(dir, '/');
-      if (slash) *slash = '\0';
-      else strcpy(dir, ".");
-      lrl_set_module_dir(in->rt, dir, p->opts.allow_local_modules);
-      free(dir);
-    }
-  }
+  if (p->path)
+    lrl_set_module_dir_of(in->rt, p->path, p->opts.allow_local_modules);
   lrp_declare_open(in);
   int rc = LR_OK;
   if (p->opts.setup) {

@@ -380,12 +380,12 @@ static long long int_col(const fixture *f, const char *name) {
   return 0;
 }
 
-/* Build the contact of the fixture table at fidx. */
-static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
-                          lrp_devpol *pol, long long now, fixture *f) {
+/* The fixture's columns: the schema's, then load_policy's `fields` (the
+** exact columns) or the fields the policy reads, with room for the
+** fixture's own keys. */
+static void fixture_columns(lua_State *L, evalbox *b, int fidx, polud *u,
+                            lrp_devpol *pol, fixture *f) {
   lrp_dev *d = u->d;
-  const lrp_model *m = &pol->p->main.m;
-  need_scratch(L, d);
   int nfix = 0;
   lua_pushnil(L);
   while (lua_next(L, fidx)) {
@@ -415,6 +415,11 @@ static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
   } else {
     for (int i = 0; i < pol->nfields; i++) col_add(f, pol->fields[i]);
   }
+}
+
+/* The fixture's own values, by key. */
+static void fixture_values(lua_State *L, evalbox *b, int fidx, polud *u,
+                           fixture *f) {
   lua_pushnil(L);
   while (lua_next(L, fidx)) {
     const char *k = lua_tostring(L, -2);
@@ -428,7 +433,11 @@ static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
     }
     lua_pop(L, 1);
   }
-  /* Identity: id 1 unless given; key from `key`, else `email`. */
+}
+
+/* The contact's identity and engine columns, from its row. */
+static void fixture_identity(fixture *f) {
+  /* id 1 unless given; key from `key`, else `email`. */
   int ci = col_find(f, "id");
   if (ci >= 0 && f->vals[ci].type == LRS_NULL) {
     f->vals[ci].type = LRS_INT;
@@ -458,10 +467,13 @@ static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
   f->c.assigned_at = int_col(f, "assigned_at");
   f->c.manual_at = int_col(f, "manual_at");
   f->c.data_at = int_col(f, "data_at");
-  read_activities(L, b, fidx, now, f);
-  read_outcome(L, fidx, now, f);
+}
 
-  /* SQL segments: stated by the fixture, or run against it as real SQL. */
+/* Which SQL segments the fixture is in: stated by the fixture, or run
+** against it as real SQL. */
+static void fixture_segments(lua_State *L, evalbox *b, int fidx, polud *u,
+                             const lrp_model *m, fixture *f) {
+  lrp_dev *d = u->d;
   int nsql = m->nsql_segments;
   unsigned char *member = box_alloc(L, b, (size_t)nsql + 1);
   unsigned char *want = box_alloc(L, b, (size_t)nsql + 1);
@@ -504,6 +516,18 @@ static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
     }
   }
   f->c.sql_member = member;
+}
+
+/* Build the contact of the fixture table at fidx. */
+static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
+                          lrp_devpol *pol, long long now, fixture *f) {
+  need_scratch(L, u->d);
+  fixture_columns(L, b, fidx, u, pol, f);
+  fixture_values(L, b, fidx, u, f);
+  fixture_identity(f);
+  read_activities(L, b, fidx, now, f);
+  read_outcome(L, fidx, now, f);
+  fixture_segments(L, b, fidx, u, &pol->p->main.m, f);
 }
 
 /* ---- results -------------------------------------------------------------- */

@@ -514,6 +514,89 @@ static int setup_lua(script_ctx *sc, const lr_script_opts *o,
   return LR_OK;
 }
 
+static void init_ctx(script_ctx *sc, lr_db *db, const lr_script_opts *o,
+                     const char *path, lr_write_fn write, void *wctx) {
+  memset(sc, 0, sizeof *sc);
+  sc->db = db;
+  sc->write = write;
+  sc->wctx = wctx;
+  sc->now = o->now ? o->now : (long long)time(NULL);
+  sc->by = o->by && *o->by ? o->by : "unknown";
+  const char *base = strrchr(path, '/');
+  snprintf(sc->reason, sizeof sc->reason, "script %s", base ? base + 1 : path);
+  lra_init(&sc->arena, 4096);
+}
+
+/* What the context owns besides the store's handles and the instance. */
+static void free_owned(script_ctx *sc) {
+  for (int i = 0; i < sc->ndata_stages; i++) free(sc->data_stages[i]);
+  free(sc->data_stages);
+  free(sc->vals);
+  lra_free(&sc->arena);
+  if (sc->pol) {
+    free(sc->pol->source);
+    free(sc->pol->path);
+    free(sc->pol->name);
+    free(sc->pol);
+  }
+}
+
+/* Read the script and make its own lr_policy (it names messages and owns
+** the model) with a fresh state, declarations open for stages{}. */
+static int load_script(script_ctx *sc, const lr_script_opts *o,
+                       const char *path) {
+  lr_db *db = sc->db;
+  char err[2048] = "";
+  size_t len = 0;
+  char *src = read_script(path, &len, err, sizeof err);
+  if (!src) return lr__err(db, LR_IO, "%s", err);
+  if (len && src[0] == 0x1b) {
+    free(src);
+    return lr__err(db, LR_POLICY, "%s: binary chunks are not accepted", path);
+  }
+  sc->pol = calloc(1, sizeof *sc->pol);
+  if (!sc->pol) {
+    free(src);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  sc->pol->db = db;
+  sc->pol->source = src;
+  sc->pol->source_len = len;
+  sc->pol->path = strdup(path);
+  sc->pol->name = strdup(path);
+  lr_sha256_hex(src, len, sc->pol->hash);
+  sc->pol->opts.size = sizeof sc->pol->opts;
+  sc->pol->opts.allow_local_modules = o->allow_local_modules;
+  sc->in = &sc->pol->main;
+  sc->in->policy = sc->pol;
+  sc->in->rt = lrl_new(o->max_memory, o->max_instructions);
+  if (!sc->pol->path || !sc->pol->name || !sc->in->rt)
+    return lr__err(db, LR_NOMEM, "out of memory");
+  sc->in->rt->owner = sc->in;
+  sc->in->rt->cancel = o->cancel;
+  lrl_set_module_dir_of(sc->in->rt, path, o->allow_local_modules);
+  lrp_declare_open(sc->in);         /* model stays open for stages{} */
+  return LR_OK;
+}
+
+/* Run the script's chunk on the open snapshot. */
+static int run_chunk(script_ctx *sc, const lr_script_opts *o,
+                     const char *path) {
+  setup_lua(sc, o, path);
+  int rc = lrl_load_buffer(sc->in->rt, sc->pol->source, sc->pol->source_len,
+                           path);
+  if (rc == LR_OK) {
+    lrl_budget_reset(sc->in->rt);
+    rc = lrl_pcall(sc->in->rt, 0, 0);
+  }
+  end_lead(sc);
+  if (rc != LR_OK) {
+    if (o->cancel && *o->cancel) rc = LR_INTERRUPT;
+    lr__err(sc->db, rc, "%s", sc->in->rt->errmsg);
+  }
+  return rc;
+}
+
 int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
                  lr_write_fn write, void *wctx, lr_script_result *result) {
   if (result) memset(result, 0, sizeof *result);
@@ -523,63 +606,10 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   int orc = lr__opts(db, &o, sizeof o, opts, "lr_script");
   if (orc != LR_OK) return orc;
   script_ctx sc;
-  memset(&sc, 0, sizeof sc);
-  sc.db = db;
-  sc.write = write;
-  sc.wctx = wctx;
-  sc.now = o.now ? o.now : (long long)time(NULL);
-  sc.by = o.by && *o.by ? o.by : "unknown";
-  const char *base = strrchr(path, '/');
-  snprintf(sc.reason, sizeof sc.reason, "script %s", base ? base + 1 : path);
-  lra_init(&sc.arena, 4096);
+  init_ctx(&sc, db, &o, path, write, wctx);
   char err[2048] = "";
-  size_t len = 0;
-  char *src = read_script(path, &len, err, sizeof err);
-  if (!src) {
-    lra_free(&sc.arena);
-    return lr__err(db, LR_IO, "%s", err);
-  }
-  if (len && src[0] == 0x1b) {
-    free(src);
-    lra_free(&sc.arena);
-    return lr__err(db, LR_POLICY, "%s: binary chunks are not accepted", path);
-  }
-  /* The script's own lr_policy: it names messages and owns the model. */
-  sc.pol = calloc(1, sizeof *sc.pol);
-  int rc = LR_OK;
-  if (!sc.pol) {
-    free(src);
-    lra_free(&sc.arena);
-    return lr__err(db, LR_NOMEM, "out of memory");
-  }
-  sc.pol->db = db;
-  sc.pol->source = src;
-  sc.pol->source_len = len;
-  sc.pol->path = strdup(path);
-  sc.pol->name = strdup(path);
-  lr_sha256_hex(src, len, sc.pol->hash);
-  sc.pol->opts.size = sizeof sc.pol->opts;
-  sc.pol->opts.allow_local_modules = o.allow_local_modules;
-  sc.in = &sc.pol->main;
-  sc.in->policy = sc.pol;
-  sc.in->rt = lrl_new(o.max_memory, o.max_instructions);
-  if (!sc.pol->path || !sc.pol->name || !sc.in->rt) {
-    rc = lr__err(db, LR_NOMEM, "out of memory");
-    goto out;
-  }
-  sc.in->rt->owner = sc.in;
-  sc.in->rt->cancel = o.cancel;
-  {
-    char *dir = strdup(path);
-    if (dir) {
-      char *slash = strrchr(dir, '/');
-      if (slash) *slash = '\0';
-      else strcpy(dir, ".");
-      lrl_set_module_dir(sc.in->rt, dir, o.allow_local_modules);
-      free(dir);
-    }
-  }
-  lrp_declare_open(sc.in);          /* model stays open for stages{} */
+  int rc = load_script(&sc, &o, path);
+  if (rc != LR_OK) goto out;
 
   /* Write lock first, then the snapshot the script reads. */
   rc = lrs_begin(db);
@@ -615,18 +645,9 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   rc = lrs_run_start(db, "script", path, sc.pol->hash, sc.now, sc.by,
                      &sc.run_id);
   if (rc != LR_OK) goto rollback;
-  setup_lua(&sc, &o, path);
-  rc = lrl_load_buffer(sc.in->rt, src, len, path);
-  if (rc == LR_OK) {
-    lrl_budget_reset(sc.in->rt);
-    rc = lrl_pcall(sc.in->rt, 0, 0);
-  }
-  end_lead(&sc);
-  if (rc != LR_OK) {
-    if (o.cancel && *o.cancel) rc = LR_INTERRUPT;
-    lr__err(db, rc, "%s", sc.in->rt->errmsg);
-    goto rollback;
-  }
+
+  rc = run_chunk(&sc, &o, path);
+  if (rc != LR_OK) goto rollback;
   rc = lrs_run_finish(db, sc.run_id, sc.out.leads, 0, sc.out.moves, 0, 0);
   if (rc != LR_OK) goto rollback;
   if (o.dry_run) {
@@ -647,7 +668,7 @@ out:
     if (rc != LR_OK) result->run_id = 0;
   }
   if (sc.ev.in) lrp_eval_free(&sc.ev);
-  lrp_instance_free(sc.in);
+  if (sc.in) lrp_instance_free(sc.in);
   lrs_select_close(sc.sel);
   if (sc.have_res) lrp_result_free(&sc.res);
   lrs_scan_close(sc.scan);
@@ -655,14 +676,7 @@ out:
     sqlite3_exec(sc.reader, "COMMIT", NULL, NULL, NULL);
     sqlite3_close_v2(sc.reader);
   }
-  for (int i = 0; i < sc.ndata_stages; i++) free(sc.data_stages[i]);
-  free(sc.data_stages);
-  free(sc.vals);
-  lra_free(&sc.arena);
-  free(sc.pol->source);
-  free(sc.pol->path);
-  free(sc.pol->name);
-  free(sc.pol);
+  free_owned(&sc);
   return rc;
 }
 

@@ -82,6 +82,9 @@ lrl_state *lrl_from(lua_State *L);
 
 /* Set the directory for local modules (copied); allow them if `allow`. */
 void lrl_set_module_dir(lrl_state *s, const char *dir, int allow);
+/* The same with the directory of the file at path ("." when path names
+** none): local modules live beside the policy or script. */
+void lrl_set_module_dir_of(lrl_state *s, const char *path, int allow);
 
 /*
 ** Load a chunk in text mode with chunk name "@name" so that errors read

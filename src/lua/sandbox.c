@@ -819,6 +819,16 @@ void lrl_set_module_dir(lrl_state *s, const char *dir, int allow) {
   s->allow_local_modules = allow && s->module_dir;
 }
 
+void lrl_set_module_dir_of(lrl_state *s, const char *path, int allow) {
+  char *dir = strdup(path);
+  if (!dir) return;
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = '\0';
+  else strcpy(dir, ".");
+  lrl_set_module_dir(s, dir, allow);
+  free(dir);
+}
+
 /* }================================================================== */
 
 /*
