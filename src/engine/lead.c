@@ -196,67 +196,59 @@ static const char *check_type(lua_State *L, int idx) {
   return t;
 }
 
-static long long count_for(lua_State *L, lrp_eval *ev, long long *last,
-                           window *w) {
+/* What lead:count, :did, :last and :days_since answer. */
+enum { ACT_COUNT, ACT_DID, ACT_LAST, ACT_DAYS_SINCE };
+
+/* lead:METHOD(type [, window]): count the activities of `type` ("*": any)
+** in the window, then answer as `what` asks. */
+static int activity_answer(lua_State *L, int what) {
+  lrp_eval *ev = check_lead(L, 1);
   const char *type = check_type(L, 2);
-  read_window(L, ev, 3, w);
+  window w;
+  read_window(L, ev, 3, &w);
   int ti = strcmp(type, "*") == 0 ? -1 : type_index(ev->c, type);
-  if (ti < 0 && strcmp(type, "*") != 0) {
-    *last = LLONG_MIN;
-    return 0;
+  long long last = LLONG_MIN, n = 0;
+  if (ti >= 0 || strcmp(type, "*") == 0) n = count_acts(ev->c, ti, &w, &last);
+  switch (what) {
+    case ACT_COUNT:
+      trace(ev, "count(%s%s)=%lld", type, w.desc, n);
+      lua_pushinteger(L, (lua_Integer)n);
+      break;
+    case ACT_DID:
+      trace(ev, "did(%s%s)=%s", type, w.desc, n ? "yes" : "no");
+      lua_pushboolean(L, n > 0);
+      break;
+    case ACT_LAST:
+      if (n) {
+        lua_pushinteger(L, (lua_Integer)last);
+        trace(ev, "last(%s)=%lld", type, last);
+      } else {
+        lua_pushnil(L);
+        trace(ev, "last(%s)=never", type);
+      }
+      break;
+    default: {
+      double d = n ? (double)(ev->now - last) / 86400.0 : HUGE_VAL;
+      if (n) trace(ev, "days_since(%s)=%.1f", type, d);
+      else trace(ev, "days_since(%s)=never", type);
+      lua_pushnumber(L, d);
+    }
   }
-  return count_acts(ev->c, ti, w, last);
+  return 1;
 }
 
 /* lead:count(type, { within = "30d" }) -> integer */
-static int l_count(lua_State *L) {
-  lrp_eval *ev = check_lead(L, 1);
-  long long last;
-  window w;
-  long long n = count_for(L, ev, &last, &w);
-  trace(ev, "count(%s%s)=%lld", lua_tostring(L, 2), w.desc, n);
-  lua_pushinteger(L, (lua_Integer)n);
-  return 1;
-}
+static int l_count(lua_State *L) { return activity_answer(L, ACT_COUNT); }
 
 /* lead:did(type, { within = "14d" }) -> boolean */
-static int l_did(lua_State *L) {
-  lrp_eval *ev = check_lead(L, 1);
-  long long last;
-  window w;
-  long long n = count_for(L, ev, &last, &w);
-  trace(ev, "did(%s%s)=%s", lua_tostring(L, 2), w.desc, n ? "yes" : "no");
-  lua_pushboolean(L, n > 0);
-  return 1;
-}
+static int l_did(lua_State *L) { return activity_answer(L, ACT_DID); }
 
 /* lead:last(type) -> unix seconds of the latest such activity, or nil */
-static int l_last(lua_State *L) {
-  lrp_eval *ev = check_lead(L, 1);
-  long long last;
-  window w;
-  long long n = count_for(L, ev, &last, &w);
-  if (n) {
-    lua_pushinteger(L, (lua_Integer)last);
-    trace(ev, "last(%s)=%lld", lua_tostring(L, 2), last);
-  } else {
-    lua_pushnil(L);
-    trace(ev, "last(%s)=never", lua_tostring(L, 2));
-  }
-  return 1;
-}
+static int l_last(lua_State *L) { return activity_answer(L, ACT_LAST); }
 
 /* lead:days_since(type) -> days (float) since the latest, math.huge if never */
 static int l_days_since(lua_State *L) {
-  lrp_eval *ev = check_lead(L, 1);
-  long long last;
-  window w;
-  long long n = count_for(L, ev, &last, &w);
-  double d = n ? (double)(ev->now - last) / 86400.0 : HUGE_VAL;
-  if (n) trace(ev, "days_since(%s)=%.1f", lua_tostring(L, 2), d);
-  else trace(ev, "days_since(%s)=never", lua_tostring(L, 2));
-  lua_pushnumber(L, d);
-  return 1;
+  return activity_answer(L, ACT_DAYS_SINCE);
 }
 
 /* lead:activities(type, opts) -> list of { type, at, value, campaign } */
@@ -558,10 +550,9 @@ void lrx_lead_open(lua_State *L, lrp_eval *ev) {
     lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.lead.fields");
     lua_pushcclosure(L, l_index, 2);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
+    static const luaL_Reg metamethods[] = {{"__newindex", l_newindex},
+      {"__tostring", l_tostring}, {NULL, NULL}};
+    luaL_setfuncs(L, metamethods, 0);
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
   } else {

@@ -831,10 +831,9 @@ static void policy_mt(lua_State *L) {
   if (luaL_newmetatable(L, POLICY_MT)) {
     lua_pushlightuserdata(L, (void *)&policy_shower);
     lua_setfield(L, -2, LRL_SHOW_FIELD);
-    lua_pushcfunction(L, p_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, p_tostring);
-    lua_setfield(L, -2, "__tostring");
+    static const luaL_Reg metamethods[] = {{"__index", p_index},
+      {"__tostring", p_tostring}, {NULL, NULL}};
+    luaL_setfuncs(L, metamethods, 0);
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
   }

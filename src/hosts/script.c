@@ -346,6 +346,36 @@ static int find_data_stage(script_ctx *sc, const char *name) {
   return -1;
 }
 
+/* Stage k of those lead:move_to may name: the script's own when it
+** declares any, else those in the data. */
+static const char *movable_stage(script_ctx *sc, int k) {
+  const lrp_model *m = &sc->in->m;
+  return m->nstages ? m->stages[k].name : sc->data_stages[k];
+}
+
+/* The stage lead:move_to(want) means (its spelling in the list), or an
+** error that lists the stages it could have named. */
+static const char *move_target(lua_State *L, script_ctx *sc,
+                               const char *want) {
+  const lrp_model *m = &sc->in->m;
+  int n = m->nstages ? m->nstages : sc->ndata_stages;
+  int i = m->nstages ? lrp_stage_find(m, want) : find_data_stage(sc, want);
+  if (i >= 0) return movable_stage(sc, i);
+  lr_buf b = LR_BUF_INIT;
+  for (int k = 0; k < n; k++)
+    lrb_printf(&b, "%s%s", k ? ", " : "", movable_stage(sc, k));
+  if (m->nstages)
+    lua_pushfstring(L, "lead:move_to: unknown stage '%s' (the script "
+                    "declares: %s)", want, lrb_str(&b));
+  else
+    lua_pushfstring(L, "lead:move_to: unknown stage '%s' (stages in the "
+                    "data: %s; declare others with stages {...} or "
+                    "stage \"name\")", want, b.n ? lrb_str(&b) : "none");
+  lrb_free(&b);
+  lrl_error(L, "%s", lua_tostring(L, -1));
+  return NULL;
+}
+
 /* lead:move_to(stage [, reason]) -> true when the contact moved */
 static int l_move_to(lua_State *L) {
   script_ctx *sc = ctx_of(L);
@@ -357,35 +387,7 @@ static int l_move_to(lua_State *L) {
   }
   want = luaL_checkstring(L, 2);
   const char *reason = reason_arg(L, sc, 3);
-  const lrp_model *m = &sc->in->m;
-  const char *to;
-  if (m->nstages) {
-    int i = lrp_stage_find(m, want);
-    if (i < 0) {
-      lr_buf b = LR_BUF_INIT;
-      for (int k = 0; k < m->nstages; k++)
-        lrb_printf(&b, "%s%s", k ? ", " : "", m->stages[k].name);
-      lua_pushfstring(L, "lead:move_to: unknown stage '%s' (the script "
-                      "declares: %s)", want, lrb_str(&b));
-      lrb_free(&b);
-      return lrl_error(L, "%s", lua_tostring(L, -1));
-    }
-    to = m->stages[i].name;
-  } else {
-    int i = find_data_stage(sc, want);
-    if (i < 0) {
-      lr_buf b = LR_BUF_INIT;
-      for (int k = 0; k < sc->ndata_stages; k++)
-        lrb_printf(&b, "%s%s", k ? ", " : "", sc->data_stages[k]);
-      lua_pushfstring(L, "lead:move_to: unknown stage '%s' (stages in the "
-                      "data: %s; declare others with stages {...} or "
-                      "stage \"name\")", want,
-                      b.n ? lrb_str(&b) : "none");
-      lrb_free(&b);
-      return lrl_error(L, "%s", lua_tostring(L, -1));
-    }
-    to = sc->data_stages[i];
-  }
+  const char *to = move_target(L, sc, want);
   const char *from = sc->cur.stage;
   if (from && strcasecmp(from, to) == 0) {
     lua_pushboolean(L, 0);

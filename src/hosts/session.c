@@ -237,10 +237,9 @@ int lr_session_open(lr_db *db, lr_session **out) {
   lua_pop(L, 1);
   lrl_push_print(L, LRL_PRINT_SHOW, print_out, s);
   lrl_setglobal(L, "print");
-  lrl_set_closure(L, "help", l_help, s);
-  lrl_set_closure(L, "query", l_query, s);
-  lrl_set_closure(L, "count", l_count, s);
-  lrl_set_closure(L, "lead", l_lead, s);
+  static const luaL_Reg fns[] = {{"help", l_help}, {"query", l_query},
+    {"count", l_count}, {"lead", l_lead}, {NULL, NULL}};
+  lrl_set_closures(L, fns, s);
   lua_pushinteger(L, (lua_Integer)time(NULL));
   lua_setglobal(L, "now");
   lrp_dev_register(L, &s->dev);

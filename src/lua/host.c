@@ -22,6 +22,10 @@ void lrl_set_closure(lua_State *L, const char *name, lua_CFunction f,
   lrl_setglobal(L, name);
 }
 
+void lrl_set_closures(lua_State *L, const luaL_Reg *fns, void *ctx) {
+  for (; fns->name; fns++) lrl_set_closure(L, fns->name, fns->func, ctx);
+}
+
 void *lrl_closure_ctx(lua_State *L) {
   return lua_touserdata(L, lua_upvalueindex(1));
 }

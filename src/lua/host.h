@@ -6,6 +6,7 @@
 #ifndef LR_LUA_HOST_H
 #define LR_LUA_HOST_H
 
+#include <lauxlib.h>
 #include <lua.h>
 #include <stddef.h>
 
@@ -15,6 +16,8 @@ void lrl_push_closure(lua_State *L, lua_CFunction f, void *ctx);
 ** frozen globals or not). */
 void lrl_set_closure(lua_State *L, const char *name, lua_CFunction f,
                      void *ctx);
+/* lrl_set_closure for each of fns (up to the {NULL, NULL} that ends it). */
+void lrl_set_closures(lua_State *L, const luaL_Reg *fns, void *ctx);
 /* The ctx of the running closure made by lrl_push_closure. */
 void *lrl_closure_ctx(lua_State *L);
 

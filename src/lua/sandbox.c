@@ -635,8 +635,8 @@ static int s_cowrap(lua_State *L) {
 ** ===================================================================
 */
 
-static void wrap_field(lua_State *L, int t, const char *name,
-                       lua_CFunction f) {
+void lrl_wrap_field(lua_State *L, int t, const char *name,
+                    lua_CFunction f) {
   t = lua_absindex(L, t);
   lua_getfield(L, t, name);
   lua_pushcclosure(L, f, 1);
@@ -699,19 +699,14 @@ static int setup(lua_State *L) {
   int g = lua_gettop(L);
 
   /* base: no files, no printing, no warnings, no raw access to proxies */
-  set_field(L, g, "dofile", NULL);
-  set_field(L, g, "loadfile", NULL);
-  set_field(L, g, "print", NULL);
-  set_field(L, g, "warn", NULL);
-  set_field(L, g, "collectgarbage", s_collectgarbage);
-  set_field(L, g, "rawset", s_rawset);
-  set_field(L, g, "rawget", s_rawget);
-  set_field(L, g, "rawlen", s_rawlen);
-  set_field(L, g, "next", s_next);
-  set_field(L, g, "setmetatable", s_setmetatable);
-  set_field(L, g, "pcall", s_pcall);
-  set_field(L, g, "xpcall", s_xpcall);
-  wrap_field(L, g, "load", s_load);
+  static const luaL_Reg base[] = {
+    {"dofile", NULL}, {"loadfile", NULL}, {"print", NULL}, {"warn", NULL},
+    {"collectgarbage", s_collectgarbage}, {"rawset", s_rawset},
+    {"rawget", s_rawget}, {"rawlen", s_rawlen}, {"next", s_next},
+    {"setmetatable", s_setmetatable}, {"pcall", s_pcall},
+    {"xpcall", s_xpcall}, {NULL, NULL}};
+  for (const luaL_Reg *r = base; r->name; r++) set_field(L, g, r->name, r->func);
+  lrl_wrap_field(L, g, "load", s_load);
 
   /* string: no dump; bounded rep and pattern functions */
   lua_getfield(L, g, LUA_STRLIBNAME);
@@ -728,7 +723,7 @@ static int setup(lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &key_randomseed);
   lua_pushinteger(L, LRL_RANDOM_SEED);
   lua_call(L, 1, 0);
-  wrap_field(L, lua_gettop(L), "randomseed", s_randomseed);
+  lrl_wrap_field(L, lua_gettop(L), "randomseed", s_randomseed);
   lua_pop(L, 1);
 
   /* os: time, date and clock only */
@@ -746,8 +741,8 @@ static int setup(lua_State *L) {
   lua_getfield(L, g, LUA_COLIBNAME);
   set_field(L, -1, "create", s_cocreate);
   set_field(L, -1, "wrap", s_cowrap);
-  wrap_field(L, lua_gettop(L), "resume", s_coresume);
-  wrap_field(L, lua_gettop(L), "close", s_coclose);
+  lrl_wrap_field(L, lua_gettop(L), "resume", s_coresume);
+  lrl_wrap_field(L, lua_gettop(L), "close", s_coclose);
   lua_pop(L, 1);
 
   lrl_open_require(L, g);

@@ -56,6 +56,10 @@ int lrl_msghandler(lua_State *L);
 int lrl_load_file_on(lrl_state *s, lua_State *L, const char *path,
                      const char *name, int *unopened);
 
+/* sandbox.c: replace t[name] (t at index t) by a closure of f over the
+** original value. */
+void lrl_wrap_field(lua_State *L, int t, const char *name, lua_CFunction f);
+
 /* sandbox.c: registry keys. */
 extern const char lrl_key_state;      /* registry[&key] = light ud state */
 
