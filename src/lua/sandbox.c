@@ -662,8 +662,9 @@ static void lock_library(lua_State *L, const char *name) {
   lua_pop(L, 2);
 }
 
-static int setup(lua_State *L) {
-  lrl_state *s = lua_touserdata(L, 1);
+/* The sandbox's registry entries: the state, the finalizer anchors, the
+** coroutines stopped by a limit, the finalizer boxes' metatable. */
+static void setup_registry(lua_State *L, lrl_state *s) {
   lua_pushlightuserdata(L, s);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &lrl_key_state);
   lua_newtable(L);                       /* finalizer anchors: ephemeron */
@@ -684,20 +685,12 @@ static int setup(lua_State *L) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
+}
 
-  /* The libraries offered, and only those. */
-  static const luaL_Reg libs[] = {
-    {LUA_GNAME, luaopen_base}, {LUA_STRLIBNAME, luaopen_string},
-    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
-    {LUA_UTF8LIBNAME, luaopen_utf8}, {LUA_COLIBNAME, luaopen_coroutine},
-    {LUA_OSLIBNAME, luaopen_os}, {NULL, NULL}};
-  for (const luaL_Reg *lib = libs; lib->func; lib++) {
-    luaL_requiref(L, lib->name, lib->func, 1);
-    lua_pop(L, 1);
-  }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-  int g = lua_gettop(L);
-
+/* What the offered libraries (globals at g) may do: no files, printing,
+** dumps or warnings; bounded C loops; a fixed seed; hooks on every
+** thread; require() from the embedded stdlib. */
+static void narrow_libraries(lua_State *L, int g) {
   /* base: no files, no printing, no warnings, no raw access to proxies */
   static const luaL_Reg base[] = {
     {"dofile", NULL}, {"loadfile", NULL}, {"print", NULL}, {"warn", NULL},
@@ -746,8 +739,11 @@ static int setup(lua_State *L) {
   lua_pop(L, 1);
 
   lrl_open_require(L, g);
+}
 
-  /* Shared tables become read-only; the string metatable is hidden. */
+/* Shared tables become read-only, the string metatable is hidden and
+** globals (at g) are strict. */
+static void lock_shared(lua_State *L, int g) {
   static const char *const shared[] = {LUA_STRLIBNAME, LUA_TABLIBNAME,
     LUA_MATHLIBNAME, LUA_OSLIBNAME, LUA_UTF8LIBNAME, LUA_COLIBNAME, NULL};
   for (int i = 0; shared[i]; i++) lock_library(L, shared[i]);
@@ -768,6 +764,24 @@ static int setup(lua_State *L) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, g);
+}
+
+static int setup(lua_State *L) {
+  setup_registry(L, lua_touserdata(L, 1));
+  /* The libraries offered, and only those. */
+  static const luaL_Reg libs[] = {
+    {LUA_GNAME, luaopen_base}, {LUA_STRLIBNAME, luaopen_string},
+    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+    {LUA_UTF8LIBNAME, luaopen_utf8}, {LUA_COLIBNAME, luaopen_coroutine},
+    {LUA_OSLIBNAME, luaopen_os}, {NULL, NULL}};
+  for (const luaL_Reg *lib = libs; lib->func; lib++) {
+    luaL_requiref(L, lib->name, lib->func, 1);
+    lua_pop(L, 1);
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  int g = lua_gettop(L);
+  narrow_libraries(L, g);
+  lock_shared(L, g);
   lua_pop(L, 1);
   return 0;
 }
