@@ -13,11 +13,21 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lua/host.h"
 #include "model.h"
 #include "objects.h"
 
 static lrp_instance *inst(lua_State *L) {
-  return (lrp_instance *)lua_touserdata(L, lua_upvalueindex(1));
+  return (lrp_instance *)lrl_closure_ctx(L);
+}
+
+/* The second call of `KIND "name" { ... }`: f, over the instance and the
+** name (the argument at name_idx). */
+static int push_named_opts(lua_State *L, int name_idx, lua_CFunction f) {
+  lua_pushlightuserdata(L, inst(L));
+  lua_pushvalue(L, name_idx);
+  lua_pushcclosure(L, f, 2);
+  return 1;
 }
 
 static lrp_model *loading_model(lua_State *L, const char *what) {
@@ -65,29 +75,32 @@ static void check_keys(lua_State *L, int idx, const char *what,
   }
 }
 
-static int opt_function(lua_State *L, int idx, const char *key,
-                        const char *what) {
-  int t = lua_getfield(L, idx, key);
-  if (t == LUA_TNIL) {
-    lua_pop(L, 1);
-    return LUA_NOREF;
-  }
-  if (t != LUA_TFUNCTION)
-    lrl_error(L, "%s: '%s' must be a function, got %s", what, key,
-              lua_typename(L, t));
-  return luaL_ref(L, LUA_REGISTRYINDEX);
-}
-
-static int opt_number(lua_State *L, int idx, const char *key,
-                      const char *what, double *out) {
+/* Push option `key` of the table at idx and return 1 when it is given
+** (raising unless it has `type`, described as `a_type`); else 0, and
+** nothing is pushed. */
+static int opt_field(lua_State *L, int idx, const char *key, const char *what,
+                     int type, const char *a_type) {
   int t = lua_getfield(L, idx, key);
   if (t == LUA_TNIL) {
     lua_pop(L, 1);
     return 0;
   }
-  if (t != LUA_TNUMBER)
-    lrl_error(L, "%s: '%s' must be a number, got %s", what, key,
+  if (t != type)
+    lrl_error(L, "%s: '%s' must be %s, got %s", what, key, a_type,
               lua_typename(L, t));
+  return 1;
+}
+
+static int opt_function(lua_State *L, int idx, const char *key,
+                        const char *what) {
+  if (!opt_field(L, idx, key, what, LUA_TFUNCTION, "a function"))
+    return LUA_NOREF;
+  return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+static int opt_number(lua_State *L, int idx, const char *key,
+                      const char *what, double *out) {
+  if (!opt_field(L, idx, key, what, LUA_TNUMBER, "a number")) return 0;
   *out = lua_tonumber(L, -1);
   lua_pop(L, 1);
   if (isnan(*out) || isinf(*out))
@@ -97,14 +110,7 @@ static int opt_number(lua_State *L, int idx, const char *key,
 
 static const char *opt_string(lua_State *L, int idx, const char *key,
                               const char *what) {
-  int t = lua_getfield(L, idx, key);
-  if (t == LUA_TNIL) {
-    lua_pop(L, 1);
-    return NULL;
-  }
-  if (t != LUA_TSTRING)
-    lrl_error(L, "%s: '%s' must be a string, got %s", what, key,
-              lua_typename(L, t));
+  if (!opt_field(L, idx, key, what, LUA_TSTRING, "a string")) return NULL;
   const char *s = lua_tostring(L, -1);
   lua_pop(L, 1);            /* still referenced by the options table */
   return s;
@@ -173,8 +179,7 @@ static int l_stage_call(lua_State *L) {
   lrp_model *m = loading_model(L, "stage");
   const char *name = luaL_checkstring(L, 2);  /* 1 is the stage table */
   add_stage(L, m, name, 1);
-  lua_pushlightuserdata(L, inst(L));
-  lua_pushcclosure(L, l_options_ignored, 1);
+  lrl_push_closure(L, l_options_ignored, inst(L));
   return 1;
 }
 
@@ -214,10 +219,7 @@ static int l_segment_call(lua_State *L) {
   if (!*name) lrl_error(L, "segment names cannot be empty");
   if (lrp_segment_find(m, name) >= 0)
     lrl_error(L, "segment '%s' is declared twice", name);
-  lua_pushlightuserdata(L, inst(L));
-  lua_pushvalue(L, 2);
-  lua_pushcclosure(L, l_segment_opts, 2);
-  return 1;
+  return push_named_opts(L, 2, l_segment_opts);
 }
 
 static void add_group(lua_State *L, lrp_model *m, const char *g) {
@@ -297,25 +299,40 @@ static int l_rule(lua_State *L) {
     if (strcmp(m->rules[i].name, name) == 0)
       lrl_error(L, "rule '%s' is declared twice (first at %s)", name,
                 m->rules[i].where);
-  lua_pushlightuserdata(L, inst(L));
-  lua_pushvalue(L, 1);
-  lua_pushcclosure(L, l_rule_opts, 2);
-  return 1;
+  return push_named_opts(L, 1, l_rule_opts);
+}
+
+/* The stage named by the required option `key` of declaration `what`
+** (*idx its index; an error `missing` when the option is not given). */
+static const char *stage_option(lua_State *L, lrp_model *m, const char *key,
+                                const char *what, const char *missing,
+                                int *idx) {
+  const char *name = opt_string(L, 1, key, what);
+  if (!name) lrl_error(L, "%s", missing);
+  *idx = stage_index(L, m, name, what);
+  return name;
+}
+
+/* The model, for declaration `what` of one options table (argument 1)
+** with the keys `allowed`. */
+static lrp_model *table_declaration(lua_State *L, const char *what,
+                                    const char *const *allowed) {
+  lrp_model *m = loading_model(L, what);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  check_keys(L, 1, what, allowed);
+  return m;
 }
 
 /* transition { from = "lead" | {..} | "*", to = "mql", when = f, reason } */
 static int l_transition(lua_State *L) {
-  lrp_model *m = loading_model(L, "transition");
-  luaL_checktype(L, 1, LUA_TTABLE);
   static const char *const allowed[] = {"from", "to", "when", "reason",
       NULL};
-  check_keys(L, 1, "transition", allowed);
+  lrp_model *m = table_declaration(L, "transition", allowed);
   lrp_transition t;
   memset(&t, 0, sizeof t);
   lrl_where(L, 1, t.where, sizeof t.where);
-  const char *to = opt_string(L, 1, "to", "transition");
-  if (!to) lrl_error(L, "transition needs 'to' (a stage name)");
-  t.to = stage_index(L, m, to, "transition");
+  stage_option(L, m, "to", "transition", "transition needs 'to' (a stage "
+               "name)", &t.to);
   int from_idx[64], nfrom = 0;
   char from[128] = "";
   int ft = lua_getfield(L, 1, "from");
@@ -526,16 +543,13 @@ static int l_by_field(lua_State *L) {
 
 /* handoff { stage = "sql", assign = router | function(lead) | "owner", due } */
 static int l_handoff(lua_State *L) {
-  lrp_model *m = loading_model(L, "handoff");
-  luaL_checktype(L, 1, LUA_TTABLE);
   static const char *const allowed[] = {"stage", "assign", "due", NULL};
-  check_keys(L, 1, "handoff", allowed);
+  lrp_model *m = table_declaration(L, "handoff", allowed);
   lrp_handoff h;
   memset(&h, 0, sizeof h);
   lrl_where(L, 1, h.where, sizeof h.where);
-  const char *st = opt_string(L, 1, "stage", "handoff");
-  if (!st) lrl_error(L, "handoff needs 'stage'");
-  h.stage = stage_index(L, m, st, "handoff");
+  const char *st = stage_option(L, m, "stage", "handoff",
+                                "handoff needs 'stage'", &h.stage);
   for (int i = 0; i < m->nhandoffs; i++)
     if (m->handoffs[i].stage == h.stage)
       lrl_error(L, "handoff for stage '%s' is declared twice", st);
@@ -618,10 +632,7 @@ static int l_grade(lua_State *L) {
     if (strcmp(gg, group) == 0)
       lrl_error(L, "grade '%s' is declared twice", group);
   }
-  lua_pushlightuserdata(L, inst(L));
-  lua_pushvalue(L, 1);
-  lua_pushcclosure(L, l_grade_opts, 2);
-  return 1;
+  return push_named_opts(L, 1, l_grade_opts);
 }
 
 /* total(function(lead) return lead.scores.fit + lead.scores.engagement end) */
@@ -635,32 +646,21 @@ static int l_total(lua_State *L) {
   return 0;
 }
 
-static void set_fn(lua_State *L, lrp_instance *in, const char *name,
-                   lua_CFunction f) {
-  lua_pushlightuserdata(L, in);
-  lua_pushcclosure(L, f, 1);
-  lua_setglobal(L, name);
-}
-
-/* `stage` and `segment` are both declarations (called) and namespaces
-** (stage.mql, segment.enterprise). */
-static void set_callable(lua_State *L, lrp_instance *in, const char *name,
-                         lua_CFunction call, lua_CFunction index) {
+void lrp_push_namespace(lua_State *L, lrp_instance *in, lua_CFunction call,
+                        lua_CFunction index) {
   lua_newtable(L);
   lua_newtable(L);
-  lua_pushlightuserdata(L, in);
-  lua_pushcclosure(L, call, 1);
-  lua_setfield(L, -2, "__call");
-  lua_pushlightuserdata(L, in);
-  lua_pushcclosure(L, index, 1);
+  if (call) {
+    lrl_push_closure(L, call, in);
+    lua_setfield(L, -2, "__call");
+  }
+  lrl_push_closure(L, index, in);
   lua_setfield(L, -2, "__index");
-  lua_pushlightuserdata(L, in);
-  lua_pushcclosure(L, lrp_readonly_newindex, 1);
+  lrl_push_closure(L, lrp_readonly_newindex, in);
   lua_setfield(L, -2, "__newindex");
-  lua_pushstring(L, "locked");
+  lua_pushliteral(L, "locked");
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
-  lua_setglobal(L, name);
 }
 
 void lrp_declare_open(lrp_instance *in) {
@@ -671,16 +671,18 @@ void lrp_declare_open(lrp_instance *in) {
   lua_pushstring(L, "locked");
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
-  set_fn(L, in, "stages", l_stages);
-  set_callable(L, in, "stage", l_stage_call, lrp_stage_namespace);
-  set_callable(L, in, "segment", l_segment_call, lrp_segment_namespace);
-  set_fn(L, in, "rule", l_rule);
-  set_fn(L, in, "transition", l_transition);
-  set_fn(L, in, "handoff", l_handoff);
-  set_fn(L, in, "round_robin", l_round_robin);
-  set_fn(L, in, "by_field", l_by_field);
-  set_fn(L, in, "grade", l_grade);
-  set_fn(L, in, "total", l_total);
+  lrl_set_closure(L, "stages", l_stages, in);
+  /* `stage` and `segment` are both declarations (called) and namespaces
+  ** (stage.mql, segment.enterprise). */
+  lrp_push_namespace(L, in, l_stage_call, lrp_stage_namespace);
+  lrl_setglobal(L, "stage");
+  lrp_push_namespace(L, in, l_segment_call, lrp_segment_namespace);
+  lrl_setglobal(L, "segment");
+  static const luaL_Reg decls[] = {
+    {"rule", l_rule}, {"transition", l_transition}, {"handoff", l_handoff},
+    {"round_robin", l_round_robin}, {"by_field", l_by_field},
+    {"grade", l_grade}, {"total", l_total}, {NULL, NULL}};
+  lrl_set_closures(L, decls, in);
 }
 
 int lrp_stage_find(const lrp_model *m, const char *name) {
@@ -704,6 +706,11 @@ int lrp_model_validate(lrp_instance *in, char *err, size_t errlen) {
     return LR_POLICY;
   }
   return LR_OK;
+}
+
+static void free_strings(char **v, int n) {
+  for (int i = 0; i < n; i++) free(v[i]);
+  free(v);
 }
 
 void lrp_model_free(lrp_model *m, lua_State *L) {
@@ -732,20 +739,17 @@ void lrp_model_free(lrp_model *m, lua_State *L) {
     for (int k = 0; k < r->nowners; k++) free(r->owners[k].name);
     free(r->owners);
     free(r->field);
-    for (int k = 0; k < r->nvalues; k++) free(r->values[k]);
-    free(r->values);
+    free_strings(r->values, r->nvalues);
     free(r->targets);
     free(r->fixed);
   }
   free(m->routers);
   for (int i = 0; i < m->ngrades; i++) {
-    for (int k = 0; k < m->grades[i].n; k++) free(m->grades[i].letters[k]);
-    free(m->grades[i].letters);
+    free_strings(m->grades[i].letters, m->grades[i].n);
     free(m->grades[i].min);
     free(m->grades[i].group);
   }
   free(m->grades);
-  for (int i = 0; i < m->ngroups; i++) free(m->groups[i]);
-  free(m->groups);
+  free_strings(m->groups, m->ngroups);
   memset(m, 0, sizeof *m);
 }

@@ -196,67 +196,59 @@ static const char *check_type(lua_State *L, int idx) {
   return t;
 }
 
-static long long count_for(lua_State *L, lrp_eval *ev, long long *last,
-                           window *w) {
+/* What lead:count, :did, :last and :days_since answer. */
+enum { ACT_COUNT, ACT_DID, ACT_LAST, ACT_DAYS_SINCE };
+
+/* lead:METHOD(type [, window]): count the activities of `type` ("*": any)
+** in the window, then answer as `what` asks. */
+static int activity_answer(lua_State *L, int what) {
+  lrp_eval *ev = check_lead(L, 1);
   const char *type = check_type(L, 2);
-  read_window(L, ev, 3, w);
+  window w;
+  read_window(L, ev, 3, &w);
   int ti = strcmp(type, "*") == 0 ? -1 : type_index(ev->c, type);
-  if (ti < 0 && strcmp(type, "*") != 0) {
-    *last = LLONG_MIN;
-    return 0;
+  long long last = LLONG_MIN, n = 0;
+  if (ti >= 0 || strcmp(type, "*") == 0) n = count_acts(ev->c, ti, &w, &last);
+  switch (what) {
+    case ACT_COUNT:
+      trace(ev, "count(%s%s)=%lld", type, w.desc, n);
+      lua_pushinteger(L, (lua_Integer)n);
+      break;
+    case ACT_DID:
+      trace(ev, "did(%s%s)=%s", type, w.desc, n ? "yes" : "no");
+      lua_pushboolean(L, n > 0);
+      break;
+    case ACT_LAST:
+      if (n) {
+        lua_pushinteger(L, (lua_Integer)last);
+        trace(ev, "last(%s)=%lld", type, last);
+      } else {
+        lua_pushnil(L);
+        trace(ev, "last(%s)=never", type);
+      }
+      break;
+    default: {
+      double d = n ? (double)(ev->now - last) / 86400.0 : HUGE_VAL;
+      if (n) trace(ev, "days_since(%s)=%.1f", type, d);
+      else trace(ev, "days_since(%s)=never", type);
+      lua_pushnumber(L, d);
+    }
   }
-  return count_acts(ev->c, ti, w, last);
+  return 1;
 }
 
 /* lead:count(type, { within = "30d" }) -> integer */
-static int l_count(lua_State *L) {
-  lrp_eval *ev = check_lead(L, 1);
-  long long last;
-  window w;
-  long long n = count_for(L, ev, &last, &w);
-  trace(ev, "count(%s%s)=%lld", lua_tostring(L, 2), w.desc, n);
-  lua_pushinteger(L, (lua_Integer)n);
-  return 1;
-}
+static int l_count(lua_State *L) { return activity_answer(L, ACT_COUNT); }
 
 /* lead:did(type, { within = "14d" }) -> boolean */
-static int l_did(lua_State *L) {
-  lrp_eval *ev = check_lead(L, 1);
-  long long last;
-  window w;
-  long long n = count_for(L, ev, &last, &w);
-  trace(ev, "did(%s%s)=%s", lua_tostring(L, 2), w.desc, n ? "yes" : "no");
-  lua_pushboolean(L, n > 0);
-  return 1;
-}
+static int l_did(lua_State *L) { return activity_answer(L, ACT_DID); }
 
 /* lead:last(type) -> unix seconds of the latest such activity, or nil */
-static int l_last(lua_State *L) {
-  lrp_eval *ev = check_lead(L, 1);
-  long long last;
-  window w;
-  long long n = count_for(L, ev, &last, &w);
-  if (n) {
-    lua_pushinteger(L, (lua_Integer)last);
-    trace(ev, "last(%s)=%lld", lua_tostring(L, 2), last);
-  } else {
-    lua_pushnil(L);
-    trace(ev, "last(%s)=never", lua_tostring(L, 2));
-  }
-  return 1;
-}
+static int l_last(lua_State *L) { return activity_answer(L, ACT_LAST); }
 
 /* lead:days_since(type) -> days (float) since the latest, math.huge if never */
 static int l_days_since(lua_State *L) {
-  lrp_eval *ev = check_lead(L, 1);
-  long long last;
-  window w;
-  long long n = count_for(L, ev, &last, &w);
-  double d = n ? (double)(ev->now - last) / 86400.0 : HUGE_VAL;
-  if (n) trace(ev, "days_since(%s)=%.1f", lua_tostring(L, 2), d);
-  else trace(ev, "days_since(%s)=never", lua_tostring(L, 2));
-  lua_pushnumber(L, d);
-  return 1;
+  return activity_answer(L, ACT_DAYS_SINCE);
 }
 
 /* lead:activities(type, opts) -> list of { type, at, value, campaign } */
@@ -395,6 +387,103 @@ static void need_rules_done(lua_State *L, lrp_eval *ev, const char *what) {
               "their result); use it in transitions and handoffs", what);
 }
 
+/* lead.score: the stored score in scripts, else the evaluation's. */
+static int push_score(lua_State *L, lrp_eval *ev) {
+  double s;
+  if (ev->phase == LRP_PHASE_SCRIPT) {
+    s = ev->c->score;
+  } else {
+    need_rules_done(L, ev, "score");
+    s = ev->have_score_override ? ev->score_override : ev->r->score;
+    trace(ev, "score=%g", s);
+  }
+  /* whole scores are integers in Lua (print 12, not 12.0) */
+  if (s == floor(s) && s > -9.0e15 && s < 9.0e15)
+    lua_pushinteger(L, (lua_Integer)s);
+  else
+    lua_pushnumber(L, s);
+  return 1;
+}
+
+/* lead.stage: a stage object, or in scripts the name of a stage the
+** script did not declare. */
+static int push_stage(lua_State *L, lrp_eval *ev) {
+  const lrs_contact *c = ev->c;
+  int st = ev->phase == LRP_PHASE_SCRIPT ? lrp_contact_stage(&ev->in->m, c)
+                                         : ev->cur_stage;
+  if (st == -1 && c->stage) {
+    lua_pushstring(L, c->stage);
+    return 1;
+  }
+  if (st < 0) {
+    lua_pushnil(L);
+    return 1;
+  }
+  trace(ev, "stage=%s", ev->in->m.stages[st].name);
+  lrx_push_stage(L, ev->in, st);
+  return 1;
+}
+
+/* lead.grade and lead.grades (k). */
+static int push_grade(lua_State *L, lrp_eval *ev, const char *k) {
+  if (k[5] != 's' && ev->phase == LRP_PHASE_SCRIPT) {
+    if (ev->c->grade) lua_pushstring(L, ev->c->grade);
+    else lua_pushnil(L);
+    return 1;
+  }
+  if (ev->phase == LRP_PHASE_SCRIPT)
+    lrl_error(L, "lead.grades is not stored; scripts read lead.grade "
+              "(the first grade of the last run)");
+  need_rules_done(L, ev, k);
+  const lrp_model *m = &ev->in->m;
+  if (k[5] == 's') {
+    lua_createtable(L, 0, m->ngrades);
+    for (int g = 0; g < m->ngrades; g++) {
+      lua_pushstring(L, ev->r->grades[g]);
+      lua_setfield(L, -2, m->grades[g].group ? m->grades[g].group : "total");
+    }
+    return 1;
+  }
+  if (m->ngrades == 0) lrl_error(L, "lead.grade: the policy declares no grade");
+  trace(ev, "grade=%s", ev->r->grades[0]);
+  lua_pushstring(L, ev->r->grades[0]);
+  return 1;
+}
+
+/* Push lead.k when k is one of the names the engine answers (id, key,
+** score, stage, scores, grade, grades) and return 1; else 0. */
+static int push_builtin(lua_State *L, lrp_eval *ev, const char *k) {
+  switch (k[0]) {
+    case 'i':
+      if (strcmp(k, "id") == 0) {
+        lua_pushinteger(L, (lua_Integer)ev->c->id);
+        return 1;
+      }
+      break;
+    case 'k':
+      if (strcmp(k, "key") == 0) {
+        lua_pushstring(L, ev->c->key);
+        return 1;
+      }
+      break;
+    case 's':
+      if (strcmp(k, "score") == 0) return push_score(L, ev);
+      if (strcmp(k, "stage") == 0) return push_stage(L, ev);
+      if (strcmp(k, "scores") == 0) {
+        if (ev->phase == LRP_PHASE_SCRIPT)
+          return push_stored_scores(L, ev->c->scores);
+        need_rules_done(L, ev, "scores");
+        return push_scores(L, ev);
+      }
+      break;
+    case 'g':
+      if (strcmp(k, "grade") == 0 || strcmp(k, "grades") == 0)
+        return push_grade(L, ev, k);
+      break;
+  }
+  return 0;
+}
+
 static int l_index(lua_State *L) {
   lrp_eval *ev = check_lead(L, 1);
   const char *k = lua_tostring(L, 2);
@@ -403,90 +492,12 @@ static int l_index(lua_State *L) {
   /* methods */
   if (lua_getfield(L, lua_upvalueindex(1), k) != LUA_TNIL) return 1;
   lua_pop(L, 1);
-  const lrs_contact *c = ev->c;
-  switch (k[0]) {
-    case 'i':
-      if (strcmp(k, "id") == 0) {
-        lua_pushinteger(L, (lua_Integer)c->id);
-        return 1;
-      }
-      break;
-    case 'k':
-      if (strcmp(k, "key") == 0) {
-        lua_pushstring(L, c->key);
-        return 1;
-      }
-      break;
-    case 's':
-      if (strcmp(k, "score") == 0) {
-        double s;
-        if (ev->phase == LRP_PHASE_SCRIPT) {
-          s = c->score;
-        } else {
-          need_rules_done(L, ev, "score");
-          s = ev->have_score_override ? ev->score_override : ev->r->score;
-          trace(ev, "score=%g", s);
-        }
-        /* whole scores are integers in Lua (print 12, not 12.0) */
-        if (s == floor(s) && s > -9.0e15 && s < 9.0e15)
-          lua_pushinteger(L, (lua_Integer)s);
-        else
-          lua_pushnumber(L, s);
-        return 1;
-      }
-      if (strcmp(k, "stage") == 0) {
-        int st = ev->phase == LRP_PHASE_SCRIPT ? lrp_contact_stage(&ev->in->m, c)
-                                               : ev->cur_stage;
-        if (st == -1 && c->stage) {
-          /* scripts: a stage the script did not declare is its name */
-          lua_pushstring(L, c->stage);
-          return 1;
-        }
-        if (st < 0) {
-          lua_pushnil(L);
-          return 1;
-        }
-        trace(ev, "stage=%s", ev->in->m.stages[st].name);
-        lrx_push_stage(L, ev->in, st);
-        return 1;
-      }
-      if (strcmp(k, "scores") == 0) {
-        if (ev->phase == LRP_PHASE_SCRIPT) return push_stored_scores(L, c->scores);
-        need_rules_done(L, ev, "scores");
-        return push_scores(L, ev);
-      }
-      break;
-    case 'g':
-      if (strcmp(k, "grade") == 0 && ev->phase == LRP_PHASE_SCRIPT) {
-        if (c->grade) lua_pushstring(L, c->grade);
-        else lua_pushnil(L);
-        return 1;
-      }
-      if (strcmp(k, "grade") == 0 || strcmp(k, "grades") == 0) {
-        if (ev->phase == LRP_PHASE_SCRIPT)
-          lrl_error(L, "lead.grades is not stored; scripts read lead.grade "
-                    "(the first grade of the last run)");
-        need_rules_done(L, ev, k);
-        const lrp_model *m = &ev->in->m;
-        if (k[5] == 's') {
-          lua_createtable(L, 0, m->ngrades);
-          for (int g = 0; g < m->ngrades; g++) {
-            lua_pushstring(L, ev->r->grades[g]);
-            lua_setfield(L, -2, m->grades[g].group ? m->grades[g].group : "total");
-          }
-          return 1;
-        }
-        if (m->ngrades == 0) lrl_error(L, "lead.grade: the policy declares no grade");
-        trace(ev, "grade=%s", ev->r->grades[0]);
-        lua_pushstring(L, ev->r->grades[0]);
-        return 1;
-      }
-      break;
-  }
+  if (push_builtin(L, ev, k)) return 1;
   if (strcmp(k, "set") == 0 || strcmp(k, "move_to") == 0)
     lrl_error(L, "lead:%s is for scripts (leadrules script.lua); a policy "
               "changes contacts through its rules and transitions", k);
   /* a field of the row */
+  const lrs_contact *c = ev->c;
   if (lua_getfield(L, lua_upvalueindex(2), k) == LUA_TNUMBER) {
     int col = (int)lua_tointeger(L, -1) - 1;
     lua_pop(L, 1);
@@ -539,10 +550,9 @@ void lrx_lead_open(lua_State *L, lrp_eval *ev) {
     lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.lead.fields");
     lua_pushcclosure(L, l_index, 2);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
+    static const luaL_Reg metamethods[] = {{"__newindex", l_newindex},
+      {"__tostring", l_tostring}, {NULL, NULL}};
+    luaL_setfuncs(L, metamethods, 0);
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
   } else {

@@ -2,37 +2,15 @@
 ** load.c -- lr_policy_load*: read the policy, run it in a fresh sandbox to
 ** collect its declarations, validate them.
 */
-#include <errno.h>
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../store/store.h"
+#include "../util/readfile.h"
 #include "../util/sha256.h"
 #include "model.h"
-
-static char *read_file(const char *path, size_t *len, char *err, size_t n) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, n, "%s: cannot open policy: %s", path, strerror(errno));
-    return NULL;
-  }
-  lr_buf b = LR_BUF_INIT;
-  char chunk[65536];
-  size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) lrb_add(&b, chunk, got);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad || b.oom) {
-    snprintf(err, n, "%s: cannot read policy", path);
-    lrb_free(&b);
-    return NULL;
-  }
-  *len = b.n;
-  if (!b.p) return strdup("");
-  return b.p;
-}
 
 /* Assign stable routing ids from the handoff stage and field values, so
 ** that routing state survives edits to unrelated parts of the policy. */
@@ -74,16 +52,8 @@ int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
     return LR_NOMEM;
   }
   in->rt->owner = in;
-  if (p->path) {
-    char *dir = strdup(p->path);
-    if (dir) {
-      char *slash = strrchr(dir, '/');
-      if (slash) *slash = '\0';
-      else strcpy(dir, ".");
-      lrl_set_module_dir(in->rt, dir, p->opts.allow_local_modules);
-      free(dir);
-    }
-  }
+  if (p->path)
+    lrl_set_module_dir_of(in->rt, p->path, p->opts.allow_local_modules);
   lrp_declare_open(in);
   int rc = LR_OK;
   if (p->opts.setup) {
@@ -164,7 +134,7 @@ int lr_policy_load_v2(lr_db *db, const char *path, const lr_policy_opts *opts,
   if (!path) return lr__err(db, LR_MISUSE, "lr_policy_load: no path");
   size_t len = 0;
   char err[1024];
-  char *src = read_file(path, &len, err, sizeof err);
+  char *src = lrb_read_named(path, "policy", &len, err, sizeof err);
   if (!src) return lr__err(db, LR_IO, "%s", err);
   if (memchr(src, 0x1b, len > 0 ? 1 : 0))
     return free(src), lr__err(db, LR_POLICY, "%s: binary chunks are not "

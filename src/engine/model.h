@@ -151,6 +151,11 @@ int lrp_segment_find(const lrp_model *m, const char *name);
 /* Register the declaration functions and objects in the instance's state
 ** (declare.c). */
 void lrp_declare_open(lrp_instance *in);
+/* Push a namespace table of in, like the globals `stage` and `segment`:
+** index(t, name) looks names up (a closure over in), writes are refused,
+** and call (when not NULL, also a closure over in) declares. */
+void lrp_push_namespace(lua_State *L, lrp_instance *in, lua_CFunction call,
+                        lua_CFunction index);
 /* Check the model after the chunk ran (unknown stages etc.). */
 int lrp_model_validate(lrp_instance *in, char *err, size_t errlen);
 void lrp_model_free(lrp_model *m, lua_State *L);

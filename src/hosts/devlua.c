@@ -21,6 +21,7 @@
 #include "../store/store.h"
 #include "../util/arena.h"
 #include "../lua/format.h"
+#include "../lua/host.h"
 #include "devlua.h"
 #include "../engine/eval.h"
 #include "../engine/worker.h"
@@ -379,12 +380,12 @@ static long long int_col(const fixture *f, const char *name) {
   return 0;
 }
 
-/* Build the contact of the fixture table at fidx. */
-static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
-                          lrp_devpol *pol, long long now, fixture *f) {
+/* The fixture's columns: the schema's, then load_policy's `fields` (the
+** exact columns) or the fields the policy reads, with room for the
+** fixture's own keys. */
+static void fixture_columns(lua_State *L, evalbox *b, int fidx, polud *u,
+                            lrp_devpol *pol, fixture *f) {
   lrp_dev *d = u->d;
-  const lrp_model *m = &pol->p->main.m;
-  need_scratch(L, d);
   int nfix = 0;
   lua_pushnil(L);
   while (lua_next(L, fidx)) {
@@ -414,6 +415,11 @@ static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
   } else {
     for (int i = 0; i < pol->nfields; i++) col_add(f, pol->fields[i]);
   }
+}
+
+/* The fixture's own values, by key. */
+static void fixture_values(lua_State *L, evalbox *b, int fidx, polud *u,
+                           fixture *f) {
   lua_pushnil(L);
   while (lua_next(L, fidx)) {
     const char *k = lua_tostring(L, -2);
@@ -427,7 +433,11 @@ static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
     }
     lua_pop(L, 1);
   }
-  /* Identity: id 1 unless given; key from `key`, else `email`. */
+}
+
+/* The contact's identity and engine columns, from its row. */
+static void fixture_identity(fixture *f) {
+  /* id 1 unless given; key from `key`, else `email`. */
   int ci = col_find(f, "id");
   if (ci >= 0 && f->vals[ci].type == LRS_NULL) {
     f->vals[ci].type = LRS_INT;
@@ -457,10 +467,13 @@ static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
   f->c.assigned_at = int_col(f, "assigned_at");
   f->c.manual_at = int_col(f, "manual_at");
   f->c.data_at = int_col(f, "data_at");
-  read_activities(L, b, fidx, now, f);
-  read_outcome(L, fidx, now, f);
+}
 
-  /* SQL segments: stated by the fixture, or run against it as real SQL. */
+/* Which SQL segments the fixture is in: stated by the fixture, or run
+** against it as real SQL. */
+static void fixture_segments(lua_State *L, evalbox *b, int fidx, polud *u,
+                             const lrp_model *m, fixture *f) {
+  lrp_dev *d = u->d;
   int nsql = m->nsql_segments;
   unsigned char *member = box_alloc(L, b, (size_t)nsql + 1);
   unsigned char *want = box_alloc(L, b, (size_t)nsql + 1);
@@ -503,6 +516,18 @@ static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
     }
   }
   f->c.sql_member = member;
+}
+
+/* Build the contact of the fixture table at fidx. */
+static void build_fixture(lua_State *L, evalbox *b, int fidx, polud *u,
+                          lrp_devpol *pol, long long now, fixture *f) {
+  need_scratch(L, u->d);
+  fixture_columns(L, b, fidx, u, pol, f);
+  fixture_values(L, b, fidx, u, f);
+  fixture_identity(f);
+  read_activities(L, b, fidx, now, f);
+  read_outcome(L, fidx, now, f);
+  fixture_segments(L, b, fidx, u, &pol->p->main.m, f);
 }
 
 /* ---- results -------------------------------------------------------------- */
@@ -806,10 +831,9 @@ static void policy_mt(lua_State *L) {
   if (luaL_newmetatable(L, POLICY_MT)) {
     lua_pushlightuserdata(L, (void *)&policy_shower);
     lua_setfield(L, -2, LRL_SHOW_FIELD);
-    lua_pushcfunction(L, p_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, p_tostring);
-    lua_setfield(L, -2, "__tostring");
+    static const luaL_Reg metamethods[] = {{"__index", p_index},
+      {"__tostring", p_tostring}, {NULL, NULL}};
+    luaL_setfuncs(L, metamethods, 0);
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
   }
@@ -838,7 +862,7 @@ static void static_fields(lrp_devpol *pol) {
 /* load_policy(path [, { fields = {...}, now = T }])
 ** load_policy{ source = "...", name = "inline.lua", fields = ..., now = ... } */
 static int l_load_policy(lua_State *L) {
-  lrp_dev *d = (lrp_dev *)lua_touserdata(L, lua_upvalueindex(1));
+  lrp_dev *d = (lrp_dev *)lrl_closure_ctx(L);
   int opts = 0;
   const char *path = NULL, *source = NULL, *name = "inline.lua";
   size_t srclen = 0;
@@ -936,9 +960,7 @@ static int l_parse_duration(lua_State *L) {
 }
 
 void lrp_dev_register(lua_State *L, lrp_dev *d) {
-  lua_pushlightuserdata(L, d);
-  lua_pushcclosure(L, l_load_policy, 1);
-  lua_setglobal(L, "load_policy");
+  lrl_set_closure(L, "load_policy", l_load_policy, d);
   lua_pushcfunction(L, l_parse_time);
   lua_setglobal(L, "parse_time");
   lua_pushcfunction(L, l_parse_duration);

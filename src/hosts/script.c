@@ -16,7 +16,6 @@
 */
 #include <lauxlib.h>
 #include <lua.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +23,14 @@
 #include <time.h>
 
 #include "../engine/objects.h"
+#include "../lua/host.h"
 #include "../store/apply.h"
 #include "../store/manual.h"
 #include "../store/scan.h"
 #include "../store/select.h"
 #include "../store/store.h"
 #include "../util/arena.h"
+#include "../util/readfile.h"
 #include "../util/sha256.h"
 #include "../engine/eval.h"
 
@@ -74,7 +75,7 @@ typedef struct iter {
 
 
 static script_ctx *ctx_of(lua_State *L) {
-  return (script_ctx *)lua_touserdata(L, lua_upvalueindex(1));
+  return (script_ctx *)lrl_closure_ctx(L);
 }
 
 /* ---- the current lead ------------------------------------------------ */
@@ -345,6 +346,36 @@ static int find_data_stage(script_ctx *sc, const char *name) {
   return -1;
 }
 
+/* Stage k of those lead:move_to may name: the script's own when it
+** declares any, else those in the data. */
+static const char *movable_stage(script_ctx *sc, int k) {
+  const lrp_model *m = &sc->in->m;
+  return m->nstages ? m->stages[k].name : sc->data_stages[k];
+}
+
+/* The stage lead:move_to(want) means (its spelling in the list), or an
+** error that lists the stages it could have named. */
+static const char *move_target(lua_State *L, script_ctx *sc,
+                               const char *want) {
+  const lrp_model *m = &sc->in->m;
+  int n = m->nstages ? m->nstages : sc->ndata_stages;
+  int i = m->nstages ? lrp_stage_find(m, want) : find_data_stage(sc, want);
+  if (i >= 0) return movable_stage(sc, i);
+  lr_buf b = LR_BUF_INIT;
+  for (int k = 0; k < n; k++)
+    lrb_printf(&b, "%s%s", k ? ", " : "", movable_stage(sc, k));
+  if (m->nstages)
+    lua_pushfstring(L, "lead:move_to: unknown stage '%s' (the script "
+                    "declares: %s)", want, lrb_str(&b));
+  else
+    lua_pushfstring(L, "lead:move_to: unknown stage '%s' (stages in the "
+                    "data: %s; declare others with stages {...} or "
+                    "stage \"name\")", want, b.n ? lrb_str(&b) : "none");
+  lrb_free(&b);
+  lrl_error(L, "%s", lua_tostring(L, -1));
+  return NULL;
+}
+
 /* lead:move_to(stage [, reason]) -> true when the contact moved */
 static int l_move_to(lua_State *L) {
   script_ctx *sc = ctx_of(L);
@@ -356,35 +387,7 @@ static int l_move_to(lua_State *L) {
   }
   want = luaL_checkstring(L, 2);
   const char *reason = reason_arg(L, sc, 3);
-  const lrp_model *m = &sc->in->m;
-  const char *to;
-  if (m->nstages) {
-    int i = lrp_stage_find(m, want);
-    if (i < 0) {
-      lr_buf b = LR_BUF_INIT;
-      for (int k = 0; k < m->nstages; k++)
-        lrb_printf(&b, "%s%s", k ? ", " : "", m->stages[k].name);
-      lua_pushfstring(L, "lead:move_to: unknown stage '%s' (the script "
-                      "declares: %s)", want, lrb_str(&b));
-      lrb_free(&b);
-      return lrl_error(L, "%s", lua_tostring(L, -1));
-    }
-    to = m->stages[i].name;
-  } else {
-    int i = find_data_stage(sc, want);
-    if (i < 0) {
-      lr_buf b = LR_BUF_INIT;
-      for (int k = 0; k < sc->ndata_stages; k++)
-        lrb_printf(&b, "%s%s", k ? ", " : "", sc->data_stages[k]);
-      lua_pushfstring(L, "lead:move_to: unknown stage '%s' (stages in the "
-                      "data: %s; declare others with stages {...} or "
-                      "stage \"name\")", want,
-                      b.n ? lrb_str(&b) : "none");
-      lrb_free(&b);
-      return lrl_error(L, "%s", lua_tostring(L, -1));
-    }
-    to = sc->data_stages[i];
-  }
+  const char *to = move_target(L, sc, want);
   const char *from = sc->cur.stage;
   if (from && strcasecmp(from, to) == 0) {
     lua_pushboolean(L, 0);
@@ -434,36 +437,12 @@ static int l_field(lua_State *L) {
 }
 
 /* print(...) through the write callback */
-static int l_print(lua_State *L) {
-  script_ctx *sc = ctx_of(L);
-  int n = lua_gettop(L);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  for (int i = 1; i <= n; i++) {
-    size_t len;
-    const char *s = luaL_tolstring(L, i, &len);
-    if (i > 1) luaL_addchar(&b, '\t');
-    luaL_addvalue(&b);
-    (void)s;
-  }
-  luaL_addchar(&b, '\n');
-  luaL_pushresult(&b);
-  size_t len;
-  const char *out = lua_tolstring(L, -1, &len);
-  if (sc->write && sc->write(sc->wctx, out, len))
-    lrl_error(L, "print: the output was closed");
-  return 0;
+static int print_out(void *ctx, const char *line, size_t n) {
+  script_ctx *sc = ctx;
+  return sc->write && sc->write(sc->wctx, line, n);
 }
 
 /* ---- setup ---------------------------------------------------------------- */
-
-static void raw_global(lua_State *L, const char *name) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-  lua_pushstring(L, name);
-  lua_pushvalue(L, -3);
-  lua_rawset(L, -3);
-  lua_pop(L, 2);
-}
 
 static int add_data_stage(void *ctx, const char *name) {
   script_ctx *sc = ctx;
@@ -493,27 +472,10 @@ static int add_data_segment(void *ctx, const char *name) {
 }
 
 static char *read_script(const char *path, size_t *len, char *err, size_t n) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, n, "%s: cannot open script: %s", path, strerror(errno));
-    return NULL;
-  }
-  lr_buf b = LR_BUF_INIT;
-  char chunk[65536];
-  size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) lrb_add(&b, chunk, got);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad || b.oom) {
-    snprintf(err, n, "%s: cannot read script", path);
-    lrb_free(&b);
-    return NULL;
-  }
-  *len = b.n;
-  if (!b.p) return strdup("");
+  char *src = lrb_read_named(path, "script", len, err, n);
   /* "#!/usr/bin/env leadrules": a comment to Lua, same line numbers. */
-  if (b.n >= 2 && b.p[0] == '#' && b.p[1] == '!') b.p[0] = b.p[1] = '-';
-  return b.p;
+  if (src && *len >= 2 && src[0] == '#' && src[1] == '!') src[0] = src[1] = '-';
+  return src;
 }
 
 static int setup_lua(script_ctx *sc, const lr_script_opts *o,
@@ -524,29 +486,16 @@ static int setup_lua(script_ctx *sc, const lr_script_opts *o,
       "round_robin", "by_field", "grade", "total", NULL};
   for (const char *const *p = policy_only; *p; p++) {
     lua_pushnil(L);
-    raw_global(L, *p);
+    lrl_setglobal(L, *p);
   }
   /* `segment` is only a namespace in scripts (segments of the last run). */
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushlightuserdata(L, sc->in);
-  lua_pushcclosure(L, lrp_segment_namespace, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushlightuserdata(L, sc->in);
-  lua_pushcclosure(L, lrp_readonly_newindex, 1);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushliteral(L, "locked");
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
-  raw_global(L, "segment");
+  lrp_push_namespace(L, sc->in, NULL, lrp_segment_namespace);
+  lrl_setglobal(L, "segment");
 
-  static const struct { const char *name; lua_CFunction f; } fns[] = {
-    {"leads", l_leads}, {"print", l_print}, {"field", l_field}};
-  for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
-    lua_pushlightuserdata(L, sc);
-    lua_pushcclosure(L, fns[i].f, 1);
-    raw_global(L, fns[i].name);
-  }
+  lrl_set_closure(L, "leads", l_leads, sc);
+  lrl_push_print(L, LRL_PRINT_TOSTRING, print_out, sc);
+  lrl_setglobal(L, "print");
+  lrl_set_closure(L, "field", l_field, sc);
   lua_createtable(L, o->argc, 1);
   lua_pushstring(L, path);
   lua_rawseti(L, -2, 0);
@@ -554,20 +503,100 @@ static int setup_lua(script_ctx *sc, const lr_script_opts *o,
     lua_pushstring(L, o->argv[i] ? o->argv[i] : "");
     lua_rawseti(L, -2, i + 1);
   }
-  raw_global(L, "arg");
+  lrl_setglobal(L, "arg");
   /* lead:set and lead:move_to join the lead's methods. */
   lua_getfield(L, LUA_REGISTRYINDEX, "leadrules.lead.methods");
-  lua_pushlightuserdata(L, sc);
-  lua_pushcclosure(L, l_set, 1);
+  lrl_push_closure(L, l_set, sc);
   lua_setfield(L, -2, "set");
-  lua_pushlightuserdata(L, sc);
-  lua_pushcclosure(L, l_move_to, 1);
+  lrl_push_closure(L, l_move_to, sc);
   lua_setfield(L, -2, "move_to");
   lua_pop(L, 1);
-  lua_pushlightuserdata(L, sc);
-  lua_pushcclosure(L, l_segment_leads, 1);
+  lrl_push_closure(L, l_segment_leads, sc);
   lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.segment.leads");
   return LR_OK;
+}
+
+static void init_ctx(script_ctx *sc, lr_db *db, const lr_script_opts *o,
+                     const char *path, lr_write_fn write, void *wctx) {
+  memset(sc, 0, sizeof *sc);
+  sc->db = db;
+  sc->write = write;
+  sc->wctx = wctx;
+  sc->now = o->now ? o->now : (long long)time(NULL);
+  sc->by = o->by && *o->by ? o->by : "unknown";
+  const char *base = strrchr(path, '/');
+  snprintf(sc->reason, sizeof sc->reason, "script %s", base ? base + 1 : path);
+  lra_init(&sc->arena, 4096);
+}
+
+/* What the context owns besides the store's handles and the instance. */
+static void free_owned(script_ctx *sc) {
+  for (int i = 0; i < sc->ndata_stages; i++) free(sc->data_stages[i]);
+  free(sc->data_stages);
+  free(sc->vals);
+  lra_free(&sc->arena);
+  if (sc->pol) {
+    free(sc->pol->source);
+    free(sc->pol->path);
+    free(sc->pol->name);
+    free(sc->pol);
+  }
+}
+
+/* Read the script and make its own lr_policy (it names messages and owns
+** the model) with a fresh state, declarations open for stages{}. */
+static int load_script(script_ctx *sc, const lr_script_opts *o,
+                       const char *path) {
+  lr_db *db = sc->db;
+  char err[2048] = "";
+  size_t len = 0;
+  char *src = read_script(path, &len, err, sizeof err);
+  if (!src) return lr__err(db, LR_IO, "%s", err);
+  if (len && src[0] == 0x1b) {
+    free(src);
+    return lr__err(db, LR_POLICY, "%s: binary chunks are not accepted", path);
+  }
+  sc->pol = calloc(1, sizeof *sc->pol);
+  if (!sc->pol) {
+    free(src);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  sc->pol->db = db;
+  sc->pol->source = src;
+  sc->pol->source_len = len;
+  sc->pol->path = strdup(path);
+  sc->pol->name = strdup(path);
+  lr_sha256_hex(src, len, sc->pol->hash);
+  sc->pol->opts.size = sizeof sc->pol->opts;
+  sc->pol->opts.allow_local_modules = o->allow_local_modules;
+  sc->in = &sc->pol->main;
+  sc->in->policy = sc->pol;
+  sc->in->rt = lrl_new(o->max_memory, o->max_instructions);
+  if (!sc->pol->path || !sc->pol->name || !sc->in->rt)
+    return lr__err(db, LR_NOMEM, "out of memory");
+  sc->in->rt->owner = sc->in;
+  sc->in->rt->cancel = o->cancel;
+  lrl_set_module_dir_of(sc->in->rt, path, o->allow_local_modules);
+  lrp_declare_open(sc->in);         /* model stays open for stages{} */
+  return LR_OK;
+}
+
+/* Run the script's chunk on the open snapshot. */
+static int run_chunk(script_ctx *sc, const lr_script_opts *o,
+                     const char *path) {
+  setup_lua(sc, o, path);
+  int rc = lrl_load_buffer(sc->in->rt, sc->pol->source, sc->pol->source_len,
+                           path);
+  if (rc == LR_OK) {
+    lrl_budget_reset(sc->in->rt);
+    rc = lrl_pcall(sc->in->rt, 0, 0);
+  }
+  end_lead(sc);
+  if (rc != LR_OK) {
+    if (o->cancel && *o->cancel) rc = LR_INTERRUPT;
+    lr__err(sc->db, rc, "%s", sc->in->rt->errmsg);
+  }
+  return rc;
 }
 
 int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
@@ -579,63 +608,10 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   int orc = lr__opts(db, &o, sizeof o, opts, "lr_script");
   if (orc != LR_OK) return orc;
   script_ctx sc;
-  memset(&sc, 0, sizeof sc);
-  sc.db = db;
-  sc.write = write;
-  sc.wctx = wctx;
-  sc.now = o.now ? o.now : (long long)time(NULL);
-  sc.by = o.by && *o.by ? o.by : "unknown";
-  const char *base = strrchr(path, '/');
-  snprintf(sc.reason, sizeof sc.reason, "script %s", base ? base + 1 : path);
-  lra_init(&sc.arena, 4096);
+  init_ctx(&sc, db, &o, path, write, wctx);
   char err[2048] = "";
-  size_t len = 0;
-  char *src = read_script(path, &len, err, sizeof err);
-  if (!src) {
-    lra_free(&sc.arena);
-    return lr__err(db, LR_IO, "%s", err);
-  }
-  if (len && src[0] == 0x1b) {
-    free(src);
-    lra_free(&sc.arena);
-    return lr__err(db, LR_POLICY, "%s: binary chunks are not accepted", path);
-  }
-  /* The script's own lr_policy: it names messages and owns the model. */
-  sc.pol = calloc(1, sizeof *sc.pol);
-  int rc = LR_OK;
-  if (!sc.pol) {
-    free(src);
-    lra_free(&sc.arena);
-    return lr__err(db, LR_NOMEM, "out of memory");
-  }
-  sc.pol->db = db;
-  sc.pol->source = src;
-  sc.pol->source_len = len;
-  sc.pol->path = strdup(path);
-  sc.pol->name = strdup(path);
-  lr_sha256_hex(src, len, sc.pol->hash);
-  sc.pol->opts.size = sizeof sc.pol->opts;
-  sc.pol->opts.allow_local_modules = o.allow_local_modules;
-  sc.in = &sc.pol->main;
-  sc.in->policy = sc.pol;
-  sc.in->rt = lrl_new(o.max_memory, o.max_instructions);
-  if (!sc.pol->path || !sc.pol->name || !sc.in->rt) {
-    rc = lr__err(db, LR_NOMEM, "out of memory");
-    goto out;
-  }
-  sc.in->rt->owner = sc.in;
-  sc.in->rt->cancel = o.cancel;
-  {
-    char *dir = strdup(path);
-    if (dir) {
-      char *slash = strrchr(dir, '/');
-      if (slash) *slash = '\0';
-      else strcpy(dir, ".");
-      lrl_set_module_dir(sc.in->rt, dir, o.allow_local_modules);
-      free(dir);
-    }
-  }
-  lrp_declare_open(sc.in);          /* model stays open for stages{} */
+  int rc = load_script(&sc, &o, path);
+  if (rc != LR_OK) goto out;
 
   /* Write lock first, then the snapshot the script reads. */
   rc = lrs_begin(db);
@@ -671,18 +647,9 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   rc = lrs_run_start(db, "script", path, sc.pol->hash, sc.now, sc.by,
                      &sc.run_id);
   if (rc != LR_OK) goto rollback;
-  setup_lua(&sc, &o, path);
-  rc = lrl_load_buffer(sc.in->rt, src, len, path);
-  if (rc == LR_OK) {
-    lrl_budget_reset(sc.in->rt);
-    rc = lrl_pcall(sc.in->rt, 0, 0);
-  }
-  end_lead(&sc);
-  if (rc != LR_OK) {
-    if (o.cancel && *o.cancel) rc = LR_INTERRUPT;
-    lr__err(db, rc, "%s", sc.in->rt->errmsg);
-    goto rollback;
-  }
+
+  rc = run_chunk(&sc, &o, path);
+  if (rc != LR_OK) goto rollback;
   rc = lrs_run_finish(db, sc.run_id, sc.out.leads, 0, sc.out.moves, 0, 0);
   if (rc != LR_OK) goto rollback;
   if (o.dry_run) {
@@ -703,7 +670,7 @@ out:
     if (rc != LR_OK) result->run_id = 0;
   }
   if (sc.ev.in) lrp_eval_free(&sc.ev);
-  lrp_instance_free(sc.in);
+  if (sc.in) lrp_instance_free(sc.in);
   lrs_select_close(sc.sel);
   if (sc.have_res) lrp_result_free(&sc.res);
   lrs_scan_close(sc.scan);
@@ -711,14 +678,7 @@ out:
     sqlite3_exec(sc.reader, "COMMIT", NULL, NULL, NULL);
     sqlite3_close_v2(sc.reader);
   }
-  for (int i = 0; i < sc.ndata_stages; i++) free(sc.data_stages[i]);
-  free(sc.data_stages);
-  free(sc.vals);
-  lra_free(&sc.arena);
-  free(sc.pol->source);
-  free(sc.pol->path);
-  free(sc.pol->name);
-  free(sc.pol);
+  free_owned(&sc);
   return rc;
 }
 

@@ -22,6 +22,7 @@
 #include "../store/store.h"
 #include "../util/buf.h"
 #include "../lua/format.h"
+#include "../lua/host.h"
 #include "devlua.h"
 #include "../engine/model.h"
 
@@ -49,30 +50,16 @@ static const char HELP[] =
   "An expression prints its value; = expr works too.  Ctrl-D quits.\n";
 
 static lr_session *session_of(lua_State *L) {
-  return (lr_session *)lua_touserdata(L, lua_upvalueindex(1));
+  return (lr_session *)lrl_closure_ctx(L);
 }
 
 static void emit(lr_session *s, const char *p, size_t n) {
   if (s->write) s->write(s->ctx, p, n);
 }
 
-static int l_print(lua_State *L) {
-  lr_session *s = session_of(L);
-  int n = lua_gettop(L);
-  lr_buf b = LR_BUF_INIT;
-  for (int i = 1; i <= n; i++) {
-    if (i > 1) lrb_addc(&b, '\t');
-    if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
-      size_t len;
-      const char *p = lua_tolstring(L, i, &len);
-      lrb_add(&b, p, len);
-    } else {
-      lrl_fmt_value(L, i, &b, 0);
-    }
-  }
-  lrb_addc(&b, '\n');
-  emit(s, lrb_str(&b), b.n);
-  lrb_free(&b);
+/* print's lines go where the current eval's output goes. */
+static int print_out(void *ctx, const char *line, size_t n) {
+  emit(ctx, line, n);
   return 0;
 }
 
@@ -229,13 +216,6 @@ static int l_lead(lua_State *L) {
   return 1;
 }
 
-static void set_fn(lua_State *L, lr_session *s, const char *name,
-                   lua_CFunction f) {
-  lua_pushlightuserdata(L, s);
-  lua_pushcclosure(L, f, 1);
-  lua_setglobal(L, name);
-}
-
 int lr_session_open(lr_db *db, lr_session **out) {
   if (out) *out = NULL;
   if (!db || !out) return LR_MISUSE;
@@ -255,11 +235,11 @@ int lr_session_open(lr_db *db, lr_session **out) {
   lua_pushliteral(L, "locked");
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
-  set_fn(L, s, "print", l_print);
-  set_fn(L, s, "help", l_help);
-  set_fn(L, s, "query", l_query);
-  set_fn(L, s, "count", l_count);
-  set_fn(L, s, "lead", l_lead);
+  lrl_push_print(L, LRL_PRINT_SHOW, print_out, s);
+  lrl_setglobal(L, "print");
+  static const luaL_Reg fns[] = {{"help", l_help}, {"query", l_query},
+    {"count", l_count}, {"lead", l_lead}, {NULL, NULL}};
+  lrl_set_closures(L, fns, s);
   lua_pushinteger(L, (lua_Integer)time(NULL));
   lua_setglobal(L, "now");
   lrp_dev_register(L, &s->dev);

@@ -17,6 +17,7 @@
 #include "../store/store.h"
 #include "../util/buf.h"
 #include "../lua/format.h"
+#include "../lua/host.h"
 #include "devlua.h"
 #include "../engine/model.h"
 
@@ -191,23 +192,8 @@ static int l_fmt(lua_State *L) {
 }
 
 /* print(...) in a test file: through the write callback. */
-static int l_print(lua_State *L) {
-  tctx *t = (tctx *)lua_touserdata(L, lua_upvalueindex(1));
-  int n = lua_gettop(L);
-  lr_buf b = LR_BUF_INIT;
-  for (int i = 1; i <= n; i++) {
-    if (i > 1) lrb_addc(&b, '\t');
-    if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
-      size_t len;
-      const char *s = lua_tolstring(L, i, &len);
-      lrb_add(&b, s, len);
-    } else {
-      lrl_fmt_value(L, i, &b, 0);
-    }
-  }
-  lrb_addc(&b, '\n');
-  out(t, lrb_str(&b), b.n);
-  lrb_free(&b);
+static int print_out(void *ctx, const char *line, size_t n) {
+  out(ctx, line, n);
   return 0;
 }
 
@@ -241,9 +227,8 @@ static int run_file(lrl_state *rt, lrp_dev *dev, tctx *t, const char *path,
     snprintf(msg, msglen, "test prelude: %.1900s", rt->errmsg);
     return rc;
   }
-  lua_pushlightuserdata(L, t);
-  lua_pushcclosure(L, l_print, 1);
-  lua_setglobal(L, "print");
+  lrl_push_print(L, LRL_PRINT_SHOW, print_out, t);
+  lrl_setglobal(L, "print");
   lrp_dev_register(L, dev);
 
   rc = lrl_load_file(rt, path, path);

@@ -86,6 +86,18 @@ static int key_cmp(const void *x, const void *y) {
 static void fmt_any(lua_State *L, int idx, lr_buf *b, int multiline,
                     int depth, int indent);
 
+/* "key = " of a table entry whose key is on top of the stack. */
+static void fmt_key(lua_State *L, const keyref *r, lr_buf *b, int depth) {
+  if (r->rank == 1 && is_ident(r->str, r->len)) {
+    lrb_add(b, r->str, r->len);
+  } else {
+    lrb_addc(b, '[');
+    fmt_any(L, -1, b, 0, depth + 1, 0);
+    lrb_addc(b, ']');
+  }
+  lrb_adds(b, " = ");
+}
+
 static void newline(lr_buf *b, int indent) {
   lrb_addc(b, '\n');
   for (int i = 0; i < indent; i++) lrb_adds(b, "  ");
@@ -147,16 +159,7 @@ static void fmt_table(lua_State *L, int idx, lr_buf *b, int multiline,
   for (int i = 0; i < n; i++) {
     lrb_adds(out, i ? ", " : "");
     lua_rawgeti(L, keys, refs[i].pos);
-    if (!is_list) {
-      if (refs[i].rank == 1 && is_ident(refs[i].str, refs[i].len)) {
-        lrb_add(out, refs[i].str, refs[i].len);
-      } else {
-        lrb_addc(out, '[');
-        fmt_any(L, -1, out, 0, depth + 1, 0);
-        lrb_addc(out, ']');
-      }
-      lrb_adds(out, " = ");
-    }
+    if (!is_list) fmt_key(L, &refs[i], out, depth);
     lua_rawget(L, idx);
     fmt_any(L, -1, out, 0, depth + 1, 0);
     lua_pop(L, 1);
@@ -171,16 +174,7 @@ static void fmt_table(lua_State *L, int idx, lr_buf *b, int multiline,
       for (int i = 0; i < n; i++) {
         newline(b, indent + 1);
         lua_rawgeti(L, keys, refs[i].pos);
-        if (!is_list) {
-          if (refs[i].rank == 1 && is_ident(refs[i].str, refs[i].len)) {
-            lrb_add(b, refs[i].str, refs[i].len);
-          } else {
-            lrb_addc(b, '[');
-            fmt_any(L, -1, b, 0, depth + 1, 0);
-            lrb_addc(b, ']');
-          }
-          lrb_adds(b, " = ");
-        }
+        if (!is_list) fmt_key(L, &refs[i], b, depth);
         lua_rawget(L, idx);
         fmt_any(L, -1, b, 1, depth + 1, indent + 1);
         lua_pop(L, 1);

@@ -441,27 +441,19 @@ static int b_sort(lua_State *L) {
   return call_original(L);
 }
 
-static void wrap_original(lua_State *L, int t, const char *name,
-                          lua_CFunction f) {
-  lua_getfield(L, t, name);
-  lua_pushcclosure(L, f, 1);
-  lua_setfield(L, t, name);
-}
-
 void lrl_open_bounded(lua_State *L, int string_idx, int table_idx) {
   string_idx = lua_absindex(L, string_idx);
   table_idx = lua_absindex(L, table_idx);
   lua_pushcfunction(L, b_rep);
   lua_setfield(L, string_idx, "rep");
-  lua_pushcfunction(L, b_concat);
-  lua_setfield(L, table_idx, "concat");
-  lua_pushcfunction(L, b_insert);
-  lua_setfield(L, table_idx, "insert");
-  lua_pushcfunction(L, b_remove);
-  lua_setfield(L, table_idx, "remove");
-  wrap_original(L, table_idx, "move", b_move);
-  wrap_original(L, table_idx, "sort", b_sort);
-  wrap_original(L, table_idx, "unpack", b_unpack);
+  static const luaL_Reg table_fns[] = {{"concat", b_concat},
+    {"insert", b_insert}, {"remove", b_remove}, {NULL, NULL}};
+  lua_pushvalue(L, table_idx);
+  luaL_setfuncs(L, table_fns, 0);
+  lua_pop(L, 1);
+  lrl_wrap_field(L, table_idx, "move", b_move);
+  lrl_wrap_field(L, table_idx, "sort", b_sort);
+  lrl_wrap_field(L, table_idx, "unpack", b_unpack);
 }
 
 /* }================================================================== */

@@ -11,7 +11,6 @@
 ** helpers (parse_duration, parse_time: the C parsers of the engine), so
 ** that stdlib modules can use them when present.
 */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,30 +25,27 @@ extern const struct lr_stdlib_module lr_stdlib[];
 static const char key_modules = 0;    /* registry: name -> value */
 static const char key_loading = 0;    /* sentinel while a module loads */
 
-/* host.parse_duration("1d12h") -> seconds, or nil and a message */
-static int h_parse_duration(lua_State *L) {
+/* host.parse_duration("1d12h") -> seconds, host.parse_time("2024-03-01T12:00Z")
+** -> unix seconds; or nil and "invalid WHAT 'text'". */
+static int host_parse(lua_State *L, int (*parse)(const char *, long long *),
+                      const char *what) {
   long long v;
   const char *s = luaL_checkstring(L, 1);
-  if (lr_parse_duration(s, &v) != LR_OK) {
+  if (parse(s, &v) != LR_OK) {
     luaL_pushfail(L);
-    lua_pushfstring(L, "invalid duration '%s'", s);
+    lua_pushfstring(L, "invalid %s '%s'", what, s);
     return 2;
   }
   lua_pushinteger(L, (lua_Integer)v);
   return 1;
 }
 
-/* host.parse_time("2024-03-01T12:00Z") -> unix seconds, or nil, message */
+static int h_parse_duration(lua_State *L) {
+  return host_parse(L, lr_parse_duration, "duration");
+}
+
 static int h_parse_time(lua_State *L) {
-  long long v;
-  const char *s = luaL_checkstring(L, 1);
-  if (lr_parse_time(s, &v) != LR_OK) {
-    luaL_pushfail(L);
-    lua_pushfstring(L, "invalid date '%s'", s);
-    return 2;
-  }
-  lua_pushinteger(L, (lua_Integer)v);
-  return 1;
+  return host_parse(L, lr_parse_time, "date");
 }
 
 static void push_host(lua_State *L) {
@@ -62,17 +58,7 @@ static void push_host(lua_State *L) {
 
 /* Errors of s_require name the policy line that called require (s_require
 ** runs below s_require_protected, hence level 2). */
-static int mod_error(lua_State *L, const char *fmt, ...) {
-  char msg[1024], where[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  lrl_where(L, 2, where, sizeof where);
-  if (where[0]) lua_pushfstring(L, "%s: %s", where, msg);
-  else lua_pushstring(L, msg);
-  return lua_error(L);
-}
+#define mod_error(L, ...) lrl_error_at((L), 2, __VA_ARGS__)
 
 static int valid_local_name(const char *name, size_t len) {
   if (len == 0 || len > 64) return 0;
@@ -106,14 +92,13 @@ static int find_module(lua_State *L, const char *name, size_t len) {
                "letters, digits and '_')", name);
   char path[4096], chunkname[256];
   snprintf(path, sizeof path, "%s/%s.lua", s->module_dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    mod_error(L, "module '%s' not found (no stdlib module, no %s)", name,
-               path);
-  fclose(f);
   snprintf(chunkname, sizeof chunkname, "%s.lua", name);
   /* lrl_load_file keeps its message in s->errmsg; raise it here */
-  int rc = lrl_load_file_on(s, L, path, chunkname);
+  int unopened = 0;
+  int rc = lrl_load_file_on(s, L, path, chunkname, &unopened);
+  if (unopened)
+    mod_error(L, "module '%s' not found (no stdlib module, no %s)", name,
+               path);
   if (rc != LR_OK) {
     if (rc == LR_LIMIT || rc == LR_NOMEM) {
       lrl_need_memory(L, (size_t)-1);   /* kills with the memory limit */

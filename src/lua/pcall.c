@@ -37,13 +37,13 @@ static void lua_where(lua_State *L, int level, char *buf, size_t n) {
   }
 }
 
-int lrl_error(lua_State *L, const char *fmt, ...) {
+int lrl_error_at(lua_State *L, int level, const char *fmt, ...) {
   char msg[1024], where[256];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  lrl_where(L, 1, where, sizeof where);
+  lrl_where(L, level, where, sizeof where);
   if (where[0]) lua_pushfstring(L, "%s: %s", where, msg);
   else lua_pushstring(L, msg);
   return lua_error(L);

@@ -82,6 +82,9 @@ lrl_state *lrl_from(lua_State *L);
 
 /* Set the directory for local modules (copied); allow them if `allow`. */
 void lrl_set_module_dir(lrl_state *s, const char *dir, int allow);
+/* The same with the directory of the file at path ("." when path names
+** none): local modules live beside the policy or script. */
+void lrl_set_module_dir_of(lrl_state *s, const char *path, int allow);
 
 /*
 ** Load a chunk in text mode with chunk name "@name" so that errors read
@@ -110,7 +113,10 @@ void lrl_freeze_globals(lrl_state *s);
 
 /* Raise a Lua error "msg" at the policy's current line (level 1 of the
 ** calling Lua function), like luaL_error; never returns. */
-int lrl_error(lua_State *L, const char *fmt, ...);
+#define lrl_error(L, ...) lrl_error_at((L), 1, __VA_ARGS__)
+/* The same at `level` (as for lrl_where): for C functions that other C
+** functions call, such as require's below its protected wrapper. */
+int lrl_error_at(lua_State *L, int level, const char *fmt, ...);
 
 /* "file:LINE" of the Lua function that is running at `level` (1 = the
 ** caller of the current C function), into buf; "" when unknown. */

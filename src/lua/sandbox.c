@@ -10,7 +10,6 @@
 ** __index, and writes hit __newindex, which raises.  rawset refuses
 ** proxies; rawget, rawlen, next and pairs read through to the storage.
 */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <lualib.h>
 
 #include "../leadrules.h"
+#include "../util/readfile.h"
 #include "sandbox_int.h"
 
 /* math.random is seeded with this in every new state (deterministic). */
@@ -635,8 +635,8 @@ static int s_cowrap(lua_State *L) {
 ** ===================================================================
 */
 
-static void wrap_field(lua_State *L, int t, const char *name,
-                       lua_CFunction f) {
+void lrl_wrap_field(lua_State *L, int t, const char *name,
+                    lua_CFunction f) {
   t = lua_absindex(L, t);
   lua_getfield(L, t, name);
   lua_pushcclosure(L, f, 1);
@@ -662,8 +662,9 @@ static void lock_library(lua_State *L, const char *name) {
   lua_pop(L, 2);
 }
 
-static int setup(lua_State *L) {
-  lrl_state *s = lua_touserdata(L, 1);
+/* The sandbox's registry entries: the state, the finalizer anchors, the
+** coroutines stopped by a limit, the finalizer boxes' metatable. */
+static void setup_registry(lua_State *L, lrl_state *s) {
   lua_pushlightuserdata(L, s);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &lrl_key_state);
   lua_newtable(L);                       /* finalizer anchors: ephemeron */
@@ -684,34 +685,21 @@ static int setup(lua_State *L) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
+}
 
-  /* The libraries offered, and only those. */
-  static const luaL_Reg libs[] = {
-    {LUA_GNAME, luaopen_base}, {LUA_STRLIBNAME, luaopen_string},
-    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
-    {LUA_UTF8LIBNAME, luaopen_utf8}, {LUA_COLIBNAME, luaopen_coroutine},
-    {LUA_OSLIBNAME, luaopen_os}, {NULL, NULL}};
-  for (const luaL_Reg *lib = libs; lib->func; lib++) {
-    luaL_requiref(L, lib->name, lib->func, 1);
-    lua_pop(L, 1);
-  }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-  int g = lua_gettop(L);
-
+/* What the offered libraries (globals at g) may do: no files, printing,
+** dumps or warnings; bounded C loops; a fixed seed; hooks on every
+** thread; require() from the embedded stdlib. */
+static void narrow_libraries(lua_State *L, int g) {
   /* base: no files, no printing, no warnings, no raw access to proxies */
-  set_field(L, g, "dofile", NULL);
-  set_field(L, g, "loadfile", NULL);
-  set_field(L, g, "print", NULL);
-  set_field(L, g, "warn", NULL);
-  set_field(L, g, "collectgarbage", s_collectgarbage);
-  set_field(L, g, "rawset", s_rawset);
-  set_field(L, g, "rawget", s_rawget);
-  set_field(L, g, "rawlen", s_rawlen);
-  set_field(L, g, "next", s_next);
-  set_field(L, g, "setmetatable", s_setmetatable);
-  set_field(L, g, "pcall", s_pcall);
-  set_field(L, g, "xpcall", s_xpcall);
-  wrap_field(L, g, "load", s_load);
+  static const luaL_Reg base[] = {
+    {"dofile", NULL}, {"loadfile", NULL}, {"print", NULL}, {"warn", NULL},
+    {"collectgarbage", s_collectgarbage}, {"rawset", s_rawset},
+    {"rawget", s_rawget}, {"rawlen", s_rawlen}, {"next", s_next},
+    {"setmetatable", s_setmetatable}, {"pcall", s_pcall},
+    {"xpcall", s_xpcall}, {NULL, NULL}};
+  for (const luaL_Reg *r = base; r->name; r++) set_field(L, g, r->name, r->func);
+  lrl_wrap_field(L, g, "load", s_load);
 
   /* string: no dump; bounded rep and pattern functions */
   lua_getfield(L, g, LUA_STRLIBNAME);
@@ -728,7 +716,7 @@ static int setup(lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &key_randomseed);
   lua_pushinteger(L, LRL_RANDOM_SEED);
   lua_call(L, 1, 0);
-  wrap_field(L, lua_gettop(L), "randomseed", s_randomseed);
+  lrl_wrap_field(L, lua_gettop(L), "randomseed", s_randomseed);
   lua_pop(L, 1);
 
   /* os: time, date and clock only */
@@ -746,13 +734,16 @@ static int setup(lua_State *L) {
   lua_getfield(L, g, LUA_COLIBNAME);
   set_field(L, -1, "create", s_cocreate);
   set_field(L, -1, "wrap", s_cowrap);
-  wrap_field(L, lua_gettop(L), "resume", s_coresume);
-  wrap_field(L, lua_gettop(L), "close", s_coclose);
+  lrl_wrap_field(L, lua_gettop(L), "resume", s_coresume);
+  lrl_wrap_field(L, lua_gettop(L), "close", s_coclose);
   lua_pop(L, 1);
 
   lrl_open_require(L, g);
+}
 
-  /* Shared tables become read-only; the string metatable is hidden. */
+/* Shared tables become read-only, the string metatable is hidden and
+** globals (at g) are strict. */
+static void lock_shared(lua_State *L, int g) {
   static const char *const shared[] = {LUA_STRLIBNAME, LUA_TABLIBNAME,
     LUA_MATHLIBNAME, LUA_OSLIBNAME, LUA_UTF8LIBNAME, LUA_COLIBNAME, NULL};
   for (int i = 0; shared[i]; i++) lock_library(L, shared[i]);
@@ -773,6 +764,24 @@ static int setup(lua_State *L) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, g);
+}
+
+static int setup(lua_State *L) {
+  setup_registry(L, lua_touserdata(L, 1));
+  /* The libraries offered, and only those. */
+  static const luaL_Reg libs[] = {
+    {LUA_GNAME, luaopen_base}, {LUA_STRLIBNAME, luaopen_string},
+    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+    {LUA_UTF8LIBNAME, luaopen_utf8}, {LUA_COLIBNAME, luaopen_coroutine},
+    {LUA_OSLIBNAME, luaopen_os}, {NULL, NULL}};
+  for (const luaL_Reg *lib = libs; lib->func; lib++) {
+    luaL_requiref(L, lib->name, lib->func, 1);
+    lua_pop(L, 1);
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  int g = lua_gettop(L);
+  narrow_libraries(L, g);
+  lock_shared(L, g);
   lua_pop(L, 1);
   return 0;
 }
@@ -817,6 +826,16 @@ void lrl_set_module_dir(lrl_state *s, const char *dir, int allow) {
   free(s->module_dir);
   s->module_dir = dir ? strdup(dir) : NULL;
   s->allow_local_modules = allow && s->module_dir;
+}
+
+void lrl_set_module_dir_of(lrl_state *s, const char *path, int allow) {
+  char *dir = strdup(path);
+  if (!dir) return;
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = '\0';
+  else strcpy(dir, ".");
+  lrl_set_module_dir(s, dir, allow);
+  free(dir);
 }
 
 /* }================================================================== */
@@ -873,65 +892,37 @@ int lrl_load_buffer(lrl_state *s, const char *src, size_t len,
                      luaL_loadbufferx(s->L, src, len, chunkname, "t"));
 }
 
-typedef struct file_reader {
-  FILE *f;
-  int err;
-  char buf[8192];
-} file_reader;
-
-static const char *read_file(lua_State *L, void *ud, size_t *size) {
-  file_reader *r = ud;
-  (void)L;
-  if (feof(r->f)) return NULL;
-  *size = fread(r->buf, 1, sizeof r->buf, r->f);
-  if (ferror(r->f)) r->err = errno ? errno : EIO;
-  return *size ? r->buf : NULL;
-}
-
 int lrl_load_file(lrl_state *s, const char *path, const char *name) {
-  return lrl_load_file_on(s, s->L, path, name);
+  return lrl_load_file_on(s, s->L, path, name, NULL);
 }
 
 int lrl_load_file_on(lrl_state *s, lua_State *L, const char *path,
-                     const char *name) {
+                     const char *name, int *unopened) {
   char chunkname[1024];
+  char *src;
+  size_t len;
+  int err;
   s->errmsg[0] = 0;
-  file_reader *r = malloc(sizeof *r);
-  if (!r) {
-    snprintf(s->errmsg, sizeof s->errmsg, "not enough memory");
-    return LR_NOMEM;
+  switch (lrb_read_file(path, &src, &len, &err)) {
+    case LRB_FILE_OK: break;
+    case LRB_FILE_OPEN:
+      if (unopened) *unopened = 1;
+      snprintf(s->errmsg, sizeof s->errmsg, "cannot open %s: %s", path,
+               strerror(err));
+      return LR_IO;
+    case LRB_FILE_READ:
+      snprintf(s->errmsg, sizeof s->errmsg, "cannot read %s: %s", path,
+               strerror(err));
+      return LR_IO;
+    default:
+      snprintf(s->errmsg, sizeof s->errmsg, "not enough memory");
+      return LR_NOMEM;
   }
-  r->err = 0;
-  r->f = fopen(path, "rb");
-  if (!r->f) {
-    snprintf(s->errmsg, sizeof s->errmsg, "cannot open %s: %s", path,
-             strerror(errno));
-    free(r);
-    return LR_IO;
-  }
-  /* a BOM and a first line starting with '#' are skipped (the newline
-  ** is kept so that line numbers stay right) */
-  int c = getc(r->f);
-  if (c == 0xEF) {
-    if (getc(r->f) != 0xBB || getc(r->f) != 0xBF) rewind(r->f);
-    c = getc(r->f);
-  }
-  if (c == '#') {
-    while ((c = getc(r->f)) != EOF && c != '\n') {}
-  }
-  if (c != EOF) ungetc(c, r->f);
   snprintf(chunkname, sizeof chunkname, "@%s", name ? name : path);
   s->mem_refused = 0;
-  int st = lua_load(L, read_file, r, chunkname, "t");
-  int err = r->err;
-  fclose(r->f);
-  free(r);
-  if (err) {
-    lua_pop(L, 1);   /* the chunk or the message */
-    snprintf(s->errmsg, sizeof s->errmsg, "cannot read %s: %s", path,
-             strerror(err));
-    return LR_IO;
-  }
+  const char *code = skip_shebang(src, &len);
+  int st = luaL_loadbufferx(L, code, len, chunkname, "t");
+  free(src);
   return load_result(s, L, st);
 }
 

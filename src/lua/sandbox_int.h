@@ -51,9 +51,14 @@ void lrl_open_require(lua_State *L, int globals_idx);
 /* pcall.c: the message handler used by lrl_pcall. */
 int lrl_msghandler(lua_State *L);
 
-/* sandbox.c: lrl_load_file onto thread L (which may be a coroutine). */
+/* sandbox.c: lrl_load_file onto thread L (which may be a coroutine).
+** When the file cannot be opened, *unopened (if given) is set to 1. */
 int lrl_load_file_on(lrl_state *s, lua_State *L, const char *path,
-                     const char *name);
+                     const char *name, int *unopened);
+
+/* sandbox.c: replace t[name] (t at index t) by a closure of f over the
+** original value. */
+void lrl_wrap_field(lua_State *L, int t, const char *name, lua_CFunction f);
 
 /* sandbox.c: registry keys. */
 extern const char lrl_key_state;      /* registry[&key] = light ud state */

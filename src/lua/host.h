@@ -1,0 +1,42 @@
+/*
+** host.h -- what every host of the runtime (the policy loader, scripts,
+** the shell, test files) does alike: C functions as closures over the
+** host's own context, and print().
+*/
+#ifndef LR_LUA_HOST_H
+#define LR_LUA_HOST_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stddef.h>
+
+/* Push f as a C closure whose one upvalue is the light userdata ctx. */
+void lrl_push_closure(lua_State *L, lua_CFunction f, void *ctx);
+/* Set global `name` to lrl_push_closure(f, ctx) (raw, like lrl_setglobal:
+** frozen globals or not). */
+void lrl_set_closure(lua_State *L, const char *name, lua_CFunction f,
+                     void *ctx);
+/* lrl_set_closure for each of fns (up to the {NULL, NULL} that ends it). */
+void lrl_set_closures(lua_State *L, const luaL_Reg *fns, void *ctx);
+/* The ctx of the running closure made by lrl_push_closure. */
+void *lrl_closure_ctx(lua_State *L);
+
+/* Where print() sends each line (with its '\n').  Returns non-zero when
+** the output is closed: print then raises "print: the output was
+** closed". */
+typedef int (*lrl_print_fn)(void *ctx, const char *line, size_t n);
+
+/* How print() shows its arguments (separated by tabs). */
+#define LRL_PRINT_SHOW     0  /* strings and numbers as they are, other
+                                 values as lrl_fmt_value shows them (no Lua
+                                 code runs); the line is built outside the
+                                 state's memory */
+#define LRL_PRINT_TOSTRING 1  /* as Lua's own print: tostring() of each
+                                 value (__tostring, __name run); the line
+                                 is built in the state's memory */
+
+/* Push a print function that shows its arguments `how` (LRL_PRINT_*) and
+** hands the line to out(ctx, ...).  May raise a memory error. */
+void lrl_push_print(lua_State *L, int how, lrl_print_fn out, void *ctx);
+
+#endif
