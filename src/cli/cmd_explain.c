@@ -304,25 +304,21 @@ static void print_json(const rows *r, const char *policy, long long now) {
 }
 
 int cmd_explain(cli *c, int argc, char **argv) {
-  const char *key = NULL, *path = NULL, *now_s = NULL, *v;
+  const char *key = NULL, *path = NULL, *now_s = NULL;
   int json = 0;
   lr_policy_opts po = LR_POLICY_OPTS_INIT;
-  for (int i = 1; i < argc; i++) {
-    if (cli_flag(argv[i], "--json")) json = 1;
-    else if (cli_flag(argv[i], "--allow-local-modules")) po.allow_local_modules = 1;
-    else if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "explain", "--now needs a time");
-      now_s = v;
-    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-      return cli_usage(c, "explain", "unknown option '%s'", argv[i]);
-    } else if (!key) {
-      key = argv[i];
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      return cli_usage(c, "explain", "unexpected argument '%s'", argv[i]);
-    }
-  }
+  const char *pos[2] = { NULL, NULL };
+  const cli_optv opts[] = { { "--now", &now_s, "a time", 0, NULL }, { NULL } };
+  const cli_flagv flags[] = {
+    { "--json", &json, 0 },
+    { "--allow-local-modules", &po.allow_local_modules, 0 },
+    { NULL },
+  };
+  const cli_spec spec = { "explain", opts, flags, 2, pos, 2,
+                          "unexpected argument '%s'" };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
+  key = pos[0];
+  path = pos[1];
   if (!key || !path)
     return cli_usage(c, "explain", "usage: leadrules explain KEY POLICY.lua "
                      "[--now T] [--json]");

@@ -8,27 +8,18 @@
 
 int cmd_move(cli *c, int argc, char **argv) {
   const char *key = NULL, *stage = NULL, *reason = NULL, *by = NULL;
-  const char *now_s = NULL, *v;
-  for (int i = 1; i < argc; i++) {
-    if (cli_opt(argc, argv, &i, "--reason", &v)) {
-      if (!v) return cli_usage(c, "move", "--reason needs a text");
-      reason = v;
-    } else if (cli_opt(argc, argv, &i, "--by", &v)) {
-      if (!v) return cli_usage(c, "move", "--by needs a name");
-      by = v;
-    } else if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "move", "--now needs a time");
-      now_s = v;
-    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-      return cli_usage(c, "move", "unknown option '%s'", argv[i]);
-    } else if (!key) {
-      key = argv[i];
-    } else if (!stage) {
-      stage = argv[i];
-    } else {
-      return cli_usage(c, "move", "unexpected argument '%s'", argv[i]);
-    }
-  }
+  const char *now_s = NULL;
+  const char *pos[2] = { NULL, NULL };
+  const cli_optv opts[] = {
+    { "--reason", &reason, "a text", 0, NULL },
+    { "--by", &by, "a name", 0, NULL },
+    { "--now", &now_s, "a time", 0, NULL }, { NULL },
+  };
+  const cli_spec spec = { "move", opts, NULL, 2, pos, 2,
+                          "unexpected argument '%s'" };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
+  key = pos[0];
+  stage = pos[1];
   if (!key || !stage)
     return cli_usage(c, "move", "usage: leadrules move KEY STAGE --reason "
                      "TEXT [--by WHO]");

@@ -11,18 +11,17 @@
 int cmd_set(cli *c, int argc, char **argv) {
   const char *key = NULL, *assign = NULL, *third = NULL, *reason = NULL;
   const char *by = NULL;
-  const char *now_s = NULL, *v;
+  const char *now_s = NULL;
+  const cli_optv opts[] = {
+    { "--reason", &reason, "a text", 0, NULL },
+    { "--by", &by, "a name", 0, NULL },
+    { "--now", &now_s, "a time", 0, NULL }, { NULL },
+  };
   for (int i = 1; i < argc; i++) {
-    if (cli_opt(argc, argv, &i, "--reason", &v)) {
-      if (!v) return cli_usage(c, "set", "--reason needs a text");
-      reason = v;
-    } else if (cli_opt(argc, argv, &i, "--by", &v)) {
-      if (!v) return cli_usage(c, "set", "--by needs a name");
-      by = v;
-    } else if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "set", "--now needs a time");
-      now_s = v;
-    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+    int m = cli_opts(c, "set", opts, argc, argv, &i);
+    if (m < 0) return CLI_USAGE;
+    if (m) continue;
+    if (argv[i][0] == '-' && argv[i][1] == '-') {
       return cli_usage(c, "set", "unknown option '%s'", argv[i]);
     } else if (!key) {
       key = argv[i];
