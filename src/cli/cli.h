@@ -53,6 +53,14 @@ int cli_html_open(cli *c, const char *path, lr_write_fn *write, void **ctx);
 ** --json, whose document is stdout).  Returns the final status. */
 int cli_html_close(cli *c, const char *path, void *f, int status, int json);
 
+/* What a manual change (move, set) needs once its arguments are read:
+** a --reason (a usage error without one), --now (cli_parse_now), the
+** database, and who (cli_who(*by)).  CLI_OK with *now, *db and *by set;
+** otherwise the exit status, the error printed. */
+int cli_manual(cli *c, const char *cmd, const char *reason,
+               const char *now_s, long long *now, lr_db **db,
+               const char **by);
+
 /* Who made a change: --by, else $USER, else "unknown". */
 const char *cli_who(const char *by);
 
@@ -101,7 +109,8 @@ typedef struct cli_spec {
   const cli_flagv *flags;     /* flags, or NULL */
   int unknown;                /* what is an unknown option: 1 "-x",
                               ** 2 "--x"; 0 none (all else is positional) */
-  const char **pos;           /* the positional arguments, in order */
+  const char **const *pos;    /* where the positional arguments go, in
+                              ** order */
   int npos;
   const char *extra;          /* usage error for one argument too many;
                               ** a %s in it is the argument */

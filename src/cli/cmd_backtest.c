@@ -21,7 +21,8 @@ int cmd_backtest(cli *c, int argc, char **argv) {
     { "--html", &html, "a FILE", 1, NULL }, { NULL },
   };
   const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
-  const cli_spec spec = { "backtest", opts, flags, 1, &path, 1,
+  const char **pos[] = { &path };
+  const cli_spec spec = { "backtest", opts, flags, 1, pos, 1,
                           "one policy at a time" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (json) o.format = LR_FMT_JSON;

@@ -36,7 +36,8 @@ int cmd_check(cli *c, int argc, char **argv) {
     { "--sample", &sample, "a number of contacts", 0, ok_sample }, { NULL },
   };
   const cli_flagv flags[] = { { "--all", &all, 0 }, { NULL } };
-  const cli_spec spec = { "check", opts, flags, 1, &path, 1,
+  const char **pos[] = { &path };
+  const cli_spec spec = { "check", opts, flags, 1, pos, 1,
                           "one policy at a time" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (!path) return cli_usage(c, "check", "give the policy to check");

@@ -23,7 +23,8 @@ int cmd_diff(cli *c, int argc, char **argv) {
     { "--jobs", &jobs, "a number of threads", 0, cli_ok_jobs }, { NULL },
   };
   const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
-  const cli_spec spec = { "diff", opts, flags, 1, paths, 2,
+  const char **pos[] = { &paths[0], &paths[1] };
+  const cli_spec spec = { "diff", opts, flags, 1, pos, 2,
                           "give two policies: OLD.lua NEW.lua" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (json) o.format = LR_FMT_JSON;

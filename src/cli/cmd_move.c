@@ -9,7 +9,7 @@
 int cmd_move(cli *c, int argc, char **argv) {
   const char *key = NULL, *stage = NULL, *reason = NULL, *by = NULL;
   const char *now_s = NULL;
-  const char *pos[2] = { NULL, NULL };
+  const char **pos[] = { &key, &stage };
   const cli_optv opts[] = {
     { "--reason", &reason, "a text", 0, NULL },
     { "--by", &by, "a name", 0, NULL },
@@ -18,20 +18,14 @@ int cmd_move(cli *c, int argc, char **argv) {
   const cli_spec spec = { "move", opts, NULL, 2, pos, 2,
                           "unexpected argument '%s'" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
-  key = pos[0];
-  stage = pos[1];
   if (!key || !stage)
     return cli_usage(c, "move", "usage: leadrules move KEY STAGE --reason "
                      "TEXT [--by WHO]");
-  if (!reason || !*reason)
-    return cli_usage(c, "move", "--reason TEXT is required: every manual "
-                     "change says why");
-  long long now = cli_parse_now(c, now_s);
-  if (now < 0) return CLI_USAGE;
-  lr_db *db = cli_db(c);
-  if (!db) return CLI_ERR;
-  by = cli_who(by);
-  int rc = lr_contact_move(db, key, stage, by, reason, now);
+  long long now;
+  lr_db *db;
+  int rc = cli_manual(c, "move", reason, now_s, &now, &db, &by);
+  if (rc != CLI_OK) return rc;
+  rc = lr_contact_move(db, key, stage, by, reason, now);
   if (rc != LR_OK) return cli_fail(c, rc);
   printf("moved %s to %s (by %s: %s)\n", key, stage, by, reason);
   printf("the policy leaves its stage alone until its data changes "

@@ -113,7 +113,8 @@ int cmd_run(cli *c, int argc, char **argv) {
     { "--override-manual", &o.override_manual, 0 },
     { "--allow-local-modules", &po.allow_local_modules, 0 }, { NULL },
   };
-  const cli_spec spec = { "run", opts, flags, 1, &path, 1,
+  const char **pos[] = { &path };
+  const cli_spec spec = { "run", opts, flags, 1, pos, 1,
                           "unexpected argument '%s'" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (!path) return cli_usage(c, "run", "which policy? (leadrules run POLICY.lua)");

@@ -46,18 +46,14 @@ int cmd_set(cli *c, int argc, char **argv) {
   if (!eq || eq == assign)
     return cli_usage(c, "set", "write the change as field=value (field= sets "
                      "it empty/NULL)");
-  if (!reason || !*reason)
-    return cli_usage(c, "set", "--reason TEXT is required: every manual "
-                     "change says why");
-  long long now = cli_parse_now(c, now_s);
-  if (now < 0) return CLI_USAGE;
+  long long now;
+  lr_db *db;
+  int rc = cli_manual(c, "set", reason, now_s, &now, &db, &by);
+  if (rc != CLI_OK) return rc;
   char field[256];
   snprintf(field, sizeof field, "%.*s", (int)(eq - assign), assign);
   const char *value = eq[1] ? eq + 1 : NULL;     /* field= : NULL */
-  lr_db *db = cli_db(c);
-  if (!db) return CLI_ERR;
-  by = cli_who(by);
-  int rc = lr_contact_set(db, key, field, value, by, reason, now);
+  rc = lr_contact_set(db, key, field, value, by, reason, now);
   if (rc != LR_OK) return cli_fail(c, rc);
   if (value) printf("set %s on %s to '%s' (by %s: %s)\n", field, key, value, by, reason);
   else printf("cleared %s on %s (by %s: %s)\n", field, key, by, reason);

@@ -160,7 +160,7 @@ int cli_parse(cli *c, const cli_spec *s, int argc, char **argv) {
     if (s->unknown && a[0] == '-' && a[1] && (s->unknown == 1 || a[1] == '-'))
       return cli_usage(c, s->cmd, "unknown option '%s'", a);
     if (npos == s->npos) return cli_usage(c, s->cmd, s->extra, a);
-    s->pos[npos++] = a;
+    *s->pos[npos++] = a;
   }
   return CLI_OK;
 }
@@ -209,6 +209,20 @@ int cli_html_close(cli *c, const char *path, void *f, int status, int json) {
   if (status != CLI_OK) remove(path);
   else fprintf(json ? stderr : stdout, "HTML report: %s\n", path);
   return status;
+}
+
+int cli_manual(cli *c, const char *cmd, const char *reason,
+               const char *now_s, long long *now, lr_db **db,
+               const char **by) {
+  if (!reason || !*reason)
+    return cli_usage(c, cmd, "--reason TEXT is required: every manual "
+                     "change says why");
+  *now = cli_parse_now(c, now_s);
+  if (*now < 0) return CLI_USAGE;
+  *db = cli_db(c);
+  if (!*db) return CLI_ERR;
+  *by = cli_who(*by);
+  return CLI_OK;
 }
 
 const char *cli_who(const char *by) {
