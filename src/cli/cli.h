@@ -89,6 +89,12 @@ typedef struct cli_optv {
                               ** the same usage error) */
 } cli_optv;
 
+/* Options that several commands take alike. */
+#define CLI_OPT_NOW(var) { "--now", &(var), "a time", 0, NULL }
+#define CLI_OPT_JOBS(var) \
+  { "--jobs", &(var), "a number of threads", 0, cli_ok_jobs }
+#define CLI_OPT_HTML(var) { "--html", &(var), "a FILE", 1, NULL }
+
 /* Match argv[*i] against a table of options that take a value (cli_opt;
 ** *i moves past a separate value).  1 when it is one of them, its value
 ** stored; 0 when it is none; -1 after printing the usage error for cmd
@@ -114,11 +120,14 @@ typedef struct cli_spec {
   int npos;
   const char *extra;          /* usage error for one argument too many;
                               ** a %s in it is the argument */
+  const char *missing;        /* usage error for fewer than npos */
 } cli_spec;
 
 /* Read argv[1..argc-1] by the spec, in order; the first problem is a
 ** usage error ("unknown option '--x'", an option without its value, an
-** argument too many).  CLI_OK, or CLI_USAGE after printing it. */
+** argument too many), then a positional argument missing.  A stop flag
+** ends the reading at once, with no check.  CLI_OK, or CLI_USAGE after
+** printing the error. */
 int cli_parse(cli *c, const cli_spec *s, int argc, char **argv);
 
 /* ok functions: a number > 0 (atoi, as --jobs reads it); an integer > 0

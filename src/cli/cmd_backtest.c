@@ -15,18 +15,17 @@ int cmd_backtest(cli *c, int argc, char **argv) {
   int json = 0;
   const cli_optv opts[] = {
     { "--outcome", &o.outcome, "a COLUMN", 1, NULL },
-    { "--now", &now_text, "a time", 0, NULL },
+    CLI_OPT_NOW(now_text),
     { "--capacity", &capacity, "a number of calls", 0, cli_ok_count },
-    { "--jobs", &jobs, "a number of threads", 0, cli_ok_jobs },
-    { "--html", &html, "a FILE", 1, NULL }, { NULL },
+    CLI_OPT_JOBS(jobs),
+    CLI_OPT_HTML(html), { NULL },
   };
   const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
   const char **pos[] = { &path };
   const cli_spec spec = { "backtest", opts, flags, 1, pos, 1,
-                          "one policy at a time" };
+                          "one policy at a time", "which policy?" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (json) o.format = LR_FMT_JSON;
-  if (!path) return cli_usage(c, "backtest", "which policy?");
   if (capacity) o.capacity = strtoll(capacity, NULL, 10);
   if (jobs) o.jobs = atoi(jobs);
   o.now = cli_parse_now(c, now_text);

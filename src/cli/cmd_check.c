@@ -32,15 +32,15 @@ int cmd_check(cli *c, int argc, char **argv) {
   const char *path = NULL, *now_text = NULL, *sample = NULL;
   int all = 0;
   const cli_optv opts[] = {
-    { "--now", &now_text, "a time", 0, NULL },
+    CLI_OPT_NOW(now_text),
     { "--sample", &sample, "a number of contacts", 0, ok_sample }, { NULL },
   };
   const cli_flagv flags[] = { { "--all", &all, 0 }, { NULL } };
   const char **pos[] = { &path };
   const cli_spec spec = { "check", opts, flags, 1, pos, 1,
-                          "one policy at a time" };
+                          "one policy at a time",
+                          "give the policy to check" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
-  if (!path) return cli_usage(c, "check", "give the policy to check");
   lr_check_opts o = LR_CHECK_OPTS_INIT;
   o.now = cli_parse_now(c, now_text);
   if (o.now < 0) return CLI_USAGE;

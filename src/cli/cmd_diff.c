@@ -18,18 +18,17 @@ int cmd_diff(cli *c, int argc, char **argv) {
   lr_diff_opts o = LR_DIFF_OPTS_INIT;
   int json = 0;
   const cli_optv opts[] = {
-    { "--now", &now_text, "a time", 0, NULL },
+    CLI_OPT_NOW(now_text),
     { "--top", &top, "a number of contacts", 0, ok_top },
-    { "--jobs", &jobs, "a number of threads", 0, cli_ok_jobs }, { NULL },
+    CLI_OPT_JOBS(jobs), { NULL },
   };
   const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
   const char **pos[] = { &paths[0], &paths[1] };
   const cli_spec spec = { "diff", opts, flags, 1, pos, 2,
+                          "give two policies: OLD.lua NEW.lua",
                           "give two policies: OLD.lua NEW.lua" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (json) o.format = LR_FMT_JSON;
-  if (!paths[1])
-    return cli_usage(c, "diff", "give two policies: OLD.lua NEW.lua");
   if (top) o.top = (int)strtol(top, NULL, 10);
   if (jobs) o.jobs = atoi(jobs);
   o.now = cli_parse_now(c, now_text);

@@ -291,18 +291,17 @@ int cmd_explain(cli *c, int argc, char **argv) {
   int json = 0;
   lr_policy_opts po = LR_POLICY_OPTS_INIT;
   const char **pos[] = { &key, &path };
-  const cli_optv opts[] = { { "--now", &now_s, "a time", 0, NULL }, { NULL } };
+  const cli_optv opts[] = { CLI_OPT_NOW(now_s), { NULL } };
   const cli_flagv flags[] = {
     { "--json", &json, 0 },
     { "--allow-local-modules", &po.allow_local_modules, 0 },
     { NULL },
   };
   const cli_spec spec = { "explain", opts, flags, 2, pos, 2,
-                          "unexpected argument '%s'" };
+                          "unexpected argument '%s'",
+                          "usage: leadrules explain KEY POLICY.lua "
+                          "[--now T] [--json]" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
-  if (!key || !path)
-    return cli_usage(c, "explain", "usage: leadrules explain KEY POLICY.lua "
-                     "[--now T] [--json]");
   /* POLICY.lua KEY works too: the policy is the one that names a .lua */
   size_t kl = strlen(key), pl = strlen(path);
   if (kl > 4 && strcmp(key + kl - 4, ".lua") == 0 &&

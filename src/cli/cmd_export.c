@@ -28,7 +28,7 @@ int cmd_export(cli *c, int argc, char **argv) {
     { "--raw", &o.raw, 0 }, { "--field-names", &o.field_names, 0 }, { NULL },
   };
   const cli_spec spec = { "export", opts, flags, 0, NULL, 0,
-                          "unexpected argument '%s'" };
+                          "unexpected argument '%s'", NULL };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (help) {
     fputs(USAGE, stdout);

@@ -13,14 +13,13 @@ int cmd_move(cli *c, int argc, char **argv) {
   const cli_optv opts[] = {
     { "--reason", &reason, "a text", 0, NULL },
     { "--by", &by, "a name", 0, NULL },
-    { "--now", &now_s, "a time", 0, NULL }, { NULL },
+    CLI_OPT_NOW(now_s), { NULL },
   };
   const cli_spec spec = { "move", opts, NULL, 2, pos, 2,
-                          "unexpected argument '%s'" };
+                          "unexpected argument '%s'",
+                          "usage: leadrules move KEY STAGE --reason "
+                          "TEXT [--by WHO]" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
-  if (!key || !stage)
-    return cli_usage(c, "move", "usage: leadrules move KEY STAGE --reason "
-                     "TEXT [--by WHO]");
   long long now;
   lr_db *db;
   int rc = cli_manual(c, "move", reason, now_s, &now, &db, &by);

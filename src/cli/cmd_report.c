@@ -15,14 +15,14 @@ int cmd_report(cli *c, int argc, char **argv) {
   const cli_optv opts[] = {
     { "--by", &o.by, "segment, source, owner, stage or a FIELD", 1, NULL },
     { "--since", &since_text, "a time", 0, NULL },
-    { "--now", &now_text, "a time", 0, NULL },
+    CLI_OPT_NOW(now_text),
     { "--policy", &policy, "a FILE", 1, NULL },
-    { "--html", &html, "a FILE", 1, NULL },
+    CLI_OPT_HTML(html),
     { NULL },
   };
   const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
   const cli_spec spec = { "report", opts, flags, 1, NULL, 0,
-                          "unexpected argument '%s'" };
+                          "unexpected argument '%s'", NULL };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (json) o.format = LR_FMT_JSON;
   o.now = cli_parse_now(c, now_text);

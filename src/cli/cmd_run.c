@@ -103,7 +103,7 @@ int cmd_run(cli *c, int argc, char **argv) {
   lr_policy_opts po = LR_POLICY_OPTS_INIT;
   int json = 0;
   const cli_optv opts[] = {
-    { "--now", &now_s, "a time", 0, NULL },
+    CLI_OPT_NOW(now_s),
     { "--jobs", &jobs, "a number >= 1", 0, cli_ok_jobs },
     { "--limit", &limit_s, "a number", 0, NULL }, { NULL },
   };
@@ -115,9 +115,9 @@ int cmd_run(cli *c, int argc, char **argv) {
   };
   const char **pos[] = { &path };
   const cli_spec spec = { "run", opts, flags, 1, pos, 1,
-                          "unexpected argument '%s'" };
+                          "unexpected argument '%s'",
+                          "which policy? (leadrules run POLICY.lua)" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
-  if (!path) return cli_usage(c, "run", "which policy? (leadrules run POLICY.lua)");
   if (jobs) o.jobs = atoi(jobs);
   long long limit = limit_s ? atoll(limit_s) : 50;
   o.now = cli_parse_now(c, now_s);

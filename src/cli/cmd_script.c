@@ -18,7 +18,7 @@ int cmd_script(cli *c, int argc, char **argv) {
   if (strcmp(argv[0], "script") == 0) first = 1;   /* leadrules script FILE */
   const char *path = NULL, *now_s = NULL, *by = NULL;
   const cli_optv opts[] = {
-    { "--now", &now_s, "a time", 0, NULL },
+    CLI_OPT_NOW(now_s),
     { "--by", &by, "a name", 0, NULL }, { NULL },
   };
   lr_script_opts o = LR_SCRIPT_OPTS_INIT;

@@ -15,7 +15,7 @@ int cmd_set(cli *c, int argc, char **argv) {
   const cli_optv opts[] = {
     { "--reason", &reason, "a text", 0, NULL },
     { "--by", &by, "a name", 0, NULL },
-    { "--now", &now_s, "a time", 0, NULL }, { NULL },
+    CLI_OPT_NOW(now_s), { NULL },
   };
   for (int i = 1; i < argc; i++) {
     int m = cli_opts(c, "set", opts, argc, argv, &i);
