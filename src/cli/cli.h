@@ -101,6 +101,7 @@ typedef struct cli_optv {
 ** (NULL: the global options). */
 int cli_opts(cli *c, const char *cmd, const cli_optv *opts, int argc,
              char **argv, int *i);
+
 /* A flag, in a command's table for cli_parse(). */
 typedef struct cli_flagv {
   const char *name;           /* "--json"; NULL ends the table */

@@ -3,7 +3,6 @@
 ** handoffs and SLA, outcomes; overall and split by a dimension.
 */
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "cli.h"

@@ -5,9 +5,6 @@
 ** importing the same file twice records the activities twice.  Contacts
 ** that got activities are marked changed (data_at).
 */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "events.h"
 

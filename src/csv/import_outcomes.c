@@ -5,8 +5,6 @@
 ** Upserted on (contact, closed_at): re-importing a corrected file
 ** replaces the outcomes it names.
 */
-#include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
