@@ -43,6 +43,24 @@ int cli_write_file(void *ctx, const char *data, size_t n);
 /* Parse --now T into unix seconds; 0 when absent. -1 after an error. */
 long long cli_parse_now(cli *c, const char *text);
 
+/* --html FILE: open it and set the command's options to write there (the
+** FILE* is *ctx).  CLI_OK, or CLI_ERR after printing "FILE: cannot write:
+** REASON". */
+int cli_html_open(cli *c, const char *path, lr_write_fn *write, void **ctx);
+/* After the command (status so far): close f (NULL: no --html); a close
+** that fails is an error when all else went well.  On any error the file
+** is removed; on success "HTML report: FILE" is printed (on stderr with
+** --json, whose document is stdout).  Returns the final status. */
+int cli_html_close(cli *c, const char *path, void *f, int status, int json);
+
+/* What a manual change (move, set) needs once its arguments are read:
+** a --reason (a usage error without one), --now (cli_parse_now), the
+** database, and who (cli_who(*by)).  CLI_OK with *now, *db and *by set;
+** otherwise the exit status, the error printed. */
+int cli_manual(cli *c, const char *cmd, const char *reason,
+               const char *now_s, long long *now, lr_db **db,
+               const char **by);
+
 /* Who made a change: --by, else $USER, else "unknown". */
 const char *cli_who(const char *by);
 
@@ -59,6 +77,64 @@ int cli_progress(void *ctx, long long done, long long total);
 ** past a separate value.  Returns 1 when argv[*i] is this option. */
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
 int cli_flag(const char *arg, const char *name);
+
+/* An option that takes a value, in a command's table for cli_opts(). */
+typedef struct cli_optv {
+  const char *name;           /* "--now"; NULL ends the table */
+  const char **val;           /* where the value goes */
+  const char *needs;          /* what it needs: "a time" gives the usage
+                              ** error "--now needs a time" */
+  int nonempty;               /* an empty value counts as none */
+  int (*ok)(const char *v);   /* NULL, or whether the value will do (else
+                              ** the same usage error) */
+} cli_optv;
+
+/* Options that several commands take alike. */
+#define CLI_OPT_NOW(var) { "--now", &(var), "a time", 0, NULL }
+#define CLI_OPT_JOBS(var) \
+  { "--jobs", &(var), "a number of threads", 0, cli_ok_jobs }
+#define CLI_OPT_HTML(var) { "--html", &(var), "a FILE", 1, NULL }
+
+/* Match argv[*i] against a table of options that take a value (cli_opt;
+** *i moves past a separate value).  1 when it is one of them, its value
+** stored; 0 when it is none; -1 after printing the usage error for cmd
+** (NULL: the global options). */
+int cli_opts(cli *c, const char *cmd, const cli_optv *opts, int argc,
+             char **argv, int *i);
+
+/* A flag, in a command's table for cli_parse(). */
+typedef struct cli_flagv {
+  const char *name;           /* "--json"; NULL ends the table */
+  int *set;                   /* set to 1 */
+  int stop;                   /* the rest is not read (--help) */
+} cli_flagv;
+
+/* What a command's arguments may be, for cli_parse(). */
+typedef struct cli_spec {
+  const char *cmd;            /* for usage errors */
+  const cli_optv *opts;       /* options with a value, or NULL */
+  const cli_flagv *flags;     /* flags, or NULL */
+  int unknown;                /* what is an unknown option: 1 "-x",
+                              ** 2 "--x"; 0 none (all else is positional) */
+  const char **const *pos;    /* where the positional arguments go, in
+                              ** order */
+  int npos;
+  const char *extra;          /* usage error for one argument too many;
+                              ** a %s in it is the argument */
+  const char *missing;        /* usage error for fewer than npos */
+} cli_spec;
+
+/* Read argv[1..argc-1] by the spec, in order; the first problem is a
+** usage error ("unknown option '--x'", an option without its value, an
+** argument too many), then a positional argument missing.  A stop flag
+** ends the reading at once, with no check.  CLI_OK, or CLI_USAGE after
+** printing the error. */
+int cli_parse(cli *c, const cli_spec *s, int argc, char **argv);
+
+/* ok functions: a number > 0 (atoi, as --jobs reads it); an integer > 0
+** and nothing else (strtoll, as --capacity reads it). */
+int cli_ok_jobs(const char *v);
+int cli_ok_count(const char *v);
 
 /* Commands (one file each). */
 int cmd_import(cli *c, int argc, char **argv);

@@ -26,29 +26,21 @@ static void print_load_error(const char *path, const char *msg) {
   printf("%s: error: %s\n", path, msg);
 }
 
+static int ok_sample(const char *v) { return atoll(v) > 0; }
+
 int cmd_check(cli *c, int argc, char **argv) {
   const char *path = NULL, *now_text = NULL, *sample = NULL;
   int all = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *v = NULL;
-    if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "check", "--now needs a time");
-      now_text = v;
-    } else if (cli_opt(argc, argv, &i, "--sample", &v)) {
-      if (!v || atoll(v) <= 0)
-        return cli_usage(c, "check", "--sample needs a number of contacts");
-      sample = v;
-    } else if (cli_flag(argv[i], "--all")) {
-      all = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      return cli_usage(c, "check", "unknown option '%s'", argv[i]);
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      return cli_usage(c, "check", "one policy at a time");
-    }
-  }
-  if (!path) return cli_usage(c, "check", "give the policy to check");
+  const cli_optv opts[] = {
+    CLI_OPT_NOW(now_text),
+    { "--sample", &sample, "a number of contacts", 0, ok_sample }, { NULL },
+  };
+  const cli_flagv flags[] = { { "--all", &all, 0 }, { NULL } };
+  const char **pos[] = { &path };
+  const cli_spec spec = { "check", opts, flags, 1, pos, 1,
+                          "one policy at a time",
+                          "give the policy to check" };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   lr_check_opts o = LR_CHECK_OPTS_INIT;
   o.now = cli_parse_now(c, now_text);
   if (o.now < 0) return CLI_USAGE;

@@ -7,36 +7,30 @@
 
 #include "cli.h"
 
+/* At most 100000 contacts. */
+static int ok_top(const char *v) {
+  return cli_ok_count(v) && strtol(v, NULL, 10) <= 100000;
+}
+
 int cmd_diff(cli *c, int argc, char **argv) {
   const char *paths[2] = {NULL, NULL}, *now_text = NULL;
-  int npaths = 0;
+  const char *top = NULL, *jobs = NULL;
   lr_diff_opts o = LR_DIFF_OPTS_INIT;
-  for (int i = 1; i < argc; i++) {
-    const char *v = NULL;
-    if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "diff", "--now needs a time");
-      now_text = v;
-    } else if (cli_opt(argc, argv, &i, "--top", &v)) {
-      char *end = NULL;
-      long n = v ? strtol(v, &end, 10) : 0;
-      if (!v || *end || n <= 0 || n > 100000)
-        return cli_usage(c, "diff", "--top needs a number of contacts");
-      o.top = (int)n;
-    } else if (cli_opt(argc, argv, &i, "--jobs", &v)) {
-      if (!v || atoi(v) <= 0)
-        return cli_usage(c, "diff", "--jobs needs a number of threads");
-      o.jobs = atoi(v);
-    } else if (cli_flag(argv[i], "--json")) {
-      o.format = LR_FMT_JSON;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      return cli_usage(c, "diff", "unknown option '%s'", argv[i]);
-    } else if (npaths < 2) {
-      paths[npaths++] = argv[i];
-    } else {
-      return cli_usage(c, "diff", "give two policies: OLD.lua NEW.lua");
-    }
-  }
-  if (npaths != 2) return cli_usage(c, "diff", "give two policies: OLD.lua NEW.lua");
+  int json = 0;
+  const cli_optv opts[] = {
+    CLI_OPT_NOW(now_text),
+    { "--top", &top, "a number of contacts", 0, ok_top },
+    CLI_OPT_JOBS(jobs), { NULL },
+  };
+  const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
+  const char **pos[] = { &paths[0], &paths[1] };
+  const cli_spec spec = { "diff", opts, flags, 1, pos, 2,
+                          "give two policies: OLD.lua NEW.lua",
+                          "give two policies: OLD.lua NEW.lua" };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
+  if (json) o.format = LR_FMT_JSON;
+  if (top) o.top = (int)strtol(top, NULL, 10);
+  if (jobs) o.jobs = atoi(jobs);
   o.now = cli_parse_now(c, now_text);
   if (o.now < 0) return CLI_USAGE;
   lr_db *db = cli_db(c);

@@ -52,13 +52,20 @@ static void free_rows(rows *r) {
   free(r->v);
 }
 
+/* The next item of this kind from *i on, *i moved past it; NULL at the
+** end. */
+static const lr_explain_item *each(const rows *r, int kind, int *i) {
+  for (; *i < r->n; (*i)++)
+    if (r->v[*i].e.kind == kind) return &r->v[(*i)++].e;
+  return NULL;
+}
+
 static const char *s_or(const char *s, const char *d) { return s ? s : d; }
 
 static int width(const rows *r, int kind, int group) {
   int w = 0;
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != kind) continue;
+  const lr_explain_item *e;
+  for (int i = 0; (e = each(r, kind, &i));) {
     const char *s = group ? e->group : e->name;
     int l = s ? (int)strlen(s) : 0;
     if (l > w) w = l;
@@ -72,11 +79,10 @@ static void points(char *buf, size_t n, double p, int sign) {
 }
 
 static void print_text(const rows *r, const char *policy, const char *now) {
+  const lr_explain_item *e;
   int wn;
   char pb[32];
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != LR_EX_CONTACT) continue;
+  for (int i = 0; (e = each(r, LR_EX_CONTACT, &i));) {
     printf("contact      %s\n", e->name);
     points(pb, sizeof pb, e->points, 0);
     printf("stored       stage %s, score %s%s%s\n", s_or(e->detail, "(none)"),
@@ -85,9 +91,7 @@ static void print_text(const rows *r, const char *policy, const char *now) {
   printf("policy       %s\nnow          %s\n", policy, now);
 
   int any = 0;
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != LR_EX_MANUAL) continue;
+  for (int i = 0; (e = each(r, LR_EX_MANUAL, &i));) {
     if (!any++) printf("\nmanual\n");
     printf("  %-5s %s%s%s\n", e->name, s_or(e->detail, ""),
            e->note ? ": " : "", s_or(e->note, ""));
@@ -95,9 +99,7 @@ static void print_text(const rows *r, const char *policy, const char *now) {
 
   wn = width(r, LR_EX_SEGMENT, 0);
   any = 0;
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != LR_EX_SEGMENT) continue;
+  for (int i = 0; (e = each(r, LR_EX_SEGMENT, &i));) {
     if (!any++) printf("\nsegments\n");
     printf("  %-3s  %-*s  %s\n", e->fired ? "yes" : "no", wn, e->name,
            s_or(e->detail, ""));
@@ -106,9 +108,7 @@ static void print_text(const rows *r, const char *policy, const char *now) {
   wn = width(r, LR_EX_RULE, 0);
   int wg = width(r, LR_EX_RULE, 1);
   any = 0;
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != LR_EX_RULE) continue;
+  for (int i = 0; (e = each(r, LR_EX_RULE, &i));) {
     if (!any++)
       printf("\n%-*s  points  fired  why\n", wn + 2 + (wg ? wg + 2 : 0),
              "rules");
@@ -124,9 +124,7 @@ static void print_text(const rows *r, const char *policy, const char *now) {
 
   wn = width(r, LR_EX_GROUP, 0);
   any = 0;
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != LR_EX_GROUP) continue;
+  for (int i = 0; (e = each(r, LR_EX_GROUP, &i));) {
     if (!any++) printf("\nscores\n");
     points(pb, sizeof pb, e->points, 0);
     printf("  %-*s  %6s", wn, e->name, pb);
@@ -137,9 +135,7 @@ static void print_text(const rows *r, const char *policy, const char *now) {
 
   wn = width(r, LR_EX_TRANSITION, 0);
   any = 0;
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != LR_EX_TRANSITION) continue;
+  for (int i = 0; (e = each(r, LR_EX_TRANSITION, &i));) {
     if (!any++) printf("\ntransitions (tried in the order declared)\n");
     const char *mark = e->note ? (e->fired ? "would fire" : "would not")
                                : (e->fired ? "fired" : "not fired");
@@ -148,32 +144,24 @@ static void print_text(const rows *r, const char *policy, const char *now) {
     if (e->where) printf("  [%s]", e->where);
     putchar('\n');
   }
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind == LR_EX_TRANSITION && e->note) {
+  for (int i = 0; (e = each(r, LR_EX_TRANSITION, &i));) {
+    if (e->note) {
       printf("  (%s)\n", e->note);
       break;
     }
   }
 
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != LR_EX_NEXT) continue;
+  for (int i = 0; (e = each(r, LR_EX_NEXT, &i));)
     printf("\nnext stage\n  %s\n", s_or(e->detail, ""));
-  }
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != LR_EX_HANDOFF) continue;
+  for (int i = 0; (e = each(r, LR_EX_HANDOFF, &i));) {
     printf("\nhandoff\n");
     if (e->fired) printf("  %s -> %s", e->name, e->detail);
     else printf("  %s: owner %s", e->name, s_or(e->detail, "(none)"));
     if (e->note && *e->note) printf("\n  %s", e->note);
     putchar('\n');
   }
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind == LR_EX_ERROR) printf("\nerror\n  %s\n", s_or(e->detail, ""));
-  }
+  for (int i = 0; (e = each(r, LR_EX_ERROR, &i));)
+    printf("\nerror\n  %s\n", s_or(e->detail, ""));
 }
 
 static void jkey(const char *k, int *first) {
@@ -196,136 +184,124 @@ static void jbool(const char *k, int v, int *first) {
   fputs(v ? "true" : "false", stdout);
 }
 
-static void json_list(const rows *r, int kind, const char *key) {
-  printf(",\n  \"%s\": [", key);
-  int n = 0;
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind != kind) continue;
-    printf("%s\n    {", n++ ? "," : "");
-    int f = 1;
-    switch (kind) {
-      case LR_EX_MANUAL:
-        jstr("kind", e->name, &f);
-        jstr("detail", e->detail, &f);
-        jstr("reason", e->note, &f);
-        if (strcmp(e->name, "lock") == 0) jbool("locked", e->fired, &f);
-        break;
-      case LR_EX_SEGMENT:
-        jstr("name", e->name, &f);
-        jbool("member", e->fired, &f);
-        jstr("why", e->detail, &f);
-        jstr("where", e->where, &f);
-        break;
-      case LR_EX_RULE:
-        jstr("name", e->name, &f);
-        jstr("group", e->group, &f);
-        jnum("points", e->points, &f);
-        jbool("fired", e->fired, &f);
-        jstr("why", e->detail, &f);
-        jstr("where", e->where, &f);
-        break;
-      case LR_EX_GROUP:
-        jstr("name", e->name, &f);
-        jnum("total", e->points, &f);
-        jstr("grade", e->detail, &f);
-        break;
-      case LR_EX_TRANSITION:
-        jstr("name", e->name, &f);
-        jbool("fired", e->fired, &f);
-        jbool("locked", e->note != NULL, &f);
-        jstr("why", e->detail, &f);
-        jstr("where", e->where, &f);
-        break;
-      case LR_EX_ERROR:
-        jstr("message", e->detail, &f);
+/* A member of an item's JSON object: its key and what of the item it
+** shows. */
+typedef enum {
+  M_NAME, M_GROUP, M_DETAIL, M_WHERE, M_NOTE, M_POINTS, M_FIRED,
+  M_HAS_NOTE,       /* true when the item has a note */
+  M_LOCK            /* fired, only on a manual item named "lock" */
+} what;
+
+typedef struct member {
+  const char *key;
+  what w;
+} member;
+
+static const member CONTACT[] = {
+  {"key", M_NAME}, {"stage", M_DETAIL}, {"score", M_POINTS}, {"note", M_NOTE},
+  {NULL, 0}};
+static const member MANUAL[] = {
+  {"kind", M_NAME}, {"detail", M_DETAIL}, {"reason", M_NOTE},
+  {"locked", M_LOCK}, {NULL, 0}};
+static const member SEGMENT[] = {
+  {"name", M_NAME}, {"member", M_FIRED}, {"why", M_DETAIL},
+  {"where", M_WHERE}, {NULL, 0}};
+static const member RULE[] = {
+  {"name", M_NAME}, {"group", M_GROUP}, {"points", M_POINTS},
+  {"fired", M_FIRED}, {"why", M_DETAIL}, {"where", M_WHERE}, {NULL, 0}};
+static const member GROUP[] = {
+  {"name", M_NAME}, {"total", M_POINTS}, {"grade", M_DETAIL}, {NULL, 0}};
+static const member TRANSITION[] = {
+  {"name", M_NAME}, {"fired", M_FIRED}, {"locked", M_HAS_NOTE},
+  {"why", M_DETAIL}, {"where", M_WHERE}, {NULL, 0}};
+static const member ERROR[] = { {"message", M_DETAIL}, {NULL, 0} };
+static const member NEXT[] = {
+  {"stage", M_NAME}, {"points_needed", M_POINTS},
+  {"would_pass_now", M_FIRED}, {"detail", M_DETAIL}, {"where", M_WHERE},
+  {NULL, 0}};
+static const member HANDOFF[] = {
+  {"stage", M_NAME}, {"owner", M_DETAIL}, {"hands_off_now", M_FIRED},
+  {"note", M_NOTE}, {"where", M_WHERE}, {NULL, 0}};
+
+/* The item as a JSON object of these members; null for no item. */
+static void json_object(const lr_explain_item *e, const member *m) {
+  if (!e) {
+    fputs("null", stdout);
+    return;
+  }
+  int f = 1;
+  putchar('{');
+  for (; m->key; m++) {
+    switch (m->w) {
+      case M_NAME: jstr(m->key, e->name, &f); break;
+      case M_GROUP: jstr(m->key, e->group, &f); break;
+      case M_DETAIL: jstr(m->key, e->detail, &f); break;
+      case M_WHERE: jstr(m->key, e->where, &f); break;
+      case M_NOTE: jstr(m->key, e->note, &f); break;
+      case M_POINTS: jnum(m->key, e->points, &f); break;
+      case M_FIRED: jbool(m->key, e->fired, &f); break;
+      case M_HAS_NOTE: jbool(m->key, e->note != NULL, &f); break;
+      case M_LOCK:
+        if (strcmp(e->name, "lock") == 0) jbool(m->key, e->fired, &f);
         break;
     }
-    putchar('}');
+  }
+  putchar('}');
+}
+
+static void json_list(const rows *r, int kind, const char *key,
+                      const member *m) {
+  printf(",\n  \"%s\": [", key);
+  int n = 0;
+  const lr_explain_item *e;
+  for (int i = 0; (e = each(r, kind, &i));) {
+    printf("%s\n    ", n++ ? "," : "");
+    json_object(e, m);
   }
   printf("%s]", n ? "\n  " : "");
+}
+
+/* The last item of this kind; NULL if none. */
+static const lr_explain_item *last(const rows *r, int kind) {
+  const lr_explain_item *e, *l = NULL;
+  for (int i = 0; (e = each(r, kind, &i));) l = e;
+  return l;
 }
 
 static void print_json(const rows *r, const char *policy, long long now) {
   printf("{\n  \"policy\": ");
   cli_json_str(stdout, policy);
   printf(",\n  \"now\": %lld,\n  \"contact\": ", now);
-  const lr_explain_item *c = NULL, *next = NULL, *ho = NULL;
-  for (int i = 0; i < r->n; i++) {
-    const lr_explain_item *e = &r->v[i].e;
-    if (e->kind == LR_EX_CONTACT) c = e;
-    if (e->kind == LR_EX_NEXT) next = e;
-    if (e->kind == LR_EX_HANDOFF) ho = e;
-  }
-  int f = 1;
-  if (c) {
-    putchar('{');
-    jstr("key", c->name, &f);
-    jstr("stage", c->detail, &f);
-    jnum("score", c->points, &f);
-    jstr("note", c->note, &f);
-    putchar('}');
-  } else {
-    fputs("null", stdout);
-  }
-  json_list(r, LR_EX_MANUAL, "manual");
-  json_list(r, LR_EX_SEGMENT, "segments");
-  json_list(r, LR_EX_RULE, "rules");
-  json_list(r, LR_EX_GROUP, "scores");
-  json_list(r, LR_EX_TRANSITION, "transitions");
+  json_object(last(r, LR_EX_CONTACT), CONTACT);
+  json_list(r, LR_EX_MANUAL, "manual", MANUAL);
+  json_list(r, LR_EX_SEGMENT, "segments", SEGMENT);
+  json_list(r, LR_EX_RULE, "rules", RULE);
+  json_list(r, LR_EX_GROUP, "scores", GROUP);
+  json_list(r, LR_EX_TRANSITION, "transitions", TRANSITION);
   printf(",\n  \"next\": ");
-  if (next) {
-    f = 1;
-    putchar('{');
-    jstr("stage", next->name, &f);
-    jnum("points_needed", next->points, &f);
-    jbool("would_pass_now", next->fired, &f);
-    jstr("detail", next->detail, &f);
-    jstr("where", next->where, &f);
-    putchar('}');
-  } else {
-    fputs("null", stdout);
-  }
+  json_object(last(r, LR_EX_NEXT), NEXT);
   printf(",\n  \"handoff\": ");
-  if (ho) {
-    f = 1;
-    putchar('{');
-    jstr("stage", ho->name, &f);
-    jstr("owner", ho->detail, &f);
-    jbool("hands_off_now", ho->fired, &f);
-    jstr("note", ho->note, &f);
-    jstr("where", ho->where, &f);
-    putchar('}');
-  } else {
-    fputs("null", stdout);
-  }
-  json_list(r, LR_EX_ERROR, "errors");
+  json_object(last(r, LR_EX_HANDOFF), HANDOFF);
+  json_list(r, LR_EX_ERROR, "errors", ERROR);
   printf("\n}\n");
 }
 
 int cmd_explain(cli *c, int argc, char **argv) {
-  const char *key = NULL, *path = NULL, *now_s = NULL, *v;
+  const char *key = NULL, *path = NULL, *now_s = NULL;
   int json = 0;
   lr_policy_opts po = LR_POLICY_OPTS_INIT;
-  for (int i = 1; i < argc; i++) {
-    if (cli_flag(argv[i], "--json")) json = 1;
-    else if (cli_flag(argv[i], "--allow-local-modules")) po.allow_local_modules = 1;
-    else if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "explain", "--now needs a time");
-      now_s = v;
-    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-      return cli_usage(c, "explain", "unknown option '%s'", argv[i]);
-    } else if (!key) {
-      key = argv[i];
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      return cli_usage(c, "explain", "unexpected argument '%s'", argv[i]);
-    }
-  }
-  if (!key || !path)
-    return cli_usage(c, "explain", "usage: leadrules explain KEY POLICY.lua "
-                     "[--now T] [--json]");
+  const char **pos[] = { &key, &path };
+  const cli_optv opts[] = { CLI_OPT_NOW(now_s), { NULL } };
+  const cli_flagv flags[] = {
+    { "--json", &json, 0 },
+    { "--allow-local-modules", &po.allow_local_modules, 0 },
+    { NULL },
+  };
+  const cli_spec spec = { "explain", opts, flags, 2, pos, 2,
+                          "unexpected argument '%s'",
+                          "usage: leadrules explain KEY POLICY.lua "
+                          "[--now T] [--json]" };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   /* POLICY.lua KEY works too: the policy is the one that names a .lua */
   size_t kl = strlen(key), pl = strlen(path);
   if (kl > 4 && strcmp(key + kl - 4, ".lua") == 0 &&

@@ -17,29 +17,22 @@ static const char USAGE[] =
 
 int cmd_export(cli *c, int argc, char **argv) {
   lr_export_opts o = LR_EXPORT_OPTS_INIT;
-  for (int i = 1; i < argc; i++) {
-    const char *v = NULL;
-    if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
-      fputs(USAGE, stdout);
-      return CLI_OK;
-    } else if (cli_flag(argv[i], "--json")) {
-      o.json = 1;
-    } else if (cli_flag(argv[i], "--raw")) {
-      o.raw = 1;
-    } else if (cli_flag(argv[i], "--field-names")) {
-      o.field_names = 1;
-    } else if (cli_opt(argc, argv, &i, "--stage", &v)) {
-      if (!v) return cli_usage(c, "export", "--stage needs a stage name");
-      o.stage = v;
-    } else if (cli_opt(argc, argv, &i, "--segment", &v)) {
-      if (!v) return cli_usage(c, "export", "--segment needs a segment name");
-      o.segment = v;
-    } else if (cli_opt(argc, argv, &i, "--fields", &v)) {
-      if (!v) return cli_usage(c, "export", "--fields needs a list: a,b,c");
-      o.fields = v;
-    } else {
-      return cli_usage(c, "export", "unexpected argument '%s'", argv[i]);
-    }
+  int help = 0;
+  const cli_optv opts[] = {
+    { "--stage", &o.stage, "a stage name", 0, NULL },
+    { "--segment", &o.segment, "a segment name", 0, NULL },
+    { "--fields", &o.fields, "a list: a,b,c", 0, NULL }, { NULL },
+  };
+  const cli_flagv flags[] = {
+    { "--help", &help, 1 }, { "-h", &help, 1 }, { "--json", &o.json, 0 },
+    { "--raw", &o.raw, 0 }, { "--field-names", &o.field_names, 0 }, { NULL },
+  };
+  const cli_spec spec = { "export", opts, flags, 0, NULL, 0,
+                          "unexpected argument '%s'", NULL };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
+  if (help) {
+    fputs(USAGE, stdout);
+    return CLI_OK;
   }
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;

@@ -45,8 +45,13 @@ static int parse_delimiter(const char *v, char *out) {
   return 1;
 }
 
+static int ok_delimiter(const char *v) {
+  char d;
+  return parse_delimiter(v, &d);
+}
+
 int cmd_import(cli *c, int argc, char **argv) {
-  const char *kind_name = NULL, *file = NULL;
+  const char *kind_name = NULL, *file = NULL, *delimiter = NULL;
   int json = 0, n_nulls = 0, n_maps = 0;
   const char **nulls = calloc((size_t)argc, sizeof *nulls);
   const char **maps = calloc((size_t)argc, sizeof *maps);
@@ -56,34 +61,31 @@ int cmd_import(cli *c, int argc, char **argv) {
     status = cli_error(c, "out of memory");
     goto done;
   }
+  const cli_optv opts[] = {
+    { "--key", &o.key, "a COLUMN", 0, NULL },
+    { "--delimiter", &delimiter, "one character (or 'tab')", 0, ok_delimiter },
+    { "--encoding", &o.encoding, "a name", 0, NULL },
+    { "--rejects", &o.rejects, "a FILE", 0, NULL }, { NULL },
+  };
   for (int i = 1; i < argc; i++) {
     const char *v = NULL;
+    int m = cli_opts(c, "import", opts, argc, argv, &i);
+    if (m < 0) {
+      status = CLI_USAGE;
+      goto done;
+    }
+    if (m) continue;
     if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
       fputs(USAGE, stdout);
       goto done;
     } else if (cli_flag(argv[i], "--json")) {
       json = 1;
-    } else if (cli_opt(argc, argv, &i, "--key", &v)) {
-      if (!v) { status = cli_usage(c, "import", "--key needs a COLUMN"); goto done; }
-      o.key = v;
-    } else if (cli_opt(argc, argv, &i, "--delimiter", &v)) {
-      if (!v || !parse_delimiter(v, &o.delimiter)) {
-        status = cli_usage(c, "import", "--delimiter needs one character "
-                           "(or 'tab')");
-        goto done;
-      }
     } else if (cli_opt(argc, argv, &i, "--null", &v)) {
       if (!v) { status = cli_usage(c, "import", "--null needs a VALUE"); goto done; }
       nulls[n_nulls++] = v;
     } else if (cli_opt(argc, argv, &i, "--map", &v)) {
       if (!v) { status = cli_usage(c, "import", "--map needs 'Header=field'"); goto done; }
       maps[n_maps++] = v;
-    } else if (cli_opt(argc, argv, &i, "--encoding", &v)) {
-      if (!v) { status = cli_usage(c, "import", "--encoding needs a name"); goto done; }
-      o.encoding = v;
-    } else if (cli_opt(argc, argv, &i, "--rejects", &v)) {
-      if (!v) { status = cli_usage(c, "import", "--rejects needs a FILE"); goto done; }
-      o.rejects = v;
     } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
       status = cli_usage(c, "import", "unknown option '%s'", argv[i]);
       goto done;
@@ -107,6 +109,7 @@ int cmd_import(cli *c, int argc, char **argv) {
                        "or outcomes)" : "no FILE given", kind_name);
     goto done;
   }
+  if (delimiter) parse_delimiter(delimiter, &o.delimiter);
   o.nulls = nulls;
   o.n_nulls = n_nulls;
   o.maps = maps;

@@ -2,9 +2,7 @@
 ** cmd_report.c -- leadrules report: funnel, conversion, time in stage,
 ** handoffs and SLA, outcomes; overall and split by a dimension.
 */
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "cli.h"
@@ -12,32 +10,20 @@
 int cmd_report(cli *c, int argc, char **argv) {
   const char *now_text = NULL, *since_text = NULL, *html = NULL, *policy = NULL;
   lr_report_opts o = LR_REPORT_OPTS_INIT;
-  for (int i = 1; i < argc; i++) {
-    const char *v = NULL;
-    if (cli_opt(argc, argv, &i, "--by", &v)) {
-      if (!v || !*v)
-        return cli_usage(c, "report", "--by needs segment, source, owner, stage or a FIELD");
-      o.by = v;
-    } else if (cli_opt(argc, argv, &i, "--since", &v)) {
-      if (!v) return cli_usage(c, "report", "--since needs a time");
-      since_text = v;
-    } else if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "report", "--now needs a time");
-      now_text = v;
-    } else if (cli_opt(argc, argv, &i, "--policy", &v)) {
-      if (!v || !*v) return cli_usage(c, "report", "--policy needs a FILE");
-      policy = v;
-    } else if (cli_opt(argc, argv, &i, "--html", &v)) {
-      if (!v || !*v) return cli_usage(c, "report", "--html needs a FILE");
-      html = v;
-    } else if (cli_flag(argv[i], "--json")) {
-      o.format = LR_FMT_JSON;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      return cli_usage(c, "report", "unknown option '%s'", argv[i]);
-    } else {
-      return cli_usage(c, "report", "unexpected argument '%s'", argv[i]);
-    }
-  }
+  int json = 0;
+  const cli_optv opts[] = {
+    { "--by", &o.by, "segment, source, owner, stage or a FIELD", 1, NULL },
+    { "--since", &since_text, "a time", 0, NULL },
+    CLI_OPT_NOW(now_text),
+    { "--policy", &policy, "a FILE", 1, NULL },
+    CLI_OPT_HTML(html),
+    { NULL },
+  };
+  const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
+  const cli_spec spec = { "report", opts, flags, 1, NULL, 0,
+                          "unexpected argument '%s'", NULL };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
+  if (json) o.format = LR_FMT_JSON;
   o.now = cli_parse_now(c, now_text);
   if (o.now < 0) return CLI_USAGE;
   if (since_text && lr_parse_time(since_text, &o.since) != LR_OK) {
@@ -58,23 +44,12 @@ int cmd_report(cli *c, int argc, char **argv) {
     if (rc != LR_OK) return cli_fail(c, rc);
     o.policy = p;
   }
-  FILE *hf = NULL;
-  if (html) {
-    hf = fopen(html, "w");
-    if (!hf) {
-      lr_policy_free(p);
-      return cli_error(c, "%s: cannot write: %s", html, strerror(errno));
-    }
-    o.html_write = cli_write_file;
-    o.html_ctx = hf;
+  if (html && cli_html_open(c, html, &o.html_write, &o.html_ctx) != CLI_OK) {
+    lr_policy_free(p);
+    return CLI_ERR;
   }
   int rc = lr_report(db, &o, cli_write_file, stdout);
   int status = rc == LR_OK ? CLI_OK : cli_fail(c, rc);
   lr_policy_free(p);
-  if (hf && fclose(hf) != 0 && status == CLI_OK)
-    status = cli_error(c, "%s: cannot write: %s", html, strerror(errno));
-  if (hf && status != CLI_OK) remove(html);
-  if (html && status == CLI_OK)
-    fprintf(o.format == LR_FMT_JSON ? stderr : stdout, "HTML report: %s\n", html);
-  return status;
+  return cli_html_close(c, html, o.html_ctx, status, o.format == LR_FMT_JSON);
 }

@@ -98,35 +98,28 @@ static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
 }
 
 int cmd_run(cli *c, int argc, char **argv) {
-  const char *path = NULL, *now_s = NULL, *v;
+  const char *path = NULL, *now_s = NULL, *jobs = NULL, *limit_s = NULL;
   lr_run_opts o = LR_RUN_OPTS_INIT;
   lr_policy_opts po = LR_POLICY_OPTS_INIT;
   int json = 0;
-  long long limit = 50;
-  for (int i = 1; i < argc; i++) {
-    if (cli_flag(argv[i], "--dry-run")) o.dry_run = 1;
-    else if (cli_flag(argv[i], "--json")) json = 1;
-    else if (cli_flag(argv[i], "--keep-going")) o.keep_going = 1;
-    else if (cli_flag(argv[i], "--override-manual")) o.override_manual = 1;
-    else if (cli_flag(argv[i], "--allow-local-modules")) po.allow_local_modules = 1;
-    else if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "run", "--now needs a time");
-      now_s = v;
-    } else if (cli_opt(argc, argv, &i, "--jobs", &v)) {
-      if (!v || atoi(v) < 1) return cli_usage(c, "run", "--jobs needs a number >= 1");
-      o.jobs = atoi(v);
-    } else if (cli_opt(argc, argv, &i, "--limit", &v)) {
-      if (!v) return cli_usage(c, "run", "--limit needs a number");
-      limit = atoll(v);
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      return cli_usage(c, "run", "unknown option '%s'", argv[i]);
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      return cli_usage(c, "run", "unexpected argument '%s'", argv[i]);
-    }
-  }
-  if (!path) return cli_usage(c, "run", "which policy? (leadrules run POLICY.lua)");
+  const cli_optv opts[] = {
+    CLI_OPT_NOW(now_s),
+    { "--jobs", &jobs, "a number >= 1", 0, cli_ok_jobs },
+    { "--limit", &limit_s, "a number", 0, NULL }, { NULL },
+  };
+  const cli_flagv flags[] = {
+    { "--dry-run", &o.dry_run, 0 }, { "--json", &json, 0 },
+    { "--keep-going", &o.keep_going, 0 },
+    { "--override-manual", &o.override_manual, 0 },
+    { "--allow-local-modules", &po.allow_local_modules, 0 }, { NULL },
+  };
+  const char **pos[] = { &path };
+  const cli_spec spec = { "run", opts, flags, 1, pos, 1,
+                          "unexpected argument '%s'",
+                          "which policy? (leadrules run POLICY.lua)" };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
+  if (jobs) o.jobs = atoi(jobs);
+  long long limit = limit_s ? atoll(limit_s) : 50;
   o.now = cli_parse_now(c, now_s);
   if (o.now < 0) return CLI_USAGE;
   lr_db *db = cli_db(c);

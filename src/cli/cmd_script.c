@@ -16,7 +16,11 @@
 int cmd_script(cli *c, int argc, char **argv) {
   int first = 0;
   if (strcmp(argv[0], "script") == 0) first = 1;   /* leadrules script FILE */
-  const char *path = NULL, *now_s = NULL, *by = NULL, *v;
+  const char *path = NULL, *now_s = NULL, *by = NULL;
+  const cli_optv opts[] = {
+    CLI_OPT_NOW(now_s),
+    { "--by", &by, "a name", 0, NULL }, { NULL },
+  };
   lr_script_opts o = LR_SCRIPT_OPTS_INIT;
   const char **args = calloc((size_t)argc + 1, sizeof *args);
   if (!args) return cli_error(c, "out of memory");
@@ -29,16 +33,12 @@ int cmd_script(cli *c, int argc, char **argv) {
         o.allow_local_modules = 1;
         continue;
       }
-      if (cli_opt(argc, argv, &i, "--now", &v)) {
-        if (!v) { free(args); return cli_usage(c, "script", "--now needs a time"); }
-        now_s = v;
-        continue;
+      int m = cli_opts(c, "script", opts, argc, argv, &i);
+      if (m < 0) {
+        free(args);
+        return CLI_USAGE;
       }
-      if (cli_opt(argc, argv, &i, "--by", &v)) {
-        if (!v) { free(args); return cli_usage(c, "script", "--by needs a name"); }
-        by = v;
-        continue;
-      }
+      if (m) continue;
       if (!path && argv[i][0] == '-' && argv[i][1]) {
         free(args);
         return cli_usage(c, "script", "unknown option '%s' (options for the "

@@ -11,18 +11,17 @@
 int cmd_set(cli *c, int argc, char **argv) {
   const char *key = NULL, *assign = NULL, *third = NULL, *reason = NULL;
   const char *by = NULL;
-  const char *now_s = NULL, *v;
+  const char *now_s = NULL;
+  const cli_optv opts[] = {
+    { "--reason", &reason, "a text", 0, NULL },
+    { "--by", &by, "a name", 0, NULL },
+    CLI_OPT_NOW(now_s), { NULL },
+  };
   for (int i = 1; i < argc; i++) {
-    if (cli_opt(argc, argv, &i, "--reason", &v)) {
-      if (!v) return cli_usage(c, "set", "--reason needs a text");
-      reason = v;
-    } else if (cli_opt(argc, argv, &i, "--by", &v)) {
-      if (!v) return cli_usage(c, "set", "--by needs a name");
-      by = v;
-    } else if (cli_opt(argc, argv, &i, "--now", &v)) {
-      if (!v) return cli_usage(c, "set", "--now needs a time");
-      now_s = v;
-    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+    int m = cli_opts(c, "set", opts, argc, argv, &i);
+    if (m < 0) return CLI_USAGE;
+    if (m) continue;
+    if (argv[i][0] == '-' && argv[i][1] == '-') {
       return cli_usage(c, "set", "unknown option '%s'", argv[i]);
     } else if (!key) {
       key = argv[i];
@@ -47,18 +46,14 @@ int cmd_set(cli *c, int argc, char **argv) {
   if (!eq || eq == assign)
     return cli_usage(c, "set", "write the change as field=value (field= sets "
                      "it empty/NULL)");
-  if (!reason || !*reason)
-    return cli_usage(c, "set", "--reason TEXT is required: every manual "
-                     "change says why");
-  long long now = cli_parse_now(c, now_s);
-  if (now < 0) return CLI_USAGE;
+  long long now;
+  lr_db *db;
+  int rc = cli_manual(c, "set", reason, now_s, &now, &db, &by);
+  if (rc != CLI_OK) return rc;
   char field[256];
   snprintf(field, sizeof field, "%.*s", (int)(eq - assign), assign);
   const char *value = eq[1] ? eq + 1 : NULL;     /* field= : NULL */
-  lr_db *db = cli_db(c);
-  if (!db) return CLI_ERR;
-  by = cli_who(by);
-  int rc = lr_contact_set(db, key, field, value, by, reason, now);
+  rc = lr_contact_set(db, key, field, value, by, reason, now);
   if (rc != LR_OK) return cli_fail(c, rc);
   if (value) printf("set %s on %s to '%s' (by %s: %s)\n", field, key, value, by, reason);
   else printf("cleared %s on %s (by %s: %s)\n", field, key, by, reason);

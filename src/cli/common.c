@@ -2,6 +2,7 @@
 ** common.c -- helpers shared by the commands: errors, options, output,
 ** signals and progress.
 */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -121,6 +122,58 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
   return 1;
 }
 
+int cli_opts(cli *c, const char *cmd, const cli_optv *opts, int argc,
+             char **argv, int *i) {
+  for (const cli_optv *o = opts; o->name; o++) {
+    const char *v = NULL;
+    if (!cli_opt(argc, argv, i, o->name, &v)) continue;
+    if (!v || (o->nonempty && !*v) || (o->ok && !o->ok(v))) {
+      cli_usage(c, cmd, "%s needs %s", o->name, o->needs);
+      return -1;
+    }
+    *o->val = v;
+    return 1;
+  }
+  return 0;
+}
+
+/* The flag argv[i] is, or NULL. */
+static const cli_flagv *find_flag(const cli_flagv *f, const char *arg) {
+  for (; f && f->name; f++)
+    if (cli_flag(arg, f->name)) return f;
+  return NULL;
+}
+
+int cli_parse(cli *c, const cli_spec *s, int argc, char **argv) {
+  int npos = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const cli_flagv *f = find_flag(s->flags, a);
+    if (f) {
+      *f->set = 1;
+      if (f->stop) return CLI_OK;
+      continue;
+    }
+    int m = s->opts ? cli_opts(c, s->cmd, s->opts, argc, argv, &i) : 0;
+    if (m < 0) return CLI_USAGE;
+    if (m) continue;
+    if (s->unknown && a[0] == '-' && a[1] && (s->unknown == 1 || a[1] == '-'))
+      return cli_usage(c, s->cmd, "unknown option '%s'", a);
+    if (npos == s->npos) return cli_usage(c, s->cmd, s->extra, a);
+    *s->pos[npos++] = a;
+  }
+  if (npos < s->npos) return cli_usage(c, s->cmd, "%s", s->missing);
+  return CLI_OK;
+}
+
+int cli_ok_jobs(const char *v) { return atoi(v) > 0; }
+
+int cli_ok_count(const char *v) {
+  char *end = NULL;
+  long long n = strtoll(v, &end, 10);
+  return !*end && n > 0;
+}
+
 int cli_progress(void *ctx, long long done, long long total) {
   (void)ctx;
   static time_t last;
@@ -140,6 +193,37 @@ int cli_progress(void *ctx, long long done, long long total) {
   if (done == total) fputs("\r\033[K", stderr);
   fflush(stderr);
   return 0;
+}
+
+int cli_html_open(cli *c, const char *path, lr_write_fn *write, void **ctx) {
+  FILE *f = fopen(path, "w");
+  if (!f) return cli_error(c, "%s: cannot write: %s", path, strerror(errno));
+  *write = cli_write_file;
+  *ctx = f;
+  return CLI_OK;
+}
+
+int cli_html_close(cli *c, const char *path, void *f, int status, int json) {
+  if (!f) return status;
+  if (fclose(f) != 0 && status == CLI_OK)
+    status = cli_error(c, "%s: cannot write: %s", path, strerror(errno));
+  if (status != CLI_OK) remove(path);
+  else fprintf(json ? stderr : stdout, "HTML report: %s\n", path);
+  return status;
+}
+
+int cli_manual(cli *c, const char *cmd, const char *reason,
+               const char *now_s, long long *now, lr_db **db,
+               const char **by) {
+  if (!reason || !*reason)
+    return cli_usage(c, cmd, "--reason TEXT is required: every manual "
+                     "change says why");
+  *now = cli_parse_now(c, now_s);
+  if (*now < 0) return CLI_USAGE;
+  *db = cli_db(c);
+  if (!*db) return CLI_ERR;
+  *by = cli_who(*by);
+  return CLI_OK;
 }
 
 const char *cli_who(const char *by) {

@@ -56,18 +56,17 @@ static const cli_cmd *find_cmd(const char *name) {
 ** `--db PATH` works before or after the command. */
 static int strip_globals(cli *c, int *argc, char **argv) {
   int out = 1;
+  const char *busy = NULL;
+  const cli_optv opts[] = {
+    { "--db", &c->db_path, "a PATH", 0, NULL },
+    { "--busy-timeout", &busy, "milliseconds", 0, NULL }, { NULL },
+  };
   for (int i = 1; i < *argc; i++) {
-    const char *v = NULL;
-    if (cli_opt(*argc, argv, &i, "--db", &v)) {
-      if (!v) return cli_usage(c, NULL, "--db needs a PATH");
-      c->db_path = v;
-    } else if (cli_opt(*argc, argv, &i, "--busy-timeout", &v)) {
-      if (!v) return cli_usage(c, NULL, "--busy-timeout needs milliseconds");
-      c->busy_ms = atoi(v);
-    } else {
-      argv[out++] = argv[i];
-    }
+    int m = cli_opts(c, NULL, opts, *argc, argv, &i);
+    if (m < 0) return CLI_USAGE;
+    if (!m) argv[out++] = argv[i];
   }
+  if (busy) c->busy_ms = atoi(busy);
   *argc = out;
   argv[out] = NULL;
   return 0;

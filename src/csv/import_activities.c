@@ -5,17 +5,11 @@
 ** importing the same file twice records the activities twice.  Contacts
 ** that got activities are marked changed (data_at).
 */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "events.h"
 
-typedef struct activities {
-  int type, at, value, campaign;
-  lrs_events *w;
-  lr_buf text;      /* trimmed type */
-} activities;
+/* The fixed columns, in lrc_events.col. */
+enum { TYPE, AT, VALUE, CAMPAIGN };
 
 static const char *const TYPE_NAMES[] = { "type", "activity", NULL };
 static const char *const AT_NAMES[] = {
@@ -23,104 +17,61 @@ static const char *const AT_NAMES[] = {
 static const char *const VALUE_NAMES[] = { "value", NULL };
 static const char *const CAMPAIGN_NAMES[] = { "campaign", NULL };
 
+static const lrc_event_col COLS[] = {
+  [TYPE] = { TYPE_NAMES, 1 }, [AT] = { AT_NAMES, 1 },
+  [VALUE] = { VALUE_NAMES, 0 }, [CAMPAIGN] = { CAMPAIGN_NAMES, 0 },
+};
+
 static int start(lrc_import *im, const lrc_row *header) {
-  activities *k = calloc(1, sizeof *k);
-  int *used = calloc((size_t)im->head.n, sizeof *used);
-  if (!k || !used) {
-    free(k);
-    free(used);
-    return lrc_fail(im, 0, LR_NOMEM, "out of memory");
-  }
-  im->k = k;
-  int rc = lrc_find_key_column(im);
-  if (rc == LR_OK) {
-    used[im->key_col] = 1;
-    k->type = lrc_event_column(im, header, TYPE_NAMES, used, &rc);
-  }
-  if (rc == LR_OK) k->at = lrc_event_column(im, header, AT_NAMES, used, &rc);
-  if (rc == LR_OK)
-    k->value = lrc_event_column(im, header, VALUE_NAMES, used, &rc);
-  if (rc == LR_OK)
-    k->campaign = lrc_event_column(im, header, CAMPAIGN_NAMES, used, &rc);
-  if (rc == LR_OK && k->type < 0)
-    rc = lrc_fail(im, 0, LR_INPUT, "no 'type' column (activities need the "
-                  "contact key '%s', type and occurred_at)", im->key_field);
-  if (rc == LR_OK && k->at < 0)
-    rc = lrc_fail(im, 0, LR_INPUT, "no 'occurred_at' column (activities "
-                  "need the contact key '%s', type and occurred_at)",
-                  im->key_field);
-  if (rc == LR_OK) {
-    char expected[160];
-    snprintf(expected, sizeof expected, "%s, type, occurred_at, value, "
-             "campaign", im->key_field);
-    rc = lrc_event_no_extra(im, header, used, expected);
-  }
-  free(used);
+  int rc = lrc_events_start(im, header, COLS, 4);
+  lrc_events *k = im->k;
   if (rc == LR_OK && lrs_activities_open(im->db, &k->w) != LR_OK)
     rc = lrc_store_fail(im, header, im->db->rc);
   return rc;
 }
 
 static int row(lrc_import *im, const lrc_row *r) {
-  activities *k = im->k;
-  char shown[80];
+  lrc_events *k = im->k;
   if (!lrc_key(im, &r->cells[im->key_col]))
     return lrc_bad_row(im, r, im->key_col, "empty key");
-  const lrc_cell *t = &r->cells[k->type];
+  const lrc_cell *t = &r->cells[k->col[TYPE]];
   const char *tp = t->p;
   size_t tn = lrc_is_null(im, t) ? 0 : t->n;
   while (tn && (*tp == ' ' || *tp == '\t')) { tp++; tn--; }
   while (tn && (tp[tn - 1] == ' ' || tp[tn - 1] == '\t')) tn--;
-  if (!tn) return lrc_bad_row(im, r, k->type, "empty activity type");
-  const lrc_cell *a = &r->cells[k->at];
+  if (!tn) return lrc_bad_row(im, r, k->col[TYPE], "empty activity type");
   long long at;
-  if (lrc_is_null(im, a))
-    return lrc_bad_row(im, r, k->at, "empty time");
-  if (!lrc_cell_time(a, &at))
-    return lrc_bad_row(im, r, k->at, "cannot read %s as a time (use "
-                       "ISO-8601 such as 2024-03-01T10:00:00Z, or unix "
-                       "seconds)", lrc_show(im, a, shown, sizeof shown));
+  int rc = lrc_event_time(im, r, k->col[AT], "empty time", "time",
+                          "2024-03-01T10:00:00Z", &at);
+  if (rc != LR_OK) return rc;
   lrs_val value = { LRS_V_NULL, 0, 0, NULL, 0 };
-  if (k->value >= 0 && !lrc_is_null(im, &r->cells[k->value])) {
-    const lrc_cell *v = &r->cells[k->value];
-    if (!lrc_parse_number(v->p, v->n, &value.d))
-      return lrc_bad_row(im, r, k->value, "%s is not a number",
-                         lrc_show(im, v, shown, sizeof shown));
+  int has;
+  rc = lrc_event_number(im, r, k->col[VALUE], &value.d, &has);
+  if (rc != LR_OK) return rc;
+  if (has)
     value.type = LRS_V_REAL;
-  }
   lrs_val campaign = { LRS_V_NULL, 0, 0, NULL, 0 };
-  if (k->campaign >= 0 && !lrc_is_null(im, &r->cells[k->campaign])) {
+  if (k->col[CAMPAIGN] >= 0 && !lrc_is_null(im, &r->cells[k->col[CAMPAIGN]])) {
     campaign.type = LRS_V_TEXT;
-    campaign.s = r->cells[k->campaign].p;
-    campaign.n = r->cells[k->campaign].n;
+    campaign.s = r->cells[k->col[CAMPAIGN]].p;
+    campaign.n = r->cells[k->col[CAMPAIGN]].n;
   }
-  int rc = lrs_activity_add(k->w, im->key.p, im->key.n, tp, tn, at, &value,
-                            &campaign);
-  if (rc == LR_NOTFOUND)
-    return lrc_bad_row(im, r, im->key_col, "no contact with key '%s'",
-                       lrb_str(&im->key));
-  if (rc != LR_OK) return lrc_store_fail(im, r, rc);
+  rc = lrs_activity_add(k->w, im->key.p, im->key.n, tp, tn, at, &value,
+                        &campaign);
+  rc = lrc_event_written(im, r, rc);
+  if (rc != LR_OK) return rc;
   im->rep->inserted++;
   return LR_OK;
 }
 
 static int finish(lrc_import *im) {
-  activities *k = im->k;
+  lrc_events *k = im->k;
   int rc = lrs_activities_finish(k->w, im->now);
   if (rc != LR_OK) return lrc_store_fail(im, NULL, rc);
   return LR_OK;
 }
 
-static void release(lrc_import *im) {
-  activities *k = im->k;
-  if (!k) return;
-  lrs_events_free(k->w);
-  lrb_free(&k->text);
-  free(k);
-  im->k = NULL;
-}
-
 const lrc_kind lrc_kind_activities = {
   .name = "activities", .start = start, .row = row, .finish = finish,
-  .free = release,
+  .free = lrc_events_free,
 };

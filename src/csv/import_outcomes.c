@@ -5,56 +5,27 @@
 ** Upserted on (contact, closed_at): re-importing a corrected file
 ** replaces the outcomes it names.
 */
-#include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "events.h"
 
-typedef struct outcomes {
-  int result, amount, closed;
-  lrs_events *w;
-  long long rows;
-} outcomes;
+/* The fixed columns, in lrc_events.col. */
+enum { RESULT, AMOUNT, CLOSED };
 
 static const char *const RESULT_NAMES[] = { "result", "outcome", NULL };
 static const char *const AMOUNT_NAMES[] = { "amount", NULL };
 static const char *const CLOSED_NAMES[] = {
   "closed_at", "close_date", "closed", "closed_date", "date", NULL };
 
+static const lrc_event_col COLS[] = {
+  [RESULT] = { RESULT_NAMES, 1 }, [AMOUNT] = { AMOUNT_NAMES, 0 },
+  [CLOSED] = { CLOSED_NAMES, 1 },
+};
+
 static int start(lrc_import *im, const lrc_row *header) {
-  outcomes *k = calloc(1, sizeof *k);
-  int *used = calloc((size_t)im->head.n, sizeof *used);
-  if (!k || !used) {
-    free(k);
-    free(used);
-    return lrc_fail(im, 0, LR_NOMEM, "out of memory");
-  }
-  im->k = k;
-  int rc = lrc_find_key_column(im);
-  if (rc == LR_OK) {
-    used[im->key_col] = 1;
-    k->result = lrc_event_column(im, header, RESULT_NAMES, used, &rc);
-  }
-  if (rc == LR_OK)
-    k->amount = lrc_event_column(im, header, AMOUNT_NAMES, used, &rc);
-  if (rc == LR_OK)
-    k->closed = lrc_event_column(im, header, CLOSED_NAMES, used, &rc);
-  if (rc == LR_OK && k->result < 0)
-    rc = lrc_fail(im, 0, LR_INPUT, "no 'result' column (outcomes need the "
-                  "contact key '%s', result and closed_at)", im->key_field);
-  if (rc == LR_OK && k->closed < 0)
-    rc = lrc_fail(im, 0, LR_INPUT, "no 'closed_at' column (outcomes need "
-                  "the contact key '%s', result and closed_at)",
-                  im->key_field);
-  if (rc == LR_OK) {
-    char expected[160];
-    snprintf(expected, sizeof expected, "%s, result, amount, closed_at",
-             im->key_field);
-    rc = lrc_event_no_extra(im, header, used, expected);
-  }
-  free(used);
+  int rc = lrc_events_start(im, header, COLS, 3);
+  lrc_events *k = im->k;
   if (rc == LR_OK && lrs_outcomes_open(im->db, im->seq, &k->w) != LR_OK)
     rc = lrc_store_fail(im, header, im->db->rc);
   return rc;
@@ -76,58 +47,42 @@ static int won_lost(const lrc_cell *c) {
 }
 
 static int row(lrc_import *im, const lrc_row *r) {
-  outcomes *k = im->k;
+  lrc_events *k = im->k;
   char shown[80];
   if (!lrc_key(im, &r->cells[im->key_col]))
     return lrc_bad_row(im, r, im->key_col, "empty key");
-  const lrc_cell *res = &r->cells[k->result];
+  const lrc_cell *res = &r->cells[k->col[RESULT]];
   int won = lrc_is_null(im, res) ? -1 : won_lost(res);
   if (won < 0)
-    return lrc_bad_row(im, r, k->result, "expected won or lost (or 1/0, "
-                       "yes/no, true/false), got %s",
+    return lrc_bad_row(im, r, k->col[RESULT], "expected won or lost (or "
+                       "1/0, yes/no, true/false), got %s",
                        lrc_show(im, res, shown, sizeof shown));
-  const lrc_cell *cl = &r->cells[k->closed];
   long long closed;
-  if (lrc_is_null(im, cl))
-    return lrc_bad_row(im, r, k->closed, "empty close date");
-  if (!lrc_cell_time(cl, &closed))
-    return lrc_bad_row(im, r, k->closed, "cannot read %s as a date (use "
-                       "ISO-8601 such as 2024-03-01, or unix seconds)",
-                       lrc_show(im, cl, shown, sizeof shown));
+  int rc = lrc_event_time(im, r, k->col[CLOSED], "empty close date", "date",
+                          "2024-03-01", &closed);
+  if (rc != LR_OK) return rc;
   lrs_val amount = { LRS_V_NULL, 0, 0, NULL, 0 };
-  if (k->amount >= 0 && !lrc_is_null(im, &r->cells[k->amount])) {
-    const lrc_cell *a = &r->cells[k->amount];
-    if (!lrc_parse_number(a->p, a->n, &amount.d))
-      return lrc_bad_row(im, r, k->amount, "%s is not a number",
-                         lrc_show(im, a, shown, sizeof shown));
+  int has;
+  rc = lrc_event_number(im, r, k->col[AMOUNT], &amount.d, &has);
+  if (rc != LR_OK) return rc;
+  if (has)
     amount.type = LRS_V_REAL;
-  }
-  int rc = lrs_outcome_put(k->w, im->key.p, im->key.n, won, &amount, closed);
-  if (rc == LR_NOTFOUND)
-    return lrc_bad_row(im, r, im->key_col, "no contact with key '%s'",
-                       lrb_str(&im->key));
-  if (rc != LR_OK) return lrc_store_fail(im, r, rc);
+  rc = lrs_outcome_put(k->w, im->key.p, im->key.n, won, &amount, closed);
+  rc = lrc_event_written(im, r, rc);
+  if (rc != LR_OK) return rc;
   k->rows++;
   return LR_OK;
 }
 
 static int finish(lrc_import *im) {
-  outcomes *k = im->k;
+  lrc_events *k = im->k;
   lr_import_report *rep = im->rep;
   lrs_outcomes_finish(k->w, &rep->updated, &rep->merged);
   rep->inserted = k->rows - rep->updated - rep->merged;
   return LR_OK;
 }
 
-static void release(lrc_import *im) {
-  outcomes *k = im->k;
-  if (!k) return;
-  lrs_events_free(k->w);
-  free(k);
-  im->k = NULL;
-}
-
 const lrc_kind lrc_kind_outcomes = {
   .name = "outcomes", .start = start, .row = row, .finish = finish,
-  .free = release,
+  .free = lrc_events_free,
 };
