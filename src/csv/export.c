@@ -120,17 +120,17 @@ static void put_text(out *o, const char *s, size_t n, int raw) {
   }
 }
 
-static void put_value(out *o, const lrs_val *v, int json, int raw) {
+static void put_value(out *o, const lrs_value *v, int json, int raw) {
   char num[32];
   switch (v->type) {
-    case LRS_V_INT:
+    case LRS_INT:
       lrb_printf(&o->b, "%lld", v->i);
       break;
-    case LRS_V_REAL:
-      if (json && (v->d != v->d || v->d - v->d != 0)) lrb_adds(&o->b, "null");
-      else lrb_add(&o->b, num, (size_t)lrc_real_text(v->d, num));
+    case LRS_FLOAT:
+      if (json && (v->r != v->r || v->r - v->r != 0)) lrb_adds(&o->b, "null");
+      else lrb_add(&o->b, num, (size_t)lrc_real_text(v->r, num));
       break;
-    case LRS_V_TEXT:
+    case LRS_STR:
       if (json) lrb_json_str(&o->b, v->s, v->n);
       else put_text(o, v->s, v->n, raw);
       break;
@@ -150,7 +150,7 @@ int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
   if (rc != LR_OK) return rc;
   int cap = f.n + 16;
   col *cols = calloc((size_t)cap, sizeof *cols);
-  lrs_val *vals = calloc((size_t)cap, sizeof *vals);
+  lrs_value *vals = calloc((size_t)cap, sizeof *vals);
   const char **names = calloc((size_t)cap, sizeof *names);
   char **owned = NULL;
   int n = 0;

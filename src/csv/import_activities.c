@@ -80,17 +80,17 @@ static int row(lrc_import *im, const lrc_row *r) {
     return lrc_bad_row(im, r, k->at, "cannot read %s as a time (use "
                        "ISO-8601 such as 2024-03-01T10:00:00Z, or unix "
                        "seconds)", lrc_show(im, a, shown, sizeof shown));
-  lrs_val value = { LRS_V_NULL, 0, 0, NULL, 0 };
+  lrs_value value = { LRS_NULL, 0, 0, NULL, 0 };
   if (k->value >= 0 && !lrc_is_null(im, &r->cells[k->value])) {
     const lrc_cell *v = &r->cells[k->value];
-    if (!lrc_parse_number(v->p, v->n, &value.d))
+    if (!lrc_parse_number(v->p, v->n, &value.r))
       return lrc_bad_row(im, r, k->value, "%s is not a number",
                          lrc_show(im, v, shown, sizeof shown));
-    value.type = LRS_V_REAL;
+    value.type = LRS_FLOAT;
   }
-  lrs_val campaign = { LRS_V_NULL, 0, 0, NULL, 0 };
+  lrs_value campaign = { LRS_NULL, 0, 0, NULL, 0 };
   if (k->campaign >= 0 && !lrc_is_null(im, &r->cells[k->campaign])) {
-    campaign.type = LRS_V_TEXT;
+    campaign.type = LRS_STR;
     campaign.s = r->cells[k->campaign].p;
     campaign.n = r->cells[k->campaign].n;
   }

@@ -176,9 +176,9 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
   int ok = lrc_batch_key(b, slot, im->key.p, im->key.n);
   for (int j = 0; j < k->n; j++) {
     const lrc_cell *c = &r->cells[k->col[j]];
-    lrs_val *v = &slot->vals[j];
+    lrs_value *v = &slot->vals[j];
     if (lrc_is_null(im, c)) {
-      v->type = LRS_V_NULL;
+      v->type = LRS_NULL;
       continue;
     }
     if (k->mode[j] == MODE_TEXT) {
@@ -194,20 +194,20 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
                            "2024-03-01T10:00:00Z, or unix seconds)",
                            lrc_show(im, c, shown, sizeof shown));
       }
-      v->type = LRS_V_INT;
+      v->type = LRS_INT;
       v->i = t;
       continue;
     }
     lrc_num num;
     switch (lrc_infer(c->p, c->n, &num)) {
       case LRC_INT:
-        v->type = LRS_V_INT;
+        v->type = LRS_INT;
         v->i = num.i;
         if (k->type[j] != LRS_INTEGER) k->type[j] = widen(k->type[j], LRS_INTEGER);
         break;
       case LRC_REAL:
-        v->type = LRS_V_REAL;
-        v->d = num.d;
+        v->type = LRS_FLOAT;
+        v->r = num.d;
         if (k->type[j] != LRS_REAL) k->type[j] = widen(k->type[j], LRS_REAL);
         break;
       default:

@@ -94,13 +94,13 @@ static int row(lrc_import *im, const lrc_row *r) {
     return lrc_bad_row(im, r, k->closed, "cannot read %s as a date (use "
                        "ISO-8601 such as 2024-03-01, or unix seconds)",
                        lrc_show(im, cl, shown, sizeof shown));
-  lrs_val amount = { LRS_V_NULL, 0, 0, NULL, 0 };
+  lrs_value amount = { LRS_NULL, 0, 0, NULL, 0 };
   if (k->amount >= 0 && !lrc_is_null(im, &r->cells[k->amount])) {
     const lrc_cell *a = &r->cells[k->amount];
-    if (!lrc_parse_number(a->p, a->n, &amount.d))
+    if (!lrc_parse_number(a->p, a->n, &amount.r))
       return lrc_bad_row(im, r, k->amount, "%s is not a number",
                          lrc_show(im, a, shown, sizeof shown));
-    amount.type = LRS_V_REAL;
+    amount.type = LRS_FLOAT;
   }
   int rc = lrs_outcome_put(k->w, im->key.p, im->key.n, won, &amount, closed);
   if (rc == LR_NOTFOUND)

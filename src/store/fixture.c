@@ -36,15 +36,6 @@ static int add_column(sqlite3 *conn, const char *name) {
   return rc;
 }
 
-static void bind_value(sqlite3_stmt *st, int i, const lrs_value *v) {
-  switch (v->type) {
-    case LRS_INT: sqlite3_bind_int64(st, i, v->i); break;
-    case LRS_FLOAT: sqlite3_bind_double(st, i, v->r); break;
-    case LRS_STR: sqlite3_bind_text(st, i, v->s, v->n, SQLITE_STATIC); break;
-    default: sqlite3_bind_null(st, i);
-  }
-}
-
 static int insert_contact(sqlite3 *conn, const lrs_contact *c,
                           const char *const *colnames) {
   lr_buf b = LR_BUF_INIT, q = LR_BUF_INIT;
@@ -73,7 +64,7 @@ static int insert_contact(sqlite3 *conn, const lrs_contact *c,
       if (strcmp(colnames[i], "score") == 0 && c->vals[i].type == LRS_NULL)
         sqlite3_bind_double(st, i + 1, c->score);
       else
-        bind_value(st, i + 1, &c->vals[i]);
+        lrs__bind(st, i + 1, &c->vals[i]);
     }
     rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(conn);
   }

@@ -26,7 +26,7 @@ void lrs_type_text(const char *s, lrs_value *v) {
   memset(v, 0, sizeof *v);
   v->type = LRS_STR;
   v->s = s;
-  v->n = (int)strlen(s);
+  v->n = strlen(s);
   if (!*s || v->n > 40) return;
   char buf[64];
   char *end;
@@ -83,15 +83,6 @@ static int type_rank(int t) {
   return t == LRS_INTEGER ? 1 : t == LRS_REAL ? 2 : 3;
 }
 
-static void bind_value(sqlite3_stmt *st, int i, const lrs_value *v) {
-  switch (v->type) {
-    case LRS_INT: sqlite3_bind_int64(st, i, v->i); break;
-    case LRS_FLOAT: sqlite3_bind_double(st, i, v->r); break;
-    case LRS_STR: sqlite3_bind_text(st, i, v->s, v->n, SQLITE_STATIC); break;
-    default: sqlite3_bind_null(st, i);
-  }
-}
-
 static const char AUDIT_ADD[] =
     "INSERT INTO audit(contact_id, field, old_value, new_value, at, by, "
     "reason, run_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -116,7 +107,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   lrb_free(&sql);
   if (src != SQLITE_OK) return lrs_sqlerr(db, src, "read field");
   sqlite3_bind_int64(st, 1, id);
-  bind_value(st, 2, v);
+  lrs__bind(st, 2, v);
   src = sqlite3_step(st);
   if (src != SQLITE_ROW) {
     sqlite3_finalize(st);
@@ -146,7 +137,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   lrb_free(&sql);
   if (src == SQLITE_OK) {
     sqlite3_bind_int64(st, 1, id);
-    bind_value(st, 2, v);
+    lrs__bind(st, 2, v);
     sqlite3_bind_int64(st, 3, now);
     src = sqlite3_step(st);
     sqlite3_finalize(st);
@@ -164,7 +155,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
   sqlite3_bind_value(st, 3, old);
-  bind_value(st, 4, v);
+  lrs__bind(st, 4, v);
   sqlite3_bind_int64(st, 5, now);
   if (by) sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC);
   if (reason) sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);

@@ -56,29 +56,6 @@ static void with_dim(lr_buf *b, const lrs_dim *dim) {
               "json_each(?9)) THEN d ELSE '(other)' END FROM base) ");
 }
 
-static void get_value(sqlite3_stmt *st, int i, lrs_value *v) {
-  memset(v, 0, sizeof *v);
-  switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER:
-      v->type = LRS_INT;
-      v->i = sqlite3_column_int64(st, i);
-      v->r = (double)v->i;
-      break;
-    case SQLITE_FLOAT:
-      v->type = LRS_FLOAT;
-      v->r = sqlite3_column_double(st, i);
-      break;
-    case SQLITE_NULL:
-      v->type = LRS_NULL;
-      break;
-    default:
-      v->type = LRS_STR;
-      v->s = (const char *)sqlite3_column_text(st, i);
-      v->n = sqlite3_column_bytes(st, i);
-      if (!v->s) v->type = LRS_NULL;
-  }
-}
-
 /* Prepare `sql`, bind ?9 (kept groups) and ?1..?n (integers or texts), step every
 ** row into fn. */
 typedef struct arg {
@@ -107,7 +84,8 @@ static int run(lr_db *db, const lr_buf *sql, const lrs_dim *dim,
   lrs_value v[8];
   if (ncol > 8) ncol = 8;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    for (int i = 0; i < ncol; i++) get_value(st, i, &v[i]);
+    for (int i = 0; i < ncol; i++)
+      lrs__column(st, i, &v[i]);     /* out of memory: NULL */
     if (fn(ctx, v, ncol)) {
       src = SQLITE_ABORT;
       break;

@@ -11,6 +11,7 @@
 #include "../util/arena.h"
 #include "../util/buf.h"
 #include "counts.h"
+#include "store.h"
 
 typedef struct cursor {
   sqlite3_stmt *st;
@@ -358,27 +359,8 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   long long id = sqlite3_column_int64(st, s->c_id);
   c->id = id;
   /* Row values point into SQLite's row buffer, valid until the next step. */
-  for (int i = 0; i < s->ncols; i++) {
-    lrs_value *v = &s->vals[i];
-    switch (sqlite3_column_type(st, i)) {
-      case SQLITE_INTEGER:
-        v->type = LRS_INT;
-        v->i = sqlite3_column_int64(st, i);
-        break;
-      case SQLITE_FLOAT:
-        v->type = LRS_FLOAT;
-        v->r = sqlite3_column_double(st, i);
-        break;
-      case SQLITE_NULL:
-        v->type = LRS_NULL;
-        break;
-      default:
-        v->type = LRS_STR;
-        v->s = (const char *)sqlite3_column_text(st, i);
-        v->n = sqlite3_column_bytes(st, i);
-        if (!v->s) return -SQLITE_NOMEM;
-    }
-  }
+  for (int i = 0; i < s->ncols; i++)
+    if (lrs__column(st, i, &s->vals[i]) != LR_OK) return -SQLITE_NOMEM;
   c->ncols = s->ncols;
   c->vals = s->vals;
   c->key = text_or_null(st, s->c_key);

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "../leadrules.h"
+#include "contact.h"
 #include "../util/buf.h"
 
 #define LRS_SCHEMA_VERSION 2
@@ -70,6 +71,12 @@ int lrs_exec(lr_db *db, const char *sql);
 ** reset and unbound on return.  NULL on error (db error set). */
 sqlite3_stmt *lrs_cached(lr_db *db, const char *sql);
 void lrs_uncache_all(lr_db *db);   /* after schema changes (ALTER TABLE) */
+
+/* Column i of the row st is on, as a value (value.c): text points into
+** the row, valid until the next step.  LR_OK, or LR_NOMEM (v is NULL). */
+int lrs__column(sqlite3_stmt *st, int i, lrs_value *v);
+/* Bind v (NULL: SQL NULL) to parameter i; text is not copied. */
+void lrs__bind(sqlite3_stmt *st, int i, const lrs_value *v);
 
 /* Append name as a double-quoted SQL identifier. */
 void lrs_quote_ident(lr_buf *b, const char *name);
