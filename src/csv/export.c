@@ -92,7 +92,7 @@ static int pick_fields(lr_db *db, const lrs_fields *f, const char *list,
 }
 
 static void default_fields(lr_db *db, const lrs_fields *f, col *cols, int *n) {
-  const lrs_field *key = lrs_fields_find(f, db->key_field);
+  const lrs_field *key = lrs_fields_find(f, lrs_key_field(db));
   if (key && (key->imported || !key->builtin))
     add_col(cols, n, key->name, key->header);
   for (int i = 0; i < f->n; i++) {
@@ -141,10 +141,11 @@ static void put_value(out *o, const lrs_value *v, int json, int raw) {
 
 int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
               void *ctx) {
-  if (!db || !db->sql || !write)
+  if (!lrs_is_open(db) || !write)
     return lr__err(db, LR_MISUSE, "lr_export: no database or writer");
   lr_export_opts o;
-  if (lr__opts(db, &o, sizeof o, opts, "lr_export") != LR_OK) return db->rc;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_export") != LR_OK)
+    return lr_errcode(db);
   lrs_fields f;
   int rc = lrs_fields_load(db, &f);
   if (rc != LR_OK) return rc;

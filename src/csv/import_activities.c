@@ -57,7 +57,7 @@ static int start(lrc_import *im, const lrc_row *header) {
   }
   free(used);
   if (rc == LR_OK && lrs_activities_open(im->db, &k->w) != LR_OK)
-    rc = lrc_store_fail(im, header, im->db->rc);
+    rc = lrc_store_fail(im, header, lr_errcode(im->db));
   return rc;
 }
 

@@ -72,14 +72,14 @@ static int choose_key(lrc_import *im) {
   const char *name = im->head.cols[col].name;
   int any = 0;
   if (!have && lrs_contacts_any(im->db, &any) != LR_OK)
-    return lrc_store_fail(im, NULL, im->db->rc);
+    return lrc_store_fail(im, NULL, lr_errcode(im->db));
   const char *current = have ? stored : any ? "email" : NULL;
   if (current && strcmp(current, name) != 0)
     return lrc_fail(im, 0, LR_INPUT, "--key '%s': this database keys "
                     "contacts on '%s' (a database has one key field; use a "
                     "new database to key on '%s')", want, current, name);
   if (!have && lrs_key_field_set(im->db, name) != LR_OK)
-    return lrc_store_fail(im, NULL, im->db->rc);
+    return lrc_store_fail(im, NULL, lr_errcode(im->db));
   im->key_col = col;
   snprintf(im->key_field, sizeof im->key_field, "%s", name);
   im->key_lower = strcmp(name, "email") == 0;
@@ -89,7 +89,7 @@ static int choose_key(lrc_import *im) {
 static int start(lrc_import *im, const lrc_row *header) {
   lrs_fields fields;
   if (lrs_fields_load(im->db, &fields) != LR_OK)
-    return lrc_store_fail(im, header, im->db->rc);
+    return lrc_store_fail(im, header, lr_errcode(im->db));
   int rc = check_names(im, header, &fields);
   if (rc == LR_OK) rc = choose_key(im);
   if (rc != LR_OK) {
@@ -124,7 +124,7 @@ static int start(lrc_import *im, const lrc_row *header) {
     fresh += !im->head.cols[i].skip &&
              !lrs_fields_find(&fields, im->head.cols[i].name);
   if (fresh && lrs_contacts_column_room(im->db, &room, &limit) != LR_OK)
-    rc = lrc_store_fail(im, header, im->db->rc);
+    rc = lrc_store_fail(im, header, lr_errcode(im->db));
   else if (fresh > room)
     rc = lrc_fail(im, header->line, LR_INPUT, "%d new columns, but the "
                   "contacts table has room for %d more (at most %d columns "

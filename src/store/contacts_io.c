@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_int.h"
 #include "contacts_io.h"
 
 #define MULTI 32          /* rows per INSERT: fewer steps and resets */

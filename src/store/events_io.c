@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_int.h"
 #include "contacts_io.h"
 
 struct lrs_events {

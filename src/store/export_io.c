@@ -4,6 +4,7 @@
 */
 #include <stdlib.h>
 
+#include "db_int.h"
 #include "contacts_io.h"
 
 struct lrs_cursor {

@@ -11,6 +11,7 @@
 ** stamps: a move's manual_at is never before the contact's data_at, and an
 ** edit's data_at is always after its manual_at.
 */
+#include "db_int.h"
 #include "manual.h"
 
 #include <math.h>
@@ -205,15 +206,16 @@ int lrs_contact_find(lr_db *db, const char *key, long long *id, char *stage,
                      size_t n) {
   *id = 0;
   if (!key || !*key) return lr__err(db, LR_MISUSE, "no contact key given");
-  int src = lrs_contact_id(db->sql, key, id);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "find contact");
+  lrs_snap *own = lrs_snap_main(db);
+  if (lrs_contact_id(own, key, id) != LR_OK)
+    return lrs_snap_report(own, "find contact");
   if (!*id) return lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
   if (!stage) return LR_OK;
   sqlite3_stmt *st = lrs_cached(db, CONTACT_STAGE);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, *id);
   stage[0] = '\0';
-  src = sqlite3_step(st);
+  int src = sqlite3_step(st);
   if (src == SQLITE_ROW && sqlite3_column_text(st, 0))
     snprintf(stage, n, "%s", (const char *)sqlite3_column_text(st, 0));
   sqlite3_reset(st);
@@ -326,12 +328,12 @@ static const char *col(sqlite3_stmt *st, int i) {
   return (const char *)sqlite3_column_text(st, i);
 }
 
-int lrs_manual_events(sqlite3 *conn, long long id, int limit,
+int lrs_manual_events(lrs_snap *snap, long long id, int limit,
                       int (*cb)(void *ctx, const lrs_manual_event *e),
                       void *ctx) {
   sqlite3_stmt *st;
-  int src = sqlite3_prepare_v2(conn, EVENTS, -1, &st, NULL);
-  if (src != SQLITE_OK) return src;
+  int src = sqlite3_prepare_v2(snap->conn, EVENTS, -1, &st, NULL);
+  if (src != SQLITE_OK) return lrs__snap_rc(snap, src);
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_int(st, 2, limit);
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -353,5 +355,6 @@ int lrs_manual_events(sqlite3 *conn, long long id, int limit,
     if (cb(ctx, &e)) break;
   }
   sqlite3_finalize(st);
-  return src == SQLITE_ROW || src == SQLITE_DONE ? SQLITE_OK : src;
+  return src == SQLITE_ROW || src == SQLITE_DONE ? LR_OK
+                                                 : lrs__snap_rc(snap, src);
 }

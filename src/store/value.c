@@ -2,6 +2,7 @@
 ** value.c -- the one place where an SQLite column becomes an lrs_value and
 ** an lrs_value becomes a bound parameter.
 */
+#include "db_int.h"
 #include "store.h"
 
 int lrs__column(sqlite3_stmt *st, int i, lrs_value *v) {
