@@ -137,7 +137,7 @@ static int eval_range(lrp_worker *w, int col, acc *a, long long lo,
   int src = lrs_scan_range(w->scan, lo, hi);
   const lrs_contact *c;
   int got = 0;
-  while (src == SQLITE_OK && (got = lrs_scan_next(w->scan, &c)) == 1) {
+  while (src == LR_OK && (got = lrs_scan_next(w->scan, &c)) == 1) {
     int rc = lrp_eval_contact(&w->ev, c, &w->res);
     if (rc != LR_OK) {
       snprintf(err, errlen, "%s", w->ev.err);
@@ -170,10 +170,10 @@ static int eval_range(lrp_worker *w, int col, acc *a, long long lo,
     a->stage_n[r->stage]++;
     a->stage_pos[r->stage] += label;
   }
-  if (src == SQLITE_OK && got < 0) src = -got;
-  if (src != SQLITE_OK) {
-    snprintf(err, errlen, "reading contacts: %s", sqlite3_errmsg(w->conn));
-    return lrs_map_rc(src) == LR_OK ? LR_ERROR : lrs_map_rc(src);
+  if (src == LR_OK && got < 0) src = -got;
+  if (src != LR_OK) {
+    snprintf(err, errlen, "reading contacts: %s", lrs_snap_errmsg(w->snap));
+    return src;
   }
   return LR_OK;
 }
@@ -258,8 +258,8 @@ static int evaluate(lr_policy *p, const lr_backtest_opts *o, long long now,
   lr_db *db = p->db;
   const lrp_model *m = &p->main.m;
   long long total = 0, lo = 0, hi = -1;
-  int src = lrs_contact_span(db->sql, &total, &lo, &hi);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "counting contacts");
+  if (lrs_contact_span(lrs_snap_main(db), &total, &lo, &hi) != LR_OK)
+    return lrs_snap_report(lrs_snap_main(db), "counting contacts");
   if (acc_init(out, m) != LR_OK) return lr__err(db, LR_NOMEM, "out of memory");
   bt_eval e = {m, column, out};
   lrp_pool pl;
@@ -600,7 +600,8 @@ int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
   if (!p) return LR_MISUSE;
   lr_db *db = p->db;
   lr_backtest_opts o;
-  if (lr__opts(db, &o, sizeof o, opts, "lr_backtest") != LR_OK) return db->rc;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_backtest") != LR_OK)
+    return lr_errcode(db);
   if (o.format < LR_FMT_TEXT || o.format > LR_FMT_HTML)
     return lr__err(db, LR_MISUSE, "backtest: unknown output format %d",
                    o.format);
@@ -611,7 +612,7 @@ int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
   char **cols = NULL;
   if (o.outcome) {
     int ncols = 0;
-    cols = lrs_contact_columns(db->sql, &ncols);
+    cols = lrs_contact_columns(lrs_snap_main(db), &ncols);
     if (!cols) return lr__err(db, LR_NOMEM, "out of memory");
     column = find_column(cols, ncols, o.outcome);
     if (!column) {

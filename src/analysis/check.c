@@ -209,14 +209,12 @@ static int check_sql(checker *ck) {
   for (int i = 0; i < ck->m->nsegments; i++) {
     const lrp_segment *s = &ck->m->segments[i];
     if (!s->sql) continue;
-    sqlite3_stmt *st = NULL;
     char err[1024] = "";
-    if (lrs_prepare_user(ck->db->sql, "SELECT id FROM contacts WHERE ", s->sql,
-                         "", &st, err, sizeof err) != SQLITE_OK) {
+    if (lrs_where_check(lrs_snap_main(ck->db), s->sql, err, sizeof err)
+        != LR_OK) {
       add_at(ck, s->where, 1, "segment '%s': %s", s->name, err);
       ok = 0;
     }
-    sqlite3_finalize(st);
   }
   return ok;
 }
@@ -417,7 +415,7 @@ static int eval_range(checker *ck, lrp_worker *w, datastats *ds, long long lo,
   int src = lrs_scan_range(w->scan, lo, hi);
   const lrs_contact *c;
   int got = 0;
-  while (src == SQLITE_OK && ds->evaluated < limit &&
+  while (src == LR_OK && ds->evaluated < limit &&
          (got = lrs_scan_next(w->scan, &c)) == 1) {
     ds->evaluated++;
     int rc = lrp_eval_contact(&w->ev, c, &w->res);
@@ -431,8 +429,8 @@ static int eval_range(checker *ck, lrp_worker *w, datastats *ds, long long lo,
     for (int i = 0; i < m->nsegments; i++)
       ds->members[i] += w->res.member[i] == 1;
   }
-  if (src == SQLITE_OK && got < 0) src = -got;
-  return src == SQLITE_OK ? LR_OK : lrs_map_rc(src);
+  if (src == LR_OK && got < 0) src = -got;
+  return src;
 }
 
 /* Forget what a pass counted (the sample is taken again). */
@@ -620,8 +618,8 @@ static void check_data(checker *ck, const lr_check_opts *o) {
   datastats ds;
   memset(&ds, 0, sizeof ds);
   long long lo = 0, hi = -1;
-  if (lrs_contact_span(w.conn, &ds.total, &lo, &hi) != SQLITE_OK) {
-    add(ck, 0, 1, "cannot count the contacts: %s", sqlite3_errmsg(w.conn));
+  if (lrs_contact_span(w.snap, &ds.total, &lo, &hi) != LR_OK) {
+    add(ck, 0, 1, "cannot count the contacts: %s", lrs_snap_errmsg(w.snap));
     lrp_worker_close(&w);
     return;
   }
@@ -661,7 +659,7 @@ int lr_check_v2(lr_policy *p, const lr_check_opts *opts, lr_write_fn write,
   if (!p) return LR_MISUSE;
   lr_check_opts o;
   if (lr__opts(p->db, &o, sizeof o, opts, "lr_check") != LR_OK)
-    return p->db->rc;
+    return lr_errcode(p->db);
   checker ck;
   memset(&ck, 0, sizeof ck);
   ck.p = p;
@@ -675,7 +673,7 @@ int lr_check_v2(lr_policy *p, const lr_check_opts *opts, lr_write_fn write,
     if (c) *c = '\0';
   }
   ck.stage_n = calloc((size_t)ck.m->nstages + 1, sizeof *ck.stage_n);
-  ck.cols = lrs_contact_columns(p->db->sql, &ck.ncols);
+  ck.cols = lrs_contact_columns(lrs_snap_main(p->db), &ck.ncols);
   if (!ck.stage_n || !ck.cols ||
       lrp_scan_source(p->source, p->source_len, &ck.refs) != 0) {
     free(ck.stage_n);
@@ -685,10 +683,10 @@ int lr_check_v2(lr_policy *p, const lr_check_opts *opts, lr_write_fn write,
   }
   check_fields(&ck);
   int sql_ok = check_sql(&ck);
-  int src = lrs_stage_counts(p->db->sql, count_stage, &ck);
-  if (src != SQLITE_OK)
+  int src = lrs_stage_counts(lrs_snap_main(p->db), count_stage, &ck);
+  if (src != LR_OK)
     add(&ck, 0, 1, "cannot count contacts by stage: %s",
-        sqlite3_errmsg(p->db->sql));
+        lrs_snap_errmsg(lrs_snap_main(p->db)));
   check_stages(&ck);
   check_segments(&ck);
   if (sql_ok) check_data(&ck, &o);

@@ -227,8 +227,8 @@ static int diff_chunk(lrp_worker *wo, lrp_worker *wn, differ *t, long long lo,
   int s1 = lrs_scan_range(wo->scan, lo, hi);
   int s2 = lrs_scan_range(wn->scan, lo, hi);
   const lrs_contact *co = NULL, *cn = NULL;
-  int go = s1 == SQLITE_OK ? lrs_scan_next(wo->scan, &co) : -s1;
-  int gn = s2 == SQLITE_OK ? lrs_scan_next(wn->scan, &cn) : -s2;
+  int go = s1 == LR_OK ? lrs_scan_next(wo->scan, &co) : -s1;
+  int gn = s2 == LR_OK ? lrs_scan_next(wn->scan, &cn) : -s2;
   while (go == 1 && gn == 1) {
     /* Both read the committed state; should a writer slip in between the
     ** two snapshots, a contact only one side sees is skipped. */
@@ -256,8 +256,8 @@ static int diff_chunk(lrp_worker *wo, lrp_worker *wn, differ *t, long long lo,
   }
   if (go < 0 || gn < 0) {
     lrp_worker *w = go < 0 ? wo : wn;
-    int rc = lrs_map_rc(go < 0 ? -go : -gn);
-    snprintf(err, errlen, "reading contacts: %s", sqlite3_errmsg(w->conn));
+    int rc = go < 0 ? -go : -gn;
+    snprintf(err, errlen, "reading contacts: %s", lrs_snap_errmsg(w->snap));
     return rc == LR_OK ? LR_ERROR : rc;
   }
   return LR_OK;
@@ -313,8 +313,8 @@ static int on_consume(void *ctx, lrp_chunk *c) {
 static int evaluate(differ *d, const lr_diff_opts *o) {
   lr_db *db = d->po->db;
   long long total = 0, lo = 0, hi = -1;
-  int src = lrs_contact_span(db->sql, &total, &lo, &hi);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "counting contacts");
+  if (lrs_contact_span(lrs_snap_main(db), &total, &lo, &hi) != LR_OK)
+    return lrs_snap_report(lrs_snap_main(db), "counting contacts");
   lrp_pool pl;
   memset(&pl, 0, sizeof pl);
   pl.policy[0] = d->po;
@@ -813,7 +813,8 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
     return lr__err(db, LR_MISUSE, "diff: both policies must be loaded on the "
                    "same database");
   lr_diff_opts o;
-  if (lr__opts(db, &o, sizeof o, opts, "lr_diff") != LR_OK) return db->rc;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_diff") != LR_OK)
+    return lr_errcode(db);
   if (o.format != LR_FMT_TEXT && o.format != LR_FMT_JSON)
     return lr__err(db, LR_MISUSE, "diff: output is text or JSON");
   if (o.top < 0)

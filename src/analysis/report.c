@@ -137,10 +137,10 @@ static int load_groups(rpt *r) {
   c.r = r;
   if (r->dim.kind != LRS_DIM_ALL) {
     int src = lrs_report_groups(r->db, &r->dim, on_group, &c);
-    if (src != SQLITE_OK && !r->oom) {
+    if (src != LR_OK && !r->oom) {
       for (int i = 0; i < c.n; i++) free(c.v[i]);
       free(c.v);
-      return r->db->rc;
+      return lr_errcode(r->db);
     }
   }
   r->group = calloc((size_t)c.n + 4, sizeof *r->group);
@@ -234,7 +234,7 @@ static int load_stages(rpt *r) {
   memset(&c, 0, sizeof c);
   c.r = r;
   int src = lrs_report_stage_seen(r->db, on_seen, &c);
-  int rc = src == SQLITE_OK ? LR_OK : r->oom ? LR_NOMEM : r->db->rc;
+  int rc = src == LR_OK ? LR_OK : r->oom ? LR_NOMEM : lr_errcode(r->db);
   if (rc == LR_OK && !r->oom) {
     if (c.n) qsort(c.v, (size_t)c.n, sizeof *c.v, by_position);
     int nm = r->m ? r->m->nstages : 0;
@@ -259,7 +259,7 @@ static int load_stages(rpt *r) {
     for (int i = 0; i + 1 < r->m->nfunnel; i++) add_pair(r, i, i + 1);
   } else {
     src = lrs_report_moves(r->db, on_move, r);
-    if (src != SQLITE_OK) return r->oom ? LR_NOMEM : r->db->rc;
+    if (src != LR_OK) return r->oom ? LR_NOMEM : lr_errcode(r->db);
     if (r->npairs) qsort(r->pair, (size_t)r->npairs, sizeof *r->pair, by_pair);
   }
   return r->oom ? LR_NOMEM : LR_OK;
@@ -393,7 +393,7 @@ static int gather(rpt *r) {
     const lrs_dim *d = pass ? &all : &r->dim;
     r->all = pass;
     int src = lrs_report_funnel(r->db, d, on_funnel, r);
-    for (int p = 0; p < P && src == SQLITE_OK; p++) {
+    for (int p = 0; p < P && src == LR_OK; p++) {
       r->cur_pair = p;
       src = lrs_report_conversion(r->db, d, r->stage[r->pair[p][0]],
                                   r->stage[r->pair[p][1]], since,
@@ -401,18 +401,18 @@ static int gather(rpt *r) {
     }
     r->buf_g = r->buf_s = -1;
     r->nbuf = 0;
-    if (src == SQLITE_OK) src = lrs_report_stays(r->db, d, since, on_stay, r);
-    if (src == SQLITE_OK) flush_stays(r);
-    if (src == SQLITE_OK)
+    if (src == LR_OK) src = lrs_report_stays(r->db, d, since, on_stay, r);
+    if (src == LR_OK) flush_stays(r);
+    if (src == LR_OK)
       src = lrs_report_handoffs(r->db, d, since, r->now, on_handoff, r);
-    if (src == SQLITE_OK) src = lrs_report_outcomes(r->db, d, since, on_outcome, r);
+    if (src == LR_OK) src = lrs_report_outcomes(r->db, d, since, on_outcome, r);
     if (r->oom) return LR_NOMEM;
-    if (src != SQLITE_OK) return r->db->rc;
+    if (src != LR_OK) return lr_errcode(r->db);
   }
   r->all = 0;
   int src = lrs_report_grades(r->db, on_grade, r);
   if (r->oom) return LR_NOMEM;
-  return src == SQLITE_OK ? LR_OK : r->db->rc;
+  return src == LR_OK ? LR_OK : lr_errcode(r->db);
 }
 
 /* ---- output helpers ------------------------------------------------------------ */
@@ -955,7 +955,7 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
   }
   int began = 0;
   if (rc == LR_OK) {
-    rc = lrs_report_begin(db) == SQLITE_OK ? LR_OK : db->rc;
+    rc = lrs_report_begin(db) == LR_OK ? LR_OK : lr_errcode(db);
     began = rc == LR_OK;
   }
   if (rc == LR_OK) rc = load_groups(&r);

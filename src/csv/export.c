@@ -92,7 +92,7 @@ static int pick_fields(lr_db *db, const lrs_fields *f, const char *list,
 }
 
 static void default_fields(lr_db *db, const lrs_fields *f, col *cols, int *n) {
-  const lrs_field *key = lrs_fields_find(f, db->key_field);
+  const lrs_field *key = lrs_fields_find(f, lrs_key_field(db));
   if (key && (key->imported || !key->builtin))
     add_col(cols, n, key->name, key->header);
   for (int i = 0; i < f->n; i++) {
@@ -120,17 +120,17 @@ static void put_text(out *o, const char *s, size_t n, int raw) {
   }
 }
 
-static void put_value(out *o, const lrs_val *v, int json, int raw) {
+static void put_value(out *o, const lrs_value *v, int json, int raw) {
   char num[32];
   switch (v->type) {
-    case LRS_V_INT:
+    case LRS_INT:
       lrb_printf(&o->b, "%lld", v->i);
       break;
-    case LRS_V_REAL:
-      if (json && (v->d != v->d || v->d - v->d != 0)) lrb_adds(&o->b, "null");
-      else lrb_add(&o->b, num, (size_t)lrc_real_text(v->d, num));
+    case LRS_FLOAT:
+      if (json && (v->r != v->r || v->r - v->r != 0)) lrb_adds(&o->b, "null");
+      else lrb_add(&o->b, num, (size_t)lrc_real_text(v->r, num));
       break;
-    case LRS_V_TEXT:
+    case LRS_STR:
       if (json) lrb_json_str(&o->b, v->s, v->n);
       else put_text(o, v->s, v->n, raw);
       break;
@@ -141,16 +141,17 @@ static void put_value(out *o, const lrs_val *v, int json, int raw) {
 
 int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
               void *ctx) {
-  if (!db || !db->sql || !write)
+  if (!lrs_is_open(db) || !write)
     return lr__err(db, LR_MISUSE, "lr_export: no database or writer");
   lr_export_opts o;
-  if (lr__opts(db, &o, sizeof o, opts, "lr_export") != LR_OK) return db->rc;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_export") != LR_OK)
+    return lr_errcode(db);
   lrs_fields f;
   int rc = lrs_fields_load(db, &f);
   if (rc != LR_OK) return rc;
   int cap = f.n + 16;
   col *cols = calloc((size_t)cap, sizeof *cols);
-  lrs_val *vals = calloc((size_t)cap, sizeof *vals);
+  lrs_value *vals = calloc((size_t)cap, sizeof *vals);
   const char **names = calloc((size_t)cap, sizeof *names);
   char **owned = NULL;
   int n = 0;

@@ -174,7 +174,7 @@ static const lrc_kind *kind_of(int kind) {
 static int options(lr_db *db, lr_import_opts *o,
                    const lr_import_opts *given) {
   if (lr__opts(db, o, sizeof *o, given, "lr_import_csv") != LR_OK)
-    return db->rc;
+    return lr_errcode(db);
   if (o->key && !*o->key) o->key = NULL;
   if (o->encoding && !*o->encoding) o->encoding = NULL;
   if (o->rejects && !*o->rejects) o->rejects = NULL;
@@ -183,15 +183,15 @@ static int options(lr_db *db, lr_import_opts *o,
 
 int lr_import_csv(lr_db *db, int kind, const char *path,
                   const lr_import_opts *opts, lr_import_report *report) {
-  if (!db || !db->sql) return lr__err(db, LR_MISUSE, "lr_import_csv: no database");
+  if (!lrs_is_open(db)) return lr__err(db, LR_MISUSE, "lr_import_csv: no database");
   lr_import_report dummy;
   lr_import_report *rep = report ? report : &dummy;
   memset(rep, 0, sizeof *rep);
   const lrc_kind *k = kind_of(kind);
   if (!k) return lr__err(db, LR_MISUSE, "lr_import_csv: unknown kind %d", kind);
   if (!path || !*path) return lr__err(db, LR_MISUSE, "lr_import_csv: no file");
-  if (db->flags & LR_OPEN_READONLY)
-    return lr__err(db, LR_READONLY, "%s: opened read-only", db->path);
+  if (lrs_readonly(db))
+    return lr__err(db, LR_READONLY, "%s: opened read-only", lr_db_path(db));
 
   lrc_import im;
   memset(&im, 0, sizeof im);
@@ -199,7 +199,7 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   im.kind = k;
   im.rep = rep;
   im.key_col = -1;
-  if (options(db, &im.o, opts) != LR_OK) return db->rc;   /* before any allocation */
+  if (options(db, &im.o, opts) != LR_OK) return lr_errcode(db);   /* before any allocation */
   im.file = strcmp(path, "-") == 0 ? "<stdin>" : path;
   im.now = (long long)time(NULL);
 
@@ -212,7 +212,7 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   }
   /* A first import of contacts writes every page once, not twice. */
   int any = 1;
-  if (kind == LR_CONTACTS && db->txn == 0 &&
+  if (kind == LR_CONTACTS && lrs_txn_depth(db) == 0 &&
       lrs_contacts_any(db, &any) == LR_OK && !any)
     lrs_bulk_journal_begin(db);
   rc = lrs_begin(db);
@@ -256,7 +256,7 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
     /* the report still says how far the import got */
   } else {
     if (kind == LR_CONTACTS && im.key_field[0])
-      snprintf(db->key_field, sizeof db->key_field, "%s", im.key_field);
+      lrs_key_field_use(db, im.key_field);
     lr__ok(db);
   }
   lrs_bulk_journal_end(db);

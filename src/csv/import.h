@@ -22,20 +22,20 @@ typedef struct lrc_slot {
   long long line;        /* for messages */
   const char *key;       /* normalised key */
   size_t keyn;
-  lrs_val *vals;
+  lrs_value *vals;
 } lrc_slot;
 
 typedef struct lrc_batch {
   int n, cap;            /* slots used, slots */
   int nvals;             /* values per slot */
   lrc_slot *slots;
-  lrs_val *vals;         /* cap * nvals */
+  lrs_value *vals;         /* cap * nvals */
   lr_buf arena;          /* text of the batch's values and keys */
 } lrc_batch;
 
 /* Copy text into the batch; the value (or key) points at it once the
 ** batch is complete.  Returns 0 when memory ran out. */
-int lrc_batch_text(lrc_batch *b, lrs_val *v, const char *s, size_t n);
+int lrc_batch_text(lrc_batch *b, lrs_value *v, const char *s, size_t n);
 int lrc_batch_key(lrc_batch *b, lrc_slot *slot, const char *s, size_t n);
 
 typedef struct lrc_kind {

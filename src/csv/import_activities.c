@@ -26,7 +26,7 @@ static int start(lrc_import *im, const lrc_row *header) {
   int rc = lrc_events_start(im, header, COLS, 4);
   lrc_events *k = im->k;
   if (rc == LR_OK && lrs_activities_open(im->db, &k->w) != LR_OK)
-    rc = lrc_store_fail(im, header, im->db->rc);
+    rc = lrc_store_fail(im, header, lr_errcode(im->db));
   return rc;
 }
 
@@ -44,15 +44,15 @@ static int row(lrc_import *im, const lrc_row *r) {
   int rc = lrc_event_time(im, r, k->col[AT], "empty time", "time",
                           "2024-03-01T10:00:00Z", &at);
   if (rc != LR_OK) return rc;
-  lrs_val value = { LRS_V_NULL, 0, 0, NULL, 0 };
+  lrs_value value = { LRS_NULL, 0, 0, NULL, 0 };
   int has;
-  rc = lrc_event_number(im, r, k->col[VALUE], &value.d, &has);
+  rc = lrc_event_number(im, r, k->col[VALUE], &value.r, &has);
   if (rc != LR_OK) return rc;
   if (has)
-    value.type = LRS_V_REAL;
-  lrs_val campaign = { LRS_V_NULL, 0, 0, NULL, 0 };
+    value.type = LRS_FLOAT;
+  lrs_value campaign = { LRS_NULL, 0, 0, NULL, 0 };
   if (k->col[CAMPAIGN] >= 0 && !lrc_is_null(im, &r->cells[k->col[CAMPAIGN]])) {
-    campaign.type = LRS_V_TEXT;
+    campaign.type = LRS_STR;
     campaign.s = r->cells[k->col[CAMPAIGN]].p;
     campaign.n = r->cells[k->col[CAMPAIGN]].n;
   }

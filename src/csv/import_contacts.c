@@ -72,14 +72,14 @@ static int choose_key(lrc_import *im) {
   const char *name = im->head.cols[col].name;
   int any = 0;
   if (!have && lrs_contacts_any(im->db, &any) != LR_OK)
-    return lrc_store_fail(im, NULL, im->db->rc);
+    return lrc_store_fail(im, NULL, lr_errcode(im->db));
   const char *current = have ? stored : any ? "email" : NULL;
   if (current && strcmp(current, name) != 0)
     return lrc_fail(im, 0, LR_INPUT, "--key '%s': this database keys "
                     "contacts on '%s' (a database has one key field; use a "
                     "new database to key on '%s')", want, current, name);
   if (!have && lrs_key_field_set(im->db, name) != LR_OK)
-    return lrc_store_fail(im, NULL, im->db->rc);
+    return lrc_store_fail(im, NULL, lr_errcode(im->db));
   im->key_col = col;
   snprintf(im->key_field, sizeof im->key_field, "%s", name);
   im->key_lower = strcmp(name, "email") == 0;
@@ -89,7 +89,7 @@ static int choose_key(lrc_import *im) {
 static int start(lrc_import *im, const lrc_row *header) {
   lrs_fields fields;
   if (lrs_fields_load(im->db, &fields) != LR_OK)
-    return lrc_store_fail(im, header, im->db->rc);
+    return lrc_store_fail(im, header, lr_errcode(im->db));
   int rc = check_names(im, header, &fields);
   if (rc == LR_OK) rc = choose_key(im);
   if (rc != LR_OK) {
@@ -124,7 +124,7 @@ static int start(lrc_import *im, const lrc_row *header) {
     fresh += !im->head.cols[i].skip &&
              !lrs_fields_find(&fields, im->head.cols[i].name);
   if (fresh && lrs_contacts_column_room(im->db, &room, &limit) != LR_OK)
-    rc = lrc_store_fail(im, header, im->db->rc);
+    rc = lrc_store_fail(im, header, lr_errcode(im->db));
   else if (fresh > room)
     rc = lrc_fail(im, header->line, LR_INPUT, "%d new columns, but the "
                   "contacts table has room for %d more (at most %d columns "
@@ -176,9 +176,9 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
   int ok = lrc_batch_key(b, slot, im->key.p, im->key.n);
   for (int j = 0; j < k->n; j++) {
     const lrc_cell *c = &r->cells[k->col[j]];
-    lrs_val *v = &slot->vals[j];
+    lrs_value *v = &slot->vals[j];
     if (lrc_is_null(im, c)) {
-      v->type = LRS_V_NULL;
+      v->type = LRS_NULL;
       continue;
     }
     if (k->mode[j] == MODE_TEXT) {
@@ -194,20 +194,20 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
                            "2024-03-01T10:00:00Z, or unix seconds)",
                            lrc_show(im, c, shown, sizeof shown));
       }
-      v->type = LRS_V_INT;
+      v->type = LRS_INT;
       v->i = t;
       continue;
     }
     lrc_num num;
     switch (lrc_infer(c->p, c->n, &num)) {
       case LRC_INT:
-        v->type = LRS_V_INT;
+        v->type = LRS_INT;
         v->i = num.i;
         if (k->type[j] != LRS_INTEGER) k->type[j] = widen(k->type[j], LRS_INTEGER);
         break;
       case LRC_REAL:
-        v->type = LRS_V_REAL;
-        v->d = num.d;
+        v->type = LRS_FLOAT;
+        v->r = num.d;
         if (k->type[j] != LRS_REAL) k->type[j] = widen(k->type[j], LRS_REAL);
         break;
       default:

@@ -27,7 +27,7 @@ static int start(lrc_import *im, const lrc_row *header) {
   int rc = lrc_events_start(im, header, COLS, 3);
   lrc_events *k = im->k;
   if (rc == LR_OK && lrs_outcomes_open(im->db, im->seq, &k->w) != LR_OK)
-    rc = lrc_store_fail(im, header, im->db->rc);
+    rc = lrc_store_fail(im, header, lr_errcode(im->db));
   return rc;
 }
 
@@ -61,12 +61,12 @@ static int row(lrc_import *im, const lrc_row *r) {
   int rc = lrc_event_time(im, r, k->col[CLOSED], "empty close date", "date",
                           "2024-03-01", &closed);
   if (rc != LR_OK) return rc;
-  lrs_val amount = { LRS_V_NULL, 0, 0, NULL, 0 };
+  lrs_value amount = { LRS_NULL, 0, 0, NULL, 0 };
   int has;
-  rc = lrc_event_number(im, r, k->col[AMOUNT], &amount.d, &has);
+  rc = lrc_event_number(im, r, k->col[AMOUNT], &amount.r, &has);
   if (rc != LR_OK) return rc;
   if (has)
-    amount.type = LRS_V_REAL;
+    amount.type = LRS_FLOAT;
   rc = lrs_outcome_put(k->w, im->key.p, im->key.n, won, &amount, closed);
   rc = lrc_event_written(im, r, rc);
   if (rc != LR_OK) return rc;

@@ -39,8 +39,8 @@ typedef struct pipe_s {
   int writer_rc;
 } pipe_s;
 
-int lrc_batch_text(lrc_batch *b, lrs_val *v, const char *s, size_t n) {
-  v->type = LRS_V_TEXT;
+int lrc_batch_text(lrc_batch *b, lrs_value *v, const char *s, size_t n) {
+  v->type = LRS_STR;
   v->i = (long long)b->arena.n;       /* offset until the batch is sealed */
   v->n = n;
   v->s = NULL;
@@ -62,7 +62,7 @@ static void seal(lrc_batch *b) {
     lrc_slot *s = &b->slots[r];
     s->key = base + (size_t)s->key;
     for (int j = 0; j < b->nvals; j++)
-      if (s->vals[j].type == LRS_V_TEXT) s->vals[j].s = base + s->vals[j].i;
+      if (s->vals[j].type == LRS_STR) s->vals[j].s = base + s->vals[j].i;
   }
 }
 

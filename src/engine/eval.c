@@ -70,13 +70,13 @@ static void set_now(lua_State *L, long long now) {
   lua_pop(L, 1);
 }
 
-int lrp_eval_init(lrp_eval *ev, lrp_instance *in, sqlite3 *conn,
+int lrp_eval_init(lrp_eval *ev, lrp_instance *in, lrs_snap *snap,
                   const char *const *colnames, int ncols, long long now) {
   memset(ev, 0, sizeof *ev);
   ev->in = in;
   ev->L = in->rt->L;
   ev->db = in->policy->db;
-  ev->conn = conn;
+  ev->snap = snap;
   ev->now = now;
   ev->colnames = colnames;
   ev->ncols = ncols;

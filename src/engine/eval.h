@@ -10,9 +10,8 @@
 #ifndef LR_EVAL_H
 #define LR_EVAL_H
 
-#include <sqlite3.h>
-
 #include "../store/contact.h"
+#include "../store/snap.h"
 #include "model.h"
 
 #define LRP_PHASE_IDLE 0
@@ -50,7 +49,7 @@ typedef struct lrp_eval {
   lrp_instance *in;
   lua_State *L;
   lr_db *db;                        /* for error messages */
-  sqlite3 *conn;                    /* connection for counts (read-only) */
+  lrs_snap *snap;                   /* snapshot for counts (read-only) */
   long long now;
   int override_manual;
   const lrs_contact *c;             /* contact being evaluated */
@@ -77,8 +76,10 @@ typedef struct lrp_eval {
 } lrp_eval;
 
 /* Prepare an evaluation context on an instance; colnames are the
-** producer's column names (must outlive the context). */
-int lrp_eval_init(lrp_eval *ev, lrp_instance *in, sqlite3 *conn,
+** producer's column names (must outlive the context), snap the snapshot
+** that stage:count() and segment:count() read (NULL: the main
+** connection). */
+int lrp_eval_init(lrp_eval *ev, lrp_instance *in, lrs_snap *snap,
                   const char *const *colnames, int ncols, long long now);
 void lrp_eval_free(lrp_eval *ev);
 int lrp_result_init(lrp_result *r, const lrp_model *m);

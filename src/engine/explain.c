@@ -572,9 +572,9 @@ int lr_explain_v2(lr_policy *p, const char *key, long long now,
   lr_buf trace = LR_BUF_INIT;
   long long id = 0;
   const lrs_contact *c = NULL;
-  int src = lrs_contact_id(w.conn, key, &id);
-  if (src != SQLITE_OK) {
-    rc = lr__err(db, lrs_map_rc(src), "explain: %s", sqlite3_errmsg(w.conn));
+  int src = lrs_contact_id(w.snap, key, &id);
+  if (src != LR_OK) {
+    rc = lr__err(db, src, "explain: %s", lrs_snap_errmsg(w.snap));
     goto done;
   }
   if (!id) {
@@ -582,16 +582,16 @@ int lr_explain_v2(lr_policy *p, const char *key, long long now,
     goto done;
   }
   src = lrs_scan_one(w.scan, id);
-  int got = src == SQLITE_OK ? lrs_scan_next(w.scan, &c) : -src;
+  int got = src == LR_OK ? lrs_scan_next(w.scan, &c) : -src;
   if (got != 1) {
     rc = lr__err(db, got == 0 ? LR_NOTFOUND : LR_ERROR,
                  "explain: cannot read contact '%s'", key);
     goto done;
   }
   explain_contact(&x, c);
-  src = lrs_manual_events(w.conn, id, MANUAL_EVENTS, on_event, &x);
-  if (src != SQLITE_OK) {
-    rc = lr__err(db, lrs_map_rc(src), "explain: %s", sqlite3_errmsg(w.conn));
+  src = lrs_manual_events(w.snap, id, MANUAL_EVENTS, on_event, &x);
+  if (src != LR_OK) {
+    rc = lr__err(db, src, "explain: %s", lrs_snap_errmsg(w.snap));
     goto done;
   }
   lrp_eval *ev = &w.ev;
@@ -641,7 +641,7 @@ int lr_explain_v2(lr_policy *p, const char *key, long long now,
 done:
   if (rc != LR_OK && !stopped && x.n && !x.oom) {
     /* Show what was evaluated before the error. */
-    int keep = db->rc;
+    int keep = lr_errcode(db);
     char *msg = strdup(lr_errmsg(db));
     int has_err = 0;
     for (int i = 0; i < x.n; i++) has_err |= x.v[i].kind == LR_EX_ERROR;

@@ -71,7 +71,7 @@ static void push_value(lua_State *L, lrp_eval *ev, const char *name,
       break;
     case LRS_STR:
       lua_pushlstring(L, v->s, (size_t)v->n);
-      trace(ev, "%s='%.*s'", name, v->n > 60 ? 60 : v->n, v->s);
+      trace(ev, "%s='%.*s'", name, v->n > 60 ? 60 : (int)v->n, v->s);
       break;
     default:
       lua_pushnil(L);

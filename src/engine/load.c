@@ -109,7 +109,7 @@ static int load_common(lr_db *db, const char *path, const char *name,
     return lr__err(db, LR_NOMEM, "out of memory");
   }
   if (lr__opts(db, &p->opts, sizeof p->opts, opts, "lr_policy_load") != LR_OK) {
-    int rc = db->rc;
+    int rc = lr_errcode(db);
     lr_policy_free(p);
     return rc;
   }
@@ -121,7 +121,7 @@ static int load_common(lr_db *db, const char *path, const char *name,
     lr_policy_free(p);
     return rc;
   }
-  db->live++;
+  lrs_hold(db);
   p->counted = 1;
   *out = p;
   return lr__ok(db);
@@ -161,7 +161,7 @@ int lr_policy_load_string(lr_db *db, const char *name, const char *source,
 void lr_policy_free(lr_policy *p) {
   if (!p) return;
   lrp_instance_free(&p->main);
-  if (p->counted && p->db->live > 0) p->db->live--;
+  if (p->counted) lrs_release(p->db);
   free(p->source);
   free(p->path);
   free(p->name);

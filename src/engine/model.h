@@ -133,7 +133,7 @@ struct lr_policy {
   char hash[65];                     /* sha-256 hex of source */
   lr_policy_opts opts;
   int lua_touched;                   /* lr_policy_lua was called */
-  int counted;                       /* counted in db->live */
+  int counted;                       /* counted by lrs_hold */
   lrp_instance main;
 };
 

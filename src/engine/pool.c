@@ -31,8 +31,7 @@ static int count_jobs(const lrp_pool *pl, long long nchunks) {
     if (pl->policy[i]->lua_touched) jobs = 1;
   /* In memory there is one connection (lrp_worker_open shares it), and it
   ** is opened NOMUTEX: workers on other threads would corrupt it. */
-  const char *path = pl->policy[0]->db->path;
-  if (strcmp(path, ":memory:") == 0 || path[0] == '\0') jobs = 1;
+  if (lrs_one_connection(pl->policy[0]->db)) jobs = 1;
   if (pl->workers) jobs = 1;
   if (jobs > nchunks) jobs = nchunks > 0 ? (int)nchunks : 1;
   return jobs;

@@ -209,7 +209,7 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, int keep_going) {
   int src = lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
   int got;
-  while (src == SQLITE_OK && (got = lrs_scan_next(w->scan, &c)) == 1) {
+  while (src == LR_OK && (got = lrs_scan_next(w->scan, &c)) == 1) {
     pc->evaluated++;
     int rc = lrp_eval_contact(&w->ev, c, &w->res);
     if (rc != LR_OK) {
@@ -227,8 +227,8 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, int keep_going) {
     rc = diff_contact(w, ch, c, &w->res);
     if (rc != LR_OK) return rc;
   }
-  if (src == SQLITE_OK && got < 0) src = -got;
-  if (src != SQLITE_OK) return lrp_worker_scan_error(w, src, pc->err, sizeof pc->err);
+  if (src == LR_OK && got < 0) src = -got;
+  if (src != LR_OK) return lrp_worker_scan_error(w, src, pc->err, sizeof pc->err);
   return LR_OK;
 }
 
@@ -511,7 +511,8 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (!p) return LR_MISUSE;
   lr_db *db = p->db;
   lr_run_opts o;
-  if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK) return db->rc;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK)
+    return lr_errcode(db);
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
@@ -543,13 +544,14 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   ** holds it too, for its whole length, and then rolls back.
   ** The writer only ever writes rows for contacts it just read inside its
   ** own transaction, so per-row foreign-key lookups prove nothing; they
-  ** cost a b-tree seek per history, part and assignment row. */
-  lrs_exec(db, "PRAGMA foreign_keys=OFF");
-  int rc = lrs_begin(db);
+  ** cost a b-tree seek per history, part and assignment row
+  ** (lrs_run_begin turns them off, lrs_run_end on again). */
+  int rc = lrs_run_begin(db);
   long long total = 0, lo = 0, hi = -1;
   if (rc == LR_OK) {
-    int src = lrs_contact_span(db->sql, &total, &lo, &hi);
-    if (src != SQLITE_OK) rc = lrs_sqlerr(db, src, "counting contacts");
+    lrs_snap *own = lrs_snap_main(db);   /* inside the write transaction */
+    if (lrs_contact_span(own, &total, &lo, &hi) != LR_OK)
+      rc = lrs_snap_report(own, "counting contacts");
   }
   if (rc == LR_OK) rc = lrp_routing_init(&wr.routing, db, wr.m, now);
   if (rc == LR_OK && wr.apply)
@@ -572,7 +574,7 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
     lrs_rollback(db);
   }
   lrp_routing_free(&wr.routing);
-  sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+  lrs_run_end(db);
   if (rc == LR_OK && wr.apply) res->run_id = wr.run_id;
   /* per-transition counts */
   int nt = wr.m->ntransitions;
@@ -588,7 +590,8 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   }
   free(wr.by_transition);
   res->seconds = mono() - t0;
-  if (rc != LR_OK && db->rc == LR_OK) lr__err(db, rc, "%s", lr_errstr(rc));
+  if (rc != LR_OK && lr_errcode(db) == LR_OK)
+    lr__err(db, rc, "%s", lr_errstr(rc));
   if (!result) lr_run_result_free(res);
   return rc == LR_OK ? lr__ok(db) : rc;
 }

@@ -55,16 +55,16 @@ static int g_count(lua_State *L) {
   segment_ud *u = luaL_checkudata(L, 1, LRX_SEGMENT);
   lrp_instance *in = lrx_instance(L);
   lrp_eval *ev = in->ev;
-  sqlite3 *conn = ev && ev->conn ? ev->conn : in->policy->db->sql;
-  if (!conn) return lrl_error(L, "segment:count() needs a database");
+  lrs_snap *snap = ev && ev->snap ? ev->snap : lrs_snap_main(in->policy->db);
+  if (!snap) return lrl_error(L, "segment:count() needs a database");
   const lrp_segment *s = &in->m.segments[u->idx];
   long long n = 0;
   char err[512] = "";
-  int rc = s->sql ? lrs_count_where(conn, s->sql, &n, err, sizeof err)
-                  : lrs_count_members(conn, s->name, &n);
-  if (rc != SQLITE_OK)
+  int rc = s->sql ? lrs_count_where(snap, s->sql, &n, err, sizeof err)
+                  : lrs_count_members(snap, s->name, &n);
+  if (rc != LR_OK)
     return lrl_error(L, "segment '%s': %s", s->name,
-                     err[0] ? err : sqlite3_errmsg(conn));
+                     err[0] ? err : lrs_snap_errmsg(snap));
   lua_pushinteger(L, (lua_Integer)n);
   return 1;
 }

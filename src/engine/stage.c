@@ -119,12 +119,12 @@ static int s_count(lua_State *L) {
   stage_ud *u = luaL_checkudata(L, 1, LRX_STAGE);
   lrp_instance *in = lrx_instance(L);
   lrp_eval *ev = in->ev;
-  sqlite3 *conn = ev && ev->conn ? ev->conn : in->policy->db->sql;
-  if (!conn) return lrl_error(L, "stage:count() needs a database");
+  lrs_snap *snap = ev && ev->snap ? ev->snap : lrs_snap_main(in->policy->db);
+  if (!snap) return lrl_error(L, "stage:count() needs a database");
   long long n = 0;
   const lrp_stage *s = &in->m.stages[u->idx];
-  if (lrs_count_stage(conn, s->name, s->rank == 1, &n) != SQLITE_OK)
-    return lrl_error(L, "stage:count(): %s", sqlite3_errmsg(conn));
+  if (lrs_count_stage(snap, s->name, s->rank == 1, &n) != LR_OK)
+    return lrl_error(L, "stage:count(): %s", lrs_snap_errmsg(snap));
   lua_pushinteger(L, (lua_Integer)n);
   return 1;
 }

@@ -1,7 +1,7 @@
 /*
 ** worker.c -- a worker: the policy loaded into a Lua instance (its own for
-** a thread, or the policy's main one), a read connection on the store's
-** snapshot, and a scan of contacts with the policy's SQL segments.
+** a thread, or the policy's main one), a read snapshot of the store, and
+** a scan of contacts with the policy's SQL segments.
 */
 #include <limits.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include "worker.h"
 
 /* An error from the scan's statements: a cancel, a runaway SQL segment
-** (named by its declaration), or an SQLite error.  Returns the LR code. */
+** (named by its declaration), or a store error.  Returns the LR code. */
 int lrp_worker_scan_error(lrp_worker *w, int src, char *err, size_t errlen) {
   const lrp_model *m = &w->in->m;
   int over = lrs_scan_overrun(w->scan);
@@ -26,13 +26,12 @@ int lrp_worker_scan_error(lrp_worker *w, int src, char *err, size_t errlen) {
       }
     return LR_LIMIT;
   }
-  if ((src & 0xff) == SQLITE_INTERRUPT) {
+  if (src == LR_INTERRUPT) {
     snprintf(err, errlen, "interrupted");
     return LR_INTERRUPT;
   }
-  snprintf(err, errlen, "reading contacts: %s", sqlite3_errmsg(w->conn));
-  int rc = lrs_map_rc(src);
-  return rc == LR_OK ? LR_ERROR : rc;
+  snprintf(err, errlen, "reading contacts: %s", lrs_snap_errmsg(w->snap));
+  return src == LR_OK ? LR_ERROR : src;
 }
 
 int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
@@ -59,19 +58,12 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
     w->in = &p->main;
   }
   w->in->rt->cancel = cancel;
-  const char *path = p->db->path;
-  if (strcmp(path, ":memory:") == 0 || path[0] == '\0') {
-    w->conn = p->db->sql;              /* in-memory: one connection only */
-  } else {
-    rc = lrs_open_reader(p->db, &w->conn);
-    if (rc != LR_OK) {
-      snprintf(err, errlen, "%s", lr_errmsg(p->db));
-      return rc;
-    }
-    w->own_conn = 1;
-    /* One read transaction: every chunk sees the same snapshot. */
-    sqlite3_exec(w->conn, "BEGIN", NULL, NULL, NULL);
-    sqlite3_exec(w->conn, "SELECT count(*) FROM meta", NULL, NULL, NULL);
+  /* One snapshot: every chunk sees the same committed state (in memory,
+  ** the one connection there is). */
+  rc = lrs_snap_open(p->db, &w->snap);
+  if (rc != LR_OK) {
+    snprintf(err, errlen, "%s", lr_errmsg(p->db));
+    return rc;
   }
   const lrp_model *m = &w->in->m;
   const char **sqls = calloc((size_t)m->nsql_segments + 1, sizeof *sqls);
@@ -79,18 +71,18 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
   for (int i = 0; i < m->nsegments; i++)
     if (m->segments[i].sql_index >= 0)
       sqls[m->segments[i].sql_index] = m->segments[i].sql;
-  int src = lrs_scan_open(w->conn, sqls, m->nsql_segments, &w->scan, err,
+  int src = lrs_scan_open(w->snap, sqls, m->nsql_segments, &w->scan, err,
                           errlen);
   free(sqls);
-  if (src == SQLITE_OK) {
+  if (src == LR_OK) {
     /* Policy SQL is bounded like policy Lua: the cancel flag stops it, and
     ** a segment gets 10x the instruction budget in VM steps per contact. */
     lrs_scan_limits(w->scan, cancel, 10 * w->in->rt->max_instructions);
     src = lrs_scan_range(w->scan, LLONG_MIN, LLONG_MAX);   /* errors now */
-    if (src != SQLITE_OK) return lrp_worker_scan_error(w, src, err, errlen);
+    if (src != LR_OK) return lrp_worker_scan_error(w, src, err, errlen);
   }
-  if (src != SQLITE_OK) {
-    if (!err[0]) snprintf(err, errlen, "%s", sqlite3_errmsg(w->conn));
+  if (src != LR_OK) {
+    if (!err[0]) snprintf(err, errlen, "%s", lrs_snap_errmsg(w->snap));
     /* Name the segment whose SQL failed. */
     for (int i = 0; i < m->nsegments; i++)
       if (m->segments[i].sql && strstr(err, "segment SQL")) {
@@ -99,12 +91,11 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
         snprintf(err, errlen, "%s: %s", m->segments[i].where, tmp);
         break;
       }
-    return src == SQLITE_AUTH || src == SQLITE_ERROR ? LR_POLICY
-                                                     : lrs_map_rc(src);
+    return src;                     /* LR_POLICY: the segment's SQL */
   }
   const char *const *cols;
   int ncols = lrs_scan_columns(w->scan, &cols);
-  rc = lrp_eval_init(&w->ev, w->in, w->conn, cols, ncols, now);
+  rc = lrp_eval_init(&w->ev, w->in, w->snap, cols, ncols, now);
   if (rc != LR_OK) return rc;
   w->ev.override_manual = override_manual;
   rc = lrp_result_init(&w->res, m);
@@ -136,10 +127,7 @@ void lrp_worker_close(lrp_worker *w) {
   if (w->ev.in) lrp_eval_free(&w->ev);
   lrp_result_free(&w->res);
   lrs_scan_close(w->scan);
-  if (w->own_conn) {
-    sqlite3_exec(w->conn, "COMMIT", NULL, NULL, NULL);
-    sqlite3_close_v2(w->conn);
-  }
+  lrs_snap_close(w->snap);
   if (w->own && w->in) {
     lrp_instance_free(w->in);
     free(w->in);

@@ -1,5 +1,5 @@
 /*
-** worker.h -- a worker: one Lua instance, one read connection and one
+** worker.h -- a worker: one Lua instance, one read snapshot and one
 ** contact scan.  Used by run, and by the commands that evaluate without
 ** writing (explain, backtest, diff).
 */
@@ -13,8 +13,7 @@ typedef struct lrp_worker {
   lr_policy *p;
   lrp_instance *in;                 /* own instance, or the policy's main */
   int own;
-  sqlite3 *conn;
-  int own_conn;
+  lrs_snap *snap;                   /* the store's snapshot it reads */
   lrs_scan *scan;
   lrp_eval ev;
   lrp_result res;
@@ -27,7 +26,7 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
                     long long now, int override_manual, volatile int *cancel,
                     char *err, size_t errlen);
 void lrp_worker_close(lrp_worker *w);
-/* An error src (an SQLite code) from the worker's scan: a cancel, a
+/* An error src (an LR code) from the worker's scan: a cancel, a
 ** runaway SQL segment (named by its declaration), or a store error, into
 ** err.  Returns the LR code. */
 int lrp_worker_scan_error(lrp_worker *w, int src, char *err, size_t errlen);

@@ -80,7 +80,7 @@ static void need_scratch(lua_State *L, lrp_dev *d) {
     d->own_scratch = 1;
   }
   if (!d->base_cols) {
-    d->base_cols = lrs_contact_columns(d->scratch->sql, &d->nbase);
+    d->base_cols = lrs_contact_columns(lrs_snap_main(d->scratch), &d->nbase);
     if (!d->base_cols) lrl_error(L, "cannot read the contacts schema");
   }
 }
@@ -505,9 +505,9 @@ static void fixture_segments(lua_State *L, evalbox *b, int fidx, polud *u,
         sqls[m->segments[i].sql_index] = m->segments[i].sql;
     char err[1024] = "";
     int bad = -1;
-    if (lrs_fixture_members(d->scratch->sql, &f->c, f->cols, sqls, nsql, want,
+    if (lrs_fixture_members(d->scratch, &f->c, f->cols, sqls, nsql, want,
                             !u->strict, member, &bad, err, sizeof err)
-        != SQLITE_OK) {
+        != LR_OK) {
       const char *seg = "?";
       for (int i = 0; i < m->nsegments; i++)
         if (bad >= 0 && m->segments[i].sql_index == bad) seg = m->segments[i].name;
@@ -734,7 +734,8 @@ static int p_evaluate(lua_State *L) {
     fixture f;
     memset(&f, 0, sizeof f);
     build_fixture(L, b, 2, u, pol, now, &f);
-    int rc = lrp_eval_init(&b->ev, in, d->scratch->sql, f.cols, f.ncols, now);
+    int rc = lrp_eval_init(&b->ev, in, lrs_snap_main(d->scratch), f.cols,
+                           f.ncols, now);
     b->ev_on = 1;
     b->ev.override_manual = override;
     if (rc == LR_OK) rc = lrp_result_init(&b->res, m);
@@ -761,11 +762,11 @@ static int p_evaluate(lua_State *L) {
     }
     long long id = 0;
     const lrs_contact *c = NULL;
-    if (lrs_contact_id(b->w.conn, key, &id) != SQLITE_OK || id == 0) {
+    if (lrs_contact_id(b->w.snap, key, &id) != LR_OK || id == 0) {
       box_clear(b);
       return lrl_error(L, "evaluate: no contact '%s' in the database", key);
     }
-    if (lrs_scan_one(b->w.scan, id) != SQLITE_OK ||
+    if (lrs_scan_one(b->w.scan, id) != LR_OK ||
         lrs_scan_next(b->w.scan, &c) != 1) {
       box_clear(b);
       return lrl_error(L, "evaluate: cannot read contact '%s'", key);

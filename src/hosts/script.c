@@ -40,8 +40,7 @@ typedef struct script_ctx {
   lr_db *db;
   lr_policy *pol;                   /* owns the instance and its model */
   lrp_instance *in;
-  sqlite3 *reader;
-  int own_reader;
+  lrs_snap *snap;                   /* what the script reads */
   lrs_scan *scan;
   const char *const *cols;
   int ncols;
@@ -146,8 +145,8 @@ static int leads_next(lua_State *L) {
   if (it->pos == it->n) {
     int src = lrs_select_next(sc->sel, it->ids, IDS, &it->n);
     it->pos = 0;
-    if (src != SQLITE_OK)
-      return lrl_error(L, "leads{}: %s", sqlite3_errmsg(sc->reader));
+    if (src != LR_OK)
+      return lrl_error(L, "leads{}: %s", lrs_snap_errmsg(sc->snap));
     if (it->n == 0) {
       iter_end(it);
       return 0;
@@ -167,7 +166,7 @@ static int leads_next(lua_State *L) {
     lrs_scan_one(sc->scan, id);
     got = lrs_scan_next(sc->scan, &c);
   }
-  if (got < 0) return lrl_error(L, "leads{}: %s", sqlite3_errmsg(sc->reader));
+  if (got < 0) return lrl_error(L, "leads{}: %s", lrs_snap_errmsg(sc->snap));
   if (got == 0 || c->id != id)
     return lrl_error(L, "leads{}: contact %lld vanished from the snapshot", id);
   set_current(sc, c);
@@ -237,10 +236,10 @@ static int open_leads(lua_State *L, script_ctx *sc, int idx) {
   end_lead(sc);
   it->gen = ++sc->gen;
   char err[1024] = "";
-  int src = lrs_select_open(sc->reader, stage, where, segment, &sc->sel, err,
+  int src = lrs_select_open(sc->snap, stage, where, segment, &sc->sel, err,
                             sizeof err);
-  if (src != SQLITE_OK) {
-    const char *e = err[0] ? err : sqlite3_errmsg(sc->reader);
+  if (src != LR_OK) {
+    const char *e = err[0] ? err : lrs_snap_errmsg(sc->snap);
     if (strncmp(e, "segment SQL", 11) == 0) e += 8;   /* "SQL ..." */
     lrl_error(L, "leads{}: 'where' %s", e);
   }
@@ -602,7 +601,7 @@ static int run_chunk(script_ctx *sc, const lr_script_opts *o,
 int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
                  lr_write_fn write, void *wctx, lr_script_result *result) {
   if (result) memset(result, 0, sizeof *result);
-  if (!db || !db->sql) return LR_MISUSE;
+  if (!lrs_is_open(db)) return LR_MISUSE;
   if (!path) return lr__err(db, LR_MISUSE, "lr_script: no path");
   lr_script_opts o;
   int orc = lr__opts(db, &o, sizeof o, opts, "lr_script");
@@ -616,23 +615,16 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   /* Write lock first, then the snapshot the script reads. */
   rc = lrs_begin(db);
   if (rc != LR_OK) goto out;
-  if (strcmp(db->path, ":memory:") == 0 || !db->path[0]) {
-    sc.reader = db->sql;
-  } else {
-    rc = lrs_open_reader(db, &sc.reader);
-    if (rc != LR_OK) goto rollback;
-    sc.own_reader = 1;
-    sqlite3_exec(sc.reader, "BEGIN", NULL, NULL, NULL);
-    sqlite3_exec(sc.reader, "SELECT count(*) FROM meta", NULL, NULL, NULL);
-  }
-  int s = lrs_distinct(sc.reader, LRS_DISTINCT_STAGES, add_data_stage, &sc);
-  if (s == SQLITE_OK)
-    s = lrs_distinct(sc.reader, LRS_DISTINCT_SEGMENTS, add_data_segment,
+  rc = lrs_snap_open(db, &sc.snap);
+  if (rc != LR_OK) goto rollback;
+  int s = lrs_distinct(sc.snap, LRS_DISTINCT_STAGES, add_data_stage, &sc);
+  if (s == LR_OK)
+    s = lrs_distinct(sc.snap, LRS_DISTINCT_SEGMENTS, add_data_segment,
                      &sc.in->m);
-  if (s == SQLITE_OK)
-    s = lrs_scan_open(sc.reader, NULL, 0, &sc.scan, err, sizeof err);
-  if (s != SQLITE_OK) {
-    rc = lrs_sqlerr(db, s, "script");
+  if (s == LR_OK)
+    s = lrs_scan_open(sc.snap, NULL, 0, &sc.scan, err, sizeof err);
+  if (s != LR_OK) {
+    rc = lrs_snap_report(sc.snap, "script");
     goto rollback;
   }
   sc.ncols = lrs_scan_columns(sc.scan, &sc.cols);
@@ -642,7 +634,7 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
     goto rollback;
   }
   sc.have_res = 1;
-  lrp_eval_init(&sc.ev, sc.in, sc.reader, sc.cols, sc.ncols, sc.now);
+  lrp_eval_init(&sc.ev, sc.in, sc.snap, sc.cols, sc.ncols, sc.now);
   sc.ev.phase = LRP_PHASE_SCRIPT;
   rc = lrs_run_start(db, "script", path, sc.pol->hash, sc.now, sc.by,
                      &sc.run_id);
@@ -674,10 +666,7 @@ out:
   lrs_select_close(sc.sel);
   if (sc.have_res) lrp_result_free(&sc.res);
   lrs_scan_close(sc.scan);
-  if (sc.own_reader) {
-    sqlite3_exec(sc.reader, "COMMIT", NULL, NULL, NULL);
-    sqlite3_close_v2(sc.reader);
-  }
+  lrs_snap_close(sc.snap);
   free_owned(&sc);
   return rc;
 }

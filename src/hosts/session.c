@@ -68,85 +68,90 @@ static int l_help(lua_State *L) {
   return 0;
 }
 
-/* A statement in a userdata, finalized by __gc if an error cuts in. */
-static sqlite3_stmt **new_stmt_box(lua_State *L) {
-  sqlite3_stmt **box = lua_newuserdatauv(L, sizeof *box, 0);
+/* A store cursor in a userdata, closed by __gc if an error cuts in. */
+static lrs_rows **new_rows_box(lua_State *L) {
+  lrs_rows **box = lua_newuserdatauv(L, sizeof *box, 0);
   *box = NULL;
   luaL_setmetatable(L, STMT_MT);      /* made by lr_session_open */
   return box;
 }
 
 static int stmt_gc(lua_State *L) {
-  sqlite3_stmt **box = lua_touserdata(L, 1);
-  sqlite3_finalize(*box);
+  lrs_rows **box = lua_touserdata(L, 1);
+  lrs_rows_close(*box);
   *box = NULL;
   return 0;
 }
 
-static void push_column(lua_State *L, sqlite3_stmt *st, int i) {
-  switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER:
-      lua_pushinteger(L, (lua_Integer)sqlite3_column_int64(st, i));
+static void push_value(lua_State *L, const lrs_value *v) {
+  switch (v->type) {
+    case LRS_INT:
+      lua_pushinteger(L, (lua_Integer)v->i);
       break;
-    case SQLITE_FLOAT:
-      lua_pushnumber(L, sqlite3_column_double(st, i));
+    case LRS_FLOAT:
+      lua_pushnumber(L, v->r);
       break;
-    case SQLITE_NULL:
+    case LRS_NULL:
       lua_pushnil(L);
       break;
     default:
-      lua_pushlstring(L, (const char *)sqlite3_column_text(st, i),
-                      (size_t)sqlite3_column_bytes(st, i));
+      lua_pushlstring(L, v->s, v->n);
   }
 }
 
-/* Push the rows of the boxed statement as a list of tables (NULL columns
+/* Push the rows of the boxed cursor as a list of tables (NULL columns
 ** left out, as Lua has no NULL). */
-static void push_rows(lua_State *L, lr_session *s, sqlite3_stmt **box,
-                      sqlite3 *conn) {
-  sqlite3_stmt *st = *box;
-  int cols = sqlite3_column_count(st);
+static void push_rows(lua_State *L, lr_session *s, lrs_rows **box,
+                      lrs_snap *snap) {
+  lrs_rows *r = *box;
+  int cols = lrs_rows_columns(r);
   lua_newtable(L);
   lua_Integer n = 0;
-  int rc;
+  int got;
   for (;;) {
-    lrs_watch_cancel(conn, s->dev.cancel);   /* Ctrl-C stops SQL too */
-    rc = sqlite3_step(st);
-    lrs_watch_cancel(conn, NULL);
-    if (rc != SQLITE_ROW) break;
+    const lrs_value *row;
+    lrs_watch_cancel(snap, s->dev.cancel);   /* Ctrl-C stops SQL too */
+    got = lrs_rows_next(r, &row);
+    lrs_watch_cancel(snap, NULL);
+    if (got != 1) break;
     lua_createtable(L, 0, cols);
     for (int i = 0; i < cols; i++) {
-      push_column(L, st, i);
-      lua_setfield(L, -2, sqlite3_column_name(st, i));
+      push_value(L, &row[i]);
+      lua_setfield(L, -2, lrs_rows_name(r, i));
     }
     lua_rawseti(L, -2, ++n);
   }
-  if (rc == SQLITE_INTERRUPT) lrl_error(L, "query: interrupted");
-  if (rc != SQLITE_DONE) lrl_error(L, "query: %s", sqlite3_errmsg(conn));
+  if (got == -LR_INTERRUPT) lrl_error(L, "query: interrupted");
+  if (got != 0) lrl_error(L, "query: %s", lrs_snap_errmsg(snap));
 }
 
-static void bind_arg(lua_State *L, sqlite3_stmt *st, int i, int idx) {
+static void bind_arg(lua_State *L, lrs_rows *r, int i, int idx) {
+  lrs_value v = { LRS_NULL, 0, 0, NULL, 0 };
   switch (lua_type(L, idx)) {
     case LUA_TNUMBER:
-      if (lua_isinteger(L, idx)) sqlite3_bind_int64(st, i, lua_tointeger(L, idx));
-      else sqlite3_bind_double(st, i, lua_tonumber(L, idx));
+      if (lua_isinteger(L, idx)) {
+        v.type = LRS_INT;
+        v.i = lua_tointeger(L, idx);
+      } else {
+        v.type = LRS_FLOAT;
+        v.r = lua_tonumber(L, idx);
+      }
       break;
-    case LUA_TSTRING: {
-      size_t n;
-      const char *p = lua_tolstring(L, idx, &n);
-      sqlite3_bind_text(st, i, p, (int)n, SQLITE_TRANSIENT);
+    case LUA_TSTRING:           /* stays on the stack while the query runs */
+      v.type = LRS_STR;
+      v.s = lua_tolstring(L, idx, &v.n);
       break;
-    }
     case LUA_TBOOLEAN:
-      sqlite3_bind_int(st, i, lua_toboolean(L, idx));
+      v.type = LRS_INT;
+      v.i = lua_toboolean(L, idx);
       break;
     case LUA_TNIL:
-      sqlite3_bind_null(st, i);
       break;
     default:
       lrl_error(L, "query: parameter %d must be a number, string, boolean or "
                 "nil", i);
   }
+  lrs_rows_bind(r, i, &v);
 }
 
 /* query("SELECT ...", ...) -> { {col = value, ...}, ... } */
@@ -154,17 +159,18 @@ static int l_query(lua_State *L) {
   lr_session *s = session_of(L);
   const char *sql = luaL_checkstring(L, 1);
   int nargs = lua_gettop(L);
-  sqlite3_stmt **box = new_stmt_box(L);
+  lrs_rows **box = new_rows_box(L);
+  lrs_snap *snap = lrs_snap_main(s->db);
   char err[1024] = "";
-  if (lrs_query_prepare(s->db->sql, sql, box, err, sizeof err) != SQLITE_OK)
+  if (lrs_query_open(snap, sql, box, err, sizeof err) != LR_OK)
     return lrl_error(L, "%s", err);
-  int params = sqlite3_bind_parameter_count(*box);
+  int params = lrs_rows_params(*box);
   if (nargs - 1 != params)
     return lrl_error(L, "query: the SQL has %d parameter%s, %d given", params,
                      params == 1 ? "" : "s", nargs - 1);
   for (int i = 2; i <= nargs; i++) bind_arg(L, *box, i - 1, i);
-  push_rows(L, s, box, s->db->sql);
-  sqlite3_finalize(*box);
+  push_rows(L, s, box, snap);
+  lrs_rows_close(*box);
   *box = NULL;
   return 1;
 }
@@ -175,11 +181,12 @@ static int l_count(lua_State *L) {
   const char *where = luaL_optstring(L, 1, "1");
   long long n = 0;
   char err[1024] = "";
-  lrs_watch_cancel(s->db->sql, s->dev.cancel);
-  int rc = lrs_count_where(s->db->sql, where, &n, err, sizeof err);
-  lrs_watch_cancel(s->db->sql, NULL);
-  if (rc != SQLITE_OK)
-    return lrl_error(L, "count: %s", err[0] ? err : sqlite3_errmsg(s->db->sql));
+  lrs_snap *snap = lrs_snap_main(s->db);
+  lrs_watch_cancel(snap, s->dev.cancel);
+  int rc = lrs_count_where(snap, where, &n, err, sizeof err);
+  lrs_watch_cancel(snap, NULL);
+  if (rc != LR_OK)
+    return lrl_error(L, "count: %s", err[0] ? err : lrs_snap_errmsg(snap));
   lua_pushinteger(L, (lua_Integer)n);
   return 1;
 }
@@ -188,28 +195,29 @@ static int l_count(lua_State *L) {
 static int l_lead(lua_State *L) {
   lr_session *s = session_of(L);
   const char *key = luaL_checkstring(L, 1);
+  lrs_snap *snap = lrs_snap_main(s->db);
   long long id = 0;
-  if (lrs_contact_id(s->db->sql, key, &id) != SQLITE_OK)
-    return lrl_error(L, "lead: %s", sqlite3_errmsg(s->db->sql));
+  if (lrs_contact_id(snap, key, &id) != LR_OK)
+    return lrl_error(L, "lead: %s", lrs_snap_errmsg(snap));
   if (!id) {
     lua_pushnil(L);
     return 1;
   }
-  sqlite3_stmt **box = new_stmt_box(L);
-  if (lrs_contact_row(s->db->sql, id, box) != SQLITE_OK)
-    return lrl_error(L, "lead: %s", sqlite3_errmsg(s->db->sql));
-  push_rows(L, s, box, s->db->sql);
-  sqlite3_finalize(*box);
+  lrs_rows **box = new_rows_box(L);
+  if (lrs_contact_row_open(snap, id, box) != LR_OK)
+    return lrl_error(L, "lead: %s", lrs_snap_errmsg(snap));
+  push_rows(L, s, box, snap);
+  lrs_rows_close(*box);
   *box = NULL;
   if (lua_rawgeti(L, -1, 1) != LUA_TTABLE) {
     lua_pushnil(L);
     return 1;
   }
   int row = lua_gettop(L);
-  if (lrs_contact_activities(s->db->sql, id, box) != SQLITE_OK)
-    return lrl_error(L, "lead: %s", sqlite3_errmsg(s->db->sql));
-  push_rows(L, s, box, s->db->sql);
-  sqlite3_finalize(*box);
+  if (lrs_contact_acts_open(snap, id, box) != LR_OK)
+    return lrl_error(L, "lead: %s", lrs_snap_errmsg(snap));
+  push_rows(L, s, box, snap);
+  lrs_rows_close(*box);
   *box = NULL;
   lua_setfield(L, row, "activities");
   lua_pushvalue(L, row);
@@ -243,7 +251,7 @@ int lr_session_open(lr_db *db, lr_session **out) {
   lua_pushinteger(L, (lua_Integer)time(NULL));
   lua_setglobal(L, "now");
   lrp_dev_register(L, &s->dev);
-  db->live++;
+  lrs_hold(db);
   s->counted = 1;
   *out = s;
   return lr__ok(db);
@@ -319,6 +327,6 @@ void lr_session_close(lr_session *s) {
   if (!s) return;
   lrl_free(s->rt);                   /* before the policies it points to */
   lrp_dev_free(&s->dev);
-  if (s->counted && s->db->live > 0) s->db->live--;
+  if (s->counted) lrs_release(s->db);
   free(s);
 }

@@ -1,6 +1,7 @@
 /*
 ** api.c -- the public database handle: lr_open, lr_close, lr_errmsg.
 */
+#include "db_int.h"
 #include "store.h"
 
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /*
 ** apply.c -- writes of runs and scripts, through cached statements.
 */
+#include "db_int.h"
 #include "apply.h"
 
 #include <stdio.h>

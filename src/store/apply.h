@@ -72,7 +72,7 @@ int lrs_routing_get(lr_db *db, const char *router, const char *owner,
 int lrs_routing_put(lr_db *db, const char *router, const char *owner,
                     long long total, long long day, long long today);
 
-/* Rows changed by this connection so far (sqlite3_total_changes). */
+/* Rows written through db so far (inserted, updated or deleted). */
 long long lrs_total_changes(lr_db *db);
 
 #endif

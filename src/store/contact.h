@@ -7,17 +7,23 @@
 #ifndef LR_CONTACT_H
 #define LR_CONTACT_H
 
+#include <stddef.h>
+
 #define LRS_NULL 0
 #define LRS_INT 1
 #define LRS_FLOAT 2
 #define LRS_STR 3
 
+/* One value of a row: what the store reads (scans, queries, exports) and
+** what its callers write (imports, corrections).  The store decodes a
+** column into it in one place.  Who owns s is said where it is produced. */
 typedef struct lrs_value {
   int type;                 /* LRS_NULL, LRS_INT, LRS_FLOAT, LRS_STR */
-  long long i;
-  double r;
-  const char *s;            /* NUL-terminated for LRS_STR */
-  int n;                    /* byte length of s */
+  long long i;              /* LRS_INT */
+  double r;                 /* LRS_FLOAT (LRS_INT read from the store: i) */
+  const char *s;            /* LRS_STR: its bytes (NUL-terminated when read
+                               from the store) */
+  size_t n;                 /* byte length of s */
 } lrs_value;
 
 typedef struct lrs_activity {

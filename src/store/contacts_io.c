@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_int.h"
 #include "contacts_io.h"
 
 #define MULTI 32          /* rows per INSERT: fewer steps and resets */
@@ -26,7 +27,7 @@ struct lrs_upsert {
   int pending;            /* rows waiting for the multi-row statement */
   const char *pkey[MULTI];
   size_t pkeylen[MULTI];
-  const lrs_val *pvals[MULTI];
+  const lrs_value *pvals[MULTI];
   int bulk;
   long long rows;
   lrs_seen seen;
@@ -189,20 +190,9 @@ fail:
 }
 
 static void bind_row(sqlite3_stmt *st, int base, int n, const char *key,
-                     size_t keylen, const lrs_val *vals) {
+                     size_t keylen, const lrs_value *vals) {
   sqlite3_bind_text(st, base + 1, key, (int)keylen, SQLITE_STATIC);
-  for (int i = 0; i < n; i++) {
-    const lrs_val *v = &vals[i];
-    int k = base + i + 2;
-    switch (v->type) {
-      case LRS_V_INT: sqlite3_bind_int64(st, k, v->i); break;
-      case LRS_V_REAL: sqlite3_bind_double(st, k, v->d); break;
-      case LRS_V_TEXT:
-        sqlite3_bind_text(st, k, v->s, (int)v->n, SQLITE_STATIC);
-        break;
-      default: sqlite3_bind_null(st, k);
-    }
-  }
+  for (int i = 0; i < n; i++) lrs__bind(st, base + i + 2, &vals[i]);
 }
 
 static int run(lrs_upsert *u, sqlite3_stmt *st) {
@@ -213,7 +203,7 @@ static int run(lrs_upsert *u, sqlite3_stmt *st) {
 }
 
 int lrs_upsert_row(lrs_upsert *u, const char *key, size_t keylen,
-                   const lrs_val *vals) {
+                   const lrs_value *vals) {
   u->pkey[u->pending] = key;
   u->pkeylen[u->pending] = keylen;
   u->pvals[u->pending] = vals;

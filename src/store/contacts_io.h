@@ -1,25 +1,14 @@
 /*
 ** contacts_io.h -- the SQL of imports and exports: contact upserts,
 ** activity and outcome writers, the import log, the export cursor.  The
-** csv layer calls these with plain values (lrs_val) and never sees SQL.
+** csv layer calls these with plain values (lrs_value, contact.h) and never
+** sees SQL.
 */
 #ifndef LR_CONTACTS_IO_H
 #define LR_CONTACTS_IO_H
 
+#include "contact.h"
 #include "store.h"
-
-/* One value of a row, as the importer inferred it. */
-#define LRS_V_NULL 0
-#define LRS_V_INT 1
-#define LRS_V_REAL 2
-#define LRS_V_TEXT 3
-typedef struct lrs_val {
-  int type;
-  long long i;
-  double d;
-  const char *s;   /* LRS_V_TEXT: bytes, valid until the call returns */
-  size_t n;
-} lrs_val;
 
 /* Rows counted by an upsert (seen.c): an update of a row written earlier
 ** by the same import is a merge. */
@@ -61,7 +50,7 @@ int lrs_upsert_open(lr_db *db, const char *const *names, const int *how,
 ** written, which lrs_upsert_flush forces.  An error may belong to any row
 ** since the last flush. */
 int lrs_upsert_row(lrs_upsert *u, const char *key, size_t keylen,
-                   const lrs_val *vals);
+                   const lrs_value *vals);
 int lrs_upsert_flush(lrs_upsert *u);
 /* Finish: dedupe and index a bulk load; report what happened to the
 ** rows written (inserted + updated + merged == rows). */
@@ -77,14 +66,14 @@ int lrs_activities_open(lr_db *db, lrs_events **out);
 /* Append one activity; LR_NOTFOUND when no contact has that key. */
 int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
                      const char *type, size_t typelen, long long at,
-                     const lrs_val *value, const lrs_val *campaign);
+                     const lrs_value *value, const lrs_value *campaign);
 /* Mark contacts that got activities as changed (data_at = now). */
 int lrs_activities_finish(lrs_events *w, long long now);
 
 int lrs_outcomes_open(lr_db *db, long long seq, lrs_events **out);
 /* Upsert on (contact, closed_at); LR_NOTFOUND for an unknown contact. */
 int lrs_outcome_put(lrs_events *w, const char *key, size_t keylen, int won,
-                    const lrs_val *amount, long long closed_at);
+                    const lrs_value *amount, long long closed_at);
 int lrs_outcomes_finish(lrs_events *w, long long *updated, long long *merged);
 void lrs_events_free(lrs_events *w);
 
@@ -98,7 +87,7 @@ int lrs_export_open(lr_db *db, const char *const *cols, int n,
                     const char *stage, const char *segment, lrs_cursor **out);
 /* 1 with vals filled (valid until the next call), 0 at the end, or an
 ** error code (negative LR_*). */
-int lrs_export_next(lrs_cursor *c, lrs_val *vals);
+int lrs_export_next(lrs_cursor *c, lrs_value *vals);
 void lrs_export_close(lrs_cursor *c);
 /* 1 when `name` is a column of contacts. */
 int lrs_contacts_has_column(lr_db *db, const char *name);

@@ -3,6 +3,8 @@
 */
 #include "counts.h"
 
+#include "db_int.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -70,14 +72,14 @@ int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
   return rc;
 }
 
-int lrs_count_stage(sqlite3 *conn, const char *stage, int is_first,
+int lrs_count_stage(lrs_snap *snap, const char *stage, int is_first,
                     long long *n) {
   sqlite3_stmt *st;
-  int rc = sqlite3_prepare_v2(conn, is_first
+  int rc = sqlite3_prepare_v2(snap->conn, is_first
       ? "SELECT count(*) FROM contacts WHERE stage=?1 COLLATE NOCASE OR stage IS NULL"
       : "SELECT count(*) FROM contacts WHERE stage=?1 COLLATE NOCASE",
       -1, &st, NULL);
-  if (rc != SQLITE_OK) return rc;
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
   sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
@@ -85,31 +87,31 @@ int lrs_count_stage(sqlite3 *conn, const char *stage, int is_first,
     rc = SQLITE_OK;
   }
   sqlite3_finalize(st);
-  return rc;
+  return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(snap, rc);
 }
 
-int lrs_count_where(sqlite3 *conn, const char *where, long long *n, char *err,
-                    size_t errlen) {
+int lrs_count_where(lrs_snap *snap, const char *where, long long *n,
+                    char *err, size_t errlen) {
   sqlite3_stmt *st;
-  int rc = lrs_prepare_user(conn, "SELECT count(*) FROM contacts WHERE ",
+  int rc = lrs_prepare_user(snap->conn, "SELECT count(*) FROM contacts WHERE ",
                             where, "", &st, err, errlen);
-  if (rc != SQLITE_OK) return rc;
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     *n = sqlite3_column_int64(st, 0);
     rc = SQLITE_OK;
   } else {
-    snprintf(err, errlen, "segment SQL failed: %s", sqlite3_errmsg(conn));
+    snprintf(err, errlen, "segment SQL failed: %s", sqlite3_errmsg(snap->conn));
   }
   sqlite3_finalize(st);
-  return rc;
+  return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(snap, rc);
 }
 
-int lrs_count_members(sqlite3 *conn, const char *segment, long long *n) {
+int lrs_count_members(lrs_snap *snap, const char *segment, long long *n) {
   sqlite3_stmt *st;
-  int rc = sqlite3_prepare_v2(conn,
+  int rc = sqlite3_prepare_v2(snap->conn,
       "SELECT count(*) FROM segment_members WHERE segment=?1", -1, &st, NULL);
-  if (rc != SQLITE_OK) return rc;
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
   sqlite3_bind_text(st, 1, segment, -1, SQLITE_STATIC);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
@@ -117,5 +119,14 @@ int lrs_count_members(sqlite3 *conn, const char *segment, long long *n) {
     rc = SQLITE_OK;
   }
   sqlite3_finalize(st);
-  return rc;
+  return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(snap, rc);
+}
+
+int lrs_where_check(lrs_snap *snap, const char *where, char *err,
+                    size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = lrs_prepare_user(snap->conn, "SELECT id FROM contacts WHERE ",
+                            where, "", &st, err, errlen);
+  sqlite3_finalize(st);
+  return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(snap, rc);
 }

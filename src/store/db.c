@@ -1,6 +1,7 @@
 /*
 ** db.c -- the main connection: open, errors, transactions, statement cache.
 */
+#include "db_int.h"
 #include "store.h"
 
 #include <errno.h>
@@ -47,10 +48,10 @@ int lrs_map_rc(int src) {
 
 /* A write refused for lack of room: SQLITE_FULL (ENOSPC), or an I/O
 ** error whose errno is EFBIG (a file-size limit, ulimit -f) or ENOSPC. */
-static int is_full(lr_db *db, int src) {
+static int is_full(sqlite3 *conn, int src) {
   if ((src & 0xff) == SQLITE_FULL) return 1;
-  if ((src & 0xff) != SQLITE_IOERR || !db->sql) return 0;
-  int e = sqlite3_system_errno(db->sql);
+  if ((src & 0xff) != SQLITE_IOERR || !conn) return 0;
+  int e = sqlite3_system_errno(conn);
   if (e == EFBIG || e == ENOSPC) return 1;
   /* The errno is often lost by the time SQLite records it: a failed write
   ** under a file-size limit is taken to be that limit. */
@@ -60,9 +61,13 @@ static int is_full(lr_db *db, int src) {
 }
 
 int lrs_sqlerr(lr_db *db, int src, const char *what) {
+  return lrs_sqlerr_on(db, db->sql, src, what);
+}
+
+int lrs_sqlerr_on(lr_db *db, sqlite3 *conn, int src, const char *what) {
   int rc = lrs_map_rc(src);
   if (rc == LR_OK) rc = LR_ERROR;
-  const char *msg = db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src);
+  const char *msg = conn ? sqlite3_errmsg(conn) : sqlite3_errstr(src);
   if ((src & 0xff) == SQLITE_BUSY)
     return lr__err(db, rc, "%s: database %s is locked by another writer "
                    "(waited %d ms)", what, db->path ? db->path : "",
@@ -78,7 +83,7 @@ int lrs_sqlerr(lr_db *db, int src, const char *what) {
     return lr__err(db, LR_READONLY, "%s: database %s is read-only", what,
                    path);
   }
-  if (is_full(db, src))
+  if (is_full(conn, src))
     return lr__err(db, LR_FULL, "%s: disk full or file too large writing %s",
                    what, db->path ? db->path : "");
   return lr__err(db, rc, "%s: %s", what, msg);
@@ -180,21 +185,6 @@ int lrs_open(lr_db *db, const char *path, int flags, int busy_ms) {
   return LR_OK;
 }
 
-int lrs_open_reader(lr_db *db, sqlite3 **out) {
-  int src = sqlite3_open_v2(db->path, out,
-                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-  if (src != SQLITE_OK) {
-    lr__err(db, lrs_map_rc(src), "%s: cannot open reader: %s", db->path,
-            *out ? sqlite3_errmsg(*out) : sqlite3_errstr(src));
-    sqlite3_close_v2(*out);
-    *out = NULL;
-    return db->rc;
-  }
-  sqlite3_busy_timeout(*out, db->busy_ms);
-  sqlite3_db_config(*out, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
-  return LR_OK;
-}
-
 void lrs_uncache_all(lr_db *db) {
   for (int i = 0; i < LRS_NCACHE; i++) {
     if (db->cache[i].st) sqlite3_finalize(db->cache[i].st);
@@ -244,7 +234,7 @@ int lrs_exec(lr_db *db, const char *sql) {
     int rc = lrs_map_rc(src);
     if (rc == LR_BUSY)
       lrs_sqlerr(db, src, "database busy");
-    else if (is_full(db, src))
+    else if (is_full(db->sql, src))
       lrs_sqlerr(db, src, "write");
     else
       lr__err(db, rc == LR_OK ? LR_ERROR : rc, "%s", msg ? msg : sqlite3_errstr(src));
@@ -294,6 +284,37 @@ int lrs_rollback(lr_db *db) {
   free(keep);
   db->rc = keep_rc;
   return LR_OK;
+}
+
+int lrs_txn_depth(lr_db *db) { return db->txn; }
+
+int lrs_run_begin(lr_db *db) {
+  lrs_exec(db, "PRAGMA foreign_keys=OFF");
+  return lrs_begin(db);
+}
+
+void lrs_run_end(lr_db *db) {
+  sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+}
+
+int lrs_is_open(lr_db *db) { return db && db->sql; }
+
+int lrs_readonly(lr_db *db) { return (db->flags & LR_OPEN_READONLY) != 0; }
+
+int lrs_one_connection(lr_db *db) {
+  return strcmp(db->path, ":memory:") == 0 || db->path[0] == '\0';
+}
+
+void lrs_hold(lr_db *db) { db->live++; }
+
+void lrs_release(lr_db *db) {
+  if (db->live > 0) db->live--;
+}
+
+const char *lrs_key_field(lr_db *db) { return db->key_field; }
+
+void lrs_key_field_use(lr_db *db, const char *field) {
+  snprintf(db->key_field, sizeof db->key_field, "%s", field);
 }
 
 void lrs_quote_ident(lr_buf *b, const char *name) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_int.h"
 #include "contacts_io.h"
 
 struct lrs_events {
@@ -79,13 +80,6 @@ static int open_events(lr_db *db, const char *sql, lrs_events **out) {
   return LR_OK;
 }
 
-static void bind_val(sqlite3_stmt *st, int i, const lrs_val *v) {
-  if (!v || v->type == LRS_V_NULL) sqlite3_bind_null(st, i);
-  else if (v->type == LRS_V_INT) sqlite3_bind_int64(st, i, v->i);
-  else if (v->type == LRS_V_REAL) sqlite3_bind_double(st, i, v->d);
-  else sqlite3_bind_text(st, i, v->s, (int)v->n, SQLITE_STATIC);
-}
-
 static int step(lrs_events *w, const char *what) {
   int src = sqlite3_step(w->st);
   sqlite3_reset(w->st);
@@ -108,7 +102,7 @@ int lrs_activities_open(lr_db *db, lrs_events **out) {
 
 int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
                      const char *type, size_t typelen, long long at,
-                     const lrs_val *value, const lrs_val *campaign) {
+                     const lrs_value *value, const lrs_value *campaign) {
   long long id;
   int rc = contact_of(w, key, keylen, &id);
   if (rc != LR_OK) return rc;
@@ -116,8 +110,8 @@ int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
   sqlite3_bind_int64(w->st, 1, id);
   sqlite3_bind_text(w->st, 2, type, (int)typelen, SQLITE_STATIC);
   sqlite3_bind_int64(w->st, 3, at);
-  bind_val(w->st, 4, value);
-  bind_val(w->st, 5, campaign);
+  lrs__bind(w->st, 4, value);
+  lrs__bind(w->st, 5, campaign);
   return step(w, "write activity");
 }
 
@@ -155,14 +149,14 @@ int lrs_outcomes_open(lr_db *db, long long seq, lrs_events **out) {
 }
 
 int lrs_outcome_put(lrs_events *w, const char *key, size_t keylen, int won,
-                    const lrs_val *amount, long long closed_at) {
+                    const lrs_value *amount, long long closed_at) {
   long long id;
   int rc = contact_of(w, key, keylen, &id);
   if (rc != LR_OK) return rc;
   if (!id) return LR_NOTFOUND;
   sqlite3_bind_int64(w->st, 1, id);
   sqlite3_bind_text(w->st, 2, won ? "won" : "lost", -1, SQLITE_STATIC);
-  bind_val(w->st, 3, amount);
+  lrs__bind(w->st, 3, amount);
   sqlite3_bind_int64(w->st, 4, closed_at);
   return step(w, "write outcome");
 }

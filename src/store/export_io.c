@@ -4,6 +4,7 @@
 */
 #include <stdlib.h>
 
+#include "db_int.h"
 #include "contacts_io.h"
 
 struct lrs_cursor {
@@ -75,31 +76,13 @@ int lrs_export_open(lr_db *db, const char *const *cols, int n,
   return LR_OK;
 }
 
-int lrs_export_next(lrs_cursor *c, lrs_val *vals) {
+int lrs_export_next(lrs_cursor *c, lrs_value *vals) {
   int src = sqlite3_step(c->st);
   if (src == SQLITE_DONE) return 0;
   if (src != SQLITE_ROW) return -lrs_sqlerr(c->db, src, "export");
-  for (int i = 0; i < c->n; i++) {
-    lrs_val *v = &vals[i];
-    switch (sqlite3_column_type(c->st, i)) {
-      case SQLITE_INTEGER:
-        v->type = LRS_V_INT;
-        v->i = sqlite3_column_int64(c->st, i);
-        break;
-      case SQLITE_FLOAT:
-        v->type = LRS_V_REAL;
-        v->d = sqlite3_column_double(c->st, i);
-        break;
-      case SQLITE_NULL:
-        v->type = LRS_V_NULL;
-        break;
-      default:   /* text and blobs: their bytes */
-        v->type = LRS_V_TEXT;
-        v->s = (const char *)sqlite3_column_blob(c->st, i);
-        v->n = (size_t)sqlite3_column_bytes(c->st, i);
-        if (!v->s) v->s = "";
-    }
-  }
+  for (int i = 0; i < c->n; i++)
+    if (lrs__column(c->st, i, &vals[i]) != LR_OK)
+      return -lr__err(c->db, LR_NOMEM, "out of memory");
   return 1;
 }
 

@@ -1,6 +1,7 @@
 /*
 ** fields.c -- the column registry of the contacts table.
 */
+#include "db_int.h"
 #include "store.h"
 
 #include <stdlib.h>

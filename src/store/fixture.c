@@ -1,6 +1,7 @@
 /*
 ** fixture.c -- SQL segment membership of an in-memory contact.
 */
+#include "db_int.h"
 #include "fixture.h"
 
 #include <stdio.h>
@@ -36,15 +37,6 @@ static int add_column(sqlite3 *conn, const char *name) {
   return rc;
 }
 
-static void bind_value(sqlite3_stmt *st, int i, const lrs_value *v) {
-  switch (v->type) {
-    case LRS_INT: sqlite3_bind_int64(st, i, v->i); break;
-    case LRS_FLOAT: sqlite3_bind_double(st, i, v->r); break;
-    case LRS_STR: sqlite3_bind_text(st, i, v->s, v->n, SQLITE_STATIC); break;
-    default: sqlite3_bind_null(st, i);
-  }
-}
-
 static int insert_contact(sqlite3 *conn, const lrs_contact *c,
                           const char *const *colnames) {
   lr_buf b = LR_BUF_INIT, q = LR_BUF_INIT;
@@ -73,7 +65,7 @@ static int insert_contact(sqlite3 *conn, const lrs_contact *c,
       if (strcmp(colnames[i], "score") == 0 && c->vals[i].type == LRS_NULL)
         sqlite3_bind_double(st, i + 1, c->score);
       else
-        bind_value(st, i + 1, &c->vals[i]);
+        lrs__bind(st, i + 1, &c->vals[i]);
     }
     rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(conn);
   }
@@ -155,20 +147,29 @@ static int match_one(sqlite3 *conn, long long id, const char *sql,
   return SQLITE_ERROR;
 }
 
-int lrs_fixture_members(sqlite3 *conn, const lrs_contact *c,
+/* The fixture's SQLite code as an LR code: SQL that fails is the policy's
+** (the caller names the segment), anything else the store's. */
+static int fixture_rc(int src) {
+  if (src == SQLITE_OK) return LR_OK;
+  int rc = lrs_map_rc(src);
+  return rc == LR_OK ? LR_ERROR : rc;
+}
+
+int lrs_fixture_members(lr_db *db, const lrs_contact *c,
                         const char *const *colnames,
                         const char *const *sqls, int nsql,
                         const unsigned char *want, int add_missing,
                         unsigned char *member, int *bad, char *err,
                         size_t errlen) {
+  sqlite3 *conn = db->sql;
   int any = 0;
   *bad = -1;
   for (int i = 0; i < nsql; i++) any |= want[i];
-  if (!any) return SQLITE_OK;
+  if (!any) return LR_OK;
   int rc = exec(conn, "SAVEPOINT lr_fixture");
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "fixture: %s", sqlite3_errmsg(conn));
-    return rc;
+    return fixture_rc(rc);
   }
   rc = insert_contact(conn, c, colnames);
   if (rc == SQLITE_OK) rc = insert_events(conn, c);
@@ -181,5 +182,5 @@ int lrs_fixture_members(sqlite3 *conn, const lrs_contact *c,
   }
   exec(conn, "ROLLBACK TO lr_fixture");
   exec(conn, "RELEASE lr_fixture");
-  return rc;
+  return fixture_rc(rc);
 }

@@ -7,9 +7,9 @@
 #ifndef LR_FIXTURE_H
 #define LR_FIXTURE_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
+#include "../leadrules.h"
 #include "contact.h"
 
 /*
@@ -18,10 +18,12 @@
 ** sqls[i].  Columns the contacts table lacks are added inside the
 ** savepoint.  With add_missing, a column the SQL names that the fixture
 ** does not give is added as NULL and the statement retried.
-** Returns an SQLite code; err says what failed and *bad is the index of
-** the failing SQL (-1 when writing the contact failed).
+** db is the scratch database the fixture is written to (its main
+** connection, outside any transaction of the caller's).
+** Returns an LR code; err says what failed and *bad is the index of the
+** failing SQL (-1 when writing the contact failed).
 */
-int lrs_fixture_members(sqlite3 *conn, const lrs_contact *c,
+int lrs_fixture_members(lr_db *db, const lrs_contact *c,
                         const char *const *colnames,
                         const char *const *sqls, int nsql,
                         const unsigned char *want, int add_missing,

@@ -2,6 +2,7 @@
 ** import_log.c -- the imports table: one row per import, written in the
 ** import's transaction (so a rolled-back import leaves no trace).
 */
+#include "db_int.h"
 #include "contacts_io.h"
 
 static const char LOG_START[] =

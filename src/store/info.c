@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db_int.h"
 #include "store.h"
 
 typedef struct info_out {

@@ -11,6 +11,7 @@
 ** stamps: a move's manual_at is never before the contact's data_at, and an
 ** edit's data_at is always after its manual_at.
 */
+#include "db_int.h"
 #include "manual.h"
 
 #include <math.h>
@@ -26,7 +27,7 @@ void lrs_type_text(const char *s, lrs_value *v) {
   memset(v, 0, sizeof *v);
   v->type = LRS_STR;
   v->s = s;
-  v->n = (int)strlen(s);
+  v->n = strlen(s);
   if (!*s || v->n > 40) return;
   char buf[64];
   char *end;
@@ -83,15 +84,6 @@ static int type_rank(int t) {
   return t == LRS_INTEGER ? 1 : t == LRS_REAL ? 2 : 3;
 }
 
-static void bind_value(sqlite3_stmt *st, int i, const lrs_value *v) {
-  switch (v->type) {
-    case LRS_INT: sqlite3_bind_int64(st, i, v->i); break;
-    case LRS_FLOAT: sqlite3_bind_double(st, i, v->r); break;
-    case LRS_STR: sqlite3_bind_text(st, i, v->s, v->n, SQLITE_STATIC); break;
-    default: sqlite3_bind_null(st, i);
-  }
-}
-
 static const char AUDIT_ADD[] =
     "INSERT INTO audit(contact_id, field, old_value, new_value, at, by, "
     "reason, run_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -116,7 +108,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   lrb_free(&sql);
   if (src != SQLITE_OK) return lrs_sqlerr(db, src, "read field");
   sqlite3_bind_int64(st, 1, id);
-  bind_value(st, 2, v);
+  lrs__bind(st, 2, v);
   src = sqlite3_step(st);
   if (src != SQLITE_ROW) {
     sqlite3_finalize(st);
@@ -146,7 +138,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   lrb_free(&sql);
   if (src == SQLITE_OK) {
     sqlite3_bind_int64(st, 1, id);
-    bind_value(st, 2, v);
+    lrs__bind(st, 2, v);
     sqlite3_bind_int64(st, 3, now);
     src = sqlite3_step(st);
     sqlite3_finalize(st);
@@ -164,7 +156,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
   sqlite3_bind_value(st, 3, old);
-  bind_value(st, 4, v);
+  lrs__bind(st, 4, v);
   sqlite3_bind_int64(st, 5, now);
   if (by) sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC);
   if (reason) sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
@@ -214,15 +206,16 @@ int lrs_contact_find(lr_db *db, const char *key, long long *id, char *stage,
                      size_t n) {
   *id = 0;
   if (!key || !*key) return lr__err(db, LR_MISUSE, "no contact key given");
-  int src = lrs_contact_id(db->sql, key, id);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "find contact");
+  lrs_snap *own = lrs_snap_main(db);
+  if (lrs_contact_id(own, key, id) != LR_OK)
+    return lrs_snap_report(own, "find contact");
   if (!*id) return lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
   if (!stage) return LR_OK;
   sqlite3_stmt *st = lrs_cached(db, CONTACT_STAGE);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, *id);
   stage[0] = '\0';
-  src = sqlite3_step(st);
+  int src = sqlite3_step(st);
   if (src == SQLITE_ROW && sqlite3_column_text(st, 0))
     snprintf(stage, n, "%s", (const char *)sqlite3_column_text(st, 0));
   sqlite3_reset(st);
@@ -335,12 +328,12 @@ static const char *col(sqlite3_stmt *st, int i) {
   return (const char *)sqlite3_column_text(st, i);
 }
 
-int lrs_manual_events(sqlite3 *conn, long long id, int limit,
+int lrs_manual_events(lrs_snap *snap, long long id, int limit,
                       int (*cb)(void *ctx, const lrs_manual_event *e),
                       void *ctx) {
   sqlite3_stmt *st;
-  int src = sqlite3_prepare_v2(conn, EVENTS, -1, &st, NULL);
-  if (src != SQLITE_OK) return src;
+  int src = sqlite3_prepare_v2(snap->conn, EVENTS, -1, &st, NULL);
+  if (src != SQLITE_OK) return lrs__snap_rc(snap, src);
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_int(st, 2, limit);
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -362,5 +355,6 @@ int lrs_manual_events(sqlite3 *conn, long long id, int limit,
     if (cb(ctx, &e)) break;
   }
   sqlite3_finalize(st);
-  return src == SQLITE_ROW || src == SQLITE_DONE ? SQLITE_OK : src;
+  return src == SQLITE_ROW || src == SQLITE_DONE ? LR_OK
+                                                 : lrs__snap_rc(snap, src);
 }

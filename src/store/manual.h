@@ -51,9 +51,9 @@ typedef struct lrs_manual_event {
 } lrs_manual_event;
 
 /* The latest `limit` manual moves and edits of a contact, newest first,
-** on any connection.  The callback returns non-zero to stop.  Returns an
-** SQLite code. */
-int lrs_manual_events(sqlite3 *conn, long long id, int limit,
+** on a snapshot.  The callback returns non-zero to stop.  Returns an LR
+** code; lrs_snap_errmsg says why. */
+int lrs_manual_events(lrs_snap *snap, long long id, int limit,
                       int (*cb)(void *ctx, const lrs_manual_event *e),
                       void *ctx);
 

@@ -3,6 +3,8 @@
 */
 #include "query.h"
 
+#include "db_int.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,37 @@
 #include "../util/buf.h"
 #include "counts.h"
 
-int lrs_query_prepare(sqlite3 *conn, const char *sql, sqlite3_stmt **st,
-                      char *err, size_t errlen) {
-  *st = NULL;
+struct lrs_rows {
+  lrs_snap *snap;
+  sqlite3_stmt *st;
+  int ncols;
+  lrs_value *vals;
+};
+
+/* A cursor over st (taken, finalized on error). */
+static int rows_new(lrs_snap *snap, sqlite3_stmt *st, lrs_rows **out) {
+  lrs_rows *r = calloc(1, sizeof *r);
+  int ncols = sqlite3_column_count(st);
+  lrs_value *vals = calloc((size_t)ncols + 1, sizeof *vals);
+  if (!r || !vals) {
+    free(r);
+    free(vals);
+    sqlite3_finalize(st);
+    return lrs__snap_rc(snap, SQLITE_NOMEM);
+  }
+  r->snap = snap;
+  r->st = st;
+  r->ncols = ncols;
+  r->vals = vals;
+  *out = r;
+  return LR_OK;
+}
+
+int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
+                   char *err, size_t errlen) {
+  *out = NULL;
+  sqlite3 *conn = snap->conn;
+  sqlite3_stmt *st = NULL;
   /* The statement becomes a subquery, so the authorizer of segment SQL
   ** applies unchanged and a second statement after it cannot hide. */
   size_t n = strlen(sql);
@@ -22,9 +52,9 @@ int lrs_query_prepare(sqlite3 *conn, const char *sql, sqlite3_stmt **st,
     n--;
   lr_buf body = LR_BUF_INIT;
   lrb_add(&body, sql, n);
-  if (body.oom) return SQLITE_NOMEM;
+  if (body.oom) return lrs__snap_rc(snap, SQLITE_NOMEM);
   char why[512] = "";
-  int rc = lrs_prepare_user(conn, "SELECT * FROM ", lrb_str(&body), "", st,
+  int rc = lrs_prepare_user(conn, "SELECT * FROM ", lrb_str(&body), "", &st,
                             why, sizeof why);
   lrb_free(&body);
   if (rc != SQLITE_OK) {
@@ -38,14 +68,68 @@ int lrs_query_prepare(sqlite3 *conn, const char *sql, sqlite3_stmt **st,
       snprintf(err, errlen, "query: give one SELECT statement");
     else
       snprintf(err, errlen, "query: %s", m);
+    return lrs__snap_rc(snap, rc);
   }
-  return rc;
+  return rows_new(snap, st, out);
 }
 
-char **lrs_contact_columns(sqlite3 *conn, int *n) {
-  *n = 0;
+int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
+  *out = NULL;
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(conn, "SELECT * FROM contacts LIMIT 0", -1, &st,
+  int rc = sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts WHERE id = ?1",
+                              -1, &st, NULL);
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
+  sqlite3_bind_int64(st, 1, id);
+  return rows_new(snap, st, out);
+}
+
+int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
+  *out = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(snap->conn, "SELECT type, occurred_at AS at, "
+                              "value, campaign FROM activities WHERE "
+                              "contact_id = ?1 ORDER BY occurred_at, id", -1,
+                              &st, NULL);
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
+  sqlite3_bind_int64(st, 1, id);
+  return rows_new(snap, st, out);
+}
+
+int lrs_rows_params(lrs_rows *r) { return sqlite3_bind_parameter_count(r->st); }
+
+void lrs_rows_bind(lrs_rows *r, int i, const lrs_value *v) {
+  lrs__bind(r->st, i, v);
+}
+
+int lrs_rows_columns(lrs_rows *r) { return r->ncols; }
+
+const char *lrs_rows_name(lrs_rows *r, int i) {
+  return sqlite3_column_name(r->st, i);
+}
+
+int lrs_rows_next(lrs_rows *r, const lrs_value **row) {
+  int src = sqlite3_step(r->st);
+  if (src == SQLITE_DONE) return 0;
+  if (src != SQLITE_ROW) return -lrs__snap_rc(r->snap, src);
+  for (int i = 0; i < r->ncols; i++)
+    if (lrs__column(r->st, i, &r->vals[i]) != LR_OK)
+      return -lrs__snap_rc(r->snap, SQLITE_NOMEM);
+  *row = r->vals;
+  return 1;
+}
+
+void lrs_rows_close(lrs_rows *r) {
+  if (!r) return;
+  sqlite3_finalize(r->st);
+  free(r->vals);
+  free(r);
+}
+
+char **lrs_contact_columns(lrs_snap *snap, int *n) {
+  *n = 0;
+  if (!snap) return NULL;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts LIMIT 0", -1, &st,
                          NULL) != SQLITE_OK)
     return NULL;
   int cols = sqlite3_column_count(st);
@@ -69,42 +153,17 @@ char **lrs_contact_columns(sqlite3 *conn, int *n) {
   return v;
 }
 
-int lrs_stage_counts(sqlite3 *conn,
+int lrs_stage_counts(lrs_snap *snap,
                      void (*fn)(void *ctx, const char *stage, long long n),
                      void *ctx) {
   sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(conn, "SELECT coalesce(stage, ''), count(*) "
-                              "FROM contacts GROUP BY 1", -1, &st, NULL);
-  if (rc != SQLITE_OK) return rc;
+  int rc = sqlite3_prepare_v2(snap->conn, "SELECT coalesce(stage, ''), "
+                              "count(*) FROM contacts GROUP BY 1", -1, &st,
+                              NULL);
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     fn(ctx, (const char *)sqlite3_column_text(st, 0),
        sqlite3_column_int64(st, 1));
   sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-int lrs_contact_row(sqlite3 *conn, long long id, sqlite3_stmt **st) {
-  int rc = sqlite3_prepare_v2(conn, "SELECT * FROM contacts WHERE id = ?1",
-                              -1, st, NULL);
-  if (rc == SQLITE_OK) sqlite3_bind_int64(*st, 1, id);
-  return rc;
-}
-
-int lrs_contact_activities(sqlite3 *conn, long long id, sqlite3_stmt **st) {
-  int rc = sqlite3_prepare_v2(conn, "SELECT type, occurred_at AS at, value, "
-                              "campaign FROM activities WHERE contact_id = ?1 "
-                              "ORDER BY occurred_at, id", -1, st, NULL);
-  if (rc == SQLITE_OK) sqlite3_bind_int64(*st, 1, id);
-  return rc;
-}
-
-static int cancel_check(void *ctx) {
-  return *(volatile int *)ctx != 0;
-}
-
-void lrs_watch_cancel(sqlite3 *conn, volatile int *cancel) {
-  /* Every few thousand VM steps: cheap, and a runaway recursive query
-  ** still stops within milliseconds of Ctrl-C. */
-  if (cancel) sqlite3_progress_handler(conn, 4096, cancel_check, (void *)cancel);
-  else sqlite3_progress_handler(conn, 0, NULL, NULL);
+  return rc == SQLITE_DONE ? LR_OK : lrs__snap_rc(snap, rc);
 }

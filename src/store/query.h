@@ -1,36 +1,52 @@
 /*
-** query.h -- read-only SQL for the developer tools: the shell's query(),
-** the contacts table's columns (check), a contact looked up by key.
+** query.h -- read-only SQL for the developer tools: the shell's query()
+** over user-written SQL (under the same guard as segment SQL), a contact's
+** row and activities, the contacts table's columns (check, tests),
+** contacts per stage.  Rows come back through a cursor as lrs_values.
 */
 #ifndef LR_QUERY_H
 #define LR_QUERY_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
-/* Prepare one SELECT (or WITH ... SELECT) that users typed, under the
-** same authorizer as segment SQL: reads of contacts, activities and
-** outcomes only.  Returns an SQLite code; err says why in user terms. */
-int lrs_query_prepare(sqlite3 *conn, const char *sql, sqlite3_stmt **st,
-                      char *err, size_t errlen);
+#include "contact.h"
+#include "snap.h"
+
+typedef struct lrs_rows lrs_rows;
+
+/* A cursor over one SELECT (or WITH ... SELECT) that users typed, under
+** the same authorizer as segment SQL: reads of contacts, activities and
+** outcomes only.  Returns an LR code; err says why in user terms. */
+int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
+                   char *err, size_t errlen);
+/* The row of contact `id` (SELECT * FROM contacts), or its activities
+** ordered by time (type, at, value, campaign).  LR code; lrs_snap_errmsg
+** says why. */
+int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out);
+int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out);
+
+/* Parameters of the statement (?, ?1, :name ...), and binding parameter i
+** (1-based) to v before the first lrs_rows_next; v's text must stay valid
+** until lrs_rows_close. */
+int lrs_rows_params(lrs_rows *r);
+void lrs_rows_bind(lrs_rows *r, int i, const lrs_value *v);
+/* Result columns and their names (owned by r). */
+int lrs_rows_columns(lrs_rows *r);
+const char *lrs_rows_name(lrs_rows *r, int i);
+/* Next row: 1 with *row set to lrs_rows_columns values (valid until the
+** next call), 0 at the end, or a negative LR code (-LR_INTERRUPT after a
+** cancel, lrs_watch_cancel; lrs_snap_errmsg says why). */
+int lrs_rows_next(lrs_rows *r, const lrs_value **row);
+void lrs_rows_close(lrs_rows *r);      /* NULL: no-op */
 
 /* The columns of the contacts table, in order: a NULL-terminated array
 ** of strings in one allocation (free() it).  NULL on error or OOM. */
-char **lrs_contact_columns(sqlite3 *conn, int *n);
+char **lrs_contact_columns(lrs_snap *snap, int *n);
 
 /* Contacts per stage name as stored (NULL stage under ""): calls `fn` for
-** each row.  Returns an SQLite code. */
-int lrs_stage_counts(sqlite3 *conn,
+** each row.  Returns an LR code; lrs_snap_errmsg says why. */
+int lrs_stage_counts(lrs_snap *snap,
                      void (*fn)(void *ctx, const char *stage, long long n),
                      void *ctx);
-
-/* While *cancel is non-zero, statements on conn stop with SQLITE_INTERRUPT
-** (a progress handler); NULL removes the handler. */
-void lrs_watch_cancel(sqlite3 *conn, volatile int *cancel);
-
-/* Prepare the row of contact `id` (SELECT * FROM contacts), or its
-** activities ordered by time (type, occurred_at, value, campaign). */
-int lrs_contact_row(sqlite3 *conn, long long id, sqlite3_stmt **st);
-int lrs_contact_activities(sqlite3 *conn, long long id, sqlite3_stmt **st);
 
 #endif

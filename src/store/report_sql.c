@@ -3,16 +3,17 @@
 ** dimension as a common table expression, dim(contact_id, d), so that one
 ** statement per figure serves the overall report and every split.
 */
+#include "db_int.h"
 #include "report_sql.h"
 
 #include <stdio.h>
 #include <string.h>
 
 int lrs_report_begin(lr_db *db) {
-  if (db->txn || !sqlite3_get_autocommit(db->sql)) return SQLITE_OK;
+  if (db->txn || !sqlite3_get_autocommit(db->sql)) return LR_OK;
   int src = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
-  if (src != SQLITE_OK) lrs_sqlerr(db, src, "report");
-  return src;
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "report");
+  return LR_OK;
 }
 
 void lrs_report_end(lr_db *db) {
@@ -56,29 +57,6 @@ static void with_dim(lr_buf *b, const lrs_dim *dim) {
               "json_each(?9)) THEN d ELSE '(other)' END FROM base) ");
 }
 
-static void get_value(sqlite3_stmt *st, int i, lrs_value *v) {
-  memset(v, 0, sizeof *v);
-  switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER:
-      v->type = LRS_INT;
-      v->i = sqlite3_column_int64(st, i);
-      v->r = (double)v->i;
-      break;
-    case SQLITE_FLOAT:
-      v->type = LRS_FLOAT;
-      v->r = sqlite3_column_double(st, i);
-      break;
-    case SQLITE_NULL:
-      v->type = LRS_NULL;
-      break;
-    default:
-      v->type = LRS_STR;
-      v->s = (const char *)sqlite3_column_text(st, i);
-      v->n = sqlite3_column_bytes(st, i);
-      if (!v->s) v->type = LRS_NULL;
-  }
-}
-
 /* Prepare `sql`, bind ?9 (kept groups) and ?1..?n (integers or texts), step every
 ** row into fn. */
 typedef struct arg {
@@ -89,13 +67,10 @@ typedef struct arg {
 
 static int run(lr_db *db, const lr_buf *sql, const lrs_dim *dim,
                const arg *args, int nargs, lrs_row_fn fn, void *ctx) {
-  if (sql->oom) return lr__err(db, LR_NOMEM, "out of memory"), SQLITE_NOMEM;
+  if (sql->oom) return lr__err(db, LR_NOMEM, "out of memory");
   sqlite3_stmt *st = NULL;
   int src = sqlite3_prepare_v2(db->sql, sql->p, -1, &st, NULL);
-  if (src != SQLITE_OK) {
-    lrs_sqlerr(db, src, "report");
-    return src;
-  }
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "report");
   /* ?9: the kept groups (numbered: a named parameter would take ?1) */
   if (dim && dim->keep && sqlite3_bind_parameter_count(st) >= 9)
     sqlite3_bind_text(st, 9, dim->keep, -1, SQLITE_STATIC);
@@ -107,16 +82,17 @@ static int run(lr_db *db, const lr_buf *sql, const lrs_dim *dim,
   lrs_value v[8];
   if (ncol > 8) ncol = 8;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    for (int i = 0; i < ncol; i++) get_value(st, i, &v[i]);
+    for (int i = 0; i < ncol; i++)
+      lrs__column(st, i, &v[i]);     /* out of memory: NULL */
     if (fn(ctx, v, ncol)) {
       src = SQLITE_ABORT;
       break;
     }
   }
-  if (src == SQLITE_DONE) src = SQLITE_OK;
-  if (src != SQLITE_OK && src != SQLITE_ABORT) lrs_sqlerr(db, src, "report");
+  int rc = src == SQLITE_DONE ? LR_OK : src == SQLITE_ABORT ? LR_INTERRUPT
+           : lrs_sqlerr(db, src, "report");
   sqlite3_finalize(st);
-  return src;
+  return rc;
 }
 
 int lrs_report_groups(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx) {

@@ -5,8 +5,9 @@
 ** column's value) or several (its segments).
 **
 ** Each query hands its rows to a callback as lrs_value columns (valid
-** only during the call); a non-zero return stops it (SQLITE_ABORT).
-** Functions return an SQLite code; on error lr_errmsg(db) says why.
+** only during the call); a non-zero return stops it (LR_INTERRUPT, with
+** lr_errmsg left to the callback).  Functions return an LR code; on error
+** lr_errmsg(db) says why.
 */
 #ifndef LR_REPORT_SQL_H
 #define LR_REPORT_SQL_H

@@ -1,6 +1,7 @@
 /*
 ** scan.c -- the merged contact scan.
 */
+#include "db_int.h"
 #include "scan.h"
 
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include "../util/arena.h"
 #include "../util/buf.h"
 #include "counts.h"
+#include "store.h"
 
 typedef struct cursor {
   sqlite3_stmt *st;
@@ -19,6 +21,7 @@ typedef struct cursor {
 } cursor;
 
 struct lrs_scan {
+  lrs_snap *snap;
   sqlite3 *conn;
   sqlite3_stmt *contacts;
   cursor actc, outs, parts, segs;
@@ -98,11 +101,21 @@ static int col_index(lrs_scan *s, const char *name) {
   return -1;
 }
 
-int lrs_scan_open(sqlite3 *conn, const char *const *sql_segments, int nsql,
+/* An error opening the scan: SQL of the policy that does not prepare (or
+** reads what it may not) is the policy's error. */
+static int open_fail(lrs_scan *s, lrs_snap *snap, int src) {
+  lrs_scan_close(s);
+  int rc = lrs__snap_rc(snap, src);
+  return src == SQLITE_AUTH || src == SQLITE_ERROR ? LR_POLICY : rc;
+}
+
+int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
                   lrs_scan **out, char *err, size_t errlen) {
   *out = NULL;
+  sqlite3 *conn = snap->conn;
   lrs_scan *s = calloc(1, sizeof *s);
-  if (!s) return SQLITE_NOMEM;
+  if (!s) return lrs__snap_rc(snap, SQLITE_NOMEM);
+  s->snap = snap;
   s->conn = conn;
   s->in_sql = -1;
   s->overrun = -1;
@@ -127,37 +140,30 @@ int lrs_scan_open(sqlite3 *conn, const char *const *sql_segments, int nsql,
               &s->segs.st);
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "scan: %s", sqlite3_errmsg(conn));
-    lrs_scan_close(s);
-    return rc;
+    return open_fail(s, snap, rc);
   }
   s->nsql = nsql;
   s->sqlseg = calloc((size_t)nsql + 1, sizeof *s->sqlseg);
   s->member = calloc((size_t)nsql + 1, 1);
   if (!s->sqlseg || !s->member) {
-    lrs_scan_close(s);
-    return SQLITE_NOMEM;
+    return open_fail(s, snap, SQLITE_NOMEM);
   }
   for (int i = 0; i < nsql; i++) {
     rc = lrs_prepare_user(conn, "SELECT id FROM contacts WHERE id BETWEEN ?1 "
                           "AND ?2 AND ", sql_segments[i], " ORDER BY id",
                           &s->sqlseg[i].st, err, errlen);
-    if (rc != SQLITE_OK) {
-      lrs_scan_close(s);
-      return rc;
-    }
+    if (rc != SQLITE_OK) return open_fail(s, snap, rc);
   }
   s->ncols = sqlite3_column_count(s->contacts);
   s->colnames = calloc((size_t)s->ncols + 1, sizeof *s->colnames);
   s->vals = calloc((size_t)s->ncols + 1, sizeof *s->vals);
   if (!s->colnames || !s->vals) {
-    lrs_scan_close(s);
-    return SQLITE_NOMEM;
+    return open_fail(s, snap, SQLITE_NOMEM);
   }
   for (int i = 0; i < s->ncols; i++) {
     s->colnames[i] = strdup(sqlite3_column_name(s->contacts, i));
     if (!s->colnames[i]) {
-      lrs_scan_close(s);
-      return SQLITE_NOMEM;
+      return open_fail(s, snap, SQLITE_NOMEM);
     }
   }
   s->c_id = col_index(s, "id");
@@ -172,7 +178,7 @@ int lrs_scan_open(sqlite3 *conn, const char *const *sql_segments, int nsql,
   s->c_manual = col_index(s, "manual_at");
   s->c_data = col_index(s, "data_at");
   *out = s;
-  return SQLITE_OK;
+  return LR_OK;
 }
 
 int lrs_scan_columns(lrs_scan *s, const char *const **names) {
@@ -208,7 +214,7 @@ int lrs_scan_range(lrs_scan *s, long long lo, long long hi) {
   if (rc == SQLITE_OK) rc = cursor_range(&s->segs, lo, hi);
   for (int i = 0; i < s->nsql && rc == SQLITE_OK; i++)
     rc = sql_cursor(s, i, 0, lo, hi);
-  return rc;
+  return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(s->snap, rc);
 }
 
 int lrs_scan_one(lrs_scan *s, long long id) { return lrs_scan_range(s, id, id); }
@@ -351,34 +357,16 @@ static long long int_or_zero(sqlite3_stmt *st, int col) {
 int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   int rc = sqlite3_step(s->contacts);
   if (rc == SQLITE_DONE) return 0;
-  if (rc != SQLITE_ROW) return -rc;
+  if (rc != SQLITE_ROW) return -lrs__snap_rc(s->snap, rc);
   lra_reset(&s->arena);
   sqlite3_stmt *st = s->contacts;
   lrs_contact *c = &s->c;
   long long id = sqlite3_column_int64(st, s->c_id);
   c->id = id;
   /* Row values point into SQLite's row buffer, valid until the next step. */
-  for (int i = 0; i < s->ncols; i++) {
-    lrs_value *v = &s->vals[i];
-    switch (sqlite3_column_type(st, i)) {
-      case SQLITE_INTEGER:
-        v->type = LRS_INT;
-        v->i = sqlite3_column_int64(st, i);
-        break;
-      case SQLITE_FLOAT:
-        v->type = LRS_FLOAT;
-        v->r = sqlite3_column_double(st, i);
-        break;
-      case SQLITE_NULL:
-        v->type = LRS_NULL;
-        break;
-      default:
-        v->type = LRS_STR;
-        v->s = (const char *)sqlite3_column_text(st, i);
-        v->n = sqlite3_column_bytes(st, i);
-        if (!v->s) return -SQLITE_NOMEM;
-    }
-  }
+  for (int i = 0; i < s->ncols; i++)
+    if (lrs__column(st, i, &s->vals[i]) != LR_OK)
+      return -lrs__snap_rc(s->snap, SQLITE_NOMEM);
   c->ncols = s->ncols;
   c->vals = s->vals;
   c->key = text_or_null(st, s->c_key);
@@ -401,7 +389,7 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
     s->member[i] = s->sqlseg[i].has && s->sqlseg[i].cid == id;
   }
   c->sql_member = s->member;
-  if (rc != SQLITE_OK) return -rc;
+  if (rc != SQLITE_OK) return -lrs__snap_rc(s->snap, rc);
   *out = c;
   return 1;
 }
@@ -429,12 +417,12 @@ void lrs_scan_close(lrs_scan *s) {
   free(s);
 }
 
-int lrs_contact_span(sqlite3 *conn, long long *count, long long *lo,
+int lrs_contact_span(lrs_snap *snap, long long *count, long long *lo,
                      long long *hi) {
   sqlite3_stmt *st;
-  int rc = sqlite3_prepare_v2(conn, "SELECT count(*), min(id), max(id) FROM "
-                              "contacts", -1, &st, NULL);
-  if (rc != SQLITE_OK) return rc;
+  int rc = sqlite3_prepare_v2(snap->conn, "SELECT count(*), min(id), max(id) "
+                              "FROM contacts", -1, &st, NULL);
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     *count = sqlite3_column_int64(st, 0);
@@ -443,22 +431,22 @@ int lrs_contact_span(sqlite3 *conn, long long *count, long long *lo,
     rc = SQLITE_OK;
   }
   sqlite3_finalize(st);
-  return rc;
+  return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(snap, rc);
 }
 
-int lrs_contact_id(sqlite3 *conn, const char *key, long long *id) {
+int lrs_contact_id(lrs_snap *snap, const char *key, long long *id) {
   sqlite3_stmt *st;
   *id = 0;
   int by_id = key[0] == '#';
-  int rc = sqlite3_prepare_v2(conn, by_id
+  int rc = sqlite3_prepare_v2(snap->conn, by_id
       ? "SELECT id FROM contacts WHERE id = CAST(?1 AS INTEGER)"
       : "SELECT id FROM contacts WHERE key = ?1 OR key = lower(trim(?1)) "
         "ORDER BY key = ?1 DESC LIMIT 1", -1, &st, NULL);
-  if (rc != SQLITE_OK) return rc;
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
   sqlite3_bind_text(st, 1, by_id ? key + 1 : key, -1, SQLITE_STATIC);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
   rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SQLITE_OK : rc;
   sqlite3_finalize(st);
-  return rc;
+  return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(snap, rc);
 }

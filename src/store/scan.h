@@ -7,20 +7,22 @@
 #ifndef LR_SCAN_H
 #define LR_SCAN_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
 #include "contact.h"
+#include "snap.h"
 
 typedef struct lrs_scan lrs_scan;
 
-/* Open a scan on `conn` (a read connection) for the SQL segments given.
-** Returns an SQLite code; err gets a message.  Call lrs_scan_range (or
+/* Open a scan on snapshot `snap` for the SQL segments given (the scan
+** keeps snap, which must outlive it).  Returns an LR code: LR_POLICY when
+** a segment's SQL does not prepare or reads what it may not; err gets a
+** message, else lrs_snap_errmsg(snap) says why.  Call lrs_scan_range (or
 ** lrs_scan_one) before lrs_scan_next. */
-int lrs_scan_open(sqlite3 *conn, const char *const *sql_segments, int nsql,
+int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
                   lrs_scan **out, char *err, size_t errlen);
 /* Bound the SQL the scan runs (a progress handler on its connection, until
-** lrs_scan_close): any statement stops with SQLITE_INTERRUPT once *cancel
+** lrs_scan_close): any statement stops with LR_INTERRUPT once *cancel
 ** is non-zero (NULL: never), and an SQL segment stops after max_steps VM
 ** steps spent on one contact (0: no limit), a runaway `where` written by a
 ** policy; lrs_scan_overrun() then gives the segment's index, else -1. */
@@ -28,19 +30,22 @@ void lrs_scan_limits(lrs_scan *s, volatile int *cancel, long long max_steps);
 int lrs_scan_overrun(const lrs_scan *s);
 /* Columns of the contacts table as the scan reads them (owned by scan). */
 int lrs_scan_columns(lrs_scan *s, const char *const **names);
-/* Restrict to ids lo..hi (inclusive) and rewind. */
+/* Restrict to ids lo..hi (inclusive) and rewind.  LR code (as for
+** lrs_scan_next). */
 int lrs_scan_range(lrs_scan *s, long long lo, long long hi);
 /* Restrict to one contact; used by explain. */
 int lrs_scan_one(lrs_scan *s, long long id);
-/* Next contact: 1 and *c set, 0 at the end, or a negative SQLite code.
+/* Next contact: 1 and *c set, 0 at the end, or a negative LR code
+** (-LR_INTERRUPT after a cancel or an overrun; lrs_snap_errmsg says why).
 ** *c is valid until the next call. */
 int lrs_scan_next(lrs_scan *s, const lrs_contact **c);
 void lrs_scan_close(lrs_scan *s);
 
-/* Contact ids: count, min and max (for splitting into ranges). */
-int lrs_contact_span(sqlite3 *conn, long long *count, long long *lo,
+/* Contact ids: count, min and max (for splitting into ranges).  LR code;
+** lrs_snap_errmsg / lrs_snap_report say why. */
+int lrs_contact_span(lrs_snap *snap, long long *count, long long *lo,
                      long long *hi);
-/* Find a contact id by key (or "#ID"); 0 when missing. */
-int lrs_contact_id(sqlite3 *conn, const char *key, long long *id);
+/* Find a contact id by key (or "#ID"); *id 0 when missing.  LR code. */
+int lrs_contact_id(lrs_snap *snap, const char *key, long long *id);
 
 #endif

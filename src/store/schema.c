@@ -6,6 +6,7 @@
 ** inside one transaction; a file from a newer build, or a database that is
 ** not ours, is refused before anything is written.
 */
+#include "db_int.h"
 #include "store.h"
 
 #include <stdio.h>

@@ -7,6 +7,7 @@
 ** written by an earlier import (an update) or earlier in this same file
 ** (a merge: the later row wins).  The function only runs on conflicts.
 */
+#include "db_int.h"
 #include "contacts_io.h"
 
 static void seen(sqlite3_context *ctx, int argc, sqlite3_value **argv) {

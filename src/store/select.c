@@ -3,6 +3,8 @@
 */
 #include "select.h"
 
+#include "db_int.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ typedef struct stream {
 } stream;
 
 struct lrs_select {
+  lrs_snap *snap;
   stream a;                      /* contacts matching stage and where */
   stream b;                      /* members of the segment */
   int has_segment;
@@ -41,12 +44,14 @@ static int refill(stream *s, int base) {
   return SQLITE_OK;
 }
 
-int lrs_select_open(sqlite3 *conn, const char *stage, const char *where,
+int lrs_select_open(lrs_snap *snap, const char *stage, const char *where,
                     const char *segment, lrs_select **out, char *err,
                     size_t errlen) {
   *out = NULL;
+  sqlite3 *conn = snap->conn;
   lrs_select *s = calloc(1, sizeof *s);
-  if (!s) return SQLITE_NOMEM;
+  if (!s) return lrs__snap_rc(snap, SQLITE_NOMEM);
+  s->snap = snap;
   s->a.last = s->b.last = -9223372036854775807LL - 1;
   /* ?1 stage, ?2 after id, ?3 limit */
   int rc = lrs_prepare_user(conn,
@@ -55,7 +60,7 @@ int lrs_select_open(sqlite3 *conn, const char *stage, const char *where,
       " ORDER BY id LIMIT ?3", &s->a.st, err, errlen);
   if (rc != SQLITE_OK) {
     lrs_select_close(s);
-    return rc;
+    return lrs__snap_rc(snap, rc);
   }
   if (stage) sqlite3_bind_text(s->a.st, 1, stage, -1, SQLITE_TRANSIENT);
   if (segment) {
@@ -67,12 +72,12 @@ int lrs_select_open(sqlite3 *conn, const char *stage, const char *where,
     if (rc != SQLITE_OK) {
       snprintf(err, errlen, "%s", sqlite3_errmsg(conn));
       lrs_select_close(s);
-      return rc;
+      return lrs__snap_rc(snap, rc);
     }
     sqlite3_bind_text(s->b.st, 1, segment, -1, SQLITE_TRANSIENT);
   }
   *out = s;
-  return SQLITE_OK;
+  return LR_OK;
 }
 
 int lrs_select_next(lrs_select *s, long long *ids, int max, int *n) {
@@ -80,7 +85,8 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n) {
   int rc;
   while (*n < max) {
     if (s->a.pos == s->a.n) {
-      if ((rc = refill(&s->a, 2)) != SQLITE_OK) return rc;
+      if ((rc = refill(&s->a, 2)) != SQLITE_OK)
+        return lrs__snap_rc(s->snap, rc);
       if (!s->a.n) break;
     }
     long long a = s->a.buf[s->a.pos];
@@ -90,7 +96,8 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n) {
       continue;
     }
     if (s->b.pos == s->b.n) {
-      if ((rc = refill(&s->b, 2)) != SQLITE_OK) return rc;
+      if ((rc = refill(&s->b, 2)) != SQLITE_OK)
+        return lrs__snap_rc(s->snap, rc);
       if (!s->b.n) break;
     }
     long long b = s->b.buf[s->b.pos];
@@ -104,7 +111,7 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n) {
       s->b.pos++;
     }
   }
-  return SQLITE_OK;
+  return LR_OK;
 }
 
 void lrs_select_close(lrs_select *s) {
@@ -114,18 +121,18 @@ void lrs_select_close(lrs_select *s) {
   free(s);
 }
 
-int lrs_distinct(sqlite3 *conn, int what,
+int lrs_distinct(lrs_snap *snap, int what,
                  int (*cb)(void *ctx, const char *name), void *ctx) {
   sqlite3_stmt *st;
-  int rc = sqlite3_prepare_v2(conn, what == LRS_DISTINCT_STAGES
+  int rc = sqlite3_prepare_v2(snap->conn, what == LRS_DISTINCT_STAGES
       ? "SELECT max(s) FROM (SELECT stage AS s FROM contacts WHERE stage <> ''"
         " UNION SELECT to_stage FROM stage_history WHERE to_stage <> '')"
         " GROUP BY lower(s) ORDER BY lower(s)"
       : "SELECT DISTINCT segment FROM segment_members ORDER BY 1",
       -1, &st, NULL);
-  if (rc != SQLITE_OK) return rc;
+  if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     if (cb(ctx, (const char *)sqlite3_column_text(st, 0))) break;
   sqlite3_finalize(st);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? LR_OK : lrs__snap_rc(snap, rc);
 }

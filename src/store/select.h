@@ -8,24 +8,27 @@
 #ifndef LR_SELECT_H
 #define LR_SELECT_H
 
-#include <sqlite3.h>
 #include <stddef.h>
+
+#include "snap.h"
 
 typedef struct lrs_select lrs_select;
 
-/* Any of stage, where, segment may be NULL.  Returns an SQLite code; err
-** says why (e.g. the `where` SQL does not prepare). */
-int lrs_select_open(sqlite3 *conn, const char *stage, const char *where,
+/* Any of stage, where, segment may be NULL.  Returns an LR code; err
+** says why (e.g. the `where` SQL does not prepare).  snap must outlive
+** the stream. */
+int lrs_select_open(lrs_snap *snap, const char *stage, const char *where,
                     const char *segment, lrs_select **out, char *err,
                     size_t errlen);
-/* Up to max ids (increasing); *n == 0 at the end.  SQLite code. */
+/* Up to max ids (increasing); *n == 0 at the end.  LR code;
+** lrs_snap_errmsg says why. */
 int lrs_select_next(lrs_select *s, long long *ids, int max, int *n);
 void lrs_select_close(lrs_select *s);
 
 #define LRS_DISTINCT_STAGES 1     /* stages in contacts or their history */
 #define LRS_DISTINCT_SEGMENTS 2   /* segments recorded by the last run */
-/* Call cb for each distinct name; SQLite code. */
-int lrs_distinct(sqlite3 *conn, int what,
+/* Call cb for each distinct name (non-zero stops); LR code. */
+int lrs_distinct(lrs_snap *snap, int what,
                  int (*cb)(void *ctx, const char *name), void *ctx);
 
 #endif

@@ -1,34 +1,31 @@
 /*
 ** store.h -- the store layer: every SQL statement of leadrules lives in
 ** src/store/, behind these functions, so that another backend can follow
-** without touching the engine.
+** without touching the engine.  This header and the ones beside it are
+** what a backend implements; none of them names SQLite.  The SQLite
+** backend's internals (struct lr_db, statements, result codes) are in
+** db_int.h, which only the .c files of src/store/ include.
+**
+** The operations are coarse: open/migrate (lr_open), transactions and the
+** run's write transaction (here), read snapshots (snap.h), a scan of a
+** contact id range (scan.h), a chunk of a run's changes (apply.h), import
+** batches and the export cursor (contacts_io.h), corrections (manual.h),
+** report queries (report_sql.h), the guard for user-written SQL and its
+** cursor (counts.h, query.h, select.h), test fixtures (fixture.h).  All
+** return LR_* codes; the message is lr_errmsg(db), or for reads on a
+** snapshot lrs_snap_errmsg.
 */
 #ifndef LR_STORE_H
 #define LR_STORE_H
 
-#include <sqlite3.h>
-
 #include "../leadrules.h"
 #include "../util/buf.h"
+#include "contact.h"
+#include "snap.h"
 
 #define LRS_SCHEMA_VERSION 2
-#define LRS_NCACHE 256             /* cached statements per connection */
 
-struct lr_db {
-  sqlite3 *sql;
-  char *path;
-  int flags;                       /* LR_OPEN_* */
-  int busy_ms;
-  int rc;                          /* last result code */
-  lr_buf err;                      /* last error message */
-  int live;                        /* policies/sessions alive on this db */
-  int txn;                         /* depth of lrs_begin() nesting */
-  int bulk_journal;                /* in rollback mode for a bulk load */
-  char key_field[64];              /* field the contacts are keyed on */
-  struct { const char *sql; sqlite3_stmt *st; } cache[LRS_NCACHE];
-};
-
-/* Errors: set db->rc and the message; return rc. */
+/* Errors: set the handle's code and message (lr_errmsg); return rc. */
 int lr__err(lr_db *db, int rc, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 int lr__ok(lr_db *db);
@@ -36,17 +33,22 @@ int lr__ok(lr_db *db);
 ** defaults zero; LR_MISUSE with a message naming `fn` when invalid. */
 int lr__opts(lr_db *db, void *dst, size_t dstsize, const void *src,
              const char *fn);
-/* Map the connection's last SQLite error to an LR code, with "what: msg". */
-int lrs_sqlerr(lr_db *db, int sqlite_rc, const char *what);
-int lrs_map_rc(int sqlite_rc);
 
-/* Open/close the main connection and migrate (db.c, schema.c). */
-int lrs_open(lr_db *db, const char *path, int flags, int busy_ms);
-void lrs_close(lr_db *db);
-int lrs_migrate(lr_db *db);
-/* A second, read-only connection on the same file (for worker threads).
-** The caller closes it with sqlite3_close_v2. */
-int lrs_open_reader(lr_db *db, sqlite3 **out);
+/* 1 when db's main connection is open (lr_open succeeded). */
+int lrs_is_open(lr_db *db);
+/* 1 when the database was opened with LR_OPEN_READONLY. */
+int lrs_readonly(lr_db *db);
+/* 1 when the database has one connection only (":memory:"): readers share
+** the main one (lrs_snap_open), so no other thread may read it. */
+int lrs_one_connection(lr_db *db);
+/* Policies and sessions alive on db (lr_close refuses while any is):
+** hold counts one more, release one fewer (never below zero). */
+void lrs_hold(lr_db *db);
+void lrs_release(lr_db *db);
+/* The field contacts are keyed on (owned by db); lrs_key_field_use sets
+** it for this handle (the import records it with lrs_key_field_set). */
+const char *lrs_key_field(lr_db *db);
+void lrs_key_field_use(lr_db *db, const char *field);
 
 /* A bulk load into an empty table (a first import) in rollback-journal mode:
 ** new pages are written once into the file, where WAL writes them twice
@@ -60,19 +62,20 @@ int lrs_bulk_journal_begin(lr_db *db);
 void lrs_bulk_journal_end(lr_db *db);
 
 /* Transactions: lrs_begin starts BEGIN IMMEDIATE at depth 0 and a
-** SAVEPOINT when nested. */
+** SAVEPOINT when nested; lrs_txn_depth says how deep the caller is. */
 int lrs_begin(lr_db *db);
 int lrs_commit(lr_db *db);
 int lrs_rollback(lr_db *db);
-int lrs_exec(lr_db *db, const char *sql);
+int lrs_txn_depth(lr_db *db);
 
-/* A prepared statement cached by the address of its (static) SQL text;
-** reset and unbound on return.  NULL on error (db error set). */
-sqlite3_stmt *lrs_cached(lr_db *db, const char *sql);
-void lrs_uncache_all(lr_db *db);   /* after schema changes (ALTER TABLE) */
-
-/* Append name as a double-quoted SQL identifier. */
-void lrs_quote_ident(lr_buf *b, const char *name);
+/* The write transaction of a run (lr_run): foreign-key checks off, then
+** lrs_begin.  The run's writer only writes rows for contacts it has just
+** read inside its own transaction, so per-row foreign-key lookups prove
+** nothing; they cost a b-tree seek per history, part and assignment row.
+** The caller commits or rolls back, then calls lrs_run_end (which turns
+** the checks back on) whatever happened. */
+int lrs_run_begin(lr_db *db);
+void lrs_run_end(lr_db *db);
 
 /* meta key/value table. lrs_meta_get returns 0 if missing. */
 int lrs_meta_get(lr_db *db, const char *k, char *buf, size_t n);

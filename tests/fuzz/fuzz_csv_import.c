@@ -13,7 +13,7 @@
 #include "fuzz.h"
 #include "leadrules.h"
 #include "oracle.h"
-#include "store/store.h"
+#include "store/db_int.h"
 
 static char csv_path[96], rej_path[96], db_path[96];
 static char *tpl;                 /* a fresh database file's bytes */

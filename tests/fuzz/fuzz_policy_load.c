@@ -10,7 +10,7 @@
 #include "fuzz.h"
 #include "leadrules.h"
 #include "oracle.h"
-#include "store/store.h"
+#include "store/db_int.h"
 
 static lr_db *db;
 static uint64_t clean;

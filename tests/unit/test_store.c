@@ -2,6 +2,9 @@
 ** test_store.c -- opening, creating, migrating and refusing database files.
 */
 #include "leadrules.h"
+#include "store/query.h"
+#include "store/scan.h"
+#include "store/snap.h"
 #include "t.h"
 
 #include <sqlite3.h>
@@ -108,9 +111,56 @@ static void test_migrate_v1(void) {
   sqlite3_close(s);
 }
 
+/* A snapshot sees the committed state of when it was opened, whatever is
+** committed later; the main view sees the latest.  Opening one checks its
+** first read. */
+static void test_snapshot(void) {
+  lr_db *db = NULL;
+  const char *p = t_path("snap.db");
+  CHECK_INT(lr_open(p, &db), LR_OK);
+  lrs_snap *snap = NULL;
+  CHECK_INT(lrs_snap_open(db, &snap), LR_OK);
+  sqlite3 *s;
+  sqlite3_open(p, &s);
+  CHECK_INT(sqlite3_exec(s, "INSERT INTO contacts(key) VALUES('a@x.com')",
+                         0, 0, 0), SQLITE_OK);
+  long long n = -1, lo = 0, hi = 0;
+  CHECK_INT(lrs_contact_span(snap, &n, &lo, &hi), LR_OK);
+  CHECK_INT(n, 0);
+  CHECK_INT(lrs_contact_span(lrs_snap_main(db), &n, &lo, &hi), LR_OK);
+  CHECK_INT(n, 1);
+  long long id = 0;
+  CHECK_INT(lrs_contact_id(lrs_snap_main(db), "A@x.com ", &id), LR_OK);
+  CHECK_INT(id, lo);
+  lrs_rows *r = NULL;
+  char err[256] = "";
+  CHECK_INT(lrs_query_open(lrs_snap_main(db), "SELECT key, 2.5 AS x, NULL "
+                           "AS y FROM contacts", &r, err, sizeof err), LR_OK);
+  const lrs_value *v = NULL;
+  CHECK_INT(lrs_rows_next(r, &v), 1);
+  CHECK_STR(lrs_rows_name(r, 0), "key");
+  CHECK_STR(v[0].s, "a@x.com");
+  CHECK_INT(v[1].type, LRS_FLOAT);
+  CHECK_INT(v[2].type, LRS_NULL);
+  CHECK_INT(lrs_rows_next(r, &v), 0);
+  lrs_rows_close(r);
+  CHECK_INT(lrs_query_open(lrs_snap_main(db), "SELECT * FROM meta", &r, err,
+                           sizeof err), LR_ERROR);
+  CHECK_CONTAINS(err, "query: only reads of contacts");
+  lrs_snap_close(snap);
+  /* The first read of a snapshot fails: said, not ignored. */
+  CHECK_INT(sqlite3_exec(s, "DROP TABLE meta", 0, 0, 0), SQLITE_OK);
+  CHECK_INT(lrs_snap_open(db, &snap), LR_ERROR);
+  CHECK(snap == NULL);
+  CHECK_CONTAINS(lr_errmsg(db), "read snapshot: no such table: meta");
+  sqlite3_close(s);
+  lr_close(db);
+}
+
 int main(void) {
   t_tmpdir();
   test_create_and_reopen();
+  test_snapshot();
   test_refuses_foreign_file();
   test_newer_schema();
   test_directory_and_missing();

@@ -1,0 +1,94 @@
+/*
+** snap.c -- read snapshots: a read-only connection in one read
+** transaction, or a view of the main connection.
+*/
+#include "db_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A second, read-only connection on the same file. */
+static int open_reader(lr_db *db, sqlite3 **out) {
+  int src = sqlite3_open_v2(db->path, out,
+                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  if (src != SQLITE_OK) {
+    lr__err(db, lrs_map_rc(src), "%s: cannot open reader: %s", db->path,
+            *out ? sqlite3_errmsg(*out) : sqlite3_errstr(src));
+    sqlite3_close_v2(*out);
+    *out = NULL;
+    return db->rc;
+  }
+  sqlite3_busy_timeout(*out, db->busy_ms);
+  sqlite3_db_config(*out, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  return LR_OK;
+}
+
+lrs_snap *lrs_snap_main(lr_db *db) {
+  if (!db || !db->sql) return NULL;
+  db->main.db = db;
+  db->main.conn = db->sql;
+  db->main.own = 0;
+  return &db->main;
+}
+
+int lrs_snap_open(lr_db *db, lrs_snap **out) {
+  *out = NULL;
+  if (!db || !db->sql) return db ? lr__err(db, LR_MISUSE, "no database") : LR_MISUSE;
+  if (lrs_one_connection(db)) {          /* in memory: one connection only */
+    *out = lrs_snap_main(db);
+    return LR_OK;
+  }
+  lrs_snap *s = calloc(1, sizeof *s);
+  if (!s) return lr__err(db, LR_NOMEM, "out of memory");
+  s->db = db;
+  int rc = open_reader(db, &s->conn);
+  if (rc != LR_OK) {
+    free(s);
+    return rc;
+  }
+  s->own = 1;
+  /* BEGIN is deferred: the first read takes the snapshot that every later
+  ** read of this connection sees, until lrs_snap_close. */
+  int src = sqlite3_exec(s->conn, "BEGIN", NULL, NULL, NULL);
+  if (src == SQLITE_OK)
+    src = sqlite3_exec(s->conn, "SELECT count(*) FROM meta", NULL, NULL, NULL);
+  if (src != SQLITE_OK) {
+    rc = lrs_sqlerr_on(db, s->conn, src, "read snapshot");
+    lrs_snap_close(s);
+    return rc;
+  }
+  *out = s;
+  return LR_OK;
+}
+
+void lrs_snap_close(lrs_snap *s) {
+  if (!s || s == &s->db->main) return;
+  if (s->own) {
+    sqlite3_exec(s->conn, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close_v2(s->conn);
+  }
+  free(s);
+}
+
+int lrs__snap_rc(lrs_snap *s, int src) {
+  s->src = src;
+  int rc = lrs_map_rc(src);
+  return rc == LR_OK ? LR_ERROR : rc;
+}
+
+const char *lrs_snap_errmsg(lrs_snap *s) { return sqlite3_errmsg(s->conn); }
+
+int lrs_snap_report(lrs_snap *s, const char *what) {
+  return lrs_sqlerr_on(s->db, s->conn, s->src, what);
+}
+
+static int cancel_check(void *ctx) {
+  return *(volatile int *)ctx != 0;
+}
+
+void lrs_watch_cancel(lrs_snap *s, volatile int *cancel) {
+  /* Every few thousand VM steps: cheap, and a runaway recursive query
+  ** still stops within milliseconds of Ctrl-C. */
+  if (cancel) sqlite3_progress_handler(s->conn, 4096, cancel_check, (void *)cancel);
+  else sqlite3_progress_handler(s->conn, 0, NULL, NULL);
+}
