@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../util/grow.h"
 #include "../store/query.h"
 #include "../store/store.h"
 #include "backtest.h"
@@ -151,13 +152,9 @@ static int eval_range(lrp_worker *w, int col, acc *a, long long lo,
       a->excluded++;
       continue;
     }
-    if (a->n == a->cap) {
-      long long cap = a->cap ? a->cap * 2 : 4096;
-      rec *v = realloc(a->v, (size_t)cap * sizeof *v);
-      if (!v) return LR_NOMEM;
-      a->v = v;
-      a->cap = cap;
-    }
+    rec *v = lru_grow(a->v, a->n, &a->cap, sizeof *v, 4096);
+    if (!v) return LR_NOMEM;
+    a->v = v;
     rec *r = &a->v[a->n++];
     r->score = w->res.score;
     r->stage = w->res.stage;
@@ -262,29 +259,15 @@ static int evaluate(lr_policy *p, const lr_backtest_opts *o, long long now,
     return lrs_snap_report(lrs_snap_main(db), "counting contacts");
   if (acc_init(out, m) != LR_OK) return lr__err(db, LR_NOMEM, "out of memory");
   bt_eval e = {m, column, out};
-  lrp_pool pl;
-  memset(&pl, 0, sizeof pl);
-  pl.policy[0] = p;
-  pl.npolicies = 1;
-  pl.now = now;
-  pl.cancel = o->cancel;
-  pl.jobs = o->jobs;
-  pl.lo = lo;
-  pl.hi = hi;
-  pl.total = total;
-  pl.ctx = &e;
-  pl.slot_size = sizeof(acc);
-  pl.slot_init = on_slot_init;
-  pl.slot_free = on_slot_free;
-  pl.chunk = on_chunk;
-  pl.consume = on_consume;
-  pl.progress = o->progress;
-  pl.progress_ctx = o->progress_ctx;
-  int rc = lrp_pool_run(&pl);
-  if (rc == LR_INTERRUPT || (o->cancel && *o->cancel))
-    return lr__err(db, LR_INTERRUPT, "backtest interrupted");
-  if (rc != LR_OK) return lr__err(db, rc, "%s", pl.err);
-  return LR_OK;
+  lrp_pool pl = {
+    .policy = { p }, .npolicies = 1,
+    .now = now, .cancel = o->cancel, .jobs = o->jobs, .lo = lo, .hi = hi,
+    .total = total, .ctx = &e, .slot_size = sizeof(acc),
+    .slot_init = on_slot_init, .slot_free = on_slot_free, .chunk = on_chunk,
+    .consume = on_consume, .progress = o->progress,
+    .progress_ctx = o->progress_ctx,
+  };
+  return lrp_pool_run_as(&pl, db, "backtest");
 }
 
 /* ---- figures ---------------------------------------------------------------- */

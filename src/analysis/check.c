@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../util/grow.h"
 #include "../store/counts.h"
 #include "../store/query.h"
 #include "../store/scan.h"
@@ -47,7 +48,7 @@ typedef struct checker {
   lr_db *db;
   char file[LRP_WHERE];              /* chunk name used in `where` */
   finding *v;
-  int n, cap;
+  long long n, cap;
   int errors, warnings, oom;
   char **cols;                       /* contacts columns */
   int ncols;
@@ -64,15 +65,13 @@ static int line_of(const char *where) {
 
 static void vadd(checker *ck, int line, const char *loc, int error,
                  const char *fmt, va_list ap) {
-  if (ck->n == ck->cap) {
-    int cap = ck->cap ? ck->cap * 2 : 32;
-    finding *v = realloc(ck->v, (size_t)cap * sizeof *v);
+  {
+    finding *v = lru_grow(ck->v, ck->n, &ck->cap, sizeof *v, 32);
     if (!v) {
       ck->oom = 1;
       return;
     }
     ck->v = v;
-    ck->cap = cap;
   }
   lr_buf b = LR_BUF_INIT;
   if (loc) lrb_printf(&b, "%s: ", loc);
@@ -334,7 +333,8 @@ typedef struct datastats {
   long long *fired;                  /* per rule */
   long long *members;                /* per segment */
   errgroup *groups;
-  int ngroups, capgroups;
+  int ngroups;
+  long long capgroups;
   long long other_errors;            /* beyond the groups kept */
   long long known_errors;            /* failures the static checks named */
 } datastats;
@@ -391,15 +391,14 @@ static void group_error(checker *ck, datastats *ds, const char *err) {
     ds->other_errors++;
     return;
   }
-  if (ds->ngroups == ds->capgroups) {
-    int cap = ds->capgroups ? ds->capgroups * 2 : 8;
-    errgroup *v = realloc(ds->groups, (size_t)cap * sizeof *v);
+  {
+    errgroup *v = lru_grow(ds->groups, ds->ngroups, &ds->capgroups, sizeof *v,
+                           8);
     if (!v) {
       ck->oom = 1;
       return;
     }
     ds->groups = v;
-    ds->capgroups = cap;
   }
   errgroup *g = &ds->groups[ds->ngroups++];
   g->loc = loc[0] ? strdup(loc) : NULL;

@@ -315,31 +315,16 @@ static int evaluate(differ *d, const lr_diff_opts *o) {
   long long total = 0, lo = 0, hi = -1;
   if (lrs_contact_span(lrs_snap_main(db), &total, &lo, &hi) != LR_OK)
     return lrs_snap_report(lrs_snap_main(db), "counting contacts");
-  lrp_pool pl;
-  memset(&pl, 0, sizeof pl);
-  pl.policy[0] = d->po;
-  pl.policy[1] = d->pn;
-  pl.npolicies = 2;
-  pl.now = d->now;
-  pl.cancel = o->cancel;
-  pl.jobs = o->jobs;
-  pl.lo = lo;
-  pl.hi = hi;
-  pl.total = total;
-  pl.ctx = d;
-  pl.slot_size = sizeof(differ);
-  pl.slot_init = on_slot_init;
-  pl.slot_free = on_slot_free;
-  pl.chunk = on_chunk;
-  pl.consume = on_consume;
-  pl.progress = o->progress;
-  pl.progress_ctx = o->progress_ctx;
+  lrp_pool pl = {
+    .policy = { d->po, d->pn }, .npolicies = 2,
+    .now = d->now, .cancel = o->cancel, .jobs = o->jobs, .lo = lo, .hi = hi,
+    .total = total, .ctx = d, .slot_size = sizeof(differ),
+    .slot_init = on_slot_init, .slot_free = on_slot_free, .chunk = on_chunk,
+    .consume = on_consume, .progress = o->progress,
+    .progress_ctx = o->progress_ctx,
+  };
   d->sum = 0;
-  int rc = lrp_pool_run(&pl);
-  if (rc == LR_INTERRUPT || (o->cancel && *o->cancel))
-    return lr__err(db, LR_INTERRUPT, "diff interrupted");
-  if (rc != LR_OK) return lr__err(db, rc, "%s", pl.err);
-  return LR_OK;
+  return lrp_pool_run_as(&pl, db, "diff");
 }
 
 /* ---- rules compared by name ----------------------------------------------- */

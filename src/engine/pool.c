@@ -292,3 +292,11 @@ int lrp_pool_run(lrp_pool *pl) {
     pl->progress(pl->progress_ctx, pl->total, pl->total);
   return rc;
 }
+
+int lrp_pool_run_as(lrp_pool *pl, lr_db *db, const char *what) {
+  int rc = lrp_pool_run(pl);
+  if (rc == LR_INTERRUPT || (pl->cancel && *pl->cancel))
+    return lr__err(db, LR_INTERRUPT, "%s interrupted", what);
+  if (rc != LR_OK) return lr__err(db, rc, "%s", pl->err);
+  return LR_OK;
+}

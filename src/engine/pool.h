@@ -83,5 +83,8 @@ typedef struct lrp_pool {
 ** LR_INTERRUPT ("interrupted") from the cancel flag or progress,
 ** LR_NOMEM, or LR_ERROR when no thread starts. */
 int lrp_pool_run(lrp_pool *pl);
+/* lrp_pool_run for a command that only reads (backtest, diff): a failure
+** is set on db, a cancel (the flag, or progress) as "WHAT interrupted". */
+int lrp_pool_run_as(lrp_pool *pl, lr_db *db, const char *what);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/grow.h"
 #include "../store/apply.h"
 #include "../store/scan.h"
 #include "../util/arena.h"
@@ -288,13 +289,10 @@ static int collect_move(writer *wr, const rec *r, const lrp_move *mv,
                         const char *reason) {
   res_priv *pv = wr->priv;
   lr_run_result *res = wr->res;
-  if (res->n_move_list == pv->cap_moves) {
-    long long cap = pv->cap_moves ? pv->cap_moves * 2 : 64;
-    lr_move *v = realloc(res->move_list, (size_t)cap * sizeof *v);
-    if (!v) return LR_NOMEM;
-    res->move_list = v;
-    pv->cap_moves = cap;
-  }
+  lr_move *v = lru_grow(res->move_list, res->n_move_list, &pv->cap_moves,
+                        sizeof *v, 64);
+  if (!v) return LR_NOMEM;
+  res->move_list = v;
   lr_move *o = &res->move_list[res->n_move_list++];
   o->contact_id = r->id;
   o->key = lra_strdup(&pv->arena, r->key);
@@ -313,13 +311,10 @@ static int collect_handoff(writer *wr, const rec *r, const char *owner,
                            long long due) {
   res_priv *pv = wr->priv;
   lr_run_result *res = wr->res;
-  if (res->n_handoff_list == pv->cap_handoffs) {
-    long long cap = pv->cap_handoffs ? pv->cap_handoffs * 2 : 64;
-    lr_handoff *v = realloc(res->handoff_list, (size_t)cap * sizeof *v);
-    if (!v) return LR_NOMEM;
-    res->handoff_list = v;
-    pv->cap_handoffs = cap;
-  }
+  lr_handoff *v = lru_grow(res->handoff_list, res->n_handoff_list,
+                           &pv->cap_handoffs, sizeof *v, 64);
+  if (!v) return LR_NOMEM;
+  res->handoff_list = v;
   lr_handoff *h = &res->handoff_list[res->n_handoff_list++];
   h->contact_id = r->id;
   h->key = lra_strdup(&pv->arena, r->key);
@@ -466,25 +461,14 @@ static int on_consume(void *ctx, lrp_chunk *c) {
 static int run_chunks(writer *wr, long long lo, long long hi,
                       long long total, int jobs) {
   const lr_run_opts *o = wr->o;
-  lrp_pool pl;
-  memset(&pl, 0, sizeof pl);
-  pl.policy[0] = wr->p;
-  pl.npolicies = 1;
-  pl.now = wr->now;
-  pl.override_manual = o->override_manual;
-  pl.cancel = o->cancel;
-  pl.jobs = jobs;
-  pl.lo = lo;
-  pl.hi = hi;
-  pl.total = total;
-  pl.ctx = wr;
-  pl.slot_size = sizeof(chunk);
-  pl.slot_init = chunk_init;
-  pl.slot_free = chunk_free;
-  pl.chunk = on_chunk;
-  pl.consume = on_consume;
-  pl.progress = o->progress;
-  pl.progress_ctx = o->progress_ctx;
+  lrp_pool pl = {
+    .policy = { wr->p }, .npolicies = 1,
+    .now = wr->now, .override_manual = o->override_manual,
+    .cancel = o->cancel, .jobs = jobs, .lo = lo, .hi = hi, .total = total,
+    .ctx = wr, .slot_size = sizeof(chunk), .slot_init = chunk_init,
+    .slot_free = chunk_free, .chunk = on_chunk, .consume = on_consume,
+    .progress = o->progress, .progress_ctx = o->progress_ctx,
+  };
   int rc = lrp_pool_run(&pl);
   /* The writer's own failures are in db already. */
   if (rc != LR_OK && !pl.in_consume) lr__err(wr->p->db, rc, "%s", pl.err);

@@ -4,6 +4,7 @@
 ** a scan of contacts with the policy's SQL segments.
 */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,24 @@ int lrp_worker_scan_error(lrp_worker *w, int src, char *err, size_t errlen) {
   }
   snprintf(err, errlen, "reading contacts: %s", lrs_snap_errmsg(w->snap));
   return src == LR_OK ? LR_ERROR : src;
+}
+
+/* order[0..n) = 0..n-1 sorted by the name (a char * at name_off) of
+** items[i] (an insertion sort: a policy has tens of rules, and equal names
+** keep their declared order). */
+static void sort_by_name(int *order, int n, const void *items, size_t stride,
+                         size_t name_off) {
+  const char *base = items;
+#define NAME(i) (*(char *const *)(base + (size_t)(i) * stride + name_off))
+  for (int i = 0; i < n; i++) {
+    int j = i;
+    while (j > 0 && strcmp(NAME(order[j - 1]), NAME(i)) > 0) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = i;
+  }
+#undef NAME
 }
 
 int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
@@ -104,22 +123,10 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
   w->rule_order = calloc((size_t)m->nrules + 1, sizeof *w->rule_order);
   w->seg_order = calloc((size_t)m->nsegments + 1, sizeof *w->seg_order);
   if (!w->rule_order || !w->seg_order) return LR_NOMEM;
-  for (int i = 0; i < m->nrules; i++) {
-    int j = i;
-    while (j > 0 && strcmp(m->rules[w->rule_order[j - 1]].name, m->rules[i].name) > 0) {
-      w->rule_order[j] = w->rule_order[j - 1];
-      j--;
-    }
-    w->rule_order[j] = i;
-  }
-  for (int i = 0; i < m->nsegments; i++) {
-    int j = i;
-    while (j > 0 && strcmp(m->segments[w->seg_order[j - 1]].name, m->segments[i].name) > 0) {
-      w->seg_order[j] = w->seg_order[j - 1];
-      j--;
-    }
-    w->seg_order[j] = i;
-  }
+  sort_by_name(w->rule_order, m->nrules, m->rules, sizeof *m->rules,
+               offsetof(lrp_rule, name));
+  sort_by_name(w->seg_order, m->nsegments, m->segments, sizeof *m->segments,
+               offsetof(lrp_segment, name));
   return LR_OK;
 }
 
