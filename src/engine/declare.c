@@ -506,26 +506,60 @@ static int l_round_robin(lua_State *L) {
 }
 
 /* by_field("country", { DE = "dora", ["*"] = round_robin{...} }) */
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of the table at idx, sorted: a userdata array pushed on the
+** stack (freed by the collector, also after an error), pointing into the
+** table's own key strings. */
+static const char **sorted_keys(lua_State *L, int idx, int *n) {
+  int count = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (lua_type(L, -2) != LUA_TSTRING)
+      lrl_error(L, "by_field: keys must be field values (strings) or \"*\"");
+    count++;
+    lua_pop(L, 1);
+  }
+  const char **keys = lua_newuserdatauv(L, (size_t)(count + 1) * sizeof *keys, 0);
+  int i = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    keys[i++] = lua_tostring(L, -2);
+    lua_pop(L, 1);
+  }
+  qsort(keys, (size_t)count, sizeof *keys, cmp_str);
+  *n = count;
+  return keys;
+}
+
+/* by_field("country", { US = router, ["*"] = router }).  The values are
+** declared in the order of their names, not of the table (whose order
+** depends on the Lua state's hash seed): every instance of the policy
+** (one per worker thread) numbers its routers alike, and the writer
+** routes by those numbers. */
 static int l_by_field(lua_State *L) {
   lrp_model *m = loading_model(L, "by_field");
   const char *field = luaL_checkstring(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   int idx = new_router(L, m, LRP_ROUTER_FIELD);
   m->routers[idx].field = dupstr(L, field);
-  lua_pushnil(L);
-  while (lua_next(L, 2)) {
-    if (lua_type(L, -2) != LUA_TSTRING)
-      lrl_error(L, "by_field: keys must be field values (strings) or \"*\"");
+  int nkeys;
+  const char **keys = sorted_keys(L, 2, &nkeys);
+  for (int i = 0; i < nkeys; i++) {
+    const char *k = keys[i];
+    lua_pushstring(L, k);
+    lua_rawget(L, 2);
     int target;
     if (lua_type(L, -1) == LUA_TSTRING) {
       target = new_router(L, m, LRP_ROUTER_FIXED);
       m->routers[target].fixed = dupstr(L, lua_tostring(L, -1));
     } else if ((target = router_arg(L, -1)) < 0) {
       lrl_error(L, "by_field: value for '%s' must be an owner name or a "
-                "router (round_robin, by_field)", lua_tostring(L, -2));
+                "router (round_robin, by_field)", k);
     }
     lrp_router *r = &m->routers[idx];   /* new_router may have moved it */
-    const char *k = lua_tostring(L, -2);
     if (strcmp(k, "*") == 0) {
       r->fallback = target;
     } else {
@@ -537,6 +571,7 @@ static int l_by_field(lua_State *L) {
     }
     lua_pop(L, 1);
   }
+  lua_pop(L, 1);                        /* keys */
   push_router(L, idx);
   return 1;
 }

@@ -67,7 +67,8 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
     if (rc != LR_OK) return rc;
     if (w->in->m.nrules != p->main.m.nrules ||
         w->in->m.ntransitions != p->main.m.ntransitions ||
-        w->in->m.nsegments != p->main.m.nsegments) {
+        w->in->m.nsegments != p->main.m.nsegments ||
+        w->in->m.nrouters != p->main.m.nrouters) {
       snprintf(err, errlen, "%s: the policy declared different things when "
                "loaded again (declarations must not depend on randomness or "
                "time)", p->name);

@@ -63,6 +63,23 @@ contains "errors     1"
 contains "contact dee@d.example"
 same "$(sql 'SELECT count(*) FROM run_errors')" 1
 
+# Routing by field through many routers is the same for any --jobs: each
+# worker thread loads the policy into a Lua state of its own, whose hash
+# seed orders by_field's table differently, and the writer routes by the
+# numbers the worker gave its routers (8,000 contacts: four chunks).
+mkdir -p jobs && python3 "$LR_SRC/scripts/gen" --contacts 8000 --seed 1 \
+  --now 2026-11-01 --out jobs >/dev/null 2>&1
+for j in 1 3; do
+  lr --db jobs/$j.db import contacts jobs/contacts.csv >/dev/null &&
+    lr --db jobs/$j.db import activities jobs/activities.csv >/dev/null &&
+    expect_ok lr --db jobs/$j.db run "$LR_SRC/examples/b2b_saas.lua" \
+      --now 2026-11-01 --jobs $j
+  sqlite3 jobs/$j.db "SELECT key, stage, score, owner, due_at FROM contacts
+    ORDER BY id; SELECT * FROM routing_state ORDER BY 1, 2, 3" > jobs/$j.txt
+done
+same "$(grep -c '|dora@corp.example|' jobs/1.txt)" "$(grep -c '|dora@corp.example|' jobs/3.txt)" "dora's leads, --jobs 1 vs 3"
+cmp -s jobs/1.txt jobs/3.txt && pass || fail "by_field routing differs between --jobs 1 and --jobs 3"
+
 # Usage errors exit 2.
 expect_fail 2 lr run
 contains "which policy?"
