@@ -552,6 +552,83 @@ static int emit(xctx *x, lr_explain_fn cb, void *ctx) {
   return 0;
 }
 
+/* The contact with `key` through the worker's scan, with its manual
+** events.  Returns an LR code, with db's error set. */
+static int read_contact(xctx *x, lrp_worker *w, lr_db *db, const char *key,
+                        const lrs_contact **c) {
+  long long id = 0;
+  int src = lrs_contact_id(w->snap, key, &id);
+  if (src != LR_OK)
+    return lr__err(db, src, "explain: %s", lrs_snap_errmsg(w->snap));
+  if (!id) return lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
+  src = lrs_scan_one(w->scan, id);
+  int got = src == LR_OK ? lrs_scan_next(w->scan, c) : -src;
+  if (got != 1)
+    return lr__err(db, got == 0 ? LR_NOTFOUND : LR_ERROR,
+                   "explain: cannot read contact '%s'", key);
+  explain_contact(x, *c);
+  src = lrs_manual_events(w->snap, id, MANUAL_EVENTS, on_event, x);
+  if (src != LR_OK)
+    return lr__err(db, src, "explain: %s", lrs_snap_errmsg(w->snap));
+  return LR_OK;
+}
+
+/* A contact a person moved: what the policy would do without the lock
+** (transitions only), and that the lock holds. */
+static void explain_locked(xctx *x, lrp_eval *ev, lrp_result *r,
+                           const lrs_contact *c) {
+  x->locked_pass = 1;
+  ev->override_manual = 1;
+  lrp_result r2;
+  if (lrp_result_init(&r2, &ev->in->m) == LR_OK) {
+    if (lrp_eval_contact(ev, c, &r2) != LR_OK)
+      add(x, LR_EX_ERROR, NULL, ev->err);
+    lrp_result_free(&r2);
+  }
+  ev->override_manual = 0;
+  x->locked_pass = 0;
+  ev->r = r;
+  add(x, LR_EX_NEXT, NULL, "the manual lock holds: the policy does not "
+      "move this contact until its data changes");
+}
+
+/* Evaluate the contact, tracing each step into x. */
+static int explain_eval(xctx *x, lrp_worker *w, lr_db *db,
+                        const lrs_contact *c, long long now) {
+  lrp_eval *ev = &w->ev;
+  int rc = lrp_eval_contact(ev, c, &w->res);
+  if (rc != LR_OK) {
+    add(x, LR_EX_ERROR, NULL, ev->err);
+    return lr__err(db, rc, "%s", ev->err);
+  }
+  lrp_result *r = &w->res;
+  explain_lock(x, c, r->manual_locked);
+  explain_groups(x, &w->in->m, r);
+  if (r->manual_locked) explain_locked(x, ev, r, c);
+  else explain_next(x, ev, r);
+  rc = explain_handoff(x, ev, r, c, now);
+  if (rc != LR_OK) return rc;
+  if (x->oom) return lr__err(db, LR_NOMEM, "out of memory");
+  return LR_OK;
+}
+
+/* After an error: show what was evaluated before it, keeping db's error
+** (or the callback's stop). */
+static void emit_partial(xctx *x, lr_db *db, lr_explain_fn cb, void *ctx) {
+  int keep = lr_errcode(db);
+  char *msg = strdup(lr_errmsg(db));
+  int has_err = 0;
+  for (int i = 0; i < x->n; i++) has_err |= x->v[i].kind == LR_EX_ERROR;
+  if (!has_err) add(x, LR_EX_ERROR, NULL, msg);
+  if (emit(x, cb, ctx)) {
+    keep = LR_INTERRUPT;
+    free(msg);
+    msg = strdup("explain stopped by the callback");
+  }
+  lr__err(db, keep, "%s", msg ? msg : lr_errstr(keep));
+  free(msg);
+}
+
 int lr_explain_v2(lr_policy *p, const char *key, long long now,
                   lr_explain_fn cb, void *ctx) {
   if (!p || !key || !cb) return p ? lr__err(p->db, LR_MISUSE,
@@ -570,90 +647,23 @@ int lr_explain_v2(lr_policy *p, const char *key, long long now,
   memset(&x, 0, sizeof x);
   int stopped = 0;
   lr_buf trace = LR_BUF_INIT;
-  long long id = 0;
   const lrs_contact *c = NULL;
-  int src = lrs_contact_id(w.snap, key, &id);
-  if (src != LR_OK) {
-    rc = lr__err(db, src, "explain: %s", lrs_snap_errmsg(w.snap));
-    goto done;
+  rc = read_contact(&x, &w, db, key, &c);
+  if (rc == LR_OK) {
+    w.ev.trace = &trace;
+    w.ev.on_step = on_step;
+    w.ev.step_ctx = &x;
+    rc = explain_eval(&x, &w, db, c, now);
   }
-  if (!id) {
-    rc = lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
-    goto done;
-  }
-  src = lrs_scan_one(w.scan, id);
-  int got = src == LR_OK ? lrs_scan_next(w.scan, &c) : -src;
-  if (got != 1) {
-    rc = lr__err(db, got == 0 ? LR_NOTFOUND : LR_ERROR,
-                 "explain: cannot read contact '%s'", key);
-    goto done;
-  }
-  explain_contact(&x, c);
-  src = lrs_manual_events(w.snap, id, MANUAL_EVENTS, on_event, &x);
-  if (src != LR_OK) {
-    rc = lr__err(db, src, "explain: %s", lrs_snap_errmsg(w.snap));
-    goto done;
-  }
-  lrp_eval *ev = &w.ev;
-  ev->trace = &trace;
-  ev->on_step = on_step;
-  ev->step_ctx = &x;
-  rc = lrp_eval_contact(ev, c, &w.res);
-  if (rc != LR_OK) {
-    add(&x, LR_EX_ERROR, NULL, ev->err);
-    lr__err(db, rc, "%s", ev->err);
-    goto done;
-  }
-  lrp_result *r = &w.res;
-  int locked = r->manual_locked;
-  explain_lock(&x, c, locked);
-  explain_groups(&x, &w.in->m, r);
-  if (locked) {
-    /* What the policy would do without the lock: transitions only. */
-    x.locked_pass = 1;
-    ev->override_manual = 1;
-    lrp_result r2;
-    if (lrp_result_init(&r2, &w.in->m) == LR_OK) {
-      if (lrp_eval_contact(ev, c, &r2) != LR_OK)
-        add(&x, LR_EX_ERROR, NULL, ev->err);
-      lrp_result_free(&r2);
-    }
-    ev->override_manual = 0;
-    x.locked_pass = 0;
-    ev->r = r;
-    add(&x, LR_EX_NEXT, NULL, "the manual lock holds: the policy does not "
-        "move this contact until its data changes");
-  } else {
-    explain_next(&x, ev, r);
-  }
-  rc = explain_handoff(&x, ev, r, c, now);
-  if (rc != LR_OK) goto done;
-  if (x.oom) {
-    rc = lr__err(db, LR_NOMEM, "out of memory");
-    goto done;
-  }
-  if (emit(&x, cb, ctx)) {
-    stopped = 1;
-    rc = lr__err(db, LR_INTERRUPT, "explain stopped by the callback");
-  } else {
-    rc = lr__ok(db);
-  }
-done:
-  if (rc != LR_OK && !stopped && x.n && !x.oom) {
-    /* Show what was evaluated before the error. */
-    int keep = lr_errcode(db);
-    char *msg = strdup(lr_errmsg(db));
-    int has_err = 0;
-    for (int i = 0; i < x.n; i++) has_err |= x.v[i].kind == LR_EX_ERROR;
-    if (!has_err) add(&x, LR_EX_ERROR, NULL, msg);
+  if (rc == LR_OK) {
     if (emit(&x, cb, ctx)) {
-      keep = LR_INTERRUPT;
-      free(msg);
-      msg = strdup("explain stopped by the callback");
+      stopped = 1;
+      rc = lr__err(db, LR_INTERRUPT, "explain stopped by the callback");
+    } else {
+      rc = lr__ok(db);
     }
-    lr__err(db, keep, "%s", msg ? msg : lr_errstr(keep));
-    free(msg);
   }
+  if (rc != LR_OK && !stopped && x.n && !x.oom) emit_partial(&x, db, cb, ctx);
   w.ev.trace = NULL;
   w.ev.on_step = NULL;
   lrb_free(&trace);
