@@ -50,6 +50,43 @@ static int ok_delimiter(const char *v) {
   return parse_delimiter(v, &d);
 }
 
+/* What the import did, as text or JSON. */
+static void print_report(const char *kind_name, int kind, const char *file,
+                         const lr_import_report *r, const char *rejects,
+                         int json) {
+  if (json) {
+    printf("{\"kind\":\"%s\",\"file\":", kind_name);
+    json_str(stdout, file);
+    printf(",\"rows_read\":%lld,\"inserted\":%lld,\"updated\":%lld,"
+           "\"merged\":%lld,\"rejected\":%lld,\"fields_created\":%d,"
+           "\"columns\":%d", r->rows_read, r->inserted, r->updated, r->merged,
+           r->rejected, r->fields_created, r->columns);
+    if (r->key_field[0]) {
+      printf(",\"key_field\":");
+      json_str(stdout, r->key_field);
+    }
+    printf("}\n");
+  } else {
+    printf("imported %s from %s", kind_name, file);
+    if (r->key_field[0]) printf(" (key: %s)", r->key_field);
+    printf("\n  rows read       %10lld\n  inserted        %10lld\n"
+           "  updated         %10lld\n  merged          %10lld\n"
+           "  rejected        %10lld\n", r->rows_read, r->inserted, r->updated,
+           r->merged, r->rejected);
+    if (kind == LR_CONTACTS)
+      printf("  fields created  %10d\n", r->fields_created);
+    if (r->rejected) printf("bad rows are in %s\n", rejects);
+  }
+}
+
+/* contacts, activities or outcomes: LR_* kind, 0 for anything else. */
+static int import_kind(const char *name) {
+  return !name ? 0
+       : strcmp(name, "contacts") == 0 ? LR_CONTACTS
+       : strcmp(name, "activities") == 0 ? LR_ACTIVITIES
+       : strcmp(name, "outcomes") == 0 ? LR_OUTCOMES : 0;
+}
+
 int cmd_import(cli *c, int argc, char **argv) {
   const char *kind_name = NULL, *file = NULL, *delimiter = NULL;
   int json = 0, n_nulls = 0, n_maps = 0;
@@ -98,10 +135,7 @@ int cmd_import(cli *c, int argc, char **argv) {
       goto done;
     }
   }
-  int kind = !kind_name ? 0
-           : strcmp(kind_name, "contacts") == 0 ? LR_CONTACTS
-           : strcmp(kind_name, "activities") == 0 ? LR_ACTIVITIES
-           : strcmp(kind_name, "outcomes") == 0 ? LR_OUTCOMES : 0;
+  int kind = import_kind(kind_name);
   if (!kind || !file) {
     status = cli_usage(c, "import", !kind_name ? "what to import: contacts, "
                        "activities or outcomes, and a FILE"
@@ -125,29 +159,7 @@ int cmd_import(cli *c, int argc, char **argv) {
     status = cli_fail(c, rc);
     goto done;
   }
-  if (json) {
-    printf("{\"kind\":\"%s\",\"file\":", kind_name);
-    json_str(stdout, file);
-    printf(",\"rows_read\":%lld,\"inserted\":%lld,\"updated\":%lld,"
-           "\"merged\":%lld,\"rejected\":%lld,\"fields_created\":%d,"
-           "\"columns\":%d", r.rows_read, r.inserted, r.updated, r.merged,
-           r.rejected, r.fields_created, r.columns);
-    if (r.key_field[0]) {
-      printf(",\"key_field\":");
-      json_str(stdout, r.key_field);
-    }
-    printf("}\n");
-  } else {
-    printf("imported %s from %s", kind_name, file);
-    if (r.key_field[0]) printf(" (key: %s)", r.key_field);
-    printf("\n  rows read       %10lld\n  inserted        %10lld\n"
-           "  updated         %10lld\n  merged          %10lld\n"
-           "  rejected        %10lld\n", r.rows_read, r.inserted, r.updated,
-           r.merged, r.rejected);
-    if (kind == LR_CONTACTS)
-      printf("  fields created  %10d\n", r.fields_created);
-    if (r.rejected) printf("bad rows are in %s\n", o.rejects);
-  }
+  print_report(kind_name, kind, file, &r, o.rejects, json);
 done:
   free(nulls);
   free(maps);
