@@ -7,6 +7,8 @@
 #define LR_T_DB_H
 
 #include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "t.h"
 
@@ -14,6 +16,7 @@ __attribute__((unused)) static void t_sql(const char *db, const char *q) {
   sqlite3 *s;
   char *err = NULL;
   if (sqlite3_open(db, &s) != SQLITE_OK ||
+      sqlite3_busy_timeout(s, 5000) != SQLITE_OK ||
       sqlite3_exec(s, q, 0, 0, &err) != SQLITE_OK) {
     fprintf(stderr, "sql failed on %s: %s\n%s\n", db,
             err ? err : sqlite3_errmsg(s), q);
@@ -22,20 +25,56 @@ __attribute__((unused)) static void t_sql(const char *db, const char *q) {
   sqlite3_close(s);
 }
 
+/* The first row of q on db, stepped; the caller reads st, then t_sql_done.
+** Returns 1 when there is a row. */
+static int t_sql_row(const char *db, const char *q, sqlite3 **s,
+                     sqlite3_stmt **st) {
+  sqlite3_open(db, s);
+  if (sqlite3_prepare_v2(*s, q, -1, st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(*s));
+    exit(2);
+  }
+  return sqlite3_step(*st) == SQLITE_ROW;
+}
+
+static void t_sql_done(sqlite3 *s, sqlite3_stmt *st) {
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+}
+
+/* First column of the first row; -999 for no row. */
 __attribute__((unused)) static long long t_sql_int(const char *db,
                                                    const char *q) {
   sqlite3 *s;
   sqlite3_stmt *st;
-  long long v = -999;
-  sqlite3_open(db, &s);
-  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
-    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
-    exit(2);
-  }
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(s);
+  long long v = t_sql_row(db, q, &s, &st) ? sqlite3_column_int64(st, 0) : -999;
+  t_sql_done(s, st);
   return v;
+}
+
+__attribute__((unused)) static double t_sql_real(const char *db,
+                                                 const char *q) {
+  sqlite3 *s;
+  sqlite3_stmt *st;
+  double v = t_sql_row(db, q, &s, &st) ? sqlite3_column_double(st, 0) : -999;
+  t_sql_done(s, st);
+  return v;
+}
+
+/* First column of the first row as text; "(none)" for no row or NULL.
+** The result lives until 16 more calls. */
+__attribute__((unused)) static const char *t_sql_text(const char *db,
+                                                      const char *q) {
+  static char bufs[16][2048];
+  static int k;
+  char *b = bufs[k++ % 16];
+  sqlite3 *s;
+  sqlite3_stmt *st;
+  snprintf(b, 2048, "(none)");
+  if (t_sql_row(db, q, &s, &st) && sqlite3_column_text(st, 0))
+    snprintf(b, 2048, "%s", sqlite3_column_text(st, 0));
+  t_sql_done(s, st);
+  return b;
 }
 
 /* Add n contacts c1@x.example ... with a title every third one. */

@@ -6,74 +6,21 @@
 #ifndef LR_TQDB_H
 #define LR_TQDB_H
 
-#include <sqlite3.h>
-
 #include "leadrules.h"
-#include "t.h"
+#include "t_db.h"
 
 static lr_db *db;
 static const char *dbpath;
 
-__attribute__((unused)) static void sql(const char *q) {
-  sqlite3 *s;
-  sqlite3_open(dbpath, &s);
-  sqlite3_busy_timeout(s, 5000);
-  char *err = NULL;
-  if (sqlite3_exec(s, q, 0, 0, &err) != SQLITE_OK) {
-    fprintf(stderr, "sql failed: %s\n%s\n", err, q);
-    exit(2);
-  }
-  sqlite3_close(s);
-}
-
+__attribute__((unused)) static void sql(const char *q) { t_sql(dbpath, q); }
 __attribute__((unused)) static long long sql_int(const char *q) {
-  sqlite3 *s;
-  sqlite3_stmt *st;
-  long long v = -999;
-  sqlite3_open(dbpath, &s);
-  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
-    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
-    exit(2);
-  }
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(s);
-  return v;
+  return t_sql_int(dbpath, q);
 }
-
 __attribute__((unused)) static double sql_real(const char *q) {
-  sqlite3 *s;
-  sqlite3_stmt *st;
-  double v = -999;
-  sqlite3_open(dbpath, &s);
-  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
-    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
-    exit(2);
-  }
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_double(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(s);
-  return v;
+  return t_sql_real(dbpath, q);
 }
-
-static char tdb_text[16][2048];
-static int tdb_k;
-/* First column of the first row as text; "(none)" for no row or NULL. */
 __attribute__((unused)) static const char *sql_text(const char *q) {
-  sqlite3 *s;
-  sqlite3_stmt *st;
-  char *b = tdb_text[tdb_k++ % 16];
-  snprintf(b, 2048, "(none)");
-  sqlite3_open(dbpath, &s);
-  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
-    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
-    exit(2);
-  }
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    snprintf(b, 2048, "%s", sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(s);
-  return b;
+  return t_sql_text(dbpath, q);
 }
 
 /* A fresh, empty database named PREFIX<n>.db; then `setup` SQL. */
