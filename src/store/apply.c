@@ -163,16 +163,16 @@ static const char *const CONTACT_UPDATE[16] = {
 static const char ASSIGN_CONTACT[] =
     "UPDATE contacts SET owner=?2, assigned_at=?3, due_at=?4 WHERE id=?1";
 
-/* The other tables' rows are written MANY_ROWS to a statement, the rest 4
-** at a time, then one by one: a statement's fixed cost (start, cursors,
+/* The other tables' new rows are inserted MANY_ROWS to a statement, the
+** rest 4 at a time, then one by one: a statement's fixed cost (start, cursors,
 ** halt) was a third of the cost of a contact's history and parts written
 ** one statement per contact.  sql[k] writes k rows (1 to 4), sql[5]
-** MANY_ROWS; `sep` joins the rows, each of ncols parameters. */
+** MANY_ROWS, each row of ncols parameters. */
 #define MANY_ROWS 32
-#define X4(r, s) r s r s r s r
-#define X32(r, s) X4(X4(r, s), s) s X4(X4(r, s), s)
-#define MANY(head, r, s, tail) { NULL, head r tail, head r s r tail, \
-  head r s r s r tail, head X4(r, s) tail, head X32(r, s) tail }
+#define X4(r) r "," r "," r "," r
+#define X32(r) X4(X4(r)) "," X4(X4(r))
+#define MANY(head, r) { NULL, head r, head r "," r, head r "," r "," r, \
+  head X4(r), head X32(r) }
 
 typedef void bind_row(sqlite3_stmt *st, int b, const lrs_changes *c,
                       const void *row);
@@ -182,6 +182,7 @@ typedef struct many {
   size_t size;                     /* of a row */
   bind_row *bind;
   const char *what;                /* for the error message */
+  int one;                         /* sql[1] only: a row to a statement */
 } many;
 
 static void bind_hist(sqlite3_stmt *st, int b, const lrs_changes *c,
@@ -241,45 +242,45 @@ static void bind_assign(sqlite3_stmt *st, int b, const lrs_changes *c,
 
 static const many HISTORY = {
   MANY("INSERT OR FAIL INTO stage_history(contact_id, from_stage, to_stage, "
-       "at, run_id, reason, transition, by) VALUES", "(?,?,?,?,?,?,?,NULL)",
-       ",", ""),
-  7, sizeof(hist_row), bind_hist, "record stage history",
+       "at, run_id, reason, transition, by) VALUES", "(?,?,?,?,?,?,?,NULL)"),
+  7, sizeof(hist_row), bind_hist, "record stage history", 0,
 };
+/* Deletes go one to a statement: a DELETE of many keys (an IN list, an OR
+** of keys, a row-value IN that scans the table) cost more than it saved. */
 static const many PARTS_CLEAR = {
-  MANY("DELETE FROM score_parts WHERE contact_id IN (", "?", ",", ")"),
-  1, sizeof(text_row), bind_id, "clear score parts",
+  { NULL, "DELETE FROM score_parts WHERE contact_id=?" },
+  1, sizeof(text_row), bind_id, "clear score parts", 1,
 };
 static const many PARTS = {
   MANY("INSERT OR FAIL INTO score_parts(contact_id, rule, grp, points) "
-       "VALUES", "(?,?,?,?)", ",", ""),
-  4, sizeof(part_row), bind_part, "write score parts",
+       "VALUES", "(?,?,?,?)"),
+  4, sizeof(part_row), bind_part, "write score parts", 0,
 };
 static const many MEMBER_ADD = {
   MANY("INSERT OR IGNORE INTO segment_members(contact_id, segment) VALUES",
-       "(?,?)", ",", ""),
-  2, sizeof(text_row), bind_text_row, "write segment member",
+       "(?,?)"),
+  2, sizeof(text_row), bind_text_row, "write segment member", 0,
 };
-/* OR, not a row-value IN: that scans the table. */
 static const many MEMBER_DEL = {
-  MANY("DELETE FROM segment_members WHERE ", "(contact_id=? AND segment=?)",
-       " OR ", ""),
-  2, sizeof(text_row), bind_text_row, "write segment member",
+  { NULL, "DELETE FROM segment_members WHERE contact_id=? AND segment=?" },
+  2, sizeof(text_row), bind_text_row, "write segment member", 1,
 };
 static const many ASSIGN = {
   MANY("INSERT INTO assignments(contact_id, owner, stage, at, run_id, due) "
-       "VALUES", "(?,?,?,?,?,?)", ",", ""),
-  6, sizeof(assign_row), bind_assign, "record assignment",
+       "VALUES", "(?,?,?,?,?,?)"),
+  6, sizeof(assign_row), bind_assign, "record assignment", 0,
 };
 static const many ERRORS = {
   MANY("INSERT INTO run_errors(contact_id, message, run_id) VALUES",
-       "(?,?,?)", ",", ""),
-  3, sizeof(text_row), bind_error, "record run error",
+       "(?,?,?)"),
+  3, sizeof(text_row), bind_error, "record run error", 0,
 };
 
 static int write_many(lrs_changes *c, const many *t, const rows *l) {
   for (long long done = 0; done < l->n;) {
     long long left = l->n - done;
-    int k = left >= MANY_ROWS ? MANY_ROWS : left >= 4 ? 4 : (int)left;
+    int k = t->one ? 1 : left >= MANY_ROWS ? MANY_ROWS : left >= 4 ? 4
+                                                                : (int)left;
     sqlite3_stmt *st = lrs_cached(c->db, t->sql[k == MANY_ROWS ? 5 : k]);
     if (!st) return c->db->rc;
     const char *row = (const char *)l->v + (size_t)done * t->size;
