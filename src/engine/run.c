@@ -255,7 +255,7 @@ typedef struct writer {
   long long run_id, now;
   long long *by_transition;           /* per transition; [ntransitions] initial */
   int apply;                          /* write to the database */
-  lrs_queue queue;                    /* history and parts rows to write */
+  lrs_changes *changes;               /* a chunk's writes (when apply) */
 } writer;
 
 static void count_owner(writer *wr, const char *owner) {
@@ -326,33 +326,19 @@ static int collect_handoff(writer *wr, const rec *r, const char *owner,
   return LR_OK;
 }
 
-static int apply_rec(writer *wr, const rec *r) {
-  lr_db *db = wr->p->db;
-  const lrp_model *m = wr->m;
+static void keep_error(writer *wr, const rec *r) {
   lr_run_result *res = wr->res;
-  int rc = LR_OK;
-  if (r->error) {
-    res->errors++;
-    if (res->n_error_list < 100) {
-      char **v = realloc(res->error_list, (size_t)(res->n_error_list + 1) * sizeof *v);
-      if (v) {
-        res->error_list = v;
-        v[res->n_error_list++] = lra_strdup(&wr->priv->arena, r->error);
-      }
-    }
-    if (wr->apply) rc = lrs_run_error(db, wr->run_id, r->id, r->error);
-    return rc;
-  }
-  if (r->flags & F_SCORE) res->score_changes++;
-  if (r->flags & F_STAGE) res->stage_changes++;
-  if (wr->apply && (r->flags & (F_SCORE | F_STAGE | F_GRADE | F_SCORES))) {
-    rc = lrs_contact_update(db, r->id, (r->flags & F_SCORE) != 0, r->score,
-                            (r->flags & F_STAGE) ? stage_name(m, r->stage) : NULL,
-                            (r->flags & F_GRADE) != 0, r->grade,
-                            (r->flags & F_SCORES) != 0, r->scores, wr->now);
-    if (rc != LR_OK) return rc;
-  }
-  /* Moves and parts are queued: written many rows to a statement. */
+  res->errors++;
+  if (res->n_error_list >= 100) return;
+  char **v = realloc(res->error_list, (size_t)(res->n_error_list + 1) * sizeof *v);
+  if (!v) return;
+  res->error_list = v;
+  v[res->n_error_list++] = lra_strdup(&wr->priv->arena, r->error);
+}
+
+/* Count and collect the record's moves; add their history rows. */
+static int apply_moves(writer *wr, const rec *r) {
+  const lrp_model *m = wr->m;
   for (int i = 0; i < r->nmoves; i++) {
     const lrp_move *mv = &r->moves[i];
     char reason[320];
@@ -364,69 +350,107 @@ static int apply_rec(writer *wr, const rec *r) {
       if (t->reason) snprintf(reason, sizeof reason, "%s", t->reason);
       else snprintf(reason, sizeof reason, "transition %s (%s)", t->label, t->where);
     }
-    res->moves++;
+    wr->res->moves++;
     wr->by_transition[mv->transition >= 0 ? mv->transition : m->ntransitions]++;
+    int rc;
     if (wr->o->collect && (rc = collect_move(wr, r, mv, reason)) != LR_OK) return rc;
     if (wr->apply) {
-      rc = lrs_queue_history(&wr->queue, r->id, from, m->stages[mv->to].name,
-                             reason, mv->transition >= 0
-                                 ? m->transitions[mv->transition].label : NULL);
+      rc = lrs_changes_history(wr->changes, r->id, from, m->stages[mv->to].name,
+                               reason, mv->transition >= 0
+                                   ? m->transitions[mv->transition].label : NULL);
       if (rc != LR_OK) return rc;
     }
-  }
-  if (wr->apply && (r->flags & F_PARTS)) {
-    rc = r->had_parts ? lrs_parts_clear(db, r->id) : LR_OK;
-    for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
-      const lrp_rule *ru = &m->rules[r->part_rule[i]];
-      rc = lrs_queue_part(&wr->queue, r->id, ru->name, ru->group, r->part_pts[i]);
-    }
-    if (rc != LR_OK) return rc;
-  }
-  if (wr->apply) {
-    for (int i = 0; i < r->nseg_add && rc == LR_OK; i++)
-      rc = lrs_member_set(db, r->id, m->segments[r->seg_add[i]].name, 1);
-    for (int i = 0; i < r->nseg_del && rc == LR_OK; i++)
-      rc = lrs_member_set(db, r->id, r->seg_del[i], 0);
-    if (rc != LR_OK) return rc;
-  }
-  if (r->handoff >= 0) {
-    const lrp_handoff *h = &m->handoffs[r->handoff];
-    const char *owner = r->fn_owner ? r->fn_owner
-                                    : lrp_route(&wr->routing, r->leaf_router);
-    if (owner) {
-      long long due = h->due ? wr->now + h->due : 0;
-      res->handoffs++;
-      count_owner(wr, owner);
-      if (wr->apply) {
-        rc = lrs_assign(db, r->id, owner, m->stages[h->stage].name, wr->now,
-                        wr->run_id, due);
-        if (rc != LR_OK) return rc;
-      }
-      if (wr->o->collect && (rc = collect_handoff(wr, r, owner, due)) != LR_OK)
-        return rc;
-    }
-  }
-  if (wr->o->on_change && (r->flags & (F_SCORE | F_STAGE))) {
-    lr_change chg;
-    chg.contact_id = r->id;
-    chg.key = r->key;
-    chg.old_score = r->old_score;
-    chg.new_score = r->score;
-    chg.old_stage = r->old_stage;
-    chg.new_stage = (r->flags & F_STAGE) ? stage_name(m, r->stage) : r->old_stage;
-    if (wr->o->on_change(wr->o->change_ctx, &chg))
-      return lr__err(db, LR_INTERRUPT, "run cancelled by the change callback");
   }
   return LR_OK;
 }
 
+/* Add the record's score parts and segment changes. */
+static int apply_parts(writer *wr, const rec *r) {
+  const lrp_model *m = wr->m;
+  lrs_changes *b = wr->changes;
+  int rc = LR_OK;
+  if (r->flags & F_PARTS) {
+    rc = r->had_parts ? lrs_changes_parts_clear(b, r->id) : LR_OK;
+    for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
+      const lrp_rule *ru = &m->rules[r->part_rule[i]];
+      rc = lrs_changes_part(b, r->id, ru->name, ru->group, r->part_pts[i]);
+    }
+  }
+  for (int i = 0; i < r->nseg_add && rc == LR_OK; i++)
+    rc = lrs_changes_member(b, r->id, m->segments[r->seg_add[i]].name, 1);
+  for (int i = 0; i < r->nseg_del && rc == LR_OK; i++)
+    rc = lrs_changes_member(b, r->id, r->seg_del[i], 0);
+  return rc;
+}
+
+/* Route the record's handoff, if any: count, assign and collect it. */
+static int apply_handoff(writer *wr, const rec *r) {
+  if (r->handoff < 0) return LR_OK;
+  const lrp_model *m = wr->m;
+  const lrp_handoff *h = &m->handoffs[r->handoff];
+  const char *owner = r->fn_owner ? r->fn_owner
+                                  : lrp_route(&wr->routing, r->leaf_router);
+  if (!owner) return LR_OK;
+  long long due = h->due ? wr->now + h->due : 0;
+  wr->res->handoffs++;
+  count_owner(wr, owner);
+  int rc;
+  if (wr->apply) {
+    rc = lrs_changes_assign(wr->changes, r->id, owner,
+                            m->stages[h->stage].name, due);
+    if (rc != LR_OK) return rc;
+  }
+  if (wr->o->collect && (rc = collect_handoff(wr, r, owner, due)) != LR_OK)
+    return rc;
+  return LR_OK;
+}
+
+/* Tell on_change of a new score or stage; non-zero cancels the run. */
+static int notify(writer *wr, const rec *r) {
+  if (!wr->o->on_change || !(r->flags & (F_SCORE | F_STAGE))) return LR_OK;
+  lr_change chg;
+  chg.contact_id = r->id;
+  chg.key = r->key;
+  chg.old_score = r->old_score;
+  chg.new_score = r->score;
+  chg.old_stage = r->old_stage;
+  chg.new_stage = (r->flags & F_STAGE) ? stage_name(wr->m, r->stage) : r->old_stage;
+  if (wr->o->on_change(wr->o->change_ctx, &chg))
+    return lr__err(wr->p->db, LR_INTERRUPT, "run cancelled by the change callback");
+  return LR_OK;
+}
+
+/* Count one record and add its writes to the chunk's batch. */
+static int apply_rec(writer *wr, const rec *r) {
+  int rc = LR_OK;
+  if (r->error) {
+    keep_error(wr, r);
+    if (wr->apply) rc = lrs_changes_error(wr->changes, r->id, r->error);
+    return rc;
+  }
+  if (r->flags & F_SCORE) wr->res->score_changes++;
+  if (r->flags & F_STAGE) wr->res->stage_changes++;
+  if (wr->apply && (r->flags & (F_SCORE | F_STAGE | F_GRADE | F_SCORES))) {
+    rc = lrs_changes_contact(wr->changes, r->id, (r->flags & F_SCORE) != 0,
+                             r->score, (r->flags & F_STAGE)
+                                 ? stage_name(wr->m, r->stage) : NULL,
+                             (r->flags & F_GRADE) != 0, r->grade,
+                             (r->flags & F_SCORES) != 0, r->scores);
+    if (rc != LR_OK) return rc;
+  }
+  if ((rc = apply_moves(wr, r)) != LR_OK) return rc;
+  if (wr->apply && (rc = apply_parts(wr, r)) != LR_OK) return rc;
+  if ((rc = apply_handoff(wr, r)) != LR_OK) return rc;
+  return notify(wr, r);
+}
+
+/* The batch copies what it keeps: the chunk is reused after this. */
 static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
   for (int i = 0; i < ch->n; i++) {
     int rc = apply_rec(wr, &ch->recs[i]);
     if (rc != LR_OK) return rc;
   }
-  /* Queued rows point into the chunk, which is reused after this. */
-  int rc = wr->apply ? lrs_queue_flush(&wr->queue) : LR_OK;
+  int rc = wr->apply ? lrs_changes_apply(wr->changes) : LR_OK;
   if (rc != LR_OK) return rc;
   wr->res->evaluated += evaluated;
   return LR_OK;
@@ -541,7 +565,10 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (rc == LR_OK && wr.apply)
     rc = lrs_run_start(db, "run", p->path ? p->path : p->name, p->hash, now,
                        NULL, &wr.run_id);
-  lrs_queue_init(&wr.queue, db, now, wr.run_id);
+  if (rc == LR_OK && wr.apply) {
+    wr.changes = lrs_changes_new(db, wr.run_id, now);
+    if (!wr.changes) rc = lr__err(db, LR_NOMEM, "out of memory");
+  }
   if (rc == LR_OK) rc = run_chunks(&wr, lo, hi, total, o.jobs);
   if (rc == LR_OK && wr.apply) rc = lrp_routing_save(&wr.routing);
   if (rc == LR_OK && wr.apply)
@@ -558,6 +585,7 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
     lrs_rollback(db);
   }
   lrp_routing_free(&wr.routing);
+  lrs_changes_free(wr.changes);
   lrs_run_end(db);
   if (rc == LR_OK && wr.apply) res->run_id = wr.run_id;
   /* per-transition counts */

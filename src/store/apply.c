@@ -1,12 +1,15 @@
 /*
-** apply.c -- writes of runs and scripts, through cached statements.
+** apply.c -- writes of runs and scripts, through cached statements; a
+** chunk of a run's changes written many rows to a statement.
 */
 #include "db_int.h"
 #include "apply.h"
 
-#include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 #include <sys/time.h>
+
+#include "../util/arena.h"
+#include "../util/grow.h"
 
 static double wall_time(void) {
   struct timeval tv;
@@ -65,18 +68,69 @@ int lrs_run_finish(lr_db *db, long long run_id, long long evaluated,
   return step_done(db, st, "finish run");
 }
 
-static const char RUN_ERROR[] =
-    "INSERT INTO run_errors(run_id, contact_id, message) VALUES(?1, ?2, ?3)";
+static const char HISTORY_ADD[] =
+    "INSERT INTO stage_history(contact_id, from_stage, to_stage, at, run_id, "
+    "reason, transition, by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-int lrs_run_error(lr_db *db, long long run_id, long long contact_id,
-                  const char *msg) {
-  sqlite3_stmt *st = lrs_cached(db, RUN_ERROR);
+int lrs_history_add(lr_db *db, long long contact_id, const char *from,
+                    const char *to, long long at, long long run_id,
+                    const char *reason, const char *transition,
+                    const char *by) {
+  sqlite3_stmt *st = lrs_cached(db, HISTORY_ADD);
   if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, run_id);
-  sqlite3_bind_int64(st, 2, contact_id);
-  sqlite3_bind_text(st, 3, msg, -1, SQLITE_STATIC);
-  return step_done(db, st, "record run error");
+  sqlite3_bind_int64(st, 1, contact_id);
+  bind_text_or_null(st, 2, from);
+  sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, at);
+  if (run_id) sqlite3_bind_int64(st, 5, run_id);
+  else sqlite3_bind_null(st, 5);
+  bind_text_or_null(st, 6, reason);
+  bind_text_or_null(st, 7, transition);
+  bind_text_or_null(st, 8, by);
+  return step_done(db, st, "record stage history");
 }
+
+/* ---- a chunk's changes ------------------------------------------------ */
+
+/* The rows of one kind, in the order added; kept from chunk to chunk. */
+typedef struct rows {
+  void *v;
+  long long n, cap;
+} rows;
+
+typedef struct contact_row {
+  long long id;
+  int which;                       /* CONTACT_UPDATE's index */
+  double score;
+  const char *stage, *grade, *scores;
+} contact_row;
+typedef struct hist_row {
+  long long id;
+  const char *from, *to, *reason, *transition;
+} hist_row;
+typedef struct part_row {
+  long long id;
+  const char *rule, *grp;
+  double points;
+} part_row;
+/* A cleared contact (no text), a segment added or dropped, an error. */
+typedef struct text_row {
+  long long id;
+  const char *text;
+} text_row;
+typedef struct assign_row {
+  long long id;
+  const char *owner, *stage;
+  long long due;
+} assign_row;
+
+struct lrs_changes {
+  lr_db *db;
+  long long run_id, now;
+  int oom;                         /* an adder failed: apply refuses */
+  lr_arena arena;                  /* the rows' strings */
+  rows contacts, hist, clears, parts, adds, dels, assigns, errors;
+};
 
 /* One statement per subset of the columns: a column named in SET makes
 ** SQLite rewrite the indexes on it, so a score-only update must not name
@@ -106,217 +160,313 @@ static const char *const CONTACT_UPDATE[16] = {
   UPD("", U_STAGE, U_GRADE, U_SCORES),
   UPD(U_SCORE, U_STAGE, U_GRADE, U_SCORES),
 };
+static const char ASSIGN_CONTACT[] =
+    "UPDATE contacts SET owner=?2, assigned_at=?3, due_at=?4 WHERE id=?1";
 
-int lrs_contact_update(lr_db *db, long long id, int has_score, double score,
-                       const char *stage, int has_grade, const char *grade,
-                       int has_scores, const char *scores,
-                       long long updated_at) {
-  int which = (has_score ? 1 : 0) | (stage ? 2 : 0) | (has_grade ? 4 : 0) |
-              (has_scores ? 8 : 0);
-  sqlite3_stmt *st = lrs_cached(db, CONTACT_UPDATE[which]);
-  if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, id);
-  if (has_score) sqlite3_bind_double(st, 2, score);
-  if (stage) sqlite3_bind_text(st, 3, stage, -1, SQLITE_STATIC);
-  if (has_grade) bind_text_or_null(st, 4, grade);
-  if (has_scores) bind_text_or_null(st, 5, scores);
-  sqlite3_bind_int64(st, 6, updated_at);
-  return step_done(db, st, "update contact");
-}
-
-static const char HISTORY_ADD[] =
-    "INSERT INTO stage_history(contact_id, from_stage, to_stage, at, run_id, "
-    "reason, transition, by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-
-int lrs_history_add(lr_db *db, long long contact_id, const char *from,
-                    const char *to, long long at, long long run_id,
-                    const char *reason, const char *transition,
-                    const char *by) {
-  sqlite3_stmt *st = lrs_cached(db, HISTORY_ADD);
-  if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, contact_id);
-  bind_text_or_null(st, 2, from);
-  sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 4, at);
-  if (run_id) sqlite3_bind_int64(st, 5, run_id);
-  else sqlite3_bind_null(st, 5);
-  bind_text_or_null(st, 6, reason);
-  bind_text_or_null(st, 7, transition);
-  bind_text_or_null(st, 8, by);
-  return step_done(db, st, "record stage history");
-}
-
-static const char PARTS_CLEAR[] = "DELETE FROM score_parts WHERE contact_id=?1";
-
-int lrs_parts_clear(lr_db *db, long long contact_id) {
-  sqlite3_stmt *st = lrs_cached(db, PARTS_CLEAR);
-  if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, contact_id);
-  return step_done(db, st, "clear score parts");
-}
-
-/* The queue writes LRS_QROWS rows per statement and the rest 4 at a time:
-** a statement's fixed cost (start, cursors, halt) was a third of the cost
-** of a contact's history and parts written one statement per contact. */
+/* The other tables' new rows are inserted MANY_ROWS to a statement, the
+** rest 4 at a time, then one by one: a statement's fixed cost (start, cursors,
+** halt) was a third of the cost of a contact's history and parts written
+** one statement per contact.  sql[k] writes k rows (1 to 4), sql[5]
+** MANY_ROWS, each row of ncols parameters. */
+#define MANY_ROWS 32
 #define X4(r) r "," r "," r "," r
 #define X32(r) X4(X4(r)) "," X4(X4(r))
-#define HV "(?,?,?,?,?,?,?,NULL)"
-#define HIST_HEAD "INSERT OR FAIL INTO stage_history(contact_id, from_stage, " \
-  "to_stage, at, run_id, reason, transition, by) VALUES"
-static const char *const HIST_MANY[6] = {
-  NULL, HIST_HEAD HV, HIST_HEAD HV "," HV, HIST_HEAD HV "," HV "," HV,
-  HIST_HEAD X4(HV), HIST_HEAD X32(HV),
-};
-#define PV "(?,?,?,?)"
-#define PARTS_HEAD "INSERT OR FAIL INTO score_parts(contact_id, rule, grp, " \
-  "points) VALUES"
-static const char *const PARTS_MANY[6] = {
-  NULL, PARTS_HEAD PV, PARTS_HEAD PV "," PV, PARTS_HEAD PV "," PV "," PV,
-  PARTS_HEAD X4(PV), PARTS_HEAD X32(PV),
-};
+#define MANY(head, r) { NULL, head r, head r "," r, head r "," r "," r, \
+  head X4(r), head X32(r) }
 
-void lrs_queue_init(lrs_queue *q, lr_db *db, long long at, long long run_id) {
-  memset(q, 0, sizeof *q);
-  q->db = db;
-  q->at = at;
-  q->run_id = run_id;
-}
+typedef void bind_row(sqlite3_stmt *st, int b, const lrs_changes *c,
+                      const void *row);
+typedef struct many {
+  const char *sql[6];
+  int ncols;
+  size_t size;                     /* of a row */
+  bind_row *bind;
+  const char *what;                /* for the error message */
+  int one;                         /* sql[1] only: a row to a statement */
+} many;
 
-static void bind_hist(sqlite3_stmt *st, int b, const lrs_queue *q, int row) {
-  const struct lrs_qhist *h = &q->h[row];
+static void bind_hist(sqlite3_stmt *st, int b, const lrs_changes *c,
+                      const void *row) {
+  const hist_row *h = row;
   sqlite3_bind_int64(st, b + 1, h->id);
   bind_text_or_null(st, b + 2, h->from);
   sqlite3_bind_text(st, b + 3, h->to, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, b + 4, q->at);
-  if (q->run_id) sqlite3_bind_int64(st, b + 5, q->run_id);
+  sqlite3_bind_int64(st, b + 4, c->now);
+  if (c->run_id) sqlite3_bind_int64(st, b + 5, c->run_id);
   else sqlite3_bind_null(st, b + 5);
   bind_text_or_null(st, b + 6, h->reason);
   bind_text_or_null(st, b + 7, h->transition);
 }
 
-static void bind_part(sqlite3_stmt *st, int b, const lrs_queue *q, int row) {
-  const struct lrs_qpart *p = &q->p[row];
+static void bind_part(sqlite3_stmt *st, int b, const lrs_changes *c,
+                      const void *row) {
+  const part_row *p = row;
+  (void)c;
   sqlite3_bind_int64(st, b + 1, p->id);
   sqlite3_bind_text(st, b + 2, p->rule, -1, SQLITE_STATIC);
   bind_text_or_null(st, b + 3, p->grp);
   sqlite3_bind_double(st, b + 4, p->points);
 }
 
-/* Write rows [0, n) with sqls[k] (k rows of ncols parameters): statements
-** of 32 rows, then 4, then what is left. */
-static int flush_rows(lrs_queue *q, int n, const char *const *sqls, int ncols,
-                      void (*bind)(sqlite3_stmt *, int, const lrs_queue *, int),
-                      const char *what) {
-  for (int done = 0; done < n;) {
-    int left = n - done;
-    int k = left >= LRS_QROWS ? LRS_QROWS : left >= 4 ? 4 : left;
-    sqlite3_stmt *st = lrs_cached(q->db, sqls[k == LRS_QROWS ? 5 : k]);
-    if (!st) return q->db->rc;
-    for (int i = 0; i < k; i++) bind(st, ncols * i, q, done + i);
-    int rc = step_done(q->db, st, what);
+static void bind_id(sqlite3_stmt *st, int b, const lrs_changes *c,
+                    const void *row) {
+  (void)c;
+  sqlite3_bind_int64(st, b + 1, ((const text_row *)row)->id);
+}
+
+static void bind_text_row(sqlite3_stmt *st, int b, const lrs_changes *c,
+                          const void *row) {
+  bind_id(st, b, c, row);
+  sqlite3_bind_text(st, b + 2, ((const text_row *)row)->text, -1,
+                    SQLITE_STATIC);
+}
+
+static void bind_error(sqlite3_stmt *st, int b, const lrs_changes *c,
+                       const void *row) {
+  bind_text_row(st, b, c, row);
+  sqlite3_bind_int64(st, b + 3, c->run_id);
+}
+
+static void bind_assign(sqlite3_stmt *st, int b, const lrs_changes *c,
+                        const void *row) {
+  const assign_row *a = row;
+  sqlite3_bind_int64(st, b + 1, a->id);
+  sqlite3_bind_text(st, b + 2, a->owner, -1, SQLITE_STATIC);
+  bind_text_or_null(st, b + 3, a->stage);
+  sqlite3_bind_int64(st, b + 4, c->now);
+  if (c->run_id) sqlite3_bind_int64(st, b + 5, c->run_id);
+  else sqlite3_bind_null(st, b + 5);
+  if (a->due) sqlite3_bind_int64(st, b + 6, a->due);
+  else sqlite3_bind_null(st, b + 6);
+}
+
+static const many HISTORY = {
+  MANY("INSERT OR FAIL INTO stage_history(contact_id, from_stage, to_stage, "
+       "at, run_id, reason, transition, by) VALUES", "(?,?,?,?,?,?,?,NULL)"),
+  7, sizeof(hist_row), bind_hist, "record stage history", 0,
+};
+/* Deletes go one to a statement: a DELETE of many keys (an IN list, an OR
+** of keys, a row-value IN that scans the table) cost more than it saved. */
+static const many PARTS_CLEAR = {
+  { NULL, "DELETE FROM score_parts WHERE contact_id=?" },
+  1, sizeof(text_row), bind_id, "clear score parts", 1,
+};
+static const many PARTS = {
+  MANY("INSERT OR FAIL INTO score_parts(contact_id, rule, grp, points) "
+       "VALUES", "(?,?,?,?)"),
+  4, sizeof(part_row), bind_part, "write score parts", 0,
+};
+static const many MEMBER_ADD = {
+  MANY("INSERT OR IGNORE INTO segment_members(contact_id, segment) VALUES",
+       "(?,?)"),
+  2, sizeof(text_row), bind_text_row, "write segment member", 0,
+};
+static const many MEMBER_DEL = {
+  { NULL, "DELETE FROM segment_members WHERE contact_id=? AND segment=?" },
+  2, sizeof(text_row), bind_text_row, "write segment member", 1,
+};
+static const many ASSIGN = {
+  MANY("INSERT INTO assignments(contact_id, owner, stage, at, run_id, due) "
+       "VALUES", "(?,?,?,?,?,?)"),
+  6, sizeof(assign_row), bind_assign, "record assignment", 0,
+};
+static const many ERRORS = {
+  MANY("INSERT INTO run_errors(contact_id, message, run_id) VALUES",
+       "(?,?,?)"),
+  3, sizeof(text_row), bind_error, "record run error", 0,
+};
+
+static int write_many(lrs_changes *c, const many *t, const rows *l) {
+  for (long long done = 0; done < l->n;) {
+    long long left = l->n - done;
+    int k = t->one ? 1 : left >= MANY_ROWS ? MANY_ROWS : left >= 4 ? 4
+                                                                : (int)left;
+    sqlite3_stmt *st = lrs_cached(c->db, t->sql[k == MANY_ROWS ? 5 : k]);
+    if (!st) return c->db->rc;
+    const char *row = (const char *)l->v + (size_t)done * t->size;
+    for (int i = 0; i < k; i++, row += t->size)
+      t->bind(st, t->ncols * i, c, row);
+    int rc = step_done(c->db, st, t->what);
     if (rc != LR_OK) return rc;
     done += k;
   }
   return LR_OK;
 }
 
-static int flush_history(lrs_queue *q) {
-  int rc = flush_rows(q, q->nh, HIST_MANY, 7, bind_hist,
-                      "record stage history");
-  q->nh = 0;
-  return rc;
-}
-
-static int flush_parts(lrs_queue *q) {
-  int rc = flush_rows(q, q->np, PARTS_MANY, 4, bind_part, "write score parts");
-  q->np = 0;
-  return rc;
-}
-
-int lrs_queue_history(lrs_queue *q, long long contact_id, const char *from,
-                      const char *to, const char *reason,
-                      const char *transition) {
-  if (q->nh == LRS_QROWS) {
-    int rc = flush_history(q);
+/* Contacts are updated one statement each: the columns set differ. */
+static int write_contacts(lrs_changes *c) {
+  const contact_row *v = c->contacts.v;
+  for (long long i = 0; i < c->contacts.n; i++) {
+    const contact_row *r = &v[i];
+    sqlite3_stmt *st = lrs_cached(c->db, CONTACT_UPDATE[r->which]);
+    if (!st) return c->db->rc;
+    sqlite3_bind_int64(st, 1, r->id);
+    if (r->which & 1) sqlite3_bind_double(st, 2, r->score);
+    if (r->which & 2) sqlite3_bind_text(st, 3, r->stage, -1, SQLITE_STATIC);
+    if (r->which & 4) bind_text_or_null(st, 4, r->grade);
+    if (r->which & 8) bind_text_or_null(st, 5, r->scores);
+    sqlite3_bind_int64(st, 6, c->now);
+    int rc = step_done(c->db, st, "update contact");
     if (rc != LR_OK) return rc;
   }
-  struct lrs_qhist *h = &q->h[q->nh];
-  h->id = contact_id;
-  h->from = from;
-  h->to = to;
-  h->transition = transition;
-  h->reason = NULL;
-  if (reason) {
-    snprintf(h->reason_buf, sizeof h->reason_buf, "%s", reason);
-    h->reason = h->reason_buf;
-  }
-  q->nh++;
   return LR_OK;
 }
 
-int lrs_queue_part(lrs_queue *q, long long contact_id, const char *rule,
-                   const char *grp, double points) {
-  if (q->np == LRS_QROWS) {
-    int rc = flush_parts(q);
+/* After the contacts' updates: a move clears due_at, a handoff sets it. */
+static int write_owners(lrs_changes *c) {
+  const assign_row *v = c->assigns.v;
+  for (long long i = 0; i < c->assigns.n; i++) {
+    sqlite3_stmt *st = lrs_cached(c->db, ASSIGN_CONTACT);
+    if (!st) return c->db->rc;
+    sqlite3_bind_int64(st, 1, v[i].id);
+    sqlite3_bind_text(st, 2, v[i].owner, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, c->now);
+    if (v[i].due) sqlite3_bind_int64(st, 4, v[i].due);
+    else sqlite3_bind_null(st, 4);
+    int rc = step_done(c->db, st, "assign owner");
     if (rc != LR_OK) return rc;
   }
-  struct lrs_qpart *p = &q->p[q->np++];
-  p->id = contact_id;
-  p->rule = rule;
-  p->grp = grp;
-  p->points = points;
   return LR_OK;
 }
 
-int lrs_queue_flush(lrs_queue *q) {
-  int rc = flush_history(q);
-  if (rc == LR_OK) rc = flush_parts(q);
+lrs_changes *lrs_changes_new(lr_db *db, long long run_id, long long now) {
+  lrs_changes *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->db = db;
+  c->run_id = run_id;
+  c->now = now;
+  lra_init(&c->arena, 1 << 20);    /* a chunk's strings, mostly */
+  return c;
+}
+
+/* Each table in the order rows were added; a contact's cleared parts
+** before its new ones. */
+int lrs_changes_apply(lrs_changes *c) {
+  int rc = c->oom ? lr__err(c->db, LR_NOMEM, "out of memory") : LR_OK;
+  if (rc == LR_OK) rc = write_contacts(c);
+  if (rc == LR_OK) rc = write_many(c, &HISTORY, &c->hist);
+  if (rc == LR_OK) rc = write_many(c, &PARTS_CLEAR, &c->clears);
+  if (rc == LR_OK) rc = write_many(c, &PARTS, &c->parts);
+  if (rc == LR_OK) rc = write_many(c, &MEMBER_ADD, &c->adds);
+  if (rc == LR_OK) rc = write_many(c, &MEMBER_DEL, &c->dels);
+  if (rc == LR_OK) rc = write_many(c, &ASSIGN, &c->assigns);
+  if (rc == LR_OK) rc = write_owners(c);
+  if (rc == LR_OK) rc = write_many(c, &ERRORS, &c->errors);
+  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
+                  &c->dels, &c->assigns, &c->errors };
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) all[i]->n = 0;
+  lra_reset(&c->arena);
+  c->oom = 0;
   return rc;
 }
 
-static const char MEMBER_ADD[] =
-    "INSERT OR IGNORE INTO segment_members(segment, contact_id) VALUES(?2, ?1)";
-static const char MEMBER_DEL[] =
-    "DELETE FROM segment_members WHERE contact_id=?1 AND segment=?2";
-
-int lrs_member_set(lr_db *db, long long contact_id, const char *segment,
-                   int member) {
-  sqlite3_stmt *st = lrs_cached(db, member ? MEMBER_ADD : MEMBER_DEL);
-  if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, contact_id);
-  sqlite3_bind_text(st, 2, segment, -1, SQLITE_STATIC);
-  return step_done(db, st, "write segment member");
+void lrs_changes_free(lrs_changes *c) {
+  if (!c) return;
+  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
+                  &c->dels, &c->assigns, &c->errors };
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]->v);
+  lra_free(&c->arena);
+  free(c);
 }
 
-static const char ASSIGN_ADD[] =
-    "INSERT INTO assignments(contact_id, owner, stage, at, run_id, due) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
-static const char ASSIGN_CONTACT[] =
-    "UPDATE contacts SET owner=?2, assigned_at=?3, due_at=?4 WHERE id=?1";
+/* Room for one more row of l; NULL when out of memory. */
+static void *add_row(lrs_changes *c, rows *l, size_t size) {
+  void *v = lru_grow(l->v, l->n, &l->cap, size, 256);
+  if (!v) {
+    c->oom = 1;
+    return NULL;
+  }
+  l->v = v;
+  return (char *)v + (size_t)l->n++ * size;
+}
 
-int lrs_assign(lr_db *db, long long contact_id, const char *owner,
-               const char *stage, long long at, long long run_id,
-               long long due) {
-  sqlite3_stmt *st = lrs_cached(db, ASSIGN_ADD);
-  if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, contact_id);
-  sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
-  bind_text_or_null(st, 3, stage);
-  sqlite3_bind_int64(st, 4, at);
-  if (run_id) sqlite3_bind_int64(st, 5, run_id);
-  else sqlite3_bind_null(st, 5);
-  if (due) sqlite3_bind_int64(st, 6, due);
-  else sqlite3_bind_null(st, 6);
-  int rc = step_done(db, st, "record assignment");
-  if (rc != LR_OK) return rc;
-  st = lrs_cached(db, ASSIGN_CONTACT);
-  if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, contact_id);
-  sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 3, at);
-  if (due) sqlite3_bind_int64(st, 4, due);
-  else sqlite3_bind_null(st, 4);
-  return step_done(db, st, "assign owner");
+/* The batch's own copy of s (NULL stays NULL). */
+static const char *copy(lrs_changes *c, const char *s) {
+  if (!s) return NULL;
+  const char *d = lra_strdup(&c->arena, s);
+  if (!d) c->oom = 1;
+  return d;
+}
+
+static int added(lrs_changes *c) {
+  return c->oom ? lr__err(c->db, LR_NOMEM, "out of memory") : LR_OK;
+}
+
+int lrs_changes_contact(lrs_changes *c, long long id, int has_score,
+                        double score, const char *stage, int has_grade,
+                        const char *grade, int has_scores,
+                        const char *scores) {
+  contact_row *r = add_row(c, &c->contacts, sizeof *r);
+  if (r) {
+    r->id = id;
+    r->which = (has_score ? 1 : 0) | (stage ? 2 : 0) | (has_grade ? 4 : 0) |
+               (has_scores ? 8 : 0);
+    r->score = score;
+    r->stage = copy(c, stage);
+    r->grade = has_grade ? copy(c, grade) : NULL;
+    r->scores = has_scores ? copy(c, scores) : NULL;
+  }
+  return added(c);
+}
+
+int lrs_changes_history(lrs_changes *c, long long id, const char *from,
+                        const char *to, const char *reason,
+                        const char *transition) {
+  hist_row *h = add_row(c, &c->hist, sizeof *h);
+  if (h) {
+    h->id = id;
+    h->from = copy(c, from);
+    h->to = copy(c, to);
+    h->reason = copy(c, reason);
+    h->transition = copy(c, transition);
+  }
+  return added(c);
+}
+
+int lrs_changes_part(lrs_changes *c, long long id, const char *rule,
+                     const char *group, double points) {
+  part_row *p = add_row(c, &c->parts, sizeof *p);
+  if (p) {
+    p->id = id;
+    p->rule = copy(c, rule);
+    p->grp = copy(c, group);
+    p->points = points;
+  }
+  return added(c);
+}
+
+static int add_text(lrs_changes *c, rows *l, long long id, const char *s) {
+  text_row *t = add_row(c, l, sizeof *t);
+  if (t) {
+    t->id = id;
+    t->text = copy(c, s);
+  }
+  return added(c);
+}
+
+int lrs_changes_parts_clear(lrs_changes *c, long long id) {
+  return add_text(c, &c->clears, id, NULL);
+}
+
+int lrs_changes_member(lrs_changes *c, long long id, const char *segment,
+                       int member) {
+  return add_text(c, member ? &c->adds : &c->dels, id, segment);
+}
+
+int lrs_changes_error(lrs_changes *c, long long id, const char *msg) {
+  return add_text(c, &c->errors, id, msg);
+}
+
+int lrs_changes_assign(lrs_changes *c, long long id, const char *owner,
+                       const char *stage, long long due) {
+  assign_row *a = add_row(c, &c->assigns, sizeof *a);
+  if (a) {
+    a->id = id;
+    a->owner = copy(c, owner);
+    a->stage = copy(c, stage);
+    a->due = due;
+  }
+  return added(c);
 }
 
 static const char ROUTING_GET[] =

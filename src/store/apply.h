@@ -1,7 +1,12 @@
 /*
-** apply.h -- the writes of a run: contacts' score/stage/grade, history,
-** score parts, segment members, assignments, routing state, the run row.
-** Called by the single writer inside its transaction.
+** apply.h -- the writes of a run: the run row, the routing state, and each
+** chunk's changes (contacts' score/stage/grade, stage history, score
+** parts, segment members, assignments, errors) handed over as one batch,
+** lrs_changes.  The batch is the one operation a backend implements for
+** a run's rows: it may write them as it likes (SQLite: many rows to a
+** statement) as long as the database ends up as if each change had been
+** written when it was added.  Called by the single writer inside its
+** transaction.
 */
 #ifndef LR_APPLY_H
 #define LR_APPLY_H
@@ -14,56 +19,47 @@ int lrs_run_start(lr_db *db, const char *kind, const char *policy,
 int lrs_run_finish(lr_db *db, long long run_id, long long evaluated,
                    long long score_changes, long long moves,
                    long long handoffs, long long errors);
-int lrs_run_error(lr_db *db, long long run_id, long long contact_id,
-                  const char *msg);
 
-/* Update what changed: pass NULL / has_* = 0 to keep a column. */
-int lrs_contact_update(lr_db *db, long long id, int has_score, double score,
-                       const char *stage, int has_grade, const char *grade,
-                       int has_scores, const char *scores,
-                       long long updated_at);
+/* One stage_history row, written now (a move by hand, manual.c). */
 int lrs_history_add(lr_db *db, long long contact_id, const char *from,
                     const char *to, long long at, long long run_id,
                     const char *reason, const char *transition,
                     const char *by);
-int lrs_parts_clear(lr_db *db, long long contact_id);
 
-/* stage_history and score_parts rows of a run, queued and written many to
-** a statement, in the order queued.  Strings must stay valid until the
-** queue is flushed (the reason is copied); at and run_id are the run's. */
-#define LRS_QROWS 32
-struct lrs_qhist {
-  long long id;
-  const char *from, *to, *reason, *transition;
-  char reason_buf[320];
-};
-struct lrs_qpart {
-  long long id;
-  const char *rule, *grp;
-  double points;
-};
-typedef struct lrs_queue {
-  lr_db *db;
-  long long at, run_id;
-  int nh, np;
-  struct lrs_qhist h[LRS_QROWS];
-  struct lrs_qpart p[LRS_QROWS];
-} lrs_queue;
-void lrs_queue_init(lrs_queue *q, lr_db *db, long long at, long long run_id);
-int lrs_queue_history(lrs_queue *q, long long contact_id, const char *from,
-                      const char *to, const char *reason,
-                      const char *transition);
-int lrs_queue_part(lrs_queue *q, long long contact_id, const char *rule,
-                   const char *grp, double points);
-/* Write what is queued. */
-int lrs_queue_flush(lrs_queue *q);
-
-int lrs_member_set(lr_db *db, long long contact_id, const char *segment,
-                   int member);
-/* Record a handoff and set the contact's owner, due and assigned times. */
-int lrs_assign(lr_db *db, long long contact_id, const char *owner,
-               const char *stage, long long at, long long run_id,
-               long long due);
+/* A chunk's changes of run run_id (0: none), stamped `now`.  Every adder
+** copies the strings it is given, so the caller's memory may be reused
+** as soon as it returns; adders return LR_OK or LR_NOMEM.  Each table's
+** rows are written in the order added, and a contact's update comes
+** before its assignment, its cleared parts before its new ones.
+** lrs_changes_apply writes everything added and empties the batch for
+** the next chunk (whatever it returns). */
+typedef struct lrs_changes lrs_changes;
+/* NULL when out of memory. */
+lrs_changes *lrs_changes_new(lr_db *db, long long run_id, long long now);
+/* Update what changed: pass NULL / has_* = 0 to keep a column.  A new
+** stage ends the SLA of the stage it was handed off in (due_at NULL). */
+int lrs_changes_contact(lrs_changes *b, long long id, int has_score,
+                        double score, const char *stage, int has_grade,
+                        const char *grade, int has_scores,
+                        const char *scores);
+int lrs_changes_history(lrs_changes *b, long long id, const char *from,
+                        const char *to, const char *reason,
+                        const char *transition);
+/* Delete the contact's score parts (before any part added for it). */
+int lrs_changes_parts_clear(lrs_changes *b, long long id);
+int lrs_changes_part(lrs_changes *b, long long id, const char *rule,
+                     const char *group, double points);
+/* Add the contact to a segment (member 1) or take it out (0). */
+int lrs_changes_member(lrs_changes *b, long long id, const char *segment,
+                       int member);
+/* Record a handoff and set the contact's owner, due (0: none) and
+** assigned time. */
+int lrs_changes_assign(lrs_changes *b, long long id, const char *owner,
+                       const char *stage, long long due);
+/* A contact the policy failed on, and why. */
+int lrs_changes_error(lrs_changes *b, long long id, const char *msg);
+int lrs_changes_apply(lrs_changes *b);
+void lrs_changes_free(lrs_changes *b);
 
 /* Routing state of one owner of one router. */
 int lrs_routing_get(lr_db *db, const char *router, const char *owner,

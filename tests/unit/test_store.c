@@ -1,13 +1,13 @@
 /*
-** test_store.c -- opening, creating, migrating and refusing database files.
+** test_store.c -- opening, creating, migrating and refusing database files;
+** a run's batch of changes (apply.h) written and read back.
 */
 #include "leadrules.h"
+#include "store/apply.h"
 #include "store/query.h"
 #include "store/scan.h"
 #include "store/snap.h"
-#include "t.h"
-
-#include <sqlite3.h>
+#include "t_db.h"
 
 static void test_create_and_reopen(void) {
   lr_db *db = NULL;
@@ -157,6 +157,167 @@ static void test_snapshot(void) {
   lr_close(db);
 }
 
+/* The first column of the first row of q, as text ("(null)" for none). */
+static const char *sql_str(const char *path, const char *q) {
+  static char out[1024];
+  sqlite3 *s;
+  sqlite3_stmt *st;
+  snprintf(out, sizeof out, "(null)");
+  sqlite3_open(path, &s);
+  if (sqlite3_prepare_v2(s, q, -1, &st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "bad query: %s: %s\n", q, sqlite3_errmsg(s));
+    exit(2);
+  }
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+  return out;
+}
+
+#define CH_NOW 1790000000LL
+
+/* Contact 1 with a stale part and segment; the batch's strings come from
+** a buffer overwritten after each call, so the batch must copy them. */
+static void changes_first(lr_db *db, lrs_changes *b) {
+  char s[4][64];
+#define S(i, v) strcpy(s[i], v)
+#define CLOBBER memset(s, 'x', sizeof s - 1)
+  CHECK_INT(lrs_changes_contact(b, 1, 1, 12.5, S(0, "mql"), 1, S(1, "A"), 1,
+                                S(2, "{\"fit\":12.5}")), LR_OK);
+  CLOBBER;
+  CHECK_INT(lrs_changes_contact(b, 2, 1, 3, NULL, 0, NULL, 0, NULL), LR_OK);
+  CHECK_INT(lrs_changes_history(b, 1, NULL, S(0, "lead"),
+                                S(1, "initial stage"), NULL), LR_OK);
+  CLOBBER;
+  CHECK_INT(lrs_changes_history(b, 1, S(0, "lead"), S(1, "mql"), S(2, "hot"),
+                                S(3, "t1")), LR_OK);
+  CLOBBER;
+  CHECK_INT(lrs_changes_parts_clear(b, 1), LR_OK);
+  CHECK_INT(lrs_changes_part(b, 1, S(0, "fit"), S(1, "fit"), 10), LR_OK);
+  CLOBBER;
+  CHECK_INT(lrs_changes_part(b, 1, S(0, "web"), NULL, 2.5), LR_OK);
+  /* 37 rows: statements of 32, 4 and 1 */
+  for (int i = 0; i < 37; i++) {
+    snprintf(s[0], sizeof s[0], "r%02d", i);
+    CHECK_INT(lrs_changes_part(b, 2, s[0], NULL, i + 1), LR_OK);
+    CLOBBER;
+  }
+  CHECK_INT(lrs_changes_member(b, 1, S(0, "hot"), 1), LR_OK);
+  CHECK_INT(lrs_changes_member(b, 1, S(1, "gone"), 0), LR_OK);
+  CLOBBER;
+  CHECK_INT(lrs_changes_assign(b, 1, S(0, "ann"), S(1, "mql"), CH_NOW + 60),
+            LR_OK);
+  CLOBBER;
+  CHECK_INT(lrs_changes_error(b, 3, S(0, "boom")), LR_OK);
+  CLOBBER;
+  long long before = lrs_total_changes(db);
+  CHECK_INT(lrs_changes_apply(b), LR_OK);
+  /* 2 contacts, 2 history, 1 part cleared, 39 parts, 2 members, an
+  ** assignment and its owner, an error */
+  CHECK_INT(lrs_total_changes(db) - before, 49);
+#undef S
+#undef CLOBBER
+}
+
+static void changes_check_first(const char *p, long long run) {
+  char q[512];
+  snprintf(q, sizeof q, "SELECT count(*) FROM contacts WHERE id=1 AND "
+           "score=12.5 AND stage='mql' AND grade='A' AND scores='{\"fit\":12.5}'"
+           " AND owner='ann' AND assigned_at=%lld AND due_at=%lld AND "
+           "updated_at=%lld", CH_NOW, CH_NOW + 60, CH_NOW);
+  CHECK_INT(t_sql_int(p, q), 1);
+  CHECK_STR(sql_str(p, "SELECT quote(score)||quote(stage)||quote(grade)||"
+                    "quote(owner) FROM contacts WHERE id=2"), "3.0NULLNULLNULL");
+  CHECK_STR(sql_str(p, "SELECT group_concat(x, ';') FROM (SELECT id||','||"
+                    "contact_id||','||quote(from_stage)||','||to_stage||','||at"
+                    "||','||run_id||','||reason||','||quote(transition)||','||"
+                    "quote(by) AS x FROM stage_history ORDER BY id)"),
+            "1,1,NULL,lead,1790000000,1,initial stage,NULL,NULL;"
+            "2,1,'lead',mql,1790000000,1,hot,'t1',NULL");
+  CHECK_STR(sql_str(p, "SELECT group_concat(rule||'='||points||quote(grp), ' ')"
+                    " FROM score_parts WHERE contact_id=1"),
+            "fit=10.0'fit' web=2.5NULL");
+  CHECK_INT(t_sql_int(p, "SELECT count(*) FROM score_parts WHERE contact_id=2"),
+            37);
+  CHECK_INT(t_sql_int(p, "SELECT sum(points) FROM score_parts WHERE "
+                      "contact_id=2 AND rule GLOB 'r[0-3][0-9]'"), 37 * 38 / 2);
+  CHECK_STR(sql_str(p, "SELECT group_concat(segment) FROM segment_members"),
+            "hot");
+  snprintf(q, sizeof q, "SELECT count(*) FROM assignments WHERE id=1 AND "
+           "contact_id=1 AND owner='ann' AND stage='mql' AND at=%lld AND "
+           "run_id=%lld AND due=%lld", CH_NOW, run, CH_NOW + 60);
+  CHECK_INT(t_sql_int(p, q), 1);
+  CHECK_STR(sql_str(p, "SELECT group_concat(rowid||','||run_id||','||"
+                    "contact_id||','||message, ';') FROM run_errors"),
+            "1,1,3,boom");
+}
+
+/* The same batch again: it was emptied by the first apply. */
+static void changes_second(lr_db *db, lrs_changes *b) {
+  long long before = lrs_total_changes(db);
+  CHECK_INT(lrs_changes_apply(b), LR_OK);      /* nothing queued */
+  CHECK_INT(lrs_total_changes(db) - before, 0);
+  CHECK_INT(lrs_changes_parts_clear(b, 2), LR_OK);
+  CHECK_INT(lrs_changes_part(b, 2, "r00", NULL, 7), LR_OK);
+  CHECK_INT(lrs_changes_member(b, 1, "hot", 0), LR_OK);
+  CHECK_INT(lrs_changes_member(b, 2, "gone", 1), LR_OK);
+  CHECK_INT(lrs_changes_history(b, 2, NULL, "lead", "initial stage", NULL),
+            LR_OK);
+  CHECK_INT(lrs_changes_assign(b, 2, "bob", NULL, 0), LR_OK);
+  CHECK_INT(lrs_changes_error(b, 1, "bang"), LR_OK);
+  CHECK_INT(lrs_changes_apply(b), LR_OK);
+  /* 37 parts cleared and 1 written, 2 members, a history row, an
+  ** assignment and its owner, an error */
+  CHECK_INT(lrs_total_changes(db) - before, 38 + 2 + 1 + 2 + 1);
+}
+
+static void changes_check_second(const char *p) {
+  CHECK_STR(sql_str(p, "SELECT group_concat(rule||'='||points) FROM "
+                    "score_parts WHERE contact_id=2"), "r00=7.0");
+  CHECK_STR(sql_str(p, "SELECT group_concat(contact_id||segment) FROM "
+                    "segment_members"), "2gone");
+  CHECK_STR(sql_str(p, "SELECT id||to_stage FROM stage_history WHERE "
+                    "contact_id=2"), "3lead");
+  CHECK_STR(sql_str(p, "SELECT id||owner||quote(stage)||quote(due) FROM "
+                    "assignments WHERE contact_id=2"), "2bobNULLNULL");
+  CHECK_STR(sql_str(p, "SELECT quote(owner)||quote(due_at) FROM contacts "
+                    "WHERE id=2"), "'bob'NULL");
+  CHECK_STR(sql_str(p, "SELECT group_concat(rowid||message) FROM run_errors"),
+            "1boom,2bang");
+}
+
+static void test_changes(void) {
+  const char *p = t_path("changes.db");
+  lr_db *db = NULL;
+  CHECK_INT(lr_open(p, &db), LR_OK);
+  t_add_contacts(p, 3);
+  t_sql(p, "INSERT INTO score_parts(contact_id, rule, points) "
+           "VALUES(1, 'old', 1);"
+           "INSERT INTO segment_members(segment, contact_id) VALUES('gone', 1)");
+  long long run = 0;
+  CHECK_INT(lrs_begin(db), LR_OK);
+  CHECK_INT(lrs_run_start(db, "run", "p.lua", NULL, CH_NOW, NULL, &run), LR_OK);
+  lrs_changes *b = lrs_changes_new(db, run, CH_NOW);
+  CHECK(b != NULL);
+  changes_first(db, b);
+  CHECK_INT(lrs_commit(db), LR_OK);
+  changes_check_first(p, run);
+  CHECK_INT(lrs_begin(db), LR_OK);
+  changes_second(db, b);
+  CHECK_INT(lrs_commit(db), LR_OK);
+  changes_check_second(p);
+  /* A failed apply says which write failed, and empties the batch too. */
+  CHECK_INT(lrs_begin(db), LR_OK);
+  CHECK_INT(lrs_changes_part(b, 2, "r00", NULL, 8), LR_OK);
+  CHECK_INT(lrs_changes_apply(b), LR_ERROR);
+  CHECK_CONTAINS(lr_errmsg(db), "write score parts: ");
+  CHECK_INT(lrs_changes_apply(b), LR_OK);
+  CHECK_INT(lrs_rollback(db), LR_OK);
+  lrs_changes_free(b);
+  lr_close(db);
+}
+
 int main(void) {
   t_tmpdir();
   test_create_and_reopen();
@@ -165,5 +326,6 @@ int main(void) {
   test_newer_schema();
   test_directory_and_missing();
   test_migrate_v1();
+  test_changes();
   return t_done();
 }
