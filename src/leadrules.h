@@ -161,8 +161,9 @@ LR_API int lr_open_v2(const char *path, lr_db **db, int flags, int busy_ms);
 /*
 ** Close the database and free the handle.  Refused with LR_MISUSE (and
 ** nothing closed: the handle stays usable, lr_errmsg says why) while
-** policies or sessions loaded on it are still alive.  A transaction left
-** open by a failure is rolled back.  lr_close(NULL) is a no-op (LR_OK).
+** policies, sessions or outputs (lr_output) on it are still alive.  A
+** transaction left open by a failure is rolled back.  lr_close(NULL) is
+** a no-op (LR_OK).
 */
 LR_API int lr_close(lr_db *db);
 /*
@@ -234,12 +235,17 @@ typedef struct lr_import_report {
 ** row starts), unless opts->rejects is set, in which case bad rows are
 ** written there with the reason and the rest commits.  Damage to the CSV
 ** structure itself (a quote never closed, a stray quote) and problems
-** with the header always roll back.  `path` "-" reads stdin.  `report`
-** may be NULL.
+** with the header always roll back.  The rejects file is an lr_output
+** (below) for "--rejects" with `path` as its input: the database, its
+** files and the CSV itself are refused (LR_MISUSE) before anything is
+** read, and the file is renamed into place only after the commit (should
+** that rename fail, LR_IO says so and the import stays committed); a
+** rolled-back import leaves an older file as it was.  `path` "-" reads
+** stdin.  `report` may be NULL.
 ** Returns LR_INPUT for bad data, LR_NOTFOUND for a missing file, LR_IO
 ** for unreadable files, LR_MISUSE for a NULL db or path, an unknown kind
-** or bad options (--map, --encoding), LR_INTERRUPT when cancelled, LR_BUSY
-** when another writer holds the database.  A contacts import parses on a
+** or bad options (--map, --encoding, a refused --rejects), LR_INTERRUPT
+** when cancelled, LR_BUSY when another writer holds the database.  A contacts import parses on a
 ** second thread; callbacks still run on the caller's thread.
 */
 LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
@@ -256,6 +262,54 @@ LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
 ** NULL discards the output (their counts, summary or return code still
 ** tell the caller what happened). */
 typedef int (*lr_write_fn)(void *ctx, const char *data, size_t n);
+
+/*
+** Output files.  A file the user names for output (a report, a rejects
+** file) is written through an lr_output, so that no option can overwrite
+** the database or an input, and a failed command leaves the file as it
+** was:
+**
+**   lr_output *out;
+**   const char *inputs[] = { "policy.lua" };
+**   if (lr_output_open(db, "--html", "report.html", inputs, 1, &out) != LR_OK)
+**     return fail(lr_errmsg(db));    // refused: nothing was created
+**   o.html_write = lr_output_write;   // any lr_write_fn with ctx = out
+**   o.html_ctx = out;
+**   rc = lr_report(db, &o, write, ctx);
+**   rc = rc == LR_OK ? lr_output_commit(out) : (lr_output_abort(out), rc);
+**
+** lr_output_open refuses, before creating anything, a path that is the
+** same file as the database of db or its -wal, -shm or -journal file, as
+** one of inputs[0..n_inputs-1] ("-" is the standard input; NULL entries
+** are skipped), or as the file of another lr_output open on db; "the
+** same" is the same device and inode, or for files that do not exist yet
+** the same name once symlinks and ".." are resolved.  A directory is
+** refused too.  Refusals are LR_MISUSE with lr_errmsg(db) "OPT PATH: that
+** is the database; choose another file" (OPT: the option that named the
+** file, e.g. "--html"; NULL leaves it out).  A path that cannot be
+** written (a missing or read-only directory, a read-only file) is LR_IO,
+** "OPT PATH: cannot write: REASON".  Otherwise the output is written to
+** a new temporary file beside PATH (through a symlink: beside the file it
+** points to), mode 0666 less the umask, and PATH is untouched until
+** lr_output_commit fsyncs it and renames it over PATH.  An existing PATH
+** that is not a regular file (/dev/stdout, a pipe) is written in place.
+** The output holds db like a policy does: lr_close refuses while it is
+** open.
+*/
+typedef struct lr_output lr_output;
+LR_API int lr_output_open(lr_db *db, const char *opt, const char *path,
+                          const char *const *inputs, int n_inputs,
+                          lr_output **out);
+/* An lr_write_fn: append n bytes to the output (ctx is the lr_output).
+** Non-zero after a failed write; lr_output_commit then says why. */
+LR_API int lr_output_write(void *output, const char *data, size_t n);
+/* Put the output in place and free it.  LR_OK; or LR_IO (LR_FULL for a
+** full disk) with lr_errmsg(db) "OPT PATH: cannot write: REASON", the
+** temporary file removed and PATH as it was.  NULL is LR_MISUSE. */
+LR_API int lr_output_commit(lr_output *output);
+/* Give the output up: remove the temporary file, leave PATH as it was,
+** free the output.  NULL is a no-op. */
+LR_API void lr_output_abort(lr_output *output);
 
 typedef struct lr_export_opts {
   size_t size;              /* sizeof(lr_export_opts): use the INIT macro */

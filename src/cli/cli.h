@@ -43,15 +43,21 @@ int cli_write_file(void *ctx, const char *data, size_t n);
 /* Parse --now T into unix seconds; 0 when absent. -1 after an error. */
 long long cli_parse_now(cli *c, const char *text);
 
-/* --html FILE: open it and set the command's options to write there (the
-** FILE* is *ctx).  CLI_OK, or CLI_ERR after printing "FILE: cannot write:
-** REASON". */
-int cli_html_open(cli *c, const char *path, lr_write_fn *write, void **ctx);
-/* After the command (status so far): close f (NULL: no --html); a close
-** that fails is an error when all else went well.  On any error the file
-** is removed; on success "HTML report: FILE" is printed (on stderr with
-** --json, whose document is stdout).  Returns the final status. */
-int cli_html_close(cli *c, const char *path, void *f, int status, int json);
+/* --html FILE (path; NULL: none, CLI_OK): an lr_output on db, refused
+** when it is the database, one of its files or one of the command's
+** inputs (n of them, NULL entries skipped); the command's options then
+** write there (*ctx is the lr_output).  CLI_OK, or the exit status after
+** printing lr_errmsg ("--html FILE: that is the database; choose another
+** file": CLI_USAGE). */
+int cli_html_open(cli *c, lr_db *db, const char *path,
+                  const char *const *inputs, int n, lr_write_fn *write,
+                  void **ctx);
+/* After the command (status so far): put the file in place when all went
+** well (a commit that fails is the command's error) and print "HTML
+** report: FILE" (on stderr with --json, whose document is stdout);
+** otherwise give it up, an older FILE left as it was.  ctx NULL: no
+** --html.  Returns the final status. */
+int cli_html_close(cli *c, const char *path, void *ctx, int status, int json);
 
 /* What a manual change (move, set) needs once its arguments are read:
 ** a --reason (a usage error without one), --now (cli_parse_now), the

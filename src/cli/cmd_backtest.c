@@ -31,17 +31,18 @@ int cmd_backtest(cli *c, int argc, char **argv) {
   if (o.now < 0) return CLI_USAGE;
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;
+  const char *inputs[] = { path };
+  int status = cli_html_open(c, db, html, inputs, 1, &o.html_write,
+                             &o.html_ctx);
+  if (status != CLI_OK) return status;
   lr_policy *p = NULL;
   int rc = lr_policy_load(db, path, &p);
-  if (rc != LR_OK) return cli_fail(c, rc);
-  if (html && cli_html_open(c, html, &o.html_write, &o.html_ctx) != CLI_OK) {
-    lr_policy_free(p);
-    return CLI_ERR;
-  }
+  if (rc != LR_OK)
+    return cli_html_close(c, html, o.html_ctx, cli_fail(c, rc), 0);
   o.progress = cli_progress;
   o.cancel = &cli_interrupted;
   rc = lr_backtest(p, &o, cli_write_file, stdout, NULL);
   lr_policy_free(p);
-  int status = rc == LR_OK ? CLI_OK : cli_fail(c, rc);
+  status = rc == LR_OK ? CLI_OK : cli_fail(c, rc);
   return cli_html_close(c, html, o.html_ctx, status, o.format == LR_FMT_JSON);
 }

@@ -38,18 +38,15 @@ int cmd_report(cli *c, int argc, char **argv) {
   }
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;
+  const char *inputs[] = { policy };
+  int status = cli_html_open(c, db, html, inputs, 1, &o.html_write,
+                             &o.html_ctx);
+  if (status != CLI_OK) return status;
   lr_policy *p = NULL;
-  if (policy) {
-    int rc = lr_policy_load(db, policy, &p);
-    if (rc != LR_OK) return cli_fail(c, rc);
-    o.policy = p;
-  }
-  if (html && cli_html_open(c, html, &o.html_write, &o.html_ctx) != CLI_OK) {
-    lr_policy_free(p);
-    return CLI_ERR;
-  }
-  int rc = lr_report(db, &o, cli_write_file, stdout);
-  int status = rc == LR_OK ? CLI_OK : cli_fail(c, rc);
+  int rc = policy ? lr_policy_load(db, policy, &p) : LR_OK;
+  o.policy = p;
+  if (rc == LR_OK) rc = lr_report(db, &o, cli_write_file, stdout);
+  status = rc == LR_OK ? CLI_OK : cli_fail(c, rc);
   lr_policy_free(p);
   return cli_html_close(c, html, o.html_ctx, status, o.format == LR_FMT_JSON);
 }

@@ -195,20 +195,27 @@ int cli_progress(void *ctx, long long done, long long total) {
   return 0;
 }
 
-int cli_html_open(cli *c, const char *path, lr_write_fn *write, void **ctx) {
-  FILE *f = fopen(path, "w");
-  if (!f) return cli_error(c, "%s: cannot write: %s", path, strerror(errno));
-  *write = cli_write_file;
-  *ctx = f;
+int cli_html_open(cli *c, lr_db *db, const char *path,
+                  const char *const *inputs, int n, lr_write_fn *write,
+                  void **ctx) {
+  if (!path) return CLI_OK;
+  lr_output *out = NULL;
+  int rc = lr_output_open(db, "--html", path, inputs, n, &out);
+  if (rc != LR_OK) return cli_fail(c, rc);
+  *write = lr_output_write;
+  *ctx = out;
   return CLI_OK;
 }
 
-int cli_html_close(cli *c, const char *path, void *f, int status, int json) {
-  if (!f) return status;
-  if (fclose(f) != 0 && status == CLI_OK)
-    status = cli_error(c, "%s: cannot write: %s", path, strerror(errno));
-  if (status != CLI_OK) remove(path);
-  else fprintf(json ? stderr : stdout, "HTML report: %s\n", path);
+int cli_html_close(cli *c, const char *path, void *ctx, int status, int json) {
+  if (!ctx) return status;
+  if (status != CLI_OK) {
+    lr_output_abort(ctx);
+    return status;
+  }
+  int rc = lr_output_commit(ctx);
+  if (rc != LR_OK) return cli_fail(c, rc);
+  fprintf(json ? stderr : stdout, "HTML report: %s\n", path);
   return status;
 }
 

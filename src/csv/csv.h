@@ -147,12 +147,22 @@ void lrc_header_free(lrc_header *h);
 ** Rejects file (rejects.c)
 */
 typedef struct lrc_rejects lrc_rejects;
-int lrc_rejects_open(lrc_rejects **out, const char *path, char delim,
-                     const lrc_row *header, lr_buf *err);
+/* Name the rejects file before anything is read: an lr_output for
+** "--rejects" (the database and `input`, the CSV, are refused).  LR_OK,
+** or the code with db's message set. */
+int lrc_rejects_open(lrc_rejects **out, lr_db *db, const char *path,
+                     const char *input);
+/* The header row, once the delimiter is known. */
+int lrc_rejects_header(lrc_rejects *rj, char delim, const lrc_row *header,
+                       lr_buf *err);
 /* Write the row's cells verbatim and the reason as a last cell. */
 int lrc_rejects_write(lrc_rejects *rj, const lrc_row *row, const char *why,
                       lr_buf *err);
-/* Close; with discard the file is removed (the import rolled back). */
-int lrc_rejects_close(lrc_rejects *rj, int discard, lr_buf *err);
+/* Flush and fsync (before the import commits: a write error rolls it
+** back); then, once committed, put the file in place (rj is freed).
+** discard gives it up, leaving an older file as it was (NULL: no-op). */
+int lrc_rejects_sync(lrc_rejects *rj, lr_buf *err);
+int lrc_rejects_commit(lrc_rejects *rj, lr_buf *err);
+void lrc_rejects_discard(lrc_rejects *rj);
 
 #endif

@@ -129,9 +129,9 @@ int lrc_start(lrc_import *im, const lrc_row *row) {
   im->rep->columns = row->n;
   rc = im->kind->start(im, row);
   if (rc != LR_OK) return rc;
-  if (im->o.rejects)
-    rc = lrc_rejects_open(&im->rj, im->o.rejects, lrc_reader_delimiter(im->rd),
-                          row, &im->err);
+  if (im->rj)
+    rc = lrc_rejects_header(im->rj, lrc_reader_delimiter(im->rd), row,
+                            &im->err);
   return rc;
 }
 
@@ -203,9 +203,14 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   im.file = strcmp(path, "-") == 0 ? "<stdin>" : path;
   im.now = (long long)time(NULL);
 
+  /* The rejects file is named (and refused when it is the database or
+  ** the CSV) before anything is read. */
+  if (im.o.rejects && lrc_rejects_open(&im.rj, db, im.o.rejects, path) != LR_OK)
+    return lr_errcode(db);
   lrc_reader_opts ro = { path, im.o.encoding, im.o.delimiter };
   int rc = lrc_reader_open(&im.rd, &ro, &im.err);
   if (rc != LR_OK) {
+    lrc_rejects_discard(im.rj);
     lr__err(db, rc, "%s", lrb_str(&im.err));
     lrb_free(&im.err);
     return rc;
@@ -233,11 +238,8 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
                                : NULL, rep);
     if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
   }
-  int rejects_made = im.rj != NULL;
-  if (rc == LR_OK && im.rj) {
-    rc = lrc_rejects_close(im.rj, 0, &im.err);   /* flushed before commit */
-    im.rj = NULL;
-  }
+  if (rc == LR_OK && im.rj)
+    rc = lrc_rejects_sync(im.rj, &im.err);       /* written before commit */
   if (k->free) k->free(&im);
   /* A cancel that came after the last row (e.g. while waiting for EOF on a
   ** pipe) still rolls back: cancelled means nothing was imported. */
@@ -248,15 +250,22 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
     if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
     else began = 0;
   }
+  int committed = rc == LR_OK;
+  if (committed && kind == LR_CONTACTS && im.key_field[0])
+    lrs_key_field_use(db, im.key_field);
+  if (committed && im.rj) {
+    /* Synced before the commit, only the rename is left; should it fail,
+    ** the import stays committed and the message says so. */
+    rc = lrc_rejects_commit(im.rj, &im.err);
+    im.rj = NULL;
+    if (rc != LR_OK) lrb_adds(&im.err, " (the import itself is committed)");
+  }
   if (rc != LR_OK) {
     if (began) lrs_rollback(db);
-    if (im.rj) lrc_rejects_close(im.rj, 1, &im.why);
-    else if (rejects_made) remove(im.o.rejects);
+    lrc_rejects_discard(im.rj);
     lr__err(db, rc, "%s", im.err.n ? lrb_str(&im.err) : lr_errmsg(db));
     /* the report still says how far the import got */
   } else {
-    if (kind == LR_CONTACTS && im.key_field[0])
-      lrs_key_field_use(db, im.key_field);
     lr__ok(db);
   }
   lrs_bulk_journal_end(db);

@@ -1,20 +1,20 @@
 /*
 ** rejects.c -- the --rejects file: bad rows, cell for cell as read, with
 ** the reason ("line 12: column 'Email': empty key") as a last cell.  It is
-** written with the input's delimiter, in UTF-8, and removed again when
-** the import rolls back, so it never describes an import that did not
-** happen.
+** written with the input's delimiter, in UTF-8, through an lr_output: the
+** database and the CSV itself are refused, and the file appears only
+** when the import commits, so it never describes an import that did not
+** happen and a failed import leaves an older file as it was.
 */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/output.h"
+#include "../store/store.h"
 #include "csv.h"
 
 struct lrc_rejects {
-  FILE *f;
-  char *path;
+  lr_output *out;
   char delim;
   lr_buf line;
 };
@@ -33,32 +33,29 @@ static int put_row(lrc_rejects *rj, const lrc_row *row, const char *last,
     lrb_adds(err, "out of memory");
     return LR_NOMEM;
   }
-  if (fwrite(rj->line.p, 1, rj->line.n, rj->f) != rj->line.n) {
-    lrb_printf(err, "%s: write error: %s", rj->path, strerror(errno));
-    return LR_IO;
-  }
+  if (lr_output_write(rj->out, rj->line.p, rj->line.n) != 0)
+    return lrs_output_why(rj->out, err);
   return LR_OK;
 }
 
-int lrc_rejects_open(lrc_rejects **out, const char *path, char delim,
-                     const lrc_row *header, lr_buf *err) {
+int lrc_rejects_open(lrc_rejects **out, lr_db *db, const char *path,
+                     const char *input) {
   *out = NULL;
   lrc_rejects *rj = calloc(1, sizeof *rj);
-  if (!rj || !(rj->path = strdup(path))) {
+  if (!rj) return lr__err(db, LR_NOMEM, "out of memory");
+  const char *inputs[] = { input };
+  int rc = lr_output_open(db, "--rejects", path, inputs, 1, &rj->out);
+  if (rc != LR_OK) {
     free(rj);
-    lrb_adds(err, "out of memory");
-    return LR_NOMEM;
-  }
-  rj->delim = delim;
-  rj->f = fopen(path, "wb");
-  if (!rj->f) {
-    lrb_printf(err, "%s: cannot write rejects file: %s", path,
-               strerror(errno));
-    free(rj->path);
-    free(rj);
-    return LR_IO;
+    return rc;
   }
   *out = rj;
+  return LR_OK;
+}
+
+int lrc_rejects_header(lrc_rejects *rj, char delim, const lrc_row *header,
+                       lr_buf *err) {
+  rj->delim = delim;
   return put_row(rj, header, "reject_reason", err);
 }
 
@@ -67,16 +64,23 @@ int lrc_rejects_write(lrc_rejects *rj, const lrc_row *row, const char *why,
   return put_row(rj, row, why, err);
 }
 
-int lrc_rejects_close(lrc_rejects *rj, int discard, lr_buf *err) {
-  if (!rj) return LR_OK;
-  int rc = LR_OK;
-  if (fclose(rj->f) != 0 && !discard) {
-    lrb_printf(err, "%s: write error: %s", rj->path, strerror(errno));
-    rc = LR_IO;
-  }
-  if (discard) remove(rj->path);
-  lrb_free(&rj->line);
-  free(rj->path);
-  free(rj);
+int lrc_rejects_sync(lrc_rejects *rj, lr_buf *err) {
+  int rc = lrs_output_sync(rj->out);
+  return rc == LR_OK ? rc : lrs_output_why(rj->out, err);
+}
+
+int lrc_rejects_commit(lrc_rejects *rj, lr_buf *err) {
+  lr_db *db = lrs_output_db(rj->out);
+  int rc = lr_output_commit(rj->out);
+  if (rc != LR_OK) lrb_adds(err, lr_errmsg(db));
+  rj->out = NULL;
+  lrc_rejects_discard(rj);
   return rc;
+}
+
+void lrc_rejects_discard(lrc_rejects *rj) {
+  if (!rj) return;
+  lr_output_abort(rj->out);
+  lrb_free(&rj->line);
+  free(rj);
 }

@@ -30,8 +30,8 @@ int lr_open(const char *path, lr_db **out) {
 int lr_close(lr_db *db) {
   if (!db) return LR_OK;
   if (db->live > 0)
-    return lr__err(db, LR_MISUSE, "lr_close: %d policy or session handle(s) "
-                   "still open on this database; free them first", db->live);
+    return lr__err(db, LR_MISUSE, "lr_close: %d policy, session or output "
+                   "handle(s) still open on this database; free them first", db->live);
   if (db->txn > 0) {
     db->txn = 1;
     lrs_rollback(db);

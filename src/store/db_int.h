@@ -35,6 +35,7 @@ struct lr_db {
   int bulk_journal;                /* in rollback mode for a bulk load */
   char key_field[64];              /* field the contacts are keyed on */
   struct lrs_snap main;            /* lrs_snap_main's view */
+  struct lr_output *outputs;       /* open lr_outputs (output.c) */
   struct { const char *sql; sqlite3_stmt *st; } cache[LRS_NCACHE];
 };
 
