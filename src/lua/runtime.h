@@ -37,6 +37,7 @@ typedef struct lrl_state {
   lua_State *running;           /* thread running now (best effort) */
   char kill_where[256];         /* "file:LINE" where the limit fired */
   char tick_where[256];         /* "file:LINE" at the last hook tick */
+  char mem_where[256];          /* "file:LINE" where the cap first refused */
   size_t near_mark;             /* memory use that makes the hook tick now */
 } lrl_state;
 
@@ -118,8 +119,9 @@ void lrl_freeze_globals(lrl_state *s);
 ** functions call, such as require's below its protected wrapper. */
 int lrl_error_at(lua_State *L, int level, const char *fmt, ...);
 
-/* "file:LINE" of the Lua function that is running at `level` (1 = the
-** caller of the current C function), into buf; "" when unknown. */
+/* "file:LINE" of the first Lua function from `level` up (1 = the caller
+** of the current C function; C functions in between are skipped), into
+** buf; "" when unknown. */
 void lrl_where(lua_State *L, int level, char *buf, size_t n);
 
 /* Make the table at `idx` read-only (writes raise an error naming it).

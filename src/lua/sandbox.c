@@ -613,7 +613,11 @@ static int wrap_call(lua_State *L) {
   lua_resetthread(co);
 #endif
   check_status(L, LUA_OK);
-  if (lua_type(L, -1) == LUA_TSTRING) {   /* add where the wrap was called */
+  /* add where the wrap was called, once: a message that already has a
+  ** position keeps it (nested wraps would otherwise repeat it per level,
+  ** kilobytes for a stack overflow) */
+  if (lua_type(L, -1) == LUA_TSTRING &&
+      !lrl_position_len(lua_tostring(L, -1))) {
     luaL_where(L, 1);
     lua_insert(L, -2);
     lua_concat(L, 2);

@@ -50,6 +50,8 @@ void lrl_open_require(lua_State *L, int globals_idx);
 
 /* pcall.c: the message handler used by lrl_pcall. */
 int lrl_msghandler(lua_State *L);
+/* pcall.c: length of the "chunk:LINE: " position msg starts with, or 0. */
+size_t lrl_position_len(const char *msg);
 
 /* sandbox.c: lrl_load_file onto thread L (which may be a coroutine).
 ** When the file cannot be opened, *unopened (if given) is set to 1. */

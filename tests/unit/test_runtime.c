@@ -43,10 +43,14 @@ static void test_messages(void) {
   CHECK_INT(run(s, "error(setmetatable({}, {__tostring = function() "
                    "return 'x' end, __name = 'Evil'}))"), LR_POLICY);
   CHECK_STR(s->errmsg, "policy.lua:1: (error object is a table value)");
+  /* every message names the line, also when error() was told not to */
   CHECK_INT(run(s, "error('plain', 0)"), LR_POLICY);
-  CHECK_STR(s->errmsg, "plain");
-  CHECK_INT(run(s, "error(42)"), LR_POLICY);
-  CHECK_STR(s->errmsg, "42");
+  CHECK_STR(s->errmsg, "policy.lua:1: plain");
+  CHECK_INT(run(s, "\nerror(42)"), LR_POLICY);
+  CHECK_STR(s->errmsg, "policy.lua:2: 42");
+  CHECK_INT(run(s, "local function f() error('up', 2) end\npcall(f)\n"
+                   "f()"), LR_POLICY);
+  CHECK_STR(s->errmsg, "policy.lua:3: up");
   CHECK_INT(run(s, "local x = scroe"), LR_POLICY);
   CHECK_STR(s->errmsg, "policy.lua:1: undefined global 'scroe'");
   CHECK_INT(run(s, "string.rep = nil"), LR_POLICY);
@@ -220,7 +224,8 @@ static void test_where_error(void) {
   CHECK_INT(lrl_load_buffer(s, src, strlen(src), "policy.lua"), LR_OK);
   CHECK_INT(lrl_pcall(s, 0, 3), LR_OK);
   CHECK_STR(lua_tostring(s->L, 1), "policy.lua:2");
-  CHECK_STR(lua_tostring(s->L, 2), "");          /* level 0: C function */
+  /* level 0 is the C function: the first Lua function above it */
+  CHECK_STR(lua_tostring(s->L, 2), "policy.lua:3");
   CHECK_STR(lua_tostring(s->L, 3), "");          /* no such level */
   lua_settop(s->L, 0);
   CHECK_INT(run(s, "\n\nfail()"), LR_POLICY);
