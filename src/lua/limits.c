@@ -436,7 +436,17 @@ static int b_sort(lua_State *L) {
   if (lua_type(L, 1) == LUA_TTABLE) {
     long long n = (long long)lua_rawlen(L, 1), lg = 1;
     for (long long k = n; k > 1; k >>= 1) lg++;
-    lrl_charge(L, n * lg);
+    /* Comparing two strings reads them (strcoll, also for `a < b` in a
+    ** comparator): each comparison costs up to the longest one. */
+    size_t longest = 0;
+    for (long long i = 1; i <= n; i++) {
+      if (lua_rawgeti(L, 1, (lua_Integer)i) == LUA_TSTRING &&
+          lua_rawlen(L, -1) > longest)
+        longest = lua_rawlen(L, -1);
+      lua_pop(L, 1);
+    }
+    long long per = 1 + (long long)(longest / LRL_SCAN_BYTES_PER_INSTRUCTION);
+    lrl_charge(L, n * lg > LLONG_MAX / per ? LLONG_MAX : n * lg * per);
   }
   return call_original(L);
 }
