@@ -213,6 +213,58 @@ static int l_fail(lua_State *L) {
   return lrl_error(L, "bad %s %d (%.1f)", "thing", 7, 2.5);
 }
 
+static int done_calls;
+
+static int l_done(lua_State *L) {
+  (void)L;
+  done_calls++;
+  return 0;
+}
+
+/*
+** Ctrl-C during C work: a big call made after the flag is set is the last
+** one (each charges the budget before it works, and the charge sees the
+** flag; an allocation makes the next instruction see it).  Counted, not
+** timed: without the charges the hook would tick only after hundreds of
+** such calls, each a whole pass over 8 MB.
+*/
+static void test_cancel_in_c(void) {
+  static const char *const calls[] = {
+    "utf8.len(s)", "s:upper()", "s:lower()", "s:reverse()",
+    "select('#', s:byte(1, 1e5))", "string.format('%.1s', s)",
+    "string.packsize(s:gsub('a', 'b', 10))", "tonumber(s)",
+    "load('--' .. s)", "utf8.offset(s, -1, #s) and utf8.offset(s, 2)",
+    "utf8.codes(s)", "table.sort({s, s, s})",
+    "s:sub(2)", "(s .. 'x')", NULL};
+  lrl_state *s = lrl_new(0, 0);
+  s->cancel = &cancel_flag;
+  lua_pushcfunction(s->L, l_tick);
+  lrl_setglobal(s->L, "tick");
+  lua_pushcfunction(s->L, l_done);
+  lrl_setglobal(s->L, "done");
+  for (int i = 0; calls[i]; i++) {
+    char src[512];
+    snprintf(src, sizeof src, "local s = ('a'):rep(8e6)\ntick()\n"
+             "for i = 1, 1000 do\n  local x = %s\n  done()\nend", calls[i]);
+    cancel_flag = 0;
+    calls_before_cancel = 1;
+    done_calls = 0;
+    lrl_budget_reset(s);
+    int rc = run(s, src);
+    if (rc != LR_INTERRUPT || done_calls != 0)
+      fprintf(stderr, "cancel during %s: rc %d, %d calls after it: %s\n",
+              calls[i], rc, done_calls, s->errmsg);
+    CHECK_INT(rc, LR_INTERRUPT);
+    CHECK_INT(done_calls, 0);
+    /* charged calls stop on their own line; after an allocation the
+    ** next instruction stops */
+    CHECK_STR(s->errmsg, i < 12 ? "policy.lua:4: interrupted"
+                                : "policy.lua:5: interrupted");
+  }
+  cancel_flag = 0;
+  lrl_free(s);
+}
+
 static void test_where_error(void) {
   lrl_state *s = lrl_new(0, 0);
   lua_pushcfunction(s->L, l_where);
@@ -507,6 +559,7 @@ int main(void) {
   test_budget();
   test_memory();
   test_cancel();
+  test_cancel_in_c();
   test_where_error();
   test_globals();
   test_readonly();
