@@ -63,9 +63,14 @@ typedef struct lrl_state {
 **    shrinks always succeed); results whose size is known first
 **    (string.rep, table.concat) are checked before allocating.
 **  - instructions: a count hook every 1000 VM instructions; work done in
-**    C is charged too (pattern-matching steps, table.concat elements,
-**    table.insert/remove shifts, table.move/unpack ranges, n*log n for
-**    table.sort, one instruction per 64 bytes allocated).
+**    C is charged too, before it runs (pattern-matching steps,
+**    table.concat elements, table.insert/remove shifts, table.move/unpack
+**    ranges, n*log n for table.sort times its longest string, one
+**    instruction per 64 bytes allocated, and charges.c: case mapping,
+**    byte/codepoint/char values, format/pack/unpack, utf8, tonumber,
+**    string arithmetic, load); every charge also polls *cancel.
+**  - errors: every message starts with the policy's "file:LINE: " (the
+**    innermost policy frame when the error itself named none).
 **  - kill mode: once a limit fires (or *cancel is non-zero) the state is
 **    "killed": every further Lua instruction raises the limit again,
 **    pcall/xpcall/coroutine.resume/wrap re-raise it, memory errors are
