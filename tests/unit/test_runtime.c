@@ -36,21 +36,21 @@ static void test_messages(void) {
   CHECK_STR(s->errmsg, "policy.lua:2: attempt to perform arithmetic on a "
             "table value");
   CHECK_CONTAINS(s->traceback, "in local 'f'");
-  CHECK_INT(run(s, "x = = 1"), LR_POLICY);        /* syntax error */
-  CHECK_STR(s->errmsg, "policy.lua:1: unexpected symbol near '='");
-  CHECK_INT(run(s, "\n\nerror({})"), LR_POLICY);
-  CHECK_STR(s->errmsg, "policy.lua:3: (error object is a table value)");
-  CHECK_INT(run(s, "error(setmetatable({}, {__tostring = function() "
-                   "return 'x' end, __name = 'Evil'}))"), LR_POLICY);
-  CHECK_STR(s->errmsg, "policy.lua:1: (error object is a table value)");
-  /* every message names the line, also when error() was told not to */
-  CHECK_INT(run(s, "error('plain', 0)"), LR_POLICY);
-  CHECK_STR(s->errmsg, "policy.lua:1: plain");
-  CHECK_INT(run(s, "\nerror(42)"), LR_POLICY);
-  CHECK_STR(s->errmsg, "policy.lua:2: 42");
-  CHECK_INT(run(s, "local function f() error('up', 2) end\npcall(f)\n"
-                   "f()"), LR_POLICY);
-  CHECK_STR(s->errmsg, "policy.lua:3: up");
+  /* every message names the line: syntax errors, error objects that are
+  ** not strings, and error() told to add no position or a level above */
+  static const char *const cases[][2] = {
+    {"x = = 1", "policy.lua:1: unexpected symbol near '='"},
+    {"\n\nerror({})", "policy.lua:3: (error object is a table value)"},
+    {"error(setmetatable({}, {__tostring = function() return 'x' end, "
+     "__name = 'Evil'}))", "policy.lua:1: (error object is a table value)"},
+    {"error('plain', 0)", "policy.lua:1: plain"},
+    {"\nerror(42)", "policy.lua:2: 42"},
+    {"local function f() error('up', 2) end\npcall(f)\nf()",
+     "policy.lua:3: up"}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    CHECK_INT(run(s, cases[i][0]), LR_POLICY);
+    CHECK_STR(s->errmsg, cases[i][1]);
+  }
   CHECK_INT(run(s, "local x = scroe"), LR_POLICY);
   CHECK_STR(s->errmsg, "policy.lua:1: undefined global 'scroe'");
   CHECK_INT(run(s, "string.rep = nil"), LR_POLICY);
