@@ -55,7 +55,9 @@ local function sum(self, items, now)
   return total
 end
 
-local Linear = { sum = sum }
+-- The metatables are shared by every contact: getmetatable() must not
+-- hand them to a rule, which could change them for the contacts after it.
+local Linear = { sum = sum, __metatable = "decay.linear" }
 Linear.__index = Linear
 
 function Linear:weight(age)
@@ -63,7 +65,7 @@ function Linear:weight(age)
   return w < 0 and 0 or w
 end
 
-local HalfLife = { sum = sum }
+local HalfLife = { sum = sum, __metatable = "decay.half_life" }
 HalfLife.__index = HalfLife
 
 function HalfLife:weight(age)

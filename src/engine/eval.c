@@ -61,13 +61,11 @@ int lrp_contact_stage(const lrp_model *m, const lrs_contact *c) {
   return lrp_stage_find(m, c->stage);
 }
 
+/* Into the globals' storage, past the freeze: a rule's `now = 0` is then
+** refused like any global assignment, never seen by the next contact. */
 static void set_now(lua_State *L, long long now) {
-  /* rawset: the globals are frozen against the policy, not the host. */
-  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-  lua_pushliteral(L, "now");
   lua_pushinteger(L, (lua_Integer)now);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
+  lrl_setglobal(L, "now");
 }
 
 int lrp_eval_init(lrp_eval *ev, lrp_instance *in, lrs_snap *snap,

@@ -47,10 +47,17 @@ void *lrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (s->mem_limit && !s->closing &&
         (s->mem_used > s->mem_limit || grow > s->mem_limit - s->mem_used)) {
       s->mem_refused = 1;     /* Lua collects and retries once */
+      /* The error unwinds before any hook or handler sees the line: take
+      ** it now (lua_getinfo only reads the call stack). */
+      if (s->running)
+        lrl_where(s->running, 0, s->mem_where, sizeof s->mem_where);
       return NULL;
     }
     s->spent += (long long)(grow / LRL_BYTES_PER_INSTRUCTION);
-    if (s->spent > s->max_instructions && s->running && !s->killed)
+    /* Over budget or cancelled: tick at the next instruction, which then
+    ** raises (a C function that allocates much is seen right after). */
+    if ((s->spent > s->max_instructions || (s->cancel && *s->cancel)) &&
+        s->running && !s->killed)
       lua_sethook(s->running, lrl_hook, LUA_MASKCOUNT, LRL_KILL_INTERVAL);
     else if (s->mem_limit && s->running && !s->killed &&
              s->mem_used + grow > s->near_mark) {
@@ -116,8 +123,10 @@ void lrl_kill(lua_State *L, int reason, const char *where) {
     s->kill_reason = reason;
     s->limit_kind = reason == LRL_KILL_CANCEL ? LR_INTERRUPT
                   : reason == LRL_KILL_NOMEM ? LR_NOMEM : LR_LIMIT;
-    set_where(s->kill_where, sizeof s->kill_where,
-              where && *where ? where : s->tick_where);
+    if (!(where && *where))
+      where = reason == LRL_KILL_MEMORY && s->mem_where[0] ? s->mem_where
+                                                            : s->tick_where;
+    set_where(s->kill_where, sizeof s->kill_where, where);
   }
   /* Every instruction of this thread and of the main thread now errors;
   ** other threads error at their next tick or when resumed. */
@@ -192,7 +201,7 @@ void lrl_budget_reset(lrl_state *s) {
   s->kill_reason = LRL_KILL_NONE;
   s->limit_kind = 0;
   s->mem_refused = 0;
-  s->kill_where[0] = s->tick_where[0] = 0;
+  s->kill_where[0] = s->tick_where[0] = s->mem_where[0] = 0;
   if (s->L) lrl_arm(s->L);
 }
 
@@ -375,15 +384,6 @@ static long long span(lua_State *L, int a, int b) {
   return n > (lua_Unsigned)LLONG_MAX ? LLONG_MAX : (long long)n;
 }
 
-/* Does msg start with a "chunk:LINE:" position? */
-static int has_position(const char *msg) {
-  const char *c = strchr(msg, ':');
-  if (!c || c == msg) return 0;
-  const char *d = c + 1;
-  while (*d >= '0' && *d <= '9') d++;
-  return d > c + 1 && *d == ':';
-}
-
 /* Call the original library function (upvalue 1) with our arguments.
 ** Argument errors were checked by the caller (so they name the function
 ** the policy called); errors the original raises itself lack a position
@@ -398,7 +398,7 @@ static int call_original(lua_State *L) {
   if (st == LUA_ERRMEM && !s->killed)
     lrl_kill(L, s->mem_refused ? LRL_KILL_MEMORY : LRL_KILL_NOMEM, NULL);
   if (s->killed) return lrl_raise_kill(L);
-  if (lua_type(L, -1) == LUA_TSTRING && !has_position(lua_tostring(L, -1))) {
+  if (lua_type(L, -1) == LUA_TSTRING && !lrl_position_len(lua_tostring(L, -1))) {
     char where[256];
     lrl_where(L, 1, where, sizeof where);
     if (where[0]) {
@@ -436,7 +436,17 @@ static int b_sort(lua_State *L) {
   if (lua_type(L, 1) == LUA_TTABLE) {
     long long n = (long long)lua_rawlen(L, 1), lg = 1;
     for (long long k = n; k > 1; k >>= 1) lg++;
-    lrl_charge(L, n * lg);
+    /* Comparing two strings reads them (strcoll, also for `a < b` in a
+    ** comparator): each comparison costs up to the longest one. */
+    size_t longest = 0;
+    for (long long i = 1; i <= n; i++) {
+      if (lua_rawgeti(L, 1, (lua_Integer)i) == LUA_TSTRING &&
+          lua_rawlen(L, -1) > longest)
+        longest = lua_rawlen(L, -1);
+      lua_pop(L, 1);
+    }
+    long long per = 1 + (long long)(longest / LRL_SCAN_BYTES_PER_INSTRUCTION);
+    lrl_charge(L, n * lg > LLONG_MAX / per ? LLONG_MAX : n * lg * per);
   }
   return call_original(L);
 }

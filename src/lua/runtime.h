@@ -37,6 +37,7 @@ typedef struct lrl_state {
   lua_State *running;           /* thread running now (best effort) */
   char kill_where[256];         /* "file:LINE" where the limit fired */
   char tick_where[256];         /* "file:LINE" at the last hook tick */
+  char mem_where[256];          /* "file:LINE" where the cap first refused */
   size_t near_mark;             /* memory use that makes the hook tick now */
 } lrl_state;
 
@@ -62,9 +63,14 @@ typedef struct lrl_state {
 **    shrinks always succeed); results whose size is known first
 **    (string.rep, table.concat) are checked before allocating.
 **  - instructions: a count hook every 1000 VM instructions; work done in
-**    C is charged too (pattern-matching steps, table.concat elements,
-**    table.insert/remove shifts, table.move/unpack ranges, n*log n for
-**    table.sort, one instruction per 64 bytes allocated).
+**    C is charged too, before it runs (pattern-matching steps,
+**    table.concat elements, table.insert/remove shifts, table.move/unpack
+**    ranges, n*log n for table.sort times its longest string, one
+**    instruction per 64 bytes allocated, and charges.c: case mapping,
+**    byte/codepoint/char values, format/pack/unpack, utf8, tonumber,
+**    string arithmetic, load); every charge also polls *cancel.
+**  - errors: every message starts with the policy's "file:LINE: " (the
+**    innermost policy frame when the error itself named none).
 **  - kill mode: once a limit fires (or *cancel is non-zero) the state is
 **    "killed": every further Lua instruction raises the limit again,
 **    pcall/xpcall/coroutine.resume/wrap re-raise it, memory errors are
@@ -118,8 +124,9 @@ void lrl_freeze_globals(lrl_state *s);
 ** functions call, such as require's below its protected wrapper. */
 int lrl_error_at(lua_State *L, int level, const char *fmt, ...);
 
-/* "file:LINE" of the Lua function that is running at `level` (1 = the
-** caller of the current C function), into buf; "" when unknown. */
+/* "file:LINE" of the first Lua function from `level` up (1 = the caller
+** of the current C function; C functions in between are skipped), into
+** buf; "" when unknown. */
 void lrl_where(lua_State *L, int level, char *buf, size_t n);
 
 /* Make the table at `idx` read-only (writes raise an error naming it).

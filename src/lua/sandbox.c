@@ -373,9 +373,29 @@ static int s_setmetatable(lua_State *L) {
   return 1;
 }
 
-/* load: text chunks only; the default environment is the sandbox's. */
+/* A reader function for load: each piece it returns is charged for the
+** lexer's reading of it (the lexer runs in C, unseen by the hook). */
+static int charged_reader(lua_State *L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_call(L, 0, 1);
+  if (lua_type(L, -1) == LUA_TSTRING)
+    lrl_charge(L, (long long)(lua_rawlen(L, -1) /
+                              LRL_SCAN_BYTES_PER_INSTRUCTION));
+  return 1;
+}
+
+/* load: text chunks only; the default environment is the sandbox's; the
+** text is charged to the budget before the lexer reads it. */
 static int s_load(lua_State *L) {
-  if (lua_type(L, 1) != LUA_TSTRING) luaL_checktype(L, 1, LUA_TFUNCTION);
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    lrl_charge(L, (long long)(lua_rawlen(L, 1) /
+                              LRL_SCAN_BYTES_PER_INSTRUCTION));
+  } else {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_pushvalue(L, 1);
+    lua_pushcclosure(L, charged_reader, 1);
+    lua_replace(L, 1);
+  }
   luaL_optstring(L, 2, NULL);
   if (!lua_isnoneornil(L, 3)) {
     const char *mode = luaL_checkstring(L, 3);
@@ -613,7 +633,11 @@ static int wrap_call(lua_State *L) {
   lua_resetthread(co);
 #endif
   check_status(L, LUA_OK);
-  if (lua_type(L, -1) == LUA_TSTRING) {   /* add where the wrap was called */
+  /* add where the wrap was called, once: a message that already has a
+  ** position keeps it (nested wraps would otherwise repeat it per level,
+  ** kilobytes for a stack overflow) */
+  if (lua_type(L, -1) == LUA_TSTRING &&
+      !lrl_position_len(lua_tostring(L, -1))) {
     luaL_where(L, 1);
     lua_insert(L, -2);
     lua_concat(L, 2);
@@ -708,6 +732,7 @@ static void narrow_libraries(lua_State *L, int g) {
   lrl_open_bounded(L, -2, -1);
   lrl_open_patterns(L, -2);
   lua_pop(L, 2);
+  lrl_open_charged(L, g);
 
   /* math: a fixed seed */
   lua_getfield(L, g, LUA_MATHLIBNAME);

@@ -19,6 +19,10 @@
 ** that C work proportional to its output (big concatenations, copies)
 ** is paid for even between hook ticks. */
 #define LRL_BYTES_PER_INSTRUCTION 64
+/* C work that handles one byte at a time (UTF-8 decoding, case mapping,
+** reading a format or a chunk, comparing strings) is charged one
+** instruction per this many bytes: about the time of one VM instruction. */
+#define LRL_SCAN_BYTES_PER_INSTRUCTION 4
 
 /* limits.c */
 void *lrl_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
@@ -42,6 +46,11 @@ void lrl_need_memory(lua_State *L, size_t bytes);
 /* Replace string.rep and the table functions that loop in C. */
 void lrl_open_bounded(lua_State *L, int string_idx, int table_idx);
 
+/* charges.c: charge the library functions (in the globals at idx) whose
+** work grows with their input: case mapping, byte ranges, formats,
+** packing, utf8, tonumber and string arithmetic. */
+void lrl_open_charged(lua_State *L, int globals_idx);
+
 /* patterns.c: replace find, match, gmatch, gsub in the table at idx. */
 void lrl_open_patterns(lua_State *L, int string_idx);
 
@@ -50,6 +59,8 @@ void lrl_open_require(lua_State *L, int globals_idx);
 
 /* pcall.c: the message handler used by lrl_pcall. */
 int lrl_msghandler(lua_State *L);
+/* pcall.c: length of the "chunk:LINE: " position msg starts with, or 0. */
+size_t lrl_position_len(const char *msg);
 
 /* sandbox.c: lrl_load_file onto thread L (which may be a coroutine).
 ** When the file cannot be opened, *unopened (if given) is set to 1. */

@@ -36,17 +36,21 @@ static void test_messages(void) {
   CHECK_STR(s->errmsg, "policy.lua:2: attempt to perform arithmetic on a "
             "table value");
   CHECK_CONTAINS(s->traceback, "in local 'f'");
-  CHECK_INT(run(s, "x = = 1"), LR_POLICY);        /* syntax error */
-  CHECK_STR(s->errmsg, "policy.lua:1: unexpected symbol near '='");
-  CHECK_INT(run(s, "\n\nerror({})"), LR_POLICY);
-  CHECK_STR(s->errmsg, "policy.lua:3: (error object is a table value)");
-  CHECK_INT(run(s, "error(setmetatable({}, {__tostring = function() "
-                   "return 'x' end, __name = 'Evil'}))"), LR_POLICY);
-  CHECK_STR(s->errmsg, "policy.lua:1: (error object is a table value)");
-  CHECK_INT(run(s, "error('plain', 0)"), LR_POLICY);
-  CHECK_STR(s->errmsg, "plain");
-  CHECK_INT(run(s, "error(42)"), LR_POLICY);
-  CHECK_STR(s->errmsg, "42");
+  /* every message names the line: syntax errors, error objects that are
+  ** not strings, and error() told to add no position or a level above */
+  static const char *const cases[][2] = {
+    {"x = = 1", "policy.lua:1: unexpected symbol near '='"},
+    {"\n\nerror({})", "policy.lua:3: (error object is a table value)"},
+    {"error(setmetatable({}, {__tostring = function() return 'x' end, "
+     "__name = 'Evil'}))", "policy.lua:1: (error object is a table value)"},
+    {"error('plain', 0)", "policy.lua:1: plain"},
+    {"\nerror(42)", "policy.lua:2: 42"},
+    {"local function f() error('up', 2) end\npcall(f)\nf()",
+     "policy.lua:3: up"}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    CHECK_INT(run(s, cases[i][0]), LR_POLICY);
+    CHECK_STR(s->errmsg, cases[i][1]);
+  }
   CHECK_INT(run(s, "local x = scroe"), LR_POLICY);
   CHECK_STR(s->errmsg, "policy.lua:1: undefined global 'scroe'");
   CHECK_INT(run(s, "string.rep = nil"), LR_POLICY);
@@ -209,6 +213,58 @@ static int l_fail(lua_State *L) {
   return lrl_error(L, "bad %s %d (%.1f)", "thing", 7, 2.5);
 }
 
+static int done_calls;
+
+static int l_done(lua_State *L) {
+  (void)L;
+  done_calls++;
+  return 0;
+}
+
+/*
+** Ctrl-C during C work: a big call made after the flag is set is the last
+** one (each charges the budget before it works, and the charge sees the
+** flag; an allocation makes the next instruction see it).  Counted, not
+** timed: without the charges the hook would tick only after hundreds of
+** such calls, each a whole pass over 8 MB.
+*/
+static void test_cancel_in_c(void) {
+  static const char *const calls[] = {
+    "utf8.len(s)", "s:upper()", "s:lower()", "s:reverse()",
+    "select('#', s:byte(1, 1e5))", "string.format('%.1s', s)",
+    "string.packsize(s:gsub('a', 'b', 10))", "tonumber(s)",
+    "load('--' .. s)", "utf8.offset(s, -1, #s) and utf8.offset(s, 2)",
+    "utf8.codes(s)", "table.sort({s, s, s})",
+    "s:sub(2)", "(s .. 'x')", NULL};
+  lrl_state *s = lrl_new(0, 0);
+  s->cancel = &cancel_flag;
+  lua_pushcfunction(s->L, l_tick);
+  lrl_setglobal(s->L, "tick");
+  lua_pushcfunction(s->L, l_done);
+  lrl_setglobal(s->L, "done");
+  for (int i = 0; calls[i]; i++) {
+    char src[512];
+    snprintf(src, sizeof src, "local s = ('a'):rep(8e6)\ntick()\n"
+             "for i = 1, 1000 do\n  local x = %s\n  done()\nend", calls[i]);
+    cancel_flag = 0;
+    calls_before_cancel = 1;
+    done_calls = 0;
+    lrl_budget_reset(s);
+    int rc = run(s, src);
+    if (rc != LR_INTERRUPT || done_calls != 0)
+      fprintf(stderr, "cancel during %s: rc %d, %d calls after it: %s\n",
+              calls[i], rc, done_calls, s->errmsg);
+    CHECK_INT(rc, LR_INTERRUPT);
+    CHECK_INT(done_calls, 0);
+    /* charged calls stop on their own line; after an allocation the
+    ** next instruction stops */
+    CHECK_STR(s->errmsg, i < 12 ? "policy.lua:4: interrupted"
+                                : "policy.lua:5: interrupted");
+  }
+  cancel_flag = 0;
+  lrl_free(s);
+}
+
 static void test_where_error(void) {
   lrl_state *s = lrl_new(0, 0);
   lua_pushcfunction(s->L, l_where);
@@ -220,7 +276,8 @@ static void test_where_error(void) {
   CHECK_INT(lrl_load_buffer(s, src, strlen(src), "policy.lua"), LR_OK);
   CHECK_INT(lrl_pcall(s, 0, 3), LR_OK);
   CHECK_STR(lua_tostring(s->L, 1), "policy.lua:2");
-  CHECK_STR(lua_tostring(s->L, 2), "");          /* level 0: C function */
+  /* level 0 is the C function: the first Lua function above it */
+  CHECK_STR(lua_tostring(s->L, 2), "policy.lua:3");
   CHECK_STR(lua_tostring(s->L, 3), "");          /* no such level */
   lua_settop(s->L, 0);
   CHECK_INT(run(s, "\n\nfail()"), LR_POLICY);
@@ -502,6 +559,7 @@ int main(void) {
   test_budget();
   test_memory();
   test_cancel();
+  test_cancel_in_c();
   test_where_error();
   test_globals();
   test_readonly();
