@@ -265,13 +265,14 @@ static int eval_total(lua_State *L, lrp_eval *ev) {
   if (m->total_ref != LUA_NOREF) {
     call_with_lead(ev, m->total_ref);
     if (lua_type(L, -1) != LUA_TNUMBER)
-      return fail_at(L, m->stages[0].where, "total returned %s (it must "
+      return fail_at(L, m->total_where, "total returned %s (it must "
                      "return a number)", luaL_typename(L, -1));
     double t = lua_tonumber(L, -1);
     lua_pop(L, 1);
     if (isnan(t) || isinf(t))
-      return fail_at(L, m->stages[0].where, "total returned a non-finite "
-                     "number");
+      return fail_at(L, m->total_where, "total returned %s (the score "
+                     "must be a finite number)",
+                     isnan(t) ? "nan" : t > 0 ? "inf" : "-inf");
     r->score = t;
   }
   for (int g = 0; g < m->ngrades; g++) {
