@@ -55,4 +55,12 @@ const char *lrl_checkcstring(lua_State *L, int idx, const char *what);
 ** that raise their own error. */
 int lrl_has_nul(lua_State *L, int idx);
 
+/* A duration (seconds from 0 to LR_DURATION_MAX, or text such as "30d")
+** or a time (unix seconds from LR_TIME_MIN to LR_TIME_MAX, or an ISO date)
+** from the value at idx, in seconds.  Anything else (NaN, infinity, out of
+** range, unreadable text, a NUL byte) raises "WHAT: ..." at the policy's
+** current line. */
+long long lrl_duration_arg(lua_State *L, int idx, const char *what);
+long long lrl_time_arg(lua_State *L, int idx, const char *what);
+
 #endif
