@@ -40,6 +40,10 @@
 **     library cannot do);
 **   - size 0 is refused with LR_MISUSE: a struct cleared with memset or
 **     "= {0}" would otherwise silently lose fields such as dry_run.
+**  A clock (`now`, in options or as an argument) is 0 for the current
+**  time, or unix seconds from 1 to LR_TIME_MAX (9999-12-31T23:59:59Z);
+**  any other value is refused with LR_MISUSE, never replaced by the
+**  current time (see LR_TIME_MAX below).
 **
 **  Results.  Every `report`, `result` or `summary` argument may be NULL
 **  when the caller does not want it.  These structs are filled by the

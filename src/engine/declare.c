@@ -603,8 +603,8 @@ static int l_handoff(lua_State *L) {
       lrl_error(L, "handoff for stage '%s' is declared twice", st);
   const char *due = opt_string(L, 1, "due", "handoff");
   if (due && lr_parse_duration(due, &h.due) != LR_OK)
-    lrl_error(L, "handoff: bad 'due' duration '%s' (use 30m, 12h, 2d, 1w)",
-              due);
+    lrl_error(L, "handoff: bad 'due' duration '%s' (use 30m, 12h, 2d, 1w; "
+              "at most 10000y)", due);
   int t = lua_getfield(L, 1, "assign");
   if (t == LUA_TNIL) lrl_error(L, "handoff needs 'assign'");
   if (t == LUA_TFUNCTION) {

@@ -5,6 +5,7 @@
 ** LR_TIME_MAX or 0..LR_DURATION_MAX): NaN or infinity cast to an integer
 ** is undefined in C, and a huge value would overflow `now - within`.
 */
+#include <math.h>
 #include <stdio.h>
 
 #include <lauxlib.h>
@@ -24,7 +25,8 @@ static long long seconds_arg(lua_State *L, int idx, const char *what,
     double d = lua_tonumber(L, idx);
     if (d >= (double)lo && d <= (double)hi) return (long long)d;
     char shown[32];
-    snprintf(shown, sizeof shown, "%.15g", d);
+    if (isnan(d)) snprintf(shown, sizeof shown, "nan");   /* never "-nan" */
+    else snprintf(shown, sizeof shown, "%.15g", d);
     return lrl_error(L, "%s: %s is not a %s (a number must be seconds from "
                      "%lld to %lld; or text such as %s)", what, shown, kind,
                      lo, hi, text_example);
@@ -35,11 +37,12 @@ static long long seconds_arg(lua_State *L, int idx, const char *what,
     const char *s = lua_tostring(L, idx);
     if (parse(s, &v) == LR_OK) return v;
     return lrl_error(L, "%s: cannot read '%s' as a %s (use text such as %s, "
-                     "or seconds)", what, s, kind, text_example);
+                     "or seconds from %lld to %lld)", what, s, kind,
+                     text_example, lo, hi);
   }
   return lrl_error(L, "%s: cannot read a %s as a %s (use text such as %s, "
-                   "or seconds)", what, luaL_typename(L, idx), kind,
-                   text_example);
+                   "or seconds from %lld to %lld)", what,
+                   luaL_typename(L, idx), kind, text_example, lo, hi);
 }
 
 long long lrl_duration_arg(lua_State *L, int idx, const char *what) {
