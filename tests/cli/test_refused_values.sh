@@ -84,24 +84,28 @@ same "$(digest_all "$DB")" "$before" "database changed by dry runs"
 
 # ---- numeric options --------------------------------------------------------
 see="(see leadrules --help)"
+# bad_opt CMD OPTION NEEDS VALUE ARGS...: `leadrules CMD ARGS OPTION VALUE`
+# is a usage error naming the option and the value.
+bad_opt() {
+  local cmd=$1 opt=$2 needs=$3 v=$4
+  shift 4
+  exact 2 "leadrules: $cmd: $opt needs $needs, not '$v' $see" \
+    lr "$cmd" "$@" "$opt" "$v"
+}
+jobs="a number of threads from 1 to 1024"
 for v in 2x 0 1025 " 5" "" 1e3 +2 -1 99999999999999999999; do
-  exact 2 "leadrules: run: --jobs needs a number of threads from 1 to 1024, not '$v' $see" \
-    lr run ok.lua --dry-run --jobs "$v"
+  bad_opt run --jobs "$jobs" "$v" ok.lua --dry-run
 done
-exact 2 "leadrules: backtest: --jobs needs a number of threads from 1 to 1024, not '4.0' $see" \
-  lr backtest ok.lua --jobs 4.0
-exact 2 "leadrules: diff: --jobs needs a number of threads from 1 to 1024, not 'two' $see" \
+bad_opt backtest --jobs "$jobs" 4.0 ok.lua
+exact 2 "leadrules: diff: --jobs needs $jobs, not 'two' $see" \
   lr diff ok.lua ok.lua --jobs=two
 for v in -1 1e3 50x; do
-  exact 2 "leadrules: run: --limit needs a number of changes (a whole number >= 0; 0: all), not '$v' $see" \
-    lr run ok.lua --dry-run --limit "$v"
+  bad_opt run --limit "a number of changes (a whole number >= 0; 0: all)" \
+    "$v" ok.lua --dry-run
 done
-exact 2 "leadrules: backtest: --capacity needs a number of calls (a whole number >= 1), not '1e3' $see" \
-  lr backtest ok.lua --capacity 1e3
-exact 2 "leadrules: check: --sample needs a number of contacts (a whole number >= 1), not '1.5' $see" \
-  lr check ok.lua --sample 1.5
-exact 2 "leadrules: diff: --top needs a number of contacts from 1 to 100000, not '100001' $see" \
-  lr diff ok.lua ok.lua --top 100001
+bad_opt backtest --capacity "a number of calls (a whole number >= 1)" 1e3 ok.lua
+bad_opt check --sample "a number of contacts (a whole number >= 1)" 1.5 ok.lua
+bad_opt diff --top "a number of contacts from 1 to 100000" 100001 ok.lua ok.lua
 for v in abc -5 2147483648 10s; do
   exact 2 "leadrules: --busy-timeout needs milliseconds (a whole number >= 0), not '$v' $see" \
     lr --busy-timeout "$v" info
