@@ -196,6 +196,13 @@ static void to_value(lua_State *L, evalbox *b, int idx, const char *name,
       if (lua_isinteger(L, idx)) {
         v->type = LRS_INT;
         v->i = (long long)lua_tointeger(L, idx);
+      } else if (tc || strcmp(name, "id") == 0) {
+        /* read as integers (int_col): a fraction must be a time */
+        char what[160];
+        snprintf(what, sizeof what, "fixture field '%s'", name);
+        v->type = LRS_INT;
+        v->i = tc ? lrl_time_arg(L, idx, what)
+                  : lrl_error(L, "%s must be a whole number", what);
       } else {
         v->type = LRS_FLOAT;
         v->r = lua_tonumber(L, idx);
