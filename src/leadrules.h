@@ -40,6 +40,10 @@
 **     library cannot do);
 **   - size 0 is refused with LR_MISUSE: a struct cleared with memset or
 **     "= {0}" would otherwise silently lose fields such as dry_run.
+**  A clock (`now`, in options or as an argument) is 0 for the current
+**  time, or unix seconds from 1 to LR_TIME_MAX (9999-12-31T23:59:59Z);
+**  any other value is refused with LR_MISUSE, never replaced by the
+**  current time (see LR_TIME_MAX below).
 **
 **  Results.  Every `report`, `result` or `summary` argument may be NULL
 **  when the caller does not want it.  These structs are filled by the
@@ -920,11 +924,30 @@ LR_API void lr_session_set_cancel(lr_session *session, volatile int *cancel);
 /*
 ** Utilities (no handle; safe from any thread)
 */
-/* Parse a duration "30d" "2w" "12h" "90m" "45s" (combinations "1d12h")
-** into seconds.  LR_INPUT on malformed text, LR_MISUSE on NULL. */
+/*
+** Times are unix seconds from LR_TIME_MIN (0000-01-01T00:00:00Z) to
+** LR_TIME_MAX (9999-12-31T23:59:59Z), the years an ISO-8601 date can
+** write; durations are at most LR_DURATION_MAX seconds (10000 years of
+** 365 days), so that a time plus or minus a duration never overflows.
+** Anything outside is refused, never clamped.
+**
+** A clock (the `now` of the options and functions above) is 0 for the
+** current time, or unix seconds from 1 to LR_TIME_MAX: a `now` before
+** 1970-01-01T00:00:01Z or after LR_TIME_MAX is refused with LR_MISUSE
+** and a message saying so (0 itself cannot mean 1970-01-01T00:00:00Z,
+** since it means the current time).
+*/
+#define LR_TIME_MIN     (-62167219200LL)
+#define LR_TIME_MAX     253402300799LL
+#define LR_DURATION_MAX 315360000000LL
+
+/* Parse a duration "30d" "2w" "12h" "90m" "45s" "1y" (combinations
+** "1d12h") into seconds.  LR_INPUT on malformed text or more than
+** LR_DURATION_MAX, LR_MISUSE on NULL. */
 LR_API int lr_parse_duration(const char *text, long long *seconds);
 /* Parse an ISO-8601 date or date-time (UTC unless an offset is given) or
-** unix seconds.  LR_INPUT on malformed text, LR_MISUSE on NULL. */
+** unix seconds.  LR_INPUT on malformed text or a time outside
+** LR_TIME_MIN..LR_TIME_MAX, LR_MISUSE on NULL. */
 LR_API int lr_parse_time(const char *text, long long *unix_seconds);
 /* Fold a CSV header to a field name ("Total Time Spent" ->
 ** "total_time_spent") into buf (NUL-terminated, truncated to n-1): ASCII

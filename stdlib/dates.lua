@@ -14,7 +14,9 @@ dates.parse accepts.  parse follows the engine's C parser (lr_parse_time):
 unix seconds (an optional '-' and digits, but not exactly 8 digits), or an
 ISO-8601 date YYYY-MM-DD or YYYYMMDD, optionally followed by 'T' or a
 space and HH:MM[:SS[.fraction]] (colons optional) and 'Z' or an offset
-+HH[:MM] / -HH[:MM].  Times without an offset are UTC.  Invalid text is an
++HH[:MM] / -HH[:MM].  Times without an offset are UTC.  Times are
+bounded to the years an ISO date can write, 0000-01-01T00:00:00Z to
+9999-12-31T23:59:59Z (LR_TIME_MIN, LR_TIME_MAX).  Invalid text is an
 error at the caller's line.  The C parser is used when the host provides
 it; the pure-Lua one below follows the same grammar.
 ]==]
@@ -22,6 +24,11 @@ local _, host = ...
 
 local M = {}
 local DAY = 86400
+local TIME_MIN, TIME_MAX = -62167219200, 253402300799
+local function bounded(t)
+  if t < TIME_MIN or t > TIME_MAX then return nil end
+  return t
+end
 
 -- Days since 1970-01-01 of a proleptic Gregorian date.
 local function days_from_civil(y, m, d)
@@ -59,7 +66,7 @@ local function parse_lua(text)
   if digits and #digits ~= 8 then
     if #digits > 15 then return nil end
     local v = math.tointeger(tonumber(digits))
-    return sign == "-" and -v or v
+    return bounded(sign == "-" and -v or v)
   end
   local y, mo, d, rest = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)(.*)$")
   if not y then y, mo, d, rest = s:match("^(%d%d%d%d)(%d%d)(%d%d)(.*)$") end
@@ -105,7 +112,8 @@ local function parse_lua(text)
       offset = (sg == "-" and -1 or 1) * (oh * 3600 + om * 60)
     end
   end
-  return days_from_civil(y, mo, d) * DAY + h * 3600 + mi * 60 + se - offset
+  return bounded(days_from_civil(y, mo, d) * DAY + h * 3600 + mi * 60 + se
+                 - offset)
 end
 
 local parse_host = host and host.parse_time

@@ -12,8 +12,8 @@ Grammar (the same as the engine's C parser, lr_parse_duration): one or
 more parts written together, each made of digits and a unit: s (second),
 m (minute), h (hour), d (day = 86400 s), w (week = 7 d), y (year =
 365 d).  Spaces around the whole are ignored.  A bare number, a sign, a
-fraction, a space between parts, an unknown unit or an overflow is an
-error.  When the host provides its C parser it is used; the pure-Lua
+fraction, a space between parts, an unknown unit or more than 10000
+years (LR_DURATION_MAX, 315360000000 s) is an error.  When the host provides its C parser it is used; the pure-Lua
 parser below implements the same grammar (tests compare the two).
 ]==]
 local _, host = ...
@@ -23,6 +23,7 @@ local M = {}
 local UNITS = { s = 1, m = 60, h = 3600, d = 86400, w = 604800,
                 y = 31536000 }
 local MAX = math.maxinteger
+local LIMIT = 315360000000          -- LR_DURATION_MAX: 10000 years
 
 -- The grammar in pure Lua; nil when the text does not follow it.
 local function parse_lua(text)
@@ -38,7 +39,7 @@ local function parse_lua(text)
       n = n * 10 + (digits:byte(i) - 48)
     end
     local u = UNITS[unit]
-    if n > (MAX - total) // u then return nil end
+    if n > (LIMIT - total) // u then return nil end
     total = total + n * u
     pos = nxt
   end

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "../util/grow.h"
 #include "../store/query.h"
@@ -590,7 +589,9 @@ int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
                    o.format);
   if (o.capacity < 0)
     return lr__err(db, LR_MISUSE, "backtest: capacity must be positive");
-  long long now = o.now ? o.now : (long long)time(NULL);
+  long long now;
+  if (lr__clock(db, o.now, "lr_backtest", &now) != LR_OK)
+    return lr_errcode(db);
   const char *column = NULL;
   char **cols = NULL;
   if (o.outcome) {

@@ -605,7 +605,7 @@ static void report_data(checker *ck, const datastats *ds, long long now) {
 
 static void check_data(checker *ck, const lr_check_opts *o) {
   const lrp_model *m = ck->m;
-  long long now = o->now ? o->now : (long long)time(NULL);
+  long long now = o->now;                   /* lr__clock made it a time */
   lrp_worker w;
   char err[2048] = "";
   int rc = lrp_worker_open(&w, ck->p, 0, now, 0, NULL, err, sizeof err);
@@ -657,7 +657,8 @@ int lr_check_v2(lr_policy *p, const lr_check_opts *opts, lr_write_fn write,
   if (warnings) *warnings = 0;
   if (!p) return LR_MISUSE;
   lr_check_opts o;
-  if (lr__opts(p->db, &o, sizeof o, opts, "lr_check") != LR_OK)
+  if (lr__opts(p->db, &o, sizeof o, opts, "lr_check") != LR_OK ||
+      lr__clock(p->db, o.now, "lr_check", &o.now) != LR_OK)
     return lr_errcode(p->db);
   checker ck;
   memset(&ck, 0, sizeof ck);

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "../store/store.h"
 #include "outfmt.h"
@@ -810,7 +809,7 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   d.pn = pn;
   d.mo = &po->main.m;
   d.mn = &pn->main.m;
-  d.now = o.now ? o.now : (long long)time(NULL);
+  if (lr__clock(db, o.now, "lr_diff", &d.now) != LR_OK) return lr_errcode(db);
   d.top = o.top ? o.top : 10;
   rulerow *rows = NULL, *trows = NULL;
   int nrows = 0, ntrows = 0;

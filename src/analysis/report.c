@@ -940,7 +940,8 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
   if (r.o.policy && r.o.policy->db != db)
     return lr__err(db, LR_MISUSE, "report: the policy is loaded on another "
                    "database");
-  r.now = r.o.now ? r.o.now : (long long)time(NULL);
+  if (lr__clock(db, r.o.now, "lr_report", &r.now) != LR_OK)
+    return lr_errcode(db);
   r.m = r.o.policy ? &r.o.policy->main.m : NULL;
   r.by = r.o.by && *r.o.by ? r.o.by : NULL;
   int rc = LR_OK;

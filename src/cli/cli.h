@@ -40,8 +40,14 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 /* lr_write_fn to a FILE* (ctx). */
 int cli_write_file(void *ctx, const char *data, size_t n);
-/* Parse --now T into unix seconds; 0 when absent. -1 after an error. */
+/* Parse --now T into unix seconds: 0 when absent (the current time); -1
+** after printing the error, also for a time the library does not take
+** as a clock (before 1970-01-01T00:00:01Z, since 0 means the current
+** time, or after LR_TIME_MAX). */
 long long cli_parse_now(cli *c, const char *text);
+/* A contact KEY argument of command cmd: "#ID" must be '#' and the id's
+** digits ("#1e3" is no id).  CLI_OK, or CLI_USAGE after printing why. */
+int cli_check_key(cli *c, const char *cmd, const char *key);
 
 /* --html FILE (path; NULL: none, CLI_OK): an lr_output on db, refused
 ** when it is the database, one of its files or one of the command's
@@ -92,13 +98,32 @@ typedef struct cli_optv {
                               ** error "--now needs a time" */
   int nonempty;               /* an empty value counts as none */
   int (*ok)(const char *v);   /* NULL, or whether the value will do (else
-                              ** the same usage error) */
+                              ** the usage error "--x needs NEEDS, not
+                              ** 'VALUE'") */
 } cli_optv;
+
+/* Whole numbers: every numeric option is read by cli_parse_int alone,
+** strictly: digits only (a '-' first when min < 0), within min..max, so
+** "2x", "1e3", " 5", "" and overflows are usage errors, never a number
+** guessed from the text's start as atoi would.  An option's `ok` checks
+** its range (cli_ok_int), and the command reads the value with
+** cli_int(). */
+int cli_parse_int(const char *v, long long min, long long max,
+                  long long *out);
+/* cli_parse_int over the whole range, for a value its `ok` accepted. */
+long long cli_int(const char *v);
+/* ok functions of whole-number options: 1..CLI_MAX_JOBS (--jobs), >= 1
+** (--capacity, --sample), >= 0 (--limit, --busy-timeout up to INT_MAX). */
+#define CLI_MAX_JOBS 1024
+int cli_ok_jobs(const char *v);
+int cli_ok_count(const char *v);
+int cli_ok_limit(const char *v);
+int cli_ok_ms(const char *v);
 
 /* Options that several commands take alike. */
 #define CLI_OPT_NOW(var) { "--now", &(var), "a time", 0, NULL }
 #define CLI_OPT_JOBS(var) \
-  { "--jobs", &(var), "a number of threads", 0, cli_ok_jobs }
+  { "--jobs", &(var), "a number of threads from 1 to 1024", 0, cli_ok_jobs }
 #define CLI_OPT_HTML(var) { "--html", &(var), "a FILE", 1, NULL }
 
 /* Match argv[*i] against a table of options that take a value (cli_opt;
@@ -136,11 +161,6 @@ typedef struct cli_spec {
 ** ends the reading at once, with no check.  CLI_OK, or CLI_USAGE after
 ** printing the error. */
 int cli_parse(cli *c, const cli_spec *s, int argc, char **argv);
-
-/* ok functions: a number > 0 (atoi, as --jobs reads it); an integer > 0
-** and nothing else (strtoll, as --capacity reads it). */
-int cli_ok_jobs(const char *v);
-int cli_ok_count(const char *v);
 
 /* Commands (one file each). */
 int cmd_import(cli *c, int argc, char **argv);

@@ -15,7 +15,8 @@ int cmd_backtest(cli *c, int argc, char **argv) {
   const cli_optv opts[] = {
     { "--outcome", &o.outcome, "a COLUMN", 1, NULL },
     CLI_OPT_NOW(now_text),
-    { "--capacity", &capacity, "a number of calls", 0, cli_ok_count },
+    { "--capacity", &capacity, "a number of calls (a whole number >= 1)", 0,
+      cli_ok_count },
     CLI_OPT_JOBS(jobs),
     CLI_OPT_HTML(html), { NULL },
   };
@@ -25,8 +26,8 @@ int cmd_backtest(cli *c, int argc, char **argv) {
                           "one policy at a time", "which policy?" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (json) o.format = LR_FMT_JSON;
-  if (capacity) o.capacity = strtoll(capacity, NULL, 10);
-  if (jobs) o.jobs = atoi(jobs);
+  if (capacity) o.capacity = cli_int(capacity);
+  if (jobs) o.jobs = (int)cli_int(jobs);
   o.now = cli_parse_now(c, now_text);
   if (o.now < 0) return CLI_USAGE;
   lr_db *db = cli_db(c);

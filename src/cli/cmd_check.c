@@ -26,14 +26,14 @@ static void print_load_error(const char *path, const char *msg) {
   printf("%s: error: %s\n", path, msg);
 }
 
-static int ok_sample(const char *v) { return atoll(v) > 0; }
-
 int cmd_check(cli *c, int argc, char **argv) {
   const char *path = NULL, *now_text = NULL, *sample = NULL;
   int all = 0;
   const cli_optv opts[] = {
     CLI_OPT_NOW(now_text),
-    { "--sample", &sample, "a number of contacts", 0, ok_sample }, { NULL },
+    { "--sample", &sample, "a number of contacts (a whole number >= 1)", 0,
+      cli_ok_count },
+    { NULL },
   };
   const cli_flagv flags[] = { { "--all", &all, 0 }, { NULL } };
   const char **pos[] = { &path };
@@ -44,7 +44,7 @@ int cmd_check(cli *c, int argc, char **argv) {
   lr_check_opts o = LR_CHECK_OPTS_INIT;
   o.now = cli_parse_now(c, now_text);
   if (o.now < 0) return CLI_USAGE;
-  if (sample) o.sample = atoll(sample);
+  if (sample) o.sample = cli_int(sample);
   if (all) o.sample = -1;
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;

@@ -3,13 +3,12 @@
 ** do to the contacts, without writing.
 */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli.h"
 
-/* At most 100000 contacts. */
 static int ok_top(const char *v) {
-  return cli_ok_count(v) && strtol(v, NULL, 10) <= 100000;
+  long long n;
+  return cli_parse_int(v, 1, 100000, &n);
 }
 
 int cmd_diff(cli *c, int argc, char **argv) {
@@ -19,7 +18,7 @@ int cmd_diff(cli *c, int argc, char **argv) {
   int json = 0;
   const cli_optv opts[] = {
     CLI_OPT_NOW(now_text),
-    { "--top", &top, "a number of contacts", 0, ok_top },
+    { "--top", &top, "a number of contacts from 1 to 100000", 0, ok_top },
     CLI_OPT_JOBS(jobs), { NULL },
   };
   const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
@@ -29,8 +28,8 @@ int cmd_diff(cli *c, int argc, char **argv) {
                           "give two policies: OLD.lua NEW.lua" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
   if (json) o.format = LR_FMT_JSON;
-  if (top) o.top = (int)strtol(top, NULL, 10);
-  if (jobs) o.jobs = atoi(jobs);
+  if (top) o.top = (int)cli_int(top);
+  if (jobs) o.jobs = (int)cli_int(jobs);
   o.now = cli_parse_now(c, now_text);
   if (o.now < 0) return CLI_USAGE;
   lr_db *db = cli_db(c);

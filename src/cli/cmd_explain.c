@@ -310,6 +310,7 @@ int cmd_explain(cli *c, int argc, char **argv) {
     key = path;
     path = t;
   }
+  if (cli_check_key(c, "explain", key) != CLI_OK) return CLI_USAGE;
   long long now = cli_parse_now(c, now_s);
   if (now < 0) return CLI_USAGE;
   if (!now) now = (long long)time(NULL);

@@ -19,7 +19,9 @@ int cmd_move(cli *c, int argc, char **argv) {
                           "unexpected argument '%s'",
                           "usage: leadrules move KEY STAGE --reason "
                           "TEXT [--by WHO]" };
-  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK ||
+      cli_check_key(c, "move", key) != CLI_OK)
+    return CLI_USAGE;
   long long now;
   lr_db *db;
   int rc = cli_manual(c, "move", reason, now_s, &now, &db, &by);

@@ -104,8 +104,10 @@ int cmd_run(cli *c, int argc, char **argv) {
   int json = 0;
   const cli_optv opts[] = {
     CLI_OPT_NOW(now_s),
-    { "--jobs", &jobs, "a number >= 1", 0, cli_ok_jobs },
-    { "--limit", &limit_s, "a number", 0, NULL }, { NULL },
+    CLI_OPT_JOBS(jobs),
+    { "--limit", &limit_s, "a number of changes (a whole number >= 0; 0: "
+      "all)", 0, cli_ok_limit },
+    { NULL },
   };
   const cli_flagv flags[] = {
     { "--dry-run", &o.dry_run, 0 }, { "--json", &json, 0 },
@@ -118,8 +120,8 @@ int cmd_run(cli *c, int argc, char **argv) {
                           "unexpected argument '%s'",
                           "which policy? (leadrules run POLICY.lua)" };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
-  if (jobs) o.jobs = atoi(jobs);
-  long long limit = limit_s ? atoll(limit_s) : 50;
+  if (jobs) o.jobs = (int)cli_int(jobs);
+  long long limit = limit_s ? cli_int(limit_s) : 50;
   o.now = cli_parse_now(c, now_s);
   if (o.now < 0) return CLI_USAGE;
   lr_db *db = cli_db(c);

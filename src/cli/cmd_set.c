@@ -42,6 +42,7 @@ int cmd_set(cli *c, int argc, char **argv) {
   if (!key || !assign)
     return cli_usage(c, "set", "usage: leadrules set KEY field=value --reason "
                      "TEXT [--by WHO] (or KEY FIELD VALUE)");
+  if (cli_check_key(c, "set", key) != CLI_OK) return CLI_USAGE;
   const char *eq = strchr(assign, '=');
   if (!eq || eq == assign)
     return cli_usage(c, "set", "write the change as field=value (field= sets "

@@ -3,6 +3,7 @@
 ** signals and progress.
 */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -96,12 +97,62 @@ long long cli_parse_now(cli *c, const char *text) {
   if (!text) return 0;
   long long t;
   if (lr_parse_time(text, &t) != LR_OK) {
-    cli_error(c, "--now: cannot read '%s' as a date (use 2026-11-23, "
+    cli_error(c, "--now: cannot read '%s' as a time from "
+              "1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z (use 2026-11-23, "
               "2026-11-23T14:00:00Z or unix seconds)", text);
+    return -1;
+  }
+  if (t < 1) {
+    cli_error(c, "--now: '%s' is not after 1970-01-01T00:00:00Z; the clock "
+              "takes times from 1970-01-01T00:00:01Z to "
+              "9999-12-31T23:59:59Z", text);
     return -1;
   }
   return t;
 }
+
+int cli_check_key(cli *c, const char *cmd, const char *key) {
+  long long id;
+  if (key[0] == '#' && !cli_parse_int(key + 1, 1, LLONG_MAX, &id))
+    return cli_usage(c, cmd, "'%s' is not a contact id (write '#' and the "
+                     "id's digits, like #12)", key);
+  return CLI_OK;
+}
+
+int cli_parse_int(const char *v, long long min, long long max,
+                  long long *out) {
+  int neg = v[0] == '-' && min < 0;
+  const char *p = v + neg;
+  if (!*p) return 0;
+  unsigned long long n = 0, lim = neg ? (unsigned long long)LLONG_MAX + 1
+                                      : (unsigned long long)LLONG_MAX;
+  for (; *p; p++) {
+    if (*p < '0' || *p > '9') return 0;
+    unsigned d = (unsigned)(*p - '0');
+    if (n > (lim - d) / 10) return 0;
+    n = n * 10 + d;
+  }
+  long long x = neg ? (long long)(0 - n) : (long long)n;
+  if (x < min || x > max) return 0;
+  *out = x;
+  return 1;
+}
+
+long long cli_int(const char *v) {
+  long long x = 0;
+  cli_parse_int(v, LLONG_MIN, LLONG_MAX, &x);
+  return x;
+}
+
+static int ok_range(const char *v, long long min, long long max) {
+  long long x;
+  return cli_parse_int(v, min, max, &x);
+}
+
+int cli_ok_jobs(const char *v) { return ok_range(v, 1, CLI_MAX_JOBS); }
+int cli_ok_count(const char *v) { return ok_range(v, 1, LLONG_MAX); }
+int cli_ok_limit(const char *v) { return ok_range(v, 0, LLONG_MAX); }
+int cli_ok_ms(const char *v) { return ok_range(v, 0, INT_MAX); }
 
 int cli_flag(const char *arg, const char *name) { return strcmp(arg, name) == 0; }
 
@@ -127,8 +178,12 @@ int cli_opts(cli *c, const char *cmd, const cli_optv *opts, int argc,
   for (const cli_optv *o = opts; o->name; o++) {
     const char *v = NULL;
     if (!cli_opt(argc, argv, i, o->name, &v)) continue;
-    if (!v || (o->nonempty && !*v) || (o->ok && !o->ok(v))) {
+    if (!v) {
       cli_usage(c, cmd, "%s needs %s", o->name, o->needs);
+      return -1;
+    }
+    if ((o->nonempty && !*v) || (o->ok && !o->ok(v))) {
+      cli_usage(c, cmd, "%s needs %s, not '%s'", o->name, o->needs, v);
       return -1;
     }
     *o->val = v;
@@ -164,14 +219,6 @@ int cli_parse(cli *c, const cli_spec *s, int argc, char **argv) {
   }
   if (npos < s->npos) return cli_usage(c, s->cmd, "%s", s->missing);
   return CLI_OK;
-}
-
-int cli_ok_jobs(const char *v) { return atoi(v) > 0; }
-
-int cli_ok_count(const char *v) {
-  char *end = NULL;
-  long long n = strtoll(v, &end, 10);
-  return !*end && n > 0;
 }
 
 int cli_progress(void *ctx, long long done, long long total) {

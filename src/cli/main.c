@@ -59,14 +59,16 @@ static int strip_globals(cli *c, int *argc, char **argv) {
   const char *busy = NULL;
   const cli_optv opts[] = {
     { "--db", &c->db_path, "a PATH", 0, NULL },
-    { "--busy-timeout", &busy, "milliseconds", 0, NULL }, { NULL },
+    { "--busy-timeout", &busy, "milliseconds (a whole number >= 0)", 0,
+      cli_ok_ms },
+    { NULL },
   };
   for (int i = 1; i < *argc; i++) {
     int m = cli_opts(c, NULL, opts, *argc, argv, &i);
     if (m < 0) return CLI_USAGE;
     if (!m) argv[out++] = argv[i];
   }
-  if (busy) c->busy_ms = atoi(busy);
+  if (busy) c->busy_ms = (int)cli_int(busy);
   *argc = out;
   argv[out] = NULL;
   return 0;

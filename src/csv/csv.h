@@ -40,7 +40,9 @@ int lrc_infer(const char *s, size_t n, lrc_num *out);
 ** that reads back to the same value.  buf needs 32 bytes. */
 int lrc_real_text(double d, char *buf);
 /* Strict whole-cell number parser for value/amount columns: accepts what
-** strtod accepts, minus hex/inf/nan and surrounding junk. */
+** strtod accepts, minus hex/inf/nan and surrounding junk.  1 for a
+** number, 0 for text that is none, -1 for one too large for a double
+** ("1e309": strtod would make it infinity). */
 int lrc_parse_number(const char *s, size_t n, double *out);
 
 /*

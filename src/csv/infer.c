@@ -9,6 +9,7 @@
 ** that way, so an export re-imports to the same values.
 */
 #include <locale.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,7 @@ int lrc_parse_number(const char *s, size_t n, double *out) {
   double d = strtod(tmp, &end);
   leave_c(old);
   if (*end) return 0;
+  if (isinf(d)) return -1;
   *out = d;
   return 1;
 }

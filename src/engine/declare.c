@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "../lua/host.h"
+#include "eval.h"
 #include "model.h"
 #include "objects.h"
 
@@ -59,6 +60,8 @@ static void check_keys(lua_State *L, int idx, const char *what,
     lua_pop(L, 1);
     if (lua_type(L, -1) != LUA_TSTRING)
       lrl_error(L, "%s: option keys must be names", what);
+    if (lrl_has_nul(L, -1))
+      lrl_error(L, "%s: an option name contains a NUL byte", what);
     const char *k = lua_tostring(L, -1);
     int ok = 0;
     for (const char *const *a = allowed; *a; a++)
@@ -111,6 +114,8 @@ static int opt_number(lua_State *L, int idx, const char *key,
 static const char *opt_string(lua_State *L, int idx, const char *key,
                               const char *what) {
   if (!opt_field(L, idx, key, what, LUA_TSTRING, "a string")) return NULL;
+  if (lrl_has_nul(L, -1))
+    lrl_error(L, "%s: '%s' contains a NUL byte", what, key);
   const char *s = lua_tostring(L, -1);
   lua_pop(L, 1);            /* still referenced by the options table */
   return s;
@@ -158,7 +163,7 @@ static int l_stages(lua_State *L) {
   for (lua_Integer i = 1; i <= n; i++) {
     if (lua_geti(L, 1, i) != LUA_TSTRING)
       lrl_error(L, "stages: entry %d must be a stage name", (int)i);
-    add_stage(L, m, lua_tostring(L, -1), 0);
+    add_stage(L, m, lrl_tocstring(L, -1, "stage name"), 0);
     lua_pop(L, 1);
   }
   return 0;
@@ -177,7 +182,8 @@ static int l_options_ignored(lua_State *L) {
 /* stage "nurture" [ { description = ... } ]   (called through __call) */
 static int l_stage_call(lua_State *L) {
   lrp_model *m = loading_model(L, "stage");
-  const char *name = luaL_checkstring(L, 2);  /* 1 is the stage table */
+  /* 1 is the stage table */
+  const char *name = lrl_checkcstring(L, 2, "stage name");
   add_stage(L, m, name, 1);
   lrl_push_closure(L, l_options_ignored, inst(L));
   return 1;
@@ -215,7 +221,7 @@ static int l_segment_opts(lua_State *L) {
 
 static int l_segment_call(lua_State *L) {
   lrp_model *m = loading_model(L, "segment");
-  const char *name = luaL_checkstring(L, 2);
+  const char *name = lrl_checkcstring(L, 2, "segment name");
   if (!*name) lrl_error(L, "segment names cannot be empty");
   if (lrp_segment_find(m, name) >= 0)
     lrl_error(L, "segment '%s' is declared twice", name);
@@ -293,7 +299,7 @@ static int l_rule_opts(lua_State *L) {
 
 static int l_rule(lua_State *L) {
   lrp_model *m = loading_model(L, "rule");
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = lrl_checkcstring(L, 1, "rule name");
   if (!*name) lrl_error(L, "rule names cannot be empty");
   for (int i = 0; i < m->nrules; i++)
     if (strcmp(m->rules[i].name, name) == 0)
@@ -336,6 +342,7 @@ static int l_transition(lua_State *L) {
   int from_idx[64], nfrom = 0;
   char from[128] = "";
   int ft = lua_getfield(L, 1, "from");
+  if (ft == LUA_TSTRING) lrl_tocstring(L, -1, "transition: 'from'");
   if (ft == LUA_TSTRING && strcmp(lua_tostring(L, -1), "*") == 0) {
     t.any_from = 1;
     strcpy(from, "*");
@@ -349,6 +356,7 @@ static int l_transition(lua_State *L) {
     for (lua_Integer i = 1; i <= n; i++) {
       if (lua_geti(L, -1, i) != LUA_TSTRING)
         lrl_error(L, "transition: 'from' entries must be stage names");
+      lrl_tocstring(L, -1, "transition: a 'from' entry");
       from_idx[nfrom++] = stage_index(L, m, lua_tostring(L, -1), "transition");
       size_t used = strlen(from);
       snprintf(from + used, sizeof from - used, "%s%s", i > 1 ? "|" : "",
@@ -411,7 +419,7 @@ static int router_arg(lua_State *L, int idx) {
 
 static void parse_owner(lua_State *L, lrp_owner *o, const char *what) {
   if (lua_type(L, -1) == LUA_TSTRING) {
-    o->name = dupstr(L, lua_tostring(L, -1));
+    o->name = dupstr(L, lrl_tocstring(L, -1, "owner name"));
     o->weight = 1;
     return;
   }
@@ -422,6 +430,8 @@ static void parse_owner(lua_State *L, lrp_owner *o, const char *what) {
   while (lua_next(L, top)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) == LUA_TNUMBER) continue;
+    if (lrl_has_nul(L, -1))
+      lrl_error(L, "%s: an owner option name contains a NUL byte", what);
     const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
     if (strcmp(k, "weight") && strcmp(k, "capacity"))
       lrl_error(L, "%s: unknown owner option '%s' (allowed: weight, capacity)",
@@ -429,7 +439,7 @@ static void parse_owner(lua_State *L, lrp_owner *o, const char *what) {
   }
   if (lua_geti(L, top, 1) != LUA_TSTRING)
     lrl_error(L, "%s: an owner table needs the owner's name first", what);
-  o->name = dupstr(L, lua_tostring(L, -1));
+  o->name = dupstr(L, lrl_tocstring(L, -1, "owner name"));
   lua_pop(L, 1);
   double w = 1, cap = 0;
   opt_number(L, top, "weight", what, &w);
@@ -452,7 +462,7 @@ static int l_round_robin(lua_State *L) {
   while (lua_next(L, 1)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) == LUA_TSTRING) {
-      const char *k = lua_tostring(L, -1);
+      const char *k = lrl_tocstring(L, -1, "round_robin: an option name");
       if (strcmp(k, "away") && strcmp(k, "capacity"))
         lrl_error(L, "round_robin: unknown option '%s' (allowed: away, "
                   "capacity, and the owners as a list)", k);
@@ -487,7 +497,7 @@ static int l_round_robin(lua_State *L) {
     for (lua_Integer i = 1; i <= na; i++) {
       if (lua_geti(L, -1, i) != LUA_TSTRING)
         lrl_error(L, "round_robin: 'away' lists owner names");
-      const char *who = lua_tostring(L, -1);
+      const char *who = lrl_tocstring(L, -1, "round_robin: an 'away' name");
       int found = 0;
       for (int k = 0; k < r->nowners; k++)
         if (strcmp(r->owners[k].name, who) == 0) r->owners[k].away = found = 1;
@@ -519,6 +529,8 @@ static const char **sorted_keys(lua_State *L, int idx, int *n) {
   while (lua_next(L, idx)) {
     if (lua_type(L, -2) != LUA_TSTRING)
       lrl_error(L, "by_field: keys must be field values (strings) or \"*\"");
+    if (lrl_has_nul(L, -2))
+      lrl_error(L, "by_field: a field value contains a NUL byte");
     count++;
     lua_pop(L, 1);
   }
@@ -541,7 +553,7 @@ static const char **sorted_keys(lua_State *L, int idx, int *n) {
 ** routes by those numbers. */
 static int l_by_field(lua_State *L) {
   lrp_model *m = loading_model(L, "by_field");
-  const char *field = luaL_checkstring(L, 1);
+  const char *field = lrl_checkcstring(L, 1, "by_field: the field name");
   luaL_checktype(L, 2, LUA_TTABLE);
   int idx = new_router(L, m, LRP_ROUTER_FIELD);
   m->routers[idx].field = dupstr(L, field);
@@ -554,7 +566,8 @@ static int l_by_field(lua_State *L) {
     int target;
     if (lua_type(L, -1) == LUA_TSTRING) {
       target = new_router(L, m, LRP_ROUTER_FIXED);
-      m->routers[target].fixed = dupstr(L, lua_tostring(L, -1));
+      m->routers[target].fixed = dupstr(L, lrl_tocstring(L, -1,
+                                                       "owner name"));
     } else if ((target = router_arg(L, -1)) < 0) {
       lrl_error(L, "by_field: value for '%s' must be an owner name or a "
                 "router (round_robin, by_field)", k);
@@ -590,8 +603,8 @@ static int l_handoff(lua_State *L) {
       lrl_error(L, "handoff for stage '%s' is declared twice", st);
   const char *due = opt_string(L, 1, "due", "handoff");
   if (due && lr_parse_duration(due, &h.due) != LR_OK)
-    lrl_error(L, "handoff: bad 'due' duration '%s' (use 30m, 12h, 2d, 1w)",
-              due);
+    lrl_error(L, "handoff: bad 'due' duration '%s' (use 30m, 12h, 2d, 1w; "
+              "at most 10000y)", due);
   int t = lua_getfield(L, 1, "assign");
   if (t == LUA_TNIL) lrl_error(L, "handoff needs 'assign'");
   if (t == LUA_TFUNCTION) {
@@ -599,7 +612,8 @@ static int l_handoff(lua_State *L) {
     m->routers[h.router].fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   } else if (t == LUA_TSTRING) {
     h.router = new_router(L, m, LRP_ROUTER_FIXED);
-    m->routers[h.router].fixed = dupstr(L, lua_tostring(L, -1));
+    m->routers[h.router].fixed = dupstr(L, lrl_tocstring(L, -1,
+                                                         "owner name"));
   } else if ((h.router = router_arg(L, -1)) < 0) {
     lrl_error(L, "handoff: 'assign' must be round_robin{...}, by_field(...), "
               "an owner name or a function(lead)");
@@ -630,10 +644,13 @@ static int l_grade_opts(lua_State *L) {
       lrl_error(L, "grade '%s': write letters as LETTER = minimum score",
                 group);
     if (n == 64) lrl_error(L, "grade '%s': too many letters", group);
+    if (lrl_has_nul(L, -2))
+      lrl_error(L, "grade '%s': a letter contains a NUL byte", group);
     tmp[n].min = lua_tonumber(L, -1);
-    if (isnan(tmp[n].min))
-      lrl_error(L, "grade '%s': threshold is not a number", group);
     tmp[n].letter = lua_tostring(L, -2);   /* kept alive by the table */
+    if (!isfinite(tmp[n].min))
+      lrl_error(L, "grade '%s': the threshold of %s must be a finite number",
+                group, tmp[n].letter);
     n++;
     lua_pop(L, 1);
   }
@@ -661,7 +678,7 @@ static int l_grade_opts(lua_State *L) {
 
 static int l_grade(lua_State *L) {
   lrp_model *m = loading_model(L, "grade");
-  const char *group = luaL_checkstring(L, 1);
+  const char *group = lrl_checkcstring(L, 1, "grade group name");
   for (int i = 0; i < m->ngrades; i++) {
     const char *gg = m->grades[i].group ? m->grades[i].group : "total";
     if (strcmp(gg, group) == 0)
@@ -676,6 +693,7 @@ static int l_total(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   if (m->total_ref != LUA_NOREF)
     lrl_error(L, "total is declared twice");
+  lrl_where(L, 1, m->total_where, sizeof m->total_where);
   lua_pushvalue(L, 1);
   m->total_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   return 0;
@@ -732,6 +750,25 @@ int lrp_segment_find(const lrp_model *m, const char *name) {
   return -1;
 }
 
+/* A grade over a group that no rule scores would give every contact the
+** lowest letter: a typo ("fitt") or a rule left out, never meant. */
+static int check_grade_groups(const lrp_model *m, char *err, size_t errlen) {
+  for (int i = 0; i < m->ngrades; i++) {
+    const lrp_grade *g = &m->grades[i];
+    if (!g->group || lrp_group_find(m, g->group) >= 0) continue;
+    lr_buf b = LR_BUF_INIT;
+    for (int k = 0; k < m->ngroups; k++)
+      lrb_printf(&b, "%s%s", k ? ", " : "", m->groups[k]);
+    snprintf(err, errlen, "%s: grade '%s': no rule has group '%s' (%s%s)",
+             g->where, g->group, g->group,
+             m->ngroups ? "the rules' groups: " : "no rule has a group",
+             lrb_str(&b));
+    lrb_free(&b);
+    return LR_POLICY;
+  }
+  return LR_OK;
+}
+
 int lrp_model_validate(lrp_instance *in, char *err, size_t errlen) {
   lrp_model *m = &in->m;
   m->loading = 0;
@@ -740,7 +777,7 @@ int lrp_model_validate(lrp_instance *in, char *err, size_t errlen) {
              "stages { \"subscriber\", \"lead\", ... })", in->policy->name);
     return LR_POLICY;
   }
-  return LR_OK;
+  return check_grade_groups(m, err, errlen);
 }
 
 static void free_strings(char **v, int n) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lua/host.h"
 #include "objects.h"
 #include "eval.h"
 
@@ -103,6 +104,16 @@ static int fail_at(lua_State *L, const char *where, const char *fmt, ...) {
   va_end(ap);
   lua_pushfstring(L, "%s: %s", where, msg);
   return lua_error(L);
+}
+
+/* "file:LINE" where registry function `ref` is defined. */
+static void function_where(lua_State *L, int ref, char *buf, size_t n) {
+  lua_Debug ar;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
+    snprintf(buf, n, "%s:%d", ar.short_src, ar.linedefined);
+  else
+    snprintf(buf, n, "?");
 }
 
 /* Call registry function `ref` with the lead; leaves one result. */
@@ -263,13 +274,14 @@ static int eval_total(lua_State *L, lrp_eval *ev) {
   if (m->total_ref != LUA_NOREF) {
     call_with_lead(ev, m->total_ref);
     if (lua_type(L, -1) != LUA_TNUMBER)
-      return fail_at(L, m->stages[0].where, "total returned %s (it must "
+      return fail_at(L, m->total_where, "total returned %s (it must "
                      "return a number)", luaL_typename(L, -1));
     double t = lua_tonumber(L, -1);
     lua_pop(L, 1);
     if (isnan(t) || isinf(t))
-      return fail_at(L, m->stages[0].where, "total returned a non-finite "
-                     "number");
+      return fail_at(L, m->total_where, "total returned %s (the score "
+                     "must be a finite number)",
+                     isnan(t) ? "nan" : t > 0 ? "inf" : "-inf");
     r->score = t;
   }
   for (int g = 0; g < m->ngrades; g++) {
@@ -340,6 +352,12 @@ static int eval_handoff(lua_State *L, lrp_eval *ev) {
       if (lua_type(L, -1) != LUA_TSTRING)
         return fail_at(L, ho->where, "handoff assign function returned %s "
                        "(an owner name or nil)", luaL_typename(L, -1));
+      if (lrl_has_nul(L, -1)) {
+        char where[LRP_WHERE];
+        function_where(L, ro->fn_ref, where, sizeof where);
+        return fail_at(L, where, "the owner the assign function returned "
+                       "contains a NUL byte");
+      }
       r->fn_owner = strdup(lua_tostring(L, -1));
       lua_pop(L, 1);
       if (!r->fn_owner) return luaL_error(L, "out of memory");

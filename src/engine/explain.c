@@ -635,7 +635,7 @@ int lr_explain_v2(lr_policy *p, const char *key, long long now,
                                             "lr_explain: no key or callback")
                                   : LR_MISUSE;
   lr_db *db = p->db;
-  if (!now) now = (long long)time(NULL);
+  if (lr__clock(db, now, "lr_explain", &now) != LR_OK) return lr_errcode(db);
   lrp_worker w;
   char err[2048] = "";
   int rc = lrp_worker_open(&w, p, 0, now, 0, NULL, err, sizeof err);

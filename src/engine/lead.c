@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lua/host.h"
 #include "eval.h"
 #include "objects.h"
 
@@ -79,27 +80,6 @@ static void push_value(lua_State *L, lrp_eval *ev, const char *name,
   }
 }
 
-/* Seconds from an options value: a duration string or a number. */
-static long long opt_duration(lua_State *L, int idx, const char *key) {
-  long long d;
-  if (lua_type(L, idx) == LUA_TNUMBER) return (long long)lua_tonumber(L, idx);
-  const char *s = lua_tostring(L, idx);
-  if (!s || lr_parse_duration(s, &d) != LR_OK)
-    lrl_error(L, "bad '%s' duration '%s' (use e.g. \"30d\", \"2w\", \"12h\")",
-              key, s ? s : luaL_typename(L, idx));
-  return d;
-}
-
-static long long opt_time(lua_State *L, int idx, const char *key) {
-  long long t;
-  if (lua_type(L, idx) == LUA_TNUMBER) return (long long)lua_tonumber(L, idx);
-  const char *s = lua_tostring(L, idx);
-  if (!s || lr_parse_time(s, &t) != LR_OK)
-    lrl_error(L, "bad '%s' time '%s' (use an ISO date or unix seconds)", key,
-              s ? s : luaL_typename(L, idx));
-  return t;
-}
-
 typedef struct window {
   long long from, to;
   const char *campaign;
@@ -118,7 +98,7 @@ static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
     lrl_error(L, "activity options must be a table like { within = \"30d\" }");
   int seen = 0;
   if (lua_getfield(L, idx, "within") != LUA_TNIL) {
-    long long d = opt_duration(L, -1, "within");
+    long long d = lrl_duration_arg(L, -1, "'within'");
     w->from = ev->now - d;
     if (ev->trace)
       snprintf(w->desc, sizeof w->desc, " within %s", lua_tostring(L, -1));
@@ -126,7 +106,7 @@ static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
   }
   lua_pop(L, 1);
   if (lua_getfield(L, idx, "since") != LUA_TNIL) {
-    long long t = opt_time(L, -1, "since");
+    long long t = lrl_time_arg(L, -1, "'since'");
     if (t > w->from) w->from = t;
     if (ev->trace) {
       size_t used = strlen(w->desc);
@@ -137,7 +117,7 @@ static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
   }
   lua_pop(L, 1);
   if (lua_getfield(L, idx, "campaign") != LUA_TNIL) {
-    w->campaign = lua_tostring(L, -1);
+    w->campaign = lrl_tocstring(L, -1, "'campaign'");
     if (!w->campaign) lrl_error(L, "'campaign' must be a string");
     seen++;
   }
@@ -155,6 +135,8 @@ static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+    if (lrl_has_nul(L, -1))
+      lrl_error(L, "an activity option name contains a NUL byte");
     if (strcmp(k, "within") && strcmp(k, "since") && strcmp(k, "campaign"))
       lrl_error(L, "unknown activity option '%s' (allowed: within, since, "
                 "campaign)", k);
@@ -190,10 +172,9 @@ static long long count_acts(const lrs_contact *c, int type, const window *w,
 }
 
 static const char *check_type(lua_State *L, int idx) {
-  const char *t = lua_tostring(L, idx);
-  if (!t || lua_type(L, idx) != LUA_TSTRING)
+  if (lua_type(L, idx) != LUA_TSTRING)
     lrl_error(L, "activity type must be a string like \"email_open\"");
-  return t;
+  return lrl_tocstring(L, idx, "activity type");
 }
 
 /* What lead:count, :did, :last and :days_since answer. */
@@ -286,7 +267,7 @@ static int l_activities(lua_State *L) {
 /* lead:in_segment(name) -> boolean */
 static int l_in_segment(lua_State *L) {
   lrp_eval *ev = check_lead(L, 1);
-  const char *name = luaL_checkstring(L, 2);
+  const char *name = lrl_checkcstring(L, 2, "segment name");
   int i = lrp_segment_find(&ev->in->m, name);
   if (i < 0) lrl_error(L, "unknown segment '%s'", name);
   if (!ev->r) lrl_error(L, "segments are not known here");
@@ -489,6 +470,7 @@ static int l_index(lua_State *L) {
   const char *k = lua_tostring(L, 2);
   if (!k || lua_type(L, 2) != LUA_TSTRING)
     lrl_error(L, "lead fields are named by strings");
+  if (lrl_has_nul(L, 2)) lrl_error(L, "a lead field name contains a NUL byte");
   /* methods */
   if (lua_getfield(L, lua_upvalueindex(1), k) != LUA_TNIL) return 1;
   lua_pop(L, 1);

@@ -113,6 +113,7 @@ typedef struct lrp_model {
   lrp_grade *grades; int ngrades;
   char **groups; int ngroups;        /* distinct rule groups, in order */
   int total_ref;                     /* optional `total` function */
+  char total_where[LRP_WHERE];       /* "policy.lua:LINE" of `total` */
   int loading;                       /* declarations allowed */
 } lrp_model;
 

@@ -519,7 +519,9 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (!p) return LR_MISUSE;
   lr_db *db = p->db;
   lr_run_opts o;
-  if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK)
+  long long now;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK ||
+      lr__clock(db, o.now, "lr_run", &now) != LR_OK)
     return lr_errcode(db);
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
@@ -529,7 +531,6 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   lra_init(&pv->arena, 16384);
   res->priv_ = pv;
   double t0 = mono();
-  long long now = o.now ? o.now : (long long)time(NULL);
   res->now = now;
 
   writer wr;

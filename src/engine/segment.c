@@ -5,6 +5,7 @@
 #include <lua.h>
 #include <string.h>
 
+#include "../lua/host.h"
 #include "eval.h"
 #include "../store/counts.h"
 #include "../store/store.h"
@@ -71,7 +72,7 @@ static int g_count(lua_State *L) {
 
 static int g_index(lua_State *L) {
   segment_ud *u = luaL_checkudata(L, 1, LRX_SEGMENT);
-  const char *k = luaL_checkstring(L, 2);
+  const char *k = lrl_checkcstring(L, 2, "segment field name");
   const lrp_segment *s = &lrx_instance(L)->m.segments[u->idx];
   if (strcmp(k, "name") == 0) lua_pushstring(L, s->name);
   else if (strcmp(k, "sql") == 0) {
@@ -112,7 +113,7 @@ static void segment_mt(lua_State *L) {
 /* segment.enterprise */
 int lrp_segment_namespace(lua_State *L) {
   lrp_instance *in = (lrp_instance *)lua_touserdata(L, lua_upvalueindex(1));
-  const char *k = luaL_checkstring(L, 2);
+  const char *k = lrl_checkcstring(L, 2, "segment name");
   int i = lrp_segment_find(&in->m, k);
   if (i < 0) return lrl_error(L, "unknown segment '%s'", k);
   lrx_push_segment(L, in, i);

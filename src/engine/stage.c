@@ -9,6 +9,7 @@
 #include <lua.h>
 #include <string.h>
 
+#include "../lua/host.h"
 #include "eval.h"
 #include "../store/counts.h"
 #include "../store/store.h"
@@ -61,7 +62,7 @@ static int to_stage(lua_State *L, int idx) {
   if (u) return u->idx;
   if (lua_type(L, idx) == LUA_TSTRING) {
     lrp_instance *in = lrx_instance(L);
-    int i = lrp_stage_find(&in->m, lua_tostring(L, idx));
+    int i = lrp_stage_find(&in->m, lrl_tocstring(L, idx, "stage name"));
     if (i < 0) lrl_error(L, "unknown stage '%s'", lua_tostring(L, idx));
     return i;
   }
@@ -138,7 +139,7 @@ static int s_is(lua_State *L) {
 
 static int s_index(lua_State *L) {
   stage_ud *u = luaL_checkudata(L, 1, LRX_STAGE);
-  const char *k = luaL_checkstring(L, 2);
+  const char *k = lrl_checkcstring(L, 2, "stage field name");
   const lrp_stage *s = &lrx_instance(L)->m.stages[u->idx];
   if (strcmp(k, "name") == 0) lua_pushstring(L, s->name);
   else if (strcmp(k, "rank") == 0) {
@@ -171,7 +172,7 @@ static void stage_mt(lua_State *L) {
 /* stage.mql */
 int lrp_stage_namespace(lua_State *L) {
   lrp_instance *in = (lrp_instance *)lua_touserdata(L, lua_upvalueindex(1));
-  const char *k = luaL_checkstring(L, 2);
+  const char *k = lrl_checkcstring(L, 2, "stage name");
   int i = lrp_stage_find(&in->m, k);
   if (i < 0) return lrl_error(L, "unknown stage '%s'", k);
   lrx_push_stage(L, in, i);

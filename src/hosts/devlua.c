@@ -177,26 +177,14 @@ static int time_column(const char *name) {
   return 0;
 }
 
-static long long to_time(lua_State *L, int idx, const char *what) {
-  if (lua_type(L, idx) == LUA_TNUMBER) return (long long)lua_tonumber(L, idx);
-  long long t;
-  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
-  if (!s || lr_parse_time(s, &t) != LR_OK)
-    lrl_error(L, "%s: cannot read %s%s%s as a time (use \"2026-11-01\", "
-              "\"2026-11-01T09:30:00Z\" or unix seconds)", what,
-              s ? "'" : "a ", s ? s : luaL_typename(L, idx), s ? "'" : "");
+/* A clock (`now`): a time after 1970-01-01T00:00:00Z, since 0 stands for
+** the current time. */
+static long long to_clock(lua_State *L, int idx, const char *what) {
+  long long t = lrl_time_arg(L, idx, what);
+  if (t < 1)
+    lrl_error(L, "%s: the clock must be after 1970-01-01T00:00:00Z (0 "
+              "means the current time)", what);
   return t;
-}
-
-static long long to_duration(lua_State *L, int idx, const char *what) {
-  if (lua_type(L, idx) == LUA_TNUMBER) return (long long)lua_tonumber(L, idx);
-  long long d;
-  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
-  if (!s || lr_parse_duration(s, &d) != LR_OK)
-    lrl_error(L, "%s: cannot read %s%s%s as a duration (use \"30d\", "
-              "\"2w\", \"12h\")", what, s ? "'" : "a ",
-              s ? s : luaL_typename(L, idx), s ? "'" : "");
-  return d;
 }
 
 /* The Lua value at idx as a row value of column `name`. */
@@ -208,9 +196,18 @@ static void to_value(lua_State *L, evalbox *b, int idx, const char *name,
       if (lua_isinteger(L, idx)) {
         v->type = LRS_INT;
         v->i = (long long)lua_tointeger(L, idx);
+      } else if (tc || strcmp(name, "id") == 0) {
+        /* read as integers (int_col): a fraction must be a time */
+        char what[160];
+        snprintf(what, sizeof what, "fixture field '%s'", name);
+        v->type = LRS_INT;
+        v->i = tc ? lrl_time_arg(L, idx, what)
+                  : lrl_error(L, "%s must be a whole number", what);
       } else {
         v->type = LRS_FLOAT;
         v->r = lua_tonumber(L, idx);
+        if (!isfinite(v->r))
+          lrl_error(L, "fixture field '%s' must be a finite number", name);
       }
       return;
     case LUA_TBOOLEAN:
@@ -219,6 +216,8 @@ static void to_value(lua_State *L, evalbox *b, int idx, const char *name,
       return;
     case LUA_TSTRING: {
       size_t n;
+      if (lrl_has_nul(L, idx))
+        lrl_error(L, "fixture field '%s' contains a NUL byte", name);
       const char *s = lua_tolstring(L, idx, &n);
       long long t;
       if (tc && lr_parse_time(s, &t) == LR_OK) {
@@ -229,7 +228,7 @@ static void to_value(lua_State *L, evalbox *b, int idx, const char *name,
       if (tc == 2) {
         char what[160];
         snprintf(what, sizeof what, "fixture field '%s'", name);
-        to_time(L, idx, what);          /* raises the error */
+        lrl_time_arg(L, idx, what);          /* raises the error */
       }
       v->type = LRS_STR;
       v->s = box_str(L, b, s, n);
@@ -276,6 +275,7 @@ static void read_activities(lua_State *L, evalbox *b, int fidx, long long now,
     x->a.at = now;
     int it = lua_geti(L, list, i);
     if (it == LUA_TSTRING) {
+      lrl_tocstring(L, -1, "fixture activity type");
       x->type = box_str(L, b, lua_tostring(L, -1), strlen(lua_tostring(L, -1)));
       lua_pop(L, 1);
       continue;
@@ -290,27 +290,31 @@ static void read_activities(lua_State *L, evalbox *b, int fidx, long long now,
     }
     if (lua_type(L, -1) != LUA_TSTRING)
       lrl_error(L, "%s needs a type (a string like \"email_open\")", what);
+    lrl_tocstring(L, -1, "fixture activity type");
     x->type = box_str(L, b, lua_tostring(L, -1), strlen(lua_tostring(L, -1)));
     lua_pop(L, 1);
     if (lua_getfield(L, item, "at") == LUA_TNIL) {
       lua_pop(L, 1);
       lua_geti(L, item, 2);
     }
-    if (!lua_isnil(L, -1)) x->a.at = to_time(L, -1, what);
+    if (!lua_isnil(L, -1)) x->a.at = lrl_time_arg(L, -1, what);
     lua_pop(L, 1);
     if (lua_getfield(L, item, "ago") != LUA_TNIL)
-      x->a.at = now - to_duration(L, -1, what);
+      x->a.at = now - lrl_duration_arg(L, -1, what);
     lua_pop(L, 1);
     if (lua_getfield(L, item, "value") != LUA_TNIL) {
       if (lua_type(L, -1) != LUA_TNUMBER)
         lrl_error(L, "%s: 'value' must be a number", what);
       x->a.value = lua_tonumber(L, -1);
+      if (!isfinite(x->a.value))
+        lrl_error(L, "%s: 'value' must be a finite number", what);
       x->a.has_value = 1;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, item, "campaign") != LUA_TNIL) {
       if (lua_type(L, -1) != LUA_TSTRING)
         lrl_error(L, "%s: 'campaign' must be a string", what);
+      lrl_tocstring(L, -1, "fixture activity campaign");
       x->a.campaign = box_str(L, b, lua_tostring(L, -1),
                               strlen(lua_tostring(L, -1)));
     }
@@ -343,20 +347,23 @@ static void read_outcome(lua_State *L, int fidx, long long now, fixture *f) {
   const char *res = NULL;
   f->c.closed_at = now;
   if (t == LUA_TSTRING) {
-    res = lua_tostring(L, -1);
+    res = lrl_tocstring(L, -1, "fixture outcome");
   } else if (t == LUA_TTABLE) {
     int o = lua_gettop(L);
-    if (lua_getfield(L, o, "result") == LUA_TSTRING) res = lua_tostring(L, -1);
+    if (lua_getfield(L, o, "result") == LUA_TSTRING)
+      res = lrl_tocstring(L, -1, "fixture outcome");
     lua_pop(L, 1);                      /* still referenced by the table */
     if (lua_getfield(L, o, "amount") != LUA_TNIL) {
       if (lua_type(L, -1) != LUA_TNUMBER)
         lrl_error(L, "fixture outcome: 'amount' must be a number");
       f->c.amount = lua_tonumber(L, -1);
+      if (!isfinite(f->c.amount))
+        lrl_error(L, "fixture outcome: 'amount' must be a finite number");
       f->c.has_amount = 1;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, o, "closed_at") != LUA_TNIL)
-      f->c.closed_at = to_time(L, -1, "fixture outcome 'closed_at'");
+      f->c.closed_at = lrl_time_arg(L, -1, "fixture outcome 'closed_at'");
     lua_pop(L, 1);
   }
   if (!res || (strcmp(res, "won") != 0 && strcmp(res, "lost") != 0))
@@ -392,6 +399,7 @@ static void fixture_columns(lua_State *L, evalbox *b, int fidx, polud *u,
     lua_pop(L, 1);
     if (lua_type(L, -1) != LUA_TSTRING)
       lrl_error(L, "fixture keys must be field names (strings)");
+    lrl_tocstring(L, -1, "a fixture field name");
     nfix++;
   }
   int nstrict = 0;
@@ -484,8 +492,9 @@ static void fixture_segments(lua_State *L, evalbox *b, int fidx, polud *u,
     int st = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, st)) {
-      const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
-                                                        : "?";
+      const char *name = lua_type(L, -2) == LUA_TSTRING
+                         ? lrl_tocstring(L, -2, "fixture 'segments': a name")
+                         : "?";
       int si = lrp_segment_find(m, name);
       if (si < 0) lrl_error(L, "fixture 'segments': the policy has no "
                             "segment '%s'", name);
@@ -704,7 +713,7 @@ static long long eval_now(lua_State *L, polud *u, int opts) {
   long long now = u->now ? u->now : u->d->now;
   if (opts && lua_istable(L, opts)) {
     if (lua_getfield(L, opts, "now") != LUA_TNIL)
-      now = to_time(L, -1, "evaluate: 'now'");
+      now = to_clock(L, -1, "evaluate: 'now'");
     lua_pop(L, 1);
   }
   return now ? now : (long long)time(NULL);
@@ -752,7 +761,7 @@ static int p_evaluate(lua_State *L) {
     }
     push_result(L, m, &b->res, &f.c, now);
   } else if (lua_type(L, 2) == LUA_TSTRING) {
-    const char *key = lua_tostring(L, 2);
+    const char *key = lrl_tocstring(L, 2, "evaluate: the key");
     int rc = lrp_worker_open(&b->w, pol->p, 0, now, override, d->cancel, err,
                              sizeof err);
     b->w_on = 1;
@@ -868,7 +877,7 @@ static int l_load_policy(lua_State *L) {
   const char *path = NULL, *source = NULL, *name = "inline.lua";
   size_t srclen = 0;
   if (lua_type(L, 1) == LUA_TSTRING) {
-    path = lua_tostring(L, 1);
+    path = lrl_tocstring(L, 1, "load_policy: the path");
     if (lua_istable(L, 2)) opts = 2;
     else if (!lua_isnoneornil(L, 2))
       lrl_error(L, "load_policy: options must be a table");
@@ -878,7 +887,8 @@ static int l_load_policy(lua_State *L) {
       lrl_error(L, "load_policy: give a path, or a table with `source`");
     source = lua_tolstring(L, -1, &srclen);
     lua_pop(L, 1);                     /* kept alive by the table */
-    if (lua_getfield(L, 1, "name") == LUA_TSTRING) name = lua_tostring(L, -1);
+    if (lua_getfield(L, 1, "name") == LUA_TSTRING)
+      name = lrl_tocstring(L, -1, "load_policy: 'name'");
     lua_pop(L, 1);
   } else {
     lrl_error(L, "load_policy: give the policy's path");
@@ -887,7 +897,7 @@ static int l_load_policy(lua_State *L) {
   int strict = 0;
   if (opts) {
     if (lua_getfield(L, opts, "now") != LUA_TNIL)
-      now = to_time(L, -1, "load_policy: 'now'");
+      now = to_clock(L, -1, "load_policy: 'now'");
     lua_pop(L, 1);
     int ft = lua_getfield(L, opts, "fields");
     if (ft == LUA_TTABLE) {
@@ -895,6 +905,7 @@ static int l_load_policy(lua_State *L) {
       for (lua_Integer i = 1; i <= n; i++) {
         if (lua_geti(L, -1, i) != LUA_TSTRING)
           lrl_error(L, "load_policy: 'fields' lists field names");
+        lrl_tocstring(L, -1, "load_policy: a 'fields' name");
         lua_pop(L, 1);
       }
       strict = 1;
@@ -951,12 +962,12 @@ static int l_load_policy(lua_State *L) {
 }
 
 static int l_parse_time(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)to_time(L, 1, "parse_time"));
+  lua_pushinteger(L, (lua_Integer)lrl_time_arg(L, 1, "parse_time"));
   return 1;
 }
 
 static int l_parse_duration(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)to_duration(L, 1, "parse_duration"));
+  lua_pushinteger(L, (lua_Integer)lrl_duration_arg(L, 1, "parse_duration"));
   return 1;
 }
 

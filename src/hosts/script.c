@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "../engine/objects.h"
 #include "../lua/host.h"
@@ -188,6 +187,8 @@ static const char *name_opt(lua_State *L, int idx, const char *key) {
     t = lua_type(L, -1);
   }
   if (t != LUA_TSTRING) lrl_error(L, "leads{}: '%s' must be a name", key);
+  if (lrl_has_nul(L, -1))
+    lrl_error(L, "leads{}: '%s' contains a NUL byte", key);
   return lua_tostring(L, -1);
 }
 
@@ -202,6 +203,8 @@ static int open_leads(lua_State *L, script_ctx *sc, int idx) {
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+    if (lrl_has_nul(L, -1))
+      lrl_error(L, "leads{}: an option name contains a NUL byte");
     if (strcmp(k, "segment") && strcmp(k, "stage") && strcmp(k, "where") &&
         strcmp(k, "limit"))
       lrl_error(L, "leads{}: unknown option '%s' (allowed: segment, stage, "
@@ -211,9 +214,9 @@ static int open_leads(lua_State *L, script_ctx *sc, int idx) {
   const char *stage = name_opt(L, idx, "stage");
   const char *where = NULL;
   if (lua_getfield(L, idx, "where") != LUA_TNIL) {
-    where = lua_tostring(L, -1);
     if (lua_type(L, -1) != LUA_TSTRING)
       lrl_error(L, "leads{}: 'where' must be SQL text");
+    where = lrl_tocstring(L, -1, "leads{}: 'where'");
   }
   lua_pop(L, 1);
   long long limit = -1;
@@ -278,7 +281,7 @@ static const char *reason_arg(lua_State *L, script_ctx *sc, int idx) {
   if (lua_isnoneornil(L, idx)) return sc->reason;
   if (lua_type(L, idx) != LUA_TSTRING || !*lua_tostring(L, idx))
     lrl_error(L, "the reason must be a text");
-  return lua_tostring(L, idx);
+  return lrl_tocstring(L, idx, "the reason");
 }
 
 static int col_of(script_ctx *sc, const char *field) {
@@ -291,7 +294,7 @@ static int col_of(script_ctx *sc, const char *field) {
 static int l_set(lua_State *L) {
   script_ctx *sc = ctx_of(L);
   check_current(L, sc, 1);
-  const char *field = luaL_checkstring(L, 2);
+  const char *field = lrl_checkcstring(L, 2, "lead:set: the field name");
   lrs_value v;
   memset(&v, 0, sizeof v);
   switch (lua_type(L, 3)) {
@@ -310,6 +313,8 @@ static int l_set(lua_State *L) {
     case LUA_TSTRING: {
       size_t n;
       v.type = LRS_STR;
+      if (lrl_has_nul(L, 3))
+        lrl_error(L, "lead:set: the value of '%s' contains a NUL byte", field);
       v.s = lua_tolstring(L, 3, &n);
       v.n = (int)n;
       break;
@@ -384,7 +389,7 @@ static int l_move_to(lua_State *L) {
     lua_getfield(L, 2, "name");
     lua_replace(L, 2);
   }
-  want = luaL_checkstring(L, 2);
+  want = lrl_checkcstring(L, 2, "lead:move_to: the stage name");
   const char *reason = reason_arg(L, sc, 3);
   const char *to = move_target(L, sc, want);
   const char *from = sc->cur.stage;
@@ -407,8 +412,9 @@ static int l_move_to(lua_State *L) {
 /* field "name" [, "text"|"integer"|"real"]: add a column if missing */
 static int l_field(lua_State *L) {
   script_ctx *sc = ctx_of(L);
-  const char *name = luaL_checkstring(L, 1);
-  const char *type = luaL_optstring(L, 2, "text");
+  const char *name = lrl_checkcstring(L, 1, "field: the name");
+  const char *type = lua_isnoneornil(L, 2) ? "text"
+                     : lrl_checkcstring(L, 2, "field: the type");
   size_t n = strlen(name);
   int ok = n > 0 && n < 64 && !(name[0] >= '0' && name[0] <= '9');
   for (size_t i = 0; i < n && ok; i++)
@@ -521,7 +527,7 @@ static void init_ctx(script_ctx *sc, lr_db *db, const lr_script_opts *o,
   sc->db = db;
   sc->write = write;
   sc->wctx = wctx;
-  sc->now = o->now ? o->now : (long long)time(NULL);
+  sc->now = o->now;                         /* lr__clock made it a time */
   sc->by = o->by && *o->by ? o->by : "unknown";
   const char *base = strrchr(path, '/');
   snprintf(sc->reason, sizeof sc->reason, "script %s", base ? base + 1 : path);
@@ -605,6 +611,7 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   if (!path) return lr__err(db, LR_MISUSE, "lr_script: no path");
   lr_script_opts o;
   int orc = lr__opts(db, &o, sizeof o, opts, "lr_script");
+  if (orc == LR_OK) orc = lr__clock(db, o.now, "lr_script", &o.now);
   if (orc != LR_OK) return orc;
   script_ctx sc;
   init_ctx(&sc, db, &o, path, write, wctx);

@@ -157,7 +157,7 @@ static void bind_arg(lua_State *L, lrs_rows *r, int i, int idx) {
 /* query("SELECT ...", ...) -> { {col = value, ...}, ... } */
 static int l_query(lua_State *L) {
   lr_session *s = session_of(L);
-  const char *sql = luaL_checkstring(L, 1);
+  const char *sql = lrl_checkcstring(L, 1, "query: the SQL");
   int nargs = lua_gettop(L);
   lrs_rows **box = new_rows_box(L);
   lrs_snap *snap = lrs_snap_main(s->db);
@@ -178,7 +178,8 @@ static int l_query(lua_State *L) {
 /* count("company_size >= 1000") -> contacts matching */
 static int l_count(lua_State *L) {
   lr_session *s = session_of(L);
-  const char *where = luaL_optstring(L, 1, "1");
+  const char *where = lua_isnoneornil(L, 1) ? "1"
+                      : lrl_checkcstring(L, 1, "count: the condition");
   long long n = 0;
   char err[1024] = "";
   lrs_snap *snap = lrs_snap_main(s->db);
@@ -194,7 +195,7 @@ static int l_count(lua_State *L) {
 /* lead("ann@example.com" | "#12") -> the contact's row with .activities */
 static int l_lead(lua_State *L) {
   lr_session *s = session_of(L);
-  const char *key = luaL_checkstring(L, 1);
+  const char *key = lrl_checkcstring(L, 1, "lead: the key");
   lrs_snap *snap = lrs_snap_main(s->db);
   long long id = 0;
   if (lrs_contact_id(snap, key, &id) != LR_OK)

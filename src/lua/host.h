@@ -39,4 +39,28 @@ typedef int (*lrl_print_fn)(void *ctx, const char *line, size_t n);
 ** hands the line to out(ctx, ...).  May raise a memory error. */
 void lrl_push_print(lua_State *L, int how, lrl_print_fn out, void *ctx);
 
+/*
+** Lua strings as C strings.  C reads a string up to its first NUL byte, so
+** a Lua string holding one ("ana\0evil") would silently become another
+** ("ana"); these refuse it, raising "WHAT contains a NUL byte" at the
+** policy's current line.  The result is Lua's own string, valid while the
+** value stays on the stack (or in a table that holds it).
+*/
+/* lua_tostring (NULL for a value that is neither a string nor a number;
+** a number is converted in place) with that refusal. */
+const char *lrl_tocstring(lua_State *L, int idx, const char *what);
+/* luaL_checkstring with that refusal. */
+const char *lrl_checkcstring(lua_State *L, int idx, const char *what);
+/* Whether the string (or number) at idx holds a NUL byte, for callers
+** that raise their own error. */
+int lrl_has_nul(lua_State *L, int idx);
+
+/* A duration (seconds from 0 to LR_DURATION_MAX, or text such as "30d")
+** or a time (unix seconds from LR_TIME_MIN to LR_TIME_MAX, or an ISO date)
+** from the value at idx, in seconds.  Anything else (NaN, infinity, out of
+** range, unreadable text, a NUL byte) raises "WHAT: ..." at the policy's
+** current line. */
+long long lrl_duration_arg(lua_State *L, int idx, const char *what);
+long long lrl_time_arg(lua_State *L, int idx, const char *what);
+
 #endif

@@ -17,6 +17,7 @@
 #include <lauxlib.h>
 
 #include "../leadrules.h"
+#include "host.h"
 #include "sandbox_int.h"
 
 struct lr_stdlib_module { const char *name; const char *src; size_t len; };
@@ -31,7 +32,7 @@ static int host_parse(lua_State *L, int (*parse)(const char *, long long *),
                       const char *what) {
   long long v;
   const char *s = luaL_checkstring(L, 1);
-  if (parse(s, &v) != LR_OK) {
+  if (lrl_has_nul(L, 1) || parse(s, &v) != LR_OK) {
     luaL_pushfail(L);
     lua_pushfstring(L, "invalid %s '%s'", what, s);
     return 2;
@@ -111,6 +112,8 @@ static int find_module(lua_State *L, const char *name, size_t len) {
 static int s_require(lua_State *L) {
   size_t len;
   const char *name = luaL_checklstring(L, 1, &len);
+  if (memchr(name, '\0', len))
+    return mod_error(L, "module name contains a NUL byte");
   lua_settop(L, 1);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &key_modules);     /* 2: cache */
   lua_pushvalue(L, 1);

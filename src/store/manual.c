@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "apply.h"
 #include "scan.h"
@@ -249,10 +248,10 @@ int lr_contact_move(lr_db *db, const char *key, const char *stage,
                     const char *by, const char *reason, long long now) {
   if (!db || !db->sql) return LR_MISUSE;
   if (check_text(db, stage, "a stage") || check_text(db, reason,
-      "a reason (--reason TEXT): every manual change says why"))
+      "a reason (--reason TEXT): every manual change says why") ||
+      lr__clock(db, now, "lr_contact_move", &now) != LR_OK)
     return db->rc;
   if (!by || !*by) by = "unknown";
-  if (!now) now = (long long)time(NULL);
   int rc = lrs_begin(db);
   if (rc != LR_OK) return rc;
   long long id, run_id = 0;
@@ -277,10 +276,10 @@ int lr_contact_set(lr_db *db, const char *key, const char *field,
                    long long now) {
   if (!db || !db->sql) return LR_MISUSE;
   if (check_text(db, field, "a field") || check_text(db, reason,
-      "a reason (--reason TEXT): every manual change says why"))
+      "a reason (--reason TEXT): every manual change says why") ||
+      lr__clock(db, now, "lr_contact_set", &now) != LR_OK)
     return db->rc;
   if (!by || !*by) by = "unknown";
-  if (!now) now = (long long)time(NULL);
   lrs_value v;
   if (value) lrs_type_text(value, &v);
   else memset(&v, 0, sizeof v);              /* LRS_NULL */

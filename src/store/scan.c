@@ -434,16 +434,32 @@ int lrs_contact_span(lrs_snap *snap, long long *count, long long *lo,
   return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(snap, rc);
 }
 
+/* The id of "#ID": '#' and 1 to 18 digits, nothing else ("#1e3" and
+** "#12abc" name no contact, where SQLite's CAST would read 1 and 12). */
+static long long hash_id(const char *key) {
+  long long v = 0;
+  size_t n = strlen(key + 1);
+  if (n < 1 || n > 18) return 0;
+  for (const char *p = key + 1; *p; p++) {
+    if (*p < '0' || *p > '9') return 0;
+    v = v * 10 + (*p - '0');
+  }
+  return v;
+}
+
 int lrs_contact_id(lrs_snap *snap, const char *key, long long *id) {
   sqlite3_stmt *st;
   *id = 0;
   int by_id = key[0] == '#';
+  long long want = by_id ? hash_id(key) : 0;
+  if (by_id && want <= 0) return LR_OK;             /* no such contact */
   int rc = sqlite3_prepare_v2(snap->conn, by_id
-      ? "SELECT id FROM contacts WHERE id = CAST(?1 AS INTEGER)"
+      ? "SELECT id FROM contacts WHERE id = ?1"
       : "SELECT id FROM contacts WHERE key = ?1 OR key = lower(trim(?1)) "
         "ORDER BY key = ?1 DESC LIMIT 1", -1, &st, NULL);
   if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);
-  sqlite3_bind_text(st, 1, by_id ? key + 1 : key, -1, SQLITE_STATIC);
+  if (by_id) sqlite3_bind_int64(st, 1, want);
+  else sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
   rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SQLITE_OK : rc;

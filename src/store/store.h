@@ -33,6 +33,10 @@ int lr__ok(lr_db *db);
 ** defaults zero; LR_MISUSE with a message naming `fn` when invalid. */
 int lr__opts(lr_db *db, void *dst, size_t dstsize, const void *src,
              const char *fn);
+/* The clock a caller's `now` gives: the current time for 0, else now
+** itself when it is from 1 to LR_TIME_MAX.  LR_MISUSE with a message
+** naming `fn` for anything else (a negative time, or past year 9999). */
+int lr__clock(lr_db *db, long long now, const char *fn, long long *out);
 
 /* 1 when db's main connection is open (lr_open succeeded). */
 int lrs_is_open(lr_db *db);

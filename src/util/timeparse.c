@@ -1,6 +1,9 @@
 /*
 ** timeparse.c -- durations ("30d", "2w", "1d12h") and times (ISO-8601 or
 ** unix seconds).  Strict: anything unexpected is LR_INPUT, never a guess.
+** Both are bounded (LR_TIME_MIN..LR_TIME_MAX, LR_DURATION_MAX), so that a
+** time plus or minus a duration never overflows, and every time accepted
+** prints as an ISO date.
 */
 #include <ctype.h>
 #include <limits.h>
@@ -32,7 +35,7 @@ int lr_parse_duration(const char *s, long long *out) {
       default: return LR_INPUT;     /* a bare number is ambiguous */
     }
     s++;
-    if (n > (LLONG_MAX - total) / unit) return LR_INPUT;
+    if (n > (LR_DURATION_MAX - total) / unit) return LR_INPUT;
     total += n * unit;
     parts++;
   }
@@ -80,7 +83,9 @@ int lr_parse_time(const char *s, long long *out) {
     if (len - i > 15) return LR_INPUT;
     long long v = 0;
     for (size_t k = i; k < len; k++) v = v * 10 + (s[k] - '0');
-    *out = i ? -v : v;
+    v = i ? -v : v;
+    if (v < LR_TIME_MIN || v > LR_TIME_MAX) return LR_INPUT;
+    *out = v;
     return LR_OK;
   }
   const char *p = s, *end = s + len;
@@ -123,6 +128,9 @@ int lr_parse_time(const char *s, long long *out) {
     }
   }
   if (p != end) return LR_INPUT;
-  *out = days_from_civil(y, mo, d) * 86400 + h * 3600LL + mi * 60 + se - offset;
+  long long t = days_from_civil(y, mo, d) * 86400 + h * 3600LL + mi * 60 + se
+                - offset;
+  if (t < LR_TIME_MIN || t > LR_TIME_MAX) return LR_INPUT;   /* offsets */
+  *out = t;
   return LR_OK;
 }

@@ -21,6 +21,12 @@ assert(dates.days_between("2024-03-01T23:59:59Z", "2024-03-02T00:00:01Z") == 1)
 assert(dates.days_between("2024-03-02", "2024-03-01") == -1)
 assert(dates.days_between(1709296200, 1709296200 + 3600) == 0)
 
+-- bounded to the years an ISO date can write (LR_TIME_MIN..LR_TIME_MAX)
+assert(dates.parse("9999-12-31T23:59:59Z") == 253402300799)
+assert(dates.try("253402300800") == nil)
+assert(dates.parse("0000-01-01") == -62167219200)
+assert(dates.try("-62167219201") == nil)
+
 local ok, err = pcall(dates.parse, "2024-13-01")
 assert(not ok and err:find("invalid date '2024%-13%-01'"), err)
 ok, err = pcall(dates.iso, {})
@@ -44,6 +50,9 @@ local cases = {
   "-86400", "0", "12345678", "1234567890123456", "123456789012345",
   " 2024-03-01 ", "2024-03-01Z", "", "  ", "abc", "2024-03-01T12",
   "1999-12-31T23:59:59-14:00", "2024-03-01T12:30:4",
+  "253402300799", "253402300800", "-62167219200", "-62167219201",
+  "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-00:01",
+  "0000-01-01T00:00:00Z", "0000-01-01T00:00:00+00:01",
 }
 for _, c in ipairs(cases) do
   local host = dates.try(c)

@@ -24,6 +24,9 @@ assert(durations.try("10") == nil)
 assert(select(2, durations.try({})) == "duration expected, got table")
 assert(durations.try(-1) == nil)
 assert(durations.try(0 / 0) == nil)
+-- bounded: at most 10000 years (LR_DURATION_MAX), never an overflow
+assert(durations.parse("10000y") == 315360000000)
+assert(durations.try("10000y1s") == nil)
 
 local cases = {
   "1s", "0s", "10m", "3h", "7d", "2w", "1y", "1d12h", "1h30m15s", "  5m  ",
@@ -32,6 +35,8 @@ local cases = {
   "9223372036854775808s", "106751991167300d", "106751991167301d",
   "15250284452w", "15250284453w", "99999999999999999999s", "1y1y1y",
   "1s ", " 1s", "1 s", "s1", "1\0s", "1m1s1h", "0d0h",
+  "10000y", "10001y", "315360000000s", "315360000001s", "9999y364d23h59m60s",
+  "9999y365d",
 }
 for _, c in ipairs(cases) do
   local host = durations.try(c)

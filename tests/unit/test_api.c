@@ -691,6 +691,94 @@ static void test_setup_hook(void) {
   CHECK_INT(lr_close(db), LR_OK);           /* nothing left alive */
 }
 
+/* ---- clocks: 0 is the current time, anything else must be a real time -- */
+
+static int count_explain(void *ctx, const lr_explain_item *it) {
+  (void)it;
+  ++*(int *)ctx;
+  return 0;
+}
+
+/* A report refused for its clock writes nothing: count what it writes. */
+static int count_bytes(void *ctx, const char *data, size_t n) {
+  (void)data;
+  *(size_t *)ctx += n;
+  return 0;
+}
+
+/* Every entry point that takes a `now` refuses one before
+** 1970-01-01T00:00:01Z (0 would be the current time, so a negative one is
+** no way around it) or after LR_TIME_MAX, with a message and nothing
+** written; LR_TIME_MAX itself is a clock like any other. */
+static void test_clock_bounds(void) {
+  const char *path = fresh_db("clock.db", 3);
+  lr_db *db = NULL;
+  CHECK_INT(lr_open(path, &db), LR_OK);
+  lr_policy *p = load(db, POLICY);
+  const long long bad[] = { -1, -86400, LR_TIME_MAX + 1, LLONG_MAX };
+  for (int i = 0; i < 4; i++) {
+    long long now = bad[i];
+    char want[64];
+    snprintf(want, sizeof want, "now %lld is out of range", now);
+    lr_run_opts ro = LR_RUN_OPTS_INIT;
+    ro.now = now;
+    lr_run_result r;
+    CHECK_INT(lr_run(p, &ro, &r), LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), "lr_run: ");
+    CHECK_CONTAINS(lr_errmsg(db), want);
+    CHECK_CONTAINS(lr_errmsg(db), "0 for the current time");
+    lr_run_result_free(&r);
+    int n = 0;
+    CHECK_INT(lr_explain_v2(p, "c1@x.example", now, count_explain, &n),
+              LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), want);
+    CHECK_INT(n, 0);
+    CHECK_INT(lr_contact_move(db, "c1@x.example", "mql", "t", "why", now),
+              LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), want);
+    CHECK_INT(lr_contact_set(db, "c1@x.example", "title", "x", "t", "why",
+                             now), LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), want);
+    lr_backtest_opts bo = LR_BACKTEST_OPTS_INIT;
+    bo.now = now;
+    CHECK_INT(lr_backtest(p, &bo, NULL, NULL, NULL), LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), want);
+    lr_report_opts rpo = LR_REPORT_OPTS_INIT;
+    rpo.now = now;
+    size_t written = 0;
+    CHECK_INT(lr_report(db, &rpo, count_bytes, &written), LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), want);
+    CHECK_INT(written, 0);
+    lr_diff_opts dopt = LR_DIFF_OPTS_INIT;
+    dopt.now = now;
+    CHECK_INT(lr_diff(p, p, &dopt, NULL, NULL), LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), want);
+    lr_check_opts co = LR_CHECK_OPTS_INIT;
+    co.now = now;
+    CHECK_INT(lr_check_v2(p, &co, NULL, NULL, NULL, NULL), LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), want);
+    lr_script_opts so = LR_SCRIPT_OPTS_INIT;
+    so.now = now;
+    const char *script = t_path("clock_script.lua");
+    t_write(script, "for lead in leads{} do lead:set('title', 'x') end\n");
+    CHECK_INT(lr_script(db, script, &so, NULL, NULL), LR_MISUSE);
+    CHECK_CONTAINS(lr_errmsg(db), want);
+  }
+  CHECK_INT(t_sql_int(path, "SELECT count(*) FROM runs"), 0);
+  CHECK_INT(t_sql_int(path, "SELECT count(*) FROM audit"), 0);
+  CHECK_INT(t_sql_int(path, "SELECT count(*) FROM stage_history"), 0);
+  /* the last second of 9999 is a clock (a due time 2d later still fits) */
+  lr_run_opts ro = LR_RUN_OPTS_INIT;
+  ro.now = LR_TIME_MAX;
+  lr_run_result r;
+  CHECK_INT(lr_run(p, &ro, &r), LR_OK);
+  CHECK_INT(r.now, LR_TIME_MAX);
+  lr_run_result_free(&r);
+  CHECK_INT(t_sql_int(path, "SELECT max(now) FROM runs"), LR_TIME_MAX);
+  lr_policy_free(p);
+  CHECK_INT(lr_close(db), LR_OK);
+}
+
 /* ---- utilities ---------------------------------------------------------- */
 
 static void test_utilities(void) {
@@ -705,6 +793,24 @@ static void test_utilities(void) {
   CHECK_INT(lr_parse_time("yesterday", &v), LR_INPUT);
   CHECK_INT(lr_parse_time(NULL, &v), LR_MISUSE);
   CHECK_INT(lr_parse_time("0", NULL), LR_MISUSE);
+  /* bounded: years 0000 to 9999, durations up to 10000 years */
+  CHECK_INT(lr_parse_time("9999-12-31T23:59:59Z", &v), LR_OK);
+  CHECK_INT(v, LR_TIME_MAX);
+  CHECK_INT(lr_parse_time("0000-01-01", &v), LR_OK);
+  CHECK_INT(v, LR_TIME_MIN);
+  v = 7;
+  CHECK_INT(lr_parse_time("253402300800", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("-62167219201", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("999999999999999", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("9999-12-31T23:59:59-01:00", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("0000-01-01T00:00:00+01:00", &v), LR_INPUT);
+  CHECK_INT(v, 7);
+  CHECK_INT(lr_parse_time("-86400", &v), LR_OK);   /* before 1970: exact */
+  CHECK_INT(v, -86400);
+  CHECK_INT(lr_parse_duration("10000y", &v), LR_OK);
+  CHECK_INT(v, LR_DURATION_MAX);
+  CHECK_INT(lr_parse_duration("10000y1s", &v), LR_INPUT);
+  CHECK_INT(lr_parse_duration("9223372036854775807s", &v), LR_INPUT);
 }
 
 int main(void) {
@@ -722,6 +828,7 @@ int main(void) {
   test_cancel();
   test_policy_lua();
   test_setup_hook();
+  test_clock_bounds();
   test_utilities();
   return t_done();
 }

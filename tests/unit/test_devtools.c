@@ -402,6 +402,32 @@ static void test_testing(void) {
   CHECK_INT(passed, 1);
   CHECK_CONTAINS(o.buf, "FAIL - forever\n");
   CHECK_CONTAINS(o.buf, "ok - after\n");
+  /* Fixture values that would be silently wrong are refused: NaN, a time
+  ** out of range, a fractional id, a NUL byte, a clock of 0. */
+  rc = run_test_file("refuse_test.lua",
+      "local p = load_policy('p.lua', { now = '2026-11-01' })\n"
+      "test('nan', function() p:evaluate { title = 0/0 } end)\n"
+      "test('due', function() p:evaluate { due_at = 1e300 } end)\n"
+      "test('id', function() p:evaluate { id = 1.5 } end)\n"
+      "test('nul', function() p:evaluate { stage = 'mql\\0x' } end)\n"
+      "test('ago', function() p:evaluate { activities = {\n"
+      "  { 'email_open', ago = -1 } } } end)\n"
+      "test('clock', function() p:evaluate({}, { now = 0 }) end)\n",
+      &o, &passed, &failed);
+  CHECK_INT(rc, LR_TESTFAIL);
+  CHECK_INT(failed, 6);
+  CHECK_CONTAINS(o.buf, "refuse_test.lua:2: fixture field 'title' must be a "
+                 "finite number\n");
+  CHECK_CONTAINS(o.buf, "refuse_test.lua:3: fixture field 'due_at': 1e+300 "
+                 "is not a time");
+  CHECK_CONTAINS(o.buf, "refuse_test.lua:4: fixture field 'id' must be a "
+                 "whole number\n");
+  CHECK_CONTAINS(o.buf, "refuse_test.lua:5: fixture field 'stage' contains a "
+                 "NUL byte\n");
+  CHECK_CONTAINS(o.buf, "refuse_test.lua:6: activity 1: -1 is not a "
+                 "duration");
+  CHECK_CONTAINS(o.buf, "refuse_test.lua:8: evaluate: 'now': the clock must "
+                 "be after 1970-01-01T00:00:00Z");
 }
 
 /* ---- lr_check ----------------------------------------------------------- */

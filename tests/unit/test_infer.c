@@ -132,6 +132,17 @@ static void test_parse_number(void) {
   CHECK(!lrc_parse_number("", 0, &d));
   CHECK(!lrc_parse_number("5 5", 3, &d));
   CHECK(!lrc_parse_number("-", 1, &d));
+  /* too large for a double: refused, never infinity */
+  d = 7;
+  CHECK_INT(lrc_parse_number("1e309", 5, &d), -1);
+  CHECK_INT(lrc_parse_number("-1e309", 6, &d), -1);
+  CHECK(d == 7);
+  CHECK_INT(lrc_parse_number("1.7e308", 7, &d), 1);
+  /* contacts cells: "1e309", "inf" and "nan" stay text (infer.c) */
+  lrc_num num;
+  CHECK_INT(lrc_infer("1e309", 5, &num), LRC_TEXT);
+  CHECK_INT(lrc_infer("inf", 3, &num), LRC_TEXT);
+  CHECK_INT(lrc_infer("nan", 3, &num), LRC_TEXT);
 }
 
 static char sniff(const char *s) { return lrc_sniff_delimiter(s, strlen(s)); }

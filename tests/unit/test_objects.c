@@ -130,7 +130,7 @@ static void test_errors(void) {
                "policy.lua:3: contact ann@a.example: unknown activity option 'withn'");
   expect_error("rule 'x' { score = function(l)\n"
                "  return l:count('email_open', { within = '30 days' }) end }\n",
-               "bad 'within' duration '30 days'");
+               "'within': cannot read '30 days' as a duration");
   expect_error("rule 'x' { score = function(l) return l.score end }\n",
                "lead.score is not known while rules are evaluated");
   expect_error("stage 'nurture'\nrule 'x' { points = 1, when = function(l)\n"
