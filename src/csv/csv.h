@@ -9,10 +9,11 @@
 #include <stddef.h>
 
 #include "../leadrules.h"
+#include "../store/contact.h"
 #include "../util/buf.h"
 
 #define LRC_NAME_MAX 63              /* longest folded field name */
-#define LRC_MAX_CELL (16u << 20)     /* longest cell: guards an open quote */
+#define LRC_MAX_CELL LRS_MAX_VALUE   /* longest cell: guards an open quote */
 #define LRC_MAX_ROW (64u << 20)      /* longest row */
 #define LRC_PROGRESS_ROWS 16384      /* progress callback period */
 

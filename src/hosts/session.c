@@ -122,7 +122,7 @@ static void push_rows(lua_State *L, lr_session *s, lrs_rows **box,
     lua_rawseti(L, -2, ++n);
   }
   if (got == -LR_INTERRUPT) lrl_error(L, "query: interrupted");
-  if (got != 0) lrl_error(L, "query: %s", lrs_snap_errmsg(snap));
+  if (got != 0) lrl_error(L, "%s", lrs_rows_errmsg(r));
 }
 
 static void bind_arg(lua_State *L, lrs_rows *r, int i, int idx) {

@@ -149,6 +149,8 @@ static int apply_pragmas(lr_db *db) {
   sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
   sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
   sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+  int src = lrs__userfn_register(db->sql);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "open");
   if (lrs_exec(db, "PRAGMA foreign_keys=ON") != LR_OK) return db->rc;
   return LR_OK;
 }
