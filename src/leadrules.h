@@ -146,9 +146,12 @@ LR_API const char *lr_errstr(int rc);
 ** *db is set even on failure, so that lr_errmsg(*db) can say why; the
 ** caller must lr_close() it in both cases.  *db is NULL only when memory
 ** ran out (LR_NOMEM) or `db` itself is NULL (LR_MISUSE).  Errors: a NULL
-** or empty path LR_MISUSE; a directory or unopenable file LR_IO; a file
-** that is not a leadrules database LR_NOTADB, one written by a newer
-** version LR_SCHEMA (both left unchanged); a locked file LR_BUSY.
+** or empty path LR_MISUSE; a directory, an unopenable file or a missing
+** directory LR_IO (a file this user may not read says so); a new
+** file in a directory this user may not write, or a database whose -wal
+** and -shm files cannot be created beside it, LR_READONLY; a file that is
+** not a leadrules database LR_NOTADB, one written by a newer version
+** LR_SCHEMA (both left unchanged); a locked file LR_BUSY.
 */
 LR_API int lr_open(const char *path, lr_db **db);
 /*

@@ -90,7 +90,7 @@ static void test_open_errors(void) {
 
   /* a missing directory */
   CHECK_INT(lr_open(t_path("no/such/dir/x.db"), &db), LR_IO);
-  CHECK_CONTAINS(lr_errmsg(db), "no/such/dir/x.db");
+  CHECK_CONTAINS(lr_errmsg(db), "no/such/dir/x.db: no such directory ");
   CHECK_INT(lr_close(db), LR_OK);
 
   /* a text file: refused and left unchanged */
