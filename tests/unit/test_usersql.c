@@ -102,26 +102,26 @@ static void test_same_results(lrs_snap *snap) {
   for (size_t i = 0; i < sizeof E / sizeof E[0]; i++) same_as_sqlite(snap, E[i]);
 }
 
+#define TOO_BIG "error: query: string or blob too big (a value in SQL may " \
+                "be at most 16 MiB)"
+#define PRINTF_REFUSED "error: query: printf: a width or precision over " \
+                       "the length limit of SQL values"
+
 /* What one call may do: build at most LRS_MAX_VALUE bytes, loop over a
 ** width or a set of characters of bounded size. */
 static void test_limits(lrs_snap *snap) {
   CHECK_STR(guarded(snap, "length(randomblob(2000000000))"),
-            "error: query: string or blob too big (a value in SQL may be at "
-            "most 16 MiB)");
+            TOO_BIG);
   CHECK_STR(guarded(snap, "length(zeroblob(16777217))"),
-            "error: query: string or blob too big (a value in SQL may be at "
-            "most 16 MiB)");
+            TOO_BIG);
   CHECK_STR(guarded(snap, "length(zeroblob(16777216))"), "integer:16777216");
   CHECK_STR(guarded(snap, "length(replace(printf('%.*c', 10000, 'x'), 'x', "
                     "printf('%.*c', 10000, 'y')))"),
-            "error: query: string or blob too big (a value in SQL may be at "
-            "most 16 MiB)");
+            TOO_BIG);
   CHECK_STR(guarded(snap, "printf('%.*c', 2000000000, 'x')"),
-            "error: query: printf: a width or precision over the length limit "
-            "of SQL values");
+            PRINTF_REFUSED);
   CHECK_STR(guarded(snap, "printf('%2000000000d', 1)"),
-            "error: query: printf: a width or precision over the length limit "
-            "of SQL values");
+            PRINTF_REFUSED);
   CHECK_STR(guarded(snap, "length(printf('%.*c', 16000000, 'x'))"),
             "integer:16000000");
   CHECK_STR(guarded(snap, "trim('abc', printf('%.*c', 65, 'x'))"),
@@ -160,8 +160,7 @@ static void test_lifted_after(void) {
   sqlite3_close(s);
   lrs_snap *snap = lrs_snap_main(db);
   CHECK_STR(guarded(snap, "(SELECT length(company) > 0 FROM contacts)"),
-            "error: query: string or blob too big (a value in SQL may be at "
-            "most 16 MiB)");
+            TOO_BIG);
   lrs_rows *r = NULL;
   CHECK_INT(lrs_contact_row_open(snap, 1, &r), LR_OK);
   const lrs_value *v = NULL;
