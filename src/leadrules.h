@@ -25,7 +25,8 @@
 **  NULL handle or a NULL required argument returns LR_MISUSE and touches
 **  nothing (there is no handle to hold a message; lr_errmsg(NULL) returns
 **  a static text).  The library never prints, never calls exit() or
-**  abort(), and keeps no global state.
+**  abort(), and keeps no global state, with one exception: a debugging
+**  aid for a policy or session freed twice (lr_policy_free).
 **
 **  Options.  Every `opts` argument may be NULL for the defaults.  Option
 **  structs start with `size_t size`: initialise them with their LR_*_INIT
@@ -150,9 +151,12 @@ LR_API const char *lr_errstr(int rc);
 ** *db is set even on failure, so that lr_errmsg(*db) can say why; the
 ** caller must lr_close() it in both cases.  *db is NULL only when memory
 ** ran out (LR_NOMEM) or `db` itself is NULL (LR_MISUSE).  Errors: a NULL
-** or empty path LR_MISUSE; a directory or unopenable file LR_IO; a file
-** that is not a leadrules database LR_NOTADB, one written by a newer
-** version LR_SCHEMA (both left unchanged); a locked file LR_BUSY.
+** or empty path LR_MISUSE; a directory, an unopenable file or a missing
+** directory LR_IO (a file this user may not read says so); a new
+** file in a directory this user may not write, or a database whose -wal
+** and -shm files cannot be created beside it, LR_READONLY; a file that is
+** not a leadrules database LR_NOTADB, one written by a newer version
+** LR_SCHEMA (both left unchanged); a locked file LR_BUSY.
 */
 LR_API int lr_open(const char *path, lr_db **db);
 /*
@@ -382,7 +386,11 @@ LR_API int lr_policy_load_string(lr_db *db, const char *name,
                                  const lr_policy_opts *opts,
                                  lr_policy **policy);
 /* Free a policy and its Lua state (NULL is a no-op).  Results of runs
-** made with it stay valid. */
+** made with it stay valid.  Freeing it twice is caught while its memory
+** is not reused (a field cleared on free; a debugging aid, not a
+** promise): a message on stderr, then abort().  Functions returning a code
+** give LR_MISUSE for a freed policy, likewise.  The same holds for
+** lr_session_close. */
 LR_API void lr_policy_free(lr_policy *policy);
 /*
 ** The policy's main Lua state, owned by the policy (never lua_close it),
@@ -914,7 +922,7 @@ LR_API int lr_session_open(lr_db *db, lr_session **session);
 ** handle: close it before lr_close(db). */
 LR_API int lr_session_eval(lr_session *session, const char *code,
                            lr_write_fn write, void *ctx);
-/* Close the session (NULL is a no-op). */
+/* Close the session (NULL is a no-op; a second close: lr_policy_free). */
 LR_API void lr_session_close(lr_session *session);
 /* Poll *cancel while evaluating: when it becomes non-zero (a signal
 ** handler may set it) the running chunk stops with LR_INTERRUPT.  NULL

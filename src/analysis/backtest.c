@@ -579,7 +579,7 @@ static void summarise(const lrp_bt *b, lr_backtest_summary *s) {
 int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
                 void *ctx, lr_backtest_summary *summary) {
   if (summary) memset(summary, 0, sizeof *summary);
-  if (!p) return LR_MISUSE;
+  if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_db *db = p->db;
   lr_backtest_opts o;
   if (lr__opts(db, &o, sizeof o, opts, "lr_backtest") != LR_OK)

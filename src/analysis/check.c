@@ -655,7 +655,7 @@ int lr_check_v2(lr_policy *p, const lr_check_opts *opts, lr_write_fn write,
                 void *ctx, int *errors, int *warnings) {
   if (errors) *errors = 0;
   if (warnings) *warnings = 0;
-  if (!p) return LR_MISUSE;
+  if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_check_opts o;
   if (lr__opts(p->db, &o, sizeof o, opts, "lr_check") != LR_OK ||
       lr__clock(p->db, o.now, "lr_check", &o.now) != LR_OK)

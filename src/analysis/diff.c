@@ -791,7 +791,7 @@ static void write_json(const view *v, lrp_out *o) {
 
 int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
             lr_write_fn write, void *ctx) {
-  if (!po || !pn) return LR_MISUSE;
+  if (!lrp_policy_ok(po) || !lrp_policy_ok(pn)) return LR_MISUSE;
   lr_db *db = po->db;
   if (pn->db != db)
     return lr__err(db, LR_MISUSE, "diff: both policies must be loaded on the "

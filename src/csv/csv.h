@@ -9,10 +9,11 @@
 #include <stddef.h>
 
 #include "../leadrules.h"
+#include "../store/contact.h"
 #include "../util/buf.h"
 
 #define LRC_NAME_MAX 63              /* longest folded field name */
-#define LRC_MAX_CELL (16u << 20)     /* longest cell: guards an open quote */
+#define LRC_MAX_CELL LRS_MAX_VALUE   /* longest cell: guards an open quote */
 #define LRC_MAX_ROW (64u << 20)      /* longest row */
 #define LRC_PROGRESS_ROWS 16384      /* progress callback period */
 
@@ -51,6 +52,11 @@ int lrc_parse_number(const char *s, size_t n, double *out);
 /* Pick ',' ';' or TAB from the first record of `s` (quote-aware): the one
 ** that occurs most often outside quotes; ',' on a tie or when none does. */
 char lrc_sniff_delimiter(const char *s, size_t n);
+/* The encoding the start of a file shows: "UTF-16" or "UTF-32" for a
+** byte-order mark (*bom = 1), "UTF-16LE", "UTF-16BE", "UTF-32LE" or
+** "UTF-32BE" for the zero bytes of a first character in one of them, or
+** NULL (UTF-8 or a single-byte encoding). */
+const char *lrc_sniff_wide(const unsigned char *u, size_t n, int *bom);
 /* Offset just past the first record's line end in s (quote-aware), or
 ** 0 when the record is not complete within n bytes. */
 size_t lrc_first_record_end(const char *s, size_t n);

@@ -234,10 +234,16 @@ static int start(lrc_reader *r) {
     if (got == 0 || n == BLOCK || lrc_first_record_end(r->block, n)) break;
   }
   const unsigned char *u = (const unsigned char *)r->block;
-  if (!r->o.encoding && n >= 2 &&
-      ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-    lrb_printf(r->err, "%s: starts with a UTF-16 byte-order mark; give the "
-               "encoding: --encoding UTF-16", lrc_reader_name(r));
+  int bom;
+  const char *wide = r->o.encoding ? NULL : lrc_sniff_wide(u, n, &bom);
+  if (wide) {
+    if (bom)
+      lrb_printf(r->err, "%s: starts with a %s byte-order mark; give the "
+                 "encoding: --encoding %s", lrc_reader_name(r), wide, wide);
+    else
+      lrb_printf(r->err, "%s: looks like %s (zero bytes between the "
+                 "characters); give the encoding: --encoding %s",
+                 lrc_reader_name(r), wide, wide);
     return LR_INPUT;
   }
   size_t skip = (n >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) ? 3 : 0;

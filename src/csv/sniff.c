@@ -1,11 +1,14 @@
 /*
-** sniff.c -- find the first record and guess its delimiter.
+** sniff.c -- find the first record and guess its delimiter; recognise a
+** file in UTF-16 or UTF-32 by its start.
 **
 ** Only the header line is looked at: it names every column, rarely holds
 ** quoted text, and is the one line read before streaming starts.  Quotes
 ** are honoured, so "Name, Title" in quotes does not count as a comma.
 */
 #include "csv.h"
+
+#include <string.h>
 
 size_t lrc_first_record_end(const char *s, size_t n) {
   int q = 0;
@@ -36,4 +39,29 @@ char lrc_sniff_delimiter(const char *s, size_t n) {
   if (semi > comma && semi >= tab) return ';';
   if (tab > comma && tab > semi) return '\t';
   return ',';
+}
+
+/* Byte-order marks, UTF-32 first: its little-endian mark begins with
+** UTF-16's. */
+static const struct { const char *bom; int n; const char *name; } BOMS[] = {
+  { "\xFF\xFE\0\0", 4, "UTF-32" }, { "\0\0\xFE\xFF", 4, "UTF-32" },
+  { "\xFF\xFE", 2, "UTF-16" }, { "\xFE\xFF", 2, "UTF-16" },
+};
+
+const char *lrc_sniff_wide(const unsigned char *u, size_t n, int *bom) {
+  *bom = 0;
+  for (size_t i = 0; i < sizeof BOMS / sizeof BOMS[0]; i++)
+    if (n >= (size_t)BOMS[i].n && memcmp(u, BOMS[i].bom, (size_t)BOMS[i].n) == 0) {
+      *bom = 1;
+      return BOMS[i].name;
+    }
+  if (n < 4) return NULL;
+  /* No mark: the first character of a header is ASCII or Latin, so its
+  ** code unit shows where the zero bytes are. */
+  int z0 = !u[0], z1 = !u[1], z2 = !u[2], z3 = !u[3];
+  if (!z0 && z1 && z2 && z3) return "UTF-32LE";
+  if (z0 && z1 && z2 && !z3) return "UTF-32BE";
+  if (!z0 && z1 && !z2 && z3) return "UTF-16LE";
+  if (z0 && !z1 && z2 && !z3) return "UTF-16BE";
+  return NULL;
 }

@@ -631,7 +631,8 @@ static void emit_partial(xctx *x, lr_db *db, lr_explain_fn cb, void *ctx) {
 
 int lr_explain_v2(lr_policy *p, const char *key, long long now,
                   lr_explain_fn cb, void *ctx) {
-  if (!p || !key || !cb) return p ? lr__err(p->db, LR_MISUSE,
+  if (!lrp_policy_ok(p)) return LR_MISUSE;
+  if (!key || !cb) return p ? lr__err(p->db, LR_MISUSE,
                                             "lr_explain: no key or callback")
                                   : LR_MISUSE;
   lr_db *db = p->db;

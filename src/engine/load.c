@@ -97,6 +97,7 @@ static int load_common(lr_db *db, const char *path, const char *name,
     free(source);
     return lr__err(db, LR_NOMEM, "out of memory");
   }
+  p->magic = LRP_POLICY_MAGIC;
   p->db = db;
   p->source = source;
   p->source_len = len;
@@ -158,8 +159,21 @@ int lr_policy_load_string(lr_db *db, const char *name, const char *source,
   return load_common(db, NULL, name ? name : "policy", copy, len, opts, out);
 }
 
+int lrp_policy_ok(const lr_policy *p) {
+  return p && p->magic == LRP_POLICY_MAGIC;
+}
+
+void lrp_misuse_abort(const char *fn, const char *what) {
+  fprintf(stderr, "leadrules: %s: not a live %s (freed twice, or not made "
+          "by leadrules); aborting\n", fn, what);
+  fflush(stderr);                  /* abort() flushes nothing */
+  abort();
+}
+
 void lr_policy_free(lr_policy *p) {
   if (!p) return;
+  if (p->magic != LRP_POLICY_MAGIC) lrp_misuse_abort("lr_policy_free", "policy");
+  p->magic = 0;
   lrp_instance_free(&p->main);
   if (p->counted) lrs_release(p->db);
   free(p->source);
@@ -169,7 +183,7 @@ void lr_policy_free(lr_policy *p) {
 }
 
 struct lua_State *lr_policy_lua(lr_policy *p) {
-  if (!p) return NULL;
+  if (!lrp_policy_ok(p)) return NULL;
   p->lua_touched = 1;     /* custom functions: runs stay on this state */
   return p->main.rt->L;
 }
@@ -184,7 +198,7 @@ static int set_global(lua_State *L) {
 }
 
 int lr_policy_setglobal(lr_policy *p, const char *name) {
-  if (!p) return LR_MISUSE;
+  if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_db *db = p->db;
   lua_State *L = p->main.rt->L;
   if (lua_gettop(L) < 1)
@@ -210,4 +224,6 @@ int lr_policy_setglobal(lr_policy *p, const char *name) {
   return lr__ok(db);
 }
 
-const char *lr_policy_hash(lr_policy *p) { return p ? p->hash : NULL; }
+const char *lr_policy_hash(lr_policy *p) {
+  return lrp_policy_ok(p) ? p->hash : NULL;
+}

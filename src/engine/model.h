@@ -125,7 +125,10 @@ typedef struct lrp_instance {
   struct lrp_eval *ev;               /* evaluation context using it, or NULL */
 } lrp_instance;
 
+#define LRP_POLICY_MAGIC 0x4C52504FU    /* "LRPO": a live lr_policy */
+
 struct lr_policy {
+  unsigned magic;                    /* LRP_POLICY_MAGIC until freed */
   lr_db *db;
   char *path;                        /* file path, or the name given */
   char *name;                        /* chunk name used in messages */
@@ -137,6 +140,13 @@ struct lr_policy {
   int counted;                       /* counted by lrs_hold */
   lrp_instance main;
 };
+
+/* 1 when p is a live policy (not NULL, not freed: a debugging aid, since
+** freed memory may be reused). */
+int lrp_policy_ok(const struct lr_policy *p);
+/* A handle freed twice, or not one of ours: say so on stderr and abort
+** (fn: the API function, what: "policy", "session"). */
+void lrp_misuse_abort(const char *fn, const char *what);
 
 /* Create an instance: new sandboxed state, declarations registered, the
 ** policy chunk run, model validated.  On error returns an LR code and

@@ -516,7 +516,7 @@ void lr_run_result_free(lr_run_result *r) {
 
 int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
-  if (!p) return LR_MISUSE;
+  if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_db *db = p->db;
   lr_run_opts o;
   long long now;

@@ -12,24 +12,35 @@
 #include "../store/store.h"
 #include "worker.h"
 
-/* An error from the scan's statements: a cancel, a runaway SQL segment
-** (named by its declaration), or a store error.  Returns the LR code. */
+/* The segment whose SQL is the index-th of the policy. */
+static const lrp_segment *sql_segment(const lrp_model *m, int index) {
+  for (int i = 0; i < m->nsegments; i++)
+    if (m->segments[i].sql && m->segments[i].sql_index == index)
+      return &m->segments[i];
+  return NULL;
+}
+
+/* An error from the scan's statements: a cancel, a runaway SQL segment or
+** one whose SQL failed (named by its declaration), or a store error.
+** Returns the LR code. */
 int lrp_worker_scan_error(lrp_worker *w, int src, char *err, size_t errlen) {
   const lrp_model *m = &w->in->m;
-  int over = lrs_scan_overrun(w->scan);
-  if (over >= 0) {
-    for (int i = 0; i < m->nsegments; i++)
-      if (m->segments[i].sql_index == over) {
-        snprintf(err, errlen, "%s: segment '%s': SQL ran over its budget of "
-                 "%lld steps for one contact", m->segments[i].where,
-                 m->segments[i].name, 10 * w->in->rt->max_instructions);
-        break;
-      }
+  const lrp_segment *seg = sql_segment(m, lrs_scan_overrun(w->scan));
+  if (seg) {
+    snprintf(err, errlen, "%s: segment '%s': SQL ran over its budget of "
+             "%lld steps for one contact", seg->where, seg->name,
+             10 * w->in->rt->max_instructions);
     return LR_LIMIT;
   }
   if (src == LR_INTERRUPT) {
     snprintf(err, errlen, "interrupted");
     return LR_INTERRUPT;
+  }
+  const char *why;
+  seg = sql_segment(m, lrs_scan_failed(w->scan, &why));
+  if (seg) {
+    snprintf(err, errlen, "%s: segment '%s': %s", seg->where, seg->name, why);
+    return strstr(why, "too big") ? LR_LIMIT : LR_POLICY;
   }
   snprintf(err, errlen, "reading contacts: %s", lrs_snap_errmsg(w->snap));
   return src == LR_OK ? LR_ERROR : src;
@@ -91,8 +102,9 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
   for (int i = 0; i < m->nsegments; i++)
     if (m->segments[i].sql_index >= 0)
       sqls[m->segments[i].sql_index] = m->segments[i].sql;
-  int src = lrs_scan_open(w->snap, sqls, m->nsql_segments, &w->scan, err,
-                          errlen);
+  int bad = -1;
+  int src = lrs_scan_open(w->snap, sqls, m->nsql_segments, &w->scan, &bad,
+                          err, errlen);
   free(sqls);
   if (src == LR_OK) {
     /* Policy SQL is bounded like policy Lua: the cancel flag stops it, and
@@ -104,13 +116,12 @@ int lrp_worker_open(lrp_worker *w, lr_policy *p, int own_instance,
   if (src != LR_OK) {
     if (!err[0]) snprintf(err, errlen, "%s", lrs_snap_errmsg(w->snap));
     /* Name the segment whose SQL failed. */
-    for (int i = 0; i < m->nsegments; i++)
-      if (m->segments[i].sql && strstr(err, "segment SQL")) {
-        char tmp[1024];
-        snprintf(tmp, sizeof tmp, "%s", err);
-        snprintf(err, errlen, "%s: %s", m->segments[i].where, tmp);
-        break;
-      }
+    const lrp_segment *seg = sql_segment(m, bad);
+    if (seg) {
+      char tmp[1024];
+      snprintf(tmp, sizeof tmp, "%s", err);
+      snprintf(err, errlen, "%s: %s", seg->where, tmp);
+    }
     return src;                     /* LR_POLICY: the segment's SQL */
   }
   const char *const *cols;

@@ -142,10 +142,15 @@ static int leads_next(lua_State *L) {
     return 0;
   }
   if (it->pos == it->n) {
-    int src = lrs_select_next(sc->sel, it->ids, IDS, &it->n);
+    char why[512];
+    int src = lrs_select_next(sc->sel, it->ids, IDS, &it->n, why, sizeof why);
     it->pos = 0;
-    if (src != LR_OK)
-      return lrl_error(L, "leads{}: %s", lrs_snap_errmsg(sc->snap));
+    if (src != LR_OK && lrs_snap_overrun(sc->snap) == LRS_OVERRUN_SELECT)
+      return lrl_error(L, "leads{}: 'where' SQL ran over its budget of %lld "
+                       "steps (for each batch of leads it finds)",
+                       10 * sc->in->rt->max_instructions);
+    if (src == LR_INTERRUPT) return lrl_error(L, "leads{}: interrupted");
+    if (src != LR_OK) return lrl_error(L, "leads{}: 'where' %s", why);
     if (it->n == 0) {
       iter_end(it);
       return 0;
@@ -624,16 +629,20 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   if (rc != LR_OK) goto out;
   rc = lrs_snap_open(db, &sc.snap);
   if (rc != LR_OK) goto rollback;
+  int bad = -1;
   int s = lrs_distinct(sc.snap, LRS_DISTINCT_STAGES, add_data_stage, &sc);
   if (s == LR_OK)
     s = lrs_distinct(sc.snap, LRS_DISTINCT_SEGMENTS, add_data_segment,
                      &sc.in->m);
   if (s == LR_OK)
-    s = lrs_scan_open(sc.snap, NULL, 0, &sc.scan, err, sizeof err);
+    s = lrs_scan_open(sc.snap, NULL, 0, &sc.scan, &bad, err, sizeof err);
   if (s != LR_OK) {
     rc = lrs_snap_report(sc.snap, "script");
     goto rollback;
   }
+  /* leads{where=} is bounded like a segment's SQL: Ctrl-C stops it, and
+  ** each batch of leads it finds gets 10x the instruction budget in steps. */
+  lrs_scan_limits(sc.scan, o.cancel, 10 * sc.in->rt->max_instructions);
   sc.ncols = lrs_scan_columns(sc.scan, &sc.cols);
   sc.vals = calloc((size_t)sc.ncols + 1, sizeof *sc.vals);
   if (!sc.vals || lrp_result_init(&sc.res, &sc.in->m) != LR_OK) {

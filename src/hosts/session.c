@@ -26,7 +26,10 @@
 #include "devlua.h"
 #include "../engine/model.h"
 
+#define SESSION_MAGIC 0x4C525353U      /* "LRSS": a live lr_session */
+
 struct lr_session {
+  unsigned magic;                    /* SESSION_MAGIC until closed */
   lr_db *db;
   lrl_state *rt;
   lrp_dev dev;
@@ -122,7 +125,7 @@ static void push_rows(lua_State *L, lr_session *s, lrs_rows **box,
     lua_rawseti(L, -2, ++n);
   }
   if (got == -LR_INTERRUPT) lrl_error(L, "query: interrupted");
-  if (got != 0) lrl_error(L, "query: %s", lrs_snap_errmsg(snap));
+  if (got != 0) lrl_error(L, "%s", lrs_rows_errmsg(r));
 }
 
 static void bind_arg(lua_State *L, lrs_rows *r, int i, int idx) {
@@ -230,6 +233,7 @@ int lr_session_open(lr_db *db, lr_session **out) {
   if (!db || !out) return LR_MISUSE;
   lr_session *s = calloc(1, sizeof *s);
   if (!s) return lr__err(db, LR_NOMEM, "out of memory");
+  s->magic = SESSION_MAGIC;
   s->db = db;
   s->rt = lrl_new(0, 0);
   if (!s->rt) {
@@ -259,7 +263,7 @@ int lr_session_open(lr_db *db, lr_session **out) {
 }
 
 void lr_session_set_cancel(lr_session *s, volatile int *cancel) {
-  if (!s) return;
+  if (!s || s->magic != SESSION_MAGIC) return;
   s->rt->cancel = cancel;
   s->dev.cancel = cancel;
 }
@@ -273,7 +277,7 @@ static int incomplete(const char *msg) {
 
 int lr_session_eval(lr_session *s, const char *code, lr_write_fn write,
                     void *ctx) {
-  if (!s || !code) return LR_MISUSE;
+  if (!s || s->magic != SESSION_MAGIC || !code) return LR_MISUSE;
   lr_db *db = s->db;
   lua_State *L = s->rt->L;
   s->write = write;
@@ -326,6 +330,8 @@ int lr_session_eval(lr_session *s, const char *code, lr_write_fn write,
 
 void lr_session_close(lr_session *s) {
   if (!s) return;
+  if (s->magic != SESSION_MAGIC) lrp_misuse_abort("lr_session_close", "session");
+  s->magic = 0;
   lrl_free(s->rt);                   /* before the policies it points to */
   lrp_dev_free(&s->dev);
   if (s->counted) lrs_release(s->db);

@@ -14,6 +14,12 @@
 #define LRS_FLOAT 2
 #define LRS_STR 3
 
+/* The longest value a contact field holds: an imported cell, a lead:set or
+** `leadrules set` value.  SQL written by users (segment `where`, scripts'
+** leads{where=}, query()) runs with this as SQLite's length limit, so it
+** reads every stored value and builds none longer (usersql.c). */
+#define LRS_MAX_VALUE (16u << 20)
+
 /* One value of a row: what the store reads (scans, queries, exports) and
 ** what its callers write (imports, corrections).  The store decodes a
 ** column into it in one place.  Who owns s is said where it is produced. */

@@ -9,6 +9,7 @@
 ** INSERT ... ON CONFLICT(key) DO UPDATE, counting updates and merges with
 ** lr_seen (seen.c).
 */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,55 @@ static int exec_rc(lr_db *db, const char *sql) {
   return sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 }
 
+/* Ids per DELETE of dedupe(): SQLite holds the ids a DELETE of a table
+** that others reference will delete in memory (24 bytes each). */
+#define DEDUPE_IDS 16384
+
+/* Keys repeated in a bulk load: the last row of each key wins, the others
+** are deleted and counted in *merged.  The row to keep of each key goes
+** to a temp table (on disk, like a sort), and the others are deleted a
+** range of ids at a time: one DELETE of them all held every deleted id in
+** memory (100 MB for 4M rows over 1,000 keys). */
+static int dedupe(lr_db *db, long long *merged) {
+  sqlite3_stmt *next = NULL, *del = NULL;
+  int src = exec_rc(db, "CREATE TEMP TABLE lr_keep(id INTEGER PRIMARY KEY);"
+                        "INSERT INTO lr_keep SELECT max(id) FROM contacts "
+                        "GROUP BY key");
+  if (src == SQLITE_OK)
+    src = sqlite3_prepare_v2(db->sql, "SELECT min(id) FROM contacts WHERE "
+                             "id >= ?1", -1, &next, NULL);
+  if (src == SQLITE_OK)
+    src = sqlite3_prepare_v2(db->sql, "DELETE FROM contacts WHERE id BETWEEN "
+                             "?1 AND ?2 AND id NOT IN temp.lr_keep", -1, &del,
+                             NULL);
+  long long from = LLONG_MIN;
+  while (src == SQLITE_OK) {
+    sqlite3_bind_int64(next, 1, from);
+    src = sqlite3_step(next);
+    if (src != SQLITE_ROW) break;
+    if (sqlite3_column_type(next, 0) == SQLITE_NULL) {
+      src = SQLITE_DONE;
+      break;
+    }
+    long long lo = sqlite3_column_int64(next, 0);
+    long long hi = lo > LLONG_MAX - DEDUPE_IDS ? LLONG_MAX : lo + DEDUPE_IDS - 1;
+    sqlite3_reset(next);
+    sqlite3_bind_int64(del, 1, lo);
+    sqlite3_bind_int64(del, 2, hi);
+    src = sqlite3_step(del);
+    sqlite3_reset(del);
+    if (src != SQLITE_DONE) break;
+    *merged += sqlite3_changes64(db->sql);
+    if (hi == LLONG_MAX) break;
+    from = hi + 1;
+    src = SQLITE_OK;
+  }
+  sqlite3_finalize(next);
+  sqlite3_finalize(del);
+  if (src == SQLITE_DONE) src = exec_rc(db, "DROP TABLE temp.lr_keep");
+  return src;
+}
+
 int lrs_upsert_finish(lrs_upsert *u, long long *inserted, long long *updated,
                       long long *merged) {
   lr_db *db = u->db;
@@ -249,16 +299,9 @@ int lrs_upsert_finish(lrs_upsert *u, long long *inserted, long long *updated,
   u->st = u->multi = NULL;
   int src = exec_rc(db, "CREATE UNIQUE INDEX contacts_by_key ON contacts(key)");
   if ((src & 0xff) == SQLITE_CONSTRAINT) {
-    /* Keys repeated in the file: the last row of each key wins. */
-    src = exec_rc(db, "CREATE INDEX lr_import_keys ON contacts(key)");
+    src = dedupe(db, merged);
     if (src == SQLITE_OK)
-      src = exec_rc(db, "DELETE FROM contacts WHERE id < (SELECT max(d.id) "
-                        "FROM contacts AS d WHERE d.key = contacts.key)");
-    if (src == SQLITE_OK) {
-      *merged = sqlite3_changes64(db->sql);
-      src = exec_rc(db, "DROP INDEX lr_import_keys; CREATE UNIQUE INDEX "
-                        "contacts_by_key ON contacts(key)");
-    }
+      src = exec_rc(db, "CREATE UNIQUE INDEX contacts_by_key ON contacts(key)");
   }
   if (src != SQLITE_OK) return lrs_sqlerr(db, src, "index contact keys");
   *inserted = u->rows - *merged;

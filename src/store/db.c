@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int lr__err(lr_db *db, int rc, const char *fmt, ...) {
   if (!db) return rc;
@@ -149,8 +150,35 @@ static int apply_pragmas(lr_db *db) {
   sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
   sqlite3_db_config(db->sql, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
   sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+  int src = lrs__userfn_register(db->sql);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "open");
   if (lrs_exec(db, "PRAGMA foreign_keys=ON") != LR_OK) return db->rc;
   return LR_OK;
+}
+
+/* SQLite says "unable to open database file" for a file it may not read
+** and for one it may not create: say which, as for the -wal and -shm
+** files (lrs_sqlerr_on).  1 when the message is set. */
+static int open_refused(lr_db *db, const char *path) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == path) snprintf(dir, sizeof dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  struct stat st;
+  if (stat(path, &st) == 0) {
+    if (access(path, R_OK) != 0)
+      return lr__err(db, LR_IO, "open: database %s: permission denied (this "
+                     "user may not read it)", path), 1;
+    return 0;
+  }
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    return lr__err(db, LR_IO, "open: database %s: no such directory "
+                   "%s", path, dir), 1;
+  if (access(dir, W_OK | X_OK) != 0)
+    return lr__err(db, LR_READONLY, "open: database %s: cannot create it "
+                   "(is the directory read-only?)", path), 1;
+  return 0;
 }
 
 int lrs_open(lr_db *db, const char *path, int flags, int busy_ms) {
@@ -171,6 +199,7 @@ int lrs_open(lr_db *db, const char *path, int flags, int busy_ms) {
   oflags |= SQLITE_OPEN_NOMUTEX;  /* one handle per thread, by contract */
   int src = sqlite3_open_v2(path, &db->sql, oflags, NULL);
   if (src != SQLITE_OK) {
+    if (open_refused(db, path)) return db->rc;
     int rc = lrs_map_rc(src);
     lr__err(db, rc == LR_ERROR ? LR_IO : rc, "%s: cannot open database: %s",
             path, db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src));

@@ -16,11 +16,21 @@
 /* A read snapshot (snap.h): its own read-only connection holding one read
 ** transaction, or a view of the main connection (in memory, or reads in
 ** the writer's own transaction). */
+#define LRS_NLIMITS 8              /* SQLite limits of user SQL */
+#define LRS_USER_SQL_MAX (1 << 20) /* longest user SQL text */
+#define LRS_USER_LIKE_MAX 200      /* longest LIKE or GLOB pattern */
+
 struct lrs_snap {
   lr_db *db;
   sqlite3 *conn;
   int own;                         /* conn is ours: COMMIT and close it */
   int src;                         /* SQLite code of the last failed read */
+  /* The progress handler (lrs__snap_watch) and user SQL (usersql.c). */
+  volatile int *cancel;            /* stop any statement once non-zero */
+  long long max_steps, steps;      /* budget of one user statement's run */
+  int user;                        /* tag + 1 of the user SQL running, 0 */
+  int overrun;                     /* tag + 1 of the one that ran over, 0 */
+  int saved[LRS_NLIMITS];          /* SQLite's limits while user SQL runs */
 };
 
 struct lr_db {
@@ -69,8 +79,30 @@ int lrs__column(sqlite3_stmt *st, int i, lrs_value *v);
 /* Bind v (NULL: SQL NULL) to parameter i; text is not copied. */
 void lrs__bind(sqlite3_stmt *st, int i, const lrs_value *v);
 
-/* Prepare user SQL under the read-only authorizer (contacts data only,
-** counts.c).  The statement is `head` + "(\n" + where + "\n)" + tail.
+/* Watch every statement on s (a progress handler): stop once *cancel is
+** non-zero, and stop user SQL that runs over max_steps VM steps between
+** lrs__user_enter and lrs__user_leave (its tag goes to s->overrun).
+** NULL and 0: no handler. */
+void lrs__snap_watch(lrs_snap *s, volatile int *cancel, long long max_steps);
+
+/* User SQL (usersql.c) is about to step (tag says which statement: a
+** segment's index, or LRS_USER_*), and has stepped: SQLite's limits for
+** user SQL are in force in between, and its steps counted. */
+#define LRS_USER_COUNT 1000000
+#define LRS_USER_QUERY 1000001
+#define LRS_USER_SELECT LRS_OVERRUN_SELECT
+void lrs__user_enter(lrs_snap *s, int tag);
+void lrs__user_leave(lrs_snap *s);
+/* err = "what: <SQLite's message>", with the limit it ran into. */
+void lrs_user_sqlerr(lrs_snap *s, int src, const char *what, char *err,
+                     size_t errlen);
+
+/* Put this build's bounded printf/format, instr, replace and two-argument
+** trims in place of SQLite's on conn (userfn.c).  An SQLite code. */
+int lrs__userfn_register(sqlite3 *conn);
+
+/* Prepare user SQL under the read-only authorizer (contacts data only)
+** and the limits of user SQL (usersql.c).  The statement is `head` + "(\n" + where + "\n)" + tail.
 ** Returns an SQLite code; err says why in user terms. */
 int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                      const char *tail, sqlite3_stmt **st, char *err,

@@ -94,6 +94,11 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   int type = LRS_TEXT;
   int rc = lrs_field_writable(db, field, &type);
   if (rc != LR_OK) return rc;
+  /* No longer than an import takes: SQL written by users reads it. */
+  if (v->type == LRS_STR && v->n > LRS_MAX_VALUE)
+    return lr__err(db, LR_INPUT, "'%s': a value may be at most %u MiB "
+                   "(this one is %zu bytes)", field, LRS_MAX_VALUE >> 20,
+                   v->n);
   /* The column name is data: statements are built for it, not cached. */
   lr_buf sql = LR_BUF_INIT;
   lrb_adds(&sql, "SELECT ");

@@ -17,6 +17,8 @@ struct lrs_rows {
   sqlite3_stmt *st;
   int ncols;
   lrs_value *vals;
+  int user;                      /* the user's SQL: step it under the guard */
+  char why[512];                 /* why the last step failed */
 };
 
 /* A cursor over st (taken, finalized on error). */
@@ -70,7 +72,9 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
       snprintf(err, errlen, "query: %s", m);
     return lrs__snap_rc(snap, rc);
   }
-  return rows_new(snap, st, out);
+  rc = rows_new(snap, st, out);
+  if (rc == LR_OK) (*out)->user = 1;
+  return rc;
 }
 
 int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
@@ -108,15 +112,22 @@ const char *lrs_rows_name(lrs_rows *r, int i) {
 }
 
 int lrs_rows_next(lrs_rows *r, const lrs_value **row) {
+  if (r->user) lrs__user_enter(r->snap, LRS_USER_QUERY);
   int src = sqlite3_step(r->st);
+  if (r->user) lrs__user_leave(r->snap);
   if (src == SQLITE_DONE) return 0;
-  if (src != SQLITE_ROW) return -lrs__snap_rc(r->snap, src);
+  if (src != SQLITE_ROW) {
+    lrs_user_sqlerr(r->snap, src, "query", r->why, sizeof r->why);
+    return -lrs__snap_rc(r->snap, src);
+  }
   for (int i = 0; i < r->ncols; i++)
     if (lrs__column(r->st, i, &r->vals[i]) != LR_OK)
       return -lrs__snap_rc(r->snap, SQLITE_NOMEM);
   *row = r->vals;
   return 1;
 }
+
+const char *lrs_rows_errmsg(lrs_rows *r) { return r->why; }
 
 void lrs_rows_close(lrs_rows *r) {
   if (!r) return;

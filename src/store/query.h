@@ -35,8 +35,10 @@ int lrs_rows_columns(lrs_rows *r);
 const char *lrs_rows_name(lrs_rows *r, int i);
 /* Next row: 1 with *row set to lrs_rows_columns values (valid until the
 ** next call), 0 at the end, or a negative LR code (-LR_INTERRUPT after a
-** cancel, lrs_watch_cancel; lrs_snap_errmsg says why). */
+** cancel, lrs_watch_cancel; lrs_rows_errmsg says why: "query: ...",
+** with the limit of user SQL it ran into). */
 int lrs_rows_next(lrs_rows *r, const lrs_value **row);
+const char *lrs_rows_errmsg(lrs_rows *r);
 void lrs_rows_close(lrs_rows *r);      /* NULL: no-op */
 
 /* The columns of the contacts table, in order: a NULL-terminated array

@@ -43,42 +43,36 @@ struct lrs_scan {
   lrs_value *vals;
   lr_arena arena;            /* per-contact strings of the merged cursors */
   lrs_contact c;
-  volatile int *cancel;      /* lrs_scan_limits */
-  long long max_steps, steps;
-  int in_sql;                /* SQL segment being stepped, or -1 */
-  int overrun;               /* SQL segment that ran over, or -1 */
+  int watched;               /* lrs_scan_limits set a progress handler */
+  int failed;                /* SQL segment whose statement failed, or -1 */
+  char why[512];             /* and why */
 };
 
 static int cursor_step(cursor *c);
 static int cursor_range(cursor *c, long long lo, long long hi);
 
-#define STEP_TICK 1000       /* VM steps between progress calls */
-
-static int on_progress(void *ctx) {
-  lrs_scan *s = ctx;
-  if (s->cancel && *s->cancel) return 1;
-  if (s->in_sql >= 0 && s->max_steps > 0 &&
-      (s->steps += STEP_TICK) > s->max_steps) {
-    s->overrun = s->in_sql;
-    return 1;
-  }
-  return 0;
-}
-
 void lrs_scan_limits(lrs_scan *s, volatile int *cancel, long long max_steps) {
-  s->cancel = cancel;
-  s->max_steps = max_steps;
-  sqlite3_progress_handler(s->conn, STEP_TICK, on_progress, s);
+  lrs__snap_watch(s->snap, cancel, max_steps);
+  s->watched = 1;
 }
 
-int lrs_scan_overrun(const lrs_scan *s) { return s->overrun; }
+int lrs_scan_overrun(const lrs_scan *s) {
+  int i = lrs_snap_overrun(s->snap);
+  return i < s->nsql ? i : -1;
+}
+
+int lrs_scan_failed(const lrs_scan *s, const char **why) {
+  *why = s->why;
+  return s->failed;
+}
 
 /* Start SQL segment i's cursor on lo..hi (seek 0) or move it to contact
-** lo (seek 1), counting its VM steps. */
+** lo (seek 1), under the limits of user SQL and its step budget.  An
+** error of its own (a value too big, a function's error) is remembered
+** as segment i's. */
 static int sql_cursor(lrs_scan *s, int i, int seek, long long lo,
                       long long hi) {
-  s->in_sql = i;
-  s->steps = 0;
+  lrs__user_enter(s->snap, i);
   int rc;
   if (seek) {
     cursor *c = &s->sqlseg[i];
@@ -87,7 +81,11 @@ static int sql_cursor(lrs_scan *s, int i, int seek, long long lo,
   } else {
     rc = cursor_range(&s->sqlseg[i], lo, hi);
   }
-  s->in_sql = -1;
+  lrs__user_leave(s->snap);
+  if ((rc & 0xff) == SQLITE_TOOBIG || (rc & 0xff) == SQLITE_ERROR) {
+    s->failed = i;
+    lrs_user_sqlerr(s->snap, rc, "SQL failed", s->why, sizeof s->why);
+  }
   return rc;
 }
 
@@ -110,15 +108,15 @@ static int open_fail(lrs_scan *s, lrs_snap *snap, int src) {
 }
 
 int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
-                  lrs_scan **out, char *err, size_t errlen) {
+                  lrs_scan **out, int *bad, char *err, size_t errlen) {
   *out = NULL;
+  *bad = -1;
   sqlite3 *conn = snap->conn;
   lrs_scan *s = calloc(1, sizeof *s);
   if (!s) return lrs__snap_rc(snap, SQLITE_NOMEM);
   s->snap = snap;
   s->conn = conn;
-  s->in_sql = -1;
-  s->overrun = -1;
+  s->failed = -1;
   lra_init(&s->arena, 8192);
   int rc = prep(conn, "SELECT * FROM contacts WHERE id BETWEEN ?1 AND ?2 "
                 "ORDER BY id", &s->contacts);
@@ -152,7 +150,10 @@ int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
     rc = lrs_prepare_user(conn, "SELECT id FROM contacts WHERE id BETWEEN ?1 "
                           "AND ?2 AND ", sql_segments[i], " ORDER BY id",
                           &s->sqlseg[i].st, err, errlen);
-    if (rc != SQLITE_OK) return open_fail(s, snap, rc);
+    if (rc != SQLITE_OK) {
+      *bad = i;
+      return open_fail(s, snap, rc);
+    }
   }
   s->ncols = sqlite3_column_count(s->contacts);
   s->colnames = calloc((size_t)s->ncols + 1, sizeof *s->colnames);
@@ -396,7 +397,7 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
 
 void lrs_scan_close(lrs_scan *s) {
   if (!s) return;
-  if (s->cancel || s->max_steps) sqlite3_progress_handler(s->conn, 0, NULL, NULL);
+  if (s->watched) lrs__snap_watch(s->snap, NULL, 0);
   sqlite3_finalize(s->contacts);
   sqlite3_finalize(s->actc.st);
   sqlite3_finalize(s->outs.st);

@@ -16,11 +16,12 @@ typedef struct lrs_scan lrs_scan;
 
 /* Open a scan on snapshot `snap` for the SQL segments given (the scan
 ** keeps snap, which must outlive it).  Returns an LR code: LR_POLICY when
-** a segment's SQL does not prepare or reads what it may not; err gets a
-** message, else lrs_snap_errmsg(snap) says why.  Call lrs_scan_range (or
+** a segment's SQL does not prepare or reads what it may not (*bad is its
+** index, else -1); err gets a message, else lrs_snap_errmsg(snap) says
+** why.  Call lrs_scan_range (or
 ** lrs_scan_one) before lrs_scan_next. */
 int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
-                  lrs_scan **out, char *err, size_t errlen);
+                  lrs_scan **out, int *bad, char *err, size_t errlen);
 /* Bound the SQL the scan runs (a progress handler on its connection, until
 ** lrs_scan_close): any statement stops with LR_INTERRUPT once *cancel
 ** is non-zero (NULL: never), and an SQL segment stops after max_steps VM
@@ -28,6 +29,10 @@ int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
 ** policy; lrs_scan_overrun() then gives the segment's index, else -1. */
 void lrs_scan_limits(lrs_scan *s, volatile int *cancel, long long max_steps);
 int lrs_scan_overrun(const lrs_scan *s);
+/* The SQL segment whose statement failed on its own (a value over the
+** length limit of user SQL, an error raised by a function), or -1; *why
+** says what failed ("SQL failed: string or blob too big (...)"). */
+int lrs_scan_failed(const lrs_scan *s, const char **why);
 /* Columns of the contacts table as the scan reads them (owned by scan). */
 int lrs_scan_columns(lrs_scan *s, const char *const **names);
 /* Restrict to ids lo..hi (inclusive) and rewind.  LR code (as for

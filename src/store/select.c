@@ -80,13 +80,20 @@ int lrs_select_open(lrs_snap *snap, const char *stage, const char *where,
   return LR_OK;
 }
 
-int lrs_select_next(lrs_select *s, long long *ids, int max, int *n) {
+int lrs_select_next(lrs_select *s, long long *ids, int max, int *n,
+                    char *err, size_t errlen) {
   *n = 0;
   int rc;
   while (*n < max) {
     if (s->a.pos == s->a.n) {
-      if ((rc = refill(&s->a, 2)) != SQLITE_OK)
+      /* The user's `where`: under the limits and budget of user SQL. */
+      lrs__user_enter(s->snap, LRS_USER_SELECT);
+      rc = refill(&s->a, 2);
+      lrs__user_leave(s->snap);
+      if (rc != SQLITE_OK) {
+        lrs_user_sqlerr(s->snap, rc, "SQL failed", err, errlen);
         return lrs__snap_rc(s->snap, rc);
+      }
       if (!s->a.n) break;
     }
     long long a = s->a.buf[s->a.pos];
@@ -96,8 +103,10 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n) {
       continue;
     }
     if (s->b.pos == s->b.n) {
-      if ((rc = refill(&s->b, 2)) != SQLITE_OK)
+      if ((rc = refill(&s->b, 2)) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->snap->conn));
         return lrs__snap_rc(s->snap, rc);
+      }
       if (!s->b.n) break;
     }
     long long b = s->b.buf[s->b.pos];

@@ -20,9 +20,11 @@ typedef struct lrs_select lrs_select;
 int lrs_select_open(lrs_snap *snap, const char *stage, const char *where,
                     const char *segment, lrs_select **out, char *err,
                     size_t errlen);
-/* Up to max ids (increasing); *n == 0 at the end.  LR code;
-** lrs_snap_errmsg says why. */
-int lrs_select_next(lrs_select *s, long long *ids, int max, int *n);
+/* Up to max ids (increasing); *n == 0 at the end.  LR code; err says
+** why ("SQL failed: ..."), and lrs_snap_overrun() whether the `where`
+** ran over the budget of lrs_scan_limits. */
+int lrs_select_next(lrs_select *s, long long *ids, int max, int *n,
+                    char *err, size_t errlen);
 void lrs_select_close(lrs_select *s);
 
 #define LRS_DISTINCT_STAGES 1     /* stages in contacts or their history */

@@ -20,6 +20,14 @@ static int open_reader(lr_db *db, sqlite3 **out) {
   }
   sqlite3_busy_timeout(*out, db->busy_ms);
   sqlite3_db_config(*out, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+  src = lrs__userfn_register(*out);
+  if (src != SQLITE_OK) {
+    lr__err(db, lrs_map_rc(src), "%s: cannot open reader: %s", db->path,
+            sqlite3_errstr(src));
+    sqlite3_close_v2(*out);
+    *out = NULL;
+    return db->rc;
+  }
   return LR_OK;
 }
 
@@ -82,13 +90,32 @@ int lrs_snap_report(lrs_snap *s, const char *what) {
   return lrs_sqlerr_on(s->db, s->conn, s->src, what);
 }
 
-static int cancel_check(void *ctx) {
-  return *(volatile int *)ctx != 0;
+#define STEP_TICK 1000       /* VM steps between progress calls */
+
+static int on_progress(void *ctx) {
+  lrs_snap *s = ctx;
+  if (s->cancel && *s->cancel) return 1;
+  if (s->user && s->max_steps > 0 && (s->steps += STEP_TICK) > s->max_steps) {
+    s->overrun = s->user;
+    return 1;
+  }
+  return 0;
+}
+
+void lrs__snap_watch(lrs_snap *s, volatile int *cancel, long long max_steps) {
+  s->cancel = cancel;
+  s->max_steps = max_steps;
+  s->overrun = 0;
+  /* Every thousand VM steps: cheap, and a runaway recursive query stops
+  ** within milliseconds of Ctrl-C. */
+  if (cancel || max_steps > 0)
+    sqlite3_progress_handler(s->conn, STEP_TICK, on_progress, s);
+  else
+    sqlite3_progress_handler(s->conn, 0, NULL, NULL);
 }
 
 void lrs_watch_cancel(lrs_snap *s, volatile int *cancel) {
-  /* Every few thousand VM steps: cheap, and a runaway recursive query
-  ** still stops within milliseconds of Ctrl-C. */
-  if (cancel) sqlite3_progress_handler(s->conn, 4096, cancel_check, (void *)cancel);
-  else sqlite3_progress_handler(s->conn, 0, NULL, NULL);
+  lrs__snap_watch(s, cancel, 0);
 }
+
+int lrs_snap_overrun(const lrs_snap *s) { return s->overrun - 1; }

@@ -34,8 +34,13 @@ const char *lrs_snap_errmsg(lrs_snap *s);
 int lrs_snap_report(lrs_snap *s, const char *what);
 
 /* While *cancel is non-zero, reads on s stop with LR_INTERRUPT (checked
-** every few thousand steps); NULL stops watching.  A scan has its own
-** bound (lrs_scan_limits). */
+** every thousand steps); NULL stops watching.  A scan sets a budget too
+** (lrs_scan_limits). */
 void lrs_watch_cancel(lrs_snap *s, volatile int *cancel);
+/* The user SQL that ran over the budget of lrs_scan_limits: a segment's
+** index (lrs_scan_overrun), LRS_OVERRUN_SELECT (a script's leads{where=}),
+** or -1. */
+#define LRS_OVERRUN_SELECT 1000002
+int lrs_snap_overrun(const lrs_snap *s);
 
 #endif

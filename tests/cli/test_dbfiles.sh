@@ -123,5 +123,19 @@ cp good.db rodir/a.db && cp p.lua rodir/ && chmod 666 rodir/a.db && chmod 555 ro
 # reads included, and the message says why.
 ro rodir/a.db "database a.db: cannot create or open its -wal and -shm files beside it (is the directory read-only?)" 1 info
 ro rodir/a.db "(is the directory read-only?)" 1 run p.lua --now $NOW
+ro rodir/a.db "(is the directory read-only?)" 1 move a@x.example mql --reason test
+# A new database in that directory: said so, and nothing is created.
+OUT=$(cd rodir && "${as_user[@]}" "$LEADRULES" --db new.db import contacts p.lua 2>&1)
+same "$?" 1 "new database in a read-only directory: $OUT"
+same "$OUT" "leadrules: open: database new.db: cannot create it (is the directory read-only?)"
+[ ! -e rodir/new.db ] && pass || fail "rodir/new.db was created"
 chmod 755 rodir
+# A file this user may not read, and a directory that does not exist.
+mkdir -m 777 noread && cp good.db noread/a.db && chmod 600 noread/a.db
+OUT=$(cd noread && "${as_user[@]}" "$LEADRULES" --db a.db info 2>&1)
+same "$?" 1 "unreadable database: $OUT"
+same "$OUT" "leadrules: open: database a.db: permission denied (this user may not read it)"
+OUT=$("$LEADRULES" --db nodir/a.db import contacts p.lua 2>&1)
+same "$?" 1 "database in a missing directory: $OUT"
+same "$OUT" "leadrules: open: database nodir/a.db: no such directory nodir"
 finish

@@ -85,6 +85,27 @@ rejected nul.csv "nul.csv:2: column 'notes': NUL byte in cell"
 gen nul_header.csv "b'email,no\x00tes\ne@x.example,abcd\n'"
 rejected nul_header.csv "nul_header.csv:1: header, column 2: NUL byte"
 
+# Wide encodings, made by iconv: named from the byte-order mark or from the
+# zero bytes of the first character (UTF-32 is not UTF-16), and each one
+# imports once it is given.
+printf 'email,title\nw@x.example,Früh\n' > wide8.csv
+for e in UTF-16 UTF-16LE UTF-16BE UTF-32 UTF-32LE UTF-32BE; do
+  iconv -f UTF-8 -t $e wide8.csv > "w_$e.csv" || { fail "iconv $e"; continue; }
+done
+{ printf '\000\000\376\377'; cat w_UTF-32BE.csv; } > w_UTF-32BE-BOM.csv
+rejected w_UTF-16.csv "w_UTF-16.csv: starts with a UTF-16 byte-order mark; give the encoding: --encoding UTF-16"
+rejected w_UTF-32.csv "w_UTF-32.csv: starts with a UTF-32 byte-order mark; give the encoding: --encoding UTF-32"
+rejected w_UTF-32BE-BOM.csv "w_UTF-32BE-BOM.csv: starts with a UTF-32 byte-order mark; give the encoding: --encoding UTF-32"
+for e in UTF-16LE UTF-16BE UTF-32LE UTF-32BE; do
+  rejected "w_$e.csv" "w_$e.csv: looks like $e (zero bytes between the characters); give the encoding: --encoding $e"
+done
+for e in UTF-16 UTF-16LE UTF-16BE UTF-32 UTF-32LE UTF-32BE; do
+  expect_ok lr import contacts "w_$e.csv" --encoding "$e"
+  same "$(sql "SELECT title FROM contacts WHERE key='w@x.example'")" "Früh" "--encoding $e"
+done
+expect_ok lr import contacts w_UTF-32BE-BOM.csv --encoding UTF-32
+same "$(sql "SELECT title FROM contacts WHERE key='w@x.example'")" "Früh" "UTF-32BE with a mark"
+
 # Headers that are engine-owned columns: refused with the way out; a
 # --map renames them.  (stage and owner are importable: they set a
 # contact's starting stage and owner, see docs/import-export.md.)

@@ -1,0 +1,139 @@
+/*
+** usersql.c -- the guard for SQL that users write (a segment's `where`, a
+** script's leads{where=}, query() and count() of the developer tools): an
+** authorizer that lets it read contact data only, and SQLite limits that
+** bound what one statement, or one call of a function in it, may build.
+**
+** The limits are set while such SQL prepares and while it steps, and put
+** back after, so the engine's own reads and writes on the same connection
+** keep SQLite's defaults.  The VM-step budget and Ctrl-C are the progress
+** handler's (snap.c); a limit stops what happens inside one function call,
+** where no progress handler runs: printf('%.*c', N, 'x'), randomblob(N),
+** zeroblob(N) and replace() fail with "string or blob too big" instead of
+** allocating N bytes.
+*/
+#include "db_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/buf.h"
+
+static const struct { int id, value; } LIMITS[LRS_NLIMITS] = {
+  /* The longest value a field holds (import, lead:set): user SQL reads
+  ** every stored value, and builds nothing longer. */
+  { SQLITE_LIMIT_LENGTH, (int)LRS_MAX_VALUE },
+  /* A `where` is a line or ten; this bounds the parser's memory. */
+  { SQLITE_LIMIT_SQL_LENGTH, LRS_USER_SQL_MAX },
+  /* SQLite's default, fixed here whatever the build's maximum. */
+  { SQLITE_LIMIT_EXPR_DEPTH, 1000 },
+  { SQLITE_LIMIT_COMPOUND_SELECT, 64 },
+  { SQLITE_LIMIT_FUNCTION_ARG, 100 },
+  /* One LIKE or GLOB does work in pattern length x text length. */
+  { SQLITE_LIMIT_LIKE_PATTERN_LENGTH, LRS_USER_LIKE_MAX },
+  { SQLITE_LIMIT_VARIABLE_NUMBER, 100 },
+  /* Sorts in user SQL start no threads (only the engine's pool does). */
+  { SQLITE_LIMIT_WORKER_THREADS, 0 },
+};
+
+static void limits_on(sqlite3 *conn, int *saved) {
+  for (int i = 0; i < LRS_NLIMITS; i++)
+    saved[i] = sqlite3_limit(conn, LIMITS[i].id, LIMITS[i].value);
+}
+
+static void limits_off(sqlite3 *conn, const int *saved) {
+  for (int i = 0; i < LRS_NLIMITS; i++)
+    sqlite3_limit(conn, LIMITS[i].id, saved[i]);
+}
+
+void lrs__user_enter(lrs_snap *s, int tag) {
+  limits_on(s->conn, s->saved);
+  s->steps = 0;
+  s->user = tag + 1;
+}
+
+void lrs__user_leave(lrs_snap *s) {
+  s->user = 0;
+  limits_off(s->conn, s->saved);
+}
+
+void lrs_user_sqlerr(lrs_snap *s, int src, const char *what, char *err,
+                     size_t errlen) {
+  const char *m = sqlite3_errmsg(s->conn);
+  if ((src & 0xff) == SQLITE_TOOBIG)
+    snprintf(err, errlen, "%s: %s (a value in SQL may be at most %u MiB)",
+             what, m, LRS_MAX_VALUE >> 20);
+  else if (strstr(m, "LIKE or GLOB pattern too complex"))
+    snprintf(err, errlen, "%s: %s (a pattern may be at most %d bytes)", what,
+             m, LRS_USER_LIKE_MAX);
+  else
+    snprintf(err, errlen, "%s: %s", what, m);
+}
+
+/* User SQL may read contact data and call functions; nothing else: no
+** writes, no attach, no pragmas, no other tables. */
+static int authorizer(void *ctx, int action, const char *a, const char *b,
+                      const char *db, const char *trigger) {
+  (void)ctx; (void)b; (void)trigger;
+  switch (action) {
+    case SQLITE_SELECT:
+      return SQLITE_OK;
+    case SQLITE_FUNCTION:
+      /* Deny functions that reach outside the data. */
+      if (b && (strcmp(b, "load_extension") == 0 || strcmp(b, "readfile") == 0
+                || strcmp(b, "writefile") == 0 || strcmp(b, "edit") == 0 ||
+                strcmp(b, "fts3_tokenizer") == 0))
+        return SQLITE_DENY;
+      return SQLITE_OK;
+    case SQLITE_READ:
+      if (db && strcmp(db, "main") != 0) return SQLITE_DENY;
+      if (a && (strcmp(a, "contacts") == 0 || strcmp(a, "activities") == 0 ||
+                strcmp(a, "outcomes") == 0))
+        return SQLITE_OK;
+      return SQLITE_DENY;
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    default:
+      return SQLITE_DENY;
+  }
+}
+
+int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
+                     const char *tail, sqlite3_stmt **st, char *err,
+                     size_t errlen) {
+  lr_buf sql = LR_BUF_INIT;
+  /* The user text sits on its own lines inside parentheses, so that a
+  ** trailing "--" comment cannot swallow the rest of the statement. */
+  lrb_printf(&sql, "%s(\n%s\n)%s", head, where, tail);
+  if (sql.oom) return SQLITE_NOMEM;
+  int saved[LRS_NLIMITS];
+  limits_on(conn, saved);
+  sqlite3_set_authorizer(conn, authorizer, NULL);
+  const char *rest = NULL;
+  int rc = sqlite3_prepare_v2(conn, sql.p, -1, st, &rest);
+  sqlite3_set_authorizer(conn, NULL, NULL);
+  limits_off(conn, saved);
+  if (rc == SQLITE_OK && rest) {
+    while (*rest == ' ' || *rest == '\n' || *rest == '\t' || *rest == ';') rest++;
+    if (*rest) {
+      sqlite3_finalize(*st);
+      *st = NULL;
+      snprintf(err, errlen, "segment SQL must be one expression (found more "
+               "after it)");
+      lrb_free(&sql);
+      return SQLITE_ERROR;
+    }
+  }
+  if (rc != SQLITE_OK) {
+    const char *m = sqlite3_errmsg(conn);
+    if (rc == SQLITE_AUTH)
+      snprintf(err, errlen, "segment SQL may only read contact data (%s)", m);
+    else if (rc == SQLITE_TOOBIG)
+      snprintf(err, errlen, "segment SQL does not prepare: SQL longer than "
+               "%d KiB", LRS_USER_SQL_MAX >> 10);
+    else
+      snprintf(err, errlen, "segment SQL does not prepare: %s", m);
+  }
+  lrb_free(&sql);
+  return rc;
+}
