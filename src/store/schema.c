@@ -118,7 +118,24 @@ static const char MIGRATION_2[] =
   "ALTER TABLE outcomes ADD COLUMN import_seq INTEGER;"
   "ALTER TABLE fields ADD COLUMN import_seq INTEGER;";
 
-static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2 };
+/* Version 3: the workflows sales relies on.  A manual move may carry an
+** expiry (manual_until; NULL holds until a later move, an outcome or
+** --override-manual); the time a contact entered its current stage
+** (stage_since, so that a policy can write a cool-down without reading
+** history); every declared grade, not only the first (grades, a JSON
+** object like scores); and how many transitions a manual lock held back
+** in each run. */
+static const char MIGRATION_3[] =
+  "ALTER TABLE contacts ADD COLUMN manual_until INTEGER;"
+  "ALTER TABLE contacts ADD COLUMN stage_since INTEGER;"
+  "ALTER TABLE contacts ADD COLUMN grades TEXT;"
+  "ALTER TABLE runs ADD COLUMN held_by_manual INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE contacts SET stage_since = (SELECT max(h.at) FROM stage_history h"
+  "  WHERE h.contact_id = contacts.id AND h.to_stage = contacts.stage)"
+  "  WHERE stage IS NOT NULL;";
+
+static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
+                                          MIGRATION_3 };
 
 /* Well-known fields registered by migration 1 (name, type). */
 static const struct { const char *name, *type; } WELLKNOWN[] = {
@@ -130,7 +147,8 @@ static const struct { const char *name, *type; } WELLKNOWN[] = {
 
 static const char *const ENGINE[] = {
   "id", "key", "score", "updated_at", "grade", "scores", "due_at",
-  "assigned_at", "manual_at", "data_at", "import_seq",
+  "assigned_at", "manual_at", "data_at", "import_seq", "manual_until",
+  "stage_since", "grades",
 };
 
 int lrs_is_engine_field(const char *name) {

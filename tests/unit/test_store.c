@@ -22,7 +22,7 @@ static void test_create_and_reopen(void) {
   sqlite3_stmt *st;
   sqlite3_prepare_v2(s, "PRAGMA user_version", -1, &st, NULL);
   sqlite3_step(st);
-  CHECK_INT(sqlite3_column_int(st, 0), 2);
+  CHECK_INT(sqlite3_column_int(st, 0), 3);
   sqlite3_finalize(st);
   sqlite3_prepare_v2(s, "PRAGMA journal_mode", -1, &st, NULL);
   sqlite3_step(st);
@@ -102,11 +102,15 @@ static void test_migrate_v1(void) {
   sqlite3_open(p, &s);
   sqlite3_stmt *st;
   sqlite3_prepare_v2(s, "SELECT key, score, grade, (SELECT count(*) FROM "
-                     "routing_state) FROM contacts", -1, &st, NULL);
+                     "routing_state), stage_since, manual_until FROM contacts", -1, &st,
+                     NULL);
   CHECK_INT(sqlite3_step(st), SQLITE_ROW);
   CHECK_STR((const char *)sqlite3_column_text(st, 0), "ann@example.com");
   CHECK_INT(sqlite3_column_int(st, 1), 42);
   CHECK_INT(sqlite3_column_type(st, 2), SQLITE_NULL);
+  /* Version 3 dates the current stage from its latest entry. */
+  CHECK_INT(sqlite3_column_int(st, 4), 3000);
+  CHECK_INT(sqlite3_column_type(st, 5), SQLITE_NULL);
   sqlite3_finalize(st);
   sqlite3_close(s);
 }
