@@ -31,7 +31,8 @@ struct lrs_scan {
   int ncols;
   char **colnames;
   int c_id, c_key, c_score, c_stage, c_owner, c_grade, c_scores, c_due,
-      c_assigned, c_manual, c_data;
+      c_assigned, c_manual, c_data,
+      c_manual_until, c_stage_since, c_grades;
   char **types;              /* activity type names, interned */
   int ntypes, cap_types;
   lrs_activity *acts;
@@ -178,6 +179,9 @@ int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
   s->c_assigned = col_index(s, "assigned_at");
   s->c_manual = col_index(s, "manual_at");
   s->c_data = col_index(s, "data_at");
+  s->c_manual_until = col_index(s, "manual_until");
+  s->c_stage_since = col_index(s, "stage_since");
+  s->c_grades = col_index(s, "grades");
   *out = s;
   return LR_OK;
 }
@@ -376,10 +380,13 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   c->owner = text_or_null(st, s->c_owner);
   c->grade = text_or_null(st, s->c_grade);
   c->scores = text_or_null(st, s->c_scores);
+  c->grades = text_or_null(st, s->c_grades);
   c->due_at = int_or_zero(st, s->c_due);
   c->assigned_at = int_or_zero(st, s->c_assigned);
   c->manual_at = int_or_zero(st, s->c_manual);
   c->data_at = int_or_zero(st, s->c_data);
+  c->manual_until = int_or_zero(st, s->c_manual_until);
+  c->stage_since = int_or_zero(st, s->c_stage_since);
   if (!c->key) c->key = "";
   rc = load_acts(s, id);
   if (rc == SQLITE_OK) rc = load_outcome(s, id);
