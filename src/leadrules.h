@@ -219,8 +219,10 @@ typedef struct lr_import_opts {
   int (*progress)(void *ctx, long long rows);
   void *progress_ctx;
   volatile int *cancel;     /* set non-zero (e.g. from a signal) to cancel */
+  long long now;            /* the import's clock (unix s; 0: current time):
+                               imports.at and the contacts' data_at */
 } lr_import_opts;
-#define LR_IMPORT_OPTS_INIT { sizeof(lr_import_opts), 0,0,0,0,0,0,0,0,0,0,0 }
+#define LR_IMPORT_OPTS_INIT { sizeof(lr_import_opts), 0,0,0,0,0,0,0,0,0,0,0,0 }
 
 /* What an import did (frozen layout; see "Results" above). */
 typedef struct lr_import_report {
@@ -520,6 +522,10 @@ typedef struct lr_run_result {
   lr_handoff *handoff_list; long long n_handoff_list;
   char **error_list;        long long n_error_list;  /* first 100 errors */
   void *priv_;              /* storage of the lists */
+  /* Transitions the policy would have made but a manual lock held back
+  ** (a contact held from lead -> mql -> sql counts 2); also in a dry run,
+  ** and stored in runs.held_by_manual.  0 with override_manual. */
+  long long held_by_manual;
 } lr_run_result;
 
 /*
@@ -626,25 +632,49 @@ LR_API int lr_explain_v2(lr_policy *policy, const char *key, long long now,
 ** without one), under a run of kind 'manual'.  LR_NOTFOUND for an unknown
 ** key (key or "#ID").
 **
-** The rule for later runs: a manual move sets the contact's manual_at;
-** runs leave its stage alone while its data has not changed since
-** (data_at <= manual_at: imports touching the contact and lr_contact_set
-** change data_at), unless lr_run_opts.override_manual.  Scores are still
-** computed.  A move also ends a pending SLA (due_at).
+** The rule for later runs: a manual move locks the contact's stage.
+** Runs leave the stage alone (scores are still computed) until one of:
+**   - a later manual move (or lr_contact_set of "stage"), which replaces
+**     the lock with its own;
+**   - an outcome (won or lost) whose closed_at is after the move: a sale
+**     closed at the move's second or earlier was known to the person who
+**     moved it, whenever its row is imported;
+**   - the lock's expiry: a run whose now >= `until` applies the policy;
+**   - a run with lr_run_opts.override_manual, which applies the policy and
+**     ends the lock (contacts.manual_at and manual_until cleared; a dry
+**     run clears nothing).
+** Imports of contacts, activities or fields and lr_contact_set never end
+** it.  The lock is stored as contacts.manual_at (the move's `now`) and
+** contacts.manual_until (NULL: no expiry).  Each run counts the
+** transitions locks held back (lr_run_result.held_by_manual).  A move
+** also ends a pending SLA (due_at).
 */
 /* Move a contact to `stage` (any stage name, spelled as the data already
 ** spells it when it does; checked against a policy only when one runs).
-** Writes stage_history (by, reason, run) and contacts.stage/manual_at. */
+** Writes stage_history (by, reason, run) and contacts.stage/manual_at;
+** the lock has no expiry (lr_contact_move_v2 with until 0). */
 LR_API int lr_contact_move(lr_db *db, const char *key, const char *stage,
                            const char *by, const char *reason, long long now);
+/* lr_contact_move with an expiry: the lock ends for runs whose now is at
+** or after `until` (unix seconds; 0: no expiry).  `until` must be after
+** the move's clock (now, or the current time for 0), else LR_MISUSE:
+**
+**   long long now = time(NULL);
+**   lr_contact_move_v2(db, "ann@example.com", "nurture", "ops",
+**                      "not ready until Q3", now, now + 30 * 86400);
+*/
+LR_API int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
+                              const char *by, const char *reason,
+                              long long now, long long until);
 /* Set one field to `value`, typed like an import: an integer or a real
 ** when the text round-trips through the number ("42", "2.5"), else text
 ** ("02134"); a value the field's declared type cannot hold widens it.
-** NULL sets NULL.  Writes the audit table (old and new value) and bumps
-** data_at; setting the value the field already has writes nothing.
-** LR_NOTFOUND for an unknown field, LR_MISUSE for an engine-owned field
-** (score, grade, scores, id, key, ...) and for `stage` (use
-** lr_contact_move); `owner` may be set (a reassignment). */
+** NULL sets NULL.  Writes the audit table (old and new value) and
+** data_at; setting the value the field already has writes nothing.  It
+** does not end a manual lock.  `stage` is a move (lr_contact_move: stage
+** history, a new lock; NULL is LR_MISUSE).  LR_NOTFOUND for an unknown
+** field, LR_MISUSE for an engine-owned field (score, grade, scores, id,
+** key, manual_at, ...); `owner` may be set (a reassignment). */
 LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
                           const char *value, const char *by,
                           const char *reason,

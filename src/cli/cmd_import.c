@@ -17,6 +17,8 @@ static const char USAGE[] =
   "                    'Header=' skips the column (repeatable)\n"
   "  --encoding ENC    the file's encoding (latin1, windows-1252, UTF-16...)\n"
   "  --rejects FILE    write bad rows there and import the rest\n"
+  "  --now TIME        stamp the import with this clock instead of the\n"
+  "                    current time (as run --now)\n"
   "  --json            print the summary as JSON\n";
 
 static int progress(void *ctx, long long rows) {
@@ -89,6 +91,7 @@ static int import_kind(const char *name) {
 
 int cmd_import(cli *c, int argc, char **argv) {
   const char *kind_name = NULL, *file = NULL, *delimiter = NULL;
+  const char *now_s = NULL;
   int json = 0, n_nulls = 0, n_maps = 0;
   const char **nulls = calloc((size_t)argc, sizeof *nulls);
   const char **maps = calloc((size_t)argc, sizeof *maps);
@@ -102,7 +105,8 @@ int cmd_import(cli *c, int argc, char **argv) {
     { "--key", &o.key, "a COLUMN", 0, NULL },
     { "--delimiter", &delimiter, "one character (or 'tab')", 0, ok_delimiter },
     { "--encoding", &o.encoding, "a name", 0, NULL },
-    { "--rejects", &o.rejects, "a FILE", 0, NULL }, { NULL },
+    { "--rejects", &o.rejects, "a FILE", 0, NULL },
+    CLI_OPT_NOW(now_s), { NULL },
   };
   for (int i = 1; i < argc; i++) {
     const char *v = NULL;
@@ -144,6 +148,11 @@ int cmd_import(cli *c, int argc, char **argv) {
     goto done;
   }
   if (delimiter) parse_delimiter(delimiter, &o.delimiter);
+  o.now = cli_parse_now(c, now_s);
+  if (o.now < 0) {
+    status = CLI_USAGE;
+    goto done;
+  }
   o.nulls = nulls;
   o.n_nulls = n_nulls;
   o.maps = maps;

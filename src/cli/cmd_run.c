@@ -56,6 +56,10 @@ static void print_text(cli *c, const char *path, lr_policy *p,
   printf("moves      %lld\n", r->moves);
   for (int i = 0; i < r->n_by_transition; i++)
     printf("  %-30s %lld\n", r->by_transition[i].name, r->by_transition[i].n);
+  printf("held       %lld transition%s held back by manual moves%s\n",
+         r->held_by_manual, r->held_by_manual == 1 ? "" : "s",
+         r->held_by_manual ? " (explain KEY says which; run "
+         "--override-manual applies them)" : "");
   printf("handoffs   %lld\n", r->handoffs);
   for (int i = 0; i < r->n_by_owner; i++)
     printf("  %-30s %lld\n", r->by_owner[i].name, r->by_owner[i].n);
@@ -74,9 +78,11 @@ static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
          lr_policy_hash(p), dry ? "true" : "false", r->now);
   printf("  \"run_id\": %lld,\n  \"evaluated\": %lld,\n  \"score_changes\": %lld,\n"
          "  \"stage_changes\": %lld,\n  \"moves\": %lld,\n  \"handoffs\": %lld,\n"
-         "  \"errors\": %lld,\n  \"rows_written\": %lld,\n  \"seconds\": %.3f,\n",
+         "  \"errors\": %lld,\n  \"rows_written\": %lld,\n  \"seconds\": %.3f,\n"
+         "  \"held_by_manual\": %lld,\n",
          r->run_id, r->evaluated, r->score_changes, r->stage_changes, r->moves,
-         r->handoffs, r->errors, r->rows_written, r->seconds);
+         r->handoffs, r->errors, r->rows_written, r->seconds,
+         r->held_by_manual);
   printf("  \"by_transition\": {");
   for (int i = 0; i < r->n_by_transition; i++) {
     printf("%s", i ? ", " : "");

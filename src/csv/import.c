@@ -201,7 +201,8 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   im.key_col = -1;
   if (options(db, &im.o, opts) != LR_OK) return lr_errcode(db);   /* before any allocation */
   im.file = strcmp(path, "-") == 0 ? "<stdin>" : path;
-  im.now = (long long)time(NULL);
+  if (lr__clock(db, im.o.now, "lr_import_csv", &im.now) != LR_OK)
+    return lr_errcode(db);
 
   /* The rejects file is named (and refused when it is the database or
   ** the CSV) before anything is read. */

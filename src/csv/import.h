@@ -69,7 +69,7 @@ struct lrc_import {
   lrc_header head;
   lrc_rejects *rj;
   long long seq;               /* this import's id in `imports` */
-  long long now;               /* wall-clock time of the import */
+  long long now;               /* the import's clock (opts now, else wall) */
   char key_field[64];          /* field the contact key is in */
   int key_col;                 /* its column in the file */
   int key_lower;               /* email keys are lower-cased */

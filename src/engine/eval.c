@@ -296,32 +296,47 @@ static int eval_total(lua_State *L, lrp_eval *ev) {
   return 0;
 }
 
+int lrp_manual_lock(const lrs_contact *c, long long now,
+                    int override_manual) {
+  if (c->manual_at <= 0) return LRP_LOCK_NONE;
+  /* a sale won or lost after the move is news the person did not have */
+  if (c->has_outcome && c->closed_at > c->manual_at) return LRP_LOCK_OUTCOME;
+  if (c->manual_until > 0 && now >= c->manual_until) return LRP_LOCK_EXPIRED;
+  return override_manual ? LRP_LOCK_OVERRIDDEN : LRP_LOCK_HELD;
+}
+
 /* Transitions in declaration order, each from the stage the ones before
-** left the contact in; none for a contact moved by hand since its data
-** last changed (unless override_manual). */
+** left the contact in.  Under a manual lock they are still tried, so
+** that the run can count (and explain name) what the lock held back, but
+** the contact stays where the person put it. */
 static int eval_transitions(lua_State *L, lrp_eval *ev) {
   const lrp_model *m = &ev->in->m;
-  const lrs_contact *c = ev->c;
   lrp_result *r = ev->r;
-  r->manual_locked = c->manual_at > 0 && c->data_at <= c->manual_at &&
-                     !ev->override_manual;
-  if (!r->manual_locked) {
-    for (int t = 0; t < m->ntransitions; t++) {
-      const lrp_transition *tr = &m->transitions[t];
-      int from_ok = tr->any_from && ev->cur_stage != tr->to;
-      for (int k = 0; k < tr->nfrom && !from_ok; k++)
-        if (tr->from[k] == ev->cur_stage) from_ok = 1;
-      if (!from_ok) continue;
-      step_begin(ev);
-      call_with_lead(ev, tr->when_ref);
-      int go = lua_toboolean(L, -1);
-      lua_pop(L, 1);
-      step_end(ev, LR_EX_TRANSITION, t, 0, go && tr->to != ev->cur_stage);
-      if (go && tr->to != ev->cur_stage) {
-        add_move(r, ev->cur_stage, tr->to, t);
-        ev->cur_stage = tr->to;
-      }
+  r->lock = lrp_manual_lock(ev->c, ev->now, ev->override_manual);
+  r->manual_locked = r->lock == LRP_LOCK_HELD;
+  int start = ev->cur_stage;
+  for (int t = 0; t < m->ntransitions; t++) {
+    const lrp_transition *tr = &m->transitions[t];
+    int from_ok = tr->any_from && ev->cur_stage != tr->to;
+    for (int k = 0; k < tr->nfrom && !from_ok; k++)
+      if (tr->from[k] == ev->cur_stage) from_ok = 1;
+    if (!from_ok) continue;
+    step_begin(ev);
+    call_with_lead(ev, tr->when_ref);
+    int go = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    step_end(ev, LR_EX_TRANSITION, t, 0, go && tr->to != ev->cur_stage);
+    if (!go || tr->to == ev->cur_stage) continue;
+    if (r->manual_locked) {
+      if (!r->nheld++) r->held_first = t;
+    } else {
+      add_move(r, ev->cur_stage, tr->to, t);
     }
+    ev->cur_stage = tr->to;
+  }
+  if (r->manual_locked) {
+    r->held_to = ev->cur_stage;
+    ev->cur_stage = start;
   }
   r->stage = ev->cur_stage;
   return 0;
@@ -397,6 +412,10 @@ static void reset_result(const lrp_model *m, lrp_result *r) {
   r->handoff = -1;
   r->leaf_router = -1;
   r->manual_locked = 0;
+  r->lock = LRP_LOCK_NONE;
+  r->nheld = 0;
+  r->held_first = -1;
+  r->held_to = -1;
   free(r->fn_owner);
   r->fn_owner = NULL;
 }

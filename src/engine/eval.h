@@ -41,8 +41,23 @@ typedef struct lrp_result {
   int handoff;                      /* handoff index, or -1 */
   char *fn_owner;                   /* owner from a Lua assign function */
   int leaf_router;                  /* router chosen (field routers resolved) */
-  int manual_locked;                /* transitions skipped: manual move */
+  int manual_locked;                /* a manual lock holds the stage */
+  int lock;                         /* LRP_LOCK_*: the lock's state */
+  int nheld;                        /* transitions the lock held back */
+  int held_first;                   /* the first of them (-1: none) */
+  int held_to;                      /* the stage they would have reached */
 } lrp_result;
+
+/* The state of a contact's manual lock (lrp_manual_lock).  A move by hand
+** holds the stage until a later move, an outcome closed after it, its
+** expiry (manual_until) or a run that overrides it; imports and edits of
+** the contact's data never release it. */
+#define LRP_LOCK_NONE 0             /* never moved by hand (or released) */
+#define LRP_LOCK_HELD 1             /* the policy leaves the stage alone */
+#define LRP_LOCK_OUTCOME 2          /* an outcome closed after the move */
+#define LRP_LOCK_EXPIRED 3          /* now >= manual_until */
+#define LRP_LOCK_OVERRIDDEN 4       /* would hold; override_manual */
+int lrp_manual_lock(const lrs_contact *c, long long now, int override_manual);
 
 /* Trace sink for explain: reads performed by the current Lua call. */
 typedef struct lrp_eval {

@@ -38,7 +38,6 @@ typedef struct xctx {
   item *v;
   int n, cap;
   int oom;
-  int locked_pass;                /* second pass: transitions only */
 } xctx;
 
 static char *dup_or_null(const char *s) {
@@ -95,7 +94,6 @@ static void on_step(lrp_eval *ev, int kind, int index, double points,
   xctx *x = ev->step_ctx;
   const lrp_model *m = &ev->in->m;
   const char *reads = ev->trace ? lrb_str(ev->trace) : "";
-  if (x->locked_pass && kind != LR_EX_TRANSITION) return;
   lr_buf b = LR_BUF_INIT;
   item *it = NULL;
   if (kind == LR_EX_SEGMENT) {
@@ -139,7 +137,7 @@ static void on_step(lrp_eval *ev, int kind, int index, double points,
     if (it) {
       it->where = dup_or_null(t->where);
       it->fired = fired;
-      if (x->locked_pass)
+      if (ev->r->manual_locked)
         it->note = dup_or_null("not applied: a manual move locks the stage; "
                                "run --override-manual applies it");
     }
@@ -449,24 +447,59 @@ static int on_event(void *ctx, const lrs_manual_event *e) {
   return 0;
 }
 
-static void explain_lock(xctx *x, const lrs_contact *c, int locked) {
+/* What ends a lock that holds: its expiry, or the other events. */
+static void lock_end(lr_buf *b, const lrs_contact *c) {
+  char ut[32];
+  if (c->manual_until) {
+    iso(c->manual_until, ut, sizeof ut);
+    lrb_printf(b, "until %s (its expiry), a later move, an outcome closed "
+               "after the move, or run --override-manual", ut);
+  } else {
+    lrb_adds(b, "until a later move, an outcome closed after the move, or "
+             "run --override-manual (no expiry)");
+  }
+}
+
+/* The state of the contact's manual lock and, while it holds, what it
+** held back in this evaluation. */
+static void explain_lock(xctx *x, const lrp_model *m, const lrs_contact *c,
+                         const lrp_result *r) {
   if (!c->manual_at) return;
-  char mt[32], dt[32];
+  char mt[32], t2[32];
   iso(c->manual_at, mt, sizeof mt);
   lr_buf b = LR_BUF_INIT;
-  if (locked) {
-    lrb_printf(&b, "moved by hand at %s and its data has not changed since: "
-               "the policy leaves its stage alone until it does (run "
-               "--override-manual to apply the policy)", mt);
-  } else if (c->data_at > c->manual_at) {
-    iso(c->data_at, dt, sizeof dt);
-    lrb_printf(&b, "moved by hand at %s, but its data changed at %s: the "
-               "policy moves it again", mt, dt);
-  } else {
-    lrb_printf(&b, "moved by hand at %s; this evaluation overrides it", mt);
+  lrb_printf(&b, "moved by hand to %s at %s", c->stage ? c->stage : "(none)",
+             mt);
+  switch (r->lock) {
+    case LRP_LOCK_HELD:
+      lrb_adds(&b, "; the lock holds ");
+      lock_end(&b, c);
+      if (r->nheld) {
+        const lrp_transition *t = &m->transitions[r->held_first];
+        lrb_printf(&b, "; it held back %s (%s)", t->label, t->where);
+        if (r->nheld > 1)
+          lrb_printf(&b, " and %d more, to %s", r->nheld - 1,
+                     stage_name(m, r->held_to));
+      } else {
+        lrb_adds(&b, "; no transition would fire now");
+      }
+      break;
+    case LRP_LOCK_OUTCOME:
+      iso(c->closed_at, t2, sizeof t2);
+      lrb_printf(&b, "; released by the %s outcome closed at %s, after the "
+                 "move: the policy moves it again", c->outcome, t2);
+      break;
+    case LRP_LOCK_EXPIRED:
+      iso(c->manual_until, t2, sizeof t2);
+      lrb_printf(&b, "; the lock expired at %s: the policy moves it again",
+                 t2);
+      break;
+    default:
+      lrb_adds(&b, "; this evaluation overrides the lock (a run with "
+               "--override-manual ends it)");
   }
   item *it = add(x, LR_EX_MANUAL, "lock", lrb_str(&b));
-  if (it) it->fired = locked;
+  if (it) it->fired = r->manual_locked;
   lrb_free(&b);
 }
 
@@ -573,23 +606,15 @@ static int read_contact(xctx *x, lrp_worker *w, lr_db *db, const char *key,
   return LR_OK;
 }
 
-/* A contact a person moved: what the policy would do without the lock
-** (transitions only), and that the lock holds. */
-static void explain_locked(xctx *x, lrp_eval *ev, lrp_result *r,
-                           const lrs_contact *c) {
-  x->locked_pass = 1;
-  ev->override_manual = 1;
-  lrp_result r2;
-  if (lrp_result_init(&r2, &ev->in->m) == LR_OK) {
-    if (lrp_eval_contact(ev, c, &r2) != LR_OK)
-      add(x, LR_EX_ERROR, NULL, ev->err);
-    lrp_result_free(&r2);
-  }
-  ev->override_manual = 0;
-  x->locked_pass = 0;
-  ev->r = r;
-  add(x, LR_EX_NEXT, NULL, "the manual lock holds: the policy does not "
-      "move this contact until its data changes");
+/* A contact a person moved: the lock holds, and what ends it. */
+static void explain_locked(xctx *x, const lrs_contact *c) {
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, "the manual lock holds: the policy does not move this "
+           "contact ");
+  lock_end(&b, c);
+  add(x, LR_EX_NEXT, NULL, lrb_str(&b));
+  if (b.oom) x->oom = 1;
+  lrb_free(&b);
 }
 
 /* Evaluate the contact, tracing each step into x. */
@@ -602,9 +627,9 @@ static int explain_eval(xctx *x, lrp_worker *w, lr_db *db,
     return lr__err(db, rc, "%s", ev->err);
   }
   lrp_result *r = &w->res;
-  explain_lock(x, c, r->manual_locked);
+  explain_lock(x, &w->in->m, c, r);
   explain_groups(x, &w->in->m, r);
-  if (r->manual_locked) explain_locked(x, ev, r, c);
+  if (r->manual_locked) explain_locked(x, c);
   else explain_next(x, ev, r);
   rc = explain_handoff(x, ev, r, c, now);
   if (rc != LR_OK) return rc;

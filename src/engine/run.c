@@ -29,6 +29,7 @@
 #define F_SCORES 0x08
 #define F_PARTS 0x10
 #define F_SEGS 0x20
+#define F_UNLOCK 0x40                 /* --override-manual ends the lock */
 
 typedef struct rec {
   long long id;
@@ -57,6 +58,7 @@ typedef struct rec {
 typedef struct chunk {
   rec *recs;
   int n, cap;
+  long long held;                     /* transitions manual locks held back */
   lr_arena arena;
 } chunk;
 
@@ -110,6 +112,7 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   unsigned flags = 0;
   if (res->score != c->score) flags |= F_SCORE;
   if (res->nmoves) flags |= F_STAGE;
+  if (res->lock == LRP_LOCK_OVERRIDDEN) flags |= F_UNLOCK;
   const char *grade = m->ngrades ? res->grades[0] : NULL;
   if (!str_eq(grade, c->grade)) flags |= F_GRADE;
   lr_buf sb = LR_BUF_INIT;
@@ -206,6 +209,7 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
 static int eval_chunk(lrp_worker *w, lrp_chunk *pc, int keep_going) {
   chunk *ch = pc->slot;
   ch->n = 0;
+  ch->held = 0;
   lra_reset(&ch->arena);
   int src = lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
@@ -225,6 +229,7 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, int keep_going) {
       r->error = ADUP(w->ev.err);
       continue;
     }
+    ch->held += w->res.nheld;
     rc = diff_contact(w, ch, c, &w->res);
     if (rc != LR_OK) return rc;
   }
@@ -438,6 +443,9 @@ static int apply_rec(writer *wr, const rec *r) {
                              (r->flags & F_SCORES) != 0, r->scores);
     if (rc != LR_OK) return rc;
   }
+  if (wr->apply && (r->flags & F_UNLOCK) &&
+      (rc = lrs_changes_unlock(wr->changes, r->id)) != LR_OK)
+    return rc;
   if ((rc = apply_moves(wr, r)) != LR_OK) return rc;
   if (wr->apply && (rc = apply_parts(wr, r)) != LR_OK) return rc;
   if ((rc = apply_handoff(wr, r)) != LR_OK) return rc;
@@ -453,6 +461,7 @@ static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
   int rc = wr->apply ? lrs_changes_apply(wr->changes) : LR_OK;
   if (rc != LR_OK) return rc;
   wr->res->evaluated += evaluated;
+  wr->res->held_by_manual += ch->held;
   return LR_OK;
 }
 
@@ -575,6 +584,8 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (rc == LR_OK && wr.apply)
     rc = lrs_run_finish(db, wr.run_id, res->evaluated, res->score_changes,
                         res->moves, res->handoffs, res->errors);
+  if (rc == LR_OK && wr.apply && res->held_by_manual)   /* default 0 */
+    rc = lrs_run_held(db, wr.run_id, res->held_by_manual);
   res->rows_written = lrs_total_changes(db) - changes0;
   /* A cancel during the last chunk or the bookkeeping still rolls back. */
   if (rc == LR_OK && o.cancel && *o.cancel)

@@ -5,7 +5,8 @@
 **
 ** A script sees `leads{ segment=, stage=, where=, limit= }` (an iterator
 ** of lead objects), `segment.NAME:leads()`, lead:set(field, value
-** [, reason]), lead:move_to(stage [, reason]), `field "name"` (add a
+** [, reason]), lead:move_to(stage [, reason] [, { hold_for = "30d" } or
+** { hold_until = T }]), `field "name"` (add a
 ** column), `stages {...}` / `stage "x"`, print, arg and now.
 **
 ** Reads come from a snapshot taken when the script starts (a second,
@@ -385,7 +386,28 @@ static const char *move_target(lua_State *L, script_ctx *sc,
   return NULL;
 }
 
-/* lead:move_to(stage [, reason]) -> true when the contact moved */
+/* The expiry of a move's lock from lead:move_to's options table at idx:
+** { hold_for = DURATION } or { hold_until = TIME }; 0 for none. */
+static long long hold_arg(lua_State *L, script_ctx *sc, int idx) {
+  if (lua_isnoneornil(L, idx)) return 0;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  long long until = 0;
+  int has_for = lua_getfield(L, idx, "hold_for") != LUA_TNIL;
+  if (has_for)
+    until = sc->now + lrl_duration_arg(L, -1, "lead:move_to: hold_for");
+  lua_pop(L, 1);
+  if (lua_getfield(L, idx, "hold_until") != LUA_TNIL) {
+    if (has_for)
+      lrl_error(L, "lead:move_to: give hold_for or hold_until, not both");
+    until = lrl_time_arg(L, -1, "lead:move_to: hold_until");
+  }
+  lua_pop(L, 1);
+  if (lrs_lock_until_ok(sc->db, sc->now, until) != LR_OK)
+    lrl_error(L, "lead:move_to: %s", lr_errmsg(sc->db));
+  return until;
+}
+
+/* lead:move_to(stage [, reason] [, opts]) -> true when the contact moved */
 static int l_move_to(lua_State *L) {
   script_ctx *sc = ctx_of(L);
   check_current(L, sc, 1);
@@ -395,7 +417,9 @@ static int l_move_to(lua_State *L) {
     lua_replace(L, 2);
   }
   want = lrl_checkcstring(L, 2, "lead:move_to: the stage name");
-  const char *reason = reason_arg(L, sc, 3);
+  int opts = lua_istable(L, 3) ? 3 : 4;      /* the reason may be left out */
+  const char *reason = opts == 3 ? sc->reason : reason_arg(L, sc, 3);
+  long long until = hold_arg(L, sc, opts);
   const char *to = move_target(L, sc, want);
   const char *from = sc->cur.stage;
   if (from && strcasecmp(from, to) == 0) {
@@ -403,10 +427,11 @@ static int l_move_to(lua_State *L) {
     return 1;
   }
   int rc = lrs_stage_write(sc->db, sc->cur.id, from, to, sc->by, reason,
-                           sc->run_id, sc->now);
+                           sc->run_id, sc->now, until);
   if (rc != LR_OK) lrl_error(L, "lead:move_to: %s", lr_errmsg(sc->db));
   sc->cur.stage = lra_strdup(&sc->arena, to);
   sc->cur.manual_at = sc->now;
+  sc->cur.manual_until = until;
   sc->cur.due_at = 0;
   if (!sc->cur.stage) lrl_error(L, "out of memory");
   sc->out.moves++;

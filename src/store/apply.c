@@ -68,6 +68,17 @@ int lrs_run_finish(lr_db *db, long long run_id, long long evaluated,
   return step_done(db, st, "finish run");
 }
 
+static const char RUN_HELD[] =
+    "UPDATE runs SET held_by_manual=?2 WHERE id=?1";
+
+int lrs_run_held(lr_db *db, long long run_id, long long held) {
+  sqlite3_stmt *st = lrs_cached(db, RUN_HELD);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, run_id);
+  sqlite3_bind_int64(st, 2, held);
+  return step_done(db, st, "finish run");
+}
+
 static const char HISTORY_ADD[] =
     "INSERT INTO stage_history(contact_id, from_stage, to_stage, at, run_id, "
     "reason, transition, by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -130,6 +141,7 @@ struct lrs_changes {
   int oom;                         /* an adder failed: apply refuses */
   lr_arena arena;                  /* the rows' strings */
   rows contacts, hist, clears, parts, adds, dels, assigns, errors;
+  rows unlocks;                    /* manual locks a run overrode */
 };
 
 /* One statement per subset of the columns: a column named in SET makes
@@ -270,6 +282,11 @@ static const many ASSIGN = {
        "VALUES", "(?,?,?,?,?,?)"),
   6, sizeof(assign_row), bind_assign, "record assignment", 0,
 };
+/* --override-manual: the policy's stage stands, the person's lock ends. */
+static const many UNLOCK = {
+  { NULL, "UPDATE contacts SET manual_at=NULL, manual_until=NULL WHERE id=?" },
+  1, sizeof(text_row), bind_id, "end manual lock", 1,
+};
 static const many ERRORS = {
   MANY("INSERT INTO run_errors(contact_id, message, run_id) VALUES",
        "(?,?,?)"),
@@ -352,8 +369,9 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_many(c, &ASSIGN, &c->assigns);
   if (rc == LR_OK) rc = write_owners(c);
   if (rc == LR_OK) rc = write_many(c, &ERRORS, &c->errors);
+  if (rc == LR_OK) rc = write_many(c, &UNLOCK, &c->unlocks);
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
-                  &c->dels, &c->assigns, &c->errors };
+                  &c->dels, &c->assigns, &c->errors, &c->unlocks };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) all[i]->n = 0;
   lra_reset(&c->arena);
   c->oom = 0;
@@ -363,7 +381,7 @@ int lrs_changes_apply(lrs_changes *c) {
 void lrs_changes_free(lrs_changes *c) {
   if (!c) return;
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
-                  &c->dels, &c->assigns, &c->errors };
+                  &c->dels, &c->assigns, &c->errors, &c->unlocks };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]->v);
   lra_free(&c->arena);
   free(c);
@@ -455,6 +473,10 @@ int lrs_changes_member(lrs_changes *c, long long id, const char *segment,
 
 int lrs_changes_error(lrs_changes *c, long long id, const char *msg) {
   return add_text(c, &c->errors, id, msg);
+}
+
+int lrs_changes_unlock(lrs_changes *c, long long id) {
+  return add_text(c, &c->unlocks, id, NULL);
 }
 
 int lrs_changes_assign(lrs_changes *c, long long id, const char *owner,

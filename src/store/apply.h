@@ -19,6 +19,8 @@ int lrs_run_start(lr_db *db, const char *kind, const char *policy,
 int lrs_run_finish(lr_db *db, long long run_id, long long evaluated,
                    long long score_changes, long long moves,
                    long long handoffs, long long errors);
+/* How many transitions manual locks held back in the run (runs row). */
+int lrs_run_held(lr_db *db, long long run_id, long long held);
 
 /* One stage_history row, written now (a move by hand, manual.c). */
 int lrs_history_add(lr_db *db, long long contact_id, const char *from,
@@ -58,6 +60,9 @@ int lrs_changes_assign(lrs_changes *b, long long id, const char *owner,
                        const char *stage, long long due);
 /* A contact the policy failed on, and why. */
 int lrs_changes_error(lrs_changes *b, long long id, const char *msg);
+/* End the contact's manual lock (manual_at, manual_until NULL): a run
+** with override_manual applied the policy over it. */
+int lrs_changes_unlock(lrs_changes *b, long long id);
 int lrs_changes_apply(lrs_changes *b);
 void lrs_changes_free(lrs_changes *b);
 

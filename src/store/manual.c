@@ -2,14 +2,15 @@
 ** manual.c -- lr_contact_move and lr_contact_set, and the writes scripts
 ** make: each recorded with who, when and why.
 **
-** The rule for later runs (eval.c): a contact moved by hand has
-** manual_at = the time of the move; the policy leaves its stage alone while
-** data_at <= manual_at, that is until its data changes (an import touching
-** the contact, `leadrules set`, a script's lead:set), unless the run is
-** given --override-manual.  The two stamps keep the order of events even
-** when --now (tests, backfills) is earlier than the wall clock an import
-** stamps: a move's manual_at is never before the contact's data_at, and an
-** edit's data_at is always after its manual_at.
+** The rule for later runs (lrp_manual_lock in eval.c): a contact moved by
+** hand has manual_at = the time of the move and manual_until = its expiry
+** (NULL: none); the policy leaves its stage alone until a later move (which
+** restamps both), an outcome closed after manual_at, a run whose now is at
+** or past manual_until, or a run with --override-manual (which clears
+** both).  Data changes (imports, `leadrules set`, lead:set) leave the lock
+** alone, so data_at is only "when the data last changed".  Every stamp is
+** the caller's clock (--now) as given: a move's manual_at and its expiry
+** are on the same clock as the runs that read them.
 */
 #include "db_int.h"
 #include "manual.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apply.h"
 #include "scan.h"
@@ -130,10 +132,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
 
   lrb_adds(&sql, "UPDATE contacts SET ");
   lrs_quote_ident(&sql, field);
-  /* The edit comes after any manual move (whatever clock --now gave):
-  ** data_at ends a lock by order of events, not by clock. */
-  lrb_adds(&sql, " = ?2, data_at = max(?3, coalesce(manual_at, 0) + 1), "
-           "updated_at = ?3 WHERE id = ?1");
+  lrb_adds(&sql, " = ?2, data_at = ?3, updated_at = ?3 WHERE id = ?1");
   if (sql.oom) {
     sqlite3_value_free(old);
     return lr__err(db, LR_NOMEM, "out of memory");
@@ -181,15 +180,12 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
 }
 
 static const char STAGE_SET[] =
-    "UPDATE contacts SET stage = ?2, updated_at = ?3, "
-    /* the move comes after every data change so far (imports stamp
-    ** data_at with the wall clock; --now may be earlier) */
-    "manual_at = max(?3, coalesce(data_at, 0)), "
-    "due_at = NULL WHERE id = ?1";
+    "UPDATE contacts SET stage = ?2, updated_at = ?3, manual_at = ?3, "
+    "manual_until = ?4, due_at = NULL WHERE id = ?1";
 
 int lrs_stage_write(lr_db *db, long long id, const char *from,
                     const char *to, const char *by, const char *reason,
-                    long long run_id, long long now) {
+                    long long run_id, long long now, long long until) {
   int rc = lrs_history_add(db, id, from && *from ? from : NULL, to, now,
                            run_id, reason, NULL, by);
   if (rc != LR_OK) return rc;
@@ -198,6 +194,8 @@ int lrs_stage_write(lr_db *db, long long id, const char *from,
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, now);
+  if (until) sqlite3_bind_int64(st, 4, until);
+  else sqlite3_bind_null(st, 4);
   int src = sqlite3_step(st);
   sqlite3_reset(st);
   if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "move contact");
@@ -249,12 +247,42 @@ static int check_text(lr_db *db, const char *s, const char *what) {
   return LR_OK;
 }
 
+static void iso(long long t, char *buf, size_t n) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int lrs_lock_until_ok(lr_db *db, long long now, long long until) {
+  if (until == 0) return LR_OK;
+  char a[32], b[32];
+  if (until < 0 || until > LR_TIME_MAX)
+    return lr__err(db, LR_MISUSE, "the lock's expiry %lld is out of range "
+                   "(0 for none, or unix seconds up to %lld)", until,
+                   LR_TIME_MAX);
+  if (until <= now) {
+    iso(until, a, sizeof a);
+    iso(now, b, sizeof b);
+    return lr__err(db, LR_MISUSE, "the lock's expiry (%s) is not after the "
+                   "move (%s): give a time later than the move's clock", a, b);
+  }
+  return LR_OK;
+}
+
 int lr_contact_move(lr_db *db, const char *key, const char *stage,
                     const char *by, const char *reason, long long now) {
+  return lr_contact_move_v2(db, key, stage, by, reason, now, 0);
+}
+
+int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
+                       const char *by, const char *reason, long long now,
+                       long long until) {
   if (!db || !db->sql) return LR_MISUSE;
   if (check_text(db, stage, "a stage") || check_text(db, reason,
       "a reason (--reason TEXT): every manual change says why") ||
-      lr__clock(db, now, "lr_contact_move", &now) != LR_OK)
+      lr__clock(db, now, "lr_contact_move", &now) != LR_OK ||
+      lrs_lock_until_ok(db, now, until) != LR_OK)
     return db->rc;
   if (!by || !*by) by = "unknown";
   int rc = lrs_begin(db);
@@ -266,7 +294,7 @@ int lr_contact_move(lr_db *db, const char *key, const char *stage,
   if (rc == LR_OK)
     rc = lrs_run_start(db, "manual", NULL, NULL, now, by, &run_id);
   if (rc == LR_OK)
-    rc = lrs_stage_write(db, id, from, to, by, reason, run_id, now);
+    rc = lrs_stage_write(db, id, from, to, by, reason, run_id, now, until);
   if (rc == LR_OK) rc = lrs_run_finish(db, run_id, 1, 0, 1, 0, 0);
   if (rc == LR_OK) rc = lrs_commit(db);
   if (rc != LR_OK) {
@@ -280,6 +308,9 @@ int lr_contact_set(lr_db *db, const char *key, const char *field,
                    const char *value, const char *by, const char *reason,
                    long long now) {
   if (!db || !db->sql) return LR_MISUSE;
+  /* The stage is set by a move: recorded in the history, and locked. */
+  if (field && strcmp(field, "stage") == 0)
+    return lr_contact_move_v2(db, key, value, by, reason, now, 0);
   if (check_text(db, field, "a field") || check_text(db, reason,
       "a reason (--reason TEXT): every manual change says why") ||
       lr__clock(db, now, "lr_contact_set", &now) != LR_OK)

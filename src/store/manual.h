@@ -29,11 +29,17 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
                     long long run_id, long long now, int *changed);
 
 /* Move a contact by hand (inside the caller's transaction): stage_history
-** row (by, reason, run_id), contacts.stage, manual_at and updated_at;
+** row (by, reason, run_id), contacts.stage, manual_at = now and
+** manual_until = until (0: NULL, the lock has no expiry) and updated_at;
 ** due_at is cleared (a person acted on the lead: its SLA is met). */
 int lrs_stage_write(lr_db *db, long long id, const char *from,
                     const char *to, const char *by, const char *reason,
-                    long long run_id, long long now);
+                    long long run_id, long long now, long long until);
+
+/* Whether `until` may end the lock of a move made at `now`: 0 (none), or
+** a time after now and within LR_TIME_MAX.  LR_OK, or LR_MISUSE with a
+** message giving both times. */
+int lrs_lock_until_ok(lr_db *db, long long now, long long until);
 
 /* A contact's id and stored stage by key ("#ID" for an id); LR_NOTFOUND
 ** with a message when missing.  stage (may be NULL) gets "" for none. */

@@ -132,7 +132,12 @@ static const char MIGRATION_3[] =
   "ALTER TABLE runs ADD COLUMN held_by_manual INTEGER NOT NULL DEFAULT 0;"
   "UPDATE contacts SET stage_since = (SELECT max(h.at) FROM stage_history h"
   "  WHERE h.contact_id = contacts.id AND h.to_stage = contacts.stage)"
-  "  WHERE stage IS NOT NULL;";
+  "  WHERE stage IS NOT NULL;"
+  /* Version 2 released a manual move once the contact's data changed;
+  ** version 3 holds it until a move, an outcome, an expiry or an
+  ** override.  A lock version 2 had released stays released. */
+  "UPDATE contacts SET manual_at = NULL"
+  "  WHERE manual_at IS NOT NULL AND data_at > manual_at;";
 
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
                                           MIGRATION_3 };

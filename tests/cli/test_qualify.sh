@@ -79,14 +79,14 @@ same "$(stage_of $K)" sql                      # the policy left it there
 same "$(sql "SELECT owner FROM contacts WHERE key='$K'")" ben@corp.example   # handed off
 expect_ok lr explain $K b2b_saas.lua --now 2026-11-01T11:00:00Z
 contains "  move  moved mql -> sql by ana@corp.example at 2026-11-01T10:00:00Z: asked for pricing on the phone"
-contains "  lock  moved by hand at"
+contains "  lock  moved by hand to sql at 2026-11-01T10:00:00Z; the lock holds until a later move"
 contains "the manual lock holds"
 expect_fail 2 lr move $K sql
 contains "--reason TEXT is required"
 USER=carol expect_ok lr move $K nurture --reason "wrong person" --now 2026-11-01T12:00:00Z
 same "$(sql "SELECT by FROM stage_history ORDER BY id DESC LIMIT 1")" carol
 
-# -- set: audit, typed, refused fields; a data change releases the lock
+# -- set: audit, typed, refused fields; a data change does not release the lock
 expect_ok lr set $K company_size=2500 --reason "checked on LinkedIn" --by ops --now 2026-11-01T13:00:00Z
 same "$(sql "SELECT typeof(company_size) || company_size FROM contacts WHERE key='$K'")" integer2500
 same "$(sql "SELECT field || '|' || ifnull(old_value, 'NULL') || '>' || new_value || '|' || by || '|' || reason
@@ -95,16 +95,31 @@ expect_ok lr set $K postal_code 02134 --reason "typo" --by ops
 same "$(sql "SELECT postal_code FROM contacts WHERE key='$K'")" "02134"
 expect_fail 2 lr set $K score=100 --reason "x"
 contains "'score' is owned by the engine"
-expect_fail 2 lr set $K stage=sql --reason "x"
-contains "leadrules move"
 expect_fail 1 lr set $K favourite_color=blue --reason "x"
 contains "unknown field 'favourite_color'"
 expect_fail 2 lr set $K title=x
-expect_ok lr run b2b_saas.lua --now 2026-11-01T14:00:00Z
-# released: nurture -> lead (hot, no outcome) -> mql -> sql (enterprise now, demo)
+# the data changed, the person's "nurture" stands; the run says what it held
+expect_ok lr run b2b_saas.lua --now 2026-11-01T13:30:00Z
+same "$(stage_of $K)" nurture
+contains "held       3 transitions held back by manual moves"
+same "$(sql "SELECT held_by_manual FROM runs ORDER BY id DESC LIMIT 1")" 3
+expect_ok lr explain $K b2b_saas.lua --now 2026-11-01T13:30:00Z
+contains "  lock  moved by hand to nurture at 2026-11-01T12:00:00Z; the lock holds"
+contains "it held back nurture->lead (b2b_saas.lua:"
+contains "and 2 more, to sql"
+# set stage=... is a move: history, and a new lock
+expect_ok lr set $K stage=lead --reason "re-qualify" --by ops --now 2026-11-01T13:40:00Z
+same "$(sql "SELECT from_stage || '>' || to_stage || '|' || by || '|' || at FROM stage_history ORDER BY id DESC LIMIT 1")" \
+     "nurture>lead|ops|$(date -u -d 2026-11-01T13:40:00Z +%s)"
+same "$(stage_of $K)" lead
+# --override-manual applies the policy and ends the lock:
+# lead (hot, no outcome) -> mql -> sql (enterprise now, demo)
+expect_ok lr run b2b_saas.lua --now 2026-11-01T14:00:00Z --override-manual
 same "$(stage_of $K)" sql
+contains "held       0 transitions held back by manual moves"
+same "$(sql "SELECT manual_at IS NULL AND manual_until IS NULL FROM contacts WHERE key='$K'")" 1
 expect_ok lr explain $K b2b_saas.lua --now 2026-11-01T14:00:00Z
-contains "but its data changed at"
+lacks "  lock  "
 
 # -- the SLA: sales did not act within 2 days
 expect_ok lr run b2b_saas.lua --now 2026-11-04

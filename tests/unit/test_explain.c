@@ -345,20 +345,23 @@ static void test_manual_lock_shown(void) {
   }
   const xitem *l = find(LR_EX_MANUAL, "lock");
   CHECK(l && l->fired);
-  if (l) CHECK_CONTAINS(l->detail, "the policy leaves its stage alone");
+  if (l) CHECK_CONTAINS(l->detail, "moved by hand to mql at 1970-01-12T13:48:20Z; the lock holds");
   /* transitions are shown as they would go, marked as held back */
   const xitem *t = find(LR_EX_TRANSITION, "mql->sql");
   CHECK(t && !t->fired);
   if (t) CHECK_CONTAINS(t->note, "not applied: a manual move locks the stage");
   const xitem *n = find(LR_EX_NEXT, NULL);
   if (n) CHECK_CONTAINS(n->detail, "the manual lock holds");
-  /* data changes release the lock: explain says so */
+  /* a data change does not release the lock: explain still says it holds */
   CHECK_INT(lr_contact_set(db, "bob@b.example", "title", "Head of IT",
                            "ops@corp", "LinkedIn says so", NOW + 300), LR_OK);
   CHECK_INT(explain(p, "bob@b.example", NOW + 400), LR_OK);
   l = find(LR_EX_MANUAL, "lock");
-  CHECK(l && !l->fired);
-  if (l) CHECK_CONTAINS(l->detail, "but its data changed at 1970-01-12T13:51:40Z");
+  CHECK(l && l->fired);
+  if (l) CHECK_STR(l->detail, "moved by hand to mql at 1970-01-12T13:48:20Z; "
+                   "the lock holds until a later move, an outcome closed "
+                   "after the move, or run --override-manual (no expiry); "
+                   "no transition would fire now");
   m = find(LR_EX_MANUAL, "set");
   if (m) {
     CHECK_STR(m->detail, "set title = Head of IT (was Intern) by ops@corp at "
@@ -368,9 +371,42 @@ static void test_manual_lock_shown(void) {
   /* newest first */
   CHECK(items[1].kind == LR_EX_MANUAL);
   CHECK_STR(items[1].name, "set");
-  /* no lock any more: mql -> nurture is tried for real */
+  /* an outcome closed after the move releases it; explain says which */
+  sql("INSERT INTO outcomes(contact_id,result,closed_at) VALUES(2,'lost',"
+      "1000000+350)");
+  CHECK_INT(explain(p, "bob@b.example", NOW + 400), LR_OK);
+  l = find(LR_EX_MANUAL, "lock");
+  CHECK(l && !l->fired);
+  if (l) CHECK_CONTAINS(l->detail, "released by the lost outcome closed at "
+                        "1970-01-12T13:52:30Z, after the move");
+  /* no lock any more: mql -> sql is tried for real */
   t = find(LR_EX_TRANSITION, "mql->sql");
   CHECK(t && !strcmp(t->note, "(null)"));
+  /* a lock with an expiry names it, and the transitions it held back */
+  CHECK_INT(run_at(p, NOW + 500, 0), LR_OK);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "sql");
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "lead", "ops", "wait",
+                               NOW + 600, NOW + 86400), LR_OK);
+  CHECK_INT(explain(p, "ann@a.example", NOW + 700), LR_OK);
+  l = find(LR_EX_MANUAL, "lock");
+  CHECK(l && l->fired);
+  if (l) {
+    CHECK_CONTAINS(l->detail, "the lock holds until 1970-01-13T13:46:40Z "
+                   "(its expiry), a later move");
+    CHECK_CONTAINS(l->detail, "it held back lead->mql (policy.lua:");
+    CHECK_CONTAINS(l->detail, "and 1 more, to sql");
+  }
+  t = find(LR_EX_TRANSITION, "lead->mql");
+  CHECK(t && t->fired);
+  if (t) CHECK_CONTAINS(t->note, "not applied: a manual move locks");
+  const xitem *n2 = find(LR_EX_NEXT, NULL);
+  CHECK(n2 != NULL);
+  if (n2) CHECK_CONTAINS(n2->detail, "until 1970-01-13T13:46:40Z (its expiry)");
+  /* at the expiry, the policy moves it again */
+  CHECK_INT(explain(p, "ann@a.example", NOW + 86400), LR_OK);
+  l = find(LR_EX_MANUAL, "lock");
+  CHECK(l && !l->fired);
+  if (l) CHECK_CONTAINS(l->detail, "the lock expired at 1970-01-13T13:46:40Z");
   lr_policy_free(p);
 }
 

@@ -2,8 +2,8 @@
 ** test_overrides.c -- manual moves and edits (lr_contact_move,
 ** lr_contact_set) on real database files: what is recorded (who, when,
 ** why), what is refused, how values are typed, and the rule for later
-** runs: a manual move holds until the contact's data changes, unless the
-** run overrides it.
+** runs: a manual move holds until a later move, an outcome closed after
+** it, its expiry or a run that overrides it; data changes never end it.
 */
 #include "tqdb.h"
 
@@ -127,9 +127,6 @@ static void test_set_refused(void) {
               LR_MISUSE);
     CHECK_CONTAINS(lr_errmsg(db), "is owned by the engine");
   }
-  CHECK_INT(lr_contact_set(db, "ann@a.example", "stage", "sql", "ops", "x", NOW),
-            LR_MISUSE);
-  CHECK_CONTAINS(lr_errmsg(db), "leadrules move");
   CHECK_INT(lr_contact_set(db, "ann@a.example", "titel", "x", "ops", "x", NOW),
             LR_NOTFOUND);
   CHECK_CONTAINS(lr_errmsg(db), "unknown field 'titel'");
@@ -142,6 +139,13 @@ static void test_set_refused(void) {
   CHECK_STR(sql_text("SELECT title FROM contacts WHERE id=1"), "VP Sales");
 }
 
+static const char *group_concat_history(int id) {
+  char q[256];
+  snprintf(q, sizeof q, "SELECT group_concat(to_stage, ',') FROM (SELECT "
+           "to_stage FROM stage_history WHERE contact_id=%d ORDER BY id)", id);
+  return sql_text(q);
+}
+
 static const char *FUNNEL =
   "stages { 'lead', 'mql', 'sql' }\n"
   "stage 'nurture'\n"
@@ -150,80 +154,260 @@ static const char *FUNNEL =
   "transition { from = 'nurture', to = 'lead', when = function() return true end }\n"
   "transition { from = 'lead', to = 'mql', when = function(l) return l.score >= 50 end }\n";
 
-/* The rule for later runs, end to end. */
-static void test_lock_and_release(void) {
+/* Import a CSV (written to a file first) of `kind` at clock `now`. */
+static int import_at(int kind, const char *csv, long long now) {
+  static int n;
+  char name[64];
+  snprintf(name, sizeof name, "in%d.csv", n++);
+  const char *path = t_path(name);
+  t_write(path, csv);
+  lr_import_opts o = LR_IMPORT_OPTS_INIT;
+  o.now = now;
+  int rc = lr_import_csv(db, kind, path, &o, NULL);
+  if (rc != LR_OK) fprintf(stderr, "import failed: %s\n", lr_errmsg(db));
+  return rc;
+}
+
+/* A run at `now` (one job, maybe dry): how many transitions locks held. */
+static long long held_at(lr_policy *p, long long now, int dry, int override) {
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = now;
+  o.jobs = 1;
+  o.dry_run = dry;
+  o.override_manual = override;
+  lr_run_result r;
+  int rc = lr_run(p, &o, &r);
+  CHECK_INT(rc, LR_OK);
+  long long held = rc == LR_OK ? r.held_by_manual : -1;
+  lr_run_result_free(&r);
+  return held;
+}
+
+static const char *stage_of(int id) {
+  char q[128];
+  snprintf(q, sizeof q, "SELECT stage FROM contacts WHERE id=%d", id);
+  return sql_text(q);
+}
+
+/* A manual move holds through every kind of data change: imports of
+** contacts, activities and fields, `set`; each run counts what it held. */
+static void test_lock_holds_through_data(void) {
   fresh_db("overrides", SETUP);
   lr_policy *p = policy(FUNNEL);
   CHECK_INT(run_at(p, NOW, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "mql");
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=2"), "lead");
+  CHECK_STR(stage_of(1), "mql");
+  CHECK_STR(stage_of(2), "lead");
+  CHECK_INT(sql_int("SELECT held_by_manual FROM runs ORDER BY id DESC"), 0);
   /* ops parks ann in nurture: the policy would send her back to lead */
   CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops",
                             "on parental leave", NOW + 10), LR_OK);
-  CHECK_INT(run_at(p, NOW + 20, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
-  CHECK_INT(run_at(p, NOW + 86400, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
+  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=1"), NOW + 10);
+  CHECK_INT(sql_int("SELECT manual_until IS NULL FROM contacts WHERE id=1"), 1);
+  /* nurture -> lead -> mql held back: 2 transitions, in the result and
+  ** in the runs row */
+  CHECK_INT(held_at(p, NOW + 20, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
+  CHECK_INT(sql_int("SELECT held_by_manual FROM runs ORDER BY id DESC"), 2);
+  /* the nightly CRM sync refreshes ann's row (a new column, a changed
+  ** title), her activities, and ops corrects a field: none releases */
+  CHECK_INT(import_at(LR_CONTACTS, "email,title,Last Activity\n"
+                      "ann@a.example,SVP Sales,2024-01-01\n", NOW + 30),
+            LR_OK);
+  CHECK_INT(sql_int("SELECT data_at FROM contacts WHERE id=1"), NOW + 30);
+  CHECK_INT(held_at(p, NOW + 40, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
+  CHECK_INT(import_at(LR_ACTIVITIES, "email,type,occurred_at\n"
+                      "ann@a.example,page_view,1000045\n", NOW + 50), LR_OK);
+  CHECK_INT(held_at(p, NOW + 60, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "country", "CA", "ops",
+                           "moved to Toronto", NOW + 70), LR_OK);
+  CHECK_INT(sql_int("SELECT data_at FROM contacts WHERE id=1"), NOW + 70);
+  CHECK_INT(held_at(p, NOW + 80, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
   /* scores still follow the data while the stage is held */
   CHECK_INT(sql_int("SELECT score FROM contacts WHERE id=1"), 60);
-  /* a dry run with --override-manual shows what the policy would do */
+  /* a dry run with --override-manual shows what the policy would do and
+  ** ends nothing */
   {
     lr_run_opts o = LR_RUN_OPTS_INIT;
-    o.now = NOW + 86400;
+    o.now = NOW + 90;
     o.dry_run = 1;
     o.override_manual = 1;
     lr_run_result r;
     CHECK_INT(lr_run(p, &o, &r), LR_OK);
     CHECK_INT(r.moves, 2);                 /* nurture -> lead -> mql */
+    CHECK_INT(r.held_by_manual, 0);
     lr_run_result_free(&r);
   }
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
-  /* the contact's data changes (as an import would mark it): released */
-  sql("UPDATE contacts SET data_at = 1000000 + 86400 + 5 WHERE id=1");
-  CHECK_INT(run_at(p, NOW + 86400 + 10, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "mql");
-  CHECK_STR(sql_text("SELECT group_concat(to_stage, ',') FROM (SELECT to_stage "
-                     "FROM stage_history WHERE contact_id=1 ORDER BY id)"),
-            "lead,mql,nurture,lead,mql");
-
-  /* lock again; `set` is a data change too */
-  CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops", "again",
-                            NOW + 90000), LR_OK);
-  CHECK_INT(run_at(p, NOW + 90001, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
-  CHECK_INT(lr_contact_set(db, "ann@a.example", "country", "CA", "ops",
-                           "moved to Toronto", NOW + 90002), LR_OK);
-  CHECK_INT(run_at(p, NOW + 90003, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "mql");
-
-  /* order of events, not clocks: a move stamped before the last import
-  ** (an earlier --now) still locks; an edit in the same second after the
-  ** move still releases */
-  sql("UPDATE contacts SET data_at = 1000000 + 99000 WHERE id=1");  /* import */
-  CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops", "third",
-                            NOW + 95000), LR_OK);
-  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=1"), NOW + 99000);
-  CHECK_INT(run_at(p, NOW + 99001, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
-  CHECK_INT(lr_contact_set(db, "ann@a.example", "country", "US", "ops",
-                           "back", NOW + 95000), LR_OK);
-  CHECK_INT(sql_int("SELECT data_at FROM contacts WHERE id=1"), NOW + 99001);
-  CHECK_INT(run_at(p, NOW + 99002, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "mql");
-  CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops", "fourth",
-                            NOW + 99003), LR_OK);
-
-  /* --override-manual: the policy wins */
-  CHECK_INT(run_at(p, NOW + 99004, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
-  CHECK_INT(run_at(p, NOW + 99005, 1), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "mql");
-  /* a manual move into a stage the policy would not leave is kept as is */
+  CHECK_STR(stage_of(1), "nurture");
+  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=1"), NOW + 10);
+  /* a dry run counts what it would hold */
+  CHECK_INT(held_at(p, NOW + 95, 1, 0), 2);
+  /* --override-manual: the policy wins and the lock is over */
+  CHECK_INT(held_at(p, NOW + 100, 0, 1), 0);
+  CHECK_STR(stage_of(1), "mql");
+  CHECK_INT(sql_int("SELECT manual_at IS NULL AND manual_until IS NULL "
+                    "FROM contacts WHERE id=1"), 1);
+  CHECK_INT(held_at(p, NOW + 110, 0, 0), 0);
+  CHECK_STR(group_concat_history(1), "lead,mql,nurture,lead,mql");
+  /* a manual move into a stage the policy would not leave is kept as is,
+  ** and holds nothing back */
   CHECK_INT(lr_contact_move(db, "bob@b.example", "sql", "ops", "asked for a "
-                            "quote on the phone", NOW + 96000), LR_OK);
-  CHECK_INT(run_at(p, NOW + 96001, 0), LR_OK);
-  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=2"), "sql");
+                            "quote on the phone", NOW + 120), LR_OK);
+  CHECK_INT(held_at(p, NOW + 130, 0, 0), 0);
+  CHECK_STR(stage_of(2), "sql");
   lr_policy_free(p);
+}
+
+/* A later move replaces the lock: its clock, its expiry or none; `set`
+** of the stage is a move. */
+static void test_later_move_and_set_stage(void) {
+  fresh_db("overrides", SETUP);
+  lr_policy *p = policy(FUNNEL);
+  CHECK_INT(run_at(p, NOW, 0), LR_OK);
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "nurture", "ops", "wait",
+                               NOW + 10, NOW + 1000), LR_OK);
+  CHECK_INT(sql_int("SELECT manual_until FROM contacts WHERE id=1"), NOW + 1000);
+  /* a move without expiry: the lock no longer ends at NOW + 1000 */
+  CHECK_INT(lr_contact_move(db, "ann@a.example", "lead", "ops", "call her",
+                            NOW + 20), LR_OK);
+  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=1"), NOW + 20);
+  CHECK_INT(sql_int("SELECT manual_until IS NULL FROM contacts WHERE id=1"), 1);
+  CHECK_INT(held_at(p, NOW + 2000, 0, 0), 1);            /* lead -> mql */
+  CHECK_STR(stage_of(1), "lead");
+  /* set stage=... : a move with history, by and reason, and a new lock */
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "stage", "nurture", "ana",
+                           "not now", NOW + 2100), LR_OK);
+  CHECK_STR(stage_of(1), "nurture");
+  CHECK_STR(sql_text("SELECT from_stage || '>' || to_stage || '|' || by || "
+                     "'|' || reason || '|' || at FROM stage_history "
+                     "ORDER BY id DESC"), "lead>nurture|ana|not now|1002100");
+  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=1"), NOW + 2100);
+  CHECK_INT(sql_int("SELECT count(*) FROM audit"), 0);
+  CHECK_INT(held_at(p, NOW + 2200, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
+  /* no stage to set */
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "stage", NULL, "ana", "x",
+                           NOW + 2300), LR_MISUSE);
+  CHECK_CONTAINS(lr_errmsg(db), "a stage is required");
+  lr_policy_free(p);
+}
+
+/* (b) An outcome releases the lock when it closed after the move; one
+** closed at the move's second or before (however late it is imported)
+** was known to the person who moved the contact. */
+static void test_lock_outcome_boundary(void) {
+  fresh_db("overrides", SETUP);
+  lr_policy *p = policy(FUNNEL);
+  CHECK_INT(run_at(p, NOW, 0), LR_OK);
+  CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops", "lost it",
+                            NOW + 100), LR_OK);
+  /* closed a day before the move, imported after it: holds */
+  CHECK_INT(import_at(LR_OUTCOMES, "email,result,closed_at\n"
+                      "ann@a.example,lost,913700\n", NOW + 200), LR_OK);
+  CHECK_INT(sql_int("SELECT closed_at FROM outcomes"), NOW + 100 - 86400);
+  CHECK_INT(held_at(p, NOW + 300, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
+  /* closed at the move's very second: holds */
+  CHECK_INT(import_at(LR_OUTCOMES, "email,result,closed_at\n"
+                      "ann@a.example,lost,1000100\n", NOW + 400), LR_OK);
+  CHECK_INT(held_at(p, NOW + 500, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
+  /* closed one second after the move: released */
+  CHECK_INT(import_at(LR_OUTCOMES, "email,result,closed_at\n"
+                      "ann@a.example,won,1000101\n", NOW + 600), LR_OK);
+  CHECK_INT(held_at(p, NOW + 700, 0, 0), 0);
+  CHECK_STR(stage_of(1), "mql");
+  /* the lock is not cleared: the outcome keeps it released */
+  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=1"), NOW + 100);
+  /* a move after that outcome locks again */
+  CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops", "again",
+                            NOW + 800), LR_OK);
+  CHECK_INT(held_at(p, NOW + 900, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
+  lr_policy_free(p);
+}
+
+/* (c) An expiry: the lock holds at until - 1 and ends at until. */
+static void test_lock_expiry_boundary(void) {
+  fresh_db("overrides", SETUP);
+  lr_policy *p = policy(FUNNEL);
+  CHECK_INT(run_at(p, NOW, 0), LR_OK);
+  const long long until = NOW + 100 + 30 * 86400;
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "nurture", "ops",
+                               "not ready", NOW + 100, until), LR_OK);
+  CHECK_INT(sql_int("SELECT manual_until FROM contacts WHERE id=1"), until);
+  CHECK_INT(held_at(p, until - 1, 1, 0), 2);             /* dry runs */
+  CHECK_INT(held_at(p, until, 1, 0), 0);
+  CHECK_INT(held_at(p, until - 1, 0, 0), 2);
+  CHECK_STR(stage_of(1), "nurture");
+  CHECK_INT(held_at(p, until, 0, 0), 0);
+  CHECK_STR(stage_of(1), "mql");
+  /* refused: an expiry at or before the move, or out of range; nothing
+  ** written */
+  long long runs = sql_int("SELECT count(*) FROM runs");
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "nurture", "ops", "x",
+                               NOW + 5000, NOW + 5000), LR_MISUSE);
+  CHECK_CONTAINS(lr_errmsg(db), "the lock's expiry (1970-01-12T15:10:00Z) is "
+                 "not after the move (1970-01-12T15:10:00Z)");
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "nurture", "ops", "x",
+                               NOW + 5000, NOW), LR_MISUSE);
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "nurture", "ops", "x",
+                               NOW + 5000, -1), LR_MISUSE);
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "nurture", "ops", "x",
+                               NOW + 5000, LR_TIME_MAX + 1), LR_MISUSE);
+  CHECK_CONTAINS(lr_errmsg(db), "out of range");
+  CHECK_INT(sql_int("SELECT count(*) FROM runs"), runs);
+  CHECK_STR(stage_of(1), "mql");
+  /* the latest possible expiry is taken */
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "nurture", "ops", "x",
+                               NOW + 5000, LR_TIME_MAX), LR_OK);
+  lr_policy_free(p);
+}
+
+/* An import stamped with the caller's clock: imports.at and data_at. */
+static void test_import_clock(void) {
+  fresh_db("overrides", SETUP);
+  CHECK_INT(import_at(LR_CONTACTS, "email,title\nann@a.example,CTO\n",
+                      NOW + 7), LR_OK);
+  CHECK_INT(sql_int("SELECT at FROM imports ORDER BY id DESC"), NOW + 7);
+  CHECK_INT(sql_int("SELECT data_at FROM contacts WHERE id=1"), NOW + 7);
+  CHECK_INT(import_at(LR_ACTIVITIES, "email,type,occurred_at\n"
+                      "bob@b.example,page_view,1000000\n", NOW + 8), LR_OK);
+  CHECK_INT(sql_int("SELECT at FROM imports ORDER BY id DESC"), NOW + 8);
+  CHECK_INT(sql_int("SELECT data_at FROM contacts WHERE id=2"), NOW + 8);
+  CHECK_INT(import_at(LR_OUTCOMES, "email,result,closed_at\n"
+                      "bob@b.example,won,1000000\n", NOW + 9), LR_OK);
+  CHECK_INT(sql_int("SELECT at FROM imports ORDER BY id DESC"), NOW + 9);
+  /* the clock's range is the run's */
+  long long n = sql_int("SELECT count(*) FROM imports");
+  CHECK_INT(import_at(LR_CONTACTS, "email\nx@y.example\n", -1), LR_MISUSE);
+  CHECK_CONTAINS(lr_errmsg(db), "lr_import_csv: now -1 is out of range");
+  CHECK_INT(import_at(LR_CONTACTS, "email\nx@y.example\n", LR_TIME_MAX + 1),
+            LR_MISUSE);
+  CHECK_INT(sql_int("SELECT count(*) FROM imports"), n);
+}
+
+/* A version-2 file: a lock version 2 had released (data changed after
+** the move) stays released; one that held keeps holding. */
+static void test_migrate_v2_locks(void) {
+  fresh_db("overrides", SETUP);
+  lr_close(db);
+  db = NULL;
+  sql("UPDATE contacts SET stage='nurture', manual_at=100, data_at=200 "
+      "WHERE id=1;"
+      "UPDATE contacts SET stage='nurture', manual_at=300, data_at=200 "
+      "WHERE id=2;"
+      "ALTER TABLE contacts DROP COLUMN manual_until;"
+      "ALTER TABLE contacts DROP COLUMN stage_since;"
+      "ALTER TABLE contacts DROP COLUMN grades;"
+      "ALTER TABLE runs DROP COLUMN held_by_manual;"
+      "PRAGMA user_version=2;");
+  CHECK_INT(lr_open(dbpath, &db), LR_OK);
+  CHECK_INT(sql_int("PRAGMA user_version"), 3);
+  CHECK_INT(sql_int("SELECT manual_at IS NULL FROM contacts WHERE id=1"), 1);
+  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=2"), 300);
 }
 
 int main(void) {
@@ -232,7 +416,12 @@ int main(void) {
   test_move_refused();
   test_set_recorded_and_typed();
   test_set_refused();
-  test_lock_and_release();
+  test_lock_holds_through_data();
+  test_later_move_and_set_stage();
+  test_lock_outcome_boundary();
+  test_lock_expiry_boundary();
+  test_import_clock();
+  test_migrate_v2_locks();
   lr_close(db);
   return t_done();
 }
