@@ -63,11 +63,11 @@ int cmd_move(cli *c, int argc, char **argv) {
     char when[32];
     cli_iso(until, when, sizeof when);
     printf("the policy leaves its stage alone until %s, a later move or an "
-           "outcome closed after now (run --override-manual to apply the "
+           "outcome closed after this move (run --override-manual to apply the "
            "policy anyway)\n", when);
   } else {
     printf("the policy leaves its stage alone until a later move or an "
-           "outcome closed after now (run --override-manual to apply the "
+           "outcome closed after this move (run --override-manual to apply the "
            "policy anyway)\n");
   }
   return CLI_OK;

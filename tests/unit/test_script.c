@@ -164,6 +164,47 @@ static void test_writes_recorded(void) {
   CHECK_STR(sql_text("SELECT kind || '|' || moves FROM runs"), "script|2");
 }
 
+/* lead:move_to's lock expiry: hold_for (from the script's clock) or
+** hold_until; refused when both, unreadable, or not after the move. */
+static void test_move_hold(void) {
+  fresh_db("script", SETUP);
+  CHECK_INT(run_script("stages { 'lead', 'mql', 'sql', 'customer' }\n"
+                       "stage 'nurture'\n"
+                       "for lead in leads{ where = 'id = 1' } do\n"
+                       "  print(lead:move_to('nurture', { hold_for = '30d' }))\n"
+                       "end\n"
+                       "for lead in leads{ where = 'id = 2' } do\n"
+                       "  lead:move_to('nurture', 'wait', { hold_until = 1000001 })\n"
+                       "end\n"
+                       "for lead in leads{ where = 'id = 3' } do\n"
+                       "  lead:move_to('nurture', 'no expiry')\n"
+                       "end\n", 0, NULL, 0), LR_OK);
+  CHECK_STR(out, "true\n");
+  CHECK_STR(sql_text("SELECT group_concat(manual_at || '/' || "
+                     "ifnull(manual_until, '-'), ',') FROM (SELECT * FROM "
+                     "contacts WHERE id <= 3 ORDER BY id)"),
+            "1000000/3592000,1000000/1000001,1000000/-");
+  CHECK_STR(sql_text("SELECT reason FROM stage_history WHERE contact_id=1"),
+            "script script.lua");
+  static const struct { const char *opts, *err; } bad[] = {
+    { "{ hold_for = '1d', hold_until = '2030-01-01' }",
+      "give hold_for or hold_until, not both" },
+    { "{ hold_until = 1000000 }", "is not after the move" },
+    { "{ hold_for = 'soon' }", "hold_for" },
+    { "{ hold_for = 0 }", "is not after the move" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char src[512];
+    snprintf(src, sizeof src, "stage 'nurture'\nstage 'mql'\n"
+             "for lead in leads{ where = 'id = 1' } do\n"
+             "  lead:move_to('mql', 'x', %s)\nend\n", bad[i].opts);
+    CHECK_INT(run_script(src, 0, NULL, 0), LR_POLICY);
+    CHECK_CONTAINS(lr_errmsg(db), bad[i].err);
+    CHECK_CONTAINS(lr_errmsg(db), "script.lua:4: lead:move_to: ");
+  }
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "nurture");
+}
+
 static void test_move_targets(void) {
   fresh_db("script", SETUP);
   sql("INSERT INTO stage_history(contact_id, from_stage, to_stage, at) VALUES"
@@ -338,6 +379,7 @@ int main(void) {
   test_leads_and_filters();
   test_writes_recorded();
   test_move_targets();
+  test_move_hold();
   test_dry_run_and_errors();
   test_snapshot_and_budget();
   test_shebang_and_print();
