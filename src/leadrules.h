@@ -444,7 +444,8 @@ typedef struct lr_run_opts {
   long long now;            /* the run's clock (unix s); 0: current time */
   int keep_going;           /* record a failing contact's error, go on */
   int jobs;                 /* evaluation threads; 0: number of cores */
-  int override_manual;      /* let the policy undo manual moves */
+  int override_manual;      /* apply the policy over manual locks, and end
+                               them (not in a dry run) */
   int collect;              /* keep moves and handoffs in the result */
   /* Called on the calling thread as contacts are evaluated (and once at
   ** the end with done == total); return non-zero to cancel. */
