@@ -129,15 +129,16 @@ test("an SQL sales did not act on within 2 days is recycled", function()
   expect(policy:evaluate(sql).stage).to_be("sql")
 end)
 
-test("a manual move holds until the data changes", function()
-  local lead = { stage = "nurture", manual_at = "2026-10-30", data_at = "2026-10-29",
+test("a manual move holds through data changes, until its expiry", function()
+  local lead = { stage = "nurture", manual_at = "2026-10-30", data_at = "2026-10-31",
                  activities = { { "demo_request", ago = "1d" },
                                 { "webinar_attended", ago = "2d" },
                                 { "form_submit", ago = "1d" } } }
   local r = policy:evaluate(lead)
   expect(r.manual_locked).to_be(true)
+  expect(r.held_by_manual > 0).to_be(true)
   expect(r.stage).to_be("nurture")
-  lead.data_at = "2026-10-31"
+  lead.manual_until = "2026-10-31"               -- `move --until`: expired by now
   r = policy:evaluate(lead)
   expect(r.manual_locked).to_be(false)
   expect(r.path[1]).to_be("nurture")
