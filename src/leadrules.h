@@ -327,17 +327,27 @@ typedef struct lr_export_opts {
   int json;                 /* JSON array of objects instead of CSV */
   int raw;                  /* do not neutralise formula-like cells */
   int field_names;          /* header uses field names, not original headers */
+  const char *sort;         /* comma-separated fields to sort by (names,
+                               headers or grade_NAME), then id; NULL: id */
+  int desc;                 /* sort descending (ties still by id, ascending) */
+  int epoch;                /* times as unix seconds, not ISO-8601 text */
 } lr_export_opts;
-#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0 }
+#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0,0,0,0 }
 
 /*
 ** Export contacts as RFC 4180 CSV (or a JSON array of objects) through
-** `write`, in id order, from one read snapshot: the key field, the
-** imported fields in table order, then stage, owner, score, grade (or
-** opts->fields).  Numbers are written as numbers in their shortest exact
+** `write`, from one read snapshot, in id order or sorted by opts->sort
+** (empty values first, last with opts->desc): the key field, the imported
+** fields in table order, then stage, owner, score, grade (the first
+** declared grade) and one grade_NAME column per grade the last run stored
+** (grade_fit, grade_total...; a field of the same name wins), or
+** opts->fields.  Times (created_at, due_at, assigned_at, stage_since,
+** updated_at, manual_at, manual_until, data_at) are ISO-8601 UTC text
+** ("2026-03-01T09:00:00Z", which imports back as the same time) unless
+** opts->epoch.  Numbers are written as numbers in their shortest exact
 ** form; in CSV, text cells starting with = + - @ TAB or CR get a leading '
 ** unless opts->raw.  Returns LR_INPUT for an unknown field in
-** opts->fields, LR_IO when write fails.
+** opts->fields or opts->sort, LR_IO when write fails.
 */
 LR_API int lr_export(lr_db *db, const lr_export_opts *opts,
                      lr_write_fn write, void *ctx);
@@ -427,13 +437,16 @@ LR_API const char *lr_policy_hash(lr_policy *policy);
 ** Running a policy
 */
 
-/* One contact whose score or stage changed, passed to on_change.  Built
-** by the library: never allocate one (it may grow at the end). */
+/* One contact whose score, stage or grade changed, passed to on_change.
+** Built by the library: never allocate one (it may grow at the end). */
 typedef struct lr_change {
   long long contact_id;
   const char *key;          /* the contact's key */
   double old_score, new_score;
   const char *old_stage, *new_stage;  /* NULL: no stage */
+  /* The first declared grade, as stored before and after (NULL: none;
+  ** every grade: lr_contact_get after the run). */
+  const char *old_grade, *new_grade;
 } lr_change;
 
 typedef struct lr_run_opts {
@@ -448,7 +461,8 @@ typedef struct lr_run_opts {
   ** the end with done == total); return non-zero to cancel. */
   int (*progress)(void *ctx, long long done, long long total);
   void *progress_ctx;
-  /* Called for each changed contact, in contact order, before commit
+  /* Called for each contact whose score, stage or grade changed, in
+  ** contact order, before commit
   ** (so a later failure may still roll it back: push to other systems
   ** from the result after lr_run returns LR_OK).  Non-zero cancels. */
   int (*on_change)(void *ctx, const lr_change *change);
@@ -456,8 +470,12 @@ typedef struct lr_run_opts {
   /* Polled between contacts and by the Lua hook inside rules; set it
   ** non-zero (a signal handler may) to cancel: LR_INTERRUPT, rolled back. */
   volatile int *cancel;
+  /* With collect: keep at most this many moves and this many handoffs
+  ** (the first, in contact order); the counts in the result stay whole.
+  ** 0: keep them all (about 100 bytes each). */
+  long long collect_max;
 } lr_run_opts;
-#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0 }
+#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0 }
 
 /* A stage move, as collected with opts->collect. */
 typedef struct lr_move {
