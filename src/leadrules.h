@@ -668,6 +668,131 @@ LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
                           const char *reason,
                           long long now);
 
+
+/*
+** Reading one contact
+*/
+/* A name and a number, or a name and a text (a group's score, a grade). */
+typedef struct lr_named_score { const char *name; double score; } lr_named_score;
+typedef struct lr_named_grade { const char *name; const char *grade; } lr_named_grade;
+
+/* One contact as the database holds it now: what the last run and manual
+** changes stored.  Allocated by the library, released with
+** lr_contact_free(); everything it points to is owned by it and valid
+** until then (not beyond: copy what you keep).  It may grow at the end:
+** never allocate one.  Strings are NULL when the column is NULL; times are
+** unix seconds, 0 when NULL. */
+typedef struct lr_contact {
+  long long id;
+  const char *key;
+  const char *stage;        /* current stage */
+  double score;             /* total score of the last run */
+  const char *grade;        /* the first declared grade (compatibility) */
+  const lr_named_grade *grades; int n_grades;  /* every grade, in the
+                               order the policy declares them ("total" for
+                               a grade of the total score) */
+  const lr_named_score *scores; int n_scores;  /* group scores */
+  const char *owner;        /* sales owner */
+  long long assigned_at;    /* when the owner was assigned */
+  long long due_at;         /* SLA due time of the pending handoff */
+  long long stage_since;    /* when the contact entered its stage */
+  long long manual_at;      /* the latest manual move */
+  long long manual_until;   /* when that manual lock expires */
+  long long updated_at;     /* the last run that changed it */
+} lr_contact;
+
+/* Read the contact `key` (or "#ID") into a new lr_contact (*contact; NULL
+** on error).  LR_NOTFOUND for an unknown key, LR_MISUSE for a NULL
+** argument; the read is one snapshot.  Typical use:
+**
+**   lr_contact *c;
+**   if (lr_contact_get(db, "ann@x.example", &c) == LR_OK) {
+**     printf("%s %g %s\n", c->stage ? c->stage : "-", c->score,
+**            c->grade ? c->grade : "-");
+**     lr_contact_free(c);
+**   }
+*/
+LR_API int lr_contact_get(lr_db *db, const char *key, lr_contact **contact);
+/* Free a contact of lr_contact_get (NULL is a no-op). */
+LR_API void lr_contact_free(lr_contact *contact);
+
+/*
+** The handoff list: the leads handed to sales (one row per assignment a
+** run made), newest first, with a cursor for syncing another system.
+**
+** Cursor.  Each handoff has a cursor, a whole number that only grows:
+** the assignment's id, given out by the single writer as it commits (a
+** run's handoffs are committed at once, runs one after another), never
+** reused (leadrules never deletes an assignment, nor a contact that has
+** one).  So "the handoffs with a cursor above C" are exactly those made
+** after the list that gave C was read, however runs and syncs interleave:
+** a sync that passes the last cursor back as opts->after never misses a
+** handoff and never takes one twice.  The filters only narrow the list;
+** they do not change the cursor.
+*/
+typedef struct lr_handoffs_opts {
+  size_t size;              /* sizeof(lr_handoffs_opts): use the INIT macro */
+  long long after;          /* only handoffs with a cursor above this: the
+                               cursor of an earlier list (0: all) */
+  long long since_run;      /* only handoffs of this run and later ones
+                               (0: all); LR_INPUT for a run that does not
+                               exist */
+  long long since;          /* only handoffs at or after this time (unix
+                               s; 0: all) */
+  const char *owner;        /* only this owner's (LR_INPUT for an owner no
+                               handoff or contact has) */
+  const char *stage;        /* only handoffs into this stage (LR_INPUT for a
+                               stage no handoff or contact has) */
+  int format;               /* lr_handoffs: LR_FMT_TEXT, LR_FMT_JSON, LR_FMT_CSV */
+  int raw;                  /* CSV: do not neutralise formula-like cells */
+  int epoch;                /* times as unix seconds, not ISO-8601 text */
+  long long run;            /* only the handoffs of this run (0: any) */
+} lr_handoffs_opts;
+#define LR_HANDOFFS_OPTS_INIT { sizeof(lr_handoffs_opts), 0,0,0,0,0,0,0,0,0 }
+
+/* One handoff, as lr_handoffs_each hands it out.  Built by the library
+** (it may grow at the end); strings valid only during the callback. */
+typedef struct lr_handoff_row {
+  long long cursor;         /* the assignment id (see Cursor above) */
+  long long contact_id;
+  const char *key;
+  const char *name;         /* first and last name (NULL: neither) */
+  const char *company;
+  const char *stage;        /* the stage it was handed off in */
+  const char *current_stage;  /* where the contact is now */
+  double score;             /* the contact's score now */
+  const char *grade;        /* its first grade now */
+  const char *owner;
+  long long assigned_at;    /* when the run handed it off */
+  long long due_at;         /* SLA due time; 0: no SLA */
+  const char *reason;       /* why it entered that stage (the transition's
+                               reason, or "moved by hand: ...") */
+  long long run_id;         /* the run that handed it off */
+} lr_handoff_row;
+typedef int (*lr_handoff_fn)(void *ctx, const lr_handoff_row *row);
+
+/* Call fn for each handoff matching opts, newest first (by time, then
+** cursor), from one read snapshot.  *cursor (may be NULL) gets the cursor
+** to pass as opts->after next time: the highest cursor in the database
+** when the list was read (opts->after when there is none above it).
+** Returns LR_INPUT for a filter that names nothing (the message lists what
+** exists) or an `after` above every cursor (a cursor from another
+** database), LR_INTERRUPT when fn returns non-zero. */
+LR_API int lr_handoffs_each(lr_db *db, const lr_handoffs_opts *opts,
+                            lr_handoff_fn fn, void *ctx, long long *cursor);
+/*
+** The same list written through `write` as opts->format:
+**  - text: one line per handoff and a last line "cursor N";
+**  - JSON (for programs and CRM imports; never altered): an object
+**    {"handoffs": [{"cursor", "key", "name", "company", "stage",
+**    "current_stage", "score", "grade", "owner", "assigned_at", "due_at",
+**    "reason", "run"}, ...], "count": N, "cursor": N} (absent values null);
+**  - CSV (for spreadsheets): the same columns, a header row, formula-like
+**    text cells neutralised with a ' as lr_export does (unless opts->raw).
+** Times are ISO-8601 UTC unless opts->epoch.
+*/
+LR_API int lr_handoffs(lr_db *db, const lr_handoffs_opts *opts,
+                       lr_write_fn write, void *ctx, long long *cursor);
 /*
 ** Reports, written by the library in text, JSON or HTML through a write
 ** function.  None of them writes to the database.
@@ -675,6 +800,7 @@ LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
 #define LR_FMT_TEXT 0
 #define LR_FMT_JSON 1
 #define LR_FMT_HTML 2
+#define LR_FMT_CSV 3             /* lr_handoffs */
 
 typedef struct lr_backtest_opts {
   size_t size;              /* sizeof(lr_backtest_opts): use the INIT macro */
