@@ -66,6 +66,46 @@ static void print_text(cli *c, const char *path, lr_policy *p,
   printf("time       %.2f s\n", r->seconds);
 }
 
+/* The moves and handoffs made, as collected (the first --limit of each;
+** the counts above are whole). */
+static void print_lists(const lr_run_result *r) {
+  long long n = lr_run_move_count(r);
+  printf("  \"move_list\": [");
+  for (long long i = 0; i < n; i++) {
+    const lr_move *m = lr_run_move(r, i);
+    printf("%s\n    {\"key\": ", i ? "," : "");
+    cli_json_str(stdout, m->key);
+    printf(", \"from\": ");
+    cli_json_str(stdout, m->from);
+    printf(", \"to\": ");
+    cli_json_str(stdout, m->to);
+    printf(", \"transition\": ");
+    cli_json_str(stdout, m->transition);
+    printf(", \"reason\": ");
+    cli_json_str(stdout, m->reason);
+    putchar('}');
+  }
+  printf("%s],\n  \"moves_listed\": %lld,\n  \"handoff_list\": [",
+         n ? "\n  " : "", n);
+  n = lr_run_handoff_count(r);
+  for (long long i = 0; i < n; i++) {
+    const lr_handoff *h = lr_run_handoff(r, i);
+    char at[32], due[32];
+    cli_iso(h->at, at, sizeof at);
+    cli_iso(h->due, due, sizeof due);
+    printf("%s\n    {\"key\": ", i ? "," : "");
+    cli_json_str(stdout, h->key);
+    printf(", \"stage\": ");
+    cli_json_str(stdout, h->stage);
+    printf(", \"owner\": ");
+    cli_json_str(stdout, h->owner);
+    printf(", \"assigned_at\": \"%s\", \"due_at\": ", at);
+    if (h->due) printf("\"%s\"}", due);
+    else printf("null}");
+  }
+  printf("%s],\n  \"handoffs_listed\": %lld,\n", n ? "\n  " : "", n);
+}
+
 static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
                        int dry) {
   printf("  \"policy\": ");
@@ -89,7 +129,9 @@ static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
     cli_json_str(stdout, r->by_owner[i].name);
     printf(": %lld", r->by_owner[i].n);
   }
-  printf("},\n  \"error_list\": [");
+  printf("},\n");
+  print_lists(r);
+  printf("  \"error_list\": [");
   for (long long i = 0; i < r->n_error_list; i++) {
     printf("%s", i ? ", " : "");
     cli_json_str(stdout, r->error_list[i]);
@@ -137,6 +179,10 @@ int cmd_run(cli *c, int argc, char **argv) {
     else printf("changes (first %lld):\n", limit);
   } else if (json) {
     printf("{\n");
+  }
+  if (json) {                         /* listed in the JSON, bounded */
+    o.collect = 1;
+    o.collect_max = limit;
   }
   o.progress = cli_progress;
   o.cancel = &cli_interrupted;
