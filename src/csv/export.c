@@ -270,7 +270,8 @@ static void put_header(out *w, const lr_export_opts *o, const picker *sel) {
     return;
   }
   for (int i = 0; i < sel->n; i++) {
-    const char *label = o->field_names ? sel->cols[i].name : sel->cols[i].label;
+    const char *label = o->field_names && !sel->cols[i].grade
+                            ? sel->cols[i].name : sel->cols[i].label;
     if (i) lrb_addc(&w->b, ',');
     put_text(w, label, strlen(label), o->raw);  /* headers come from CSVs too */
   }
@@ -284,7 +285,7 @@ static void put_row(out *w, const lr_export_opts *o, const picker *sel,
     const col *c = &sel->cols[i];
     if (i) lrb_addc(&w->b, ',');
     if (o->json) {
-      const char *label = o->field_names ? c->name : c->label;
+      const char *label = o->field_names && !c->grade ? c->name : c->label;
       lrb_json_str(&w->b, label, strlen(label));
       lrb_addc(&w->b, ':');
     }
