@@ -109,4 +109,33 @@ contains "usage: leadrules handoffs"
 before=$(sql "SELECT count(*) FROM runs")
 lr handoffs >/dev/null
 same "$(sql "SELECT count(*) FROM runs")" "$before"
+# The embedding example of docs/embedding.md compiles as pasted and reads
+# this database: the contact's grades and scores, the handoffs after a
+# cursor, and the cursor to store.
+awk '/compiled and run by tests\/cli\/test_handoffs.sh/ { on = 1; next }
+     on && /^```c/ { body = 1; next }
+     body && /^```/ { exit }
+     body { print }' "$LR_SRC/docs/embedding.md" > sync.c
+[ -s sync.c ] && pass || fail "no example in docs/embedding.md"
+san=""
+if nm -D "$LR_BUILD/libleadrules.so" 2>/dev/null | grep -q __asan_init; then
+  san="-fsanitize=address,undefined"
+fi
+if cc -Wall -Wextra -Werror $san -I"$LR_SRC/src" sync.c -o sync \
+     -L"$LR_BUILD" -lleadrules -Wl,-rpath,"$LR_BUILD" 2>cc.err; then
+  pass
+  expect_ok ./sync "$LEADRULES_DB" ann@x.example 1
+  contains "ann@x.example: sql, score 60, owner ana@corp.example"
+  contains "  grade fit = A"
+  contains "  grade size = large"
+  contains "  score size = 10"
+  contains "3 eve@x.example -> ana@corp.example (sql), due 1793664000"
+  contains "2 cy@x.example -> ben@corp.example (sql), due 1793577600"
+  lacks "1 ann@x.example ->"
+  contains "store cursor 3 for the next sync"
+  expect_fail 1 ./sync "$LEADRULES_DB" nobody@x.example 0
+  contains "no contact with key 'nobody@x.example'"
+else
+  fail "docs/embedding.md example does not compile: $(cat cc.err)"
+fi
 finish
