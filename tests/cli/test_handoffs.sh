@@ -44,6 +44,10 @@ expect_ok lr export --fields email,created_at --sort Created --epoch --json --fi
 same "$OUT" "$(printf '[\n{"email":"ann@x.example","created_at":1767571200},\n{"email":"bo@x.example","created_at":1769904000},\n{"email":"cy@x.example","created_at":1773100800},\n{"email":"dee@x.example","created_at":1776643200}\n]')"
 expect_ok lr export
 contains 'stage,owner,score,grade,grade_fit,grade_size'
+# scripts read every stored grade
+printf 'for lead in leads{ stage = "sql" } do\n  print(lead.key, lead.grade, lead.grades.fit, lead.grades.size, lead.grades.nope)\nend\n' > grades.lua
+expect_ok lr grades.lua
+same "$OUT" "$(printf 'ann@x.example\tA\tA\tlarge\tnil\ncy@x.example\tA\tA\tsmall\tnil')"
 expect_fail 2 lr export --desc
 contains "--desc needs --sort"
 expect_fail 1 lr export --sort scroe
@@ -94,7 +98,7 @@ contains "--owner 'bob@corp.example': no handoff or contact has that owner (owne
 expect_fail 1 lr handoffs --stage SQL
 contains "stages with handoffs: sql"
 expect_fail 1 lr handoffs --since 9
-contains "no run #9 (runs are #1 to #2"
+contains "no run #9 (runs are #1 to #3"
 expect_fail 2 lr handoffs --since yesterday
 contains "--since needs a run number or a time"
 expect_fail 1 lr handoffs --after 99
