@@ -329,17 +329,27 @@ typedef struct lr_export_opts {
   int json;                 /* JSON array of objects instead of CSV */
   int raw;                  /* do not neutralise formula-like cells */
   int field_names;          /* header uses field names, not original headers */
+  const char *sort;         /* comma-separated fields to sort by (names,
+                               headers or grade_NAME), then id; NULL: id */
+  int desc;                 /* sort descending (ties still by id, ascending) */
+  int epoch;                /* times as unix seconds, not ISO-8601 text */
 } lr_export_opts;
-#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0 }
+#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0,0,0,0 }
 
 /*
 ** Export contacts as RFC 4180 CSV (or a JSON array of objects) through
-** `write`, in id order, from one read snapshot: the key field, the
-** imported fields in table order, then stage, owner, score, grade (or
-** opts->fields).  Numbers are written as numbers in their shortest exact
+** `write`, from one read snapshot, in id order or sorted by opts->sort
+** (empty values first, last with opts->desc): the key field, the imported
+** fields in table order, then stage, owner, score, grade (the first
+** declared grade) and one grade_NAME column per grade the last run stored
+** (grade_fit, grade_total...; a field of the same name wins), or
+** opts->fields.  Times (created_at, due_at, assigned_at, stage_since,
+** updated_at, manual_at, manual_until, data_at) are ISO-8601 UTC text
+** ("2026-03-01T09:00:00Z", which imports back as the same time) unless
+** opts->epoch.  Numbers are written as numbers in their shortest exact
 ** form; in CSV, text cells starting with = + - @ TAB or CR get a leading '
 ** unless opts->raw.  Returns LR_INPUT for an unknown field in
-** opts->fields, LR_IO when write fails.
+** opts->fields or opts->sort, LR_IO when write fails.
 */
 LR_API int lr_export(lr_db *db, const lr_export_opts *opts,
                      lr_write_fn write, void *ctx);
@@ -429,13 +439,16 @@ LR_API const char *lr_policy_hash(lr_policy *policy);
 ** Running a policy
 */
 
-/* One contact whose score or stage changed, passed to on_change.  Built
-** by the library: never allocate one (it may grow at the end). */
+/* One contact whose score, stage or grade changed, passed to on_change.
+** Built by the library: never allocate one (it may grow at the end). */
 typedef struct lr_change {
   long long contact_id;
   const char *key;          /* the contact's key */
   double old_score, new_score;
   const char *old_stage, *new_stage;  /* NULL: no stage */
+  /* The first declared grade, as stored before and after (NULL: none;
+  ** every grade: lr_contact_get after the run). */
+  const char *old_grade, *new_grade;
 } lr_change;
 
 typedef struct lr_run_opts {
@@ -451,7 +464,8 @@ typedef struct lr_run_opts {
   ** the end with done == total); return non-zero to cancel. */
   int (*progress)(void *ctx, long long done, long long total);
   void *progress_ctx;
-  /* Called for each changed contact, in contact order, before commit
+  /* Called for each contact whose score, stage or grade changed, in
+  ** contact order, before commit
   ** (so a later failure may still roll it back: push to other systems
   ** from the result after lr_run returns LR_OK).  Non-zero cancels. */
   int (*on_change)(void *ctx, const lr_change *change);
@@ -459,8 +473,12 @@ typedef struct lr_run_opts {
   /* Polled between contacts and by the Lua hook inside rules; set it
   ** non-zero (a signal handler may) to cancel: LR_INTERRUPT, rolled back. */
   volatile int *cancel;
+  /* With collect: keep at most this many moves and this many handoffs
+  ** (the first, in contact order); the counts in the result stay whole.
+  ** 0: keep them all (about 100 bytes each). */
+  long long collect_max;
 } lr_run_opts;
-#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0 }
+#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0 }
 
 /* A stage move, as collected with opts->collect. */
 typedef struct lr_move {
@@ -523,10 +541,6 @@ typedef struct lr_run_result {
   lr_handoff *handoff_list; long long n_handoff_list;
   char **error_list;        long long n_error_list;  /* first 100 errors */
   void *priv_;              /* storage of the lists */
-  /* Transitions the policy would have made but a manual lock held back
-  ** (a contact held from lead -> mql -> sql counts 2); also in a dry run,
-  ** and stored in runs.held_by_manual.  0 with override_manual. */
-  long long held_by_manual;
 } lr_run_result;
 
 /*
@@ -562,6 +576,12 @@ LR_API const lr_handoff *lr_run_handoff(const lr_run_result *result,
 ** "policy.lua:LINE: contact KEY: problem". */
 LR_API long long lr_run_error_count(const lr_run_result *result);
 LR_API const char *lr_run_error(const lr_run_result *result, long long i);
+/* Transitions the policy would have made but a manual lock held back (a
+** contact held from lead -> mql -> sql counts 2); also in a dry run, and
+** stored in runs.held_by_manual.  0 with override_manual, and for NULL or
+** a result lr_run did not fill.  An accessor, not a field: lr_run_result
+** is caller-allocated and its size is frozen for SONAME 0. */
+LR_API long long lr_run_held_by_manual(const lr_run_result *result);
 
 /*
 ** Explain one contact
@@ -647,7 +667,7 @@ LR_API int lr_explain_v2(lr_policy *policy, const char *key, long long now,
 ** Imports of contacts, activities or fields and lr_contact_set never end
 ** it.  The lock is stored as contacts.manual_at (the move's `now`) and
 ** contacts.manual_until (NULL: no expiry).  Each run counts the
-** transitions locks held back (lr_run_result.held_by_manual).  A move
+** transitions locks held back (lr_run_held_by_manual).  A move
 ** also ends a pending SLA (due_at).
 */
 /* Move a contact to `stage` (any stage name, spelled as the data already
@@ -681,6 +701,131 @@ LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
                           const char *reason,
                           long long now);
 
+
+/*
+** Reading one contact
+*/
+/* A name and a number, or a name and a text (a group's score, a grade). */
+typedef struct lr_named_score { const char *name; double score; } lr_named_score;
+typedef struct lr_named_grade { const char *name; const char *grade; } lr_named_grade;
+
+/* One contact as the database holds it now: what the last run and manual
+** changes stored.  Allocated by the library, released with
+** lr_contact_free(); everything it points to is owned by it and valid
+** until then (not beyond: copy what you keep).  It may grow at the end:
+** never allocate one.  Strings are NULL when the column is NULL; times are
+** unix seconds, 0 when NULL. */
+typedef struct lr_contact {
+  long long id;
+  const char *key;
+  const char *stage;        /* current stage */
+  double score;             /* total score of the last run */
+  const char *grade;        /* the first declared grade (compatibility) */
+  const lr_named_grade *grades; int n_grades;  /* every grade, in the
+                               order the policy declares them ("total" for
+                               a grade of the total score) */
+  const lr_named_score *scores; int n_scores;  /* group scores */
+  const char *owner;        /* sales owner */
+  long long assigned_at;    /* when the owner was assigned */
+  long long due_at;         /* SLA due time of the pending handoff */
+  long long stage_since;    /* when the contact entered its stage */
+  long long manual_at;      /* the latest manual move */
+  long long manual_until;   /* when that manual lock expires */
+  long long updated_at;     /* the last run that changed it */
+} lr_contact;
+
+/* Read the contact `key` (or "#ID") into a new lr_contact (*contact; NULL
+** on error).  LR_NOTFOUND for an unknown key, LR_MISUSE for a NULL
+** argument; the read is one snapshot.  Typical use:
+**
+**   lr_contact *c;
+**   if (lr_contact_get(db, "ann@x.example", &c) == LR_OK) {
+**     printf("%s %g %s\n", c->stage ? c->stage : "-", c->score,
+**            c->grade ? c->grade : "-");
+**     lr_contact_free(c);
+**   }
+*/
+LR_API int lr_contact_get(lr_db *db, const char *key, lr_contact **contact);
+/* Free a contact of lr_contact_get (NULL is a no-op). */
+LR_API void lr_contact_free(lr_contact *contact);
+
+/*
+** The handoff list: the leads handed to sales (one row per assignment a
+** run made), newest first, with a cursor for syncing another system.
+**
+** Cursor.  Each handoff has a cursor, a whole number that only grows:
+** the assignment's id, given out by the single writer as it commits (a
+** run's handoffs are committed at once, runs one after another), never
+** reused (leadrules never deletes an assignment, nor a contact that has
+** one).  So "the handoffs with a cursor above C" are exactly those made
+** after the list that gave C was read, however runs and syncs interleave:
+** a sync that passes the last cursor back as opts->after never misses a
+** handoff and never takes one twice.  The filters only narrow the list;
+** they do not change the cursor.
+*/
+typedef struct lr_handoffs_opts {
+  size_t size;              /* sizeof(lr_handoffs_opts): use the INIT macro */
+  long long after;          /* only handoffs with a cursor above this: the
+                               cursor of an earlier list (0: all) */
+  long long since_run;      /* only handoffs of this run and later ones
+                               (0: all); LR_INPUT for a run that does not
+                               exist */
+  long long since;          /* only handoffs at or after this time (unix
+                               s; 0: all) */
+  const char *owner;        /* only this owner's (LR_INPUT for an owner no
+                               handoff or contact has) */
+  const char *stage;        /* only handoffs into this stage (LR_INPUT for a
+                               stage no handoff or contact has) */
+  int format;               /* lr_handoffs: LR_FMT_TEXT, LR_FMT_JSON, LR_FMT_CSV */
+  int raw;                  /* CSV: do not neutralise formula-like cells */
+  int epoch;                /* times as unix seconds, not ISO-8601 text */
+  long long run;            /* only the handoffs of this run (0: any) */
+} lr_handoffs_opts;
+#define LR_HANDOFFS_OPTS_INIT { sizeof(lr_handoffs_opts), 0,0,0,0,0,0,0,0,0 }
+
+/* One handoff, as lr_handoffs_each hands it out.  Built by the library
+** (it may grow at the end); strings valid only during the callback. */
+typedef struct lr_handoff_row {
+  long long cursor;         /* the assignment id (see Cursor above) */
+  long long contact_id;
+  const char *key;
+  const char *name;         /* first and last name (NULL: neither) */
+  const char *company;
+  const char *stage;        /* the stage it was handed off in */
+  const char *current_stage;  /* where the contact is now */
+  double score;             /* the contact's score now */
+  const char *grade;        /* its first grade now */
+  const char *owner;
+  long long assigned_at;    /* when the run handed it off */
+  long long due_at;         /* SLA due time; 0: no SLA */
+  const char *reason;       /* why it entered that stage (the transition's
+                               reason, or "moved by hand: ...") */
+  long long run_id;         /* the run that handed it off */
+} lr_handoff_row;
+typedef int (*lr_handoff_fn)(void *ctx, const lr_handoff_row *row);
+
+/* Call fn for each handoff matching opts, newest first (by time, then
+** cursor), from one read snapshot.  *cursor (may be NULL) gets the cursor
+** to pass as opts->after next time: the highest cursor in the database
+** when the list was read (opts->after when there is none above it).
+** Returns LR_INPUT for a filter that names nothing (the message lists what
+** exists) or an `after` above every cursor (a cursor from another
+** database), LR_INTERRUPT when fn returns non-zero. */
+LR_API int lr_handoffs_each(lr_db *db, const lr_handoffs_opts *opts,
+                            lr_handoff_fn fn, void *ctx, long long *cursor);
+/*
+** The same list written through `write` as opts->format:
+**  - text: one line per handoff and a last line "cursor N";
+**  - JSON (for programs and CRM imports; never altered): an object
+**    {"handoffs": [{"cursor", "key", "name", "company", "stage",
+**    "current_stage", "score", "grade", "owner", "assigned_at", "due_at",
+**    "reason", "run"}, ...], "count": N, "cursor": N} (absent values null);
+**  - CSV (for spreadsheets): the same columns, a header row, formula-like
+**    text cells neutralised with a ' as lr_export does (unless opts->raw).
+** Times are ISO-8601 UTC unless opts->epoch.
+*/
+LR_API int lr_handoffs(lr_db *db, const lr_handoffs_opts *opts,
+                       lr_write_fn write, void *ctx, long long *cursor);
 /*
 ** Reports, written by the library in text, JSON or HTML through a write
 ** function.  None of them writes to the database.
@@ -688,6 +833,7 @@ LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
 #define LR_FMT_TEXT 0
 #define LR_FMT_JSON 1
 #define LR_FMT_HTML 2
+#define LR_FMT_CSV 3             /* lr_handoffs */
 
 typedef struct lr_backtest_opts {
   size_t size;              /* sizeof(lr_backtest_opts): use the INIT macro */

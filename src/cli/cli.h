@@ -165,6 +165,7 @@ int cli_parse(cli *c, const cli_spec *s, int argc, char **argv);
 /* Commands (one file each). */
 int cmd_import(cli *c, int argc, char **argv);
 int cmd_export(cli *c, int argc, char **argv);
+int cmd_handoffs(cli *c, int argc, char **argv);
 int cmd_run(cli *c, int argc, char **argv);
 int cmd_explain(cli *c, int argc, char **argv);
 int cmd_move(cli *c, int argc, char **argv);

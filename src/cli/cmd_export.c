@@ -1,6 +1,7 @@
 /*
 ** cmd_export.c -- leadrules export [--stage S] [--segment X] [--fields a,b]
-**                 [--json] [--raw] [--field-names]
+**                 [--sort a,b [--desc]] [--json] [--raw] [--field-names]
+**                 [--epoch]
 */
 #include <stdio.h>
 
@@ -11,9 +12,12 @@ static const char USAGE[] =
   "  --stage S         only contacts in stage S\n"
   "  --segment X       only members of segment X (as of the last run)\n"
   "  --fields a,b,c    these fields, in this order (names or headers)\n"
+  "  --sort a,b        sort by these fields (then id; empty values first)\n"
+  "  --desc            sort descending\n"
   "  --json            a JSON array of objects instead of CSV\n"
   "  --raw             do not neutralise formula-like text cells\n"
-  "  --field-names     header row uses field names, not original headers\n";
+  "  --field-names     header row uses field names, not original headers\n"
+  "  --epoch           times as unix seconds, not ISO-8601 text\n";
 
 int cmd_export(cli *c, int argc, char **argv) {
   lr_export_opts o = LR_EXPORT_OPTS_INIT;
@@ -21,11 +25,13 @@ int cmd_export(cli *c, int argc, char **argv) {
   const cli_optv opts[] = {
     { "--stage", &o.stage, "a stage name", 0, NULL },
     { "--segment", &o.segment, "a segment name", 0, NULL },
-    { "--fields", &o.fields, "a list: a,b,c", 0, NULL }, { NULL },
+    { "--fields", &o.fields, "a list: a,b,c", 0, NULL },
+    { "--sort", &o.sort, "a list of fields: a,b", 0, NULL }, { NULL },
   };
   const cli_flagv flags[] = {
     { "--help", &help, 1 }, { "-h", &help, 1 }, { "--json", &o.json, 0 },
-    { "--raw", &o.raw, 0 }, { "--field-names", &o.field_names, 0 }, { NULL },
+    { "--raw", &o.raw, 0 }, { "--field-names", &o.field_names, 0 },
+    { "--desc", &o.desc, 0 }, { "--epoch", &o.epoch, 0 }, { NULL },
   };
   const cli_spec spec = { "export", opts, flags, 0, NULL, 0,
                           "unexpected argument '%s'", NULL };
@@ -34,6 +40,8 @@ int cmd_export(cli *c, int argc, char **argv) {
     fputs(USAGE, stdout);
     return CLI_OK;
   }
+  if (o.desc && !(o.sort && *o.sort))
+    return cli_usage(c, "export", "--desc needs --sort FIELD");
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;
   int rc = lr_export(db, &o, cli_write_file, stdout);

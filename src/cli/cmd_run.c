@@ -56,9 +56,10 @@ static void print_text(cli *c, const char *path, lr_policy *p,
   printf("moves      %lld\n", r->moves);
   for (int i = 0; i < r->n_by_transition; i++)
     printf("  %-30s %lld\n", r->by_transition[i].name, r->by_transition[i].n);
+  long long held = lr_run_held_by_manual(r);
   printf("held       %lld transition%s held back by manual moves%s\n",
-         r->held_by_manual, r->held_by_manual == 1 ? "" : "s",
-         r->held_by_manual ? " (explain KEY says which; run "
+         held, held == 1 ? "" : "s",
+         held ? " (explain KEY says which; run "
          "--override-manual applies them)" : "");
   printf("handoffs   %lld\n", r->handoffs);
   for (int i = 0; i < r->n_by_owner; i++)
@@ -68,6 +69,46 @@ static void print_text(cli *c, const char *path, lr_policy *p,
     printf("  %s\n", r->error_list[i]);
   if (!dry) printf("run        #%lld, %lld rows written\n", r->run_id, r->rows_written);
   printf("time       %.2f s\n", r->seconds);
+}
+
+/* The moves and handoffs made, as collected (the first --limit of each;
+** the counts above are whole). */
+static void print_lists(const lr_run_result *r) {
+  long long n = lr_run_move_count(r);
+  printf("  \"move_list\": [");
+  for (long long i = 0; i < n; i++) {
+    const lr_move *m = lr_run_move(r, i);
+    printf("%s\n    {\"key\": ", i ? "," : "");
+    cli_json_str(stdout, m->key);
+    printf(", \"from\": ");
+    cli_json_str(stdout, m->from);
+    printf(", \"to\": ");
+    cli_json_str(stdout, m->to);
+    printf(", \"transition\": ");
+    cli_json_str(stdout, m->transition);
+    printf(", \"reason\": ");
+    cli_json_str(stdout, m->reason);
+    putchar('}');
+  }
+  printf("%s],\n  \"moves_listed\": %lld,\n  \"handoff_list\": [",
+         n ? "\n  " : "", n);
+  n = lr_run_handoff_count(r);
+  for (long long i = 0; i < n; i++) {
+    const lr_handoff *h = lr_run_handoff(r, i);
+    char at[32], due[32];
+    cli_iso(h->at, at, sizeof at);
+    cli_iso(h->due, due, sizeof due);
+    printf("%s\n    {\"key\": ", i ? "," : "");
+    cli_json_str(stdout, h->key);
+    printf(", \"stage\": ");
+    cli_json_str(stdout, h->stage);
+    printf(", \"owner\": ");
+    cli_json_str(stdout, h->owner);
+    printf(", \"assigned_at\": \"%s\", \"due_at\": ", at);
+    if (h->due) printf("\"%s\"}", due);
+    else printf("null}");
+  }
+  printf("%s],\n  \"handoffs_listed\": %lld,\n", n ? "\n  " : "", n);
 }
 
 static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
@@ -82,7 +123,7 @@ static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
          "  \"held_by_manual\": %lld,\n",
          r->run_id, r->evaluated, r->score_changes, r->stage_changes, r->moves,
          r->handoffs, r->errors, r->rows_written, r->seconds,
-         r->held_by_manual);
+         lr_run_held_by_manual(r));
   printf("  \"by_transition\": {");
   for (int i = 0; i < r->n_by_transition; i++) {
     printf("%s", i ? ", " : "");
@@ -95,7 +136,9 @@ static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
     cli_json_str(stdout, r->by_owner[i].name);
     printf(": %lld", r->by_owner[i].n);
   }
-  printf("},\n  \"error_list\": [");
+  printf("},\n");
+  print_lists(r);
+  printf("  \"error_list\": [");
   for (long long i = 0; i < r->n_error_list; i++) {
     printf("%s", i ? ", " : "");
     cli_json_str(stdout, r->error_list[i]);
@@ -143,6 +186,10 @@ int cmd_run(cli *c, int argc, char **argv) {
     else printf("changes (first %lld):\n", limit);
   } else if (json) {
     printf("{\n");
+  }
+  if (json) {                         /* listed in the JSON, bounded */
+    o.collect = 1;
+    o.collect_max = limit;
   }
   o.progress = cli_progress;
   o.cancel = &cli_interrupted;

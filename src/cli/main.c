@@ -11,8 +11,10 @@
 static const cli_cmd COMMANDS[] = {
   {"import", cmd_import, "contacts|activities|outcomes FILE [options]",
    "import a CSV file (one transaction)"},
-  {"export", cmd_export, "[--stage S] [--segment X] [--fields a,b] [--json] [--raw]",
+  {"export", cmd_export, "[--stage S] [--segment X] [--fields a,b] [--sort a,b [--desc]] [--json] [--raw] [--epoch]",
    "write contacts as CSV or JSON to stdout"},
+  {"handoffs", cmd_handoffs, "[--since RUN|TIME] [--after CURSOR] [--owner O] [--stage S] [--json|--csv]",
+   "the leads handed to sales, newest first, with a cursor for syncs"},
   {"run", cmd_run, "POLICY.lua [--dry-run] [--json] [--now T] [--keep-going] [--override-manual] [--jobs N]",
    "apply a policy to every contact"},
   {"explain", cmd_explain, "KEY POLICY.lua [--now T] [--json]",

@@ -125,6 +125,10 @@ void lrc_reader_close(lrc_reader *r);
 void lrc_out_cell(lr_buf *b, const char *s, size_t n, char delim);
 /* 1 when a text cell would run as a spreadsheet formula. */
 int lrc_formula_like(const char *s, size_t n);
+/* Append a comma-separated text cell for a spreadsheet: one that would run
+** as a formula (lrc_formula_like) gets a ' in front unless raw.  Export
+** and handoffs write every text cell through it; numbers never are. */
+void lrc_out_text(lr_buf *b, const char *s, size_t n, int raw);
 
 /*
 ** Header resolution (header.c)

@@ -1,5 +1,6 @@
 /*
-** csvout.c -- writing CSV cells (RFC 4180) for export and rejects files.
+** csvout.c -- writing CSV cells (RFC 4180) for export, handoffs and
+** rejects files.
 */
 #include <string.h>
 
@@ -29,4 +30,17 @@ void lrc_out_cell(lr_buf *b, const char *s, size_t n, char delim) {
   }
   lrb_add(b, s, (size_t)(end - s));
   lrb_addc(b, '"');
+}
+
+void lrc_out_text(lr_buf *b, const char *s, size_t n, int raw) {
+  if (raw || !lrc_formula_like(s, n)) {
+    lrc_out_cell(b, s, n, ',');
+    return;
+  }
+  lr_buf t = LR_BUF_INIT;            /* rare: formula-like text */
+  lrb_addc(&t, '\'');
+  lrb_add(&t, s, n);
+  if (t.oom) b->oom = 1;
+  else lrc_out_cell(b, lrb_str(&t), t.n, ',');
+  lrb_free(&t);
 }

@@ -2,9 +2,10 @@
 ** export.c -- lr_export: contacts as RFC 4180 CSV or a JSON array.
 **
 ** Columns: the key field first, then every field an import wrote, in
-** table order, then the engine's stage, owner, score and grade (or the
-** --fields list).  Headers are the original CSV headers unless
-** field_names.  Numbers are written as numbers: integers as digits, reals
+** table order, then the engine's stage, owner, score and grade and one
+** grade_NAME per stored grade (or the --fields list).  Headers are the
+** original CSV headers unless field_names.  Times are ISO-8601 UTC text
+** unless epoch (unix seconds).  Numbers are written as numbers: integers as digits, reals
 ** in their shortest round-trip form (infer.c), so an export re-imports to
 ** the same values.  A text cell a spreadsheet would run as a formula
 ** (leading = + - @ TAB CR) gets a ' in front unless raw; numbers are never
@@ -13,10 +14,13 @@
 ** invalid UTF-8 are escaped.  Output goes through `write` in 64 KiB
 ** pieces; memory does not grow with the number of contacts.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../store/contacts_io.h"
+#include "../store/report_sql.h"
+#include "../util/timefmt.h"
 #include "csv.h"
 
 #define FLUSH_AT (64u << 10)
@@ -24,6 +28,8 @@
 typedef struct col {
   const char *name;
   const char *label;
+  int grade;                 /* a grade out of contacts.grades */
+  int time;                  /* unix seconds: written as ISO-8601 text */
 } col;
 
 typedef struct out {
@@ -41,87 +47,187 @@ static void flush(out *o, int force) {
 
 static const char *const ENGINE_COLS[] = { "stage", "owner", "score", "grade" };
 
-static int add_col(col *cols, int *n, const char *name, const char *label) {
+/* Columns that hold unix seconds (engine-owned, or created_at). */
+static const char *const TIME_COLS[] = {
+  "created_at", "due_at", "assigned_at", "stage_since", "updated_at",
+  "manual_at", "manual_until", "data_at",
+};
+
+static int is_time_col(const char *name) {
+  for (size_t i = 0; i < sizeof TIME_COLS / sizeof *TIME_COLS; i++)
+    if (strcmp(name, TIME_COLS[i]) == 0) return 1;
+  return 0;
+}
+
+/* cols[*n] = name (a grade when grade), unless it is there already. */
+static int add_col(col *cols, int *n, const char *name, const char *label,
+                   int grade) {
   for (int i = 0; i < *n; i++)
-    if (strcmp(cols[i].name, name) == 0) return 0;
+    if (strcmp(cols[i].name, name) == 0 && cols[i].grade == grade) return 0;
   cols[*n].name = name;
   cols[*n].label = label && *label ? label : name;
+  cols[*n].grade = grade;
+  cols[*n].time = !grade && is_time_col(name);
   (*n)++;
   return 1;
 }
 
-/* --fields: names, original headers or their folded forms. */
-static int pick_fields(lr_db *db, const lrs_fields *f, const char *list,
-                       col *cols, int *n, char ***owned, int cap) {
+/* The grade names of the database, with their column labels "grade_NAME"
+** (NULL where a field already has that name: the field wins). */
+typedef struct gradecols {
+  char **names, **labels;
+  int n;
+} gradecols;
+
+static void gradecols_free(gradecols *g) {
+  lrs_strings_free(g->names);
+  if (g->labels)
+    for (int i = 0; i < g->n; i++) free(g->labels[i]);
+  free(g->labels);
+  memset(g, 0, sizeof *g);
+}
+
+static int gradecols_load(lr_db *db, const lrs_fields *f, gradecols *g) {
+  int rc = lrs_grade_names(db, &g->names, &g->n);
+  if (rc != LR_OK) return rc;
+  g->labels = calloc((size_t)g->n + 1, sizeof *g->labels);
+  if (!g->labels) return lr__err(db, LR_NOMEM, "out of memory");
+  for (int i = 0; i < g->n; i++) {
+    size_t len = strlen(g->names[i]) + 7;
+    char *l = malloc(len);
+    if (!l) return lr__err(db, LR_NOMEM, "out of memory");
+    snprintf(l, len, "grade_%s", g->names[i]);
+    if (lrs_fields_find(f, l) || lrs_contacts_has_column(db, l)) {
+      free(l);
+      l = NULL;
+    }
+    g->labels[i] = l;
+  }
+  return LR_OK;
+}
+
+/* Which column a name given by the user means: a field (by name, original
+** header or its folded form), another contacts column, or grade_NAME.
+** Sets *x; *owned when x->name had to be copied.  LR_INPUT when none. */
+static int resolve(lr_db *db, const lrs_fields *f, const gradecols *g,
+                   const char *t, col *x, char **owned, const char *opt) {
+  char folded[LRC_NAME_MAX + 1];
+  lr_fold_name(t, folded, sizeof folded);
+  const lrs_field *hit = NULL;
+  for (int i = 0; i < f->n && !hit; i++)
+    if (strcmp(f->v[i].name, t) == 0 || strcmp(f->v[i].header, t) == 0)
+      hit = &f->v[i];
+  if (!hit) hit = lrs_fields_find(f, folded);
+  memset(x, 0, sizeof *x);
+  *owned = NULL;
+  if (hit) {
+    x->name = hit->name;
+    x->label = hit->header;
+  } else if (strcmp(t, "import_seq") != 0 && lrs_contacts_has_column(db, t)) {
+    if (!(*owned = strdup(t))) return lr__err(db, LR_NOMEM, "out of memory");
+    x->name = x->label = *owned;
+  } else {
+    for (int i = 0; i < g->n && !x->name; i++)
+      if (g->labels[i] && strcmp(g->labels[i], t) == 0) {
+        x->name = g->names[i];
+        x->label = g->labels[i];
+        x->grade = 1;
+      }
+    if (!x->name)
+      return lr__err(db, LR_INPUT, "%s: no field '%s' (see leadrules "
+                     "info for the fields%s)", opt, t,
+                     g->n ? "; grades are grade_NAME" : "");
+  }
+  x->time = !x->grade && is_time_col(x->name);
+  return LR_OK;
+}
+
+/* Each item of a comma-separated list, trimmed; empty items skipped. */
+static int each_item(lr_db *db, const char *list,
+                     int (*fn)(void *ctx, const char *item), void *ctx) {
   char *copy = strdup(list);
   if (!copy) return lr__err(db, LR_NOMEM, "out of memory");
-  *owned = calloc((size_t)cap, sizeof **owned);
-  if (!*owned) { free(copy); return lr__err(db, LR_NOMEM, "out of memory"); }
-  int rc = LR_OK, k = 0;
-  for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
+  int rc = LR_OK;
+  for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && rc == LR_OK;
        t = strtok_r(NULL, ",", &save)) {
     while (*t == ' ') t++;
     size_t len = strlen(t);
     while (len && t[len - 1] == ' ') t[--len] = '\0';
-    if (!*t) continue;
-    char folded[LRC_NAME_MAX + 1];
-    lr_fold_name(t, folded, sizeof folded);
-    const lrs_field *hit = NULL;
-    for (int i = 0; i < f->n && !hit; i++)
-      if (strcmp(f->v[i].name, t) == 0 || strcmp(f->v[i].header, t) == 0)
-        hit = &f->v[i];
-    if (!hit) hit = lrs_fields_find(f, folded);
-    if (*n >= cap) break;
-    if (hit) {
-      add_col(cols, n, hit->name, hit->header);
-    } else if (strcmp(t, "import_seq") != 0 && lrs_contacts_has_column(db, t)) {
-      (*owned)[k] = strdup(t);
-      if (!(*owned)[k]) { rc = lr__err(db, LR_NOMEM, "out of memory"); break; }
-      add_col(cols, n, (*owned)[k], (*owned)[k]);
-      k++;
-    } else {
-      rc = lr__err(db, LR_INPUT, "--fields: no field '%s' (see leadrules "
-                   "info for the fields)", t);
-      break;
-    }
+    if (*t) rc = fn(ctx, t);
   }
   free(copy);
-  if (rc == LR_OK && *n == 0)
-    rc = lr__err(db, LR_INPUT, "--fields: no fields given");
   return rc;
 }
 
-static void default_fields(lr_db *db, const lrs_fields *f, col *cols, int *n) {
+/* Columns being chosen (--fields, --sort): strings copied along the way
+** are kept in owned[] until the export ends. */
+typedef struct picker {
+  lr_db *db;
+  const lrs_fields *f;
+  const gradecols *g;
+  col *cols;
+  int n, cap;
+  char **owned;
+  int nowned;
+  const char *opt;
+} picker;
+
+static int pick_one(void *ctx, const char *t) {
+  picker *p = ctx;
+  if (p->n >= p->cap) return LR_OK;
+  col x;
+  char *own = NULL;
+  int rc = resolve(p->db, p->f, p->g, t, &x, &own, p->opt);
+  if (rc != LR_OK) return rc;
+  if (add_col(p->cols, &p->n, x.name, x.label, x.grade)) {
+    p->cols[p->n - 1].time = x.time;
+    if (own) p->owned[p->nowned++] = own;   /* at most one per column */
+  } else {
+    free(own);
+  }
+  return LR_OK;
+}
+
+/* A list of names (--fields or --sort) into p->cols. */
+static int pick(picker *p, const char *list) {
+  int rc = each_item(p->db, list, pick_one, p);
+  if (rc == LR_OK && p->n == 0)
+    rc = lr__err(p->db, LR_INPUT, "%s: no fields given", p->opt);
+  return rc;
+}
+
+static void default_fields(lr_db *db, const lrs_fields *f, const gradecols *g,
+                           col *cols, int *n) {
   const lrs_field *key = lrs_fields_find(f, lrs_key_field(db));
   if (key && (key->imported || !key->builtin))
-    add_col(cols, n, key->name, key->header);
+    add_col(cols, n, key->name, key->header, 0);
   for (int i = 0; i < f->n; i++) {
     const lrs_field *x = &f->v[i];
     if (strcmp(x->name, "stage") == 0 || strcmp(x->name, "owner") == 0)
       continue;
-    if (x->imported || !x->builtin) add_col(cols, n, x->name, x->header);
+    if (x->imported || !x->builtin) add_col(cols, n, x->name, x->header, 0);
   }
   for (size_t i = 0; i < sizeof ENGINE_COLS / sizeof *ENGINE_COLS; i++) {
     const lrs_field *x = lrs_fields_find(f, ENGINE_COLS[i]);
-    add_col(cols, n, ENGINE_COLS[i], x && x->imported ? x->header : NULL);
+    add_col(cols, n, ENGINE_COLS[i], x && x->imported ? x->header : NULL, 0);
   }
+  for (int i = 0; i < g->n; i++)
+    if (g->labels[i]) add_col(cols, n, g->names[i], g->labels[i], 1);
 }
 
 /* A CSV text cell, neutralised when a spreadsheet would run it. */
 static void put_text(out *o, const char *s, size_t n, int raw) {
-  if (!raw && lrc_formula_like(s, n)) {
-    lr_buf t = LR_BUF_INIT;            /* rare: formula-like text */
-    lrb_addc(&t, '\'');
-    lrb_add(&t, s, n);
-    lrc_out_cell(&o->b, lrb_str(&t), t.n, ',');
-    lrb_free(&t);
-  } else {
-    lrc_out_cell(&o->b, s, n, ',');
-  }
+  lrc_out_text(&o->b, s, n, raw);
 }
 
-static void put_value(out *o, const lrs_value *v, int json, int raw) {
+static void put_value(out *o, const lrs_value *v, int json, int raw,
+                      int iso) {
   char num[32];
+  if (iso && v->type == LRS_INT && lru_iso(v->i, num, sizeof num)) {
+    if (json) lrb_json_str(&o->b, num, strlen(num));
+    else lrb_adds(&o->b, num);
+    return;
+  }
   switch (v->type) {
     case LRS_INT:
       lrb_printf(&o->b, "%lld", v->i);
@@ -139,6 +245,82 @@ static void put_value(out *o, const lrs_value *v, int json, int raw) {
   }
 }
 
+/* Open the cursor for the chosen columns, filters and sort. */
+static int open_rows(lr_db *db, const lr_export_opts *o, picker *sel,
+                     picker *by, lrs_cursor **cur) {
+  lrs_xcol *xc = calloc((size_t)sel->n + (size_t)by->n + 1, sizeof *xc);
+  if (!xc) return lr__err(db, LR_NOMEM, "out of memory");
+  for (int i = 0; i < sel->n; i++)
+    xc[i] = (lrs_xcol){ sel->cols[i].name, sel->cols[i].grade };
+  for (int i = 0; i < by->n; i++)
+    xc[sel->n + i] = (lrs_xcol){ by->cols[i].name, by->cols[i].grade };
+  lrs_export_query q = {
+    xc, sel->n, o->stage && *o->stage ? o->stage : NULL,
+    o->segment && *o->segment ? o->segment : NULL, xc + sel->n, by->n,
+    o->desc,
+  };
+  int rc = lrs_export_open(db, &q, cur);
+  free(xc);
+  return rc;
+}
+
+static void put_header(out *w, const lr_export_opts *o, const picker *sel) {
+  if (o->json) {
+    lrb_adds(&w->b, "[");
+    return;
+  }
+  for (int i = 0; i < sel->n; i++) {
+    const char *label = o->field_names && !sel->cols[i].grade
+                            ? sel->cols[i].name : sel->cols[i].label;
+    if (i) lrb_addc(&w->b, ',');
+    put_text(w, label, strlen(label), o->raw);  /* headers come from CSVs too */
+  }
+  lrb_adds(&w->b, "\r\n");
+}
+
+static void put_row(out *w, const lr_export_opts *o, const picker *sel,
+                    const lrs_value *vals, long long rows) {
+  if (o->json) lrb_adds(&w->b, rows ? ",\n{" : "\n{");
+  for (int i = 0; i < sel->n; i++) {
+    const col *c = &sel->cols[i];
+    if (i) lrb_addc(&w->b, ',');
+    if (o->json) {
+      const char *label = o->field_names && !c->grade ? c->name : c->label;
+      lrb_json_str(&w->b, label, strlen(label));
+      lrb_addc(&w->b, ':');
+    }
+    put_value(w, &vals[i], o->json, o->raw, c->time && !o->epoch);
+  }
+  lrb_adds(&w->b, o->json ? "}" : "\r\n");
+}
+
+/* Stream the rows; LR_OK or the error (set on db). */
+static int put_rows(lr_db *db, out *w, const lr_export_opts *o,
+                    const picker *sel, lrs_cursor *cur, lrs_value *vals) {
+  put_header(w, o, sel);
+  long long rows = 0;
+  int got;
+  while ((got = lrs_export_next(cur, vals)) == 1) {
+    put_row(w, o, sel, vals, rows++);
+    if (w->b.oom) break;
+    flush(w, 0);
+    if (w->failed) break;
+  }
+  if (got < 0) return -got;
+  if (o->json) lrb_adds(&w->b, rows ? "\n]\n" : "]\n");
+  if (w->b.oom) return lr__err(db, LR_NOMEM, "out of memory");
+  flush(w, 1);
+  if (w->failed) return lr__err(db, LR_IO, "export: writing the output failed");
+  return LR_OK;
+}
+
+static void picker_free(picker *p) {
+  if (p->owned)
+    for (int i = 0; i < p->nowned; i++) free(p->owned[i]);
+  free(p->owned);
+  free(p->cols);
+}
+
 int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
               void *ctx) {
   if (!lrs_is_open(db) || !write)
@@ -147,89 +329,40 @@ int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
   if (lr__opts(db, &o, sizeof o, opts, "lr_export") != LR_OK)
     return lr_errcode(db);
   lrs_fields f;
-  int rc = lrs_fields_load(db, &f);
+  gradecols g = { 0 };
+  /* One read snapshot for the field list, the grade names and the rows. */
+  int rc = lrs_report_begin(db);
   if (rc != LR_OK) return rc;
-  int cap = f.n + 16;
-  col *cols = calloc((size_t)cap, sizeof *cols);
+  if ((rc = lrs_fields_load(db, &f)) != LR_OK) {
+    lrs_report_end(db);
+    return rc;
+  }
+  rc = gradecols_load(db, &f, &g);
+  int cap = f.n + g.n + 64;   /* fields, grades, engine columns */
+  picker sel = { db, &f, &g, calloc((size_t)cap, sizeof(col)), 0, cap,
+                 calloc((size_t)cap, sizeof(char *)), 0, "--fields" };
+  picker by = { db, &f, &g, calloc((size_t)cap, sizeof(col)), 0, cap,
+                calloc((size_t)cap, sizeof(char *)), 0, "--sort" };
   lrs_value *vals = calloc((size_t)cap, sizeof *vals);
-  const char **names = calloc((size_t)cap, sizeof *names);
-  char **owned = NULL;
-  int n = 0;
   out w = { write, ctx, LR_BUF_INIT, 0 };
   lrs_cursor *cur = NULL;
-  if (!cols || !vals || !names) {
+  if (rc == LR_OK && (!sel.cols || !sel.owned || !by.cols || !by.owned || !vals))
     rc = lr__err(db, LR_NOMEM, "out of memory");
-    goto done;
+  if (rc == LR_OK) {
+    if (o.fields && *o.fields) rc = pick(&sel, o.fields);
+    else default_fields(db, &f, &g, sel.cols, &sel.n);
   }
-  if (o.fields && *o.fields)
-    rc = pick_fields(db, &f, o.fields, cols, &n, &owned, cap);
-  else
-    default_fields(db, &f, cols, &n);
-  if (rc != LR_OK) goto done;
-  for (int i = 0; i < n; i++) names[i] = cols[i].name;
-  rc = lrs_export_open(db, names, n, o.stage && *o.stage ? o.stage : NULL,
-                       o.segment && *o.segment ? o.segment : NULL, &cur);
-  if (rc != LR_OK) goto done;
-  /* header */
-  if (o.json) {
-    lrb_adds(&w.b, "[");
-  } else {
-    for (int i = 0; i < n; i++) {
-      const char *label = o.field_names ? cols[i].name : cols[i].label;
-      if (i) lrb_addc(&w.b, ',');
-      put_text(&w, label, strlen(label), o.raw);  /* headers come from CSVs too */
-    }
-    lrb_adds(&w.b, "\r\n");
-  }
-  long long rows = 0;
-  int got;
-  while ((got = lrs_export_next(cur, vals)) == 1) {
-    if (o.json) {
-      lrb_adds(&w.b, rows ? ",\n{" : "\n{");
-      for (int i = 0; i < n; i++) {
-        const char *label = o.field_names ? cols[i].name : cols[i].label;
-        if (i) lrb_addc(&w.b, ',');
-        lrb_json_str(&w.b, label, strlen(label));
-        lrb_addc(&w.b, ':');
-        put_value(&w, &vals[i], 1, o.raw);
-      }
-      lrb_addc(&w.b, '}');
-    } else {
-      for (int i = 0; i < n; i++) {
-        if (i) lrb_addc(&w.b, ',');
-        put_value(&w, &vals[i], 0, o.raw);
-      }
-      lrb_adds(&w.b, "\r\n");
-    }
-    rows++;
-    if (w.b.oom) break;
-    flush(&w, 0);
-    if (w.failed) break;
-  }
-  if (got < 0) {
-    rc = -got;
-    goto done;
-  }
-  if (o.json) lrb_adds(&w.b, rows ? "\n]\n" : "]\n");
-  if (w.b.oom) {
-    rc = lr__err(db, LR_NOMEM, "out of memory");
-    goto done;
-  }
-  flush(&w, 1);
-  if (w.failed) {
-    rc = lr__err(db, LR_IO, "export: writing the output failed");
-    goto done;
-  }
-  rc = lr__ok(db);
-done:
+  if (rc == LR_OK && o.sort && *o.sort) rc = pick(&by, o.sort);
+  if (rc == LR_OK) rc = open_rows(db, &o, &sel, &by, &cur);
+  if (rc == LR_OK) rc = put_rows(db, &w, &o, &sel, cur, vals);
+  if (rc == LR_OK) rc = lr__ok(db);
   lrs_export_close(cur);
-  if (owned)
-    for (int i = 0; i < cap; i++) free(owned[i]);
-  free(owned);
-  free(cols);
+  lrs_report_end(db);
+  picker_free(&sel);
+  picker_free(&by);
   free(vals);
-  free(names);
   lrb_free(&w.b);
+  gradecols_free(&g);
   lrs_fields_free(&f);
   return rc;
 }

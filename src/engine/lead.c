@@ -362,6 +362,47 @@ static int push_stored_scores(lua_State *L, const char *json) {
   return 1;
 }
 
+/* Push the JSON string at *p (after its opening quote), unescaping \x as
+** x (names and letters are plain text); *p moves past the closing quote.
+** 0 when the string does not end. */
+static int push_json_str(lua_State *L, const char **p) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  const char *q = *p;
+  for (; *q && *q != '"'; q++) {
+    if (*q == '\\' && q[1]) q++;
+    luaL_addchar(&b, *q);
+  }
+  luaL_pushresult(&b);
+  if (*q != '"') {
+    lua_pop(L, 1);
+    return 0;
+  }
+  *p = q + 1;
+  return 1;
+}
+
+/* Scripts: lead.grades from the stored JSON object of every grade
+** ({"fit":"A","total":"hot"}, written by runs). */
+static int push_stored_grades(lua_State *L, const char *json) {
+  lua_newtable(L);
+  const char *p = json ? strchr(json, '{') : NULL;
+  if (!p) return 1;
+  p++;
+  for (;;) {
+    while (*p == ' ' || *p == ',') p++;
+    if (*p != '"') break;
+    p++;
+    if (!push_json_str(L, &p)) break;
+    while (*p == ' ' || *p == ':') p++;
+    if (*p != '"') { lua_pop(L, 1); break; }
+    p++;
+    if (!push_json_str(L, &p)) { lua_pop(L, 1); break; }
+    lua_rawset(L, -3);
+  }
+  return 1;
+}
+
 static void need_rules_done(lua_State *L, lrp_eval *ev, const char *what) {
   if (ev->phase == LRP_PHASE_RULES || ev->phase == LRP_PHASE_SEGMENTS)
     lrl_error(L, "lead.%s is not known while rules are evaluated (it is "
@@ -412,9 +453,8 @@ static int push_grade(lua_State *L, lrp_eval *ev, const char *k) {
     else lua_pushnil(L);
     return 1;
   }
-  if (ev->phase == LRP_PHASE_SCRIPT)
-    lrl_error(L, "lead.grades is not stored; scripts read lead.grade "
-              "(the first grade of the last run)");
+  if (ev->phase == LRP_PHASE_SCRIPT)      /* every grade of the last run */
+    return push_stored_grades(L, ev->c->grades);
   need_rules_done(L, ev, k);
   const lrp_model *m = &ev->in->m;
   if (k[5] == 's') {

@@ -38,7 +38,8 @@ typedef struct rec {
   double old_score, score;
   const char *old_stage;              /* as stored (NULL when none) */
   int stage;
-  const char *grade, *scores;
+  const char *grade, *grades, *scores;
+  const char *old_grade;              /* as stored (NULL when none) */
   lrp_move *moves;
   int nmoves;
   int *part_rule;
@@ -82,6 +83,20 @@ static void json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r) {
   lrb_addc(b, '}');
 }
 
+/* Every grade, {"fit":"A","total":"B"}: named by its group ("total" for
+** a grade of the total score), in declaration order. */
+static void json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r) {
+  lrb_addc(b, '{');
+  for (int g = 0; g < m->ngrades; g++) {
+    const char *name = m->grades[g].group ? m->grades[g].group : "total";
+    if (g) lrb_addc(b, ',');
+    lrb_json_str(b, name, strlen(name));
+    lrb_addc(b, ':');
+    lrb_json_str(b, r->grades[g], strlen(r->grades[g]));
+  }
+  lrb_addc(b, '}');
+}
+
 static int str_eq(const char *a, const char *b) {
   if (!a || !b) return a == b;
   return strcmp(a, b) == 0;
@@ -113,12 +128,20 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   if (res->score != c->score) flags |= F_SCORE;
   if (res->nmoves) flags |= F_STAGE;
   if (res->lock == LRP_LOCK_OVERRIDDEN) flags |= F_UNLOCK;
+  /* grade (the first, kept for compatibility) and grades go together */
   const char *grade = m->ngrades ? res->grades[0] : NULL;
-  if (!str_eq(grade, c->grade)) flags |= F_GRADE;
-  lr_buf sb = LR_BUF_INIT;
+  lr_buf sb = LR_BUF_INIT, gb = LR_BUF_INIT;
+  if (m->ngrades) json_grades(&gb, m, res);
+  const char *grades = m->ngrades ? lrb_str(&gb) : NULL;
+  if (!str_eq(grade, c->grade) || !str_eq(grades, c->grades)) flags |= F_GRADE;
   if (m->ngroups) json_scores(&sb, m, res);
   const char *scores = m->ngroups ? lrb_str(&sb) : NULL;
   if (!str_eq(scores, c->scores)) flags |= F_SCORES;
+  if (sb.oom || gb.oom) {
+    lrb_free(&sb);
+    lrb_free(&gb);
+    return LR_NOMEM;
+  }
   /* parts: stored rows are ordered by rule name */
   int k = 0, parts_same = 1;
   for (int oi = 0; oi < m->nrules && parts_same; oi++) {
@@ -152,11 +175,13 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   if (nadd || ndel) flags |= F_SEGS;
   if (!flags && res->handoff < 0) {
     lrb_free(&sb);
+    lrb_free(&gb);
     return LR_OK;
   }
   rec *r = new_rec(ch);
   if (!r) {
     lrb_free(&sb);
+    lrb_free(&gb);
     return LR_NOMEM;
   }
   r->id = c->id;
@@ -167,8 +192,11 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   r->old_stage = ADUP(c->stage);
   r->stage = res->stage;
   r->grade = ADUP(grade);   /* the worker (and its model) may be gone when applied */
+  r->old_grade = ADUP(c->grade);
+  r->grades = (flags & F_GRADE) ? ADUP(grades) : NULL;
   r->scores = (flags & F_SCORES) ? ADUP(scores) : NULL;
   lrb_free(&sb);
+  lrb_free(&gb);
   if (res->nmoves) {
     r->moves = lra_alloc(&ch->arena, (size_t)res->nmoves * sizeof *r->moves);
     if (!r->moves) return LR_NOMEM;
@@ -248,6 +276,7 @@ typedef struct res_priv {
   long long cap_moves;
   lr_handoff *handoffs;
   long long cap_handoffs;
+  long long held;           /* lr_run_held_by_manual */
 } res_priv;
 
 typedef struct writer {
@@ -294,6 +323,8 @@ static int collect_move(writer *wr, const rec *r, const lrp_move *mv,
                         const char *reason) {
   res_priv *pv = wr->priv;
   lr_run_result *res = wr->res;
+  if (wr->o->collect_max && res->n_move_list >= wr->o->collect_max)
+    return LR_OK;
   lr_move *v = lru_grow(res->move_list, res->n_move_list, &pv->cap_moves,
                         sizeof *v, 64);
   if (!v) return LR_NOMEM;
@@ -316,6 +347,8 @@ static int collect_handoff(writer *wr, const rec *r, const char *owner,
                            long long due) {
   res_priv *pv = wr->priv;
   lr_run_result *res = wr->res;
+  if (wr->o->collect_max && res->n_handoff_list >= wr->o->collect_max)
+    return LR_OK;
   lr_handoff *v = lru_grow(res->handoff_list, res->n_handoff_list,
                            &pv->cap_handoffs, sizeof *v, 64);
   if (!v) return LR_NOMEM;
@@ -412,7 +445,8 @@ static int apply_handoff(writer *wr, const rec *r) {
 
 /* Tell on_change of a new score or stage; non-zero cancels the run. */
 static int notify(writer *wr, const rec *r) {
-  if (!wr->o->on_change || !(r->flags & (F_SCORE | F_STAGE))) return LR_OK;
+  if (!wr->o->on_change || !(r->flags & (F_SCORE | F_STAGE | F_GRADE)))
+    return LR_OK;
   lr_change chg;
   chg.contact_id = r->id;
   chg.key = r->key;
@@ -420,6 +454,8 @@ static int notify(writer *wr, const rec *r) {
   chg.new_score = r->score;
   chg.old_stage = r->old_stage;
   chg.new_stage = (r->flags & F_STAGE) ? stage_name(wr->m, r->stage) : r->old_stage;
+  chg.old_grade = r->old_grade;
+  chg.new_grade = r->grade;
   if (wr->o->on_change(wr->o->change_ctx, &chg))
     return lr__err(wr->p->db, LR_INTERRUPT, "run cancelled by the change callback");
   return LR_OK;
@@ -439,7 +475,7 @@ static int apply_rec(writer *wr, const rec *r) {
     rc = lrs_changes_contact(wr->changes, r->id, (r->flags & F_SCORE) != 0,
                              r->score, (r->flags & F_STAGE)
                                  ? stage_name(wr->m, r->stage) : NULL,
-                             (r->flags & F_GRADE) != 0, r->grade,
+                             (r->flags & F_GRADE) != 0, r->grade, r->grades,
                              (r->flags & F_SCORES) != 0, r->scores);
     if (rc != LR_OK) return rc;
   }
@@ -461,7 +497,7 @@ static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
   int rc = wr->apply ? lrs_changes_apply(wr->changes) : LR_OK;
   if (rc != LR_OK) return rc;
   wr->res->evaluated += evaluated;
-  wr->res->held_by_manual += ch->held;
+  wr->priv->held += ch->held;
   return LR_OK;
 }
 
@@ -523,6 +559,11 @@ void lr_run_result_free(lr_run_result *r) {
   memset(r, 0, sizeof *r);
 }
 
+long long lr_run_held_by_manual(const lr_run_result *r) {
+  const res_priv *pv = r ? r->priv_ : NULL;
+  return pv ? pv->held : 0;
+}
+
 int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
   if (!lrp_policy_ok(p)) return LR_MISUSE;
@@ -532,6 +573,9 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK ||
       lr__clock(db, o.now, "lr_run", &now) != LR_OK)
     return lr_errcode(db);
+  if (o.collect_max < 0)
+    return lr__err(db, LR_MISUSE, "lr_run: collect_max %lld is negative",
+                   o.collect_max);
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
@@ -584,8 +628,8 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (rc == LR_OK && wr.apply)
     rc = lrs_run_finish(db, wr.run_id, res->evaluated, res->score_changes,
                         res->moves, res->handoffs, res->errors);
-  if (rc == LR_OK && wr.apply && res->held_by_manual)   /* default 0 */
-    rc = lrs_run_held(db, wr.run_id, res->held_by_manual);
+  if (rc == LR_OK && wr.apply && pv->held)   /* default 0 */
+    rc = lrs_run_held(db, wr.run_id, pv->held);
   res->rows_written = lrs_total_changes(db) - changes0;
   /* A cancel during the last chunk or the bookkeeping still rolls back. */
   if (rc == LR_OK && o.cancel && *o.cancel)

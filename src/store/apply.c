@@ -113,7 +113,7 @@ typedef struct contact_row {
   long long id;
   int which;                       /* CONTACT_UPDATE's index */
   double score;
-  const char *stage, *grade, *scores;
+  const char *stage, *grade, *grades, *scores;
 } contact_row;
 typedef struct hist_row {
   long long id;
@@ -147,10 +147,11 @@ struct lrs_changes {
 /* One statement per subset of the columns: a column named in SET makes
 ** SQLite rewrite the indexes on it, so a score-only update must not name
 ** stage (contacts_by_stage).  Index: 1 score, 2 stage (a move also ends
-** the SLA of the stage it was handed off in), 4 grade, 8 scores. */
+** the SLA of the stage it was handed off in), 4 grade and grades (every
+** grade, a JSON object), 8 scores. */
 #define U_SCORE "score=?2, "
 #define U_STAGE "stage=?3, due_at=NULL, "
-#define U_GRADE "grade=?4, "
+#define U_GRADE "grade=?4, grades=?7, "
 #define U_SCORES "scores=?5, "
 #define UPD(a, b, c, d) \
   "UPDATE contacts SET " a b c d "updated_at=?6 WHERE id=?1"
@@ -320,7 +321,10 @@ static int write_contacts(lrs_changes *c) {
     sqlite3_bind_int64(st, 1, r->id);
     if (r->which & 1) sqlite3_bind_double(st, 2, r->score);
     if (r->which & 2) sqlite3_bind_text(st, 3, r->stage, -1, SQLITE_STATIC);
-    if (r->which & 4) bind_text_or_null(st, 4, r->grade);
+    if (r->which & 4) {
+      bind_text_or_null(st, 4, r->grade);
+      bind_text_or_null(st, 7, r->grades);
+    }
     if (r->which & 8) bind_text_or_null(st, 5, r->scores);
     sqlite3_bind_int64(st, 6, c->now);
     int rc = step_done(c->db, st, "update contact");
@@ -412,7 +416,7 @@ static int added(lrs_changes *c) {
 
 int lrs_changes_contact(lrs_changes *c, long long id, int has_score,
                         double score, const char *stage, int has_grade,
-                        const char *grade, int has_scores,
+                        const char *grade, const char *grades, int has_scores,
                         const char *scores) {
   contact_row *r = add_row(c, &c->contacts, sizeof *r);
   if (r) {
@@ -422,6 +426,7 @@ int lrs_changes_contact(lrs_changes *c, long long id, int has_score,
     r->score = score;
     r->stage = copy(c, stage);
     r->grade = has_grade ? copy(c, grade) : NULL;
+    r->grades = has_grade ? copy(c, grades) : NULL;
     r->scores = has_scores ? copy(c, scores) : NULL;
   }
   return added(c);

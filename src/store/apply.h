@@ -39,10 +39,12 @@ typedef struct lrs_changes lrs_changes;
 /* NULL when out of memory. */
 lrs_changes *lrs_changes_new(lr_db *db, long long run_id, long long now);
 /* Update what changed: pass NULL / has_* = 0 to keep a column.  A new
-** stage ends the SLA of the stage it was handed off in (due_at NULL). */
+** stage ends the SLA of the stage it was handed off in (due_at NULL).
+** has_grade writes grade (the first grade) and grades (every grade, a
+** JSON object) together. */
 int lrs_changes_contact(lrs_changes *b, long long id, int has_score,
                         double score, const char *stage, int has_grade,
-                        const char *grade, int has_scores,
+                        const char *grade, const char *grades, int has_scores,
                         const char *scores);
 int lrs_changes_history(lrs_changes *b, long long id, const char *from,
                         const char *to, const char *reason,

@@ -78,13 +78,30 @@ int lrs_outcomes_finish(lrs_events *w, long long *updated, long long *merged);
 void lrs_events_free(lrs_events *w);
 
 /*
-** Export (export_io.c): contacts rows, in id order.
+** Export (export_io.c): contacts rows, in id order or sorted.
 */
 typedef struct lrs_cursor lrs_cursor;
-/* Select columns `cols` (names checked by the caller) of contacts in
-** `stage` (NULL: any) and `segment` (NULL: any). */
-int lrs_export_open(lr_db *db, const char *const *cols, int n,
-                    const char *stage, const char *segment, lrs_cursor **out);
+/* A column of an export: a contacts column (names checked by the caller),
+** or with `grade` set one grade out of contacts.grades, by its name. */
+typedef struct lrs_xcol {
+  const char *name;
+  int grade;
+} lrs_xcol;
+typedef struct lrs_export_query {
+  const lrs_xcol *cols;       /* what to select */
+  int n;
+  const char *stage;          /* only contacts in this stage (NULL: any) */
+  const char *segment;        /* only members of this segment (NULL: any) */
+  const lrs_xcol *sort;       /* order by these (then id); NULL: by id */
+  int nsort;
+  int desc;                   /* sort descending (ties still by id) */
+} lrs_export_query;
+int lrs_export_open(lr_db *db, const lrs_export_query *q, lrs_cursor **out);
+/* The names of the grades held in contacts.grades, in the order they
+** appear in the objects (declaration order), into a NULL-terminated
+** array owned by the caller (lrs_strings_free).  LR_OK or an LR code. */
+int lrs_grade_names(lr_db *db, char ***names, int *n);
+void lrs_strings_free(char **v);
 /* 1 with vals filled (valid until the next call), 0 at the end, or an
 ** error code (negative LR_*). */
 int lrs_export_next(lrs_cursor *c, lrs_value *vals);

@@ -3,6 +3,7 @@
 ** time (a cursor: memory does not grow with the table).
 */
 #include <stdlib.h>
+#include <string.h>
 
 #include "db_int.h"
 #include "contacts_io.h"
@@ -40,25 +41,58 @@ int lrs_contacts_column_room(lr_db *db, int *room, int *limit) {
   return LR_OK;
 }
 
-int lrs_export_open(lr_db *db, const char *const *cols, int n,
-                    const char *stage, const char *segment, lrs_cursor **out) {
+/* An SQL string literal. */
+static void quote_str(lr_buf *b, const char *s) {
+  lrb_addc(b, '\'');
+  for (; *s; s++) {
+    if (*s == '\'') lrb_addc(b, '\'');
+    lrb_addc(b, *s);
+  }
+  lrb_addc(b, '\'');
+}
+
+/* A column, or a grade: json_extract of grades with the name quoted as a
+** JSON path key (a name with '.' or '"' stays one key). */
+static void put_col(lr_buf *sql, const lrs_xcol *x) {
+  if (!x->grade) {
+    lrs_quote_ident(sql, x->name);
+    return;
+  }
+  lr_buf path = LR_BUF_INIT;
+  lrb_adds(&path, "$.");
+  lrb_json_str(&path, x->name, strlen(x->name));
+  lrb_adds(sql, "json_extract(CASE WHEN json_valid(grades) THEN grades END, ");
+  quote_str(sql, lrb_str(&path));
+  lrb_addc(sql, ')');
+  if (path.oom) sql->oom = 1;
+  lrb_free(&path);
+}
+
+int lrs_export_open(lr_db *db, const lrs_export_query *q, lrs_cursor **out) {
   *out = NULL;
   lrs_cursor *c = calloc(1, sizeof *c);
   if (!c) return lr__err(db, LR_NOMEM, "out of memory");
   c->db = db;
-  c->n = n;
+  c->n = q->n;
   lr_buf sql = LR_BUF_INIT;
   lrb_adds(&sql, "SELECT ");
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < q->n; i++) {
     if (i) lrb_adds(&sql, ", ");
-    lrs_quote_ident(&sql, cols[i]);
+    put_col(&sql, &q->cols[i]);
   }
   lrb_adds(&sql, " FROM contacts WHERE 1");
-  if (stage) lrb_adds(&sql, " AND stage=?1");
-  if (segment)
+  if (q->stage) lrb_adds(&sql, " AND stage=?1");
+  if (q->segment)
     lrb_adds(&sql, " AND id IN (SELECT contact_id FROM segment_members "
                    "WHERE segment=?2)");
-  lrb_adds(&sql, " ORDER BY id");
+  /* A sort of a big table spills to temporary files, not memory. */
+  lrb_adds(&sql, " ORDER BY ");
+  for (int i = 0; i < q->nsort; i++) {
+    put_col(&sql, &q->sort[i]);
+    lrb_adds(&sql, q->desc ? " DESC, " : ", ");
+  }
+  lrb_adds(&sql, "id");
+  const char *stage = q->stage, *segment = q->segment;
   if (sql.oom) {
     lrb_free(&sql);
     free(c);
@@ -90,4 +124,48 @@ void lrs_export_close(lrs_cursor *c) {
   if (!c) return;
   sqlite3_finalize(c->st);
   free(c);
+}
+
+static const char GRADE_NAMES[] =
+    "SELECT j.key FROM contacts c, json_each(c.grades) j "
+    "WHERE c.grades IS NOT NULL AND json_valid(c.grades) "
+    "GROUP BY j.key ORDER BY min(j.id), j.key";
+
+void lrs_strings_free(char **v) {
+  if (!v) return;
+  for (char **p = v; *p; p++) free(*p);
+  free(v);
+}
+
+int lrs_grade_names(lr_db *db, char ***names, int *n) {
+  *names = NULL;
+  *n = 0;
+  sqlite3_stmt *st = lrs_cached(db, GRADE_NAMES);
+  if (!st) return db->rc;
+  char **v = calloc(1, sizeof *v);     /* NULL-terminated: room for it */
+  int cap = 1, src = SQLITE_ROW;
+  while (v && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    if (*n + 2 > cap) {
+      cap *= 2;
+      char **w = realloc(v, (size_t)cap * sizeof *w);
+      if (!w) break;
+      v = w;
+    }
+    v[*n] = strdup((const char *)sqlite3_column_text(st, 0));
+    if (!v[*n]) break;
+    v[++*n] = NULL;
+  }
+  sqlite3_reset(st);
+  if (!v || src == SQLITE_ROW) {
+    lrs_strings_free(v);
+    *n = 0;
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  if (src != SQLITE_DONE) {
+    lrs_strings_free(v);
+    *n = 0;
+    return lrs_sqlerr(db, src, "grade names");
+  }
+  *names = v;
+  return LR_OK;
 }

@@ -178,7 +178,7 @@ static long long held_at(lr_policy *p, long long now, int dry, int override) {
   lr_run_result r;
   int rc = lr_run(p, &o, &r);
   CHECK_INT(rc, LR_OK);
-  long long held = rc == LR_OK ? r.held_by_manual : -1;
+  long long held = rc == LR_OK ? lr_run_held_by_manual(&r) : -1;
   lr_run_result_free(&r);
   return held;
 }
@@ -237,7 +237,7 @@ static void test_lock_holds_through_data(void) {
     lr_run_result r;
     CHECK_INT(lr_run(p, &o, &r), LR_OK);
     CHECK_INT(r.moves, 2);                 /* nurture -> lead -> mql */
-    CHECK_INT(r.held_by_manual, 0);
+    CHECK_INT(lr_run_held_by_manual(&r), 0);
     lr_run_result_free(&r);
   }
   CHECK_STR(stage_of(1), "nurture");

@@ -187,10 +187,12 @@ static void changes_first(lr_db *db, lrs_changes *b) {
   char s[4][64];
 #define S(i, v) strcpy(s[i], v)
 #define CLOBBER memset(s, 'x', sizeof s - 1)
-  CHECK_INT(lrs_changes_contact(b, 1, 1, 12.5, S(0, "mql"), 1, S(1, "A"), 1,
+  CHECK_INT(lrs_changes_contact(b, 1, 1, 12.5, S(0, "mql"), 1, S(1, "A"),
+                                S(3, "{\"total\":\"A\"}"), 1,
                                 S(2, "{\"fit\":12.5}")), LR_OK);
   CLOBBER;
-  CHECK_INT(lrs_changes_contact(b, 2, 1, 3, NULL, 0, NULL, 0, NULL), LR_OK);
+  CHECK_INT(lrs_changes_contact(b, 2, 1, 3, NULL, 0, NULL, NULL, 0, NULL),
+            LR_OK);
   CHECK_INT(lrs_changes_history(b, 1, NULL, S(0, "lead"),
                                 S(1, "initial stage"), NULL), LR_OK);
   CLOBBER;
@@ -228,11 +230,13 @@ static void changes_check_first(const char *p, long long run) {
   char q[512];
   snprintf(q, sizeof q, "SELECT count(*) FROM contacts WHERE id=1 AND "
            "score=12.5 AND stage='mql' AND grade='A' AND scores='{\"fit\":12.5}'"
+           " AND grades='{\"total\":\"A\"}'"
            " AND owner='ann' AND assigned_at=%lld AND due_at=%lld AND "
            "updated_at=%lld", CH_NOW, CH_NOW + 60, CH_NOW);
   CHECK_INT(t_sql_int(p, q), 1);
   CHECK_STR(sql_str(p, "SELECT quote(score)||quote(stage)||quote(grade)||"
-                    "quote(owner) FROM contacts WHERE id=2"), "3.0NULLNULLNULL");
+                    "quote(owner)||quote(grades) FROM contacts WHERE id=2"),
+            "3.0NULLNULLNULLNULL");
   CHECK_STR(sql_str(p, "SELECT group_concat(x, ';') FROM (SELECT id||','||"
                     "contact_id||','||quote(from_stage)||','||to_stage||','||at"
                     "||','||run_id||','||reason||','||quote(transition)||','||"
