@@ -42,6 +42,8 @@ typedef struct lrp_result {
   char *fn_owner;                   /* owner from a Lua assign function */
   int leaf_router;                  /* router chosen (field routers resolved) */
   int manual_locked;                /* transitions skipped: manual move */
+  int clear_owner;                  /* unless the handoff assigns one, the
+                                       lead is left without an owner */
 } lrp_result;
 
 /* Trace sink for explain: reads performed by the current Lua call. */

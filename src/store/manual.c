@@ -185,7 +185,7 @@ static const char STAGE_SET[] =
     /* the move comes after every data change so far (imports stamp
     ** data_at with the wall clock; --now may be earlier) */
     "manual_at = max(?3, coalesce(data_at, 0)), "
-    "due_at = NULL WHERE id = ?1";
+    "due_at = NULL, stage_since = ?3 WHERE id = ?1";
 
 int lrs_stage_write(lr_db *db, long long id, const char *from,
                     const char *to, const char *by, const char *reason,
