@@ -62,6 +62,9 @@ expect_ok lr run sla.lua --now $((T0 + 2 * DAY))
 same "$(stage_of a@x.example)" sql
 same "$(owner_of a@x.example)" "ana@corp.example"
 # one second later: breached, recycled, no owner, cool-down starts
+expect_ok lr explain a@x.example sla.lua --now $((T0 + 2 * DAY + 1))
+contains "sql->nurture"
+contains "the run clears the owner ana@corp.example: recycled by a transition without keep_owner"
 expect_ok lr run sla.lua --now $((T0 + 2 * DAY + 1))
 same "$(stage_of a@x.example)/$(owner_of a@x.example)/$(since_of a@x.example)" \
      "nurture/-/$((T0 + 2 * DAY + 1))"
