@@ -131,6 +131,17 @@ expect_ok lr run away.lua --now $((T0 + 51 * DAY))
 same "$(dump)" "$BEFORE" "(re-run with an owner away)"
 same "$(sql "SELECT total FROM routing_state WHERE owner = 'ana@corp.example'")" "$ANA"
 
+# -- explain: entering sql while everyone is away clears an earlier owner
+sed 's/away = { "ana@corp.example" }/away = { "ana@corp.example", "ben@corp.example" }/' \
+  away.lua > allaway.lua
+printf 'email,company,go\nf@x.example,F,1\n' > f.csv
+expect_ok lr import contacts f.csv
+expect_ok lr set f@x.example owner=sdr@corp.example --reason "met at a fair"
+expect_ok lr explain f@x.example allaway.lua --now $((T0 + 60 * DAY))
+contains "every owner is away or at capacity today, so it waits for a later run (unowned: sdr@corp.example, its earlier owner, is cleared)"
+expect_ok lr run allaway.lua --now $((T0 + 60 * DAY))
+same "$(stage_of f@x.example)/$(owner_of f@x.example)" "sql/-"
+
 cat > bad.lua <<'EOF'
 stages { "lead" }
 stage "parked"
