@@ -35,6 +35,9 @@ handoff { stage = "sql", due = "2d", assign = round_robin {
 EOF
 
 expect_ok lr import contacts leads.csv
+# check knows the lead's times are the engine's, not missing columns
+expect_ok lr check sla.lua --now $T0
+lacks "time_in_stage"
 # -- day 0: lead -> mql -> sql in one run; two owners with room for one each
 expect_ok lr run sla.lua --now $T0
 same "$(sql "SELECT group_concat(stage || ':' || ifnull(owner, '-') || ':' || stage_since, ' ')
