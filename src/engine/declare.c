@@ -111,6 +111,14 @@ static int opt_number(lua_State *L, int idx, const char *key,
   return 1;
 }
 
+static int opt_bool(lua_State *L, int idx, const char *key,
+                    const char *what) {
+  if (!opt_field(L, idx, key, what, LUA_TBOOLEAN, "true or false")) return 0;
+  int b = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return b;
+}
+
 static const char *opt_string(lua_State *L, int idx, const char *key,
                               const char *what) {
   if (!opt_field(L, idx, key, what, LUA_TSTRING, "a string")) return NULL;
@@ -329,10 +337,11 @@ static lrp_model *table_declaration(lua_State *L, const char *what,
   return m;
 }
 
-/* transition { from = "lead" | {..} | "*", to = "mql", when = f, reason } */
+/* transition { from = "lead" | {..} | "*", to = "mql", when = f, reason,
+** keep_owner = true } */
 static int l_transition(lua_State *L) {
   static const char *const allowed[] = {"from", "to", "when", "reason",
-      NULL};
+      "keep_owner", NULL};
   lrp_model *m = table_declaration(L, "transition", allowed);
   lrp_transition t;
   memset(&t, 0, sizeof t);
@@ -369,6 +378,7 @@ static int l_transition(lua_State *L) {
   lua_pop(L, 1);
   snprintf(t.label, sizeof t.label, "%s->%s", from, m->stages[t.to].name);
   const char *reason = opt_string(L, 1, "reason", "transition");
+  t.keep_owner = opt_bool(L, 1, "keep_owner", "transition");
   int wt = lua_getfield(L, 1, "when");
   lua_pop(L, 1);
   if (wt != LUA_TFUNCTION)

@@ -342,19 +342,52 @@ static int eval_transitions(lua_State *L, lrp_eval *ev) {
   return 0;
 }
 
+/* Does a transition from -> to recycle the lead: to a side stage, or back
+** down the funnel? */
+static int recycles(const lrp_model *m, int from, int to) {
+  if (m->stages[to].side) return 1;
+  return from >= 0 && !m->stages[from].side &&
+         m->stages[to].rank < m->stages[from].rank;
+}
+
+/* Whether the lead still has its stored owner after this run's moves: a
+** recycle takes it away (r->clear_owner) unless its transition says
+** keep_owner = true. */
+static int owner_after_moves(const lrp_model *m, const lrs_contact *c,
+                             lrp_result *r) {
+  int has = c->owner && *c->owner;
+  for (int k = 0; k < r->nmoves; k++) {
+    const lrp_move *mv = &r->moves[k];
+    if (mv->transition < 0 || m->transitions[mv->transition].keep_owner ||
+        !recycles(m, mv->from, mv->to))
+      continue;
+    r->clear_owner = 1;
+    has = 0;
+  }
+  return has;
+}
+
 /* The first handoff of the final stage that routes the contact to an
-** owner (a contact that was in the stage already keeps its owner). */
+** owner.  A contact that was in the stage already, or entered it by a
+** keep_owner transition, keeps its owner; one that entered it otherwise
+** gets the handoff's owner or, when the handoff finds nobody now, waits
+** unowned (r->clear_owner) for a later run. */
 static int eval_handoff(lua_State *L, lrp_eval *ev) {
   const lrp_model *m = &ev->in->m;
-  const lrs_contact *c = ev->c;
   lrp_result *r = ev->r;
+  int has_owner = owner_after_moves(m, ev->c, r);
   for (int h = 0; h < m->nhandoffs; h++) {
     const lrp_handoff *ho = &m->handoffs[h];
     if (ho->stage != r->stage) continue;
-    int entered = 0;
+    int entered = 0, kept = 0;
     for (int k = 0; k < r->nmoves; k++)
-      if (r->moves[k].to == r->stage) entered = 1;
-    if (!entered && c->owner && *c->owner) break;
+      if (r->moves[k].to == r->stage) {
+        entered = 1;
+        kept = r->moves[k].transition >= 0 &&
+               m->transitions[r->moves[k].transition].keep_owner;
+      }
+    if ((!entered || kept) && has_owner) break;
+    if (entered && !kept) r->clear_owner = 1;
     int leaf = resolve_router(ev, ho->router);
     if (leaf < 0) break;                      /* no route for this contact */
     const lrp_router *ro = &m->routers[leaf];
@@ -416,6 +449,7 @@ static void reset_result(const lrp_model *m, lrp_result *r) {
   r->nheld = 0;
   r->held_first = -1;
   r->held_to = -1;
+  r->clear_owner = 0;
   free(r->fn_owner);
   r->fn_owner = NULL;
 }

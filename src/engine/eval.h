@@ -46,6 +46,8 @@ typedef struct lrp_result {
   int nheld;                        /* transitions the lock held back */
   int held_first;                   /* the first of them (-1: none) */
   int held_to;                      /* the stage they would have reached */
+  int clear_owner;                  /* unless the handoff assigns one, the
+                                       lead is left without an owner */
 } lrp_result;
 
 /* The state of a contact's manual lock (lrp_manual_lock).  A move by hand

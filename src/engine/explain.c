@@ -383,6 +383,9 @@ static int explain_handoff(xctx *x, lrp_eval *ev, lrp_result *r,
       if (!owner)
         lrb_adds(&note, "; every owner is away or at capacity today, so it "
                  "waits for a later run");
+      if (!owner && r->clear_owner && c->owner && *c->owner)
+        lrb_printf(&note, " (unowned: %s, its earlier owner, is cleared)",
+                   c->owner);
       if (h->due) {
         iso(now + h->due, due, sizeof due);
         lrb_printf(&note, "; due %s", due);
@@ -394,7 +397,14 @@ static int explain_handoff(xctx *x, lrp_eval *ev, lrp_result *r,
     for (int k = 0; k < m->nhandoffs; k++)
       if (m->handoffs[k].stage == r->stage) h = k;
     owner = c->owner;
-    if (h >= 0 && c->owner && *c->owner) {
+    if (r->clear_owner && c->owner && *c->owner) {
+      owner = NULL;
+      lrb_printf(&note, "the run clears the owner %s: ", c->owner);
+      if (h >= 0)
+        lrb_adds(&note, "the handoff of its new stage found no owner for it");
+      else
+        lrb_adds(&note, "recycled by a transition without keep_owner");
+    } else if (h >= 0 && c->owner && *c->owner) {
       iso(c->assigned_at, when, sizeof when);
       lrb_printf(&note, "already assigned to %s at %s", c->owner, when);
       if (c->due_at) {

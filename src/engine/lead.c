@@ -2,10 +2,11 @@
 ** lead.c -- the `lead` object: one contact as a policy sees it.
 **
 ** lead.<field> reads the contact's row (nil for NULL; an unknown field is
-** an error, so a typo never scores 0); lead.score, lead.stage, lead.scores
-** and lead.grade follow the evaluation; methods query the contact's
-** activities, segments and outcome.  One userdata per evaluation context
-** is reused for every contact: it holds no data of its own.
+** an error, so a typo never scores 0); lead.score, lead.stage, lead.scores,
+** lead.grade, lead.stage_since and lead.due_at follow the evaluation;
+** methods query the contact's activities, segments and outcome.  One
+** userdata per evaluation context is reused for every contact: it holds no
+** data of its own.
 */
 #include <lauxlib.h>
 #include <lua.h>
@@ -304,6 +305,8 @@ static int l_outcome(lua_State *L) {
   return 1;
 }
 
+static int moved_now(const lrp_eval *ev);
+
 /* lead:sla_breached() -> true when the handoff's due time passed and the
 ** contact has not moved since it was assigned. */
 static int l_sla_breached(lua_State *L) {
@@ -312,12 +315,48 @@ static int l_sla_breached(lua_State *L) {
   /* Every stage move (by a run, by hand or by a script) clears due_at,
   ** so a due time still set means the lead has not moved since; nor in
   ** this evaluation. */
-  int b = c->due_at > 0 && c->due_at < ev->now;
-  if (b && ev->phase == LRP_PHASE_TRANSITIONS && ev->r &&
-      ev->cur_stage != ev->r->start_stage)
-    b = 0;
+  int b = c->due_at > 0 && c->due_at < ev->now && !moved_now(ev);
   trace(ev, "sla_breached=%s", b ? "yes" : "no");
   lua_pushboolean(L, b);
+  return 1;
+}
+
+/* Did this evaluation move the lead (a transition, or a new contact's
+** first stage)?  Then it entered its stage at `now` and its SLA ended, as
+** the run will write. */
+static int moved_now(const lrp_eval *ev) {
+  return ev->phase != LRP_PHASE_SCRIPT && ev->r && ev->r->nmoves > 0;
+}
+
+/* When the lead entered its current stage; 0 when unknown. */
+static long long stage_since(const lrp_eval *ev) {
+  return moved_now(ev) ? ev->now : ev->c->stage_since;
+}
+
+/* lead.stage_since, lead.assigned_at, lead.due_at: unix seconds or nil. */
+static int push_time(lua_State *L, lrp_eval *ev, const char *k, long long t) {
+  if (t) {
+    lua_pushinteger(L, (lua_Integer)t);
+    trace(ev, "%s=%lld", k, t);
+  } else {
+    lua_pushnil(L);
+    trace(ev, "%s=nil", k);
+  }
+  return 1;
+}
+
+/* lead:time_in_stage() -> seconds since the lead entered its stage (0 when
+** it entered in this run), or nil when that time is unknown. */
+static int l_time_in_stage(lua_State *L) {
+  lrp_eval *ev = check_lead(L, 1);
+  long long t = stage_since(ev);
+  if (!t) {
+    trace(ev, "time_in_stage=unknown");
+    lua_pushnil(L);
+    return 1;
+  }
+  trace(ev, "time_in_stage=%lld", ev->now - t);
+  lua_pushinteger(L, (lua_Integer)(ev->now - t));
   return 1;
 }
 
@@ -472,7 +511,8 @@ static int push_grade(lua_State *L, lrp_eval *ev, const char *k) {
 }
 
 /* Push lead.k when k is one of the names the engine answers (id, key,
-** score, stage, scores, grade, grades) and return 1; else 0. */
+** score, stage, scores, grade, grades, stage_since, due_at, assigned_at)
+** and return 1; else 0. */
 static int push_builtin(lua_State *L, lrp_eval *ev, const char *k) {
   switch (k[0]) {
     case 'i':
@@ -502,6 +542,12 @@ static int push_builtin(lua_State *L, lrp_eval *ev, const char *k) {
         return push_grade(L, ev, k);
       break;
   }
+  /* The engine's times follow the evaluation (moved_now). */
+  if (strcmp(k, "stage_since") == 0) return push_time(L, ev, k, stage_since(ev));
+  if (strcmp(k, "due_at") == 0)
+    return push_time(L, ev, k, moved_now(ev) ? 0 : ev->c->due_at);
+  if (strcmp(k, "assigned_at") == 0)
+    return push_time(L, ev, k, ev->c->assigned_at);
   return 0;
 }
 
@@ -553,6 +599,7 @@ static const luaL_Reg methods[] = {
   {"in_segment", l_in_segment},
   {"outcome", l_outcome},
   {"sla_breached", l_sla_breached},
+  {"time_in_stage", l_time_in_stage},
   {NULL, NULL},
 };
 

@@ -53,6 +53,7 @@ typedef struct lrp_transition {
   int to;
   int when_ref;
   char *reason;                      /* explicit reason, or NULL */
+  int keep_owner;                    /* a recycle keeps the owner */
   char label[160];                   /* "lead->mql" */
   char where[LRP_WHERE];
 } lrp_transition;

@@ -54,7 +54,11 @@ int lrp_routing_init(lrp_routing *rt, lr_db *db, const lrp_model *m,
     for (int k = 0; k < ro->nowners; k++) {
       lrp_owner_state *s = &rt->st[r][k];
       long long at_level = level > 0 ? (long long)(level * ro->owners[k].weight) : 0;
-      if (fresh[k]) {
+      /* An owner away now is levelled when it is back, not before (its
+      ** count would climb run after run); a new one has no row until then. */
+      if (ro->owners[k].away) {
+        /* as stored */
+      } else if (fresh[k]) {
         s->total = at_level;
         s->day = rt->day;
         s->dirty = 1;
@@ -116,10 +120,14 @@ const char *lrp_route_peek(lrp_routing *rt, int router) {
   return best < 0 ? NULL : ro->owners[best].name;
 }
 
+/* Only a router that routed a lead writes: the levels of the others are
+** worked out again from the same rows by the next run, so a run that
+** routes nothing (a re-run at the same `now`) leaves routing_state as it
+** was. */
 int lrp_routing_save(lrp_routing *rt) {
   for (int r = 0; r < rt->m->nrouters; r++) {
     const lrp_router *ro = &rt->m->routers[r];
-    if (!rt->st[r]) continue;
+    if (!rt->st[r] || !rt->used[r]) continue;
     for (int k = 0; k < ro->nowners; k++) {
       lrp_owner_state *s = &rt->st[r][k];
       /* Owners available in a run that routed leads are stamped with its

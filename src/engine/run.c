@@ -30,6 +30,7 @@
 #define F_PARTS 0x10
 #define F_SEGS 0x20
 #define F_UNLOCK 0x40                 /* --override-manual ends the lock */
+#define F_OWNER 0x80                  /* clear the owner unless handed off */
 
 typedef struct rec {
   long long id;
@@ -173,6 +174,8 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
     si++;
   }
   if (nadd || ndel) flags |= F_SEGS;
+  if (res->clear_owner && ((c->owner && *c->owner) || c->assigned_at))
+    flags |= F_OWNER;
   if (!flags && res->handoff < 0) {
     lrb_free(&sb);
     lrb_free(&gb);
@@ -421,14 +424,18 @@ static int apply_parts(writer *wr, const rec *r) {
   return rc;
 }
 
-/* Route the record's handoff, if any: count, assign and collect it. */
+/* Route the record's handoff, if any: count, assign and collect it.  A
+** lead recycled, or entering a handoff stage whose handoff finds nobody
+** now, is left without an owner (F_OWNER). */
 static int apply_handoff(writer *wr, const rec *r) {
-  if (r->handoff < 0) return LR_OK;
   const lrp_model *m = wr->m;
+  const char *owner = NULL;
+  if (r->handoff >= 0)
+    owner = r->fn_owner ? r->fn_owner : lrp_route(&wr->routing, r->leaf_router);
+  if (!owner)
+    return wr->apply && (r->flags & F_OWNER)
+               ? lrs_changes_unassign(wr->changes, r->id) : LR_OK;
   const lrp_handoff *h = &m->handoffs[r->handoff];
-  const char *owner = r->fn_owner ? r->fn_owner
-                                  : lrp_route(&wr->routing, r->leaf_router);
-  if (!owner) return LR_OK;
   long long due = h->due ? wr->now + h->due : 0;
   wr->res->handoffs++;
   count_owner(wr, owner);

@@ -171,7 +171,8 @@ static int reserved_key(const char *k) {
 
 static int time_column(const char *name) {
   static const char *const names[] = {"created_at", "updated_at", "due_at",
-      "assigned_at", "manual_at", "data_at", "manual_until", NULL};
+      "assigned_at", "manual_at", "data_at", "manual_until", "stage_since",
+      NULL};
   for (int i = 0; names[i]; i++)
     if (strcmp(names[i], name) == 0) return i == 0 ? 1 : 2;   /* 2: must */
   return 0;
@@ -476,6 +477,7 @@ static void fixture_identity(fixture *f) {
   f->c.manual_at = int_col(f, "manual_at");
   f->c.data_at = int_col(f, "data_at");
   f->c.manual_until = int_col(f, "manual_until");
+  f->c.stage_since = int_col(f, "stage_since");
 }
 
 /* Which SQL segments the fixture is in: stated by the fixture, or run
@@ -704,6 +706,8 @@ static void push_result(lua_State *L, const lrp_model *m, const lrp_result *r,
   lua_setfield(L, -2, "manual_locked");
   lua_pushinteger(L, r->nheld);
   lua_setfield(L, -2, "held_by_manual");
+  lua_pushboolean(L, r->clear_owner);
+  lua_setfield(L, -2, "clears_owner");
 }
 
 /* ---- the policy object ---------------------------------------------------- */

@@ -433,6 +433,7 @@ static int l_move_to(lua_State *L) {
   sc->cur.manual_at = sc->now;
   sc->cur.manual_until = until;
   sc->cur.due_at = 0;
+  sc->cur.stage_since = sc->now;
   if (!sc->cur.stage) lrl_error(L, "out of memory");
   sc->out.moves++;
   lua_pushboolean(L, 1);

@@ -140,17 +140,18 @@ struct lrs_changes {
   long long run_id, now;
   int oom;                         /* an adder failed: apply refuses */
   lr_arena arena;                  /* the rows' strings */
-  rows contacts, hist, clears, parts, adds, dels, assigns, errors;
+  rows contacts, hist, clears, parts, adds, dels, assigns, unassigns, errors;
   rows unlocks;                    /* manual locks a run overrode */
 };
 
 /* One statement per subset of the columns: a column named in SET makes
 ** SQLite rewrite the indexes on it, so a score-only update must not name
 ** stage (contacts_by_stage).  Index: 1 score, 2 stage (a move also ends
-** the SLA of the stage it was handed off in), 4 grade and grades (every
-** grade, a JSON object), 8 scores. */
+** the SLA of the stage it was handed off in, and dates the entry into the
+** new stage: a pass-through lead -> mql -> sql enters sql at `now`), 4
+** grade and grades (every grade, a JSON object), 8 scores. */
 #define U_SCORE "score=?2, "
-#define U_STAGE "stage=?3, due_at=NULL, "
+#define U_STAGE "stage=?3, due_at=NULL, stage_since=?6, "
 #define U_GRADE "grade=?4, grades=?7, "
 #define U_SCORES "scores=?5, "
 #define UPD(a, b, c, d) \
@@ -175,6 +176,8 @@ static const char *const CONTACT_UPDATE[16] = {
 };
 static const char ASSIGN_CONTACT[] =
     "UPDATE contacts SET owner=?2, assigned_at=?3, due_at=?4 WHERE id=?1";
+static const char UNASSIGN_CONTACT[] =
+    "UPDATE contacts SET owner=NULL, assigned_at=NULL, due_at=NULL WHERE id=?1";
 
 /* The other tables' new rows are inserted MANY_ROWS to a statement, the
 ** rest 4 at a time, then one by one: a statement's fixed cost (start, cursors,
@@ -333,8 +336,17 @@ static int write_contacts(lrs_changes *c) {
   return LR_OK;
 }
 
-/* After the contacts' updates: a move clears due_at, a handoff sets it. */
+/* After the contacts' updates: a move clears due_at, a handoff sets it,
+** a recycle (or a handoff that found nobody) clears the owner. */
 static int write_owners(lrs_changes *c) {
+  const text_row *u = c->unassigns.v;
+  for (long long i = 0; i < c->unassigns.n; i++) {
+    sqlite3_stmt *st = lrs_cached(c->db, UNASSIGN_CONTACT);
+    if (!st) return c->db->rc;
+    sqlite3_bind_int64(st, 1, u[i].id);
+    int rc = step_done(c->db, st, "clear owner");
+    if (rc != LR_OK) return rc;
+  }
   const assign_row *v = c->assigns.v;
   for (long long i = 0; i < c->assigns.n; i++) {
     sqlite3_stmt *st = lrs_cached(c->db, ASSIGN_CONTACT);
@@ -375,7 +387,8 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_many(c, &ERRORS, &c->errors);
   if (rc == LR_OK) rc = write_many(c, &UNLOCK, &c->unlocks);
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
-                  &c->dels, &c->assigns, &c->errors, &c->unlocks };
+                  &c->dels, &c->assigns, &c->unassigns, &c->errors,
+                  &c->unlocks };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) all[i]->n = 0;
   lra_reset(&c->arena);
   c->oom = 0;
@@ -385,7 +398,8 @@ int lrs_changes_apply(lrs_changes *c) {
 void lrs_changes_free(lrs_changes *c) {
   if (!c) return;
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
-                  &c->dels, &c->assigns, &c->errors, &c->unlocks };
+                  &c->dels, &c->assigns, &c->unassigns, &c->errors,
+                  &c->unlocks };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]->v);
   lra_free(&c->arena);
   free(c);
@@ -474,6 +488,10 @@ int lrs_changes_parts_clear(lrs_changes *c, long long id) {
 int lrs_changes_member(lrs_changes *c, long long id, const char *segment,
                        int member) {
   return add_text(c, member ? &c->adds : &c->dels, id, segment);
+}
+
+int lrs_changes_unassign(lrs_changes *c, long long id) {
+  return add_text(c, &c->unassigns, id, NULL);
 }
 
 int lrs_changes_error(lrs_changes *c, long long id, const char *msg) {

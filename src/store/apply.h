@@ -39,9 +39,9 @@ typedef struct lrs_changes lrs_changes;
 /* NULL when out of memory. */
 lrs_changes *lrs_changes_new(lr_db *db, long long run_id, long long now);
 /* Update what changed: pass NULL / has_* = 0 to keep a column.  A new
-** stage ends the SLA of the stage it was handed off in (due_at NULL).
-** has_grade writes grade (the first grade) and grades (every grade, a
-** JSON object) together. */
+** stage ends the SLA of the stage it was handed off in (due_at NULL) and
+** sets stage_since to the batch's `now`.  has_grade writes grade (the
+** first grade) and grades (every grade, a JSON object) together. */
 int lrs_changes_contact(lrs_changes *b, long long id, int has_score,
                         double score, const char *stage, int has_grade,
                         const char *grade, const char *grades, int has_scores,
@@ -60,6 +60,9 @@ int lrs_changes_member(lrs_changes *b, long long id, const char *segment,
 ** assigned time. */
 int lrs_changes_assign(lrs_changes *b, long long id, const char *owner,
                        const char *stage, long long due);
+/* Clear the contact's owner, assigned_at and due_at (a recycled lead, or
+** one that entered a handoff stage whose handoff found nobody). */
+int lrs_changes_unassign(lrs_changes *b, long long id);
 /* A contact the policy failed on, and why. */
 int lrs_changes_error(lrs_changes *b, long long id, const char *msg);
 /* End the contact's manual lock (manual_at, manual_until NULL): a run

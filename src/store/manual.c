@@ -181,7 +181,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
 
 static const char STAGE_SET[] =
     "UPDATE contacts SET stage = ?2, updated_at = ?3, manual_at = ?3, "
-    "manual_until = ?4, due_at = NULL WHERE id = ?1";
+    "manual_until = ?4, due_at = NULL, stage_since = ?3 WHERE id = ?1";
 
 int lrs_stage_write(lr_db *db, long long id, const char *from,
                     const char *to, const char *by, const char *reason,
