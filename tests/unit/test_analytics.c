@@ -253,9 +253,45 @@ static void test_sinks_cancel_threads(void) {
   lr_policy_free(p);
 }
 
+/* Best F1 on a tie goes to the highest threshold (docs/analytics.md):
+** scores 4+, 3-, 2-, 1+ give F1 2/3 at both 4 and 1 (0.5 at 3, 0.4 at 2),
+** and 4 is the shorter call list. */
+static void test_best_f1_tie(void) {
+  if (db) lr_close(db);
+  db = NULL;
+  tdb_path = t_path("tie.db");
+  CHECK_INT(lr_open(tdb_path, &db), LR_OK);
+  lr_close(db);
+  sql("ALTER TABLE contacts ADD COLUMN pts;"
+      "ALTER TABLE contacts ADD COLUMN won;"
+      "INSERT INTO fields(name, type, header) VALUES "
+      "('pts', 'integer', 'pts'), ('won', 'text', 'Won');"
+      "INSERT INTO contacts(id, key, pts, won) VALUES "
+      "(1, 'a', 4, 'yes'), (2, 'b', 3, 'no'), (3, 'c', 2, 'no'), (4, 'd', 1, 'yes');");
+  CHECK_INT(lr_open(tdb_path, &db), LR_OK);
+  static const char *PTS =
+    "stages { 'lead' }\n"
+    "rule 'pts' { score = function(l) return l.pts end }\n";
+  lr_policy *p = NULL;
+  CHECK_INT(lr_policy_load_string(db, "p.lua", PTS, strlen(PTS), NULL, &p), LR_OK);
+  lr_backtest_opts o = LR_BACKTEST_OPTS_INIT;
+  o.outcome = "won";
+  o.now = 1000000;
+  lr_backtest_summary s;
+  sink out = {0};
+  CHECK_INT(lr_backtest(p, &o, to_sink, &out, &s), LR_OK);
+  CHECK(s.has_best_f1);
+  CHECK_NEAR(s.best_f1, 2.0 / 3.0, 1e-15);
+  CHECK_NEAR(s.best_f1_threshold, 4, 0);
+  CHECK_INT(s.best_f1_selected, 1);
+  CHECK_CONTAINS(out.buf, "best F1    score >= 4: F1 0.6667");
+  lr_policy_free(p);
+}
+
 int main(void) {
   t_tmpdir();
   test_summary_against_brute_force();
+  test_best_f1_tie();
   test_memory_and_misuse();
   test_sinks_cancel_threads();
   lr_close(db);

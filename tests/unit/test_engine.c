@@ -302,6 +302,74 @@ static void test_jobs_identical(void) {
   CHECK_INT(lr_open(a, &db), LR_OK);
 }
 
+/* The boundaries of activity windows and of `min`, each on a fixture that
+** fails if the boundary moves: an activity exactly at now - 30d counts for
+** within = "30d" and one a second earlier does not; `since` is inclusive
+** too; `within` and `since` together intersect, whichever is later wins;
+** `min` and `max` clamp a score rule's result and leave values between
+** them alone. */
+static const char *EDGES =
+  "stages { 'lead' }\n"
+  "rule 'w30' { group = 'w30', score = function(l)\n"
+  "  return l:count('email_open', { within = '30d' }) end }\n"
+  "rule 'did30' { group = 'did30', points = 1, when = function(l)\n"
+  "  return l:did('email_open', { within = '30d' }) end }\n"
+  "rule 'since10' { group = 'since10', score = function(l)\n"
+  "  return l:count('page_view', { since = now - 10 * 86400 }) end }\n"
+  "rule 'since10b' { group = 'since10b', score = function(l)\n"
+  "  return l:count('page_view', { since = now - 10 * 86400 + 1 }) end }\n"
+  "rule 'both_late' { group = 'both_late', score = function(l)\n"
+  "  return l:count('page_view', { within = '15d', since = now - 5 * 86400 }) end }\n"
+  "rule 'both_early' { group = 'both_early', score = function(l)\n"
+  "  return l:count('page_view', { since = now - 25 * 86400, within = '15d' }) end }\n"
+  "rule 'clamp' { group = 'clamp', min = -5, max = 10, score = function(l)\n"
+  "  return l.visits end }\n"
+  "rule 'floor' { group = 'floor', min = 2, score = function(l)\n"
+  "  return l.visits end }\n";
+
+static void test_window_and_clamp_edges(void) {
+  fresh();
+  lr_close(db);
+  const long long N = 100000000, D = 86400;
+  char q[2048];
+  snprintf(q, sizeof q,
+           "UPDATE contacts SET visits = CASE id WHEN 1 THEN -9 WHEN 2 THEN -3"
+           " WHEN 3 THEN 12 ELSE 2 END;"
+           "DELETE FROM activities;"
+           "INSERT INTO activities(contact_id,type,occurred_at) VALUES"
+           " (1,'email_open',%lld),"            /* exactly now - 30d: in */
+           " (2,'email_open',%lld),"            /* a second earlier: out */
+           " (3,'page_view',%lld), (3,'page_view',%lld), (3,'page_view',%lld);",
+           N - 30 * D, N - 30 * D - 1, N - 20 * D, N - 10 * D, N - 2 * D);
+  sql(q);
+  CHECK_INT(lr_open(dbpath, &db), LR_OK);
+  lr_policy *p;
+  CHECK_INT(load(EDGES, &p), LR_OK);
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = N;
+  o.jobs = 1;
+  lr_run_result r;
+  CHECK_INT(lr_run(p, &o, &r), LR_OK);
+  lr_run_result_free(&r);
+  lr_policy_free(p);
+#define G(id, g) sql_int("SELECT coalesce(json_extract(scores, '$." g "'), 0)" \
+                         " FROM contacts WHERE id = " #id)
+  CHECK_INT(G(1, "w30"), 1);           /* at now - 30d exactly */
+  CHECK_INT(G(1, "did30"), 1);
+  CHECK_INT(G(2, "w30"), 0);           /* one second before it */
+  CHECK_INT(G(2, "did30"), 0);
+  CHECK_INT(G(3, "since10"), 2);       /* since is inclusive: now-10d, now-2d */
+  CHECK_INT(G(3, "since10b"), 1);
+  CHECK_INT(G(3, "both_late"), 1);     /* [now-5d, now]: since is later */
+  CHECK_INT(G(3, "both_early"), 2);    /* [now-15d, now]: within is later */
+  CHECK_INT(G(1, "clamp"), -5);        /* -9 held at min */
+  CHECK_INT(G(2, "clamp"), -3);        /* between: as returned */
+  CHECK_INT(G(3, "clamp"), 10);        /* 12 held at max */
+  CHECK_INT(G(1, "floor"), 2);         /* min alone, no max */
+  CHECK_INT(G(3, "floor"), 12);
+#undef G
+}
+
 int main(void) {
   t_tmpdir();
   test_basic_run();
@@ -310,6 +378,7 @@ int main(void) {
   test_run_errors();
   test_round_robin_weights();
   test_jobs_identical();
+  test_window_and_clamp_edges();
   lr_close(db);
   return t_done();
 }
