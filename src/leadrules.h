@@ -327,8 +327,15 @@ typedef struct lr_export_opts {
   int json;                 /* JSON array of objects instead of CSV */
   int raw;                  /* do not neutralise formula-like cells */
   int field_names;          /* header uses field names, not original headers */
+  /* NULL, or where a note for the user goes: when stage or segment
+  ** matched no contact, one line ending in a newline that says which and
+  ** lists the stages or segments that have contacts ("no contact is in
+  ** stage 'sqll' (the stages with contacts: lead 3, mql 1)"); the export
+  ** itself is still LR_OK, an empty CSV (header only) or JSON array. */
+  lr_write_fn note;
+  void *note_ctx;
 } lr_export_opts;
-#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0 }
+#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0, 0,0 }
 
 /*
 ** Export contacts as RFC 4180 CSV (or a JSON array of objects) through

@@ -64,13 +64,7 @@ static int pick_fields(lr_db *db, const lrs_fields *f, const char *list,
     size_t len = strlen(t);
     while (len && t[len - 1] == ' ') t[--len] = '\0';
     if (!*t) continue;
-    char folded[LRC_NAME_MAX + 1];
-    lr_fold_name(t, folded, sizeof folded);
-    const lrs_field *hit = NULL;
-    for (int i = 0; i < f->n && !hit; i++)
-      if (strcmp(f->v[i].name, t) == 0 || strcmp(f->v[i].header, t) == 0)
-        hit = &f->v[i];
-    if (!hit) hit = lrs_fields_find(f, folded);
+    const lrs_field *hit = lrs_fields_resolve(f, t);
     if (*n >= cap) break;
     if (hit) {
       add_col(cols, n, hit->name, hit->header);
@@ -137,6 +131,27 @@ static void put_value(out *o, const lrs_value *v, int json, int raw) {
     default:
       if (json) lrb_adds(&o->b, "null");
   }
+}
+
+/* A filter matched no contact: tell opts->note which and what there is
+** (the output itself stays a valid, empty CSV or JSON array). */
+static int empty_note(lr_db *db, const lr_export_opts *o) {
+  lr_buf note = LR_BUF_INIT;
+  int rc = LR_OK;
+  if (o->stage && *o->stage) rc = lrs_export_empty_note(db, 0, o->stage, &note);
+  if (rc == LR_OK && o->segment && *o->segment)
+    rc = lrs_export_empty_note(db, 1, o->segment, &note);
+  if (rc == LR_OK && !note.n && o->stage && *o->stage && o->segment &&
+      *o->segment)
+    lrb_printf(&note, "no contact is in stage '%s' and segment '%s' at once",
+               o->stage, o->segment);
+  if (rc == LR_OK && note.oom) rc = lr__err(db, LR_NOMEM, "out of memory");
+  if (rc == LR_OK && note.n) {
+    lrb_adds(&note, "\n");
+    o->note(o->note_ctx, note.p, note.n);
+  }
+  lrb_free(&note);
+  return rc;
 }
 
 int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
@@ -211,6 +226,11 @@ int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
     goto done;
   }
   if (o.json) lrb_adds(&w.b, rows ? "\n]\n" : "]\n");
+  if (!rows && o.note && ((o.stage && *o.stage) ||
+                          (o.segment && *o.segment))) {
+    rc = empty_note(db, &o);
+    if (rc != LR_OK) goto done;
+  }
   if (w.b.oom) {
     rc = lr__err(db, LR_NOMEM, "out of memory");
     goto done;
