@@ -189,6 +189,14 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
   int ok = lrc_batch_key(b, slot, im->key.p, im->key.n);
   for (int j = 0; j < k->n; j++) {
     const lrc_cell *c = &r->cells[k->col[j]];
+    lrc_cell key;
+    if (k->col[j] == im->key_col && im->key_lower) { /* email: trimmed */
+      key = *c;
+      while (key.n && (*key.p == ' ' || *key.p == '\t')) { key.p++; key.n--; }
+      while (key.n && (key.p[key.n - 1] == ' ' || key.p[key.n - 1] == '\t'))
+        key.n--;
+      c = &key;
+    }
     lrs_value *v = &slot->vals[j];
     if (lrc_is_null(im, c)) {
       v->type = LRS_NULL;

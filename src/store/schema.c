@@ -132,7 +132,11 @@ static const char MIGRATION_3[] =
   "ALTER TABLE runs ADD COLUMN held_by_manual INTEGER NOT NULL DEFAULT 0;"
   "UPDATE contacts SET stage_since = (SELECT max(h.at) FROM stage_history h"
   "  WHERE h.contact_id = contacts.id AND h.to_stage = contacts.stage)"
-  "  WHERE stage IS NOT NULL;";
+  "  WHERE stage IS NOT NULL;"
+  /* The email key is stored trimmed in the email column too. */
+  "UPDATE contacts SET email = trim(email, ' ' || char(9))"
+  "  WHERE email <> trim(email, ' ' || char(9)) AND"
+  "  coalesce((SELECT v FROM meta WHERE k = 'key_field'), 'email') = 'email';";
 
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
                                           MIGRATION_3 };
