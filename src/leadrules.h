@@ -141,7 +141,11 @@ LR_API const char *lr_errstr(int rc);
 
 /* Flags for lr_open_v2. */
 #define LR_OPEN_READONLY  0x01  /* open read-only; fails if file is missing */
-#define LR_OPEN_NOCREATE  0x02  /* do not create a missing file */
+#define LR_OPEN_NOCREATE  0x02  /* do not create a missing file: a program
+                                ** that only reads (the CLI's export,
+                                ** report, info, explain, backtest, diff,
+                                ** check, shell) opens with it so that a
+                                ** mistyped path creates nothing */
 
 /*
 ** Open (creating it if missing) the database at `path` and bring its
