@@ -18,14 +18,21 @@ static int type_of(const char *s) {
 
 
 int lrs_fields_load(lr_db *db, lrs_fields *out) {
+  int src = lrs_fields_read(db->sql, out);
+  if (src == SQLITE_OK) return LR_OK;
+  return src == SQLITE_NOMEM ? lr__err(db, LR_NOMEM, "out of memory")
+                             : lrs_sqlerr(db, src, "fields");
+}
+
+int lrs_fields_read(sqlite3 *conn, lrs_fields *out) {
   out->v = NULL;
   out->n = 0;
   sqlite3_stmt *st = NULL;
-  int src = sqlite3_prepare_v2(db->sql,
+  int src = sqlite3_prepare_v2(conn,
       "SELECT f.name, f.header, f.type, f.builtin, f.import_seq IS NOT NULL "
       "FROM pragma_table_info('contacts') AS c JOIN fields AS f "
       "ON f.name = c.name ORDER BY c.cid", -1, &st, NULL);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "fields");
+  if (src != SQLITE_OK) return src;
   int cap = 0;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     if (out->n == cap) {
@@ -45,10 +52,9 @@ int lrs_fields_load(lr_db *db, lrs_fields *out) {
   sqlite3_finalize(st);
   if (src != SQLITE_DONE) {
     lrs_fields_free(out);
-    return src == SQLITE_NOMEM ? lr__err(db, LR_NOMEM, "out of memory")
-                               : lrs_sqlerr(db, src, "fields");
+    return src;
   }
-  return LR_OK;
+  return SQLITE_OK;
 }
 
 void lrs_fields_free(lrs_fields *f) {

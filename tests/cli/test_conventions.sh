@@ -64,6 +64,20 @@ exp --fields email,lead_source,source --field-names
 same "$(sed -n 3p <<<"$OUT")" "bob@x.example,Web,Ads" "(a field lead_source)"
 cp before.db test.db; rm -f test.db-wal test.db-shm
 
+# SQL segments see only real columns: the error says which field it became
+cat >sqlalias.lua <<'EOF2'
+stages { "lead" }
+segment "web" { where = "lead_source = 'Web'" }
+rule "w" { points = 1, when = function(lead) return lead:in_segment("web") end }
+EOF2
+expect_fail 1 lr run sqlalias.lua --now $NOW
+same "$OUT" "leadrules: sqlalias.lua:2: segment SQL does not prepare: no such column: lead_source (the column 'Lead Source' was imported as the field 'source': write source)"
+expect_fail 1 lr check sqlalias.lua --now $NOW
+contains "no such column: lead_source (the column 'Lead Source' was imported as the field 'source': write source)"
+sed -i 's/lead_source = /lead_sorce = /' sqlalias.lua
+expect_fail 1 lr run sqlalias.lua --now $NOW
+same "$OUT" "leadrules: sqlalias.lua:2: segment SQL does not prepare: no such column: lead_sorce"
+
 # ---- export --fields, report --by and set take the same names -------------
 exp --fields email,lead_source --field-names
 same "$(head -2 <<<"$OUT")" "email,source
