@@ -56,8 +56,9 @@ const char *cli_nearest(const char *word, const char *const *names, int n);
 ** command cmd (the suggestion only when one is near).  CLI_USAGE. */
 int cli_unknown_option(cli *c, const char *cmd, const char *arg);
 /* After the command: a database file that cli_db() created is removed
-** again when the command failed (status not CLI_OK), so that a mistyped
-** command leaves no empty ./leadrules.db behind.  Closes c->db. */
+** again when the command failed (status not CLI_OK) and it holds no
+** contact, import or run, so that a mistyped command leaves no empty
+** ./leadrules.db behind.  Closes c->db. */
 void cli_db_done(cli *c, int status);
 
 /* Exit statuses. */

@@ -99,7 +99,31 @@ lr_db *cli_db(cli *c) {
   return c->db;
 }
 
+/* The start of `leadrules info --json`, where the counts are. */
+typedef struct head { char s[1024]; size_t n; } head;
+
+static int keep_head(void *ctx, const char *data, size_t n) {
+  head *h = ctx;
+  size_t room = sizeof h->s - 1 - h->n;
+  if (n > room) n = room;
+  memcpy(h->s + h->n, data, n);
+  h->n += n;
+  h->s[h->n] = '\0';
+  return 0;
+}
+
+/* Nothing was ever written to it: no contact, import or run (another
+** process may have filled a database this one created meanwhile). */
+static int db_is_empty(lr_db *db) {
+  head h = { "", 0 };
+  return lr_info(db, LR_FMT_JSON, keep_head, &h) == LR_OK &&
+         strstr(h.s, "\"contacts\":0,") && strstr(h.s, "\"imports\":0,") &&
+         strstr(h.s, "\"runs\":0,");
+}
+
 void cli_db_done(cli *c, int status) {
+  if (c->created && status != CLI_OK && c->db && !db_is_empty(c->db))
+    c->created = 0;
   if (c->db && lr_close(c->db) != LR_OK) {
     fprintf(stderr, "%s: %s\n", c->progname, lr_errmsg(c->db));
     return;                          /* still open: leave the file be */
