@@ -7,7 +7,8 @@
 ** command is adding a row; adding an option is adding its line.
 **
 ** An option line is "  --name ARG    what it does" (or "  -q, --quiet");
-** a line that does not start with '-' continues the one above.
+** other lines (an argument such as FILE, or the continuation of the line
+** above) name no option.
 */
 #include <string.h>
 
