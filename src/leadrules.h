@@ -141,7 +141,11 @@ LR_API const char *lr_errstr(int rc);
 
 /* Flags for lr_open_v2. */
 #define LR_OPEN_READONLY  0x01  /* open read-only; fails if file is missing */
-#define LR_OPEN_NOCREATE  0x02  /* do not create a missing file */
+#define LR_OPEN_NOCREATE  0x02  /* do not create a missing file: a program
+                                ** that only reads (the CLI's export,
+                                ** report, info, explain, backtest, diff,
+                                ** check, shell) opens with it so that a
+                                ** mistyped path creates nothing */
 
 /*
 ** Open (creating it if missing) the database at `path` and bring its
@@ -333,8 +337,15 @@ typedef struct lr_export_opts {
                                headers or grade_NAME), then id; NULL: id */
   int desc;                 /* sort descending (ties still by id, ascending) */
   int epoch;                /* times as unix seconds, not ISO-8601 text */
+  /* NULL, or where a note for the user goes: when stage or segment
+  ** matched no contact, one line ending in a newline that says which and
+  ** lists the stages or segments that have contacts ("no contact is in
+  ** stage 'sqll' (the stages with contacts: lead 3, mql 1)"); the export
+  ** itself is still LR_OK, an empty CSV (header only) or JSON array. */
+  lr_write_fn note;
+  void *note_ctx;
 } lr_export_opts;
-#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0,0,0,0 }
+#define LR_EXPORT_OPTS_INIT { sizeof(lr_export_opts), 0,0,0,0,0,0,0,0,0, 0,0 }
 
 /*
 ** Export contacts as RFC 4180 CSV (or a JSON array of objects) through

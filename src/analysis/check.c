@@ -126,6 +126,8 @@ static int cmp_finding(const void *a, const void *b) {
 static int has_col(const checker *ck, const char *name) {
   for (int i = 0; i < ck->ncols; i++)
     if (strcmp(ck->cols[i], name) == 0) return 1;
+  for (int i = 0; i < ck->p->naliases; i++)      /* lead.lead_source */
+    if (strcmp(ck->p->aliases[2 * i], name) == 0) return 1;
   return 0;
 }
 

@@ -944,6 +944,7 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
     return lr_errcode(db);
   r.m = r.o.policy ? &r.o.policy->main.m : NULL;
   r.by = r.o.by && *r.o.by ? r.o.by : NULL;
+  char field[LRS_NAME_FOLD];
   int rc = LR_OK;
   if (!r.by) {
     r.dim.kind = LRS_DIM_ALL;
@@ -951,8 +952,8 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
     r.dim.kind = LRS_DIM_SEGMENT;
   } else {
     r.dim.kind = LRS_DIM_FIELD;
-    r.dim.field = r.by;
-    rc = lrs_report_field_check(db, r.by);
+    rc = lrs_report_field_check(db, r.by, field, sizeof field);
+    r.by = r.dim.field = field;           /* "Lead Source" splits by source */
   }
   int began = 0;
   if (rc == LR_OK) {

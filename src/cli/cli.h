@@ -14,22 +14,61 @@ typedef struct cli {
   const char *progname;
   const char *db_path;       /* --db, $LEADRULES_DB, ./leadrules.db */
   int busy_ms;               /* --busy-timeout */
+  int open_flags;            /* LR_OPEN_NOCREATE for commands that read */
+  int created;               /* cli_db() made a new database file */
   lr_db *db;                 /* opened on first use by cli_db() */
 } cli;
+
+/* What a command needs of the database file. */
+#define CLI_READS 1          /* only reads: a missing file is refused */
+#define CLI_WRITES 0         /* may create it (removed again on failure) */
 
 typedef struct cli_cmd {
   const char *name;
   int (*run)(cli *c, int argc, char **argv);  /* argv[0] is the command */
-  const char *usage;         /* one line: arguments */
-  const char *help;          /* one line: what it does */
+  int db;                    /* CLI_READS or CLI_WRITES */
+  const char *args;          /* one line: its arguments */
+  const char *summary;       /* one line: what it does */
+  const char *options;       /* option lines (commands.c says how) */
 } cli_cmd;
+
+/* The commands (commands.c), ended by a row of NULLs. */
+extern const cli_cmd cli_commands[];
+/* The command of that name; NULL if none. */
+const cli_cmd *cli_find_cmd(const char *name);
+/* `leadrules --help`: every command and the global options. */
+void cli_list_commands(FILE *f, const char *prog);
+/* `leadrules COMMAND --help`: its usage and options. */
+void cli_cmd_help(FILE *f, const char *prog, const cli_cmd *k);
+/* The option names of k's options text ("--key", "-q", "--quiet"), at
+** most max of them; returns how many. */
+#define CLI_OPT_MAX 32       /* longest option name + 1 */
+#define CLI_OPT_MAX_N 32     /* most options of one command */
+int cli_options(const cli_cmd *k, char (*names)[CLI_OPT_MAX], int max);
+
+/* Edit distance of a and b ignoring case (insertions, deletions,
+** substitutions, swaps of neighbours); 64 for names of 64 bytes or more. */
+int cli_distance(const char *a, const char *b);
+/* Of the n names, the nearest to word when it is likely a typo of it (at
+** most 2 edits, and no more than a third of the name); NULL if none. */
+const char *cli_nearest(const char *word, const char *const *names, int n);
+/* Usage error "unknown option '--jsn'; did you mean '--json'?" for
+** command cmd (the suggestion only when one is near).  CLI_USAGE. */
+int cli_unknown_option(cli *c, const char *cmd, const char *arg);
+/* After the command: a database file that cli_db() created is removed
+** again when the command failed (status not CLI_OK) and it holds no
+** contact, import or run, so that a mistyped command leaves no empty
+** ./leadrules.db behind.  Closes c->db. */
+void cli_db_done(cli *c, int status);
 
 /* Exit statuses. */
 #define CLI_OK 0
 #define CLI_ERR 1
 #define CLI_USAGE 2
 
-/* Open the database (once); NULL after printing the error. */
+/* Open the database (once); NULL after printing the error.  With
+** LR_OPEN_NOCREATE in c->open_flags a missing file is refused, naming it,
+** and nothing is created. */
 lr_db *cli_db(cli *c);
 /* Print "leadrules: message" to stderr; returns CLI_ERR. */
 int cli_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -178,5 +217,6 @@ int cmd_test(cli *c, int argc, char **argv);
 int cmd_shell(cli *c, int argc, char **argv);
 int cmd_script(cli *c, int argc, char **argv);
 int cmd_info(cli *c, int argc, char **argv);
+
 
 #endif

@@ -7,21 +7,15 @@
 
 #include "cli.h"
 
-static const char USAGE[] =
-  "usage: leadrules export [options] > contacts.csv\n"
-  "  --stage S         only contacts in stage S\n"
-  "  --segment X       only members of segment X (as of the last run)\n"
-  "  --fields a,b,c    these fields, in this order (names or headers)\n"
-  "  --sort a,b        sort by these fields (then id; empty values first)\n"
-  "  --desc            sort descending\n"
-  "  --json            a JSON array of objects instead of CSV\n"
-  "  --raw             do not neutralise formula-like text cells\n"
-  "  --field-names     header row uses field names, not original headers\n"
-  "  --epoch           times as unix seconds, not ISO-8601 text\n";
+/* A filter that matched nothing: "leadrules: export: no contact is ..." */
+static int note(void *ctx, const char *text, size_t n) {
+  (void)ctx;
+  fprintf(stderr, "leadrules: export: %.*s", (int)n, text);
+  return 0;
+}
 
 int cmd_export(cli *c, int argc, char **argv) {
   lr_export_opts o = LR_EXPORT_OPTS_INIT;
-  int help = 0;
   const cli_optv opts[] = {
     { "--stage", &o.stage, "a stage name", 0, NULL },
     { "--segment", &o.segment, "a segment name", 0, NULL },
@@ -29,21 +23,18 @@ int cmd_export(cli *c, int argc, char **argv) {
     { "--sort", &o.sort, "a list of fields: a,b", 0, NULL }, { NULL },
   };
   const cli_flagv flags[] = {
-    { "--help", &help, 1 }, { "-h", &help, 1 }, { "--json", &o.json, 0 },
+    { "--json", &o.json, 0 },
     { "--raw", &o.raw, 0 }, { "--field-names", &o.field_names, 0 },
     { "--desc", &o.desc, 0 }, { "--epoch", &o.epoch, 0 }, { NULL },
   };
-  const cli_spec spec = { "export", opts, flags, 0, NULL, 0,
+  const cli_spec spec = { "export", opts, flags, 1, NULL, 0,
                           "unexpected argument '%s'", NULL };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
-  if (help) {
-    fputs(USAGE, stdout);
-    return CLI_OK;
-  }
   if (o.desc && !(o.sort && *o.sort))
     return cli_usage(c, "export", "--desc needs --sort FIELD");
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;
+  o.note = note;
   int rc = lr_export(db, &o, cli_write_file, stdout);
   if (rc == LR_OK && fflush(stdout) != 0) {
     return cli_error(c, "export: writing to stdout failed");

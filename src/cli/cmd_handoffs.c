@@ -10,21 +10,6 @@
 
 #include "cli.h"
 
-static const char USAGE[] =
-  "usage: leadrules handoffs [options]\n"
-  "  the leads handed to sales, newest first: key, name, company, stage,\n"
-  "  score, grade, owner, assigned at, due, reason, and a cursor\n"
-  "  --since RUN|TIME  only handoffs of run #RUN and later, or at or after\n"
-  "                    TIME (ISO-8601 date, e.g. 2026-11-01)\n"
-  "  --after CURSOR    only handoffs newer than CURSOR (the cursor printed\n"
-  "                    by the previous call: a sync takes each one once)\n"
-  "  --owner O         only owner O's\n"
-  "  --stage S         only handoffs into stage S\n"
-  "  --json            JSON for programs and CRM imports (never altered)\n"
-  "  --csv             CSV for spreadsheets (formula-like cells get a ')\n"
-  "  --raw             with --csv: do not neutralise formula-like cells\n"
-  "  --epoch           times as unix seconds, not ISO-8601 text\n";
-
 /* --since: digits are a run id, anything else a time. */
 static int parse_since(cli *c, const char *v, lr_handoffs_opts *o) {
   size_t n = strspn(v, "0123456789");
@@ -51,7 +36,7 @@ static int parse_since(cli *c, const char *v, lr_handoffs_opts *o) {
 int cmd_handoffs(cli *c, int argc, char **argv) {
   lr_handoffs_opts o = LR_HANDOFFS_OPTS_INIT;
   const char *since = NULL, *after = NULL;
-  int help = 0, json = 0, csv = 0;
+  int json = 0, csv = 0;
   const cli_optv opts[] = {
     { "--since", &since, "a run number or a time", 1, NULL },
     { "--after", &after, "a cursor (a whole number >= 0)", 0, cli_ok_limit },
@@ -59,17 +44,13 @@ int cmd_handoffs(cli *c, int argc, char **argv) {
     { "--stage", &o.stage, "a stage name", 1, NULL }, { NULL },
   };
   const cli_flagv flags[] = {
-    { "--help", &help, 1 }, { "-h", &help, 1 }, { "--json", &json, 0 },
+    { "--json", &json, 0 },
     { "--csv", &csv, 0 }, { "--raw", &o.raw, 0 }, { "--epoch", &o.epoch, 0 },
     { NULL },
   };
-  const cli_spec spec = { "handoffs", opts, flags, 0, NULL, 0,
+  const cli_spec spec = { "handoffs", opts, flags, 1, NULL, 0,
                           "unexpected argument '%s'", NULL };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
-  if (help) {
-    fputs(USAGE, stdout);
-    return CLI_OK;
-  }
   if (json && csv)
     return cli_usage(c, "handoffs", "--json and --csv: choose one");
   if (o.raw && !csv)

@@ -6,21 +6,6 @@
 
 #include "cli.h"
 
-static const char USAGE[] =
-  "usage: leadrules import contacts|activities|outcomes FILE [options]\n"
-  "  FILE              a CSV file, or - for stdin\n"
-  "  --key COLUMN      the contact key column (default: the database's key\n"
-  "                    field, email for a new database)\n"
-  "  --delimiter C     , ; tab or another character (default: detected)\n"
-  "  --null VALUE      cells equal to VALUE are empty (repeatable)\n"
-  "  --map 'Header=field'  import a column under another field name;\n"
-  "                    'Header=' skips the column (repeatable)\n"
-  "  --encoding ENC    the file's encoding (latin1, windows-1252, UTF-16...)\n"
-  "  --rejects FILE    write bad rows there and import the rest\n"
-  "  --now TIME        stamp the import with this clock instead of the\n"
-  "                    current time (as run --now)\n"
-  "  --json            print the summary as JSON\n";
-
 static int progress(void *ctx, long long rows) {
   return cli_progress(ctx, rows, 0);
 }
@@ -116,10 +101,7 @@ int cmd_import(cli *c, int argc, char **argv) {
       goto done;
     }
     if (m) continue;
-    if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
-      fputs(USAGE, stdout);
-      goto done;
-    } else if (cli_flag(argv[i], "--json")) {
+    if (cli_flag(argv[i], "--json")) {
       json = 1;
     } else if (cli_opt(argc, argv, &i, "--null", &v)) {
       if (!v) { status = cli_usage(c, "import", "--null needs a VALUE"); goto done; }
@@ -128,7 +110,7 @@ int cmd_import(cli *c, int argc, char **argv) {
       if (!v) { status = cli_usage(c, "import", "--map needs 'Header=field'"); goto done; }
       maps[n_maps++] = v;
     } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-      status = cli_usage(c, "import", "unknown option '%s'", argv[i]);
+      status = cli_unknown_option(c, "import", argv[i]);
       goto done;
     } else if (!kind_name) {
       kind_name = argv[i];

@@ -10,11 +10,8 @@ int cmd_info(cli *c, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (cli_flag(argv[i], "--json")) {
       format = LR_FMT_JSON;
-    } else if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
-      puts("usage: leadrules info [--json]\n"
-           "  contacts, activities, outcomes, fields (type, original "
-           "header),\n  key field, recent imports and the last run");
-      return CLI_OK;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      return cli_unknown_option(c, "info", argv[i]);
     } else {
       return cli_usage(c, "info", "unexpected argument '%s'", argv[i]);
     }

@@ -33,6 +33,10 @@ static int on_change(void *ctx, const lr_change *c) {
     fputc('}', d->out);
     return 0;
   }
+  if (d->shown == 1 && d->limit)       /* a heading only above changes */
+    fprintf(d->out, "changes (first %lld):\n", d->limit);
+  else if (d->shown == 1)
+    fprintf(d->out, "changes:\n");
   fprintf(d->out, "  %-36s score %g -> %g (%+g)", c->key, c->old_score,
           c->new_score, c->new_score - c->old_score);
   if ((c->old_stage == NULL) != (c->new_stage == NULL) ||
@@ -48,8 +52,11 @@ static void print_text(cli *c, const char *path, lr_policy *p,
   (void)c;
   char when[32];
   cli_iso(r->now, when, sizeof when);
-  printf("%s %s (sha256 %.12s)%s\n", dry ? "dry run of" : "ran", path,
-         lr_policy_hash(p), dry ? ": nothing was written" : "");
+  int none = !r->score_changes && !r->stage_changes && !r->moves &&
+             !r->handoffs;
+  printf("%s %s (sha256 %.12s)%s%s\n", dry ? "dry run of" : "ran", path,
+         lr_policy_hash(p), dry ? ": nothing was written" : "",
+         none ? (dry ? "; nothing would change" : ": nothing changed") : "");
   printf("now        %s\n", when);
   printf("contacts   %lld evaluated, %lld score changes, %lld stage changes\n",
          r->evaluated, r->score_changes, r->stage_changes);
@@ -183,7 +190,6 @@ int cmd_run(cli *c, int argc, char **argv) {
     o.on_change = on_change;
     o.change_ctx = &d;
     if (json) printf("{\n  \"changes\": [");
-    else printf("changes (first %lld):\n", limit);
   } else if (json) {
     printf("{\n");
   }

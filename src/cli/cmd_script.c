@@ -41,8 +41,7 @@ int cmd_script(cli *c, int argc, char **argv) {
       if (m) continue;
       if (!path && argv[i][0] == '-' && argv[i][1]) {
         free(args);
-        return cli_usage(c, "script", "unknown option '%s' (options for the "
-                         "script go after its path)", argv[i]);
+        return cli_unknown_option(c, "script", argv[i]);
       }
     }
     if (!path) path = argv[i];

@@ -22,7 +22,7 @@ int cmd_set(cli *c, int argc, char **argv) {
     if (m < 0) return CLI_USAGE;
     if (m) continue;
     if (argv[i][0] == '-' && argv[i][1] == '-') {
-      return cli_usage(c, "set", "unknown option '%s'", argv[i]);
+      return cli_unknown_option(c, "set", argv[i]);
     } else if (!key) {
       key = argv[i];
     } else if (!assign) {

@@ -164,7 +164,8 @@ int cmd_shell(cli *c, int argc, char **argv) {
   int quiet = 0;
   for (int i = 1; i < argc; i++) {
     if (cli_flag(argv[i], "-q") || cli_flag(argv[i], "--quiet")) quiet = 1;
-    else return cli_usage(c, "shell", "unknown argument '%s'", argv[i]);
+    else if (argv[i][0] == '-') return cli_unknown_option(c, "shell", argv[i]);
+    else return cli_usage(c, "shell", "unexpected argument '%s'", argv[i]);
   }
   shell sh;
   memset(&sh, 0, sizeof sh);

@@ -12,7 +12,7 @@ int cmd_test(cli *c, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (cli_flag(argv[i], "--allow-local-modules")) allow_local = 1;
     else if (argv[i][0] == '-' && argv[i][1])
-      return cli_usage(c, "test", "unknown option '%s'", argv[i]);
+      return cli_unknown_option(c, "test", argv[i]);
     else files++;
   }
   if (!files) return cli_usage(c, "test", "give a test file (POLICY_test.lua)");

@@ -78,15 +78,65 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
 
 lr_db *cli_db(cli *c) {
   if (c->db) return c->db;
-  int rc = lr_open_v2(c->db_path, &c->db, 0, c->busy_ms);
-  if (rc != LR_OK) {
+  int existed = strcmp(c->db_path, ":memory:") == 0 ||
+                access(c->db_path, F_OK) == 0;
+  int rc = lr_open_v2(c->db_path, &c->db, c->open_flags, c->busy_ms);
+  c->created = !existed && access(c->db_path, F_OK) == 0;
+  if (rc == LR_NOTFOUND && (c->open_flags & LR_OPEN_NOCREATE)) {
+    fprintf(stderr, "%s: %s: no such database, and this command only reads "
+            "(nothing was created; `%s import contacts FILE` makes one, "
+            "--db PATH or $LEADRULES_DB names another)\n", c->progname,
+            c->db_path, c->progname);
+  } else if (rc != LR_OK) {
     fprintf(stderr, "%s: %s\n", c->progname,
             c->db ? lr_errmsg(c->db) : lr_errstr(rc));
+  }
+  if (rc != LR_OK) {
     lr_close(c->db);
     c->db = NULL;
     return NULL;
   }
   return c->db;
+}
+
+/* The start of `leadrules info --json`, where the counts are. */
+typedef struct head { char s[1024]; size_t n; } head;
+
+static int keep_head(void *ctx, const char *data, size_t n) {
+  head *h = ctx;
+  size_t room = sizeof h->s - 1 - h->n;
+  if (n > room) n = room;
+  memcpy(h->s + h->n, data, n);
+  h->n += n;
+  h->s[h->n] = '\0';
+  return 0;
+}
+
+/* Nothing was ever written to it: no contact, import or run (another
+** process may have filled a database this one created meanwhile). */
+static int db_is_empty(lr_db *db) {
+  head h = { "", 0 };
+  return lr_info(db, LR_FMT_JSON, keep_head, &h) == LR_OK &&
+         strstr(h.s, "\"contacts\":0,") && strstr(h.s, "\"imports\":0,") &&
+         strstr(h.s, "\"runs\":0,");
+}
+
+void cli_db_done(cli *c, int status) {
+  if (c->created && status != CLI_OK && c->db && !db_is_empty(c->db))
+    c->created = 0;
+  if (c->db && lr_close(c->db) != LR_OK) {
+    fprintf(stderr, "%s: %s\n", c->progname, lr_errmsg(c->db));
+    return;                          /* still open: leave the file be */
+  }
+  c->db = NULL;
+  if (!c->created || status == CLI_OK) return;
+  /* Made by this command, which failed: nothing of the user's is in it. */
+  static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+  for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+    char p[4096];
+    if ((size_t)snprintf(p, sizeof p, "%s%s", c->db_path, sfx[i]) < sizeof p)
+      unlink(p);
+  }
 }
 
 int cli_write_file(void *ctx, const char *data, size_t n) {
@@ -213,7 +263,7 @@ int cli_parse(cli *c, const cli_spec *s, int argc, char **argv) {
     if (m < 0) return CLI_USAGE;
     if (m) continue;
     if (s->unknown && a[0] == '-' && a[1] && (s->unknown == 1 || a[1] == '-'))
-      return cli_usage(c, s->cmd, "unknown option '%s'", a);
+      return cli_unknown_option(c, s->cmd, a);
     if (npos == s->npos) return cli_usage(c, s->cmd, s->extra, a);
     *s->pos[npos++] = a;
   }

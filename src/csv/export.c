@@ -111,13 +111,7 @@ static int gradecols_load(lr_db *db, const lrs_fields *f, gradecols *g) {
 ** Sets *x; *owned when x->name had to be copied.  LR_INPUT when none. */
 static int resolve(lr_db *db, const lrs_fields *f, const gradecols *g,
                    const char *t, col *x, char **owned, const char *opt) {
-  char folded[LRC_NAME_MAX + 1];
-  lr_fold_name(t, folded, sizeof folded);
-  const lrs_field *hit = NULL;
-  for (int i = 0; i < f->n && !hit; i++)
-    if (strcmp(f->v[i].name, t) == 0 || strcmp(f->v[i].header, t) == 0)
-      hit = &f->v[i];
-  if (!hit) hit = lrs_fields_find(f, folded);
+  const lrs_field *hit = lrs_fields_resolve(f, t);
   memset(x, 0, sizeof *x);
   *owned = NULL;
   if (hit) {
@@ -296,7 +290,8 @@ static void put_row(out *w, const lr_export_opts *o, const picker *sel,
 
 /* Stream the rows; LR_OK or the error (set on db). */
 static int put_rows(lr_db *db, out *w, const lr_export_opts *o,
-                    const picker *sel, lrs_cursor *cur, lrs_value *vals) {
+                    const picker *sel, lrs_cursor *cur, lrs_value *vals,
+                    long long *nrows) {
   put_header(w, o, sel);
   long long rows = 0;
   int got;
@@ -307,6 +302,7 @@ static int put_rows(lr_db *db, out *w, const lr_export_opts *o,
     if (w->failed) break;
   }
   if (got < 0) return -got;
+  *nrows = rows;
   if (o->json) lrb_adds(&w->b, rows ? "\n]\n" : "]\n");
   if (w->b.oom) return lr__err(db, LR_NOMEM, "out of memory");
   flush(w, 1);
@@ -319,6 +315,27 @@ static void picker_free(picker *p) {
     for (int i = 0; i < p->nowned; i++) free(p->owned[i]);
   free(p->owned);
   free(p->cols);
+}
+
+/* A filter matched no contact: tell opts->note which and what there is
+** (the output itself stays a valid, empty CSV or JSON array). */
+static int empty_note(lr_db *db, const lr_export_opts *o) {
+  lr_buf note = LR_BUF_INIT;
+  int rc = LR_OK;
+  if (o->stage && *o->stage) rc = lrs_export_empty_note(db, 0, o->stage, &note);
+  if (rc == LR_OK && o->segment && *o->segment)
+    rc = lrs_export_empty_note(db, 1, o->segment, &note);
+  if (rc == LR_OK && !note.n && o->stage && *o->stage && o->segment &&
+      *o->segment)
+    lrb_printf(&note, "no contact is in stage '%s' and segment '%s' at once",
+               o->stage, o->segment);
+  if (rc == LR_OK && note.oom) rc = lr__err(db, LR_NOMEM, "out of memory");
+  if (rc == LR_OK && note.n) {
+    lrb_adds(&note, "\n");
+    o->note(o->note_ctx, note.p, note.n);
+  }
+  lrb_free(&note);
+  return rc;
 }
 
 int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
@@ -354,7 +371,11 @@ int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
   }
   if (rc == LR_OK && o.sort && *o.sort) rc = pick(&by, o.sort);
   if (rc == LR_OK) rc = open_rows(db, &o, &sel, &by, &cur);
-  if (rc == LR_OK) rc = put_rows(db, &w, &o, &sel, cur, vals);
+  long long rows = 0;
+  if (rc == LR_OK) rc = put_rows(db, &w, &o, &sel, cur, vals, &rows);
+  if (rc == LR_OK && !rows && o.note &&
+      ((o.stage && *o.stage) || (o.segment && *o.segment)))
+    rc = empty_note(db, &o);
   if (rc == LR_OK) rc = lr__ok(db);
   lrs_export_close(cur);
   lrs_report_end(db);

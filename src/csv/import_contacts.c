@@ -165,6 +165,19 @@ static int start(lrc_import *im, const lrc_row *header) {
 
 static int nvals(lrc_import *im) { return ((contacts *)im->k)->n; }
 
+/* Text in a field that leadrules declares a number (company_size): a bad
+** row, so that SQL segments and Lua never see text there (SQL would
+** count it above every number, Lua would fail to compare it). */
+static int not_a_number(lrc_import *im, const lrc_row *r, int col) {
+  const lrc_col *h = &im->head.cols[col];
+  char shown[80];
+  return lrc_bad_row(im, r, col, "%s is not a number, and %s is a number "
+                     "field (--null VALUE reads such cells as empty; --map "
+                     "'%s=%s_text' keeps the text in a field of its own)",
+                     lrc_show(im, &r->cells[col], shown, sizeof shown),
+                     h->name, h->header, h->name);
+}
+
 /* Reading thread: key, NULLs, inference; text copied into the batch. */
 static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
                    lrc_slot *slot) {
@@ -176,6 +189,14 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
   int ok = lrc_batch_key(b, slot, im->key.p, im->key.n);
   for (int j = 0; j < k->n; j++) {
     const lrc_cell *c = &r->cells[k->col[j]];
+    lrc_cell key;
+    if (k->col[j] == im->key_col && im->key_lower) { /* email: trimmed */
+      key = *c;
+      while (key.n && (*key.p == ' ' || *key.p == '\t')) { key.p++; key.n--; }
+      while (key.n && (key.p[key.n - 1] == ' ' || key.p[key.n - 1] == '\t'))
+        key.n--;
+      c = &key;
+    }
     lrs_value *v = &slot->vals[j];
     if (lrc_is_null(im, c)) {
       v->type = LRS_NULL;
@@ -211,6 +232,7 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
         if (k->type[j] != LRS_REAL) k->type[j] = widen(k->type[j], LRS_REAL);
         break;
       default:
+        if (k->builtin[j]) return not_a_number(im, r, k->col[j]);
         ok &= lrc_batch_text(b, v, c->p, c->n);
         k->type[j] = LRS_TEXT;
     }

@@ -603,6 +603,26 @@ static const luaL_Reg methods[] = {
   {NULL, NULL},
 };
 
+/* The table on top: each column's name -> its index (1-based), and each
+** other name of a field (lrs_field_aliases: lead.lead_source for the
+** header "Lead Source" that became `source`) -> the field's index. */
+static void map_fields(lua_State *L, lrp_eval *ev) {
+  for (int i = 0; i < ev->ncols; i++) {
+    lua_pushinteger(L, i + 1);
+    lua_setfield(L, -2, ev->colnames[i]);
+  }
+  const lr_policy *p = ev->in ? ev->in->policy : NULL;
+  for (int i = 0; p && i < p->naliases; i++) {
+    int taken = lua_getfield(L, -1, p->aliases[2 * i]) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (taken) continue;                  /* a column of that name wins */
+    if (lua_getfield(L, -1, p->aliases[2 * i + 1]) == LUA_TNUMBER)
+      lua_setfield(L, -2, p->aliases[2 * i]);
+    else
+      lua_pop(L, 1);
+  }
+}
+
 void lrx_lead_open(lua_State *L, lrp_eval *ev) {
   if (luaL_newmetatable(L, LRX_LEAD)) {
     lua_newtable(L);                       /* upvalue 1: methods */
@@ -611,10 +631,7 @@ void lrx_lead_open(lua_State *L, lrp_eval *ev) {
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.lead.methods");
     lua_newtable(L);                       /* upvalue 2: field -> column */
-    for (int i = 0; i < ev->ncols; i++) {
-      lua_pushinteger(L, i + 1);
-      lua_setfield(L, -2, ev->colnames[i]);
-    }
+    map_fields(L, ev);
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.lead.fields");
     lua_pushcclosure(L, l_index, 2);
@@ -634,10 +651,7 @@ void lrx_lead_open(lua_State *L, lrp_eval *ev) {
       lua_pushnil(L);
       lua_rawset(L, -4);
     }
-    for (int i = 0; i < ev->ncols; i++) {
-      lua_pushinteger(L, i + 1);
-      lua_setfield(L, -2, ev->colnames[i]);
-    }
+    map_fields(L, ev);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);

@@ -115,6 +115,11 @@ static int load_common(lr_db *db, const char *path, const char *name,
     return rc;
   }
   lr_sha256_hex(source, len, p->hash);
+  if (lrs_field_aliases(db, &p->aliases, &p->naliases) != LR_OK) {
+    int rc = lr_errcode(db);
+    lr_policy_free(p);
+    return rc;
+  }
   char err[2048] = "";
   int rc = lrp_instance_load(&p->main, p, err, sizeof err);
   if (rc != LR_OK) {
@@ -176,6 +181,7 @@ void lr_policy_free(lr_policy *p) {
   p->magic = 0;
   lrp_instance_free(&p->main);
   if (p->counted) lrs_release(p->db);
+  lrs_aliases_free(p->aliases, p->naliases);
   free(p->source);
   free(p->path);
   free(p->name);

@@ -136,6 +136,8 @@ struct lr_policy {
   char *source;                      /* the policy text (for workers) */
   size_t source_len;
   char hash[65];                     /* sha-256 hex of source */
+  char **aliases;                    /* lrs_field_aliases at load: pairs */
+  int naliases;                      /* (other name, field), read-only */
   lr_policy_opts opts;
   int lua_touched;                   /* lr_policy_lua was called */
   int counted;                       /* counted by lrs_hold */

@@ -106,6 +106,13 @@ void lrs_strings_free(char **v);
 ** error code (negative LR_*). */
 int lrs_export_next(lrs_cursor *c, lrs_value *vals);
 void lrs_export_close(lrs_cursor *c);
+/* When no contact is in stage `name` (segment 0) or segment `name`
+** (segment 1, as of the last run), append to *note why and what there is:
+** "no contact is in stage 'sqll' (the stages contacts are in: lead 3,
+** mql 1)", with "did you mean 'x'?" for a name that differs only in case.
+** Nothing appended when some contact is. */
+int lrs_export_empty_note(lr_db *db, int segment, const char *name,
+                          lr_buf *note);
 /* 1 when `name` is a column of contacts. */
 int lrs_contacts_has_column(lr_db *db, const char *name);
 /* How many more columns contacts can take (*room) under SQLite's column

@@ -52,6 +52,9 @@ struct lr_db {
 /* Map the connection's last SQLite error to an LR code, with "what: msg"
 ** as the handle's message. */
 int lrs_sqlerr(lr_db *db, int sqlite_rc, const char *what);
+/* lrs_fields_load on a connection (a snapshot's too): an SQLite code. */
+struct lrs_fields;
+int lrs_fields_read(sqlite3 *conn, struct lrs_fields *out);
 /* The same for an error on another connection of db (a snapshot's). */
 int lrs_sqlerr_on(lr_db *db, sqlite3 *conn, int sqlite_rc, const char *what);
 int lrs_map_rc(int sqlite_rc);

@@ -4,6 +4,7 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db_int.h"
 #include "contacts_io.h"
@@ -168,4 +169,47 @@ int lrs_grade_names(lr_db *db, char ***names, int *n) {
   }
   *names = v;
   return LR_OK;
+}
+
+static const char STAGES[] =
+    "SELECT stage, count(*) FROM contacts WHERE stage IS NOT NULL "
+    "GROUP BY stage ORDER BY stage";
+static const char SEGMENTS[] =
+    "SELECT segment, count(*) FROM segment_members GROUP BY segment "
+    "ORDER BY segment";
+
+int lrs_export_empty_note(lr_db *db, int segment, const char *name,
+                          lr_buf *note) {
+  sqlite3_stmt *st = lrs_cached(db, segment ? SEGMENTS : STAGES);
+  if (!st) return db->rc;
+  lr_buf list = LR_BUF_INIT;
+  char *icase = NULL;                      /* the name in another case */
+  int found = 0, n = 0, src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *g = (const char *)sqlite3_column_text(st, 0);
+    if (!g) continue;
+    if (strcmp(g, name) == 0) found = 1;
+    if (!icase && strcasecmp(g, name) == 0) icase = strdup(g);
+    lrb_printf(&list, "%s%s %lld", n++ ? ", " : "", g,
+               (long long)sqlite3_column_int64(st, 1));
+  }
+  sqlite3_reset(st);
+  int rc = src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, "export");
+  const char *what = segment ? "segment" : "stage";
+  if (rc == LR_OK && !found) {
+    lrb_printf(note, "%sno contact is in %s '%s'%s (", note->n ? "; " : "",
+               what, name, segment ? " as of the last run" : "");
+    if (n)
+      lrb_printf(note, "the %ss with contacts: %s", what, lrb_str(&list));
+    else
+      lrb_printf(note, "no contact is in any %s yet: run a policy first",
+                 what);
+    if (icase)
+      lrb_printf(note, "; names are case-sensitive: did you mean '%s'?",
+                 icase);
+    lrb_adds(note, ")");
+  }
+  free(icase);
+  lrb_free(&list);
+  return rc;
 }

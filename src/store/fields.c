@@ -4,6 +4,7 @@
 #include "db_int.h"
 #include "store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,14 +18,21 @@ static int type_of(const char *s) {
 
 
 int lrs_fields_load(lr_db *db, lrs_fields *out) {
+  int src = lrs_fields_read(db->sql, out);
+  if (src == SQLITE_OK) return LR_OK;
+  return src == SQLITE_NOMEM ? lr__err(db, LR_NOMEM, "out of memory")
+                             : lrs_sqlerr(db, src, "fields");
+}
+
+int lrs_fields_read(sqlite3 *conn, lrs_fields *out) {
   out->v = NULL;
   out->n = 0;
   sqlite3_stmt *st = NULL;
-  int src = sqlite3_prepare_v2(db->sql,
+  int src = sqlite3_prepare_v2(conn,
       "SELECT f.name, f.header, f.type, f.builtin, f.import_seq IS NOT NULL "
       "FROM pragma_table_info('contacts') AS c JOIN fields AS f "
       "ON f.name = c.name ORDER BY c.cid", -1, &st, NULL);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "fields");
+  if (src != SQLITE_OK) return src;
   int cap = 0;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     if (out->n == cap) {
@@ -44,10 +52,9 @@ int lrs_fields_load(lr_db *db, lrs_fields *out) {
   sqlite3_finalize(st);
   if (src != SQLITE_DONE) {
     lrs_fields_free(out);
-    return src == SQLITE_NOMEM ? lr__err(db, LR_NOMEM, "out of memory")
-                               : lrs_sqlerr(db, src, "fields");
+    return src;
   }
-  return LR_OK;
+  return SQLITE_OK;
 }
 
 void lrs_fields_free(lrs_fields *f) {
@@ -64,6 +71,64 @@ const lrs_field *lrs_fields_find(const lrs_fields *f, const char *name) {
   for (int i = 0; i < f->n; i++)
     if (strcmp(f->v[i].name, name) == 0) return &f->v[i];
   return NULL;
+}
+
+const lrs_field *lrs_fields_resolve(const lrs_fields *f, const char *name) {
+  const lrs_field *hit = lrs_fields_find(f, name);
+  for (int i = 0; i < f->n && !hit; i++)
+    if (strcmp(f->v[i].header, name) == 0) hit = &f->v[i];
+  char a[LRS_NAME_FOLD], b[LRS_NAME_FOLD];
+  if (!hit) lr_fold_name(name, a, sizeof a);
+  for (int i = 0; i < f->n && !hit && *a; i++) {
+    lr_fold_name(f->v[i].header, b, sizeof b);
+    if (strcmp(a, b) == 0 || strcmp(a, f->v[i].name) == 0) hit = &f->v[i];
+  }
+  return hit;
+}
+
+int lrs_field_name(lr_db *db, const char *name, char *out, size_t n) {
+  lrs_fields f;
+  int rc = lrs_fields_load(db, &f);
+  if (rc != LR_OK) return rc;
+  const lrs_field *hit = lrs_fields_resolve(&f, name);
+  snprintf(out, n, "%s", hit ? hit->name : name);
+  lrs_fields_free(&f);
+  return LR_OK;
+}
+
+int lrs_field_aliases(lr_db *db, char ***out, int *n) {
+  *out = NULL;
+  *n = 0;
+  lrs_fields f;
+  int rc = lrs_fields_load(db, &f);
+  if (rc != LR_OK) return rc;
+  char **v = calloc((size_t)f.n * 2 + 1, sizeof *v);
+  if (!v) rc = lr__err(db, LR_NOMEM, "out of memory");
+  for (int i = 0; i < f.n && rc == LR_OK; i++) {
+    char a[LRS_NAME_FOLD];
+    lr_fold_name(f.v[i].header, a, sizeof a);
+    if (!*a || lrs_fields_resolve(&f, a) != &f.v[i] ||
+        strcmp(a, f.v[i].name) == 0)
+      continue;
+    v[2 * *n] = strdup(a);
+    v[2 * *n + 1] = strdup(f.v[i].name);
+    if (!v[2 * *n] || !v[2 * *n + 1]) rc = lr__err(db, LR_NOMEM, "out of memory");
+    (*n)++;
+  }
+  lrs_fields_free(&f);
+  if (rc != LR_OK) {
+    lrs_aliases_free(v, *n);
+    *n = 0;
+    return rc;
+  }
+  *out = v;
+  return LR_OK;
+}
+
+void lrs_aliases_free(char **v, int n) {
+  if (!v) return;
+  for (int i = 0; i < 2 * n; i++) free(v[i]);
+  free(v);
 }
 
 static const char FIELD_REG[] =

@@ -60,7 +60,8 @@ void lrs_type_text(const char *s, lrs_value *v) {
   }
 }
 
-int lrs_field_writable(lr_db *db, const char *field, int *type) {
+int lrs_field_writable(lr_db *db, const char *field, const lrs_value *v,
+                       int *type) {
   if (!field || !*field) return lr__err(db, LR_MISUSE, "no field name given");
   if (lrs_is_engine_field(field))
     return lr__err(db, LR_MISUSE, "'%s' is owned by the engine (the policy "
@@ -73,11 +74,16 @@ int lrs_field_writable(lr_db *db, const char *field, int *type) {
   int rc = lrs_fields_load(db, &f);
   if (rc != LR_OK) return rc;
   const lrs_field *fd = lrs_fields_find(&f, field);
+  int number = fd && fd->builtin && fd->type != LRS_TEXT;
   if (fd) *type = fd->type;
   lrs_fields_free(&f);
   if (!fd)
     return lr__err(db, LR_NOTFOUND, "unknown field '%s' (no such column; "
                    "`leadrules info` lists the fields)", field);
+  if (number && v && v->type == LRS_STR)
+    return lr__err(db, LR_INPUT, "'%.*s' is not a number, and %s is a "
+                   "number field (leave it empty to clear it)",
+                   v->n > 60 ? 60 : (int)v->n, v->s, field);
   return LR_OK;
 }
 
@@ -94,7 +100,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
                     long long run_id, long long now, int *changed) {
   *changed = 0;
   int type = LRS_TEXT;
-  int rc = lrs_field_writable(db, field, &type);
+  int rc = lrs_field_writable(db, field, v, &type);
   if (rc != LR_OK) return rc;
   /* No longer than an import takes: SQL written by users reads it. */
   if (v->type == LRS_STR && v->n > LRS_MAX_VALUE)
@@ -320,7 +326,11 @@ int lr_contact_set(lr_db *db, const char *key, const char *field,
   if (value) lrs_type_text(value, &v);
   else memset(&v, 0, sizeof v);              /* LRS_NULL */
   int type;
-  int rc = lrs_field_writable(db, field, &type);
+  char name[LRS_NAME_FOLD];                 /* the one naming rule */
+  int rc = lrs_field_name(db, field, name, sizeof name);
+  if (rc != LR_OK) return rc;
+  field = name;
+  rc = lrs_field_writable(db, field, &v, &type);
   if (rc != LR_OK) return rc;
   rc = lrs_begin(db);
   if (rc != LR_OK) return rc;

@@ -15,10 +15,14 @@
 void lrs_type_text(const char *s, lrs_value *v);
 
 /* Check that `field` may be written by a person or a script: it exists
-** (fields registry) and is not engine-owned.  On success *type is its
-** declared type (LRS_TEXT...).  Returns LR_OK, LR_NOTFOUND (unknown
-** field) or LR_MISUSE (engine-owned, or the stage) with the error set. */
-int lrs_field_writable(lr_db *db, const char *field, int *type);
+** (fields registry), is not engine-owned, and v (NULL: not known yet)
+** fits it: text in a field that leadrules declares a number
+** (company_size) is refused, as an import refuses it.  On success *type
+** is its declared type (LRS_TEXT...).  Returns LR_OK, LR_NOTFOUND
+** (unknown field), LR_MISUSE (engine-owned, or the stage) or LR_INPUT
+** (a value that does not fit) with the error set. */
+int lrs_field_writable(lr_db *db, const char *field, const lrs_value *v,
+                       int *type);
 
 /* Write one field of a contact (inside the caller's transaction): read
 ** the old value, and when it differs update the column, bump data_at and

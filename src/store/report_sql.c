@@ -21,10 +21,13 @@ void lrs_report_end(lr_db *db) {
     sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 }
 
-int lrs_report_field_check(lr_db *db, const char *name) {
+int lrs_report_field_check(lr_db *db, const char *name, char *out,
+                           size_t n) {
   lrs_fields f;
   if (lrs_fields_load(db, &f) != LR_OK) return db->rc;
-  int ok = lrs_fields_find(&f, name) != NULL;
+  const lrs_field *hit = lrs_fields_resolve(&f, name);
+  int ok = hit && strlen(hit->name) < n;
+  if (ok) strcpy(out, hit->name);
   lr_buf names = LR_BUF_INIT;
   for (int i = 0; i < f.n && !ok; i++)
     lrb_printf(&names, "%s%s", i ? ", " : "", f.v[i].name);

@@ -33,9 +33,11 @@ typedef int (*lrs_row_fn)(void *ctx, const lrs_value *v, int n);
 int lrs_report_begin(lr_db *db);
 void lrs_report_end(lr_db *db);
 
-/* LR_OK when `name` is a field of the contacts table (fields registry and
-** table agree), else LR_INPUT with a message listing what exists. */
-int lrs_report_field_check(lr_db *db, const char *name);
+/* LR_OK when `name` names a field of the contacts table (by
+** lrs_fields_resolve: a name, an original header or its folded form),
+** its name copied to out (n bytes); else LR_INPUT with a message listing
+** what exists. */
+int lrs_report_field_check(lr_db *db, const char *name, char *out, size_t n);
 
 /* Groups by size: (d, contacts), largest first, then by d. */
 int lrs_report_groups(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx);

@@ -137,7 +137,11 @@ static const char MIGRATION_3[] =
   ** version 3 holds it until a move, an outcome, an expiry or an
   ** override.  A lock version 2 had released stays released. */
   "UPDATE contacts SET manual_at = NULL"
-  "  WHERE manual_at IS NOT NULL AND data_at > manual_at;";
+  "  WHERE manual_at IS NOT NULL AND data_at > manual_at;"
+  /* The email key is stored trimmed in the email column too. */
+  "UPDATE contacts SET email = trim(email, ' ' || char(9))"
+  "  WHERE email <> trim(email, ' ' || char(9)) AND"
+  "  coalesce((SELECT v FROM meta WHERE k = 'key_field'), 'email') = 'email';";
 
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
                                           MIGRATION_3 };

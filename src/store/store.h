@@ -101,6 +101,23 @@ int lrs_fields_load(lr_db *db, lrs_fields *out);
 void lrs_fields_free(lrs_fields *f);
 /* Find by name; NULL if missing. */
 const lrs_field *lrs_fields_find(const lrs_fields *f, const char *name);
+/* The one rule by which a person names a field (lead.x in a policy,
+** export --fields, report --by, set): its name; else the original CSV
+** header it was imported from ("Lead Source"); else the folded form of
+** that header or of the name given ("lead_source" for the header "Lead
+** Source" that a CRM alias made `source`).  NULL if none. */
+#define LRS_NAME_FOLD 256
+const lrs_field *lrs_fields_resolve(const lrs_fields *f, const char *name);
+/* The name of the field that `name` means (lrs_fields_resolve), copied to
+** out (n bytes); `name` itself when none does.  LR_OK or a load error. */
+int lrs_field_name(lr_db *db, const char *name, char *out, size_t n);
+/* The other names lrs_fields_resolve gives a field under which a policy
+** may read it (lead.lead_source for `source`, imported from the header
+** "Lead Source"): for each field whose header folds to a name that is not
+** the field's own nor another field's, that name and the field's, as
+** pairs in *out (2 * *n strings; lrs_aliases_free). */
+int lrs_field_aliases(lr_db *db, char ***out, int *n);
+void lrs_aliases_free(char **v, int n);
 /* Add a column to contacts and register it (within the caller's txn). */
 int lrs_field_add(lr_db *db, const char *name, const char *header, int type);
 /* Widen a field's declared type (e.g. integer -> real -> text). */

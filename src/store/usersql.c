@@ -13,6 +13,7 @@
 ** allocating N bytes.
 */
 #include "db_int.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,24 @@ static int authorizer(void *ctx, int action, const char *a, const char *b,
   }
 }
 
+/* "no such column: lead_source" for a name that lrs_fields_resolve gives
+** a field (the folded header of an aliased column): SQL sees only real
+** column names, so the message says which field it became. */
+static void column_hint(sqlite3 *conn, const char *msg, char *err,
+                        size_t errlen) {
+  static const char NOCOL[] = "no such column: ";
+  if (strncmp(msg, NOCOL, sizeof NOCOL - 1) != 0) return;
+  const char *name = msg + sizeof NOCOL - 1;
+  lrs_fields f;
+  if (lrs_fields_read(conn, &f) != SQLITE_OK) return;
+  const lrs_field *hit = lrs_fields_resolve(&f, name);
+  size_t len = strlen(err);
+  if (hit && strcmp(hit->name, name) != 0 && len < errlen)
+    snprintf(err + len, errlen - len, " (the column '%s' was imported as "
+             "the field '%s': write %s)", hit->header, hit->name, hit->name);
+  lrs_fields_free(&f);
+}
+
 int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                      const char *tail, sqlite3_stmt **st, char *err,
                      size_t errlen) {
@@ -133,6 +152,7 @@ int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                "%d KiB", LRS_USER_SQL_MAX >> 10);
     else
       snprintf(err, errlen, "segment SQL does not prepare: %s", m);
+    if (rc == SQLITE_ERROR) column_hint(conn, m, err, errlen);
   }
   lrb_free(&sql);
   return rc;

@@ -9,6 +9,7 @@ NOW=2026-11-01
 cp "$B/policy.lua" policy.lua
 
 # An empty database: nothing to measure, said plainly.
+printf 'email\n' | lr import contacts - >/dev/null   # an empty database
 expect_ok lr backtest policy.lua --now $NOW
 contains "0 evaluated, 0 with an outcome, 0 without"
 contains "ROC AUC    n/a"

@@ -8,12 +8,13 @@ golden() { same "$OUT" "$(cat "$G/$1")" "(golden $1)"; }
 cp "$LR_SRC/examples/x_education.lua" "$F"/check_*.lua .
 
 # An empty database: the static checks run, the data checks say why not.
+printf 'email\n' | lr --db empty.db import contacts - >/dev/null   # an empty database
 expect_fail 1 lr --db empty.db check x_education.lua --now 2026-11-01
 contains "x_education.lua:23: error: segment 'closed doors': segment SQL does not prepare: no such column: tags"
 contains "x_education.lua:37: error: lead.what_is_your_current_occupation: no such field in the database"
 contains "x_education.lua: note: the data checks did not run (fix the segment SQL first)"
 
-lr check x_education.lua >/dev/null       # creates the database (schema)
+printf 'email\n' | lr import contacts - >/dev/null   # creates the database (schema)
 sql < "$F/x_education_sample.sql"
 
 expect_ok lr check x_education.lua --now 2026-11-01

@@ -10,6 +10,7 @@ NOW=2026-11-01
 cp "$D/old.lua" "$D/new.lua" .
 
 # No contacts: an empty diff that still compares the rules.
+printf 'email\n' | lr import contacts - >/dev/null
 expect_ok lr diff old.lua new.lua --now $NOW
 contains "0 evaluated: 0 score changes"
 contains "fresh        added            -          0"

@@ -111,7 +111,7 @@ same "$(sqlite3 first.db 'PRAGMA journal_mode; SELECT count(*) FROM contacts')" 
 [ ! -e first.db-journal ] && pass || fail "rollback journal left behind"
 # With another connection open it stays in WAL and does not wait for it.
 rm -f busy.db*
-lr --db busy.db info >/dev/null
+printf 'email\n' | lr --db busy.db import contacts - >/dev/null
 { echo "SELECT count(*) FROM contacts;"; sleep 3; } | sqlite3 busy.db >/dev/null &
 holder=$!
 sleep 0.3

@@ -9,6 +9,7 @@ golden() { same "$OUT" "$(cat "$G/$1")" "(golden $1)"; diff <(echo "$OUT") "$G/$
 NOW=2026-11-01 NOW_S=1793491200 SINCE=2026-10-05 SINCE_S=1791158400
 
 # An empty database: every section says so.
+printf 'email\n' | lr import contacts - >/dev/null
 expect_ok lr report --now $NOW
 contains "(all)      0"
 contains "Outcomes"

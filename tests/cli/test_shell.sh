@@ -1,6 +1,7 @@
 # leadrules shell, piped: expressions print, statements do not, input
 # continues over lines, errors go to stderr and make the exit status 1.
 . "$LR_SRC/tests/cli/lib.sh"
+printf 'email\n' | lr import contacts - >/dev/null   # an empty database
 
 OUT=$(echo 'return 1+1' | lr shell)
 same "$OUT" "2" "(return 1+1)"

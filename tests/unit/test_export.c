@@ -136,6 +136,51 @@ static void test_filters_and_errors(void) {
   CHECK_STR(lr_errmsg(db), "export: writing the output failed");
 }
 
+/* A filter that matches nothing: LR_OK, the empty output, and one note
+** naming the filter and what exists (issue 15). */
+static lr_buf notes;
+static int note(void *ctx, const char *data, size_t n) {
+  CHECK(ctx == &notes);
+  lrb_add(&notes, data, n);
+  return 0;
+}
+
+static void test_empty_filter_note(void) {
+  lr_export_opts o = LR_EXPORT_OPTS_INIT;
+  o.fields = "email";
+  o.note = note;
+  o.note_ctx = &notes;
+  o.stage = "sql";                      /* matches: no note */
+  CHECK_STR(export(&o), "email\r\na@x.example\r\nc@x.example\r\n");
+  CHECK_STR(lrb_str(&notes), "");
+  o.stage = "SQL";
+  CHECK_STR(export(&o), "email\r\n");
+  CHECK_STR(lrb_str(&notes), "no contact is in stage 'SQL' (the stages with "
+            "contacts: sql 2; names are case-sensitive: did you mean 'sql'?)\n");
+  lrb_reset(&notes);
+  o.stage = NULL;
+  o.segment = "vips";
+  o.json = 1;
+  CHECK_STR(export(&o), "[]\n");
+  CHECK_STR(lrb_str(&notes), "no contact is in segment 'vips' as of the last "
+            "run (the segments with contacts: vip 2)\n");
+  lrb_reset(&notes);
+  o.stage = "sql";
+  o.segment = "vip";                    /* c is in both: no note */
+  CHECK_STR(export(&o), "[\n{\"email\":\"c@x.example\"}\n]\n");
+  CHECK_STR(lrb_str(&notes), "");
+  exec(dbpath, "UPDATE contacts SET stage='lead' WHERE key='c@x.example'");
+  CHECK_STR(export(&o), "[]\n");
+  CHECK_STR(lrb_str(&notes), "no contact is in stage 'sql' and segment 'vip' "
+            "at once\n");
+  lrb_reset(&notes);
+  o.note = NULL;                        /* no note without a callback */
+  o.stage = "nope";
+  CHECK_STR(export(&o), "[]\n");
+  CHECK_STR(lrb_str(&notes), "");
+  lrb_free(&notes);
+}
+
 /* Everything an import wrote, with storage classes, in key order. */
 static void fingerprint(const char *path, lr_buf *b) {
   sqlite3 *s;
@@ -229,6 +274,7 @@ int main(void) {
   test_csv_neutralised();
   test_json();
   test_filters_and_errors();
+  test_empty_filter_note();
   test_round_trip();
   lr_close(db);
   lrb_free(&out);

@@ -489,6 +489,50 @@ static void test_types_widen(void) {
                    "(SELECT n FROM contacts ORDER BY id)"), "integer,real,integer,text");
 }
 
+/* Issue 15: the email key is stored trimmed in the email column too;
+** text in company_size (a number field) is a bad row; a policy reads an
+** aliased column by its folded header too (lead.lead_source). */
+static void test_email_numbers_names(void) {
+  fresh("issue15.db");
+  const char *p = file("i15.csv", "Email,Company Size,Lead Source\n"
+                       " \tAnn@X.example  ,5000,Web\n"
+                       "bob@x.example,N/A,Ads\n");
+  CHECK_INT(imp(LR_CONTACTS, p, NULL), LR_INPUT);
+  CHECK_ERR(p, ":3: column 'Company Size': 'N/A' is not a number, and "
+            "company_size is a number field (--null VALUE reads such cells as "
+            "empty; --map 'Company Size=company_size_text' keeps the text in a "
+            "field of its own)");
+  CHECK_INT(q_int(dbpath, "SELECT count(*) FROM contacts"), 0);
+  lr_import_opts o = LR_IMPORT_OPTS_INIT;
+  const char *nulls[] = { "N/A" };
+  o.nulls = nulls;
+  o.n_nulls = 1;
+  CHECK_INT(imp(LR_CONTACTS, p, &o), LR_OK);
+  CHECK_STR(q_text(dbpath, "SELECT key || '|' || email || '|' || "
+                   "ifnull(company_size, 'NULL') FROM contacts ORDER BY id"),
+            "ann@x.example|Ann@X.example|5000");
+  CHECK_STR(q_text(dbpath, "SELECT group_concat(ifnull(company_size, 'NULL'))"
+                   " FROM contacts"), "5000,NULL");
+  /* other key fields keep their cells as written (test_keys) */
+  lr_policy *pol = NULL;
+  static const char POLICY[] =
+      "stages { 'lead' }\n"
+      "rule 'web' { points = 1, when = function(l)\n"
+      "  return l.lead_source == 'Web' and l.source == 'Web' end }\n"
+      "rule 'big' { points = 10, when = function(l)\n"
+      "  return (l.company_size or 0) >= 1000 end }\n";
+  CHECK_INT(lr_policy_load_string(db, "p.lua", POLICY, sizeof POLICY - 1,
+                                  NULL, &pol), LR_OK);
+  lr_run_opts ro = LR_RUN_OPTS_INIT;
+  ro.now = 1800000000;
+  lr_run_result r;
+  CHECK_INT(lr_run(pol, &ro, &r), LR_OK);
+  lr_run_result_free(&r);
+  lr_policy_free(pol);
+  CHECK_STR(q_text(dbpath, "SELECT group_concat(score) FROM contacts"),
+            "11.0,0.0");
+}
+
 static void test_activities_outcomes(void) {
   fresh("events.db");
   CHECK_INT(imp(LR_CONTACTS, fx("tests/fixtures/csv/contacts_basic.csv"), NULL),
@@ -685,6 +729,7 @@ int main(void) {
   test_nulls();
   test_encodings_and_delimiters();
   test_types_widen();
+  test_email_numbers_names();
   test_activities_outcomes();
   test_cancel();
   test_x_education();

@@ -139,6 +139,35 @@ static void test_set_refused(void) {
   CHECK_STR(sql_text("SELECT title FROM contacts WHERE id=1"), "VP Sales");
 }
 
+/* One naming rule (issue 15): a header or its folded form names the field
+** it became; text never goes into a number field leadrules declares. */
+static void test_set_names_and_numbers(void) {
+  fresh_db("overrides", SETUP);
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "Postal Code", "02139", "ops",
+                           "moved", NOW), LR_OK);
+  CHECK_INT(lr_contact_set(db, "bob@b.example", "postal_code", "10115", "ops",
+                           "moved", NOW), LR_OK);
+  CHECK_STR(sql_text("SELECT group_concat(postal_code, ',') FROM contacts"),
+            "02139,10115");
+  CHECK_STR(sql_text("SELECT group_concat(field, ',') FROM audit"),
+            "postal_code,postal_code");
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "company_size", "lots", "ops",
+                           "x", NOW), LR_INPUT);
+  CHECK_STR(lr_errmsg(db), "'lots' is not a number, and company_size is a "
+            "number field (leave it empty to clear it)");
+  CHECK_INT(sql_int("SELECT company_size FROM contacts WHERE id=1"), 5000);
+  CHECK_STR(sql_text("SELECT type FROM fields WHERE name='company_size'"),
+            "integer");
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "company_size", "2.5", "ops",
+                           "x", NOW), LR_OK);      /* a number fits */
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "company_size", NULL, "ops",
+                           "x", NOW), LR_OK);
+  CHECK_INT(sql_int("SELECT company_size IS NULL FROM contacts WHERE id=1"), 1);
+  /* a user field still widens: its type is what its values are */
+  CHECK_INT(lr_contact_set(db, "bob@b.example", "visits", "n/a", "ops", "x",
+                           NOW), LR_OK);
+}
+
 static const char *group_concat_history(int id) {
   char q[256];
   snprintf(q, sizeof q, "SELECT group_concat(to_stage, ',') FROM (SELECT "
@@ -416,6 +445,7 @@ int main(void) {
   test_move_refused();
   test_set_recorded_and_typed();
   test_set_refused();
+  test_set_names_and_numbers();
   test_lock_holds_through_data();
   test_later_move_and_set_stage();
   test_lock_outcome_boundary();

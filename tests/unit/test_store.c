@@ -102,7 +102,7 @@ static void test_migrate_v1(void) {
   sqlite3_open(p, &s);
   sqlite3_stmt *st;
   sqlite3_prepare_v2(s, "SELECT key, score, grade, (SELECT count(*) FROM "
-                     "routing_state), stage_since, manual_until FROM contacts", -1, &st,
+                     "routing_state), stage_since, manual_until, email FROM contacts", -1, &st,
                      NULL);
   CHECK_INT(sqlite3_step(st), SQLITE_ROW);
   CHECK_STR((const char *)sqlite3_column_text(st, 0), "ann@example.com");
@@ -111,6 +111,8 @@ static void test_migrate_v1(void) {
   /* Version 3 dates the current stage from its latest entry. */
   CHECK_INT(sqlite3_column_int(st, 4), 3000);
   CHECK_INT(sqlite3_column_type(st, 5), SQLITE_NULL);
+  /* and trims the email key's column (v1 stored the cell as written) */
+  CHECK_STR((const char *)sqlite3_column_text(st, 6), "Ann@Example.com");
   sqlite3_finalize(st);
   sqlite3_close(s);
 }
