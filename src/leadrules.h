@@ -742,15 +742,22 @@ typedef struct lr_report_opts {
                                the fields registry); NULL: no split */
   long long since;          /* only history, handoffs and outcomes at or
                                after this time (unix s); 0: all */
-  long long now;            /* clock for SLA breaches; 0: current time */
+  long long now;            /* the report's clock (SLA breaches); 0: the
+                               `now` of the latest run (runs, kind 'run',
+                               highest id), or the current time when no
+                               run is recorded.  The report's header says
+                               which it used. */
   int format;               /* LR_FMT_* written through `write` */
   lr_policy *policy;        /* optional: stages in its funnel order, and
                                conversion between consecutive funnel
                                stages; must be loaded on the same db */
   lr_write_fn html_write;   /* non-NULL: also write the HTML report here */
   void *html_ctx;
+  long long since_ago;      /* > 0: since = the clock - since_ago seconds
+                               (overrides `since`), so that "the last 30
+                               days" counts back from the report's clock */
 } lr_report_opts;
-#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0 }
+#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0,0 }
 
 /*
 ** Report on the database (read only, one snapshot): is the targeting
@@ -770,8 +777,13 @@ typedef struct lr_report_opts {
 **    stage; stays still open are not counted.  Median of an even count:
 **    the mean of the middle two.
 **  - Handoffs per owner (assignments at or after `since`) and SLA
-**    breaches: assignments with a due time before `now` and no stage move
-**    for that contact after the assignment.
+**    breaches.  A handoff is answered by the first stage move of its
+**    contact after it (a later time, or the same time in a later run;
+**    moves by a run or by hand) or an outcome closed at or after it.  It
+**    is breached when its due time is before `now` and nothing answered
+**    it at or before due, whatever happened later: a lead recycled to
+**    nurture after its due time passed counts as breached, one due
+**    exactly at `now` does not.
 **  - Outcomes (every outcome row closed at or after `since`): won, lost,
 **    close ratio won / (won + lost), average sale = mean amount of won
 **    rows that have an amount.

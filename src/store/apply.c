@@ -49,6 +49,16 @@ int lrs_run_start(lr_db *db, const char *kind, const char *policy,
   return rc;
 }
 
+static const char RUN_STAGES[] = "UPDATE runs SET stages=?2 WHERE id=?1";
+
+int lrs_run_stages(lr_db *db, long long run_id, const char *json) {
+  sqlite3_stmt *st = lrs_cached(db, RUN_STAGES);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, run_id);
+  bind_text_or_null(st, 2, json);
+  return step_done(db, st, "record run stages");
+}
+
 static const char RUN_FINISH[] =
     "UPDATE runs SET finished_at=?2, evaluated=?3, score_changes=?4, "
     "moves=?5, handoffs=?6, errors=?7 WHERE id=?1";

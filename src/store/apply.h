@@ -16,6 +16,8 @@
 int lrs_run_start(lr_db *db, const char *kind, const char *policy,
                   const char *hash, long long now, const char *by,
                   long long *run_id);
+/* Record the stages the run's policy declared (JSON text, see schema.c). */
+int lrs_run_stages(lr_db *db, long long run_id, const char *json);
 int lrs_run_finish(lr_db *db, long long run_id, long long evaluated,
                    long long score_changes, long long moves,
                    long long handoffs, long long errors);
