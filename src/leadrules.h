@@ -818,8 +818,10 @@ typedef struct lr_diff_opts {
   int (*progress)(void *ctx, long long done, long long total);
   void *progress_ctx;
   volatile int *cancel;     /* set non-zero to cancel (LR_INTERRUPT) */
+  long long stage_list;     /* contacts that change stage listed, in id
+                               order (0: 50; negative: all) */
 } lr_diff_opts;
-#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0,0,0,0 }
+#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0,0,0,0,0 }
 
 /*
 ** Evaluate two policies, loaded on the same database, on the same
@@ -833,7 +835,11 @@ typedef struct lr_diff_opts {
 ** matched by name: added, removed, changed (points, max, min, group,
 ** segment, kind, the text of the when/score function with whitespace
 ** collapsed, description) or the same, each with its fire counts under
-** old and new.  Each contact's stored stage is where both evaluations
+** old and new.  And the contacts whose final stage differs (the first
+** opts->stage_list by contact id), each with its old and new stage and
+** score, the transition that took it to its final stage under each
+** policy (none when it did not move) and the (up to 3) rules, matched by
+** name, whose points for it differ most.  Each contact's stored stage is where both evaluations
 ** start, as in a run.  LR_MISUSE when the policies are on different
 ** databases; evaluation errors as lr_run ("policy.lua:LINE: contact KEY:
 ** problem").
