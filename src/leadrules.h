@@ -942,6 +942,11 @@ LR_API int lr_session_eval(lr_session *session, const char *code,
                            lr_write_fn write, void *ctx);
 /* Close the session (NULL is a no-op; a second close: lr_policy_free). */
 LR_API void lr_session_close(lr_session *session);
+/* Set the session's clock: the global `now` and the default `now` of
+** p:evaluate (0 or out of range: the current time, as at open).  A line
+** that is only `help` prints the helpers; only `now` prints the clock as
+** "2026-11-01T00:00:00Z (1793491200)". */
+LR_API void lr_session_set_now(lr_session *session, long long now);
 /* Poll *cancel while evaluating: when it becomes non-zero (a signal
 ** handler may set it) the running chunk stops with LR_INTERRUPT.  NULL
 ** turns polling off.  The caller resets the flag. */

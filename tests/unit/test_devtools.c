@@ -104,6 +104,26 @@ static void test_session(void) {
   CHECK_INT(lr_session_eval(s, "x = 41", to_sink, &o), LR_OK);
   CHECK_INT(lr_session_eval(s, "x + 1", to_sink, &o), LR_OK);
   CHECK_STR(o.buf, "42\n");
+  /* `help` and `now` typed alone; the clock set by lr_session_set_now,
+  ** which p:evaluate reads too (below, through `now`). */
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, " help ", to_sink, &o), LR_OK);
+  CHECK_CONTAINS(o.buf, "query(sql, ...)");
+  lr_session_set_now(s, 1793491200);
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, "now", to_sink, &o), LR_OK);
+  CHECK_STR(o.buf, "2026-11-01T00:00:00Z (1793491200)\n");
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, "now - 1", to_sink, &o), LR_OK);
+  CHECK_STR(o.buf, "1793491199\n");
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, "help = 1; return help", to_sink, &o), LR_OK);
+  CHECK_STR(o.buf, "1\n");
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, "now = 'soon'", to_sink, &o), LR_OK);
+  CHECK_INT(lr_session_eval(s, "now", to_sink, &o), LR_OK);
+  CHECK_STR(o.buf, "\"soon\"\n");          /* not a time: shown as it is */
+  lr_session_set_now(s, 1793491200);
   /* Incomplete input asks for more; the whole chunk then runs. */
   reset(&o);
   CHECK_INT(lr_session_eval(s, "for i = 1, 2 do", to_sink, &o), LR_INPUT);
