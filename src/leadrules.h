@@ -362,8 +362,18 @@ typedef struct lr_policy_opts {
   */
   int (*setup)(void *ctx, struct lua_State *L);
   void *setup_ctx;
+  /*
+  ** Where the policy's log(...) lines go: each call gets one whole line
+  ** ("policy.lua:12: log: contact KEY: values
+", control characters
+  ** escaped, values cut at 2000 bytes), possibly from several worker
+  ** threads at once, so it must be thread-safe.  NULL: stderr, one
+  ** fwrite per line.
+  */
+  void (*log)(void *ctx, const char *line, size_t n);
+  void *log_ctx;
 } lr_policy_opts;
-#define LR_POLICY_OPTS_INIT { sizeof(lr_policy_opts), 0, 0, 0, 0, 0 }
+#define LR_POLICY_OPTS_INIT { sizeof(lr_policy_opts), 0, 0, 0, 0, 0, 0, 0 }
 
 /*
 ** Load the policy file at `path` into a sandboxed Lua state bound to db.

@@ -10,6 +10,7 @@
 #include "../store/store.h"
 #include "../util/readfile.h"
 #include "../util/sha256.h"
+#include "log.h"
 #include "model.h"
 
 /* Assign stable routing ids from the handoff stage and field values, so
@@ -55,6 +56,7 @@ int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
   if (p->path)
     lrl_set_module_dir_of(in->rt, p->path, p->opts.allow_local_modules);
   lrp_declare_open(in);
+  lrp_log_register(in);
   int rc = LR_OK;
   if (p->opts.setup) {
     lua_pushcfunction(in->rt->L, call_setup);
