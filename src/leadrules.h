@@ -866,6 +866,18 @@ LR_API int lr_diff(lr_policy *old_policy, lr_policy *new_policy,
 LR_API int lr_check(lr_policy *policy, lr_write_fn write, void *ctx,
                     int *errors, int *warnings);
 
+/* List every load error of the policy file at `path`: it is loaded as by
+** lr_policy_load, except that a declaration that fails (an unknown stage,
+** a bad grade, a rule without points, ...) does not end the load; each
+** failure is written through `write` as "file:LINE: error: message\n"
+** and the chunk goes on with the next statement.  An error outside a
+** declaration (a syntax error, a runtime error in the policy's own code)
+** ends the load and is listed last.  *errors (may be NULL) gets the
+** count, 0 for a policy that loads.  Returns LR_OK, LR_IO when the file
+** cannot be read, LR_MISUSE for NULL db, path or write. */
+LR_API int lr_policy_errors(lr_db *db, const char *path, lr_write_fn write,
+                            void *ctx, int *errors);
+
 #define LR_CHECK_SAMPLE 10000
 typedef struct lr_check_opts {
   size_t size;              /* sizeof(lr_check_opts): use the INIT macro */
