@@ -80,9 +80,10 @@ static void json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r) {
   lrb_addc(b, '}');
 }
 
-/* Record the declared stages on the run: a report reads its funnel order
-** from the latest run when no policy is given. */
-static int record_stages(lr_db *db, long long run_id, const lrp_model *m) {
+/* The declared stages, for the runs row: a report reads its funnel order
+** from the latest run when no policy is given.  NULL when out of memory
+** (the row then has none). */
+static char *stages_json(const lrp_model *m) {
   lr_buf b = LR_BUF_INIT;
   lrb_adds(&b, "{\"funnel\": [");
   for (int i = 0; i < m->nstages; i++) {
@@ -92,10 +93,9 @@ static int record_stages(lr_db *db, long long run_id, const lrp_model *m) {
   }
   if (m->nstages <= m->nfunnel) lrb_adds(&b, "], \"side\": [");
   lrb_adds(&b, "]}");
-  int rc = b.oom ? lr__err(db, LR_NOMEM, "out of memory")
-                 : lrs_run_stages(db, run_id, lrb_str(&b));
+  char *s = b.oom ? NULL : strdup(lrb_str(&b));
   lrb_free(&b);
-  return rc;
+  return s;
 }
 
 static int str_eq(const char *a, const char *b) {
@@ -581,10 +581,12 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
       rc = lrs_snap_report(own, "counting contacts");
   }
   if (rc == LR_OK) rc = lrp_routing_init(&wr.routing, db, wr.m, now);
-  if (rc == LR_OK && wr.apply)
-    rc = lrs_run_start(db, "run", p->path ? p->path : p->name, p->hash, now,
-                       NULL, &wr.run_id);
-  if (rc == LR_OK && wr.apply) rc = record_stages(db, wr.run_id, wr.m);
+  if (rc == LR_OK && wr.apply) {
+    char *stages = stages_json(wr.m);
+    rc = lrs_run_start_stages(db, "run", p->path ? p->path : p->name, p->hash,
+                              now, NULL, stages, &wr.run_id);
+    free(stages);
+  }
   if (rc == LR_OK && wr.apply) {
     wr.changes = lrs_changes_new(db, wr.run_id, now);
     if (!wr.changes) rc = lr__err(db, LR_NOMEM, "out of memory");
