@@ -385,8 +385,18 @@ typedef struct lr_policy_opts {
   */
   int (*setup)(void *ctx, struct lua_State *L);
   void *setup_ctx;
+  /*
+  ** Where the policy's log(...) lines go: each call gets one whole line
+  ** ("policy.lua:12: log: contact KEY: values
+", control characters
+  ** escaped, values cut at 2000 bytes), possibly from several worker
+  ** threads at once, so it must be thread-safe.  NULL: stderr, one
+  ** fwrite per line.
+  */
+  void (*log)(void *ctx, const char *line, size_t n);
+  void *log_ctx;
 } lr_policy_opts;
-#define LR_POLICY_OPTS_INIT { sizeof(lr_policy_opts), 0, 0, 0, 0, 0 }
+#define LR_POLICY_OPTS_INIT { sizeof(lr_policy_opts), 0, 0, 0, 0, 0, 0, 0 }
 
 /*
 ** Load the policy file at `path` into a sandboxed Lua state bound to db.
@@ -930,15 +940,22 @@ typedef struct lr_report_opts {
                                the fields registry); NULL: no split */
   long long since;          /* only history, handoffs and outcomes at or
                                after this time (unix s); 0: all */
-  long long now;            /* clock for SLA breaches; 0: current time */
+  long long now;            /* the report's clock (SLA breaches); 0: the
+                               `now` of the latest run (runs, kind 'run',
+                               highest id), or the current time when no
+                               run is recorded.  The report's header says
+                               which it used. */
   int format;               /* LR_FMT_* written through `write` */
   lr_policy *policy;        /* optional: stages in its funnel order, and
                                conversion between consecutive funnel
                                stages; must be loaded on the same db */
   lr_write_fn html_write;   /* non-NULL: also write the HTML report here */
   void *html_ctx;
+  long long since_ago;      /* > 0: since = the clock - since_ago seconds
+                               (overrides `since`), so that "the last 30
+                               days" counts back from the report's clock */
 } lr_report_opts;
-#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0 }
+#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0,0 }
 
 /*
 ** Report on the database (read only, one snapshot): is the targeting
@@ -958,8 +975,13 @@ typedef struct lr_report_opts {
 **    stage; stays still open are not counted.  Median of an even count:
 **    the mean of the middle two.
 **  - Handoffs per owner (assignments at or after `since`) and SLA
-**    breaches: assignments with a due time before `now` and no stage move
-**    for that contact after the assignment.
+**    breaches.  A handoff is answered by the first stage move of its
+**    contact after it (a later time, or the same time in a later run;
+**    moves by a run or by hand) or an outcome closed at or after it.  It
+**    is breached when its due time is before `now` and nothing answered
+**    it at or before due, whatever happened later: a lead recycled to
+**    nurture after its due time passed counts as breached, one due
+**    exactly at `now` does not.
 **  - Outcomes (every outcome row closed at or after `since`): won, lost,
 **    close ratio won / (won + lost), average sale = mean amount of won
 **    rows that have an amount.
@@ -994,8 +1016,10 @@ typedef struct lr_diff_opts {
   int (*progress)(void *ctx, long long done, long long total);
   void *progress_ctx;
   volatile int *cancel;     /* set non-zero to cancel (LR_INTERRUPT) */
+  long long stage_list;     /* contacts that change stage listed, in id
+                               order (0: 50; negative: all) */
 } lr_diff_opts;
-#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0,0,0,0 }
+#define LR_DIFF_OPTS_INIT { sizeof(lr_diff_opts), 0,0,0,0,0,0,0,0 }
 
 /*
 ** Evaluate two policies, loaded on the same database, on the same
@@ -1009,7 +1033,11 @@ typedef struct lr_diff_opts {
 ** matched by name: added, removed, changed (points, max, min, group,
 ** segment, kind, the text of the when/score function with whitespace
 ** collapsed, description) or the same, each with its fire counts under
-** old and new.  Each contact's stored stage is where both evaluations
+** old and new.  And the contacts whose final stage differs (the first
+** opts->stage_list by contact id), each with its old and new stage and
+** score, the transition that took it to its final stage under each
+** policy (none when it did not move) and the (up to 3) rules, matched by
+** name, whose points for it differ most.  Each contact's stored stage is where both evaluations
 ** start, as in a run.  LR_MISUSE when the policies are on different
 ** databases; evaluation errors as lr_run ("policy.lua:LINE: contact KEY:
 ** problem").
@@ -1025,6 +1053,18 @@ LR_API int lr_diff(lr_policy *old_policy, lr_policy *new_policy,
 ** the same path as lr_run, writing nothing. */
 LR_API int lr_check(lr_policy *policy, lr_write_fn write, void *ctx,
                     int *errors, int *warnings);
+
+/* List every load error of the policy file at `path`: it is loaded as by
+** lr_policy_load, except that a declaration that fails (an unknown stage,
+** a bad grade, a rule without points, ...) does not end the load; each
+** failure is written through `write` as "file:LINE: error: message\n"
+** and the chunk goes on with the next statement.  An error outside a
+** declaration (a syntax error, a runtime error in the policy's own code)
+** ends the load and is listed last.  *errors (may be NULL) gets the
+** count, 0 for a policy that loads.  Returns LR_OK, LR_IO when the file
+** cannot be read, LR_MISUSE for NULL db, path or write. */
+LR_API int lr_policy_errors(lr_db *db, const char *path, lr_write_fn write,
+                            void *ctx, int *errors);
 
 #define LR_CHECK_SAMPLE 10000
 typedef struct lr_check_opts {
@@ -1112,6 +1152,11 @@ LR_API int lr_session_eval(lr_session *session, const char *code,
                            lr_write_fn write, void *ctx);
 /* Close the session (NULL is a no-op; a second close: lr_policy_free). */
 LR_API void lr_session_close(lr_session *session);
+/* Set the session's clock: the global `now` and the default `now` of
+** p:evaluate (0 or out of range: the current time, as at open).  A line
+** that is only `help` prints the helpers; only `now` prints the clock as
+** "2026-11-01T00:00:00Z (1793491200)". */
+LR_API void lr_session_set_now(lr_session *session, long long now);
 /* Poll *cancel while evaluating: when it becomes non-zero (a signal
 ** handler may set it) the running chunk stops with LR_INTERRUPT.  NULL
 ** turns polling off.  The caller resets the flag. */

@@ -51,6 +51,24 @@ typedef struct mover {
   int old_stage, new_stage;           /* union stage indexes */
 } mover;
 
+/* A contact whose final stage differs, and why: the transition that
+** took it to its final stage under each policy and the rules whose points
+** differ most for it. */
+#define WHY_RULES 3
+typedef struct why_rule {
+  const char *name;                   /* model-owned */
+  double old_points, new_points;
+} why_rule;
+
+typedef struct changer {
+  char *key;
+  double old_score, new_score;
+  int old_stage, new_stage;           /* union stage indexes */
+  int old_transition, new_transition; /* last move's transition, or -1 */
+  why_rule rule[WHY_RULES];
+  int nrule;
+} changer;
+
 typedef struct differ {
   lr_policy *po, *pn;
   const lrp_model *mo, *mn;
@@ -68,6 +86,10 @@ typedef struct differ {
   long long *moved_old, *moved_new;   /* per transition: moves made */
   mover *heap;                        /* min-heap: the weakest mover on top */
   int nheap;
+  int *rule_old;                      /* new rule index -> old one, or -1 */
+  long long list;                     /* stage changes kept (< 0: all) */
+  changer *chg;                       /* the first `list` in id order */
+  long long nchg, capchg;
 } differ;
 
 /* ---- the N largest changes ------------------------------------------------ */
@@ -120,6 +142,73 @@ static int offer(differ *d, const mover *mv) {
 static int stronger_first(const void *a, const void *b) {
   const mover *x = a, *y = b;
   return weaker(x, y) ? 1 : weaker(y, x) ? -1 : 0;
+}
+
+/* ---- contacts that change stage -------------------------------------------- */
+
+static int last_transition(const lrp_result *r) {
+  for (int k = r->nmoves - 1; k >= 0; k--)
+    if (r->moves[k].transition >= 0) return r->moves[k].transition;
+  return -1;
+}
+
+/* Put (name, old, new) into the WHY_RULES largest |new - old| of x. */
+static void why_offer(changer *x, const char *name, double o, double n) {
+  if (o == n) return;
+  int i = x->nrule;
+  if (i == WHY_RULES) {
+    i = WHY_RULES - 1;
+    if (fabs(n - o) <= fabs(x->rule[i].new_points - x->rule[i].old_points)) return;
+  } else {
+    x->nrule++;
+  }
+  x->rule[i] = (why_rule){name, o, n};
+  for (; i > 0; i--) {                /* keep them largest first */
+    why_rule *a = &x->rule[i - 1], *b = &x->rule[i];
+    if (fabs(a->new_points - a->old_points) >= fabs(b->new_points - b->old_points))
+      break;
+    why_rule t = *a;
+    *a = *b;
+    *b = t;
+  }
+}
+
+/* The rules, matched by name, whose points differ for this contact. */
+static void why_rules(const differ *d, changer *x, const lrp_result *ro,
+                      const lrp_result *rn) {
+  const lrp_model *mo = d->mo, *mn = d->mn;
+  for (int j = 0; j < mn->nrules; j++) {
+    int i = d->rule_old[j];
+    why_offer(x, mn->rules[j].name, i >= 0 ? ro->part[i] : 0, rn->part[j]);
+  }
+  for (int i = 0; i < mo->nrules; i++) {
+    int matched = 0;
+    for (int j = 0; j < mn->nrules && !matched; j++) matched = d->rule_old[j] == i;
+    if (!matched) why_offer(x, mo->rules[i].name, ro->part[i], 0);
+  }
+}
+
+static int keep_change(differ *d, const changer *x) {
+  if (d->list >= 0 && d->nchg >= d->list) return LR_OK;
+  if (d->nchg == d->capchg) {
+    long long cap = d->capchg ? d->capchg * 2 : 16;
+    changer *v = realloc(d->chg, (size_t)cap * sizeof *v);
+    if (!v) return LR_NOMEM;
+    d->chg = v;
+    d->capchg = cap;
+  }
+  char *key = strdup(x->key);
+  if (!key) return LR_NOMEM;
+  d->chg[d->nchg] = *x;
+  d->chg[d->nchg++].key = key;
+  return LR_OK;
+}
+
+static void changes_free(differ *d) {
+  for (long long i = 0; i < d->nchg; i++) free(d->chg[i].key);
+  free(d->chg);
+  d->chg = NULL;
+  d->nchg = d->capchg = 0;
 }
 
 /* ---- evaluation in lockstep ----------------------------------------------- */
@@ -190,6 +279,8 @@ static int tally_merge(differ *d, const differ *t) {
   for (int i = 0; i < d->mn->ntransitions; i++) d->moved_new[i] += t->moved_new[i];
   for (int i = 0; i < t->nheap; i++)
     if (offer(d, &t->heap[i]) != LR_OK) return LR_NOMEM;
+  for (long long i = 0; i < t->nchg; i++)
+    if (keep_change(d, &t->chg[i]) != LR_OK) return LR_NOMEM;
   return LR_OK;
 }
 
@@ -215,6 +306,19 @@ static int account(differ *d, const lrs_contact *c, const lrp_result *ro,
     if (ro->moves[k].transition >= 0) d->moved_old[ro->moves[k].transition]++;
   for (int k = 0; k < rn->nmoves; k++)
     if (rn->moves[k].transition >= 0) d->moved_new[rn->moves[k].transition]++;
+  if (so != sn) {
+    changer x;
+    memset(&x, 0, sizeof x);
+    x.key = (char *)c->key;
+    x.old_score = ro->score;
+    x.new_score = rn->score;
+    x.old_stage = so;
+    x.new_stage = sn;
+    x.old_transition = last_transition(ro);
+    x.new_transition = last_transition(rn);
+    why_rules(d, &x, ro, rn);
+    if (keep_change(d, &x) != LR_OK) return LR_NOMEM;
+  }
   if (delta == 0) return LR_OK;
   mover mv = {c->id, (char *)c->key, ro->score, rn->score, so, sn};
   return offer(d, &mv);
@@ -266,6 +370,8 @@ static int diff_chunk(lrp_worker *wo, lrp_worker *wn, differ *t, long long lo,
 static void tally_reset(differ *t) {
   for (int i = 0; i < t->nheap; i++) free(t->heap[i].key);
   t->nheap = 0;
+  for (long long i = 0; i < t->nchg; i++) free(t->chg[i].key);
+  t->nchg = 0;
   t->evaluated = t->score_changes = t->up = t->down = t->stage_changes = 0;
   t->sum = t->min = t->max = 0;
   memset(t->bucket, 0, sizeof t->bucket);
@@ -280,12 +386,15 @@ static int on_slot_init(void *ctx, void *slot) {
   differ *t = slot;
   *t = *(const differ *)ctx;          /* shares the stage maps, not counters */
   t->nheap = 0;
+  t->chg = NULL;
+  t->nchg = t->capchg = 0;
   return tally_init(t);
 }
 
 static void on_slot_free(void *ctx, void *slot) {
   (void)ctx;
   tally_free(slot);
+  changes_free(slot);
 }
 
 static int on_chunk(void *ctx, lrp_worker *w, lrp_chunk *c) {
@@ -658,6 +767,57 @@ static void text_movers(const differ *d, lrp_out *o) {
   lrp_table_free(&t);
 }
 
+/* "old: lead->mql; new: mql->sql; rules: demo +50 (0 -> 50)" */
+static void why_text(const differ *d, const changer *x, lr_buf *b) {
+  lrb_printf(b, "old: %s; new: %s",
+             x->old_transition >= 0 ? d->mo->transitions[x->old_transition].label
+                                    : "no move",
+             x->new_transition >= 0 ? d->mn->transitions[x->new_transition].label
+                                    : "no move");
+  for (int i = 0; i < x->nrule; i++) {
+    char a[64], c[64];
+    lrp_fmt_num(a, sizeof a, x->rule[i].old_points);
+    lrp_fmt_num(c, sizeof c, x->rule[i].new_points);
+    lrb_printf(b, "%s%s %s -> %s", i ? ", " : "; rules: ", x->rule[i].name, a, c);
+  }
+}
+
+static void text_changes(const differ *d, lrp_out *o) {
+  lrp_outf(o, "\nContacts that change stage (%lld", d->stage_changes);
+  if (d->nchg < d->stage_changes) lrp_outf(o, "; the first %lld by id", d->nchg);
+  lrp_outs(o, "; why: the transition to the final stage under each policy, "
+              "and the rules whose points differ most)\n");
+  if (!d->nchg) {
+    lrp_outs(o, "  (no stage changes)\n");
+    return;
+  }
+  char a[64], b[64];
+  lrp_table t;
+  lrp_table_init(&t, "lllrrl");
+  lrp_table_cell(&t, "contact");
+  lrp_table_cell(&t, "old stage");
+  lrp_table_cell(&t, "new stage");
+  lrp_table_cell(&t, "old score");
+  lrp_table_cell(&t, "new score");
+  lrp_table_cell(&t, "why");
+  for (long long i = 0; i < d->nchg; i++) {
+    const changer *x = &d->chg[i];
+    lr_buf why = LR_BUF_INIT;
+    why_text(d, x, &why);
+    lrp_fmt_num(a, sizeof a, x->old_score);
+    lrp_fmt_num(b, sizeof b, x->new_score);
+    lrp_table_cell(&t, "%s", x->key);
+    lrp_table_cell(&t, "%s", d->stage[x->old_stage]);
+    lrp_table_cell(&t, "%s", d->stage[x->new_stage]);
+    lrp_table_cell(&t, "%s", a);
+    lrp_table_cell(&t, "%s", b);
+    lrp_table_cell(&t, "%s", lrb_str(&why));
+    lrb_free(&why);
+  }
+  lrp_table_text(&t, o, 2);
+  lrp_table_free(&t);
+}
+
 static void text_rowset(const rowset *s, lrp_out *o) {
   lrp_outs(o, s->title);
   lrp_table t;
@@ -686,6 +846,7 @@ static void write_text(const view *v, lrp_out *o) {
   text_matrix(v->d, o);
   text_scores(v->d, o);
   text_movers(v->d, o);
+  text_changes(v->d, o);
   for (int k = 0; k < 2; k++) text_rowset(&v->set[k], o);
 }
 
@@ -759,6 +920,45 @@ static void json_movers(const differ *d, lrp_out *o) {
   lrp_outs(o, d->nheap ? "\n  ]" : "]");
 }
 
+static void json_transition(const lrp_model *m, int t, lrp_out *o) {
+  if (t >= 0) lrp_out_json_str(o, m->transitions[t].label);
+  else lrp_outs(o, "null");
+}
+
+static void json_changes(const differ *d, lrp_out *o) {
+  lrp_outf(o, ",\n  \"stage_changes_listed\": %lld,\n  \"stage_change_list\": [",
+           d->nchg);
+  for (long long i = 0; i < d->nchg; i++) {
+    const changer *x = &d->chg[i];
+    lrp_outs(o, i ? ",\n    {\"key\": " : "\n    {\"key\": ");
+    lrp_out_json_str(o, x->key);
+    lrp_outs(o, ", \"old_stage\": ");
+    lrp_out_json_str(o, d->stage[x->old_stage]);
+    lrp_outs(o, ", \"new_stage\": ");
+    lrp_out_json_str(o, d->stage[x->new_stage]);
+    lrp_outs(o, ", \"old_score\": ");
+    lrp_out_json_num(o, x->old_score);
+    lrp_outs(o, ", \"new_score\": ");
+    lrp_out_json_num(o, x->new_score);
+    lrp_outs(o, ", \"old_transition\": ");
+    json_transition(d->mo, x->old_transition, o);
+    lrp_outs(o, ", \"new_transition\": ");
+    json_transition(d->mn, x->new_transition, o);
+    lrp_outs(o, ", \"rules\": [");
+    for (int k = 0; k < x->nrule; k++) {
+      lrp_outs(o, k ? ", {\"name\": " : "{\"name\": ");
+      lrp_out_json_str(o, x->rule[k].name);
+      lrp_outs(o, ", \"old_points\": ");
+      lrp_out_json_num(o, x->rule[k].old_points);
+      lrp_outs(o, ", \"new_points\": ");
+      lrp_out_json_num(o, x->rule[k].new_points);
+      lrp_outs(o, "}");
+    }
+    lrp_outs(o, "]}");
+  }
+  lrp_outs(o, d->nchg ? "\n  ]" : "]");
+}
+
 static void json_rowset(const rowset *s, lrp_out *o) {
   lrp_outf(o, ",\n  \"%s\": [", s->key);
   for (int i = 0; i < s->n; i++) {
@@ -783,6 +983,7 @@ static void write_json(const view *v, lrp_out *o) {
   json_matrix(v->d, o);
   json_scores(v->d, o);
   json_movers(v->d, o);
+  json_changes(v->d, o);
   for (int k = 0; k < 2; k++) json_rowset(&v->set[k], o);
   lrp_outs(o, "\n}\n");
 }
@@ -811,9 +1012,16 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   d.mn = &pn->main.m;
   if (lr__clock(db, o.now, "lr_diff", &d.now) != LR_OK) return lr_errcode(db);
   d.top = o.top ? o.top : 10;
+  d.list = o.stage_list ? o.stage_list : 50;
+  d.rule_old = calloc((size_t)d.mn->nrules + 1, sizeof *d.rule_old);
+  for (int j = 0; d.rule_old && j < d.mn->nrules; j++) {
+    d.rule_old[j] = -1;
+    for (int i = 0; i < d.mo->nrules && d.rule_old[j] < 0; i++)
+      if (strcmp(d.mo->rules[i].name, d.mn->rules[j].name) == 0) d.rule_old[j] = i;
+  }
   rulerow *rows = NULL, *trows = NULL;
   int nrows = 0, ntrows = 0;
-  int rc = stage_union(&d);
+  int rc = d.rule_old ? stage_union(&d) : LR_NOMEM;
   if (rc == LR_OK) rc = tally_init(&d);
   if (rc != LR_OK) lr__err(db, rc, "out of memory");
   if (rc == LR_OK) rc = evaluate(&d, &o);
@@ -840,6 +1048,8 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   for (int i = 0; i < ntrows; i++) free(trows[i].changes);
   free(trows);
   tally_free(&d);
+  changes_free(&d);
+  free(d.rule_old);
   free(d.stage);
   free(d.map_old);
   free(d.map_new);

@@ -17,6 +17,12 @@
 #include "../engine/model.h"
 #include "outfmt.h"
 
+#define CLOCK_GIVEN 0                  /* opts->now (--now) */
+#define CLOCK_RUN 1                    /* the latest run's now */
+#define CLOCK_WALL 2                   /* no run recorded: the wall clock */
+#define ORDER_POLICY 0                 /* --policy */
+#define ORDER_RUN 1                    /* stages the latest run recorded */
+#define ORDER_HISTORY 2                /* stage_history positions */
 #define MAX_GROUPS 25                  /* larger values fold into (other) */
 #define NBANDS 6
 
@@ -30,6 +36,7 @@ typedef struct handrow {
 } handrow;
 
 typedef struct graderow {
+  int g;
   char *grade;
   long long n[NBANDS];
 } graderow;
@@ -44,7 +51,12 @@ typedef struct rpt {
   lr_db *db;
   lr_report_opts o;
   long long now;
+  int clock;                           /* CLOCK_*: where `now` came from */
+  long long clock_run;                 /* CLOCK_RUN: that run's id */
   const lrp_model *m;                  /* optional policy: funnel order */
+  int order;                           /* ORDER_*: where stages came from */
+  int nfunnel;                         /* stage[0..nfunnel-1]: the funnel */
+  lr_buf funnel_json;                  /* those names, a JSON array */
   const char *by;                      /* "segment", a field, or NULL */
   lrs_dim dim;
   lr_buf keep;
@@ -57,6 +69,7 @@ typedef struct rpt {
   long long *funnel;                   /* [g][nstages + 1]: + NULL stage */
   long long *entered, *converted;      /* [g][npairs] */
   long long *stays;                    /* [g][nstages] */
+  long long *through;                  /* [g][nstages]: zero-second stays */
   double *median;                      /* [g][nstages] */
   handrow *hand;
   int nhand, caphand;
@@ -229,34 +242,86 @@ static int by_pair(const void *a, const void *b) {
   return x[0] != y[0] ? x[0] - y[0] : x[1] - y[1];
 }
 
+typedef struct names {
+  rpt *r;
+  char **v;
+  int n, nfunnel;
+} names;
+
+static int on_run_stage(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  names *c = ctx;
+  char **x = realloc(c->v, (size_t)(c->n + 1) * sizeof *x);
+  if (!x) return c->r->oom = 1;
+  c->v = x;
+  c->v[c->n++] = dupstr(c->r, v[0].s);
+  if (v[1].i) c->nfunnel = c->n;
+  return c->r->oom;
+}
+
+/* The declared stages, funnel first: the policy's, or else those the
+** latest run recorded; none (history order) when neither. */
+static int declared_stages(rpt *r, names *c) {
+  memset(c, 0, sizeof *c);
+  c->r = r;
+  if (r->m) {
+    r->order = ORDER_POLICY;
+    c->v = calloc((size_t)r->m->nstages + 1, sizeof *c->v);
+    if (!c->v) return LR_NOMEM;
+    for (int i = 0; i < r->m->nstages; i++)
+      c->v[c->n++] = dupstr(r, r->m->stages[i].name);
+    c->nfunnel = r->m->nfunnel;
+    return r->oom ? LR_NOMEM : LR_OK;
+  }
+  int src = lrs_report_run_stages(r->db, on_run_stage, c);
+  if (r->oom) return LR_NOMEM;
+  if (src != LR_OK) return lr_errcode(r->db);
+  r->order = c->n ? ORDER_RUN : ORDER_HISTORY;
+  return LR_OK;
+}
+
 static int load_stages(rpt *r) {
   seen_ctx c;
   memset(&c, 0, sizeof c);
   c.r = r;
-  int src = lrs_report_stage_seen(r->db, on_seen, &c);
-  int rc = src == LR_OK ? LR_OK : r->oom ? LR_NOMEM : lr_errcode(r->db);
+  names dn;
+  int rc = declared_stages(r, &dn);
+  int src = rc == LR_OK ? lrs_report_stage_seen(r->db, on_seen, &c) : LR_OK;
+  if (rc == LR_OK)
+    rc = src == LR_OK ? LR_OK : r->oom ? LR_NOMEM : lr_errcode(r->db);
   if (rc == LR_OK && !r->oom) {
     if (c.n) qsort(c.v, (size_t)c.n, sizeof *c.v, by_position);
-    int nm = r->m ? r->m->nstages : 0;
-    r->stage = calloc((size_t)(c.n + nm) + 1, sizeof *r->stage);
+    r->stage = calloc((size_t)(c.n + dn.n) + 1, sizeof *r->stage);
     if (!r->stage) r->oom = 1;
-    for (int i = 0; i < nm && r->stage; i++)
-      r->stage[r->nstages++] = dupstr(r, r->m->stages[i].name);
+    for (int i = 0; i < dn.n && r->stage; i++) {
+      r->stage[r->nstages++] = dn.v[i];
+      dn.v[i] = NULL;
+    }
     for (int i = 0; i < c.n && r->stage; i++) {
       int known = 0;
-      for (int k = 0; k < nm; k++)
+      for (int k = 0; k < dn.n; k++)
         if (strcmp(r->stage[k], c.v[i].name) == 0) known = 1;
       if (!known) r->stage[r->nstages++] = dupstr(r, c.v[i].name);
     }
+    r->nfunnel = r->stage ? dn.nfunnel : 0;
   }
+  for (int i = 0; i < dn.n; i++) free(dn.v[i]);
+  free(dn.v);
   for (int i = 0; i < c.n; i++) free(c.v[i].name);
   free(c.v);
   if (rc != LR_OK || r->oom) return r->oom ? LR_NOMEM : rc;
-  /* The pairs: with a policy, each funnel stage and the next; without
+  /* The pairs: with a funnel, each funnel stage and the next; without
   ** one, the order alone cannot tell funnel stages from side stages, so
   ** every direct move seen in the history is a pair. */
-  if (r->m) {
-    for (int i = 0; i + 1 < r->m->nfunnel; i++) add_pair(r, i, i + 1);
+  if (r->nfunnel) {
+    lrb_addc(&r->funnel_json, '[');
+    for (int i = 0; i < r->nfunnel; i++) {
+      if (i) lrb_addc(&r->funnel_json, ',');
+      lrb_json_str(&r->funnel_json, r->stage[i], strlen(r->stage[i]));
+    }
+    lrb_addc(&r->funnel_json, ']');
+    if (r->funnel_json.oom) r->oom = 1;
+    for (int i = 0; i + 1 < r->nfunnel; i++) add_pair(r, i, i + 1);
   } else {
     src = lrs_report_moves(r->db, on_move, r);
     if (src != LR_OK) return r->oom ? LR_NOMEM : lr_errcode(r->db);
@@ -306,6 +371,11 @@ static int on_stay(void *ctx, const lrs_value *v, int n) {
   (void)n;
   rpt *r = ctx;
   int g = group_of(r, &v[0]), s = stage_index(r, text_of(&v[1]));
+  /* zero seconds: passed through within one run; counted apart */
+  if (v[2].r == 0) {
+    if (g >= 0 && s >= 0 && s < r->nstages) r->through[g * r->nstages + s]++;
+    return 0;
+  }
   if (g != r->buf_g || s != r->buf_s) {
     flush_stays(r);
     r->buf_g = g;
@@ -358,18 +428,36 @@ static int on_outcome(void *ctx, const lrs_value *v, int n) {
 static int on_grade(void *ctx, const lrs_value *v, int n) {
   (void)n;
   rpt *r = ctx;
-  const char *grade = text_of(&v[0]);
-  if (!grade) return 0;
-  if (!r->ngrades || strcmp(r->grades[r->ngrades - 1].grade, grade)) {
+  int g = group_of(r, &v[0]);
+  const char *grade = text_of(&v[1]);
+  if (!grade || g < 0) return 0;
+  graderow *last = r->ngrades ? &r->grades[r->ngrades - 1] : NULL;
+  if (!last || last->g != g || strcmp(last->grade, grade)) {
+    /* (other) rows may come back to a group seen before */
+    last = NULL;
+    for (int i = 0; i < r->ngrades && !last; i++)
+      if (r->grades[i].g == g && strcmp(r->grades[i].grade, grade) == 0)
+        last = &r->grades[i];
+  }
+  if (!last) {
     graderow *x = realloc(r->grades, (size_t)(r->ngrades + 1) * sizeof *x);
     if (!x) return r->oom = 1;
     r->grades = x;
-    memset(&r->grades[r->ngrades], 0, sizeof *x);
-    r->grades[r->ngrades++].grade = dupstr(r, grade);
+    last = &r->grades[r->ngrades++];
+    memset(last, 0, sizeof *last);
+    last->g = g;
+    last->grade = dupstr(r, grade);
   }
-  int b = (int)v[1].i;
-  if (b >= 0 && b < NBANDS) r->grades[r->ngrades - 1].n[b] += v[2].i;
+  int b = (int)v[2].i;
+  if (b >= 0 && b < NBANDS) last->n[b] += v[3].i;
   return r->oom;
+}
+
+/* Grade rows by group (in group order), then grade. */
+static int by_group_grade(const void *a, const void *b) {
+  const graderow *x = a, *y = b;
+  if (x->g != y->g) return x->g - y->g;
+  return strcmp(x->grade, y->grade);
 }
 
 /* Run every query, split (when asked) and overall. */
@@ -379,12 +467,13 @@ static int gather(rpt *r) {
   r->entered = calloc((size_t)G * (size_t)P + 1, sizeof *r->entered);
   r->converted = calloc((size_t)G * (size_t)P + 1, sizeof *r->converted);
   r->stays = calloc((size_t)G * (size_t)S + 1, sizeof *r->stays);
+  r->through = calloc((size_t)G * (size_t)S + 1, sizeof *r->through);
   r->median = calloc((size_t)G * (size_t)S + 1, sizeof *r->median);
   r->won = calloc((size_t)G, sizeof *r->won);
   r->lost = calloc((size_t)G, sizeof *r->lost);
   r->amount_n = calloc((size_t)G, sizeof *r->amount_n);
   r->amount = calloc((size_t)G, sizeof *r->amount);
-  if (!r->funnel || !r->entered || !r->converted || !r->stays || !r->median ||
+  if (!r->funnel || !r->entered || !r->converted || !r->stays || !r->through || !r->median ||
       !r->won || !r->lost || !r->amount_n || !r->amount)
     return LR_NOMEM;
   lrs_dim all = {LRS_DIM_ALL, NULL, NULL};
@@ -395,9 +484,13 @@ static int gather(rpt *r) {
     int src = lrs_report_funnel(r->db, d, on_funnel, r);
     for (int p = 0; p < P && src == LR_OK; p++) {
       r->cur_pair = p;
-      src = lrs_report_conversion(r->db, d, r->stage[r->pair[p][0]],
-                                  r->stage[r->pair[p][1]], since,
-                                  on_conversion, r);
+      if (r->nfunnel)
+        src = lrs_report_passed(r->db, d, lrb_str(&r->funnel_json),
+                                r->pair[p][0], since, on_conversion, r);
+      else
+        src = lrs_report_conversion(r->db, d, r->stage[r->pair[p][0]],
+                                    r->stage[r->pair[p][1]], since,
+                                    on_conversion, r);
     }
     r->buf_g = r->buf_s = -1;
     r->nbuf = 0;
@@ -406,13 +499,14 @@ static int gather(rpt *r) {
     if (src == LR_OK)
       src = lrs_report_handoffs(r->db, d, since, r->now, on_handoff, r);
     if (src == LR_OK) src = lrs_report_outcomes(r->db, d, since, on_outcome, r);
+    if (src == LR_OK) src = lrs_report_grades(r->db, d, on_grade, r);
     if (r->oom) return LR_NOMEM;
     if (src != LR_OK) return lr_errcode(r->db);
   }
   r->all = 0;
-  int src = lrs_report_grades(r->db, on_grade, r);
-  if (r->oom) return LR_NOMEM;
-  return src == LR_OK ? LR_OK : lr_errcode(r->db);
+  if (r->ngrades)
+    qsort(r->grades, (size_t)r->ngrades, sizeof *r->grades, by_group_grade);
+  return LR_OK;
 }
 
 /* ---- output helpers ------------------------------------------------------------ */
@@ -488,18 +582,21 @@ static void t_conversion(const rpt *r, lrp_table *t) {
 }
 
 static void t_time(const rpt *r, lrp_table *t) {
-  static const char *const head[] = {"stage", "stays", "median", NULL};
-  heads(r, t, "llrr", head);
+  static const char *const head[] = {"stage", "stays", "median",
+                                     "passed through", NULL};
+  heads(r, t, "llrrr", head);
   for (int g = 0; g < r->ngroups; g++)
     for (int s = 0; s < r->nstages; s++) {
       long long k = r->stays[g * r->nstages + s];
-      if (!k) continue;
+      long long z = r->through[g * r->nstages + s];
+      if (!k && !z) continue;
       char d[32];
       lrp_fmt_days(d, sizeof d, r->median[g * r->nstages + s]);
       lrp_table_cell(t, "%s", r->group[g]);
       lrp_table_cell(t, "%s", r->stage[s]);
       lrp_table_cell(t, "%lld", k);
-      lrp_table_cell(t, "%s", d);
+      lrp_table_cell(t, "%s", k ? d : "-");
+      lrp_table_cell(t, "%lld", z);
     }
 }
 
@@ -551,19 +648,21 @@ static int band_used(const rpt *r, int b) {
 }
 
 static void t_grades(const rpt *r, lrp_table *t) {
-  char align[16] = "l";
-  int k = 1;
+  char align[16] = "ll";
+  int k = 2;
   for (int b = 0; b < NBANDS; b++)
     if (b < NBANDS - 1 || band_used(r, b)) align[k++] = 'r';
   align[k++] = 'r';
   align[k] = '\0';
   lrp_table_init(t, align);
+  lrp_table_cell(t, "%s", group_head(r));
   lrp_table_cell(t, "grade");
   for (int b = 0; b < NBANDS; b++)
     if (b < NBANDS - 1 || band_used(r, b)) lrp_table_cell(t, "%s", BAND[b]);
   lrp_table_cell(t, "total");
   for (int i = 0; i < r->ngrades; i++) {
     long long total = 0;
+    lrp_table_cell(t, "%s", r->group[r->grades[i].g]);
     lrp_table_cell(t, "%s", r->grades[i].grade);
     for (int b = 0; b < NBANDS; b++) {
       total += r->grades[i].n[b];
@@ -588,11 +687,14 @@ static const section SECTIONS[] = {
    "Of the contacts whose first entry into a stage was %s, how many later "
    "entered the next stage.", t_conversion},
   {"Median time in stage",
-   "Completed stays that began %s; a stay ends at the contact's next move.",
+   "Completed stays that began %s; a stay ends at the contact's next move. "
+   "A stay of zero seconds (a run moved the contact on through the stage) "
+   "is counted as passed through, not in the median.",
    t_time},
   {"Handoffs and SLA",
-   "Handoffs made %s. Breached: the due time passed (at now) and the "
-   "contact has not moved since the handoff.", t_handoffs},
+   "Handoffs made %s. Breached: the due time is before now and the owner "
+   "had not acted by then (no stage move and no outcome after the handoff, "
+   "at or before due), whatever happened later.", t_handoffs},
   {"Outcomes",
    "Deals closed %s. Close ratio = won / (won + lost); average sale = mean "
    "amount of the won deals that have one.", t_outcomes},
@@ -608,16 +710,29 @@ static void since_text(const rpt *r, char *buf, size_t n) {
   snprintf(buf, n, "since %s", w);
 }
 
+/* Where the clock came from, for people. */
+static void clock_text(const rpt *r, char *buf, size_t n) {
+  if (r->clock == CLOCK_GIVEN) snprintf(buf, n, "from --now");
+  else if (r->clock == CLOCK_RUN)
+    snprintf(buf, n, "the latest run's now, run %lld", r->clock_run);
+  else snprintf(buf, n, "the wall clock: no run recorded");
+}
+
 static void header_lines(const rpt *r, lrp_out *o, int html) {
-  char when[40], since[64];
+  char when[40], since[64], clock[80];
   lrp_iso(r->now, when, sizeof when);
+  clock_text(r, clock, sizeof clock);
   since_text(r, since, sizeof since);
-  const char *order = r->m ? "the policy's funnel order"
-                           : "order of first entry in stage_history";
+  static const char *const ORDER[] = {
+    "the policy's funnel order", "the funnel order the latest run recorded",
+    "order of first entry in stage_history"};
+  const char *order = ORDER[r->order];
   if (html) {
     lrp_outs(o, "<p class=\"note\">now = ");
     lrp_out_html(o, when);
-    lrp_outs(o, "; history ");
+    lrp_outs(o, " (");
+    lrp_out_html(o, clock);
+    lrp_outs(o, "); history ");
     lrp_out_html(o, since);
     lrp_outs(o, "; split by ");
     lrp_out_html(o, r->by ? r->by : "nothing");
@@ -627,7 +742,7 @@ static void header_lines(const rpt *r, lrp_out *o, int html) {
     return;
   }
   lrp_outf(o, "report     %s\n", lr_db_path(r->db));
-  lrp_outf(o, "now        %s\n", when);
+  lrp_outf(o, "now        %s (%s)\n", when, clock);
   lrp_outf(o, "history    %s\n", since);
   lrp_outf(o, "split by   %s\n", r->by ? r->by : "nothing (--by segment|source|owner|stage|FIELD)");
   lrp_outs(o, "stages     ");
@@ -755,7 +870,12 @@ static void jitem(lrp_out *o, int k) { lrp_outs(o, k ? ",\n    " : "\n    "); }
 static void json_header(const rpt *r, lrp_out *o) {
   char when[40];
   lrp_iso(r->now, when, sizeof when);
-  lrp_outf(o, "{\n  \"now\": \"%s\",\n  \"since\": ", when);
+  static const char *const CLOCK[] = {"given", "latest_run", "wall_clock"};
+  lrp_outf(o, "{\n  \"now\": \"%s\",\n  \"clock\": \"%s\",\n  "
+              "\"clock_run\": ", when, CLOCK[r->clock]);
+  if (r->clock == CLOCK_RUN) lrp_outf(o, "%lld", r->clock_run);
+  else lrp_outs(o, "null");
+  lrp_outs(o, ",\n  \"since\": ");
   if (r->o.since) {
     lrp_iso(r->o.since, when, sizeof when);
     lrp_outf(o, "\"%s\"", when);
@@ -765,7 +885,8 @@ static void json_header(const rpt *r, lrp_out *o) {
   lrp_outs(o, ",\n  \"by\": ");
   lrp_out_json_str(o, r->by);
   lrp_outf(o, ",\n  \"stage_order\": \"%s\",\n  \"stages\": [",
-           r->m ? "policy" : "history");
+           r->order == ORDER_POLICY ? "policy"
+           : r->order == ORDER_RUN ? "run" : "history");
   for (int s = 0; s < r->nstages; s++) {
     if (s) lrp_outs(o, ", ");
     lrp_out_json_str(o, r->stage[s]);
@@ -823,14 +944,15 @@ static void json_time(const rpt *r, lrp_out *o) {
   for (int g = 0; g < r->ngroups; g++)
     for (int s = 0; s < r->nstages; s++) {
       long long n = r->stays[g * r->nstages + s];
-      if (!n) continue;
+      long long z = r->through[g * r->nstages + s];
+      if (!n && !z) continue;
       jitem(o, k++);
       jgroup(r, o, g);
       lrp_outs(o, ", \"stage\": ");
       lrp_out_json_str(o, r->stage[s]);
       lrp_outf(o, ", \"stays\": %lld, \"median_seconds\": ", n);
-      lrp_out_json_num(o, r->median[g * r->nstages + s]);
-      lrp_outs(o, "}");
+      lrp_out_json_num(o, n ? r->median[g * r->nstages + s] : NAN);
+      lrp_outf(o, ", \"passed_through\": %lld}", z);
     }
   lrp_outs(o, k ? "\n  ]" : "]");
 }
@@ -880,7 +1002,9 @@ static void json_grades(const rpt *r, lrp_out *o) {
   for (int b = 0; b < NBANDS; b++) lrp_outf(o, "%s\"%s\"", b ? ", " : "", BAND[b]);
   lrp_outs(o, "], \"grades\": [");
   for (int i = 0; i < r->ngrades; i++) {
-    lrp_outs(o, i ? ",\n    {\"grade\": " : "\n    {\"grade\": ");
+    lrp_outs(o, i ? ",\n    " : "\n    ");
+    jgroup(r, o, r->grades[i].g);
+    lrp_outs(o, ", \"grade\": ");
     lrp_out_json_str(o, r->grades[i].grade);
     lrp_outs(o, ", \"contacts\": [");
     for (int b = 0; b < NBANDS; b++)
@@ -903,6 +1027,25 @@ static void write_json(const rpt *r, lrp_out *o) {
 
 /* ---- the entry point ------------------------------------------------------------- */
 
+/* The clock: opts->now when given, else the latest run's now (a report on
+** data from the past is read as of its last run, not as of today), else
+** the wall clock; then `since` when given as a span before the clock. */
+static int set_clock(rpt *r) {
+  if (r->o.now) {
+    r->clock = CLOCK_GIVEN;
+  } else {
+    if (lrs_report_clock(r->db, &r->now, &r->clock_run) != LR_OK)
+      return lr_errcode(r->db);
+    r->clock = r->clock_run ? CLOCK_RUN : CLOCK_WALL;
+    if (!r->clock_run) r->now = (long long)time(NULL);
+  }
+  if (r->o.since_ago) {
+    r->o.since = r->now - r->o.since_ago;
+    if (r->o.since < 1) r->o.since = 1;
+  }
+  return LR_OK;
+}
+
 static void rpt_free(rpt *r) {
   for (int g = 0; g < r->ngroups; g++) free(r->group[g]);
   free(r->group);
@@ -913,6 +1056,8 @@ static void rpt_free(rpt *r) {
   free(r->entered);
   free(r->converted);
   free(r->stays);
+  free(r->through);
+  lrb_free(&r->funnel_json);
   free(r->median);
   for (int i = 0; i < r->nhand; i++) free(r->hand[i].owner);
   free(r->hand);
@@ -940,8 +1085,10 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
   if (r.o.policy && r.o.policy->db != db)
     return lr__err(db, LR_MISUSE, "report: the policy is loaded on another "
                    "database");
-  if (lr__clock(db, r.o.now, "lr_report", &r.now) != LR_OK)
+  if (r.o.now && lr__clock(db, r.o.now, "lr_report", &r.now) != LR_OK)
     return lr_errcode(db);
+  if (r.o.since_ago < 0)
+    return lr__err(db, LR_MISUSE, "report: since_ago must not be negative");
   r.m = r.o.policy ? &r.o.policy->main.m : NULL;
   r.by = r.o.by && *r.o.by ? r.o.by : NULL;
   char field[LRS_NAME_FOLD];
@@ -960,6 +1107,7 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
     rc = lrs_report_begin(db) == LR_OK ? LR_OK : lr_errcode(db);
     began = rc == LR_OK;
   }
+  if (rc == LR_OK) rc = set_clock(&r);
   if (rc == LR_OK) rc = load_groups(&r);
   if (rc == LR_OK) rc = load_stages(&r);
   if (rc == LR_OK) rc = gather(&r);

@@ -52,8 +52,14 @@ int cmd_check(cli *c, int argc, char **argv) {
   int rc = lr_policy_load(db, path, &p);
   if (rc != LR_OK) {
     if (rc != LR_POLICY && rc != LR_LIMIT) return cli_fail(c, rc);
-    print_load_error(path, lr_errmsg(db));
-    printf("1 error, 0 warnings\n");
+    /* every load error, not just the first */
+    int n = 0;
+    if (lr_policy_errors(db, path, cli_write_file, stdout, &n) != LR_OK ||
+        n == 0) {
+      print_load_error(path, lr_errmsg(db));
+      n = 1;
+    }
+    printf("%d error%s, 0 warnings\n", n, n == 1 ? "" : "s");
     return CLI_ERR;
   }
   int errors = 0, warnings = 0;

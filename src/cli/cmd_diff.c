@@ -3,6 +3,7 @@
 ** do to the contacts, without writing.
 */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -11,14 +12,20 @@ static int ok_top(const char *v) {
   return cli_parse_int(v, 1, 100000, &n);
 }
 
+static int ok_list(const char *v) {
+  long long n;
+  return strcmp(v, "all") == 0 || cli_parse_int(v, 1, 100000000, &n);
+}
+
 int cmd_diff(cli *c, int argc, char **argv) {
   const char *paths[2] = {NULL, NULL}, *now_text = NULL;
-  const char *top = NULL, *jobs = NULL;
+  const char *top = NULL, *jobs = NULL, *list = NULL;
   lr_diff_opts o = LR_DIFF_OPTS_INIT;
   int json = 0;
   const cli_optv opts[] = {
     CLI_OPT_NOW(now_text),
     { "--top", &top, "a number of contacts from 1 to 100000", 0, ok_top },
+    { "--stage-changes", &list, "a number of contacts, or all", 0, ok_list },
     CLI_OPT_JOBS(jobs), { NULL },
   };
   const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
@@ -30,6 +37,7 @@ int cmd_diff(cli *c, int argc, char **argv) {
   if (json) o.format = LR_FMT_JSON;
   if (top) o.top = (int)cli_int(top);
   if (jobs) o.jobs = (int)cli_int(jobs);
+  if (list) o.stage_list = strcmp(list, "all") == 0 ? -1 : cli_int(list);
   o.now = cli_parse_now(c, now_text);
   if (o.now < 0) return CLI_USAGE;
   lr_db *db = cli_db(c);

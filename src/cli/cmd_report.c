@@ -3,7 +3,6 @@
 ** handoffs and SLA, outcomes; overall and split by a dimension.
 */
 #include <stdio.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -34,7 +33,7 @@ int cmd_report(cli *c, int argc, char **argv) {
                 since_text);
       return CLI_USAGE;
     }
-    o.since = (o.now ? o.now : (long long)time(NULL)) - ago;
+    o.since_ago = ago > 0 ? ago : 1;      /* counted back from the clock */
   }
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;

@@ -162,11 +162,15 @@ static void readline_loop(shell *sh) {
 
 int cmd_shell(cli *c, int argc, char **argv) {
   int quiet = 0;
-  for (int i = 1; i < argc; i++) {
-    if (cli_flag(argv[i], "-q") || cli_flag(argv[i], "--quiet")) quiet = 1;
-    else if (argv[i][0] == '-') return cli_unknown_option(c, "shell", argv[i]);
-    else return cli_usage(c, "shell", "unexpected argument '%s'", argv[i]);
-  }
+  const char *now_text = NULL;
+  const cli_optv opts[] = { CLI_OPT_NOW(now_text), { NULL } };
+  const cli_flagv flags[] = { { "-q", &quiet, 0 }, { "--quiet", &quiet, 0 },
+                              { NULL } };
+  const cli_spec spec = { "shell", opts, flags, 1, NULL, 0,
+                          "unknown argument '%s'", NULL };
+  if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;
+  long long now = cli_parse_now(c, now_text);
+  if (now < 0) return CLI_USAGE;
   shell sh;
   memset(&sh, 0, sizeof sh);
   sh.c = c;
@@ -175,9 +179,10 @@ int cmd_shell(cli *c, int argc, char **argv) {
   int rc = lr_session_open(sh.db, &sh.s);
   if (rc != LR_OK) return cli_fail(c, rc);
   lr_session_set_cancel(sh.s, &cli_interrupted);
+  if (now) lr_session_set_now(sh.s, now);
   sh.tty = isatty(0);
   if (sh.tty && !quiet)
-    printf("leadrules %s shell on %s; help() lists the helpers, Ctrl-D "
+    printf("leadrules %s shell on %s; help lists the helpers, Ctrl-D "
            "quits\n", lr_libversion(), lr_db_path(sh.db));
 #ifdef LR_HAVE_READLINE
   if (sh.tty) readline_loop(&sh);

@@ -107,9 +107,10 @@ const cli_cmd cli_commands[] = {
    "  --allow-local-modules  require() may load .lua files beside the "
    "policy\n"},
   {"shell", cmd_shell, CLI_READS,
-   "[-q]",
+   "[options]",
    "interactive Lua prompt on the database",
-   "  -q, --quiet       no banner\n"},
+   "  -q, --quiet       no banner\n"
+   "  --now T           the session's clock (default: the current time)\n"},
   {"backtest", cmd_backtest, CLI_READS,
    "POLICY.lua [options]",
    "measure a policy's scores against outcomes (writes nothing)",
@@ -133,6 +134,8 @@ const cli_cmd cli_commands[] = {
    "what a policy change would do to the contacts (writes nothing)",
    "  --now T           the clock (default: the current time)\n"
    "  --top N           list N contacts (1 to 100000)\n"
+   "  --stage-changes N|all  list N of the contacts that change stage\n"
+   "                    (default 50)\n"
    "  --json            as JSON\n"
    "  --jobs N          evaluate with N threads, 1 to 1024\n"},
   {"script", cmd_script, CLI_WRITES,

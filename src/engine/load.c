@@ -10,6 +10,8 @@
 #include "../store/store.h"
 #include "../util/readfile.h"
 #include "../util/sha256.h"
+#include "collect.h"
+#include "log.h"
 #include "model.h"
 
 /* Assign stable routing ids from the handoff stage and field values, so
@@ -55,6 +57,8 @@ int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
   if (p->path)
     lrl_set_module_dir_of(in->rt, p->path, p->opts.allow_local_modules);
   lrp_declare_open(in);
+  lrp_log_register(in);
+  if (p->collect) lrp_collect_wrap(in);
   int rc = LR_OK;
   if (p->opts.setup) {
     lua_pushcfunction(in->rt->L, call_setup);
@@ -70,11 +74,17 @@ int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
   }
   if (rc != LR_OK) {
     snprintf(err, errlen, "%s", in->rt->errmsg);
+    if (p->collect) lrp_collect_error(p, err);
     return rc == LR_LIMIT || rc == LR_NOMEM || rc == LR_INTERRUPT ? rc
                                                                   : LR_POLICY;
   }
   rc = lrp_model_validate(in, err, errlen);
+  if (rc != LR_OK && p->collect) lrp_collect_error(p, err);
   if (rc != LR_OK) return rc;
+  if (p->collect && p->ncollected) {
+    snprintf(err, errlen, "%s", "the policy has errors");
+    return LR_POLICY;
+  }
   for (int h = 0; h < in->m.nhandoffs; h++)
     router_ids(&in->m, in->m.handoffs[h].router,
                in->m.stages[in->m.handoffs[h].stage].name, 0);
@@ -91,7 +101,7 @@ void lrp_instance_free(lrp_instance *in) {
 
 static int load_common(lr_db *db, const char *path, const char *name,
                        char *source, size_t len, const lr_policy_opts *opts,
-                       lr_policy **out) {
+                       lr_buf *collect, int *ncollected, lr_policy **out) {
   lr_policy *p = calloc(1, sizeof *p);
   if (!p) {
     free(source);
@@ -121,7 +131,10 @@ static int load_common(lr_db *db, const char *path, const char *name,
     return rc;
   }
   char err[2048] = "";
+  p->collect = collect;
   int rc = lrp_instance_load(&p->main, p, err, sizeof err);
+  if (ncollected) *ncollected = p->ncollected;
+  p->collect = NULL;
   if (rc != LR_OK) {
     lr__err(db, rc, "%s", err);
     lr_policy_free(p);
@@ -133,8 +146,8 @@ static int load_common(lr_db *db, const char *path, const char *name,
   return lr__ok(db);
 }
 
-int lr_policy_load_v2(lr_db *db, const char *path, const lr_policy_opts *opts,
-                      lr_policy **out) {
+static int load_file(lr_db *db, const char *path, const lr_policy_opts *opts,
+                     lr_buf *collect, int *ncollected, lr_policy **out) {
   if (out) *out = NULL;
   if (!db || !out) return LR_MISUSE;
   if (!path) return lr__err(db, LR_MISUSE, "lr_policy_load: no path");
@@ -145,7 +158,20 @@ int lr_policy_load_v2(lr_db *db, const char *path, const lr_policy_opts *opts,
   if (memchr(src, 0x1b, len > 0 ? 1 : 0))
     return free(src), lr__err(db, LR_POLICY, "%s: binary chunks are not "
                               "accepted (policies are Lua text)", path);
-  return load_common(db, path, path, src, len, opts, out);
+  return load_common(db, path, path, src, len, opts, collect, ncollected,
+                     out);
+}
+
+int lr_policy_load_v2(lr_db *db, const char *path, const lr_policy_opts *opts,
+                      lr_policy **out) {
+  return load_file(db, path, opts, NULL, NULL, out);
+}
+
+int lrp_policy_load_collect(lr_db *db, const char *path,
+                            const lr_policy_opts *opts, lr_buf *found,
+                            int *n, lr_policy **out) {
+  *n = 0;
+  return load_file(db, path, opts, found, n, out);
 }
 
 int lr_policy_load(lr_db *db, const char *path, lr_policy **out) {
@@ -161,7 +187,8 @@ int lr_policy_load_string(lr_db *db, const char *name, const char *source,
   if (!copy) return lr__err(db, LR_NOMEM, "out of memory");
   memcpy(copy, source, len);
   copy[len] = '\0';
-  return load_common(db, NULL, name ? name : "policy", copy, len, opts, out);
+  return load_common(db, NULL, name ? name : "policy", copy, len, opts, NULL,
+                     NULL, out);
 }
 
 int lrp_policy_ok(const lr_policy *p) {

@@ -141,8 +141,18 @@ struct lr_policy {
   lr_policy_opts opts;
   int lua_touched;                   /* lr_policy_lua was called */
   int counted;                       /* counted by lrs_hold */
+  lr_buf *collect;                   /* lr_policy_errors: failed loads go
+                                        here, "file:LINE: error: ...\n" */
+  int ncollected;
   lrp_instance main;
 };
+
+/* Load the policy at `path` with every declaration error collected into
+** `found` (see collect.c); *n counts them.  Returns LR_POLICY when any
+** error was found (*out NULL), else as lr_policy_load_v2. */
+int lrp_policy_load_collect(lr_db *db, const char *path,
+                            const lr_policy_opts *opts, lr_buf *found,
+                            int *n, struct lr_policy **out);
 
 /* 1 when p is a live policy (not NULL, not freed: a debugging aid, since
 ** freed memory may be reused). */

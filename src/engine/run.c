@@ -98,6 +98,24 @@ static void json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r) {
   lrb_addc(b, '}');
 }
 
+/* The declared stages, for the runs row: a report reads its funnel order
+** from the latest run when no policy is given.  NULL when out of memory
+** (the row then has none). */
+static char *stages_json(const lrp_model *m) {
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, "{\"funnel\": [");
+  for (int i = 0; i < m->nstages; i++) {
+    if (i == m->nfunnel) lrb_adds(&b, "], \"side\": [");
+    else if (i) lrb_adds(&b, ", ");
+    lrb_json_str(&b, m->stages[i].name, strlen(m->stages[i].name));
+  }
+  if (m->nstages <= m->nfunnel) lrb_adds(&b, "], \"side\": [");
+  lrb_adds(&b, "]}");
+  char *s = b.oom ? NULL : strdup(lrb_str(&b));
+  lrb_free(&b);
+  return s;
+}
+
 static int str_eq(const char *a, const char *b) {
   if (!a || !b) return a == b;
   return strcmp(a, b) == 0;
@@ -623,9 +641,12 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
       rc = lrs_snap_report(own, "counting contacts");
   }
   if (rc == LR_OK) rc = lrp_routing_init(&wr.routing, db, wr.m, now);
-  if (rc == LR_OK && wr.apply)
-    rc = lrs_run_start(db, "run", p->path ? p->path : p->name, p->hash, now,
-                       NULL, &wr.run_id);
+  if (rc == LR_OK && wr.apply) {
+    char *stages = stages_json(wr.m);
+    rc = lrs_run_start_stages(db, "run", p->path ? p->path : p->name, p->hash,
+                              now, NULL, stages, &wr.run_id);
+    free(stages);
+  }
   if (rc == LR_OK && wr.apply) {
     wr.changes = lrs_changes_new(db, wr.run_id, now);
     if (!wr.changes) rc = lr__err(db, LR_NOMEM, "out of memory");

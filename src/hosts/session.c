@@ -42,7 +42,8 @@ struct lr_session {
 
 static const char HELP[] =
   "leadrules shell: Lua 5.4 in the policy sandbox, on the database.\n"
-  "  now                      the clock (unix seconds)\n"
+  "  now                      the clock (unix seconds; typed alone it shows\n"
+  "                           as a date too); `leadrules shell --now T` sets it\n"
   "  query(sql, ...)          rows of a read-only SELECT as tables\n"
   "                           (contacts, activities, outcomes; ?1.. params)\n"
   "  count(where)             contacts matching an SQL condition\n"
@@ -50,7 +51,8 @@ static const char HELP[] =
   "  p = load_policy(path)    a policy; p:evaluate(key) or\n"
   "                           p:evaluate{ field = value, ... } explains a lead\n"
   "  parse_time(t), parse_duration(d)\n"
-  "An expression prints its value; = expr works too.  Ctrl-D quits.\n";
+  "An expression prints its value; = expr works too.  help prints this.\n"
+  "Ctrl-D quits.\n";
 
 static lr_session *session_of(lua_State *L) {
   return (lr_session *)lrl_closure_ctx(L);
@@ -268,6 +270,42 @@ void lr_session_set_cancel(lr_session *s, volatile int *cancel) {
   s->dev.cancel = cancel;
 }
 
+void lr_session_set_now(lr_session *s, long long now) {
+  if (!s || s->magic != SESSION_MAGIC) return;
+  if (now <= 0 || now > LR_TIME_MAX) now = (long long)time(NULL);
+  s->dev.now = now;                  /* p:evaluate's default clock too */
+  lua_pushinteger(s->rt->L, (lua_Integer)now);
+  lua_setglobal(s->rt->L, "now");
+}
+
+/* The words a person types alone: `help` prints the help, `now` the
+** clock as a date and in seconds.  1 when `code` was one of them. */
+static int bare_word(lr_session *s, const char *code) {
+  size_t n = strlen(code);
+  while (*code == ' ' || *code == '\t') code++, n--;
+  while (n && (code[n - 1] == ' ' || code[n - 1] == '\t' || code[n - 1] == ';'))
+    n--;
+  if (n == 4 && memcmp(code, "help", 4) == 0) {
+    emit(s, HELP, sizeof HELP - 1);
+    return 1;
+  }
+  if (n != 3 || memcmp(code, "now", 3) != 0) return 0;
+  lua_State *L = s->rt->L;
+  int isnum = 0;
+  lua_getglobal(L, "now");
+  lua_Integer t = lua_tointegerx(L, -1, &isnum);
+  lua_pop(L, 1);
+  if (!isnum || t < LR_TIME_MIN || t > LR_TIME_MAX) return 0;
+  char line[96];
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  size_t k = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  k += (size_t)snprintf(line + k, sizeof line - k, " (%lld)\n", (long long)t);
+  emit(s, line, k);
+  return 1;
+}
+
 /* lua.c's test: a syntax error at the end of the text wants more lines. */
 static int incomplete(const char *msg) {
   static const char mark[] = "<eof>";
@@ -282,6 +320,7 @@ int lr_session_eval(lr_session *s, const char *code, lr_write_fn write,
   lua_State *L = s->rt->L;
   s->write = write;
   s->ctx = ctx;
+  if (bare_word(s, code)) return lr__ok(db);
   const char *src = code;
   while (*src == ' ' || *src == '\t') src++;
   int forced = *src == '=';          /* "= expr", as in Lua 5.1 */

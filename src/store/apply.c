@@ -30,12 +30,12 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
 }
 
 static const char RUN_START[] =
-    "INSERT INTO runs(kind, policy, policy_hash, now, started_at, by) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO runs(kind, policy, policy_hash, now, started_at, by, stages) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-int lrs_run_start(lr_db *db, const char *kind, const char *policy,
-                  const char *hash, long long now, const char *by,
-                  long long *run_id) {
+int lrs_run_start_stages(lr_db *db, const char *kind, const char *policy,
+                         const char *hash, long long now, const char *by,
+                         const char *stages, long long *run_id) {
   sqlite3_stmt *st = lrs_cached(db, RUN_START);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -44,9 +44,16 @@ int lrs_run_start(lr_db *db, const char *kind, const char *policy,
   sqlite3_bind_int64(st, 4, now);
   sqlite3_bind_double(st, 5, wall_time());
   bind_text_or_null(st, 6, by);
+  bind_text_or_null(st, 7, stages);
   int rc = step_done(db, st, "record run");
   if (rc == LR_OK) *run_id = sqlite3_last_insert_rowid(db->sql);
   return rc;
+}
+
+int lrs_run_start(lr_db *db, const char *kind, const char *policy,
+                  const char *hash, long long now, const char *by,
+                  long long *run_id) {
+  return lrs_run_start_stages(db, kind, policy, hash, now, by, NULL, run_id);
 }
 
 static const char RUN_FINISH[] =

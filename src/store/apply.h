@@ -16,6 +16,11 @@
 int lrs_run_start(lr_db *db, const char *kind, const char *policy,
                   const char *hash, long long now, const char *by,
                   long long *run_id);
+/* lrs_run_start that also records the stages the run's policy declared
+** (runs.stages, JSON text: see schema.c) in the same row. */
+int lrs_run_start_stages(lr_db *db, const char *kind, const char *policy,
+                         const char *hash, long long now, const char *by,
+                         const char *stages, long long *run_id);
 int lrs_run_finish(lr_db *db, long long run_id, long long evaluated,
                    long long score_changes, long long moves,
                    long long handoffs, long long errors);

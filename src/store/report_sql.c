@@ -177,6 +177,11 @@ int lrs_report_stays(lr_db *db, const lrs_dim *dim, long long since,
   return src;
 }
 
+/* A handoff is answered by the first stage move of its contact after it
+** (a later time, or the same time in a later run: a run's own moves into
+** the stage share its time) or an outcome closed at or after it; it is
+** breached when its due time is before the clock and nothing answered it
+** by then (at or before due: answering exactly at due is in time). */
 int lrs_report_handoffs(lr_db *db, const lrs_dim *dim, long long since,
                         long long now, lrs_row_fn fn, void *ctx) {
   lr_buf b = LR_BUF_INIT;
@@ -184,12 +189,36 @@ int lrs_report_handoffs(lr_db *db, const lrs_dim *dim, long long since,
   lrb_adds(&b,
     "SELECT dim.d, a.owner, count(*), sum(a.due IS NOT NULL), "
     "sum(a.due IS NOT NULL AND a.due < ?2 AND NOT EXISTS (SELECT 1 FROM "
-    "stage_history h WHERE h.contact_id = a.contact_id AND h.at > a.at)) "
+    "stage_history h WHERE h.contact_id = a.contact_id AND h.at <= a.due AND "
+    "(h.at > a.at OR (h.at = a.at AND h.run_id > a.run_id))) AND NOT EXISTS "
+    "(SELECT 1 FROM outcomes o WHERE o.contact_id = a.contact_id AND "
+    "o.closed_at >= a.at AND o.closed_at <= a.due)) "
     "FROM assignments a JOIN dim ON dim.contact_id = a.contact_id "
     "WHERE a.at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
   arg args[2] = {{0, since, NULL}, {0, now, NULL}};
   int src = run(db, &b, dim, args, 2, fn, ctx);
   lrb_free(&b);
+  return src;
+}
+
+static int on_clock(void *ctx, const lrs_value *v, int n) {
+  long long *out = ctx;
+  if (n >= 2 && v[0].type == LRS_INT && v[1].type == LRS_INT) {
+    out[0] = v[0].i;
+    out[1] = v[1].i;
+  }
+  return 0;
+}
+
+int lrs_report_clock(lr_db *db, long long *now, long long *run_id) {
+  long long got[2] = {0, 0};
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, "SELECT id, now FROM runs WHERE kind = 'run' AND dry_run = 0 "
+               "ORDER BY id DESC LIMIT 1");
+  int src = run(db, &b, NULL, NULL, 0, on_clock, got);
+  lrb_free(&b);
+  *run_id = got[0];
+  *now = got[1];
   return src;
 }
 
@@ -209,15 +238,55 @@ int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
   return src;
 }
 
-int lrs_report_grades(lr_db *db, lrs_row_fn fn, void *ctx) {
+int lrs_report_grades(lr_db *db, const lrs_dim *dim, lrs_row_fn fn,
+                      void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b,
+    "SELECT d, grade, CASE WHEN e IS NULL THEN 5 WHEN e < 0 THEN 0 "
+    "WHEN e < 10 THEN 1 WHEN e < 25 THEN 2 WHEN e < 50 THEN 3 ELSE 4 END, "
+    "count(*) FROM (SELECT dim.d AS d, c.grade AS grade, CASE WHEN "
+    "json_valid(c.scores) THEN json_extract(c.scores, '$.engagement') END "
+    "AS e FROM contacts c JOIN dim ON dim.contact_id = c.id "
+    "WHERE c.grade IS NOT NULL) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+  int src = run(db, &b, dim, NULL, 0, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx) {
   lr_buf b = LR_BUF_INIT;
   lrb_adds(&b,
-    "SELECT grade, CASE WHEN e IS NULL THEN 5 WHEN e < 0 THEN 0 "
-    "WHEN e < 10 THEN 1 WHEN e < 25 THEN 2 WHEN e < 50 THEN 3 ELSE 4 END, "
-    "count(*) FROM (SELECT grade, CASE WHEN json_valid(scores) THEN "
-    "json_extract(scores, '$.engagement') END AS e FROM contacts "
-    "WHERE grade IS NOT NULL) GROUP BY 1, 2 ORDER BY 1, 2");
+    "WITH r AS (SELECT stages FROM runs WHERE kind = 'run' AND dry_run = 0 "
+    "AND json_valid(stages) ORDER BY id DESC LIMIT 1) "
+    "SELECT value, f, k FROM (SELECT j.value AS value, 1 AS f, j.key AS k "
+    "FROM r, json_each(r.stages, '$.funnel') j UNION ALL "
+    "SELECT j.value, 0, j.key FROM r, json_each(r.stages, '$.side') j) "
+    "WHERE typeof(value) = 'text' ORDER BY f DESC, k");
   int src = run(db, &b, NULL, NULL, 0, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_passed(lr_db *db, const lrs_dim *dim, const char *funnel,
+                      int k, long long since, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b,
+    ", f(stage, rk) AS (SELECT value, key FROM json_each(?1)), "
+    "h AS (SELECT s.contact_id, s.at, s.id, ft.rk AS rt, ff.rk AS rf FROM "
+    "stage_history s LEFT JOIN f ft ON ft.stage = s.to_stage LEFT JOIN f ff "
+    "ON ff.stage = s.from_stage), "
+    "p AS (SELECT contact_id, at, id, rt, row_number() OVER (PARTITION BY "
+    "contact_id ORDER BY at, id) AS rn FROM h WHERE rt = ?2 OR (rf < ?2 AND "
+    "rt > ?2)), "
+    "a AS (SELECT * FROM p WHERE rn = 1 AND at >= ?3) "
+    "SELECT dim.d, count(*), sum(a.rt > ?2 OR EXISTS (SELECT 1 FROM h WHERE "
+    "h.contact_id = a.contact_id AND h.rt > ?2 AND (h.at > a.at OR (h.at = "
+    "a.at AND h.id > a.id)))) FROM a JOIN dim ON dim.contact_id = a.contact_id "
+    "GROUP BY 1");
+  arg args[3] = {{1, 0, funnel}, {0, k, NULL}, {0, since, NULL}};
+  int src = run(db, &b, dim, args, 3, fn, ctx);
   lrb_free(&b);
   return src;
 }

@@ -68,19 +68,41 @@ int lrs_report_stays(lr_db *db, const lrs_dim *dim, long long since,
                      lrs_row_fn fn, void *ctx);
 
 /* Assignments at or after `since`, per owner: (d, owner, handoffs, with a
-** due time, breached), breached meaning due < now and no stage move for
-** that contact after the assignment. Ordered by d, owner. */
+** due time, breached).  Breached: due < now and no stage move of that
+** contact after the assignment (a later at, or the same at in a later
+** run) and no outcome closed at or after it, at or before due.  Ordered
+** by d, owner. */
 int lrs_report_handoffs(lr_db *db, const lrs_dim *dim, long long since,
                         long long now, lrs_row_fn fn, void *ctx);
+
+/* The latest recorded run (kind 'run', not a dry run, highest id): its id
+** and its `now`; both 0 when there is none. */
+int lrs_report_clock(lr_db *db, long long *now, long long *run_id);
 
 /* Outcome rows closed at or after `since`: (d, won, lost, sum of won
 ** amounts, won rows with an amount). */
 int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
                         lrs_row_fn fn, void *ctx);
 
-/* Contacts with a grade: (grade, engagement band, contacts); the band of
-** json_extract(scores, '$.engagement'): 0 "< 0", 1 "0-10", 2 "10-25",
-** 3 "25-50", 4 ">= 50" (half-open), 5 none. */
-int lrs_report_grades(lr_db *db, lrs_row_fn fn, void *ctx);
+/* Contacts with a grade: (d, grade, engagement band, contacts); the band
+** of json_extract(scores, '$.engagement'): 0 "< 0", 1 "0-10", 2 "10-25",
+** 3 "25-50", 4 ">= 50" (half-open), 5 none.  Ordered by d, grade, band. */
+int lrs_report_grades(lr_db *db, const lrs_dim *dim, lrs_row_fn fn,
+                      void *ctx);
+
+/* The stages the latest run's policy declared (runs.stages): (stage,
+** 1 for a funnel stage or 0 for a side stage, position), funnel first in
+** rank order; no rows when no run recorded them. */
+int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx);
+
+/* Conversion through a funnel (a JSON array of stage names, in order)
+** from stage k (0-based) to the next.  A stage_history row passes stage
+** k when it enters it, or moves from a funnel stage before k to one after
+** it (lead -> sql passes mql).  Of the contacts whose first row passing k
+** is at or after `since`, how many reached a stage after k at that row
+** or later (a later at, or the same at and a later row):
+** (d, passed, moved on). */
+int lrs_report_passed(lr_db *db, const lrs_dim *dim, const char *funnel,
+                      int k, long long since, lrs_row_fn fn, void *ctx);
 
 #endif

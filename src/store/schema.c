@@ -123,13 +123,16 @@ static const char MIGRATION_2[] =
 ** --override-manual); the time a contact entered its current stage
 ** (stage_since, so that a policy can write a cool-down without reading
 ** history); every declared grade, not only the first (grades, a JSON
-** object like scores); and how many transitions a manual lock held back
-** in each run. */
+** object like scores); how many transitions a manual lock held back
+** in each run, and the stages the run's policy declared. */
 static const char MIGRATION_3[] =
   "ALTER TABLE contacts ADD COLUMN manual_until INTEGER;"
   "ALTER TABLE contacts ADD COLUMN stage_since INTEGER;"
   "ALTER TABLE contacts ADD COLUMN grades TEXT;"
   "ALTER TABLE runs ADD COLUMN held_by_manual INTEGER NOT NULL DEFAULT 0;"
+  /* the policy's declared stages, {"funnel": [...], "side": [...]}: the
+  ** funnel order a report reads without the policy file */
+  "ALTER TABLE runs ADD COLUMN stages TEXT;"
   "UPDATE contacts SET stage_since = (SELECT max(h.at) FROM stage_history h"
   "  WHERE h.contact_id = contacts.id AND h.to_stage = contacts.stage)"
   "  WHERE stage IS NOT NULL;"

@@ -51,6 +51,41 @@ contains "missing.lua"
 same "$(sql 'SELECT count(*) FROM runs')" "0"
 same "$(sql 'SELECT count(*) FROM contacts WHERE score <> 0 OR stage IS NOT NULL')" "0"
 
+# Every load error at once, each with its line: several undeclared
+# stages, a bad grade, a rule without `when`; an error in the policy's own
+# code ends the list; a declaration after it is not reached.
+cat > many.lua <<'LUA'
+stages { "lead", "mql", "sql" }
+transition { from = "lead", to = "mqll", when = function(l) return true end }
+transition { from = "leed", to = "sql", when = function(l) return true end }
+rule "a" { points = 5 }
+grade "fit" { A = 10, B = "x" }
+rule "b" { group = "fit", points = 3, when = function(l) return true end }
+handoff { stage = "sqll", due = "2d", assign = round_robin { "a", "a" } }
+local x = nil + 1
+rule "c" { points = 1 }
+LUA
+expect_fail 1 lr check many.lua --now 2026-11-01
+same "$OUT" "many.lua:2: error: transition: unknown stage 'mqll' (declared: lead, mql, sql)
+many.lua:3: error: transition: unknown stage 'leed' (declared: lead, mql, sql)
+many.lua:4: error: rule 'a': 'points' needs a 'when' function or a 'segment'
+many.lua:5: error: grade 'fit': write letters as LETTER = minimum score
+many.lua:7: error: round_robin: owner 'a' is listed twice
+many.lua:7: error: handoff: unknown stage 'sqll' (declared: lead, mql, sql)
+many.lua:8: error: attempt to perform arithmetic on a nil value
+7 errors, 0 warnings" "(every load error)"
+# One error: as before.
+printf 'stages { "lead" }\nrule "a" { points = 5 }\n' > one.lua
+expect_fail 1 lr check one.lua --now 2026-11-01
+same "$OUT" "one.lua:2: error: rule 'a': 'points' needs a 'when' function or a 'segment'
+1 error, 0 warnings" "(one load error)"
+# Errors the policy's checks find after the chunk (no funnel) are listed.
+printf 'rule "a" { points = 5 }\n' > nofunnel.lua
+expect_fail 1 lr check nofunnel.lua --now 2026-11-01
+contains "nofunnel.lua:1: error: rule 'a': 'points' needs a 'when' function"
+contains "the policy declares no funnel"
+contains "2 errors, 0 warnings"
+
 expect_fail 2 lr check
 expect_fail 2 lr check x_education.lua --sample 0
 expect_fail 2 lr check x_education.lua --bogus

@@ -21,7 +21,7 @@ python3 "$B/dataset.py" sql "$B/contacts.csv" | sql || fail "loading the data se
 check_against_runs() {
   sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
   before=$(sha256sum < test.db)
-  expect_ok lr diff old.lua new.lua --now "$1" --top 7 --json
+  expect_ok lr diff old.lua new.lua --now "$1" --top 7 --stage-changes all --json
   echo "$OUT" > diff.json
   same "$(sha256sum < test.db)" "$before" "diff changed the database"
   cp test.db a.db; cp test.db b.db
@@ -40,6 +40,15 @@ sql "UPDATE contacts SET stage = NULL, score = 0, owner = NULL, grade = NULL, sc
 sql "UPDATE contacts SET visits = visits - 3 WHERE id % 3 = 0"
 expect_ok lr diff old.lua new.lua --now $NOW --top 5
 golden diff.txt
+
+# The list of stage changes: capped in id order, and says so.
+expect_ok lr diff old.lua new.lua --now $NOW --stage-changes 2
+contains "Contacts that change stage (27; the first 2 by id;"
+contains "c001     mql        sql               19         24  old: lead->mql; new: mql->sql; rules: b 5 -> 8, half visits 6 -> 3, fresh 0 -> 3"
+expect_ok lr diff old.lua new.lua --now $NOW --stage-changes 2 --json
+same "$(echo "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["stage_changes"], j["stage_changes_listed"], [c["key"] for c in j["stage_change_list"]])')" "27 2 ['c001', 'c004']"
+expect_fail 2 lr diff old.lua new.lua --stage-changes 0
+contains "--stage-changes needs a number of contacts, or all"
 
 # Threads: ids spread over many chunks give the same report with 1 or 3.
 cp test.db spread.db

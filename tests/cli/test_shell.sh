@@ -55,5 +55,16 @@ same "$(cat err.txt)" "interrupted" "(SIGINT message)"
 
 OUT=$(echo 'help()' | lr shell)
 contains "query(sql, ...)"
+OUT=$(echo 'help' | lr shell)
+contains "query(sql, ...)"
+# --now sets the clock; `now` alone shows it as a date; policies see it.
+OUT=$(printf 'now
+now + 0
+' | lr shell --now 2026-11-01)
+same "$OUT" "$(printf '2026-11-01T00:00:00Z (1793491200)\n1793491200')" "(now as a date)"
+OUT=$(printf 'p = load_policy("p.lua")\np:evaluate("ann@a.example").now\n' | lr shell --now 2026-11-01 2>&1)
+same "$OUT" "1793491200" "(p:evaluate uses the shell's --now)"
+expect_fail 2 lr shell --now soon
+contains "--now: cannot read 'soon'"
 expect_fail 2 lr shell --bogus
 finish

@@ -85,6 +85,49 @@ for t in got["transitions"]:
     if t["new_moves"] is not None and t["new_moves"] != moves_new.get(t["name"], 0):
         errs.append(f"transition {t['name']}: new moves {t['new_moves']} != {moves_new.get(t['name'], 0)}")
 
+# Contacts that change stage: every one in id order (the test lists all),
+# the transition of the run's last move for each, and the rules whose
+# points differ most (the listed ones carry the runs' points, and no
+# unlisted rule differs more than the last listed one).
+def last_moves(path):
+    out = {}
+    for cid, t in rows(path, "SELECT contact_id, transition FROM stage_history "
+                             "WHERE transition IS NOT NULL AND run_id = (SELECT max(id) FROM runs) "
+                             "ORDER BY id"):
+        out[cid] = t
+    return out
+
+
+def parts(path):
+    out = {}
+    for cid, rule, pts in rows(path, "SELECT contact_id, rule, points FROM score_parts"):
+        out.setdefault(cid, {})[rule] = pts
+    return out
+
+
+lm_old, lm_new, pt_old, pt_new = last_moves(old_db), last_moves(new_db), parts(old_db), parts(new_db)
+changed = [i for i in sorted(old) if old[i][2].lower() != new[i][2].lower()]
+want["stage_changes_listed"] = len(changed)
+want["stage_change_list"] = [
+    {"key": old[i][0], "old_stage": old[i][2], "new_stage": new[i][2], "old_score": old[i][1],
+     "new_score": new[i][1], "old_transition": lm_old.get(i), "new_transition": lm_new.get(i)}
+    for i in changed]
+for i, c in zip(changed, got.get("stage_change_list", [])):
+    po, pn = pt_old.get(i, {}), pt_new.get(i, {})
+    diff = {r: pn.get(r, 0) - po.get(r, 0) for r in set(po) | set(pn)}
+    diff = {r: d for r, d in diff.items() if d != 0}
+    listed = c["rules"]
+    if len(listed) != min(3, len(diff)):
+        errs.append(f"{c['key']}: {len(listed)} rules listed, {len(diff)} differ")
+    for r in listed:
+        if r["old_points"] != po.get(r["name"], 0) or r["new_points"] != pn.get(r["name"], 0):
+            errs.append(f"{c['key']}: rule {r['name']} points {r} != runs {po.get(r['name'], 0)} -> {pn.get(r['name'], 0)}")
+    if listed and len(listed) < len(diff):
+        least = min(abs(r["new_points"] - r["old_points"]) for r in listed)
+        names = {r["name"] for r in listed}
+        if any(abs(d) > least for r, d in diff.items() if r not in names):
+            errs.append(f"{c['key']}: a rule not listed differs more than a listed one")
+
 
 def cmp(e, a, path):
     if isinstance(e, dict):

@@ -106,7 +106,27 @@ for c in contacts:
         funnel[g]["total"] += 1
 out["funnel"] = funnel
 
-# Conversion.
+# Conversion.  Through a funnel (--stages) a row passes stage a when it
+# enters a, or moves from a funnel stage before a to one after it; moved
+# on means reaching any funnel stage after a at that row or later.
+# Without one, pairs are direct moves: first entry into a, later entry
+# into b.
+funnel = opt.get("stages", [])[:opt.get("nfunnel", 0)]
+rank = {st: k for k, st in enumerate(funnel)}
+
+
+def passes(h, a):
+    k, t, f = rank[a], rank.get(h["to_stage"]), rank.get(h["from_stage"])
+    return t == k or (f is not None and t is not None and f < k < t)
+
+
+def moved_on(h, a, b):
+    if funnel:
+        t = rank.get(h["to_stage"])
+        return t is not None and t > rank[a]
+    return h["to_stage"] == b
+
+
 conv = []
 for g in range(len(groups)):
     for a, b in pairs:
@@ -114,28 +134,36 @@ for g in range(len(groups)):
         for cid, rows in by_contact.items():
             if g not in gs(cid):
                 continue
-            first = next((h for h in rows if h["to_stage"] == a), None)
+            first = next((h for h in rows if (passes(h, a) if funnel
+                                              else h["to_stage"] == a)), None)
             if first is None or first["at"] < since:
                 continue
             entered += 1
-            if any(h["to_stage"] == b and (h["at"], h["id"]) > (first["at"], first["id"])
-                   for h in rows):
+            if any(moved_on(h, a, b) and (h["at"], h["id"]) >= (first["at"], first["id"])
+                   and (funnel or h is not first) for h in rows):
                 moved += 1
         conv.append({"group": groups[g], "from": a, "to": b, "entered": entered,
                      "converted": moved, "rate": moved / entered if entered else None})
 out["conversion"] = conv
 
-# Time in stage.
-stays = {}
+# Time in stage: zero-second stays are passed through, not in the median.
+stays, through = {}, {}
 for cid, rows in by_contact.items():
     for h, nxt in zip(rows, rows[1:]):
         if h["at"] < since:
             continue
         for g in gs(cid):
-            stays.setdefault((g, h["to_stage"]), []).append(nxt["at"] - h["at"])
+            key = (g, h["to_stage"])
+            stays.setdefault(key, [])
+            through.setdefault(key, 0)
+            if nxt["at"] == h["at"]:
+                through[key] += 1
+            else:
+                stays[key].append(nxt["at"] - h["at"])
 out["time_in_stage"] = [
     {"group": groups[g], "stage": s, "stays": len(stays[(g, s)]),
-     "median_seconds": statistics.median(stays[(g, s)])}
+     "median_seconds": statistics.median(stays[(g, s)]) if stays[(g, s)] else None,
+     "passed_through": through[(g, s)]}
     for g in range(len(groups)) for s in stages if (g, s) in stays]
 
 # Handoffs.
@@ -143,8 +171,17 @@ hand = {}
 for a in assigns:
     if a["at"] < since:
         continue
-    later = any(h["at"] > a["at"] for h in by_contact.get(a["contact_id"], []))
-    breached = a["due"] is not None and a["due"] < now and not later
+    due = a["due"]
+
+    def after(h):    # a later time, or the same time in a later run
+        return h["at"] > a["at"] or (h["at"] == a["at"] and h["run_id"] is not None
+                                     and a["run_id"] is not None
+                                     and h["run_id"] > a["run_id"])
+    answered = due is not None and (
+        any(after(h) and h["at"] <= due for h in by_contact.get(a["contact_id"], []))
+        or any(o["contact_id"] == a["contact_id"] and a["at"] <= o["closed_at"] <= due
+               for o in outcomes))
+    breached = due is not None and due < now and not answered
     for g in gs(a["contact_id"]):
         x = hand.setdefault((g, a["owner"]), [0, 0, 0])
         x[0] += 1
@@ -180,8 +217,10 @@ def band(scores):
 grades = {}
 for c in contacts:
     if c["grade"] is not None:
-        grades.setdefault(c["grade"], [0] * 6)[band(c["scores"])] += 1
+        for g in gs(c["id"]):
+            grades.setdefault((g, c["grade"]), [0] * 6)[band(c["scores"])] += 1
 out["grade_engagement"] = {"bands": bands, "grades": [
-    {"grade": k, "contacts": v} for k, v in sorted(grades.items())]} if grades else None
+    {"group": groups[g], "grade": k, "contacts": v}
+    for (g, k), v in sorted(grades.items())]} if grades else None
 json.dump(out, sys.stdout, indent=1)
 print()

@@ -5,6 +5,7 @@
 ** (Concurrency is in test_threads.c.)
 */
 #include <lauxlib.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -693,6 +694,65 @@ static void test_setup_hook(void) {
   CHECK_INT(lr_close(db), LR_OK);           /* nothing left alive */
 }
 
+/* ---- log(...): whole lines to the host's callback, from every worker ---- */
+
+typedef struct log_sink {
+  pthread_mutex_t mu;
+  long long lines, bad, at_load, c3;
+  char c3_line[256];
+} log_sink;
+
+static void on_log(void *ctx, const char *line, size_t n) {
+  log_sink *k = ctx;
+  pthread_mutex_lock(&k->mu);
+  k->lines++;
+  /* one line each call: a single '\n', at the end */
+  if (!n || line[n - 1] != '\n' || memchr(line, '\n', n - 1)) k->bad++;
+  if (n > 17 && memcmp(line, "log.lua:1: log: 1", 17) == 0) k->at_load++;
+  else if (strncmp(line, "log.lua:4: log: contact c", 25) != 0) k->bad++;
+  if (strncmp(line, "log.lua:4: log: contact c3@x.example: ", 38) == 0) {
+    k->c3++;
+    snprintf(k->c3_line, sizeof k->c3_line, "%.*s", (int)n, line);
+  }
+  pthread_mutex_unlock(&k->mu);
+}
+
+static void test_log_hook(void) {
+  const char *path = fresh_db("log.db", 3000);   /* several chunks */
+  lr_db *db = NULL;
+  CHECK_INT(lr_open(path, &db), LR_OK);
+  const char *src =
+      "log(1, 'loading')\n"
+      "stages { 'lead', 'mql' }\n"
+      "rule 'vp' { points = 40, when = function(lead)\n"
+      "  log(lead.company_size, {t = lead.title}, 'a\\nb\\27[0m')\n"
+      "  return lead.title == 'VP Sales' end }\n";
+  log_sink k;
+  memset(&k, 0, sizeof k);
+  pthread_mutex_init(&k.mu, NULL);
+  lr_policy_opts po = LR_POLICY_OPTS_INIT;
+  po.log = on_log;
+  po.log_ctx = &k;
+  lr_policy *p = NULL;
+  CHECK_INT(lr_policy_load_string(db, "log.lua", src, strlen(src), &po, &p),
+            LR_OK);
+  CHECK_INT(k.lines, 1);                  /* the top level, at load */
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = NOW;
+  o.jobs = 2;
+  CHECK_INT(lr_run(p, &o, NULL), LR_OK);
+  CHECK_INT(k.bad, 0);
+  CHECK_INT(k.lines - k.at_load, 3000);   /* one per contact, none lost */
+  CHECK(k.at_load >= 2);                  /* each worker state loads it */
+  CHECK_INT(k.c3, 1);
+  /* control characters escaped: no forged line, no terminal escape */
+  CHECK_STR(k.c3_line, "log.lua:4: log: contact c3@x.example: 30\t"
+            "{t = \"VP Sales\"}\ta\\nb\\x1b[0m\n");
+  lr_policy_free(p);
+  pthread_mutex_destroy(&k.mu);
+  CHECK_INT(lr_close(db), LR_OK);
+}
+
 /* ---- clocks: 0 is the current time, anything else must be a real time -- */
 
 static int count_explain(void *ctx, const lr_explain_item *it) {
@@ -930,6 +990,7 @@ int main(void) {
   test_cancel();
   test_policy_lua();
   test_setup_hook();
+  test_log_hook();
   test_clock_bounds();
   test_utilities();
   test_double_free();

@@ -104,6 +104,26 @@ static void test_session(void) {
   CHECK_INT(lr_session_eval(s, "x = 41", to_sink, &o), LR_OK);
   CHECK_INT(lr_session_eval(s, "x + 1", to_sink, &o), LR_OK);
   CHECK_STR(o.buf, "42\n");
+  /* `help` and `now` typed alone; the clock set by lr_session_set_now,
+  ** which p:evaluate reads too (below, through `now`). */
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, " help ", to_sink, &o), LR_OK);
+  CHECK_CONTAINS(o.buf, "query(sql, ...)");
+  lr_session_set_now(s, 1793491200);
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, "now", to_sink, &o), LR_OK);
+  CHECK_STR(o.buf, "2026-11-01T00:00:00Z (1793491200)\n");
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, "now - 1", to_sink, &o), LR_OK);
+  CHECK_STR(o.buf, "1793491199\n");
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, "help = 1; return help", to_sink, &o), LR_OK);
+  CHECK_STR(o.buf, "1\n");
+  reset(&o);
+  CHECK_INT(lr_session_eval(s, "now = 'soon'", to_sink, &o), LR_OK);
+  CHECK_INT(lr_session_eval(s, "now", to_sink, &o), LR_OK);
+  CHECK_STR(o.buf, "\"soon\"\n");          /* not a time: shown as it is */
+  lr_session_set_now(s, 1793491200);
   /* Incomplete input asks for more; the whole chunk then runs. */
   reset(&o);
   CHECK_INT(lr_session_eval(s, "for i = 1, 2 do", to_sink, &o), LR_INPUT);
@@ -550,8 +570,47 @@ static void test_check(void) {
   lr_close(db);
 }
 
+/* lr_policy_errors: every failed declaration, each with its line, the
+** load going on after each; 0 for a policy that loads; misuse and IO. */
+static void test_policy_errors(void) {
+  lr_db *db;
+  CHECK_INT(lr_open(t_path("errors.db"), &db), LR_OK);
+  const char *bad = t_path("bad.lua");
+  t_write(bad, "stages { 'lead', 'mql' }\n"
+               "transition { from = 'lead', to = 'sqll', when = function() return true end }\n"
+               "rule 'r' { points = 1 }\n"
+               "rule 'r2' { points = 1, when = function() return true end }\n"
+               "grade 'g' { A = 'x' }\n"
+               "rule 'r2' { points = 2, when = function() return true end }\n");
+  sink o;
+  reset(&o);
+  int n = -1;
+  CHECK_INT(lr_policy_errors(db, bad, to_sink, &o, &n), LR_OK);
+  CHECK_INT(n, 4);
+  CHECK_CONTAINS(o.buf, "bad.lua:2: error: transition: unknown stage 'sqll'");
+  CHECK_CONTAINS(o.buf, "bad.lua:3: error: rule 'r': 'points' needs a 'when'");
+  CHECK_CONTAINS(o.buf, "bad.lua:5: error: grade 'g'");
+  /* the load went on: r2 was declared, so the second is a duplicate */
+  CHECK_CONTAINS(o.buf, "bad.lua:6: error: rule 'r2' is declared twice");
+  /* the same file through lr_policy_load: the first error only */
+  lr_policy *p = NULL;
+  CHECK_INT(lr_policy_load(db, bad, &p), LR_POLICY);
+  CHECK_CONTAINS(lr_errmsg(db), "bad.lua:2:");
+  const char *good = t_path("good.lua");
+  t_write(good, "stages { 'lead' }\n");
+  reset(&o);
+  CHECK_INT(lr_policy_errors(db, good, to_sink, &o, &n), LR_OK);
+  CHECK_INT(n, 0);
+  CHECK_STR(o.buf, "");
+  CHECK_INT(lr_policy_errors(db, t_path("missing.lua"), to_sink, &o, &n), LR_IO);
+  CHECK_INT(lr_policy_errors(db, good, NULL, &o, &n), LR_MISUSE);
+  CHECK_INT(lr_policy_errors(NULL, good, to_sink, &o, &n), LR_MISUSE);
+  CHECK_INT(lr_close(db), LR_OK);
+}
+
 int main(void) {
   t_tmpdir();
+  test_policy_errors();
   test_srcscan();
   test_session();
   test_testing();
