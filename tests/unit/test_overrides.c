@@ -432,6 +432,7 @@ static void test_migrate_v2_locks(void) {
       "ALTER TABLE contacts DROP COLUMN stage_since;"
       "ALTER TABLE contacts DROP COLUMN grades;"
       "ALTER TABLE runs DROP COLUMN held_by_manual;"
+      "ALTER TABLE runs DROP COLUMN stages;"
       "PRAGMA user_version=2;");
   CHECK_INT(lr_open(dbpath, &db), LR_OK);
   CHECK_INT(sql_int("PRAGMA user_version"), 3);
