@@ -370,37 +370,6 @@ static int push_scores(lua_State *L, lrp_eval *ev) {
   return 1;
 }
 
-/* Scripts: lead.scores from the stored JSON object of group totals. */
-static int push_stored_scores(lua_State *L, const char *json) {
-  lua_newtable(L);
-  const char *p = json ? strchr(json, '{') : NULL;
-  if (!p) return 1;
-  p++;
-  for (;;) {
-    while (*p == ' ' || *p == ',') p++;
-    if (*p != '"') break;
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (p++; *p && *p != '"'; p++) {
-      if (*p == '\\' && p[1]) p++;
-      luaL_addchar(&b, *p);
-    }
-    luaL_pushresult(&b);
-    if (*p != '"') { lua_pop(L, 1); break; }
-    p++;
-    while (*p == ' ' || *p == ':') p++;
-    char *end, num[64];
-    strtod(p, &end);
-    if (end == p || end - p >= (long)sizeof num) { lua_pop(L, 1); break; }
-    memcpy(num, p, (size_t)(end - p));
-    num[end - p] = '\0';
-    p = end;
-    if (!lua_stringtonumber(L, num)) lua_pushnil(L);  /* keeps 35 an integer */
-    lua_rawset(L, -3);
-  }
-  return 1;
-}
-
 /* Push the JSON string at *p (after its opening quote), unescaping \x as
 ** x (names and letters are plain text); *p moves past the closing quote.
 ** 0 when the string does not end. */
@@ -418,6 +387,30 @@ static int push_json_str(lua_State *L, const char **p) {
     return 0;
   }
   *p = q + 1;
+  return 1;
+}
+
+/* Scripts: lead.scores from the stored JSON object of group totals. */
+static int push_stored_scores(lua_State *L, const char *json) {
+  lua_newtable(L);
+  const char *p = json ? strchr(json, '{') : NULL;
+  if (!p) return 1;
+  p++;
+  for (;;) {
+    while (*p == ' ' || *p == ',') p++;
+    if (*p != '"') break;
+    p++;
+    if (!push_json_str(L, &p)) break;
+    while (*p == ' ' || *p == ':') p++;
+    char *end, num[64];
+    strtod(p, &end);
+    if (end == p || end - p >= (long)sizeof num) { lua_pop(L, 1); break; }
+    memcpy(num, p, (size_t)(end - p));
+    num[end - p] = '\0';
+    p = end;
+    if (!lua_stringtonumber(L, num)) lua_pushnil(L);  /* keeps 35 an integer */
+    lua_rawset(L, -3);
+  }
   return 1;
 }
 
