@@ -89,6 +89,9 @@ static void put_text_row(out *w, const lr_handoff_row *r) {
   lrb_addc(&w->b, ' ');
   put_str(w, r->owner);
   lrb_printf(&w->b, " %s ", r->stage ? r->stage : "-");
+  /* where the lead is now, when it has moved on (or was recycled) */
+  if (r->current_stage && (!r->stage || strcmp(r->stage, r->current_stage)))
+    lrb_printf(&w->b, "(now %s) ", r->current_stage);
   put_str(w, r->key);
   lrb_adds(&w->b, " (");
   put_str(w, r->name);

@@ -60,6 +60,13 @@ contains "2 handoffs; cursor 2 (next time: --after 2)"
 first=$(lr handoffs | head -1)
 case "$first" in *cy@x.example*) pass ;; *) fail "newest first: $first" ;; esac
 
+# a lead that has moved on since its handoff shows where it is now
+cp "$LEADRULES_DB" moved.db
+expect_ok lr --db moved.db move cy@x.example nurture --reason "not now" --now 2026-11-01T01:00:00Z
+expect_ok lr --db moved.db handoffs
+contains "ben@corp.example sql (now nurture) cy@x.example (Cy Oh, Cyan)"
+contains "ana@corp.example sql ann@x.example (Ann Lee,"
+
 # CSV for spreadsheets: formula-like cells neutralised; JSON never altered
 expect_ok lr handoffs --csv --owner ana@corp.example
 same "$OUT" "$(printf 'cursor,key,name,company,stage,current_stage,score,grade,owner,assigned_at,due_at,reason,run\r\n1,ann@x.example,Ann Lee,"'"'"'=HYPERLINK(""http://evil"")",sql,sql,60,A,ana@corp.example,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,VP: call today,1\r')"

@@ -352,6 +352,10 @@ static void test_shipped_scripts(void) {
                      "contacts ORDER BY id)"), "nurture,lead,sql,sql,customer");
   CHECK_STR(sql_text("SELECT reason FROM stage_history"),
             "untouched in sql for 30 days: recycled to nurture");
+  /* recycled: no sales owner any more, and the lock rests 30 days */
+  CHECK_INT(sql_int("SELECT owner IS NULL FROM contacts WHERE id=1"), 1);
+  CHECK_INT(sql_int("SELECT manual_until - manual_at FROM contacts WHERE "
+                    "id=1"), 30 * DAY);
   /* a shorter window: cy's page view is 5 days old */
   CHECK_INT(run_file(t_src("scripts/recycle-stale-sql.lua"),
                      (const char *const[]){"4"}, 1, NOW + 10 * DAY), LR_OK);
