@@ -38,6 +38,7 @@ typedef struct xctx {
   item *v;
   int n, cap;
   int oom;
+  char *lock_stage;                 /* where the locking move put it */
 } xctx;
 
 static char *dup_or_null(const char *s) {
@@ -73,6 +74,7 @@ static void free_items(xctx *x) {
     free(x->v[i].note);
   }
   free(x->v);
+  free(x->lock_stage);
   memset(x, 0, sizeof *x);
 }
 
@@ -478,8 +480,14 @@ static void explain_lock(xctx *x, const lrp_model *m, const lrs_contact *c,
   char mt[32], t2[32];
   iso(c->manual_at, mt, sizeof mt);
   lr_buf b = LR_BUF_INIT;
-  lrb_printf(&b, "moved by hand to %s at %s", c->stage ? c->stage : "(none)",
-             mt);
+  /* The stage of the move, from its history row: once the lock ended a
+  ** run may have moved the contact on.  Without the row, the stored stage
+  ** is the move's only while the lock is in force. */
+  const char *to = x->lock_stage;
+  if (!to && (r->lock == LRP_LOCK_HELD || r->lock == LRP_LOCK_OVERRIDDEN))
+    to = c->stage ? c->stage : "(none)";
+  if (to) lrb_printf(&b, "moved by hand to %s at %s", to, mt);
+  else lrb_printf(&b, "moved by hand at %s", mt);
   switch (r->lock) {
     case LRP_LOCK_HELD:
       lrb_adds(&b, "; the lock holds ");
@@ -611,6 +619,9 @@ static int read_contact(xctx *x, lrp_worker *w, lr_db *db, const char *key,
                    "explain: cannot read contact '%s'", key);
   explain_contact(x, *c);
   src = lrs_manual_events(w->snap, id, MANUAL_EVENTS, on_event, x);
+  if (src == LR_OK && (*c)->manual_at)
+    src = lrs_manual_stage(w->snap, id, (*c)->manual_at, &x->lock_stage);
+  if (src == LR_NOMEM) return lr__err(db, src, "out of memory");
   if (src != LR_OK)
     return lr__err(db, src, "explain: %s", lrs_snap_errmsg(w->snap));
   return LR_OK;

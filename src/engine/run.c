@@ -31,6 +31,7 @@
 #define F_SEGS 0x20
 #define F_UNLOCK 0x40                 /* --override-manual ends the lock */
 #define F_OWNER 0x80                  /* clear the owner unless handed off */
+#define F_SPELL 0x100                 /* stored stage differs only in case */
 
 typedef struct rec {
   long long id;
@@ -146,6 +147,11 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   unsigned flags = 0;
   if (res->score != c->score) flags |= F_SCORE;
   if (res->nmoves) flags |= F_STAGE;
+  /* Stage names match in any case; the store keeps the declared one, so
+  ** that readers comparing exactly (export --stage, report) agree. */
+  else if (res->stage >= 0 && c->stage &&
+           strcmp(c->stage, m->stages[res->stage].name) != 0)
+    flags |= F_SPELL;
   if (res->lock == LRP_LOCK_OVERRIDDEN) flags |= F_UNLOCK;
   /* grade (the first, kept for compatibility) and grades go together */
   const char *grade = m->ngrades ? res->grades[0] : NULL;
@@ -504,6 +510,10 @@ static int apply_rec(writer *wr, const rec *r) {
                              (r->flags & F_SCORES) != 0, r->scores);
     if (rc != LR_OK) return rc;
   }
+  if (wr->apply && (r->flags & F_SPELL) &&
+      (rc = lrs_changes_spell(wr->changes, r->id,
+                              stage_name(wr->m, r->stage))) != LR_OK)
+    return rc;
   if (wr->apply && (r->flags & F_UNLOCK) &&
       (rc = lrs_changes_unlock(wr->changes, r->id)) != LR_OK)
     return rc;

@@ -149,6 +149,7 @@ struct lrs_changes {
   lr_arena arena;                  /* the rows' strings */
   rows contacts, hist, clears, parts, adds, dels, assigns, unassigns, errors;
   rows unlocks;                    /* manual locks a run overrode */
+  rows spells;                     /* stages respelled as declared */
 };
 
 /* One statement per subset of the columns: a column named in SET makes
@@ -298,6 +299,17 @@ static const many UNLOCK = {
   { NULL, "UPDATE contacts SET manual_at=NULL, manual_until=NULL WHERE id=?" },
   1, sizeof(text_row), bind_id, "end manual lock", 1,
 };
+/* The declared spelling of the stage the contact is already in: not a
+** move, so due_at and stage_since stay. */
+static void bind_spell(sqlite3_stmt *st, int b, const lrs_changes *c,
+                       const void *row) {
+  bind_text_row(st, b, c, row);
+  sqlite3_bind_int64(st, b + 3, c->now);
+}
+static const many SPELL = {
+  { NULL, "UPDATE contacts SET stage=?2, updated_at=?3 WHERE id=?1" },
+  3, sizeof(text_row), bind_spell, "update contact", 1,
+};
 static const many ERRORS = {
   MANY("INSERT INTO run_errors(contact_id, message, run_id) VALUES",
        "(?,?,?)"),
@@ -384,6 +396,7 @@ lrs_changes *lrs_changes_new(lr_db *db, long long run_id, long long now) {
 int lrs_changes_apply(lrs_changes *c) {
   int rc = c->oom ? lr__err(c->db, LR_NOMEM, "out of memory") : LR_OK;
   if (rc == LR_OK) rc = write_contacts(c);
+  if (rc == LR_OK) rc = write_many(c, &SPELL, &c->spells);
   if (rc == LR_OK) rc = write_many(c, &HISTORY, &c->hist);
   if (rc == LR_OK) rc = write_many(c, &PARTS_CLEAR, &c->clears);
   if (rc == LR_OK) rc = write_many(c, &PARTS, &c->parts);
@@ -395,7 +408,7 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_many(c, &UNLOCK, &c->unlocks);
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
                   &c->dels, &c->assigns, &c->unassigns, &c->errors,
-                  &c->unlocks };
+                  &c->unlocks, &c->spells };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) all[i]->n = 0;
   lra_reset(&c->arena);
   c->oom = 0;
@@ -406,7 +419,7 @@ void lrs_changes_free(lrs_changes *c) {
   if (!c) return;
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
                   &c->dels, &c->assigns, &c->unassigns, &c->errors,
-                  &c->unlocks };
+                  &c->unlocks, &c->spells };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]->v);
   lra_free(&c->arena);
   free(c);
@@ -507,6 +520,10 @@ int lrs_changes_error(lrs_changes *c, long long id, const char *msg) {
 
 int lrs_changes_unlock(lrs_changes *c, long long id) {
   return add_text(c, &c->unlocks, id, NULL);
+}
+
+int lrs_changes_spell(lrs_changes *c, long long id, const char *stage) {
+  return add_text(c, &c->spells, id, stage);
 }
 
 int lrs_changes_assign(lrs_changes *c, long long id, const char *owner,

@@ -73,6 +73,9 @@ int lrs_changes_error(lrs_changes *b, long long id, const char *msg);
 /* End the contact's manual lock (manual_at, manual_until NULL): a run
 ** with override_manual applied the policy over it. */
 int lrs_changes_unlock(lrs_changes *b, long long id);
+/* Store the stage the contact is in with the policy's spelling (stored
+** "SQL", declared "sql"): not a move, so due_at and stage_since stay. */
+int lrs_changes_spell(lrs_changes *b, long long id, const char *stage);
 int lrs_changes_apply(lrs_changes *b);
 void lrs_changes_free(lrs_changes *b);
 

@@ -403,3 +403,27 @@ int lrs_manual_events(lrs_snap *snap, long long id, int limit,
   return src == SQLITE_ROW || src == SQLITE_DONE ? LR_OK
                                                  : lrs__snap_rc(snap, src);
 }
+
+/* The move that set manual_at is stamped with it (lrs_stage_write); the
+** last of its run's rows at that time is where it left the contact. */
+static const char LOCK_STAGE[] =
+    "SELECT h.to_stage FROM stage_history h JOIN runs r ON r.id = h.run_id"
+    " WHERE h.contact_id = ?1 AND h.at = ?2 AND r.kind IN ('manual', 'script')"
+    " ORDER BY h.id DESC LIMIT 1";
+
+int lrs_manual_stage(lrs_snap *snap, long long id, long long manual_at,
+                     char **stage) {
+  *stage = NULL;
+  sqlite3_stmt *st;
+  int src = sqlite3_prepare_v2(snap->conn, LOCK_STAGE, -1, &st, NULL);
+  if (src != SQLITE_OK) return lrs__snap_rc(snap, src);
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, manual_at);
+  src = sqlite3_step(st);
+  int rc = LR_OK;
+  if (src == SQLITE_ROW && col(st, 0) && !(*stage = strdup(col(st, 0))))
+    rc = LR_NOMEM;
+  sqlite3_finalize(st);
+  if (src != SQLITE_ROW && src != SQLITE_DONE) return lrs__snap_rc(snap, src);
+  return rc;
+}

@@ -67,4 +67,12 @@ int lrs_manual_events(lrs_snap *snap, long long id, int limit,
                       int (*cb)(void *ctx, const lrs_manual_event *e),
                       void *ctx);
 
+/* The stage the manual move made at manual_at (contacts.manual_at) left
+** the contact in: *stage a malloc'd copy, NULL when no move by a person or
+** a script is on record at that time.  The contact's stage says it only
+** while the lock holds; a run may have moved it on after the lock ended.
+** Returns an LR code (LR_NOMEM, or lrs_snap_errmsg says why). */
+int lrs_manual_stage(lrs_snap *snap, long long id, long long manual_at,
+                     char **stage);
+
 #endif

@@ -370,6 +370,55 @@ static void test_window_and_clamp_edges(void) {
 #undef G
 }
 
+/* Stage names match in any case; a run stores the declared spelling of a
+** stage the contact is already in without moving it: no history row, the
+** SLA and stage_since as they were, not a stage change; a re-run writes
+** nothing to the contacts. */
+static void test_stage_spelling(void) {
+  fresh();
+  lr_close(db);
+  sql("UPDATE contacts SET stage='SQL', stage_since=500, owner='ana',"
+      " assigned_at=600, due_at=900000 WHERE id=1;"
+      "UPDATE contacts SET stage='Mql', stage_since=700 WHERE id=2;"
+      "UPDATE contacts SET stage='sql', stage_since=800, owner='ben',"
+      " assigned_at=800 WHERE id=3;");
+  CHECK_INT(lr_open(dbpath, &db), LR_OK);
+  lr_policy *p;
+  CHECK_INT(load("stages { 'lead', 'mql', 'sql' }\n"
+                 "handoff { stage = 'sql', due = '2d', assign = round_robin { 'cy' } }\n",
+                 &p), LR_OK);
+  lr_run_opts o = LR_RUN_OPTS_INIT;
+  o.now = 1000000;
+  o.jobs = 1;
+  lr_run_result r;
+  CHECK_INT(lr_run(p, &o, &r), LR_OK);
+  CHECK_INT(r.stage_changes, 1);                 /* dee's first stage only */
+  CHECK_INT(r.moves, 1);
+  CHECK_INT(r.handoffs, 0);                      /* ann keeps her owner */
+  /* runs row (insert, finish) 2 + ann, bob respelled 2 + dee's stage 1 and
+  ** its history row 1 */
+  CHECK_INT(r.rows_written, 6);
+  lr_run_result_free(&r);
+  CHECK_STR(sql_text("SELECT group_concat(stage, ',') FROM"
+                     " (SELECT stage FROM contacts ORDER BY id)"),
+            "sql,mql,sql,lead");
+  CHECK_INT(sql_int("SELECT count(*) FROM stage_history"), 1);
+  CHECK_INT(sql_int("SELECT count(*) FROM stage_history WHERE contact_id<4"), 0);
+  CHECK_INT(sql_int("SELECT stage_since FROM contacts WHERE id=1"), 500);
+  CHECK_INT(sql_int("SELECT due_at FROM contacts WHERE id=1"), 900000);
+  CHECK_STR(sql_text("SELECT owner FROM contacts WHERE id=1"), "ana");
+  CHECK_INT(sql_int("SELECT stage_since FROM contacts WHERE id=2"), 700);
+  CHECK_INT(sql_int("SELECT updated_at FROM contacts WHERE id=1"), 1000000);
+  /* a re-run: nothing to respell, no contact row written */
+  o.now = 2000000;
+  CHECK_INT(lr_run(p, &o, &r), LR_OK);
+  CHECK_INT(r.stage_changes, 0);
+  CHECK_INT(r.rows_written, 2);                  /* its runs row only */
+  lr_run_result_free(&r);
+  CHECK_INT(sql_int("SELECT count(*) FROM contacts WHERE updated_at=2000000"), 0);
+  lr_policy_free(p);
+}
+
 int main(void) {
   t_tmpdir();
   test_basic_run();
@@ -379,6 +428,7 @@ int main(void) {
   test_round_robin_weights();
   test_jobs_identical();
   test_window_and_clamp_edges();
+  test_stage_spelling();
   lr_close(db);
   return t_done();
 }

@@ -410,6 +410,65 @@ static void test_manual_lock_shown(void) {
   lr_policy_free(p);
 }
 
+/* A lock that ended (expiry, outcome) and a run that moved the contact on
+** since: the lock line names the stage of the manual move, from its
+** history row, not the stage the contact is in now. */
+static void test_released_lock_names_move_stage(void) {
+  fresh_db("explain", SETUP);
+  sql("INSERT INTO outcomes(contact_id,result,closed_at) VALUES(2,'lost',"
+      "1000000+200)");
+  lr_policy *p = policy(
+    "stages { 'lead', 'mql', 'sql', 'customer' }\n"
+    "stage 'nurture'\n"
+    "rule 'demo' { points = 50, when = function(lead)\n"
+    "  return lead:did('demo_request', { within = '14d' }) end }\n"
+    "transition { from = { 'lead', 'nurture' }, to = 'mql',\n"
+    "  when = function(l) return l.score >= 50 end }\n"
+    "transition { from = 'mql', to = 'sql', when = function(l) return l.score >= 50 end }\n"
+    "transition { from = '*', to = 'nurture', when = function(l)\n"
+    "  local o = l:outcome() return o and not o.won end }\n");
+  CHECK_INT(run_at(p, NOW, 0), LR_OK);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "sql");
+  /* ann: nurture for a day; the run after it takes her on to sql */
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "nurture", "ops", "wait",
+                               NOW + 100, NOW + DAY), LR_OK);
+  /* bob: customer by hand, then the lost outcome (closed at NOW + 200,
+  ** after the move) releases him to nurture */
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "customer", "ops",
+                            "signed on paper", NOW + 50), LR_OK);
+  CHECK_INT(run_at(p, NOW + 2 * DAY, 0), LR_OK);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=1"), "sql");
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=2"), "nurture");
+  CHECK_INT(explain(p, "ann@a.example", NOW + 2 * DAY + 10), LR_OK);
+  const xitem *l = find(LR_EX_MANUAL, "lock");
+  CHECK(l && !l->fired);
+  if (l) CHECK_STR(l->detail, "moved by hand to nurture at 1970-01-12T13:48:20Z; "
+                   "the lock expired at 1970-01-13T13:46:40Z: the policy "
+                   "moves it again");
+  CHECK_INT(explain(p, "bob@b.example", NOW + 2 * DAY + 10), LR_OK);
+  l = find(LR_EX_MANUAL, "lock");
+  CHECK(l && !l->fired);
+  if (l) CHECK_CONTAINS(l->detail, "moved by hand to customer at "
+                        "1970-01-12T13:47:30Z; released by the lost outcome");
+  /* a later manual move is the one that counts: the lock's own stage */
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "mql", "ops", "call",
+                            NOW + 3 * DAY), LR_OK);
+  CHECK_INT(explain(p, "bob@b.example", NOW + 3 * DAY + 10), LR_OK);
+  l = find(LR_EX_MANUAL, "lock");
+  CHECK(l && l->fired);
+  if (l) CHECK_CONTAINS(l->detail, "moved by hand to mql at 1970-01-15T13:46:40Z; "
+                        "the lock holds");
+  /* the move's row gone (a database trimmed by hand): the stage is not
+  ** guessed from where a run put the contact */
+  sql("DELETE FROM stage_history WHERE contact_id=1 AND by IS NOT NULL");
+  CHECK_INT(explain(p, "ann@a.example", NOW + 2 * DAY + 10), LR_OK);
+  l = find(LR_EX_MANUAL, "lock");
+  if (l) CHECK_STR(l->detail, "moved by hand at 1970-01-12T13:48:20Z; "
+                   "the lock expired at 1970-01-13T13:46:40Z: the policy "
+                   "moves it again");
+  lr_policy_free(p);
+}
+
 static void test_errors_and_stop(void) {
   fresh_db("explain", SETUP);
   lr_policy *p = policy(POLICY);
@@ -445,6 +504,7 @@ int main(void) {
   test_not_a_matter_of_points();
   test_writes_nothing_and_predicts_owner();
   test_manual_lock_shown();
+  test_released_lock_names_move_stage();
   test_errors_and_stop();
   lr_close(db);
   return t_done();
