@@ -171,8 +171,15 @@ int lrs_field_set_type(lr_db *db, const char *name, int type) {
   return LR_OK;
 }
 
+/* The header is set by the first import only (import_seq still NULL):
+** a later file whose header folds to the same field ("email" after
+** "Email") must not rename the column that exports write back.  A
+** builtin or script-made field registered under its own name thus takes
+** the first real header an import brings, and keeps it. */
 static const char FIELD_NOTE[] =
-    "UPDATE fields SET header=?2, import_seq=?3, "
+    "UPDATE fields SET "
+    "header=CASE WHEN import_seq IS NULL THEN ?2 ELSE header END, "
+    "import_seq=?3, "
     "type=CASE WHEN ?4 IS NULL THEN type ELSE ?4 END WHERE name=?1";
 
 int lrs_field_note(lr_db *db, const char *name, const char *header, int type,

@@ -123,7 +123,8 @@ int lrs_field_add(lr_db *db, const char *name, const char *header, int type);
 /* Widen a field's declared type (e.g. integer -> real -> text). */
 int lrs_field_set_type(lr_db *db, const char *name, int type);
 /* Record that import `seq` wrote the field under `header`; type < 0
-** keeps the registered type. */
+** keeps the registered type.  Only the first import that writes a field
+** sets its header; later ones keep it. */
 int lrs_field_note(lr_db *db, const char *name, const char *header, int type,
                    long long seq);
 /* 1 if `name` is an engine-owned column an import may not write. */

@@ -31,4 +31,20 @@ b=$(sqlite3 copy.db "SELECT key, quote(zip), quote(visits), quote(time_on_site),
 same "$b" "$a"
 expect_ok lr --db copy.db export --raw
 same "$OUT" "$(lr export --raw)"
+# a partial sync whose headers are field names keeps the original headers
+B2B="$LR_SRC/examples/data/b2b/contacts.csv"
+rm -f sync.db
+lr --db sync.db import contacts "$B2B" --map 'Job Title=title' >/dev/null
+first=$(lr --db sync.db export | head -1)
+contains_first() { case "$first" in *"$1"*) pass ;; *) fail "header lacks '$1': $first" ;; esac; }
+contains_first 'Email,First Name,'
+contains_first ',Job Title,'
+contains_first ',Company Size,'
+printf 'email,company_size,job_title\nfnelson99@fapeal.example.com,2600,CFO\n' > sync.csv
+expect_ok lr --db sync.db import contacts sync.csv
+contains "  updated                  1"
+same "$(lr --db sync.db export | head -1)" "$first"
+expect_ok lr --db sync.db export --fields email,company_size,title
+same "$OUT" "$(lr --db sync.db export --fields Email,'Company Size','Job Title')"
+contains "$(printf 'fnelson99@fapeal.example.com,2600,CFO\r')"
 finish

@@ -269,6 +269,37 @@ static void test_round_trip(void) {
   round_trip(1, "trip_raw.csv");
 }
 
+/* A field keeps the header of the first import that wrote it: a later
+** file whose header folds to the same field (a partial sync that writes
+** field names) does not rename the column exports write.  A builtin
+** field registered under its own name takes the first real header an
+** import brings; a failed import claims none. */
+static void test_headers_kept(void) {
+  lr_close(db);
+  db = open_db("kept.db", dbpath);
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, file("k1.csv",
+            "Email,Notes\na@x.example,n1\n"), NULL, NULL), LR_OK);
+  /* rolled back (a short row stops it): 'Job Title' is not registered */
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, file("k2.csv",
+            "email,Job Title\nb@x.example,CTO\nc@x.example,VP,extra\n"),
+            NULL, NULL), LR_INPUT);
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, file("k3.csv",
+            "email,JobTitle,Company Size,NOTES\na@x.example,CTO,50,n2\n"),
+            NULL, NULL), LR_OK);
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, file("k4.csv",
+            "EMAIL,job_title,company_size,notes\nb@x.example,VP,7,n3\n"),
+            NULL, NULL), LR_OK);
+  lr_export_opts o = LR_EXPORT_OPTS_INIT;
+  CHECK_STR(export(&o), "Email,JobTitle,Company Size,Notes,stage,owner,score,"
+            "grade\r\na@x.example,CTO,50,n2,,,0,\r\nb@x.example,VP,7,n3,,,0,"
+            "\r\n");
+  /* the kept headers still name the fields */
+  o.fields = "JobTitle,company size,NOTES";
+  o.field_names = 1;
+  CHECK_STR(export(&o), "title,company_size,notes\r\n"
+            "CTO,50,n2\r\nVP,7,n3\r\n");
+}
+
 int main(void) {
   t_tmpdir();
   test_csv_neutralised();
@@ -276,6 +307,7 @@ int main(void) {
   test_filters_and_errors();
   test_empty_filter_note();
   test_round_trip();
+  test_headers_kept();
   lr_close(db);
   lrb_free(&out);
   return t_done();
