@@ -691,10 +691,16 @@ LR_API int lr_explain_v2(lr_policy *policy, const char *key, long long now,
 ** transitions locks held back (lr_run_held_by_manual).  A move
 ** also ends a pending SLA (due_at).
 */
-/* Move a contact to `stage` (any stage name, spelled as the data already
-** spells it when it does; checked against a policy only when one runs).
-** Writes stage_history (by, reason, run) and contacts.stage/manual_at;
-** the lock has no expiry (lr_contact_move_v2 with until 0). */
+/* Move a contact to `stage`, spelled as the data already spells it.  The
+** stage must be known: one a contact is in, one in the stage history, or
+** one the latest (non-dry) run's policy declared; another is LR_INPUT
+** ("unknown stage 'nurtrue' (did you mean 'nurture'? ...)").  A database
+** that knows no stage yet takes any name.  Writes stage_history (by,
+** reason, run) and contacts.stage/manual_at/stage_since; the lock has no
+** expiry (lr_contact_move_v2 with until 0).  A move to the stage the
+** contact is in only renews the lock: manual_at and manual_until are
+** restamped and an audit row (field "manual_until") records it; no
+** history row, and stage_since stays. */
 LR_API int lr_contact_move(lr_db *db, const char *key, const char *stage,
                            const char *by, const char *reason, long long now);
 /* lr_contact_move with an expiry: the lock ends for runs whose now is at
@@ -716,7 +722,9 @@ LR_API int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
 ** does not end a manual lock.  `stage` is a move (lr_contact_move: stage
 ** history, a new lock; NULL is LR_MISUSE).  LR_NOTFOUND for an unknown
 ** field, LR_MISUSE for an engine-owned field (score, grade, scores, id,
-** key, manual_at, ...); `owner` may be set (a reassignment). */
+** key, manual_at, ...) and for the key field (meta key_field, e.g.
+** email: the next import would add the contact again); `owner` may be
+** set (a reassignment). */
 LR_API int lr_contact_set(lr_db *db, const char *key, const char *field,
                           const char *value, const char *by,
                           const char *reason,

@@ -21,12 +21,13 @@ typedef struct cli {
 
 /* What a command needs of the database file. */
 #define CLI_READS 1          /* only reads: a missing file is refused */
-#define CLI_WRITES 0         /* may create it (removed again on failure) */
+#define CLI_WRITES 0         /* writes: a missing file is refused too */
+#define CLI_CREATES 2        /* import: may create it (removed on failure) */
 
 typedef struct cli_cmd {
   const char *name;
   int (*run)(cli *c, int argc, char **argv);  /* argv[0] is the command */
-  int db;                    /* CLI_READS or CLI_WRITES */
+  int db;                    /* CLI_READS, CLI_WRITES or CLI_CREATES */
   const char *args;          /* one line: its arguments */
   const char *summary;       /* one line: what it does */
   const char *options;       /* option lines (commands.c says how) */

@@ -6,6 +6,7 @@
 ** run --override-manual).
 */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
@@ -19,6 +20,15 @@ static int ok_duration(const char *v) {
 static int ok_time(const char *v) {
   long long t;
   return lr_parse_time(v, &t) == LR_OK && t > 0;
+}
+
+/* The contact's stage ("" when it has none or cannot be read). */
+static void stage_of(lr_db *db, const char *key, char *out, size_t n) {
+  lr_contact *k = NULL;
+  out[0] = '\0';
+  if (lr_contact_get(db, key, &k) == LR_OK && k->stage)
+    snprintf(out, n, "%s", k->stage);
+  lr_contact_free(k);
 }
 
 int cmd_move(cli *c, int argc, char **argv) {
@@ -56,9 +66,17 @@ int cmd_move(cli *c, int argc, char **argv) {
   } else if (until_s) {
     lr_parse_time(until_s, &until);
   }
+  char was[256];
+  stage_of(db, key, was, sizeof was);
   rc = lr_contact_move_v2(db, key, stage, by, reason, now, until);
   if (rc != LR_OK) return cli_fail(c, rc);
-  printf("moved %s to %s (by %s: %s)\n", key, stage, by, reason);
+  char is[256];
+  stage_of(db, key, is, sizeof is);       /* the data's spelling of it */
+  if (*was && strcmp(was, is) == 0)
+    printf("%s is already in %s: its lock is renewed, its time in the stage "
+           "goes on (by %s: %s)\n", key, is, by, reason);
+  else
+    printf("moved %s to %s (by %s: %s)\n", key, *is ? is : stage, by, reason);
   if (until) {
     char when[32];
     cli_iso(until, when, sizeof when);

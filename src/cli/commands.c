@@ -15,7 +15,7 @@
 #include "cli.h"
 
 const cli_cmd cli_commands[] = {
-  {"import", cmd_import, CLI_WRITES,
+  {"import", cmd_import, CLI_CREATES,
    "contacts|activities|outcomes FILE [options]",
    "import a CSV file (one transaction)",
    "  FILE              a CSV file, or - for stdin\n"

@@ -83,8 +83,8 @@ lr_db *cli_db(cli *c) {
   int rc = lr_open_v2(c->db_path, &c->db, c->open_flags, c->busy_ms);
   c->created = !existed && access(c->db_path, F_OK) == 0;
   if (rc == LR_NOTFOUND && (c->open_flags & LR_OPEN_NOCREATE)) {
-    fprintf(stderr, "%s: %s: no such database, and this command only reads "
-            "(nothing was created; `%s import contacts FILE` makes one, "
+    fprintf(stderr, "%s: %s: no such database (nothing was created; only "
+            "import makes one: `%s import contacts FILE`; "
             "--db PATH or $LEADRULES_DB names another)\n", c->progname,
             c->db_path, c->progname);
   } else if (rc != LR_OK) {

@@ -66,7 +66,7 @@ static int unknown_command(cli *c, const char *name) {
 
 /* leadrules help [COMMAND], leadrules --help [COMMAND] */
 static int help(cli *c, int argc, char **argv) {
-  if (argc < 3) {
+  if (argc < 3 || is_help(argv[2])) {         /* help --help: the list */
     cli_list_commands(stdout, c->progname);
     return CLI_OK;
   }
@@ -101,9 +101,12 @@ int main(int argc, char **argv) {
   cli_install_signals();
   int status;
   if (k) {
-    if (k->db == CLI_READS) c.open_flags = LR_OPEN_NOCREATE;
+    /* Only import creates a database: a mistyped --db in a cron job is an
+    ** error, not a new empty file that "ran" against nothing. */
+    if (k->db != CLI_CREATES) c.open_flags = LR_OPEN_NOCREATE;
     status = k->run(&c, argc - 1, argv + 1);
   } else if (strchr(name, '/') || strstr(name, ".lua") || access(name, R_OK) == 0) {
+    c.open_flags = LR_OPEN_NOCREATE;
     status = cmd_script(&c, argc - 1, argv + 1);   /* leadrules script.lua */
   } else if (name[0] == '-' && name[1]) {
     status = cli_unknown_option(&c, NULL, name);

@@ -357,7 +357,8 @@ static int find_data_stage(script_ctx *sc, const char *name) {
 }
 
 /* Stage k of those lead:move_to may name: the script's own when it
-** declares any, else those in the data. */
+** declares any, else the known stages (lrs_distinct: in the data, or
+** declared by the last run; the rule `leadrules move` follows too). */
 static const char *movable_stage(script_ctx *sc, int k) {
   const lrp_model *m = &sc->in->m;
   return m->nstages ? m->stages[k].name : sc->data_stages[k];
@@ -379,7 +380,7 @@ static const char *move_target(lua_State *L, script_ctx *sc,
                     "declares: %s)", want, lrb_str(&b));
   else
     lua_pushfstring(L, "lead:move_to: unknown stage '%s' (stages in the "
-                    "data: %s; declare others with stages {...} or "
+                    "data or the last run: %s; declare others with stages {...} or "
                     "stage \"name\")", want, b.n ? lrb_str(&b) : "none");
   lrb_free(&b);
   lrl_error(L, "%s", lua_tostring(L, -1));

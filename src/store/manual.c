@@ -19,10 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "apply.h"
 #include "scan.h"
+#include "select.h"
+#include "../util/nearest.h"
 
 void lrs_type_text(const char *s, lrs_value *v) {
   memset(v, 0, sizeof *v);
@@ -66,6 +69,11 @@ int lrs_field_writable(lr_db *db, const char *field, const lrs_value *v,
   if (lrs_is_engine_field(field))
     return lr__err(db, LR_MISUSE, "'%s' is owned by the engine (the policy "
                    "computes it); it cannot be set by hand", field);
+  if (strcmp(field, lrs_key_field(db)) == 0)
+    return lr__err(db, LR_MISUSE, "'%s' is the key field (it names each "
+                   "contact, and imports match rows by it): it cannot be set "
+                   "by hand, or the next import would add the contact again "
+                   "under its old %s", field, field);
   if (strcmp(field, "stage") == 0)
     return lr__err(db, LR_MISUSE, "the stage is changed with `leadrules move "
                    "KEY STAGE --reason TEXT` (lead:move_to in scripts), so "
@@ -231,21 +239,62 @@ int lrs_contact_find(lr_db *db, const char *key, long long *id, char *stage,
   return LR_OK;
 }
 
-static const char STAGE_SPELLING[] =
-    "SELECT s FROM (SELECT stage AS s FROM contacts"
-    " WHERE stage = ?1 COLLATE NOCASE UNION"
-    " SELECT to_stage FROM stage_history WHERE to_stage = ?1 COLLATE NOCASE)"
-    " ORDER BY s = ?1 DESC, s LIMIT 1";
+/* The known stages, collected by lrs_distinct (the rule lead:move_to
+** uses too): what contacts have, what their history has, and what the
+** last run's policy declared. */
+typedef struct known {
+  const char *want;
+  char *out;
+  size_t n;
+  int found, count;
+  const char *names[64];
+  char store[64][64];
+  lr_buf list;
+} known;
 
-/* Use the spelling the data already has for a stage ("MQL" -> "mql"). */
-static void stage_spelling(lr_db *db, const char *stage, char *out, size_t n) {
-  snprintf(out, n, "%s", stage);
-  sqlite3_stmt *st = lrs_cached(db, STAGE_SPELLING);
-  if (!st) return;
-  sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-  sqlite3_reset(st);
+static int known_stage(void *ctx, const char *name) {
+  known *k = ctx;
+  if (!name) return 0;
+  if (strcasecmp(name, k->want) == 0) {
+    snprintf(k->out, k->n, "%s", name);     /* the data's spelling wins */
+    k->found = 1;
+    return 1;
+  }
+  lrb_printf(&k->list, "%s%s", k->count ? ", " : "", name);
+  if (k->count < 64 && strlen(name) < 64) {
+    snprintf(k->store[k->count], 64, "%s", name);
+    k->names[k->count] = k->store[k->count];
+  } else if (k->count < 64) {
+    k->names[k->count] = "";
+  }
+  k->count++;
+  return 0;
+}
+
+int lrs_stage_known(lr_db *db, const char *want, char *out, size_t n) {
+  snprintf(out, n, "%s", want);
+  known *k = calloc(1, sizeof *k);
+  if (!k) return lr__err(db, LR_NOMEM, "out of memory");
+  k->want = want;
+  k->out = out;
+  k->n = n;
+  lrs_snap *own = lrs_snap_main(db);
+  int rc = lrs_distinct(own, LRS_DISTINCT_STAGES, known_stage, k);
+  if (rc != LR_OK) {
+    rc = lrs_snap_report(own, "read the stages");
+  } else if (!k->found && k->count) {
+    /* Nothing to check against in a new database: any name is taken. */
+    const char *near = lrb_nearest(want, k->names,
+                                   k->count < 64 ? k->count : 64);
+    char hint[128] = "";
+    if (near) snprintf(hint, sizeof hint, "did you mean '%s'? ", near);
+    rc = lr__err(db, LR_INPUT, "unknown stage '%s' (%sthe known stages: %s; "
+                 "a stage is known once a contact has been in it or a run's "
+                 "policy declared it)", want, hint, lrb_str(&k->list));
+  }
+  lrb_free(&k->list);
+  free(k);
+  return rc;
 }
 
 static int check_text(lr_db *db, const char *s, const char *what) {
@@ -281,6 +330,44 @@ int lr_contact_move(lr_db *db, const char *key, const char *stage,
   return lr_contact_move_v2(db, key, stage, by, reason, now, 0);
 }
 
+static const char AUDIT_RENEW[] =
+    "INSERT INTO audit(contact_id, field, old_value, new_value, at, by, "
+    "reason, run_id) SELECT id, 'manual_until', manual_until, ?2, ?3, ?4, "
+    "?5, ?6 FROM contacts WHERE id = ?1";
+
+static const char LOCK_RENEW[] =
+    "UPDATE contacts SET manual_at = ?2, manual_until = ?3, updated_at = ?2 "
+    "WHERE id = ?1";
+
+/* A move to the stage the contact is in renews its lock: manual_at and
+** the expiry are restamped and the audit says so, but no S->S history row
+** is written and stage_since stays (cool-downs keep counting). */
+static int lock_renew(lr_db *db, long long id, const char *by,
+                      const char *reason, long long run_id, long long now,
+                      long long until) {
+  sqlite3_stmt *st = lrs_cached(db, AUDIT_RENEW);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, id);
+  if (until) sqlite3_bind_int64(st, 2, until);
+  else sqlite3_bind_null(st, 2);
+  sqlite3_bind_int64(st, 3, now);
+  sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 6, run_id);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "record lock renewal");
+  st = lrs_cached(db, LOCK_RENEW);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, now);
+  if (until) sqlite3_bind_int64(st, 3, until);
+  else sqlite3_bind_null(st, 3);
+  src = sqlite3_step(st);
+  sqlite3_reset(st);
+  return src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, "renew lock");
+}
+
 int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
                        const char *by, const char *reason, long long now,
                        long long until) {
@@ -295,13 +382,16 @@ int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
   if (rc != LR_OK) return rc;
   long long id, run_id = 0;
   char from[256], to[256];
-  stage_spelling(db, stage, to, sizeof to);
-  rc = lrs_contact_find(db, key, &id, from, sizeof from);
+  rc = lrs_stage_known(db, stage, to, sizeof to);
+  if (rc == LR_OK) rc = lrs_contact_find(db, key, &id, from, sizeof from);
   if (rc == LR_OK)
     rc = lrs_run_start(db, "manual", NULL, NULL, now, by, &run_id);
-  if (rc == LR_OK)
+  int renew = rc == LR_OK && strcasecmp(from, to) == 0;
+  if (renew)
+    rc = lock_renew(db, id, by, reason, run_id, now, until);
+  else if (rc == LR_OK)
     rc = lrs_stage_write(db, id, from, to, by, reason, run_id, now, until);
-  if (rc == LR_OK) rc = lrs_run_finish(db, run_id, 1, 0, 1, 0, 0);
+  if (rc == LR_OK) rc = lrs_run_finish(db, run_id, 1, 0, !renew, 0, 0);
   if (rc == LR_OK) rc = lrs_commit(db);
   if (rc != LR_OK) {
     lrs_rollback(db);

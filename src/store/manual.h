@@ -40,6 +40,13 @@ int lrs_stage_write(lr_db *db, long long id, const char *from,
                     const char *to, const char *by, const char *reason,
                     long long run_id, long long now, long long until);
 
+/* The stage `want` names, spelled as the data or the last run spells it
+** (out), when it is known: a stage contacts are in, one in the stage
+** history, or one the last run's policy declared (the rule lead:move_to
+** follows too).  A database that knows no stage yet takes any name.
+** LR_INPUT, with "did you mean" and the known stages, for another. */
+int lrs_stage_known(lr_db *db, const char *want, char *out, size_t n);
+
 /* Whether `until` may end the lock of a move made at `now`: 0 (none), or
 ** a time after now and within LR_TIME_MAX.  LR_OK, or LR_MISUSE with a
 ** message giving both times. */

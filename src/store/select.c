@@ -134,9 +134,14 @@ int lrs_distinct(lrs_snap *snap, int what,
                  int (*cb)(void *ctx, const char *name), void *ctx) {
   sqlite3_stmt *st;
   int rc = sqlite3_prepare_v2(snap->conn, what == LRS_DISTINCT_STAGES
-      ? "SELECT max(s) FROM (SELECT stage AS s FROM contacts WHERE stage <> ''"
-        " UNION SELECT to_stage FROM stage_history WHERE to_stage <> '')"
-        " GROUP BY lower(s) ORDER BY lower(s)"
+      ? "WITH r AS (SELECT stages FROM runs WHERE kind = 'run'"
+        " AND dry_run = 0 AND json_valid(stages) ORDER BY id DESC LIMIT 1)"
+        /* one spelling per name: the contacts', then the history's */
+        " SELECT s, min(p) FROM (SELECT stage AS s, 0 AS p FROM contacts"
+        " UNION ALL SELECT to_stage, 1 FROM stage_history"
+        " UNION ALL SELECT j.value, 2 FROM r, json_each(r.stages, '$.funnel') j"
+        " UNION ALL SELECT j.value, 2 FROM r, json_each(r.stages, '$.side') j)"
+        " WHERE s <> '' GROUP BY lower(s) ORDER BY lower(s)"
       : "SELECT DISTINCT segment FROM segment_members ORDER BY 1",
       -1, &st, NULL);
   if (rc != SQLITE_OK) return lrs__snap_rc(snap, rc);

@@ -27,7 +27,8 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n,
                     char *err, size_t errlen);
 void lrs_select_close(lrs_select *s);
 
-#define LRS_DISTINCT_STAGES 1     /* stages in contacts or their history */
+#define LRS_DISTINCT_STAGES 1     /* the known stages: in contacts, their
+                                     history, or declared by the last run */
 #define LRS_DISTINCT_SEGMENTS 2   /* segments recorded by the last run */
 /* Call cb for each distinct name (non-zero stops); LR code. */
 int lrs_distinct(lrs_snap *snap, int what,

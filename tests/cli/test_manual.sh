@@ -114,4 +114,36 @@ same "$(sql "SELECT manual_at IS NULL AND manual_until IS NULL FROM contacts WHE
 expect_ok lr run funnel.lua --now 2026-06-08
 contains "held       0 transitions held back by manual moves"
 lacks "explain KEY"
+
+# -- the stage must be known: a typo is refused with the nearest, nothing
+# written, and the next run still works for everyone
+hist=$(sql "SELECT count(*) FROM stage_history")
+expect_fail 1 lr move bob@b.example nurtrue --reason x --now 2026-06-09
+contains "unknown stage 'nurtrue' (did you mean 'nurture'?"
+contains "the known stages: lead, mql, nurture, sql"
+expect_fail 1 lr set bob@b.example stage=bogus --reason x --now 2026-06-09
+contains "unknown stage 'bogus'"
+same "$(sql "SELECT count(*) FROM stage_history")" "$hist"
+expect_ok lr run funnel.lua --now 2026-06-10
+# the case of a known stage folds to its spelling
+expect_ok lr move bob@b.example SQL --reason "called" --now 2026-06-11
+contains "moved bob@b.example to sql"
+same "$(stage_of bob@b.example)" sql
+
+# -- a move to the current stage renews the lock, and is no move
+since=$(sql "SELECT stage_since FROM contacts WHERE key='bob@b.example'")
+hist=$(sql "SELECT count(*) FROM stage_history")
+expect_ok lr move bob@b.example sql --reason "still hot" --by ops --for 7d --now 2026-06-12
+contains "bob@b.example is already in sql: its lock is renewed"
+same "$(sql "SELECT count(*) FROM stage_history")" "$hist"
+same "$(sql "SELECT stage_since FROM contacts WHERE key='bob@b.example'")" "$since"
+same "$(sql "SELECT manual_at || '/' || manual_until FROM contacts WHERE key='bob@b.example'")" \
+     "$(ts 2026-06-12)/$(ts 2026-06-19)"
+same "$(sql "SELECT field || '|' || new_value || '|' || by || '|' || reason FROM audit ORDER BY id DESC LIMIT 1")" \
+     "manual_until|$(ts 2026-06-19)|ops|still hot"
+
+# -- the key field cannot be set: the next import would duplicate the contact
+expect_fail 2 lr set bob@b.example email=robert@b.example --reason x
+contains "'email' is the key field"
+same "$(sql "SELECT count(*) FROM contacts WHERE email='bob@b.example' AND key='bob@b.example'")" 1
 finish

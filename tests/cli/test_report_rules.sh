@@ -108,6 +108,7 @@ contains "(the funnel order the latest run recorded)"
 # Conversion through the funnel counts skips (a fresh database: no runs,
 # so the policy gives the order).
 rm -f test.db test.db-wal test.db-shm
+printf 'email\n' | lr import contacts - >/dev/null
 expect_ok lr run "$P" --now $A
 sql "DELETE FROM runs; INSERT INTO contacts(key, source, grade, scores) VALUES
   ('skip', 'web', 'A', '{\"engagement\": 10}'), ('start_at_sql', 'web', 'A', '{\"engagement\": 9.5}'),

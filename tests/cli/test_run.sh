@@ -3,7 +3,16 @@
 P="$LR_SRC/tests/fixtures/policies/basic.lua"
 NOW=2026-11-01    # 1793404800
 
-# The database is created on first use, then seeded.
+# Only import creates a database: run refuses a missing one, and writes
+# nothing (a mistyped --db in a cron job is an error, not "0 evaluated").
+expect_fail 1 lr run "$P" --now $NOW
+contains "no such database"
+[ ! -e test.db ] && pass || fail "run created test.db"
+expect_fail 1 lr run "$P" --now $NOW --dry-run
+lacks "nothing was written"
+[ ! -e test.db ] && pass || fail "run --dry-run created test.db"
+# An empty database, then seeded.
+printf 'email\n' | lr import contacts - >/dev/null
 expect_ok lr run "$P" --now $NOW
 contains "0 evaluated"
 sql < "$LR_SRC/tests/fixtures/seed.sql"
@@ -37,10 +46,12 @@ contains '"rows_written": 2'
 python3 -c 'import json,sys; json.loads(sys.stdin.read())' <<<"$OUT" && pass || fail "run --json is not JSON"
 
 # --db before or after the command, and $LEADRULES_DB.
+printf 'email\nx@o.example\n' | lr --db "$LR_TMP/other.db" import contacts - >/dev/null
 expect_ok lr --db "$LR_TMP/other.db" run "$P" --now $NOW
-[ -f "$LR_TMP/other.db" ] && pass || fail "--db before the command"
+contains "1 evaluated"
+printf 'email\ny@t.example\nz@t.example\n' | lr import contacts - --db "$LR_TMP/third.db" >/dev/null
 expect_ok lr run "$P" --now $NOW --db "$LR_TMP/third.db"
-[ -f "$LR_TMP/third.db" ] && pass || fail "--db after the command"
+contains "2 evaluated"
 
 # A failing rule rolls back everything and names file:line and contact.
 cat > bad.lua <<'LUA'

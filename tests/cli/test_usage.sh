@@ -9,6 +9,12 @@
 man=$LR_SRC/docs/leadrules.1
 FX=$LR_SRC/tests/fixtures/csv
 
+# help --help (and help -h) is the general help, not "unknown command"
+expect_ok lr help --help
+contains "usage: leadrules [--db PATH] COMMAND"
+lacks "unknown command"
+expect_ok lr help -h
+contains "usage: leadrules [--db PATH] COMMAND"
 expect_ok lr help
 cmds=$(sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' <<<"$OUT")
 [ "$(wc -w <<<"$cmds")" -ge 14 ] && pass || fail "help lists too few commands: $cmds"
@@ -114,7 +120,7 @@ rule "r" { points = 1, when = function(lead) return true end }
 EOF2
 nodb() {  # nodb CMD...: refused (exit 1), naming the file; nothing created
   expect_fail 1 lr --db none.db "$@"
-  contains "leadrules: none.db: no such database, and this command only reads (nothing was created"
+  contains "leadrules: none.db: no such database (nothing was created; only import makes one"
   [ ! -e none.db ] && [ ! -e none.db-wal ] && [ ! -e none.db-shm ] && pass ||
     fail "$* created none.db"
 }
@@ -128,6 +134,21 @@ nodb backtest p.lua
 nodb diff p.lua p.lua
 nodb check p.lua
 nodb shell </dev/null
+# commands that write refuse it too: only import creates a database
+nodb run p.lua
+nodb run p.lua --dry-run
+nodb move k@x.example mql --reason typo
+nodb set k@x.example name=Ann --reason typo
+echo 'print(1)' >s1.lua
+nodb script s1.lua
+nodb s1.lua
+# test needs no database at all
+cat >p_test.lua <<'EOF2'
+local p = load_policy("p.lua")
+test("scores", function() expect(p:evaluate{ email = "a@x" }.score).to_be(1) end)
+EOF2
+expect_ok lr --db none.db test p_test.lua
+[ ! -e none.db ] && pass || fail "test created none.db"
 echo 'return 1' | { expect_fail 1 lr --db none.db shell -q; }
 [ ! -e none.db ] && pass || fail "shell created none.db"
 # $LEADRULES_DB and ./leadrules.db alike
@@ -166,9 +187,10 @@ gone 1 fail.lua
 gone 1 script missing.lua
 gone 2 improt contacts x.csv
 gone 2 export --bogus
-# ... while a command that succeeds keeps the database it made,
-expect_ok lr --db new.db run p.lua --now 2026-11-01
-[ -e new.db ] && pass || fail "a successful run left no database"
+# ... while an import that succeeds keeps the database it made,
+printf 'email\nann@x.example\n' >one.csv
+expect_ok lr --db new.db import contacts one.csv
+[ -e new.db ] && pass || fail "a successful import left no database"
 # and one that fails on an existing database leaves it as it was.
 expect_fail 1 lr --db new.db import contacts missing.csv
 [ -e new.db ] && pass || fail "a failing import removed an existing database"

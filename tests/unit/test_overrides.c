@@ -18,8 +18,15 @@ static const char *SETUP =
   "ALTER TABLE contacts ADD COLUMN visits INTEGER;"
   "INSERT INTO fields(name,type,header) VALUES('visits','integer','Visits');";
 
+/* The stages a run's policy declared, as the run row records them: a
+** move may name any of them. */
+static const char *RAN =
+  "INSERT INTO runs(kind, now, started_at, stages) VALUES('run', 1, 1,"
+  " '{\"funnel\": [\"lead\", \"mql\", \"sql\"], \"side\": [\"nurture\"]}')";
+
 static void test_move_recorded(void) {
   fresh_db("overrides", SETUP);
+  sql(RAN);
   sql("UPDATE contacts SET stage='sql', owner='ana', due_at=1200000 WHERE id=1");
   CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops@corp",
                             "budget frozen until Q3", NOW), LR_OK);
@@ -440,6 +447,102 @@ static void test_migrate_v2_locks(void) {
   CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=2"), 300);
 }
 
+/* A move names a known stage: one contacts are in, one in the history,
+** or one the last run declared; a typo is refused with the nearest. */
+static void test_move_unknown_stage(void) {
+  fresh_db("overrides", SETUP);
+  /* nothing known yet: any name is taken (nothing to check against) */
+  CHECK_INT(lr_contact_move(db, "ann@a.example", "Fresh", "ops", "x", NOW),
+            LR_OK);
+  CHECK_STR(stage_of(1), "Fresh");
+  /* known from the contacts and the history: case folds to their spelling */
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "FRESH", "ops", "x", NOW),
+            LR_OK);
+  CHECK_STR(stage_of(2), "Fresh");
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "nurture", "ops", "x",
+                            NOW + 1), LR_INPUT);
+  CHECK_CONTAINS(lr_errmsg(db), "unknown stage 'nurture'");
+  CHECK_CONTAINS(lr_errmsg(db), "the known stages: Fresh");
+  /* a run declared more: those are known, a typo gets "did you mean" */
+  sql(RAN);
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "nurtrue", "ops", "x",
+                            NOW + 2), LR_INPUT);
+  CHECK_CONTAINS(lr_errmsg(db), "did you mean 'nurture'?");
+  CHECK_CONTAINS(lr_errmsg(db), "Fresh, lead, mql, nurture, sql");
+  /* set stage=... is a move: the same rule */
+  CHECK_INT(lr_contact_set(db, "bob@b.example", "stage", "bogus", "ops", "x",
+                           NOW + 3), LR_INPUT);
+  CHECK_CONTAINS(lr_errmsg(db), "unknown stage 'bogus'");
+  /* nothing written by the refusals */
+  CHECK_INT(sql_int("SELECT count(*) FROM stage_history"), 2);
+  CHECK_STR(stage_of(2), "Fresh");
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "Nurture", "ops", "x",
+                            NOW + 4), LR_OK);
+  CHECK_STR(stage_of(2), "nurture");
+  /* a dry run's stages are not the policy that runs */
+  sql("INSERT INTO runs(kind, now, started_at, dry_run, stages) VALUES("
+      "'run', 2, 2, 1, '{\"funnel\": [\"trial\"], \"side\": []}')");
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "trial", "ops", "x",
+                            NOW + 5), LR_INPUT);
+  /* the latest (real) run's declaration counts, not an older one's */
+  sql("INSERT INTO runs(kind, now, started_at, stages) VALUES('run', 3, 3,"
+      " '{\"funnel\": [\"lead\", \"won\"], \"side\": []}')");
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "won", "ops", "x", NOW + 6),
+            LR_OK);
+  CHECK_INT(lr_contact_move(db, "bob@b.example", "sql", "ops", "x", NOW + 7),
+            LR_INPUT);
+}
+
+/* A move to the stage the contact is in renews its lock (manual_at, the
+** expiry, an audit row) but is no move: no S->S history row, and
+** stage_since (what cool-downs count from) stays. */
+static void test_move_same_stage_renews(void) {
+  fresh_db("overrides", SETUP);
+  sql(RAN);
+  CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ops", "wait",
+                            NOW), LR_OK);
+  CHECK_INT(sql_int("SELECT stage_since FROM contacts WHERE id=1"), NOW);
+  CHECK_INT(lr_contact_move_v2(db, "ann@a.example", "NURTURE", "ana",
+                               "still waiting", NOW + 50, NOW + 1000), LR_OK);
+  CHECK_STR(stage_of(1), "nurture");
+  CHECK_INT(sql_int("SELECT count(*) FROM stage_history"), 1);
+  CHECK_INT(sql_int("SELECT stage_since FROM contacts WHERE id=1"), NOW);
+  CHECK_INT(sql_int("SELECT manual_at FROM contacts WHERE id=1"), NOW + 50);
+  CHECK_INT(sql_int("SELECT manual_until FROM contacts WHERE id=1"),
+            NOW + 1000);
+  CHECK_STR(sql_text("SELECT field || '|' || ifnull(old_value, 'none') || '|'"
+                     " || new_value || '|' || a.by || '|' || a.reason || '|' || "
+                     "r.kind || '|' || r.moves FROM audit a JOIN runs r ON "
+                     "r.id = a.run_id"),
+            "manual_until|none|1001000|ana|still waiting|manual|0");
+  /* renewed again without an expiry: the lock has none */
+  CHECK_INT(lr_contact_move(db, "ann@a.example", "nurture", "ana", "open",
+                            NOW + 60), LR_OK);
+  CHECK_INT(sql_int("SELECT manual_until IS NULL FROM contacts WHERE id=1"), 1);
+  CHECK_INT(sql_int("SELECT count(*) FROM audit"), 2);
+  CHECK_INT(sql_int("SELECT count(*) FROM stage_history"), 1);
+  CHECK_INT(sql_int("SELECT stage_since FROM contacts WHERE id=1"), NOW);
+}
+
+/* The key field names the contact and matches import rows: never set. */
+static void test_set_key_field_refused(void) {
+  fresh_db("overrides", SETUP);
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "email", "new@a.example",
+                           "ops", "x", NOW), LR_MISUSE);
+  CHECK_CONTAINS(lr_errmsg(db), "'email' is the key field");
+  CHECK_STR(sql_text("SELECT email FROM contacts WHERE id=1"), "ann@a.example");
+  CHECK_INT(sql_int("SELECT count(*) FROM audit"), 0);
+  /* another key field: that one is refused, email may be set */
+  sql("INSERT OR REPLACE INTO meta(k, v) VALUES('key_field', 'country')");
+  lr_close(db);
+  CHECK_INT(lr_open(dbpath, &db), LR_OK);
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "country", "FR", "ops", "x",
+                           NOW), LR_MISUSE);
+  CHECK_CONTAINS(lr_errmsg(db), "'country' is the key field");
+  CHECK_INT(lr_contact_set(db, "ann@a.example", "email", "new@a.example",
+                           "ops", "x", NOW), LR_OK);
+}
+
 int main(void) {
   t_tmpdir();
   test_move_recorded();
@@ -453,6 +556,9 @@ int main(void) {
   test_lock_expiry_boundary();
   test_import_clock();
   test_migrate_v2_locks();
+  test_move_unknown_stage();
+  test_move_same_stage_renews();
+  test_set_key_field_refused();
   lr_close(db);
   return t_done();
 }

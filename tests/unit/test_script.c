@@ -217,8 +217,8 @@ static void test_move_targets(void) {
                        "  lead:move_to('nuture', 'typo') end\n", 0, NULL, 0),
             LR_POLICY);
   CHECK_CONTAINS(lr_errmsg(db), "script.lua:2: lead:move_to: unknown stage "
-                                "'nuture' (stages in the data: customer, "
-                                "Nurture, sql;");
+                                "'nuture' (stages in the data or the last "
+                                "run: customer, Nurture, sql;");
   /* with declarations: only those */
   CHECK_INT(run_script("stage 'recycled'\n"
                        "for lead in leads{ where = 'id = 2' } do\n"
@@ -230,6 +230,13 @@ static void test_move_targets(void) {
                        0, NULL, 0), LR_OK);
   CHECK_STR(out, "Nurture\n");
   CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=2"), "recycled");
+  /* the stages the last run's policy declared are known too (the rule of
+  ** `leadrules move`), though no contact has been in them */
+  sql("INSERT INTO runs(kind, now, started_at, stages) VALUES('run', 1, 1,"
+      " '{\"funnel\": [\"lead\", \"won\"], \"side\": []}')");
+  CHECK_INT(run_script("for lead in leads{ where = 'id = 2' } do\n"
+                       "  lead:move_to('Won', 'x') end\n", 0, NULL, 0), LR_OK);
+  CHECK_STR(sql_text("SELECT stage FROM contacts WHERE id=2"), "won");
 }
 
 static void test_dry_run_and_errors(void) {
