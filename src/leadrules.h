@@ -1198,6 +1198,15 @@ LR_API int lr_parse_duration(const char *text, long long *seconds);
 ** unix seconds.  LR_INPUT on malformed text or a time outside
 ** LR_TIME_MIN..LR_TIME_MAX, LR_MISUSE on NULL. */
 LR_API int lr_parse_time(const char *text, long long *unix_seconds);
+/* "Did you mean": of names[0..n), the one a mistyped `word` most likely
+** meant, by edit distance ignoring case (insertions, deletions,
+** substitutions, swaps of two neighbours): at most two edits away and
+** keeping most of the name ("in" is no typo of "info").  Returns one of
+** `names` (not a copy), or NULL when none is near, or for NULL arguments;
+** NULL entries are skipped.  The rule behind every suggestion leadrules
+** makes: unknown commands, options and stages. */
+LR_API const char *lr_nearest(const char *word, const char *const *names,
+                              int n);
 /* Fold a CSV header to a field name ("Total Time Spent" ->
 ** "total_time_spent") into buf (NUL-terminated, truncated to n-1): ASCII
 ** snake_case, at most 63 bytes, accented Latin letters transliterated,

@@ -47,12 +47,6 @@ void cli_cmd_help(FILE *f, const char *prog, const cli_cmd *k);
 #define CLI_OPT_MAX_N 32     /* most options of one command */
 int cli_options(const cli_cmd *k, char (*names)[CLI_OPT_MAX], int max);
 
-/* Edit distance of a and b ignoring case (insertions, deletions,
-** substitutions, swaps of neighbours); 64 for names of 64 bytes or more. */
-int cli_distance(const char *a, const char *b);
-/* Of the n names, the nearest to word when it is likely a typo of it (at
-** most 2 edits, and no more than a third of the name); NULL if none. */
-const char *cli_nearest(const char *word, const char *const *names, int n);
 /* Usage error "unknown option '--jsn'; did you mean '--json'?" for
 ** command cmd (the suggestion only when one is near).  CLI_USAGE. */
 int cli_unknown_option(cli *c, const char *cmd, const char *arg);

@@ -54,7 +54,7 @@ static int unknown_command(cli *c, const char *name) {
     names[n++] = k->name;
   names[n++] = "help";
   names[n++] = "version";
-  const char *near = cli_nearest(name, names, n);
+  const char *near = lr_nearest(name, names, n);
   if (near)
     fprintf(stderr, "%s: unknown command '%s'; did you mean '%s'? (see %s "
             "--help)\n", c->progname, name, near, c->progname);

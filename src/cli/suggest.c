@@ -1,53 +1,10 @@
 /*
-** suggest.c -- "did you mean": the nearest of a few names to a mistyped
-** one, by edit distance (insertions, deletions, substitutions and swaps of
-** two neighbours, ignoring case).
+** suggest.c -- "did you mean" for an unknown option: the nearest of the
+** command's options (lr_nearest).
 */
-#include <ctype.h>
 #include <string.h>
 
 #include "cli.h"
-
-#define MAXLEN 64
-
-int cli_distance(const char *a, const char *b) {
-  size_t n = strlen(a), m = strlen(b);
-  if (n >= MAXLEN || m >= MAXLEN) return MAXLEN;
-  int d[MAXLEN + 1][MAXLEN + 1];
-  for (size_t i = 0; i <= n; i++) d[i][0] = (int)i;
-  for (size_t j = 0; j <= m; j++) d[0][j] = (int)j;
-  for (size_t i = 1; i <= n; i++) {
-    for (size_t j = 1; j <= m; j++) {
-      int ai = tolower((unsigned char)a[i - 1]);
-      int bj = tolower((unsigned char)b[j - 1]);
-      int best = d[i - 1][j - 1] + (ai != bj);
-      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
-      if (i > 1 && j > 1 && ai == tolower((unsigned char)b[j - 2]) &&
-          tolower((unsigned char)a[i - 2]) == bj &&
-          d[i - 2][j - 2] + 1 < best)
-        best = d[i - 2][j - 2] + 1;
-      d[i][j] = best;
-    }
-  }
-  return d[n][m];
-}
-
-const char *cli_nearest(const char *word, const char *const *names, int n) {
-  const char *best = NULL;
-  int bd = 3;                       /* a typo is at most 2 edits away */
-  for (int i = 0; i < n; i++) {
-    int d = cli_distance(word, names[i]);
-    size_t len = strlen(names[i]) > strlen(word) ? strlen(names[i])
-                                                 : strlen(word);
-    /* and leaves most of the name: "in" is no typo of "info" */
-    if (d < bd && (size_t)d * 3 <= len) {
-      best = names[i];
-      bd = d;
-    }
-  }
-  return best;
-}
 
 int cli_unknown_option(cli *c, const char *cmd, const char *arg) {
   char names[CLI_OPT_MAX_N + 2][CLI_OPT_MAX];
@@ -60,7 +17,7 @@ int cli_unknown_option(cli *c, const char *cmd, const char *arg) {
   char word[CLI_OPT_MAX];
   size_t l = strcspn(arg, "=");
   snprintf(word, sizeof word, "%.*s", (int)(l < sizeof word ? l : 0), arg);
-  const char *near = l < sizeof word ? cli_nearest(word, ptr, n) : NULL;
+  const char *near = l < sizeof word ? lr_nearest(word, ptr, n) : NULL;
   if (near)
     return cli_usage(c, cmd, "unknown option '%s'; did you mean '%s'?", arg,
                      near);

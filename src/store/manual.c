@@ -25,7 +25,6 @@
 #include "apply.h"
 #include "scan.h"
 #include "select.h"
-#include "../util/nearest.h"
 
 void lrs_type_text(const char *s, lrs_value *v) {
   memset(v, 0, sizeof *v);
@@ -284,7 +283,7 @@ int lrs_stage_known(lr_db *db, const char *want, char *out, size_t n) {
     rc = lrs_snap_report(own, "read the stages");
   } else if (!k->found && k->count) {
     /* Nothing to check against in a new database: any name is taken. */
-    const char *near = lrb_nearest(want, k->names,
+    const char *near = lr_nearest(want, k->names,
                                    k->count < 64 ? k->count : 64);
     char hint[128] = "";
     if (near) snprintf(hint, sizeof hint, "did you mean '%s'? ", near);

@@ -1,14 +1,18 @@
 /*
-** nearest.c -- the nearest of a few names to a mistyped one (nearest.h).
+** nearest.c -- "did you mean": the nearest of a few names to a mistyped
+** one (lr_nearest in leadrules.h), for the library's messages (an unknown
+** stage) and the CLI's (an unknown command or option).
 */
-#include "nearest.h"
+#include "../leadrules.h"
 
 #include <ctype.h>
 #include <string.h>
 
 #define MAXLEN 64
 
-int lrb_distance(const char *a, const char *b) {
+/* Edit distance ignoring case: insertions, deletions, substitutions and
+** swaps of two neighbours.  Names of 64 bytes or more are 64 away. */
+static int distance(const char *a, const char *b) {
   size_t n = strlen(a), m = strlen(b);
   if (n >= MAXLEN || m >= MAXLEN) return MAXLEN;
   int d[MAXLEN + 1][MAXLEN + 1];
@@ -31,11 +35,13 @@ int lrb_distance(const char *a, const char *b) {
   return d[n][m];
 }
 
-const char *lrb_nearest(const char *word, const char *const *names, int n) {
+const char *lr_nearest(const char *word, const char *const *names, int n) {
+  if (!word || !names) return NULL;
   const char *best = NULL;
   int bd = 3;                       /* a typo is at most 2 edits away */
   for (int i = 0; i < n; i++) {
-    int d = lrb_distance(word, names[i]);
+    if (!names[i]) continue;
+    int d = distance(word, names[i]);
     size_t len = strlen(names[i]) > strlen(word) ? strlen(names[i])
                                                  : strlen(word);
     /* and leaves most of the name: "in" is no typo of "info" */

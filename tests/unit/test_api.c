@@ -845,6 +845,15 @@ static void test_clock_bounds(void) {
 
 static void test_utilities(void) {
   long long v = 0;
+  /* did you mean: two edits at most, swaps count one, case ignored */
+  const char *const names[] = { "import", "info", NULL, "export", "Nurture" };
+  CHECK_STR(lr_nearest("improt", names, 5), "import");
+  CHECK_STR(lr_nearest("nurtrue", names, 5), "Nurture");
+  CHECK_STR(lr_nearest("exprot", names, 5), "export");
+  CHECK_INT(lr_nearest("in", names, 5) == NULL, 1);   /* too little kept */
+  CHECK_INT(lr_nearest("xyzzy", names, 5) == NULL, 1);
+  CHECK_INT(lr_nearest(NULL, names, 5) == NULL, 1);
+  CHECK_INT(lr_nearest("info", NULL, 5) == NULL, 1);
   CHECK_INT(lr_parse_duration("1d12h", &v), LR_OK);
   CHECK_INT(v, 36 * 3600);
   CHECK_INT(lr_parse_duration("soon", &v), LR_INPUT);
