@@ -390,33 +390,23 @@ static int push_json_str(lua_State *L, const char **p) {
   return 1;
 }
 
-/* Scripts: lead.scores from the stored JSON object of group totals. */
-static int push_stored_scores(lua_State *L, const char *json) {
-  lua_newtable(L);
-  const char *p = json ? strchr(json, '{') : NULL;
-  if (!p) return 1;
-  p++;
-  for (;;) {
-    while (*p == ' ' || *p == ',') p++;
-    if (*p != '"') break;
-    p++;
-    if (!push_json_str(L, &p)) break;
-    while (*p == ' ' || *p == ':') p++;
-    char *end, num[64];
-    strtod(p, &end);
-    if (end == p || end - p >= (long)sizeof num) { lua_pop(L, 1); break; }
-    memcpy(num, p, (size_t)(end - p));
-    num[end - p] = '\0';
-    p = end;
-    if (!lua_stringtonumber(L, num)) lua_pushnil(L);  /* keeps 35 an integer */
-    lua_rawset(L, -3);
-  }
+/* Push the number at *p as an integer or a float as Lua reads it (35
+** stays an integer); *p moves past it.  0 when there is none. */
+static int push_json_num(lua_State *L, const char **p) {
+  char *end, num[64];
+  strtod(*p, &end);
+  if (end == *p || end - *p >= (long)sizeof num) return 0;
+  memcpy(num, *p, (size_t)(end - *p));
+  num[end - *p] = '\0';
+  *p = end;
+  if (!lua_stringtonumber(L, num)) lua_pushnil(L);
   return 1;
 }
 
-/* Scripts: lead.grades from the stored JSON object of every grade
-** ({"fit":"A","total":"hot"}, written by runs). */
-static int push_stored_grades(lua_State *L, const char *json) {
+/* Scripts: lead.scores and lead.grades from the flat JSON objects runs
+** store (contacts.scores {"fit":35}, contacts.grades {"fit":"A"}): string
+** keys, number or string values.  Stops quietly at anything else. */
+static int push_stored_object(lua_State *L, const char *json) {
   lua_newtable(L);
   const char *p = json ? strchr(json, '{') : NULL;
   if (!p) return 1;
@@ -427,9 +417,8 @@ static int push_stored_grades(lua_State *L, const char *json) {
     p++;
     if (!push_json_str(L, &p)) break;
     while (*p == ' ' || *p == ':') p++;
-    if (*p != '"') { lua_pop(L, 1); break; }
-    p++;
-    if (!push_json_str(L, &p)) { lua_pop(L, 1); break; }
+    int ok = *p == '"' ? (p++, push_json_str(L, &p)) : push_json_num(L, &p);
+    if (!ok) { lua_pop(L, 1); break; }
     lua_rawset(L, -3);
   }
   return 1;
@@ -486,7 +475,7 @@ static int push_grade(lua_State *L, lrp_eval *ev, const char *k) {
     return 1;
   }
   if (ev->phase == LRP_PHASE_SCRIPT)      /* every grade of the last run */
-    return push_stored_grades(L, ev->c->grades);
+    return push_stored_object(L, ev->c->grades);
   need_rules_done(L, ev, k);
   const lrp_model *m = &ev->in->m;
   if (k[5] == 's') {
@@ -525,7 +514,7 @@ static int push_builtin(lua_State *L, lrp_eval *ev, const char *k) {
       if (strcmp(k, "stage") == 0) return push_stage(L, ev);
       if (strcmp(k, "scores") == 0) {
         if (ev->phase == LRP_PHASE_SCRIPT)
-          return push_stored_scores(L, ev->c->scores);
+          return push_stored_object(L, ev->c->scores);
         need_rules_done(L, ev, "scores");
         return push_scores(L, ev);
       }
