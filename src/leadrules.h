@@ -203,6 +203,7 @@ LR_API const char *lr_db_path(lr_db *db);
 #define LR_CONTACTS   1
 #define LR_ACTIVITIES 2
 #define LR_OUTCOMES   3
+#define LR_ACCOUNTS   4     /* companies keyed by domain (issue 19) */
 
 typedef struct lr_import_opts {
   size_t size;              /* sizeof(lr_import_opts): use the INIT macro */
@@ -1215,6 +1216,24 @@ LR_API const char *lr_nearest(const char *word, const char *const *names,
 ** Nothing is written when buf is NULL or n is 0; a NULL header folds
 ** as "". */
 LR_API void lr_fold_name(const char *header, char *buf, size_t n);
+
+/*
+** Accounts (issue 19): companies keyed by domain, scored from their
+** contacts.  lr_import_csv(db, LR_ACCOUNTS, ...) imports them (key: the
+** Domain, Website or Company Domain column, or opts->key; a URL is reduced
+** to its host, lower-cased); every contacts or accounts import matches
+** contacts to accounts again (contacts.account_key: the contact's
+** `account` field when it names an account, else its email's domain,
+** never a free-mail domain of stdlib/freemail.lua).
+*/
+
+/* Write the accounts as CSV (or JSON with opts->json) through `write`, in
+** key order: domain, each imported field (original headers unless
+** opts->field_names), score, score_GROUP per stored group, grade, stage,
+** owner, contacts (matched contacts).  opts->raw as lr_export; the other
+** options are ignored.  LR_IO when write fails. */
+LR_API int lr_export_accounts(lr_db *db, const lr_export_opts *opts,
+                              lr_write_fn write, void *ctx);
 
 #ifdef __cplusplus
 }

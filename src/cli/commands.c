@@ -16,7 +16,7 @@
 
 const cli_cmd cli_commands[] = {
   {"import", cmd_import, CLI_CREATES,
-   "contacts|activities|outcomes FILE [options]",
+   "contacts|activities|outcomes|accounts FILE [options]",
    "import a CSV file (one transaction)",
    "  FILE              a CSV file, or - for stdin\n"
    "  --key COLUMN      the contact key column (default: the database's key\n"
@@ -29,7 +29,9 @@ const cli_cmd cli_commands[] = {
    "  --rejects FILE    write bad rows there and import the rest\n"
    "  --now T           stamp the import with this clock instead of the\n"
    "                    current time (as run --now)\n"
-   "  --json            print the summary as JSON\n"},
+   "  --json            print the summary as JSON\n"
+   "                    (accounts: keyed by the Domain, Website or Company\n"
+   "                    Domain column unless --key names another)\n"},
   {"export", cmd_export, CLI_READS,
    "[options] > contacts.csv",
    "write contacts as CSV or JSON to stdout",
@@ -41,7 +43,9 @@ const cli_cmd cli_commands[] = {
    "  --json            a JSON array of objects instead of CSV\n"
    "  --raw             do not neutralise formula-like text cells\n"
    "  --field-names     header row uses field names, not original headers\n"
-   "  --epoch           times as unix seconds, not ISO-8601 text\n"},
+   "  --epoch           times as unix seconds, not ISO-8601 text\n"
+   "  --accounts        the accounts instead, with their score, grade, stage\n"
+   "                    and owner\n"},
   {"handoffs", cmd_handoffs, CLI_READS,
    "[options]",
    "the leads handed to sales, newest first, with a cursor for syncs",
