@@ -1235,6 +1235,24 @@ LR_API void lr_fold_name(const char *header, char *buf, size_t n);
 LR_API int lr_export_accounts(lr_db *db, const lr_export_opts *opts,
                               lr_write_fn write, void *ctx);
 
+/* What lr_run did to accounts (a policy's account_stages, account_rule,
+** account_transition, account_handoff): returns the accounts evaluated
+** and sets the counts asked for (NULL: not wanted).  Accounts are
+** evaluated after every contact of the run, in key order; then the
+** contact handoffs through account_owner{} are routed, in contact id
+** order.  0 for a result without accounts. */
+LR_API long long lr_run_accounts(const lr_run_result *r,
+                                 long long *score_changes, long long *moves,
+                                 long long *handoffs);
+/* The account moves and handoffs of a run with opts.collect (at most
+** opts.collect_max each): lr_move/lr_handoff whose key is the account's
+** key and contact_id its id.  NULL out of range.  Owned by the result. */
+LR_API long long lr_run_account_move_count(const lr_run_result *r);
+LR_API const lr_move *lr_run_account_move(const lr_run_result *r, long long i);
+LR_API long long lr_run_account_handoff_count(const lr_run_result *r);
+LR_API const lr_handoff *lr_run_account_handoff(const lr_run_result *r,
+                                                long long i);
+
 #ifdef __cplusplus
 }
 #endif

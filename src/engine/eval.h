@@ -48,6 +48,9 @@ typedef struct lrp_result {
   int held_to;                      /* the stage they would have reached */
   int clear_owner;                  /* unless the handoff assigns one, the
                                        lead is left without an owner */
+  int via_account;                  /* the handoff routes to the account's
+                                       owner (account_owner{}); leaf_router
+                                       and fn_owner are then the fallback */
 } lrp_result;
 
 /* The state of a contact's manual lock (lrp_manual_lock).  A move by hand
@@ -90,6 +93,9 @@ typedef struct lrp_eval {
   char err[2048];                   /* last error */
   /* Scripts: pending writes made through lead:set / lead:move_to. */
   void *script;
+  /* lead.account: the stored accounts (lrs_accounts), loaded on first use
+  ** from snap (or the main connection) and freed with the context. */
+  void *accounts;
 } lrp_eval;
 
 /* Prepare an evaluation context on an instance; colnames are the
@@ -108,6 +114,18 @@ int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r);
 const char *lrp_grade_of(const lrp_grade *g, double v);
 /* Index of a group name in the model, or -1. */
 int lrp_group_find(const lrp_model *m, const char *name);
+/* 1 when the contact has an account under the instance's policy
+** (account_members.c: lrp_contact_account). */
+int lrp_contact_has_account(const lrp_instance *in, const lrs_contact *c);
+/* lead.account (account_lookup.c): the stored account of key, loaded
+** into ev->accounts on first use; NULL when none. */
+struct lrs_account;
+const struct lrs_account *lrp_stored_account(lrp_eval *ev, const char *key);
+void lrp_stored_accounts_free(lrp_eval *ev);
+/* The stored owner of the contact's account, or NULL (explain). */
+const char *lrp_explain_account_owner(lrp_eval *ev, const lrs_contact *c);
+/* Push lead.account: a table, or nil when the contact has none. */
+int lrp_push_lead_account(lua_State *L, lrp_eval *ev);
 /* Stage index of the contact's stored stage (case-insensitive); -1 when
 ** unknown, -2 when NULL (starts at the first funnel stage). */
 int lrp_contact_stage(const lrp_model *m, const lrs_contact *c);

@@ -75,6 +75,13 @@ int lrs_account_assign(lr_db *db, long long id, const char *owner,
 ** out (for explain's "stored" line and tests). */
 int lrs_account_parts_get(lr_db *db, long long id, lr_buf *out);
 
+/* The ids of the contacts matched to account `key`, in id order (*ids
+** malloc'd, free() it).  LR_OK or the snapshot's error code. */
+int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
+                            int *n);
+/* The key of the account with `id` into buf; LR_NOTFOUND when none. */
+int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n);
+
 /* Export: every account in key order, one call of fn per row with the
 ** values key, each of fields[] (from the account's JSON object), score,
 ** each of groups[] (from its scores), grade, stage, owner and the number

@@ -2,6 +2,7 @@
 ** accounts_io.c -- accounts in SQLite (accounts.h): import upserts,
 ** matching contacts to accounts, loading them for a run, a run's writes.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -403,6 +404,52 @@ int lrs_accounts_export(lr_db *db, const char *const *fields, int nf,
   if (rc == LR_OK && src != SQLITE_DONE)
     rc = lrs_sqlerr(db, src, "export accounts");
   free(v);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
+                            int *n) {
+  *ids = NULL;
+  *n = 0;
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(s->conn, "SELECT id FROM contacts WHERE "
+                               "account_key = ?1 ORDER BY id", -1, &st, NULL);
+  if (src != SQLITE_OK) return lrs__snap_rc(s, src);
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  int cap = 0;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    if (*n == cap) {
+      int nc = cap ? cap * 2 : 16;
+      long long *v = realloc(*ids, (size_t)nc * sizeof *v);
+      if (!v) { src = SQLITE_NOMEM; break; }
+      *ids = v;
+      cap = nc;
+    }
+    (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  if (src != SQLITE_DONE) {
+    free(*ids);
+    *ids = NULL;
+    *n = 0;
+    return lrs__snap_rc(s, src);
+  }
+  return LR_OK;
+}
+
+int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n) {
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(s->conn, "SELECT key FROM accounts WHERE id=?1",
+                               -1, &st, NULL);
+  if (src != SQLITE_OK) return lrs__snap_rc(s, src);
+  sqlite3_bind_int64(st, 1, id);
+  src = sqlite3_step(st);
+  int rc = LR_OK;
+  if (src == SQLITE_ROW)
+    snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+  else if (src == SQLITE_DONE) rc = LR_NOTFOUND;
+  else rc = lrs__snap_rc(s, src);
   sqlite3_finalize(st);
   return rc;
 }
