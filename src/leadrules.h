@@ -634,6 +634,9 @@ LR_API long long lr_run_held_by_manual(const lr_run_result *result);
                                who and when; note: the reason; for "lock"
                                fired=1 while the lock holds */
 #define LR_EX_ERROR      9  /* evaluation error: detail */
+#define LR_EX_MEMBER    10  /* lr_explain_account: a contact of the account:
+                               name=key, points=its score in this
+                               evaluation, detail=its stage, group=grade */
 
 /* One step of an explanation.  Built by the library: never allocate one
 ** (it may grow at the end).  Strings may be NULL. */
@@ -1234,6 +1237,19 @@ LR_API void lr_fold_name(const char *header, char *buf, size_t n);
 ** options are ignored.  LR_IO when write fails. */
 LR_API int lr_export_accounts(lr_db *db, const lr_export_opts *opts,
                               lr_write_fn write, void *ctx);
+
+/* Explain one account (by key) without writing: its contacts are
+** evaluated with `policy` through the same evaluation as lr_run, then the
+** account.  Items, in this order: LR_EX_CONTACT (name=account key,
+** points=stored score, detail=stored stage, note=owner), one LR_EX_MEMBER
+** per contact, LR_EX_RULE per account rule (detail: what it read),
+** LR_EX_GROUP per account group and "total" (detail: grade letter),
+** LR_EX_TRANSITION per account transition tried (name "from->to"),
+** LR_EX_HANDOFF (detail: the owner a run would pick now).  LR_NOTFOUND
+** for an unknown account. */
+LR_API int lr_explain_account(lr_policy *policy, const char *key,
+                              long long now, lr_explain_fn callback,
+                              void *ctx);
 
 /* What lr_run did to accounts (a policy's account_stages, account_rule,
 ** account_transition, account_handoff): returns the accounts evaluated

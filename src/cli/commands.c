@@ -79,7 +79,9 @@ const cli_cmd cli_commands[] = {
    "  --now T           the clock (default: the current time)\n"
    "  --json            as JSON\n"
    "  --allow-local-modules  require() may load .lua files beside the "
-   "policy\n"},
+   "policy\n"
+   "  --account         KEY is an account: its contacts, account rules,\n"
+   "                    transitions and handoff\n"},
   {"move", cmd_move, CLI_WRITES,
    "KEY STAGE --reason TEXT [options]",
    "move a contact by hand (recorded; the policy keeps it there until a "
