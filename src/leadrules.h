@@ -1251,6 +1251,17 @@ LR_API int lr_explain_account(lr_policy *policy, const char *key,
                               long long now, lr_explain_fn callback,
                               void *ctx);
 
+/* lr_backtest for accounts: every contact evaluated with the policy, then
+** every account (the account rules, stages and grades); an account is
+** positive when any of its contacts' latest outcome is won, negative when
+** some have outcomes and none is won, left out when none has one.  The
+** same figures and formats as lr_backtest, over accounts; opts->outcome
+** must be NULL (LR_MISUSE). */
+LR_API int lr_backtest_accounts(lr_policy *policy,
+                                const lr_backtest_opts *opts,
+                                lr_write_fn write, void *ctx,
+                                lr_backtest_summary *summary);
+
 /* What lr_run did to accounts (a policy's account_stages, account_rule,
 ** account_transition, account_handoff): returns the accounts evaluated
 ** and sets the counts asked for (NULL: not wanted).  Accounts are

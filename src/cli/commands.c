@@ -125,7 +125,9 @@ const cli_cmd cli_commands[] = {
    "  --capacity N      calls sales can make: the top N contacts\n"
    "  --json            as JSON\n"
    "  --html FILE       also write an HTML report to FILE\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"},
+   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --accounts        score the accounts instead: an account is won when\n"
+   "                    any of its contacts has a won outcome\n"},
   {"report", cmd_report, CLI_READS,
    "[options]",
    "funnel, conversion, time in stage, SLA, outcomes by segment/source/owner",

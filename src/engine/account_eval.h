@@ -31,6 +31,7 @@ typedef struct lrp_member {
   const char *grade;                 /* first grade, or NULL */
   double *groups;                    /* per contact group */
   long long last_active;             /* latest activity <= now, 0 none */
+  int outcome;                       /* latest outcome: 1 won, 0 lost, -1 */
 } lrp_member;
 
 typedef struct lrp_members {

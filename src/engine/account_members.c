@@ -69,6 +69,7 @@ int lrp_members_add(lrp_members *ms, const lrp_model *m,
   if (!x->key || !x->account || !x->groups) return LR_NOMEM;
   if (m->ngroups) memcpy(x->groups, r->group, (size_t)m->ngroups * sizeof *x->groups);
   x->last_active = last_active(c, now);
+  x->outcome = c->has_outcome ? strcmp(c->outcome, "won") == 0 : -1;
   return LR_OK;
 }
 
