@@ -1262,6 +1262,15 @@ LR_API int lr_backtest_accounts(lr_policy *policy,
                                 lr_write_fn write, void *ctx,
                                 lr_backtest_summary *summary);
 
+/* lr_diff for accounts: each policy evaluates every contact and then every
+** account with its own results, writing nothing; reported are the matrix
+** of final account stages (old x new) and the accounts whose stage or
+** score changes, largest change first (the first opts->stage_list: 0 50,
+** negative all).  Text or JSON (opts->format). */
+LR_API int lr_diff_accounts(lr_policy *old_policy, lr_policy *new_policy,
+                            const lr_diff_opts *opts, lr_write_fn write,
+                            void *ctx);
+
 /* What lr_run did to accounts (a policy's account_stages, account_rule,
 ** account_transition, account_handoff): returns the accounts evaluated
 ** and sets the counts asked for (NULL: not wanted).  Accounts are

@@ -145,7 +145,9 @@ const cli_cmd cli_commands[] = {
    "  --stage-changes N|all  list N of the contacts that change stage\n"
    "                    (default 50)\n"
    "  --json            as JSON\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"},
+   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --accounts        compare the accounts: each policy scores the\n"
+   "                    contacts, then the accounts from those results\n"},
   {"script", cmd_script, CLI_WRITES,
    "SCRIPT.lua [options] [ARGS...]",
    "run a script that may change contacts (also: leadrules SCRIPT.lua)",
