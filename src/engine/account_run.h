@@ -20,6 +20,8 @@ typedef struct lrp_acc_phase {
   long long collect_max;             /* 0: all */
   lrp_routing *routing;              /* the run's (shared round robins) */
   lrp_members *members;              /* sorted by lrp_members_sort */
+  int stored_only;                   /* evaluate nothing: owners as stored
+                                        (a filtered run) */
   /* out */
   lrs_accounts accounts;             /* as stored before the run */
   const char **owner_after;          /* per account: owner after the run */
