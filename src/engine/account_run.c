@@ -201,7 +201,7 @@ int lrp_acc_phase_run(lrp_acc_phase *ph) {
   lrp_instance *in = &ph->p->main;
   lra_init(&ph->arena, 16384);
   lrs_snap *snap = lrs_snap_main(db);
-  int rc = lrs_accounts_load(snap, NULL, &ph->accounts);
+  int rc = lrs_accounts_load(snap, ph->only_key, &ph->accounts);
   if (rc != LR_OK) {
     snprintf(ph->err, sizeof ph->err, "accounts: %s", lrs_snap_errmsg(snap));
     return rc;

@@ -22,6 +22,7 @@ typedef struct lrp_acc_phase {
   lrp_members *members;              /* sorted by lrp_members_sort */
   int stored_only;                   /* evaluate nothing: owners as stored
                                         (a filtered run) */
+  const char *only_key;              /* only this account (NULL: all) */
   /* out */
   lrs_accounts accounts;             /* as stored before the run */
   const char **owner_after;          /* per account: owner after the run */
@@ -41,6 +42,14 @@ int lrp_acc_phase_run(lrp_acc_phase *ph);
 ** account). */
 const char *lrp_acc_phase_owner(const lrp_acc_phase *ph, const char *key);
 void lrp_acc_phase_free(lrp_acc_phase *ph);
+
+/* The real-time hook (account_reeval.c): re-evaluate account
+** `account_id` at `now` (0: the current time) from the committed data,
+** and write its changes as a run of kind 'account', in one transaction
+** (a savepoint inside the caller's).  Call it after the event that
+** changed one of its contacts has committed.  LR_NOTFOUND for an unknown
+** account; errors set lr_errmsg(p's db). */
+int lrp_account_reeval(lr_policy *p, long long account_id, long long now);
 
 /* Evaluate the contacts of account `key` through the one contact
 ** evaluation (eval.c) on worker w, adding their results to ms.  LR_OK or

@@ -453,3 +453,17 @@ int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n) {
   sqlite3_finalize(st);
   return rc;
 }
+
+int lrs_account_stage_counts(lr_db *db, lr_buf *out) {
+  sqlite3_stmt *st = lrs_cached(db, "SELECT coalesce(a.stage, ''), count(*),"
+      " sum((SELECT count(*) FROM contacts c WHERE c.account_key = a.key))"
+      " FROM accounts a GROUP BY 1 ORDER BY 1");
+  if (!st) return db->rc;
+  int src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW)
+    lrb_printf(out, "%s\t%lld\t%lld\n", sqlite3_column_text(st, 0),
+               (long long)sqlite3_column_int64(st, 1),
+               (long long)sqlite3_column_int64(st, 2));
+  sqlite3_reset(st);
+  return src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, "account funnel");
+}
