@@ -140,7 +140,7 @@ char *lrs_account_headers_get(lr_db *db) {
 int lrs_account_headers_add(lr_db *db, const char *json) {
   sqlite3_stmt *st = lrs_cached(db, "INSERT INTO meta(k, v) VALUES("
       "'account_headers', ?1) ON CONFLICT(k) DO UPDATE SET"
-      " v = json_patch(excluded.v, meta.v)");
+      " v = json_patch(meta.v, json_patch(excluded.v, meta.v))");
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
   int src = sqlite3_step(st);
