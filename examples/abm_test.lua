@@ -28,3 +28,41 @@ test("without an account, 'target account' does not fire", function()
   expect(r.fired["target account"]).to_be(false)
   expect(r.stage).to_be("subscriber")
 end)
+
+test("recent activity scores 3 points each, at most 30", function()
+  local acts = {}
+  for i = 1, 12 do acts[i] = { type = "page_view", at = "2026-10-2" .. (i % 9) } end
+  local r = policy:evaluate({ title = "Analyst", activities = acts }, { now = "2026-11-01" })
+  expect(r.parts["recent activity"]).to_be(30)
+  expect(r.scores.engagement).to_be(30)
+end)
+
+test("40 points make an mql", function()
+  local r = policy:evaluate({ title = "Director of IT", activities = {
+    { type = "email_open", at = "2026-10-20" }, { type = "email_open", at = "2026-10-21" },
+    { type = "page_view", at = "2026-10-22" }, { type = "page_view", at = "2026-10-23" },
+    { type = "email_click", at = "2026-10-24" } } }, { now = "2026-11-01" })
+  expect(r.score).to_be(40)
+  expect(r.stage).to_be("mql")
+end)
+
+test("a demo request older than 14 days counts only as activity", function()
+  local r = policy:evaluate({ title = "VP Sales", activities = {
+    { type = "demo_request", at = "2026-10-12" } } }, { now = "2026-11-01" })
+  expect(r.parts["demo request"]).to_be(0)
+  expect(r.parts["recent activity"]).to_be(3)
+  expect(r.stage).to_be("lead")
+end)
+
+test("a junior who asked for a demo stays an mql: sql needs fit", function()
+  local r = policy:evaluate({ title = "Engineer", activities = {
+    { type = "demo_request", at = "2026-10-30" } } }, { now = "2026-11-01" })
+  expect(r.score).to_be(43)
+  expect(r.scores.fit).to_be(0)
+  expect(r.stage).to_be("mql")
+end)
+
+test("the funnel is the policy's", function()
+  expect(policy.stages[1]).to_be("subscriber")
+  expect(policy.stages[4]).to_be("sql")
+end)
