@@ -201,6 +201,16 @@ contains '"name": "two seniors"'
 expect_fail 1 lr explain --account nosuch.example policy.lua
 contains "no account with key 'nosuch.example'"
 
+# explain of a contact names its account's owner, or the fallback
+cp test.db x.db
+sqlite3 x.db "UPDATE contacts SET owner = NULL, stage = 'mql' WHERE key = 'ana@acme.example'"
+expect_ok lr --db x.db explain ana@acme.example policy.lua --now 2026-11-01
+contains "account_owner: the owner of account acme.example"
+expect_ok lr --db before.db explain cy@gmail.com policy.lua --now 2026-11-01
+contains "account_owner: no account, so the fallback: by_field country = US; fixed owner"
+expect_ok lr --db before.db explain dee@gmail.com policy.lua --now 2026-11-01
+contains "account_owner: the account has no owner yet, so the fallback: fixed owner"
+
 # ---- report --by account, account funnel ----------------------------------------
 expect_ok lr report --by account --policy policy.lua
 contains "acme.example"
