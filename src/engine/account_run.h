@@ -58,9 +58,6 @@ struct lrp_worker;
 int lrp_account_members(struct lrp_worker *w, const char *key,
                         lrp_members *ms, char *err, size_t errlen);
 
-/* JSON of an account result's groups and grades, as a run stores them. */
-void lrp_acc_json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r);
-void lrp_acc_json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r);
 /* The reason a move is recorded with. */
 void lrp_move_reason(const lrp_model *m, const lrp_move *mv, char *buf,
                      size_t n);
