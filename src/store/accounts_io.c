@@ -210,9 +210,16 @@ int lrs_accounts_rematch(lr_db *db, long long seq, long long *changed) {
                  "lr_host(contacts.account)), ");
   lrb_adds(&m, "(SELECT a.key FROM accounts a WHERE a.key = "
                "lr_mail_domain(contacts.email)), NULL)");
-  lrb_printf(&sql, "UPDATE contacts SET account_key = %s WHERE "
-             "account_key IS NOT %s", lrb_str(&m), lrb_str(&m));
-  if (seq > 0) lrb_printf(&sql, " AND import_seq = %lld", seq);
+  /* The match computed once per contact, written only where it changed.
+  ** A contacts import matches its own contacts; an accounts import adds or
+  ** updates accounts (never removes one), so only contacts without a match
+  ** and those whose account field names one can gain or change theirs. */
+  lrb_printf(&sql, "UPDATE contacts SET account_key = m.v FROM (SELECT id AS"
+             " cid, account_key AS old, %s AS v FROM contacts", lrb_str(&m));
+  if (seq > 0) lrb_printf(&sql, " WHERE import_seq = %lld", seq);
+  else lrb_printf(&sql, " WHERE account_key IS NULL%s", has_account
+                  ? " OR account IS NOT NULL" : "");
+  lrb_adds(&sql, ") AS m WHERE contacts.id = m.cid AND m.old IS NOT m.v");
   int rc = LR_OK;
   if (sql.oom || m.oom) rc = lr__err(db, LR_NOMEM, "out of memory");
   else rc = lrs_exec(db, lrb_str(&sql));
