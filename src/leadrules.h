@@ -508,8 +508,17 @@ typedef struct lr_run_opts {
   ** The array is only read during the call.  NULL: every contact. */
   const long long *ids;
   long long n_ids;
+  /* An incremental run (run --changed, docs/incremental.md): evaluate
+  ** only the contacts whose result can differ from the last run of this
+  ** policy, those whose data changed since (imports, moves, sets) and
+  ** those whose contacts.stable_until has come; the database ends up as
+  ** a full run at the same now would leave it (but for the runs row).
+  ** When that cannot be known it evaluates every contact and says why:
+  ** lr_run_full_reason().  Not with ids, nor with override_manual (a
+  ** full run, reason LR_FULL_OVERRIDE). */
+  int changed;
 } lr_run_opts;
-#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0,0,0 }
+#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0 }
 
 /* A stage move, as collected with opts->collect. */
 typedef struct lr_move {
@@ -613,6 +622,19 @@ LR_API const char *lr_run_error(const lr_run_result *result, long long i);
 ** a result lr_run did not fill.  An accessor, not a field: lr_run_result
 ** is caller-allocated and its size is frozen for SONAME 0. */
 LR_API long long lr_run_held_by_manual(const lr_run_result *result);
+
+/* Why a run with opts->changed evaluated every contact (LR_FULL_NONE: it
+** did not, or was not asked to be incremental); *msg (may be NULL) gets a
+** sentence for people, "" for LR_FULL_NONE.  An accessor, as for
+** lr_run_held_by_manual. */
+#define LR_FULL_NONE     0  /* incremental (or a plain run) */
+#define LR_FULL_NO_BASE  1  /* no earlier complete run to start from */
+#define LR_FULL_POLICY   2  /* the policy changed, or another one ran */
+#define LR_FULL_OTHERS   3  /* a rule reads other contacts (count()) */
+#define LR_FULL_CLOCK    4  /* now is before the last run's */
+#define LR_FULL_OVERRIDE 5  /* override_manual: every lock is ended */
+#define LR_FULL_SQL      6  /* an SQL segment reads other rows or the clock */
+LR_API int lr_run_full_reason(const lr_run_result *result, const char **msg);
 
 /*
 ** Explain one contact

@@ -68,7 +68,9 @@ const cli_cmd cli_commands[] = {
    "  --override-manual apply the policy to manually moved contacts too,\n"
    "                    and end their locks\n"
    "  --allow-local-modules  require() may load .lua files beside the "
-   "policy\n"},
+   "policy\n"
+   "  --changed         evaluate only the contacts whose result can differ\n"
+   "                    from the last run (same result as a full run)\n"},
   {"explain", cmd_explain, CLI_READS,
    "KEY POLICY.lua [options]",
    "why a contact has its score and stage, and what it needs for the next",

@@ -90,6 +90,13 @@ typedef struct lrp_eval {
   char err[2048];                   /* last error */
   /* Scripts: pending writes made through lead:set / lead:move_to. */
   void *script;
+  /* run --changed (stable.h): the earliest time the evaluation's answer
+  ** would change (LRP_NEVER: none) and, with trace, which read set it;
+  ** reads_others: a rule read other contacts (segment or stage count()). */
+  long long stable;
+  char stable_why[192];
+  long long clock_reads0;
+  int reads_others;
 } lrp_eval;
 
 /* Prepare an evaluation context on an instance; colnames are the

@@ -27,13 +27,15 @@ struct lrs_events {
   int have_last;
 };
 
+static const char OUT_MARK[] =
+    "UPDATE contacts SET change_mark=" LRS_CHANGE_MARK " WHERE id=?1";
 static const char KEY_ID[] = "SELECT id FROM contacts WHERE key=?1";
 static const char ACT_ADD[] =
     "INSERT OR FAIL INTO activities(contact_id, type, occurred_at, value, "
     "campaign) VALUES(?1, ?2, ?3, ?4, ?5)";
 static const char ACT_MAX[] = "SELECT coalesce(max(id), 0) FROM activities";
 static const char ACT_TOUCH[] =
-    "UPDATE contacts SET data_at=?2 WHERE id IN "
+    "UPDATE contacts SET data_at=?2, change_mark=" LRS_CHANGE_MARK " WHERE id IN "
     "(SELECT contact_id FROM activities WHERE id > ?1)";
 static const char OUT_PUT[] =
     "INSERT OR FAIL INTO outcomes(contact_id, result, amount, closed_at, "
@@ -158,7 +160,14 @@ int lrs_outcome_put(lrs_events *w, const char *key, size_t keylen, int won,
   sqlite3_bind_text(w->st, 2, won ? "won" : "lost", -1, SQLITE_STATIC);
   lrs__bind(w->st, 3, amount);
   sqlite3_bind_int64(w->st, 4, closed_at);
-  return step(w, "write outcome");
+  rc = step(w, "write outcome");
+  if (rc != LR_OK) return rc;
+  sqlite3_stmt *st = lrs_cached(w->db, OUT_MARK);   /* run --changed */
+  if (!st) return w->db->rc;
+  sqlite3_bind_int64(st, 1, id);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  return src == SQLITE_DONE ? LR_OK : lrs_sqlerr(w->db, src, "write outcome");
 }
 
 int lrs_outcomes_finish(lrs_events *w, long long *updated, long long *merged) {

@@ -146,8 +146,28 @@ static const char MIGRATION_3[] =
   "  WHERE email <> trim(email, ' ' || char(9)) AND"
   "  coalesce((SELECT v FROM meta WHERE k = 'key_field'), 'email') = 'email';";
 
+/* Version 4: incremental runs (run --changed, docs/incremental.md).
+** contacts.change_mark: the id of the latest run when an import, a move
+** or a set last changed the contact's data (runs never write it), so the
+** contacts changed since run R are those with change_mark >= R.id;
+** contacts.stable_until: until when the contact's last evaluation holds
+** (NULL: until its data changes); runs.scope ('full', 'changed' or
+** 'ids': which contacts it evaluated), runs.reads_others (a rule read
+** other contacts: segment or stage count()) and runs.full_reason (why
+** run --changed evaluated every contact). */
+static const char MIGRATION_4[] =
+  "ALTER TABLE contacts ADD COLUMN stable_until INTEGER;"
+  "ALTER TABLE contacts ADD COLUMN change_mark INTEGER;"
+  "CREATE INDEX contacts_by_stable_until ON contacts(stable_until)"
+  "  WHERE stable_until IS NOT NULL;"
+  "CREATE INDEX contacts_by_change_mark ON contacts(change_mark)"
+  "  WHERE change_mark IS NOT NULL;"
+  "ALTER TABLE runs ADD COLUMN scope TEXT;"
+  "ALTER TABLE runs ADD COLUMN reads_others INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE runs ADD COLUMN full_reason TEXT;";
+
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
-                                          MIGRATION_3 };
+                                          MIGRATION_3, MIGRATION_4 };
 
 /* Well-known fields registered by migration 1 (name, type). */
 static const struct { const char *name, *type; } WELLKNOWN[] = {
@@ -160,7 +180,7 @@ static const struct { const char *name, *type; } WELLKNOWN[] = {
 static const char *const ENGINE[] = {
   "id", "key", "score", "updated_at", "grade", "scores", "due_at",
   "assigned_at", "manual_at", "data_at", "import_seq", "manual_until",
-  "stage_since", "grades",
+  "stage_since", "grades", "stable_until", "change_mark",
 };
 
 int lrs_is_engine_field(const char *name) {
