@@ -146,8 +146,24 @@ static const char MIGRATION_3[] =
   "  WHERE email <> trim(email, ' ' || char(9)) AND"
   "  coalesce((SELECT v FROM meta WHERE k = 'key_field'), 'email') = 'email';";
 
+/* Version 4: real time.  Every move and handoff that serve or ingest
+** makes is appended to the outbox in the transaction that makes it, with
+** an id that only grows (AUTOINCREMENT: never reused, even after the
+** newest rows are gone); a notifier delivers rows in id order and
+** records the last one a consumer acknowledged in outbox_acks, so that
+** it resumes there after a restart. */
+static const char MIGRATION_4[] =
+  "CREATE TABLE outbox("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  at INTEGER NOT NULL, kind TEXT NOT NULL,"
+  "  contact_id INTEGER, key TEXT NOT NULL,"
+  "  run_id INTEGER, payload TEXT NOT NULL);"
+  "CREATE TABLE outbox_acks("
+  "  consumer TEXT PRIMARY KEY, last_id INTEGER NOT NULL,"
+  "  at INTEGER NOT NULL) WITHOUT ROWID;";
+
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
-                                          MIGRATION_3 };
+                                          MIGRATION_3, MIGRATION_4 };
 
 /* Well-known fields registered by migration 1 (name, type). */
 static const struct { const char *name, *type; } WELLKNOWN[] = {

@@ -23,7 +23,7 @@
 #include "contact.h"
 #include "snap.h"
 
-#define LRS_SCHEMA_VERSION 3
+#define LRS_SCHEMA_VERSION 4
 
 /* Errors: set the handle's code and message (lr_errmsg); return rc. */
 int lr__err(lr_db *db, int rc, const char *fmt, ...)

@@ -22,7 +22,7 @@ static void test_create_and_reopen(void) {
   sqlite3_stmt *st;
   sqlite3_prepare_v2(s, "PRAGMA user_version", -1, &st, NULL);
   sqlite3_step(st);
-  CHECK_INT(sqlite3_column_int(st, 0), 3);
+  CHECK_INT(sqlite3_column_int(st, 0), 4);
   sqlite3_finalize(st);
   sqlite3_prepare_v2(s, "PRAGMA journal_mode", -1, &st, NULL);
   sqlite3_step(st);
