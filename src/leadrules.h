@@ -1236,11 +1236,17 @@ typedef struct lr_event {
   double value;
   const char *campaign;     /* NULL: none */
   const char *const *fields;  /* name, value pairs (2 * n_fields strings;
-                               a NULL value sets NULL), as lr_contact_set */
+                               a NULL value sets NULL), typed and audited
+                               as lr_contact_set does */
   int n_fields;
-  int create;               /* an unknown key creates the contact instead
-                               of failing with LR_NOTFOUND */
+  int create;               /* 0: an unknown key is LR_NOTFOUND;
+                               LR_EVENT_CREATE: an unknown key creates the
+                               contact, and `fields` are set only then;
+                               LR_EVENT_UPSERT: creates it too, and sets
+                               `fields` whether new or not */
 } lr_event;
+#define LR_EVENT_CREATE 1
+#define LR_EVENT_UPSERT 2
 
 typedef struct lr_apply_opts {
   size_t size;              /* sizeof(lr_apply_opts): use the INIT macro */

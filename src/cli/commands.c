@@ -147,6 +147,18 @@ const cli_cmd cli_commands[] = {
    "  --allow-local-modules  require() may load .lua files beside the "
    "script\n"
    "  --                the rest goes to the script as arg[1..]\n"},
+  {"ingest", cmd_ingest, CLI_WRITES,
+   "POLICY.lua [FILE|-] [options]",
+   "append activity events and re-evaluate the contacts they touch",
+   "  FILE              events, one a line (default: - for stdin)\n"
+   "  --format F        ndjson (default) or csv (a header: contact, type,\n"
+   "                    at, value, campaign)\n"
+   "  --batch N         events per transaction (default 1000)\n"
+   "  --rejects FILE    set bad events aside there and ingest the rest\n"
+   "  --json            one JSON line per move and handoff on stdout\n"
+   "  --now T           the clock, and the time of events without \"at\"\n"
+   "  --allow-local-modules  require() may load .lua files beside the "
+   "policy\n"},
   {NULL, NULL, 0, NULL, NULL, NULL},
 };
 

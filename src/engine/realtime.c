@@ -169,6 +169,8 @@ static int set_fields(apply *a, long long id, const lr_event *e, long long i,
 static int one_event(apply *a, const lr_event *e, long long i, const char *by) {
   if (!e->key || !*e->key)
     return lr__err(a->db, LR_INPUT, "event %lld: no contact key", i);
+  if (e->create < 0 || e->create > LR_EVENT_UPSERT)
+    return lr__err(a->db, LR_MISUSE, "event %lld: create %d", i, e->create);
   if (!e->type && !e->n_fields && !e->create)
     return lr__err(a->db, LR_INPUT, "event %lld: neither a type nor fields", i);
   if (e->type && !*e->type)
@@ -184,7 +186,8 @@ static int one_event(apply *a, const lr_event *e, long long i, const char *by) {
   if (rc == LR_OK && !id)
     rc = lr__err(a->db, LR_NOTFOUND, "event %lld: no contact with key '%s' "
                  "(send \"create\" to add it)", i, key);
-  if (rc == LR_OK) rc = set_fields(a, id, e, i, by);
+  if (rc == LR_OK && (created || e->create != LR_EVENT_CREATE))
+    rc = set_fields(a, id, e, i, by);
   if (rc == LR_OK && e->type)
     rc = lrs_rt_activity(a->db, id, e->type, e->at ? e->at : a->now,
                          e->has_value, e->value, e->campaign, a->now);
