@@ -1345,8 +1345,8 @@ LR_API int lr_ingest(lr_policy *policy, const char *path,
 typedef struct lr_serve_opts {
   size_t size;              /* sizeof(lr_serve_opts): use the INIT macro */
   const char *listen;       /* "HOST:PORT" (NULL: "127.0.0.1:8787") */
-  const char *token_file;   /* the bearer token's file (NULL: no token
-                               needed, for tests on loopback only) */
+  const char *token_file;   /* the bearer token's file (required: its
+                               first line, 16 to 511 characters) */
   long long now;            /* a fixed clock (0: the current time) */
   const char *notify_exec;  /* run this shell command per decision */
   const char *notify_url;   /* POST each decision here */

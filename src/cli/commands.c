@@ -159,6 +159,16 @@ const cli_cmd cli_commands[] = {
    "  --now T           the clock, and the time of events without \"at\"\n"
    "  --allow-local-modules  require() may load .lua files beside the "
    "policy\n"},
+  {"serve", cmd_serve, CLI_WRITES,
+   "--policy POLICY.lua --token-file FILE [options]",
+   "HTTP API: events in, decisions out (docs/realtime.md)",
+   "  --policy P        the policy (SIGHUP reloads it)\n"
+   "  --token-file FILE the bearer token (first line, 16+ characters)\n"
+   "  --listen A:PORT   the address (default 127.0.0.1:8787; port 0: any)\n"
+   "  --now T           a fixed clock (default: the current time)\n"
+   "  --notify-exec CMD run CMD with each decision as JSON on stdin\n"
+   "  --notify-url URL  POST each decision to URL\n"
+   "  --max-body N      request body cap in bytes (default 1048576)\n"},
   {NULL, NULL, 0, NULL, NULL, NULL},
 };
 
