@@ -470,6 +470,9 @@ typedef struct lr_change {
   /* The first declared grade, as stored before and after (NULL: none;
   ** every grade: lr_contact_get after the run). */
   const char *old_grade, *new_grade;
+  /* "policy.lua:LINE" of the policy's notify { when = ... } declaration
+  ** that selected this change, or NULL (docs/realtime.md). */
+  const char *notify;
 } lr_change;
 
 typedef struct lr_run_opts {

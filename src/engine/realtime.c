@@ -134,6 +134,7 @@ static void free_apply(apply *a) {
     free((char *)a->t[i].change.new_stage);
     free((char *)a->t[i].change.old_grade);
     free((char *)a->t[i].change.new_grade);
+    free((char *)a->t[i].change.notify);
   }
   free(a->t);
   lrb_free(&a->scratch);
@@ -207,13 +208,14 @@ static int on_change(void *ctx, const lr_change *c) {
   touched *t = find(a, c->contact_id);
   if (!t) return 0;
   t->changed = 1;
-  t->notify = 0;
+  t->notify = c->notify != NULL;
   t->change = *c;
   t->change.key = t->key;
   t->change.old_stage = dup_or_null(c->old_stage);
   t->change.new_stage = dup_or_null(c->new_stage);
   t->change.old_grade = dup_or_null(c->old_grade);
   t->change.new_grade = dup_or_null(c->new_grade);
+  t->change.notify = dup_or_null(c->notify);
   return 0;
 }
 
@@ -277,6 +279,7 @@ static int outbox_notify(apply *a, const touched *t) {
   json_kv_str(b, "stage", c->new_stage);
   json_kv_str(b, "old_grade", c->old_grade);
   json_kv_str(b, "grade", c->new_grade);
+  json_kv_str(b, "when", c->notify);
   return outbox(a, "notify", t->id, t->key);
 }
 

@@ -106,6 +106,34 @@ same "$(sql "SELECT count(*) FROM activities")" "$(( $(sqlite3 good.db "SELECT c
 expect_fail 2 lr ingest policy.lua mixed.ndjson --rejects mixed.ndjson
 expect_fail 2 lr ingest policy.lua mixed.ndjson --rejects test.db
 
+# notify { when = function(lead, change) }: the policy picks the changes
+# that become "notify" rows in the outbox (a score crossing 80 here).
+rm -f n.db*
+"$LEADRULES" --db n.db import contacts "$FIX/contacts.csv" >/dev/null
+cp policy.lua notify.lua
+cat >> notify.lua <<'EOF'
+notify { when = function(lead, change)
+  return change.old_score < 80 and change.score >= 80 and lead.company ~= nil end }
+EOF
+"$LEADRULES" --db n.db run notify.lua --now $NOW >/dev/null
+printf '%s\n' '{"contact": "ann@example.com", "type": "demo_request"}' \
+  '{"contact": "bob@example.com", "type": "demo_request"}' > n.ndjson
+expect_ok lr --db n.db ingest notify.lua n.ndjson --now $NOW
+same "$(sqlite3 n.db "SELECT key FROM outbox WHERE kind='notify'")" ann@example.com
+OUT=$(sqlite3 n.db "SELECT payload FROM outbox WHERE kind='notify'")
+contains '"old_score":35,"score":85'; contains '"when":"notify.lua:28"'
+# An error in `when` is a policy error at its line, and rolls back.
+cp policy.lua notify_bad.lua
+echo 'notify { when = function(lead, change) return change.nope.x end }' >> notify_bad.lua
+n0=$(sqlite3 n.db "SELECT count(*) FROM activities")
+echo '{"contact": "carol@example.com", "type": "demo_request"}' > n2.ndjson
+expect_fail 1 lr --db n.db ingest notify_bad.lua n2.ndjson --now $NOW
+contains "notify_bad.lua:28:"
+same "$(sqlite3 n.db "SELECT count(*) FROM activities")" "$n0"
+echo 'notify { }' > notify_none.lua
+expect_fail 1 lr --db n.db run notify_none.lua
+contains "notify_none.lua:1: notify needs 'when'"
+
 # stdin, and usage errors.
 echo '{"contact": "dan@example.com", "type": "email_open"}' > one.ndjson
 expect_ok sh -c '"$0" ingest policy.lua - --now "$1" < one.ndjson' "$LEADRULES" $NOW
