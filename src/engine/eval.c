@@ -434,6 +434,7 @@ static int eval_all(lua_State *L) {
   eval_transitions(L, ev);
   ev->phase = LRP_PHASE_HANDOFF;
   eval_handoff(L, ev);
+  lrp_eval_notify(L, ev);
   ev->phase = LRP_PHASE_IDLE;
   return 0;
 }
@@ -453,6 +454,7 @@ static void reset_result(const lrp_model *m, lrp_result *r) {
   r->held_first = -1;
   r->held_to = -1;
   r->clear_owner = 0;
+  r->notify = 0;
   free(r->fn_owner);
   r->fn_owner = NULL;
 }

@@ -48,6 +48,8 @@ typedef struct lrp_result {
   int held_to;                      /* the stage they would have reached */
   int clear_owner;                  /* unless the handoff assigns one, the
                                        lead is left without an owner */
+  int notify;                       /* 1 + the notify declaration that
+                                       selected this change; 0: none */
 } lrp_result;
 
 /* The state of a contact's manual lock (lrp_manual_lock).  A move by hand
@@ -111,6 +113,11 @@ void lrp_result_free(lrp_result *r);
 /* Evaluate one contact into r (reset first).  Returns LR_OK, or an error
 ** code with ev->err = "policy.lua:LINE: contact KEY: message". */
 int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r);
+/* The policy's notify declarations, after the handoff (engine/notify.c):
+** when the score, stage or first grade changed, call each `when(lead,
+** change)` until one is true, and set r->notify.  Raises a Lua error as
+** any rule does. */
+void lrp_eval_notify(lua_State *L, lrp_eval *ev);
 /* Grade letter for value v under grade g. */
 const char *lrp_grade_of(const lrp_grade *g, double v);
 /* Index of a group name in the model, or -1. */

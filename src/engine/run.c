@@ -61,6 +61,7 @@ typedef struct rec {
   const char *fn_owner;
   const char *error;
   long long stable;                   /* stable_until to write (F_STABLE) */
+  int notify;                         /* lrp_result.notify */
 } rec;
 
 /* A chunk's records: the pool's slot. */
@@ -281,6 +282,7 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   r->leaf_router = res->leaf_router;
   r->fn_owner = ADUP(res->fn_owner);
   r->stable = su;
+  r->notify = res->notify;
   return LR_OK;
 }
 
@@ -524,6 +526,7 @@ static int notify(writer *wr, const rec *r) {
   chg.new_stage = (r->flags & F_STAGE) ? stage_name(wr->m, r->stage) : r->old_stage;
   chg.old_grade = r->old_grade;
   chg.new_grade = r->grade;
+  chg.notify = r->notify ? wr->m->notify_where[r->notify - 1] : NULL;
   if (wr->o->on_change(wr->o->change_ctx, &chg))
     return lr__err(wr->p->db, LR_INTERRUPT, "run cancelled by the change callback");
   return LR_OK;

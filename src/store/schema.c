@@ -154,7 +154,14 @@ static const char MIGRATION_3[] =
 ** (NULL: until its data changes); runs.scope ('full', 'changed' or
 ** 'ids': which contacts it evaluated), runs.reads_others (a rule read
 ** other contacts: segment or stage count()) and runs.full_reason (why
-** run --changed evaluated every contact). */
+** run --changed evaluated every contact).
+**
+** Real time (docs/realtime.md).  Every move and handoff that serve or ingest
+** makes is appended to the outbox in the transaction that makes it, with
+** an id that only grows (AUTOINCREMENT: never reused, even after the
+** newest rows are gone); a notifier delivers rows in id order and
+** records the last one a consumer acknowledged in outbox_acks, so that
+** it resumes there after a restart. */
 static const char MIGRATION_4[] =
   "ALTER TABLE contacts ADD COLUMN stable_until INTEGER;"
   "ALTER TABLE contacts ADD COLUMN change_mark INTEGER;"
@@ -164,7 +171,15 @@ static const char MIGRATION_4[] =
   "  WHERE change_mark IS NOT NULL;"
   "ALTER TABLE runs ADD COLUMN scope TEXT;"
   "ALTER TABLE runs ADD COLUMN reads_others INTEGER NOT NULL DEFAULT 0;"
-  "ALTER TABLE runs ADD COLUMN full_reason TEXT;";
+  "ALTER TABLE runs ADD COLUMN full_reason TEXT;"
+  "CREATE TABLE outbox("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  at INTEGER NOT NULL, kind TEXT NOT NULL,"
+  "  contact_id INTEGER, key TEXT NOT NULL,"
+  "  run_id INTEGER, payload TEXT NOT NULL);"
+  "CREATE TABLE outbox_acks("
+  "  consumer TEXT PRIMARY KEY, last_id INTEGER NOT NULL,"
+  "  at INTEGER NOT NULL) WITHOUT ROWID;";
 
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
                                           MIGRATION_3, MIGRATION_4 };

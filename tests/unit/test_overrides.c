@@ -448,6 +448,7 @@ static void test_migrate_v2_locks(void) {
       "ALTER TABLE runs DROP COLUMN scope;"
       "ALTER TABLE runs DROP COLUMN reads_others;"
       "ALTER TABLE runs DROP COLUMN full_reason;"
+      "DROP TABLE outbox; DROP TABLE outbox_acks;"
       "PRAGMA user_version=2;");
   CHECK_INT(lr_open(dbpath, &db), LR_OK);
   CHECK_INT(sql_int("PRAGMA user_version"), 4);
