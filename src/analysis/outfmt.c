@@ -223,7 +223,7 @@ void lrp_html_begin(lrp_out *o, const char *title) {
     "figure{margin:0}figcaption{font-size:.9em;color:#555}\n"
     "svg text{font-family:inherit;font-size:11px;fill:#444}\n"
     ".note{color:#666;font-size:.9em}\n"
-    "svg.chart{max-width:100%;height:auto}figure.chart{flex:0 1 560px}\n"
+    "svg.chart{max-width:100%;height:auto}figure.chart{flex:0 1 auto;max-width:100%}\n"
     ".card small{display:block;color:#666}\n"
     "dl.head{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;"
     "font-size:.9em}dl.head dt{font-weight:bold}dl.head dd{margin:0}\n"

@@ -34,7 +34,9 @@ void lrp_svg_fmt(char *buf, size_t n, int kind, double v,
 
 void lrp_svg_begin(lrp_out *o, const char *name, int w, int h,
                    const char *label, const char *json) {
-  lrp_outs(o, "<figure class=\"chart\"><svg class=\"chart\" id=\"");
+  /* the figure as wide as its chart: the caption wraps under it */
+  lrp_outf(o, "<figure class=\"chart\" style=\"width:%dpx\"><svg "
+              "class=\"chart\" id=\"", w);
   lrp_out_html(o, name);
   lrp_outs(o, "\" data-chart=\"");
   lrp_out_html(o, name);
