@@ -1044,7 +1044,7 @@ static void json_outcomes(const rpt *r, lrp_out *o) {
     lrp_out_json_num(o, r->amount_n[g] ? r->amount[g] / (double)r->amount_n[g] : NAN);
     lrp_outs(o, ", \"won_amount\": ");
     lrp_out_json_num(o, r->amount[g]);
-    lrp_outs(o, "}");
+    lrp_outf(o, ", \"sales\": %lld}", r->amount_n[g]);
   }
   lrp_outs(o, "\n  ]");
 }

@@ -268,7 +268,7 @@ static int by_key(const void *a, const void *b) {
   if (ox != oy) return ox - oy;
   double kx = sorting->key[x], ky = sorting->key[y];
   if (isnan(kx) != isnan(ky)) return isnan(kx) ? 1 : -1;
-  if (kx != ky) return kx > ky ? -1 : 1;
+  if (!isnan(kx) && kx != ky) return kx > ky ? -1 : 1;
   return x - y;
 }
 
