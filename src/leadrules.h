@@ -997,8 +997,11 @@ typedef struct lr_report_opts {
   long long since_ago;      /* > 0: since = the clock - since_ago seconds
                                (overrides `since`), so that "the last 30
                                days" counts back from the report's clock */
+  const char *currency;     /* HTML: amounts as "12,345.60 EUR"; NULL: no
+                               code */
+  int tables;               /* HTML: the tables below the charts too */
 } lr_report_opts;
-#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0,0 }
+#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0,0,0,0 }
 
 /*
 ** Report on the database (read only, one snapshot): is the targeting
