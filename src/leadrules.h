@@ -203,6 +203,7 @@ LR_API const char *lr_db_path(lr_db *db);
 #define LR_CONTACTS   1
 #define LR_ACTIVITIES 2
 #define LR_OUTCOMES   3
+#define LR_ACCOUNTS   4     /* companies keyed by domain (issue 19) */
 
 typedef struct lr_import_opts {
   size_t size;              /* sizeof(lr_import_opts): use the INIT macro */
@@ -637,6 +638,7 @@ LR_API long long lr_run_held_by_manual(const lr_run_result *result);
 #define LR_FULL_CLOCK    4  /* now is before the last run's */
 #define LR_FULL_OVERRIDE 5  /* override_manual: every lock is ended */
 #define LR_FULL_SQL      6  /* an SQL segment reads other rows or the clock */
+#define LR_FULL_ACCOUNTS 7  /* the policy scores accounts */
 LR_API int lr_run_full_reason(const lr_run_result *result, const char **msg);
 
 /*
@@ -668,6 +670,9 @@ LR_API int lr_run_full_reason(const lr_run_result *result, const char **msg);
                                who and when; note: the reason; for "lock"
                                fired=1 while the lock holds */
 #define LR_EX_ERROR      9  /* evaluation error: detail */
+#define LR_EX_MEMBER    10  /* lr_explain_account: a contact of the account:
+                               name=key, points=its score in this
+                               evaluation, detail=its stage, group=grade */
 
 /* One step of an explanation.  Built by the library: never allocate one
 ** (it may grow at the end).  Strings may be NULL. */
@@ -1410,6 +1415,75 @@ typedef struct lr_serve_opts {
 */
 LR_API int lr_serve(const char *db_path, const char *policy_path,
                     const lr_serve_opts *opts);
+
+/*
+** Accounts (issue 19): companies keyed by domain, scored from their
+** contacts.  lr_import_csv(db, LR_ACCOUNTS, ...) imports them (key: the
+** Domain, Website or Company Domain column, or opts->key; a URL is reduced
+** to its host, lower-cased); every contacts or accounts import matches
+** contacts to accounts again (contacts.account_key: the contact's
+** `account` field when it names an account, else its email's domain,
+** never a free-mail domain of stdlib/freemail.lua).
+*/
+
+/* Write the accounts as CSV (or JSON with opts->json) through `write`, in
+** key order: domain, each imported field (original headers unless
+** opts->field_names), score, score_GROUP per stored group, grade, stage,
+** owner, contacts (matched contacts).  opts->raw as lr_export; the other
+** options are ignored.  LR_IO when write fails. */
+LR_API int lr_export_accounts(lr_db *db, const lr_export_opts *opts,
+                              lr_write_fn write, void *ctx);
+
+/* Explain one account (by key) without writing: its contacts are
+** evaluated with `policy` through the same evaluation as lr_run, then the
+** account.  Items, in this order: LR_EX_CONTACT (name=account key,
+** points=stored score, detail=stored stage, note=owner), one LR_EX_MEMBER
+** per contact, LR_EX_RULE per account rule (detail: what it read),
+** LR_EX_GROUP per account group and "total" (detail: grade letter),
+** LR_EX_TRANSITION per account transition tried (name "from->to"),
+** LR_EX_HANDOFF (detail: the owner a run would pick now).  LR_NOTFOUND
+** for an unknown account. */
+LR_API int lr_explain_account(lr_policy *policy, const char *key,
+                              long long now, lr_explain_fn callback,
+                              void *ctx);
+
+/* lr_backtest for accounts: every contact evaluated with the policy, then
+** every account (the account rules, stages and grades); an account is
+** positive when any of its contacts' latest outcome is won, negative when
+** some have outcomes and none is won, left out when none has one.  The
+** same figures and formats as lr_backtest, over accounts; opts->outcome
+** must be NULL (LR_MISUSE). */
+LR_API int lr_backtest_accounts(lr_policy *policy,
+                                const lr_backtest_opts *opts,
+                                lr_write_fn write, void *ctx,
+                                lr_backtest_summary *summary);
+
+/* lr_diff for accounts: each policy evaluates every contact and then every
+** account with its own results, writing nothing; reported are the matrix
+** of final account stages (old x new) and the accounts whose stage or
+** score changes, largest change first (the first opts->stage_list: 0 50,
+** negative all).  Text or JSON (opts->format). */
+LR_API int lr_diff_accounts(lr_policy *old_policy, lr_policy *new_policy,
+                            const lr_diff_opts *opts, lr_write_fn write,
+                            void *ctx);
+
+/* What lr_run did to accounts (a policy's account_stages, account_rule,
+** account_transition, account_handoff): returns the accounts evaluated
+** and sets the counts asked for (NULL: not wanted).  Accounts are
+** evaluated after every contact of the run, in key order; then the
+** contact handoffs through account_owner{} are routed, in contact id
+** order.  0 for a result without accounts. */
+LR_API long long lr_run_accounts(const lr_run_result *r,
+                                 long long *score_changes, long long *moves,
+                                 long long *handoffs);
+/* The account moves and handoffs of a run with opts.collect (at most
+** opts.collect_max each): lr_move/lr_handoff whose key is the account's
+** key and contact_id its id.  NULL out of range.  Owned by the result. */
+LR_API long long lr_run_account_move_count(const lr_run_result *r);
+LR_API const lr_move *lr_run_account_move(const lr_run_result *r, long long i);
+LR_API long long lr_run_account_handoff_count(const lr_run_result *r);
+LR_API const lr_handoff *lr_run_account_handoff(const lr_run_result *r,
+                                                long long i);
 
 #ifdef __cplusplus
 }

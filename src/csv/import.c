@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../store/accounts.h"
 #include "import.h"
 
 int lrc_fail(lrc_import *im, long long line, int rc, const char *fmt, ...) {
@@ -122,7 +123,8 @@ int lrc_start(lrc_import *im, const lrc_row *row) {
     return lrc_fail(im, row->line, LR_INPUT, "header, column %d: %s",
                     row->bad_cell + 1, row->bad_why);
   int kind = im->kind == &lrc_kind_contacts ? LR_CONTACTS
-           : im->kind == &lrc_kind_activities ? LR_ACTIVITIES : LR_OUTCOMES;
+           : im->kind == &lrc_kind_activities ? LR_ACTIVITIES
+           : im->kind == &lrc_kind_accounts ? LR_ACCOUNTS : LR_OUTCOMES;
   int rc = lrc_header_resolve(&im->head, row, kind, im->o.maps, im->o.n_maps,
                               im->file, &im->err);
   if (rc != LR_OK) return rc;
@@ -167,6 +169,7 @@ static const lrc_kind *kind_of(int kind) {
     case LR_CONTACTS: return &lrc_kind_contacts;
     case LR_ACTIVITIES: return &lrc_kind_activities;
     case LR_OUTCOMES: return &lrc_kind_outcomes;
+    case LR_ACCOUNTS: return &lrc_kind_accounts;
     default: return NULL;
   }
 }
@@ -234,6 +237,10 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   if (rc == LR_OK && im.head.n == 0)
     rc = lrc_fail(&im, 0, LR_INPUT, "no header line");
   if (rc == LR_OK) rc = k->finish(&im);
+  /* A contact's account is matched again when either side changes. */
+  if (rc == LR_OK && kind == LR_CONTACTS &&
+      (rc = lrs_accounts_rematch(db, im.seq, NULL)) != LR_OK)
+    lrc_store_fail(&im, NULL, rc);
   if (rc == LR_OK) {
     rc = lrs_import_log_finish(db, im.seq, im.key_field[0] ? im.key_field
                                : NULL, rep);

@@ -82,6 +82,7 @@ struct lrc_import {
 extern const lrc_kind lrc_kind_contacts;
 extern const lrc_kind lrc_kind_activities;
 extern const lrc_kind lrc_kind_outcomes;
+extern const lrc_kind lrc_kind_accounts;
 
 /* The header row: resolve names, set up the kind, open the rejects file. */
 int lrc_start(lrc_import *im, const lrc_row *header);

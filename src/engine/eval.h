@@ -50,6 +50,9 @@ typedef struct lrp_result {
                                        lead is left without an owner */
   int notify;                       /* 1 + the notify declaration that
                                        selected this change; 0: none */
+  int via_account;                  /* the handoff routes to the account's
+                                       owner (account_owner{}); leaf_router
+                                       and fn_owner are then the fallback */
 } lrp_result;
 
 /* The state of a contact's manual lock (lrp_manual_lock).  A move by hand
@@ -99,6 +102,9 @@ typedef struct lrp_eval {
   char stable_why[192];
   long long clock_reads0;
   int reads_others;
+  /* lead.account: the stored accounts (lrs_accounts), loaded on first use
+  ** from snap (or the main connection) and freed with the context. */
+  void *accounts;
 } lrp_eval;
 
 /* Prepare an evaluation context on an instance; colnames are the
@@ -122,6 +128,18 @@ void lrp_eval_notify(lua_State *L, lrp_eval *ev);
 const char *lrp_grade_of(const lrp_grade *g, double v);
 /* Index of a group name in the model, or -1. */
 int lrp_group_find(const lrp_model *m, const char *name);
+/* 1 when the contact has an account under the instance's policy
+** (account_members.c: lrp_contact_account). */
+int lrp_contact_has_account(const lrp_instance *in, const lrs_contact *c);
+/* lead.account (account_lookup.c): the stored account of key, loaded
+** into ev->accounts on first use; NULL when none. */
+struct lrs_account;
+const struct lrs_account *lrp_stored_account(lrp_eval *ev, const char *key);
+void lrp_stored_accounts_free(lrp_eval *ev);
+/* The stored owner of the contact's account, or NULL (explain). */
+const char *lrp_explain_account_owner(lrp_eval *ev, const lrs_contact *c);
+/* Push lead.account: a table, or nil when the contact has none. */
+int lrp_push_lead_account(lua_State *L, lrp_eval *ev);
 /* Stage index of the contact's stored stage (case-insensitive); -1 when
 ** unknown, -2 when NULL (starts at the first funnel stage). */
 int lrp_contact_stage(const lrp_model *m, const lrs_contact *c);
