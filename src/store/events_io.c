@@ -104,11 +104,33 @@ static int open_events(lr_db *db, const char *sql, lrs_events **out) {
   return LR_OK;
 }
 
+/* A 32 MiB page cache while activities go into the index: they land all
+** over it.  Back to the caller's once the indexes are set aside (the
+** sort that rebuilds them takes runs of cache_size bytes per thread), or
+** by lrs_events_free. */
+static void small_cache(lrs_events *w) {
+  if (!w->old_cache) return;
+  char sql[48];
+  snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", w->old_cache);
+  sqlite3_exec(w->db->sql, sql, NULL, NULL, NULL);
+  w->old_cache = 0;
+}
+
+static void big_cache(lrs_events *w) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(w->db->sql, "PRAGMA cache_size", -1, &st, NULL) ==
+          SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    w->old_cache = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (w->old_cache) lrs_exec(w->db, "PRAGMA cache_size=-32768");
+}
+
 /* An activities import that has written a quarter of the table's rows
 ** (and at least BULK_MIN) stops updating its indexes. */
 static int maybe_bulk(lrs_events *w) {
   if (w->bulk || w->bulk_at <= 0 || w->rows < w->bulk_at) return LR_OK;
   w->bulk = 1;
+  small_cache(w);
   return lrs_indexes_drop(w->db, "activities", &w->indexes);
 }
 
@@ -118,17 +140,6 @@ static int step(lrs_events *w, const char *what) {
   if (src != SQLITE_DONE) return lrs_sqlerr(w->db, src, what);
   w->rows++;
   return maybe_bulk(w);
-}
-
-/* A 32 MiB page cache while activities are written (restored by
-** lrs_events_free): inserts into the index land all over it. */
-static void big_cache(lrs_events *w) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(w->db->sql, "PRAGMA cache_size", -1, &st, NULL) ==
-          SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    w->old_cache = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  if (w->old_cache) lrs_exec(w->db, "PRAGMA cache_size=-32768");
 }
 
 static int prepare_multi(lrs_events *w) {
@@ -276,11 +287,7 @@ int lrs_outcomes_finish(lrs_events *w, long long *updated, long long *merged) {
 
 void lrs_events_free(lrs_events *w) {
   if (!w) return;
-  if (w->old_cache) {
-    char sql[48];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", w->old_cache);
-    sqlite3_exec(w->db->sql, sql, NULL, NULL, NULL);
-  }
+  small_cache(w);
   lrb_free(&w->indexes);
   sqlite3_finalize(w->multi);
   sqlite3_finalize(w->st);
