@@ -216,10 +216,14 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
     lrb_free(&im.err);
     return rc;
   }
-  /* A first import of contacts writes every page once, not twice. */
+  /* A first import of contacts (or activities) writes every page once,
+  ** not twice. */
   int any = 1;
   if (kind == LR_CONTACTS && lrs_txn_depth(db) == 0 &&
       lrs_contacts_any(db, &any) == LR_OK && !any)
+    lrs_bulk_journal_begin(db);
+  if (kind == LR_ACTIVITIES && lrs_txn_depth(db) == 0 &&
+      lrs_activities_any(db, &any) == LR_OK && !any)
     lrs_bulk_journal_begin(db);
   /* Activities need no foreign-key check per row: each row's contact
   ** was just found by its key in this same transaction. */

@@ -65,11 +65,15 @@ typedef struct act {
   lrs_value value, campaign;
 } act;
 
-static int check(lrc_import *im, const lrc_row *r, act *a) {
+static int check(lrc_import *im, const lrc_row *r, act *a, uint64_t *hash) {
   lrc_events *k = im->k;
   if (!lrc_key(im, &r->cells[im->key_col])) {
     if (im->key.oom) return lrc_fail(im, r->line, LR_NOMEM, "out of memory");
     return lrc_bad_row(im, r, im->key_col, "empty key");
+  }
+  if (hash) {             /* the slot comes into the cache meanwhile */
+    *hash = lrs_keymap_hash(im->key.p, im->key.n);
+    lrs_keymap_prefetch(k->map, *hash);
   }
   const lrc_cell *t = &r->cells[k->col[TYPE]];
   const char *tp = t->p;
@@ -101,7 +105,7 @@ static int check(lrc_import *im, const lrc_row *r, act *a) {
 static int row(lrc_import *im, const lrc_row *r) {
   lrc_events *k = im->k;
   act a;
-  int rc = check(im, r, &a);
+  int rc = check(im, r, &a, NULL);
   if (rc != LR_OK) return rc;
   rc = lrs_activity_add(k->w, im->key.p, im->key.n, a.type, a.typelen, a.at,
                         &a.value, &a.campaign);
@@ -121,9 +125,10 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
                    lrc_slot *slot) {
   lrc_events *k = im->k;
   act a;
-  int rc = check(im, r, &a);
+  uint64_t hash;
+  int rc = check(im, r, &a, &hash);
   if (rc != LR_OK) return rc;
-  long long id = lrs_keymap_find(k->map, im->key.p, im->key.n);
+  long long id = lrs_keymap_find_hashed(k->map, im->key.p, im->key.n, hash);
   if (!id) return lrc_event_written(im, r, LR_NOTFOUND);
   lrs_value *v = slot->vals;
   slot->key = NULL;

@@ -64,6 +64,8 @@ void lrs_upsert_free(lrs_upsert *u);
 ** Activities and outcomes (events_io.c)
 */
 typedef struct lrs_events lrs_events;
+/* *any = 1 when activities has at least one row. */
+int lrs_activities_any(lr_db *db, int *any);
 int lrs_activities_open(lr_db *db, lrs_events **out);
 /* Append one activity; LR_NOTFOUND when no contact has that key. */
 int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,

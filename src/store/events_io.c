@@ -42,6 +42,8 @@ struct lrs_events {
   int bulk;
   long long bulk_at;       /* rows after which to go bulk */
   int old_cache;           /* cache_size to restore (0: unchanged) */
+  unsigned char *touched;  /* activities: a bit per contact id that got some */
+  long long max_contact;   /* ids the bits cover (0: no bits, use SQL) */
   long long first_id;      /* activities: ids above this are this import's */
   lrs_seen seen;
   int seen_on;
@@ -59,6 +61,7 @@ static const char ACT_MAX[] = "SELECT coalesce(max(id), 0) FROM activities";
 static const char ACT_TOUCH[] =
     "UPDATE contacts SET data_at=?2 WHERE id IN "
     "(SELECT contact_id FROM activities WHERE id > ?1)";
+static const char ACT_TOUCH_ONE[] = "UPDATE contacts SET data_at=?2 WHERE id=?1";
 static const char OUT_PUT[] =
     "INSERT OR FAIL INTO outcomes(contact_id, result, amount, closed_at, "
     "import_seq) VALUES(?1, ?2, ?3, ?4, ?5) "
@@ -156,6 +159,18 @@ static int prepare_multi(lrs_events *w) {
   return LR_OK;
 }
 
+static const char ACT_ANY[] = "SELECT EXISTS(SELECT 1 FROM activities)";
+
+int lrs_activities_any(lr_db *db, int *any) {
+  sqlite3_stmt *st = lrs_cached(db, ACT_ANY);
+  if (!st) return db->rc;
+  int src = sqlite3_step(st);
+  *any = src == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return lrs_sqlerr(db, src, "activities");
+  return LR_OK;
+}
+
 int lrs_activities_open(lr_db *db, lrs_events **out) {
   sqlite3_stmt *st = lrs_cached(db, ACT_MAX);
   if (!st) return db->rc;
@@ -167,6 +182,12 @@ int lrs_activities_open(lr_db *db, lrs_events **out) {
   if (rc != LR_OK) return rc;
   lrs_events *w = *out;
   w->first_id = first;
+  /* Contacts that get activities, as bits: the subquery over the new
+  ** rows that finds them otherwise sorts every one of them. */
+  long long max = 0;
+  if (lrs_contacts_count(db, &max) == LR_OK && max > 0 && max < (1ll << 31) &&
+      (w->touched = calloc((size_t)(max / 8 + 1), 1)) != NULL)
+    w->max_contact = max;
   w->bulk_at = first / 4 > BULK_MIN ? first / 4 : BULK_MIN;
   big_cache(w);
   rc = prepare_multi(w);
@@ -185,9 +206,18 @@ static void bind_act(sqlite3_stmt *st, int base, const act_row *a) {
   lrs__bind(st, base + 5, a->campaign);
 }
 
+/* Note that contact got an activity; without bits, the SQL finds it. */
+static void touch(lrs_events *w, long long contact) {
+  if (contact > 0 && contact <= w->max_contact)
+    w->touched[contact >> 3] |= (unsigned char)(1u << (contact & 7));
+  else
+    w->max_contact = 0;
+}
+
 int lrs_activity_put(lrs_events *w, long long contact, const char *type,
                      size_t typelen, long long at, const lrs_value *value,
                      const lrs_value *campaign) {
+  touch(w, contact);
   act_row *a = &w->pend[w->npend];
   a->contact = contact;
   a->type = type;
@@ -222,6 +252,7 @@ int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
   int rc = contact_of(w, key, keylen, &id);
   if (rc != LR_OK) return rc;
   if (!id) return LR_NOTFOUND;
+  touch(w, id);
   sqlite3_bind_int64(w->st, 1, id);
   sqlite3_bind_text(w->st, 2, type, (int)typelen, SQLITE_STATIC);
   sqlite3_bind_int64(w->st, 3, at);
@@ -230,10 +261,29 @@ int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
   return step(w, "write activity");
 }
 
+/* data_at = now for each contact whose bit is set, in id order. */
+static int touch_marked(lrs_events *w, long long now) {
+  sqlite3_stmt *st = lrs_cached(w->db, ACT_TOUCH_ONE);
+  if (!st) return w->db->rc;
+  sqlite3_bind_int64(st, 2, now);
+  for (long long byte = 0; byte <= w->max_contact >> 3; byte++) {
+    if (!w->touched[byte]) continue;
+    for (int bit = 0; bit < 8; bit++) {
+      if (!(w->touched[byte] & (1u << bit))) continue;
+      sqlite3_bind_int64(st, 1, byte * 8 + bit);
+      int src = sqlite3_step(st);
+      sqlite3_reset(st);
+      if (src != SQLITE_DONE) return lrs_sqlerr(w->db, src, "activities");
+    }
+  }
+  return LR_OK;
+}
+
 int lrs_activities_finish(lrs_events *w, long long now) {
   int rc = lrs_activities_flush(w);
   if (rc == LR_OK && w->bulk) rc = lrs_indexes_rebuild(w->db, &w->indexes);
   if (rc != LR_OK) return rc;
+  if (w->max_contact) return touch_marked(w, now);
   sqlite3_stmt *st = lrs_cached(w->db, ACT_TOUCH);
   if (!st) return w->db->rc;
   sqlite3_bind_int64(st, 1, w->first_id);
@@ -289,6 +339,7 @@ void lrs_events_free(lrs_events *w) {
   if (!w) return;
   small_cache(w);
   lrb_free(&w->indexes);
+  free(w->touched);
   sqlite3_finalize(w->multi);
   sqlite3_finalize(w->st);
   if (w->seen_on) lrs_seen_unregister(w->db);
