@@ -49,9 +49,11 @@ static int piped(lrc_import *im, const char *path) {
 static int start(lrc_import *im, const lrc_row *header) {
   int rc = lrc_events_start(im, header, COLS, 4);
   lrc_events *k = im->k;
-  if (rc == LR_OK && lrs_activities_open(im->db, &k->w) != LR_OK)
-    rc = lrc_store_fail(im, header, lr_errcode(im->db));
+  /* The map first: reading the keys through the writer's larger page
+  ** cache would fill it for nothing. */
   if (rc == LR_OK && im->piped && lrs_keymap_load(im->db, &k->map) != LR_OK)
+    rc = lrc_store_fail(im, header, lr_errcode(im->db));
+  if (rc == LR_OK && lrs_activities_open(im->db, &k->w) != LR_OK)
     rc = lrc_store_fail(im, header, lr_errcode(im->db));
   return rc;
 }
