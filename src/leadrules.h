@@ -261,7 +261,9 @@ typedef struct lr_import_report {
 ** for unreadable files, LR_MISUSE for a NULL db or path, an unknown kind
 ** or bad options (--map, --encoding, a refused --rejects), LR_INTERRUPT
 ** when cancelled, LR_BUSY when another writer holds the database.  A contacts import parses on a
-** second thread; callbacks still run on the caller's thread.
+** second thread, and so does an activities import of a file large next to
+** the contacts table (or from stdin); callbacks still run on the caller's
+** thread.
 */
 LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
                          const lr_import_opts *opts, lr_import_report *report);
