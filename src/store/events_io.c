@@ -64,7 +64,8 @@ static const char ACT_TOUCH[] =
     "UPDATE contacts SET data_at=?2, change_mark=" LRS_CHANGE_MARK " WHERE id IN "
     "(SELECT contact_id FROM activities WHERE id > ?1)";
 static const char ACT_TOUCH_RANGE[] =
-    "UPDATE contacts SET data_at=?3 WHERE id BETWEEN ?1 AND ?2";
+    "UPDATE contacts SET data_at=?3, change_mark=" LRS_CHANGE_MARK
+    " WHERE id BETWEEN ?1 AND ?2";
 static const char OUT_PUT[] =
     "INSERT OR FAIL INTO outcomes(contact_id, result, amount, closed_at, "
     "import_seq) VALUES(?1, ?2, ?3, ?4, ?5) "
