@@ -425,6 +425,7 @@ static void text_summary(const lrp_bt *b, lrp_out *o) {
     lrp_outs(o, "outcome    outcomes table (latest outcome per contact; won "
                 "is positive)\n");
   if (b->leak[0]) lrp_outf(o, "WARNING    %s\n", b->leak);
+  for (int i = 0; i < b->nwarn; i++) lrp_outf(o, "WARNING    %s\n", b->warn[i]);
   if (b->accounts)
     lrp_outs(o, "accounts   won when any of their contacts has a won "
                 "outcome\n");
@@ -495,6 +496,12 @@ static void json_summary(const lrp_bt *b, lrp_out *o) {
   lrp_out_json_str(o, b->outcome);
   lrp_outs(o, ",\n  \"warning\": ");
   lrp_out_json_str(o, b->leak[0] ? b->leak : NULL);
+  lrp_outs(o, ",\n  \"warnings\": [");
+  for (int i = 0; i < b->nwarn; i++) {
+    lrp_outs(o, i ? ", " : "");
+    lrp_out_json_str(o, b->warn[i]);
+  }
+  lrp_outs(o, "]");
   lrp_outf(o, ",\n  \"evaluated\": %lld,\n  \"contacts\": %lld,\n"
               "  \"no_outcome\": %lld,\n  \"positives\": %lld,\n",
            b->evaluated, b->n, b->excluded, b->pos);
@@ -637,6 +644,7 @@ static int backtest(lr_policy *p, const lr_backtest_opts *opts,
   find_leak(p, column, b.leak, sizeof b.leak);
   if (rc == LR_OK && compute(&b, &a) != LR_OK)
     rc = lr__err(db, LR_NOMEM, "out of memory");
+  if (rc == LR_OK) lrp_bt_warnings(&b);
   if (rc == LR_OK) {
     lrp_out out;
     lrp_out_init(&out, write, ctx);

@@ -9,6 +9,11 @@
 #include "../engine/model.h"
 #include "outfmt.h"
 
+#define LRP_BT_MAXWARN 8
+#define LRP_BT_FEW 30                 /* fewer positives/negatives: warn */
+#define LRP_BT_PURE 0.95              /* a rule this pure when it fires... */
+#define LRP_BT_REACH 0.25             /* ...on this share of its class */
+
 /* Contacts in a score band (a decile) or a stage, and how many converted. */
 typedef struct lrp_bt_band {
   long long n, pos;
@@ -66,7 +71,15 @@ typedef struct lrp_bt {
   long long capacity;               /* 0: not asked */
   long long cap_idx;                /* thr index for the capacity, or -1 */
   long long *rule_n, *rule_pos;     /* per rule: fired, fired and positive */
+  char warn[LRP_BT_MAXWARN][256];   /* lrp_bt_warnings: for people */
+  int nwarn;
 } lrp_bt;
+
+/* Warnings (backtest_warn.c, defined in docs/analytics.md): fewer than
+** LRP_BT_FEW positives or negatives; a single rule that separates the
+** outcome almost perfectly (a sign that it reads a field filled in after
+** the outcome).  Fills b->warn and b->nwarn from the computed figures. */
+void lrp_bt_warnings(lrp_bt *b);
 
 /* Derived figures at threshold index i (NaN when undefined). */
 double lrp_bt_precision(const lrp_bt *b, long long i);

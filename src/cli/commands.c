@@ -72,7 +72,9 @@ const cli_cmd cli_commands[] = {
    "  --override-manual apply the policy to manually moved contacts too,\n"
    "                    and end their locks\n"
    "  --allow-local-modules  require() may load .lua files beside the "
-   "policy\n"},
+   "policy\n"
+   "  --changed         evaluate only the contacts whose result can differ\n"
+   "                    from the last run (same result as a full run)\n"},
   {"explain", cmd_explain, CLI_READS,
    "KEY POLICY.lua [options]",
    "why a contact has its score and stage, and what it needs for the next",
@@ -157,6 +159,28 @@ const cli_cmd cli_commands[] = {
    "  --allow-local-modules  require() may load .lua files beside the "
    "script\n"
    "  --                the rest goes to the script as arg[1..]\n"},
+  {"ingest", cmd_ingest, CLI_WRITES,
+   "POLICY.lua [FILE|-] [options]",
+   "append activity events and re-evaluate the contacts they touch",
+   "  FILE              events, one a line (default: - for stdin)\n"
+   "  --format F        ndjson (default) or csv (a header: contact, type,\n"
+   "                    at, value, campaign)\n"
+   "  --batch N         events per transaction (default 1000)\n"
+   "  --rejects FILE    set bad events aside there and ingest the rest\n"
+   "  --json            one JSON line per move and handoff on stdout\n"
+   "  --now T           the clock, and the time of events without \"at\"\n"
+   "  --allow-local-modules  require() may load .lua files beside the "
+   "policy\n"},
+  {"serve", cmd_serve, CLI_WRITES,
+   "--policy POLICY.lua --token-file FILE [options]",
+   "HTTP API: events in, decisions out (docs/realtime.md)",
+   "  --policy P        the policy (SIGHUP reloads it)\n"
+   "  --token-file FILE the bearer token (first line, 16+ characters)\n"
+   "  --listen A:PORT   the address (default 127.0.0.1:8787; port 0: any)\n"
+   "  --now T           a fixed clock (default: the current time)\n"
+   "  --notify-exec CMD run CMD with each decision as JSON on stdin\n"
+   "  --notify-url URL  POST each decision to URL\n"
+   "  --max-body N      request body cap in bytes (default 1048576)\n"},
   {NULL, NULL, 0, NULL, NULL, NULL},
 };
 

@@ -219,21 +219,30 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
     lrb_free(&im.err);
     return rc;
   }
-  /* A first import of contacts writes every page once, not twice. */
+  /* A first import of contacts (or activities) writes every page once,
+  ** not twice. */
   int any = 1;
   if (kind == LR_CONTACTS && lrs_txn_depth(db) == 0 &&
       lrs_contacts_any(db, &any) == LR_OK && !any)
     lrs_bulk_journal_begin(db);
-  rc = lrs_begin(db);
+  if (kind == LR_ACTIVITIES && lrs_txn_depth(db) == 0 &&
+      lrs_activities_any(db, &any) == LR_OK && !any)
+    lrs_bulk_journal_begin(db);
+  /* Activities need no foreign-key check per row: each row's contact
+  ** was just found by its key in this same transaction. */
+  int resolved = kind == LR_ACTIVITIES;
+  rc = resolved ? lrs_run_begin(db) : lrs_begin(db);
   int began = rc == LR_OK;
   if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
   if (rc == LR_OK) {
     rc = lrs_import_log_start(db, k->name, im.file, im.now, &im.seq);
     if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
   }
-  if (rc == LR_OK)
-    rc = k->prepare ? lrc_pipe_run(&im)
-                    : lrc_reader_run(im.rd, data_row, &im, &im.err);
+  if (rc == LR_OK) {
+    im.piped = k->prepare && (!k->piped || k->piped(&im, path));
+    rc = im.piped ? lrc_pipe_run(&im)
+                  : lrc_reader_run(im.rd, data_row, &im, &im.err);
+  }
   if (rc == LR_OK && im.head.n == 0)
     rc = lrc_fail(&im, 0, LR_INPUT, "no header line");
   if (rc == LR_OK) rc = k->finish(&im);
@@ -276,6 +285,7 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   } else {
     lr__ok(db);
   }
+  if (resolved) lrs_run_end(db);
   lrs_bulk_journal_end(db);
   snprintf(rep->key_field, sizeof rep->key_field, "%s", im.key_field);
   lrc_reader_close(im.rd);

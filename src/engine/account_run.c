@@ -190,8 +190,8 @@ int lrp_acc_phase_run(lrp_acc_phase *ph) {
   }
   for (int i = 0; i < ph->accounts.n; i++)
     ph->owner_after[i] = ph->accounts.v[i].owner;
-  if (!lrp_has_accounts(in) || ph->stored_only)
-    return LR_OK;                              /* owners stay as stored */
+  if (ph->stored_only || !lrp_has_accounts(in))
+    return LR_OK;                            /* owners stay as stored */
   lrp_acc_eval ae;
   lrp_acc_eval_init(&ae, in, snap, ph->now);
   rc = lrp_accounts_each(&ae, &ph->accounts, ph->members, on_account, ph);

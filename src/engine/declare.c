@@ -744,6 +744,24 @@ static int l_total(lua_State *L) {
   return 0;
 }
 
+/* notify { when = function(lead, change) return ... end }: which changes
+** serve and ingest put in the outbox as "notify" rows (engine/notify.c). */
+static int l_notify(lua_State *L) {
+  static const char *const allowed[] = {"when", NULL};
+  lrp_model *m = table_declaration(L, "notify", allowed);
+  char where[LRP_WHERE];
+  lrl_where(L, 1, where, sizeof where);
+  int ref = opt_function(L, 1, "when", "notify");
+  if (ref == LUA_NOREF) lrl_error(L, "notify needs 'when' (a function(lead, "
+                                    "change))");
+  m->notify_refs = grow(L, m->notify_refs, m->nnotify, sizeof *m->notify_refs);
+  m->notify_where = grow(L, m->notify_where, m->nnotify,
+                         sizeof *m->notify_where);
+  m->notify_refs[m->nnotify] = ref;
+  memcpy(m->notify_where[m->nnotify++], where, LRP_WHERE);
+  return 0;
+}
+
 void lrp_push_namespace(lua_State *L, lrp_instance *in, lua_CFunction call,
                         lua_CFunction index) {
   lua_newtable(L);
@@ -779,7 +797,8 @@ void lrp_declare_open(lrp_instance *in) {
   static const luaL_Reg decls[] = {
     {"rule", l_rule}, {"transition", l_transition}, {"handoff", l_handoff},
     {"round_robin", l_round_robin}, {"by_field", l_by_field},
-    {"grade", l_grade}, {"total", l_total}, {NULL, NULL}};
+    {"grade", l_grade}, {"total", l_total}, {"notify", l_notify},
+    {NULL, NULL}};
   lrl_set_closures(L, decls, in);
   lrp_account_declare_open(in);
 }
@@ -870,5 +889,7 @@ void lrp_model_free(lrp_model *m, lua_State *L) {
   }
   free(m->grades);
   free_strings(m->groups, m->ngroups);
+  free(m->notify_refs);
+  free(m->notify_where);
   memset(m, 0, sizeof *m);
 }

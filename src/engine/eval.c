@@ -15,6 +15,7 @@
 #include "../lua/host.h"
 #include "objects.h"
 #include "eval.h"
+#include "stable.h"
 
 int lrp_result_init(lrp_result *r, const lrp_model *m) {
   memset(r, 0, sizeof *r);
@@ -65,8 +66,7 @@ int lrp_contact_stage(const lrp_model *m, const lrs_contact *c) {
 /* Into the globals' storage, past the freeze: a rule's `now = 0` is then
 ** refused like any global assignment, never seen by the next contact. */
 static void set_now(lua_State *L, long long now) {
-  lua_pushinteger(L, (lua_Integer)now);
-  lrl_setglobal(L, "now");
+  lrl_set_clock(L, now);                /* reads are counted: stable.c */
 }
 
 int lrp_eval_init(lrp_eval *ev, lrp_instance *in, lrs_snap *snap,
@@ -313,6 +313,9 @@ static int eval_transitions(lua_State *L, lrp_eval *ev) {
   lrp_result *r = ev->r;
   r->lock = lrp_manual_lock(ev->c, ev->now, ev->override_manual);
   r->manual_locked = r->lock == LRP_LOCK_HELD;
+  if ((r->lock == LRP_LOCK_HELD || r->lock == LRP_LOCK_OVERRIDDEN) &&
+      ev->c->manual_until > 0)
+    lrp_stable_note(ev, ev->c->manual_until, "the manual lock's expiry");
   int start = ev->cur_stage;
   for (int t = 0; t < m->ntransitions; t++) {
     const lrp_transition *tr = &m->transitions[t];
@@ -444,6 +447,7 @@ static int eval_all(lua_State *L) {
   eval_transitions(L, ev);
   ev->phase = LRP_PHASE_HANDOFF;
   eval_handoff(L, ev);
+  lrp_eval_notify(L, ev);
   ev->phase = LRP_PHASE_IDLE;
   return 0;
 }
@@ -463,6 +467,7 @@ static void reset_result(const lrp_model *m, lrp_result *r) {
   r->held_first = -1;
   r->held_to = -1;
   r->clear_owner = 0;
+  r->notify = 0;
   r->via_account = 0;
   free(r->fn_owner);
   r->fn_owner = NULL;
@@ -494,10 +499,12 @@ int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r) {
   ev->r = r;
   ev->in->ev = ev;
   lrl_budget_reset(ev->in->rt);
+  lrp_stable_begin(ev);
   lua_pushcfunction(L, eval_all);
   lua_pushlightuserdata(L, ev);
   int rc = lrl_pcall(ev->in->rt, 1, 0);
   ev->phase = LRP_PHASE_IDLE;
+  lrp_stable_end(ev);
   if (rc != LR_OK)
     with_contact(ev->err, sizeof ev->err, ev->in->rt->errmsg, c->key);
   return rc;

@@ -48,6 +48,8 @@ typedef struct lrp_result {
   int held_to;                      /* the stage they would have reached */
   int clear_owner;                  /* unless the handoff assigns one, the
                                        lead is left without an owner */
+  int notify;                       /* 1 + the notify declaration that
+                                       selected this change; 0: none */
   int via_account;                  /* the handoff routes to the account's
                                        owner (account_owner{}); leaf_router
                                        and fn_owner are then the fallback */
@@ -93,6 +95,13 @@ typedef struct lrp_eval {
   char err[2048];                   /* last error */
   /* Scripts: pending writes made through lead:set / lead:move_to. */
   void *script;
+  /* run --changed (stable.h): the earliest time the evaluation's answer
+  ** would change (LRP_NEVER: none) and, with trace, which read set it;
+  ** reads_others: a rule read other contacts (segment or stage count()). */
+  long long stable;
+  char stable_why[192];
+  long long clock_reads0;
+  int reads_others;
   /* lead.account: the stored accounts (lrs_accounts), loaded on first use
   ** from snap (or the main connection) and freed with the context. */
   void *accounts;
@@ -120,6 +129,11 @@ int lrp_recycles(const lrp_model *m, int from, int to);
 /* The result's groups and grades as the JSON objects runs store. */
 void lrp_json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r);
 void lrp_json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r);
+/* The policy's notify declarations, after the handoff (engine/notify.c):
+** when the score, stage or first grade changed, call each `when(lead,
+** change)` until one is true, and set r->notify.  Raises a Lua error as
+** any rule does. */
+void lrp_eval_notify(lua_State *L, lrp_eval *ev);
 /* Grade letter for value v under grade g. */
 const char *lrp_grade_of(const lrp_grade *g, double v);
 /* Index of a group name in the model, or -1. */

@@ -119,6 +119,10 @@ typedef struct lrp_model {
   int total_ref;                     /* optional `total` function */
   char total_where[LRP_WHERE];       /* "policy.lua:LINE" of `total` */
   int loading;                       /* declarations allowed */
+  /* notify { when = function(lead, change) } (engine/notify.c) */
+  int *notify_refs;
+  char (*notify_where)[LRP_WHERE];
+  int nnotify;
 } lrp_model;
 
 /* A Lua state with a policy loaded in it. */

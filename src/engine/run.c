@@ -16,13 +16,16 @@
 
 #include "../util/grow.h"
 #include "../store/apply.h"
+#include "../store/changed.h"
 #include "../store/scan.h"
 #include "../util/arena.h"
 #include "account_run.h"
 #include "eval.h"
 #include "filter.h"
 #include "pool.h"
+#include "scope.h"
 #include "routing.h"
+#include "stable.h"
 #include "worker.h"
 
 #define F_SCORE 0x01
@@ -34,6 +37,7 @@
 #define F_UNLOCK 0x40                 /* --override-manual ends the lock */
 #define F_OWNER 0x80                  /* clear the owner unless handed off */
 #define F_SPELL 0x100                 /* stored stage differs only in case */
+#define F_STABLE 0x200                /* stable_until changes */
 
 typedef struct rec {
   long long id;
@@ -57,6 +61,8 @@ typedef struct rec {
   int handoff, leaf_router;
   const char *fn_owner;
   const char *error;
+  long long stable;                   /* stable_until to write (F_STABLE) */
+  int notify;                         /* lrp_result.notify */
   int via_account;                    /* account_owner{}: routed in step 3 */
   const char *account;                /* the contact's account key */
 } rec;
@@ -66,6 +72,7 @@ typedef struct chunk {
   rec *recs;
   int n, cap;
   long long held;                     /* transitions manual locks held back */
+  int reads_others;                   /* a rule read other contacts */
   lr_arena arena;
   lrp_members members;                /* matched contacts' results */
 } chunk;
@@ -118,6 +125,17 @@ static rec *new_rec(chunk *ch) {
 }
 
 #define ADUP(s) ((s) ? lra_strdup(&ch->arena, (s)) : NULL)
+
+/* Does the run change what the contact's next evaluation reads (a move,
+** a handoff or routing, which reads shared state, an owner cleared, a
+** lock ended; with SQL segments, which may read any column, any write)?
+** Then it is evaluated again next run: stable_until is now (stable.h). */
+static int state_written(const lrp_worker *w, const lrp_result *res,
+                         unsigned flags) {
+  unsigned state = F_STAGE | F_UNLOCK | F_OWNER;
+  if (w->in->m.nsql_segments) state = ~0u;
+  return (flags & state) || res->handoff >= 0;
+}
 
 /* Compare the evaluation with what is stored; keep a record if anything
 ** must be written. */
@@ -180,6 +198,10 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   if (nadd || ndel) flags |= F_SEGS;
   if (res->clear_owner && ((c->owner && *c->owner) || c->assigned_at))
     flags |= F_OWNER;
+  int forced = state_written(w, res, flags);
+  long long su = forced ? w->ev.now : w->ev.stable;
+  if (lrp_stable_changed(c->stable_until, su, w->ev.now, forced))
+    flags |= F_STABLE;
   if (!flags && res->handoff < 0) {
     lrb_free(&sb);
     lrb_free(&gb);
@@ -238,6 +260,8 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   r->handoff = res->handoff;
   r->leaf_router = res->leaf_router;
   r->fn_owner = ADUP(res->fn_owner);
+  r->stable = su;
+  r->notify = res->notify;
   r->via_account = res->via_account;
   r->account = ADUP(lrp_contact_account(w->in, c));
   return LR_OK;
@@ -249,12 +273,11 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
   chunk *ch = pc->slot;
   ch->n = 0;
   ch->held = 0;
+  ch->reads_others = 0;
   lra_reset(&ch->arena);
   ch->members.n = 0;
   lra_reset(&ch->members.arena);
-  /* A filtered run evaluates no account (lrp_account_reeval does, one by
-  ** one), so it keeps no members. */
-  int members = !f && lrp_has_accounts(w->in);
+  int members = lrp_has_accounts(w->in);
   int src = f ? lrp_filter_scan(f, pc, w->scan)
               : lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
@@ -272,6 +295,9 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
       r->id = c->id;
       r->key = ADUP(c->key);
       r->error = ADUP(w->ev.err);
+      r->stable = w->ev.now;            /* try it again next run */
+      if (lrp_stable_changed(c->stable_until, r->stable, w->ev.now, 1))
+        r->flags |= F_STABLE;
       continue;
     }
     ch->held += w->res.nheld;
@@ -282,6 +308,7 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
     if (rc != LR_OK) return rc;
   }
   if (src == LR_OK && got < 0) src = -got;
+  ch->reads_others = w->ev.reads_others;
   if (src != LR_OK) return lrp_worker_scan_error(w, src, pc->err, sizeof pc->err);
   return LR_OK;
 }
@@ -297,6 +324,8 @@ typedef struct res_priv {
   lr_handoff *handoffs;
   long long cap_handoffs;
   long long held;           /* lr_run_held_by_manual */
+  int full_reason;          /* lr_run_full_reason */
+  char full_why[256];
   lrp_acc_phase *acc;       /* the account step (lr_run_accounts) */
 } res_priv;
 
@@ -310,6 +339,9 @@ typedef struct writer {
   long long run_id, now;
   long long *by_transition;           /* per transition; [ntransitions] initial */
   const lrp_filter *filter;           /* opts->ids: only these contacts */
+  int changed;                        /* run --changed, incrementally */
+  int reads_others;                   /* a rule read other contacts */
+  int restart;                        /* ... in a --changed run: go full */
   int apply;                          /* write to the database */
   lrs_changes *changes;               /* a chunk's writes (when apply) */
   lrp_members members;                /* every matched contact's result */
@@ -513,6 +545,7 @@ static int notify(writer *wr, const rec *r) {
   chg.new_stage = (r->flags & F_STAGE) ? stage_name(wr->m, r->stage) : r->old_stage;
   chg.old_grade = r->old_grade;
   chg.new_grade = r->grade;
+  chg.notify = r->notify ? wr->m->notify_where[r->notify - 1] : NULL;
   if (wr->o->on_change(wr->o->change_ctx, &chg))
     return lr__err(wr->p->db, LR_INTERRUPT, "run cancelled by the change callback");
   return LR_OK;
@@ -521,6 +554,10 @@ static int notify(writer *wr, const rec *r) {
 /* Count one record and add its writes to the chunk's batch. */
 static int apply_rec(writer *wr, const rec *r) {
   int rc = LR_OK;
+  if (wr->apply && (r->flags & F_STABLE) &&
+      (rc = lrs_changes_stable(wr->changes, r->id,
+                               r->stable == LRP_NEVER ? 0 : r->stable)) != LR_OK)
+    return rc;
   if (r->error) {
     keep_error(wr, r);
     if (wr->apply) rc = lrs_changes_error(wr->changes, r->id, r->error);
@@ -551,6 +588,13 @@ static int apply_rec(writer *wr, const rec *r) {
 
 /* The batch copies what it keeps: the chunk is reused after this. */
 static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
+  /* A --changed run cannot know whom another contact's change affects:
+  ** it starts over as a full run (lr_run). */
+  if (ch->reads_others) wr->reads_others = 1;
+  if (ch->reads_others && wr->changed) {
+    wr->restart = 1;
+    return lr__err(wr->p->db, LR_ERROR, "a rule read other contacts");
+  }
   for (int i = 0; i < ch->n; i++) {
     int rc = apply_rec(wr, &ch->recs[i]);
     if (rc != LR_OK) return rc;
@@ -578,6 +622,7 @@ static int run_accounts(writer *wr) {
   ph->now = wr->now;
   ph->run_id = wr->run_id;
   ph->apply = wr->apply;
+  /* An account reads all its contacts; a filtered run has only some. */
   ph->stored_only = wr->filter != NULL;
   ph->collect = wr->o->collect;
   ph->collect_max = wr->o->collect_max;
@@ -672,51 +717,106 @@ long long lr_run_held_by_manual(const lr_run_result *r) {
   return pv ? pv->held : 0;
 }
 
-int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
-  if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
-  if (!lrp_policy_ok(p)) return LR_MISUSE;
-  lr_db *db = p->db;
-  lr_run_opts o;
-  long long now;
-  if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK ||
-      lr__clock(db, o.now, "lr_run", &now) != LR_OK)
-    return lr_errcode(db);
-  if (o.collect_max < 0)
+/* Check the options lr_run takes beyond lr__opts; LR code. */
+static int check_opts(lr_db *db, const lr_run_opts *o) {
+  if (o->collect_max < 0)
     return lr__err(db, LR_MISUSE, "lr_run: collect_max %lld is negative",
-                   o.collect_max);
-  lrp_filter filter = { o.ids, o.n_ids };
-  if (o.n_ids < 0 || (o.n_ids > 0 && !o.ids))
-    return lr__err(db, LR_MISUSE, "lr_run: n_ids %lld without ids", o.n_ids);
+                   o->collect_max);
+  if (o->n_ids < 0 || (o->n_ids > 0 && !o->ids))
+    return lr__err(db, LR_MISUSE, "lr_run: n_ids %lld without ids", o->n_ids);
+  if (o->ids && o->changed)
+    return lr__err(db, LR_MISUSE, "lr_run: ids and changed together");
   char ferr[160];
-  if (lrp_filter_check(o.ids, o.n_ids, ferr, sizeof ferr) != LR_OK)
+  if (lrp_filter_check(o->ids, o->n_ids, ferr, sizeof ferr) != LR_OK)
     return lr__err(db, LR_MISUSE, "lr_run: %s", ferr);
-  lr_run_result local;
-  lr_run_result *res = result ? result : &local;
-  memset(res, 0, sizeof *res);
+  return LR_OK;
+}
+
+/* The contacts to evaluate: the scope's set, or the span of ids. */
+static int count_contacts(writer *wr, const lrp_scope *sc, long long *total,
+                          long long *lo, long long *hi) {
+  *total = 0;
+  *lo = 0;
+  *hi = -1;
+  if (sc->filtered) {
+    wr->filter = &sc->filter;
+    *total = sc->filter.n;               /* progress counts the set */
+    return LR_OK;
+  }
+  lrs_snap *own = lrs_snap_main(wr->p->db);   /* inside the transaction */
+  if (lrs_contact_span(own, total, lo, hi) != LR_OK)
+    return lrs_snap_report(own, "counting contacts");
+  return LR_OK;
+}
+
+/* Record the run: its row first (with its scope), then its changes. */
+static int start_run(writer *wr, const lrp_scope *sc) {
+  lr_policy *p = wr->p;
+  char *stages = stages_json(wr->m);
+  int rc = lrs_run_start_scope(p->db, "run", p->path ? p->path : p->name,
+                               p->hash, wr->now, NULL, stages, sc->name,
+                               sc->reason ? sc->why : NULL, &wr->run_id);
+  free(stages);
+  if (rc != LR_OK) return rc;
+  wr->changes = lrs_changes_new(p->db, wr->run_id, wr->now);
+  return wr->changes ? LR_OK : lr__err(p->db, LR_NOMEM, "out of memory");
+}
+
+/* After the chunks: routing state, the run's counts. */
+static int finish_run(writer *wr) {
+  lr_db *db = wr->p->db;
+  lr_run_result *res = wr->res;
+  int rc = lrp_routing_save(&wr->routing);
+  if (rc == LR_OK)
+    rc = lrs_run_finish(db, wr->run_id, res->evaluated, res->score_changes,
+                        res->moves, res->handoffs, res->errors);
+  if (rc == LR_OK && wr->priv->held)   /* default 0 */
+    rc = lrs_run_held(db, wr->run_id, wr->priv->held);
+  if (rc == LR_OK && wr->reads_others)   /* default 0 */
+    rc = lrs_run_reads_others(db, wr->run_id);
+  return rc;
+}
+
+/* Per-transition counts into the result. */
+static void count_transitions(writer *wr) {
+  lr_run_result *res = wr->res;
+  int nt = wr->m->ntransitions;
+  res->by_transition = calloc((size_t)nt + 1, sizeof *res->by_transition);
+  if (!res->by_transition) return;
+  for (int t = 0; t <= nt; t++) {
+    if (!wr->by_transition[t]) continue;
+    lr_count *c = &res->by_transition[res->n_by_transition++];
+    c->name = keep(wr->priv, t < nt ? wr->m->transitions[t].label
+                                    : "(initial stage)");
+    c->n = wr->by_transition[t];
+  }
+}
+
+/* One run in one transaction; forced (LR_FULL_*) makes --changed full.
+** *restart: a --changed run met a rule reading other contacts. */
+static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
+                    lr_run_result *res, int forced, const char *why,
+                    int *restart) {
+  lr_db *db = p->db;
   res_priv *pv = calloc(1, sizeof *pv);
   if (!pv) return lr__err(db, LR_NOMEM, "out of memory");
   lra_init(&pv->arena, 16384);
   res->priv_ = pv;
   double t0 = mono();
   res->now = now;
-
   writer wr;
   memset(&wr, 0, sizeof wr);
   wr.p = p;
   wr.m = &p->main.m;
-  wr.o = &o;
+  wr.o = o;
   wr.res = res;
   wr.priv = pv;
   wr.now = now;
-  wr.apply = !o.dry_run;
+  wr.apply = !o->dry_run;
   lrp_members_init(&wr.members);
   lra_init(&wr.darena, 16384);
-  wr.filter = o.ids ? &filter : NULL;
   wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
-  if (!wr.by_transition) {
-    if (!result) lr_run_result_free(res);
-    return lr__err(db, LR_NOMEM, "out of memory");
-  }
+  if (!wr.by_transition) return lr__err(db, LR_NOMEM, "out of memory");
   long long changes0 = lrs_total_changes(db);
   /* The write lock is taken first, so the workers' snapshots are the
   ** committed state no other writer can change under the run.  A dry run
@@ -726,37 +826,23 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   ** cost a b-tree seek per history, part and assignment row
   ** (lrs_run_begin turns them off, lrs_run_end on again). */
   int rc = lrs_run_begin(db);
+  lrp_scope sc;
+  memset(&sc, 0, sizeof sc);
   long long total = 0, lo = 0, hi = -1;
-  if (rc == LR_OK && wr.filter) {
-    total = o.n_ids;                     /* progress counts the set */
-  } else if (rc == LR_OK) {
-    lrs_snap *own = lrs_snap_main(db);   /* inside the write transaction */
-    if (lrs_contact_span(own, &total, &lo, &hi) != LR_OK)
-      rc = lrs_snap_report(own, "counting contacts");
-  }
+  if (rc == LR_OK) rc = lrp_scope_choose(p, o, now, forced, why, &sc);
+  pv->full_reason = sc.reason;
+  snprintf(pv->full_why, sizeof pv->full_why, "%s", sc.why);
+  wr.changed = sc.filtered && !o->ids;
+  if (rc == LR_OK) rc = count_contacts(&wr, &sc, &total, &lo, &hi);
   if (rc == LR_OK) rc = lrp_routing_init(&wr.routing, db, wr.m, now);
-  if (rc == LR_OK && wr.apply) {
-    char *stages = stages_json(wr.m);
-    rc = lrs_run_start_stages(db, "run", p->path ? p->path : p->name, p->hash,
-                              now, NULL, stages, &wr.run_id);
-    free(stages);
-  }
-  if (rc == LR_OK && wr.apply) {
-    wr.changes = lrs_changes_new(db, wr.run_id, now);
-    if (!wr.changes) rc = lr__err(db, LR_NOMEM, "out of memory");
-  }
-  if (rc == LR_OK) rc = run_chunks(&wr, lo, hi, total, o.jobs);
+  if (rc == LR_OK && wr.apply) rc = start_run(&wr, &sc);
+  if (rc == LR_OK) rc = run_chunks(&wr, lo, hi, total, o->jobs);
   if (rc == LR_OK) rc = run_accounts(&wr);
-  if (rc == LR_OK && wr.apply) rc = lrp_routing_save(&wr.routing);
-  if (rc == LR_OK && wr.apply)
-    rc = lrs_run_finish(db, wr.run_id, res->evaluated, res->score_changes,
-                        res->moves, res->handoffs, res->errors);
-  if (rc == LR_OK && wr.apply && pv->held)   /* default 0 */
-    rc = lrs_run_held(db, wr.run_id, pv->held);
+  if (rc == LR_OK && wr.apply) rc = finish_run(&wr);
   /* A dry run writes nothing: whatever SQLite counted is rolled back. */
   res->rows_written = wr.apply ? lrs_total_changes(db) - changes0 : 0;
   /* A cancel during the last chunk or the bookkeeping still rolls back. */
-  if (rc == LR_OK && o.cancel && *o.cancel)
+  if (rc == LR_OK && o->cancel && *o->cancel)
     rc = lr__err(db, LR_INTERRUPT, "interrupted");
   if (rc == LR_OK && wr.apply) {
     rc = lrs_commit(db);
@@ -770,25 +856,45 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   free(wr.deferred);
   lra_free(&wr.darena);
   lrs_run_end(db);
+  lrp_scope_free(&sc);
+  *restart = wr.restart;
   if (rc == LR_OK && wr.apply) res->run_id = wr.run_id;
-  /* per-transition counts */
-  int nt = wr.m->ntransitions;
-  res->by_transition = calloc((size_t)nt + 1, sizeof *res->by_transition);
-  if (res->by_transition) {
-    for (int t = 0; t <= nt; t++) {
-      if (!wr.by_transition[t]) continue;
-      lr_count *c = &res->by_transition[res->n_by_transition++];
-      c->name = keep(pv, t < nt ? wr.m->transitions[t].label
-                                : "(initial stage)");
-      c->n = wr.by_transition[t];
-    }
-  }
+  count_transitions(&wr);
   free(wr.by_transition);
   res->seconds = mono() - t0;
+  return rc;
+}
+
+int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
+  if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
+  if (!lrp_policy_ok(p)) return LR_MISUSE;
+  lr_db *db = p->db;
+  lr_run_opts o;
+  long long now;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_run") != LR_OK ||
+      lr__clock(db, o.now, "lr_run", &now) != LR_OK ||
+      check_opts(db, &o) != LR_OK)
+    return lr_errcode(db);
+  lr_run_result local;
+  lr_run_result *res = result ? result : &local;
+  memset(res, 0, sizeof *res);
+  int restart = 0;
+  int rc = run_once(p, &o, now, res, 0, NULL, &restart);
+  if (restart) {                /* rolled back: the same run, in full */
+    lr_run_result_free(res);
+    rc = run_once(p, &o, now, res, LR_FULL_OTHERS, "a rule read other "
+                  "contacts (segment or stage count())", &restart);
+  }
   if (rc != LR_OK && lr_errcode(db) == LR_OK)
     lr__err(db, rc, "%s", lr_errstr(rc));
   if (!result) lr_run_result_free(res);
   return rc == LR_OK ? lr__ok(db) : rc;
+}
+
+int lr_run_full_reason(const lr_run_result *r, const char **msg) {
+  const res_priv *pv = r ? r->priv_ : NULL;
+  if (msg) *msg = pv ? pv->full_why : "";
+  return pv ? pv->full_reason : LR_FULL_NONE;
 }
 
 long long lr_run_accounts(const lr_run_result *r, long long *score_changes,

@@ -157,6 +157,7 @@ static int s_count(lua_State *L) {
   lrp_eval *ev = in->ev;
   lrs_snap *snap = ev && ev->snap ? ev->snap : lrs_snap_main(in->policy->db);
   if (!snap) return lrl_error(L, "stage:count() needs a database");
+  if (ev) ev->reads_others = 1;             /* run --changed: a full run */
   long long n = 0;
   const lrp_stage *s = &in->m.stages[u->idx];
   if (lrs_count_stage(snap, s->name, s->rank == 1, &n) != LR_OK)

@@ -30,12 +30,20 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
 }
 
 static const char RUN_START[] =
-    "INSERT INTO runs(kind, policy, policy_hash, now, started_at, by, stages) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO runs(kind, policy, policy_hash, now, started_at, by, stages, "
+    "scope, full_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 int lrs_run_start_stages(lr_db *db, const char *kind, const char *policy,
                          const char *hash, long long now, const char *by,
                          const char *stages, long long *run_id) {
+  return lrs_run_start_scope(db, kind, policy, hash, now, by, stages, NULL,
+                             NULL, run_id);
+}
+
+int lrs_run_start_scope(lr_db *db, const char *kind, const char *policy,
+                        const char *hash, long long now, const char *by,
+                        const char *stages, const char *scope,
+                        const char *full_reason, long long *run_id) {
   sqlite3_stmt *st = lrs_cached(db, RUN_START);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -45,6 +53,8 @@ int lrs_run_start_stages(lr_db *db, const char *kind, const char *policy,
   sqlite3_bind_double(st, 5, wall_time());
   bind_text_or_null(st, 6, by);
   bind_text_or_null(st, 7, stages);
+  bind_text_or_null(st, 8, scope);
+  bind_text_or_null(st, 9, full_reason);
   int rc = step_done(db, st, "record run");
   if (rc == LR_OK) *run_id = sqlite3_last_insert_rowid(db->sql);
   return rc;
@@ -136,6 +146,10 @@ typedef struct text_row {
   long long id;
   const char *text;
 } text_row;
+/* contacts.stable_until (at 0: NULL). */
+typedef struct stable_row {
+  long long id, at;
+} stable_row;
 typedef struct assign_row {
   long long id;
   const char *owner, *stage;
@@ -150,6 +164,7 @@ struct lrs_changes {
   rows contacts, hist, clears, parts, adds, dels, assigns, unassigns, errors;
   rows unlocks;                    /* manual locks a run overrode */
   rows spells;                     /* stages respelled as declared */
+  rows stables;                    /* stable_until (run --changed) */
 };
 
 /* One statement per subset of the columns: a column named in SET makes
@@ -310,6 +325,20 @@ static const many SPELL = {
   { NULL, "UPDATE contacts SET stage=?2, updated_at=?3 WHERE id=?1" },
   3, sizeof(text_row), bind_spell, "update contact", 1,
 };
+static void bind_stable(sqlite3_stmt *st, int b, const lrs_changes *c,
+                        const void *row) {
+  const stable_row *s = row;
+  (void)c;
+  sqlite3_bind_int64(st, b + 1, s->id);
+  if (s->at) sqlite3_bind_int64(st, b + 2, s->at);
+  else sqlite3_bind_null(st, b + 2);
+}
+/* A column of its own statement: only the rows whose value changed, and
+** the index on it is rewritten for those alone. */
+static const many STABLE = {
+  { NULL, "UPDATE contacts SET stable_until=?2 WHERE id=?1" },
+  2, sizeof(stable_row), bind_stable, "update contact", 1,
+};
 static const many ERRORS = {
   MANY("INSERT INTO run_errors(contact_id, message, run_id) VALUES",
        "(?,?,?)"),
@@ -406,9 +435,10 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_owners(c);
   if (rc == LR_OK) rc = write_many(c, &ERRORS, &c->errors);
   if (rc == LR_OK) rc = write_many(c, &UNLOCK, &c->unlocks);
+  if (rc == LR_OK) rc = write_many(c, &STABLE, &c->stables);
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
                   &c->dels, &c->assigns, &c->unassigns, &c->errors,
-                  &c->unlocks, &c->spells };
+                  &c->unlocks, &c->spells, &c->stables };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) all[i]->n = 0;
   lra_reset(&c->arena);
   c->oom = 0;
@@ -419,7 +449,7 @@ void lrs_changes_free(lrs_changes *c) {
   if (!c) return;
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
                   &c->dels, &c->assigns, &c->unassigns, &c->errors,
-                  &c->unlocks, &c->spells };
+                  &c->unlocks, &c->spells, &c->stables };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]->v);
   lra_free(&c->arena);
   free(c);
@@ -524,6 +554,15 @@ int lrs_changes_unlock(lrs_changes *c, long long id) {
 
 int lrs_changes_spell(lrs_changes *c, long long id, const char *stage) {
   return add_text(c, &c->spells, id, stage);
+}
+
+int lrs_changes_stable(lrs_changes *c, long long id, long long at) {
+  stable_row *s = add_row(c, &c->stables, sizeof *s);
+  if (s) {
+    s->id = id;
+    s->at = at;
+  }
+  return added(c);
 }
 
 int lrs_changes_assign(lrs_changes *c, long long id, const char *owner,
