@@ -161,7 +161,8 @@ struct lrs_changes {
   long long run_id, now;
   int oom;                         /* an adder failed: apply refuses */
   lr_arena arena;                  /* the rows' strings */
-  rows contacts, hist, clears, parts, adds, dels, assigns, unassigns, errors;
+  rows contacts, hist, clears, sets, parts, adds, dels, assigns, unassigns,
+       errors;                     /* clears: parts deleted, sets: updated */
   rows unlocks;                    /* manual locks a run overrode */
   rows spells;                     /* stages respelled as declared */
   rows stables;                    /* stable_until (run --changed) */
@@ -287,8 +288,13 @@ static const many HISTORY = {
 /* Deletes go one to a statement: a DELETE of many keys (an IN list, an OR
 ** of keys, a row-value IN that scans the table) cost more than it saved. */
 static const many PARTS_CLEAR = {
-  { NULL, "DELETE FROM score_parts WHERE contact_id=?" },
-  1, sizeof(text_row), bind_id, "clear score parts", 1,
+  { NULL, "DELETE FROM score_parts WHERE contact_id=? AND rule=?" },
+  2, sizeof(text_row), bind_text_row, "clear score parts", 1,
+};
+static const many PARTS_SET = {
+  { NULL, "UPDATE score_parts SET grp=?3, points=?4 WHERE contact_id=?1 AND "
+          "rule=?2" },
+  4, sizeof(part_row), bind_part, "write score parts", 1,
 };
 static const many PARTS = {
   MANY("INSERT OR FAIL INTO score_parts(contact_id, rule, grp, points) "
@@ -428,6 +434,7 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_many(c, &SPELL, &c->spells);
   if (rc == LR_OK) rc = write_many(c, &HISTORY, &c->hist);
   if (rc == LR_OK) rc = write_many(c, &PARTS_CLEAR, &c->clears);
+  if (rc == LR_OK) rc = write_many(c, &PARTS_SET, &c->sets);
   if (rc == LR_OK) rc = write_many(c, &PARTS, &c->parts);
   if (rc == LR_OK) rc = write_many(c, &MEMBER_ADD, &c->adds);
   if (rc == LR_OK) rc = write_many(c, &MEMBER_DEL, &c->dels);
@@ -436,8 +443,8 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_many(c, &ERRORS, &c->errors);
   if (rc == LR_OK) rc = write_many(c, &UNLOCK, &c->unlocks);
   if (rc == LR_OK) rc = write_many(c, &STABLE, &c->stables);
-  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
-                  &c->dels, &c->assigns, &c->unassigns, &c->errors,
+  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->sets, &c->parts,
+                  &c->adds, &c->dels, &c->assigns, &c->unassigns, &c->errors,
                   &c->unlocks, &c->spells, &c->stables };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) all[i]->n = 0;
   lra_reset(&c->arena);
@@ -447,8 +454,8 @@ int lrs_changes_apply(lrs_changes *c) {
 
 void lrs_changes_free(lrs_changes *c) {
   if (!c) return;
-  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
-                  &c->dels, &c->assigns, &c->unassigns, &c->errors,
+  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->sets, &c->parts,
+                  &c->adds, &c->dels, &c->assigns, &c->unassigns, &c->errors,
                   &c->unlocks, &c->spells, &c->stables };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]->v);
   lra_free(&c->arena);
@@ -511,8 +518,8 @@ int lrs_changes_history(lrs_changes *c, long long id, const char *from,
 }
 
 int lrs_changes_part(lrs_changes *c, long long id, const char *rule,
-                     const char *group, double points) {
-  part_row *p = add_row(c, &c->parts, sizeof *p);
+                     const char *group, double points, int is_new) {
+  part_row *p = add_row(c, is_new ? &c->parts : &c->sets, sizeof *p);
   if (p) {
     p->id = id;
     p->rule = copy(c, rule);
@@ -531,8 +538,8 @@ static int add_text(lrs_changes *c, rows *l, long long id, const char *s) {
   return added(c);
 }
 
-int lrs_changes_parts_clear(lrs_changes *c, long long id) {
-  return add_text(c, &c->clears, id, NULL);
+int lrs_changes_part_del(lrs_changes *c, long long id, const char *rule) {
+  return add_text(c, &c->clears, id, rule);
 }
 
 int lrs_changes_member(lrs_changes *c, long long id, const char *segment,

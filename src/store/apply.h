@@ -61,10 +61,12 @@ int lrs_changes_contact(lrs_changes *b, long long id, int has_score,
 int lrs_changes_history(lrs_changes *b, long long id, const char *from,
                         const char *to, const char *reason,
                         const char *transition);
-/* Delete the contact's score parts (before any part added for it). */
-int lrs_changes_parts_clear(lrs_changes *b, long long id);
+/* Delete one score part of the contact. */
+int lrs_changes_part_del(lrs_changes *b, long long id, const char *rule);
+/* Write one score part: a new row (is_new), else the stored one's group
+** and points. */
 int lrs_changes_part(lrs_changes *b, long long id, const char *rule,
-                     const char *group, double points);
+                     const char *group, double points, int is_new);
 /* Add the contact to a segment (member 1) or take it out (0). */
 int lrs_changes_member(lrs_changes *b, long long id, const char *segment,
                        int member);

@@ -156,6 +156,9 @@ run_at $((T0 + 61 * DAY))
   pass || fail "the --changed runs moved nobody"
 [ "$(sqlite3 "$B" "SELECT count(*) FROM contacts WHERE stable_until > $T0")" -gt 0 ] &&
   pass || fail "no stable_until recorded"
+# the score is the sum of the parts written rule by rule (no total())
+same "$(sqlite3 "$B" "SELECT count(*) FROM contacts c WHERE score <> (SELECT
+  ifnull(sum(points), 0) FROM score_parts p WHERE p.contact_id = c.id)")" 0
 
 # -- why a --changed run is full
 export LEADRULES_DB=$B
