@@ -558,16 +558,21 @@ static int notify(writer *wr, const rec *r) {
   return LR_OK;
 }
 
+/* The record's stable_until, when it changes (in the contact's update
+** when there is one: lrs_changes_stable). */
+static int apply_stable(writer *wr, const rec *r) {
+  if (!wr->apply || !(r->flags & F_STABLE)) return LR_OK;
+  return lrs_changes_stable(wr->changes, r->id,
+                            r->stable == LRP_NEVER ? 0 : r->stable);
+}
+
 /* Count one record and add its writes to the chunk's batch. */
 static int apply_rec(writer *wr, const rec *r) {
   int rc = LR_OK;
-  if (wr->apply && (r->flags & F_STABLE) &&
-      (rc = lrs_changes_stable(wr->changes, r->id,
-                               r->stable == LRP_NEVER ? 0 : r->stable)) != LR_OK)
-    return rc;
   if (r->error) {
     keep_error(wr, r);
     if (wr->apply) rc = lrs_changes_error(wr->changes, r->id, r->error);
+    if (rc == LR_OK) rc = apply_stable(wr, r);
     return rc;
   }
   if (r->flags & F_SCORE) wr->res->score_changes++;
@@ -580,6 +585,7 @@ static int apply_rec(writer *wr, const rec *r) {
                              (r->flags & F_SCORES) != 0, r->scores);
     if (rc != LR_OK) return rc;
   }
+  if ((rc = apply_stable(wr, r)) != LR_OK) return rc;
   if (wr->apply && (r->flags & F_SPELL) &&
       (rc = lrs_changes_spell(wr->changes, r->id,
                               stage_name(wr->m, r->stage))) != LR_OK)

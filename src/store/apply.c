@@ -128,7 +128,8 @@ typedef struct rows {
 
 typedef struct contact_row {
   long long id;
-  int which;                       /* CONTACT_UPDATE's index */
+  int which;                       /* CONTACT_UPDATE's index; 16: stable */
+  long long stable;                /* stable_until (0: NULL) */
   double score;
   const char *stage, *grade, *grades, *scores;
 } contact_row;
@@ -197,6 +198,28 @@ static const char *const CONTACT_UPDATE[16] = {
   UPD(U_SCORE, "", U_GRADE, U_SCORES),
   UPD("", U_STAGE, U_GRADE, U_SCORES),
   UPD(U_SCORE, U_STAGE, U_GRADE, U_SCORES),
+};
+/* The same with stable_until (?8): a contact written anyway gets its
+** stable_until in the same statement (run --changed, index 16). */
+#define UPDS(a, b, c, d) \
+  "UPDATE contacts SET " a b c d "stable_until=?8, updated_at=?6 WHERE id=?1"
+static const char *const CONTACT_UPDATE_STABLE[16] = {
+  UPDS("", "", "", ""),
+  UPDS(U_SCORE, "", "", ""),
+  UPDS("", U_STAGE, "", ""),
+  UPDS(U_SCORE, U_STAGE, "", ""),
+  UPDS("", "", U_GRADE, ""),
+  UPDS(U_SCORE, "", U_GRADE, ""),
+  UPDS("", U_STAGE, U_GRADE, ""),
+  UPDS(U_SCORE, U_STAGE, U_GRADE, ""),
+  UPDS("", "", "", U_SCORES),
+  UPDS(U_SCORE, "", "", U_SCORES),
+  UPDS("", U_STAGE, "", U_SCORES),
+  UPDS(U_SCORE, U_STAGE, "", U_SCORES),
+  UPDS("", "", U_GRADE, U_SCORES),
+  UPDS(U_SCORE, "", U_GRADE, U_SCORES),
+  UPDS("", U_STAGE, U_GRADE, U_SCORES),
+  UPDS(U_SCORE, U_STAGE, U_GRADE, U_SCORES),
 };
 static const char ASSIGN_CONTACT[] =
     "UPDATE contacts SET owner=?2, assigned_at=?3, due_at=?4 WHERE id=?1";
@@ -373,7 +396,9 @@ static int write_contacts(lrs_changes *c) {
   const contact_row *v = c->contacts.v;
   for (long long i = 0; i < c->contacts.n; i++) {
     const contact_row *r = &v[i];
-    sqlite3_stmt *st = lrs_cached(c->db, CONTACT_UPDATE[r->which]);
+    sqlite3_stmt *st = lrs_cached(c->db, r->which & 16
+                                  ? CONTACT_UPDATE_STABLE[r->which & 15]
+                                  : CONTACT_UPDATE[r->which]);
     if (!st) return c->db->rc;
     sqlite3_bind_int64(st, 1, r->id);
     if (r->which & 1) sqlite3_bind_double(st, 2, r->score);
@@ -383,6 +408,8 @@ static int write_contacts(lrs_changes *c) {
       bind_text_or_null(st, 7, r->grades);
     }
     if (r->which & 8) bind_text_or_null(st, 5, r->scores);
+    if ((r->which & 16) && r->stable) sqlite3_bind_int64(st, 8, r->stable);
+    else if (r->which & 16) sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 6, c->now);
     int rc = step_done(c->db, st, "update contact");
     if (rc != LR_OK) return rc;
@@ -564,6 +591,13 @@ int lrs_changes_spell(lrs_changes *c, long long id, const char *stage) {
 }
 
 int lrs_changes_stable(lrs_changes *c, long long id, long long at) {
+  contact_row *last = c->contacts.n
+      ? &((contact_row *)c->contacts.v)[c->contacts.n - 1] : NULL;
+  if (last && last->id == id) {        /* one statement for the contact */
+    last->which |= 16;
+    last->stable = at;
+    return LR_OK;
+  }
   stable_row *s = add_row(c, &c->stables, sizeof *s);
   if (s) {
     s->id = id;

@@ -85,7 +85,8 @@ int lrs_changes_unlock(lrs_changes *b, long long id);
 /* Store the stage the contact is in with the policy's spelling (stored
 ** "SQL", declared "sql"): not a move, so due_at and stage_since stay. */
 int lrs_changes_spell(lrs_changes *b, long long id, const char *stage);
-/* Set contacts.stable_until (at 0: NULL), see engine/stable.h. */
+/* Set contacts.stable_until (at 0: NULL), see engine/stable.h; right
+** after lrs_changes_contact of the same contact, in its statement. */
 int lrs_changes_stable(lrs_changes *b, long long id, long long at);
 int lrs_changes_apply(lrs_changes *b);
 void lrs_changes_free(lrs_changes *b);
