@@ -50,10 +50,12 @@ typedef struct rec {
   const char *old_grade;              /* as stored (NULL when none) */
   lrp_move *moves;
   int nmoves;
-  int *part_rule;
-  double *part_pts;
+  int *part_rule;                     /* parts to write: rule indexes, */
+  double *part_pts;                   /* their points, */
+  unsigned char *part_new;            /* 1: not stored yet (else update) */
   int nparts;
-  int had_parts;                      /* the store holds parts to delete */
+  const char **part_del;              /* stored parts no longer earned */
+  int npart_del;
   int *seg_add;
   int nseg_add;
   const char **seg_del;
@@ -150,6 +152,44 @@ static rec *new_rec(chunk *ch) {
 }
 
 #define ADUP(s) ((s) ? lra_strdup(&ch->arena, (s)) : NULL)
+
+/* The score parts to write, rule by rule: a part earned for the first
+** time is inserted, one whose points or group changed is updated, one no
+** longer earned is deleted; the rest stay (a day's change is one or two
+** parts, not all of them).  Stored parts are ordered by rule name, as
+** rule_order is. */
+static int diff_parts(lrp_worker *w, chunk *ch, const lrs_contact *c,
+                      const lrp_result *res, rec *r) {
+  const lrp_model *m = &w->in->m;
+  size_t n = (size_t)m->nrules + 1, nd = (size_t)c->nparts + 1;
+  r->part_rule = lra_alloc(&ch->arena, n * sizeof *r->part_rule);
+  r->part_pts = lra_alloc(&ch->arena, n * sizeof *r->part_pts);
+  r->part_new = lra_alloc(&ch->arena, n);
+  r->part_del = lra_alloc(&ch->arena, nd * sizeof *r->part_del);
+  if (!r->part_rule || !r->part_pts || !r->part_new || !r->part_del)
+    return LR_NOMEM;
+  int k = 0;
+  for (int oi = 0; oi <= m->nrules; oi++) {
+    const char *name = oi < m->nrules ? m->rules[w->rule_order[oi]].name : NULL;
+    for (; k < c->nparts && (!name || strcmp(c->parts[k].rule, name) < 0); k++)
+      if (!(r->part_del[r->npart_del++] = ADUP(c->parts[k].rule)))
+        return LR_NOMEM;
+    if (!name) break;
+    int i = w->rule_order[oi];
+    const lrs_part *sp = k < c->nparts && strcmp(c->parts[k].rule, name) == 0
+                             ? &c->parts[k++] : NULL;
+    if (res->part[i] == 0) {
+      if (sp && !(r->part_del[r->npart_del++] = ADUP(sp->rule))) return LR_NOMEM;
+      continue;
+    }
+    if (sp && sp->points == res->part[i] && str_eq(sp->grp, m->rules[i].group))
+      continue;
+    r->part_rule[r->nparts] = i;
+    r->part_pts[r->nparts] = res->part[i];
+    r->part_new[r->nparts++] = sp == NULL;
+  }
+  return LR_OK;
+}
 
 /* Does the run change what the contact's next evaluation reads (a move,
 ** a handoff or routing, which reads shared state, an owner cleared, a
@@ -257,19 +297,8 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
     memcpy(r->moves, res->moves, (size_t)res->nmoves * sizeof *r->moves);
     r->nmoves = res->nmoves;
   }
-  r->had_parts = c->nparts > 0;
-  if (flags & F_PARTS) {
-    int n = 0;
-    for (int i = 0; i < m->nrules; i++) n += res->part[i] != 0;
-    r->part_rule = lra_alloc(&ch->arena, (size_t)(n + 1) * sizeof *r->part_rule);
-    r->part_pts = lra_alloc(&ch->arena, (size_t)(n + 1) * sizeof *r->part_pts);
-    if (!r->part_rule || !r->part_pts) return LR_NOMEM;
-    for (int i = 0; i < m->nrules; i++)
-      if (res->part[i] != 0) {
-        r->part_rule[r->nparts] = i;
-        r->part_pts[r->nparts++] = res->part[i];
-      }
-  }
+  if ((flags & F_PARTS) && diff_parts(w, ch, c, res, r) != LR_OK)
+    return LR_NOMEM;
   if (nadd) {
     r->seg_add = lra_alloc(&ch->arena, (size_t)nadd * sizeof *r->seg_add);
     if (!r->seg_add) return LR_NOMEM;
@@ -490,12 +519,12 @@ static int apply_parts(writer *wr, const rec *r) {
   const lrp_model *m = wr->m;
   lrs_changes *b = wr->changes;
   int rc = LR_OK;
-  if (r->flags & F_PARTS) {
-    rc = r->had_parts ? lrs_changes_parts_clear(b, r->id) : LR_OK;
-    for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
-      const lrp_rule *ru = &m->rules[r->part_rule[i]];
-      rc = lrs_changes_part(b, r->id, ru->name, ru->group, r->part_pts[i]);
-    }
+  for (int i = 0; i < r->npart_del && rc == LR_OK; i++)
+    rc = lrs_changes_part_del(b, r->id, r->part_del[i]);
+  for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
+    const lrp_rule *ru = &m->rules[r->part_rule[i]];
+    rc = lrs_changes_part(b, r->id, ru->name, ru->group, r->part_pts[i],
+                          r->part_new[i]);
   }
   for (int i = 0; i < r->nseg_add && rc == LR_OK; i++)
     rc = lrs_changes_member(b, r->id, m->segments[r->seg_add[i]].name, 1);
@@ -576,16 +605,21 @@ static int notify(writer *wr, const rec *r) {
   return LR_OK;
 }
 
+/* The record's stable_until, when it changes (in the contact's update
+** when there is one: lrs_changes_stable). */
+static int apply_stable(writer *wr, const rec *r) {
+  if (!wr->apply || !(r->flags & F_STABLE)) return LR_OK;
+  return lrs_changes_stable(wr->changes, r->id,
+                            r->stable == LRP_NEVER ? 0 : r->stable);
+}
+
 /* Count one record and add its writes to the chunk's batch. */
 static int apply_rec(writer *wr, const rec *r) {
   int rc = LR_OK;
-  if (wr->apply && (r->flags & F_STABLE) &&
-      (rc = lrs_changes_stable(wr->changes, r->id,
-                               r->stable == LRP_NEVER ? 0 : r->stable)) != LR_OK)
-    return rc;
   if (r->error) {
     keep_error(wr, r);
     if (wr->apply) rc = lrs_changes_error(wr->changes, r->id, r->error);
+    if (rc == LR_OK) rc = apply_stable(wr, r);
     return rc;
   }
   if (r->flags & F_SCORE) wr->res->score_changes++;
@@ -598,6 +632,7 @@ static int apply_rec(writer *wr, const rec *r) {
                              (r->flags & F_SCORES) != 0, r->scores);
     if (rc != LR_OK) return rc;
   }
+  if ((rc = apply_stable(wr, r)) != LR_OK) return rc;
   if (wr->apply && (r->flags & F_SPELL) &&
       (rc = lrs_changes_spell(wr->changes, r->id,
                               stage_name(wr->m, r->stage))) != LR_OK)
