@@ -319,6 +319,7 @@ typedef struct writer {
   long long *by_transition;           /* per transition; [ntransitions] initial */
   int apply;                          /* write to the database */
   lrs_changes *changes;               /* a chunk's writes (when apply) */
+  lrp_worker *workers;                /* lrp_run_on's, or NULL */
 } writer;
 
 static void count_owner(writer *wr, const char *owner) {
@@ -575,6 +576,7 @@ static int run_chunks(writer *wr, long long lo, long long hi,
     .ctx = wr, .slot_size = sizeof(chunk), .slot_init = chunk_init,
     .slot_free = chunk_free, .chunk = on_chunk, .consume = on_consume,
     .progress = o->progress, .progress_ctx = o->progress_ctx,
+    .workers = wr->workers,
   };
   int rc = lrp_pool_run(&pl);
   /* The writer's own failures are in db already. */
@@ -603,6 +605,11 @@ long long lr_run_held_by_manual(const lr_run_result *r) {
 }
 
 int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
+  return lrp_run_on(p, opts, result, NULL);
+}
+
+int lrp_run_on(lr_policy *p, const lr_run_opts *opts, lr_run_result *result,
+               lrp_worker *w) {
   if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
   if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_db *db = p->db;
@@ -633,6 +640,7 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   wr.priv = pv;
   wr.now = now;
   wr.apply = !o.dry_run;
+  wr.workers = w;
   wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
   if (!wr.by_transition) {
     if (!result) lr_run_result_free(res);
