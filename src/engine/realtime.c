@@ -352,8 +352,8 @@ static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
   ro.cancel = o->cancel;
   ro.on_change = on_change;
   ro.change_ctx = a;
-  /* TODO(h17c): ro.ids = ids, ro.n_ids = a->nt once main has the
-  ** filtered run; until then the whole set is evaluated. */
+  ro.ids = ids;                       /* sorted, distinct: merge_same */
+  ro.n_ids = a->nt;
   lrp_worker *w = NULL;
   int rc = kept_worker(a, o->cancel, &w);
   if (rc == LR_OK) rc = lrp_run_on(a->p, &ro, res, w);
