@@ -402,6 +402,7 @@ typedef struct writer {
   rec *deferred;                      /* account_owner{} handoffs */
   long long ndeferred, cap_deferred;
   lr_arena darena;                    /* their strings */
+  lrp_worker *workers;                /* lrp_run_on's, or NULL */
 } writer;
 
 static void count_owner(writer *wr, const char *owner) {
@@ -742,6 +743,7 @@ static int run_chunks(writer *wr, long long lo, long long hi,
     .ctx = wr, .slot_size = sizeof(chunk), .slot_init = chunk_init,
     .slot_free = chunk_free, .chunk = on_chunk, .consume = on_consume,
     .progress = o->progress, .progress_ctx = o->progress_ctx,
+    .workers = wr->workers,
   };
   if (wr->filter) {                 /* the same pool, chunks of the set */
     pl.range = filter_range;
@@ -854,7 +856,7 @@ static void count_transitions(writer *wr) {
 ** *restart: a --changed run met a rule reading other contacts. */
 static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
                     lr_run_result *res, int forced, const char *why,
-                    int *restart) {
+                    int *restart, lrp_worker *w) {
   lr_db *db = p->db;
   res_priv *pv = calloc(1, sizeof *pv);
   if (!pv) return lr__err(db, LR_NOMEM, "out of memory");
@@ -873,6 +875,7 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   wr.apply = !o->dry_run;
   lrp_members_init(&wr.members);
   lra_init(&wr.darena, 16384);
+  wr.workers = w;
   wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
   if (!wr.by_transition) return lr__err(db, LR_NOMEM, "out of memory");
   long long changes0 = lrs_total_changes(db);
@@ -924,6 +927,11 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
 }
 
 int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
+  return lrp_run_on(p, opts, result, NULL);
+}
+
+int lrp_run_on(lr_policy *p, const lr_run_opts *opts, lr_run_result *result,
+               lrp_worker *w) {
   if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
   if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_db *db = p->db;
@@ -937,11 +945,11 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
   int restart = 0;
-  int rc = run_once(p, &o, now, res, 0, NULL, &restart);
+  int rc = run_once(p, &o, now, res, 0, NULL, &restart, w);
   if (restart) {                /* rolled back: the same run, in full */
     lr_run_result_free(res);
     rc = run_once(p, &o, now, res, LR_FULL_OTHERS, "a rule read other "
-                  "contacts (segment or stage count())", &restart);
+                  "contacts (segment or stage count())", &restart, w);
   }
   if (rc != LR_OK && lr_errcode(db) == LR_OK)
     lr__err(db, rc, "%s", lr_errstr(rc));
