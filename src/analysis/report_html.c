@@ -462,7 +462,7 @@ static void trend_chart(const rpt *r, lrp_out *o) {
     char names[MAX_SERIES][96];
     const char *line[MAX_SERIES];
     for (int s = 0; s < nl; s++) {
-      snprintf(names[s], sizeof names[s], "reached %s (right)", r->stage[s + 1]);
+      snprintf(names[s], sizeof names[s], "reached %s", r->stage[s + 1]);
       line[s] = names[s];
     }
     char caption[200];

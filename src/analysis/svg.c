@@ -293,7 +293,7 @@ void lrp_svg_columns(lrp_out *o, const lrp_svg_cols *c) {
     k[nk++] = (lrp_svg_key){c->bar_name[s], c->bar_color ? c->bar_color[s]
                             : "#a3bfdf", 0, 0};
   for (int s = 0; s < c->nlines && nk < 8; s++)
-    k[nk++] = (lrp_svg_key){c->line_name[s], LRP_SVG_COLOR[(s + 1) % 6], 1, 0};
+    k[nk++] = (lrp_svg_key){c->line_name[s], LRP_SVG_COLOR[s % 6], 1, 0};
   lrp_svg_legend(o, 4, 4, k, nk);
   cols_axes(o, pw, max, right);
   for (int i = 0; i < c->n; i++) {
@@ -308,7 +308,7 @@ void lrp_svg_columns(lrp_out *o, const lrp_svg_cols *c) {
   }
   lrp_outs(o, "\n");
   for (int s = 0; s < c->nlines; s++)
-    cols_line(o, c, s, slot, LRP_SVG_COLOR[(s + 1) % 6]);
+    cols_line(o, c, s, slot, LRP_SVG_COLOR[s % 6]);   /* as in the bars */
   cols_labels(o, c, slot);
   lrp_svg_end(o, c->caption);
 }
