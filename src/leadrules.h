@@ -500,8 +500,18 @@ typedef struct lr_run_opts {
   ** (the first, in contact order); the counts in the result stay whole.
   ** 0: keep them all (about 100 bytes each). */
   long long collect_max;
+  /* A filtered run: with ids non-NULL, evaluate only the contacts
+  ** ids[0..n_ids) (strictly increasing; ids of no contact are skipped;
+  ** n_ids 0 evaluates none), through the same path as a full run: the
+  ** same routing state and round-robin order, history, handoffs, SQL
+  ** segments evaluated for those contacts, and a runs row (evaluated
+  ** counts the set).  For each contact in the set the result equals that
+  ** of a full run at the same now; the others are left as they are.
+  ** The array is only read during the call.  NULL: every contact. */
+  const long long *ids;
+  long long n_ids;
 } lr_run_opts;
-#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0 }
+#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0,0,0 }
 
 /* A stage move, as collected with opts->collect. */
 typedef struct lr_move {

@@ -19,6 +19,7 @@
 #include "../store/scan.h"
 #include "../util/arena.h"
 #include "eval.h"
+#include "filter.h"
 #include "pool.h"
 #include "routing.h"
 #include "worker.h"
@@ -261,12 +262,15 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   return LR_OK;
 }
 
-static int eval_chunk(lrp_worker *w, lrp_chunk *pc, int keep_going) {
+/* Evaluate the chunk's contacts: ids lo..hi, or its part of the filter. */
+static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
+                      int keep_going) {
   chunk *ch = pc->slot;
   ch->n = 0;
   ch->held = 0;
   lra_reset(&ch->arena);
-  int src = lrs_scan_range(w->scan, pc->lo, pc->hi);
+  int src = f ? lrp_filter_scan(f, pc, w->scan)
+              : lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
   int got;
   while (src == LR_OK && (got = lrs_scan_next(w->scan, &c)) == 1) {
@@ -315,6 +319,7 @@ typedef struct writer {
   lrp_routing routing;
   long long run_id, now;
   long long *by_transition;           /* per transition; [ntransitions] initial */
+  const lrp_filter *filter;           /* opts->ids: only these contacts */
   int apply;                          /* write to the database */
   lrs_changes *changes;               /* a chunk's writes (when apply) */
 } writer;
@@ -553,7 +558,12 @@ static void chunk_free(void *ctx, void *slot) {
 
 static int on_chunk(void *ctx, lrp_worker *w, lrp_chunk *c) {
   const writer *wr = ctx;
-  return eval_chunk(w, c, wr->o->keep_going);
+  return eval_chunk(w, c, wr->filter, wr->o->keep_going);
+}
+
+static void filter_range(void *ctx, lrp_chunk *c) {
+  const writer *wr = ctx;
+  lrp_filter_range(wr->filter, c);
 }
 
 /* In id order: the writer applies each chunk as it comes. */
@@ -573,6 +583,10 @@ static int run_chunks(writer *wr, long long lo, long long hi,
     .slot_free = chunk_free, .chunk = on_chunk, .consume = on_consume,
     .progress = o->progress, .progress_ctx = o->progress_ctx,
   };
+  if (wr->filter) {                 /* the same pool, chunks of the set */
+    pl.range = filter_range;
+    pl.nchunks = lrp_filter_chunks(wr->filter);
+  }
   int rc = lrp_pool_run(&pl);
   /* The writer's own failures are in db already. */
   if (rc != LR_OK && !pl.in_consume) lr__err(wr->p->db, rc, "%s", pl.err);
@@ -611,6 +625,12 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   if (o.collect_max < 0)
     return lr__err(db, LR_MISUSE, "lr_run: collect_max %lld is negative",
                    o.collect_max);
+  lrp_filter filter = { o.ids, o.n_ids };
+  if (o.n_ids < 0 || (o.n_ids > 0 && !o.ids))
+    return lr__err(db, LR_MISUSE, "lr_run: n_ids %lld without ids", o.n_ids);
+  char ferr[160];
+  if (lrp_filter_check(o.ids, o.n_ids, ferr, sizeof ferr) != LR_OK)
+    return lr__err(db, LR_MISUSE, "lr_run: %s", ferr);
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
@@ -630,6 +650,7 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   wr.priv = pv;
   wr.now = now;
   wr.apply = !o.dry_run;
+  wr.filter = o.ids ? &filter : NULL;
   wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
   if (!wr.by_transition) {
     if (!result) lr_run_result_free(res);
@@ -645,7 +666,9 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   ** (lrs_run_begin turns them off, lrs_run_end on again). */
   int rc = lrs_run_begin(db);
   long long total = 0, lo = 0, hi = -1;
-  if (rc == LR_OK) {
+  if (rc == LR_OK && wr.filter) {
+    total = o.n_ids;                     /* progress counts the set */
+  } else if (rc == LR_OK) {
     lrs_snap *own = lrs_snap_main(db);   /* inside the write transaction */
     if (lrs_contact_span(own, &total, &lo, &hi) != LR_OK)
       rc = lrs_snap_report(own, "counting contacts");

@@ -44,6 +44,8 @@ struct lrs_scan {
   lrs_value *vals;
   lr_arena arena;            /* per-contact strings of the merged cursors */
   lrs_contact c;
+  const long long *ids;      /* lrs_scan_ids: the ids still to visit */
+  long long nids;
   int watched;               /* lrs_scan_limits set a progress handler */
   int failed;                /* SQL segment whose statement failed, or -1 */
   char why[512];             /* and why */
@@ -209,7 +211,8 @@ static int cursor_range(cursor *c, long long lo, long long hi) {
   return cursor_step(c);
 }
 
-int lrs_scan_range(lrs_scan *s, long long lo, long long hi) {
+/* Rewind every statement to ids lo..hi. */
+static int set_range(lrs_scan *s, long long lo, long long hi) {
   sqlite3_reset(s->contacts);
   sqlite3_bind_int64(s->contacts, 1, lo);
   sqlite3_bind_int64(s->contacts, 2, hi);
@@ -220,6 +223,19 @@ int lrs_scan_range(lrs_scan *s, long long lo, long long hi) {
   for (int i = 0; i < s->nsql && rc == SQLITE_OK; i++)
     rc = sql_cursor(s, i, 0, lo, hi);
   return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(s->snap, rc);
+}
+
+int lrs_scan_range(lrs_scan *s, long long lo, long long hi) {
+  s->nids = 0;
+  return set_range(s, lo, hi);
+}
+
+/* Each id is a range of its own: an index seek per statement, so a
+** contact outside the set costs nothing (no row of it is stepped over). */
+int lrs_scan_ids(lrs_scan *s, const long long *ids, long long n) {
+  s->ids = ids + (n > 0);
+  s->nids = n > 0 ? n - 1 : 0;
+  return n > 0 ? set_range(s, ids[0], ids[0]) : set_range(s, 1, 0);
 }
 
 int lrs_scan_one(lrs_scan *s, long long id) { return lrs_scan_range(s, id, id); }
@@ -361,6 +377,13 @@ static long long int_or_zero(sqlite3_stmt *st, int col) {
 
 int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   int rc = sqlite3_step(s->contacts);
+  while (rc == SQLITE_DONE && s->nids > 0) {      /* lrs_scan_ids: next id */
+    long long id = *s->ids++;
+    s->nids--;
+    int src = set_range(s, id, id);
+    if (src != LR_OK) return -src;
+    rc = sqlite3_step(s->contacts);
+  }
   if (rc == SQLITE_DONE) return 0;
   if (rc != SQLITE_ROW) return -lrs__snap_rc(s->snap, rc);
   lra_reset(&s->arena);

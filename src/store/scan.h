@@ -38,6 +38,10 @@ int lrs_scan_columns(lrs_scan *s, const char *const **names);
 /* Restrict to ids lo..hi (inclusive) and rewind.  LR code (as for
 ** lrs_scan_next). */
 int lrs_scan_range(lrs_scan *s, long long lo, long long hi);
+/* Restrict to the contacts ids[0..n) (strictly increasing; ids missing
+** from the table are skipped) and rewind; ids must stay valid until the
+** scan ends or is restricted again.  LR code (as for lrs_scan_next). */
+int lrs_scan_ids(lrs_scan *s, const long long *ids, long long n);
 /* Restrict to one contact; used by explain. */
 int lrs_scan_one(lrs_scan *s, long long id);
 /* Next contact: 1 and *c set, 0 at the end, or a negative LR code
