@@ -647,8 +647,8 @@ LR_API int lr_run_full_reason(const lr_run_result *result, const char **msg);
 ** Explain one contact
 */
 /* Items come in this order: the contact, manual events, segments, rules,
-** groups (then "total"), transitions, next, handoff; errors last.  `note`
-** is a sentence for people that completes the item. */
+** groups (then "total"), transitions, next, handoff, stable; errors last.
+** `note` is a sentence for people that completes the item. */
 #define LR_EX_CONTACT    1  /* name=key, detail=stored stage (NULL: none),
                                points=stored score, note=owner, grade, id */
 #define LR_EX_RULE       2  /* name=rule, group, points, fired, detail=the
@@ -675,6 +675,13 @@ LR_API int lr_run_full_reason(const lr_run_result *result, const char **msg);
 #define LR_EX_MEMBER    10  /* lr_explain_account: a contact of the account:
                                name=key, points=its score in this
                                evaluation, detail=its stage, group=grade */
+#define LR_EX_STABLE    11  /* name="stable_until", detail=when this
+                               result may change first with the data as it
+                               is (ISO-8601 UTC; NULL: only when the data
+                               changes), fired=1 when a run evaluates the
+                               contact again each time, note: which read
+                               set it, and the value stored by the last
+                               run (docs/incremental.md) */
 
 /* One step of an explanation.  Built by the library: never allocate one
 ** (it may grow at the end).  Strings may be NULL. */
@@ -1046,6 +1053,18 @@ typedef struct lr_report_opts {
 ** otherwise stages by their earliest position in any contact's history
 ** (1 = a contact's first recorded stage), then mean position, then name,
 ** and stages found only in contacts.stage last, by name.
+**
+** LR_FMT_HTML (and html_write) is a dashboard, one page with no scripts:
+** the funnel (for the contacts whose history began at or after `since`,
+** how many reached each funnel stage or a later one, and how many moved
+** to a side stage), time in stage as quartiles, SLA breaches per owner,
+** with `by` the share of each group reaching each funnel stage, close
+** ratio and average sale (the ten largest groups, the rest as "(other)"),
+** and new contacts and handoffs per week or month; a header with the
+** clock, the policy's path and sha256, the span of stage_history and the
+** figures resting on fewer than 30 cases; the tables when opts->tables.
+** LR_FMT_JSON carries the same numbers (reached, moves, trend,
+** handoff_trend, quartiles, small_samples, policy, window).
 ** LR_INPUT when opts->by names no field.
 */
 LR_API int lr_report(lr_db *db, const lr_report_opts *opts,

@@ -160,6 +160,9 @@ static void print_text(const rows *r, const char *policy, const char *now) {
     if (e->note && *e->note) printf("\n  %s", e->note);
     putchar('\n');
   }
+  for (int i = 0; (e = each(r, LR_EX_STABLE, &i));)
+    printf("\nstable until\n  %s: %s\n", s_or(e->detail, "data change"),
+           s_or(e->note, ""));
   for (int i = 0; (e = each(r, LR_EX_ERROR, &i));)
     printf("\nerror\n  %s\n", s_or(e->detail, ""));
 }
@@ -218,6 +221,9 @@ static const member ERROR[] = { {"message", M_DETAIL}, {NULL, 0} };
 static const member NEXT[] = {
   {"stage", M_NAME}, {"points_needed", M_POINTS},
   {"would_pass_now", M_FIRED}, {"detail", M_DETAIL}, {"where", M_WHERE},
+  {NULL, 0}};
+static const member STABLE[] = {
+  {"stable_until", M_DETAIL}, {"every_run", M_FIRED}, {"why", M_NOTE},
   {NULL, 0}};
 static const member HANDOFF[] = {
   {"stage", M_NAME}, {"owner", M_DETAIL}, {"hands_off_now", M_FIRED},
@@ -282,6 +288,8 @@ static void print_json(const rows *r, const char *policy, long long now) {
   json_object(last(r, LR_EX_NEXT), NEXT);
   printf(",\n  \"handoff\": ");
   json_object(last(r, LR_EX_HANDOFF), HANDOFF);
+  printf(",\n  \"stable\": ");
+  json_object(last(r, LR_EX_STABLE), STABLE);
   json_list(r, LR_EX_ERROR, "errors", ERROR);
   printf("\n}\n");
 }

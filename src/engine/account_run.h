@@ -16,12 +16,12 @@ typedef struct lrp_acc_phase {
   lr_policy *p;
   long long now, run_id;
   int apply;                         /* write (else a dry run) */
-  int stored_only;                   /* a filtered run: no account is
-                                        evaluated, owners as stored */
   int collect;                       /* keep moves and handoffs */
   long long collect_max;             /* 0: all */
   lrp_routing *routing;              /* the run's (shared round robins) */
   lrp_members *members;              /* sorted by lrp_members_sort */
+  int stored_only;                   /* evaluate nothing: owners as stored
+                                        (a filtered run) */
   const char *only_key;              /* only this account (NULL: all) */
   /* out */
   lrs_accounts accounts;             /* as stored before the run */

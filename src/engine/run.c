@@ -50,10 +50,12 @@ typedef struct rec {
   const char *old_grade;              /* as stored (NULL when none) */
   lrp_move *moves;
   int nmoves;
-  int *part_rule;
-  double *part_pts;
+  int *part_rule;                     /* parts to write: rule indexes, */
+  double *part_pts;                   /* their points, */
+  unsigned char *part_new;            /* 1: not stored yet (else update) */
   int nparts;
-  int had_parts;                      /* the store holds parts to delete */
+  const char **part_del;              /* stored parts no longer earned */
+  int npart_del;
   int *seg_add;
   int nseg_add;
   const char **seg_del;
@@ -125,6 +127,44 @@ static rec *new_rec(chunk *ch) {
 }
 
 #define ADUP(s) ((s) ? lra_strdup(&ch->arena, (s)) : NULL)
+
+/* The score parts to write, rule by rule: a part earned for the first
+** time is inserted, one whose points or group changed is updated, one no
+** longer earned is deleted; the rest stay (a day's change is one or two
+** parts, not all of them).  Stored parts are ordered by rule name, as
+** rule_order is. */
+static int diff_parts(lrp_worker *w, chunk *ch, const lrs_contact *c,
+                      const lrp_result *res, rec *r) {
+  const lrp_model *m = &w->in->m;
+  size_t n = (size_t)m->nrules + 1, nd = (size_t)c->nparts + 1;
+  r->part_rule = lra_alloc(&ch->arena, n * sizeof *r->part_rule);
+  r->part_pts = lra_alloc(&ch->arena, n * sizeof *r->part_pts);
+  r->part_new = lra_alloc(&ch->arena, n);
+  r->part_del = lra_alloc(&ch->arena, nd * sizeof *r->part_del);
+  if (!r->part_rule || !r->part_pts || !r->part_new || !r->part_del)
+    return LR_NOMEM;
+  int k = 0;
+  for (int oi = 0; oi <= m->nrules; oi++) {
+    const char *name = oi < m->nrules ? m->rules[w->rule_order[oi]].name : NULL;
+    for (; k < c->nparts && (!name || strcmp(c->parts[k].rule, name) < 0); k++)
+      if (!(r->part_del[r->npart_del++] = ADUP(c->parts[k].rule)))
+        return LR_NOMEM;
+    if (!name) break;
+    int i = w->rule_order[oi];
+    const lrs_part *sp = k < c->nparts && strcmp(c->parts[k].rule, name) == 0
+                             ? &c->parts[k++] : NULL;
+    if (res->part[i] == 0) {
+      if (sp && !(r->part_del[r->npart_del++] = ADUP(sp->rule))) return LR_NOMEM;
+      continue;
+    }
+    if (sp && sp->points == res->part[i] && str_eq(sp->grp, m->rules[i].group))
+      continue;
+    r->part_rule[r->nparts] = i;
+    r->part_pts[r->nparts] = res->part[i];
+    r->part_new[r->nparts++] = sp == NULL;
+  }
+  return LR_OK;
+}
 
 /* Does the run change what the contact's next evaluation reads (a move,
 ** a handoff or routing, which reads shared state, an owner cleared, a
@@ -232,19 +272,8 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
     memcpy(r->moves, res->moves, (size_t)res->nmoves * sizeof *r->moves);
     r->nmoves = res->nmoves;
   }
-  r->had_parts = c->nparts > 0;
-  if (flags & F_PARTS) {
-    int n = 0;
-    for (int i = 0; i < m->nrules; i++) n += res->part[i] != 0;
-    r->part_rule = lra_alloc(&ch->arena, (size_t)(n + 1) * sizeof *r->part_rule);
-    r->part_pts = lra_alloc(&ch->arena, (size_t)(n + 1) * sizeof *r->part_pts);
-    if (!r->part_rule || !r->part_pts) return LR_NOMEM;
-    for (int i = 0; i < m->nrules; i++)
-      if (res->part[i] != 0) {
-        r->part_rule[r->nparts] = i;
-        r->part_pts[r->nparts++] = res->part[i];
-      }
-  }
+  if ((flags & F_PARTS) && diff_parts(w, ch, c, res, r) != LR_OK)
+    return LR_NOMEM;
   if (nadd) {
     r->seg_add = lra_alloc(&ch->arena, (size_t)nadd * sizeof *r->seg_add);
     if (!r->seg_add) return LR_NOMEM;
@@ -277,7 +306,9 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
   lra_reset(&ch->arena);
   ch->members.n = 0;
   lra_reset(&ch->members.arena);
-  int members = lrp_has_accounts(w->in);
+  /* A filtered run evaluates no account (lrp_account_reeval does, one by
+  ** one), so it keeps no members. */
+  int members = !f && lrp_has_accounts(w->in);
   int src = f ? lrp_filter_scan(f, pc, w->scan)
               : lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
@@ -348,6 +379,7 @@ typedef struct writer {
   rec *deferred;                      /* account_owner{} handoffs */
   long long ndeferred, cap_deferred;
   lr_arena darena;                    /* their strings */
+  lrp_worker *workers;                /* lrp_run_on's, or NULL */
 } writer;
 
 static void count_owner(writer *wr, const char *owner) {
@@ -465,12 +497,12 @@ static int apply_parts(writer *wr, const rec *r) {
   const lrp_model *m = wr->m;
   lrs_changes *b = wr->changes;
   int rc = LR_OK;
-  if (r->flags & F_PARTS) {
-    rc = r->had_parts ? lrs_changes_parts_clear(b, r->id) : LR_OK;
-    for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
-      const lrp_rule *ru = &m->rules[r->part_rule[i]];
-      rc = lrs_changes_part(b, r->id, ru->name, ru->group, r->part_pts[i]);
-    }
+  for (int i = 0; i < r->npart_del && rc == LR_OK; i++)
+    rc = lrs_changes_part_del(b, r->id, r->part_del[i]);
+  for (int i = 0; i < r->nparts && rc == LR_OK; i++) {
+    const lrp_rule *ru = &m->rules[r->part_rule[i]];
+    rc = lrs_changes_part(b, r->id, ru->name, ru->group, r->part_pts[i],
+                          r->part_new[i]);
   }
   for (int i = 0; i < r->nseg_add && rc == LR_OK; i++)
     rc = lrs_changes_member(b, r->id, m->segments[r->seg_add[i]].name, 1);
@@ -551,16 +583,21 @@ static int notify(writer *wr, const rec *r) {
   return LR_OK;
 }
 
+/* The record's stable_until, when it changes (in the contact's update
+** when there is one: lrs_changes_stable). */
+static int apply_stable(writer *wr, const rec *r) {
+  if (!wr->apply || !(r->flags & F_STABLE)) return LR_OK;
+  return lrs_changes_stable(wr->changes, r->id,
+                            r->stable == LRP_NEVER ? 0 : r->stable);
+}
+
 /* Count one record and add its writes to the chunk's batch. */
 static int apply_rec(writer *wr, const rec *r) {
   int rc = LR_OK;
-  if (wr->apply && (r->flags & F_STABLE) &&
-      (rc = lrs_changes_stable(wr->changes, r->id,
-                               r->stable == LRP_NEVER ? 0 : r->stable)) != LR_OK)
-    return rc;
   if (r->error) {
     keep_error(wr, r);
     if (wr->apply) rc = lrs_changes_error(wr->changes, r->id, r->error);
+    if (rc == LR_OK) rc = apply_stable(wr, r);
     return rc;
   }
   if (r->flags & F_SCORE) wr->res->score_changes++;
@@ -573,6 +610,7 @@ static int apply_rec(writer *wr, const rec *r) {
                              (r->flags & F_SCORES) != 0, r->scores);
     if (rc != LR_OK) return rc;
   }
+  if ((rc = apply_stable(wr, r)) != LR_OK) return rc;
   if (wr->apply && (r->flags & F_SPELL) &&
       (rc = lrs_changes_spell(wr->changes, r->id,
                               stage_name(wr->m, r->stage))) != LR_OK)
@@ -684,6 +722,7 @@ static int run_chunks(writer *wr, long long lo, long long hi,
     .ctx = wr, .slot_size = sizeof(chunk), .slot_init = chunk_init,
     .slot_free = chunk_free, .chunk = on_chunk, .consume = on_consume,
     .progress = o->progress, .progress_ctx = o->progress_ctx,
+    .workers = wr->workers,
   };
   if (wr->filter) {                 /* the same pool, chunks of the set */
     pl.range = filter_range;
@@ -796,7 +835,7 @@ static void count_transitions(writer *wr) {
 ** *restart: a --changed run met a rule reading other contacts. */
 static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
                     lr_run_result *res, int forced, const char *why,
-                    int *restart) {
+                    int *restart, lrp_worker *w) {
   lr_db *db = p->db;
   res_priv *pv = calloc(1, sizeof *pv);
   if (!pv) return lr__err(db, LR_NOMEM, "out of memory");
@@ -815,6 +854,7 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   wr.apply = !o->dry_run;
   lrp_members_init(&wr.members);
   lra_init(&wr.darena, 16384);
+  wr.workers = w;
   wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
   if (!wr.by_transition) return lr__err(db, LR_NOMEM, "out of memory");
   long long changes0 = lrs_total_changes(db);
@@ -866,6 +906,11 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
 }
 
 int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
+  return lrp_run_on(p, opts, result, NULL);
+}
+
+int lrp_run_on(lr_policy *p, const lr_run_opts *opts, lr_run_result *result,
+               lrp_worker *w) {
   if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
   if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_db *db = p->db;
@@ -879,11 +924,11 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
   int restart = 0;
-  int rc = run_once(p, &o, now, res, 0, NULL, &restart);
+  int rc = run_once(p, &o, now, res, 0, NULL, &restart, w);
   if (restart) {                /* rolled back: the same run, in full */
     lr_run_result_free(res);
     rc = run_once(p, &o, now, res, LR_FULL_OTHERS, "a rule read other "
-                  "contacts (segment or stage count())", &restart);
+                  "contacts (segment or stage count())", &restart, w);
   }
   if (rc != LR_OK && lr_errcode(db) == LR_OK)
     lr__err(db, rc, "%s", lr_errstr(rc));

@@ -111,6 +111,15 @@ both lr import activities acts.csv --now $((T0 + 5400))
 acts $((T0 + 2 * DAY + 600)) email_click 5 17 60      # future-dated: enters later
 both lr import activities acts.csv --now $((T0 + 5400))
 run_at $((T0 + 7200))
+# explain says until when the result holds, and which read set it
+expect_ok env LEADRULES_DB=$B "$LEADRULES" explain "$(key 88)" windows.lua --now $((T0 + 7200))
+echo "$OUT" | sed -n '/stable until/,$p' > explain88.txt
+contains "stable until"
+contains "(stored: $(iso $((T0 + 7200))))"     # it moved: evaluated next run
+WHEN88=$(sed -n 's/^  \([0-9TZ:-]*\): set by did(demo_request within 14d).*/\1/p' explain88.txt)
+[ -n "$WHEN88" ] && pass || fail "explain does not name the read: $(cat explain88.txt)"
+run_at $((T0 + 10800))                  # ... and the next run stores it
+same "$(iso "$(sqlite3 "$B" "SELECT stable_until FROM contacts WHERE id = 88")")" "$WHEN88"
 run_at $((T0 + DAY))
 run_at $((T0 + 2 * DAY + 601))
 acts $((T0 - 40 * DAY)) webinar_attended 8 9 10      # old: outside windows
@@ -147,6 +156,9 @@ run_at $((T0 + 61 * DAY))
   pass || fail "the --changed runs moved nobody"
 [ "$(sqlite3 "$B" "SELECT count(*) FROM contacts WHERE stable_until > $T0")" -gt 0 ] &&
   pass || fail "no stable_until recorded"
+# the score is the sum of the parts written rule by rule (no total())
+same "$(sqlite3 "$B" "SELECT count(*) FROM contacts c WHERE score <> (SELECT
+  ifnull(sum(points), 0) FROM score_parts p WHERE p.contact_id = c.id)")" 0
 
 # -- why a --changed run is full
 export LEADRULES_DB=$B
