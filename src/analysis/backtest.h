@@ -26,7 +26,33 @@ typedef struct lrp_bt_thr {
   long long tp, fp;
 } lrp_bt_thr;
 
+/* One scored contact (or account), and what a chunk or the whole
+** evaluation gathered. */
+typedef struct lrp_bt_rec {
+  double score;
+  int stage;                          /* final stage index */
+  int label;                          /* 1 converted, 0 not */
+} lrp_bt_rec;
+
+typedef struct lrp_bt_acc {
+  lrp_bt_rec *v;
+  long long n, cap;
+  long long evaluated, excluded;
+  long long *rule_n, *rule_pos;       /* per rule */
+  long long *stage_n, *stage_pos;     /* per stage */
+} lrp_bt_acc;
+
+int lrp_bt_acc_init(lrp_bt_acc *a, const lrp_model *m);
+
+/* backtest --accounts (backtest_accounts.c): every contact evaluated with
+** the policy, then every account; an account is positive when any of its
+** contacts has a won outcome, negative when some have outcomes and none
+** won, left out without any.  Fills out over the account model. */
+int lrp_bt_accounts_evaluate(lr_policy *p, const lr_backtest_opts *o,
+                             long long now, lrp_bt_acc *out);
+
 typedef struct lrp_bt {
+  int accounts;                     /* scoring accounts, not contacts */
   lr_policy *p;
   const lrp_model *m;
   long long now;

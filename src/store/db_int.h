@@ -19,6 +19,9 @@
 #define LRS_NLIMITS 8              /* SQLite limits of user SQL */
 #define LRS_USER_SQL_MAX (1 << 20) /* longest user SQL text */
 #define LRS_USER_LIKE_MAX 200      /* longest LIKE or GLOB pattern */
+/* contacts.change_mark for data changed now: the latest run's id (see
+** MIGRATION_4): every write of contact data outside a run stamps it. */
+#define LRS_CHANGE_MARK "(SELECT ifnull(max(id), 0) FROM runs)"
 
 struct lrs_snap {
   lr_db *db;
@@ -43,6 +46,8 @@ struct lr_db {
   int live;                        /* policies/sessions alive on this db */
   int txn;                         /* depth of lrs_begin() nesting */
   int bulk_journal;                /* in rollback mode for a bulk load */
+  int read_own;                    /* snapshots read the main connection */
+  int fk_off;                      /* lrs_run_begin turned foreign keys off */
   char key_field[64];              /* field the contacts are keyed on */
   struct lrs_snap main;            /* lrs_snap_main's view */
   struct lr_output *outputs;       /* open lr_outputs (output.c) */

@@ -1,0 +1,70 @@
+/*
+** realtime_io.h -- the store's side of events in, decisions out: single
+** events appended inside the caller's transaction, contacts found or
+** created by key, and the outbox (an append-only log of decisions with
+** ids that only grow, and the last id each consumer acknowledged).
+*/
+#ifndef LR_REALTIME_IO_H
+#define LR_REALTIME_IO_H
+
+#include "store.h"
+
+/* The contact keyed `key` (as stored: the caller normalises it): *id, 0
+** when there is none and `create` is 0; with `create`, a new contact
+** (key, the key field's column, data_at = now) and *created = 1. */
+int lrs_rt_contact(lr_db *db, const char *key, int create, long long now,
+                   long long *id, int *created);
+/* Append one activity of contact id and stamp its data_at = now. */
+int lrs_rt_activity(lr_db *db, long long id, const char *type, long long at,
+                    int has_value, double value, const char *campaign,
+                    long long now);
+
+/* A contact as stored after an evaluation: what serve answers.  The
+** strings point into the statement's row: valid until the next call. */
+typedef struct lrs_rt_state {
+  const char *stage, *grade, *grades, *scores, *owner;
+  double score;
+} lrs_rt_state;
+/* LR_NOTFOUND when no contact has that id.  lrs_rt_state_end after the
+** last read lets the statement go (it holds a read snapshot until then). */
+int lrs_rt_state_read(lr_db *db, long long id, lrs_rt_state *out);
+void lrs_rt_state_end(lr_db *db);
+
+/* The schema's version (PRAGMA schema_version): it changes when any
+** table does (an import adding a field), which statements kept prepared
+** across transactions must notice. */
+int lrs_schema_version(lr_db *db, int *version);
+
+/* Append an outbox row; *id (may be NULL) gets its id. */
+int lrs_outbox_add(lr_db *db, long long at, const char *kind,
+                   long long contact_id, const char *key, long long run_id,
+                   const char *payload, long long *id);
+/* Rows with id > after, in id order, at most `limit` (<= 0: all), read
+** on the main connection; cb returns non-zero to stop (LR_OK still). */
+typedef struct lrs_outbox_row {
+  long long id, at, contact_id, run_id;
+  const char *kind, *key, *payload;
+} lrs_outbox_row;
+int lrs_outbox_each(lr_db *db, long long after, long long limit,
+                    int (*cb)(void *ctx, const lrs_outbox_row *r), void *ctx);
+/* The last id `consumer` acknowledged (0: none) and recording a newer
+** one (an older or equal id changes nothing). */
+int lrs_outbox_acked(lr_db *db, const char *consumer, long long *id);
+int lrs_outbox_ack(lr_db *db, const char *consumer, long long id,
+                   long long now);
+/* The highest outbox id (0: empty). */
+int lrs_outbox_last(lr_db *db, long long *id);
+
+/* Tune db's connection for many small transactions (serve, ingest):
+** commits stop waiting for the disk (WAL with synchronous=NORMAL: a
+** commit survives a crash of the process; an OS crash or power loss may
+** lose the last commits but never corrupts the file), a page cache of
+** 64 MiB, so that a batch touching a thousand random contacts neither
+** re-reads their pages nor spills them to the log before its commit, and
+** a checkpoint every 8192 log pages (64 MiB) instead of 1000: with a
+** checkpoint after nearly every batch, the pages every batch rewrites
+** (the tails of activities, history, outbox and their indexes) were
+** copied back each time. */
+int lrs_sync_normal(lr_db *db);
+
+#endif
