@@ -78,6 +78,10 @@ CODE=$(curl -s -o body.json -w '%{http_code}' -H "$AUTH" \
        --data-binary @big.json "http://127.0.0.1:$PORT/v1/events")
 same "$CODE" 413 "body over the cap"
 OUT=$(cat body.json); contains "over 1048576 bytes"
+# ... also when the length is not declared (a chunked body).
+CODE=$(curl -s -o body.json -w '%{http_code}' -H "$AUTH" -H "Transfer-Encoding: chunked" \
+       --data-binary @big.json "http://127.0.0.1:$PORT/v1/events")
+same "$CODE" 413 "chunked body over the cap"
 unchanged "413"
 
 # 400: malformed JSON names the problem; bad events name the field.
