@@ -203,6 +203,7 @@ LR_API const char *lr_db_path(lr_db *db);
 #define LR_CONTACTS   1
 #define LR_ACTIVITIES 2
 #define LR_OUTCOMES   3
+#define LR_ACCOUNTS   4     /* companies keyed by domain (issue 19) */
 
 typedef struct lr_import_opts {
   size_t size;              /* sizeof(lr_import_opts): use the INIT macro */
@@ -260,7 +261,9 @@ typedef struct lr_import_report {
 ** for unreadable files, LR_MISUSE for a NULL db or path, an unknown kind
 ** or bad options (--map, --encoding, a refused --rejects), LR_INTERRUPT
 ** when cancelled, LR_BUSY when another writer holds the database.  A contacts import parses on a
-** second thread; callbacks still run on the caller's thread.
+** second thread, and so does an activities import of a file large next to
+** the contacts table (or from stdin); callbacks still run on the caller's
+** thread.
 */
 LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
                          const lr_import_opts *opts, lr_import_report *report);
@@ -511,8 +514,17 @@ typedef struct lr_run_opts {
   ** The array is only read during the call.  NULL: every contact. */
   const long long *ids;
   long long n_ids;
+  /* An incremental run (run --changed, docs/incremental.md): evaluate
+  ** only the contacts whose result can differ from the last run of this
+  ** policy, those whose data changed since (imports, moves, sets) and
+  ** those whose contacts.stable_until has come; the database ends up as
+  ** a full run at the same now would leave it (but for the runs row).
+  ** When that cannot be known it evaluates every contact and says why:
+  ** lr_run_full_reason().  Not with ids, nor with override_manual (a
+  ** full run, reason LR_FULL_OVERRIDE). */
+  int changed;
 } lr_run_opts;
-#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0,0,0 }
+#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0 }
 
 /* A stage move, as collected with opts->collect. */
 typedef struct lr_move {
@@ -617,12 +629,26 @@ LR_API const char *lr_run_error(const lr_run_result *result, long long i);
 ** is caller-allocated and its size is frozen for SONAME 0. */
 LR_API long long lr_run_held_by_manual(const lr_run_result *result);
 
+/* Why a run with opts->changed evaluated every contact (LR_FULL_NONE: it
+** did not, or was not asked to be incremental); *msg (may be NULL) gets a
+** sentence for people, "" for LR_FULL_NONE.  An accessor, as for
+** lr_run_held_by_manual. */
+#define LR_FULL_NONE     0  /* incremental (or a plain run) */
+#define LR_FULL_NO_BASE  1  /* no earlier complete run to start from */
+#define LR_FULL_POLICY   2  /* the policy changed, or another one ran */
+#define LR_FULL_OTHERS   3  /* a rule reads other contacts (count()) */
+#define LR_FULL_CLOCK    4  /* now is before the last run's */
+#define LR_FULL_OVERRIDE 5  /* override_manual: every lock is ended */
+#define LR_FULL_SQL      6  /* an SQL segment reads other rows or the clock */
+#define LR_FULL_ACCOUNTS 7  /* the policy scores accounts */
+LR_API int lr_run_full_reason(const lr_run_result *result, const char **msg);
+
 /*
 ** Explain one contact
 */
 /* Items come in this order: the contact, manual events, segments, rules,
-** groups (then "total"), transitions, next, handoff; errors last.  `note`
-** is a sentence for people that completes the item. */
+** groups (then "total"), transitions, next, handoff, stable; errors last.
+** `note` is a sentence for people that completes the item. */
 #define LR_EX_CONTACT    1  /* name=key, detail=stored stage (NULL: none),
                                points=stored score, note=owner, grade, id */
 #define LR_EX_RULE       2  /* name=rule, group, points, fired, detail=the
@@ -646,6 +672,16 @@ LR_API long long lr_run_held_by_manual(const lr_run_result *result);
                                who and when; note: the reason; for "lock"
                                fired=1 while the lock holds */
 #define LR_EX_ERROR      9  /* evaluation error: detail */
+#define LR_EX_MEMBER    10  /* lr_explain_account: a contact of the account:
+                               name=key, points=its score in this
+                               evaluation, detail=its stage, group=grade */
+#define LR_EX_STABLE    11  /* name="stable_until", detail=when this
+                               result may change first with the data as it
+                               is (ISO-8601 UTC; NULL: only when the data
+                               changes), fired=1 when a run evaluates the
+                               contact again each time, note: which read
+                               set it, and the value stored by the last
+                               run (docs/incremental.md) */
 
 /* One step of an explanation.  Built by the library: never allocate one
 ** (it may grow at the end).  Strings may be NULL. */
@@ -975,8 +1011,11 @@ typedef struct lr_report_opts {
   long long since_ago;      /* > 0: since = the clock - since_ago seconds
                                (overrides `since`), so that "the last 30
                                days" counts back from the report's clock */
+  const char *currency;     /* HTML: amounts as "12,345.60 EUR"; NULL: no
+                               code */
+  int tables;               /* HTML: the tables below the charts too */
 } lr_report_opts;
-#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0,0 }
+#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0,0,0,0 }
 
 /*
 ** Report on the database (read only, one snapshot): is the targeting
@@ -1014,6 +1053,18 @@ typedef struct lr_report_opts {
 ** otherwise stages by their earliest position in any contact's history
 ** (1 = a contact's first recorded stage), then mean position, then name,
 ** and stages found only in contacts.stage last, by name.
+**
+** LR_FMT_HTML (and html_write) is a dashboard, one page with no scripts:
+** the funnel (for the contacts whose history began at or after `since`,
+** how many reached each funnel stage or a later one, and how many moved
+** to a side stage), time in stage as quartiles, SLA breaches per owner,
+** with `by` the share of each group reaching each funnel stage, close
+** ratio and average sale (the ten largest groups, the rest as "(other)"),
+** and new contacts and handoffs per week or month; a header with the
+** clock, the policy's path and sha256, the span of stage_history and the
+** figures resting on fewer than 30 cases; the tables when opts->tables.
+** LR_FMT_JSON carries the same numbers (reached, moves, trend,
+** handoff_trend, quartiles, small_samples, policy, window).
 ** LR_INPUT when opts->by names no field.
 */
 LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
@@ -1388,6 +1439,75 @@ typedef struct lr_serve_opts {
 */
 LR_API int lr_serve(const char *db_path, const char *policy_path,
                     const lr_serve_opts *opts);
+
+/*
+** Accounts (issue 19): companies keyed by domain, scored from their
+** contacts.  lr_import_csv(db, LR_ACCOUNTS, ...) imports them (key: the
+** Domain, Website or Company Domain column, or opts->key; a URL is reduced
+** to its host, lower-cased); every contacts or accounts import matches
+** contacts to accounts again (contacts.account_key: the contact's
+** `account` field when it names an account, else its email's domain,
+** never a free-mail domain of stdlib/freemail.lua).
+*/
+
+/* Write the accounts as CSV (or JSON with opts->json) through `write`, in
+** key order: domain, each imported field (original headers unless
+** opts->field_names), score, score_GROUP per stored group, grade, stage,
+** owner, contacts (matched contacts).  opts->raw as lr_export; the other
+** options are ignored.  LR_IO when write fails. */
+LR_API int lr_export_accounts(lr_db *db, const lr_export_opts *opts,
+                              lr_write_fn write, void *ctx);
+
+/* Explain one account (by key) without writing: its contacts are
+** evaluated with `policy` through the same evaluation as lr_run, then the
+** account.  Items, in this order: LR_EX_CONTACT (name=account key,
+** points=stored score, detail=stored stage, note=owner), one LR_EX_MEMBER
+** per contact, LR_EX_RULE per account rule (detail: what it read),
+** LR_EX_GROUP per account group and "total" (detail: grade letter),
+** LR_EX_TRANSITION per account transition tried (name "from->to"),
+** LR_EX_HANDOFF (detail: the owner a run would pick now).  LR_NOTFOUND
+** for an unknown account. */
+LR_API int lr_explain_account(lr_policy *policy, const char *key,
+                              long long now, lr_explain_fn callback,
+                              void *ctx);
+
+/* lr_backtest for accounts: every contact evaluated with the policy, then
+** every account (the account rules, stages and grades); an account is
+** positive when any of its contacts' latest outcome is won, negative when
+** some have outcomes and none is won, left out when none has one.  The
+** same figures and formats as lr_backtest, over accounts; opts->outcome
+** must be NULL (LR_MISUSE). */
+LR_API int lr_backtest_accounts(lr_policy *policy,
+                                const lr_backtest_opts *opts,
+                                lr_write_fn write, void *ctx,
+                                lr_backtest_summary *summary);
+
+/* lr_diff for accounts: each policy evaluates every contact and then every
+** account with its own results, writing nothing; reported are the matrix
+** of final account stages (old x new) and the accounts whose stage or
+** score changes, largest change first (the first opts->stage_list: 0 50,
+** negative all).  Text or JSON (opts->format). */
+LR_API int lr_diff_accounts(lr_policy *old_policy, lr_policy *new_policy,
+                            const lr_diff_opts *opts, lr_write_fn write,
+                            void *ctx);
+
+/* What lr_run did to accounts (a policy's account_stages, account_rule,
+** account_transition, account_handoff): returns the accounts evaluated
+** and sets the counts asked for (NULL: not wanted).  Accounts are
+** evaluated after every contact of the run, in key order; then the
+** contact handoffs through account_owner{} are routed, in contact id
+** order.  0 for a result without accounts. */
+LR_API long long lr_run_accounts(const lr_run_result *r,
+                                 long long *score_changes, long long *moves,
+                                 long long *handoffs);
+/* The account moves and handoffs of a run with opts.collect (at most
+** opts.collect_max each): lr_move/lr_handoff whose key is the account's
+** key and contact_id its id.  NULL out of range.  Owned by the result. */
+LR_API long long lr_run_account_move_count(const lr_run_result *r);
+LR_API const lr_move *lr_run_account_move(const lr_run_result *r, long long i);
+LR_API long long lr_run_account_handoff_count(const lr_run_result *r);
+LR_API const lr_handoff *lr_run_account_handoff(const lr_run_result *r,
+                                                long long i);
 
 #ifdef __cplusplus
 }

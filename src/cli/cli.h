@@ -217,4 +217,8 @@ int cmd_ingest(cli *c, int argc, char **argv);
 int cmd_serve(cli *c, int argc, char **argv);
 
 
+/* explain --account KEY POLICY (cmd_explain_account.c). */
+int cmd_explain_account(cli *c, lr_db *db, const char *key, const char *path,
+                        long long now, int json, const lr_policy_opts *po);
+
 #endif

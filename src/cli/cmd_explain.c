@@ -160,6 +160,9 @@ static void print_text(const rows *r, const char *policy, const char *now) {
     if (e->note && *e->note) printf("\n  %s", e->note);
     putchar('\n');
   }
+  for (int i = 0; (e = each(r, LR_EX_STABLE, &i));)
+    printf("\nstable until\n  %s: %s\n", s_or(e->detail, "data change"),
+           s_or(e->note, ""));
   for (int i = 0; (e = each(r, LR_EX_ERROR, &i));)
     printf("\nerror\n  %s\n", s_or(e->detail, ""));
 }
@@ -218,6 +221,9 @@ static const member ERROR[] = { {"message", M_DETAIL}, {NULL, 0} };
 static const member NEXT[] = {
   {"stage", M_NAME}, {"points_needed", M_POINTS},
   {"would_pass_now", M_FIRED}, {"detail", M_DETAIL}, {"where", M_WHERE},
+  {NULL, 0}};
+static const member STABLE[] = {
+  {"stable_until", M_DETAIL}, {"every_run", M_FIRED}, {"why", M_NOTE},
   {NULL, 0}};
 static const member HANDOFF[] = {
   {"stage", M_NAME}, {"owner", M_DETAIL}, {"hands_off_now", M_FIRED},
@@ -282,19 +288,22 @@ static void print_json(const rows *r, const char *policy, long long now) {
   json_object(last(r, LR_EX_NEXT), NEXT);
   printf(",\n  \"handoff\": ");
   json_object(last(r, LR_EX_HANDOFF), HANDOFF);
+  printf(",\n  \"stable\": ");
+  json_object(last(r, LR_EX_STABLE), STABLE);
   json_list(r, LR_EX_ERROR, "errors", ERROR);
   printf("\n}\n");
 }
 
 int cmd_explain(cli *c, int argc, char **argv) {
   const char *key = NULL, *path = NULL, *now_s = NULL;
-  int json = 0;
+  int json = 0, account = 0;
   lr_policy_opts po = LR_POLICY_OPTS_INIT;
   const char **pos[] = { &key, &path };
   const cli_optv opts[] = { CLI_OPT_NOW(now_s), { NULL } };
   const cli_flagv flags[] = {
     { "--json", &json, 0 },
     { "--allow-local-modules", &po.allow_local_modules, 0 },
+    { "--account", &account, 0 },
     { NULL },
   };
   const cli_spec spec = { "explain", opts, flags, 2, pos, 2,
@@ -310,12 +319,14 @@ int cmd_explain(cli *c, int argc, char **argv) {
     key = path;
     path = t;
   }
-  if (cli_check_key(c, "explain", key) != CLI_OK) return CLI_USAGE;
+  if (!account && cli_check_key(c, "explain", key) != CLI_OK)
+    return CLI_USAGE;
   long long now = cli_parse_now(c, now_s);
   if (now < 0) return CLI_USAGE;
   if (!now) now = (long long)time(NULL);
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;
+  if (account) return cmd_explain_account(c, db, key, path, now, json, &po);
   lr_policy *p = NULL;
   int rc = lr_policy_load_v2(db, path, &po, &p);
   if (rc != LR_OK) return cli_fail(c, rc);

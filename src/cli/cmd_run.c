@@ -47,9 +47,63 @@ static int on_change(void *ctx, const lr_change *c) {
   return 0;
 }
 
-static void print_text(cli *c, const char *path, lr_policy *p,
+typedef struct run_out {
+  int changed;                        /* --changed: say the scope */
+} run_out;
+
+/* Accounts (printed only when the policy has some): the counts, and in a
+** dry run the account moves and handoffs it would make. */
+static void print_accounts_text(const lr_run_result *r, int dry) {
+  long long sc, mv, ho, n = lr_run_accounts(r, &sc, &mv, &ho);
+  if (!n) return;
+  printf("accounts   %lld evaluated, %lld score changes, %lld moves, %lld "
+         "handoffs\n", n, sc, mv, ho);
+  if (!dry) return;
+  for (long long i = 0; i < lr_run_account_move_count(r); i++) {
+    const lr_move *m = lr_run_account_move(r, i);
+    printf("  %-36s %s -> %s (%s)\n", m->key, m->from ? m->from : "(none)",
+           m->to, m->reason);
+  }
+  for (long long i = 0; i < lr_run_account_handoff_count(r); i++) {
+    const lr_handoff *h = lr_run_account_handoff(r, i);
+    printf("  %-36s handed to %s (%s)\n", h->key, h->owner, h->stage);
+  }
+}
+
+static void print_accounts_json(const lr_run_result *r) {
+  long long sc, mv, ho, n = lr_run_accounts(r, &sc, &mv, &ho);
+  if (!n) return;
+  printf("  \"accounts\": {\"evaluated\": %lld, \"score_changes\": %lld, "
+         "\"moves\": %lld, \"handoffs\": %lld},\n  \"account_move_list\": [",
+         n, sc, mv, ho);
+  for (long long i = 0; i < lr_run_account_move_count(r); i++) {
+    const lr_move *m = lr_run_account_move(r, i);
+    printf("%s\n    {\"key\": ", i ? "," : "");
+    cli_json_str(stdout, m->key);
+    printf(", \"from\": ");
+    cli_json_str(stdout, m->from);
+    printf(", \"to\": ");
+    cli_json_str(stdout, m->to);
+    printf(", \"reason\": ");
+    cli_json_str(stdout, m->reason);
+    putchar('}');
+  }
+  printf("],\n  \"account_handoff_list\": [");
+  for (long long i = 0; i < lr_run_account_handoff_count(r); i++) {
+    const lr_handoff *h = lr_run_account_handoff(r, i);
+    printf("%s\n    {\"key\": ", i ? "," : "");
+    cli_json_str(stdout, h->key);
+    printf(", \"stage\": ");
+    cli_json_str(stdout, h->stage);
+    printf(", \"owner\": ");
+    cli_json_str(stdout, h->owner);
+    putchar('}');
+  }
+  printf("],\n");
+}
+
+static void print_text(const run_out *c, const char *path, lr_policy *p,
                        const lr_run_result *r, int dry) {
-  (void)c;
   char when[32];
   cli_iso(r->now, when, sizeof when);
   int none = !r->score_changes && !r->stage_changes && !r->moves &&
@@ -58,6 +112,12 @@ static void print_text(cli *c, const char *path, lr_policy *p,
          lr_policy_hash(p), dry ? ": nothing was written" : "",
          none ? (dry ? "; nothing would change" : ": nothing changed") : "");
   printf("now        %s\n", when);
+  const char *why;
+  if (c->changed && lr_run_full_reason(r, &why))
+    printf("scope      every contact: %s\n", why);
+  else if (c->changed)
+    printf("scope      changed: contacts whose data changed or whose "
+           "stable_until came\n");
   printf("contacts   %lld evaluated, %lld score changes, %lld stage changes\n",
          r->evaluated, r->score_changes, r->stage_changes);
   printf("moves      %lld\n", r->moves);
@@ -71,6 +131,7 @@ static void print_text(cli *c, const char *path, lr_policy *p,
   printf("handoffs   %lld\n", r->handoffs);
   for (int i = 0; i < r->n_by_owner; i++)
     printf("  %-30s %lld\n", r->by_owner[i].name, r->by_owner[i].n);
+  print_accounts_text(r, dry);
   printf("errors     %lld\n", r->errors);
   for (long long i = 0; i < r->n_error_list; i++)
     printf("  %s\n", r->error_list[i]);
@@ -119,7 +180,7 @@ static void print_lists(const lr_run_result *r) {
 }
 
 static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
-                       int dry) {
+                       int dry, int changed) {
   printf("  \"policy\": ");
   cli_json_str(stdout, path);
   printf(",\n  \"policy_hash\": \"%s\",\n  \"dry_run\": %s,\n  \"now\": %lld,\n",
@@ -131,6 +192,13 @@ static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
          r->run_id, r->evaluated, r->score_changes, r->stage_changes, r->moves,
          r->handoffs, r->errors, r->rows_written, r->seconds,
          lr_run_held_by_manual(r));
+  const char *why;
+  if (changed) {
+    printf("  \"full_reason\": %d,\n  \"full_reason_text\": ",
+           lr_run_full_reason(r, &why));
+    cli_json_str(stdout, why);
+    printf(",\n");
+  }
   printf("  \"by_transition\": {");
   for (int i = 0; i < r->n_by_transition; i++) {
     printf("%s", i ? ", " : "");
@@ -145,6 +213,7 @@ static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
   }
   printf("},\n");
   print_lists(r);
+  print_accounts_json(r);
   printf("  \"error_list\": [");
   for (long long i = 0; i < r->n_error_list; i++) {
     printf("%s", i ? ", " : "");
@@ -169,7 +238,8 @@ int cmd_run(cli *c, int argc, char **argv) {
     { "--dry-run", &o.dry_run, 0 }, { "--json", &json, 0 },
     { "--keep-going", &o.keep_going, 0 },
     { "--override-manual", &o.override_manual, 0 },
-    { "--allow-local-modules", &po.allow_local_modules, 0 }, { NULL },
+    { "--allow-local-modules", &po.allow_local_modules, 0 },
+    { "--changed", &o.changed, 0 }, { NULL },
   };
   const char **pos[] = { &path };
   const cli_spec spec = { "run", opts, flags, 1, pos, 1,
@@ -193,7 +263,7 @@ int cmd_run(cli *c, int argc, char **argv) {
   } else if (json) {
     printf("{\n");
   }
-  if (json) {                         /* listed in the JSON, bounded */
+  if (json || o.dry_run) {            /* listed, bounded */
     o.collect = 1;
     o.collect_max = limit;
   }
@@ -211,8 +281,9 @@ int cmd_run(cli *c, int argc, char **argv) {
   if (o.dry_run && json) printf("\n  ],\n  \"changes_total\": %lld,\n", d.total);
   else if (o.dry_run && d.total > d.shown)
     printf("  ... and %lld more\n", d.total - d.shown);
-  if (json) print_json(path, p, &r, o.dry_run);
-  else print_text(c, path, p, &r, o.dry_run);
+  run_out out = { o.changed };
+  if (json) print_json(path, p, &r, o.dry_run, o.changed);
+  else print_text(&out, path, p, &r, o.dry_run);
   lr_run_result_free(&r);
   lr_policy_free(p);
   return CLI_OK;

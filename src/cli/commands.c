@@ -16,7 +16,7 @@
 
 const cli_cmd cli_commands[] = {
   {"import", cmd_import, CLI_CREATES,
-   "contacts|activities|outcomes FILE [options]",
+   "contacts|activities|outcomes|accounts FILE [options]",
    "import a CSV file (one transaction)",
    "  FILE              a CSV file, or - for stdin\n"
    "  --key COLUMN      the contact key column (default: the database's key\n"
@@ -29,7 +29,9 @@ const cli_cmd cli_commands[] = {
    "  --rejects FILE    write bad rows there and import the rest\n"
    "  --now T           stamp the import with this clock instead of the\n"
    "                    current time (as run --now)\n"
-   "  --json            print the summary as JSON\n"},
+   "  --json            print the summary as JSON\n"
+   "                    (accounts: keyed by the Domain, Website or Company\n"
+   "                    Domain column unless --key names another)\n"},
   {"export", cmd_export, CLI_READS,
    "[options] > contacts.csv",
    "write contacts as CSV or JSON to stdout",
@@ -41,7 +43,9 @@ const cli_cmd cli_commands[] = {
    "  --json            a JSON array of objects instead of CSV\n"
    "  --raw             do not neutralise formula-like text cells\n"
    "  --field-names     header row uses field names, not original headers\n"
-   "  --epoch           times as unix seconds, not ISO-8601 text\n"},
+   "  --epoch           times as unix seconds, not ISO-8601 text\n"
+   "  --accounts        the accounts instead, with their score, grade, stage\n"
+   "                    and owner\n"},
   {"handoffs", cmd_handoffs, CLI_READS,
    "[options]",
    "the leads handed to sales, newest first, with a cursor for syncs",
@@ -68,14 +72,18 @@ const cli_cmd cli_commands[] = {
    "  --override-manual apply the policy to manually moved contacts too,\n"
    "                    and end their locks\n"
    "  --allow-local-modules  require() may load .lua files beside the "
-   "policy\n"},
+   "policy\n"
+   "  --changed         evaluate only the contacts whose result can differ\n"
+   "                    from the last run (same result as a full run)\n"},
   {"explain", cmd_explain, CLI_READS,
    "KEY POLICY.lua [options]",
    "why a contact has its score and stage, and what it needs for the next",
    "  --now T           the clock (default: the current time)\n"
    "  --json            as JSON\n"
    "  --allow-local-modules  require() may load .lua files beside the "
-   "policy\n"},
+   "policy\n"
+   "  --account         KEY is an account: its contacts, account rules,\n"
+   "                    transitions and handoff\n"},
   {"move", cmd_move, CLI_WRITES,
    "KEY STAGE --reason TEXT [options]",
    "move a contact by hand (recorded; the policy keeps it there until a "
@@ -119,7 +127,9 @@ const cli_cmd cli_commands[] = {
    "  --capacity N      calls sales can make: the top N contacts\n"
    "  --json            as JSON\n"
    "  --html FILE       also write an HTML report to FILE\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"},
+   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --accounts        score the accounts instead: an account is won when\n"
+   "                    any of its contacts has a won outcome\n"},
   {"report", cmd_report, CLI_READS,
    "[options]",
    "funnel, conversion, time in stage, SLA, outcomes by segment/source/owner",
@@ -128,7 +138,9 @@ const cli_cmd cli_commands[] = {
    "  --now T           the report's clock\n"
    "  --policy P        the policy's stages and handoffs, in its order\n"
    "  --json            as JSON\n"
-   "  --html FILE       also write an HTML report to FILE\n"},
+   "  --html FILE       also write an HTML report to FILE\n"
+   "  --currency CODE   amounts on the HTML page as 1,234.50 CODE\n"
+   "  --tables          the tables on the HTML page too\n"},
   {"diff", cmd_diff, CLI_READS,
    "OLD.lua NEW.lua [options]",
    "what a policy change would do to the contacts (writes nothing)",
@@ -137,7 +149,9 @@ const cli_cmd cli_commands[] = {
    "  --stage-changes N|all  list N of the contacts that change stage\n"
    "                    (default 50)\n"
    "  --json            as JSON\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"},
+   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --accounts        compare the accounts: each policy scores the\n"
+   "                    contacts, then the accounts from those results\n"},
   {"script", cmd_script, CLI_WRITES,
    "SCRIPT.lua [options] [ARGS...]",
    "run a script that may change contacts (also: leadrules SCRIPT.lua)",

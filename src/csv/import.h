@@ -49,9 +49,18 @@ typedef struct lrc_kind {
   ** runs on the reading thread and must not touch the database; write
   ** runs on the caller's thread, in row order.  nvals: values per row. */
   int (*nvals)(lrc_import *im);
+  /* Kinds that have both row and prepare choose, before the file is read
+  ** (in the import's transaction), whether to pipe it: 1 to pipe. */
+  int (*piped)(lrc_import *im, const char *path);
   int (*prepare)(lrc_import *im, const lrc_row *row, lrc_batch *b,
                  lrc_slot *slot);
   int (*write)(lrc_import *im, const lrc_slot *slot);
+  /* Piped kinds that hold rows back on the reading thread (optional):
+  ** finish them into the batch being filled.  pipe.c calls it before a
+  ** batch is handed over, lrc_bad_row before any row is rejected (so that
+  ** rejects keep the file's order).  LR_OK, or what lrc_bad_row returned
+  ** for a held row. */
+  int (*settle)(lrc_import *im);
   /* Write rows still held back: the batch is about to be reused. */
   int (*flush)(lrc_import *im);
   /* All rows written: finish (indexes, counts, registry). */
@@ -73,6 +82,7 @@ struct lrc_import {
   char key_field[64];          /* field the contact key is in */
   int key_col;                 /* its column in the file */
   int key_lower;               /* email keys are lower-cased */
+  int piped;                   /* read on a thread of its own (pipe.c) */
   lr_buf err;                  /* message of a fatal error */
   lr_buf why;                  /* scratch for a bad row's reason */
   lr_buf key;                  /* the normalised key of the current row */
@@ -82,6 +92,7 @@ struct lrc_import {
 extern const lrc_kind lrc_kind_contacts;
 extern const lrc_kind lrc_kind_activities;
 extern const lrc_kind lrc_kind_outcomes;
+extern const lrc_kind lrc_kind_accounts;
 
 /* The header row: resolve names, set up the kind, open the rejects file. */
 int lrc_start(lrc_import *im, const lrc_row *header);

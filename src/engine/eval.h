@@ -50,6 +50,9 @@ typedef struct lrp_result {
                                        lead is left without an owner */
   int notify;                       /* 1 + the notify declaration that
                                        selected this change; 0: none */
+  int via_account;                  /* the handoff routes to the account's
+                                       owner (account_owner{}); leaf_router
+                                       and fn_owner are then the fallback */
 } lrp_result;
 
 /* The state of a contact's manual lock (lrp_manual_lock).  A move by hand
@@ -92,6 +95,16 @@ typedef struct lrp_eval {
   char err[2048];                   /* last error */
   /* Scripts: pending writes made through lead:set / lead:move_to. */
   void *script;
+  /* run --changed (stable.h): the earliest time the evaluation's answer
+  ** would change (LRP_NEVER: none) and, with trace, which read set it;
+  ** reads_others: a rule read other contacts (segment or stage count()). */
+  long long stable;
+  char stable_why[192];
+  long long clock_reads0;
+  int reads_others;
+  /* lead.account: the stored accounts (lrs_accounts), loaded on first use
+  ** from snap (or the main connection) and freed with the context. */
+  void *accounts;
 } lrp_eval;
 
 /* Prepare an evaluation context on an instance; colnames are the
@@ -111,10 +124,32 @@ int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r);
 ** change)` until one is true, and set r->notify.  Raises a Lua error as
 ** any rule does. */
 void lrp_eval_notify(lua_State *L, lrp_eval *ev);
+/* Steps shared by the contact and the account evaluation (eval.c):
+** raise "WHERE: message" as a Lua error; record a move in r; whether a
+** move from -> to recycles (a side stage, or down the funnel). */
+int lrp_fail_at(lua_State *L, const char *where, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+void lrp_add_move(lrp_result *r, int from, int to, int t);
+int lrp_recycles(const lrp_model *m, int from, int to);
+/* The result's groups and grades as the JSON objects runs store. */
+void lrp_json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r);
+void lrp_json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r);
 /* Grade letter for value v under grade g. */
 const char *lrp_grade_of(const lrp_grade *g, double v);
 /* Index of a group name in the model, or -1. */
 int lrp_group_find(const lrp_model *m, const char *name);
+/* 1 when the contact has an account under the instance's policy
+** (account_members.c: lrp_contact_account). */
+int lrp_contact_has_account(const lrp_instance *in, const lrs_contact *c);
+/* lead.account (account_lookup.c): the stored account of key, loaded
+** into ev->accounts on first use; NULL when none. */
+struct lrs_account;
+const struct lrs_account *lrp_stored_account(lrp_eval *ev, const char *key);
+void lrp_stored_accounts_free(lrp_eval *ev);
+/* The stored owner of the contact's account, or NULL (explain). */
+const char *lrp_explain_account_owner(lrp_eval *ev, const lrs_contact *c);
+/* Push lead.account: a table, or nil when the contact has none. */
+int lrp_push_lead_account(lua_State *L, lrp_eval *ev);
 /* Stage index of the contact's stored stage (case-insensitive); -1 when
 ** unknown, -2 when NULL (starts at the first funnel stage). */
 int lrp_contact_stage(const lrp_model *m, const lrs_contact *c);

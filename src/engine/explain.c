@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "objects.h"
+#include "stable.h"
 #include "../store/manual.h"
 #include "../store/store.h"
 #include "routing.h"
@@ -374,12 +375,31 @@ static int explain_handoff(xctx *x, lrp_eval *ev, lrp_result *r,
   lrp_routing rt;
   memset(&rt, 0, sizeof rt);
   char when[32], due[32];
-  if (r->handoff >= 0) {
+  /* account_owner{}: decided after the accounts (account_eval.h) */
+  const char *acc_owner = r->handoff >= 0 && r->via_account
+                              ? lrp_explain_account_owner(ev, c) : NULL;
+  if (acc_owner) {
+    owner = acc_owner;
+    lrb_printf(&note, "account_owner: the owner of account %s (as stored; a "
+               "run evaluates the account first)", c->account_key);
+    fired = 1;
+  } else if (r->handoff >= 0 && r->leaf_router < 0 && !r->fn_owner) {
+    lrb_adds(&note, "account_owner: the account has no owner and there is "
+             "no fallback, so it waits for one");
+  } else if (r->handoff >= 0) {
     const lrp_handoff *h = &m->handoffs[r->handoff];
+    if (r->via_account)
+      lrb_adds(&note, "account_owner: the account has no owner yet, so the "
+               "fallback: ");
+    else if (m->routers[h->router].kind == LRP_ROUTER_ACCOUNT)
+      lrb_adds(&note, "account_owner: no account, so the fallback: ");
     rc = lrp_routing_init(&rt, ev->db, m, now);
     if (rc == LR_OK) {
       owner = r->fn_owner ? r->fn_owner : lrp_route_peek(&rt, r->leaf_router);
-      describe_route(&note, m, h->router, r->leaf_router, &rt);
+      int top = h->router;
+      if (m->routers[top].kind == LRP_ROUTER_ACCOUNT) top = m->routers[top].fallback;
+      describe_route(&note, m, top >= 0 ? top : r->leaf_router, r->leaf_router,
+                     &rt);
       if (owner && m->routers[r->leaf_router].kind == LRP_ROUTER_RR)
         lrb_printf(&note, "; %s is next in turn (a run counts it)", owner);
       if (!owner)
@@ -579,13 +599,14 @@ static int kind_order(int kind) {
     case LR_EX_TRANSITION: return 5;
     case LR_EX_NEXT: return 6;
     case LR_EX_HANDOFF: return 7;
-    default: return 8;
+    case LR_EX_STABLE: return 8;
+    default: return 9;
   }
 }
 
 /* Returns 1 when the callback asked to stop. */
 static int emit(xctx *x, lr_explain_fn cb, void *ctx) {
-  for (int pass = 0; pass <= 8; pass++)
+  for (int pass = 0; pass <= 9; pass++)
     for (int i = 0; i < x->n; i++) {
       const item *v = &x->v[i];
       if (kind_order(v->kind) != pass) continue;
@@ -638,6 +659,37 @@ static void explain_locked(xctx *x, const lrs_contact *c) {
   lrb_free(&b);
 }
 
+/* stable_until as a run would store it (run.c), and which read set it;
+** su and why as the evaluation left them, before explain_next's what-if
+** calls. */
+static void explain_stable(xctx *x, const lrp_eval *ev, const lrp_result *r,
+                           long long su, const char *why) {
+  char when[32], note[360], stored[32] = "none";
+  if (ev->c->stable_until) iso(ev->c->stable_until, stored, sizeof stored);
+  int again = r->nmoves || r->handoff >= 0 || su <= ev->now;
+  if (r->nmoves || r->handoff >= 0)
+    snprintf(note, sizeof note, "this evaluation moves or hands off the "
+             "contact: a run evaluates it again next time");
+  else if (su <= ev->now)
+    snprintf(note, sizeof note, "%s: its answer changes continuously, so "
+             "a run evaluates the contact every time", why);
+  else if (su == LRP_NEVER)
+    snprintf(note, sizeof note, "no read depends on the clock: the result "
+             "holds until the contact's data changes");
+  else
+    snprintf(note, sizeof note, "set by %s", why);
+  if (!again && su != LRP_NEVER) iso(su, when, sizeof when);
+  else if (again) iso(ev->now, when, sizeof when);
+  item *it = add(x, LR_EX_STABLE, "stable_until",
+                 again || su != LRP_NEVER ? when : NULL);
+  if (!it) return;
+  size_t used = strlen(note);
+  snprintf(note + used, sizeof note - used, " (stored: %s)", stored);
+  it->fired = again;
+  it->note = dup_or_null(note);
+  if (!it->note) x->oom = 1;
+}
+
 /* Evaluate the contact, tracing each step into x. */
 static int explain_eval(xctx *x, lrp_worker *w, lr_db *db,
                         const lrs_contact *c, long long now) {
@@ -648,12 +700,16 @@ static int explain_eval(xctx *x, lrp_worker *w, lr_db *db,
     return lr__err(db, rc, "%s", ev->err);
   }
   lrp_result *r = &w->res;
+  long long su = ev->stable;
+  char why[sizeof ev->stable_why];
+  snprintf(why, sizeof why, "%s", ev->stable_why);
   explain_lock(x, &w->in->m, c, r);
   explain_groups(x, &w->in->m, r);
   if (r->manual_locked) explain_locked(x, c);
   else explain_next(x, ev, r);
   rc = explain_handoff(x, ev, r, c, now);
   if (rc != LR_OK) return rc;
+  explain_stable(x, ev, r, su, why);
   if (x->oom) return lr__err(db, LR_NOMEM, "out of memory");
   return LR_OK;
 }

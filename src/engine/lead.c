@@ -20,6 +20,7 @@
 #include "../lua/host.h"
 #include "eval.h"
 #include "objects.h"
+#include "stable.h"
 
 static lrp_eval *check_lead(lua_State *L, int idx) {
   lrp_eval *ev = lrx_eval(L);
@@ -83,6 +84,8 @@ static void push_value(lua_State *L, lrp_eval *ev, const char *name,
 
 typedef struct window {
   long long from, to;
+  long long within;          /* the duration given, or -1 */
+  long long since;           /* the time given, or LLONG_MIN */
   const char *campaign;
   char desc[96];
 } window;
@@ -92,6 +95,8 @@ typedef struct window {
 static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
   w->from = LLONG_MIN;
   w->to = ev->now;
+  w->within = -1;
+  w->since = LLONG_MIN;
   w->campaign = NULL;
   w->desc[0] = 0;
   if (lua_isnoneornil(L, idx)) return;
@@ -101,6 +106,7 @@ static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
   if (lua_getfield(L, idx, "within") != LUA_TNIL) {
     long long d = lrl_duration_arg(L, -1, "'within'");
     w->from = ev->now - d;
+    w->within = d;
     if (ev->trace)
       snprintf(w->desc, sizeof w->desc, " within %s", lua_tostring(L, -1));
     seen++;
@@ -109,6 +115,7 @@ static void read_window(lua_State *L, lrp_eval *ev, int idx, window *w) {
   if (lua_getfield(L, idx, "since") != LUA_TNIL) {
     long long t = lrl_time_arg(L, -1, "'since'");
     if (t > w->from) w->from = t;
+    w->since = t;
     if (ev->trace) {
       size_t used = strlen(w->desc);
       snprintf(w->desc + used, sizeof w->desc - used, " since %s",
@@ -150,26 +157,66 @@ static int type_index(const lrs_contact *c, const char *type) {
   return -1;
 }
 
+static int in_campaign(const lrs_activity *a, const window *w) {
+  return !w->campaign || (a->campaign && strcmp(a->campaign, w->campaign) == 0);
+}
+
 static int in_window(const lrs_activity *a, const window *w) {
   if (a->at < w->from || a->at > w->to) return 0;
-  if (w->campaign && (!a->campaign || strcmp(a->campaign, w->campaign)))
-    return 0;
-  return 1;
+  return in_campaign(a, w);
+}
+
+/* When the window's answers change (stable.h): the first activity to
+** leave it (an `within` window slides past it) and the first later one to
+** enter it (now reaches its time). */
+typedef struct expiry {
+  long long leave_first;     /* the first counted activity leaves */
+  long long leave_last;      /* the latest counted one leaves */
+  long long enter;           /* a future one enters */
+} expiry;
+
+static long long leaves(const window *w, long long at) {
+  return w->within < 0 ? LRP_NEVER : at + w->within + 1;
 }
 
 /* Count activities of `type` (or of any type for "*") in the window. */
 static long long count_acts(const lrs_contact *c, int type, const window *w,
-                            long long *last) {
+                            long long *last, expiry *x) {
   long long n = 0;
   *last = LLONG_MIN;
+  x->leave_first = x->enter = LRP_NEVER;
   for (int i = 0; i < c->nacts; i++) {
     const lrs_activity *a = &c->acts[i];
     if (type >= 0 && a->type != type) continue;
+    if (a->at > w->to) {
+      if (a->at >= w->since && a->at < x->enter && in_campaign(a, w))
+        x->enter = a->at;
+      continue;
+    }
     if (!in_window(a, w)) continue;
     n++;
     if (a->at > *last) *last = a->at;
+    if (leaves(w, a->at) < x->leave_first) x->leave_first = leaves(w, a->at);
   }
+  x->leave_last = n ? leaves(w, *last) : LRP_NEVER;
   return n;
+}
+
+static long long min2(long long a, long long b) { return a < b ? a : b; }
+
+/* Note when the answer `what` gives changes: a count (or the list of
+** activities) with any activity leaving or entering; did and last with
+** the latest leaving or one entering; days_since continuously. */
+static void note_expiry(lrp_eval *ev, int what, const char *type,
+                        const window *w, long long n, const expiry *x) {
+  static const char *const names[] = {"count", "did", "last", "days_since",
+                                      "activities"};
+  long long t;
+  if (what == 0 || what == 4) t = min2(x->leave_first, x->enter);
+  else if (what == 3 && n) t = ev->now;
+  else t = min2(x->leave_last, x->enter);
+  if (t != LRP_NEVER)
+    lrp_stable_note(ev, t, "%s(%s%s)", names[what], type, w->desc);
 }
 
 static const char *check_type(lua_State *L, int idx) {
@@ -190,7 +237,10 @@ static int activity_answer(lua_State *L, int what) {
   read_window(L, ev, 3, &w);
   int ti = strcmp(type, "*") == 0 ? -1 : type_index(ev->c, type);
   long long last = LLONG_MIN, n = 0;
-  if (ti >= 0 || strcmp(type, "*") == 0) n = count_acts(ev->c, ti, &w, &last);
+  expiry x = { LRP_NEVER, LRP_NEVER, LRP_NEVER };
+  if (ti >= 0 || strcmp(type, "*") == 0)
+    n = count_acts(ev->c, ti, &w, &last, &x);
+  note_expiry(ev, what, type, &w, n, &x);
   switch (what) {
     case ACT_COUNT:
       trace(ev, "count(%s%s)=%lld", type, w.desc, n);
@@ -242,6 +292,10 @@ static int l_activities(lua_State *L) {
   int ti = strcmp(type, "*") == 0 ? -1 : type_index(ev->c, type);
   lua_newtable(L);
   if (ti < 0 && strcmp(type, "*") != 0) return 1;
+  long long last;
+  expiry x;
+  long long n = count_acts(ev->c, ti, &w, &last, &x);
+  note_expiry(ev, 4, type, &w, n, &x);
   lua_Integer k = 0;
   for (int i = 0; i < ev->c->nacts; i++) {
     const lrs_activity *a = &ev->c->acts[i];
@@ -316,6 +370,8 @@ static int l_sla_breached(lua_State *L) {
   ** so a due time still set means the lead has not moved since; nor in
   ** this evaluation. */
   int b = c->due_at > 0 && c->due_at < ev->now && !moved_now(ev);
+  if (c->due_at >= ev->now && !moved_now(ev))    /* breached past due_at */
+    lrp_stable_note(ev, c->due_at + 1, "sla_breached");
   trace(ev, "sla_breached=%s", b ? "yes" : "no");
   lua_pushboolean(L, b);
   return 1;
@@ -356,6 +412,7 @@ static int l_time_in_stage(lua_State *L) {
     return 1;
   }
   trace(ev, "time_in_stage=%lld", ev->now - t);
+  lrp_stable_note(ev, ev->now, "time_in_stage");
   lua_pushinteger(L, (lua_Integer)(ev->now - t));
   return 1;
 }
@@ -523,6 +580,10 @@ static int push_builtin(lua_State *L, lrp_eval *ev, const char *k) {
       if (strcmp(k, "grade") == 0 || strcmp(k, "grades") == 0)
         return push_grade(L, ev, k);
       break;
+    case 'a':
+      /* the account as stored before this run (account_eval.h) */
+      if (strcmp(k, "account") == 0) return lrp_push_lead_account(L, ev);
+      break;
   }
   /* The engine's times follow the evaluation (moved_now). */
   if (strcmp(k, "stage_since") == 0) return push_time(L, ev, k, stage_since(ev));
@@ -552,6 +613,9 @@ static int l_index(lua_State *L) {
     int col = (int)lua_tointeger(L, -1) - 1;
     lua_pop(L, 1);
     if (col >= 0 && col < c->ncols) {
+      /* columns every run may rewrite: the answer is the run's own */
+      if (!strcmp(k, "updated_at") || !strcmp(k, "stable_until"))
+        lrp_stable_note(ev, ev->now, "lead.%s", k);
       push_value(L, ev, k, &c->vals[col]);
       return 1;
     }

@@ -58,6 +58,7 @@ static int g_count(lua_State *L) {
   lrp_eval *ev = in->ev;
   lrs_snap *snap = ev && ev->snap ? ev->snap : lrs_snap_main(in->policy->db);
   if (!snap) return lrl_error(L, "segment:count() needs a database");
+  if (ev) ev->reads_others = 1;             /* run --changed: a full run */
   const lrp_segment *s = &in->m.segments[u->idx];
   long long n = 0;
   char err[512] = "";

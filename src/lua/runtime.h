@@ -39,6 +39,7 @@ typedef struct lrl_state {
   char tick_where[256];         /* "file:LINE" at the last hook tick */
   char mem_where[256];          /* "file:LINE" where the cap first refused */
   size_t near_mark;             /* memory use that makes the hook tick now */
+  long long clock_reads;        /* reads of the global `now` (lrl_set_clock) */
 } lrl_state;
 
 /* Why a state was killed (lrl_state.kill_reason). */
@@ -149,6 +150,10 @@ void lrl_make_readonly(lua_State *L, int idx, const char *name);
 int lrl_getglobal(lua_State *L, const char *name);
 /* Pop a value and store it as global `name`, frozen or not. */
 void lrl_setglobal(lua_State *L, const char *name);
+/* Set the global `now` (unix seconds) so that every read of it counts in
+** lrl_state.clock_reads: a rule that reads the clock gives an answer that
+** changes continuously (run --changed re-evaluates its contact each run). */
+void lrl_set_clock(lua_State *L, long long now);
 
 /* Reseed math.random (every state starts with the same fixed seed, so
 ** runs are reproducible; a host may reseed per contact). */

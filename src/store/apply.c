@@ -30,12 +30,20 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
 }
 
 static const char RUN_START[] =
-    "INSERT INTO runs(kind, policy, policy_hash, now, started_at, by, stages) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO runs(kind, policy, policy_hash, now, started_at, by, stages, "
+    "scope, full_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 int lrs_run_start_stages(lr_db *db, const char *kind, const char *policy,
                          const char *hash, long long now, const char *by,
                          const char *stages, long long *run_id) {
+  return lrs_run_start_scope(db, kind, policy, hash, now, by, stages, NULL,
+                             NULL, run_id);
+}
+
+int lrs_run_start_scope(lr_db *db, const char *kind, const char *policy,
+                        const char *hash, long long now, const char *by,
+                        const char *stages, const char *scope,
+                        const char *full_reason, long long *run_id) {
   sqlite3_stmt *st = lrs_cached(db, RUN_START);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -45,6 +53,8 @@ int lrs_run_start_stages(lr_db *db, const char *kind, const char *policy,
   sqlite3_bind_double(st, 5, wall_time());
   bind_text_or_null(st, 6, by);
   bind_text_or_null(st, 7, stages);
+  bind_text_or_null(st, 8, scope);
+  bind_text_or_null(st, 9, full_reason);
   int rc = step_done(db, st, "record run");
   if (rc == LR_OK) *run_id = sqlite3_last_insert_rowid(db->sql);
   return rc;
@@ -118,7 +128,8 @@ typedef struct rows {
 
 typedef struct contact_row {
   long long id;
-  int which;                       /* CONTACT_UPDATE's index */
+  int which;                       /* CONTACT_UPDATE's index; 16: stable */
+  long long stable;                /* stable_until (0: NULL) */
   double score;
   const char *stage, *grade, *grades, *scores;
 } contact_row;
@@ -136,6 +147,10 @@ typedef struct text_row {
   long long id;
   const char *text;
 } text_row;
+/* contacts.stable_until (at 0: NULL). */
+typedef struct stable_row {
+  long long id, at;
+} stable_row;
 typedef struct assign_row {
   long long id;
   const char *owner, *stage;
@@ -147,9 +162,11 @@ struct lrs_changes {
   long long run_id, now;
   int oom;                         /* an adder failed: apply refuses */
   lr_arena arena;                  /* the rows' strings */
-  rows contacts, hist, clears, parts, adds, dels, assigns, unassigns, errors;
+  rows contacts, hist, clears, sets, parts, adds, dels, assigns, unassigns,
+       errors;                     /* clears: parts deleted, sets: updated */
   rows unlocks;                    /* manual locks a run overrode */
   rows spells;                     /* stages respelled as declared */
+  rows stables;                    /* stable_until (run --changed) */
 };
 
 /* One statement per subset of the columns: a column named in SET makes
@@ -181,6 +198,28 @@ static const char *const CONTACT_UPDATE[16] = {
   UPD(U_SCORE, "", U_GRADE, U_SCORES),
   UPD("", U_STAGE, U_GRADE, U_SCORES),
   UPD(U_SCORE, U_STAGE, U_GRADE, U_SCORES),
+};
+/* The same with stable_until (?8): a contact written anyway gets its
+** stable_until in the same statement (run --changed, index 16). */
+#define UPDS(a, b, c, d) \
+  "UPDATE contacts SET " a b c d "stable_until=?8, updated_at=?6 WHERE id=?1"
+static const char *const CONTACT_UPDATE_STABLE[16] = {
+  UPDS("", "", "", ""),
+  UPDS(U_SCORE, "", "", ""),
+  UPDS("", U_STAGE, "", ""),
+  UPDS(U_SCORE, U_STAGE, "", ""),
+  UPDS("", "", U_GRADE, ""),
+  UPDS(U_SCORE, "", U_GRADE, ""),
+  UPDS("", U_STAGE, U_GRADE, ""),
+  UPDS(U_SCORE, U_STAGE, U_GRADE, ""),
+  UPDS("", "", "", U_SCORES),
+  UPDS(U_SCORE, "", "", U_SCORES),
+  UPDS("", U_STAGE, "", U_SCORES),
+  UPDS(U_SCORE, U_STAGE, "", U_SCORES),
+  UPDS("", "", U_GRADE, U_SCORES),
+  UPDS(U_SCORE, "", U_GRADE, U_SCORES),
+  UPDS("", U_STAGE, U_GRADE, U_SCORES),
+  UPDS(U_SCORE, U_STAGE, U_GRADE, U_SCORES),
 };
 static const char ASSIGN_CONTACT[] =
     "UPDATE contacts SET owner=?2, assigned_at=?3, due_at=?4 WHERE id=?1";
@@ -272,8 +311,13 @@ static const many HISTORY = {
 /* Deletes go one to a statement: a DELETE of many keys (an IN list, an OR
 ** of keys, a row-value IN that scans the table) cost more than it saved. */
 static const many PARTS_CLEAR = {
-  { NULL, "DELETE FROM score_parts WHERE contact_id=?" },
-  1, sizeof(text_row), bind_id, "clear score parts", 1,
+  { NULL, "DELETE FROM score_parts WHERE contact_id=? AND rule=?" },
+  2, sizeof(text_row), bind_text_row, "clear score parts", 1,
+};
+static const many PARTS_SET = {
+  { NULL, "UPDATE score_parts SET grp=?3, points=?4 WHERE contact_id=?1 AND "
+          "rule=?2" },
+  4, sizeof(part_row), bind_part, "write score parts", 1,
 };
 static const many PARTS = {
   MANY("INSERT OR FAIL INTO score_parts(contact_id, rule, grp, points) "
@@ -310,6 +354,20 @@ static const many SPELL = {
   { NULL, "UPDATE contacts SET stage=?2, updated_at=?3 WHERE id=?1" },
   3, sizeof(text_row), bind_spell, "update contact", 1,
 };
+static void bind_stable(sqlite3_stmt *st, int b, const lrs_changes *c,
+                        const void *row) {
+  const stable_row *s = row;
+  (void)c;
+  sqlite3_bind_int64(st, b + 1, s->id);
+  if (s->at) sqlite3_bind_int64(st, b + 2, s->at);
+  else sqlite3_bind_null(st, b + 2);
+}
+/* A column of its own statement: only the rows whose value changed, and
+** the index on it is rewritten for those alone. */
+static const many STABLE = {
+  { NULL, "UPDATE contacts SET stable_until=?2 WHERE id=?1" },
+  2, sizeof(stable_row), bind_stable, "update contact", 1,
+};
 static const many ERRORS = {
   MANY("INSERT INTO run_errors(contact_id, message, run_id) VALUES",
        "(?,?,?)"),
@@ -338,7 +396,9 @@ static int write_contacts(lrs_changes *c) {
   const contact_row *v = c->contacts.v;
   for (long long i = 0; i < c->contacts.n; i++) {
     const contact_row *r = &v[i];
-    sqlite3_stmt *st = lrs_cached(c->db, CONTACT_UPDATE[r->which]);
+    sqlite3_stmt *st = lrs_cached(c->db, r->which & 16
+                                  ? CONTACT_UPDATE_STABLE[r->which & 15]
+                                  : CONTACT_UPDATE[r->which]);
     if (!st) return c->db->rc;
     sqlite3_bind_int64(st, 1, r->id);
     if (r->which & 1) sqlite3_bind_double(st, 2, r->score);
@@ -348,6 +408,8 @@ static int write_contacts(lrs_changes *c) {
       bind_text_or_null(st, 7, r->grades);
     }
     if (r->which & 8) bind_text_or_null(st, 5, r->scores);
+    if ((r->which & 16) && r->stable) sqlite3_bind_int64(st, 8, r->stable);
+    else if (r->which & 16) sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 6, c->now);
     int rc = step_done(c->db, st, "update contact");
     if (rc != LR_OK) return rc;
@@ -399,6 +461,7 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_many(c, &SPELL, &c->spells);
   if (rc == LR_OK) rc = write_many(c, &HISTORY, &c->hist);
   if (rc == LR_OK) rc = write_many(c, &PARTS_CLEAR, &c->clears);
+  if (rc == LR_OK) rc = write_many(c, &PARTS_SET, &c->sets);
   if (rc == LR_OK) rc = write_many(c, &PARTS, &c->parts);
   if (rc == LR_OK) rc = write_many(c, &MEMBER_ADD, &c->adds);
   if (rc == LR_OK) rc = write_many(c, &MEMBER_DEL, &c->dels);
@@ -406,9 +469,10 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_owners(c);
   if (rc == LR_OK) rc = write_many(c, &ERRORS, &c->errors);
   if (rc == LR_OK) rc = write_many(c, &UNLOCK, &c->unlocks);
-  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
-                  &c->dels, &c->assigns, &c->unassigns, &c->errors,
-                  &c->unlocks, &c->spells };
+  if (rc == LR_OK) rc = write_many(c, &STABLE, &c->stables);
+  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->sets, &c->parts,
+                  &c->adds, &c->dels, &c->assigns, &c->unassigns, &c->errors,
+                  &c->unlocks, &c->spells, &c->stables };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) all[i]->n = 0;
   lra_reset(&c->arena);
   c->oom = 0;
@@ -417,9 +481,9 @@ int lrs_changes_apply(lrs_changes *c) {
 
 void lrs_changes_free(lrs_changes *c) {
   if (!c) return;
-  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->parts, &c->adds,
-                  &c->dels, &c->assigns, &c->unassigns, &c->errors,
-                  &c->unlocks, &c->spells };
+  rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->sets, &c->parts,
+                  &c->adds, &c->dels, &c->assigns, &c->unassigns, &c->errors,
+                  &c->unlocks, &c->spells, &c->stables };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]->v);
   lra_free(&c->arena);
   free(c);
@@ -481,8 +545,8 @@ int lrs_changes_history(lrs_changes *c, long long id, const char *from,
 }
 
 int lrs_changes_part(lrs_changes *c, long long id, const char *rule,
-                     const char *group, double points) {
-  part_row *p = add_row(c, &c->parts, sizeof *p);
+                     const char *group, double points, int is_new) {
+  part_row *p = add_row(c, is_new ? &c->parts : &c->sets, sizeof *p);
   if (p) {
     p->id = id;
     p->rule = copy(c, rule);
@@ -501,8 +565,8 @@ static int add_text(lrs_changes *c, rows *l, long long id, const char *s) {
   return added(c);
 }
 
-int lrs_changes_parts_clear(lrs_changes *c, long long id) {
-  return add_text(c, &c->clears, id, NULL);
+int lrs_changes_part_del(lrs_changes *c, long long id, const char *rule) {
+  return add_text(c, &c->clears, id, rule);
 }
 
 int lrs_changes_member(lrs_changes *c, long long id, const char *segment,
@@ -524,6 +588,22 @@ int lrs_changes_unlock(lrs_changes *c, long long id) {
 
 int lrs_changes_spell(lrs_changes *c, long long id, const char *stage) {
   return add_text(c, &c->spells, id, stage);
+}
+
+int lrs_changes_stable(lrs_changes *c, long long id, long long at) {
+  contact_row *last = c->contacts.n
+      ? &((contact_row *)c->contacts.v)[c->contacts.n - 1] : NULL;
+  if (last && last->id == id) {        /* one statement for the contact */
+    last->which |= 16;
+    last->stable = at;
+    return LR_OK;
+  }
+  stable_row *s = add_row(c, &c->stables, sizeof *s);
+  if (s) {
+    s->id = id;
+    s->at = at;
+  }
+  return added(c);
 }
 
 int lrs_changes_assign(lrs_changes *c, long long id, const char *owner,

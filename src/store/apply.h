@@ -21,6 +21,13 @@ int lrs_run_start(lr_db *db, const char *kind, const char *policy,
 int lrs_run_start_stages(lr_db *db, const char *kind, const char *policy,
                          const char *hash, long long now, const char *by,
                          const char *stages, long long *run_id);
+/* lrs_run_start_stages that also records which contacts the run
+** evaluates (runs.scope: "full", "changed", "ids"; NULL for other kinds)
+** and why a run --changed evaluates all of them (NULL: it does not). */
+int lrs_run_start_scope(lr_db *db, const char *kind, const char *policy,
+                        const char *hash, long long now, const char *by,
+                        const char *stages, const char *scope,
+                        const char *full_reason, long long *run_id);
 int lrs_run_finish(lr_db *db, long long run_id, long long evaluated,
                    long long score_changes, long long moves,
                    long long handoffs, long long errors);
@@ -54,10 +61,12 @@ int lrs_changes_contact(lrs_changes *b, long long id, int has_score,
 int lrs_changes_history(lrs_changes *b, long long id, const char *from,
                         const char *to, const char *reason,
                         const char *transition);
-/* Delete the contact's score parts (before any part added for it). */
-int lrs_changes_parts_clear(lrs_changes *b, long long id);
+/* Delete one score part of the contact. */
+int lrs_changes_part_del(lrs_changes *b, long long id, const char *rule);
+/* Write one score part: a new row (is_new), else the stored one's group
+** and points. */
 int lrs_changes_part(lrs_changes *b, long long id, const char *rule,
-                     const char *group, double points);
+                     const char *group, double points, int is_new);
 /* Add the contact to a segment (member 1) or take it out (0). */
 int lrs_changes_member(lrs_changes *b, long long id, const char *segment,
                        int member);
@@ -76,6 +85,9 @@ int lrs_changes_unlock(lrs_changes *b, long long id);
 /* Store the stage the contact is in with the policy's spelling (stored
 ** "SQL", declared "sql"): not a move, so due_at and stage_since stay. */
 int lrs_changes_spell(lrs_changes *b, long long id, const char *stage);
+/* Set contacts.stable_until (at 0: NULL), see engine/stable.h; right
+** after lrs_changes_contact of the same contact, in its statement. */
+int lrs_changes_stable(lrs_changes *b, long long id, long long at);
 int lrs_changes_apply(lrs_changes *b);
 void lrs_changes_free(lrs_changes *b);
 

@@ -60,6 +60,7 @@ typedef struct lrs_contact {
   const char *stage, *owner, *grade, *scores;
   long long due_at, assigned_at, manual_at, data_at;  /* 0 when NULL */
   long long manual_until, stage_since;                 /* 0 when NULL */
+  long long stable_until;                              /* 0 when NULL */
   const char *grades;       /* every grade, a JSON object (NULL: none) */
   /* Latest outcome reported by sales. */
   int has_outcome;
@@ -74,6 +75,8 @@ typedef struct lrs_contact {
   int nsegments;
   /* Membership in each SQL segment of the policy (by segment index). */
   const unsigned char *sql_member;
+  /* The account the contact is matched to (accounts.key), or NULL. */
+  const char *account_key;
 } lrs_contact;
 
 #endif

@@ -47,6 +47,18 @@ int lrs_contacts_any(lr_db *db, int *any) {
   return LR_OK;
 }
 
+static const char COUNT[] = "SELECT coalesce(max(id), 0) FROM contacts";
+
+int lrs_contacts_count(lr_db *db, long long *n) {
+  sqlite3_stmt *st = lrs_cached(db, COUNT);
+  if (!st) return db->rc;
+  int src = sqlite3_step(st);
+  *n = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return lrs_sqlerr(db, src, "contacts");
+  return LR_OK;
+}
+
 int lrs_key_field_get(lr_db *db, char *buf, size_t n) {
   return lrs_meta_get(db, "key_field", buf, n);
 }
@@ -100,14 +112,14 @@ static void build_sql(lr_buf *b, const char *const *names, const int *how,
   /* OR FAIL: no statement journal (a failure rolls the import back). */
   lrb_adds(b, "INSERT OR FAIL INTO contacts(key");
   add_list(b, names, n, "");
-  lrb_adds(b, ", data_at, import_seq) VALUES");
+  lrb_adds(b, ", data_at, import_seq, change_mark) VALUES");
   for (int r = 0; r < rows; r++) {
     lrb_adds(b, r ? ", (" : "(");
     for (int i = 0; i < n + 1; i++) {
       if (r) lrb_adds(b, i ? ", ?" : "?");
       else lrb_printf(b, "%s?%d", i ? ", " : "", i + 3);
     }
-    lrb_adds(b, ", ?1, ?2)");
+    lrb_adds(b, ", ?1, ?2, " LRS_CHANGE_MARK ")");
   }
   if (bulk) return;
   lrb_adds(b, " ON CONFLICT(key) DO UPDATE SET ");
@@ -133,7 +145,10 @@ static void build_sql(lr_buf *b, const char *const *names, const int *how,
   lrb_adds(b, "data_at=CASE WHEN ");
   if (n) changed(b, names, how, 0, n);
   else lrb_adds(b, "0");
-  lrb_adds(b, " THEN excluded.data_at ELSE data_at END, "
+  lrb_adds(b, " THEN excluded.data_at ELSE data_at END, change_mark=CASE WHEN ");
+  if (n) changed(b, names, how, 0, n);
+  else lrb_adds(b, "0");
+  lrb_adds(b, " THEN excluded.change_mark ELSE change_mark END, "
               "import_seq=lr_seen(import_seq, excluded.import_seq)");
 }
 

@@ -19,6 +19,9 @@
 #define LRS_NLIMITS 8              /* SQLite limits of user SQL */
 #define LRS_USER_SQL_MAX (1 << 20) /* longest user SQL text */
 #define LRS_USER_LIKE_MAX 200      /* longest LIKE or GLOB pattern */
+/* contacts.change_mark for data changed now: the latest run's id (see
+** MIGRATION_4): every write of contact data outside a run stamps it. */
+#define LRS_CHANGE_MARK "(SELECT ifnull(max(id), 0) FROM runs)"
 
 struct lrs_snap {
   lr_db *db;

@@ -145,7 +145,8 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
 
   lrb_adds(&sql, "UPDATE contacts SET ");
   lrs_quote_ident(&sql, field);
-  lrb_adds(&sql, " = ?2, data_at = ?3, updated_at = ?3 WHERE id = ?1");
+  lrb_adds(&sql, " = ?2, data_at = ?3, updated_at = ?3, change_mark = "
+                 LRS_CHANGE_MARK " WHERE id = ?1");
   if (sql.oom) {
     sqlite3_value_free(old);
     return lr__err(db, LR_NOMEM, "out of memory");
@@ -194,7 +195,8 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
 
 static const char STAGE_SET[] =
     "UPDATE contacts SET stage = ?2, updated_at = ?3, manual_at = ?3, "
-    "manual_until = ?4, due_at = NULL, stage_since = ?3 WHERE id = ?1";
+    "manual_until = ?4, due_at = NULL, stage_since = ?3, change_mark = "
+    LRS_CHANGE_MARK " WHERE id = ?1";
 
 int lrs_stage_write(lr_db *db, long long id, const char *from,
                     const char *to, const char *by, const char *reason,
@@ -335,8 +337,8 @@ static const char AUDIT_RENEW[] =
     "?5, ?6 FROM contacts WHERE id = ?1";
 
 static const char LOCK_RENEW[] =
-    "UPDATE contacts SET manual_at = ?2, manual_until = ?3, updated_at = ?2 "
-    "WHERE id = ?1";
+    "UPDATE contacts SET manual_at = ?2, manual_until = ?3, updated_at = ?2, "
+    "change_mark = " LRS_CHANGE_MARK " WHERE id = ?1";
 
 /* A move to the stage the contact is in renews its lock: manual_at and
 ** the expiry are restamped and the audit says so, but no S->S history row

@@ -15,7 +15,8 @@ static const char KEY_ID[] = "SELECT id FROM contacts WHERE key=?1";
 static const char ACT_ADD[] =
     "INSERT INTO activities(contact_id, type, occurred_at, value, campaign) "
     "VALUES(?1, ?2, ?3, ?4, ?5)";
-static const char DATA_AT[] = "UPDATE contacts SET data_at=?2 WHERE id=?1";
+static const char DATA_AT[] =
+    "UPDATE contacts SET data_at=?2, change_mark=" LRS_CHANGE_MARK " WHERE id=?1";
 
 static int done(lr_db *db, sqlite3_stmt *st, const char *what) {
   int src = sqlite3_step(st);

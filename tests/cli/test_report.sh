@@ -39,6 +39,13 @@ check since --by source --since $SINCE -- --by source --since $SINCE_S
 check since_days --since 27d -- --since $SINCE_S
 check policy --by segment --policy "$R/funnel.lua" -- --by segment \
   --stages subscriber,lead,mql,sql,opportunity,nurture,customer 5
+# A history over more than 26 weeks: the trends go by month.
+cp test.db long.db
+sqlite3 long.db "UPDATE stage_history SET at = at - 300 * 86400 WHERE id % 5 = 0; UPDATE assignments SET at = at - 200 * 86400 WHERE id % 3 = 0"
+lr --db long.db report --now $NOW --json --by source > got_long.json || fail "report long"
+python3 "$R/reference.py" long.db --now $NOW_S --by source > want_long.json
+expect_ok python3 "$LR_SRC/tests/backtest/compare.py" want_long.json got_long.json
+grep -q '"trend": {"bucket": "month"' got_long.json && pass || fail "no monthly trend"
 grep -q '"(other)"' got_city.json && pass || fail "no (other) group for city"
 same "$(python3 -c 'import json; print(len(json.load(open("got_city.json"))["groups"]))')" 27
 
@@ -48,12 +55,16 @@ golden report_source.txt
 expect_ok lr --db test.db report --now $NOW --policy "$R/funnel.lua" --since $SINCE
 golden report_policy.txt
 
-# HTML: one file, a funnel chart, the tables; stdout keeps the text.
+# HTML: one file, the dashboard's charts (tests/cli/test_report_html.sh
+# renders them), the tables with --tables; stdout keeps the text.
 expect_ok lr report --now $NOW --by owner --html report.html
 contains "HTML report: report.html"
 contains "Funnel: contacts by current stage"
-grep -q '<svg id="funnel"' report.html && pass || fail "no funnel chart"
-same "$(grep -c '<rect class="bar"' report.html)" 7
+grep -q '<svg class="chart" id="funnel"' report.html && pass || fail "no funnel chart"
+same "$(grep -o 'data-chart="[a-z]*"' report.html | tr '\n' ' ')" \
+  'data-chart="funnel" data-chart="time" data-chart="owners" data-chart="close" data-chart="sale" data-chart="trend" data-chart="handoffs" '
+same "$(grep -c '<table>' report.html)" 0
+expect_ok lr report --now $NOW --by owner --html report.html --tables
 same "$(grep -c '<table>' report.html)" 6
 grep -Eiq '<script|<link|<img|src=|href=|@import|url\(' report.html && fail "report.html refers to something outside it" || pass
 

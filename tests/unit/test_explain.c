@@ -154,9 +154,14 @@ static void test_rules_groups_transitions(void) {
     CHECK_CONTAINS(h->note, "ana 0, ben 0 (weight 2)");
     CHECK_CONTAINS(h->note, "due 1970-01-14T13:46:40Z");
   }
-  /* the order: contact, segments, rules, groups, transitions, next, handoff */
+  /* it hands off: a run stores its clock as stable_until */
+  const xitem *st = find(LR_EX_STABLE, NULL);
+  CHECK(st && st->fired);
+  if (st) CHECK_CONTAINS(st->note, "moves or hands off");
+  /* the order: contact, segments, rules, groups, transitions, next,
+  ** handoff, stable */
   int last = 0, ordered = 1;
-  static const int rank[] = {0, 0, 3, 4, 2, 5, 6, 7, 1, 8};
+  static const int rank[] = {0, 0, 3, 4, 2, 5, 6, 7, 1, 9, 8};
   for (int i = 0; i < nitems; i++) {
     if (rank[items[i].kind] < last) ordered = 0;
     last = rank[items[i].kind];

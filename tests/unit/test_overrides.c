@@ -440,7 +440,20 @@ static void test_migrate_v2_locks(void) {
       "ALTER TABLE contacts DROP COLUMN grades;"
       "ALTER TABLE runs DROP COLUMN held_by_manual;"
       "ALTER TABLE runs DROP COLUMN stages;"
+      /* version 4's */
+      "DROP INDEX contacts_by_stable_until;"
+      "DROP INDEX contacts_by_change_mark;"
+      "ALTER TABLE contacts DROP COLUMN stable_until;"
+      "ALTER TABLE contacts DROP COLUMN change_mark;"
+      "ALTER TABLE runs DROP COLUMN scope;"
+      "ALTER TABLE runs DROP COLUMN reads_others;"
+      "ALTER TABLE runs DROP COLUMN full_reason;"
       "DROP TABLE outbox; DROP TABLE outbox_acks;"
+      /* schema 4 adds the accounts */
+      "DROP INDEX contacts_by_account;"
+      "ALTER TABLE contacts DROP COLUMN account_key;"
+      "DROP TABLE account_parts; DROP TABLE account_assignments;"
+      "DROP TABLE account_history; DROP TABLE accounts;"
       "PRAGMA user_version=2;");
   CHECK_INT(lr_open(dbpath, &db), LR_OK);
   CHECK_INT(sql_int("PRAGMA user_version"), 4);

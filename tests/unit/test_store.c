@@ -201,14 +201,15 @@ static void changes_first(lr_db *db, lrs_changes *b) {
   CHECK_INT(lrs_changes_history(b, 1, S(0, "lead"), S(1, "mql"), S(2, "hot"),
                                 S(3, "t1")), LR_OK);
   CLOBBER;
-  CHECK_INT(lrs_changes_parts_clear(b, 1), LR_OK);
-  CHECK_INT(lrs_changes_part(b, 1, S(0, "fit"), S(1, "fit"), 10), LR_OK);
+  CHECK_INT(lrs_changes_part_del(b, 1, S(0, "old")), LR_OK);
   CLOBBER;
-  CHECK_INT(lrs_changes_part(b, 1, S(0, "web"), NULL, 2.5), LR_OK);
+  CHECK_INT(lrs_changes_part(b, 1, S(0, "fit"), S(1, "fit"), 10, 1), LR_OK);
+  CLOBBER;
+  CHECK_INT(lrs_changes_part(b, 1, S(0, "web"), NULL, 2.5, 1), LR_OK);
   /* 37 rows: statements of 32, 4 and 1 */
   for (int i = 0; i < 37; i++) {
     snprintf(s[0], sizeof s[0], "r%02d", i);
-    CHECK_INT(lrs_changes_part(b, 2, s[0], NULL, i + 1), LR_OK);
+    CHECK_INT(lrs_changes_part(b, 2, s[0], NULL, i + 1, 1), LR_OK);
     CLOBBER;
   }
   CHECK_INT(lrs_changes_member(b, 1, S(0, "hot"), 1), LR_OK);
@@ -268,8 +269,13 @@ static void changes_second(lr_db *db, lrs_changes *b) {
   long long before = lrs_total_changes(db);
   CHECK_INT(lrs_changes_apply(b), LR_OK);      /* nothing queued */
   CHECK_INT(lrs_total_changes(db) - before, 0);
-  CHECK_INT(lrs_changes_parts_clear(b, 2), LR_OK);
-  CHECK_INT(lrs_changes_part(b, 2, "r00", NULL, 7), LR_OK);
+  /* one part updated, the others deleted */
+  CHECK_INT(lrs_changes_part(b, 2, "r00", NULL, 7, 0), LR_OK);
+  for (int i = 1; i < 37; i++) {
+    char r[8];
+    snprintf(r, sizeof r, "r%02d", i);
+    CHECK_INT(lrs_changes_part_del(b, 2, r), LR_OK);
+  }
   CHECK_INT(lrs_changes_member(b, 1, "hot", 0), LR_OK);
   CHECK_INT(lrs_changes_member(b, 2, "gone", 1), LR_OK);
   CHECK_INT(lrs_changes_history(b, 2, NULL, "lead", "initial stage", NULL),
@@ -277,9 +283,9 @@ static void changes_second(lr_db *db, lrs_changes *b) {
   CHECK_INT(lrs_changes_assign(b, 2, "bob", NULL, 0), LR_OK);
   CHECK_INT(lrs_changes_error(b, 1, "bang"), LR_OK);
   CHECK_INT(lrs_changes_apply(b), LR_OK);
-  /* 37 parts cleared and 1 written, 2 members, a history row, an
+  /* 36 parts deleted and 1 updated, 2 members, a history row, an
   ** assignment and its owner, an error */
-  CHECK_INT(lrs_total_changes(db) - before, 38 + 2 + 1 + 2 + 1);
+  CHECK_INT(lrs_total_changes(db) - before, 37 + 2 + 1 + 2 + 1);
 }
 
 static void changes_check_second(const char *p) {
@@ -319,7 +325,7 @@ static void test_changes(void) {
   changes_check_second(p);
   /* A failed apply says which write failed, and empties the batch too. */
   CHECK_INT(lrs_begin(db), LR_OK);
-  CHECK_INT(lrs_changes_part(b, 2, "r00", NULL, 8), LR_OK);
+  CHECK_INT(lrs_changes_part(b, 2, "r00", NULL, 8, 1), LR_OK);
   CHECK_INT(lrs_changes_apply(b), LR_ERROR);
   CHECK_CONTAINS(lr_errmsg(db), "write score parts: ");
   CHECK_INT(lrs_changes_apply(b), LR_OK);
