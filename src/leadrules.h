@@ -1424,8 +1424,11 @@ typedef struct lr_serve_opts {
   ** free one). */
   void (*ready)(void *ctx, int port);
   void *ready_ctx;
+  int busy_ms;              /* how long the writer (and each reader) waits
+                               for another writer's lock (0: 5000 ms); a
+                               group still locked out is answered 503 */
 } lr_serve_opts;
-#define LR_SERVE_OPTS_INIT { sizeof(lr_serve_opts), 0,0,0,0,0,0,0,0,0,0,0,0 }
+#define LR_SERVE_OPTS_INIT { sizeof(lr_serve_opts), 0,0,0,0,0,0,0,0,0,0,0,0,0 }
 
 /*
 ** Serve the HTTP API of docs/realtime.md for the database at `db_path`

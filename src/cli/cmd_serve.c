@@ -60,6 +60,7 @@ int cmd_serve(cli *c, int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGHUP, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);        /* a client gone: an error, not a death */
+  if (c->busy_ms >= 0) o.busy_ms = c->busy_ms > 0 ? c->busy_ms : 1;
   o.stop = &cli_interrupted;
   o.reload = &reload_flag;
   o.ready = ready;

@@ -165,13 +165,14 @@ static enum MHD_Result get_contact(lrv_server *s, struct MHD_Connection *c,
 
 static const char *const EX_KIND[] = {
   "", "contact", "rule", "group", "segment", "transition", "next", "handoff",
-  "manual", "error",
+  "manual", "error", "member", "stable",
 };
+#define EX_KINDS ((int)(sizeof EX_KIND / sizeof *EX_KIND))
 
 static int on_item(void *ctx, const lr_explain_item *it) {
   json_t *a = ctx;
-  const char *kind = it->kind > 0 && it->kind <= LR_EX_ERROR ? EX_KIND[it->kind]
-                                                            : "other";
+  const char *kind = it->kind > 0 && it->kind < EX_KINDS ? EX_KIND[it->kind]
+                                                        : "other";
   json_array_append_new(a, json_pack(
       "{s:s, s:s?, s:s?, s:f, s:b, s:s?, s:s?, s:s?}", "kind", kind, "name",
       it->name, "group", it->group, "points", it->points, "fired", it->fired,

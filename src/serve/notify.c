@@ -174,7 +174,7 @@ static int start_one(lrv_server *s, const char *exec, const char *url) {
                                                        : "notify-url");
   pthread_mutex_init(&n->mu, NULL);
   pthread_cond_init(&n->cv, NULL);
-  if (lr_open_v2(s->db_path, &n->db, LR_OPEN_NOCREATE, 5000) != LR_OK) {
+  if (lr_open_v2(s->db_path, &n->db, LR_OPEN_NOCREATE, s->busy_ms) != LR_OK) {
     lrv_log(s, "%s: cannot open the database: %s", n->consumer,
             lr_errmsg(n->db));
     lr_close(n->db);

@@ -17,7 +17,7 @@ lrv_reader *lrv_reader_take(lrv_server *s) {
   if (r) return r;
   r = calloc(1, sizeof *r);
   if (!r) return NULL;
-  if (lr_open_v2(s->db_path, &r->db, LR_OPEN_NOCREATE, 5000) != LR_OK) {
+  if (lr_open_v2(s->db_path, &r->db, LR_OPEN_NOCREATE, s->busy_ms) != LR_OK) {
     lrv_log(s, "cannot open a reader: %s", lr_errmsg(r->db));
     lr_close(r->db);
     free(r);

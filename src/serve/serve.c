@@ -61,7 +61,7 @@ static int setup(lrv_server *s) {
   }
   int rc = read_token(s);
   if (rc != LR_OK) return rc;
-  if (lr_open_v2(s->db_path, &s->db, LR_OPEN_NOCREATE, 5000) != LR_OK) {
+  if (lr_open_v2(s->db_path, &s->db, LR_OPEN_NOCREATE, s->busy_ms) != LR_OK) {
     lrv_log(s, "%s", lr_errmsg(s->db));
     return lr_errcode(s->db);
   }
@@ -83,6 +83,7 @@ int lr_serve(const char *db_path, const char *policy_path,
   s->db_path = db_path;
   s->policy_path = policy_path;
   s->max_body = s->o.max_body ? s->o.max_body : 1 << 20;
+  s->busy_ms = s->o.busy_ms > 0 ? s->o.busy_ms : 5000;
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->wake, NULL);
   pthread_cond_init(&s->done, NULL);

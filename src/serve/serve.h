@@ -41,6 +41,7 @@ typedef struct lrv_server {
   char token[512];
   size_t token_len;
   size_t max_body;
+  int busy_ms;
   pthread_mutex_t mu;
   pthread_cond_t wake;            /* the writer: a job, or stop */
   pthread_cond_t done;            /* requests: their job is done */

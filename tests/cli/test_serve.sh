@@ -19,7 +19,7 @@ lr run policy.lua --now $NOW >/dev/null || fail "run"
 # start NAME [options]: start a server, wait for its port (watchdog 20 s).
 start() {
   local name=$1; shift
-  "$LEADRULES" serve --policy policy.lua --token-file token \
+  "$LEADRULES" serve --policy policy.lua --token-file token --busy-timeout 1000 \
     --listen 127.0.0.1:0 --now $NOW "$@" > "$name.out" 2> "$name.err" &
   SPID=$!
   for ((i = 0; i < 2000; i++)); do
@@ -78,6 +78,10 @@ CODE=$(curl -s -o body.json -w '%{http_code}' -H "$AUTH" \
        --data-binary @big.json "http://127.0.0.1:$PORT/v1/events")
 same "$CODE" 413 "body over the cap"
 OUT=$(cat body.json); contains "over 1048576 bytes"
+# ... also when the length is not declared (a chunked body).
+CODE=$(curl -s -o body.json -w '%{http_code}' -H "$AUTH" -H "Transfer-Encoding: chunked" \
+       --data-binary @big.json "http://127.0.0.1:$PORT/v1/events")
+same "$CODE" 413 "chunked body over the cap"
 unchanged "413"
 
 # 400: malformed JSON names the problem; bad events name the field.
@@ -113,14 +117,14 @@ req POST /v1/events '[{"contact": "bob@example.com", "type": "demo_request"}, {"
 same "$CODE" 422 "policy error"; contains "policy.lua:17:"; contains "boom activity"
 unchanged "422"
 
-# 503: another writer holds the database past the busy timeout (5 s).
+# 503: another writer holds the database past the busy timeout (1 s).
 python3 -c "import sqlite3, time
 c = sqlite3.connect('test.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); open('locked', 'w').close(); time.sleep(8)
+c.execute('BEGIN IMMEDIATE'); open('locked', 'w').close(); time.sleep(4)
 c.execute('ROLLBACK')" & LOCKER=$!
 for ((i = 0; i < 2000; i++)); do [ -e locked ] && break; sleep 0.01; done
 req POST /v1/events '[{"contact": "bob@example.com", "type": "x"}, {"contact": "ann@example.com", "type": "y"}]'
-same "$CODE" 503 "locked by another writer"; contains "locked by another writer"
+same "$CODE" 503 "locked by another writer"; contains "locked by another writer (gave up after 1000 ms"
 wait $LOCKER
 unchanged "503"
 
