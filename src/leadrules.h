@@ -203,6 +203,7 @@ LR_API const char *lr_db_path(lr_db *db);
 #define LR_CONTACTS   1
 #define LR_ACTIVITIES 2
 #define LR_OUTCOMES   3
+#define LR_ACCOUNTS   4     /* companies keyed by domain (issue 19) */
 
 typedef struct lr_import_opts {
   size_t size;              /* sizeof(lr_import_opts): use the INIT macro */
@@ -260,7 +261,9 @@ typedef struct lr_import_report {
 ** for unreadable files, LR_MISUSE for a NULL db or path, an unknown kind
 ** or bad options (--map, --encoding, a refused --rejects), LR_INTERRUPT
 ** when cancelled, LR_BUSY when another writer holds the database.  A contacts import parses on a
-** second thread; callbacks still run on the caller's thread.
+** second thread, and so does an activities import of a file large next to
+** the contacts table (or from stdin); callbacks still run on the caller's
+** thread.
 */
 LR_API int lr_import_csv(lr_db *db, int kind, const char *path,
                          const lr_import_opts *opts, lr_import_report *report);
@@ -470,6 +473,9 @@ typedef struct lr_change {
   /* The first declared grade, as stored before and after (NULL: none;
   ** every grade: lr_contact_get after the run). */
   const char *old_grade, *new_grade;
+  /* "policy.lua:LINE" of the policy's notify { when = ... } declaration
+  ** that selected this change, or NULL (docs/realtime.md). */
+  const char *notify;
 } lr_change;
 
 typedef struct lr_run_opts {
@@ -634,6 +640,7 @@ LR_API long long lr_run_held_by_manual(const lr_run_result *result);
 #define LR_FULL_CLOCK    4  /* now is before the last run's */
 #define LR_FULL_OVERRIDE 5  /* override_manual: every lock is ended */
 #define LR_FULL_SQL      6  /* an SQL segment reads other rows or the clock */
+#define LR_FULL_ACCOUNTS 7  /* the policy scores accounts */
 LR_API int lr_run_full_reason(const lr_run_result *result, const char **msg);
 
 /*
@@ -665,7 +672,10 @@ LR_API int lr_run_full_reason(const lr_run_result *result, const char **msg);
                                who and when; note: the reason; for "lock"
                                fired=1 while the lock holds */
 #define LR_EX_ERROR      9  /* evaluation error: detail */
-#define LR_EX_STABLE    10  /* name="stable_until", detail=when this
+#define LR_EX_MEMBER    10  /* lr_explain_account: a contact of the account:
+                               name=key, points=its score in this
+                               evaluation, detail=its stage, group=grade */
+#define LR_EX_STABLE    11  /* name="stable_until", detail=when this
                                result may change first with the data as it
                                is (ISO-8601 UTC; NULL: only when the data
                                changes), fired=1 when a run evaluates the
@@ -1001,8 +1011,11 @@ typedef struct lr_report_opts {
   long long since_ago;      /* > 0: since = the clock - since_ago seconds
                                (overrides `since`), so that "the last 30
                                days" counts back from the report's clock */
+  const char *currency;     /* HTML: amounts as "12,345.60 EUR"; NULL: no
+                               code */
+  int tables;               /* HTML: the tables below the charts too */
 } lr_report_opts;
-#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0,0 }
+#define LR_REPORT_OPTS_INIT { sizeof(lr_report_opts), 0,0,0,0,0,0,0,0,0,0 }
 
 /*
 ** Report on the database (read only, one snapshot): is the targeting
@@ -1254,6 +1267,232 @@ LR_API const char *lr_nearest(const char *word, const char *const *names,
 ** Nothing is written when buf is NULL or n is 0; a NULL header folds
 ** as "". */
 LR_API void lr_fold_name(const char *header, char *buf, size_t n);
+
+/*
+** Real time: events in, decisions out (docs/realtime.md).
+**
+** An event is an activity of one contact, and/or fields to set on it.
+** lr_apply_events appends a group of events and re-evaluates exactly the
+** contacts they touch through the same evaluation path as lr_run (a run
+** filtered to those contacts), and appends every move and handoff it
+** makes (and each change the policy's notify { when = ... } selects) to
+** the outbox, all in one transaction: nothing is half-applied.
+*/
+typedef struct lr_event {
+  const char *key;          /* the contact's key (an email key is trimmed
+                               and lowercased, as an import does) */
+  const char *type;         /* activity type; NULL: no activity (fields
+                               only) */
+  long long at;             /* when it happened (unix s); 0: the clock */
+  int has_value;            /* value given */
+  double value;
+  const char *campaign;     /* NULL: none */
+  const char *const *fields;  /* name, value pairs (2 * n_fields strings;
+                               a NULL value sets NULL), typed and audited
+                               as lr_contact_set does */
+  int n_fields;
+  int create;               /* 0: an unknown key is LR_NOTFOUND;
+                               LR_EVENT_CREATE: an unknown key creates the
+                               contact, and `fields` are set only then;
+                               LR_EVENT_UPSERT: creates it too, and sets
+                               `fields` whether new or not */
+} lr_event;
+#define LR_EVENT_CREATE 1
+#define LR_EVENT_UPSERT 2
+
+typedef struct lr_apply_opts {
+  size_t size;              /* sizeof(lr_apply_opts): use the INIT macro */
+  long long now;            /* the clock; 0: current time */
+  const char *by;           /* who, for the audit trail of fields set
+                               (NULL: "events") */
+  volatile int *cancel;     /* set non-zero to cancel (rolled back) */
+} lr_apply_opts;
+#define LR_APPLY_OPTS_INIT { sizeof(lr_apply_opts), 0, 0, 0 }
+
+/* One contact the events touched, as committed.  Built by the library (it
+** may grow at the end); valid only during the callback. */
+typedef struct lr_touched {
+  long long contact_id;
+  const char *key;
+  const long long *events;  /* indexes of the events that touched it */
+  int n_events;
+  int created;              /* an event created it */
+  double score;
+  const char *scores;       /* group scores, a JSON object (NULL: none) */
+  const char *grade;        /* the first grade (NULL: none) */
+  const char *grades;       /* every grade, a JSON object (NULL: none) */
+  const char *stage;
+  const char *owner;
+  const lr_move *moves;     /* the moves this evaluation made */
+  int n_moves;
+  const lr_handoff *handoff;  /* the handoff it made, or NULL */
+  long long run_id;         /* the (filtered) run that evaluated it */
+} lr_touched;
+typedef void (*lr_touched_fn)(void *ctx, const lr_touched *t);
+
+/*
+** Apply events[0..n) in one transaction, then call fn (may be NULL) for
+** each contact they touched, in contact id order, after the commit.
+** Errors roll everything back and leave the database unchanged; *failed
+** (may be NULL) gets the index of the event at fault, or -1 when the
+** evaluation failed (lr_errmsg: "policy.lua:LINE: contact KEY: ...") or
+** for anything else.  LR_NOTFOUND for an unknown contact without
+** `create`, LR_INPUT for a bad event ("event 3: ..."), LR_POLICY /
+** LR_LIMIT for the policy, LR_BUSY, LR_MISUSE.
+*/
+LR_API int lr_apply_events(lr_policy *policy, const lr_event *events,
+                           long long n, const lr_apply_opts *opts,
+                           lr_touched_fn fn, void *ctx, long long *failed);
+
+/* One outbox row: a decision to tell other systems about. */
+typedef struct lr_outbox_row {
+  long long id;             /* grows with every row, never reused */
+  long long at;             /* the clock of the transaction that wrote it */
+  const char *kind;         /* "move", "handoff" or "notify" */
+  const char *key;          /* the contact */
+  const char *json;         /* the whole row as a JSON object */
+} lr_outbox_row;
+/* Call fn for each outbox row with an id above `after`, in id order, at
+** most `limit` (<= 0: all); fn returns non-zero to stop (still LR_OK). */
+LR_API int lr_outbox_each(lr_db *db, long long after, long long limit,
+                          int (*fn)(void *ctx, const lr_outbox_row *row),
+                          void *ctx);
+/* The last id `consumer` acknowledged (0: none), and acknowledging one
+** (an id at or below the recorded one changes nothing). */
+LR_API int lr_outbox_acked(lr_db *db, const char *consumer, long long *id);
+LR_API int lr_outbox_ack(lr_db *db, const char *consumer, long long id);
+
+#define LR_INGEST_NDJSON 0
+#define LR_INGEST_CSV    1
+typedef struct lr_ingest_opts {
+  size_t size;              /* sizeof(lr_ingest_opts): use the INIT macro */
+  int format;               /* LR_INGEST_NDJSON (default) or LR_INGEST_CSV */
+  long long batch;          /* events per transaction (0: 1000) */
+  long long now;            /* default `at` and the clock; 0: current time */
+  const char *rejects;      /* set bad events aside here (an lr_output for
+                               "--rejects") and go on; NULL: the first bad
+                               event stops the ingest (its batch rolled back,
+                               earlier batches stay committed) */
+  lr_write_fn decisions;    /* one JSON line per move and handoff */
+  void *decisions_ctx;
+  volatile int *cancel;
+} lr_ingest_opts;
+#define LR_INGEST_OPTS_INIT { sizeof(lr_ingest_opts), 0,0,0,0,0,0,0 }
+
+typedef struct lr_ingest_report {
+  long long lines, events, rejected, batches, contacts, moves, handoffs;
+} lr_ingest_report;
+
+/*
+** Read events from `path` ("-": stdin), NDJSON (one object a line:
+** {"contact": KEY, "type": T, "at": TIME, "value": N, "campaign": C,
+** "create": {FIELD: VALUE...}}) or CSV with a header (contact, type, at,
+** value, campaign), and lr_apply_events them opts->batch at a time.  A
+** bad event is "FILE:LINE: problem" (LR_INPUT; LR_NOTFOUND for an
+** unknown contact).  report may be NULL.
+*/
+LR_API int lr_ingest(lr_policy *policy, const char *path,
+                     const lr_ingest_opts *opts, lr_ingest_report *report);
+
+typedef struct lr_serve_opts {
+  size_t size;              /* sizeof(lr_serve_opts): use the INIT macro */
+  const char *listen;       /* "HOST:PORT" (NULL: "127.0.0.1:8787") */
+  const char *token_file;   /* the bearer token's file (required: its
+                               first line, 16 to 511 characters) */
+  long long now;            /* a fixed clock (0: the current time) */
+  const char *notify_exec;  /* run this shell command per decision */
+  const char *notify_url;   /* POST each decision here */
+  size_t max_body;          /* request body cap in bytes (0: 1 MiB) */
+  volatile int *stop;       /* set non-zero: finish requests, return LR_OK */
+  volatile int *reload;     /* set non-zero: reload the policy (cleared) */
+  /* Log lines (no newline), possibly from several threads; NULL: stderr. */
+  void (*log)(void *ctx, const char *line);
+  void *log_ctx;
+  /* Called once the server listens, with its port (0 in listen picks a
+  ** free one). */
+  void (*ready)(void *ctx, int port);
+  void *ready_ctx;
+} lr_serve_opts;
+#define LR_SERVE_OPTS_INIT { sizeof(lr_serve_opts), 0,0,0,0,0,0,0,0,0,0,0,0 }
+
+/*
+** Serve the HTTP API of docs/realtime.md for the database at `db_path`
+** with the policy at `policy_path` until *opts->stop: one writer applies
+** requests in arrival order, grouping those that queue up into one
+** transaction; readers never wait for it.  Returns LR_OK after a stop,
+** or an error (the policy does not load, the address is taken: LR_IO).
+*/
+LR_API int lr_serve(const char *db_path, const char *policy_path,
+                    const lr_serve_opts *opts);
+
+/*
+** Accounts (issue 19): companies keyed by domain, scored from their
+** contacts.  lr_import_csv(db, LR_ACCOUNTS, ...) imports them (key: the
+** Domain, Website or Company Domain column, or opts->key; a URL is reduced
+** to its host, lower-cased); every contacts or accounts import matches
+** contacts to accounts again (contacts.account_key: the contact's
+** `account` field when it names an account, else its email's domain,
+** never a free-mail domain of stdlib/freemail.lua).
+*/
+
+/* Write the accounts as CSV (or JSON with opts->json) through `write`, in
+** key order: domain, each imported field (original headers unless
+** opts->field_names), score, score_GROUP per stored group, grade, stage,
+** owner, contacts (matched contacts).  opts->raw as lr_export; the other
+** options are ignored.  LR_IO when write fails. */
+LR_API int lr_export_accounts(lr_db *db, const lr_export_opts *opts,
+                              lr_write_fn write, void *ctx);
+
+/* Explain one account (by key) without writing: its contacts are
+** evaluated with `policy` through the same evaluation as lr_run, then the
+** account.  Items, in this order: LR_EX_CONTACT (name=account key,
+** points=stored score, detail=stored stage, note=owner), one LR_EX_MEMBER
+** per contact, LR_EX_RULE per account rule (detail: what it read),
+** LR_EX_GROUP per account group and "total" (detail: grade letter),
+** LR_EX_TRANSITION per account transition tried (name "from->to"),
+** LR_EX_HANDOFF (detail: the owner a run would pick now).  LR_NOTFOUND
+** for an unknown account. */
+LR_API int lr_explain_account(lr_policy *policy, const char *key,
+                              long long now, lr_explain_fn callback,
+                              void *ctx);
+
+/* lr_backtest for accounts: every contact evaluated with the policy, then
+** every account (the account rules, stages and grades); an account is
+** positive when any of its contacts' latest outcome is won, negative when
+** some have outcomes and none is won, left out when none has one.  The
+** same figures and formats as lr_backtest, over accounts; opts->outcome
+** must be NULL (LR_MISUSE). */
+LR_API int lr_backtest_accounts(lr_policy *policy,
+                                const lr_backtest_opts *opts,
+                                lr_write_fn write, void *ctx,
+                                lr_backtest_summary *summary);
+
+/* lr_diff for accounts: each policy evaluates every contact and then every
+** account with its own results, writing nothing; reported are the matrix
+** of final account stages (old x new) and the accounts whose stage or
+** score changes, largest change first (the first opts->stage_list: 0 50,
+** negative all).  Text or JSON (opts->format). */
+LR_API int lr_diff_accounts(lr_policy *old_policy, lr_policy *new_policy,
+                            const lr_diff_opts *opts, lr_write_fn write,
+                            void *ctx);
+
+/* What lr_run did to accounts (a policy's account_stages, account_rule,
+** account_transition, account_handoff): returns the accounts evaluated
+** and sets the counts asked for (NULL: not wanted).  Accounts are
+** evaluated after every contact of the run, in key order; then the
+** contact handoffs through account_owner{} are routed, in contact id
+** order.  0 for a result without accounts. */
+LR_API long long lr_run_accounts(const lr_run_result *r,
+                                 long long *score_changes, long long *moves,
+                                 long long *handoffs);
+/* The account moves and handoffs of a run with opts.collect (at most
+** opts.collect_max each): lr_move/lr_handoff whose key is the account's
+** key and contact_id its id.  NULL out of range.  Owned by the result. */
+LR_API long long lr_run_account_move_count(const lr_run_result *r);
+LR_API const lr_move *lr_run_account_move(const lr_run_result *r, long long i);
+LR_API long long lr_run_account_handoff_count(const lr_run_result *r);
+LR_API const lr_handoff *lr_run_account_handoff(const lr_run_result *r,
+                                                long long i);
 
 #ifdef __cplusplus
 }

@@ -22,20 +22,9 @@
 #include "backtest.h"
 #include "../engine/pool.h"
 
-typedef struct rec {
-  double score;
-  int stage;                          /* final stage index */
-  int label;                          /* 1 converted, 0 not */
-} rec;
-
+typedef lrp_bt_rec rec;
 /* What a chunk gathered, and then all of them. */
-typedef struct acc {
-  rec *v;
-  long long n, cap;
-  long long evaluated, excluded;
-  long long *rule_n, *rule_pos;       /* per rule */
-  long long *stage_n, *stage_pos;     /* per stage */
-} acc;
+typedef lrp_bt_acc acc;
 
 /* ---- outcome labels ----------------------------------------------------- */
 
@@ -119,6 +108,10 @@ static int acc_init(acc *a, const lrp_model *m) {
   a->stage_pos = calloc((size_t)m->nstages + 1, sizeof *a->stage_pos);
   return a->rule_n && a->rule_pos && a->stage_n && a->stage_pos ? LR_OK
                                                                  : LR_NOMEM;
+}
+
+int lrp_bt_acc_init(lrp_bt_acc *a, const lrp_model *m) {
+  return acc_init(a, m);
 }
 
 static void acc_free(acc *a) {
@@ -432,8 +425,13 @@ static void text_summary(const lrp_bt *b, lrp_out *o) {
     lrp_outs(o, "outcome    outcomes table (latest outcome per contact; won "
                 "is positive)\n");
   if (b->leak[0]) lrp_outf(o, "WARNING    %s\n", b->leak);
-  lrp_outf(o, "contacts   %lld evaluated, %lld with an outcome, %lld without "
-              "(left out)\n", b->evaluated, b->n, b->excluded);
+  for (int i = 0; i < b->nwarn; i++) lrp_outf(o, "WARNING    %s\n", b->warn[i]);
+  if (b->accounts)
+    lrp_outs(o, "accounts   won when any of their contacts has a won "
+                "outcome\n");
+  lrp_outf(o, "%s   %lld evaluated, %lld with an outcome, %lld without "
+              "(left out)\n", b->accounts ? "accounts" : "contacts",
+           b->evaluated, b->n, b->excluded);
   lrp_fmt_pct(rate, sizeof rate, b->base_rate);
   lrp_outf(o, "positives  %lld (base rate %s)\n", b->pos, rate);
   if (isnan(b->auc))
@@ -498,6 +496,12 @@ static void json_summary(const lrp_bt *b, lrp_out *o) {
   lrp_out_json_str(o, b->outcome);
   lrp_outs(o, ",\n  \"warning\": ");
   lrp_out_json_str(o, b->leak[0] ? b->leak : NULL);
+  lrp_outs(o, ",\n  \"warnings\": [");
+  for (int i = 0; i < b->nwarn; i++) {
+    lrp_outs(o, i ? ", " : "");
+    lrp_out_json_str(o, b->warn[i]);
+  }
+  lrp_outs(o, "]");
   lrp_outf(o, ",\n  \"evaluated\": %lld,\n  \"contacts\": %lld,\n"
               "  \"no_outcome\": %lld,\n  \"positives\": %lld,\n",
            b->evaluated, b->n, b->excluded, b->pos);
@@ -576,8 +580,24 @@ static void summarise(const lrp_bt *b, lr_backtest_summary *s) {
   *s = x;
 }
 
+static int backtest(lr_policy *p, const lr_backtest_opts *opts,
+                    lr_write_fn write, void *ctx,
+                    lr_backtest_summary *summary, int accounts);
+
 int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
                 void *ctx, lr_backtest_summary *summary) {
+  return backtest(p, opts, write, ctx, summary, 0);
+}
+
+int lr_backtest_accounts(lr_policy *p, const lr_backtest_opts *opts,
+                         lr_write_fn write, void *ctx,
+                         lr_backtest_summary *summary) {
+  return backtest(p, opts, write, ctx, summary, 1);
+}
+
+static int backtest(lr_policy *p, const lr_backtest_opts *opts,
+                    lr_write_fn write, void *ctx,
+                    lr_backtest_summary *summary, int accounts) {
   if (summary) memset(summary, 0, sizeof *summary);
   if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_db *db = p->db;
@@ -594,6 +614,10 @@ int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
     return lr_errcode(db);
   const char *column = NULL;
   char **cols = NULL;
+  if (o.outcome && accounts)
+    return lr__err(db, LR_MISUSE, "backtest --accounts: accounts are "
+                   "measured against the outcomes table (an account is won "
+                   "when any of its contacts is); --outcome is for contacts");
   if (o.outcome) {
     int ncols = 0;
     cols = lrs_contact_columns(lrs_snap_main(db), &ncols);
@@ -607,17 +631,20 @@ int lr_backtest(lr_policy *p, const lr_backtest_opts *opts, lr_write_fn write,
   }
   acc a;
   memset(&a, 0, sizeof a);
-  int rc = evaluate(p, &o, now, column, &a);
+  int rc = accounts ? lrp_bt_accounts_evaluate(p, &o, now, &a)
+                    : evaluate(p, &o, now, column, &a);
   lrp_bt b;
   memset(&b, 0, sizeof b);
+  b.accounts = accounts;
   b.p = p;
-  b.m = &p->main.m;
+  b.m = accounts ? &p->main.acc : &p->main.m;
   b.now = now;
   b.outcome = column;
   b.capacity = o.capacity;
   find_leak(p, column, b.leak, sizeof b.leak);
   if (rc == LR_OK && compute(&b, &a) != LR_OK)
     rc = lr__err(db, LR_NOMEM, "out of memory");
+  if (rc == LR_OK) lrp_bt_warnings(&b);
   if (rc == LR_OK) {
     lrp_out out;
     lrp_out_init(&out, write, ctx);

@@ -9,6 +9,11 @@
 #include "../engine/model.h"
 #include "outfmt.h"
 
+#define LRP_BT_MAXWARN 8
+#define LRP_BT_FEW 30                 /* fewer positives/negatives: warn */
+#define LRP_BT_PURE 0.95              /* a rule this pure when it fires... */
+#define LRP_BT_REACH 0.25             /* ...on this share of its class */
+
 /* Contacts in a score band (a decile) or a stage, and how many converted. */
 typedef struct lrp_bt_band {
   long long n, pos;
@@ -21,7 +26,33 @@ typedef struct lrp_bt_thr {
   long long tp, fp;
 } lrp_bt_thr;
 
+/* One scored contact (or account), and what a chunk or the whole
+** evaluation gathered. */
+typedef struct lrp_bt_rec {
+  double score;
+  int stage;                          /* final stage index */
+  int label;                          /* 1 converted, 0 not */
+} lrp_bt_rec;
+
+typedef struct lrp_bt_acc {
+  lrp_bt_rec *v;
+  long long n, cap;
+  long long evaluated, excluded;
+  long long *rule_n, *rule_pos;       /* per rule */
+  long long *stage_n, *stage_pos;     /* per stage */
+} lrp_bt_acc;
+
+int lrp_bt_acc_init(lrp_bt_acc *a, const lrp_model *m);
+
+/* backtest --accounts (backtest_accounts.c): every contact evaluated with
+** the policy, then every account; an account is positive when any of its
+** contacts has a won outcome, negative when some have outcomes and none
+** won, left out without any.  Fills out over the account model. */
+int lrp_bt_accounts_evaluate(lr_policy *p, const lr_backtest_opts *o,
+                             long long now, lrp_bt_acc *out);
+
 typedef struct lrp_bt {
+  int accounts;                     /* scoring accounts, not contacts */
   lr_policy *p;
   const lrp_model *m;
   long long now;
@@ -40,7 +71,15 @@ typedef struct lrp_bt {
   long long capacity;               /* 0: not asked */
   long long cap_idx;                /* thr index for the capacity, or -1 */
   long long *rule_n, *rule_pos;     /* per rule: fired, fired and positive */
+  char warn[LRP_BT_MAXWARN][256];   /* lrp_bt_warnings: for people */
+  int nwarn;
 } lrp_bt;
+
+/* Warnings (backtest_warn.c, defined in docs/analytics.md): fewer than
+** LRP_BT_FEW positives or negatives; a single rule that separates the
+** outcome almost perfectly (a sign that it reads a field filled in after
+** the outcome).  Fills b->warn and b->nwarn from the computed figures. */
+void lrp_bt_warnings(lrp_bt *b);
 
 /* Derived figures at threshold index i (NaN when undefined). */
 double lrp_bt_precision(const lrp_bt *b, long long i);

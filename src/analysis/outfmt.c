@@ -209,7 +209,7 @@ void lrp_html_begin(lrp_out *o, const char *title) {
   lrp_outs(o,
     "</title>\n<style>\n"
     "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,"
-    "sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\n"
+    "sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}\n"
     "h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:"
     "1px solid #ddd;padding-bottom:.2em}\n"
     "table{border-collapse:collapse;margin:.5em 0;font-size:.9em}\n"
@@ -223,6 +223,13 @@ void lrp_html_begin(lrp_out *o, const char *title) {
     "figure{margin:0}figcaption{font-size:.9em;color:#555}\n"
     "svg text{font-family:inherit;font-size:11px;fill:#444}\n"
     ".note{color:#666;font-size:.9em}\n"
+    "svg.chart{max-width:100%;height:auto}figure.chart{flex:0 1 auto;max-width:100%}\n"
+    ".card small{display:block;color:#666}\n"
+    "dl.head{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;"
+    "font-size:.9em}dl.head dt{font-weight:bold}dl.head dd{margin:0}\n"
+    ".warn{color:#9c4221}code.hash{word-break:break-all}\n"
+    ".warnings{border-left:4px solid #dd6b20;background:#fffaf0;"
+    "padding:.4em 1em}\n"
     "</style>\n</head>\n<body>\n");
 }
 

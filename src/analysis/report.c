@@ -13,78 +13,16 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../store/report_sql.h"
-#include "../engine/model.h"
-#include "outfmt.h"
-
-#define CLOCK_GIVEN 0                  /* opts->now (--now) */
-#define CLOCK_RUN 1                    /* the latest run's now */
-#define CLOCK_WALL 2                   /* no run recorded: the wall clock */
-#define ORDER_POLICY 0                 /* --policy */
-#define ORDER_RUN 1                    /* stages the latest run recorded */
-#define ORDER_HISTORY 2                /* stage_history positions */
-#define MAX_GROUPS 25                  /* larger values fold into (other) */
-#define NBANDS 6
+#include "report.h"
 
 static const char *const BAND[NBANDS] = {"< 0", "0-10", "10-25", "25-50",
                                          ">= 50", "none"};
-
-typedef struct handrow {
-  int g;
-  char *owner;
-  long long n, with_due, breached;
-} handrow;
-
-typedef struct graderow {
-  int g;
-  char *grade;
-  long long n[NBANDS];
-} graderow;
 
 typedef struct seen {
   char *name;
   long long first;                     /* -1: only in contacts.stage */
   double mean;
 } seen;
-
-typedef struct rpt {
-  lr_db *db;
-  lr_report_opts o;
-  long long now;
-  int clock;                           /* CLOCK_*: where `now` came from */
-  long long clock_run;                 /* CLOCK_RUN: that run's id */
-  const lrp_model *m;                  /* optional policy: funnel order */
-  int order;                           /* ORDER_*: where stages came from */
-  int nfunnel;                         /* stage[0..nfunnel-1]: the funnel */
-  lr_buf funnel_json;                  /* those names, a JSON array */
-  const char *by;                      /* "segment", a field, or NULL */
-  lrs_dim dim;
-  lr_buf keep;
-  char **group;                        /* split groups, then "(all)" last */
-  int ngroups;
-  char **stage;
-  int nstages;
-  int (*pair)[2];
-  int npairs;
-  long long *funnel;                   /* [g][nstages + 1]: + NULL stage */
-  long long *entered, *converted;      /* [g][npairs] */
-  long long *stays;                    /* [g][nstages] */
-  long long *through;                  /* [g][nstages]: zero-second stays */
-  double *median;                      /* [g][nstages] */
-  handrow *hand;
-  int nhand, caphand;
-  long long *won, *lost, *amount_n;    /* [g] */
-  double *amount;
-  graderow *grades;
-  int ngrades;
-  int oom;
-  /* for the callbacks */
-  int all;                             /* rows go to the (all) group */
-  int cur_pair;
-  double *buf;                         /* stays of the current (g, stage) */
-  long long nbuf, capbuf;
-  int buf_g, buf_s;
-} rpt;
 
 static char *dupstr(rpt *r, const char *s) {
   char *d = strdup(s ? s : "");
@@ -355,14 +293,26 @@ static int by_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Quantile q of k sorted values, interpolated between the two nearest
+** (at position (k - 1) * q; q = 0.5 gives the median above). */
+static double quantile(const double *v, long long k, double q) {
+  double pos = (double)(k - 1) * q;
+  long long i = (long long)pos;
+  double f = pos - (double)i;
+  return i + 1 < k ? v[i] + f * (v[i + 1] - v[i]) : v[i];
+}
+
 static void flush_stays(rpt *r) {
   if (r->nbuf && r->buf_g >= 0 && r->buf_s >= 0 && r->buf_s < r->nstages) {
     /* rows come sorted, but a group folded into (other) may interleave */
     qsort(r->buf, (size_t)r->nbuf, sizeof *r->buf, by_double);
     long long k = r->nbuf;
     double med = k % 2 ? r->buf[k / 2] : (r->buf[k / 2 - 1] + r->buf[k / 2]) / 2;
-    r->stays[r->buf_g * r->nstages + r->buf_s] = k;
-    r->median[r->buf_g * r->nstages + r->buf_s] = med;
+    int at = r->buf_g * r->nstages + r->buf_s;
+    r->stays[at] = k;
+    r->median[at] = med;
+    r->q1[at] = quantile(r->buf, k, 0.25);
+    r->q3[at] = quantile(r->buf, k, 0.75);
   }
   r->nbuf = 0;
 }
@@ -453,6 +403,136 @@ static int on_grade(void *ctx, const lrs_value *v, int n) {
   return r->oom;
 }
 
+/* ---- the dashboard's figures -------------------------------------------------- */
+
+static int on_reached(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  int g = group_of(r, &v[0]), F = r->nfunnel;
+  if (g < 0) return 0;
+  long long top = v[1].type == LRS_INT ? v[1].i : -1, k = v[2].i;
+  long long *row = &r->reach[g * (F + 1)];
+  row[F] += k;
+  for (long long s = 0; s <= top && s < F; s++) row[s] += k;
+  return 0;
+}
+
+/* Append a row of `w` integers to a growing array (rows counted in *n). */
+static int push_row(rpt *r, long long **v, long long *n, long long *cap,
+                    const long long *row, int w) {
+  if (*n == *cap) {
+    long long c = *cap ? *cap * 2 : 64;
+    long long *x = realloc(*v, (size_t)c * (size_t)w * sizeof *x);
+    if (!x) return r->oom = 1;
+    *v = x;
+    *cap = c;
+  }
+  memcpy(*v + *n * w, row, (size_t)w * sizeof *row);
+  (*n)++;
+  return 0;
+}
+
+static long long int_of(const lrs_value *v) {
+  return v->type == LRS_INT ? v->i : v->type == LRS_FLOAT ? (long long)v->r : 0;
+}
+
+static int on_cohort(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  long long row[3] = {int_of(&v[0]), v[1].type == LRS_INT ? v[1].i : -1,
+                      int_of(&v[2])};
+  return push_row(r, &r->coh, &r->ncoh, &r->capcoh, row, 3);
+}
+
+static int on_hday(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  long long row[4] = {int_of(&v[0]), int_of(&v[1]), int_of(&v[2]),
+                      int_of(&v[3])};
+  return push_row(r, &r->hday, &r->nhday, &r->caphday, row, 4);
+}
+
+static int on_side_exit(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  int a = stage_index(r, text_of(&v[0])), b = stage_index(r, text_of(&v[1]));
+  if (a < 0 || b < 0 || a >= r->nstages || b >= r->nstages) return 0;
+  struct rexit *x = realloc(r->exits, (size_t)(r->nexits + 1) * sizeof *x);
+  if (!x) return r->oom = 1;
+  r->exits = x;
+  r->exits[r->nexits++] = (struct rexit){a, b, int_of(&v[2])};
+  return 0;
+}
+
+static int on_window(void *ctx, const lrs_value *v, int n) {
+  (void)n;
+  rpt *r = ctx;
+  r->win_first = int_of(&v[0]);
+  r->win_last = int_of(&v[1]);
+  r->win_rows = int_of(&v[2]);
+  return 0;
+}
+
+/* Cohorts and handoffs by week or month, on one scale for both. */
+static int build_trends(rpt *r) {
+  int F = r->nfunnel, w = F > 1 ? F : 1;
+  long long lo = 0, hi = 0, have = 0;
+  for (long long i = 0; i < r->ncoh; i++, have = 1) {
+    long long d = r->coh[i * 3];
+    if (!have || d < lo) lo = d;
+    if (!have || d > hi) hi = d;
+  }
+  for (long long i = 0; i < r->nhday; i++, have = 1) {
+    long long d = r->hday[i * 4];
+    if (!have || d < lo) lo = d;
+    if (!have || d > hi) hi = d;
+  }
+  int monthly = lrp_trend_monthly(lo, hi);
+  long long *day = malloc((size_t)(r->ncoh + r->nhday + 1) * sizeof *day);
+  long long *val = calloc((size_t)(r->ncoh + r->nhday + 1) * (size_t)(w + 2),
+                         sizeof *val);
+  int rc = day && val ? LR_OK : LR_NOMEM;
+  for (long long i = 0; i < r->ncoh && rc == LR_OK; i++) {
+    day[i] = r->coh[i * 3];
+    val[i * w] = r->coh[i * 3 + 2];                 /* contacts */
+    for (int k = 1; k < w; k++)
+      if (r->coh[i * 3 + 1] >= k) val[i * w + k] = r->coh[i * 3 + 2];
+  }
+  if (rc == LR_OK) rc = lrp_trend_build(&r->trend, monthly, day, val, r->ncoh, w);
+  for (long long i = 0; i < r->nhday && rc == LR_OK; i++) {
+    day[i] = r->hday[i * 4];
+    val[i * 2] = r->hday[i * 4 + 1];
+    val[i * 2 + 1] = r->hday[i * 4 + 3];
+  }
+  if (rc == LR_OK) rc = lrp_trend_build(&r->htrend, monthly, day, val, r->nhday, 2);
+  free(day);
+  free(val);
+  return rc;
+}
+
+/* Everything the dashboard adds: how far each group got through the
+** funnel, the overall trends, the moves to side stages, the window. */
+static int gather_dashboard(rpt *r) {
+  const char *funnel = r->nfunnel ? lrb_str(&r->funnel_json) : "[]";
+  long long since = r->o.since;
+  lrs_dim all = {LRS_DIM_ALL, NULL, NULL};
+  int src = LR_OK;
+  for (int pass = r->dim.kind == LRS_DIM_ALL; pass < 2 && src == LR_OK; pass++) {
+    r->all = pass;
+    src = lrs_report_reached(r->db, pass ? &all : &r->dim, funnel, since,
+                             on_reached, r);
+  }
+  r->all = 0;
+  if (src == LR_OK) src = lrs_report_cohorts(r->db, funnel, since, on_cohort, r);
+  if (src == LR_OK) src = lrs_report_exits(r->db, since, on_side_exit, r);
+  if (src == LR_OK)
+    src = lrs_report_handoff_days(r->db, since, r->now, on_hday, r);
+  if (src == LR_OK) src = lrs_report_window(r->db, on_window, r);
+  if (r->oom) return LR_NOMEM;
+  if (src != LR_OK) return lr_errcode(r->db);
+  return build_trends(r);
+}
+
 /* Grade rows by group (in group order), then grade. */
 static int by_group_grade(const void *a, const void *b) {
   const graderow *x = a, *y = b;
@@ -473,6 +553,10 @@ static int gather(rpt *r) {
   r->lost = calloc((size_t)G, sizeof *r->lost);
   r->amount_n = calloc((size_t)G, sizeof *r->amount_n);
   r->amount = calloc((size_t)G, sizeof *r->amount);
+  r->reach = calloc((size_t)G * (size_t)(r->nfunnel + 1), sizeof *r->reach);
+  r->q1 = calloc((size_t)G * (size_t)S + 1, sizeof *r->q1);
+  r->q3 = calloc((size_t)G * (size_t)S + 1, sizeof *r->q3);
+  if (!r->reach || !r->q1 || !r->q3) return LR_NOMEM;
   if (!r->funnel || !r->entered || !r->converted || !r->stays || !r->through || !r->median ||
       !r->won || !r->lost || !r->amount_n || !r->amount)
     return LR_NOMEM;
@@ -506,7 +590,7 @@ static int gather(rpt *r) {
   r->all = 0;
   if (r->ngrades)
     qsort(r->grades, (size_t)r->ngrades, sizeof *r->grades, by_group_grade);
-  return LR_OK;
+  return gather_dashboard(r);
 }
 
 /* ---- output helpers ------------------------------------------------------------ */
@@ -700,7 +784,7 @@ static const section SECTIONS[] = {
    "amount of the won deals that have one.", t_outcomes},
 };
 
-static void since_text(const rpt *r, char *buf, size_t n) {
+void lrp_report_since_text(const rpt *r, char *buf, size_t n) {
   if (!r->o.since) {
     snprintf(buf, n, "at any time");
     return;
@@ -711,7 +795,7 @@ static void since_text(const rpt *r, char *buf, size_t n) {
 }
 
 /* Where the clock came from, for people. */
-static void clock_text(const rpt *r, char *buf, size_t n) {
+void lrp_report_clock_text(const rpt *r, char *buf, size_t n) {
   if (r->clock == CLOCK_GIVEN) snprintf(buf, n, "from --now");
   else if (r->clock == CLOCK_RUN)
     snprintf(buf, n, "the latest run's now, run %lld", r->clock_run);
@@ -721,8 +805,8 @@ static void clock_text(const rpt *r, char *buf, size_t n) {
 static void header_lines(const rpt *r, lrp_out *o, int html) {
   char when[40], since[64], clock[80];
   lrp_iso(r->now, when, sizeof when);
-  clock_text(r, clock, sizeof clock);
-  since_text(r, since, sizeof since);
+  lrp_report_clock_text(r, clock, sizeof clock);
+  lrp_report_since_text(r, since, sizeof since);
   static const char *const ORDER[] = {
     "the policy's funnel order", "the funnel order the latest run recorded",
     "order of first entry in stage_history"};
@@ -770,7 +854,7 @@ static void wrap(lrp_out *o, const char *text) {
 static void write_text(const rpt *r, lrp_out *o) {
   header_lines(r, o, 0);
   char since[64], note[512];
-  since_text(r, since, sizeof since);
+  lrp_report_since_text(r, since, sizeof since);
   for (size_t i = 0; i < sizeof SECTIONS / sizeof *SECTIONS; i++) {
     lrp_outf(o, "\n%s\n", SECTIONS[i].title);
     if (SECTIONS[i].note) {
@@ -796,42 +880,13 @@ static void write_text(const rpt *r, lrp_out *o) {
 
 /* ---- HTML ------------------------------------------------------------------------ */
 
-static void funnel_chart(const rpt *r, lrp_out *o) {
-  int g = r->ngroups - 1, n = r->nstages;
-  if (!n) return;
-  const long long *row = &r->funnel[g * (n + 1)];
-  long long top = 1;
-  for (int s = 0; s < n; s++) if (row[s] > top) top = row[s];
-  int bar = 26, x0 = 130, w = 460, h = n * bar + 10;
-  lrp_outf(o, "<figure style=\"width:%dpx\"><svg id=\"funnel\" "
-              "xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-              "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Contacts by "
-              "stage\">\n", x0 + w + 70, x0 + w + 70, h, x0 + w + 70, h);
-  for (int s = 0; s < n; s++) {
-    double bw = (double)row[s] / (double)top * w;
-    int y = 5 + s * bar;
-    lrp_outf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", x0 - 6, y + 16);
-    lrp_out_html(o, r->stage[s]);
-    lrp_outf(o, "</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
-                "height=\"%d\" fill=\"#2b6cb0\"/><text x=\"%.1f\" y=\"%d\">"
-                "%lld</text>\n", x0, y + 3, bw, bar - 6, x0 + bw + 6, y + 16,
-             row[s]);
-  }
-  lrp_outs(o, "</svg><figcaption>Contacts by current stage.</figcaption>"
-              "</figure>\n");
-}
-
-static void write_html(const rpt *r, lrp_out *o) {
-  lrp_html_begin(o, "leadrules report");
-  lrp_outs(o, "<h1>leadrules report</h1>\n");
-  header_lines(r, o, 1);
-  funnel_chart(r, o);
+void lrp_report_tables_html(const rpt *r, lrp_out *o) {
   char since[64], note[512];
-  since_text(r, since, sizeof since);
+  lrp_report_since_text(r, since, sizeof since);
   for (size_t i = 0; i < sizeof SECTIONS / sizeof *SECTIONS; i++) {
-    lrp_outs(o, "<h2>");
+    lrp_outs(o, "<h3>");
     lrp_out_html(o, SECTIONS[i].title);
-    lrp_outs(o, "</h2>\n");
+    lrp_outs(o, "</h3>\n");
     if (SECTIONS[i].note) {
       snprintf(note, sizeof note, SECTIONS[i].note, since);
       lrp_outs(o, "<p class=\"note\">");
@@ -845,7 +900,7 @@ static void write_html(const rpt *r, lrp_out *o) {
     lrp_table_free(&t);
   }
   if (r->ngrades) {
-    lrp_outs(o, "<h2>Grade x engagement</h2>\n<p class=\"note\">Contacts by "
+    lrp_outs(o, "<h3>Grade x engagement</h3>\n<p class=\"note\">Contacts by "
                 "grade and by the band of their 'engagement' score group."
                 "</p>\n");
     lrp_table t;
@@ -853,7 +908,6 @@ static void write_html(const rpt *r, lrp_out *o) {
     lrp_table_html(&t, o);
     lrp_table_free(&t);
   }
-  lrp_html_end(o);
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
@@ -952,6 +1006,10 @@ static void json_time(const rpt *r, lrp_out *o) {
       lrp_out_json_str(o, r->stage[s]);
       lrp_outf(o, ", \"stays\": %lld, \"median_seconds\": ", n);
       lrp_out_json_num(o, n ? r->median[g * r->nstages + s] : NAN);
+      lrp_outs(o, ", \"q1_seconds\": ");
+      lrp_out_json_num(o, n ? r->q1[g * r->nstages + s] : NAN);
+      lrp_outs(o, ", \"q3_seconds\": ");
+      lrp_out_json_num(o, n ? r->q3[g * r->nstages + s] : NAN);
       lrp_outf(o, ", \"passed_through\": %lld}", z);
     }
   lrp_outs(o, k ? "\n  ]" : "]");
@@ -986,7 +1044,7 @@ static void json_outcomes(const rpt *r, lrp_out *o) {
     lrp_out_json_num(o, r->amount_n[g] ? r->amount[g] / (double)r->amount_n[g] : NAN);
     lrp_outs(o, ", \"won_amount\": ");
     lrp_out_json_num(o, r->amount[g]);
-    lrp_outs(o, "}");
+    lrp_outf(o, ", \"sales\": %lld}", r->amount_n[g]);
   }
   lrp_outs(o, "\n  ]");
 }
@@ -1022,6 +1080,7 @@ static void write_json(const rpt *r, lrp_out *o) {
   json_handoffs(r, o);
   json_outcomes(r, o);
   json_grades(r, o);
+  lrp_report_json_dashboard(r, o);
   lrp_outs(o, "\n}\n");
 }
 
@@ -1069,6 +1128,14 @@ static void rpt_free(rpt *r) {
   free(r->grades);
   free(r->buf);
   lrb_free(&r->keep);
+  free(r->reach);
+  free(r->q1);
+  free(r->q3);
+  free(r->coh);
+  free(r->exits);
+  free(r->hday);
+  lrp_trend_free(&r->trend);
+  lrp_trend_free(&r->htrend);
 }
 
 int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
@@ -1117,12 +1184,12 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
     lrp_out out;
     lrp_out_init(&out, write, ctx);
     if (r.o.format == LR_FMT_JSON) write_json(&r, &out);
-    else if (r.o.format == LR_FMT_HTML) write_html(&r, &out);
+    else if (r.o.format == LR_FMT_HTML) lrp_report_write_html(&r, &out);
     else write_text(&r, &out);
     rc = lrp_out_done(&out);
     if (rc == LR_OK && r.o.html_write) {
       lrp_out_init(&out, r.o.html_write, r.o.html_ctx);
-      write_html(&r, &out);
+      lrp_report_write_html(&r, &out);
       rc = lrp_out_done(&out);
     }
     if (rc != LR_OK)

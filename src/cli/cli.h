@@ -186,7 +186,8 @@ typedef struct cli_spec {
   int npos;
   const char *extra;          /* usage error for one argument too many;
                               ** a %s in it is the argument */
-  const char *missing;        /* usage error for fewer than npos */
+  const char *missing;        /* usage error for fewer than npos; NULL:
+                              ** fewer is fine (the command checks) */
 } cli_spec;
 
 /* Read argv[1..argc-1] by the spec, in order; the first problem is a
@@ -212,6 +213,12 @@ int cmd_test(cli *c, int argc, char **argv);
 int cmd_shell(cli *c, int argc, char **argv);
 int cmd_script(cli *c, int argc, char **argv);
 int cmd_info(cli *c, int argc, char **argv);
+int cmd_ingest(cli *c, int argc, char **argv);
+int cmd_serve(cli *c, int argc, char **argv);
 
+
+/* explain --account KEY POLICY (cmd_explain_account.c). */
+int cmd_explain_account(cli *c, lr_db *db, const char *key, const char *path,
+                        long long now, int json, const lr_policy_opts *po);
 
 #endif

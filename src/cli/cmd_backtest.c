@@ -20,7 +20,9 @@ int cmd_backtest(cli *c, int argc, char **argv) {
     CLI_OPT_JOBS(jobs),
     CLI_OPT_HTML(html), { NULL },
   };
-  const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
+  int accounts = 0;
+  const cli_flagv flags[] = { { "--json", &json, 0 },
+                              { "--accounts", &accounts, 0 }, { NULL } };
   const char **pos[] = { &path };
   const cli_spec spec = { "backtest", opts, flags, 1, pos, 1,
                           "one policy at a time", "which policy?" };
@@ -42,7 +44,8 @@ int cmd_backtest(cli *c, int argc, char **argv) {
     return cli_html_close(c, html, o.html_ctx, cli_fail(c, rc), 0);
   o.progress = cli_progress;
   o.cancel = &cli_interrupted;
-  rc = lr_backtest(p, &o, cli_write_file, stdout, NULL);
+  rc = accounts ? lr_backtest_accounts(p, &o, cli_write_file, stdout, NULL)
+                : lr_backtest(p, &o, cli_write_file, stdout, NULL);
   lr_policy_free(p);
   status = rc == LR_OK ? CLI_OK : cli_fail(c, rc);
   return cli_html_close(c, html, o.html_ctx, status, o.format == LR_FMT_JSON);

@@ -28,7 +28,9 @@ int cmd_diff(cli *c, int argc, char **argv) {
     { "--stage-changes", &list, "a number of contacts, or all", 0, ok_list },
     CLI_OPT_JOBS(jobs), { NULL },
   };
-  const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
+  int accounts = 0;
+  const cli_flagv flags[] = { { "--json", &json, 0 },
+                              { "--accounts", &accounts, 0 }, { NULL } };
   const char **pos[] = { &paths[0], &paths[1] };
   const cli_spec spec = { "diff", opts, flags, 1, pos, 2,
                           "give two policies: OLD.lua NEW.lua",
@@ -48,7 +50,8 @@ int cmd_diff(cli *c, int argc, char **argv) {
   if (rc == LR_OK) {
     o.progress = cli_progress;
     o.cancel = &cli_interrupted;
-    rc = lr_diff(po, pn, &o, cli_write_file, stdout);
+    rc = accounts ? lr_diff_accounts(po, pn, &o, cli_write_file, stdout)
+                  : lr_diff(po, pn, &o, cli_write_file, stdout);
   }
   int status = rc == LR_OK ? CLI_OK : cli_fail(c, rc);
   lr_policy_free(pn);

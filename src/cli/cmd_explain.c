@@ -296,13 +296,14 @@ static void print_json(const rows *r, const char *policy, long long now) {
 
 int cmd_explain(cli *c, int argc, char **argv) {
   const char *key = NULL, *path = NULL, *now_s = NULL;
-  int json = 0;
+  int json = 0, account = 0;
   lr_policy_opts po = LR_POLICY_OPTS_INIT;
   const char **pos[] = { &key, &path };
   const cli_optv opts[] = { CLI_OPT_NOW(now_s), { NULL } };
   const cli_flagv flags[] = {
     { "--json", &json, 0 },
     { "--allow-local-modules", &po.allow_local_modules, 0 },
+    { "--account", &account, 0 },
     { NULL },
   };
   const cli_spec spec = { "explain", opts, flags, 2, pos, 2,
@@ -318,12 +319,14 @@ int cmd_explain(cli *c, int argc, char **argv) {
     key = path;
     path = t;
   }
-  if (cli_check_key(c, "explain", key) != CLI_OK) return CLI_USAGE;
+  if (!account && cli_check_key(c, "explain", key) != CLI_OK)
+    return CLI_USAGE;
   long long now = cli_parse_now(c, now_s);
   if (now < 0) return CLI_USAGE;
   if (!now) now = (long long)time(NULL);
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;
+  if (account) return cmd_explain_account(c, db, key, path, now, json, &po);
   lr_policy *p = NULL;
   int rc = lr_policy_load_v2(db, path, &po, &p);
   if (rc != LR_OK) return cli_fail(c, rc);

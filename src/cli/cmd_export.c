@@ -16,6 +16,7 @@ static int note(void *ctx, const char *text, size_t n) {
 
 int cmd_export(cli *c, int argc, char **argv) {
   lr_export_opts o = LR_EXPORT_OPTS_INIT;
+  int accounts = 0;
   const cli_optv opts[] = {
     { "--stage", &o.stage, "a stage name", 0, NULL },
     { "--segment", &o.segment, "a segment name", 0, NULL },
@@ -25,7 +26,8 @@ int cmd_export(cli *c, int argc, char **argv) {
   const cli_flagv flags[] = {
     { "--json", &o.json, 0 },
     { "--raw", &o.raw, 0 }, { "--field-names", &o.field_names, 0 },
-    { "--desc", &o.desc, 0 }, { "--epoch", &o.epoch, 0 }, { NULL },
+    { "--desc", &o.desc, 0 }, { "--epoch", &o.epoch, 0 },
+    { "--accounts", &accounts, 0 }, { NULL },
   };
   const cli_spec spec = { "export", opts, flags, 1, NULL, 0,
                           "unexpected argument '%s'", NULL };
@@ -35,7 +37,11 @@ int cmd_export(cli *c, int argc, char **argv) {
   lr_db *db = cli_db(c);
   if (!db) return CLI_ERR;
   o.note = note;
-  int rc = lr_export(db, &o, cli_write_file, stdout);
+  if (accounts && (o.stage || o.segment || o.fields || o.sort))
+    return cli_usage(c, "export", "--accounts takes --json, --raw and "
+                     "--field-names only");
+  int rc = accounts ? lr_export_accounts(db, &o, cli_write_file, stdout)
+                    : lr_export(db, &o, cli_write_file, stdout);
   if (rc == LR_OK && fflush(stdout) != 0) {
     return cli_error(c, "export: writing to stdout failed");
   }

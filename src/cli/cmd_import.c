@@ -1,5 +1,5 @@
 /*
-** cmd_import.c -- leadrules import contacts|activities|outcomes FILE
+** cmd_import.c -- leadrules import contacts|activities|outcomes|accounts FILE
 */
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +71,8 @@ static int import_kind(const char *name) {
   return !name ? 0
        : strcmp(name, "contacts") == 0 ? LR_CONTACTS
        : strcmp(name, "activities") == 0 ? LR_ACTIVITIES
-       : strcmp(name, "outcomes") == 0 ? LR_OUTCOMES : 0;
+       : strcmp(name, "outcomes") == 0 ? LR_OUTCOMES
+       : strcmp(name, "accounts") == 0 ? LR_ACCOUNTS : 0;
 }
 
 int cmd_import(cli *c, int argc, char **argv) {
@@ -124,9 +125,9 @@ int cmd_import(cli *c, int argc, char **argv) {
   int kind = import_kind(kind_name);
   if (!kind || !file) {
     status = cli_usage(c, "import", !kind_name ? "what to import: contacts, "
-                       "activities or outcomes, and a FILE"
-                       : !kind ? "cannot import '%s' (contacts, activities "
-                       "or outcomes)" : "no FILE given", kind_name);
+                       "activities, outcomes or accounts, and a FILE"
+                       : !kind ? "cannot import '%s' (contacts, activities, "
+                       "outcomes or accounts)" : "no FILE given", kind_name);
     goto done;
   }
   if (delimiter) parse_delimiter(delimiter, &o.delimiter);

@@ -16,9 +16,11 @@ int cmd_report(cli *c, int argc, char **argv) {
     CLI_OPT_NOW(now_text),
     { "--policy", &policy, "a FILE", 1, NULL },
     CLI_OPT_HTML(html),
+    { "--currency", &o.currency, "a currency code such as EUR", 1, NULL },
     { NULL },
   };
-  const cli_flagv flags[] = { { "--json", &json, 0 }, { NULL } };
+  const cli_flagv flags[] = { { "--json", &json, 0 },
+                              { "--tables", &o.tables, 0 }, { NULL } };
   const cli_spec spec = { "report", opts, flags, 1, NULL, 0,
                           "unexpected argument '%s'", NULL };
   if (cli_parse(c, &spec, argc, argv) != CLI_OK) return CLI_USAGE;

@@ -51,6 +51,57 @@ typedef struct run_out {
   int changed;                        /* --changed: say the scope */
 } run_out;
 
+/* Accounts (printed only when the policy has some): the counts, and in a
+** dry run the account moves and handoffs it would make. */
+static void print_accounts_text(const lr_run_result *r, int dry) {
+  long long sc, mv, ho, n = lr_run_accounts(r, &sc, &mv, &ho);
+  if (!n) return;
+  printf("accounts   %lld evaluated, %lld score changes, %lld moves, %lld "
+         "handoffs\n", n, sc, mv, ho);
+  if (!dry) return;
+  for (long long i = 0; i < lr_run_account_move_count(r); i++) {
+    const lr_move *m = lr_run_account_move(r, i);
+    printf("  %-36s %s -> %s (%s)\n", m->key, m->from ? m->from : "(none)",
+           m->to, m->reason);
+  }
+  for (long long i = 0; i < lr_run_account_handoff_count(r); i++) {
+    const lr_handoff *h = lr_run_account_handoff(r, i);
+    printf("  %-36s handed to %s (%s)\n", h->key, h->owner, h->stage);
+  }
+}
+
+static void print_accounts_json(const lr_run_result *r) {
+  long long sc, mv, ho, n = lr_run_accounts(r, &sc, &mv, &ho);
+  if (!n) return;
+  printf("  \"accounts\": {\"evaluated\": %lld, \"score_changes\": %lld, "
+         "\"moves\": %lld, \"handoffs\": %lld},\n  \"account_move_list\": [",
+         n, sc, mv, ho);
+  for (long long i = 0; i < lr_run_account_move_count(r); i++) {
+    const lr_move *m = lr_run_account_move(r, i);
+    printf("%s\n    {\"key\": ", i ? "," : "");
+    cli_json_str(stdout, m->key);
+    printf(", \"from\": ");
+    cli_json_str(stdout, m->from);
+    printf(", \"to\": ");
+    cli_json_str(stdout, m->to);
+    printf(", \"reason\": ");
+    cli_json_str(stdout, m->reason);
+    putchar('}');
+  }
+  printf("],\n  \"account_handoff_list\": [");
+  for (long long i = 0; i < lr_run_account_handoff_count(r); i++) {
+    const lr_handoff *h = lr_run_account_handoff(r, i);
+    printf("%s\n    {\"key\": ", i ? "," : "");
+    cli_json_str(stdout, h->key);
+    printf(", \"stage\": ");
+    cli_json_str(stdout, h->stage);
+    printf(", \"owner\": ");
+    cli_json_str(stdout, h->owner);
+    putchar('}');
+  }
+  printf("],\n");
+}
+
 static void print_text(const run_out *c, const char *path, lr_policy *p,
                        const lr_run_result *r, int dry) {
   char when[32];
@@ -80,6 +131,7 @@ static void print_text(const run_out *c, const char *path, lr_policy *p,
   printf("handoffs   %lld\n", r->handoffs);
   for (int i = 0; i < r->n_by_owner; i++)
     printf("  %-30s %lld\n", r->by_owner[i].name, r->by_owner[i].n);
+  print_accounts_text(r, dry);
   printf("errors     %lld\n", r->errors);
   for (long long i = 0; i < r->n_error_list; i++)
     printf("  %s\n", r->error_list[i]);
@@ -161,6 +213,7 @@ static void print_json(const char *path, lr_policy *p, const lr_run_result *r,
   }
   printf("},\n");
   print_lists(r);
+  print_accounts_json(r);
   printf("  \"error_list\": [");
   for (long long i = 0; i < r->n_error_list; i++) {
     printf("%s", i ? ", " : "");
@@ -210,7 +263,7 @@ int cmd_run(cli *c, int argc, char **argv) {
   } else if (json) {
     printf("{\n");
   }
-  if (json) {                         /* listed in the JSON, bounded */
+  if (json || o.dry_run) {            /* listed, bounded */
     o.collect = 1;
     o.collect_max = limit;
   }

@@ -16,7 +16,7 @@
 
 const cli_cmd cli_commands[] = {
   {"import", cmd_import, CLI_CREATES,
-   "contacts|activities|outcomes FILE [options]",
+   "contacts|activities|outcomes|accounts FILE [options]",
    "import a CSV file (one transaction)",
    "  FILE              a CSV file, or - for stdin\n"
    "  --key COLUMN      the contact key column (default: the database's key\n"
@@ -29,7 +29,9 @@ const cli_cmd cli_commands[] = {
    "  --rejects FILE    write bad rows there and import the rest\n"
    "  --now T           stamp the import with this clock instead of the\n"
    "                    current time (as run --now)\n"
-   "  --json            print the summary as JSON\n"},
+   "  --json            print the summary as JSON\n"
+   "                    (accounts: keyed by the Domain, Website or Company\n"
+   "                    Domain column unless --key names another)\n"},
   {"export", cmd_export, CLI_READS,
    "[options] > contacts.csv",
    "write contacts as CSV or JSON to stdout",
@@ -41,7 +43,9 @@ const cli_cmd cli_commands[] = {
    "  --json            a JSON array of objects instead of CSV\n"
    "  --raw             do not neutralise formula-like text cells\n"
    "  --field-names     header row uses field names, not original headers\n"
-   "  --epoch           times as unix seconds, not ISO-8601 text\n"},
+   "  --epoch           times as unix seconds, not ISO-8601 text\n"
+   "  --accounts        the accounts instead, with their score, grade, stage\n"
+   "                    and owner\n"},
   {"handoffs", cmd_handoffs, CLI_READS,
    "[options]",
    "the leads handed to sales, newest first, with a cursor for syncs",
@@ -77,7 +81,9 @@ const cli_cmd cli_commands[] = {
    "  --now T           the clock (default: the current time)\n"
    "  --json            as JSON\n"
    "  --allow-local-modules  require() may load .lua files beside the "
-   "policy\n"},
+   "policy\n"
+   "  --account         KEY is an account: its contacts, account rules,\n"
+   "                    transitions and handoff\n"},
   {"move", cmd_move, CLI_WRITES,
    "KEY STAGE --reason TEXT [options]",
    "move a contact by hand (recorded; the policy keeps it there until a "
@@ -121,7 +127,9 @@ const cli_cmd cli_commands[] = {
    "  --capacity N      calls sales can make: the top N contacts\n"
    "  --json            as JSON\n"
    "  --html FILE       also write an HTML report to FILE\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"},
+   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --accounts        score the accounts instead: an account is won when\n"
+   "                    any of its contacts has a won outcome\n"},
   {"report", cmd_report, CLI_READS,
    "[options]",
    "funnel, conversion, time in stage, SLA, outcomes by segment/source/owner",
@@ -139,7 +147,9 @@ const cli_cmd cli_commands[] = {
    "  --stage-changes N|all  list N of the contacts that change stage\n"
    "                    (default 50)\n"
    "  --json            as JSON\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"},
+   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --accounts        compare the accounts: each policy scores the\n"
+   "                    contacts, then the accounts from those results\n"},
   {"script", cmd_script, CLI_WRITES,
    "SCRIPT.lua [options] [ARGS...]",
    "run a script that may change contacts (also: leadrules SCRIPT.lua)",
@@ -149,6 +159,28 @@ const cli_cmd cli_commands[] = {
    "  --allow-local-modules  require() may load .lua files beside the "
    "script\n"
    "  --                the rest goes to the script as arg[1..]\n"},
+  {"ingest", cmd_ingest, CLI_WRITES,
+   "POLICY.lua [FILE|-] [options]",
+   "append activity events and re-evaluate the contacts they touch",
+   "  FILE              events, one a line (default: - for stdin)\n"
+   "  --format F        ndjson (default) or csv (a header: contact, type,\n"
+   "                    at, value, campaign)\n"
+   "  --batch N         events per transaction (default 1000)\n"
+   "  --rejects FILE    set bad events aside there and ingest the rest\n"
+   "  --json            one JSON line per move and handoff on stdout\n"
+   "  --now T           the clock, and the time of events without \"at\"\n"
+   "  --allow-local-modules  require() may load .lua files beside the "
+   "policy\n"},
+  {"serve", cmd_serve, CLI_WRITES,
+   "--policy POLICY.lua --token-file FILE [options]",
+   "HTTP API: events in, decisions out (docs/realtime.md)",
+   "  --policy P        the policy (SIGHUP reloads it)\n"
+   "  --token-file FILE the bearer token (first line, 16+ characters)\n"
+   "  --listen A:PORT   the address (default 127.0.0.1:8787; port 0: any)\n"
+   "  --now T           a fixed clock (default: the current time)\n"
+   "  --notify-exec CMD run CMD with each decision as JSON on stdin\n"
+   "  --notify-url URL  POST each decision to URL\n"
+   "  --max-body N      request body cap in bytes (default 1048576)\n"},
   {NULL, NULL, 0, NULL, NULL, NULL},
 };
 

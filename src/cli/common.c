@@ -267,7 +267,8 @@ int cli_parse(cli *c, const cli_spec *s, int argc, char **argv) {
     if (npos == s->npos) return cli_usage(c, s->cmd, s->extra, a);
     *s->pos[npos++] = a;
   }
-  if (npos < s->npos) return cli_usage(c, s->cmd, "%s", s->missing);
+  if (npos < s->npos && s->missing)
+    return cli_usage(c, s->cmd, "%s", s->missing);
   return CLI_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/keymap.h"
 #include "events.h"
 
 /* The column named by one of `names`; -1 if none.  Two columns for the
@@ -93,6 +94,7 @@ void lrc_events_free(lrc_import *im) {
   lrc_events *k = im->k;
   if (!k) return;
   lrs_events_free(k->w);
+  lrs_keymap_free(k->map);
   free(k);
   im->k = NULL;
 }

@@ -22,6 +22,7 @@ typedef struct lrc_events {
   int col[LRC_EVENT_COLS];   /* the file's column for each fixed column,
                              ** in the kind's order; -1 when absent */
   lrs_events *w;             /* the store's writer, opened by the kind */
+  struct lrs_keymap *map;    /* contact keys of a piped import, or NULL */
   long long rows;            /* rows written */
 } lrc_events;
 

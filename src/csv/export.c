@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/accounts.h"
 #include "../store/contacts_io.h"
 #include "../store/report_sql.h"
 #include "../util/timefmt.h"
@@ -207,6 +208,11 @@ static void default_fields(lr_db *db, const lrs_fields *f, const gradecols *g,
   }
   for (int i = 0; i < g->n; i++)
     if (g->labels[i]) add_col(cols, n, g->names[i], g->labels[i], 1);
+  /* The contact's account, once the database has accounts ("account",
+  ** unless an imported field has that name). */
+  if (lrs_accounts_any(db))
+    add_col(cols, n, "account_key", lrs_fields_find(f, "account")
+                                        ? "account_key" : "account", 0);
 }
 
 /* A CSV text cell, neutralised when a spreadsheet would run it. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../store/accounts.h"
 #include "import.h"
 
 int lrc_fail(lrc_import *im, long long line, int rc, const char *fmt, ...) {
@@ -122,7 +123,8 @@ int lrc_start(lrc_import *im, const lrc_row *row) {
     return lrc_fail(im, row->line, LR_INPUT, "header, column %d: %s",
                     row->bad_cell + 1, row->bad_why);
   int kind = im->kind == &lrc_kind_contacts ? LR_CONTACTS
-           : im->kind == &lrc_kind_activities ? LR_ACTIVITIES : LR_OUTCOMES;
+           : im->kind == &lrc_kind_activities ? LR_ACTIVITIES
+           : im->kind == &lrc_kind_accounts ? LR_ACCOUNTS : LR_OUTCOMES;
   int rc = lrc_header_resolve(&im->head, row, kind, im->o.maps, im->o.n_maps,
                               im->file, &im->err);
   if (rc != LR_OK) return rc;
@@ -167,6 +169,7 @@ static const lrc_kind *kind_of(int kind) {
     case LR_CONTACTS: return &lrc_kind_contacts;
     case LR_ACTIVITIES: return &lrc_kind_activities;
     case LR_OUTCOMES: return &lrc_kind_outcomes;
+    case LR_ACCOUNTS: return &lrc_kind_accounts;
     default: return NULL;
   }
 }
@@ -216,24 +219,37 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
     lrb_free(&im.err);
     return rc;
   }
-  /* A first import of contacts writes every page once, not twice. */
+  /* A first import of contacts (or activities) writes every page once,
+  ** not twice. */
   int any = 1;
   if (kind == LR_CONTACTS && lrs_txn_depth(db) == 0 &&
       lrs_contacts_any(db, &any) == LR_OK && !any)
     lrs_bulk_journal_begin(db);
-  rc = lrs_begin(db);
+  if (kind == LR_ACTIVITIES && lrs_txn_depth(db) == 0 &&
+      lrs_activities_any(db, &any) == LR_OK && !any)
+    lrs_bulk_journal_begin(db);
+  /* Activities need no foreign-key check per row: each row's contact
+  ** was just found by its key in this same transaction. */
+  int resolved = kind == LR_ACTIVITIES;
+  rc = resolved ? lrs_run_begin(db) : lrs_begin(db);
   int began = rc == LR_OK;
   if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
   if (rc == LR_OK) {
     rc = lrs_import_log_start(db, k->name, im.file, im.now, &im.seq);
     if (rc != LR_OK) lrc_store_fail(&im, NULL, rc);
   }
-  if (rc == LR_OK)
-    rc = k->prepare ? lrc_pipe_run(&im)
-                    : lrc_reader_run(im.rd, data_row, &im, &im.err);
+  if (rc == LR_OK) {
+    im.piped = k->prepare && (!k->piped || k->piped(&im, path));
+    rc = im.piped ? lrc_pipe_run(&im)
+                  : lrc_reader_run(im.rd, data_row, &im, &im.err);
+  }
   if (rc == LR_OK && im.head.n == 0)
     rc = lrc_fail(&im, 0, LR_INPUT, "no header line");
   if (rc == LR_OK) rc = k->finish(&im);
+  /* A contact's account is matched again when either side changes. */
+  if (rc == LR_OK && kind == LR_CONTACTS &&
+      (rc = lrs_accounts_rematch(db, im.seq, NULL)) != LR_OK)
+    lrc_store_fail(&im, NULL, rc);
   if (rc == LR_OK) {
     rc = lrs_import_log_finish(db, im.seq, im.key_field[0] ? im.key_field
                                : NULL, rep);
@@ -269,6 +285,7 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   } else {
     lr__ok(db);
   }
+  if (resolved) lrs_run_end(db);
   lrs_bulk_journal_end(db);
   snprintf(rep->key_field, sizeof rep->key_field, "%s", im.key_field);
   lrc_reader_close(im.rd);

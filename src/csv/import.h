@@ -49,6 +49,9 @@ typedef struct lrc_kind {
   ** runs on the reading thread and must not touch the database; write
   ** runs on the caller's thread, in row order.  nvals: values per row. */
   int (*nvals)(lrc_import *im);
+  /* Kinds that have both row and prepare choose, before the file is read
+  ** (in the import's transaction), whether to pipe it: 1 to pipe. */
+  int (*piped)(lrc_import *im, const char *path);
   int (*prepare)(lrc_import *im, const lrc_row *row, lrc_batch *b,
                  lrc_slot *slot);
   int (*write)(lrc_import *im, const lrc_slot *slot);
@@ -73,6 +76,7 @@ struct lrc_import {
   char key_field[64];          /* field the contact key is in */
   int key_col;                 /* its column in the file */
   int key_lower;               /* email keys are lower-cased */
+  int piped;                   /* read on a thread of its own (pipe.c) */
   lr_buf err;                  /* message of a fatal error */
   lr_buf why;                  /* scratch for a bad row's reason */
   lr_buf key;                  /* the normalised key of the current row */
@@ -82,6 +86,7 @@ struct lrc_import {
 extern const lrc_kind lrc_kind_contacts;
 extern const lrc_kind lrc_kind_activities;
 extern const lrc_kind lrc_kind_outcomes;
+extern const lrc_kind lrc_kind_accounts;
 
 /* The header row: resolve names, set up the kind, open the rejects file. */
 int lrc_start(lrc_import *im, const lrc_row *header);

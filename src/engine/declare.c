@@ -53,8 +53,8 @@ static char *dupstr(lua_State *L, const char *s) {
 }
 
 /* Error for keys of the options table at `idx` not in `allowed`. */
-static void check_keys(lua_State *L, int idx, const char *what,
-                       const char *const *allowed) {
+void lrp_check_keys(lua_State *L, int idx, const char *what,
+                    const char *const *allowed) {
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
@@ -144,7 +144,7 @@ static int stage_index(lua_State *L, lrp_model *m, const char *name,
   return i;
 }
 
-static void add_stage(lua_State *L, lrp_model *m, const char *name, int side) {
+void lrp_decl_stage(lua_State *L, lrp_model *m, const char *name, int side) {
   if (!*name) lrl_error(L, "stage names cannot be empty");
   if (lrp_stage_find(m, name) >= 0)
     lrl_error(L, "stage '%s' is declared twice", name);
@@ -160,20 +160,24 @@ static void add_stage(lua_State *L, lrp_model *m, const char *name, int side) {
   }
 }
 
-/* stages { "subscriber", "lead", ... } */
-static int l_stages(lua_State *L) {
-  lrp_model *m = loading_model(L, "stages");
+void lrp_decl_stages(lua_State *L, lrp_model *m, const char *what) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  if (m->nfunnel) lrl_error(L, "stages: the funnel is declared twice");
-  if (m->nstages) lrl_error(L, "stages: declare the funnel before side stages");
+  if (m->nfunnel) lrl_error(L, "%s: the funnel is declared twice", what);
+  if (m->nstages)
+    lrl_error(L, "%s: declare the funnel before side stages", what);
   lua_Integer n = luaL_len(L, 1);
-  if (n < 1) lrl_error(L, "stages: the funnel needs at least one stage");
+  if (n < 1) lrl_error(L, "%s: the funnel needs at least one stage", what);
   for (lua_Integer i = 1; i <= n; i++) {
     if (lua_geti(L, 1, i) != LUA_TSTRING)
-      lrl_error(L, "stages: entry %d must be a stage name", (int)i);
-    add_stage(L, m, lrl_tocstring(L, -1, "stage name"), 0);
+      lrl_error(L, "%s: entry %d must be a stage name", what, (int)i);
+    lrp_decl_stage(L, m, lrl_tocstring(L, -1, "stage name"), 0);
     lua_pop(L, 1);
   }
+}
+
+/* stages { "subscriber", "lead", ... } */
+static int l_stages(lua_State *L) {
+  lrp_decl_stages(L, loading_model(L, "stages"), "stages");
   return 0;
 }
 
@@ -182,7 +186,7 @@ static int l_options_ignored(lua_State *L) {
     lrl_error(L, "stage: options must be a table");
   if (lua_istable(L, 1)) {
     static const char *const allowed[] = {"description", NULL};
-    check_keys(L, 1, "stage", allowed);
+    lrp_check_keys(L, 1, "stage", allowed);
   }
   return 0;
 }
@@ -192,7 +196,7 @@ static int l_stage_call(lua_State *L) {
   lrp_model *m = loading_model(L, "stage");
   /* 1 is the stage table */
   const char *name = lrl_checkcstring(L, 2, "stage name");
-  add_stage(L, m, name, 1);
+  lrp_decl_stage(L, m, name, 1);
   lrl_push_closure(L, l_options_ignored, inst(L));
   return 1;
 }
@@ -206,7 +210,7 @@ static int l_segment_opts(lua_State *L) {
   snprintf(what, sizeof what, "segment '%s'", name);
   luaL_checktype(L, 1, LUA_TTABLE);
   static const char *const allowed[] = {"where", "when", "description", NULL};
-  check_keys(L, 1, what, allowed);
+  lrp_check_keys(L, 1, what, allowed);
   m->segments = grow(L, m->segments, m->nsegments, sizeof *m->segments);
   lrp_segment *s = &m->segments[m->nsegments];
   s->when_ref = LUA_NOREF;
@@ -247,12 +251,20 @@ static void add_group(lua_State *L, lrp_model *m, const char *g) {
 static int l_rule_opts(lua_State *L) {
   lrp_model *m = loading_model(L, "rule");
   const char *name = lua_tostring(L, lua_upvalueindex(2));
+  lrp_decl_rule(L, m, name, "rule");
+  return 0;
+}
+
+void lrp_decl_rule(lua_State *L, lrp_model *m, const char *name,
+                   const char *kind) {
   char what[256];
-  snprintf(what, sizeof what, "rule '%s'", name);
+  snprintf(what, sizeof what, "%s '%s'", kind, name);
   luaL_checktype(L, 1, LUA_TTABLE);
   static const char *const allowed[] = {"points", "when", "score", "max",
       "min", "segment", "group", "description", NULL};
-  check_keys(L, 1, what, allowed);
+  static const char *const acc_allowed[] = {"points", "when", "score", "max",
+      "min", "group", "description", NULL};
+  lrp_check_keys(L, 1, what, strcmp(kind, "rule") ? acc_allowed : allowed);
   lrp_rule r;
   memset(&r, 0, sizeof r);
   r.segment = -1;
@@ -302,17 +314,21 @@ static int l_rule_opts(lua_State *L) {
   if (desc) r.description = dupstr(L, desc);
   m->rules = grow(L, m->rules, m->nrules, sizeof *m->rules);
   m->rules[m->nrules++] = r;
-  return 0;
+}
+
+void lrp_decl_rule_name(lua_State *L, const lrp_model *m, const char *name,
+                        const char *kind) {
+  if (!*name) lrl_error(L, "%s names cannot be empty", kind);
+  for (int i = 0; i < m->nrules; i++)
+    if (strcmp(m->rules[i].name, name) == 0)
+      lrl_error(L, "%s '%s' is declared twice (first at %s)", kind, name,
+                m->rules[i].where);
 }
 
 static int l_rule(lua_State *L) {
   lrp_model *m = loading_model(L, "rule");
   const char *name = lrl_checkcstring(L, 1, "rule name");
-  if (!*name) lrl_error(L, "rule names cannot be empty");
-  for (int i = 0; i < m->nrules; i++)
-    if (strcmp(m->rules[i].name, name) == 0)
-      lrl_error(L, "rule '%s' is declared twice (first at %s)", name,
-                m->rules[i].where);
+  lrp_decl_rule_name(L, m, name, "rule");
   return push_named_opts(L, 1, l_rule_opts);
 }
 
@@ -333,7 +349,7 @@ static lrp_model *table_declaration(lua_State *L, const char *what,
                                     const char *const *allowed) {
   lrp_model *m = loading_model(L, what);
   luaL_checktype(L, 1, LUA_TTABLE);
-  check_keys(L, 1, what, allowed);
+  lrp_check_keys(L, 1, what, allowed);
   return m;
 }
 
@@ -343,6 +359,11 @@ static int l_transition(lua_State *L) {
   static const char *const allowed[] = {"from", "to", "when", "reason",
       "keep_owner", NULL};
   lrp_model *m = table_declaration(L, "transition", allowed);
+  lrp_decl_transition(L, m);
+  return 0;
+}
+
+void lrp_decl_transition(lua_State *L, lrp_model *m) {
   lrp_transition t;
   memset(&t, 0, sizeof t);
   lrl_where(L, 1, t.where, sizeof t.where);
@@ -397,7 +418,6 @@ static int l_transition(lua_State *L) {
   m->transitions = grow(L, m->transitions, m->ntransitions,
                         sizeof *m->transitions);
   m->transitions[m->ntransitions++] = t;
-  return 0;
 }
 
 /* Routers are Lua tables { [router key] = index } tagged by a metatable. */
@@ -405,7 +425,7 @@ static int l_transition(lua_State *L) {
 
 /* Reserve a router slot owned by the model (so an error while filling it
 ** frees everything with the model).  Returns its index. */
-static int new_router(lua_State *L, lrp_model *m, int kind) {
+int lrp_new_router(lua_State *L, lrp_model *m, int kind) {
   m->routers = grow(L, m->routers, m->nrouters, sizeof *m->routers);
   int idx = m->nrouters++;
   lrp_router *r = &m->routers[idx];
@@ -416,7 +436,7 @@ static int new_router(lua_State *L, lrp_model *m, int kind) {
   return idx;
 }
 
-static void push_router(lua_State *L, int idx) {
+void lrp_push_router(lua_State *L, int idx) {
   int *ud = lua_newuserdatauv(L, sizeof(int), 0);
   *ud = idx;
   luaL_setmetatable(L, ROUTER_MT);
@@ -487,7 +507,7 @@ static int l_round_robin(lua_State *L) {
   lua_Integer n = luaL_len(L, 1);
   if (n < 1) lrl_error(L, "round_robin needs at least one owner");
   if (n > 10000) lrl_error(L, "round_robin: at most 10000 owners");
-  int idx = new_router(L, m, LRP_ROUTER_RR);
+  int idx = lrp_new_router(L, m, LRP_ROUTER_RR);
   lrp_router *r = &m->routers[idx];
   r->capacity = (int)cap;
   r->owners = calloc((size_t)n, sizeof *r->owners);
@@ -521,7 +541,7 @@ static int l_round_robin(lua_State *L) {
   lua_pop(L, 1);
   for (int k = 0; k < r->nowners; k++)
     if (!r->owners[k].capacity) r->owners[k].capacity = r->capacity;
-  push_router(L, idx);
+  lrp_push_router(L, idx);
   return 1;
 }
 
@@ -565,7 +585,7 @@ static int l_by_field(lua_State *L) {
   lrp_model *m = loading_model(L, "by_field");
   const char *field = lrl_checkcstring(L, 1, "by_field: the field name");
   luaL_checktype(L, 2, LUA_TTABLE);
-  int idx = new_router(L, m, LRP_ROUTER_FIELD);
+  int idx = lrp_new_router(L, m, LRP_ROUTER_FIELD);
   m->routers[idx].field = dupstr(L, field);
   int nkeys;
   const char **keys = sorted_keys(L, 2, &nkeys);
@@ -575,7 +595,7 @@ static int l_by_field(lua_State *L) {
     lua_rawget(L, 2);
     int target;
     if (lua_type(L, -1) == LUA_TSTRING) {
-      target = new_router(L, m, LRP_ROUTER_FIXED);
+      target = lrp_new_router(L, m, LRP_ROUTER_FIXED);
       m->routers[target].fixed = dupstr(L, lrl_tocstring(L, -1,
                                                        "owner name"));
     } else if ((target = router_arg(L, -1)) < 0) {
@@ -595,7 +615,7 @@ static int l_by_field(lua_State *L) {
     lua_pop(L, 1);
   }
   lua_pop(L, 1);                        /* keys */
-  push_router(L, idx);
+  lrp_push_router(L, idx);
   return 1;
 }
 
@@ -603,6 +623,29 @@ static int l_by_field(lua_State *L) {
 static int l_handoff(lua_State *L) {
   static const char *const allowed[] = {"stage", "assign", "due", NULL};
   lrp_model *m = table_declaration(L, "handoff", allowed);
+  lrp_decl_handoff(L, m, m);
+  return 0;
+}
+
+int lrp_decl_router(lua_State *L, lrp_model *m, const char *what) {
+  int t = lua_type(L, -1), idx;
+  if (t == LUA_TFUNCTION) {
+    idx = lrp_new_router(L, m, LRP_ROUTER_FN);
+    m->routers[idx].fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return idx;
+  }
+  if (t == LUA_TSTRING) {
+    idx = lrp_new_router(L, m, LRP_ROUTER_FIXED);
+    m->routers[idx].fixed = dupstr(L, lrl_tocstring(L, -1, "owner name"));
+  } else if ((idx = router_arg(L, -1)) < 0) {
+    lrl_error(L, "%s must be round_robin{...}, by_field(...), "
+              "account_owner{...}, an owner name or a function(lead)", what);
+  }
+  lua_pop(L, 1);
+  return idx;
+}
+
+void lrp_decl_handoff(lua_State *L, lrp_model *m, lrp_model *routes) {
   lrp_handoff h;
   memset(&h, 0, sizeof h);
   lrl_where(L, 1, h.where, sizeof h.where);
@@ -617,20 +660,12 @@ static int l_handoff(lua_State *L) {
               "at most 10000y)", due);
   int t = lua_getfield(L, 1, "assign");
   if (t == LUA_TNIL) lrl_error(L, "handoff needs 'assign'");
-  if (t == LUA_TFUNCTION) {
-    h.router = new_router(L, m, LRP_ROUTER_FN);
-    m->routers[h.router].fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  } else if (t == LUA_TSTRING) {
-    h.router = new_router(L, m, LRP_ROUTER_FIXED);
-    m->routers[h.router].fixed = dupstr(L, lrl_tocstring(L, -1,
-                                                         "owner name"));
-  } else if ((h.router = router_arg(L, -1)) < 0) {
-    lrl_error(L, "handoff: 'assign' must be round_robin{...}, by_field(...), "
-              "an owner name or a function(lead)");
-  }
+  h.router = lrp_decl_router(L, routes, "handoff: 'assign'");
+  if (m != routes && routes->routers[h.router].kind == LRP_ROUTER_ACCOUNT)
+    lrl_error(L, "account_handoff: account_owner routes a contact to its "
+              "account's owner; an account handoff assigns one");
   m->handoffs = grow(L, m->handoffs, m->nhandoffs, sizeof *m->handoffs);
   m->handoffs[m->nhandoffs++] = h;
-  return 0;
 }
 
 static int cmp_desc(const void *a, const void *b) {
@@ -709,6 +744,24 @@ static int l_total(lua_State *L) {
   return 0;
 }
 
+/* notify { when = function(lead, change) return ... end }: which changes
+** serve and ingest put in the outbox as "notify" rows (engine/notify.c). */
+static int l_notify(lua_State *L) {
+  static const char *const allowed[] = {"when", NULL};
+  lrp_model *m = table_declaration(L, "notify", allowed);
+  char where[LRP_WHERE];
+  lrl_where(L, 1, where, sizeof where);
+  int ref = opt_function(L, 1, "when", "notify");
+  if (ref == LUA_NOREF) lrl_error(L, "notify needs 'when' (a function(lead, "
+                                    "change))");
+  m->notify_refs = grow(L, m->notify_refs, m->nnotify, sizeof *m->notify_refs);
+  m->notify_where = grow(L, m->notify_where, m->nnotify,
+                         sizeof *m->notify_where);
+  m->notify_refs[m->nnotify] = ref;
+  memcpy(m->notify_where[m->nnotify++], where, LRP_WHERE);
+  return 0;
+}
+
 void lrp_push_namespace(lua_State *L, lrp_instance *in, lua_CFunction call,
                         lua_CFunction index) {
   lua_newtable(L);
@@ -744,8 +797,10 @@ void lrp_declare_open(lrp_instance *in) {
   static const luaL_Reg decls[] = {
     {"rule", l_rule}, {"transition", l_transition}, {"handoff", l_handoff},
     {"round_robin", l_round_robin}, {"by_field", l_by_field},
-    {"grade", l_grade}, {"total", l_total}, {NULL, NULL}};
+    {"grade", l_grade}, {"total", l_total}, {"notify", l_notify},
+    {NULL, NULL}};
   lrl_set_closures(L, decls, in);
+  lrp_account_declare_open(in);
 }
 
 int lrp_stage_find(const lrp_model *m, const char *name) {
@@ -787,7 +842,8 @@ int lrp_model_validate(lrp_instance *in, char *err, size_t errlen) {
              "stages { \"subscriber\", \"lead\", ... })", in->policy->name);
     return LR_POLICY;
   }
-  return check_grade_groups(m, err, errlen);
+  int rc = lrp_account_validate(in, err, errlen);
+  return rc != LR_OK ? rc : check_grade_groups(m, err, errlen);
 }
 
 static void free_strings(char **v, int n) {
@@ -833,5 +889,7 @@ void lrp_model_free(lrp_model *m, lua_State *L) {
   }
   free(m->grades);
   free_strings(m->groups, m->ngroups);
+  free(m->notify_refs);
+  free(m->notify_where);
   memset(m, 0, sizeof *m);
 }

@@ -88,6 +88,7 @@ int lrp_eval_init(lrp_eval *ev, lrp_instance *in, lrs_snap *snap,
 
 void lrp_eval_free(lrp_eval *ev) {
   if (ev->in && ev->in->ev == ev) ev->in->ev = NULL;
+  lrp_stored_accounts_free(ev);
   if (ev->L && ev->lead_ref != LUA_NOREF)
     luaL_unref(ev->L, LUA_REGISTRYINDEX, ev->lead_ref);
   ev->lead_ref = LUA_NOREF;
@@ -392,6 +393,20 @@ static int eval_handoff(lua_State *L, lrp_eval *ev) {
     if ((!entered || kept) && has_owner) break;
     if (entered && !kept) r->clear_owner = 1;
     int leaf = resolve_router(ev, ho->router);
+    if (leaf >= 0 && m->routers[leaf].kind == LRP_ROUTER_ACCOUNT) {
+      /* account_owner{}: the account's owner once accounts are evaluated
+      ** (account_eval.h), else the fallback, resolved here for this lead */
+      int acc = lrp_contact_has_account(ev->in, ev->c);
+      int fb = resolve_router(ev, m->routers[leaf].fallback);
+      if (!acc && fb < 0) break;
+      r->via_account = acc;
+      leaf = fb;
+      if (leaf < 0) {
+        r->handoff = h;
+        step_end(ev, LR_EX_HANDOFF, h, 0, 1);
+        break;
+      }
+    }
     if (leaf < 0) break;                      /* no route for this contact */
     const lrp_router *ro = &m->routers[leaf];
     if (ro->kind == LRP_ROUTER_FN) {
@@ -434,6 +449,7 @@ static int eval_all(lua_State *L) {
   eval_transitions(L, ev);
   ev->phase = LRP_PHASE_HANDOFF;
   eval_handoff(L, ev);
+  lrp_eval_notify(L, ev);
   ev->phase = LRP_PHASE_IDLE;
   return 0;
 }
@@ -453,6 +469,8 @@ static void reset_result(const lrp_model *m, lrp_result *r) {
   r->held_first = -1;
   r->held_to = -1;
   r->clear_owner = 0;
+  r->notify = 0;
+  r->via_account = 0;
   free(r->fn_owner);
   r->fn_owner = NULL;
 }

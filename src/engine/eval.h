@@ -48,6 +48,11 @@ typedef struct lrp_result {
   int held_to;                      /* the stage they would have reached */
   int clear_owner;                  /* unless the handoff assigns one, the
                                        lead is left without an owner */
+  int notify;                       /* 1 + the notify declaration that
+                                       selected this change; 0: none */
+  int via_account;                  /* the handoff routes to the account's
+                                       owner (account_owner{}); leaf_router
+                                       and fn_owner are then the fallback */
 } lrp_result;
 
 /* The state of a contact's manual lock (lrp_manual_lock).  A move by hand
@@ -97,6 +102,9 @@ typedef struct lrp_eval {
   char stable_why[192];
   long long clock_reads0;
   int reads_others;
+  /* lead.account: the stored accounts (lrs_accounts), loaded on first use
+  ** from snap (or the main connection) and freed with the context. */
+  void *accounts;
 } lrp_eval;
 
 /* Prepare an evaluation context on an instance; colnames are the
@@ -111,10 +119,27 @@ void lrp_result_free(lrp_result *r);
 /* Evaluate one contact into r (reset first).  Returns LR_OK, or an error
 ** code with ev->err = "policy.lua:LINE: contact KEY: message". */
 int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r);
+/* The policy's notify declarations, after the handoff (engine/notify.c):
+** when the score, stage or first grade changed, call each `when(lead,
+** change)` until one is true, and set r->notify.  Raises a Lua error as
+** any rule does. */
+void lrp_eval_notify(lua_State *L, lrp_eval *ev);
 /* Grade letter for value v under grade g. */
 const char *lrp_grade_of(const lrp_grade *g, double v);
 /* Index of a group name in the model, or -1. */
 int lrp_group_find(const lrp_model *m, const char *name);
+/* 1 when the contact has an account under the instance's policy
+** (account_members.c: lrp_contact_account). */
+int lrp_contact_has_account(const lrp_instance *in, const lrs_contact *c);
+/* lead.account (account_lookup.c): the stored account of key, loaded
+** into ev->accounts on first use; NULL when none. */
+struct lrs_account;
+const struct lrs_account *lrp_stored_account(lrp_eval *ev, const char *key);
+void lrp_stored_accounts_free(lrp_eval *ev);
+/* The stored owner of the contact's account, or NULL (explain). */
+const char *lrp_explain_account_owner(lrp_eval *ev, const lrs_contact *c);
+/* Push lead.account: a table, or nil when the contact has none. */
+int lrp_push_lead_account(lua_State *L, lrp_eval *ev);
 /* Stage index of the contact's stored stage (case-insensitive); -1 when
 ** unknown, -2 when NULL (starts at the first funnel stage). */
 int lrp_contact_stage(const lrp_model *m, const lrs_contact *c);

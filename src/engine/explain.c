@@ -375,7 +375,15 @@ static int explain_handoff(xctx *x, lrp_eval *ev, lrp_result *r,
   lrp_routing rt;
   memset(&rt, 0, sizeof rt);
   char when[32], due[32];
-  if (r->handoff >= 0) {
+  if (r->handoff >= 0 && (r->via_account || r->leaf_router < 0)) {
+    /* account_owner{}: decided after the accounts (account_eval.h) */
+    owner = lrp_explain_account_owner(ev, c);
+    lrb_printf(&note, "account_owner: %s", owner ? "the owner of account "
+               : "no account owner yet, so the fallback");
+    if (owner) lrb_printf(&note, "%s (as stored; a run decides after "
+                          "evaluating the account)", c->account_key);
+    fired = owner != NULL;
+  } else if (r->handoff >= 0) {
     const lrp_handoff *h = &m->handoffs[r->handoff];
     rc = lrp_routing_init(&rt, ev->db, m, now);
     if (rc == LR_OK) {

@@ -580,6 +580,10 @@ static int push_builtin(lua_State *L, lrp_eval *ev, const char *k) {
       if (strcmp(k, "grade") == 0 || strcmp(k, "grades") == 0)
         return push_grade(L, ev, k);
       break;
+    case 'a':
+      /* the account as stored before this run (account_eval.h) */
+      if (strcmp(k, "account") == 0) return lrp_push_lead_account(L, ev);
+      break;
   }
   /* The engine's times follow the evaluation (moved_now). */
   if (strcmp(k, "stage_since") == 0) return push_time(L, ev, k, stage_since(ev));

@@ -29,6 +29,10 @@ static void router_ids(lrp_model *m, int ri, const char *id, int depth) {
     }
     snprintf(sub, sizeof sub, "%s/%s=*", id, r->field);
     router_ids(m, r->fallback, sub, depth + 1);
+  } else if (r->kind == LRP_ROUTER_ACCOUNT) {
+    char sub[64];
+    snprintf(sub, sizeof sub, "%s/account_owner", id);
+    router_ids(m, r->fallback, sub, depth + 1);
   }
 }
 
@@ -88,6 +92,12 @@ int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
   for (int h = 0; h < in->m.nhandoffs; h++)
     router_ids(&in->m, in->m.handoffs[h].router,
                in->m.stages[in->m.handoffs[h].stage].name, 0);
+  for (int h = 0; h < in->acc.nhandoffs; h++) {       /* "account:STAGE" */
+    char id[64];
+    snprintf(id, sizeof id, "account:%s",
+             in->acc.stages[in->acc.handoffs[h].stage].name);
+    router_ids(&in->m, in->acc.handoffs[h].router, id, 0);
+  }
   lrl_freeze_globals(in->rt);
   return LR_OK;
 }
@@ -95,6 +105,11 @@ int lrp_instance_load(lrp_instance *in, lr_policy *p, char *err,
 void lrp_instance_free(lrp_instance *in) {
   if (!in->rt) return;
   lrp_model_free(&in->m, in->rt->L);
+  lrp_model_free(&in->acc, in->rt->L);
+  for (int i = 0; i < in->nfreemail; i++) free(in->freemail[i]);
+  free(in->freemail);
+  in->freemail = NULL;
+  in->nfreemail = 0;
   lrl_free(in->rt);
   in->rt = NULL;
 }

@@ -64,6 +64,7 @@ typedef struct lrp_transition {
 #define LRP_ROUTER_FIELD 2
 #define LRP_ROUTER_FN 3
 #define LRP_ROUTER_FIXED 4
+#define LRP_ROUTER_ACCOUNT 5         /* account_owner{ fallback = router } */
 
 typedef struct lrp_owner {
   char *name;
@@ -82,7 +83,9 @@ typedef struct lrp_router {
   char **values;                     /* FIELD: value -> router index */
   int *targets;
   int nvalues;
-  int fallback;                      /* FIELD: router index for "*" or -1 */
+  int fallback;                      /* FIELD: router index for "*" or -1;
+                                        ACCOUNT: the router for a lead whose
+                                        account has no owner, or -1 */
   int fn_ref;                        /* FN */
   char *fixed;                       /* FIXED owner */
 } lrp_router;
@@ -116,12 +119,21 @@ typedef struct lrp_model {
   int total_ref;                     /* optional `total` function */
   char total_where[LRP_WHERE];       /* "policy.lua:LINE" of `total` */
   int loading;                       /* declarations allowed */
+  /* notify { when = function(lead, change) } (engine/notify.c) */
+  int *notify_refs;
+  char (*notify_where)[LRP_WHERE];
+  int nnotify;
 } lrp_model;
 
 /* A Lua state with a policy loaded in it. */
 typedef struct lrp_instance {
   lrl_state *rt;
   lrp_model m;
+  /* Account declarations (account_stages, account_rule, ...): a model of
+  ** its own, whose handoffs name routers of m (account.c). */
+  lrp_model acc;
+  char **freemail;                   /* free_mail { ... }: more domains */
+  int nfreemail;
   struct lr_policy *policy;
   struct lrp_eval *ev;               /* evaluation context using it, or NULL */
 } lrp_instance;
@@ -175,6 +187,34 @@ int lrp_segment_find(const lrp_model *m, const char *name);
 /* Register the declaration functions and objects in the instance's state
 ** (declare.c). */
 void lrp_declare_open(lrp_instance *in);
+
+/* Declarations into a given model, shared by the contact and the account
+** vocabulary (declare.c; account_declare.c).  Each raises a Lua error
+** naming the policy line.  The options table is argument 1. */
+void lrp_decl_stage(lua_State *L, lrp_model *m, const char *name, int side);
+void lrp_decl_stages(lua_State *L, lrp_model *m, const char *what);
+/* kind: "rule" or "account_rule" (which takes no segment). */
+void lrp_decl_rule(lua_State *L, lrp_model *m, const char *name,
+                   const char *kind);
+void lrp_decl_rule_name(lua_State *L, const lrp_model *m, const char *name,
+                        const char *kind);
+void lrp_decl_transition(lua_State *L, lrp_model *m);
+/* A handoff into m, its router declared in routes (the contact model). */
+void lrp_decl_handoff(lua_State *L, lrp_model *m, lrp_model *routes);
+/* The router index of the assign value on top of the stack (popped): a
+** router object, an owner name or a function. */
+int lrp_decl_router(lua_State *L, lrp_model *m, const char *what);
+int lrp_new_router(lua_State *L, lrp_model *m, int kind);
+void lrp_push_router(lua_State *L, int idx);
+/* Raise an error naming the first key of the table at idx not in allowed. */
+void lrp_check_keys(lua_State *L, int idx, const char *what,
+                    const char *const *allowed);
+/* Register the account vocabulary (account_declare.c). */
+void lrp_account_declare_open(lrp_instance *in);
+/* 1 when the policy declares anything about accounts. */
+int lrp_has_accounts(const lrp_instance *in);
+/* After the chunk ran: grades over account groups move to in->acc. */
+int lrp_account_validate(lrp_instance *in, char *err, size_t errlen);
 /* Push a namespace table of in, like the globals `stage` and `segment`:
 ** index(t, name) looks names up (a closure over in), writes are refused,
 ** and call (when not NULL, also a closure over in) declares. */

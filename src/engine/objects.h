@@ -23,6 +23,9 @@ void lrx_push_lead(lua_State *L, struct lrp_eval *ev);
 
 /* Stage objects: one cached userdata per stage index. */
 void lrx_push_stage(lua_State *L, struct lrp_instance *in, int idx);
+/* An account stage (in->acc.stages[idx]): the same class; its names are
+** account stages, and it never compares with a contact stage. */
+void lrx_push_account_stage(lua_State *L, struct lrp_instance *in, int idx);
 /* __index of the global `stage` table: stage.mql */
 int lrp_stage_namespace(lua_State *L);
 /* Segment objects. */

@@ -19,6 +19,7 @@
 #include "../store/changed.h"
 #include "../store/scan.h"
 #include "../util/arena.h"
+#include "account_run.h"
 #include "eval.h"
 #include "filter.h"
 #include "pool.h"
@@ -63,6 +64,9 @@ typedef struct rec {
   const char *fn_owner;
   const char *error;
   long long stable;                   /* stable_until to write (F_STABLE) */
+  int notify;                         /* lrp_result.notify */
+  int via_account;                    /* account_owner{}: routed in step 3 */
+  const char *account;                /* the contact's account key */
 } rec;
 
 /* A chunk's records: the pool's slot. */
@@ -72,6 +76,7 @@ typedef struct chunk {
   long long held;                     /* transitions manual locks held back */
   int reads_others;                   /* a rule read other contacts */
   lr_arena arena;
+  lrp_members members;                /* matched contacts' results */
 } chunk;
 
 static double mono(void) {
@@ -310,6 +315,9 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   r->leaf_router = res->leaf_router;
   r->fn_owner = ADUP(res->fn_owner);
   r->stable = su;
+  r->notify = res->notify;
+  r->via_account = res->via_account;
+  r->account = ADUP(lrp_contact_account(w->in, c));
   return LR_OK;
 }
 
@@ -321,6 +329,9 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
   ch->held = 0;
   ch->reads_others = 0;
   lra_reset(&ch->arena);
+  ch->members.n = 0;
+  lra_reset(&ch->members.arena);
+  int members = lrp_has_accounts(w->in);
   int src = f ? lrp_filter_scan(f, pc, w->scan)
               : lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
@@ -345,6 +356,9 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
     }
     ch->held += w->res.nheld;
     rc = diff_contact(w, ch, c, &w->res);
+    if (rc == LR_OK && members)
+      rc = lrp_members_add(&ch->members, &w->in->m, w->in, c, &w->res,
+                           w->ev.now);
     if (rc != LR_OK) return rc;
   }
   if (src == LR_OK && got < 0) src = -got;
@@ -366,6 +380,7 @@ typedef struct res_priv {
   long long held;           /* lr_run_held_by_manual */
   int full_reason;          /* lr_run_full_reason */
   char full_why[256];
+  lrp_acc_phase *acc;       /* the account step (lr_run_accounts) */
 } res_priv;
 
 typedef struct writer {
@@ -383,6 +398,10 @@ typedef struct writer {
   int restart;                        /* ... in a --changed run: go full */
   int apply;                          /* write to the database */
   lrs_changes *changes;               /* a chunk's writes (when apply) */
+  lrp_members members;                /* every matched contact's result */
+  rec *deferred;                      /* account_owner{} handoffs */
+  long long ndeferred, cap_deferred;
+  lr_arena darena;                    /* their strings */
 } writer;
 
 static void count_owner(writer *wr, const char *owner) {
@@ -514,14 +533,41 @@ static int apply_parts(writer *wr, const rec *r) {
   return rc;
 }
 
+/* A handoff through account_owner{} waits for step 3 (account_eval.h). */
+static int defer_handoff(writer *wr, const rec *r) {
+  rec *v = lru_grow(wr->deferred, wr->ndeferred, &wr->cap_deferred,
+                    sizeof *v, 64);
+  if (!v) return LR_NOMEM;
+  wr->deferred = v;
+  rec *d = &v[wr->ndeferred++];
+  memset(d, 0, sizeof *d);
+  d->id = r->id;
+  d->flags = r->flags & F_OWNER;
+  d->stage = r->stage;
+  d->handoff = r->handoff;
+  d->leaf_router = r->leaf_router;
+  d->key = lra_strdup(&wr->darena, r->key);
+  d->account = r->account ? lra_strdup(&wr->darena, r->account) : NULL;
+  d->fn_owner = r->fn_owner ? lra_strdup(&wr->darena, r->fn_owner) : NULL;
+  if (!d->key) return LR_NOMEM;
+  return LR_OK;
+}
+
+static int hand_off(writer *wr, const rec *r, const char *owner);
+
 /* Route the record's handoff, if any: count, assign and collect it.  A
 ** lead recycled, or entering a handoff stage whose handoff finds nobody
 ** now, is left without an owner (F_OWNER). */
 static int apply_handoff(writer *wr, const rec *r) {
-  const lrp_model *m = wr->m;
   const char *owner = NULL;
-  if (r->handoff >= 0)
+  if (r->via_account) return defer_handoff(wr, r);
+  if (r->handoff >= 0 && (r->fn_owner || r->leaf_router >= 0))
     owner = r->fn_owner ? r->fn_owner : lrp_route(&wr->routing, r->leaf_router);
+  return hand_off(wr, r, owner);
+}
+
+static int hand_off(writer *wr, const rec *r, const char *owner) {
+  const lrp_model *m = wr->m;
   if (!owner)
     return wr->apply && (r->flags & F_OWNER)
                ? lrs_changes_unassign(wr->changes, r->id) : LR_OK;
@@ -553,6 +599,7 @@ static int notify(writer *wr, const rec *r) {
   chg.new_stage = (r->flags & F_STAGE) ? stage_name(wr->m, r->stage) : r->old_stage;
   chg.old_grade = r->old_grade;
   chg.new_grade = r->grade;
+  chg.notify = r->notify ? wr->m->notify_where[r->notify - 1] : NULL;
   if (wr->o->on_change(wr->o->change_ctx, &chg))
     return lr__err(wr->p->db, LR_INTERRUPT, "run cancelled by the change callback");
   return LR_OK;
@@ -614,9 +661,42 @@ static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
   }
   int rc = wr->apply ? lrs_changes_apply(wr->changes) : LR_OK;
   if (rc != LR_OK) return rc;
+  rc = lrp_members_append(&wr->members, &ch->members, wr->m->ngroups);
+  if (rc != LR_OK) return lr__err(wr->p->db, rc, "out of memory");
   wr->res->evaluated += evaluated;
   wr->priv->held += ch->held;
   return LR_OK;
+}
+
+/* Steps 2 and 3 (account_eval.h): the accounts, after every contact of
+** the run, then the handoffs that go to an account's owner, in contact id
+** order: the account's owner after step 2, else the fallback router. */
+static int run_accounts(writer *wr) {
+  lrp_acc_phase *ph = calloc(1, sizeof *ph);
+  if (!ph) return lr__err(wr->p->db, LR_NOMEM, "out of memory");
+  wr->priv->acc = ph;
+  lrp_members_sort(&wr->members);
+  ph->p = wr->p;
+  ph->now = wr->now;
+  ph->run_id = wr->run_id;
+  ph->apply = wr->apply;
+  /* An account reads all its contacts; a filtered run has only some. */
+  ph->stored_only = wr->filter != NULL;
+  ph->collect = wr->o->collect;
+  ph->collect_max = wr->o->collect_max;
+  ph->routing = &wr->routing;
+  ph->members = &wr->members;
+  int rc = lrp_acc_phase_run(ph);
+  if (rc != LR_OK) return lr__err(wr->p->db, rc, "%s", ph->err);
+  for (long long i = 0; i < wr->ndeferred && rc == LR_OK; i++) {
+    const rec *d = &wr->deferred[i];
+    const char *owner = lrp_acc_phase_owner(ph, d->account);
+    if (!owner && (d->fn_owner || d->leaf_router >= 0))
+      owner = d->fn_owner ? d->fn_owner : lrp_route(&wr->routing, d->leaf_router);
+    rc = hand_off(wr, d, owner);
+  }
+  if (rc == LR_OK && wr->apply) rc = lrs_changes_apply(wr->changes);
+  return rc;
 }
 
 /* ---- the pool's callbacks ---------------------------------------------- */
@@ -624,6 +704,7 @@ static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
 static int chunk_init(void *ctx, void *slot) {
   (void)ctx;
   lra_init(&((chunk *)slot)->arena, 65536);
+  lrp_members_init(&((chunk *)slot)->members);
   return LR_OK;
 }
 
@@ -632,6 +713,7 @@ static void chunk_free(void *ctx, void *slot) {
   chunk *ch = slot;
   free(ch->recs);
   lra_free(&ch->arena);
+  lrp_members_free(&ch->members);
 }
 
 static int on_chunk(void *ctx, lrp_worker *w, lrp_chunk *c) {
@@ -681,6 +763,8 @@ void lr_run_result_free(lr_run_result *r) {
   free(r->error_list);
   if (pv) {
     lra_free(&pv->arena);
+    if (pv->acc) lrp_acc_phase_free(pv->acc);
+    free(pv->acc);
     free(pv);
   }
   memset(r, 0, sizeof *r);
@@ -787,6 +871,8 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   wr.priv = pv;
   wr.now = now;
   wr.apply = !o->dry_run;
+  lrp_members_init(&wr.members);
+  lra_init(&wr.darena, 16384);
   wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
   if (!wr.by_transition) return lr__err(db, LR_NOMEM, "out of memory");
   long long changes0 = lrs_total_changes(db);
@@ -809,8 +895,10 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   if (rc == LR_OK) rc = lrp_routing_init(&wr.routing, db, wr.m, now);
   if (rc == LR_OK && wr.apply) rc = start_run(&wr, &sc);
   if (rc == LR_OK) rc = run_chunks(&wr, lo, hi, total, o->jobs);
+  if (rc == LR_OK) rc = run_accounts(&wr);
   if (rc == LR_OK && wr.apply) rc = finish_run(&wr);
-  res->rows_written = lrs_total_changes(db) - changes0;
+  /* A dry run writes nothing: whatever SQLite counted is rolled back. */
+  res->rows_written = wr.apply ? lrs_total_changes(db) - changes0 : 0;
   /* A cancel during the last chunk or the bookkeeping still rolls back. */
   if (rc == LR_OK && o->cancel && *o->cancel)
     rc = lr__err(db, LR_INTERRUPT, "interrupted");
@@ -822,6 +910,9 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   }
   lrp_routing_free(&wr.routing);
   lrs_changes_free(wr.changes);
+  lrp_members_free(&wr.members);
+  free(wr.deferred);
+  lra_free(&wr.darena);
   lrs_run_end(db);
   lrp_scope_free(&sc);
   *restart = wr.restart;
@@ -862,4 +953,34 @@ int lr_run_full_reason(const lr_run_result *r, const char **msg) {
   const res_priv *pv = r ? r->priv_ : NULL;
   if (msg) *msg = pv ? pv->full_why : "";
   return pv ? pv->full_reason : LR_FULL_NONE;
+}
+
+long long lr_run_accounts(const lr_run_result *r, long long *score_changes,
+                          long long *moves, long long *handoffs) {
+  const res_priv *pv = r ? r->priv_ : NULL;
+  const lrp_acc_phase *ph = pv ? pv->acc : NULL;
+  if (score_changes) *score_changes = ph ? ph->score_changes : 0;
+  if (moves) *moves = ph ? ph->moves : 0;
+  if (handoffs) *handoffs = ph ? ph->handoffs : 0;
+  return ph ? ph->evaluated : 0;
+}
+
+long long lr_run_account_move_count(const lr_run_result *r) {
+  const res_priv *pv = r ? r->priv_ : NULL;
+  return pv && pv->acc ? pv->acc->nmove_list : 0;
+}
+
+const lr_move *lr_run_account_move(const lr_run_result *r, long long i) {
+  if (i < 0 || i >= lr_run_account_move_count(r)) return NULL;
+  return &((const res_priv *)r->priv_)->acc->move_list[i];
+}
+
+long long lr_run_account_handoff_count(const lr_run_result *r) {
+  const res_priv *pv = r ? r->priv_ : NULL;
+  return pv && pv->acc ? pv->acc->nhandoff_list : 0;
+}
+
+const lr_handoff *lr_run_account_handoff(const lr_run_result *r, long long i) {
+  if (i < 0 || i >= lr_run_account_handoff_count(r)) return NULL;
+  return &((const res_priv *)r->priv_)->acc->handoff_list[i];
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "../store/store.h"
+#include "model.h"
 #include "scope.h"
 
 static int full_because(lrp_scope *sc, int reason, const char *fmt, ...)
@@ -46,6 +47,9 @@ static int choose_changed(lr_policy *p, const lr_run_opts *o, long long now,
   if (o->override_manual)
     return full_because(sc, LR_FULL_OVERRIDE, "--override-manual ends every "
                         "lock, so every contact is evaluated");
+  if (lrp_has_accounts(&p->main))
+    return full_because(sc, LR_FULL_ACCOUNTS, "the policy scores accounts, "
+                        "and an account's result reads all of its contacts");
   if (seg)
     return full_because(sc, LR_FULL_SQL, "%s: segment '%s': its SQL may read "
                         "other rows or the clock", seg->where, seg->name);

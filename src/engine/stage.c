@@ -17,7 +17,13 @@
 
 typedef struct stage_ud {
   int idx;
+  int acc;                           /* an account stage (in->acc) */
 } stage_ud;
+
+static const lrp_model *model_of(lua_State *L, const stage_ud *u) {
+  lrp_instance *in = lrx_instance(L);
+  return u && u->acc ? &in->acc : &in->m;
+}
 
 lrp_instance *lrx_instance(lua_State *L) {
   lrl_state *s = lrl_from(L);
@@ -36,41 +42,65 @@ void lrx_set_eval(lua_State *L, lrp_eval *ev) {
 
 static void stage_mt(lua_State *L);
 
-void lrx_push_stage(lua_State *L, lrp_instance *in, int idx) {
+static void push_stage(lua_State *L, int idx, int acc) {
   if (lua_getfield(L, LUA_REGISTRYINDEX, "leadrules.stage.cache") != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.stage.cache");
   }
-  if (lua_rawgeti(L, -1, idx + 1) == LUA_TNIL) {
+  int slot = acc ? -(idx + 1) : idx + 1;
+  if (lua_rawgeti(L, -1, slot) == LUA_TNIL) {
     lua_pop(L, 1);
     stage_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->idx = idx;
+    u->acc = acc;
     stage_mt(L);
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    lua_rawseti(L, -3, idx + 1);
+    lua_rawseti(L, -3, slot);
   }
   lua_remove(L, -2);
-  (void)in;
 }
 
-/* A stage from a stage object or a stage name. */
-static int to_stage(lua_State *L, int idx) {
+void lrx_push_stage(lua_State *L, lrp_instance *in, int idx) {
+  (void)in;
+  push_stage(L, idx, 0);
+}
+
+void lrx_push_account_stage(lua_State *L, lrp_instance *in, int idx) {
+  (void)in;
+  push_stage(L, idx, 1);
+}
+
+/* The stage object among the two operands of a comparison (its model
+** names the other operand when that is a string). */
+static const stage_ud *operand(lua_State *L) {
+  stage_ud *u = luaL_testudata(L, 1, LRX_STAGE);
+  return u ? u : luaL_testudata(L, 2, LRX_STAGE);
+}
+
+/* A stage from a stage object or a stage name (of the model of `like`:
+** an account stage's names are account stages). */
+static int to_stage(lua_State *L, int idx, const stage_ud *like) {
   stage_ud *u = luaL_testudata(L, idx, LRX_STAGE);
-  if (u) return u->idx;
+  if (u) {
+    if (like && u->acc != like->acc)
+      lrl_error(L, "cannot compare an account stage with a contact stage");
+    return u->idx;
+  }
   if (lua_type(L, idx) == LUA_TSTRING) {
-    lrp_instance *in = lrx_instance(L);
-    int i = lrp_stage_find(&in->m, lrl_tocstring(L, idx, "stage name"));
-    if (i < 0) lrl_error(L, "unknown stage '%s'", lua_tostring(L, idx));
+    const lrp_model *m = model_of(L, like);
+    int i = lrp_stage_find(m, lrl_tocstring(L, idx, "stage name"));
+    if (i < 0) lrl_error(L, "unknown %sstage '%s'", like && like->acc ?
+                         "account " : "", lua_tostring(L, idx));
     return i;
   }
   return lrl_error(L, "cannot compare a stage with a %s", luaL_typename(L, idx));
 }
 
-static int funnel_rank(lua_State *L, int i) {
-  const lrp_stage *s = &lrx_instance(L)->m.stages[i];
+static int funnel_rank(lua_State *L, const stage_ud *like, int i) {
+  const lrp_stage *s = &model_of(L, like)->stages[i];
   if (s->side)
     lrl_error(L, "'%s' is a side stage and has no funnel order (compare "
               "with == or use .name)", s->name);
@@ -78,33 +108,35 @@ static int funnel_rank(lua_State *L, int i) {
 }
 
 static int s_lt(lua_State *L) {
-  lua_pushboolean(L, funnel_rank(L, to_stage(L, 1)) <
-                     funnel_rank(L, to_stage(L, 2)));
+  const stage_ud *k = operand(L);
+  lua_pushboolean(L, funnel_rank(L, k, to_stage(L, 1, k)) <
+                     funnel_rank(L, k, to_stage(L, 2, k)));
   return 1;
 }
 
 static int s_le(lua_State *L) {
-  lua_pushboolean(L, funnel_rank(L, to_stage(L, 1)) <=
-                     funnel_rank(L, to_stage(L, 2)));
+  const stage_ud *k = operand(L);
+  lua_pushboolean(L, funnel_rank(L, k, to_stage(L, 1, k)) <=
+                     funnel_rank(L, k, to_stage(L, 2, k)));
   return 1;
 }
 
 static int s_eq(lua_State *L) {
   stage_ud *a = luaL_testudata(L, 1, LRX_STAGE), *b = luaL_testudata(L, 2, LRX_STAGE);
-  lua_pushboolean(L, a && b && a->idx == b->idx);
+  lua_pushboolean(L, a && b && a->idx == b->idx && a->acc == b->acc);
   return 1;
 }
 
 static int s_tostring(lua_State *L) {
   stage_ud *u = luaL_checkudata(L, 1, LRX_STAGE);
-  lua_pushstring(L, lrx_instance(L)->m.stages[u->idx].name);
+  lua_pushstring(L, model_of(L, u)->stages[u->idx].name);
   return 1;
 }
 
 static int s_concat(lua_State *L) {
   for (int i = 1; i <= 2; i++) {
     stage_ud *u = luaL_testudata(L, i, LRX_STAGE);
-    if (u) lua_pushstring(L, lrx_instance(L)->m.stages[u->idx].name);
+    if (u) lua_pushstring(L, model_of(L, u)->stages[u->idx].name);
     else if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER)
       lua_pushvalue(L, i);
     else
@@ -119,6 +151,9 @@ static int s_concat(lua_State *L) {
 static int s_count(lua_State *L) {
   stage_ud *u = luaL_checkudata(L, 1, LRX_STAGE);
   lrp_instance *in = lrx_instance(L);
+  if (u->acc)
+    return lrl_error(L, "stage:count() counts contacts; an account stage "
+                     "has none");
   lrp_eval *ev = in->ev;
   lrs_snap *snap = ev && ev->snap ? ev->snap : lrs_snap_main(in->policy->db);
   if (!snap) return lrl_error(L, "stage:count() needs a database");
@@ -134,14 +169,14 @@ static int s_count(lua_State *L) {
 /* stage:is("mql") -> boolean */
 static int s_is(lua_State *L) {
   stage_ud *u = luaL_checkudata(L, 1, LRX_STAGE);
-  lua_pushboolean(L, to_stage(L, 2) == u->idx);
+  lua_pushboolean(L, to_stage(L, 2, u) == u->idx);
   return 1;
 }
 
 static int s_index(lua_State *L) {
   stage_ud *u = luaL_checkudata(L, 1, LRX_STAGE);
   const char *k = lrl_checkcstring(L, 2, "stage field name");
-  const lrp_stage *s = &lrx_instance(L)->m.stages[u->idx];
+  const lrp_stage *s = &model_of(L, u)->stages[u->idx];
   if (strcmp(k, "name") == 0) lua_pushstring(L, s->name);
   else if (strcmp(k, "rank") == 0) {
     if (s->side) lua_pushnil(L);

@@ -240,7 +240,7 @@ int lrp_lead_builtin(const char *name) {
       "scores", "grade", "grades", "count", "did", "last", "days_since",
       "activities", "in_segment", "outcome", "sla_breached", "set",
       "move_to", "time_in_stage", "stage_since", "assigned_at", "due_at",
-      NULL};
+      "account", NULL};
   for (int i = 0; names[i]; i++)
     if (strcmp(names[i], name) == 0) return 1;
   return 0;

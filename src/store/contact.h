@@ -75,6 +75,8 @@ typedef struct lrs_contact {
   int nsegments;
   /* Membership in each SQL segment of the policy (by segment index). */
   const unsigned char *sql_member;
+  /* The account the contact is matched to (accounts.key), or NULL. */
+  const char *account_key;
 } lrs_contact;
 
 #endif

@@ -47,6 +47,18 @@ int lrs_contacts_any(lr_db *db, int *any) {
   return LR_OK;
 }
 
+static const char COUNT[] = "SELECT coalesce(max(id), 0) FROM contacts";
+
+int lrs_contacts_count(lr_db *db, long long *n) {
+  sqlite3_stmt *st = lrs_cached(db, COUNT);
+  if (!st) return db->rc;
+  int src = sqlite3_step(st);
+  *n = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return lrs_sqlerr(db, src, "contacts");
+  return LR_OK;
+}
+
 int lrs_key_field_get(lr_db *db, char *buf, size_t n) {
   return lrs_meta_get(db, "key_field", buf, n);
 }

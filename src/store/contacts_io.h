@@ -30,6 +30,8 @@ int lrs_import_log_finish(lr_db *db, long long seq, const char *key_field,
 */
 /* *any = 1 when contacts has at least one row. */
 int lrs_contacts_any(lr_db *db, int *any);
+/* *n = the number of contacts (an estimate: the largest id). */
+int lrs_contacts_count(lr_db *db, long long *n);
 /* Key field recorded in meta; 0 when none yet. */
 int lrs_key_field_get(lr_db *db, char *buf, size_t n);
 int lrs_key_field_set(lr_db *db, const char *field);
@@ -62,12 +64,23 @@ void lrs_upsert_free(lrs_upsert *u);
 ** Activities and outcomes (events_io.c)
 */
 typedef struct lrs_events lrs_events;
+/* *any = 1 when activities has at least one row. */
+int lrs_activities_any(lr_db *db, int *any);
 int lrs_activities_open(lr_db *db, lrs_events **out);
 /* Append one activity; LR_NOTFOUND when no contact has that key. */
 int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
                      const char *type, size_t typelen, long long at,
                      const lrs_value *value, const lrs_value *campaign);
-/* Mark contacts that got activities as changed (data_at = now). */
+/* Append one activity of a contact the caller resolved (a key map in the
+** same transaction).  Rows are written MULTI at a time: type, value and
+** campaign must stay valid until lrs_activities_flush; an error may
+** belong to any row since the last flush. */
+int lrs_activity_put(lrs_events *w, long long contact, const char *type,
+                     size_t typelen, long long at, const lrs_value *value,
+                     const lrs_value *campaign);
+int lrs_activities_flush(lrs_events *w);
+/* Write what is pending, build indexes set aside by a bulk load, and mark
+** contacts that got activities as changed (data_at = now). */
 int lrs_activities_finish(lrs_events *w, long long now);
 
 int lrs_outcomes_open(lr_db *db, long long seq, lrs_events **out);

@@ -331,7 +331,8 @@ int lrs_is_open(lr_db *db) { return db && db->sql; }
 int lrs_readonly(lr_db *db) { return (db->flags & LR_OPEN_READONLY) != 0; }
 
 int lrs_one_connection(lr_db *db) {
-  return strcmp(db->path, ":memory:") == 0 || db->path[0] == '\0';
+  return db->read_own || strcmp(db->path, ":memory:") == 0 ||
+         db->path[0] == '\0';
 }
 
 void lrs_hold(lr_db *db) { db->live++; }

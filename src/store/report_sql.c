@@ -177,6 +177,14 @@ int lrs_report_stays(lr_db *db, const lrs_dim *dim, long long since,
   return src;
 }
 
+/* Assignment a (due before ?2, the clock) that nothing answered. */
+#define BREACHED \
+  "a.due IS NOT NULL AND a.due < ?2 AND NOT EXISTS (SELECT 1 FROM " \
+  "stage_history h WHERE h.contact_id = a.contact_id AND h.at <= a.due AND " \
+  "(h.at > a.at OR (h.at = a.at AND h.run_id > a.run_id))) AND NOT EXISTS " \
+  "(SELECT 1 FROM outcomes o WHERE o.contact_id = a.contact_id AND " \
+  "o.closed_at >= a.at AND o.closed_at <= a.due)"
+
 /* A handoff is answered by the first stage move of its contact after it
 ** (a later time, or the same time in a later run: a run's own moves into
 ** the stage share its time) or an outcome closed at or after it; it is
@@ -188,11 +196,7 @@ int lrs_report_handoffs(lr_db *db, const lrs_dim *dim, long long since,
   with_dim(&b, dim);
   lrb_adds(&b,
     "SELECT dim.d, a.owner, count(*), sum(a.due IS NOT NULL), "
-    "sum(a.due IS NOT NULL AND a.due < ?2 AND NOT EXISTS (SELECT 1 FROM "
-    "stage_history h WHERE h.contact_id = a.contact_id AND h.at <= a.due AND "
-    "(h.at > a.at OR (h.at = a.at AND h.run_id > a.run_id))) AND NOT EXISTS "
-    "(SELECT 1 FROM outcomes o WHERE o.contact_id = a.contact_id AND "
-    "o.closed_at >= a.at AND o.closed_at <= a.due)) "
+    "sum(" BREACHED ") "
     "FROM assignments a JOIN dim ON dim.contact_id = a.contact_id "
     "WHERE a.at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
   arg args[2] = {{0, since, NULL}, {0, now, NULL}};
@@ -287,6 +291,74 @@ int lrs_report_passed(lr_db *db, const lrs_dim *dim, const char *funnel,
     "GROUP BY 1");
   arg args[3] = {{1, 0, funnel}, {0, k, NULL}, {0, since, NULL}};
   int src = run(db, &b, dim, args, 3, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+/* ---- the dashboard ------------------------------------------------------------ */
+
+/* c(contact_id, first, top): per contact with a history, its first row's
+** time and the highest funnel position (?1) it entered. */
+#define REACHED_CTE \
+  "f(stage, rk) AS (SELECT value, key FROM json_each(?1)), " \
+  "c AS (SELECT s.contact_id, min(s.at) AS first, max(f.rk) AS top FROM " \
+  "stage_history s LEFT JOIN f ON f.stage = s.to_stage GROUP BY s.contact_id) "
+
+int lrs_report_reached(lr_db *db, const lrs_dim *dim, const char *funnel,
+                       long long since, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  with_dim(&b, dim);
+  lrb_adds(&b, ", " REACHED_CTE
+               "SELECT dim.d, c.top, count(*) FROM c JOIN dim ON "
+               "dim.contact_id = c.contact_id WHERE c.first >= ?2 "
+               "GROUP BY 1, 2");
+  arg args[2] = {{1, 0, funnel}, {0, since, NULL}};
+  int src = run(db, &b, dim, args, 2, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_cohorts(lr_db *db, const char *funnel, long long since,
+                       lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, "WITH " REACHED_CTE
+               "SELECT first - (first % 86400) - (CASE WHEN first % 86400 < 0 "
+               "THEN 86400 ELSE 0 END), top, count(*) FROM c WHERE first >= ?2 "
+               "GROUP BY 1, 2 ORDER BY 1, 2");
+  arg args[2] = {{1, 0, funnel}, {0, since, NULL}};
+  int src = run(db, &b, NULL, args, 2, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_exits(lr_db *db, long long since, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, "SELECT from_stage, to_stage, count(DISTINCT contact_id) FROM "
+               "stage_history WHERE from_stage IS NOT NULL AND from_stage != "
+               "to_stage AND at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
+  arg args[1] = {{0, since, NULL}};
+  int src = run(db, &b, NULL, args, 1, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_handoff_days(lr_db *db, long long since, long long now,
+                            lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, "SELECT a.at - (a.at % 86400) - (CASE WHEN a.at % 86400 < 0 "
+               "THEN 86400 ELSE 0 END), count(*), sum(a.due IS NOT NULL), "
+               "sum(" BREACHED ") FROM assignments a WHERE a.at >= ?1 "
+               "GROUP BY 1 ORDER BY 1");
+  arg args[2] = {{0, since, NULL}, {0, now, NULL}};
+  int src = run(db, &b, NULL, args, 2, fn, ctx);
+  lrb_free(&b);
+  return src;
+}
+
+int lrs_report_window(lr_db *db, lrs_row_fn fn, void *ctx) {
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, "SELECT min(at), max(at), count(*) FROM stage_history");
+  int src = run(db, &b, NULL, NULL, 0, fn, ctx);
   lrb_free(&b);
   return src;
 }

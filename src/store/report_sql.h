@@ -105,4 +105,32 @@ int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx);
 int lrs_report_passed(lr_db *db, const lrs_dim *dim, const char *funnel,
                       int k, long long since, lrs_row_fn fn, void *ctx);
 
+/* ---- the dashboard (report --html) ---------------------------------------- */
+
+/* How far contacts got through a funnel (a JSON array of stage names, in
+** order): for each contact whose first stage_history row is at or after
+** `since`, the highest funnel position (0-based) among the stages its
+** history entered (NULL: none, only side stages): (d, top, contacts). */
+int lrs_report_reached(lr_db *db, const lrs_dim *dim, const char *funnel,
+                       long long since, lrs_row_fn fn, void *ctx);
+
+/* The same contacts by the UTC day of their first stage_history row:
+** (day start in unix seconds, top, contacts), ordered by day. */
+int lrs_report_cohorts(lr_db *db, const char *funnel, long long since,
+                       lrs_row_fn fn, void *ctx);
+
+/* Contacts that moved from a stage to another one at or after `since`:
+** (from, to, distinct contacts), from non-NULL and different from to. */
+int lrs_report_exits(lr_db *db, long long since, lrs_row_fn fn, void *ctx);
+
+/* Assignments at or after `since` by the UTC day they were made: (day
+** start, handoffs, with a due time, breached), breached as in
+** lrs_report_handoffs; ordered by day. */
+int lrs_report_handoff_days(lr_db *db, long long since, long long now,
+                            lrs_row_fn fn, void *ctx);
+
+/* The span of stage_history: (first at, last at, rows); NULL times when
+** it is empty. */
+int lrs_report_window(lr_db *db, lrs_row_fn fn, void *ctx);
+
 #endif

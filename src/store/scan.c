@@ -32,7 +32,7 @@ struct lrs_scan {
   char **colnames;
   int c_id, c_key, c_score, c_stage, c_owner, c_grade, c_scores, c_due,
       c_assigned, c_manual, c_data,
-      c_manual_until, c_stage_since, c_grades, c_stable;
+      c_manual_until, c_stage_since, c_grades, c_stable, c_account;
   char **types;              /* activity type names, interned */
   int ntypes, cap_types;
   lrs_activity *acts;
@@ -185,6 +185,7 @@ int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
   s->c_stage_since = col_index(s, "stage_since");
   s->c_grades = col_index(s, "grades");
   s->c_stable = col_index(s, "stable_until");
+  s->c_account = col_index(s, "account_key");
   *out = s;
   return LR_OK;
 }
@@ -412,6 +413,7 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   c->manual_until = int_or_zero(st, s->c_manual_until);
   c->stage_since = int_or_zero(st, s->c_stage_since);
   c->stable_until = int_or_zero(st, s->c_stable);
+  c->account_key = s->c_account >= 0 ? text_or_null(st, s->c_account) : NULL;
   if (!c->key) c->key = "";
   rc = load_acts(s, id);
   if (rc == SQLITE_OK) rc = load_outcome(s, id);

@@ -154,7 +154,16 @@ static const char MIGRATION_3[] =
 ** (NULL: until its data changes); runs.scope ('full', 'changed' or
 ** 'ids': which contacts it evaluated), runs.reads_others (a rule read
 ** other contacts: segment or stage count()) and runs.full_reason (why
-** run --changed evaluated every contact). */
+** run --changed evaluated every contact).
+**
+** Real time (docs/realtime.md).  Every move and handoff that serve or ingest
+** makes is appended to the outbox in the transaction that makes it, with
+** an id that only grows (AUTOINCREMENT: never reused, even after the
+** newest rows are gone); a notifier delivers rows in id order and
+** records the last one a consumer acknowledged in outbox_acks, so that
+** it resumes there after a restart.
+**
+** Accounts: see below. */
 static const char MIGRATION_4[] =
   "ALTER TABLE contacts ADD COLUMN stable_until INTEGER;"
   "ALTER TABLE contacts ADD COLUMN change_mark INTEGER;"
@@ -164,7 +173,43 @@ static const char MIGRATION_4[] =
   "  WHERE change_mark IS NOT NULL;"
   "ALTER TABLE runs ADD COLUMN scope TEXT;"
   "ALTER TABLE runs ADD COLUMN reads_others INTEGER NOT NULL DEFAULT 0;"
-  "ALTER TABLE runs ADD COLUMN full_reason TEXT;";
+  "ALTER TABLE runs ADD COLUMN full_reason TEXT;"
+  "CREATE TABLE outbox("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  at INTEGER NOT NULL, kind TEXT NOT NULL,"
+  "  contact_id INTEGER, key TEXT NOT NULL,"
+  "  run_id INTEGER, payload TEXT NOT NULL);"
+  "CREATE TABLE outbox_acks("
+  "  consumer TEXT PRIMARY KEY, last_id INTEGER NOT NULL,"
+  "  at INTEGER NOT NULL) WITHOUT ROWID;"
+  /* Accounts (issue 19): companies keyed by domain, their imported fields
+  ** as one JSON object (data), what the last run decided for them, and
+  ** their history, handoffs and score parts, like a contact's.  A
+  ** contact's match is stored in contacts.account_key (NULL: none). */
+  "CREATE TABLE accounts("
+  "  id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, data TEXT,"
+  "  score REAL NOT NULL DEFAULT 0, scores TEXT, grade TEXT, grades TEXT,"
+  "  stage TEXT, stage_since INTEGER, owner TEXT, assigned_at INTEGER,"
+  "  due_at INTEGER, import_seq INTEGER, updated_at INTEGER);"
+  "CREATE TABLE account_history("
+  "  id INTEGER PRIMARY KEY,"
+  "  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+  "  from_stage TEXT, to_stage TEXT NOT NULL, at INTEGER NOT NULL,"
+  "  run_id INTEGER REFERENCES runs(id), reason TEXT, transition TEXT);"
+  "CREATE INDEX account_history_by_account ON account_history(account_id, at);"
+  "CREATE TABLE account_assignments("
+  "  id INTEGER PRIMARY KEY,"
+  "  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+  "  owner TEXT NOT NULL, stage TEXT, at INTEGER NOT NULL,"
+  "  run_id INTEGER REFERENCES runs(id), due INTEGER);"
+  "CREATE INDEX account_assignments_by_account"
+  "  ON account_assignments(account_id, at);"
+  "CREATE TABLE account_parts("
+  "  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+  "  rule TEXT NOT NULL, grp TEXT, points REAL NOT NULL,"
+  "  PRIMARY KEY(account_id, rule)) WITHOUT ROWID;"
+  "ALTER TABLE contacts ADD COLUMN account_key TEXT;"
+  "CREATE INDEX contacts_by_account ON contacts(account_key);";
 
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
                                           MIGRATION_3, MIGRATION_4 };
@@ -180,7 +225,7 @@ static const struct { const char *name, *type; } WELLKNOWN[] = {
 static const char *const ENGINE[] = {
   "id", "key", "score", "updated_at", "grade", "scores", "due_at",
   "assigned_at", "manual_at", "data_at", "import_seq", "manual_until",
-  "stage_since", "grades", "stable_until", "change_mark",
+  "stage_since", "grades", "stable_until", "change_mark", "account_key",
 };
 
 int lrs_is_engine_field(const char *name) {

@@ -31,6 +31,10 @@ static int open_reader(lr_db *db, sqlite3 **out) {
   return LR_OK;
 }
 
+void lrs_read_own_writes(lr_db *db, int on) {
+  if (db) db->read_own = on != 0;
+}
+
 lrs_snap *lrs_snap_main(lr_db *db) {
   if (!db || !db->sql) return NULL;
   db->main.db = db;

@@ -25,6 +25,13 @@ void lrs_snap_close(lrs_snap *s);
 ** NULL when db is NULL or not open. */
 lrs_snap *lrs_snap_main(lr_db *db);
 
+/* While on, every snapshot of db is the main connection (as in memory):
+** an evaluation inside the caller's open write transaction reads what
+** that transaction wrote (serve and ingest append events, then evaluate
+** the contacts they touched, then commit, all at once), and runs on the
+** calling thread.  The caller turns it off after its commit or rollback. */
+void lrs_read_own_writes(lr_db *db, int on);
+
 /* The message of the last failed read on s (SQLite's words, as shown to
 ** users today), owned by s and valid until its next read. */
 const char *lrs_snap_errmsg(lrs_snap *s);

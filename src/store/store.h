@@ -77,7 +77,8 @@ int lrs_txn_depth(lr_db *db);
 ** read inside its own transaction, so per-row foreign-key lookups prove
 ** nothing; they cost a b-tree seek per history, part and assignment row.
 ** The caller commits or rolls back, then calls lrs_run_end (which turns
-** the checks back on) whatever happened. */
+** the checks back on) whatever happened.  An activities import uses it
+** too: it finds each row's contact by key in its own transaction. */
 int lrs_run_begin(lr_db *db);
 void lrs_run_end(lr_db *db);
 

@@ -58,8 +58,8 @@ same "$one" "$(cat got2.json)" "spread ids changed the figures"
 expect_ok lr backtest policy.lua --outcome converted --now $NOW --html out.html
 contains "HTML report: out.html"
 head -c 15 out.html | grep -q '<!DOCTYPE html>' && pass || fail "out.html is not HTML"
-grep -q '<svg id="roc"' out.html && pass || fail "no ROC chart"
-grep -q '<svg id="lift"' out.html && pass || fail "no lift chart"
+grep -q '<svg class="chart" id="roc"' out.html && pass || fail "no ROC chart"
+grep -q '<svg class="chart" id="lift"' out.html && pass || fail "no lift chart"
 grep -Eiq '<script|<link|<img|src=|href=|@import|url\(' out.html && fail "out.html refers to something outside it" || pass
 # With --json the path goes to stderr, stdout stays JSON.
 lr backtest policy.lua --now $NOW --json --html out2.html 2>err.txt | python3 -c 'import json,sys; json.load(sys.stdin)' && pass || fail "--json --html: stdout is not JSON"

@@ -18,7 +18,7 @@ fi
 browse() {
   "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$(mktemp -d "$LR_TMP/chrome.XXXXXX")" --window-size=1100,900 "$@" \
+    --user-data-dir="$(mktemp -d "$LR_TMP/chrome.XXXXXX")" --window-size=1100,1500 "$@" \
     2>>chromium.log
 }
 
@@ -39,7 +39,7 @@ def check(cond, what):
     print(("ok: " if cond else "FAIL: ") + what)
     ok &= bool(cond)
 check("<title>Backtest of policy.lua</title>" in dom, "the page loaded")
-roc = re.search(r'<svg id="roc".*?</svg>', dom, re.S)
+roc = re.search(r'<svg class="chart" id="roc".*?</svg>', dom, re.S)
 check(roc, "ROC svg")
 line = roc and re.search(r'<polyline class="roc" points="([^"]+)"', roc.group(0))
 pts = [tuple(map(float, p.split(","))) for p in line.group(1).split()] if line else []
@@ -49,7 +49,7 @@ check(pts and pts[0] == (50.0, 316.0) and pts[-1] == (350.0, 16.0),
 check(all(a[0] <= b[0] and a[1] >= b[1] for a, b in zip(pts, pts[1:])),
       "ROC is monotone")
 check(roc and re.search(r'<path d="M[0-9., L]+Z"', roc.group(0)), "area under the ROC")
-lift = re.search(r'<svg id="lift".*?</svg>', dom, re.S)
+lift = re.search(r'<svg class="chart" id="lift".*?</svg>', dom, re.S)
 bars = re.findall(r'<rect class="bar" [^>]*height="([0-9.]+)"', lift.group(0)) if lift else []
 check(len(bars) == 10 and all(float(h) > 0 for h in bars), f"10 lift bars drawn ({len(bars)})")
 check(dom.count("<table>") == 4, "decile, stage, rule and threshold tables")

@@ -84,6 +84,39 @@ sys.exit(1 if bad else 0)
 PY
 contains "gen output ok"
 
+# --order time: the same rows, sorted by time alone (an event log), ties
+# in contact order; contacts and outcomes unchanged; deterministic.
+expect_ok "$GEN" --contacts 2000 --seed 7 --order time --out t
+expect_ok "$GEN" --contacts 2000 --seed 7 --order time --out t2 -q
+same "$(sha256sum <t/activities.csv)" "$(sha256sum <t2/activities.csv)" "(time order: same seed, same bytes)"
+for f in contacts outcomes; do
+  same "$(sha256sum <t/$f.csv)" "$(sha256sum <a/$f.csv)" "($f.csv: the same in time order)"
+done
+same "$(head -1 t/activities.csv)" "email,type,occurred_at,value,campaign"
+if cmp -s a/activities.csv t/activities.csv; then fail "time order: same file as contact order"; else pass; fi
+expect_ok python3 - a t <<'PY'
+import csv, sys
+a, t = sys.argv[1], sys.argv[2]
+keys = [r[0].strip().lower() for r in list(csv.reader(open(a + "/contacts.csv", newline="", encoding="utf-8")))[1:]]
+order = {k: i for i, k in enumerate(keys)}
+by_contact = list(csv.reader(open(a + "/activities.csv", newline="", encoding="utf-8")))[1:]
+by_time = list(csv.reader(open(t + "/activities.csv", newline="", encoding="utf-8")))[1:]
+bad = []
+if sorted(by_contact) != sorted(by_time):
+    bad.append("time order: not the same rows as contact order")
+# contact order, stably sorted by time, is exactly the time-ordered file
+if sorted(by_contact, key=lambda r: r[2]) != by_time:
+    bad.append("time order: not sorted by time with ties in contact order")
+days = {r[2][:10] for r in by_time}
+if len(days) < 100:
+    bad.append("time order: only %d days" % len(days))
+print("\n".join(bad) if bad else "time order ok")
+sys.exit(1 if bad else 0)
+PY
+contains "time order ok"
+expect_fail 2 "$GEN" --contacts 5 --order random --out z
+ls -A t | grep -q gen-days && fail "time order left its temporary files" || pass
+
 # No activities when asked for none; a bad argument is a usage error.
 expect_ok "$GEN" --contacts 50 --activities-per-contact 0 --out z -q
 same "$(wc -l <z/activities.csv)" "1" "(header only)"

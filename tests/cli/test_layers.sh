@@ -1,7 +1,7 @@
 # test_layers.sh -- the source tree keeps its layers (README, Design notes):
 #
 #   cli -> leadrules.h;  analysis, hosts -> engine -> {lua, store};
-#   csv -> store -> util;  lua -> util
+#   csv -> store -> util;  lua -> util;  serve -> engine, store, util
 #
 # A folder of src/ may include headers of its own folder, of the folders
 # below it, and the public header; only src/store/ includes sqlite3.h or
@@ -22,6 +22,7 @@ allowed() {
     engine) echo "lua store util" ;;
     analysis|hosts) echo "engine lua store util" ;;
     cli) echo "" ;;
+    serve) echo "engine store util" ;;
     *) echo "?" ;;
   esac
 }
@@ -68,6 +69,10 @@ check_tree() {
         if [ "$f" != engine/pool.c ] && grep -n 'pthread_create' "$src/$f" >/dev/null; then
           echo "$f: starts threads: evaluation threads belong to engine/pool.c"; bad=1
         fi ;;
+      serve)
+        if [ "$f" != serve/notify.c ] && grep -n 'pthread_create' "$src/$f" >/dev/null; then
+          echo "$f: starts threads: the server's own threads are the notifiers (serve/notify.c)"; bad=1
+        fi ;;
     esac
   done
   # No folder holds more than a third of the C lines.
@@ -98,6 +103,8 @@ echo 'static void f(void *c) { sqlite3_close(c); }' >> planted/hosts/session.c
 echo '#include <lua.h>' >> planted/csv/reader.c
 echo 'static void g(void) { pthread_create(0, 0, 0, 0); }' >> planted/analysis/diff.c
 mkdir -p planted/policy && echo 'int x;' > planted/policy/x.c
+echo 'static void h(void) { pthread_create(0, 0, 0, 0); }' >> planted/serve/http.c
+echo '#include "../analysis/outfmt.h"' >> planted/serve/writer.c
 OUT=$(check_tree planted 2>&1)
 for want in "store/db.c: includes \"../engine/eval.h\": store may not depend on engine" \
             "lua/format.c: includes \"../store/store.h\": lua may not depend on store" \
@@ -107,7 +114,9 @@ for want in "store/db.c: includes \"../engine/eval.h\": store may not depend on 
             "hosts/session.c: calls the database library" \
             "csv/reader.c: includes Lua" \
             "analysis/diff.c: starts threads" \
-            "policy/x.c: folder 'policy' has no place"; do
+            "policy/x.c: folder 'policy' has no place" \
+            "serve/http.c: starts threads" \
+            "serve/writer.c: includes \"../analysis/outfmt.h\": serve may not depend on analysis"; do
   contains "$want"
 done
 # A folder grown past a third of the lines.

@@ -48,12 +48,16 @@ golden report_source.txt
 expect_ok lr --db test.db report --now $NOW --policy "$R/funnel.lua" --since $SINCE
 golden report_policy.txt
 
-# HTML: one file, a funnel chart, the tables; stdout keeps the text.
+# HTML: one file, the dashboard's charts (tests/cli/test_report_html.sh
+# renders them), the tables with --tables; stdout keeps the text.
 expect_ok lr report --now $NOW --by owner --html report.html
 contains "HTML report: report.html"
 contains "Funnel: contacts by current stage"
-grep -q '<svg id="funnel"' report.html && pass || fail "no funnel chart"
-same "$(grep -c '<rect class="bar"' report.html)" 7
+grep -q '<svg class="chart" id="funnel"' report.html && pass || fail "no funnel chart"
+same "$(grep -o 'data-chart="[a-z]*"' report.html | tr '\n' ' ')" \
+  'data-chart="funnel" data-chart="time" data-chart="owners" data-chart="close" data-chart="sale" data-chart="trend" data-chart="handoffs" '
+same "$(grep -c '<table>' report.html)" 0
+expect_ok lr report --now $NOW --by owner --html report.html --tables
 same "$(grep -c '<table>' report.html)" 6
 grep -Eiq '<script|<link|<img|src=|href=|@import|url\(' report.html && fail "report.html refers to something outside it" || pass
 

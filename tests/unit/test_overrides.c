@@ -448,6 +448,12 @@ static void test_migrate_v2_locks(void) {
       "ALTER TABLE runs DROP COLUMN scope;"
       "ALTER TABLE runs DROP COLUMN reads_others;"
       "ALTER TABLE runs DROP COLUMN full_reason;"
+      "DROP TABLE outbox; DROP TABLE outbox_acks;"
+      /* schema 4 adds the accounts */
+      "DROP INDEX contacts_by_account;"
+      "ALTER TABLE contacts DROP COLUMN account_key;"
+      "DROP TABLE account_parts; DROP TABLE account_assignments;"
+      "DROP TABLE account_history; DROP TABLE accounts;"
       "PRAGMA user_version=2;");
   CHECK_INT(lr_open(dbpath, &db), LR_OK);
   CHECK_INT(sql_int("PRAGMA user_version"), 4);

@@ -1,0 +1,320 @@
+/*
+** account_eval.c -- evaluate one account: account rules, grades, account
+** transitions, account handoff (order: account_eval.h).  It mirrors the
+** contact steps of eval.c on the account model (in->acc): the same
+** clamping, grading, transition and recycling rules, so that an account
+** behaves as a contact does; what differs is the object the policy's
+** functions receive (the account, account_object.c) and that accounts
+** have no manual lock.
+*/
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../lua/host.h"
+#include "account_eval.h"
+#include "objects.h"
+
+static int fail_at(lua_State *L, const char *where, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+static int fail_at(lua_State *L, const char *where, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lua_pushfstring(L, "%s: %s", where, msg);
+  return lua_error(L);
+}
+
+/* The acc eval of state L (registry), for the account object's methods. */
+int lrp_acc_eval_init(lrp_acc_eval *ae, lrp_instance *in, lrs_snap *snap,
+                      long long now) {
+  memset(ae, 0, sizeof *ae);
+  ae->in = in;
+  ae->L = in->rt->L;
+  ae->snap = snap;
+  ae->now = now;
+  ae->list_ref = LUA_NOREF;
+  ae->ud_ref = LUA_NOREF;
+  ae->fields_ref = LUA_NOREF;
+  lua_pushinteger(ae->L, (lua_Integer)now);   /* the run's clock */
+  lrl_setglobal(ae->L, "now");
+  lrx_account_open(ae->L, ae);
+  return LR_OK;
+}
+
+void lrp_acc_eval_free(lrp_acc_eval *ae) {
+  if (!ae->L) return;
+  if (ae->ud_ref != LUA_NOREF) luaL_unref(ae->L, LUA_REGISTRYINDEX, ae->ud_ref);
+  if (ae->list_ref != LUA_NOREF) luaL_unref(ae->L, LUA_REGISTRYINDEX, ae->list_ref);
+  if (ae->fields_ref != LUA_NOREF)
+    luaL_unref(ae->L, LUA_REGISTRYINDEX, ae->fields_ref);
+  lua_pushnil(ae->L);
+  lua_setfield(ae->L, LUA_REGISTRYINDEX, "leadrules.acc_eval");
+  ae->L = NULL;
+}
+
+static void call_with_account(lrp_acc_eval *ae, int ref) {
+  lua_State *L = ae->L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  lrx_push_account(L, ae);
+  lua_call(L, 1, 1);
+}
+
+static void step_begin(lrp_acc_eval *ae) {
+  if (ae->trace) lrb_reset(ae->trace);
+}
+
+static void step_end(lrp_acc_eval *ae, int kind, int i, double pts, int fired) {
+  if (ae->on_step) ae->on_step(ae, kind, i, pts, fired);
+}
+
+static void add_move(lrp_result *r, int from, int to, int t) {
+  if (r->nmoves < r->cap_moves) {
+    r->moves[r->nmoves].from = from;
+    r->moves[r->nmoves].to = to;
+    r->moves[r->nmoves].transition = t;
+    r->nmoves++;
+  }
+}
+
+static int start_stage(lua_State *L, lrp_acc_eval *ae) {
+  const lrp_model *m = &ae->in->acc;
+  lrp_result *r = ae->r;
+  int st = -2;
+  if (!m->nstages) st = -3;                  /* no account stages at all */
+  else if (ae->a->stage && *ae->a->stage) st = lrp_stage_find(m, ae->a->stage);
+  if (st == -1)
+    return fail_at(L, m->stages[0].where, "account stage '%s' is not "
+                   "declared by the policy", ae->a->stage);
+  if (st == -2) {
+    st = 0;
+    add_move(r, -1, 0, -1);
+  }
+  if (st == -3) st = -1;
+  r->start_stage = st;
+  ae->cur_stage = st;
+  return 0;
+}
+
+static int eval_rules(lua_State *L, lrp_acc_eval *ae) {
+  const lrp_model *m = &ae->in->acc;
+  lrp_result *r = ae->r;
+  double total = 0;
+  for (int i = 0; i < m->nrules; i++) {
+    const lrp_rule *ru = &m->rules[i];
+    double pts = 0;
+    int fired = 0;
+    step_begin(ae);
+    if (ru->score_ref != LUA_NOREF) {
+      call_with_account(ae, ru->score_ref);
+      if (lua_type(L, -1) != LUA_TNUMBER)
+        return fail_at(L, ru->where, "account_rule '%s' returned %s (a score "
+                       "function must return a number)", ru->name,
+                       luaL_typename(L, -1));
+      pts = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+      if (!isfinite(pts))
+        return fail_at(L, ru->where, "account_rule '%s' returned %s (scores "
+                       "must be finite numbers)", ru->name,
+                       isnan(pts) ? "nan" : "inf");
+      if (ru->has_max && pts > ru->max) pts = ru->max;
+      if (ru->has_min && pts < ru->min) pts = ru->min;
+      fired = pts != 0;
+    } else {
+      call_with_account(ae, ru->when_ref);
+      fired = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (fired) pts = ru->points;
+    }
+    if (pts == 0) pts = 0;
+    r->part[i] = pts;
+    r->fired[i] = (unsigned char)fired;
+    step_end(ae, LR_EX_RULE, i, pts, fired);
+    total += pts;
+    if (ru->group) r->group[lrp_group_find(m, ru->group)] += pts;
+  }
+  r->score = total;
+  for (int g = 0; g < m->ngrades; g++) {
+    const lrp_grade *gr = &m->grades[g];
+    int gi = gr->group ? lrp_group_find(m, gr->group) : -1;
+    r->grades[g] = lrp_grade_of(gr, gi >= 0 ? r->group[gi] : r->score);
+  }
+  return 0;
+}
+
+static int eval_transitions(lua_State *L, lrp_acc_eval *ae) {
+  const lrp_model *m = &ae->in->acc;
+  lrp_result *r = ae->r;
+  for (int t = 0; t < m->ntransitions && ae->cur_stage >= 0; t++) {
+    const lrp_transition *tr = &m->transitions[t];
+    int from_ok = tr->any_from && ae->cur_stage != tr->to;
+    for (int k = 0; k < tr->nfrom && !from_ok; k++)
+      if (tr->from[k] == ae->cur_stage) from_ok = 1;
+    if (!from_ok) continue;
+    step_begin(ae);
+    call_with_account(ae, tr->when_ref);
+    int go = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    step_end(ae, LR_EX_TRANSITION, t, 0, go && tr->to != ae->cur_stage);
+    if (!go || tr->to == ae->cur_stage) continue;
+    add_move(r, ae->cur_stage, tr->to, t);
+    ae->cur_stage = tr->to;
+  }
+  r->stage = ae->cur_stage;
+  return 0;
+}
+
+static int recycles(const lrp_model *m, int from, int to) {
+  if (m->stages[to].side) return 1;
+  return from >= 0 && !m->stages[from].side &&
+         m->stages[to].rank < m->stages[from].rank;
+}
+
+/* Field routers read the account's fields. */
+static int resolve_router(lrp_acc_eval *ae, int ri) {
+  const lrp_model *m = &ae->in->m;
+  for (int depth = 0; depth < 32 && ri >= 0; depth++) {
+    const lrp_router *ro = &m->routers[ri];
+    if (ro->kind != LRP_ROUTER_FIELD) return ri;
+    char buf[256];
+    const char *v = lrp_json_get(ae->a->data, ro->field, buf, sizeof buf, NULL);
+    int next = ro->fallback;
+    for (int k = 0; v && k < ro->nvalues; k++)
+      if (strcasecmp(ro->values[k], v) == 0) { next = ro->targets[k]; break; }
+    ri = next;
+  }
+  return ri;
+}
+
+static int eval_handoff(lua_State *L, lrp_acc_eval *ae) {
+  const lrp_model *m = &ae->in->acc;
+  lrp_result *r = ae->r;
+  int has_owner = ae->a->owner && *ae->a->owner;
+  for (int k = 0; k < r->nmoves; k++) {
+    const lrp_move *mv = &r->moves[k];
+    if (mv->transition < 0 || m->transitions[mv->transition].keep_owner ||
+        !recycles(m, mv->from, mv->to))
+      continue;
+    r->clear_owner = 1;
+    has_owner = 0;
+  }
+  for (int h = 0; h < m->nhandoffs && r->stage >= 0; h++) {
+    const lrp_handoff *ho = &m->handoffs[h];
+    if (ho->stage != r->stage) continue;
+    int entered = 0, kept = 0;
+    for (int k = 0; k < r->nmoves; k++)
+      if (r->moves[k].to == r->stage) {
+        entered = 1;
+        kept = r->moves[k].transition >= 0 &&
+               m->transitions[r->moves[k].transition].keep_owner;
+      }
+    if ((!entered || kept) && has_owner) break;
+    if (entered && !kept) r->clear_owner = 1;
+    int leaf = resolve_router(ae, ho->router);
+    if (leaf < 0) break;
+    const lrp_router *ro = &ae->in->m.routers[leaf];
+    if (ro->kind == LRP_ROUTER_FN) {
+      call_with_account(ae, ro->fn_ref);
+      if (lua_isnil(L, -1)) { lua_pop(L, 1); break; }
+      if (lua_type(L, -1) != LUA_TSTRING || lrl_has_nul(L, -1))
+        return fail_at(L, ho->where, "account_handoff assign function "
+                       "returned %s (an owner name or nil)",
+                       luaL_typename(L, -1));
+      r->fn_owner = strdup(lua_tostring(L, -1));
+      lua_pop(L, 1);
+      if (!r->fn_owner) return luaL_error(L, "out of memory");
+    }
+    r->handoff = h;
+    r->leaf_router = leaf;
+    step_end(ae, LR_EX_HANDOFF, h, 0, 1);
+    break;
+  }
+  return 0;
+}
+
+static int eval_all(lua_State *L) {
+  lrp_acc_eval *ae = (lrp_acc_eval *)lua_touserdata(L, 1);
+  start_stage(L, ae);
+  ae->phase = LRP_PHASE_RULES;
+  eval_rules(L, ae);
+  ae->phase = LRP_PHASE_TRANSITIONS;
+  eval_transitions(L, ae);
+  ae->phase = LRP_PHASE_HANDOFF;
+  eval_handoff(L, ae);
+  ae->phase = LRP_PHASE_IDLE;
+  return 0;
+}
+
+static void reset(const lrp_model *m, lrp_result *r) {
+  r->score = 0;
+  memset(r->group, 0, (size_t)m->ngroups * sizeof *r->group);
+  memset(r->part, 0, (size_t)m->nrules * sizeof *r->part);
+  memset(r->fired, 0, (size_t)m->nrules);
+  r->nmoves = 0;
+  r->stage = -1;
+  r->handoff = -1;
+  r->leaf_router = -1;
+  r->clear_owner = 0;
+  r->via_account = 0;
+  free(r->fn_owner);
+  r->fn_owner = NULL;
+}
+
+int lrp_acc_eval_account(lrp_acc_eval *ae, const lrs_account *a,
+                         const lrp_member *mem, int nmem, lrp_result *r) {
+  lua_State *L = ae->L;
+  reset(&ae->in->acc, r);
+  ae->a = a;
+  ae->mem = mem;
+  ae->nmem = nmem;
+  ae->r = r;
+  if (ae->list_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, ae->list_ref);
+  ae->list_ref = LUA_NOREF;              /* contact tables: built on use */
+  lua_pushlightuserdata(L, ae);
+  lua_setfield(L, LUA_REGISTRYINDEX, "leadrules.acc_eval");
+  lrl_budget_reset(ae->in->rt);
+  lua_pushcfunction(L, eval_all);
+  lua_pushlightuserdata(L, ae);
+  int rc = lrl_pcall(ae->in->rt, 1, 0);
+  ae->phase = LRP_PHASE_IDLE;
+  if (rc != LR_OK) {
+    const char *msg = ae->in->rt->errmsg;
+    const char *p = strstr(msg, ": ");
+    /* "file:LINE: msg" -> "file:LINE: account KEY: msg" */
+    if (p && p > msg && p[-1] >= '0' && p[-1] <= '9')
+      snprintf(ae->err, sizeof ae->err, "%.*s: account %.200s: %.1500s",
+               (int)(p - msg), msg, a->key, p + 2);
+    else
+      snprintf(ae->err, sizeof ae->err, "account %.200s: %.1800s", a->key, msg);
+  }
+  return rc;
+}
+
+int lrp_accounts_each(lrp_acc_eval *ae, const lrs_accounts *accounts,
+                      const lrp_members *ms, lrp_acc_fn fn, void *ctx) {
+  lrp_result r;
+  if (lrp_result_init(&r, &ae->in->acc) != LR_OK) {
+    snprintf(ae->err, sizeof ae->err, "out of memory");
+    return LR_NOMEM;
+  }
+  long long j = 0;
+  int rc = LR_OK;
+  for (int i = 0; i < accounts->n && rc == LR_OK; i++) {
+    const lrs_account *a = &accounts->v[i];
+    while (j < ms->n && strcmp(ms->v[j].account, a->key) < 0) j++;
+    long long k = j;
+    while (k < ms->n && strcmp(ms->v[k].account, a->key) == 0) k++;
+    rc = lrp_acc_eval_account(ae, a, ms->v + j, (int)(k - j), &r);
+    if (rc == LR_OK) rc = fn(ctx, ae, a, &r);
+    j = k;
+  }
+  lrp_result_free(&r);
+  return rc;
+}

@@ -1,0 +1,59 @@
+/*
+** account_run.h -- step 2 of a run (account_eval.h): every account
+** evaluated after its contacts, in key order, on the policy's main Lua
+** state (on the writer's thread), its changes written inside the run's
+** transaction (or, for a dry run, only counted and collected), and the
+** owner each account ends with, for step 3 (account_owner{} handoffs).
+*/
+#ifndef LR_ACCOUNT_RUN_H
+#define LR_ACCOUNT_RUN_H
+
+#include "account_eval.h"
+#include "routing.h"
+
+typedef struct lrp_acc_phase {
+  /* in */
+  lr_policy *p;
+  long long now, run_id;
+  int apply;                         /* write (else a dry run) */
+  int stored_only;                   /* a filtered run: no account is
+                                        evaluated, owners as stored */
+  int collect;                       /* keep moves and handoffs */
+  long long collect_max;             /* 0: all */
+  lrp_routing *routing;              /* the run's (shared round robins) */
+  lrp_members *members;              /* sorted by lrp_members_sort */
+  /* out */
+  lrs_accounts accounts;             /* as stored before the run */
+  const char **owner_after;          /* per account: owner after the run */
+  long long evaluated, score_changes, moves, handoffs;
+  lr_move *move_list;
+  long long nmove_list, cap_moves;
+  lr_handoff *handoff_list;
+  long long nhandoff_list, cap_handoffs;
+  lr_arena arena;
+  char err[2048];
+} lrp_acc_phase;
+
+/* Evaluate, write (when apply) and collect every account.  LR_OK, or an
+** error code with ph->err set. */
+int lrp_acc_phase_run(lrp_acc_phase *ph);
+/* The owner account `key` has after the phase (NULL: none, or no such
+** account). */
+const char *lrp_acc_phase_owner(const lrp_acc_phase *ph, const char *key);
+void lrp_acc_phase_free(lrp_acc_phase *ph);
+
+/* Evaluate the contacts of account `key` through the one contact
+** evaluation (eval.c) on worker w, adding their results to ms.  LR_OK or
+** an error with err set. */
+struct lrp_worker;
+int lrp_account_members(struct lrp_worker *w, const char *key,
+                        lrp_members *ms, char *err, size_t errlen);
+
+/* JSON of an account result's groups and grades, as a run stores them. */
+void lrp_acc_json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r);
+void lrp_acc_json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r);
+/* The reason a move is recorded with. */
+void lrp_move_reason(const lrp_model *m, const lrp_move *mv, char *buf,
+                     size_t n);
+
+#endif

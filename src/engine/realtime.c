@@ -1,0 +1,428 @@
+/*
+** realtime.c -- lr_apply_events: append a group of events, re-evaluate the
+** contacts they touch, record the decisions in the outbox, all in one
+** transaction.
+**
+** The evaluation is lr_run itself, nested in this transaction (a
+** savepoint) and reading it (lrs_read_own_writes): the same path, the
+** same routing state and the same order as a full run, so a decision made
+** here is the one `run` would make.  The policy's main Lua state is used
+** (one job), so a server keeps one loaded state across requests.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store/apply.h"
+#include "../store/manual.h"
+#include "../store/realtime_io.h"
+#include "../util/buf.h"
+#include "../util/timefmt.h"
+#include "model.h"
+
+typedef struct touched {
+  long long id;
+  char *key;
+  long long *events;
+  int n_events, cap_events;
+  int created;
+  lr_change change;                  /* from on_change (changed set) */
+  int changed, notify;
+} touched;
+
+typedef struct apply {
+  lr_policy *p;
+  lr_db *db;
+  long long now, run_id;
+  touched *t;                        /* sorted by id at the end */
+  long long nt, cap;
+  lr_buf scratch;
+} apply;
+
+/* The key as stored: trimmed, and lowercased for an email key. */
+static char *norm_key(lr_db *db, const char *key) {
+  while (*key == ' ' || *key == '\t') key++;
+  size_t n = strlen(key);
+  while (n && (key[n - 1] == ' ' || key[n - 1] == '\t')) n--;
+  char *k = malloc(n + 1);
+  if (!k) return NULL;
+  memcpy(k, key, n);
+  k[n] = '\0';
+  if (strcmp(lrs_key_field(db), "email") == 0)
+    for (size_t i = 0; i < n; i++)
+      if (k[i] >= 'A' && k[i] <= 'Z') k[i] += 32;
+  return k;
+}
+
+static int add_event(touched *t, long long ev) {
+  if (t->n_events == t->cap_events) {
+    int cap = t->cap_events ? t->cap_events * 2 : 2;
+    long long *v = realloc(t->events, (size_t)cap * sizeof *v);
+    if (!v) return LR_NOMEM;
+    t->events = v;
+    t->cap_events = cap;
+  }
+  t->events[t->n_events++] = ev;
+  return LR_OK;
+}
+
+/* The entry for contact id, added when new.  Only the last one is looked
+** at: entries of one contact are merged once, after sorting (merge_same). */
+static touched *touch(apply *a, long long id, const char *key, long long ev) {
+  touched *t = a->nt && a->t[a->nt - 1].id == id ? &a->t[a->nt - 1] : NULL;
+  if (!t) {
+    if (a->nt == a->cap) {
+      long long cap = a->cap ? a->cap * 2 : 16;
+      touched *v = realloc(a->t, (size_t)cap * sizeof *v);
+      if (!v) return NULL;
+      a->t = v;
+      a->cap = cap;
+    }
+    t = &a->t[a->nt++];
+    memset(t, 0, sizeof *t);
+    t->id = id;
+    if (!(t->key = strdup(key))) return NULL;
+  }
+  return add_event(t, ev) == LR_OK ? t : NULL;
+}
+
+/* Stable on events: entries of one contact keep their event order. */
+static int by_id(const void *x, const void *y) {
+  const touched *a = x, *b = y;
+  if (a->id != b->id) return a->id < b->id ? -1 : 1;
+  return a->events[0] < b->events[0] ? -1 : a->events[0] > b->events[0];
+}
+
+/* Sort by id and merge the entries of one contact. */
+static int merge_same(apply *a) {
+  if (a->nt > 1) qsort(a->t, (size_t)a->nt, sizeof *a->t, by_id);
+  long long w = 0;
+  int rc = LR_OK;
+  for (long long i = 0; i < a->nt; i++) {
+    touched *s = &a->t[i];
+    if (w && a->t[w - 1].id == s->id) {
+      touched *d = &a->t[w - 1];
+      for (int k = 0; k < s->n_events && rc == LR_OK; k++)
+        rc = add_event(d, s->events[k]);
+      d->created |= s->created;
+      free(s->key);
+      free(s->events);
+      continue;
+    }
+    a->t[w++] = *s;
+  }
+  a->nt = w;
+  return rc == LR_OK ? LR_OK : lr__err(a->db, LR_NOMEM, "out of memory");
+}
+
+static touched *find(apply *a, long long id) {
+  long long lo = 0, hi = a->nt - 1;
+  while (lo <= hi) {
+    long long mid = (lo + hi) / 2;
+    if (a->t[mid].id == id) return &a->t[mid];
+    if (a->t[mid].id < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return NULL;
+}
+
+static void free_apply(apply *a) {
+  for (long long i = 0; i < a->nt; i++) {
+    free(a->t[i].key);
+    free(a->t[i].events);
+    free((char *)a->t[i].change.old_stage);
+    free((char *)a->t[i].change.new_stage);
+    free((char *)a->t[i].change.old_grade);
+    free((char *)a->t[i].change.new_grade);
+    free((char *)a->t[i].change.notify);
+  }
+  free(a->t);
+  lrb_free(&a->scratch);
+}
+
+/* ---- one event ------------------------------------------------------------ */
+
+static int set_fields(apply *a, long long id, const lr_event *e, long long i,
+                      const char *by) {
+  for (int f = 0; f < e->n_fields; f++) {
+    const char *field = e->fields[2 * f], *value = e->fields[2 * f + 1];
+    if (!field || !*field)
+      return lr__err(a->db, LR_INPUT, "event %lld: a field without a name", i);
+    char name[LRS_NAME_FOLD];
+    int rc = lrs_field_name(a->db, field, name, sizeof name);
+    lrs_value v;
+    if (value) lrs_type_text(value, &v);
+    else memset(&v, 0, sizeof v);
+    int type, changed;
+    if (rc == LR_OK) rc = lrs_field_writable(a->db, name, &v, &type);
+    if (rc == LR_OK && strcmp(name, lrs_key_field(a->db)) == 0)
+      rc = lr__err(a->db, LR_MISUSE, "'%s' is the key field", name);
+    if (rc == LR_OK)
+      rc = lrs_field_write(a->db, id, name, &v, by, "event", a->run_id,
+                           a->now, &changed);
+    if (rc != LR_OK)
+      return lr__err(a->db, rc == LR_MISUSE ? LR_INPUT : rc,
+                     "event %lld: field '%s': %s", i, field, lr_errmsg(a->db));
+  }
+  return LR_OK;
+}
+
+static int one_event(apply *a, const lr_event *e, long long i, const char *by) {
+  if (!e->key || !*e->key)
+    return lr__err(a->db, LR_INPUT, "event %lld: no contact key", i);
+  if (e->create < 0 || e->create > LR_EVENT_UPSERT)
+    return lr__err(a->db, LR_MISUSE, "event %lld: create %d", i, e->create);
+  if (!e->type && !e->n_fields && !e->create)
+    return lr__err(a->db, LR_INPUT, "event %lld: neither a type nor fields", i);
+  if (e->type && !*e->type)
+    return lr__err(a->db, LR_INPUT, "event %lld: empty type", i);
+  if (e->at && (e->at < LR_TIME_MIN || e->at > LR_TIME_MAX))
+    return lr__err(a->db, LR_INPUT, "event %lld: time out of range", i);
+  char *key = norm_key(a->db, e->key);
+  if (!key) return lr__err(a->db, LR_NOMEM, "out of memory");
+  long long id;
+  int created = 0;
+  int rc = *key ? lrs_rt_contact(a->db, key, e->create, a->now, &id, &created)
+                : lr__err(a->db, LR_INPUT, "event %lld: no contact key", i);
+  if (rc == LR_OK && !id)
+    rc = lr__err(a->db, LR_NOTFOUND, "event %lld: no contact with key '%s' "
+                 "(send \"create\" to add it)", i, key);
+  if (rc == LR_OK && (created || e->create != LR_EVENT_CREATE))
+    rc = set_fields(a, id, e, i, by);
+  if (rc == LR_OK && e->type)
+    rc = lrs_rt_activity(a->db, id, e->type, e->at ? e->at : a->now,
+                         e->has_value, e->value, e->campaign, a->now);
+  touched *t = rc == LR_OK ? touch(a, id, key, i) : NULL;
+  if (rc == LR_OK && !t) rc = lr__err(a->db, LR_NOMEM, "out of memory");
+  if (t) t->created |= created;
+  free(key);
+  return rc;
+}
+
+/* ---- the run and the outbox ---------------------------------------------- */
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static int on_change(void *ctx, const lr_change *c) {
+  apply *a = ctx;
+  touched *t = find(a, c->contact_id);
+  if (!t) return 0;
+  t->changed = 1;
+  t->notify = c->notify != NULL;
+  t->change = *c;
+  t->change.key = t->key;
+  t->change.old_stage = dup_or_null(c->old_stage);
+  t->change.new_stage = dup_or_null(c->new_stage);
+  t->change.old_grade = dup_or_null(c->old_grade);
+  t->change.new_grade = dup_or_null(c->new_grade);
+  t->change.notify = dup_or_null(c->notify);
+  return 0;
+}
+
+static void json_kv_str(lr_buf *b, const char *k, const char *v) {
+  lrb_printf(b, ",\"%s\":", k);
+  if (v) lrb_json_str(b, v, strlen(v));
+  else lrb_adds(b, "null");
+}
+
+static void json_kv_time(lr_buf *b, const char *k, long long t) {
+  char iso[40];
+  if (!t) {
+    json_kv_str(b, k, NULL);
+    return;
+  }
+  lru_iso(t, iso, sizeof iso);
+  json_kv_str(b, k, iso);
+}
+
+static int outbox(apply *a, const char *kind, long long id, const char *key) {
+  lr_buf *b = &a->scratch;
+  lrb_printf(b, ",\"run\":%lld}", a->run_id);
+  if (b->oom) return lr__err(a->db, LR_NOMEM, "out of memory");
+  return lrs_outbox_add(a->db, a->now, kind, id, key, a->run_id, b->p, NULL);
+}
+
+static void head(apply *a, const char *kind, const char *key) {
+  lr_buf *b = &a->scratch;
+  lrb_reset(b);
+  lrb_printf(b, "{\"kind\":\"%s\"", kind);
+  json_kv_time(b, "at", a->now);
+  json_kv_str(b, "key", key);
+}
+
+static int outbox_move(apply *a, const lr_move *m) {
+  head(a, "move", m->key);
+  json_kv_str(&a->scratch, "from", m->from);
+  json_kv_str(&a->scratch, "to", m->to);
+  json_kv_str(&a->scratch, "transition", m->transition);
+  json_kv_str(&a->scratch, "reason", m->reason);
+  return outbox(a, "move", m->contact_id, m->key);
+}
+
+static int outbox_handoff(apply *a, const lr_handoff *h) {
+  head(a, "handoff", h->key);
+  json_kv_str(&a->scratch, "stage", h->stage);
+  json_kv_str(&a->scratch, "owner", h->owner);
+  json_kv_time(&a->scratch, "due", h->due);
+  return outbox(a, "handoff", h->contact_id, h->key);
+}
+
+static int outbox_notify(apply *a, const touched *t) {
+  const lr_change *c = &t->change;
+  head(a, "notify", t->key);
+  lr_buf *b = &a->scratch;
+  lrb_adds(b, ",\"old_score\":");
+  lrb_json_num(b, c->old_score);
+  lrb_adds(b, ",\"score\":");
+  lrb_json_num(b, c->new_score);
+  json_kv_str(b, "old_stage", c->old_stage);
+  json_kv_str(b, "stage", c->new_stage);
+  json_kv_str(b, "old_grade", c->old_grade);
+  json_kv_str(b, "grade", c->new_grade);
+  json_kv_str(b, "when", c->notify);
+  return outbox(a, "notify", t->id, t->key);
+}
+
+/* Every move, then every handoff, then the notify rows, each in contact
+** order: the order a reader of the outbox sees them in. */
+static int write_outbox(apply *a, const lr_run_result *res) {
+  int rc = LR_OK;
+  for (long long i = 0; rc == LR_OK && i < lr_run_move_count(res); i++)
+    rc = outbox_move(a, lr_run_move(res, i));
+  for (long long i = 0; rc == LR_OK && i < lr_run_handoff_count(res); i++)
+    rc = outbox_handoff(a, lr_run_handoff(res, i));
+  for (long long i = 0; rc == LR_OK && i < a->nt; i++)
+    if (a->t[i].changed && a->t[i].notify) rc = outbox_notify(a, &a->t[i]);
+  return rc;
+}
+
+static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
+  long long *ids = malloc((size_t)(a->nt ? a->nt : 1) * sizeof *ids);
+  if (!ids) return lr__err(a->db, LR_NOMEM, "out of memory");
+  for (long long i = 0; i < a->nt; i++) ids[i] = a->t[i].id;
+  lr_run_opts ro = LR_RUN_OPTS_INIT;
+  ro.now = a->now;
+  ro.jobs = 1;
+  ro.collect = 1;
+  ro.cancel = o->cancel;
+  ro.on_change = on_change;
+  ro.change_ctx = a;
+  ro.ids = ids;                      /* the filtered run: touched only */
+  ro.n_ids = a->nt;
+  int rc = lr_run(a->p, &ro, res);
+  free(ids);
+  a->run_id = res->run_id;
+  return rc;
+}
+
+/* ---- after the commit ------------------------------------------------------ */
+
+/* A contact's group scores (grades 0) or grades (1) as a JSON object in b;
+** NULL when it has none. */
+static const char *named_json(lr_buf *b, const lr_contact *c, int grades) {
+  int n = grades ? c->n_grades : c->n_scores;
+  if (!n) return NULL;
+  lrb_reset(b);
+  lrb_addc(b, '{');
+  for (int i = 0; i < n; i++) {
+    const char *name = grades ? c->grades[i].name : c->scores[i].name;
+    if (i) lrb_addc(b, ',');
+    lrb_json_str(b, name, strlen(name));
+    lrb_addc(b, ':');
+    if (grades) lrb_json_str(b, c->grades[i].grade, strlen(c->grades[i].grade));
+    else lrb_json_num(b, c->scores[i].score);
+  }
+  lrb_addc(b, '}');
+  return b->oom ? NULL : b->p;
+}
+
+static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
+                   void *ctx) {
+  long long mi = 0, hi = 0;
+  long long nm = lr_run_move_count(res), nh = lr_run_handoff_count(res);
+  for (long long i = 0; i < a->nt; i++) {
+    touched *t = &a->t[i];
+    lr_contact *c = NULL;
+    if (lr_contact_get(a->db, t->key, &c) != LR_OK) continue;
+    lr_touched out;
+    memset(&out, 0, sizeof out);
+    out.contact_id = t->id;
+    out.key = t->key;
+    out.events = t->events;
+    out.n_events = t->n_events;
+    out.created = t->created;
+    out.score = c->score;
+    out.grade = c->grade;
+    out.stage = c->stage;
+    out.owner = c->owner;
+    out.scores = named_json(&a->scratch, c, 0);
+    char *scores = out.scores ? strdup(out.scores) : NULL;
+    out.scores = scores;
+    out.grades = named_json(&a->scratch, c, 1);
+    out.run_id = res->run_id;
+    while (mi < nm && lr_run_move(res, mi)->contact_id < t->id) mi++;
+    if (mi < nm && lr_run_move(res, mi)->contact_id == t->id) {
+      out.moves = lr_run_move(res, mi);
+      while (mi < nm && lr_run_move(res, mi)->contact_id == t->id) {
+        out.n_moves++;
+        mi++;
+      }
+    }
+    while (hi < nh && lr_run_handoff(res, hi)->contact_id < t->id) hi++;
+    if (hi < nh && lr_run_handoff(res, hi)->contact_id == t->id)
+      out.handoff = lr_run_handoff(res, hi);
+    fn(ctx, &out);
+    free(scores);
+    lr_contact_free(c);
+  }
+}
+
+/* ---- the entry point --------------------------------------------------------- */
+
+static int apply_all(apply *a, const lr_event *ev, long long n,
+                     const lr_apply_opts *o, lr_run_result *res,
+                     long long *failed) {
+  const char *by = o->by ? o->by : "events";
+  int rc = LR_OK;
+  for (long long i = 0; i < n && rc == LR_OK; i++) {
+    rc = one_event(a, &ev[i], i, by);
+    if (rc != LR_OK) *failed = i;
+  }
+  if (rc != LR_OK) return rc;
+  rc = merge_same(a);
+  if (rc == LR_OK) rc = evaluate(a, o, res);
+  if (rc == LR_OK) rc = write_outbox(a, res);
+  return rc;
+}
+
+int lr_apply_events(lr_policy *p, const lr_event *ev, long long n,
+                    const lr_apply_opts *opts, lr_touched_fn fn, void *ctx,
+                    long long *failed) {
+  long long fail_local;
+  if (!failed) failed = &fail_local;
+  *failed = -1;
+  if (!lrp_policy_ok(p) || (!ev && n) || n < 0) return LR_MISUSE;
+  lr_db *db = p->db;
+  lr_apply_opts o;
+  apply a;
+  memset(&a, 0, sizeof a);
+  a.p = p;
+  a.db = db;
+  if (lr__opts(db, &o, sizeof o, opts, "lr_apply_events") != LR_OK ||
+      lr__clock(db, o.now, "lr_apply_events", &a.now) != LR_OK)
+    return lr_errcode(db);
+  lr_run_result res;
+  memset(&res, 0, sizeof res);
+  int rc = lrs_begin(db);
+  if (rc == LR_OK) {
+    lrs_read_own_writes(db, 1);
+    rc = apply_all(&a, ev, n, &o, &res, failed);
+    if (rc == LR_OK) rc = lrs_commit(db);
+    if (rc != LR_OK) lrs_rollback(db);
+    lrs_read_own_writes(db, 0);
+  }
+  if (rc == LR_OK && fn) report(&a, &res, fn, ctx);
+  lr_run_result_free(&res);
+  free_apply(&a);
+  return rc == LR_OK ? lr__ok(db) : rc;
+}

@@ -1,0 +1,148 @@
+/*
+** outbox.c -- the outbox: decisions appended in the transaction that
+** made them, read in id order by notifiers, and the last id each
+** consumer acknowledged (see realtime_io.h).
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_int.h"
+#include "realtime_io.h"
+
+static int done(lr_db *db, sqlite3_stmt *st, const char *what) {
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  return src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, what);
+}
+
+static const char OUT_ADD[] =
+    "INSERT INTO outbox(at, kind, contact_id, key, run_id, payload) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+static const char OUT_EACH[] =
+    "SELECT id, at, kind, contact_id, key, run_id, payload FROM outbox "
+    "WHERE id > ?1 ORDER BY id LIMIT ?2";
+static const char OUT_ACKED[] =
+    "SELECT last_id FROM outbox_acks WHERE consumer=?1";
+static const char OUT_ACK[] =
+    "INSERT INTO outbox_acks(consumer, last_id, at) VALUES(?1, ?2, ?3) "
+    "ON CONFLICT(consumer) DO UPDATE SET last_id=excluded.last_id, "
+    "at=excluded.at WHERE excluded.last_id > last_id";
+static const char OUT_LAST[] = "SELECT coalesce(max(id), 0) FROM outbox";
+
+int lrs_outbox_add(lr_db *db, long long at, const char *kind,
+                   long long contact_id, const char *key, long long run_id,
+                   const char *payload, long long *id) {
+  sqlite3_stmt *st = lrs_cached(db, OUT_ADD);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, at);
+  sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+  if (contact_id) sqlite3_bind_int64(st, 3, contact_id);
+  sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
+  if (run_id) sqlite3_bind_int64(st, 5, run_id);
+  sqlite3_bind_text(st, 6, payload, -1, SQLITE_STATIC);
+  int rc = done(db, st, "write outbox");
+  if (rc == LR_OK && id) *id = sqlite3_last_insert_rowid(db->sql);
+  return rc;
+}
+
+static const char *text(sqlite3_stmt *st, int i) {
+  return (const char *)sqlite3_column_text(st, i);
+}
+
+int lrs_outbox_each(lr_db *db, long long after, long long limit,
+                    int (*cb)(void *ctx, const lrs_outbox_row *r), void *ctx) {
+  sqlite3_stmt *st = lrs_cached(db, OUT_EACH);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, after);
+  sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+  int src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    lrs_outbox_row r = {
+      .id = sqlite3_column_int64(st, 0), .at = sqlite3_column_int64(st, 1),
+      .kind = text(st, 2), .contact_id = sqlite3_column_int64(st, 3),
+      .key = text(st, 4), .run_id = sqlite3_column_int64(st, 5),
+      .payload = text(st, 6),
+    };
+    if (cb(ctx, &r)) {
+      src = SQLITE_DONE;
+      break;
+    }
+  }
+  sqlite3_reset(st);
+  return src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, "read outbox");
+}
+
+int lrs_outbox_acked(lr_db *db, const char *consumer, long long *id) {
+  *id = 0;
+  sqlite3_stmt *st = lrs_cached(db, OUT_ACKED);
+  if (!st) return db->rc;
+  sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
+  int src = sqlite3_step(st);
+  if (src == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW && src != SQLITE_DONE)
+    return lrs_sqlerr(db, src, "read outbox acks");
+  return LR_OK;
+}
+
+int lrs_outbox_ack(lr_db *db, const char *consumer, long long id,
+                   long long now) {
+  sqlite3_stmt *st = lrs_cached(db, OUT_ACK);
+  if (!st) return db->rc;
+  sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, id);
+  sqlite3_bind_int64(st, 3, now);
+  return done(db, st, "write outbox ack");
+}
+
+int lrs_outbox_last(lr_db *db, long long *id) {
+  *id = 0;
+  sqlite3_stmt *st = lrs_cached(db, OUT_LAST);
+  if (!st) return db->rc;
+  int src = sqlite3_step(st);
+  if (src == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return src == SQLITE_ROW ? LR_OK : lrs_sqlerr(db, src, "read outbox");
+}
+
+/* ---- the public API ------------------------------------------------------ */
+
+typedef struct each_ctx {
+  int (*fn)(void *ctx, const lr_outbox_row *row);
+  void *ctx;
+  lr_buf json;
+} each_ctx;
+
+/* The row's JSON: its id, then the payload's members. */
+static int each_row(void *ctx, const lrs_outbox_row *r) {
+  each_ctx *e = ctx;
+  lrb_reset(&e->json);
+  lrb_printf(&e->json, "{\"id\":%lld,", r->id);
+  lrb_adds(&e->json, r->payload && r->payload[0] == '{' ? r->payload + 1 : "}");
+  if (e->json.oom) return 1;
+  lr_outbox_row row = { r->id, r->at, r->kind, r->key, e->json.p };
+  return e->fn(e->ctx, &row);
+}
+
+int lr_outbox_each(lr_db *db, long long after, long long limit,
+                   int (*fn)(void *ctx, const lr_outbox_row *row), void *ctx) {
+  if (!db || !db->sql || !fn) return LR_MISUSE;
+  each_ctx e = { fn, ctx, LR_BUF_INIT };
+  int rc = lrs_outbox_each(db, after, limit, each_row, &e);
+  if (rc == LR_OK && e.json.oom) rc = lr__err(db, LR_NOMEM, "out of memory");
+  lrb_free(&e.json);
+  return rc == LR_OK ? lr__ok(db) : rc;
+}
+
+int lr_outbox_acked(lr_db *db, const char *consumer, long long *id) {
+  if (!db || !db->sql || !consumer || !id) return LR_MISUSE;
+  int rc = lrs_outbox_acked(db, consumer, id);
+  return rc == LR_OK ? lr__ok(db) : rc;
+}
+
+int lr_outbox_ack(lr_db *db, const char *consumer, long long id) {
+  if (!db || !db->sql || !consumer) return LR_MISUSE;
+  int rc = lrs_outbox_ack(db, consumer, id, (long long)time(NULL));
+  return rc == LR_OK ? lr__ok(db) : rc;
+}

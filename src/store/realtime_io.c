@@ -1,0 +1,92 @@
+/*
+** realtime_io.c -- single events, contacts by key and the outbox (see
+** realtime_io.h).  Everything runs inside the caller's transaction,
+** through cached statements: serve and ingest call these thousands of
+** times a second.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "contacts_io.h"
+#include "realtime_io.h"
+
+static const char KEY_ID[] = "SELECT id FROM contacts WHERE key=?1";
+static const char ACT_ADD[] =
+    "INSERT INTO activities(contact_id, type, occurred_at, value, campaign) "
+    "VALUES(?1, ?2, ?3, ?4, ?5)";
+static const char DATA_AT[] =
+    "UPDATE contacts SET data_at=?2, change_mark=" LRS_CHANGE_MARK " WHERE id=?1";
+
+static int done(lr_db *db, sqlite3_stmt *st, const char *what) {
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  return src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, what);
+}
+
+/* A new contact: key, and the key field's own column when it is one. */
+static int create_contact(lr_db *db, const char *key, long long now,
+                          long long *id) {
+  lr_buf sql = LR_BUF_INIT;
+  const char *kf = lrs_key_field(db);
+  int own_col = strcmp(kf, "key") != 0 && lrs_contacts_has_column(db, kf);
+  lrb_adds(&sql, "INSERT INTO contacts(key, data_at");
+  if (own_col) {
+    lrb_adds(&sql, ", ");
+    lrs_quote_ident(&sql, kf);
+  }
+  lrb_adds(&sql, own_col ? ") VALUES(?1, ?2, ?1)" : ") VALUES(?1, ?2)");
+  if (sql.oom) return lr__err(db, LR_NOMEM, "out of memory");
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(db->sql, sql.p, -1, &st, NULL);
+  lrb_free(&sql);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "create contact");
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, now);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "create contact");
+  *id = sqlite3_last_insert_rowid(db->sql);
+  return LR_OK;
+}
+
+int lrs_rt_contact(lr_db *db, const char *key, int create, long long now,
+                   long long *id, int *created) {
+  *id = 0;
+  if (created) *created = 0;
+  sqlite3_stmt *st = lrs_cached(db, KEY_ID);
+  if (!st) return db->rc;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  int src = sqlite3_step(st);
+  if (src == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW && src != SQLITE_DONE)
+    return lrs_sqlerr(db, src, "find contact");
+  if (*id || !create) return LR_OK;
+  int rc = create_contact(db, key, now, id);
+  if (rc == LR_OK && created) *created = 1;
+  return rc;
+}
+
+int lrs_rt_activity(lr_db *db, long long id, const char *type, long long at,
+                    int has_value, double value, const char *campaign,
+                    long long now) {
+  sqlite3_stmt *st = lrs_cached(db, ACT_ADD);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, at);
+  if (has_value) sqlite3_bind_double(st, 4, value);
+  if (campaign) sqlite3_bind_text(st, 5, campaign, -1, SQLITE_STATIC);
+  int rc = done(db, st, "write activity");
+  if (rc != LR_OK) return rc;
+  st = lrs_cached(db, DATA_AT);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, now);
+  return done(db, st, "write activity");
+}
+
+int lrs_sync_normal(lr_db *db) {
+  return lrs_exec(db, "PRAGMA synchronous=NORMAL");
+}
