@@ -1053,6 +1053,18 @@ typedef struct lr_report_opts {
 ** otherwise stages by their earliest position in any contact's history
 ** (1 = a contact's first recorded stage), then mean position, then name,
 ** and stages found only in contacts.stage last, by name.
+**
+** LR_FMT_HTML (and html_write) is a dashboard, one page with no scripts:
+** the funnel (for the contacts whose history began at or after `since`,
+** how many reached each funnel stage or a later one, and how many moved
+** to a side stage), time in stage as quartiles, SLA breaches per owner,
+** with `by` the share of each group reaching each funnel stage, close
+** ratio and average sale (the ten largest groups, the rest as "(other)"),
+** and new contacts and handoffs per week or month; a header with the
+** clock, the policy's path and sha256, the span of stage_history and the
+** figures resting on fewer than 30 cases; the tables when opts->tables.
+** LR_FMT_JSON carries the same numbers (reached, moves, trend,
+** handoff_trend, quartiles, small_samples, policy, window).
 ** LR_INPUT when opts->by names no field.
 */
 LR_API int lr_report(lr_db *db, const lr_report_opts *opts,

@@ -345,10 +345,8 @@ static void html_summary(const lrp_bt *b, const char *title, lrp_out *o) {
     lrp_outs(o, "</ul></div>\n");
   }
   lrp_outs(o, "<div class=\"cards\">\n");
-  snprintf(v, sizeof v, "%lld", b->n);
-  card(o, "contacts", v);
-  snprintf(v, sizeof v, "%lld", b->pos);
-  card(o, "converted", v);
+  card(o, "contacts", lru_fmt_count(v, sizeof v, b->n));
+  card(o, "converted", lru_fmt_count(v, sizeof v, b->pos));
   lrp_fmt_pct(v, sizeof v, b->base_rate);
   card(o, "base rate", v);
   if (isnan(b->auc)) snprintf(v, sizeof v, "n/a");
@@ -363,7 +361,8 @@ static void html_summary(const lrp_bt *b, const char *title, lrp_out *o) {
   }
   if (b->capacity > 0) {
     char label[64];
-    snprintf(label, sizeof label, "threshold for %lld calls", b->capacity);
+    snprintf(label, sizeof label, "threshold for %s calls",
+             lru_fmt_count(t1, sizeof t1, b->capacity));
     if (b->cap_idx >= 0) {
       lrp_fmt_num(t1, sizeof t1, b->thr[b->cap_idx].t);
       snprintf(v, sizeof v, "score >= %s", t1);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "report_accounts.h"
 
 static const char *const BAND[NBANDS] = {"< 0", "0-10", "10-25", "25-50",
                                          ">= 50", "none"};
@@ -876,6 +877,15 @@ static void write_text(const rpt *r, lrp_out *o) {
     lrp_table_text(&t, o, 2);
     lrp_table_free(&t);
   }
+  lrp_table at;
+  lrp_account_funnel(r->db, r->o.policy ? &r->o.policy->main.acc : NULL, &at);
+  if (lrp_table_rows(&at) > 1) {
+    lrp_outs(o, "\nAccount funnel\n");
+    wrap(o, "Accounts per account stage, as the last run left them, and the "
+            "contacts matched to them.");
+    lrp_table_text(&at, o, 2);
+  }
+  lrp_table_free(&at);
 }
 
 /* ---- HTML ------------------------------------------------------------------------ */
@@ -1081,6 +1091,19 @@ static void write_json(const rpt *r, lrp_out *o) {
   json_outcomes(r, o);
   json_grades(r, o);
   lrp_report_json_dashboard(r, o);
+  lrp_table at;
+  lrp_account_funnel(r->db, r->o.policy ? &r->o.policy->main.acc : NULL, &at);
+  if (lrp_table_rows(&at) > 1) {
+    lrp_outs(o, ",\n  \"account_funnel\": [");
+    for (int i = 1; i < lrp_table_rows(&at); i++) {
+      lrp_outs(o, i > 1 ? ",\n    {\"stage\": " : "\n    {\"stage\": ");
+      lrp_out_json_str(o, at.cells[i * 3]);
+      lrp_outf(o, ", \"accounts\": %s, \"contacts\": %s}", at.cells[i * 3 + 1],
+               at.cells[i * 3 + 2]);
+    }
+    lrp_outs(o, "\n  ]");
+  }
+  lrp_table_free(&at);
   lrp_outs(o, "\n}\n");
 }
 
@@ -1164,6 +1187,9 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
     r.dim.kind = LRS_DIM_ALL;
   } else if (strcmp(r.by, "segment") == 0) {
     r.dim.kind = LRS_DIM_SEGMENT;
+  } else if (strcmp(r.by, "account") == 0) {
+    r.dim.kind = LRS_DIM_FIELD;        /* the contact's matched account */
+    r.dim.field = "account_key";
   } else {
     r.dim.kind = LRS_DIM_FIELD;
     rc = lrs_report_field_check(db, r.by, field, sizeof field);

@@ -157,10 +157,12 @@ static void side_exits(const rpt *r, int s, long long *n, char *note, size_t cap
   size_t len = 0;
   for (int i = 0; i < r->nexits; i++) {
     if (r->exits[i].from != s || r->exits[i].to < r->nfunnel) continue;
+    char k[LRU_NUM_SIZE];
     *n += r->exits[i].n;
     if (len < cap)
-      len += (size_t)snprintf(note + len, cap - len, "%s%lld %s", len ? ", " : "to ",
-                              r->exits[i].n, r->stage[r->exits[i].to]);
+      len += (size_t)snprintf(note + len, cap - len, "%s%s %s", len ? ", " : "to ",
+                              lru_fmt_count(k, sizeof k, r->exits[i].n),
+                              r->stage[r->exits[i].to]);
   }
 }
 
@@ -462,7 +464,7 @@ static void trend_chart(const rpt *r, lrp_out *o) {
     char names[MAX_SERIES][96];
     const char *line[MAX_SERIES];
     for (int s = 0; s < nl; s++) {
-      snprintf(names[s], sizeof names[s], "reached %s (right)", r->stage[s + 1]);
+      snprintf(names[s], sizeof names[s], "reached %s", r->stage[s + 1]);
       line[s] = names[s];
     }
     char caption[200];

@@ -113,6 +113,11 @@ static double nice(double x) {
   return 10 * step;
 }
 
+/* "nothing to draw yet", centred at (x, y), in room no bar takes. */
+static void empty(lrp_out *o, double x, double y) {
+  lrp_svg_text(o, x, y, "middle", 0, "(nothing to draw yet)");
+}
+
 /* ---- horizontal bars ------------------------------------------------------ */
 
 static double bars_max(const lrp_svg_bars *b) {
@@ -179,7 +184,7 @@ void lrp_svg_hbars(lrp_out *o, const lrp_svg_bars *b) {
     double y = top + r * rh, at = x0, sum = 0;
     const char *op = b->weak && b->weak[r]
                        ? " fill-opacity=\"" LRP_SVG_WEAK_OPACITY "\"" : "";
-    lrp_svg_text(o, x0 - 6, y + rh / 2.0 + 4, "end", 22, b->row[r]);
+    lrp_svg_text(o, x0 - 6, y + rh / 2.0 + 4, "end", 20, b->row[r]);
     for (int s = 0; s < ns; s++) {
       double v = b->v[r * ns + s];
       if (isnan(v)) continue;
@@ -214,6 +219,7 @@ void lrp_svg_hbars(lrp_out *o, const lrp_svg_bars *b) {
              ns > 1 ? LRP_SVG_COLOR[s % 6] : "#333");
   }
   bars_axis(o, b, x0, bw, top + b->nrows * rh + 2, max);
+  if (!b->nrows) empty(o, x0 + bw / 2, top - 4);
   lrp_svg_end(o, b->caption);
 }
 
@@ -293,7 +299,7 @@ void lrp_svg_columns(lrp_out *o, const lrp_svg_cols *c) {
     k[nk++] = (lrp_svg_key){c->bar_name[s], c->bar_color ? c->bar_color[s]
                             : "#a3bfdf", 0, 0};
   for (int s = 0; s < c->nlines && nk < 8; s++)
-    k[nk++] = (lrp_svg_key){c->line_name[s], LRP_SVG_COLOR[(s + 1) % 6], 1, 0};
+    k[nk++] = (lrp_svg_key){c->line_name[s], LRP_SVG_COLOR[s % 6], 1, 0};
   lrp_svg_legend(o, 4, 4, k, nk);
   cols_axes(o, pw, max, right);
   for (int i = 0; i < c->n; i++) {
@@ -308,8 +314,9 @@ void lrp_svg_columns(lrp_out *o, const lrp_svg_cols *c) {
   }
   lrp_outs(o, "\n");
   for (int s = 0; s < c->nlines; s++)
-    cols_line(o, c, s, slot, LRP_SVG_COLOR[(s + 1) % 6]);
+    cols_line(o, c, s, slot, LRP_SVG_COLOR[s % 6]);   /* as in the bars */
   cols_labels(o, c, slot);
+  if (!c->n) empty(o, COL_X0 + pw / 2, COL_TOP + COL_H / 2);
   lrp_svg_end(o, c->caption);
 }
 
@@ -392,6 +399,7 @@ void lrp_svg_box_chart(lrp_out *o, const lrp_svg_boxes *b) {
     lrp_outs(o, "\n");
   }
   double y = top + b->n * rh + 2;
+  if (!b->n) empty(o, x0 + pw / 2, y - 4);
   lrp_outf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
               "stroke=\"#999\"/>", x0, y, x0 + pw, y);
   for (int t = 0; t <= 4; t++) {

@@ -138,7 +138,9 @@ const cli_cmd cli_commands[] = {
    "  --now T           the report's clock\n"
    "  --policy P        the policy's stages and handoffs, in its order\n"
    "  --json            as JSON\n"
-   "  --html FILE       also write an HTML report to FILE\n"},
+   "  --html FILE       also write an HTML report to FILE\n"
+   "  --currency CODE   amounts on the HTML page as 1,234.50 CODE\n"
+   "  --tables          the tables on the HTML page too\n"},
   {"diff", cmd_diff, CLI_READS,
    "OLD.lua NEW.lua [options]",
    "what a policy change would do to the contacts (writes nothing)",

@@ -23,6 +23,7 @@ typedef struct lrc_events {
                              ** in the kind's order; -1 when absent */
   lrs_events *w;             /* the store's writer, opened by the kind */
   struct lrs_keymap *map;    /* contact keys of a piped import, or NULL */
+  struct lrc_held *held;     /* rows held back for their lookup, or NULL */
   long long rows;            /* rows written */
 } lrc_events;
 

@@ -35,6 +35,10 @@ int lrc_store_fail(lrc_import *im, const lrc_row *row, int rc) {
 
 int lrc_bad_row(lrc_import *im, const lrc_row *row, int col,
                 const char *fmt, ...) {
+  if (im->piped && im->kind->settle) {      /* earlier rows first */
+    int rc = im->kind->settle(im);
+    if (rc != LR_OK) return rc;
+  }
   lrb_reset(&im->why);
   if (col >= 0 && col < im->head.n)
     lrb_printf(&im->why, "column '%s': ", im->head.cols[col].header);

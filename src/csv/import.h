@@ -55,6 +55,12 @@ typedef struct lrc_kind {
   int (*prepare)(lrc_import *im, const lrc_row *row, lrc_batch *b,
                  lrc_slot *slot);
   int (*write)(lrc_import *im, const lrc_slot *slot);
+  /* Piped kinds that hold rows back on the reading thread (optional):
+  ** finish them into the batch being filled.  pipe.c calls it before a
+  ** batch is handed over, lrc_bad_row before any row is rejected (so that
+  ** rejects keep the file's order).  LR_OK, or what lrc_bad_row returned
+  ** for a held row. */
+  int (*settle)(lrc_import *im);
   /* Write rows still held back: the batch is about to be reused. */
   int (*flush)(lrc_import *im);
   /* All rows written: finish (indexes, counts, registry). */

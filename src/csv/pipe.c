@@ -129,6 +129,7 @@ static int on_row(void *ctx, const lrc_row *row, lr_buf *err) {
   if (rc == LRC_REJECTED) return LR_OK;
   if (rc != LR_OK) return rc;
   if (++b->n == b->cap || b->arena.n >= BATCH_BYTES) {
+    if (im->kind->settle && (rc = im->kind->settle(im)) != LR_OK) return rc;
     pthread_mutex_lock(&p->mu);
     publish(p);
     int stop = p->stop;
@@ -140,7 +141,13 @@ static int on_row(void *ctx, const lrc_row *row, lr_buf *err) {
 
 static void *reader_main(void *arg) {
   pipe_s *p = arg;
-  int rc = lrc_reader_run(p->im->rd, on_row, p, &p->im->err);
+  lrc_import *im = p->im;
+  int rc = lrc_reader_run(im->rd, on_row, p, &im->err);
+  /* Rows held back precede wherever reading stopped: their error wins. */
+  if (p->filling && im->kind->settle) {
+    int held = im->kind->settle(im);
+    if (held != LR_OK) rc = held;
+  }
   pthread_mutex_lock(&p->mu);
   if (p->filling) publish(p);
   p->reader_rc = rc;

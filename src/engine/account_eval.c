@@ -20,19 +20,6 @@
 #include "account_eval.h"
 #include "objects.h"
 
-static int fail_at(lua_State *L, const char *where, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
-static int fail_at(lua_State *L, const char *where, const char *fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  lua_pushfstring(L, "%s: %s", where, msg);
-  return lua_error(L);
-}
-
-/* The acc eval of state L (registry), for the account object's methods. */
 int lrp_acc_eval_init(lrp_acc_eval *ae, lrp_instance *in, lrs_snap *snap,
                       long long now) {
   memset(ae, 0, sizeof *ae);
@@ -75,15 +62,6 @@ static void step_end(lrp_acc_eval *ae, int kind, int i, double pts, int fired) {
   if (ae->on_step) ae->on_step(ae, kind, i, pts, fired);
 }
 
-static void add_move(lrp_result *r, int from, int to, int t) {
-  if (r->nmoves < r->cap_moves) {
-    r->moves[r->nmoves].from = from;
-    r->moves[r->nmoves].to = to;
-    r->moves[r->nmoves].transition = t;
-    r->nmoves++;
-  }
-}
-
 static int start_stage(lua_State *L, lrp_acc_eval *ae) {
   const lrp_model *m = &ae->in->acc;
   lrp_result *r = ae->r;
@@ -91,11 +69,11 @@ static int start_stage(lua_State *L, lrp_acc_eval *ae) {
   if (!m->nstages) st = -3;                  /* no account stages at all */
   else if (ae->a->stage && *ae->a->stage) st = lrp_stage_find(m, ae->a->stage);
   if (st == -1)
-    return fail_at(L, m->stages[0].where, "account stage '%s' is not "
+    return lrp_fail_at(L, m->stages[0].where, "account stage '%s' is not "
                    "declared by the policy", ae->a->stage);
   if (st == -2) {
     st = 0;
-    add_move(r, -1, 0, -1);
+    lrp_add_move(r, -1, 0, -1);
   }
   if (st == -3) st = -1;
   r->start_stage = st;
@@ -115,13 +93,13 @@ static int eval_rules(lua_State *L, lrp_acc_eval *ae) {
     if (ru->score_ref != LUA_NOREF) {
       call_with_account(ae, ru->score_ref);
       if (lua_type(L, -1) != LUA_TNUMBER)
-        return fail_at(L, ru->where, "account_rule '%s' returned %s (a score "
+        return lrp_fail_at(L, ru->where, "account_rule '%s' returned %s (a score "
                        "function must return a number)", ru->name,
                        luaL_typename(L, -1));
       pts = lua_tonumber(L, -1);
       lua_pop(L, 1);
       if (!isfinite(pts))
-        return fail_at(L, ru->where, "account_rule '%s' returned %s (scores "
+        return lrp_fail_at(L, ru->where, "account_rule '%s' returned %s (scores "
                        "must be finite numbers)", ru->name,
                        isnan(pts) ? "nan" : "inf");
       if (ru->has_max && pts > ru->max) pts = ru->max;
@@ -164,17 +142,11 @@ static int eval_transitions(lua_State *L, lrp_acc_eval *ae) {
     lua_pop(L, 1);
     step_end(ae, LR_EX_TRANSITION, t, 0, go && tr->to != ae->cur_stage);
     if (!go || tr->to == ae->cur_stage) continue;
-    add_move(r, ae->cur_stage, tr->to, t);
+    lrp_add_move(r, ae->cur_stage, tr->to, t);
     ae->cur_stage = tr->to;
   }
   r->stage = ae->cur_stage;
   return 0;
-}
-
-static int recycles(const lrp_model *m, int from, int to) {
-  if (m->stages[to].side) return 1;
-  return from >= 0 && !m->stages[from].side &&
-         m->stages[to].rank < m->stages[from].rank;
 }
 
 /* Field routers read the account's fields. */
@@ -200,7 +172,7 @@ static int eval_handoff(lua_State *L, lrp_acc_eval *ae) {
   for (int k = 0; k < r->nmoves; k++) {
     const lrp_move *mv = &r->moves[k];
     if (mv->transition < 0 || m->transitions[mv->transition].keep_owner ||
-        !recycles(m, mv->from, mv->to))
+        !lrp_recycles(m, mv->from, mv->to))
       continue;
     r->clear_owner = 1;
     has_owner = 0;
@@ -224,7 +196,7 @@ static int eval_handoff(lua_State *L, lrp_acc_eval *ae) {
       call_with_account(ae, ro->fn_ref);
       if (lua_isnil(L, -1)) { lua_pop(L, 1); break; }
       if (lua_type(L, -1) != LUA_TSTRING || lrl_has_nul(L, -1))
-        return fail_at(L, ho->where, "account_handoff assign function "
+        return lrp_fail_at(L, ho->where, "account_handoff assign function "
                        "returned %s (an owner name or nil)",
                        luaL_typename(L, -1));
       r->fn_owner = strdup(lua_tostring(L, -1));

@@ -134,23 +134,64 @@ static void push_num(lua_State *L, double s) {
 
 /* ---- the contacts of the account --------------------------------------- */
 
-static void push_member(lua_State *L, lrp_acc_eval *ae, const lrp_member *x) {
-  const lrp_model *m = &ae->in->m;
-  lua_newtable(L);
+/* A contact table's fields come from its row, read only when a key the
+** table does not have is asked for (most account rules read only scores
+** and stages, which are set from the member). */
+static const char *const OWN[] = { "id", "key", "score", "stage", "grade",
+  "scores", "grades", "last_activity_at", "days_since_activity", NULL };
+
+static int own_key(const char *k) {
+  for (int i = 0; OWN[i]; i++)
+    if (strcmp(OWN[i], k) == 0) return 1;
+  return 0;
+}
+
+static int member_index(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "leadrules.acc_eval");
+  lrp_acc_eval *ae = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  const char *k = lua_tostring(L, 2);
+  lua_pushliteral(L, "\1loaded");
+  int loaded = lua_rawget(L, 1) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (!ae || loaded || !k || own_key(k)) return 0;
+  lua_pushliteral(L, "\1loaded");
+  lua_pushboolean(L, 1);
+  lua_rawset(L, 1);
+  lua_pushliteral(L, "id");
+  lua_rawget(L, 1);
+  long long id = (long long)lua_tointeger(L, -1);
+  lua_pop(L, 1);
   lrs_rows *rows = NULL;
   const lrs_value *row;
-  if (ae->snap && lrs_contact_row_open(ae->snap, x->id, &rows) == LR_OK &&
+  if (ae->snap && lrs_contact_row_open(ae->snap, id, &rows) == LR_OK &&
       lrs_rows_next(rows, &row) == 1) {
     for (int i = 0; i < lrs_rows_columns(rows); i++) {
+      const char *name = lrs_rows_name(rows, i);
+      if (own_key(name)) continue;        /* this evaluation's, not stored */
       const lrs_value *v = &row[i];
+      lua_pushstring(L, name);
       if (v->type == LRS_INT) lua_pushinteger(L, (lua_Integer)v->i);
       else if (v->type == LRS_FLOAT) lua_pushnumber(L, v->r);
       else if (v->type == LRS_STR) lua_pushlstring(L, v->s, v->n);
-      else continue;
-      lua_setfield(L, -2, lrs_rows_name(rows, i));
+      else lua_pushnil(L);
+      lua_rawset(L, 1);
     }
   }
   lrs_rows_close(rows);
+  lua_pushvalue(L, 2);
+  lua_rawget(L, 1);
+  return 1;
+}
+
+static void push_member(lua_State *L, lrp_acc_eval *ae, const lrp_member *x) {
+  const lrp_model *m = &ae->in->m;
+  lua_createtable(L, 0, 10);
+  if (luaL_newmetatable(L, "leadrules.account.contact")) {
+    lua_pushcfunction(L, member_index);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_setmetatable(L, -2);
   lua_pushinteger(L, (lua_Integer)x->id);
   lua_setfield(L, -2, "id");
   lua_pushstring(L, x->key);
@@ -239,15 +280,20 @@ static void read_filter(lua_State *L, lrp_acc_eval *ae, int idx, filter *f) {
   else lua_pop(L, 1);
 }
 
-/* Does member i (its table on top) pass? */
-static int passes(lua_State *L, lrp_acc_eval *ae, const filter *f, int i) {
+/* Does member i pass the filter's stage and recency tests? */
+static int passes_c(lrp_acc_eval *ae, const filter *f, int i) {
   const lrp_member *x = &ae->mem[i];
   const lrp_model *m = &ae->in->m;
   if (f->stages && (x->stage < 0 || !f->stages[x->stage])) return 0;
   if (f->min_rank && (x->stage < 0 || m->stages[x->stage].side ||
                       m->stages[x->stage].rank < f->min_rank))
     return 0;
-  if (f->since && (!x->last_active || x->last_active < f->since)) return 0;
+  return !f->since || (x->last_active && x->last_active >= f->since);
+}
+
+/* Does member i (its table on top) pass? */
+static int passes(lua_State *L, lrp_acc_eval *ae, const filter *f, int i) {
+  if (!passes_c(ae, f, i)) return 0;
   if (f->where) {
     lua_pushvalue(L, f->where);
     lua_pushvalue(L, -2);
@@ -285,8 +331,51 @@ static int a_contacts(lua_State *L) {
 }
 
 static int a_count(lua_State *L) {
-  a_contacts(L);
-  lua_pushinteger(L, (lua_Integer)luaL_len(L, -1));
+  lrp_acc_eval *ae = check(L, 1);
+  filter f;
+  read_filter(L, ae, 2, &f);
+  if (f.where) {                      /* the tables, for the function */
+    lua_settop(L, 2);
+    a_contacts(L);
+    lua_pushinteger(L, (lua_Integer)luaL_len(L, -1));
+    return 1;
+  }
+  int n = 0;
+  for (int i = 0; i < ae->nmem; i++) n += passes_c(ae, &f, i);
+  char t[64];
+  snprintf(t, sizeof t, "contacts=%d", n);
+  trace_read(ae, t);
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* score or a group of this evaluation's members, with no `where`: no
+** tables needed.  Returns 1 with the result pushed, else 0. */
+static int fold_c(lua_State *L, lrp_acc_eval *ae, const char *field,
+                  int is_max) {
+  int g = strcmp(field, "score") == 0 ? -1 : lrp_group_find(&ae->in->m, field);
+  if (g == -1 && strcmp(field, "score") != 0) return 0;
+  int top = lua_gettop(L);
+  filter f;
+  read_filter(L, ae, 3, &f);
+  if (f.where) {
+    lua_settop(L, top);
+    return 0;
+  }
+  double acc = 0;
+  int seen = 0;
+  for (int i = 0; i < ae->nmem; i++) {
+    if (!passes_c(ae, &f, i)) continue;
+    double v = g < 0 ? ae->mem[i].score : ae->mem[i].groups[g];
+    if (is_max) acc = seen && acc > v ? acc : v;
+    else acc += v;
+    seen = 1;
+  }
+  char tr[160];
+  snprintf(tr, sizeof tr, "%s(%s)=%g", is_max ? "max" : "sum", field, acc);
+  trace_read(ae, tr);
+  if (is_max && !seen) lua_pushnil(L);
+  else push_num(L, acc);
   return 1;
 }
 
@@ -294,6 +383,7 @@ static int a_count(lua_State *L) {
 static int fold(lua_State *L, int is_max) {
   lrp_acc_eval *ae = check(L, 1);
   const char *field = lrl_checkcstring(L, 2, "account:sum/max field");
+  if (fold_c(L, ae, field, is_max)) return 1;
   lua_remove(L, 2);
   a_contacts(L);
   int list = lua_gettop(L);

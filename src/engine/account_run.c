@@ -13,29 +13,6 @@
 #include "account_run.h"
 #include "worker.h"
 
-void lrp_acc_json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r) {
-  lrb_addc(b, '{');
-  for (int g = 0; g < m->ngroups; g++) {
-    if (g) lrb_addc(b, ',');
-    lrb_json_str(b, m->groups[g], strlen(m->groups[g]));
-    lrb_addc(b, ':');
-    lrb_json_num(b, r->group[g]);
-  }
-  lrb_addc(b, '}');
-}
-
-void lrp_acc_json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r) {
-  lrb_addc(b, '{');
-  for (int g = 0; g < m->ngrades; g++) {
-    const char *name = m->grades[g].group ? m->grades[g].group : "total";
-    if (g) lrb_addc(b, ',');
-    lrb_json_str(b, name, strlen(name));
-    lrb_addc(b, ':');
-    lrb_json_str(b, r->grades[g], strlen(r->grades[g]));
-  }
-  lrb_addc(b, '}');
-}
-
 void lrp_move_reason(const lrp_model *m, const lrp_move *mv, char *buf,
                      size_t n) {
   if (mv->transition < 0) {
@@ -170,8 +147,8 @@ static int on_account(void *ctx, lrp_acc_eval *ae, const lrs_account *a,
   const lrp_model *m = &ae->in->acc;
   ph->evaluated++;
   lr_buf sb = LR_BUF_INIT, gb = LR_BUF_INIT;
-  lrp_acc_json_scores(&sb, m, r);
-  if (m->ngrades) lrp_acc_json_grades(&gb, m, r);
+  lrp_json_scores(&sb, m, r);
+  if (m->ngrades) lrp_json_grades(&gb, m, r);
   const char *grade = m->ngrades ? r->grades[0] : NULL;
   const char *grades = m->ngrades ? lrb_str(&gb) : NULL;
   const char *stage = r->stage >= 0 ? m->stages[r->stage].name : NULL;
@@ -201,7 +178,7 @@ int lrp_acc_phase_run(lrp_acc_phase *ph) {
   lrp_instance *in = &ph->p->main;
   lra_init(&ph->arena, 16384);
   lrs_snap *snap = lrs_snap_main(db);
-  int rc = lrs_accounts_load(snap, NULL, &ph->accounts);
+  int rc = lrs_accounts_load(snap, ph->only_key, &ph->accounts);
   if (rc != LR_OK) {
     snprintf(ph->err, sizeof ph->err, "accounts: %s", lrs_snap_errmsg(snap));
     return rc;

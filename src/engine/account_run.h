@@ -16,12 +16,13 @@ typedef struct lrp_acc_phase {
   lr_policy *p;
   long long now, run_id;
   int apply;                         /* write (else a dry run) */
-  int stored_only;                   /* a filtered run: no account is
-                                        evaluated, owners as stored */
   int collect;                       /* keep moves and handoffs */
   long long collect_max;             /* 0: all */
   lrp_routing *routing;              /* the run's (shared round robins) */
   lrp_members *members;              /* sorted by lrp_members_sort */
+  int stored_only;                   /* evaluate nothing: owners as stored
+                                        (a filtered run) */
+  const char *only_key;              /* only this account (NULL: all) */
   /* out */
   lrs_accounts accounts;             /* as stored before the run */
   const char **owner_after;          /* per account: owner after the run */
@@ -42,6 +43,14 @@ int lrp_acc_phase_run(lrp_acc_phase *ph);
 const char *lrp_acc_phase_owner(const lrp_acc_phase *ph, const char *key);
 void lrp_acc_phase_free(lrp_acc_phase *ph);
 
+/* The real-time hook (account_reeval.c): re-evaluate account
+** `account_id` at `now` (0: the current time) from the committed data,
+** and write its changes as a run of kind 'account', in one transaction
+** (a savepoint inside the caller's).  Call it after the event that
+** changed one of its contacts has committed.  LR_NOTFOUND for an unknown
+** account; errors set lr_errmsg(p's db). */
+int lrp_account_reeval(lr_policy *p, long long account_id, long long now);
+
 /* Evaluate the contacts of account `key` through the one contact
 ** evaluation (eval.c) on worker w, adding their results to ms.  LR_OK or
 ** an error with err set. */
@@ -49,9 +58,6 @@ struct lrp_worker;
 int lrp_account_members(struct lrp_worker *w, const char *key,
                         lrp_members *ms, char *err, size_t errlen);
 
-/* JSON of an account result's groups and grades, as a run stores them. */
-void lrp_acc_json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r);
-void lrp_acc_json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r);
 /* The reason a move is recorded with. */
 void lrp_move_reason(const lrp_model *m, const lrp_move *mv, char *buf,
                      size_t n);

@@ -95,9 +95,7 @@ void lrp_eval_free(lrp_eval *ev) {
 }
 
 /* Raise "WHERE: message" as a plain string error (no position added). */
-static int fail_at(lua_State *L, const char *where, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
-static int fail_at(lua_State *L, const char *where, const char *fmt, ...) {
+int lrp_fail_at(lua_State *L, const char *where, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -138,7 +136,7 @@ static const char *field_text(lrp_eval *ev, const char *field, char *buf,
   return NULL;
 }
 
-static void add_move(lrp_result *r, int from, int to, int t) {
+void lrp_add_move(lrp_result *r, int from, int to, int t) {
   if (r->nmoves < r->cap_moves) {
     r->moves[r->nmoves].from = from;
     r->moves[r->nmoves].to = to;
@@ -185,11 +183,11 @@ static int start_stage(lua_State *L, lrp_eval *ev) {
   lrp_result *r = ev->r;
   int st = lrp_contact_stage(m, c);
   if (st == -1)
-    return fail_at(L, m->stages[0].where, "stage '%s' is not declared by "
+    return lrp_fail_at(L, m->stages[0].where, "stage '%s' is not declared by "
                    "the policy (declare it, or move the contact)", c->stage);
   if (st == -2) {
     st = 0;                                   /* first funnel stage */
-    add_move(r, -1, 0, -1);
+    lrp_add_move(r, -1, 0, -1);
   }
   r->start_stage = st;
   ev->cur_stage = st;
@@ -237,12 +235,12 @@ static int eval_rules(lua_State *L, lrp_eval *ev) {
     } else if (ru->score_ref != LUA_NOREF) {
       call_with_lead(ev, ru->score_ref);
       if (lua_type(L, -1) != LUA_TNUMBER)
-        return fail_at(L, ru->where, "rule '%s' returned %s (a score function "
+        return lrp_fail_at(L, ru->where, "rule '%s' returned %s (a score function "
                        "must return a number)", ru->name, luaL_typename(L, -1));
       pts = lua_tonumber(L, -1);
       lua_pop(L, 1);
       if (isnan(pts) || isinf(pts))
-        return fail_at(L, ru->where, "rule '%s' returned %s (scores must be "
+        return lrp_fail_at(L, ru->where, "rule '%s' returned %s (scores must be "
                        "finite numbers)", ru->name, isnan(pts) ? "nan" : "inf");
       if (ru->has_max && pts > ru->max) pts = ru->max;
       if (ru->has_min && pts < ru->min) pts = ru->min;
@@ -275,12 +273,12 @@ static int eval_total(lua_State *L, lrp_eval *ev) {
   if (m->total_ref != LUA_NOREF) {
     call_with_lead(ev, m->total_ref);
     if (lua_type(L, -1) != LUA_TNUMBER)
-      return fail_at(L, m->total_where, "total returned %s (it must "
+      return lrp_fail_at(L, m->total_where, "total returned %s (it must "
                      "return a number)", luaL_typename(L, -1));
     double t = lua_tonumber(L, -1);
     lua_pop(L, 1);
     if (isnan(t) || isinf(t))
-      return fail_at(L, m->total_where, "total returned %s (the score "
+      return lrp_fail_at(L, m->total_where, "total returned %s (the score "
                      "must be a finite number)",
                      isnan(t) ? "nan" : t > 0 ? "inf" : "-inf");
     r->score = t;
@@ -334,7 +332,7 @@ static int eval_transitions(lua_State *L, lrp_eval *ev) {
     if (r->manual_locked) {
       if (!r->nheld++) r->held_first = t;
     } else {
-      add_move(r, ev->cur_stage, tr->to, t);
+      lrp_add_move(r, ev->cur_stage, tr->to, t);
     }
     ev->cur_stage = tr->to;
   }
@@ -348,7 +346,7 @@ static int eval_transitions(lua_State *L, lrp_eval *ev) {
 
 /* Does a transition from -> to recycle the lead: to a side stage, or back
 ** down the funnel? */
-static int recycles(const lrp_model *m, int from, int to) {
+int lrp_recycles(const lrp_model *m, int from, int to) {
   if (m->stages[to].side) return 1;
   return from >= 0 && !m->stages[from].side &&
          m->stages[to].rank < m->stages[from].rank;
@@ -363,7 +361,7 @@ static int owner_after_moves(const lrp_model *m, const lrs_contact *c,
   for (int k = 0; k < r->nmoves; k++) {
     const lrp_move *mv = &r->moves[k];
     if (mv->transition < 0 || m->transitions[mv->transition].keep_owner ||
-        !recycles(m, mv->from, mv->to))
+        !lrp_recycles(m, mv->from, mv->to))
       continue;
     r->clear_owner = 1;
     has = 0;
@@ -416,12 +414,12 @@ static int eval_handoff(lua_State *L, lrp_eval *ev) {
         break;                                /* function chose nobody */
       }
       if (lua_type(L, -1) != LUA_TSTRING)
-        return fail_at(L, ho->where, "handoff assign function returned %s "
+        return lrp_fail_at(L, ho->where, "handoff assign function returned %s "
                        "(an owner name or nil)", luaL_typename(L, -1));
       if (lrl_has_nul(L, -1)) {
         char where[LRP_WHERE];
         function_where(L, ro->fn_ref, where, sizeof where);
-        return fail_at(L, where, "the owner the assign function returned "
+        return lrp_fail_at(L, where, "the owner the assign function returned "
                        "contains a NUL byte");
       }
       r->fn_owner = strdup(lua_tostring(L, -1));
@@ -510,4 +508,30 @@ int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r) {
   if (rc != LR_OK)
     with_contact(ev->err, sizeof ev->err, ev->in->rt->errmsg, c->key);
   return rc;
+}
+
+/* Every group, {"fit":35,"engagement":20}, and every grade,
+** {"fit":"A","total":"B"} (named by group, "total" for the score), in
+** declaration order: what runs store in scores and grades. */
+void lrp_json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r) {
+  lrb_addc(b, '{');
+  for (int g = 0; g < m->ngroups; g++) {
+    if (g) lrb_addc(b, ',');
+    lrb_json_str(b, m->groups[g], strlen(m->groups[g]));
+    lrb_addc(b, ':');
+    lrb_json_num(b, r->group[g]);
+  }
+  lrb_addc(b, '}');
+}
+
+void lrp_json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r) {
+  lrb_addc(b, '{');
+  for (int g = 0; g < m->ngrades; g++) {
+    const char *name = m->grades[g].group ? m->grades[g].group : "total";
+    if (g) lrb_addc(b, ',');
+    lrb_json_str(b, name, strlen(name));
+    lrb_addc(b, ':');
+    lrb_json_str(b, r->grades[g], strlen(r->grades[g]));
+  }
+  lrb_addc(b, '}');
 }

@@ -124,6 +124,16 @@ int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r);
 ** change)` until one is true, and set r->notify.  Raises a Lua error as
 ** any rule does. */
 void lrp_eval_notify(lua_State *L, lrp_eval *ev);
+/* Steps shared by the contact and the account evaluation (eval.c):
+** raise "WHERE: message" as a Lua error; record a move in r; whether a
+** move from -> to recycles (a side stage, or down the funnel). */
+int lrp_fail_at(lua_State *L, const char *where, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+void lrp_add_move(lrp_result *r, int from, int to, int t);
+int lrp_recycles(const lrp_model *m, int from, int to);
+/* The result's groups and grades as the JSON objects runs store. */
+void lrp_json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r);
+void lrp_json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r);
 /* Grade letter for value v under grade g. */
 const char *lrp_grade_of(const lrp_grade *g, double v);
 /* Index of a group name in the model, or -1. */

@@ -375,20 +375,31 @@ static int explain_handoff(xctx *x, lrp_eval *ev, lrp_result *r,
   lrp_routing rt;
   memset(&rt, 0, sizeof rt);
   char when[32], due[32];
-  if (r->handoff >= 0 && (r->via_account || r->leaf_router < 0)) {
-    /* account_owner{}: decided after the accounts (account_eval.h) */
-    owner = lrp_explain_account_owner(ev, c);
-    lrb_printf(&note, "account_owner: %s", owner ? "the owner of account "
-               : "no account owner yet, so the fallback");
-    if (owner) lrb_printf(&note, "%s (as stored; a run decides after "
-                          "evaluating the account)", c->account_key);
-    fired = owner != NULL;
+  /* account_owner{}: decided after the accounts (account_eval.h) */
+  const char *acc_owner = r->handoff >= 0 && r->via_account
+                              ? lrp_explain_account_owner(ev, c) : NULL;
+  if (acc_owner) {
+    owner = acc_owner;
+    lrb_printf(&note, "account_owner: the owner of account %s (as stored; a "
+               "run evaluates the account first)", c->account_key);
+    fired = 1;
+  } else if (r->handoff >= 0 && r->leaf_router < 0 && !r->fn_owner) {
+    lrb_adds(&note, "account_owner: the account has no owner and there is "
+             "no fallback, so it waits for one");
   } else if (r->handoff >= 0) {
     const lrp_handoff *h = &m->handoffs[r->handoff];
+    if (r->via_account)
+      lrb_adds(&note, "account_owner: the account has no owner yet, so the "
+               "fallback: ");
+    else if (m->routers[h->router].kind == LRP_ROUTER_ACCOUNT)
+      lrb_adds(&note, "account_owner: no account, so the fallback: ");
     rc = lrp_routing_init(&rt, ev->db, m, now);
     if (rc == LR_OK) {
       owner = r->fn_owner ? r->fn_owner : lrp_route_peek(&rt, r->leaf_router);
-      describe_route(&note, m, h->router, r->leaf_router, &rt);
+      int top = h->router;
+      if (m->routers[top].kind == LRP_ROUTER_ACCOUNT) top = m->routers[top].fallback;
+      describe_route(&note, m, top >= 0 ? top : r->leaf_router, r->leaf_router,
+                     &rt);
       if (owner && m->routers[r->leaf_router].kind == LRP_ROUTER_RR)
         lrb_printf(&note, "; %s is next in turn (a run counts it)", owner);
       if (!owner)

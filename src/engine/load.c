@@ -221,6 +221,7 @@ void lr_policy_free(lr_policy *p) {
   if (!p) return;
   if (p->magic != LRP_POLICY_MAGIC) lrp_misuse_abort("lr_policy_free", "policy");
   p->magic = 0;
+  lrp_realtime_free(p);              /* before the state its worker uses */
   lrp_instance_free(&p->main);
   if (p->counted) lrs_release(p->db);
   lrs_aliases_free(p->aliases, p->naliases);

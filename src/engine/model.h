@@ -157,7 +157,14 @@ struct lr_policy {
                                         here, "file:LINE: error: ...\n" */
   int ncollected;
   lrp_instance main;
+  /* lr_apply_events keeps its worker (scan statements prepared on the
+  ** writer's connection) open between calls: realtime.c. */
+  struct lrp_worker *rt_worker;
+  int rt_schema;                     /* the schema version it was opened at */
 };
+
+/* Close the worker lr_apply_events kept (realtime.c; NULL-safe). */
+void lrp_realtime_free(struct lr_policy *p);
 
 /* Load the policy at `path` with every declaration error collected into
 ** `found` (see collect.c); *n counts them.  Returns LR_POLICY when any

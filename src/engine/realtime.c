@@ -19,6 +19,7 @@
 #include "../util/buf.h"
 #include "../util/timefmt.h"
 #include "model.h"
+#include "worker.h"
 
 typedef struct touched {
   long long id;
@@ -296,6 +297,50 @@ static int write_outbox(apply *a, const lr_run_result *res) {
   return rc;
 }
 
+/* ---- the kept worker -------------------------------------------------------- */
+
+void lrp_realtime_free(lr_policy *p) {
+  if (!p || !p->rt_worker) return;
+  lrp_worker_close(p->rt_worker);
+  free(p->rt_worker);
+  p->rt_worker = NULL;
+}
+
+/* The worker lr_apply_events keeps on the policy's main instance: its scan
+** statements stay prepared on the writer's connection, so a request pays
+** no parse (preparing a policy's SQL segments under the authorizer also
+** expired every statement the writer had cached).  Opened again when the
+** schema changed (its SELECT * would see other columns); its evaluation
+** context is renewed each call (the clock, and the lead's field table,
+** which another entry point on this policy may have re-mapped). */
+static int kept_worker(apply *a, volatile int *cancel, lrp_worker **out) {
+  lr_policy *p = a->p;
+  int version, rc = lrs_schema_version(a->db, &version);
+  if (rc != LR_OK) return rc;
+  if (p->rt_worker && p->rt_schema != version) lrp_realtime_free(p);
+  lrp_worker *w = p->rt_worker;
+  if (!w) {
+    char err[2048] = "";
+    if (!(w = calloc(1, sizeof *w))) return lr__err(a->db, LR_NOMEM, "out of memory");
+    rc = lrp_worker_open(w, p, 0, a->now, 0, NULL, err, sizeof err);
+    if (rc != LR_OK) {
+      lrp_worker_close(w);
+      free(w);
+      return lr__err(a->db, rc, "%s", err);
+    }
+    p->rt_worker = w;
+    p->rt_schema = version;
+  }
+  const char *const *cols;
+  int ncols = lrs_scan_columns(w->scan, &cols);
+  lrp_eval_free(&w->ev);
+  lrp_eval_init(&w->ev, w->in, w->snap, cols, ncols, a->now);
+  w->in->rt->cancel = cancel;
+  lrs_scan_limits(w->scan, cancel, 10 * w->in->rt->max_instructions);
+  *out = w;
+  return LR_OK;
+}
+
 static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
   long long *ids = malloc((size_t)(a->nt ? a->nt : 1) * sizeof *ids);
   if (!ids) return lr__err(a->db, LR_NOMEM, "out of memory");
@@ -307,9 +352,16 @@ static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
   ro.cancel = o->cancel;
   ro.on_change = on_change;
   ro.change_ctx = a;
-  ro.ids = ids;                      /* the filtered run: touched only */
+  ro.ids = ids;                       /* sorted, distinct: merge_same */
   ro.n_ids = a->nt;
-  int rc = lr_run(a->p, &ro, res);
+  lrp_worker *w = NULL;
+  int rc = kept_worker(a, o->cancel, &w);
+  if (rc == LR_OK) rc = lrp_run_on(a->p, &ro, res, w);
+  if (w) {
+    lrs_scan_idle(w->scan);           /* no snapshot held past the commit */
+    w->in->rt->cancel = NULL;         /* o->cancel may not outlive the call */
+    lrs_scan_limits(w->scan, NULL, 10 * w->in->rt->max_instructions);
+  }
   free(ids);
   a->run_id = res->run_id;
   return rc;
@@ -317,33 +369,14 @@ static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
 
 /* ---- after the commit ------------------------------------------------------ */
 
-/* A contact's group scores (grades 0) or grades (1) as a JSON object in b;
-** NULL when it has none. */
-static const char *named_json(lr_buf *b, const lr_contact *c, int grades) {
-  int n = grades ? c->n_grades : c->n_scores;
-  if (!n) return NULL;
-  lrb_reset(b);
-  lrb_addc(b, '{');
-  for (int i = 0; i < n; i++) {
-    const char *name = grades ? c->grades[i].name : c->scores[i].name;
-    if (i) lrb_addc(b, ',');
-    lrb_json_str(b, name, strlen(name));
-    lrb_addc(b, ':');
-    if (grades) lrb_json_str(b, c->grades[i].grade, strlen(c->grades[i].grade));
-    else lrb_json_num(b, c->scores[i].score);
-  }
-  lrb_addc(b, '}');
-  return b->oom ? NULL : b->p;
-}
-
 static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
                    void *ctx) {
   long long mi = 0, hi = 0;
   long long nm = lr_run_move_count(res), nh = lr_run_handoff_count(res);
   for (long long i = 0; i < a->nt; i++) {
     touched *t = &a->t[i];
-    lr_contact *c = NULL;
-    if (lr_contact_get(a->db, t->key, &c) != LR_OK) continue;
+    lrs_rt_state c;
+    if (lrs_rt_state_read(a->db, t->id, &c) != LR_OK) continue;
     lr_touched out;
     memset(&out, 0, sizeof out);
     out.contact_id = t->id;
@@ -351,14 +384,12 @@ static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
     out.events = t->events;
     out.n_events = t->n_events;
     out.created = t->created;
-    out.score = c->score;
-    out.grade = c->grade;
-    out.stage = c->stage;
-    out.owner = c->owner;
-    out.scores = named_json(&a->scratch, c, 0);
-    char *scores = out.scores ? strdup(out.scores) : NULL;
-    out.scores = scores;
-    out.grades = named_json(&a->scratch, c, 1);
+    out.score = c.score;
+    out.grade = c.grade;
+    out.grades = c.grades;
+    out.scores = c.scores;
+    out.stage = c.stage;
+    out.owner = c.owner;
     out.run_id = res->run_id;
     while (mi < nm && lr_run_move(res, mi)->contact_id < t->id) mi++;
     if (mi < nm && lr_run_move(res, mi)->contact_id == t->id) {
@@ -372,9 +403,8 @@ static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
     if (hi < nh && lr_run_handoff(res, hi)->contact_id == t->id)
       out.handoff = lr_run_handoff(res, hi);
     fn(ctx, &out);
-    free(scores);
-    lr_contact_free(c);
   }
+  lrs_rt_state_end(a->db);
 }
 
 /* ---- the entry point --------------------------------------------------------- */

@@ -88,31 +88,6 @@ static double mono(void) {
 /* ---- worker side: evaluate a chunk into records ---------------------- */
 
 
-static void json_scores(lr_buf *b, const lrp_model *m, const lrp_result *r) {
-  lrb_addc(b, '{');
-  for (int g = 0; g < m->ngroups; g++) {
-    if (g) lrb_addc(b, ',');
-    lrb_json_str(b, m->groups[g], strlen(m->groups[g]));
-    lrb_addc(b, ':');
-    lrb_json_num(b, r->group[g]);
-  }
-  lrb_addc(b, '}');
-}
-
-/* Every grade, {"fit":"A","total":"B"}: named by its group ("total" for
-** a grade of the total score), in declaration order. */
-static void json_grades(lr_buf *b, const lrp_model *m, const lrp_result *r) {
-  lrb_addc(b, '{');
-  for (int g = 0; g < m->ngrades; g++) {
-    const char *name = m->grades[g].group ? m->grades[g].group : "total";
-    if (g) lrb_addc(b, ',');
-    lrb_json_str(b, name, strlen(name));
-    lrb_addc(b, ':');
-    lrb_json_str(b, r->grades[g], strlen(r->grades[g]));
-  }
-  lrb_addc(b, '}');
-}
-
 /* The declared stages, for the runs row: a report reads its funnel order
 ** from the latest run when no policy is given.  NULL when out of memory
 ** (the row then has none). */
@@ -219,10 +194,10 @@ static int diff_contact(lrp_worker *w, chunk *ch, const lrs_contact *c,
   /* grade (the first, kept for compatibility) and grades go together */
   const char *grade = m->ngrades ? res->grades[0] : NULL;
   lr_buf sb = LR_BUF_INIT, gb = LR_BUF_INIT;
-  if (m->ngrades) json_grades(&gb, m, res);
+  if (m->ngrades) lrp_json_grades(&gb, m, res);
   const char *grades = m->ngrades ? lrb_str(&gb) : NULL;
   if (!str_eq(grade, c->grade) || !str_eq(grades, c->grades)) flags |= F_GRADE;
-  if (m->ngroups) json_scores(&sb, m, res);
+  if (m->ngroups) lrp_json_scores(&sb, m, res);
   const char *scores = m->ngroups ? lrb_str(&sb) : NULL;
   if (!str_eq(scores, c->scores)) flags |= F_SCORES;
   if (sb.oom || gb.oom) {
@@ -331,7 +306,9 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
   lra_reset(&ch->arena);
   ch->members.n = 0;
   lra_reset(&ch->members.arena);
-  int members = lrp_has_accounts(w->in);
+  /* A filtered run evaluates no account (lrp_account_reeval does, one by
+  ** one), so it keeps no members. */
+  int members = !f && lrp_has_accounts(w->in);
   int src = f ? lrp_filter_scan(f, pc, w->scan)
               : lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
@@ -402,6 +379,7 @@ typedef struct writer {
   rec *deferred;                      /* account_owner{} handoffs */
   long long ndeferred, cap_deferred;
   lr_arena darena;                    /* their strings */
+  lrp_worker *workers;                /* lrp_run_on's, or NULL */
 } writer;
 
 static void count_owner(writer *wr, const char *owner) {
@@ -672,6 +650,8 @@ static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
 ** the run, then the handoffs that go to an account's owner, in contact id
 ** order: the account's owner after step 2, else the fallback router. */
 static int run_accounts(writer *wr) {
+  /* a policy without accounts and no account_owner handoff: nothing */
+  if (!lrp_has_accounts(&wr->p->main) && !wr->ndeferred) return LR_OK;
   lrp_acc_phase *ph = calloc(1, sizeof *ph);
   if (!ph) return lr__err(wr->p->db, LR_NOMEM, "out of memory");
   wr->priv->acc = ph;
@@ -742,6 +722,7 @@ static int run_chunks(writer *wr, long long lo, long long hi,
     .ctx = wr, .slot_size = sizeof(chunk), .slot_init = chunk_init,
     .slot_free = chunk_free, .chunk = on_chunk, .consume = on_consume,
     .progress = o->progress, .progress_ctx = o->progress_ctx,
+    .workers = wr->workers,
   };
   if (wr->filter) {                 /* the same pool, chunks of the set */
     pl.range = filter_range;
@@ -854,7 +835,7 @@ static void count_transitions(writer *wr) {
 ** *restart: a --changed run met a rule reading other contacts. */
 static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
                     lr_run_result *res, int forced, const char *why,
-                    int *restart) {
+                    int *restart, lrp_worker *w) {
   lr_db *db = p->db;
   res_priv *pv = calloc(1, sizeof *pv);
   if (!pv) return lr__err(db, LR_NOMEM, "out of memory");
@@ -873,6 +854,7 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   wr.apply = !o->dry_run;
   lrp_members_init(&wr.members);
   lra_init(&wr.darena, 16384);
+  wr.workers = w;
   wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
   if (!wr.by_transition) return lr__err(db, LR_NOMEM, "out of memory");
   long long changes0 = lrs_total_changes(db);
@@ -924,6 +906,11 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
 }
 
 int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
+  return lrp_run_on(p, opts, result, NULL);
+}
+
+int lrp_run_on(lr_policy *p, const lr_run_opts *opts, lr_run_result *result,
+               lrp_worker *w) {
   if (result) memset(result, 0, sizeof *result);  /* freeable whatever rc */
   if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_db *db = p->db;
@@ -937,11 +924,11 @@ int lr_run(lr_policy *p, const lr_run_opts *opts, lr_run_result *result) {
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
   int restart = 0;
-  int rc = run_once(p, &o, now, res, 0, NULL, &restart);
+  int rc = run_once(p, &o, now, res, 0, NULL, &restart, w);
   if (restart) {                /* rolled back: the same run, in full */
     lr_run_result_free(res);
     rc = run_once(p, &o, now, res, LR_FULL_OTHERS, "a rule read other "
-                  "contacts (segment or stage count())", &restart);
+                  "contacts (segment or stage count())", &restart, w);
   }
   if (rc != LR_OK && lr_errcode(db) == LR_OK)
     lr__err(db, rc, "%s", lr_errstr(rc));

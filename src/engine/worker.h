@@ -31,4 +31,10 @@ void lrp_worker_close(lrp_worker *w);
 ** err.  Returns the LR code. */
 int lrp_worker_scan_error(lrp_worker *w, int src, char *err, size_t errlen);
 
+/* lr_run on w, a worker the caller opened on p's main instance (one job,
+** on the calling thread; w stays open): lr_apply_events keeps one between
+** calls.  NULL: lr_run itself. */
+int lrp_run_on(lr_policy *p, const lr_run_opts *opts, lr_run_result *result,
+               lrp_worker *w);
+
 #endif

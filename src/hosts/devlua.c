@@ -585,6 +585,10 @@ static void push_handoff(lua_State *L, const lrp_model *m, const lrp_result *r,
     lua_setfield(L, -2, "due_at");
   }
   const lrp_router *ro = r->leaf_router >= 0 ? &m->routers[r->leaf_router] : NULL;
+  /* account_owner{}: the account's owner, known after the accounts of a
+  ** run; owner/pool below are then the fallback's */
+  lua_pushboolean(L, r->via_account);
+  lua_setfield(L, -2, "account_owner");
   if (r->fn_owner) {
     lua_pushstring(L, r->fn_owner);
     lua_setfield(L, -2, "owner");

@@ -145,19 +145,47 @@ static int parse_csv(lrv_ingest *g, const char *line, lr_event *e, char *err,
 
 /* ---- the batch ---------------------------------------------------------- */
 
+/* Set a line aside (written by write_rejects once its batch commits). */
 static int reject(lrv_ingest *g, long long line, const char *raw,
                   const char *why) {
-  if (!g->rej) return 0;
-  json_t *o = json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line,
-                        "reason", why, "text", raw);
-  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  if (!s) return -1;
-  int bad = lr_output_write(g->rej, s, strlen(s)) ||
-            lr_output_write(g->rej, "\n", 1);
-  free(s);
-  g->report.rejected++;
-  return bad ? -1 : 0;
+  if (g->nrej == g->caprej) {
+    long long cap = g->caprej ? g->caprej * 2 : 16;
+    struct lrv_reject *v = realloc(g->rejv, (size_t)cap * sizeof *v);
+    if (!v) return -1;
+    g->rejv = v;
+    g->caprej = cap;
+  }
+  struct lrv_reject *r = &g->rejv[g->nrej];
+  r->line = line;
+  r->raw = lra_strdup(&g->arena, raw);
+  r->why = lra_strdup(&g->arena, why);
+  if (!r->raw || !r->why) return -1;
+  g->nrej++;
+  return 0;
+}
+
+static int by_line(const void *x, const void *y) {
+  long long a = ((const struct lrv_reject *)x)->line;
+  long long b = ((const struct lrv_reject *)y)->line;
+  return a < b ? -1 : a > b;
+}
+
+/* One JSON object a line: {"line", "reason", "text"}, in line order. */
+static int write_rejects(lrv_ingest *g) {
+  qsort(g->rejv, (size_t)g->nrej, sizeof *g->rejv, by_line);
+  int bad = 0;
+  for (long long i = 0; i < g->nrej && !bad; i++) {
+    json_t *o = json_pack("{s:I, s:s, s:s}", "line", (json_int_t)g->rejv[i].line,
+                          "reason", g->rejv[i].why, "text", g->rejv[i].raw);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    bad = !s || lr_output_write(g->rej, s, strlen(s)) ||
+          lr_output_write(g->rej, "\n", 1);
+    free(s);
+  }
+  g->report.rejected += g->nrej;
+  g->nrej = 0;
+  return bad ? lr__err(g->db, LR_IO, "--rejects: cannot write") : LR_OK;
 }
 
 static void write_decision(lrv_ingest *g, json_t *o) {
@@ -223,7 +251,7 @@ static int flush(lrv_ingest *g) {
         (rc != LR_INPUT && rc != LR_NOTFOUND)) break;
     name_line(g, rc, g->line_of[failed]);
     if (reject(g, g->line_of[failed], g->raw[failed], lr_errmsg(g->db)) != 0)
-      return lr__err(g->db, LR_IO, "--rejects: cannot write");
+      return lr__err(g->db, LR_NOMEM, "out of memory");
     drop(g, failed);
     rc = LR_OK;
   }
@@ -241,8 +269,9 @@ static int flush(lrv_ingest *g) {
   g->report.events += g->n;
   g->report.batches += g->n > 0;
   g->n = 0;
+  rc = g->nrej ? write_rejects(g) : LR_OK;
   lra_reset(&g->arena);
-  return LR_OK;
+  return rc;
 }
 
 int lrv_ingest_line(lrv_ingest *g, const char *line, long long lineno) {
@@ -259,7 +288,7 @@ int lrv_ingest_line(lrv_ingest *g, const char *line, long long lineno) {
     char msg[700];
     snprintf(msg, sizeof msg, "%s:%lld: %s", g->name, lineno, shown);
     return reject(g, lineno, line, msg) == 0
-               ? LR_OK : lr__err(g->db, LR_IO, "--rejects: cannot write");
+               ? LR_OK : lr__err(g->db, LR_NOMEM, "out of memory");
   }
   char *raw = lra_strdup(&g->arena, line);
   if (!raw) return lr__err(g->db, LR_NOMEM, "out of memory");

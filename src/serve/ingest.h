@@ -25,6 +25,9 @@ typedef struct lrv_ingest {
   int csv_col[LRV_CSV_COLS];      /* the header's column of each, or -1 */
   int csv_ncols;
   lr_ingest_report report;
+  /* The batch's lines set aside, written in line order once it commits. */
+  struct lrv_reject { long long line; char *raw, *why; } *rejv;
+  long long nrej, caprej;
 } lrv_ingest;
 
 /* Read the CSV header line; LR_INPUT "FILE:1: ..." when it is bad. */

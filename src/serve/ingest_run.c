@@ -48,6 +48,7 @@ static void teardown(lrv_ingest *g) {
   free(g->ev);
   free(g->line_of);
   free(g->raw);
+  free(g->rejv);
   lra_free(&g->arena);
 }
 

@@ -134,10 +134,18 @@ static void answer(lrv_job *j, int rc, const char *msg) {
   j->contacts = NULL;
 }
 
+/* A failure one request may have caused (its event, its contact under
+** the policy), as opposed to one that fails any request (a lock held by
+** another writer past the timeout, the disk, memory). */
+static int request_failure(int rc) {
+  return rc == LR_INPUT || rc == LR_NOTFOUND || rc == LR_MISUSE ||
+         rc == LR_POLICY || rc == LR_LIMIT;
+}
+
 static void apply_group(lrv_server *s, lrv_job **jobs, int n) {
   group g = { jobs, n, NULL };
   int rc = apply(s, &g);
-  if (rc == LR_OK || n == 1) {
+  if (rc == LR_OK || n == 1 || !request_failure(rc)) {
     for (int j = 0; j < n; j++) answer(jobs[j], rc, lr_errmsg(s->db));
     if (rc == LR_OK) lrv_notify_wake(s);
     return;

@@ -82,6 +82,10 @@ int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
 /* The key of the account with `id` into buf; LR_NOTFOUND when none. */
 int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n);
 
+/* Accounts per stored stage: "stage\taccounts\tcontacts\n" lines into
+** out, by stage name ("" for accounts without a stage). */
+int lrs_account_stage_counts(lr_db *db, lr_buf *out);
+
 /* Export: every account in key order, one call of fn per row with the
 ** values key, each of fields[] (from the account's JSON object), score,
 ** each of groups[] (from its scores), grade, stage, owner and the number

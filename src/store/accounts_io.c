@@ -140,7 +140,7 @@ char *lrs_account_headers_get(lr_db *db) {
 int lrs_account_headers_add(lr_db *db, const char *json) {
   sqlite3_stmt *st = lrs_cached(db, "INSERT INTO meta(k, v) VALUES("
       "'account_headers', ?1) ON CONFLICT(k) DO UPDATE SET"
-      " v = json_patch(excluded.v, meta.v)");
+      " v = json_patch(meta.v, json_patch(excluded.v, meta.v))");
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
   int src = sqlite3_step(st);
@@ -210,9 +210,16 @@ int lrs_accounts_rematch(lr_db *db, long long seq, long long *changed) {
                  "lr_host(contacts.account)), ");
   lrb_adds(&m, "(SELECT a.key FROM accounts a WHERE a.key = "
                "lr_mail_domain(contacts.email)), NULL)");
-  lrb_printf(&sql, "UPDATE contacts SET account_key = %s WHERE "
-             "account_key IS NOT %s", lrb_str(&m), lrb_str(&m));
-  if (seq > 0) lrb_printf(&sql, " AND import_seq = %lld", seq);
+  /* The match computed once per contact, written only where it changed.
+  ** A contacts import matches its own contacts; an accounts import adds or
+  ** updates accounts (never removes one), so only contacts without a match
+  ** and those whose account field names one can gain or change theirs. */
+  lrb_printf(&sql, "UPDATE contacts SET account_key = m.v FROM (SELECT id AS"
+             " cid, account_key AS old, %s AS v FROM contacts", lrb_str(&m));
+  if (seq > 0) lrb_printf(&sql, " WHERE import_seq = %lld", seq);
+  else lrb_printf(&sql, " WHERE account_key IS NULL%s", has_account
+                  ? " OR account IS NOT NULL" : "");
+  lrb_adds(&sql, ") AS m WHERE contacts.id = m.cid AND m.old IS NOT m.v");
   int rc = LR_OK;
   if (sql.oom || m.oom) rc = lr__err(db, LR_NOMEM, "out of memory");
   else rc = lrs_exec(db, lrb_str(&sql));
@@ -452,4 +459,18 @@ int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n) {
   else rc = lrs__snap_rc(s, src);
   sqlite3_finalize(st);
   return rc;
+}
+
+int lrs_account_stage_counts(lr_db *db, lr_buf *out) {
+  sqlite3_stmt *st = lrs_cached(db, "SELECT coalesce(a.stage, ''), count(*),"
+      " sum((SELECT count(*) FROM contacts c WHERE c.account_key = a.key))"
+      " FROM accounts a GROUP BY 1 ORDER BY 1");
+  if (!st) return db->rc;
+  int src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW)
+    lrb_printf(out, "%s\t%lld\t%lld\n", sqlite3_column_text(st, 0),
+               (long long)sqlite3_column_int64(st, 1),
+               (long long)sqlite3_column_int64(st, 2));
+  sqlite3_reset(st);
+  return src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, "account funnel");
 }

@@ -317,13 +317,22 @@ int lrs_rollback(lr_db *db) {
 
 int lrs_txn_depth(lr_db *db) { return db->txn; }
 
+/* Inside a transaction the pragma is a no-op, yet setting it expires
+** every prepared statement of the connection: a run nested in the
+** transaction of lr_apply_events would make the writer re-prepare all
+** its cached statements for each request. */
 int lrs_run_begin(lr_db *db) {
-  lrs_exec(db, "PRAGMA foreign_keys=OFF");
+  if (db->txn == 0) {
+    lrs_exec(db, "PRAGMA foreign_keys=OFF");
+    db->fk_off = 1;
+  }
   return lrs_begin(db);
 }
 
 void lrs_run_end(lr_db *db) {
+  if (!db->fk_off) return;
   sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+  db->fk_off = 0;
 }
 
 int lrs_is_open(lr_db *db) { return db && db->sql; }

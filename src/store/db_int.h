@@ -47,6 +47,7 @@ struct lr_db {
   int txn;                         /* depth of lrs_begin() nesting */
   int bulk_journal;                /* in rollback mode for a bulk load */
   int read_own;                    /* snapshots read the main connection */
+  int fk_off;                      /* lrs_run_begin turned foreign keys off */
   char key_field[64];              /* field the contacts are keyed on */
   struct lrs_snap main;            /* lrs_snap_main's view */
   struct lr_output *outputs;       /* open lr_outputs (output.c) */

@@ -105,6 +105,13 @@ void lrs_keymap_prefetch(const lrs_keymap *m, uint64_t h) {
   __builtin_prefetch(&m->slots[home(m, h)]);
 }
 
+void lrs_keymap_prefetch_record(const lrs_keymap *m, uint64_t h) {
+  const slot *s = &m->slots[home(m, h)];
+  if (s->tag == ((uint32_t)(h >> 32) | 1))
+    __builtin_prefetch(m->block[s->rec >> BLOCK_BITS].p +
+                       (s->rec & (BLOCK - 1)));
+}
+
 long long lrs_keymap_find(const lrs_keymap *m, const char *key, size_t n) {
   return lrs_keymap_find_hashed(m, key, n, lrs_keymap_hash(key, n));
 }

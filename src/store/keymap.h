@@ -24,6 +24,8 @@ long long lrs_keymap_find(const lrs_keymap *m, const char *key, size_t n);
 ** and later find it by that hash. */
 uint64_t lrs_keymap_hash(const char *key, size_t n);
 void lrs_keymap_prefetch(const lrs_keymap *m, uint64_t hash);
+/* Once the slot is in: prefetch the record it points to. */
+void lrs_keymap_prefetch_record(const lrs_keymap *m, uint64_t hash);
 long long lrs_keymap_find_hashed(const lrs_keymap *m, const char *key,
                                  size_t n, uint64_t hash);
 /* Contacts in the map. */

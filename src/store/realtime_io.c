@@ -87,6 +87,43 @@ int lrs_rt_activity(lr_db *db, long long id, const char *type, long long at,
   return done(db, st, "write activity");
 }
 
+static const char STATE[] =
+    "SELECT stage, grade, grades, scores, owner, score FROM contacts "
+    "WHERE id = ?1";
+
+int lrs_rt_state_read(lr_db *db, long long id, lrs_rt_state *out) {
+  sqlite3_stmt *st = lrs_cached(db, STATE);
+  if (!st) return db->rc;
+  sqlite3_bind_int64(st, 1, id);
+  int src = sqlite3_step(st);
+  if (src == SQLITE_DONE) return LR_NOTFOUND;
+  if (src != SQLITE_ROW) return lrs_sqlerr(db, src, "read contact");
+  out->stage = (const char *)sqlite3_column_text(st, 0);
+  out->grade = (const char *)sqlite3_column_text(st, 1);
+  out->grades = (const char *)sqlite3_column_text(st, 2);
+  out->scores = (const char *)sqlite3_column_text(st, 3);
+  out->owner = (const char *)sqlite3_column_text(st, 4);
+  out->score = sqlite3_column_double(st, 5);
+  return LR_OK;
+}
+
+static const char SCHEMA[] = "PRAGMA schema_version";
+
+int lrs_schema_version(lr_db *db, int *version) {
+  sqlite3_stmt *st = lrs_cached(db, SCHEMA);
+  if (!st) return db->rc;
+  int src = sqlite3_step(st);
+  *version = sqlite3_column_int(st, 0);
+  sqlite3_reset(st);
+  return src == SQLITE_ROW ? LR_OK : lrs_sqlerr(db, src, "schema version");
+}
+
+void lrs_rt_state_end(lr_db *db) {
+  sqlite3_stmt *st = lrs_cached(db, STATE);     /* fetching resets it */
+  (void)st;
+}
+
 int lrs_sync_normal(lr_db *db) {
-  return lrs_exec(db, "PRAGMA synchronous=NORMAL");
+  return lrs_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
+                      "PRAGMA wal_autocheckpoint=8192");
 }

@@ -19,6 +19,22 @@ int lrs_rt_activity(lr_db *db, long long id, const char *type, long long at,
                     int has_value, double value, const char *campaign,
                     long long now);
 
+/* A contact as stored after an evaluation: what serve answers.  The
+** strings point into the statement's row: valid until the next call. */
+typedef struct lrs_rt_state {
+  const char *stage, *grade, *grades, *scores, *owner;
+  double score;
+} lrs_rt_state;
+/* LR_NOTFOUND when no contact has that id.  lrs_rt_state_end after the
+** last read lets the statement go (it holds a read snapshot until then). */
+int lrs_rt_state_read(lr_db *db, long long id, lrs_rt_state *out);
+void lrs_rt_state_end(lr_db *db);
+
+/* The schema's version (PRAGMA schema_version): it changes when any
+** table does (an import adding a field), which statements kept prepared
+** across transactions must notice. */
+int lrs_schema_version(lr_db *db, int *version);
+
 /* Append an outbox row; *id (may be NULL) gets its id. */
 int lrs_outbox_add(lr_db *db, long long at, const char *kind,
                    long long contact_id, const char *key, long long run_id,
@@ -39,10 +55,16 @@ int lrs_outbox_ack(lr_db *db, const char *consumer, long long id,
 /* The highest outbox id (0: empty). */
 int lrs_outbox_last(lr_db *db, long long *id);
 
-/* Commits of this connection stop waiting for the disk (WAL with
-** synchronous=NORMAL): a commit survives a crash of the process, and an
-** OS crash or power loss may lose the last commits but never corrupts
-** the file.  Used by serve and ingest, where fsync per commit dominated. */
+/* Tune db's connection for many small transactions (serve, ingest):
+** commits stop waiting for the disk (WAL with synchronous=NORMAL: a
+** commit survives a crash of the process; an OS crash or power loss may
+** lose the last commits but never corrupts the file), a page cache of
+** 64 MiB, so that a batch touching a thousand random contacts neither
+** re-reads their pages nor spills them to the log before its commit, and
+** a checkpoint every 8192 log pages (64 MiB) instead of 1000: with a
+** checkpoint after nearly every batch, the pages every batch rewrites
+** (the tails of activities, history, outbox and their indexes) were
+** copied back each time. */
 int lrs_sync_normal(lr_db *db);
 
 #endif

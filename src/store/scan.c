@@ -501,3 +501,17 @@ int lrs_contact_id(lrs_snap *snap, const char *key, long long *id) {
   sqlite3_finalize(st);
   return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(snap, rc);
 }
+
+void lrs_scan_idle(lrs_scan *s) {
+  if (!s) return;
+  sqlite3_reset(s->contacts);
+  sqlite3_reset(s->actc.st);
+  sqlite3_reset(s->outs.st);
+  sqlite3_reset(s->parts.st);
+  sqlite3_reset(s->segs.st);
+  s->actc.has = s->outs.has = s->parts.has = s->segs.has = 0;
+  for (int i = 0; i < s->nsql && s->sqlseg; i++) {
+    sqlite3_reset(s->sqlseg[i].st);
+    s->sqlseg[i].has = 0;
+  }
+}

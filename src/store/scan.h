@@ -49,6 +49,10 @@ int lrs_scan_one(lrs_scan *s, long long id);
 ** *c is valid until the next call. */
 int lrs_scan_next(lrs_scan *s, const lrs_contact **c);
 void lrs_scan_close(lrs_scan *s);
+/* Reset every statement of the scan, so that a scan kept open between
+** transactions holds no read snapshot (the next range or seek starts it
+** again). */
+void lrs_scan_idle(lrs_scan *s);
 
 /* Contact ids: count, min and max (for splitting into ranges).  LR code;
 ** lrs_snap_errmsg / lrs_snap_report say why. */

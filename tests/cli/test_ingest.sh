@@ -101,6 +101,7 @@ same "$(wc -l < rejects.jsonl | tr -d ' ')" 2
 OUT=$(cat rejects.jsonl)
 contains '"line":2'; contains "mixed.ndjson:2: no contact with key"
 contains '"line":3'; contains '"text":"not json"'
+same "$(sed -n 's/^{"line":\([0-9]*\),.*/\1/p' rejects.jsonl | tr '\n' ' ')" "2 3 " "rejects in line order"
 same "$(sql "SELECT count(*) FROM activities")" "$(( $(sqlite3 good.db "SELECT count(*) FROM activities") + 2 ))"
 # --rejects never overwrites an input or the database.
 expect_fail 2 lr ingest policy.lua mixed.ndjson --rejects mixed.ndjson

@@ -39,6 +39,13 @@ check since --by source --since $SINCE -- --by source --since $SINCE_S
 check since_days --since 27d -- --since $SINCE_S
 check policy --by segment --policy "$R/funnel.lua" -- --by segment \
   --stages subscriber,lead,mql,sql,opportunity,nurture,customer 5
+# A history over more than 26 weeks: the trends go by month.
+cp test.db long.db
+sqlite3 long.db "UPDATE stage_history SET at = at - 300 * 86400 WHERE id % 5 = 0; UPDATE assignments SET at = at - 200 * 86400 WHERE id % 3 = 0"
+lr --db long.db report --now $NOW --json --by source > got_long.json || fail "report long"
+python3 "$R/reference.py" long.db --now $NOW_S --by source > want_long.json
+expect_ok python3 "$LR_SRC/tests/backtest/compare.py" want_long.json got_long.json
+grep -q '"trend": {"bucket": "month"' got_long.json && pass || fail "no monthly trend"
 grep -q '"(other)"' got_city.json && pass || fail "no (other) group for city"
 same "$(python3 -c 'import json; print(len(json.load(open("got_city.json"))["groups"]))')" 27
 

@@ -113,6 +113,17 @@ req POST /v1/events '[{"contact": "bob@example.com", "type": "demo_request"}, {"
 same "$CODE" 422 "policy error"; contains "policy.lua:17:"; contains "boom activity"
 unchanged "422"
 
+# 503: another writer holds the database past the busy timeout (5 s).
+python3 -c "import sqlite3, time
+c = sqlite3.connect('test.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); open('locked', 'w').close(); time.sleep(8)
+c.execute('ROLLBACK')" & LOCKER=$!
+for ((i = 0; i < 2000; i++)); do [ -e locked ] && break; sleep 0.01; done
+req POST /v1/events '[{"contact": "bob@example.com", "type": "x"}, {"contact": "ann@example.com", "type": "y"}]'
+same "$CODE" 503 "locked by another writer"; contains "locked by another writer"
+wait $LOCKER
+unchanged "503"
+
 # 200: an event, its contact's scores, stage, moves and handoff.
 req POST /v1/events '{"contact": "Ann@Example.com", "type": "demo_request", "at": "2026-10-31T12:00:00Z"}'
 same "$CODE" 200 "POST /v1/events: $OUT"

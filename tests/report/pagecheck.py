@@ -35,6 +35,7 @@ class Page(html.parser.HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack, self.errors, self.charts, self.doctype = [], [], {}, False
         self.order, self.scripts, self.items, self._li = [], 0, [], None
+        self.texts, self.boxes, self._text, self._title = {}, {}, None, False
 
     def handle_decl(self, decl):
         self.doctype |= decl.lower() == "doctype html"
@@ -51,11 +52,18 @@ class Page(html.parser.HTMLParser):
             self.order.append(a["data-chart"])
         if tag == "li":
             self._li = ""
+        if tag == "text" and self.order and "transform" not in a:
+            self._text = [a, ""]
+        if tag == "title":
+            self._title = True
         if tag not in VOID:
             self.stack.append((tag, self.getpos()))
 
     def handle_startendtag(self, tag, attrs):    # <rect .../> in SVG
-        pass
+        a = dict(attrs)
+        if tag == "rect" and a.get("class") == "bar" and self.order:
+            self.boxes.setdefault(self.order[-1], []).append(
+                (float(a["x"]), float(a["y"]), float(a["width"]), float(a["height"])))
 
     def handle_endtag(self, tag):
         if tag in VOID:
@@ -66,6 +74,11 @@ class Page(html.parser.HTMLParser):
                                f"<{top[0]}> of line {top[1][0]}")
             return
         self.stack.pop()
+        if tag == "title":
+            self._title = False
+        if tag == "text" and self._text:
+            self.texts.setdefault(self.order[-1], []).append(self._text)
+            self._text = None
         if tag == "li" and self._li is not None:
             self.items.append(self._li.strip())
             self._li = None
@@ -73,6 +86,43 @@ class Page(html.parser.HTMLParser):
     def handle_data(self, data):
         if self._li is not None:
             self._li += data
+        if self._text is not None and not self._title:
+            self._text[1] += data
+
+
+def extent(a, text):
+    """A text's box, from its position, anchor and a mean glyph width of
+    6.2 px at 11 px (14 px text: 8 px)."""
+    big = "font-size:14px" in a.get("style", "")
+    w = len(text) * (8.0 if big else 6.2)
+    x, y = float(a["x"]), float(a["y"])
+    anchor = a.get("text-anchor", "start")
+    x0 = x - w if anchor == "end" else x - w / 2 if anchor == "middle" else x
+    return (x0, y - (11 if big else 8), w, 10 if big else 8)
+
+
+def cross(p, q):
+    return p[0] < q[0] + q[2] - 0.5 and q[0] < p[0] + p[2] - 0.5 and \
+        p[1] < q[1] + q[3] - 0.5 and q[1] < p[1] + p[3] - 0.5
+
+
+def overlaps(page):
+    """Labels that touch each other, or a bar (a count written inside
+    its bar, in white, is meant to be there)."""
+    bad = []
+    for chart, texts in page.texts.items():
+        boxes = [(extent(a, t), t, a) for a, t in texts if t.strip()]
+        for i, (p, t, a) in enumerate(boxes):
+            for q, u, _ in boxes[i + 1:]:
+                if cross(p, q):
+                    bad.append(f"{chart}: '{t}' over '{u}'")
+            if "fill" in a:
+                continue
+            for r in page.boxes.get(chart, []):
+                if r[2] > 0 and r[3] > 0 and cross(p, r):
+                    bad.append(f"{chart}: '{t}' over a bar")
+                    break
+    return bad
 
 
 def parse(path):
@@ -83,6 +133,8 @@ def parse(path):
     check(not p.errors, "tags balanced " + "; ".join(p.errors[:5]))
     check(not p.stack, "nothing left open " + str(p.stack[:5]))
     check(p.scripts == 0, "no script")
+    bad = overlaps(p)
+    check(not bad, "no label over another or over a bar " + "; ".join(bad[:6]))
     return p
 
 

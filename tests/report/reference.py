@@ -146,6 +146,13 @@ for g in range(len(groups)):
                      "converted": moved, "rate": moved / entered if entered else None})
 out["conversion"] = conv
 
+def quantile(v, q):    # interpolated at (n - 1) * q, as numpy's default
+    v = sorted(v)
+    p = (len(v) - 1) * q
+    i = int(p)
+    return v[i] + (p - i) * (v[i + 1] - v[i]) if i + 1 < len(v) else v[i]
+
+
 # Time in stage: zero-second stays are passed through, not in the median.
 stays, through = {}, {}
 for cid, rows in by_contact.items():
@@ -163,6 +170,8 @@ for cid, rows in by_contact.items():
 out["time_in_stage"] = [
     {"group": groups[g], "stage": s, "stays": len(stays[(g, s)]),
      "median_seconds": statistics.median(stays[(g, s)]) if stays[(g, s)] else None,
+     "q1_seconds": quantile(stays[(g, s)], 0.25) if stays[(g, s)] else None,
+     "q3_seconds": quantile(stays[(g, s)], 0.75) if stays[(g, s)] else None,
      "passed_through": through[(g, s)]}
     for g in range(len(groups)) for s in stages if (g, s) in stays]
 
@@ -200,7 +209,7 @@ for g in range(len(groups)):
     res.append({"group": groups[g], "won": len(won), "lost": len(lost),
                 "close_ratio": len(won) / len(rows) if rows else None,
                 "average_sale": sum(amounts) / len(amounts) if amounts else None,
-                "won_amount": float(sum(amounts))})
+                "won_amount": float(sum(amounts)), "sales": len(amounts)})
 out["outcomes"] = res
 
 # Grade x engagement.
@@ -222,5 +231,104 @@ for c in contacts:
 out["grade_engagement"] = {"bands": bands, "grades": [
     {"group": groups[g], "grade": k, "contacts": v}
     for (g, k), v in sorted(grades.items())]} if grades else None
+# The dashboard.  The cohort: contacts whose history began at or after
+# since; each reached every funnel stage up to the furthest it entered.
+def top_of(rows):
+    return max((rank[h["to_stage"]] for h in rows if h["to_stage"] in rank),
+               default=-1)
+
+
+cohort = {cid: top_of(rows) for cid, rows in by_contact.items()
+          if min(h["at"] for h in rows) >= since}
+reached = []
+for g in range(len(groups)):
+    mine = [t for cid, t in cohort.items() if g in gs(cid)]
+    reached.append({"group": groups[g], "contacts": len(mine),
+                    "stages": {st: sum(t >= k for t in mine)
+                               for k, st in enumerate(funnel)}})
+out["reached"] = reached
+moves = {}
+for h in history:
+    if h["from_stage"] is not None and h["from_stage"] != h["to_stage"] \
+            and h["at"] >= since:
+        moves.setdefault((h["from_stage"], h["to_stage"]), set()).add(h["contact_id"])
+out["moves"] = [{"from": a, "to": b, "contacts": len(c)}
+                for (a, b), c in sorted(moves.items())]
+
+DAY = 86400
+first_day = {cid: min(h["at"] for h in by_contact[cid]) // DAY * DAY for cid in cohort}
+hand_rows = [a for a in assigns if a["at"] >= since]
+days = list(first_day.values()) + [a["at"] // DAY * DAY for a in hand_rows]
+monthly = bool(days) and max(days) - min(days) > 26 * 7 * DAY
+
+
+def bucket(t):
+    d = t // DAY
+    if not monthly:
+        return (d - (d + 3) % 7) * DAY          # the week's Monday
+    import datetime
+    x = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return int(datetime.datetime(x.year, x.month, 1,
+                                 tzinfo=datetime.timezone.utc).timestamp())
+
+
+def buckets(ts):    # every bucket from the first to the last, as labels
+    if not ts:
+        return []
+    import datetime
+    out, b = [], bucket(min(ts))
+    while b <= bucket(max(ts)):
+        out.append(b)
+        b = bucket(b + 32 * DAY) if monthly else b + 7 * DAY
+    fmt = "%Y-%m" if monthly else "%Y-%m-%d"
+    return [(b, datetime.datetime.fromtimestamp(b, datetime.timezone.utc)
+             .strftime(fmt)) for b in out]
+
+
+later = funnel[1:] if len(funnel) > 1 else []
+out["trend"] = {"bucket": "month" if monthly else "week", "rows": [
+    {"start": label, "contacts": sum(bucket(d) == b for d in first_day.values()),
+     "reached": {st: sum(bucket(first_day[c]) == b and t >= k + 1
+                         for c, t in cohort.items()) for k, st in enumerate(later)}}
+    for b, label in buckets(list(first_day.values()))]}
+
+
+def is_breached(a):
+    return any(x["breached"] for x in [breach_of(a)])
+
+
+def breach_of(a):
+    due = a["due"]
+
+    def after(h):
+        return h["at"] > a["at"] or (h["at"] == a["at"] and h["run_id"] is not None
+                                     and a["run_id"] is not None
+                                     and h["run_id"] > a["run_id"])
+    answered = due is not None and (
+        any(after(h) and h["at"] <= due for h in by_contact.get(a["contact_id"], []))
+        or any(o["contact_id"] == a["contact_id"] and a["at"] <= o["closed_at"] <= due
+               for o in outcomes))
+    return {"breached": due is not None and due < now and not answered}
+
+
+out["handoff_trend"] = {"bucket": "month" if monthly else "week", "rows": [
+    {"start": label, "handoffs": sum(bucket(a["at"]) == b for a in hand_rows),
+     "breached": sum(bucket(a["at"]) == b and is_breached(a) for a in hand_rows)}
+    for b, label in buckets([a["at"] for a in hand_rows])]}
+small = []
+for g in reversed(range(len(groups))):
+    for what, n in (("contacts", reached[g]["contacts"]),
+                    ("deals", res[g]["won"] + res[g]["lost"]),
+                    ("sales", res[g]["sales"])):
+        if 0 < n < 30:
+            small.append({"group": groups[g], "of": what, "n": n})
+out["small_samples"] = small
+if history:
+    import datetime
+    iso = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc) \
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+    out["window"] = {"first": iso(min(h["at"] for h in history)),
+                     "last": iso(max(h["at"] for h in history)),
+                     "history_rows": len(history)}
 json.dump(out, sys.stdout, indent=1)
 print()
