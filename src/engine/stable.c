@@ -27,7 +27,7 @@ void lrp_stable_note(lrp_eval *ev, long long t, const char *fmt, ...) {
 
 long long lrp_stable_end(lrp_eval *ev) {
   if (ev->in->rt->clock_reads != ev->clock_reads0)
-    lrp_stable_note(ev, ev->now, "the global now");
+    lrp_stable_note(ev, ev->now, "the clock (now, os.time)");
   return ev->stable;
 }
 

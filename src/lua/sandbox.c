@@ -113,6 +113,18 @@ static int ro_pairs(lua_State *L) {
 
 static const char key_clock = 0;      /* registry: the global `now` */
 
+/* os.time(), os.date(fmt) and os.clock(): upvalue 1 the original, 2 the
+** position of the time argument (0: always the clock).  Without a time
+** they read the wall clock, an answer that changes continuously. */
+static int os_clock_read(lua_State *L) {
+  int at = (int)lua_tointeger(L, lua_upvalueindex(2));
+  if (at == 0 || lua_isnoneornil(L, at)) lrl_from(L)->clock_reads++;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
 static int strict_index(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "now") == 0
       && lua_rawgetp(L, LUA_REGISTRYINDEX, &key_clock) != LUA_TNIL) {
@@ -760,12 +772,15 @@ static void narrow_libraries(lua_State *L, int g) {
   lrl_wrap_field(L, lua_gettop(L), "randomseed", s_randomseed);
   lua_pop(L, 1);
 
-  /* os: time, date and clock only */
+  /* os: time, date and clock only; reading the wall clock counts as a
+  ** read of the clock (lrl_state.clock_reads) */
   lua_getfield(L, g, LUA_OSLIBNAME);
   lua_createtable(L, 0, 3);
   static const char *const os_keep[] = {"time", "date", "clock", NULL};
   for (int i = 0; os_keep[i]; i++) {
     lua_getfield(L, -2, os_keep[i]);
+    lua_pushinteger(L, i == 1 ? 2 : i == 0 ? 1 : 0);   /* the time argument */
+    lua_pushcclosure(L, os_clock_read, 2);
     lua_setfield(L, -2, os_keep[i]);
   }
   lua_setfield(L, g, LUA_OSLIBNAME);

@@ -192,4 +192,15 @@ expect_ok lr run clock.lua --now $((T0 + 63 * DAY)) --changed
 contains "segment 'new': its SQL may read other rows or the clock"
 expect_ok lr run clock.lua --now $((T0 + 63 * DAY)) --changed --json
 contains '"full_reason": 6'
+# the wall clock in Lua is a read of the clock; a given time is not
+cat > wall.lua <<'EOF'
+stages { "subscriber", "lead", "mql", "sql" }
+stage "nurture"
+rule "wall" { points = 1, when = function(lead) return os.time() > 0 end }
+EOF
+expect_ok lr explain "$(key 5)" wall.lua --now $((T0 + 63 * DAY))
+contains "the clock (now, os.time): its answer changes continuously"
+sed 's/os.time()/os.time({ year = 2026, month = 1, day = 1 })/' wall.lua > fixed.lua
+expect_ok lr explain "$(key 5)" fixed.lua --now $((T0 + 63 * DAY))
+contains "no read depends on the clock"
 finish
