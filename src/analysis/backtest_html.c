@@ -250,6 +250,34 @@ static void pr_chart(const lrp_bt *b, lrp_out *o) {
                  "thresholds.");
 }
 
+/* Grid lines and values on the y axis, 0 to top. */
+static void lift_grid(lrp_out *o, double top) {
+  double step = top <= 2 ? 0.5 : top <= 5 ? 1 : top <= 10 ? 2 : ceil(top / 5);
+  for (double v = 0; v <= top + 1e-9; v += step) {
+    double y = LIFT_Y + LIFT_H - v / top * LIFT_H;
+    lrp_outf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+                "stroke=\"#eee\"/><text x=\"%d\" y=\"%.1f\" "
+                "text-anchor=\"end\">%g</text>\n",
+             LIFT_X, y, LIFT_X + LIFT_W, y, LIFT_X - 5, y + 4, v);
+  }
+}
+
+/* The base-rate line (lift 1), the x axis and both axis titles. */
+static void lift_axes(lrp_out *o, double top) {
+  double y1 = LIFT_Y + LIFT_H - 1.0 / top * LIFT_H;
+  lrp_outf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+              "stroke=\"#555\" stroke-dasharray=\"5 4\"/>\n",
+           LIFT_X, y1, LIFT_X + LIFT_W, y1);
+  lrp_outf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n",
+           LIFT_X, LIFT_Y + LIFT_H, LIFT_X + LIFT_W, LIFT_Y + LIFT_H);
+  lrp_outf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">score decile "
+              "(1 = highest scores)</text>\n", LIFT_X + LIFT_W / 2,
+           LIFT_Y + LIFT_H + 32);
+  lrp_outf(o, "<text transform=\"translate(14 %d) rotate(-90)\" "
+              "text-anchor=\"middle\">lift (conversion / base rate)</text>\n",
+           LIFT_Y + LIFT_H / 2);
+}
+
 static void lift_chart(const lrp_bt *b, lrp_out *o) {
   double top = 1, lift[10];
   for (int d = 0; d < 10; d++) {
@@ -268,14 +296,7 @@ static void lift_chart(const lrp_bt *b, lrp_out *o) {
                 "Lift by score decile", lrb_str(&j));
   if (j.oom) o->b.oom = 1;
   lrb_free(&j);
-  double step = top <= 2 ? 0.5 : top <= 5 ? 1 : top <= 10 ? 2 : ceil(top / 5);
-  for (double v = 0; v <= top + 1e-9; v += step) {
-    double y = LIFT_Y + LIFT_H - v / top * LIFT_H;
-    lrp_outf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-                "stroke=\"#eee\"/><text x=\"%d\" y=\"%.1f\" "
-                "text-anchor=\"end\">%g</text>\n",
-             LIFT_X, y, LIFT_X + LIFT_W, y, LIFT_X - 5, y + 4, v);
-  }
+  lift_grid(o, top);
   double bw = LIFT_W / 10.0;
   for (int d = 0; d < 10; d++) {
     double l = lift[d], x = LIFT_X + d * bw;
@@ -290,18 +311,7 @@ static void lift_chart(const lrp_bt *b, lrp_out *o) {
              x + 4, y, bw - 8, h, l >= 1 ? "#2f855a" : "#c53030", x + bw / 2,
              y - 4, l);
   }
-  double y1 = LIFT_Y + LIFT_H - 1.0 / top * LIFT_H;
-  lrp_outf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-              "stroke=\"#555\" stroke-dasharray=\"5 4\"/>\n",
-           LIFT_X, y1, LIFT_X + LIFT_W, y1);
-  lrp_outf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n",
-           LIFT_X, LIFT_Y + LIFT_H, LIFT_X + LIFT_W, LIFT_Y + LIFT_H);
-  lrp_outf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">score decile "
-              "(1 = highest scores)</text>\n", LIFT_X + LIFT_W / 2,
-           LIFT_Y + LIFT_H + 32);
-  lrp_outf(o, "<text transform=\"translate(14 %d) rotate(-90)\" "
-              "text-anchor=\"middle\">lift (conversion / base rate)</text>\n",
-           LIFT_Y + LIFT_H / 2);
+  lift_axes(o, top);
   key k[3] = {{"box", "#2f855a", "converts above the base rate"},
               {"box", "#c53030", "below it"},
               {"dash", "#555", "base rate (lift 1)"}};

@@ -570,17 +570,14 @@ static void time_chart(const rpt *r, lrp_out *o) {
   free(k);
 }
 
-/* SLA per owner: the owners with the most handoffs, the rest folded. */
-static void owner_chart(const rpt *r, lrp_out *o) {
+/* The owners of (all) with the most handoffs, the rest folded into
+** "(other)": their handoffs h, with an SLA d, breached k.  Returns the
+** rows, -1 out of memory. */
+static int fold_owners(const rpt *r, const char **label, long long *h,
+                       long long *d, long long *k) {
   int g = r->ngroups - 1, n = 0, cap = LRP_CHART_GROUPS + 1;
-  const char *label[LRP_CHART_GROUPS + 1];
-  long long h[LRP_CHART_GROUPS + 1] = {0}, d[LRP_CHART_GROUPS + 1] = {0};
-  long long k[LRP_CHART_GROUPS + 1] = {0};
   int *idx = calloc((size_t)r->nhand + 1, sizeof *idx), m = 0;
-  if (!idx) {
-    o->b.oom = 1;
-    return;
-  }
+  if (!idx) return -1;
   for (int i = 0; i < r->nhand; i++) if (r->hand[i].g == g) idx[m++] = i;
   /* most handoffs first (a stable selection: owners come sorted by name) */
   for (int a = 1; a < m; a++)
@@ -598,6 +595,19 @@ static void owner_chart(const rpt *r, lrp_out *o) {
     k[row] += x->breached;
   }
   free(idx);
+  return n;
+}
+
+/* SLA per owner: handoffs that breached and those that did not. */
+static void owner_chart(const rpt *r, lrp_out *o) {
+  const char *label[LRP_CHART_GROUPS + 1];
+  long long h[LRP_CHART_GROUPS + 1] = {0}, d[LRP_CHART_GROUPS + 1] = {0};
+  long long k[LRP_CHART_GROUPS + 1] = {0};
+  int n = fold_owners(r, label, h, d, k);
+  if (n < 0) {
+    o->b.oom = 1;
+    return;
+  }
   double v[2 * (LRP_CHART_GROUPS + 1)];
   char notes[LRP_CHART_GROUPS + 1][48];
   const char *note[LRP_CHART_GROUPS + 1];

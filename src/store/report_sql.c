@@ -272,23 +272,27 @@ int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx) {
   return src;
 }
 
+/* `later`: the furthest funnel stage a contact's later rows (by at, id)
+** enter, a window over each history once; a correlated EXISTS over the
+** CTE instead scanned the whole history per row (over 15 minutes at
+** 100,000 contacts, under a second this way). */
 int lrs_report_passed(lr_db *db, const lrs_dim *dim, const char *funnel,
                       int k, long long since, lrs_row_fn fn, void *ctx) {
   lr_buf b = LR_BUF_INIT;
   with_dim(&b, dim);
   lrb_adds(&b,
     ", f(stage, rk) AS (SELECT value, key FROM json_each(?1)), "
-    "h AS (SELECT s.contact_id, s.at, s.id, ft.rk AS rt, ff.rk AS rf FROM "
+    "h AS (SELECT s.contact_id, s.at, s.id, ft.rk AS rt, ff.rk AS rf, "
+    "max(ft.rk) OVER (PARTITION BY s.contact_id ORDER BY s.at, s.id ROWS "
+    "BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later FROM "
     "stage_history s LEFT JOIN f ft ON ft.stage = s.to_stage LEFT JOIN f ff "
     "ON ff.stage = s.from_stage), "
-    "p AS (SELECT contact_id, at, id, rt, row_number() OVER (PARTITION BY "
-    "contact_id ORDER BY at, id) AS rn FROM h WHERE rt = ?2 OR (rf < ?2 AND "
+    "p AS (SELECT contact_id, at, id, rt, later, row_number() OVER (PARTITION "
+    "BY contact_id ORDER BY at, id) AS rn FROM h WHERE rt = ?2 OR (rf < ?2 AND "
     "rt > ?2)), "
     "a AS (SELECT * FROM p WHERE rn = 1 AND at >= ?3) "
-    "SELECT dim.d, count(*), sum(a.rt > ?2 OR EXISTS (SELECT 1 FROM h WHERE "
-    "h.contact_id = a.contact_id AND h.rt > ?2 AND (h.at > a.at OR (h.at = "
-    "a.at AND h.id > a.id)))) FROM a JOIN dim ON dim.contact_id = a.contact_id "
-    "GROUP BY 1");
+    "SELECT dim.d, count(*), sum(a.rt > ?2 OR coalesce(a.later, -1) > ?2) "
+    "FROM a JOIN dim ON dim.contact_id = a.contact_id GROUP BY 1");
   arg args[3] = {{1, 0, funnel}, {0, k, NULL}, {0, since, NULL}};
   int src = run(db, &b, dim, args, 3, fn, ctx);
   lrb_free(&b);

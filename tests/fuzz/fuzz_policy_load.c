@@ -41,7 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 static int on_item(void *ctx, const lr_explain_item *it) {
   (void)ctx;
-  FUZZ_CHECK(it->kind >= LR_EX_CONTACT && it->kind <= LR_EX_ERROR);
+  FUZZ_CHECK(it->kind >= LR_EX_CONTACT && it->kind <= LR_EX_STABLE);
   return 0;
 }
 

@@ -200,7 +200,7 @@ static void test_sinks_cancel_threads(void) {
   o.html_ctx = &html;
   CHECK_INT(lr_backtest(p, &o, to_sink, &text, NULL), LR_OK);
   CHECK_CONTAINS(text.buf, "backtest   p.lua");
-  CHECK_CONTAINS(html.buf, "<svg id=\"roc\"");
+  CHECK_CONTAINS(html.buf, "<svg class=\"chart\" id=\"roc\"");
   CHECK_CONTAINS(html.buf, "</html>");
   o.html_write = NULL;
   /* threads: the same JSON whatever the number */

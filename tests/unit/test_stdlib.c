@@ -53,7 +53,7 @@ static void test_without_host(void) {
     }
     lrl_free(s);
   }
-  CHECK_INT(n, 4);
+  CHECK_INT(n, 5);                 /* with freemail */
 }
 
 int main(void) {
