@@ -70,6 +70,9 @@ static void print_accounts_text(const lr_run_result *r, int dry) {
   }
 }
 
+static void print_move(const lr_move *m);
+static void print_handoff(const lr_handoff *h);
+
 static void print_accounts_json(const lr_run_result *r) {
   long long sc, mv, ho, n = lr_run_accounts(r, &sc, &mv, &ho);
   if (!n) return;
@@ -77,27 +80,13 @@ static void print_accounts_json(const lr_run_result *r) {
          "\"moves\": %lld, \"handoffs\": %lld},\n  \"account_move_list\": [",
          n, sc, mv, ho);
   for (long long i = 0; i < lr_run_account_move_count(r); i++) {
-    const lr_move *m = lr_run_account_move(r, i);
-    printf("%s\n    {\"key\": ", i ? "," : "");
-    cli_json_str(stdout, m->key);
-    printf(", \"from\": ");
-    cli_json_str(stdout, m->from);
-    printf(", \"to\": ");
-    cli_json_str(stdout, m->to);
-    printf(", \"reason\": ");
-    cli_json_str(stdout, m->reason);
-    putchar('}');
+    printf("%s\n    ", i ? "," : "");
+    print_move(lr_run_account_move(r, i));
   }
   printf("],\n  \"account_handoff_list\": [");
   for (long long i = 0; i < lr_run_account_handoff_count(r); i++) {
-    const lr_handoff *h = lr_run_account_handoff(r, i);
-    printf("%s\n    {\"key\": ", i ? "," : "");
-    cli_json_str(stdout, h->key);
-    printf(", \"stage\": ");
-    cli_json_str(stdout, h->stage);
-    printf(", \"owner\": ");
-    cli_json_str(stdout, h->owner);
-    putchar('}');
+    printf("%s\n    ", i ? "," : "");
+    print_handoff(lr_run_account_handoff(r, i));
   }
   printf("],\n");
 }
@@ -139,42 +128,51 @@ static void print_text(const run_out *c, const char *path, lr_policy *p,
   printf("time       %.2f s\n", r->seconds);
 }
 
+/* One move or handoff as a JSON object (contacts' and accounts' alike). */
+static void print_move(const lr_move *m) {
+  printf("{\"key\": ");
+  cli_json_str(stdout, m->key);
+  printf(", \"from\": ");
+  cli_json_str(stdout, m->from);
+  printf(", \"to\": ");
+  cli_json_str(stdout, m->to);
+  printf(", \"transition\": ");
+  cli_json_str(stdout, m->transition);
+  printf(", \"reason\": ");
+  cli_json_str(stdout, m->reason);
+  putchar('}');
+}
+
+static void print_handoff(const lr_handoff *h) {
+  char at[32], due[32];
+  cli_iso(h->at, at, sizeof at);
+  cli_iso(h->due, due, sizeof due);
+  printf("{\"key\": ");
+  cli_json_str(stdout, h->key);
+  printf(", \"stage\": ");
+  cli_json_str(stdout, h->stage);
+  printf(", \"owner\": ");
+  cli_json_str(stdout, h->owner);
+  printf(", \"assigned_at\": \"%s\", \"due_at\": ", at);
+  if (h->due) printf("\"%s\"}", due);
+  else printf("null}");
+}
+
 /* The moves and handoffs made, as collected (the first --limit of each;
 ** the counts above are whole). */
 static void print_lists(const lr_run_result *r) {
   long long n = lr_run_move_count(r);
   printf("  \"move_list\": [");
   for (long long i = 0; i < n; i++) {
-    const lr_move *m = lr_run_move(r, i);
-    printf("%s\n    {\"key\": ", i ? "," : "");
-    cli_json_str(stdout, m->key);
-    printf(", \"from\": ");
-    cli_json_str(stdout, m->from);
-    printf(", \"to\": ");
-    cli_json_str(stdout, m->to);
-    printf(", \"transition\": ");
-    cli_json_str(stdout, m->transition);
-    printf(", \"reason\": ");
-    cli_json_str(stdout, m->reason);
-    putchar('}');
+    printf("%s\n    ", i ? "," : "");
+    print_move(lr_run_move(r, i));
   }
   printf("%s],\n  \"moves_listed\": %lld,\n  \"handoff_list\": [",
          n ? "\n  " : "", n);
   n = lr_run_handoff_count(r);
   for (long long i = 0; i < n; i++) {
-    const lr_handoff *h = lr_run_handoff(r, i);
-    char at[32], due[32];
-    cli_iso(h->at, at, sizeof at);
-    cli_iso(h->due, due, sizeof due);
-    printf("%s\n    {\"key\": ", i ? "," : "");
-    cli_json_str(stdout, h->key);
-    printf(", \"stage\": ");
-    cli_json_str(stdout, h->stage);
-    printf(", \"owner\": ");
-    cli_json_str(stdout, h->owner);
-    printf(", \"assigned_at\": \"%s\", \"due_at\": ", at);
-    if (h->due) printf("\"%s\"}", due);
-    else printf("null}");
+    printf("%s\n    ", i ? "," : "");
+    print_handoff(lr_run_handoff(r, i));
   }
   printf("%s],\n  \"handoffs_listed\": %lld,\n", n ? "\n  " : "", n);
 }
