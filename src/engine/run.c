@@ -650,8 +650,11 @@ static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
 ** the run, then the handoffs that go to an account's owner, in contact id
 ** order: the account's owner after step 2, else the fallback router. */
 static int run_accounts(writer *wr) {
-  /* a policy without accounts and no account_owner handoff: nothing */
-  if (!lrp_has_accounts(&wr->p->main) && !wr->ndeferred) return LR_OK;
+  /* Nothing to do without account_owner handoffs when no account is
+  ** evaluated: the policy has none, or a filtered run (an event) keeps
+  ** them as stored; so an event does not read every account. */
+  if ((wr->filter || !lrp_has_accounts(&wr->p->main)) && !wr->ndeferred)
+    return LR_OK;
   lrp_acc_phase *ph = calloc(1, sizeof *ph);
   if (!ph) return lr__err(wr->p->db, LR_NOMEM, "out of memory");
   wr->priv->acc = ph;
