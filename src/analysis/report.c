@@ -98,6 +98,7 @@ static int load_groups(rpt *r) {
   r->group = calloc((size_t)c.n + 4, sizeof *r->group);
   if (!r->group) r->oom = 1;
   for (int i = 0; i < c.n && r->group; i++) r->group[r->ngroups++] = c.v[i];
+  r->nkept = r->ngroups;
   if (!r->group)
     for (int i = 0; i < c.n; i++) free(c.v[i]);
   free(c.v);
@@ -219,36 +220,48 @@ static int declared_stages(rpt *r, names *c) {
   return LR_OK;
 }
 
-static int load_stages(rpt *r) {
-  seen_ctx c;
-  memset(&c, 0, sizeof c);
-  c.r = r;
+/* The declared stages, funnel first, before the pass (which ranks the
+** history's stages by the funnel). */
+static int declare_stages(rpt *r) {
   names dn;
   int rc = declared_stages(r, &dn);
-  int src = rc == LR_OK ? lrs_report_stage_seen(r->db, on_seen, &c) : LR_OK;
-  if (rc == LR_OK)
-    rc = src == LR_OK ? LR_OK : r->oom ? LR_NOMEM : lr_errcode(r->db);
   if (rc == LR_OK && !r->oom) {
-    if (c.n) qsort(c.v, (size_t)c.n, sizeof *c.v, by_position);
-    r->stage = calloc((size_t)(c.n + dn.n) + 1, sizeof *r->stage);
+    r->stage = calloc((size_t)dn.n + 1, sizeof *r->stage);
     if (!r->stage) r->oom = 1;
     for (int i = 0; i < dn.n && r->stage; i++) {
       r->stage[r->nstages++] = dn.v[i];
       dn.v[i] = NULL;
     }
-    for (int i = 0; i < c.n && r->stage; i++) {
-      int known = 0;
-      for (int k = 0; k < dn.n; k++)
-        if (strcmp(r->stage[k], c.v[i].name) == 0) known = 1;
-      if (!known) r->stage[r->nstages++] = dupstr(r, c.v[i].name);
-    }
     r->nfunnel = r->stage ? dn.nfunnel : 0;
   }
   for (int i = 0; i < dn.n; i++) free(dn.v[i]);
   free(dn.v);
+  return rc != LR_OK ? rc : r->oom ? LR_NOMEM : LR_OK;
+}
+
+/* Then the stages only the history or contacts.stage know, by position. */
+static int load_stages(rpt *r, lrp_pass *p) {
+  seen_ctx c;
+  memset(&c, 0, sizeof c);
+  c.r = r;
+  int src = lrp_pass_stage_seen(p, on_seen, &c);
+  int rc = src == LR_OK ? LR_OK : LR_NOMEM;
+  int ndeclared = r->nstages;
+  if (rc == LR_OK && !r->oom) {
+    if (c.n) qsort(c.v, (size_t)c.n, sizeof *c.v, by_position);
+    char **x = realloc(r->stage, (size_t)(r->nstages + c.n + 1) * sizeof *x);
+    if (!x) r->oom = 1;
+    else r->stage = x;
+    for (int i = 0; i < c.n && x; i++) {
+      int known = 0;
+      for (int k = 0; k < ndeclared; k++)
+        if (strcmp(r->stage[k], c.v[i].name) == 0) known = 1;
+      if (!known) r->stage[r->nstages++] = dupstr(r, c.v[i].name);
+    }
+  }
   for (int i = 0; i < c.n; i++) free(c.v[i].name);
   free(c.v);
-  if (rc != LR_OK || r->oom) return r->oom ? LR_NOMEM : rc;
+  if (rc != LR_OK || r->oom) return LR_NOMEM;
   /* The pairs: with a funnel, each funnel stage and the next; without
   ** one, the order alone cannot tell funnel stages from side stages, so
   ** every direct move seen in the history is a pair. */
@@ -262,8 +275,7 @@ static int load_stages(rpt *r) {
     if (r->funnel_json.oom) r->oom = 1;
     for (int i = 0; i + 1 < r->nfunnel; i++) add_pair(r, i, i + 1);
   } else {
-    src = lrs_report_moves(r->db, on_move, r);
-    if (src != LR_OK) return r->oom ? LR_NOMEM : lr_errcode(r->db);
+    if (lrp_pass_moves(p, on_move, r) != LR_OK) return LR_NOMEM;
     if (r->npairs) qsort(r->pair, (size_t)r->npairs, sizeof *r->pair, by_pair);
   }
   return r->oom ? LR_NOMEM : LR_OK;
@@ -319,12 +331,12 @@ static void flush_stays(rpt *r) {
 }
 
 static int on_stay(void *ctx, const lrs_value *v, int n) {
-  (void)n;
   rpt *r = ctx;
   int g = group_of(r, &v[0]), s = stage_index(r, text_of(&v[1]));
   /* zero seconds: passed through within one run; counted apart */
   if (v[2].r == 0) {
-    if (g >= 0 && s >= 0 && s < r->nstages) r->through[g * r->nstages + s]++;
+    if (g >= 0 && s >= 0 && s < r->nstages)
+      r->through[g * r->nstages + s] += n > 3 ? v[3].i : 1;
     return 0;
   }
   if (g != r->buf_g || s != r->buf_s) {
@@ -513,24 +525,18 @@ static int build_trends(rpt *r) {
 
 /* Everything the dashboard adds: how far each group got through the
 ** funnel, the overall trends, the moves to side stages, the window. */
-static int gather_dashboard(rpt *r) {
-  const char *funnel = r->nfunnel ? lrb_str(&r->funnel_json) : "[]";
-  long long since = r->o.since;
-  lrs_dim all = {LRS_DIM_ALL, NULL, NULL};
+static int gather_dashboard(rpt *r, lrp_pass *p) {
   int src = LR_OK;
   for (int pass = r->dim.kind == LRS_DIM_ALL; pass < 2 && src == LR_OK; pass++) {
     r->all = pass;
-    src = lrs_report_reached(r->db, pass ? &all : &r->dim, funnel, since,
-                             on_reached, r);
+    src = lrp_pass_reached(p, pass, on_reached, r);
   }
   r->all = 0;
-  if (src == LR_OK) src = lrs_report_cohorts(r->db, funnel, since, on_cohort, r);
-  if (src == LR_OK) src = lrs_report_exits(r->db, since, on_side_exit, r);
-  if (src == LR_OK)
-    src = lrs_report_handoff_days(r->db, since, r->now, on_hday, r);
-  if (src == LR_OK) src = lrs_report_window(r->db, on_window, r);
-  if (r->oom) return LR_NOMEM;
-  if (src != LR_OK) return lr_errcode(r->db);
+  if (src == LR_OK) src = lrp_pass_cohorts(p, on_cohort, r);
+  if (src == LR_OK) src = lrp_pass_exits(p, on_side_exit, r);
+  if (src == LR_OK) src = lrp_pass_handoff_days(p, on_hday, r);
+  if (src == LR_OK) src = lrp_pass_window(p, on_window, r);
+  if (r->oom || src != LR_OK) return LR_NOMEM;
   return build_trends(r);
 }
 
@@ -541,8 +547,8 @@ static int by_group_grade(const void *a, const void *b) {
   return strcmp(x->grade, y->grade);
 }
 
-/* Run every query, split (when asked) and overall. */
-static int gather(rpt *r) {
+/* Every figure, split (when asked) and overall. */
+static int gather(rpt *r, lrp_pass *p) {
   int G = r->ngroups, S = r->nstages, P = r->npairs;
   r->funnel = calloc((size_t)G * (size_t)(S + 1), sizeof *r->funnel);
   r->entered = calloc((size_t)G * (size_t)P + 1, sizeof *r->entered);
@@ -566,32 +572,32 @@ static int gather(rpt *r) {
   for (int pass = r->dim.kind == LRS_DIM_ALL; pass < 2; pass++) {
     const lrs_dim *d = pass ? &all : &r->dim;
     r->all = pass;
-    int src = lrs_report_funnel(r->db, d, on_funnel, r);
-    for (int p = 0; p < P && src == LR_OK; p++) {
-      r->cur_pair = p;
+    int src = lrp_pass_funnel(p, pass, on_funnel, r);
+    for (int i = 0; i < P && src == LR_OK; i++) {
+      r->cur_pair = i;
       if (r->nfunnel)
-        src = lrs_report_passed(r->db, d, lrb_str(&r->funnel_json),
-                                r->pair[p][0], since, on_conversion, r);
+        src = lrp_pass_passed(p, pass, r->pair[i][0], on_conversion, r);
       else
-        src = lrs_report_conversion(r->db, d, r->stage[r->pair[p][0]],
-                                    r->stage[r->pair[p][1]], since,
-                                    on_conversion, r);
+        src = lrp_pass_conversion(p, pass, r->stage[r->pair[i][0]],
+                                  r->stage[r->pair[i][1]], on_conversion, r);
     }
     r->buf_g = r->buf_s = -1;
     r->nbuf = 0;
-    if (src == LR_OK) src = lrs_report_stays(r->db, d, since, on_stay, r);
+    if (src == LR_OK) src = lrp_pass_stays(p, pass, on_stay, r);
     if (src == LR_OK) flush_stays(r);
-    if (src == LR_OK)
-      src = lrs_report_handoffs(r->db, d, since, r->now, on_handoff, r);
+    if (src == LR_OK) src = lrp_pass_handoffs(p, pass, on_handoff, r);
+    if (src == LR_OK) src = lrp_pass_grades(p, pass, on_grade, r);
+    if (r->oom || (src != LR_OK && src != LR_INTERRUPT)) return LR_NOMEM;
+    /* the sums of amounts stay in SQL: a sum of doubles depends on its
+    ** order, and this one is the order the figures always had */
     if (src == LR_OK) src = lrs_report_outcomes(r->db, d, since, on_outcome, r);
-    if (src == LR_OK) src = lrs_report_grades(r->db, d, on_grade, r);
     if (r->oom) return LR_NOMEM;
     if (src != LR_OK) return lr_errcode(r->db);
   }
   r->all = 0;
   if (r->ngrades)
     qsort(r->grades, (size_t)r->ngrades, sizeof *r->grades, by_group_grade);
-  return gather_dashboard(r);
+  return gather_dashboard(r, p);
 }
 
 /* ---- output helpers ------------------------------------------------------------ */
@@ -1202,8 +1208,12 @@ int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
   }
   if (rc == LR_OK) rc = set_clock(&r);
   if (rc == LR_OK) rc = load_groups(&r);
-  if (rc == LR_OK) rc = load_stages(&r);
-  if (rc == LR_OK) rc = gather(&r);
+  if (rc == LR_OK) rc = declare_stages(&r);
+  lrp_pass *pass = NULL;
+  if (rc == LR_OK) rc = lrp_pass_run(&r, &pass);
+  if (rc == LR_OK) rc = load_stages(&r, pass);
+  if (rc == LR_OK) rc = gather(&r, pass);
+  lrp_pass_free(pass);
   if (began) lrs_report_end(db);
   if (rc == LR_NOMEM || (rc == LR_OK && r.oom)) rc = lr__err(db, LR_NOMEM, "out of memory");
   if (rc == LR_OK) {

@@ -66,6 +66,7 @@ typedef struct rpt {
   lr_buf keep;
   char **group;                        /* split groups, then "(all)" last */
   int ngroups;
+  int nkept;                           /* with dim.keep: the groups kept */
   char **stage;
   int nstages;
   int (*pair)[2];
@@ -106,6 +107,55 @@ typedef struct rpt {
   long long nbuf, capbuf;
   int buf_g, buf_s;
 } rpt;
+
+/* ---- the one pass (report_pass.c) --------------------------------------------- */
+
+/* Read every table once for r (its groups, funnel, since and clock set)
+** and keep what the figures need; *out to free with lrp_pass_free, also
+** on error.  An LR code (lr_errmsg(r->db) says why, but for LR_NOMEM). */
+typedef struct lrp_pass lrp_pass;
+int lrp_pass_run(rpt *r, lrp_pass **out);
+void lrp_pass_free(lrp_pass *p);
+/* The figures as rows (lrs_value columns, valid during the call) to the
+** callbacks that once read one query each; `all`: the (all) group's rows,
+** else the split's; d is a group's name.  In the order the callbacks
+** need it where order counts.
+**   stage_seen  (stage, first position, mean position, rows) of every
+**               stage entered in stage_history, where a row's position
+**               is its place (1, 2, ...) in its contact's history by (at,
+**               id); then stages only in contacts.stage, positions NULL
+**   moves       (from, to, 0): direct moves, from non-NULL and not to
+**   funnel      (d, current stage, contacts)
+**   passed      (d, passed, moved on): through funnel stage k
+**   conversion  (d, entered, converted) from one stage to another
+**   stays       (d, stage, seconds, times): completed stays that began at
+**               or after since, a (d, stage)'s together; zero-second
+**               stays once with their number
+**   handoffs    (d, owner, handoffs, with a due time, breached), by d
+**               (NULL first) and owner
+**   grades      (d, grade, engagement band, contacts)
+**   reached     (d, top, contacts): contacts whose first history row is
+**               at or after since, by the furthest funnel stage entered
+**               (NULL: none)
+**   cohorts     (day, top, contacts): the same by the UTC day of that
+**               first row, by day and top
+**   exits       (from, to, contacts) moving at or after since, by names
+**   handoff_days (day, handoffs, with a due time, breached), by day
+**   window      (first at, last at, rows) of the whole history */
+int lrp_pass_stage_seen(lrp_pass *p, lrs_row_fn fn, void *ctx);
+int lrp_pass_moves(lrp_pass *p, lrs_row_fn fn, void *ctx);
+int lrp_pass_funnel(lrp_pass *p, int all, lrs_row_fn fn, void *ctx);
+int lrp_pass_passed(lrp_pass *p, int all, int k, lrs_row_fn fn, void *ctx);
+int lrp_pass_conversion(lrp_pass *p, int all, const char *from,
+                        const char *to, lrs_row_fn fn, void *ctx);
+int lrp_pass_stays(lrp_pass *p, int all, lrs_row_fn fn, void *ctx);
+int lrp_pass_handoffs(lrp_pass *p, int all, lrs_row_fn fn, void *ctx);
+int lrp_pass_grades(lrp_pass *p, int all, lrs_row_fn fn, void *ctx);
+int lrp_pass_reached(lrp_pass *p, int all, lrs_row_fn fn, void *ctx);
+int lrp_pass_cohorts(lrp_pass *p, lrs_row_fn fn, void *ctx);
+int lrp_pass_exits(lrp_pass *p, lrs_row_fn fn, void *ctx);
+int lrp_pass_handoff_days(lrp_pass *p, lrs_row_fn fn, void *ctx);
+int lrp_pass_window(lrp_pass *p, lrs_row_fn fn, void *ctx);
 
 /* ---- shared by the writers (report.c) ----------------------------------------- */
 

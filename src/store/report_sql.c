@@ -1,12 +1,15 @@
 /*
-** report_sql.c -- the SQL of lr_report.  Every query starts with the
-** dimension as a common table expression, dim(contact_id, d), so that one
-** statement per figure serves the overall report and every split.
+** report_sql.c -- the SQL of lr_report: the groups of a split, the clock,
+** the outcomes (their sums of amounts in SQLite's order), and the streams
+** the one pass merges (src/analysis/report_pass.c).  A query by group
+** starts with the dimension as a common table expression, dim(contact_id,
+** d), so that one statement serves the overall report and every split.
 */
 #include "db_int.h"
 #include "report_sql.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int lrs_report_begin(lr_db *db) {
@@ -107,104 +110,6 @@ int lrs_report_groups(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx) {
   return src;
 }
 
-int lrs_report_stage_seen(lr_db *db, lrs_row_fn fn, void *ctx) {
-  static const char SQL[] =
-    "WITH h AS (SELECT to_stage, row_number() OVER (PARTITION BY contact_id "
-    "ORDER BY at, id) AS pos FROM stage_history) "
-    "SELECT to_stage, min(pos), avg(pos), count(*) FROM h GROUP BY to_stage "
-    "UNION ALL "
-    "SELECT DISTINCT stage, NULL, NULL, 0 FROM contacts WHERE stage IS NOT NULL "
-    "AND stage NOT IN (SELECT to_stage FROM stage_history)";
-  lr_buf b = LR_BUF_INIT;
-  lrb_adds(&b, SQL);
-  int src = run(db, &b, NULL, NULL, 0, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
-int lrs_report_moves(lr_db *db, lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  lrb_adds(&b, "SELECT from_stage, to_stage, count(*) FROM stage_history "
-               "WHERE from_stage IS NOT NULL AND from_stage != to_stage "
-               "GROUP BY 1, 2");
-  int src = run(db, &b, NULL, NULL, 0, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
-int lrs_report_funnel(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  with_dim(&b, dim);
-  lrb_adds(&b, "SELECT dim.d, c.stage, count(*) FROM contacts c JOIN dim ON "
-               "dim.contact_id = c.id GROUP BY 1, 2");
-  int src = run(db, &b, dim, NULL, 0, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
-int lrs_report_conversion(lr_db *db, const lrs_dim *dim, const char *from,
-                          const char *to, long long since, lrs_row_fn fn,
-                          void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  with_dim(&b, dim);
-  lrb_adds(&b,
-    ", a AS (SELECT contact_id, at, id FROM (SELECT contact_id, at, id, "
-    "row_number() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn "
-    "FROM stage_history WHERE to_stage = ?1) WHERE rn = 1 AND at >= ?3) "
-    "SELECT dim.d, count(*), sum(EXISTS (SELECT 1 FROM stage_history h "
-    "WHERE h.contact_id = a.contact_id AND h.to_stage = ?2 AND "
-    "(h.at > a.at OR (h.at = a.at AND h.id > a.id)))) "
-    "FROM a JOIN dim ON dim.contact_id = a.contact_id GROUP BY 1");
-  arg args[3] = {{1, 0, from}, {1, 0, to}, {0, since, NULL}};
-  int src = run(db, &b, dim, args, 3, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
-int lrs_report_stays(lr_db *db, const lrs_dim *dim, long long since,
-                     lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  with_dim(&b, dim);
-  lrb_adds(&b,
-    ", s AS (SELECT contact_id, to_stage, at, lead(at) OVER (PARTITION BY "
-    "contact_id ORDER BY at, id) AS next_at FROM stage_history) "
-    "SELECT dim.d, s.to_stage, s.next_at - s.at FROM s JOIN dim ON "
-    "dim.contact_id = s.contact_id WHERE s.next_at IS NOT NULL AND s.at >= ?1 "
-    "ORDER BY 1, 2, 3");
-  arg args[1] = {{0, since, NULL}};
-  int src = run(db, &b, dim, args, 1, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
-/* Assignment a (due before ?2, the clock) that nothing answered. */
-#define BREACHED \
-  "a.due IS NOT NULL AND a.due < ?2 AND NOT EXISTS (SELECT 1 FROM " \
-  "stage_history h WHERE h.contact_id = a.contact_id AND h.at <= a.due AND " \
-  "(h.at > a.at OR (h.at = a.at AND h.run_id > a.run_id))) AND NOT EXISTS " \
-  "(SELECT 1 FROM outcomes o WHERE o.contact_id = a.contact_id AND " \
-  "o.closed_at >= a.at AND o.closed_at <= a.due)"
-
-/* A handoff is answered by the first stage move of its contact after it
-** (a later time, or the same time in a later run: a run's own moves into
-** the stage share its time) or an outcome closed at or after it; it is
-** breached when its due time is before the clock and nothing answered it
-** by then (at or before due: answering exactly at due is in time). */
-int lrs_report_handoffs(lr_db *db, const lrs_dim *dim, long long since,
-                        long long now, lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  with_dim(&b, dim);
-  lrb_adds(&b,
-    "SELECT dim.d, a.owner, count(*), sum(a.due IS NOT NULL), "
-    "sum(" BREACHED ") "
-    "FROM assignments a JOIN dim ON dim.contact_id = a.contact_id "
-    "WHERE a.at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
-  arg args[2] = {{0, since, NULL}, {0, now, NULL}};
-  int src = run(db, &b, dim, args, 2, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
 static int on_clock(void *ctx, const lrs_value *v, int n) {
   long long *out = ctx;
   if (n >= 2 && v[0].type == LRS_INT && v[1].type == LRS_INT) {
@@ -242,22 +147,6 @@ int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
   return src;
 }
 
-int lrs_report_grades(lr_db *db, const lrs_dim *dim, lrs_row_fn fn,
-                      void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  with_dim(&b, dim);
-  lrb_adds(&b,
-    "SELECT d, grade, CASE WHEN e IS NULL THEN 5 WHEN e < 0 THEN 0 "
-    "WHEN e < 10 THEN 1 WHEN e < 25 THEN 2 WHEN e < 50 THEN 3 ELSE 4 END, "
-    "count(*) FROM (SELECT dim.d AS d, c.grade AS grade, CASE WHEN "
-    "json_valid(c.scores) THEN json_extract(c.scores, '$.engagement') END "
-    "AS e FROM contacts c JOIN dim ON dim.contact_id = c.id "
-    "WHERE c.grade IS NOT NULL) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
-  int src = run(db, &b, dim, NULL, 0, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
 int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx) {
   lr_buf b = LR_BUF_INIT;
   lrb_adds(&b,
@@ -272,97 +161,85 @@ int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx) {
   return src;
 }
 
-/* `later`: the furthest funnel stage a contact's later rows (by at, id)
-** enter, a window over each history once; a correlated EXISTS over the
-** CTE instead scanned the whole history per row (over 15 minutes at
-** 100,000 contacts, under a second this way). */
-int lrs_report_passed(lr_db *db, const lrs_dim *dim, const char *funnel,
-                      int k, long long since, lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  with_dim(&b, dim);
-  lrb_adds(&b,
-    ", f(stage, rk) AS (SELECT value, key FROM json_each(?1)), "
-    "h AS (SELECT s.contact_id, s.at, s.id, ft.rk AS rt, ff.rk AS rf, "
-    "max(ft.rk) OVER (PARTITION BY s.contact_id ORDER BY s.at, s.id ROWS "
-    "BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later FROM "
-    "stage_history s LEFT JOIN f ft ON ft.stage = s.to_stage LEFT JOIN f ff "
-    "ON ff.stage = s.from_stage), "
-    "p AS (SELECT contact_id, at, id, rt, later, row_number() OVER (PARTITION "
-    "BY contact_id ORDER BY at, id) AS rn FROM h WHERE rt = ?2 OR (rf < ?2 AND "
-    "rt > ?2)), "
-    "a AS (SELECT * FROM p WHERE rn = 1 AND at >= ?3) "
-    "SELECT dim.d, count(*), sum(a.rt > ?2 OR coalesce(a.later, -1) > ?2) "
-    "FROM a JOIN dim ON dim.contact_id = a.contact_id GROUP BY 1");
-  arg args[3] = {{1, 0, funnel}, {0, k, NULL}, {0, since, NULL}};
-  int src = run(db, &b, dim, args, 3, fn, ctx);
-  lrb_free(&b);
-  return src;
+/* ---- the one pass ------------------------------------------------------------ */
+
+struct lrs_rstream {
+  lr_db *db;
+  sqlite3_stmt *st;
+  int ncol;
+};
+
+/* Rows within a contact come in index order; history's ties on `at` by
+** id (the index's rowid), which is the order every figure reads. */
+static void stream_sql(lr_buf *b, int which, const lrs_dim *dim) {
+  switch (which) {
+    case LRS_RS_CONTACTS:
+      lrb_adds(b, "SELECT id, stage, grade, CASE WHEN grade IS NOT NULL AND "
+                  "json_valid(scores) THEN json_extract(scores, "
+                  "'$.engagement') END, ");
+      if (dim && dim->kind == LRS_DIM_FIELD) {
+        lrb_adds(b, "CAST(");
+        lrs_quote_ident(b, dim->field);
+        lrb_adds(b, " AS TEXT)");
+      } else {
+        lrb_adds(b, "NULL");
+      }
+      lrb_adds(b, " FROM contacts ORDER BY id");
+      break;
+    case LRS_RS_MEMBERS:
+      lrb_adds(b, "SELECT contact_id, segment FROM segment_members "
+                  "ORDER BY contact_id");
+      break;
+    case LRS_RS_HISTORY:
+      lrb_adds(b, "SELECT contact_id, at, id, run_id, from_stage, to_stage "
+                  "FROM stage_history ORDER BY contact_id, at, id");
+      break;
+    case LRS_RS_ASSIGN:
+      lrb_adds(b, "SELECT contact_id, at, due, run_id, owner FROM "
+                  "assignments ORDER BY contact_id");
+      break;
+    default:
+      lrb_adds(b, "SELECT contact_id, closed_at FROM outcomes "
+                  "ORDER BY contact_id");
+  }
 }
 
-/* ---- the dashboard ------------------------------------------------------------ */
-
-/* c(contact_id, first, top): per contact with a history, its first row's
-** time and the highest funnel position (?1) it entered. */
-#define REACHED_CTE \
-  "f(stage, rk) AS (SELECT value, key FROM json_each(?1)), " \
-  "c AS (SELECT s.contact_id, min(s.at) AS first, max(f.rk) AS top FROM " \
-  "stage_history s LEFT JOIN f ON f.stage = s.to_stage GROUP BY s.contact_id) "
-
-int lrs_report_reached(lr_db *db, const lrs_dim *dim, const char *funnel,
-                       long long since, lrs_row_fn fn, void *ctx) {
+int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
+                      lrs_rstream **out) {
+  *out = NULL;
+  lrs_rstream *s = calloc(1, sizeof *s);
   lr_buf b = LR_BUF_INIT;
-  with_dim(&b, dim);
-  lrb_adds(&b, ", " REACHED_CTE
-               "SELECT dim.d, c.top, count(*) FROM c JOIN dim ON "
-               "dim.contact_id = c.contact_id WHERE c.first >= ?2 "
-               "GROUP BY 1, 2");
-  arg args[2] = {{1, 0, funnel}, {0, since, NULL}};
-  int src = run(db, &b, dim, args, 2, fn, ctx);
+  stream_sql(&b, which, dim);
+  if (!s || b.oom) {
+    free(s);
+    lrb_free(&b);
+    return lr__err(db, LR_NOMEM, "out of memory");
+  }
+  int src = sqlite3_prepare_v2(db->sql, b.p, -1, &s->st, NULL);
   lrb_free(&b);
-  return src;
+  if (src != SQLITE_OK) {
+    free(s);
+    return lrs_sqlerr(db, src, "report");
+  }
+  s->db = db;
+  s->ncol = sqlite3_column_count(s->st);
+  if (s->ncol > LRS_RS_COLS) s->ncol = LRS_RS_COLS;
+  *out = s;
+  return LR_OK;
 }
 
-int lrs_report_cohorts(lr_db *db, const char *funnel, long long since,
-                       lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  lrb_adds(&b, "WITH " REACHED_CTE
-               "SELECT first - (first % 86400) - (CASE WHEN first % 86400 < 0 "
-               "THEN 86400 ELSE 0 END), top, count(*) FROM c WHERE first >= ?2 "
-               "GROUP BY 1, 2 ORDER BY 1, 2");
-  arg args[2] = {{1, 0, funnel}, {0, since, NULL}};
-  int src = run(db, &b, NULL, args, 2, fn, ctx);
-  lrb_free(&b);
-  return src;
+int lrs_report_stream_next(lrs_rstream *s, lrs_value *v) {
+  int src = sqlite3_step(s->st);
+  if (src == SQLITE_DONE) return 0;
+  if (src != SQLITE_ROW) return -lrs_sqlerr(s->db, src, "report");
+  for (int i = 0; i < s->ncol; i++)
+    if (lrs__column(s->st, i, &v[i]) != LR_OK)
+      return -lr__err(s->db, LR_NOMEM, "out of memory");
+  return 1;
 }
 
-int lrs_report_exits(lr_db *db, long long since, lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  lrb_adds(&b, "SELECT from_stage, to_stage, count(DISTINCT contact_id) FROM "
-               "stage_history WHERE from_stage IS NOT NULL AND from_stage != "
-               "to_stage AND at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
-  arg args[1] = {{0, since, NULL}};
-  int src = run(db, &b, NULL, args, 1, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
-int lrs_report_handoff_days(lr_db *db, long long since, long long now,
-                            lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  lrb_adds(&b, "SELECT a.at - (a.at % 86400) - (CASE WHEN a.at % 86400 < 0 "
-               "THEN 86400 ELSE 0 END), count(*), sum(a.due IS NOT NULL), "
-               "sum(" BREACHED ") FROM assignments a WHERE a.at >= ?1 "
-               "GROUP BY 1 ORDER BY 1");
-  arg args[2] = {{0, since, NULL}, {0, now, NULL}};
-  int src = run(db, &b, NULL, args, 2, fn, ctx);
-  lrb_free(&b);
-  return src;
-}
-
-int lrs_report_window(lr_db *db, lrs_row_fn fn, void *ctx) {
-  lr_buf b = LR_BUF_INIT;
-  lrb_adds(&b, "SELECT min(at), max(at), count(*) FROM stage_history");
-  int src = run(db, &b, NULL, NULL, 0, fn, ctx);
-  lrb_free(&b);
-  return src;
+void lrs_report_stream_close(lrs_rstream *s) {
+  if (!s) return;
+  sqlite3_finalize(s->st);
+  free(s);
 }

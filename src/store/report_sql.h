@@ -1,8 +1,8 @@
 /*
-** report_sql.h -- the read-only queries behind lr_report (funnel, stage
-** conversion, time in stage, handoffs and SLA, outcomes, grades), each
-** split by a dimension: every contact belongs to one group (a contacts
-** column's value) or several (its segments).
+** report_sql.h -- the read-only queries behind lr_report: the groups of a
+** split (every contact belongs to one group, a contacts column's value,
+** or several, its segments), the clock, the stage order, the outcomes,
+** and the streams of rows the report's one pass merges.
 **
 ** Each query hands its rows to a callback as lrs_value columns (valid
 ** only during the call); a non-zero return stops it (LR_INTERRUPT, with
@@ -42,39 +42,6 @@ int lrs_report_field_check(lr_db *db, const char *name, char *out, size_t n);
 /* Groups by size: (d, contacts), largest first, then by d. */
 int lrs_report_groups(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx);
 
-/* Stages seen in stage_history: (stage, first position, mean position,
-** rows), where a row's position is its place (1, 2, ...) in its
-** contact's history ordered by (at, id); then stages only in
-** contacts.stage with NULL positions. */
-int lrs_report_stage_seen(lr_db *db, lrs_row_fn fn, void *ctx);
-
-/* Direct moves seen in stage_history: (from, to, rows), from non-NULL. */
-int lrs_report_moves(lr_db *db, lrs_row_fn fn, void *ctx);
-
-/* Contacts by current stage: (d, stage, contacts). */
-int lrs_report_funnel(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx);
-
-/* Of the contacts whose first entry into `from` (by at, id) is at or
-** after `since`, how many entered `to` after that entry (a later at, or
-** the same at and a later row): (d, entered, converted). */
-int lrs_report_conversion(lr_db *db, const lrs_dim *dim, const char *from,
-                          const char *to, long long since, lrs_row_fn fn,
-                          void *ctx);
-
-/* Completed stays: for each stage_history row at or after `since` with a
-** later row for the same contact, (d, stage, seconds until that row),
-** ordered by d, stage, seconds. */
-int lrs_report_stays(lr_db *db, const lrs_dim *dim, long long since,
-                     lrs_row_fn fn, void *ctx);
-
-/* Assignments at or after `since`, per owner: (d, owner, handoffs, with a
-** due time, breached).  Breached: due < now and no stage move of that
-** contact after the assignment (a later at, or the same at in a later
-** run) and no outcome closed at or after it, at or before due.  Ordered
-** by d, owner. */
-int lrs_report_handoffs(lr_db *db, const lrs_dim *dim, long long since,
-                        long long now, lrs_row_fn fn, void *ctx);
-
 /* The latest recorded run (kind 'run', not a dry run, highest id): its id
 ** and its `now`; both 0 when there is none. */
 int lrs_report_clock(lr_db *db, long long *now, long long *run_id);
@@ -84,53 +51,35 @@ int lrs_report_clock(lr_db *db, long long *now, long long *run_id);
 int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
                         lrs_row_fn fn, void *ctx);
 
-/* Contacts with a grade: (d, grade, engagement band, contacts); the band
-** of json_extract(scores, '$.engagement'): 0 "< 0", 1 "0-10", 2 "10-25",
-** 3 "25-50", 4 ">= 50" (half-open), 5 none.  Ordered by d, grade, band. */
-int lrs_report_grades(lr_db *db, const lrs_dim *dim, lrs_row_fn fn,
-                      void *ctx);
-
 /* The stages the latest run's policy declared (runs.stages): (stage,
 ** 1 for a funnel stage or 0 for a side stage, position), funnel first in
 ** rank order; no rows when no run recorded them. */
 int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx);
 
-/* Conversion through a funnel (a JSON array of stage names, in order)
-** from stage k (0-based) to the next.  A stage_history row passes stage
-** k when it enters it, or moves from a funnel stage before k to one after
-** it (lead -> sql passes mql).  Of the contacts whose first row passing k
-** is at or after `since`, how many reached a stage after k at that row
-** or later (a later at, or the same at and a later row):
-** (d, passed, moved on). */
-int lrs_report_passed(lr_db *db, const lrs_dim *dim, const char *funnel,
-                      int k, long long since, lrs_row_fn fn, void *ctx);
+/* ---- the one pass (src/analysis/report_pass.c) ---------------------------- */
 
-/* ---- the dashboard (report --html) ---------------------------------------- */
+/* The report reads each table once, in contact id order, and merges the
+** streams: */
+#define LRS_RS_CONTACTS 0   /* (id, stage, grade, e, d): e the engagement
+                               score (json_extract of scores, when valid) of
+                               a contact with a grade, d the LRS_DIM_FIELD
+                               value as text, else NULL */
+#define LRS_RS_MEMBERS 1    /* (contact_id, segment) */
+/* each by contact_id; */
+#define LRS_RS_HISTORY 2    /* (contact_id, at, id, run_id, from, to), in
+                               (contact_id, at, id) order */
+#define LRS_RS_ASSIGN 3     /* (contact_id, at, due, run_id, owner) */
+#define LRS_RS_CLOSED 4     /* (contact_id, closed_at) of outcomes */
+#define LRS_RS_COLS 6
 
-/* How far contacts got through a funnel (a JSON array of stage names, in
-** order): for each contact whose first stage_history row is at or after
-** `since`, the highest funnel position (0-based) among the stages its
-** history entered (NULL: none, only side stages): (d, top, contacts). */
-int lrs_report_reached(lr_db *db, const lrs_dim *dim, const char *funnel,
-                       long long since, lrs_row_fn fn, void *ctx);
+typedef struct lrs_rstream lrs_rstream;
 
-/* The same contacts by the UTC day of their first stage_history row:
-** (day start in unix seconds, top, contacts), ordered by day. */
-int lrs_report_cohorts(lr_db *db, const char *funnel, long long since,
-                       lrs_row_fn fn, void *ctx);
-
-/* Contacts that moved from a stage to another one at or after `since`:
-** (from, to, distinct contacts), from non-NULL and different from to. */
-int lrs_report_exits(lr_db *db, long long since, lrs_row_fn fn, void *ctx);
-
-/* Assignments at or after `since` by the UTC day they were made: (day
-** start, handoffs, with a due time, breached), breached as in
-** lrs_report_handoffs; ordered by day. */
-int lrs_report_handoff_days(lr_db *db, long long since, long long now,
-                            lrs_row_fn fn, void *ctx);
-
-/* The span of stage_history: (first at, last at, rows); NULL times when
-** it is empty. */
-int lrs_report_window(lr_db *db, lrs_row_fn fn, void *ctx);
+/* Open stream `which` (LRS_RS_*); *out NULL on error. */
+int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
+                      lrs_rstream **out);
+/* The next row into v[LRS_RS_COLS] (valid until the next call): 1, 0 at
+** the end, or -(an LR code) on error. */
+int lrs_report_stream_next(lrs_rstream *s, lrs_value *v);
+void lrs_report_stream_close(lrs_rstream *s);
 
 #endif
