@@ -111,7 +111,7 @@ static int resolve_router(lrp_acc_eval *ae, int ri) {
   return ri;
 }
 
-static int eval_handoff(lua_State *L, lrp_acc_eval *ae) {
+static int eval_handoff(lrp_acc_eval *ae) {
   const lrp_model *m = &ae->in->acc;
   lrp_result *r = ae->r;
   int has_owner = lrp_owner_after_moves(m, ae->a->owner && *ae->a->owner, r);
@@ -125,17 +125,10 @@ static int eval_handoff(lua_State *L, lrp_acc_eval *ae) {
     int leaf = resolve_router(ae, ho->router);
     if (leaf < 0) break;
     const lrp_router *ro = &ae->in->m.routers[leaf];
-    if (ro->kind == LRP_ROUTER_FN) {
-      call_with_account(ae, ro->fn_ref);
-      if (lua_isnil(L, -1)) { lua_pop(L, 1); break; }
-      if (lua_type(L, -1) != LUA_TSTRING || lrl_has_nul(L, -1))
-        return lrp_fail_at(L, ho->where, "account_handoff assign function "
-                       "returned %s (an owner name or nil)",
-                       luaL_typename(L, -1));
-      r->fn_owner = strdup(lua_tostring(L, -1));
-      lua_pop(L, 1);
-      if (!r->fn_owner) return luaL_error(L, "out of memory");
-    }
+    lrp_steps st = steps_of(ae);
+    if (ro->kind == LRP_ROUTER_FN &&
+        !lrp_steps_assign(&st, "account_handoff", ho, ro))
+      break;
     r->handoff = h;
     r->leaf_router = leaf;
     step_end(ae, LR_EX_HANDOFF, h, 0, 1);
@@ -155,7 +148,7 @@ static int eval_all(lua_State *L) {
   lrp_steps_transitions(&st, &ae->cur_stage, 0);
   ae->r->stage = ae->cur_stage;
   ae->phase = LRP_PHASE_HANDOFF;
-  eval_handoff(L, ae);
+  eval_handoff(ae);
   ae->phase = LRP_PHASE_IDLE;
   return 0;
 }

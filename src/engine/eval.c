@@ -106,16 +106,6 @@ int lrp_fail_at(lua_State *L, const char *where, const char *fmt, ...) {
   return lua_error(L);
 }
 
-/* "file:LINE" where registry function `ref` is defined. */
-static void function_where(lua_State *L, int ref, char *buf, size_t n) {
-  lua_Debug ar;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-  if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
-    snprintf(buf, n, "%s:%d", ar.short_src, ar.linedefined);
-  else
-    snprintf(buf, n, "?");
-}
-
 /* Call registry function `ref` with the lead; leaves one result. */
 static void call_with_lead(lrp_eval *ev, int ref) {
   lua_State *L = ev->L;
@@ -300,7 +290,7 @@ int lrp_recycles(const lrp_model *m, int from, int to) {
 ** keep_owner transition, keeps its owner; one that entered it otherwise
 ** gets the handoff's owner or, when the handoff finds nobody now, waits
 ** unowned (r->clear_owner) for a later run. */
-static int eval_handoff(lua_State *L, lrp_eval *ev) {
+static int eval_handoff(lrp_eval *ev) {
   const lrp_model *m = &ev->in->m;
   lrp_result *r = ev->r;
   int has_owner = lrp_owner_after_moves(m, ev->c->owner && *ev->c->owner, r);
@@ -328,25 +318,9 @@ static int eval_handoff(lua_State *L, lrp_eval *ev) {
     }
     if (leaf < 0) break;                      /* no route for this contact */
     const lrp_router *ro = &m->routers[leaf];
-    if (ro->kind == LRP_ROUTER_FN) {
-      call_with_lead(ev, ro->fn_ref);
-      if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        break;                                /* function chose nobody */
-      }
-      if (lua_type(L, -1) != LUA_TSTRING)
-        return lrp_fail_at(L, ho->where, "handoff assign function returned %s "
-                       "(an owner name or nil)", luaL_typename(L, -1));
-      if (lrl_has_nul(L, -1)) {
-        char where[LRP_WHERE];
-        function_where(L, ro->fn_ref, where, sizeof where);
-        return lrp_fail_at(L, where, "the owner the assign function returned "
-                       "contains a NUL byte");
-      }
-      r->fn_owner = strdup(lua_tostring(L, -1));
-      lua_pop(L, 1);
-      if (!r->fn_owner) return luaL_error(L, "out of memory");
-    }
+    lrp_steps st = steps_of(ev);
+    if (ro->kind == LRP_ROUTER_FN && !lrp_steps_assign(&st, "handoff", ho, ro))
+      break;                                  /* function chose nobody */
     r->handoff = h;
     r->leaf_router = leaf;
     step_end(ev, LR_EX_HANDOFF, h, 0, 1);
@@ -368,7 +342,7 @@ static int eval_all(lua_State *L) {
   eval_total(L, ev);
   eval_transitions(ev);
   ev->phase = LRP_PHASE_HANDOFF;
-  eval_handoff(L, ev);
+  eval_handoff(ev);
   lrp_eval_notify(L, ev);
   ev->phase = LRP_PHASE_IDLE;
   return 0;

@@ -3,6 +3,11 @@
 */
 #include <lauxlib.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lua/host.h"
 
 #include "steps.h"
 
@@ -125,4 +130,37 @@ void lrp_handoff_entry(const lrp_model *m, const lrp_result *r, int *entered,
       *kept = r->moves[k].transition >= 0 &&
               m->transitions[r->moves[k].transition].keep_owner;
     }
+}
+
+/* "file:LINE" where registry function `ref` is defined. */
+static void function_where(lua_State *L, int ref, char *buf, size_t n) {
+  lua_Debug ar;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
+    snprintf(buf, n, "%s:%d", ar.short_src, ar.linedefined);
+  else
+    snprintf(buf, n, "?");
+}
+
+int lrp_steps_assign(lrp_steps *s, const char *kind, const lrp_handoff *ho,
+                     const lrp_router *ro) {
+  lua_State *L = s->L;
+  s->call(s->obj, ro->fn_ref);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return 0;                                 /* the function chose nobody */
+  }
+  if (lua_type(L, -1) != LUA_TSTRING)
+    lrp_fail_at(L, ho->where, "%s assign function returned %s (an owner "
+                "name or nil)", kind, luaL_typename(L, -1));
+  if (lrl_has_nul(L, -1)) {
+    char where[LRP_WHERE];
+    function_where(L, ro->fn_ref, where, sizeof where);
+    lrp_fail_at(L, where, "the owner the assign function returned contains "
+                "a NUL byte");
+  }
+  s->r->fn_owner = strdup(lua_tostring(L, -1));
+  lua_pop(L, 1);
+  if (!s->r->fn_owner) luaL_error(L, "out of memory");
+  return 1;
 }

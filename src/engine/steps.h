@@ -45,5 +45,11 @@ int lrp_owner_after_moves(const lrp_model *m, int has_owner, lrp_result *r);
 ** into it was a keep_owner transition. */
 void lrp_handoff_entry(const lrp_model *m, const lrp_result *r, int *entered,
                        int *kept);
+/* Call a handoff's assign function (ro, an LRP_ROUTER_FN) with the
+** object: 1 with its owner in r->fn_owner (strdup'd), 0 when it returns
+** nil (nobody now).  kind ("handoff", "account_handoff") names it in
+** errors. */
+int lrp_steps_assign(lrp_steps *s, const char *kind, const lrp_handoff *ho,
+                     const lrp_router *ro);
 
 #endif
