@@ -88,7 +88,7 @@ static int load_groups(rpt *r) {
   memset(&c, 0, sizeof c);
   c.r = r;
   if (r->dim.kind != LRS_DIM_ALL) {
-    int src = lrs_report_groups(r->db, &r->dim, on_group, &c);
+    int src = lrp_pass_groups(r, on_group, &c);
     if (src != LR_OK && !r->oom) {
       for (int i = 0; i < c.n; i++) free(c.v[i]);
       free(c.v);

@@ -115,6 +115,10 @@ typedef struct rpt {
 ** on error.  An LR code (lr_errmsg(r->db) says why, but for LR_NOMEM). */
 typedef struct lrp_pass lrp_pass;
 int lrp_pass_run(rpt *r, lrp_pass **out);
+/* The groups of r's split by size, as lrs_report_groups: a field's
+** values counted in memory (one read of the column, no sort), unless
+** there are too many of them. */
+int lrp_pass_groups(rpt *r, lrs_row_fn fn, void *ctx);
 void lrp_pass_free(lrp_pass *p);
 /* The figures as rows (lrs_value columns, valid during the call) to the
 ** callbacks that once read one query each; `all`: the (all) group's rows,

@@ -553,7 +553,14 @@ static int take(lrp_pass *p, stream *st) {
 
 static int merge(lrp_pass *p, stream *st) {
   int rc = LR_OK;
-  for (int i = 0; i <= LRS_RS_CLOSED && rc == LR_OK; i++) rc = advance(p, &st[i]);
+  for (int i = 0; i < LRS_RS_CLOSED && rc == LR_OK; i++) rc = advance(p, &st[i]);
+  /* outcome dates only answer handoffs: none, none read */
+  if (rc == LR_OK && st[LRS_RS_ASSIGN].live) {
+    if (lrs_report_stream(p->r->db, LRS_RS_CLOSED, &p->r->dim,
+                          &st[LRS_RS_CLOSED].s) != LR_OK)
+      return lr_errcode(p->r->db);
+    rc = advance(p, &st[LRS_RS_CLOSED]);
+  }
   while (rc == LR_OK) {
     int have = 0;
     for (int i = 0; i <= LRS_RS_CLOSED; i++)
@@ -572,7 +579,7 @@ static int merge(lrp_pass *p, stream *st) {
 
 static int open_streams(lrp_pass *p, stream *st) {
   lr_db *db = p->r->db;
-  for (int i = 0; i <= LRS_RS_CLOSED; i++) {
+  for (int i = 0; i < LRS_RS_CLOSED; i++) {
     if (i == LRS_RS_MEMBERS && p->r->dim.kind != LRS_DIM_SEGMENT) continue;
     if (lrs_report_stream(db, i, &p->r->dim, &st[i].s) != LR_OK)
       return lr_errcode(db);
@@ -947,4 +954,83 @@ int lrp_pass_window(lrp_pass *p, lrs_row_fn fn, void *ctx) {
   }
   v_int(&v[2], p->win_rows);
   return fn(ctx, v, 3) ? LR_INTERRUPT : LR_OK;
+}
+
+/* ---- the groups of a split by a field ---------------------------------------------- */
+
+#define GROUPS_IN_MEMORY 100000        /* more values: SQLite sorts them */
+
+typedef struct vcount {
+  const char *v;
+  long long n;
+} vcount;
+
+static int by_size(const void *a, const void *b) {
+  const vcount *x = a, *y = b;
+  if (x->n != y->n) return x->n > y->n ? -1 : 1;
+  return strcmp(x->v, y->v);
+}
+
+/* Count the field's values in memory: 1 when there are too many to
+** keep (the caller asks SQLite), else an LR code. */
+static int count_values(lr_db *db, const lrs_dim *dim, names *t,
+                        long long **n, long long *nulls) {
+  lrs_rstream *s = NULL;
+  if (lrs_report_stream(db, LRS_RS_VALUES, dim, &s) != LR_OK)
+    return -lr_errcode(db);
+  lrs_value v[LRS_RS_COLS];
+  long long cap = 0;
+  int got, rc = LR_OK;
+  while (rc == LR_OK && (got = lrs_report_stream_next(s, v)) > 0) {
+    if (v[0].type == LRS_NULL) {
+      (*nulls)++;
+      continue;
+    }
+    long long before = t->n;
+    long long id = name_id(t, v[0].type == LRS_STR ? v[0].s : "", 1);
+    if (id < 0) {
+      rc = -LR_NOMEM;
+    } else if (id == before) {
+      long long *x = lru_grow(*n, id, &cap, sizeof *x, 64);
+      if (!x) rc = -LR_NOMEM;
+      else (*n = x)[id] = 1;
+      if (t->n > GROUPS_IN_MEMORY) rc = 1;
+    } else {
+      (*n)[id]++;
+    }
+  }
+  if (rc == LR_OK && got < 0) rc = got;
+  lrs_report_stream_close(s);
+  return rc;
+}
+
+int lrp_pass_groups(rpt *r, lrs_row_fn fn, void *ctx) {
+  if (r->dim.kind != LRS_DIM_FIELD)
+    return lrs_report_groups(r->db, &r->dim, fn, ctx);
+  names t;
+  memset(&t, 0, sizeof t);
+  long long *n = NULL, nulls = 0;
+  int rc = count_values(r->db, &r->dim, &t, &n, &nulls);
+  vcount *v = rc == LR_OK ? malloc((size_t)(t.n + 1) * sizeof *v) : NULL;
+  if (rc == LR_OK && !v) rc = -LR_NOMEM;
+  if (v) {
+    for (long long i = 0; i < t.n; i++) v[i] = (vcount){t.v[i], n[i]};
+    qsort(v, (size_t)t.n, sizeof *v, by_size);
+    lrs_value row[2];
+    if (nulls) {
+      v_str(&row[0], NULL);
+      v_int(&row[1], nulls);
+      if (fn(ctx, row, 2)) rc = -LR_INTERRUPT;
+    }
+    for (long long i = 0; i < t.n && rc == LR_OK; i++) {
+      v_str(&row[0], v[i].v);
+      v_int(&row[1], v[i].n);
+      if (fn(ctx, row, 2)) rc = -LR_INTERRUPT;
+    }
+  }
+  free(v);
+  free(n);
+  names_free(&t);
+  if (rc == 1) return lrs_report_groups(r->db, &r->dim, fn, ctx);
+  return -rc;
 }

@@ -198,6 +198,11 @@ static void stream_sql(lr_buf *b, int which, const lrs_dim *dim) {
       lrb_adds(b, "SELECT contact_id, at, due, run_id, owner FROM "
                   "assignments ORDER BY contact_id");
       break;
+    case LRS_RS_VALUES:
+      lrb_adds(b, "SELECT CAST(");
+      lrs_quote_ident(b, dim && dim->field ? dim->field : "id");
+      lrb_adds(b, " AS TEXT) FROM contacts");
+      break;
     default:
       lrb_adds(b, "SELECT contact_id, closed_at FROM outcomes "
                   "ORDER BY contact_id");

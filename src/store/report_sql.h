@@ -70,6 +70,8 @@ int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx);
                                (contact_id, at, id) order */
 #define LRS_RS_ASSIGN 3     /* (contact_id, at, due, run_id, owner) */
 #define LRS_RS_CLOSED 4     /* (contact_id, closed_at) of outcomes */
+#define LRS_RS_VALUES 5     /* (d): the LRS_DIM_FIELD value of every contact,
+                               as text, in no order */
 #define LRS_RS_COLS 6
 
 typedef struct lrs_rstream lrs_rstream;
