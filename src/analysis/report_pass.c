@@ -146,8 +146,8 @@ static void names_free(names *t) {
 
 /* ---- the pass ------------------------------------------------------------------ */
 
-typedef struct hrow {
-  long long at, id, run;
+typedef struct hrow {                  /* by (at, id) */
+  long long at, run;
   int has_run;
   long long from, to;                  /* stage ids; -1: NULL */
 } hrow;
@@ -172,9 +172,10 @@ struct lrp_pass {
   long long none_g, other_g;           /* group of NULL, of folded values */
   long long nkept;                     /* -1: every value is a group */
   /* per stage: first position, sum of positions, rows; in contacts.stage */
-  pmap seen;                           /* (stage, 0) -> min, sum, rows, in */
+  long long *seen;                     /* [stage][4]: first position, sum of
+                                          positions, rows; in contacts.stage */
+  long long *fun;                      /* [stage + 1][G]: current stage */
   pmap moves, exits;                   /* (from, to) -> contacts */
-  pmap funnel;                         /* (g, stage or -1) -> contacts */
   pmap entered;                        /* (g, stage): first entry >= since */
   pmap conv;                           /* (g, from * 2^32 + to) */
   long long *passed;                   /* [k][G][2]: passed, moved on */
@@ -207,12 +208,22 @@ struct lrp_pass {
   int oom;
 };
 
+/* Zeroed room for `cap` rows of w counters in *v, which has `old`. */
+static int widen(long long **v, long long old, long long cap, long long w) {
+  long long *x = realloc(*v, (size_t)(cap * w) * sizeof *x);
+  if (!x) return 0;
+  memset(x + old * w, 0, (size_t)((cap - old) * w) * sizeof *x);
+  *v = x;
+  return 1;
+}
+
+/* Per-stage arrays as the stages grow (in the order first seen). */
 static int grow_rank(lrp_pass *p) {
-  while (p->rank_cap < p->stages.n) {
-    long long cap = p->rank_cap ? p->rank_cap * 2 : 16;
-    long long *x = realloc(p->rank, (size_t)cap * sizeof *x);
-    if (!x) return 0;
-    p->rank = x;
+  while (p->rank_cap < p->stages.n + 1) {
+    long long old = p->rank_cap, cap = old ? old * 2 : 16;
+    if (!widen(&p->rank, old, cap, 1) || !widen(&p->seen, old, cap, 4) ||
+        !widen(&p->fun, old, cap, p->G))
+      return 0;
     p->rank_cap = cap;
   }
   return 1;
@@ -294,8 +305,8 @@ static void contact_overall(lrp_pass *p) {
   long long top = -1;
   for (long long i = 0; i < p->nh; i++) {
     const hrow *h = &p->h[i];
-    long long *s = pmap_get(&p->seen, h->to, 0);
-    if (!s) return (void)(p->oom = 1);
+    if (h->to < 0) continue;           /* to_stage is NOT NULL */
+    long long *s = &p->seen[h->to * 4];
     if (!s[2] || i + 1 < s[0]) s[0] = i + 1;
     s[1] += i + 1;
     s[2]++;
@@ -436,7 +447,7 @@ static void contact_groups(lrp_pass *p) {
     if (rank_of(p, p->h[i].to) > top) top = rank_of(p, p->h[i].to);
   for (long long n = 0; n < p->ngl && !p->oom; n++) {
     long long g = p->gl[n];
-    count(p, &p->funnel, g, p->stage, 0, 1);
+    p->fun[(p->stage + 1) * p->G + g]++;
     if (p->grade_id >= 0) count(p, &p->grade, g, p->grade_id, (int)p->band, 1);
     for (int k = 0; k + 1 < F; k++) {
       p->passed[(k * p->G + g) * 2] += ent[k];
@@ -500,7 +511,7 @@ static int take(lrp_pass *p, stream *st) {
   if (p->exists) {
     const lrs_value *v = st[LRS_RS_CONTACTS].v;
     p->stage = stage_id(p, &v[1]);
-    if (p->stage >= 0) count(p, &p->seen, p->stage, 0, 3, 1);
+    if (p->stage >= 0) p->seen[p->stage * 4 + 3] = 1;
     p->grade_id = v[2].type == LRS_STR ? name_id(&p->grades, v[2].s, 1) : -1;
     if (p->grade_id == -2) p->oom = 1;
     p->band = band_of(&v[3]);
@@ -521,11 +532,10 @@ static int take(lrp_pass *p, stream *st) {
     p->h = x;
     x = &p->h[p->nh++];
     x->at = h->v[1].i;
-    x->id = h->v[2].i;
-    x->has_run = h->v[3].type != LRS_NULL;
-    x->run = h->v[3].i;
-    x->from = stage_id(p, &h->v[4]);
-    x->to = stage_id(p, &h->v[5]);
+    x->has_run = h->v[2].type != LRS_NULL;
+    x->run = h->v[2].i;
+    x->from = stage_id(p, &h->v[3]);
+    x->to = stage_id(p, &h->v[4]);
   }
   stream *a = &st[LRS_RS_ASSIGN];
   for (; rc == LR_OK && a->live && id_of(a) == id; rc = advance(p, a)) {
@@ -596,8 +606,7 @@ static int setup(lrp_pass *p, rpt *r) {
   p->F = r->nfunnel;
   p->since = r->o.since;
   p->now = r->now;
-  p->seen.w = 4;
-  p->moves.w = p->exits.w = p->funnel.w = p->entered.w = p->conv.w = 1;
+  p->moves.w = p->exits.w = p->entered.w = p->conv.w = 1;
   p->through.w = p->stay_ix.w = p->coh.w = 1;
   p->hand.w = p->hday.w = 3;
   p->grade.w = NBANDS;
@@ -608,6 +617,7 @@ static int setup(lrp_pass *p, rpt *r) {
   if (!p->passed || !p->reach) return LR_NOMEM;
   for (int g = 0; g < p->ALL; g++)
     if (name_id(&p->groups, r->group[g], 1) < 0) return LR_NOMEM;
+  if (!grow_rank(p)) return LR_NOMEM;
   p->none_g = name_id(&p->groups, "(none)", 0);
   p->other_g = name_id(&p->groups, "(other)", 0);
   p->nkept = r->dim.keep ? r->nkept : -1;
@@ -634,7 +644,9 @@ void lrp_pass_free(lrp_pass *p) {
   names_free(&p->grades);
   names_free(&p->groups);
   free(p->rank);
-  pmap *maps[] = {&p->seen, &p->moves, &p->exits, &p->funnel, &p->entered,
+  free(p->seen);
+  free(p->fun);
+  pmap *maps[] = {&p->moves, &p->exits, &p->entered,
                   &p->conv, &p->through, &p->stay_ix, &p->hand, &p->grade,
                   &p->coh, &p->hday};
   for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) pmap_free(maps[i]);
@@ -684,10 +696,10 @@ static int wanted(const lrp_pass *p, int all, long long g) {
 int lrp_pass_stage_seen(lrp_pass *p, lrs_row_fn fn, void *ctx) {
   lrs_value v[4];
   for (int pass = 0; pass < 2; pass++)
-    for (long long e = 0; e < p->seen.n; e++) {
-      const long long *x = &p->seen.val[e * 4];
+    for (long long e = 0; e < p->stages.n; e++) {
+      const long long *x = &p->seen[e * 4];
       if ((x[2] > 0) == pass || (pass && !x[3])) continue;
-      v_str(&v[0], sname(p, p->seen.key[e * 2]));
+      v_str(&v[0], sname(p, e));
       if (x[2]) {
         v_int(&v[1], x[0]);
         memset(&v[2], 0, sizeof v[2]);
@@ -716,14 +728,15 @@ int lrp_pass_moves(lrp_pass *p, lrs_row_fn fn, void *ctx) {
 
 int lrp_pass_funnel(lrp_pass *p, int all, lrs_row_fn fn, void *ctx) {
   lrs_value v[3];
-  for (long long e = 0; e < p->funnel.n; e++) {
-    long long g = p->funnel.key[e * 2];
-    if (!wanted(p, all, g)) continue;
-    v_str(&v[0], gname(p, g));
-    v_str(&v[1], sname(p, p->funnel.key[e * 2 + 1]));
-    v_int(&v[2], p->funnel.val[e]);
-    if (fn(ctx, v, 3)) return LR_INTERRUPT;
-  }
+  for (long long e = -1; e < p->stages.n; e++)
+    for (long long g = 0; g < p->G; g++) {
+      long long n = p->fun[(e + 1) * p->G + g];
+      if (!wanted(p, all, g) || !n) continue;
+      v_str(&v[0], gname(p, g));
+      v_str(&v[1], sname(p, e));
+      v_int(&v[2], n);
+      if (fn(ctx, v, 3)) return LR_INTERRUPT;
+    }
   return LR_OK;
 }
 

@@ -167,6 +167,7 @@ struct lrs_rstream {
   lr_db *db;
   sqlite3_stmt *st;
   int ncol;
+  int nint;                    /* leading NOT NULL integer columns */
 };
 
 /* Rows within a contact come in index order; history's ties on `at` by
@@ -191,7 +192,7 @@ static void stream_sql(lr_buf *b, int which, const lrs_dim *dim) {
                   "ORDER BY contact_id");
       break;
     case LRS_RS_HISTORY:
-      lrb_adds(b, "SELECT contact_id, at, id, run_id, from_stage, to_stage "
+      lrb_adds(b, "SELECT contact_id, at, run_id, from_stage, to_stage "
                   "FROM stage_history ORDER BY contact_id, at, id");
       break;
     case LRS_RS_ASSIGN:
@@ -227,6 +228,8 @@ int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
     return lrs_sqlerr(db, src, "report");
   }
   s->db = db;
+  s->nint = which == LRS_RS_CONTACTS ? 1 : which == LRS_RS_MEMBERS ? 1
+            : which == LRS_RS_VALUES ? 0 : 2;
   s->ncol = sqlite3_column_count(s->st);
   if (s->ncol > LRS_RS_COLS) s->ncol = LRS_RS_COLS;
   *out = s;
@@ -237,7 +240,11 @@ int lrs_report_stream_next(lrs_rstream *s, lrs_value *v) {
   int src = sqlite3_step(s->st);
   if (src == SQLITE_DONE) return 0;
   if (src != SQLITE_ROW) return -lrs_sqlerr(s->db, src, "report");
-  for (int i = 0; i < s->ncol; i++)
+  for (int i = 0; i < s->nint; i++) {   /* no type to ask: the hot path */
+    v[i].type = LRS_INT;
+    v[i].i = sqlite3_column_int64(s->st, i);
+  }
+  for (int i = s->nint; i < s->ncol; i++)
     if (lrs__column(s->st, i, &v[i]) != LR_OK)
       return -lr__err(s->db, LR_NOMEM, "out of memory");
   return 1;

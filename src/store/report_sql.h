@@ -66,7 +66,7 @@ int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx);
                                value as text, else NULL */
 #define LRS_RS_MEMBERS 1    /* (contact_id, segment) */
 /* each by contact_id; */
-#define LRS_RS_HISTORY 2    /* (contact_id, at, id, run_id, from, to), in
+#define LRS_RS_HISTORY 2    /* (contact_id, at, run_id, from, to), in
                                (contact_id, at, id) order */
 #define LRS_RS_ASSIGN 3     /* (contact_id, at, due, run_id, owner) */
 #define LRS_RS_CLOSED 4     /* (contact_id, closed_at) of outcomes */
@@ -80,7 +80,8 @@ typedef struct lrs_rstream lrs_rstream;
 int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
                       lrs_rstream **out);
 /* The next row into v[LRS_RS_COLS] (valid until the next call): 1, 0 at
-** the end, or -(an LR code) on error. */
+** the end, or -(an LR code) on error.  Ids and times (the schema's NOT
+** NULL integers) come as LRS_INT with only .i set. */
 int lrs_report_stream_next(lrs_rstream *s, lrs_value *v);
 void lrs_report_stream_close(lrs_rstream *s);
 
