@@ -130,6 +130,6 @@ void lrs_rt_state_end(lr_db *db, int began) {
 }
 
 int lrs_sync_normal(lr_db *db) {
-  return lrs_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
-                      "PRAGMA wal_autocheckpoint=8192; PRAGMA mmap_size=1073741824");
+  return lrs_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
+                      "PRAGMA wal_autocheckpoint=32768; PRAGMA mmap_size=1073741824");
 }
