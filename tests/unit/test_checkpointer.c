@@ -53,16 +53,20 @@ int main(void) {
   commits(db, id, 1500);
   wait_passes(c);
   CHECK(lrs_ckpt_passes(c) > 0);
-  /* Past LRS_CKPT_HARD: the log never grows beyond it (plus a commit). */
-  commits(db, id, 6000);
+  /* Far past LRS_CKPT_HARD (each commit writes a few pages): the log is
+  ** started over, so it stays near the bound.  Not at it: while the
+  ** thread copies (a pass takes longer on a loaded machine), the writer's
+  ** own passive checkpoint finds the copy busy and the log grows by the
+  ** commits of that pass; twice the bound leaves room for them. */
+  commits(db, id, 12000);
   char wal[4200];
   snprintf(wal, sizeof wal, "%s-wal", path);
   long long page = t_sql_int(path, "PRAGMA page_size");
-  CHECK(file_size(wal) <= (LRS_CKPT_HARD + 64) * (page + 24) + 32);
+  CHECK(file_size(wal) <= 2LL * LRS_CKPT_HARD * (page + 24) + 32);
   lrs_ckpt_stop(c);
   lrs_ckpt_stop(NULL);                       /* a no-op */
   lr_close(db);
-  CHECK_INT(t_sql_int(path, "SELECT count(*) FROM activities"), 7500);
+  CHECK_INT(t_sql_int(path, "SELECT count(*) FROM activities"), 13500);
   /* No thread on a database in memory: the writer checkpoints alone. */
   CHECK_INT(lr_open(":memory:", &db), LR_OK);
   CHECK_INT(lrs_ckpt_start(db, &c), LR_OK);
