@@ -41,10 +41,11 @@ static const double POW10[] = {
 
 int lrc_real_text(double d, char *buf) {
   locale_t old = enter_c();
-  for (int prec = 15; prec <= 17; prec++) {
-    snprintf(buf, 32, "%.*g", prec, d);
-    if (prec == 17 || strtod(buf, NULL) == d) break;
-  }
+  /* Literal precisions: the longest output ("-1.2345678901234567e-308",
+  ** 24 bytes) visibly fits the 32 bytes the callers give. */
+  snprintf(buf, 32, "%.15g", d);
+  if (strtod(buf, NULL) != d) snprintf(buf, 32, "%.16g", d);
+  if (strtod(buf, NULL) != d) snprintf(buf, 32, "%.17g", d);
   leave_c(old);
   return (int)strlen(buf);
 }

@@ -1,11 +1,11 @@
 /*
 ** account_eval.c -- evaluate one account: account rules, grades, account
-** transitions, account handoff (order: account_eval.h).  It mirrors the
-** contact steps of eval.c on the account model (in->acc): the same
-** clamping, grading, transition and recycling rules, so that an account
-** behaves as a contact does; what differs is the object the policy's
-** functions receive (the account, account_object.c) and that accounts
-** have no manual lock.
+** transitions, account handoff (order: account_eval.h).  Rules, grades,
+** transitions and recycling are the contact's steps (steps.c) on the
+** account model (in->acc), so that an account behaves as a contact does;
+** what differs is the object the policy's functions receive (the account,
+** account_object.c), how routers read fields, and that accounts have no
+** manual lock.
 */
 #include <lauxlib.h>
 #include <lua.h>
@@ -19,6 +19,7 @@
 #include "../lua/host.h"
 #include "account_eval.h"
 #include "objects.h"
+#include "steps.h"
 
 int lrp_acc_eval_init(lrp_acc_eval *ae, lrp_instance *in, lrs_snap *snap,
                       long long now) {
@@ -81,72 +82,17 @@ static int start_stage(lua_State *L, lrp_acc_eval *ae) {
   return 0;
 }
 
-static int eval_rules(lua_State *L, lrp_acc_eval *ae) {
-  const lrp_model *m = &ae->in->acc;
-  lrp_result *r = ae->r;
-  double total = 0;
-  for (int i = 0; i < m->nrules; i++) {
-    const lrp_rule *ru = &m->rules[i];
-    double pts = 0;
-    int fired = 0;
-    step_begin(ae);
-    if (ru->score_ref != LUA_NOREF) {
-      call_with_account(ae, ru->score_ref);
-      if (lua_type(L, -1) != LUA_TNUMBER)
-        return lrp_fail_at(L, ru->where, "account_rule '%s' returned %s (a score "
-                       "function must return a number)", ru->name,
-                       luaL_typename(L, -1));
-      pts = lua_tonumber(L, -1);
-      lua_pop(L, 1);
-      if (!isfinite(pts))
-        return lrp_fail_at(L, ru->where, "account_rule '%s' returned %s (scores "
-                       "must be finite numbers)", ru->name,
-                       isnan(pts) ? "nan" : "inf");
-      if (ru->has_max && pts > ru->max) pts = ru->max;
-      if (ru->has_min && pts < ru->min) pts = ru->min;
-      fired = pts != 0;
-    } else {
-      call_with_account(ae, ru->when_ref);
-      fired = lua_toboolean(L, -1);
-      lua_pop(L, 1);
-      if (fired) pts = ru->points;
-    }
-    if (pts == 0) pts = 0;
-    r->part[i] = pts;
-    r->fired[i] = (unsigned char)fired;
-    step_end(ae, LR_EX_RULE, i, pts, fired);
-    total += pts;
-    if (ru->group) r->group[lrp_group_find(m, ru->group)] += pts;
-  }
-  r->score = total;
-  for (int g = 0; g < m->ngrades; g++) {
-    const lrp_grade *gr = &m->grades[g];
-    int gi = gr->group ? lrp_group_find(m, gr->group) : -1;
-    r->grades[g] = lrp_grade_of(gr, gi >= 0 ? r->group[gi] : r->score);
-  }
-  return 0;
+/* The steps shared with contacts (steps.c), on the account. */
+static void steps_call(void *obj, int ref) { call_with_account(obj, ref); }
+static void steps_begin(void *obj) { step_begin(obj); }
+static void steps_end(void *obj, int kind, int i, double pts, int fired) {
+  step_end(obj, kind, i, pts, fired);
 }
 
-static int eval_transitions(lua_State *L, lrp_acc_eval *ae) {
-  const lrp_model *m = &ae->in->acc;
-  lrp_result *r = ae->r;
-  for (int t = 0; t < m->ntransitions && ae->cur_stage >= 0; t++) {
-    const lrp_transition *tr = &m->transitions[t];
-    int from_ok = tr->any_from && ae->cur_stage != tr->to;
-    for (int k = 0; k < tr->nfrom && !from_ok; k++)
-      if (tr->from[k] == ae->cur_stage) from_ok = 1;
-    if (!from_ok) continue;
-    step_begin(ae);
-    call_with_account(ae, tr->when_ref);
-    int go = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    step_end(ae, LR_EX_TRANSITION, t, 0, go && tr->to != ae->cur_stage);
-    if (!go || tr->to == ae->cur_stage) continue;
-    lrp_add_move(r, ae->cur_stage, tr->to, t);
-    ae->cur_stage = tr->to;
-  }
-  r->stage = ae->cur_stage;
-  return 0;
+static lrp_steps steps_of(lrp_acc_eval *ae) {
+  lrp_steps s = { ae->L, &ae->in->acc, ae->r, "account_rule", ae,
+                  steps_call, steps_begin, steps_end };
+  return s;
 }
 
 /* Field routers read the account's fields. */
@@ -165,44 +111,24 @@ static int resolve_router(lrp_acc_eval *ae, int ri) {
   return ri;
 }
 
-static int eval_handoff(lua_State *L, lrp_acc_eval *ae) {
+static int eval_handoff(lrp_acc_eval *ae) {
   const lrp_model *m = &ae->in->acc;
   lrp_result *r = ae->r;
-  int has_owner = ae->a->owner && *ae->a->owner;
-  for (int k = 0; k < r->nmoves; k++) {
-    const lrp_move *mv = &r->moves[k];
-    if (mv->transition < 0 || m->transitions[mv->transition].keep_owner ||
-        !lrp_recycles(m, mv->from, mv->to))
-      continue;
-    r->clear_owner = 1;
-    has_owner = 0;
-  }
+  int has_owner = lrp_owner_after_moves(m, ae->a->owner && *ae->a->owner, r);
   for (int h = 0; h < m->nhandoffs && r->stage >= 0; h++) {
     const lrp_handoff *ho = &m->handoffs[h];
     if (ho->stage != r->stage) continue;
-    int entered = 0, kept = 0;
-    for (int k = 0; k < r->nmoves; k++)
-      if (r->moves[k].to == r->stage) {
-        entered = 1;
-        kept = r->moves[k].transition >= 0 &&
-               m->transitions[r->moves[k].transition].keep_owner;
-      }
+    int entered, kept;
+    lrp_handoff_entry(m, r, &entered, &kept);
     if ((!entered || kept) && has_owner) break;
     if (entered && !kept) r->clear_owner = 1;
     int leaf = resolve_router(ae, ho->router);
     if (leaf < 0) break;
     const lrp_router *ro = &ae->in->m.routers[leaf];
-    if (ro->kind == LRP_ROUTER_FN) {
-      call_with_account(ae, ro->fn_ref);
-      if (lua_isnil(L, -1)) { lua_pop(L, 1); break; }
-      if (lua_type(L, -1) != LUA_TSTRING || lrl_has_nul(L, -1))
-        return lrp_fail_at(L, ho->where, "account_handoff assign function "
-                       "returned %s (an owner name or nil)",
-                       luaL_typename(L, -1));
-      r->fn_owner = strdup(lua_tostring(L, -1));
-      lua_pop(L, 1);
-      if (!r->fn_owner) return luaL_error(L, "out of memory");
-    }
+    lrp_steps st = steps_of(ae);
+    if (ro->kind == LRP_ROUTER_FN &&
+        !lrp_steps_assign(&st, "account_handoff", ho, ro))
+      break;
     r->handoff = h;
     r->leaf_router = leaf;
     step_end(ae, LR_EX_HANDOFF, h, 0, 1);
@@ -214,12 +140,15 @@ static int eval_handoff(lua_State *L, lrp_acc_eval *ae) {
 static int eval_all(lua_State *L) {
   lrp_acc_eval *ae = (lrp_acc_eval *)lua_touserdata(L, 1);
   start_stage(L, ae);
+  lrp_steps st = steps_of(ae);
   ae->phase = LRP_PHASE_RULES;
-  eval_rules(L, ae);
+  lrp_steps_rules(&st);
+  lrp_steps_grades(&ae->in->acc, ae->r);
   ae->phase = LRP_PHASE_TRANSITIONS;
-  eval_transitions(L, ae);
+  lrp_steps_transitions(&st, &ae->cur_stage, 0);
+  ae->r->stage = ae->cur_stage;
   ae->phase = LRP_PHASE_HANDOFF;
-  eval_handoff(L, ae);
+  eval_handoff(ae);
   ae->phase = LRP_PHASE_IDLE;
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "objects.h"
 #include "eval.h"
 #include "stable.h"
+#include "steps.h"
 
 int lrp_result_init(lrp_result *r, const lrp_model *m) {
   memset(r, 0, sizeof *r);
@@ -103,16 +104,6 @@ int lrp_fail_at(lua_State *L, const char *where, const char *fmt, ...) {
   va_end(ap);
   lua_pushfstring(L, "%s: %s", where, msg);
   return lua_error(L);
-}
-
-/* "file:LINE" where registry function `ref` is defined. */
-static void function_where(lua_State *L, int ref, char *buf, size_t n) {
-  lua_Debug ar;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-  if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
-    snprintf(buf, n, "%s:%d", ar.short_src, ar.linedefined);
-  else
-    snprintf(buf, n, "?");
 }
 
 /* Call registry function `ref` with the lead; leaves one result. */
@@ -220,49 +211,17 @@ static int eval_segments(lua_State *L, lrp_eval *ev) {
   return 0;
 }
 
-/* Every rule's points, their sum (the score) and the group sums. */
-static int eval_rules(lua_State *L, lrp_eval *ev) {
-  const lrp_model *m = &ev->in->m;
-  lrp_result *r = ev->r;
-  double total = 0;
-  for (int i = 0; i < m->nrules; i++) {
-    const lrp_rule *ru = &m->rules[i];
-    double pts = 0;
-    int fired = 0;
-    step_begin(ev);
-    if (ru->segment >= 0 && r->member[ru->segment] != 1) {
-      /* not in the rule's segment */
-    } else if (ru->score_ref != LUA_NOREF) {
-      call_with_lead(ev, ru->score_ref);
-      if (lua_type(L, -1) != LUA_TNUMBER)
-        return lrp_fail_at(L, ru->where, "rule '%s' returned %s (a score function "
-                       "must return a number)", ru->name, luaL_typename(L, -1));
-      pts = lua_tonumber(L, -1);
-      lua_pop(L, 1);
-      if (isnan(pts) || isinf(pts))
-        return lrp_fail_at(L, ru->where, "rule '%s' returned %s (scores must be "
-                       "finite numbers)", ru->name, isnan(pts) ? "nan" : "inf");
-      if (ru->has_max && pts > ru->max) pts = ru->max;
-      if (ru->has_min && pts < ru->min) pts = ru->min;
-      fired = pts != 0;
-    } else if (ru->when_ref != LUA_NOREF) {
-      call_with_lead(ev, ru->when_ref);
-      fired = lua_toboolean(L, -1);
-      lua_pop(L, 1);
-      if (fired) pts = ru->points;
-    } else {
-      fired = 1;                              /* segment-only rule */
-      pts = ru->points;
-    }
-    if (pts == 0) pts = 0;                    /* no -0 in the store */
-    r->part[i] = pts;
-    r->fired[i] = (unsigned char)fired;
-    step_end(ev, LR_EX_RULE, i, pts, fired);
-    total += pts;
-    if (ru->group) r->group[lrp_group_find(m, ru->group)] += pts;
-  }
-  r->score = total;
-  return 0;
+/* The steps shared with accounts (steps.c), on the lead. */
+static void steps_call(void *obj, int ref) { call_with_lead(obj, ref); }
+static void steps_begin(void *obj) { step_begin(obj); }
+static void steps_end(void *obj, int kind, int i, double pts, int fired) {
+  step_end(obj, kind, i, pts, fired);
+}
+
+static lrp_steps steps_of(lrp_eval *ev) {
+  lrp_steps s = { ev->L, &ev->in->m, ev->r, "rule", ev, steps_call,
+                  steps_begin, steps_end };
+  return s;
 }
 
 /* The policy's `total` function, when it has one, replaces the sum; then
@@ -283,15 +242,7 @@ static int eval_total(lua_State *L, lrp_eval *ev) {
                      isnan(t) ? "nan" : t > 0 ? "inf" : "-inf");
     r->score = t;
   }
-  for (int g = 0; g < m->ngrades; g++) {
-    const lrp_grade *gr = &m->grades[g];
-    double v = r->score;
-    if (gr->group) {
-      int gi = lrp_group_find(m, gr->group);
-      v = gi >= 0 ? r->group[gi] : 0;
-    }
-    r->grades[g] = lrp_grade_of(gr, v);
-  }
+  lrp_steps_grades(m, r);
   return 0;
 }
 
@@ -308,8 +259,7 @@ int lrp_manual_lock(const lrs_contact *c, long long now,
 ** left the contact in.  Under a manual lock they are still tried, so
 ** that the run can count (and explain name) what the lock held back, but
 ** the contact stays where the person put it. */
-static int eval_transitions(lua_State *L, lrp_eval *ev) {
-  const lrp_model *m = &ev->in->m;
+static int eval_transitions(lrp_eval *ev) {
   lrp_result *r = ev->r;
   r->lock = lrp_manual_lock(ev->c, ev->now, ev->override_manual);
   r->manual_locked = r->lock == LRP_LOCK_HELD;
@@ -317,25 +267,8 @@ static int eval_transitions(lua_State *L, lrp_eval *ev) {
       ev->c->manual_until > 0)
     lrp_stable_note(ev, ev->c->manual_until, "the manual lock's expiry");
   int start = ev->cur_stage;
-  for (int t = 0; t < m->ntransitions; t++) {
-    const lrp_transition *tr = &m->transitions[t];
-    int from_ok = tr->any_from && ev->cur_stage != tr->to;
-    for (int k = 0; k < tr->nfrom && !from_ok; k++)
-      if (tr->from[k] == ev->cur_stage) from_ok = 1;
-    if (!from_ok) continue;
-    step_begin(ev);
-    call_with_lead(ev, tr->when_ref);
-    int go = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    step_end(ev, LR_EX_TRANSITION, t, 0, go && tr->to != ev->cur_stage);
-    if (!go || tr->to == ev->cur_stage) continue;
-    if (r->manual_locked) {
-      if (!r->nheld++) r->held_first = t;
-    } else {
-      lrp_add_move(r, ev->cur_stage, tr->to, t);
-    }
-    ev->cur_stage = tr->to;
-  }
+  lrp_steps st = steps_of(ev);
+  lrp_steps_transitions(&st, &ev->cur_stage, r->manual_locked);
   if (r->manual_locked) {
     r->held_to = ev->cur_stage;
     ev->cur_stage = start;
@@ -352,42 +285,20 @@ int lrp_recycles(const lrp_model *m, int from, int to) {
          m->stages[to].rank < m->stages[from].rank;
 }
 
-/* Whether the lead still has its stored owner after this run's moves: a
-** recycle takes it away (r->clear_owner) unless its transition says
-** keep_owner = true. */
-static int owner_after_moves(const lrp_model *m, const lrs_contact *c,
-                             lrp_result *r) {
-  int has = c->owner && *c->owner;
-  for (int k = 0; k < r->nmoves; k++) {
-    const lrp_move *mv = &r->moves[k];
-    if (mv->transition < 0 || m->transitions[mv->transition].keep_owner ||
-        !lrp_recycles(m, mv->from, mv->to))
-      continue;
-    r->clear_owner = 1;
-    has = 0;
-  }
-  return has;
-}
-
 /* The first handoff of the final stage that routes the contact to an
 ** owner.  A contact that was in the stage already, or entered it by a
 ** keep_owner transition, keeps its owner; one that entered it otherwise
 ** gets the handoff's owner or, when the handoff finds nobody now, waits
 ** unowned (r->clear_owner) for a later run. */
-static int eval_handoff(lua_State *L, lrp_eval *ev) {
+static int eval_handoff(lrp_eval *ev) {
   const lrp_model *m = &ev->in->m;
   lrp_result *r = ev->r;
-  int has_owner = owner_after_moves(m, ev->c, r);
+  int has_owner = lrp_owner_after_moves(m, ev->c->owner && *ev->c->owner, r);
   for (int h = 0; h < m->nhandoffs; h++) {
     const lrp_handoff *ho = &m->handoffs[h];
     if (ho->stage != r->stage) continue;
-    int entered = 0, kept = 0;
-    for (int k = 0; k < r->nmoves; k++)
-      if (r->moves[k].to == r->stage) {
-        entered = 1;
-        kept = r->moves[k].transition >= 0 &&
-               m->transitions[r->moves[k].transition].keep_owner;
-      }
+    int entered, kept;
+    lrp_handoff_entry(m, r, &entered, &kept);
     if ((!entered || kept) && has_owner) break;
     if (entered && !kept) r->clear_owner = 1;
     int leaf = resolve_router(ev, ho->router);
@@ -407,25 +318,9 @@ static int eval_handoff(lua_State *L, lrp_eval *ev) {
     }
     if (leaf < 0) break;                      /* no route for this contact */
     const lrp_router *ro = &m->routers[leaf];
-    if (ro->kind == LRP_ROUTER_FN) {
-      call_with_lead(ev, ro->fn_ref);
-      if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        break;                                /* function chose nobody */
-      }
-      if (lua_type(L, -1) != LUA_TSTRING)
-        return lrp_fail_at(L, ho->where, "handoff assign function returned %s "
-                       "(an owner name or nil)", luaL_typename(L, -1));
-      if (lrl_has_nul(L, -1)) {
-        char where[LRP_WHERE];
-        function_where(L, ro->fn_ref, where, sizeof where);
-        return lrp_fail_at(L, where, "the owner the assign function returned "
-                       "contains a NUL byte");
-      }
-      r->fn_owner = strdup(lua_tostring(L, -1));
-      lua_pop(L, 1);
-      if (!r->fn_owner) return luaL_error(L, "out of memory");
-    }
+    lrp_steps st = steps_of(ev);
+    if (ro->kind == LRP_ROUTER_FN && !lrp_steps_assign(&st, "handoff", ho, ro))
+      break;                                  /* function chose nobody */
     r->handoff = h;
     r->leaf_router = leaf;
     step_end(ev, LR_EX_HANDOFF, h, 0, 1);
@@ -441,12 +336,13 @@ static int eval_all(lua_State *L) {
   ev->phase = LRP_PHASE_SEGMENTS;
   eval_segments(L, ev);
   ev->phase = LRP_PHASE_RULES;
-  eval_rules(L, ev);
+  lrp_steps st = steps_of(ev);
+  lrp_steps_rules(&st);
   ev->phase = LRP_PHASE_TRANSITIONS;
   eval_total(L, ev);
-  eval_transitions(L, ev);
+  eval_transitions(ev);
   ev->phase = LRP_PHASE_HANDOFF;
-  eval_handoff(L, ev);
+  eval_handoff(ev);
   lrp_eval_notify(L, ev);
   ev->phase = LRP_PHASE_IDLE;
   return 0;

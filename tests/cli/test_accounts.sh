@@ -259,4 +259,22 @@ expect_fail 1 lr --db b3.db run bad3.lua --now 2026-11-01
 contains "bad3.lua:2: account acme.example: unknown field 'account.nosuch'"
 same "$(sqlite3 fm.db "SELECT count(*) FROM runs")" 1
 
+# An account_handoff's assign function: a non-string owner, and one with a
+# NUL byte (named at the function's line), refuse the run and change nothing.
+cat > bad4.lua <<'EOF'
+stages {"a"}
+account_stages {"x"}
+account_handoff { stage = "x", assign = function(acc)
+  return 42
+end }
+EOF
+cp before.db b4.db
+expect_fail 1 lr --db b4.db run bad4.lua --now 2026-11-01
+contains "bad4.lua:3: account acme.example: account_handoff assign function returned number (an owner name or nil)"
+same "$(sqlite3 b4.db "SELECT count(*) FROM runs")" 0
+sed 's/return 42/return "a\\0b"/' bad4.lua > bad5.lua
+expect_fail 1 lr --db b4.db run bad5.lua --now 2026-11-01
+contains "bad5.lua:3: account acme.example: the owner the assign function returned contains a NUL byte"
+same "$(sqlite3 b4.db "SELECT count(*) FROM runs")" 0
+
 finish
