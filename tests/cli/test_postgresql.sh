@@ -86,6 +86,13 @@ both import outcomes outs2.csv --now 2024-05-08T00:00:00Z
 contains "updated                  1"
 both import outcomes "$FX/outcomes.csv" --now 2024-05-09T00:00:00Z
 both export --raw --fields email,data_at,change_mark
+# A file small beside the table: each row's key looked up, not piped.
+printf 'email\ne1@x.example\ne2@x.example\ne3@x.example\ne4@x.example\n' > more.csv
+both import contacts more.csv --now 2024-05-10T00:00:00Z
+printf 'email,type,occurred_at\ne2@x.example,call,2024-04-20\nno@x.example,call,2024-04-20\n' > few.csv
+both import activities few.csv --now 2024-05-11T00:00:00Z --rejects rej3.csv
+contains "rejected                 1"
+both export --raw --fields email,data_at
 a=$("$LEADRULES" --db "$SQ" info --json | sed 's/"database":"[^"]*"//; s/"at":"[^"]*"//g')
 b=$("$LEADRULES" --db "$PG" info --json | sed 's/"database":"[^"]*"//; s/"at":"[^"]*"//g')
 same "$a" "$b" "info --json after activities and outcomes"
@@ -93,6 +100,13 @@ q="SELECT k.key, a.type, a.occurred_at, CAST(round(a.value * 1000) AS INTEGER), 
 same "$(sqlite3 -csv "$SQ" "$q")" "$(psql -qXtA -F, "$PG" -c "$q")" "activities rows"
 q="SELECT k.key, o.result, CAST(round(o.amount * 1000) AS INTEGER), o.closed_at FROM outcomes o JOIN contacts k ON k.id = o.contact_id ORDER BY o.id"
 same "$(sqlite3 -csv "$SQ" "$q")" "$(psql -qXtA -F, "$PG" -c "$q")" "outcomes rows"
+
+# PostgreSQL's 1,600 columns: a file with more new fields than fit is
+# refused before anything is written.
+python3 -c 'print(",".join(["email"] + ["f%d" % i for i in range(1580)])); print(",".join(["w@x.example"] + ["1"] * 1580))' > wide.csv
+expect_fail 1 lr --db "$PG" import contacts wide.csv
+contains "1580 new columns, but the contacts table has room for"
+contains "at most 1600 columns in all"
 
 # Errors: a bad import rolls back on both.
 printf 'email,company_size\nz@x.example,many\n' > bad.csv
@@ -126,7 +140,7 @@ expect_fail 1 lr --db "$withpw" run p.lua
 lacks "s3cr3t-pw"
 # libpq fills in what the URI leaves out.
 PGDATABASE=$name expect_ok lr --db "${base}/" info
-contains "contacts:   7"
+contains "contacts:   11"
 expect_fail 1 lr --db "$base/no_such_db_$$" info
 contains "cannot connect to PostgreSQL"
 
