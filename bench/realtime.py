@@ -9,9 +9,10 @@ On data from scripts/gen (cached under out/bench/), imported and run once
 with bench/policy.lua, it measures:
 
   a. `leadrules ingest` of --events NDJSON events (random contacts, --batch
-     per transaction) in events/s, against the sqlite3 shell appending the
-     same rows to activities (the floor: no evaluation), and against one
-     full `leadrules run` of the same database;
+     per transaction, default the command's 10000; and --small-batch, 1000)
+     in events/s, against the sqlite3 shell appending the same rows to
+     activities (the floor: no evaluation), and against one full
+     `leadrules run` of the same database;
   b. `leadrules serve` over loopback with a small load client (http.client,
      keep-alive): one event per POST /v1/events, request to committed
      answer, sequentially (--requests) and from --clients threads at once
@@ -110,6 +111,10 @@ def bench_ingest(a, data, base, keys):
             w.writerow([e["contact"], e["type"]])
     db = os.path.join(data, "ingest.db")
     copy_db(base, db)
+    t_small, p = timed([a.leadrules, "--db", db, "ingest", a.policy, nd,
+                        "--batch", str(a.small_batch), "--now", a.now])
+    log("bench: " + p.stdout.strip())
+    copy_db(base, db)
     t_ingest, p = timed([a.leadrules, "--db", db, "ingest", a.policy, nd,
                          "--batch", str(a.batch), "--now", a.now])
     log("bench: " + p.stdout.strip())
@@ -125,6 +130,8 @@ def bench_ingest(a, data, base, keys):
     os.remove(db)
     return {"events": a.events, "batch": a.batch, "seconds": t_ingest,
             "events_per_s": a.events / t_ingest,
+            "small_batch": a.small_batch, "small_batch_seconds": t_small,
+            "small_batch_events_per_s": a.events / t_small,
             "sqlite_append_seconds": t_sql, "full_run_seconds": t_run,
             "ratio_vs_sqlite_append": t_sql / t_ingest,
             "ratio_vs_full_run": t_run / t_ingest}
@@ -227,6 +234,10 @@ def markdown(r):
            i["sqlite_append_seconds"], i["ratio_vs_sqlite_append"]),
         "| ingest vs one full run | %.2f s | full run: %.2f s | %.2f |"
         % (i["seconds"], i["full_run_seconds"], i["ratio_vs_full_run"]),
+        "| ingest, --batch %d | %.0f events/s (%.2f s) | --batch %d: %.2f s | %.2f |"
+        % (i["small_batch"], i["small_batch_events_per_s"],
+           i["small_batch_seconds"], i["batch"], i["seconds"],
+           i["seconds"] / i["small_batch_seconds"]),
     ]
     for mode in ("sequential", "concurrent"):
         e, h = s["event_" + mode], s["healthz_" + mode]
@@ -246,7 +257,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--contacts", type=int, default=100000)
     ap.add_argument("--events", type=int, default=50000)
-    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=10000)
+    ap.add_argument("--small-batch", type=int, default=1000)
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--per-client", type=int, default=250)

@@ -1392,7 +1392,7 @@ LR_API int lr_outbox_ack(lr_db *db, const char *consumer, long long id);
 typedef struct lr_ingest_opts {
   size_t size;              /* sizeof(lr_ingest_opts): use the INIT macro */
   int format;               /* LR_INGEST_NDJSON (default) or LR_INGEST_CSV */
-  long long batch;          /* events per transaction (0: 1000) */
+  long long batch;          /* events per transaction (0: 10000) */
   long long now;            /* default `at` and the clock; 0: current time */
   const char *rejects;      /* set bad events aside here (an lr_output for
                                "--rejects") and go on; NULL: the first bad

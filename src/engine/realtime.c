@@ -373,6 +373,7 @@ static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
                    void *ctx) {
   long long mi = 0, hi = 0;
   long long nm = lr_run_move_count(res), nh = lr_run_handoff_count(res);
+  int began = lrs_rt_state_begin(a->db);
   for (long long i = 0; i < a->nt; i++) {
     touched *t = &a->t[i];
     lrs_rt_state c;
@@ -404,7 +405,7 @@ static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
       out.handoff = lr_run_handoff(res, hi);
     fn(ctx, &out);
   }
-  lrs_rt_state_end(a->db);
+  lrs_rt_state_end(a->db, began);
 }
 
 /* ---- the entry point --------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/checkpointer.h"
 #include "../store/realtime_io.h"
 #include "../store/store.h"
 #include "../util/readfile.h"
@@ -67,6 +68,7 @@ static int setup(lrv_server *s) {
   }
   /* Commits do not wait for the disk: see README, Design notes. */
   lrs_sync_normal(s->db);
+  lrs_ckpt_start(s->db, &s->ckpt);
   rc = lrv_policy_reload(s);
   if (rc == LR_OK) rc = lrv_notify_start(s);
   if (rc == LR_OK) rc = lrv_http_start(s);
@@ -100,6 +102,7 @@ int lr_serve(const char *db_path, const char *policy_path,
   lrv_http_stop(s);
   lrv_notify_stop(s);
   lrv_readers_close(s);
+  lrs_ckpt_stop(s->ckpt);
   lr_policy_free(s->policy);
   lr_close(s->db);
   free(s->source);

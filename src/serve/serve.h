@@ -60,6 +60,7 @@ typedef struct lrv_server {
   int nnotifiers;
   struct MHD_Daemon *daemon;
   int port;
+  struct lrs_ckpt *ckpt;          /* the log copied back off the writer */
 } lrv_server;
 
 /* Log one line (no newline) through opts->log or to stderr. */

@@ -118,12 +118,18 @@ int lrs_schema_version(lr_db *db, int *version) {
   return src == SQLITE_ROW ? LR_OK : lrs_sqlerr(db, src, "schema version");
 }
 
-void lrs_rt_state_end(lr_db *db) {
+int lrs_rt_state_begin(lr_db *db) {
+  if (!sqlite3_get_autocommit(db->sql)) return 0;
+  return sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void lrs_rt_state_end(lr_db *db, int began) {
   sqlite3_stmt *st = lrs_cached(db, STATE);     /* fetching resets it */
   (void)st;
+  if (began) sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 }
 
 int lrs_sync_normal(lr_db *db) {
-  return lrs_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
-                      "PRAGMA wal_autocheckpoint=8192");
+  return lrs_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
+                      "PRAGMA wal_autocheckpoint=32768; PRAGMA mmap_size=1073741824");
 }

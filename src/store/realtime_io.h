@@ -25,10 +25,14 @@ typedef struct lrs_rt_state {
   const char *stage, *grade, *grades, *scores, *owner;
   double score;
 } lrs_rt_state;
-/* LR_NOTFOUND when no contact has that id.  lrs_rt_state_end after the
-** last read lets the statement go (it holds a read snapshot until then). */
+/* LR_NOTFOUND when no contact has that id.  Between lrs_rt_state_begin
+** and lrs_rt_state_end the reads share one read transaction (outside
+** one, each read would take and drop the file's read lock); begin
+** returns 1 when it opened one, which end then closes, and end lets the
+** statement go (it holds a read snapshot until then). */
+int lrs_rt_state_begin(lr_db *db);
 int lrs_rt_state_read(lr_db *db, long long id, lrs_rt_state *out);
-void lrs_rt_state_end(lr_db *db);
+void lrs_rt_state_end(lr_db *db, int began);
 
 /* The schema's version (PRAGMA schema_version): it changes when any
 ** table does (an import adding a field), which statements kept prepared
@@ -59,12 +63,16 @@ int lrs_outbox_last(lr_db *db, long long *id);
 ** commits stop waiting for the disk (WAL with synchronous=NORMAL: a
 ** commit survives a crash of the process; an OS crash or power loss may
 ** lose the last commits but never corrupts the file), a page cache of
-** 64 MiB, so that a batch touching a thousand random contacts neither
-** re-reads their pages nor spills them to the log before its commit, and
-** a checkpoint every 8192 log pages (64 MiB) instead of 1000: with a
-** checkpoint after nearly every batch, the pages every batch rewrites
-** (the tails of activities, history, outbox and their indexes) were
-** copied back each time. */
+** 256 MiB, so that a batch touching ten thousand random contacts (the
+** default --batch) neither re-reads their pages nor spills them to the
+** log before its commit, and
+** a checkpoint every 32768 log pages (256 MiB with 8 KiB pages) instead
+** of 1000: with a checkpoint after nearly every batch, the pages every
+** batch rewrites (the tails of activities, history, outbox and their
+** indexes, and at 100k contacts most contact pages) were copied back
+** each time (serve replaces it: checkpointer.h); and the file mapped in
+** memory (up to 1 GiB): a batch reads thousands of random pages, each a
+** pread call without. */
 int lrs_sync_normal(lr_db *db);
 
 #endif
