@@ -164,6 +164,17 @@ LR_API const char *lr_errstr(int rc);
 */
 LR_API int lr_open(const char *path, lr_db **db);
 /*
+** PostgreSQL: a `path` that starts with postgresql:// or postgres:// is a
+** libpq connection URI (postgresql://user@host:port/dbname; libpq's PG*
+** environment variables fill in what it leaves out) and opens the
+** PostgreSQL store (docs/postgresql.md), creating the schema on first use
+** of an empty database.  The handle keeps the URI without its password
+** (lr_db_path, messages).  An unreachable server is LR_IO; a schema holding
+** other tables LR_NOTADB.  Import of contacts, export and info work on
+** it; any other call fails with LR_ERROR and "... is not supported on
+** PostgreSQL yet".
+*/
+/*
 ** lr_open with LR_OPEN_* flags and a busy timeout in milliseconds
 ** (negative: the default, 5000).  A missing file with LR_OPEN_READONLY or
 ** LR_OPEN_NOCREATE is LR_NOTFOUND; a read-only open of a database that
@@ -196,6 +207,8 @@ LR_API int lr_errcode(lr_db *db);
 LR_API int lr_busy_timeout(lr_db *db, int ms);
 /* The path the database was opened with (owned by db); NULL for NULL. */
 LR_API const char *lr_db_path(lr_db *db);
+/* "sqlite" or "postgresql": the store db is on (static); NULL for NULL. */
+LR_API const char *lr_db_backend(lr_db *db);
 
 /*
 ** Import

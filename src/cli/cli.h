@@ -17,6 +17,7 @@ typedef struct cli {
   int open_flags;            /* LR_OPEN_NOCREATE for commands that read */
   int created;               /* cli_db() made a new database file */
   lr_db *db;                 /* opened on first use by cli_db() */
+  const char *cmd;           /* the command running (for messages) */
 } cli;
 
 /* What a command needs of the database file. */

@@ -76,6 +76,15 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
   return CLI_USAGE;
 }
 
+/* The commands that work on the PostgreSQL store so far. */
+static int pg_supports(const cli *c) {
+  static const char *const ok[] = { "import", "export", "info", NULL };
+  if (strcmp(lr_db_backend(c->db), "postgresql") != 0 || !c->cmd) return 1;
+  for (int i = 0; ok[i]; i++)
+    if (strcmp(c->cmd, ok[i]) == 0) return 1;
+  return 0;
+}
+
 lr_db *cli_db(cli *c) {
   if (c->db) return c->db;
   int existed = strcmp(c->db_path, ":memory:") == 0 ||
@@ -86,10 +95,17 @@ lr_db *cli_db(cli *c) {
     fprintf(stderr, "%s: %s: no such database (nothing was created; only "
             "import makes one: `%s import contacts FILE`; "
             "--db PATH or $LEADRULES_DB names another)\n", c->progname,
-            c->db_path, c->progname);
+            c->db && lr_db_path(c->db) ? lr_db_path(c->db) : c->db_path,
+            c->progname);
   } else if (rc != LR_OK) {
     fprintf(stderr, "%s: %s\n", c->progname,
             c->db ? lr_errmsg(c->db) : lr_errstr(rc));
+  }
+  if (rc == LR_OK && !pg_supports(c)) {
+    fprintf(stderr, "%s: %s is not supported on PostgreSQL yet (import, "
+            "export and info are; see docs/postgresql.md)\n", c->progname,
+            c->cmd);
+    rc = LR_ERROR;
   }
   if (rc != LR_OK) {
     lr_close(c->db);

@@ -104,9 +104,11 @@ int main(int argc, char **argv) {
     /* Only import creates a database: a mistyped --db in a cron job is an
     ** error, not a new empty file that "ran" against nothing. */
     if (k->db != CLI_CREATES) c.open_flags = LR_OPEN_NOCREATE;
+    c.cmd = k->name;
     status = k->run(&c, argc - 1, argv + 1);
   } else if (strchr(name, '/') || strstr(name, ".lua") || access(name, R_OK) == 0) {
     c.open_flags = LR_OPEN_NOCREATE;
+    c.cmd = "script";
     status = cmd_script(&c, argc - 1, argv + 1);   /* leadrules script.lua */
   } else if (name[0] == '-' && name[1]) {
     status = cli_unknown_option(&c, NULL, name);

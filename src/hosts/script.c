@@ -639,6 +639,7 @@ static int run_chunk(script_ctx *sc, const lr_script_opts *o,
 int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
                  lr_write_fn write, void *wctx, lr_script_result *result) {
   if (result) memset(result, 0, sizeof *result);
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "script");
   if (!lrs_is_open(db)) return LR_MISUSE;
   if (!path) return lr__err(db, LR_MISUSE, "lr_script: no path");
   lr_script_opts o;

@@ -232,6 +232,7 @@ static int l_lead(lua_State *L) {
 
 int lr_session_open(lr_db *db, lr_session **out) {
   if (out) *out = NULL;
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "a session (serve, ingest, shell)");
   if (!db || !out) return LR_MISUSE;
   lr_session *s = calloc(1, sizeof *s);
   if (!s) return lr__err(db, LR_NOMEM, "out of memory");

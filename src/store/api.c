@@ -2,8 +2,10 @@
 ** api.c -- the public database handle: lr_open, lr_close, lr_errmsg.
 */
 #include "db_int.h"
+#include "pg_int.h"
 #include "store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +15,16 @@ int lr_open_v2(const char *path, lr_db **out, int flags, int busy_ms) {
   *out = db;
   if (!db) return LR_NOMEM;
   if (!path || !*path) return lr__err(db, LR_MISUSE, "no database path given");
-  db->path = strdup(path);
+  /* A PostgreSQL URI is kept without its password: db->path is in
+  ** messages and lr_db_path. */
+  int pg = lrs_is_pg_uri(path);
+  db->path = pg ? lrs_pg_redact(path) : strdup(path);
   if (!db->path) return lr__err(db, LR_NOMEM, "out of memory");
-  int rc = lrs_open(db, path, flags, busy_ms);
+  int rc = pg ? lrs_pg_open(db, path, flags, busy_ms)
+              : lrs_open(db, path, flags, busy_ms);
   if (rc != LR_OK) {
-    lrs_close(db);                 /* keep the handle for lr_errmsg */
+    lrs_pg_close(db);              /* keep the handle for lr_errmsg */
+    lrs_close(db);
     return rc;
   }
   return lr__ok(db);
@@ -36,6 +43,7 @@ int lr_close(lr_db *db) {
     db->txn = 1;
     lrs_rollback(db);
   }
+  lrs_pg_close(db);
   lrs_close(db);
   lrb_free(&db->err);
   free(db->path);
@@ -53,10 +61,20 @@ const char *lr_errmsg(lr_db *db) {
 int lr_errcode(lr_db *db) { return db ? db->rc : LR_NOMEM; }
 
 int lr_busy_timeout(lr_db *db, int ms) {
-  if (!db || !db->sql) return LR_MISUSE;
+  if (!lrs_is_open(db)) return LR_MISUSE;
   db->busy_ms = ms < 0 ? 0 : ms;
+  if (db->pg) {
+    char sql[48];
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d", db->busy_ms);
+    return lrs_pg_exec(db, sql, "busy timeout") == LR_OK ? lr__ok(db)
+                                                        : db->rc;
+  }
   sqlite3_busy_timeout(db->sql, db->busy_ms);
   return lr__ok(db);
 }
 
 const char *lr_db_path(lr_db *db) { return db ? db->path : NULL; }
+
+const char *lr_db_backend(lr_db *db) {
+  return !db ? NULL : db->pg ? "postgresql" : "sqlite";
+}

@@ -18,10 +18,16 @@ static const char BASE[] =
 static const char SINCE[] =
     "SELECT policy_hash IS NOT ?2, reads_others FROM runs WHERE id > ?1 AND "
     "kind = 'run' AND (policy_hash IS NOT ?2 OR reads_others) LIMIT 1";
-/* Both indexes are partial (IS NOT NULL), which each comparison implies. */
-static const char IDS[] =
-    "SELECT id FROM contacts WHERE change_mark >= ?1 UNION "
-    "SELECT id FROM contacts WHERE stable_until <= ?2 ORDER BY 1";
+/* Each set through its own partial index (IS NOT NULL, which each
+** comparison implies): one statement with UNION ... ORDER BY id let
+** SQLite scan the whole table twice in id order to skip the sort, which
+** cost more than evaluating the contacts it found.  Merged in C. */
+static const char MARKED[] =
+    "SELECT id FROM contacts INDEXED BY contacts_by_change_mark "
+    "WHERE change_mark >= ?1";
+static const char EXPIRED[] =
+    "SELECT id FROM contacts INDEXED BY contacts_by_stable_until "
+    "WHERE stable_until <= ?1";
 
 static int full(lrs_changed *c, int reason, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
@@ -85,24 +91,43 @@ static int check_since(lr_db *db, const char *hash, lrs_changed *c) {
   return LR_OK;
 }
 
-static int collect_ids(lr_db *db, long long now, lrs_changed *c) {
-  sqlite3_stmt *st = lrs_cached(db, IDS);
+/* Append the ids st finds for bound value v to c->ids. */
+static int append_ids(lr_db *db, const char *sql, long long v,
+                      lrs_changed *c, long long *cap) {
+  sqlite3_stmt *st = lrs_cached(db, sql);
   if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, c->base);
-  sqlite3_bind_int64(st, 2, now);
-  long long cap = 0;
+  sqlite3_bind_int64(st, 1, v);
   int src;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    long long *v = lru_grow(c->ids, c->n, &cap, sizeof *v, 1024);
-    if (!v) {
+    long long *ids = lru_grow(c->ids, c->n, cap, sizeof *ids, 1024);
+    if (!ids) {
       sqlite3_reset(st);
       return lr__err(db, LR_NOMEM, "out of memory");
     }
-    c->ids = v;
+    c->ids = ids;
     c->ids[c->n++] = sqlite3_column_int64(st, 0);
   }
   sqlite3_reset(st);
   return src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, "find changed contacts");
+}
+
+static int cmp_id(const void *a, const void *b) {
+  long long x = *(const long long *)a, y = *(const long long *)b;
+  return (x > y) - (x < y);
+}
+
+/* Both sets, in id order, each id once. */
+static int collect_ids(lr_db *db, long long now, lrs_changed *c) {
+  long long cap = 0;
+  int rc = append_ids(db, MARKED, c->base, c, &cap);
+  if (rc == LR_OK) rc = append_ids(db, EXPIRED, now, c, &cap);
+  if (rc != LR_OK || c->n == 0) return rc;
+  qsort(c->ids, (size_t)c->n, sizeof *c->ids, cmp_id);
+  long long k = 1;
+  for (long long i = 1; i < c->n; i++)
+    if (c->ids[i] != c->ids[k - 1]) c->ids[k++] = c->ids[i];
+  c->n = k;
+  return LR_OK;
 }
 
 int lrs_changed_find(lr_db *db, const char *hash, long long now,

@@ -98,6 +98,7 @@ static int fill(lr_db *db, held *h, long long id) {
 
 int lr_contact_get(lr_db *db, const char *key, lr_contact **contact) {
   if (contact) *contact = NULL;
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "reading a contact");
   if (!lrs_is_open(db) || !key || !contact)
     return lr__err(db, LR_MISUSE, "lr_contact_get: no database, key or "
                    "result pointer");

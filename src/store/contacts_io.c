@@ -16,11 +16,13 @@
 
 #include "db_int.h"
 #include "contacts_io.h"
+#include "pg_int.h"
 
 #define MULTI 32          /* rows per INSERT: fewer steps and resets */
 
 struct lrs_upsert {
   lr_db *db;
+  struct lrs_pg_upsert *pg;  /* on PostgreSQL: all of it (pg_upsert.c) */
   sqlite3_stmt *st;       /* one row */
   sqlite3_stmt *multi;    /* MULTI rows */
   int n;
@@ -38,6 +40,7 @@ struct lrs_upsert {
 static const char ANY[] = "SELECT EXISTS(SELECT 1 FROM contacts)";
 
 int lrs_contacts_any(lr_db *db, int *any) {
+  if (db->pg) return lrs_pg_contacts_any(db, any);
   sqlite3_stmt *st = lrs_cached(db, ANY);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
@@ -50,6 +53,7 @@ int lrs_contacts_any(lr_db *db, int *any) {
 static const char COUNT[] = "SELECT coalesce(max(id), 0) FROM contacts";
 
 int lrs_contacts_count(lr_db *db, long long *n) {
+  if (db->pg) return lrs_pg_refuse(db, "counting contacts");
   sqlite3_stmt *st = lrs_cached(db, COUNT);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
@@ -159,6 +163,12 @@ int lrs_upsert_open(lr_db *db, const char *const *names, const int *how,
   if (!u) return lr__err(db, LR_NOMEM, "out of memory");
   u->db = db;
   u->n = n;
+  if (db->pg) {
+    int rc = lrs_pg_upsert_open(db, names, how, n, seq, now, &u->pg);
+    if (rc == LR_OK) *out = u;
+    else lrs_upsert_free(u);
+    return rc;
+  }
   int any;
   int rc = lrs_contacts_any(db, &any);
   if (rc != LR_OK) goto fail;
@@ -220,6 +230,7 @@ static int run(lrs_upsert *u, sqlite3_stmt *st) {
 
 int lrs_upsert_row(lrs_upsert *u, const char *key, size_t keylen,
                    const lrs_value *vals) {
+  if (u->pg) return lrs_pg_upsert_row(u->pg, key, keylen, vals);
   u->pkey[u->pending] = key;
   u->pkeylen[u->pending] = keylen;
   u->pvals[u->pending] = vals;
@@ -234,6 +245,7 @@ int lrs_upsert_row(lrs_upsert *u, const char *key, size_t keylen,
 }
 
 int lrs_upsert_flush(lrs_upsert *u) {
+  if (u->pg) return LR_OK;          /* COPY sends rows as they come */
   int rc = LR_OK;
   for (int r = 0; r < u->pending && rc == LR_OK; r++) {
     bind_row(u->st, 2, u->n, u->pkey[r], u->pkeylen[r], u->pvals[r]);
@@ -299,6 +311,7 @@ static int dedupe(lr_db *db, long long *merged) {
 
 int lrs_upsert_finish(lrs_upsert *u, long long *inserted, long long *updated,
                       long long *merged) {
+  if (u->pg) return lrs_pg_upsert_finish(u->pg, inserted, updated, merged);
   lr_db *db = u->db;
   *inserted = *updated = *merged = 0;
   int rc = lrs_upsert_flush(u);
@@ -325,6 +338,11 @@ int lrs_upsert_finish(lrs_upsert *u, long long *inserted, long long *updated,
 
 void lrs_upsert_free(lrs_upsert *u) {
   if (!u) return;
+  if (u->db->pg) {
+    lrs_pg_upsert_free(u->pg);
+    free(u);
+    return;
+  }
   if (u->old_cache) {
     char sql[48];
     snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", u->old_cache);

@@ -2,6 +2,7 @@
 ** db.c -- the main connection: open, errors, transactions, statement cache.
 */
 #include "db_int.h"
+#include "pg_int.h"
 #include "store.h"
 
 #include <errno.h>
@@ -127,6 +128,7 @@ static void ensure_wal(lr_db *db) {
 }
 
 int lrs_bulk_journal_begin(lr_db *db) {
+  if (db->pg) return 0;              /* SQLite journal modes only */
   char mode[16];
   if (db->bulk_journal || db->txn || !on_disk(db)) return 0;
   /* Leaving WAL needs the file to ourselves: another connection, even an
@@ -139,6 +141,7 @@ int lrs_bulk_journal_begin(lr_db *db) {
 }
 
 void lrs_bulk_journal_end(lr_db *db) {
+  if (db->pg) return;
   char mode[16];
   if (!db->bulk_journal || db->txn) return;
   db->bulk_journal = 0;
@@ -229,6 +232,10 @@ void lrs_close(lr_db *db) {
 }
 
 sqlite3_stmt *lrs_cached(lr_db *db, const char *sql) {
+  if (db->pg) {                      /* an SQLite path PostgreSQL lacks */
+    lrs_pg_refuse(db, "this operation");
+    return NULL;
+  }
   size_t h = ((size_t)sql >> 3) % LRS_NCACHE;
   for (int probe = 0; probe < LRS_NCACHE; probe++) {
     size_t i = (h + (size_t)probe) % LRS_NCACHE;
@@ -257,6 +264,7 @@ sqlite3_stmt *lrs_cached(lr_db *db, const char *sql) {
 }
 
 int lrs_exec(lr_db *db, const char *sql) {
+  if (db->pg) return lrs_pg_refuse(db, "this operation");
   char *msg = NULL;
   int src = sqlite3_exec(db->sql, sql, NULL, NULL, &msg);
   if (src != SQLITE_OK) {
@@ -274,6 +282,7 @@ int lrs_exec(lr_db *db, const char *sql) {
 }
 
 int lrs_begin(lr_db *db) {
+  if (db->pg) return lrs_pg_begin(db);
   int rc;
   if (db->txn == 0) {
     rc = lrs_exec(db, "BEGIN IMMEDIATE");
@@ -289,6 +298,7 @@ int lrs_begin(lr_db *db) {
 }
 
 int lrs_commit(lr_db *db) {
+  if (db->pg) return lrs_pg_commit(db);
   if (db->txn <= 0) return lr__err(db, LR_MISUSE, "commit without begin");
   int rc = lrs_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested");
   if (rc == LR_OK) db->txn--;
@@ -296,6 +306,7 @@ int lrs_commit(lr_db *db) {
 }
 
 int lrs_rollback(lr_db *db) {
+  if (db->pg) return lrs_pg_rollback(db);
   if (db->txn <= 0) return LR_OK;
   /* Keep the caller's error message: rollback must not overwrite it. */
   int keep_rc = db->rc;
@@ -322,6 +333,7 @@ int lrs_txn_depth(lr_db *db) { return db->txn; }
 ** transaction of lr_apply_events would make the writer re-prepare all
 ** its cached statements for each request. */
 int lrs_run_begin(lr_db *db) {
+  if (db->pg) return lrs_pg_begin(db);
   if (db->txn == 0) {
     lrs_exec(db, "PRAGMA foreign_keys=OFF");
     db->fk_off = 1;
@@ -330,16 +342,17 @@ int lrs_run_begin(lr_db *db) {
 }
 
 void lrs_run_end(lr_db *db) {
-  if (!db->fk_off) return;
+  if (db->pg || !db->fk_off) return;
   sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
   db->fk_off = 0;
 }
 
-int lrs_is_open(lr_db *db) { return db && db->sql; }
+int lrs_is_open(lr_db *db) { return db && (db->sql || db->pg); }
 
 int lrs_readonly(lr_db *db) { return (db->flags & LR_OPEN_READONLY) != 0; }
 
 int lrs_one_connection(lr_db *db) {
+  if (db->pg) return 0;
   return db->read_own || strcmp(db->path, ":memory:") == 0 ||
          db->path[0] == '\0';
 }
@@ -370,6 +383,7 @@ static const char META_SET[] =
     "INSERT INTO meta(k,v) VALUES(?1,?2) ON CONFLICT(k) DO UPDATE SET v=?2";
 
 int lrs_meta_get(lr_db *db, const char *k, char *buf, size_t n) {
+  if (db->pg) return lrs_pg_meta_get(db, k, buf, n);
   sqlite3_stmt *st = lrs_cached(db, META_GET);
   if (!st) return 0;
   sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
@@ -386,6 +400,7 @@ int lrs_meta_get(lr_db *db, const char *k, char *buf, size_t n) {
 }
 
 int lrs_meta_set(lr_db *db, const char *k, const char *v) {
+  if (db->pg) return lrs_pg_meta_set(db, k, v);
   sqlite3_stmt *st = lrs_cached(db, META_SET);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);

@@ -37,7 +37,8 @@ struct lrs_snap {
 };
 
 struct lr_db {
-  sqlite3 *sql;
+  sqlite3 *sql;                    /* SQLite: the main connection */
+  struct lrs_pg *pg;               /* PostgreSQL (pg_int.h), else NULL */
   char *path;
   int flags;                       /* LR_OPEN_* */
   int busy_ms;

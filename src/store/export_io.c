@@ -8,9 +8,11 @@
 
 #include "db_int.h"
 #include "contacts_io.h"
+#include "pg_int.h"
 
 struct lrs_cursor {
   lr_db *db;
+  struct lrs_pg_cursor *pg;   /* on PostgreSQL (pg_export.c) */
   sqlite3_stmt *st;
   int n;
 };
@@ -19,6 +21,7 @@ static const char HAS_COLUMN[] =
     "SELECT 1 FROM pragma_table_info('contacts') WHERE name=?1";
 
 int lrs_contacts_has_column(lr_db *db, const char *name) {
+  if (db->pg) return lrs_pg_has_column(db, name);
   sqlite3_stmt *st = lrs_cached(db, HAS_COLUMN);
   if (!st) return 0;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -31,6 +34,7 @@ static const char NCOLUMNS[] =
     "SELECT count(*) FROM pragma_table_info('contacts')";
 
 int lrs_contacts_column_room(lr_db *db, int *room, int *limit) {
+  if (db->pg) return lrs_pg_column_room(db, room, limit);
   sqlite3_stmt *st = lrs_cached(db, NCOLUMNS);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
@@ -75,6 +79,12 @@ int lrs_export_open(lr_db *db, const lrs_export_query *q, lrs_cursor **out) {
   if (!c) return lr__err(db, LR_NOMEM, "out of memory");
   c->db = db;
   c->n = q->n;
+  if (db->pg) {
+    int rc = lrs_pg_export_open(db, q, &c->pg);
+    if (rc == LR_OK) *out = c;
+    else lrs_export_close(c);
+    return rc;
+  }
   lr_buf sql = LR_BUF_INIT;
   lrb_adds(&sql, "SELECT ");
   for (int i = 0; i < q->n; i++) {
@@ -112,6 +122,7 @@ int lrs_export_open(lr_db *db, const lrs_export_query *q, lrs_cursor **out) {
 }
 
 int lrs_export_next(lrs_cursor *c, lrs_value *vals) {
+  if (c->pg) return lrs_pg_export_next(c->pg, vals);
   int src = sqlite3_step(c->st);
   if (src == SQLITE_DONE) return 0;
   if (src != SQLITE_ROW) return -lrs_sqlerr(c->db, src, "export");
@@ -123,6 +134,7 @@ int lrs_export_next(lrs_cursor *c, lrs_value *vals) {
 
 void lrs_export_close(lrs_cursor *c) {
   if (!c) return;
+  lrs_pg_export_close(c->pg);
   sqlite3_finalize(c->st);
   free(c);
 }
@@ -139,6 +151,7 @@ void lrs_strings_free(char **v) {
 }
 
 int lrs_grade_names(lr_db *db, char ***names, int *n) {
+  if (db->pg) return lrs_pg_grade_names(db, names, n);
   *names = NULL;
   *n = 0;
   sqlite3_stmt *st = lrs_cached(db, GRADE_NAMES);
@@ -180,6 +193,7 @@ static const char SEGMENTS[] =
 
 int lrs_export_empty_note(lr_db *db, int segment, const char *name,
                           lr_buf *note) {
+  if (db->pg) return lrs_pg_export_empty_note(db, segment, name, note);
   sqlite3_stmt *st = lrs_cached(db, segment ? SEGMENTS : STAGES);
   if (!st) return db->rc;
   lr_buf list = LR_BUF_INIT;

@@ -2,6 +2,7 @@
 ** fields.c -- the column registry of the contacts table.
 */
 #include "db_int.h"
+#include "pg_int.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -18,6 +19,7 @@ static int type_of(const char *s) {
 
 
 int lrs_fields_load(lr_db *db, lrs_fields *out) {
+  if (db->pg) return lrs_pg_fields_load(db, out);
   int src = lrs_fields_read(db->sql, out);
   if (src == SQLITE_OK) return LR_OK;
   return src == SQLITE_NOMEM ? lr__err(db, LR_NOMEM, "out of memory")
@@ -138,6 +140,7 @@ static const char FIELD_REG[] =
 ** binds (an integer, a real, or text such as '02134') without conversion.
 ** The registry keeps the inferred type. */
 int lrs_field_add(lr_db *db, const char *name, const char *header, int type) {
+  if (db->pg) return lrs_pg_field_add(db, name, header, type);
   lr_buf sql = LR_BUF_INIT;
   lrb_adds(&sql, "ALTER TABLE contacts ADD COLUMN ");
   lrs_quote_ident(&sql, name);
@@ -161,6 +164,7 @@ int lrs_field_add(lr_db *db, const char *name, const char *header, int type) {
 static const char FIELD_TYPE[] = "UPDATE fields SET type=?2 WHERE name=?1";
 
 int lrs_field_set_type(lr_db *db, const char *name, int type) {
+  if (db->pg) return lrs_pg_refuse(db, "changing a field's type");
   sqlite3_stmt *st = lrs_cached(db, FIELD_TYPE);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -184,6 +188,7 @@ static const char FIELD_NOTE[] =
 
 int lrs_field_note(lr_db *db, const char *name, const char *header, int type,
                    long long seq) {
+  if (db->pg) return lrs_pg_field_note(db, name, header, type, seq);
   sqlite3_stmt *st = lrs_cached(db, FIELD_NOTE);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);

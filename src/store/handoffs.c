@@ -169,6 +169,7 @@ static int list(lr_db *db, const lr_handoffs_opts *o, lr_handoff_fn fn,
 
 int lr_handoffs_each(lr_db *db, const lr_handoffs_opts *opts,
                      lr_handoff_fn fn, void *ctx, long long *cursor) {
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "handoffs");
   if (cursor) *cursor = 0;
   if (!lrs_is_open(db) || !fn)
     return lr__err(db, LR_MISUSE, "lr_handoffs: no database or callback");

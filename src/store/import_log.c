@@ -4,6 +4,7 @@
 */
 #include "db_int.h"
 #include "contacts_io.h"
+#include "pg_int.h"
 
 static const char LOG_START[] =
     "INSERT INTO imports(kind, file, at) VALUES(?1, ?2, ?3)";
@@ -13,6 +14,7 @@ static const char LOG_FINISH[] =
 
 int lrs_import_log_start(lr_db *db, const char *kind, const char *file,
                          long long now, long long *seq) {
+  if (db->pg) return lrs_pg_import_log_start(db, kind, file, now, seq);
   sqlite3_stmt *st = lrs_cached(db, LOG_START);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -27,6 +29,7 @@ int lrs_import_log_start(lr_db *db, const char *kind, const char *file,
 
 int lrs_import_log_finish(lr_db *db, long long seq, const char *key_field,
                           const lr_import_report *r) {
+  if (db->pg) return lrs_pg_import_log_finish(db, seq, key_field, r);
   sqlite3_stmt *st = lrs_cached(db, LOG_FINISH);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, seq);

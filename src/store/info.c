@@ -1,7 +1,10 @@
 /*
-** info.c -- lr_info: what a database holds, as text or JSON.
+** info.c -- lr_info: what a database holds, as text or JSON.  The same on
+** both backends: every query here is SQL that SQLite and PostgreSQL both
+** take (lrs_rows_text), except where the fields' order is read.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,18 +12,25 @@
 #include "store.h"
 
 typedef struct info_out {
+  lr_db *db;
   lr_buf b;
   int json;
+  int k;                       /* rows written of the current list */
+  long long n;                 /* count() */
 } info_out;
 
-static long long count(lr_db *db, const char *sql) {
-  sqlite3_stmt *st = NULL;
-  long long n = -1;
-  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return n;
+static long long num(const char *s) { return s ? atoll(s) : 0; }
+
+static int got_count(void *ctx, int n, const char *const *v) {
+  info_out *o = ctx;
+  o->n = n ? num(v[0]) : -1;
+  return 0;
+}
+
+static long long count(info_out *o, const char *sql) {
+  o->n = -1;
+  if (lrs_rows_text(o->db, sql, got_count, o, "info") != LR_OK) o->n = -1;
+  return o->n;
 }
 
 static void when(char *buf, size_t n, long long t) {
@@ -34,128 +44,121 @@ static void jstr(lr_buf *b, const char *s) {
   lrb_json_str(b, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* name, type, header, builtin, imported */
+static int field_row(void *ctx, int n, const char *const *v) {
+  (void)n;
+  info_out *o = ctx;
+  int builtin = num(v[3]) != 0, imported = num(v[4]) != 0;
+  if (o->json) {
+    lrb_adds(&o->b, o->k++ ? ",{\"name\":" : "{\"name\":");
+    jstr(&o->b, v[0]);
+    lrb_adds(&o->b, ",\"type\":");
+    jstr(&o->b, v[1]);
+    lrb_adds(&o->b, ",\"header\":");
+    jstr(&o->b, v[2]);
+    lrb_printf(&o->b, ",\"builtin\":%s,\"imported\":%s}",
+               builtin ? "true" : "false", imported ? "true" : "false");
+  } else {
+    const char *note = builtin && !imported ? "(well-known, not imported)"
+                       : v[2] && *v[2] ? v[2] : "(empty header)";
+    lrb_printf(&o->b, "  %-32s %-8s %s\n", v[0], v[1], note);
+  }
+  return 0;
+}
+
 static int fields(lr_db *db, info_out *o) {
-  sqlite3_stmt *st = NULL;
-  int src = sqlite3_prepare_v2(db->sql,
-      "SELECT f.name, f.type, f.header, f.builtin, f.import_seq IS NOT NULL "
-      "FROM pragma_table_info('contacts') AS c JOIN fields AS f "
-      "ON f.name = c.name ORDER BY c.cid", -1, &st, NULL);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "info");
-  int k = 0;
+  o->k = 0;
   if (o->json) lrb_adds(&o->b, ",\"fields\":[");
   else lrb_printf(&o->b, "fields:\n  %-32s %-8s %s\n", "name", "type",
                   "original header");
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *name = (const char *)sqlite3_column_text(st, 0);
-    const char *type = (const char *)sqlite3_column_text(st, 1);
-    const char *header = (const char *)sqlite3_column_text(st, 2);
-    int builtin = sqlite3_column_int(st, 3);
-    int imported = sqlite3_column_int(st, 4);
-    if (o->json) {
-      lrb_adds(&o->b, k++ ? ",{\"name\":" : "{\"name\":");
-      jstr(&o->b, name);
-      lrb_adds(&o->b, ",\"type\":");
-      jstr(&o->b, type);
-      lrb_adds(&o->b, ",\"header\":");
-      jstr(&o->b, header);
-      lrb_printf(&o->b, ",\"builtin\":%s,\"imported\":%s}",
-                 builtin ? "true" : "false", imported ? "true" : "false");
-    } else {
-      const char *note = builtin && !imported ? "(well-known, not imported)"
-                         : header && *header ? header : "(empty header)";
-      lrb_printf(&o->b, "  %-32s %-8s %s\n", name, type, note);
-    }
-  }
-  sqlite3_finalize(st);
+  int rc = lrs_rows_text(db, lrs_is_pg(db)
+      ? "SELECT name, type, header, builtin, CASE WHEN import_seq IS NOT NULL "
+        "THEN 1 ELSE 0 END FROM fields ORDER BY ord"
+      : "SELECT f.name, f.type, f.header, f.builtin, f.import_seq IS NOT NULL "
+        "FROM pragma_table_info('contacts') AS c JOIN fields AS f "
+        "ON f.name = c.name ORDER BY c.cid", field_row, o, "info");
   if (o->json) lrb_adds(&o->b, "]");
-  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "info");
-  return LR_OK;
+  return rc;
+}
+
+/* id, kind, file, at, rows_read, inserted, updated, merged, rejected,
+** fields_created */
+static int import_row(void *ctx, int n, const char *const *v) {
+  (void)n;
+  info_out *o = ctx;
+  char at[32];
+  when(at, sizeof at, num(v[3]));
+  long long x[6];
+  for (int i = 0; i < 6; i++) x[i] = num(v[4 + i]);
+  if (o->json) {
+    lrb_printf(&o->b, "%s{\"id\":%lld,\"kind\":", o->k++ ? "," : "",
+               num(v[0]));
+    jstr(&o->b, v[1]);
+    lrb_adds(&o->b, ",\"file\":");
+    jstr(&o->b, v[2]);
+    lrb_printf(&o->b, ",\"at\":\"%s\",\"rows_read\":%lld,\"inserted\":%lld,"
+               "\"updated\":%lld,\"merged\":%lld,\"rejected\":%lld,"
+               "\"fields_created\":%lld}", at, x[0], x[1], x[2], x[3], x[4],
+               x[5]);
+  } else {
+    if (!o->k++) lrb_adds(&o->b, "recent imports:\n");
+    lrb_printf(&o->b, "  #%lld %s %s %s: %lld rows (%lld inserted, %lld "
+               "updated, %lld merged, %lld rejected)\n", num(v[0]), at,
+               v[1], v[2], x[0], x[1], x[2], x[3], x[4]);
+  }
+  return 0;
 }
 
 static int imports(lr_db *db, info_out *o) {
-  sqlite3_stmt *st = NULL;
-  int src = sqlite3_prepare_v2(db->sql,
+  o->k = 0;
+  if (o->json) lrb_adds(&o->b, ",\"recent_imports\":[");
+  int rc = lrs_rows_text(db,
       "SELECT id, kind, file, at, rows_read, inserted, updated, merged, "
       "rejected, fields_created FROM imports ORDER BY id DESC LIMIT 5",
-      -1, &st, NULL);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "info");
-  int k = 0;
-  if (o->json) lrb_adds(&o->b, ",\"recent_imports\":[");
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    char at[32];
-    when(at, sizeof at, sqlite3_column_int64(st, 3));
-    long long v[6];
-    for (int i = 0; i < 6; i++) v[i] = sqlite3_column_int64(st, 4 + i);
-    const char *kind = (const char *)sqlite3_column_text(st, 1);
-    const char *file = (const char *)sqlite3_column_text(st, 2);
-    if (o->json) {
-      lrb_printf(&o->b, "%s{\"id\":%lld,\"kind\":", k++ ? "," : "",
-                 sqlite3_column_int64(st, 0));
-      jstr(&o->b, kind);
-      lrb_adds(&o->b, ",\"file\":");
-      jstr(&o->b, file);
-      lrb_printf(&o->b, ",\"at\":\"%s\",\"rows_read\":%lld,\"inserted\":%lld,"
-                 "\"updated\":%lld,\"merged\":%lld,\"rejected\":%lld,"
-                 "\"fields_created\":%lld}", at, v[0], v[1], v[2], v[3], v[4],
-                 v[5]);
-    } else {
-      if (!k++) lrb_adds(&o->b, "recent imports:\n");
-      lrb_printf(&o->b, "  #%lld %s %s %s: %lld rows (%lld inserted, %lld "
-                 "updated, %lld merged, %lld rejected)\n",
-                 sqlite3_column_int64(st, 0), at, kind, file, v[0], v[1],
-                 v[2], v[3], v[4]);
-    }
-  }
-  sqlite3_finalize(st);
+      import_row, o, "info");
   if (o->json) lrb_adds(&o->b, "]");
-  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "info");
-  return LR_OK;
+  return rc;
+}
+
+/* id, kind, policy, now, evaluated */
+static int run_row(void *ctx, int n, const char *const *v) {
+  (void)n;
+  info_out *o = ctx;
+  char at[32];
+  when(at, sizeof at, num(v[3]));
+  if (o->json) {
+    lrb_printf(&o->b, ",\"last_run\":{\"id\":%lld,\"kind\":", num(v[0]));
+    jstr(&o->b, v[1]);
+    lrb_adds(&o->b, ",\"policy\":");
+    jstr(&o->b, v[2]);
+    lrb_printf(&o->b, ",\"now\":\"%s\",\"evaluated\":%lld}", at, num(v[4]));
+  } else {
+    lrb_printf(&o->b, "last run: #%lld %s %s, now %s, %lld contacts\n",
+               num(v[0]), v[1], v[2] ? v[2] : "-", at, num(v[4]));
+  }
+  return 0;
 }
 
 static int last_run(lr_db *db, info_out *o) {
-  sqlite3_stmt *st = NULL;
-  int src = sqlite3_prepare_v2(db->sql,
-      "SELECT id, kind, policy, now, evaluated, dry_run FROM runs "
-      "ORDER BY id DESC LIMIT 1", -1, &st, NULL);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "info");
-  src = sqlite3_step(st);
-  if (src == SQLITE_ROW) {
-    char at[32];
-    when(at, sizeof at, sqlite3_column_int64(st, 3));
-    const char *policy = (const char *)sqlite3_column_text(st, 2);
-    if (o->json) {
-      lrb_printf(&o->b, ",\"last_run\":{\"id\":%lld,\"kind\":",
-                 sqlite3_column_int64(st, 0));
-      jstr(&o->b, (const char *)sqlite3_column_text(st, 1));
-      lrb_adds(&o->b, ",\"policy\":");
-      jstr(&o->b, policy);
-      lrb_printf(&o->b, ",\"now\":\"%s\",\"evaluated\":%lld}", at,
-                 sqlite3_column_int64(st, 4));
-    } else {
-      lrb_printf(&o->b, "last run: #%lld %s %s, now %s, %lld contacts\n",
-                 sqlite3_column_int64(st, 0),
-                 (const char *)sqlite3_column_text(st, 1),
-                 policy ? policy : "-", at, sqlite3_column_int64(st, 4));
-    }
-    src = SQLITE_DONE;
-  }
-  sqlite3_finalize(st);
-  if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "info");
-  return LR_OK;
+  return lrs_rows_text(db, "SELECT id, kind, policy, now, evaluated FROM "
+                       "runs ORDER BY id DESC LIMIT 1", run_row, o, "info");
 }
 
 int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx) {
-  if (!db || !db->sql || !write)
+  if (!lrs_is_open(db) || !write)
     return lr__err(db, LR_MISUSE, "lr_info: no database or writer");
-  info_out o = { LR_BUF_INIT, format == LR_FMT_JSON };
-  long long version = count(db, "PRAGMA user_version");
-  long long contacts = count(db, "SELECT count(*) FROM contacts");
-  long long activities = count(db, "SELECT count(*) FROM activities");
-  long long types = count(db, "SELECT count(DISTINCT type) FROM activities");
-  long long won = count(db, "SELECT count(*) FROM outcomes WHERE result='won'");
-  long long lost = count(db, "SELECT count(*) FROM outcomes WHERE result='lost'");
-  long long nimports = count(db, "SELECT count(*) FROM imports");
-  long long runs = count(db, "SELECT count(*) FROM runs");
+  info_out o = { db, LR_BUF_INIT, format == LR_FMT_JSON, 0, 0 };
+  long long version = count(&o, lrs_is_pg(db)
+      ? "SELECT v::bigint FROM meta WHERE k = 'schema_version'"
+      : "PRAGMA user_version");
+  long long contacts = count(&o, "SELECT count(*) FROM contacts");
+  long long activities = count(&o, "SELECT count(*) FROM activities");
+  long long types = count(&o, "SELECT count(DISTINCT type) FROM activities");
+  long long won = count(&o, "SELECT count(*) FROM outcomes WHERE result='won'");
+  long long lost = count(&o, "SELECT count(*) FROM outcomes WHERE result='lost'");
+  long long nimports = count(&o, "SELECT count(*) FROM imports");
+  long long runs = count(&o, "SELECT count(*) FROM runs");
+  /* db->path: a PostgreSQL URI is kept without its password (api.c). */
   if (o.json) {
     lrb_adds(&o.b, "{\"database\":");
     jstr(&o.b, db->path);

@@ -372,6 +372,7 @@ static int lock_renew(lr_db *db, long long id, const char *by,
 int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
                        const char *by, const char *reason, long long now,
                        long long until) {
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "move");
   if (!db || !db->sql) return LR_MISUSE;
   if (check_text(db, stage, "a stage") || check_text(db, reason,
       "a reason (--reason TEXT): every manual change says why") ||
@@ -404,6 +405,7 @@ int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
 int lr_contact_set(lr_db *db, const char *key, const char *field,
                    const char *value, const char *by, const char *reason,
                    long long now) {
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "set");
   if (!db || !db->sql) return LR_MISUSE;
   /* The stage is set by a move: recorded in the history, and locked. */
   if (field && strcmp(field, "stage") == 0)

@@ -127,6 +127,7 @@ static int each_row(void *ctx, const lrs_outbox_row *r) {
 
 int lr_outbox_each(lr_db *db, long long after, long long limit,
                    int (*fn)(void *ctx, const lr_outbox_row *row), void *ctx) {
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "the outbox");
   if (!db || !db->sql || !fn) return LR_MISUSE;
   each_ctx e = { fn, ctx, LR_BUF_INIT };
   int rc = lrs_outbox_each(db, after, limit, each_row, &e);
@@ -136,12 +137,14 @@ int lr_outbox_each(lr_db *db, long long after, long long limit,
 }
 
 int lr_outbox_acked(lr_db *db, const char *consumer, long long *id) {
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "the outbox");
   if (!db || !db->sql || !consumer || !id) return LR_MISUSE;
   int rc = lrs_outbox_acked(db, consumer, id);
   return rc == LR_OK ? lr__ok(db) : rc;
 }
 
 int lr_outbox_ack(lr_db *db, const char *consumer, long long id) {
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "the outbox");
   if (!db || !db->sql || !consumer) return LR_MISUSE;
   int rc = lrs_outbox_ack(db, consumer, id, (long long)time(NULL));
   return rc == LR_OK ? lr__ok(db) : rc;

@@ -4,12 +4,18 @@
 ** statement per figure serves the overall report and every split.
 */
 #include "db_int.h"
+#include "pg_int.h"
 #include "report_sql.h"
 
 #include <stdio.h>
 #include <string.h>
 
 int lrs_report_begin(lr_db *db) {
+  if (db->pg)                      /* one snapshot for all its reads */
+    return db->txn || PQtransactionStatus(db->pg->conn) != PQTRANS_IDLE
+               ? LR_OK
+               : lrs_pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+                             "READ ONLY", "report");
   if (db->txn || !sqlite3_get_autocommit(db->sql)) return LR_OK;
   int src = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
   if (src != SQLITE_OK) return lrs_sqlerr(db, src, "report");
@@ -17,6 +23,11 @@ int lrs_report_begin(lr_db *db) {
 }
 
 void lrs_report_end(lr_db *db) {
+  if (db->pg) {
+    if (!db->txn && PQtransactionStatus(db->pg->conn) == PQTRANS_INTRANS)
+      PQclear(PQexec(db->pg->conn, "COMMIT"));
+    return;
+  }
   if (!db->txn && !sqlite3_get_autocommit(db->sql))
     sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 }

@@ -44,8 +44,14 @@ struct lrs_scan {
   lrs_value *vals;
   lr_arena arena;            /* per-contact strings of the merged cursors */
   lrs_contact c;
-  const long long *ids;      /* lrs_scan_ids: the ids still to visit */
-  long long nids;
+  /* lrs_scan_ids: the same five statements over a list of ids (one
+  ** statement per chunk, prepared on first use), swapped in for the
+  ** range ones while in_list; the list as JSON text, bound to them. */
+  sqlite3_stmt *other[5];
+  int in_list;
+  lr_buf idlist;
+  const long long *ids;      /* a short list: the ids still to visit, */
+  long long nids;            /* each a range of its own */
   int watched;               /* lrs_scan_limits set a progress handler */
   int failed;                /* SQL segment whose statement failed, or -1 */
   char why[512];             /* and why */
@@ -96,6 +102,34 @@ static int prep(sqlite3 *conn, const char *sql, sqlite3_stmt **st) {
   return sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 }
 
+/* The scan's statements: the contact rows, then the rows of each table
+** merged with them, in contact order.  Over a range of ids (?1..?2) or a
+** list of them (?1, a JSON array in increasing order): a list is one
+** statement per chunk, where a range per id reset five statements for
+** each contact, and each reset freed and regrew their registers. */
+static const struct { const char *cols, *table, *id, *order; } SCAN_SQL[5] = {
+  { "*", "contacts", "id", "id" },
+  { "contact_id, type, occurred_at, value, campaign", "activities",
+    "contact_id", "contact_id, type, occurred_at" },
+  { "contact_id, result, amount, closed_at", "outcomes", "contact_id",
+    "contact_id, closed_at" },
+  { "contact_id, rule, grp, points", "score_parts", "contact_id",
+    "contact_id, rule" },
+  { "contact_id, segment", "segment_members", "contact_id",
+    "contact_id, segment" },
+};
+
+static int prep_scan(sqlite3 *conn, int i, int list, sqlite3_stmt **st) {
+  char sql[256];
+  snprintf(sql, sizeof sql, list
+           ? "SELECT %s FROM %s WHERE %s IN (SELECT value FROM json_each(?1)) "
+             "ORDER BY %s"
+           : "SELECT %s FROM %s WHERE %s BETWEEN ?1 AND ?2 ORDER BY %s",
+           SCAN_SQL[i].cols, SCAN_SQL[i].table, SCAN_SQL[i].id,
+           SCAN_SQL[i].order);
+  return prep(conn, sql, st);
+}
+
 static int col_index(lrs_scan *s, const char *name) {
   for (int i = 0; i < s->ncols; i++)
     if (strcmp(s->colnames[i], name) == 0) return i;
@@ -121,24 +155,11 @@ int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
   s->conn = conn;
   s->failed = -1;
   lra_init(&s->arena, 8192);
-  int rc = prep(conn, "SELECT * FROM contacts WHERE id BETWEEN ?1 AND ?2 "
-                "ORDER BY id", &s->contacts);
-  if (rc == SQLITE_OK)
-    rc = prep(conn, "SELECT contact_id, type, occurred_at, value, campaign "
-              "FROM activities WHERE contact_id BETWEEN ?1 AND ?2 "
-              "ORDER BY contact_id, type, occurred_at", &s->actc.st);
-  if (rc == SQLITE_OK)
-    rc = prep(conn, "SELECT contact_id, result, amount, closed_at FROM "
-              "outcomes WHERE contact_id BETWEEN ?1 AND ?2 "
-              "ORDER BY contact_id, closed_at", &s->outs.st);
-  if (rc == SQLITE_OK)
-    rc = prep(conn, "SELECT contact_id, rule, grp, points FROM score_parts "
-              "WHERE contact_id BETWEEN ?1 AND ?2 ORDER BY contact_id, rule",
-              &s->parts.st);
-  if (rc == SQLITE_OK)
-    rc = prep(conn, "SELECT contact_id, segment FROM segment_members "
-              "WHERE contact_id BETWEEN ?1 AND ?2 ORDER BY contact_id, segment",
-              &s->segs.st);
+  int rc = SQLITE_OK;
+  sqlite3_stmt **mine[5] = { &s->contacts, &s->actc.st, &s->outs.st,
+                             &s->parts.st, &s->segs.st };
+  for (int i = 0; i < 5 && rc == SQLITE_OK; i++)
+    rc = prep_scan(conn, i, 0, mine[i]);
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "scan: %s", sqlite3_errmsg(conn));
     return open_fail(s, snap, rc);
@@ -213,12 +234,36 @@ static int cursor_range(cursor *c, long long lo, long long hi) {
   return cursor_step(c);
 }
 
+/* Swap the list statements in (list 1) or out (list 0); the list ones
+** are prepared on first use.  SQLite code. */
+static int use_list(lrs_scan *s, int list) {
+  if (s->in_list == list) return SQLITE_OK;
+  sqlite3_stmt **mine[5] = { &s->contacts, &s->actc.st, &s->outs.st,
+                             &s->parts.st, &s->segs.st };
+  for (int i = 0; i < 5; i++) {
+    if (!s->other[i]) {
+      int rc = prep_scan(s->conn, i, list, &s->other[i]);
+      if (rc != SQLITE_OK) return rc;
+    }
+  }
+  for (int i = 0; i < 5; i++) {
+    sqlite3_stmt *t = *mine[i];
+    sqlite3_reset(t);
+    *mine[i] = s->other[i];
+    s->other[i] = t;
+  }
+  s->in_list = list;
+  return SQLITE_OK;
+}
+
 /* Rewind every statement to ids lo..hi. */
 static int set_range(lrs_scan *s, long long lo, long long hi) {
+  int rc = use_list(s, 0);
+  if (rc != SQLITE_OK) return lrs__snap_rc(s->snap, rc);
   sqlite3_reset(s->contacts);
   sqlite3_bind_int64(s->contacts, 1, lo);
   sqlite3_bind_int64(s->contacts, 2, hi);
-  int rc = cursor_range(&s->actc, lo, hi);
+  rc = cursor_range(&s->actc, lo, hi);
   if (rc == SQLITE_OK) rc = cursor_range(&s->outs, lo, hi);
   if (rc == SQLITE_OK) rc = cursor_range(&s->parts, lo, hi);
   if (rc == SQLITE_OK) rc = cursor_range(&s->segs, lo, hi);
@@ -232,12 +277,39 @@ int lrs_scan_range(lrs_scan *s, long long lo, long long hi) {
   return set_range(s, lo, hi);
 }
 
-/* Each id is a range of its own: an index seek per statement, so a
-** contact outside the set costs nothing (no row of it is stepped over). */
+static int cursor_list(cursor *c, const lr_buf *list) {
+  sqlite3_reset(c->st);
+  sqlite3_bind_text(c->st, 1, lrb_str(list), -1, SQLITE_STATIC);
+  return cursor_step(c);
+}
+
+/* A contact outside the set costs nothing (no row of it is stepped over):
+** a short list (an event's few contacts) is a range per id, an index
+** seek per statement; a chunk of run --changed is one JSON array bound
+** to each statement (6% fewer instructions in a --changed run at 100k,
+** where resets per id freed and regrew every statement's registers).
+** SQL segments stay ranges, moved to each contact as it comes. */
+#define LIST_MIN 16
 int lrs_scan_ids(lrs_scan *s, const long long *ids, long long n) {
   s->ids = ids + (n > 0);
-  s->nids = n > 0 ? n - 1 : 0;
-  return n > 0 ? set_range(s, ids[0], ids[0]) : set_range(s, 1, 0);
+  s->nids = n > 0 && n < LIST_MIN ? n - 1 : 0;
+  if (n < LIST_MIN) return n > 0 ? set_range(s, ids[0], ids[0]) : set_range(s, 1, 0);
+  lrb_reset(&s->idlist);
+  lrb_addc(&s->idlist, '[');
+  for (long long i = 0; i < n; i++)
+    lrb_printf(&s->idlist, i ? ",%lld" : "%lld", ids[i]);
+  lrb_addc(&s->idlist, ']');
+  if (s->idlist.oom) return lrs__snap_rc(s->snap, SQLITE_NOMEM);
+  int rc = use_list(s, 1);
+  if (rc == SQLITE_OK) {
+    sqlite3_reset(s->contacts);
+    sqlite3_bind_text(s->contacts, 1, lrb_str(&s->idlist), -1, SQLITE_STATIC);
+    rc = cursor_list(&s->actc, &s->idlist);
+  }
+  if (rc == SQLITE_OK) rc = cursor_list(&s->outs, &s->idlist);
+  if (rc == SQLITE_OK) rc = cursor_list(&s->parts, &s->idlist);
+  if (rc == SQLITE_OK) rc = cursor_list(&s->segs, &s->idlist);
+  return rc == SQLITE_OK ? LR_OK : lrs__snap_rc(s->snap, rc);
 }
 
 int lrs_scan_one(lrs_scan *s, long long id) { return lrs_scan_range(s, id, id); }
@@ -379,7 +451,7 @@ static long long int_or_zero(sqlite3_stmt *st, int col) {
 
 int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   int rc = sqlite3_step(s->contacts);
-  while (rc == SQLITE_DONE && s->nids > 0) {      /* lrs_scan_ids: next id */
+  while (rc == SQLITE_DONE && s->nids > 0) {      /* a short list: next id */
     long long id = *s->ids++;
     s->nids--;
     int src = set_range(s, id, id);
@@ -420,7 +492,7 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   if (rc == SQLITE_OK) rc = load_parts(s, id);
   if (rc == SQLITE_OK) rc = load_segments(s, id);
   for (int i = 0; i < s->nsql && rc == SQLITE_OK; i++) {
-    rc = sql_cursor(s, i, 1, id, 0);
+    rc = s->in_list ? sql_cursor(s, i, 0, id, id) : sql_cursor(s, i, 1, id, 0);
     s->member[i] = s->sqlseg[i].has && s->sqlseg[i].cid == id;
   }
   c->sql_member = s->member;
@@ -437,6 +509,8 @@ void lrs_scan_close(lrs_scan *s) {
   sqlite3_finalize(s->outs.st);
   sqlite3_finalize(s->parts.st);
   sqlite3_finalize(s->segs.st);
+  for (int i = 0; i < 5; i++) sqlite3_finalize(s->other[i]);
+  lrb_free(&s->idlist);
   for (int i = 0; i < s->nsql && s->sqlseg; i++) sqlite3_finalize(s->sqlseg[i].st);
   free(s->sqlseg);
   free(s->member);
@@ -509,6 +583,8 @@ void lrs_scan_idle(lrs_scan *s) {
   sqlite3_reset(s->outs.st);
   sqlite3_reset(s->parts.st);
   sqlite3_reset(s->segs.st);
+  for (int i = 0; i < 5; i++)
+    if (s->other[i]) sqlite3_reset(s->other[i]);
   s->actc.has = s->outs.has = s->parts.has = s->segs.has = 0;
   for (int i = 0; i < s->nsql && s->sqlseg; i++) {
     sqlite3_reset(s->sqlseg[i].st);

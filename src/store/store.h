@@ -38,6 +38,22 @@ int lr__opts(lr_db *db, void *dst, size_t dstsize, const void *src,
 ** naming `fn` for anything else (a negative time, or past year 9999). */
 int lr__clock(lr_db *db, long long now, const char *fn, long long *out);
 
+/* Backends (db.c): lr_open takes a file path (SQLite) or a postgresql://
+** or postgres:// URI (PostgreSQL, src/store/pg_*.c). */
+int lrs_is_pg_uri(const char *path);
+/* 1 when db is on PostgreSQL. */
+int lrs_is_pg(lr_db *db);
+/* What a PostgreSQL handle cannot do yet: LR_OK on SQLite; on PostgreSQL
+** LR_ERROR with "WHAT is not supported on PostgreSQL yet ...". */
+int lrs_pg_refuse(lr_db *db, const char *what);
+
+/* Run a read-only query whose SQL both backends take; fn gets each row's
+** values as text (NULL for SQL NULL), valid during the call; a non-zero
+** return stops and is returned (rows_text.c). */
+typedef int (*lrs_text_fn)(void *ctx, int n, const char *const *v);
+int lrs_rows_text(lr_db *db, const char *sql, lrs_text_fn fn, void *ctx,
+                  const char *what);
+
 /* 1 when db's main connection is open (lr_open succeeded). */
 int lrs_is_open(lr_db *db);
 /* 1 when the database was opened with LR_OPEN_READONLY. */

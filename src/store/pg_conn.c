@@ -1,0 +1,186 @@
+/*
+** pg_conn.c -- the PostgreSQL connection: open, errors, transactions,
+** meta.  One connection per handle, like SQLite's main connection; libpq
+** fills in what the URI leaves out from the PG* environment variables.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "pg_int.h"
+
+int lrs_is_pg(lr_db *db) { return db && db->pg; }
+
+int lrs_pg_refuse(lr_db *db, const char *what) {
+  if (!lrs_is_pg(db)) return LR_OK;
+  return lr__err(db, LR_ERROR, "%s is not supported on PostgreSQL yet (import, "
+                 "export and info are; see docs/postgresql.md)", what);
+}
+
+/* LR code of a server error, by SQLSTATE class and code. */
+static int map_state(const char *st) {
+  if (!st) return LR_IO;                         /* no server answer */
+  if (!strcmp(st, "40001") || !strcmp(st, "40P01") || !strcmp(st, "55P03"))
+    return LR_BUSY;
+  if (!strcmp(st, "53100")) return LR_FULL;
+  if (!strcmp(st, "53200")) return LR_NOMEM;
+  if (!strcmp(st, "25006")) return LR_READONLY;
+  if (!strcmp(st, "57014")) return LR_INTERRUPT;
+  if (!strncmp(st, "08", 2)) return LR_IO;       /* connection exception */
+  return LR_ERROR;
+}
+
+int lrs_pg_err(lr_db *db, const PGresult *res, const char *what) {
+  const char *msg = res ? PQresultErrorMessage(res) : "";
+  if (!msg || !*msg) msg = db->pg && db->pg->conn ? PQerrorMessage(db->pg->conn)
+                                                 : "no connection";
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  size_t n = strlen(msg);
+  while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) n--;
+  int rc = map_state(state);
+  if (rc == LR_BUSY)
+    return lr__err(db, rc, "%s: %s: another writer holds a lock (waited %d "
+                   "ms; see --busy-timeout): %.*s", what, db->path,
+                   db->busy_ms, (int)n, msg);
+  return lr__err(db, rc, "%s: %.*s", what, (int)n, msg);
+}
+
+int lrs_pg_exec(lr_db *db, const char *sql, const char *what) {
+  PGresult *res = PQexec(db->pg->conn, sql);
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  int rc = LR_OK;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    rc = lrs_pg_err(db, res, what);
+  PQclear(res);
+  return rc;
+}
+
+int lrs_pg_query(lr_db *db, const char *sql, int n, const char *const *params,
+                 PGresult **out, const char *what) {
+  *out = NULL;
+  PGresult *res = PQexecParams(db->pg->conn, sql, n, NULL, params, NULL, NULL,
+                               0);
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    int rc = lrs_pg_err(db, res, what);
+    PQclear(res);
+    return rc;
+  }
+  *out = res;
+  return LR_OK;
+}
+
+void lrs_pg_quote_str(lr_buf *b, const char *s) {
+  lrb_addc(b, '\'');
+  for (; *s; s++) {
+    if (*s == '\'') lrb_addc(b, '\'');
+    lrb_addc(b, *s);
+  }
+  lrb_addc(b, '\'');
+}
+
+/* The connection failed: say where (without the password) and why. */
+static int connect_failed(lr_db *db, const char *uri) {
+  const char *msg = db->pg->conn ? PQerrorMessage(db->pg->conn) : "out of memory";
+  lr_buf m = LR_BUF_INIT;
+  lrb_adds(&m, msg);
+  while (m.n && (m.p[m.n - 1] == '\n' || m.p[m.n - 1] == ' ')) m.p[--m.n] = 0;
+  for (char *p = m.p; p && *p; p++)
+    if (*p == '\n' || *p == '\t') *p = ' ';
+  char *pw = lrs_pg_password(uri);
+  lrs_pg_scrub(&m, pw);
+  lrs_pg_scrub(&m, getenv("PGPASSWORD"));
+  free(pw);
+  lr__err(db, LR_IO, "%s: cannot connect to PostgreSQL: %s", db->path,
+          lrb_str(&m));
+  lrb_free(&m);
+  return LR_IO;
+}
+
+int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms) {
+  db->busy_ms = busy_ms < 0 ? 5000 : busy_ms;
+  db->flags = flags;
+  strcpy(db->key_field, "email");
+  db->pg = calloc(1, sizeof *db->pg);
+  if (!db->pg) return lr__err(db, LR_NOMEM, "out of memory");
+  /* Earlier keywords are defaults the URI may override; later ones win. */
+  const char *const keys[] = { "connect_timeout", "application_name",
+                               "dbname", "client_encoding", NULL };
+  const char *const vals[] = { "10", "leadrules", uri, "UTF8", NULL };
+  db->pg->conn = PQconnectdbParams(keys, vals, 1);
+  if (!db->pg->conn || PQstatus(db->pg->conn) != CONNECTION_OK)
+    return connect_failed(db, uri);
+  char sql[160];
+  snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET client_min_messages "
+           "= warning; SET TIME ZONE 'UTC'%s", db->busy_ms,
+           (flags & LR_OPEN_READONLY)
+               ? "; SET default_transaction_read_only = on" : "");
+  int rc = lrs_pg_exec(db, sql, "open");
+  if (rc == LR_OK) rc = lrs_pg_migrate(db);
+  if (rc != LR_OK) return rc;
+  lrs_pg_meta_get(db, "key_field", db->key_field, sizeof db->key_field);
+  return LR_OK;
+}
+
+void lrs_pg_close(lr_db *db) {
+  if (!db->pg) return;
+  if (db->pg->conn) PQfinish(db->pg->conn);
+  free(db->pg);
+  db->pg = NULL;
+}
+
+int lrs_pg_begin(lr_db *db) {
+  int rc = lrs_pg_exec(db, db->txn ? "SAVEPOINT lr_nested" : "BEGIN",
+                       "begin");
+  if (rc == LR_OK) db->txn++;
+  return rc;
+}
+
+int lrs_pg_commit(lr_db *db) {
+  if (db->txn <= 0) return lr__err(db, LR_MISUSE, "commit without begin");
+  int rc = lrs_pg_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested",
+                       "commit");
+  if (rc == LR_OK) db->txn--;
+  return rc;
+}
+
+int lrs_pg_rollback(lr_db *db) {
+  if (db->txn <= 0) return LR_OK;
+  PGresult *res = PQexec(db->pg->conn, db->txn == 1 ? "ROLLBACK" :
+                         "ROLLBACK TO lr_nested; RELEASE lr_nested");
+  PQclear(res);                  /* keep the caller's error message */
+  db->txn--;
+  return LR_OK;
+}
+
+int lrs_pg_meta_get(lr_db *db, const char *k, char *buf, size_t n) {
+  PGresult *res;
+  const char *p[] = { k };
+  int rc = db->rc;
+  char *keep = db->err.p ? strdup(db->err.p) : NULL;
+  int found = 0;
+  if (lrs_pg_query(db, "SELECT v FROM meta WHERE k = $1", 1, p, &res,
+                   "meta") == LR_OK) {
+    if (PQntuples(res) && !PQgetisnull(res, 0, 0) && n) {
+      snprintf(buf, n, "%s", PQgetvalue(res, 0, 0));
+      found = 1;
+    }
+    PQclear(res);
+  } else {                       /* a lookup: keep the caller's error */
+    lr__err(db, rc, "%s", keep ? keep : "");
+    if (rc == LR_OK) lr__ok(db);
+  }
+  free(keep);
+  return found;
+}
+
+int lrs_pg_meta_set(lr_db *db, const char *k, const char *v) {
+  PGresult *res;
+  const char *p[] = { k, v };
+  int rc = lrs_pg_query(db, "INSERT INTO meta(k, v) VALUES($1, $2) ON "
+                        "CONFLICT(k) DO UPDATE SET v = excluded.v", 2, p,
+                        &res, "meta");
+  PQclear(res);
+  return rc;
+}

@@ -1,0 +1,101 @@
+/*
+** pg_int.h -- the PostgreSQL backend's internals (src/store/pg_*.c), the
+** only header besides db_int.h that names a database library.  The
+** public lrs_* functions PostgreSQL supports test lrs_is_pg at their top
+** and call the lrs_pg_* function of the same idea here; the others refuse
+** with lrs_pg_refuse (store.h), so a handle on PostgreSQL never reaches
+** SQLite code.
+*/
+#ifndef LR_PG_INT_H
+#define LR_PG_INT_H
+
+#include <libpq-fe.h>
+
+#include "contacts_io.h"
+#include "store.h"
+
+struct lrs_pg {
+  PGconn *conn;
+};
+
+/* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
+** what it leaves out from PG* variables), checks the server and migrates
+** (pg_schema.c).  db->path is already the redacted URI. */
+int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms);
+void lrs_pg_close(lr_db *db);
+/* Run sql (no parameters, several statements allowed): an LR code, with
+** "what: server message" as db's error. */
+int lrs_pg_exec(lr_db *db, const char *sql, const char *what);
+/* Run sql with text parameters (NULL: SQL NULL); *res on success
+** (PQclear it), NULL and db's error on failure. */
+int lrs_pg_query(lr_db *db, const char *sql, int n, const char *const *params,
+                 PGresult **res, const char *what);
+/* db's error from a failed result (or the connection when res is NULL). */
+int lrs_pg_err(lr_db *db, const PGresult *res, const char *what);
+int lrs_pg_begin(lr_db *db);
+int lrs_pg_commit(lr_db *db);
+int lrs_pg_rollback(lr_db *db);
+int lrs_pg_meta_get(lr_db *db, const char *k, char *buf, size_t n);
+int lrs_pg_meta_set(lr_db *db, const char *k, const char *v);
+/* Append an SQL string literal ('it''s'). */
+void lrs_pg_quote_str(lr_buf *b, const char *s);
+
+/* The URI (pg_uri.c): copy of uri without its password (user:PASS@ and a
+** password= parameter), for db->path and every message; and the password
+** itself (malloc'd, NULL if none) so that server messages can be scrubbed. */
+char *lrs_pg_redact(const char *uri);
+char *lrs_pg_password(const char *uri);
+/* Replace every occurrence of secret in b's text with "***". */
+void lrs_pg_scrub(lr_buf *b, const char *secret);
+
+/* Schema (pg_schema.c): create or migrate on first use. */
+int lrs_pg_migrate(lr_db *db);
+/* The real columns of contacts on PostgreSQL, in order, and the type a
+** value read from each has (LRS_TEXT, LRS_INTEGER, LRS_REAL); imported
+** fields that are not among them live in contacts.data (jsonb). */
+int lrs_pg_column_type(const char *name);
+
+/* Fields registry (pg_fields.c). */
+int lrs_pg_fields_load(lr_db *db, lrs_fields *out);
+int lrs_pg_field_add(lr_db *db, const char *name, const char *header,
+                     int type);
+int lrs_pg_field_note(lr_db *db, const char *name, const char *header,
+                      int type, long long seq);
+int lrs_pg_has_column(lr_db *db, const char *name);
+int lrs_pg_column_room(lr_db *db, int *room, int *limit);
+
+/* Contacts import (pg_upsert.c). */
+int lrs_pg_contacts_any(lr_db *db, int *any);
+struct lrs_pg_upsert;
+int lrs_pg_upsert_open(lr_db *db, const char *const *names, const int *how,
+                       int n, long long seq, long long now,
+                       struct lrs_pg_upsert **out);
+/* Rows are sent as they come (COPY); keys and values are copied. */
+int lrs_pg_upsert_row(struct lrs_pg_upsert *u, const char *key, size_t keylen,
+                      const lrs_value *vals);
+int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,
+                         long long *updated, long long *merged);
+void lrs_pg_upsert_free(struct lrs_pg_upsert *u);
+/* A value as COPY text format (\N for NULL), and as a JSON value
+** (numbers keep their kind: a real always has '.' or an exponent). */
+void lrs_pg_copy_value(lr_buf *b, const lrs_value *v);
+void lrs_pg_json_value(lr_buf *b, const lrs_value *v);
+
+/* Import log (pg_import_log.c). */
+int lrs_pg_import_log_start(lr_db *db, const char *kind, const char *file,
+                            long long now, long long *seq);
+int lrs_pg_import_log_finish(lr_db *db, long long seq, const char *key_field,
+                             const lr_import_report *r);
+
+/* Export (pg_export.c): a server-side cursor fetched in batches. */
+struct lrs_pg_cursor;
+int lrs_pg_export_open(lr_db *db, const lrs_export_query *q,
+                       struct lrs_pg_cursor **out);
+int lrs_pg_export_next(struct lrs_pg_cursor *c, lrs_value *vals);
+void lrs_pg_export_close(struct lrs_pg_cursor *c);
+int lrs_pg_grade_names(lr_db *db, char ***names, int *n);
+int lrs_pg_export_empty_note(lr_db *db, int segment, const char *name,
+                             lr_buf *note);
+
+
+#endif

@@ -1,0 +1,263 @@
+/*
+** pg_schema.c -- the PostgreSQL schema: the concepts of schema.c (same
+** tables, same columns, same meanings), created on first use of an empty
+** database (its current schema, so `?options=-csearch_path=NAME` picks a
+** named one) and versioned in meta.schema_version with forward
+** migrations, each in one transaction under an advisory lock (two first
+** opens do not race).  A schema holding tables that are not ours is
+** refused before anything is written.
+**
+** Imported fields: the well-known and engine columns are typed columns;
+** every other imported field is a key of contacts.data (jsonb).  SQLite
+** types a value, not a column ('02134' and 2134 sit side by side in one
+** field), and a jsonb document keeps that per value (a string, an
+** integer, a real) where a typed column would force one type on all and
+** need ALTER TABLE ... TYPE, a rewrite of the table, each time an import
+** widens a field.  Adding a field costs nothing (no ALTER TABLE, no lock
+** on contacts).  The fields registry still bounds them by PostgreSQL's
+** 1,600 columns, so that a view with one column per field stays
+** possible (docs/postgresql.md).
+**
+** Citus (docs/scale-out.md): every table holding contact rows has
+** contact_id in its primary key and unique indexes, so that it can be
+** distributed by contact id and co-located with contacts.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "pg_int.h"
+
+#define LRS_PG_APP "leadrules"
+
+/* Version 4 (the schema version of SQLite's file): everything at once. */
+static const char PG_MIGRATION_4[] =
+  "CREATE TABLE meta(k text PRIMARY KEY, v text);"
+  "CREATE TABLE contacts("
+  "  id bigint PRIMARY KEY, key text NOT NULL,"
+  "  email text, first_name text, last_name text, company text, title text,"
+  "  country text, industry text, company_size numeric, source text,"
+  "  created_at bigint,"
+  "  score double precision NOT NULL DEFAULT 0, stage text, owner text,"
+  "  updated_at bigint, grade text, scores text, due_at bigint,"
+  "  assigned_at bigint, manual_at bigint, data_at bigint, import_seq bigint,"
+  "  manual_until bigint, stage_since bigint, grades text,"
+  "  stable_until bigint, change_mark bigint, account_key text,"
+  "  data jsonb NOT NULL DEFAULT '{}');"
+  /* The key-to-id lookup: its own table under Citus (scale-out.md). */
+  "CREATE UNIQUE INDEX contacts_by_key ON contacts(key);"
+  "CREATE INDEX contacts_by_stage ON contacts(stage);"
+  "CREATE INDEX contacts_by_change_mark ON contacts(change_mark)"
+  "  WHERE change_mark IS NOT NULL;"
+  "CREATE INDEX contacts_by_stable_until ON contacts(stable_until)"
+  "  WHERE stable_until IS NOT NULL;"
+  "CREATE INDEX contacts_by_account ON contacts(account_key);"
+  "CREATE TABLE fields("
+  "  name text PRIMARY KEY, type text NOT NULL, header text NOT NULL,"
+  "  builtin integer NOT NULL DEFAULT 0, import_seq bigint,"
+  "  ord bigserial NOT NULL);"
+  "CREATE TABLE activities("
+  "  id bigserial, contact_id bigint NOT NULL REFERENCES contacts(id)"
+  "  ON DELETE CASCADE, type text NOT NULL, occurred_at bigint NOT NULL,"
+  "  value double precision, campaign text, PRIMARY KEY(contact_id, id));"
+  "CREATE INDEX activities_by_contact"
+  "  ON activities(contact_id, type, occurred_at);"
+  "CREATE TABLE outcomes("
+  "  id bigserial, contact_id bigint NOT NULL REFERENCES contacts(id)"
+  "  ON DELETE CASCADE,"
+  "  result text NOT NULL CHECK(result IN ('won','lost')),"
+  "  amount double precision, closed_at bigint NOT NULL, import_seq bigint,"
+  "  PRIMARY KEY(contact_id, id), UNIQUE(contact_id, closed_at));"
+  "CREATE TABLE runs("
+  "  id bigserial PRIMARY KEY, kind text NOT NULL DEFAULT 'run',"
+  "  policy text, policy_hash text, now bigint NOT NULL,"
+  "  started_at double precision NOT NULL, finished_at double precision,"
+  "  evaluated bigint NOT NULL DEFAULT 0, score_changes bigint NOT NULL DEFAULT 0,"
+  "  moves bigint NOT NULL DEFAULT 0, handoffs bigint NOT NULL DEFAULT 0,"
+  "  errors bigint NOT NULL DEFAULT 0, dry_run integer NOT NULL DEFAULT 0,"
+  "  by text, error_text text, held_by_manual bigint NOT NULL DEFAULT 0,"
+  "  stages text, scope text, reads_others integer NOT NULL DEFAULT 0,"
+  "  full_reason text);"
+  "CREATE TABLE stage_history("
+  "  id bigserial, contact_id bigint NOT NULL REFERENCES contacts(id)"
+  "  ON DELETE CASCADE, from_stage text, to_stage text NOT NULL,"
+  "  at bigint NOT NULL, run_id bigint, reason text, transition text, by text,"
+  "  PRIMARY KEY(contact_id, id));"
+  "CREATE INDEX stage_history_by_contact ON stage_history(contact_id, at);"
+  "CREATE TABLE score_parts("
+  "  contact_id bigint NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  rule text NOT NULL, points double precision NOT NULL, grp text,"
+  "  PRIMARY KEY(contact_id, rule));"
+  "CREATE TABLE segment_members("
+  "  segment text NOT NULL, contact_id bigint NOT NULL REFERENCES contacts(id)"
+  "  ON DELETE CASCADE, PRIMARY KEY(contact_id, segment));"
+  "CREATE INDEX segment_members_by_segment ON segment_members(segment);"
+  "CREATE TABLE assignments("
+  "  id bigserial, contact_id bigint NOT NULL REFERENCES contacts(id)"
+  "  ON DELETE CASCADE, owner text NOT NULL, stage text, at bigint NOT NULL,"
+  "  run_id bigint, due bigint, PRIMARY KEY(contact_id, id));"
+  "CREATE TABLE routing_state("
+  "  router text NOT NULL, owner text NOT NULL, day bigint NOT NULL DEFAULT 0,"
+  "  total bigint NOT NULL DEFAULT 0, today bigint NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY(router, owner));"
+  "CREATE TABLE audit("
+  "  id bigserial, contact_id bigint NOT NULL REFERENCES contacts(id)"
+  "  ON DELETE CASCADE, field text NOT NULL, old_value jsonb,"
+  "  new_value jsonb, at bigint NOT NULL, by text, reason text, run_id bigint,"
+  "  PRIMARY KEY(contact_id, id));"
+  "CREATE TABLE run_errors("
+  "  run_id bigint NOT NULL, contact_id bigint, message text NOT NULL);"
+  "CREATE TABLE imports("
+  "  id bigserial PRIMARY KEY, kind text NOT NULL, file text NOT NULL,"
+  "  at bigint NOT NULL, key_field text,"
+  "  rows_read bigint NOT NULL DEFAULT 0, inserted bigint NOT NULL DEFAULT 0,"
+  "  updated bigint NOT NULL DEFAULT 0, merged bigint NOT NULL DEFAULT 0,"
+  "  rejected bigint NOT NULL DEFAULT 0,"
+  "  fields_created bigint NOT NULL DEFAULT 0);"
+  "CREATE TABLE outbox("
+  "  id bigserial PRIMARY KEY, at bigint NOT NULL, kind text NOT NULL,"
+  "  contact_id bigint, key text NOT NULL, run_id bigint,"
+  "  payload text NOT NULL);"
+  "CREATE TABLE outbox_acks("
+  "  consumer text PRIMARY KEY, last_id bigint NOT NULL, at bigint NOT NULL);"
+  "CREATE TABLE accounts("
+  "  id bigint PRIMARY KEY, key text NOT NULL UNIQUE, data text,"
+  "  score double precision NOT NULL DEFAULT 0, scores text, grade text,"
+  "  grades text, stage text, stage_since bigint, owner text,"
+  "  assigned_at bigint, due_at bigint, import_seq bigint,"
+  "  updated_at bigint);"
+  "INSERT INTO fields(name, type, header, builtin) VALUES"
+  "  ('email','text','email',1), ('first_name','text','first_name',1),"
+  "  ('last_name','text','last_name',1), ('company','text','company',1),"
+  "  ('title','text','title',1), ('country','text','country',1),"
+  "  ('industry','text','industry',1),"
+  "  ('company_size','integer','company_size',1),"
+  "  ('source','text','source',1), ('created_at','integer','created_at',1),"
+  "  ('stage','text','stage',1), ('owner','text','owner',1);"
+  "INSERT INTO meta(k, v) VALUES('application', '" LRS_PG_APP "');";
+
+/* Real columns of contacts and how a value read from each is typed, as
+** SQLite's declared affinity would type it. */
+static const struct { const char *name; int type; } COLUMNS[] = {
+  {"id", LRS_INTEGER}, {"key", LRS_TEXT}, {"email", LRS_TEXT},
+  {"first_name", LRS_TEXT}, {"last_name", LRS_TEXT}, {"company", LRS_TEXT},
+  {"title", LRS_TEXT}, {"country", LRS_TEXT}, {"industry", LRS_TEXT},
+  {"company_size", LRS_INTEGER}, {"source", LRS_TEXT},
+  {"created_at", LRS_INTEGER}, {"score", LRS_REAL}, {"stage", LRS_TEXT},
+  {"owner", LRS_TEXT}, {"updated_at", LRS_INTEGER}, {"grade", LRS_TEXT},
+  {"scores", LRS_TEXT}, {"due_at", LRS_INTEGER}, {"assigned_at", LRS_INTEGER},
+  {"manual_at", LRS_INTEGER}, {"data_at", LRS_INTEGER},
+  {"import_seq", LRS_INTEGER}, {"manual_until", LRS_INTEGER},
+  {"stage_since", LRS_INTEGER}, {"grades", LRS_TEXT},
+  {"stable_until", LRS_INTEGER}, {"change_mark", LRS_INTEGER},
+  {"account_key", LRS_TEXT},
+};
+
+int lrs_pg_column_type(const char *name) {
+  for (size_t i = 0; i < sizeof COLUMNS / sizeof *COLUMNS; i++)
+    if (strcmp(COLUMNS[i].name, name) == 0) return COLUMNS[i].type;
+  return -1;
+}
+
+#define NCOLUMNS ((int)(sizeof COLUMNS / sizeof *COLUMNS) + 1)  /* + data */
+
+int lrs_pg_has_column(lr_db *db, const char *name) {
+  (void)db;
+  return lrs_pg_column_type(name) >= 0;
+}
+
+/* Forward migrations: PG_MIGRATIONS[v] moves version v to v + 1; the
+** PostgreSQL schema starts at version 4, whole. */
+static const char *const PG_MIGRATIONS[LRS_SCHEMA_VERSION] = {
+  NULL, NULL, NULL, PG_MIGRATION_4,
+};
+
+/* What the current schema holds: *tables in it, and our version (0:
+** not ours or empty). */
+static int inspect(lr_db *db, long long *tables, int *version, int *ours) {
+  PGresult *res;
+  int rc = lrs_pg_query(db,
+      "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = "
+      "current_schema()), to_regclass('meta') IS NOT NULL", 0, NULL, &res,
+      "open");
+  if (rc != LR_OK) return rc;
+  if (!PQntuples(res) || PQgetisnull(res, 0, 0)) {
+    PQclear(res);
+    return lr__err(db, LR_NOTADB, "%s: no schema to create tables in (set "
+                   "search_path, e.g. ?options=-csearch_path%%3Dleadrules)",
+                   db->path);
+  }
+  *tables = atoll(PQgetvalue(res, 0, 0));
+  int has_meta = PQgetvalue(res, 0, 1)[0] == 't';
+  PQclear(res);
+  *version = 0;
+  *ours = 0;
+  if (!has_meta) return LR_OK;
+  char v[32];
+  *ours = lrs_pg_meta_get(db, "application", v, sizeof v) &&
+          strcmp(v, LRS_PG_APP) == 0;
+  if (*ours && lrs_pg_meta_get(db, "schema_version", v, sizeof v))
+    *version = atoi(v);
+  return LR_OK;
+}
+
+static int migrate_locked(lr_db *db, int version) {
+  int rc = lrs_pg_exec(db, "SELECT pg_advisory_xact_lock(hashtext("
+                       "'leadrules.migrate'))", "migrate");
+  long long tables = 0;
+  int ours = 0;
+  if (rc == LR_OK) rc = inspect(db, &tables, &version, &ours);  /* again */
+  if (rc != LR_OK) return rc;
+  if (!ours && tables > 0)
+    return lr__err(db, LR_NOTADB, "%s: not a leadrules database (its schema "
+                   "holds other tables; refusing to change it)", db->path);
+  for (int v = version; v < LRS_SCHEMA_VERSION && rc == LR_OK; v++)
+    if (PG_MIGRATIONS[v]) rc = lrs_pg_exec(db, PG_MIGRATIONS[v], "migrate");
+  char want[16];
+  snprintf(want, sizeof want, "%d", LRS_SCHEMA_VERSION);
+  if (rc == LR_OK) rc = lrs_pg_meta_set(db, "schema_version", want);
+  return rc;
+}
+
+int lrs_pg_migrate(lr_db *db) {
+  long long tables = 0;
+  int version = 0, ours = 0;
+  int rc = inspect(db, &tables, &version, &ours);
+  if (rc != LR_OK) return rc;
+  if (!ours && tables > 0)
+    return lr__err(db, LR_NOTADB, "%s: not a leadrules database (its schema "
+                   "holds other tables; refusing to change it)", db->path);
+  if (version > LRS_SCHEMA_VERSION)
+    return lr__err(db, LR_SCHEMA, "%s: written by a newer leadrules (schema "
+                   "version %d; this build knows up to %d)", db->path,
+                   version, LRS_SCHEMA_VERSION);
+  if (version == LRS_SCHEMA_VERSION) return LR_OK;
+  if (!ours && (db->flags & (LR_OPEN_NOCREATE | LR_OPEN_READONLY)))
+    return lr__err(db, LR_NOTFOUND, "%s: no such database", db->path);
+  if (db->flags & LR_OPEN_READONLY)
+    return lr__err(db, LR_READONLY, "%s: schema version %d needs migrating "
+                   "to %d; open it read-write once", db->path, version,
+                   LRS_SCHEMA_VERSION);
+  rc = lrs_pg_begin(db);
+  if (rc == LR_OK) rc = migrate_locked(db, version);
+  if (rc == LR_OK) return lrs_pg_commit(db);
+  char *msg = db->err.p ? strdup(db->err.p) : NULL;
+  int keep = db->rc;
+  lrs_pg_rollback(db);
+  lr__err(db, keep, "%s: creating the schema: %s", db->path, msg ? msg : "");
+  free(msg);
+  return keep;
+}
+
+int lrs_pg_column_room(lr_db *db, int *room, int *limit) {
+  PGresult *res;
+  int rc = lrs_pg_query(db, "SELECT count(*) FROM fields WHERE builtin = 0",
+                        0, NULL, &res, "contacts columns");
+  if (rc != LR_OK) return rc;
+  int imported = atoi(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  *limit = 1600;                 /* PostgreSQL's columns per table or view */
+  *room = *limit - NCOLUMNS - imported;
+  return LR_OK;
+}

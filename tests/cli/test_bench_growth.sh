@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# scripts/bench --growth end to end on tiny sizes: every step at each size,
+# per-contact ratios to the smallest, bytes per contact by table; sizes
+# outside 1..10,000,000 are refused.  Not a timed test: nothing is asserted
+# about the times themselves.
+. "$LR_SRC/tests/cli/lib.sh"
+
+expect_ok "$LR_SRC/scripts/bench" --growth 2000,4000 --leadrules "$LEADRULES" \
+  --work "$LR_TMP/bench" --json "$LR_TMP/growth.json"
+contains "## leadrules growth"
+contains "| import activities |"
+contains "| run --changed a day later |"
+contains "| report --by source |"
+contains "| export --json |"
+contains "time 4k/2k"
+contains "Database bytes per contact"
+contains "| activities |"
+lacks "n/a steps"
+expect_ok python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
+  s=r['sizes']; assert [x['contacts'] for x in s]==[2000,4000], s; \
+  assert all(st['ok'] for x in s for st in x['steps'].values()); \
+  assert s[1]['time_ratio']['run'] is not None and s[0]['time_ratio']['run']==1.0; \
+  assert s[1]['bytes']['contacts'] > 0" growth.json
+# The time-ordered log too, and --contacts as a single size.
+expect_ok "$LR_SRC/scripts/bench" --growth --contacts 1500 --order time \
+  --leadrules "$LEADRULES" --work "$LR_TMP/bench" --json "$LR_TMP/growth1.json"
+contains "activities in time order"
+expect_fail 1 "$LR_SRC/scripts/bench" --growth 20000000 --leadrules "$LEADRULES" \
+  --work "$LR_TMP/bench" --json "$LR_TMP/bad.json"
+contains "1 to 10000000"
+expect_fail 1 "$LR_SRC/scripts/bench" --contacts 20000000 --leadrules "$LEADRULES" \
+  --work "$LR_TMP/bench" --json "$LR_TMP/bad.json"
+contains "10,000,000"
+finish
