@@ -13,8 +13,9 @@ step once, with peak RSS from /usr/bin/time:
   later, run --changed a day after that with new activity for 5% of the
   contacts, backtest, report, report --by source, export --json.
 
-It prints each step's time per contact (microseconds) and peak RSS at
-each size, and their ratio to the smallest size: 1.00 is linear time
+It prints each step's wall-clock and CPU time (user + system) per
+contact in microseconds and its peak RSS at each size, and their ratio
+to the smallest size (CPU time is the steadier one on a shared machine): 1.00 is linear time
 (or flat memory); 1.15 means a contact costs 15% more at that size.  Then
 the database's bytes per contact, table by table (indexes counted with
 their table), from sqlite3's dbstat virtual table, or page counts when
@@ -22,7 +23,8 @@ the shell lacks it.  Results: bench/results-growth.json and .md (or
 --json FILE).
 
 --repeat N runs each size's whole sequence N times and reports the
-median per step (the machines are shared; one pass is noisy).
+median per step (the machines are shared; one pass is noisy).  --from
+FILE prints the tables of a saved result again.
 """
 import argparse
 import importlib.machinery
@@ -174,8 +176,8 @@ class Growth:
                 "bytes": passes[-1][1], "bytes_how": passes[-1][2]}
 
 
-def per_contact(st, n):
-    return st["seconds"] / n * 1e6 if st.get("ok") else None
+def per_contact(st, n, what="seconds"):
+    return st[what] / n * 1e6 if st.get("ok") and st.get(what) is not None else None
 
 
 def ratio(v, v0):
@@ -188,10 +190,15 @@ def summarize(res):
     small = sizes[0]
     for s in sizes:
         s["per_contact_us"], s["time_ratio"], s["rss_ratio"] = {}, {}, {}
+        s["cpu_per_contact_us"], s["cpu_ratio"] = {}, {}
         for key, st in s["steps"].items():
             v = per_contact(st, s["contacts"])
             s["per_contact_us"][key] = None if v is None else round(v, 3)
             st0 = small["steps"].get(key, {})
+            c = per_contact(st, s["contacts"], "cpu")
+            s["cpu_per_contact_us"][key] = None if c is None else round(c, 3)
+            s["cpu_ratio"][key] = ratio(c, per_contact(st0, small["contacts"], "cpu")
+                                        if st0 else None)
             s["time_ratio"][key] = ratio(v, per_contact(st0, small["contacts"])
                                          if st0 else None)
             s["rss_ratio"][key] = ratio(st.get("rss_mib") if st.get("ok") else None,
@@ -204,9 +211,10 @@ def markdown(res):
     head = ["step"]
     for s in sizes:
         head += ["%s s" % fmt_n(s["contacts"]), "%s us/contact" % fmt_n(s["contacts"]),
-                 "%s MiB" % fmt_n(s["contacts"])]
+                 "%s CPU us/contact" % fmt_n(s["contacts"]), "%s MiB" % fmt_n(s["contacts"])]
     for s in sizes[1:]:
         head += ["time %s/%s" % (fmt_n(s["contacts"]), fmt_n(sizes[0]["contacts"])),
+                 "CPU %s/%s" % (fmt_n(s["contacts"]), fmt_n(sizes[0]["contacts"])),
                  "RSS %s/%s" % (fmt_n(s["contacts"]), fmt_n(sizes[0]["contacts"]))]
     lines = ["## leadrules growth", "",
              "%s; activities %s; %d pass(es) per size, medians; `%s`." % (
@@ -224,10 +232,14 @@ def markdown(res):
             ok = st.get("ok")
             row += ["%.2f" % st["seconds"] if ok else "n/a",
                     "%.2f" % s["per_contact_us"][key] if ok else "n/a",
+                    "%.2f" % s["cpu_per_contact_us"][key]
+                    if ok and s["cpu_per_contact_us"].get(key) is not None else "n/a",
                     "%.0f" % st["rss_mib"] if ok and st.get("rss_mib") is not None else "n/a"]
         for s in sizes[1:]:
             tr, rr = s["time_ratio"].get(key), s["rss_ratio"].get(key)
+            cr = s["cpu_ratio"].get(key)
             row += ["n/a" if tr is None else "%.2fx" % tr,
+                    "n/a" if cr is None else "%.2fx" % cr,
                     "n/a" if rr is None else "%.2fx" % rr]
         lines.append("| " + " | ".join(row) + " |")
     # Tables under 1% of the largest database go into one row.
@@ -273,7 +285,15 @@ def main(argv=None):
     ap.add_argument("--json", default=os.path.join(REPO, "bench", "results-growth.json"))
     ap.add_argument("--regen", action="store_true", help="regenerate cached data")
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per step")
+    ap.add_argument("--from", dest="from_json", metavar="JSON",
+                    help="print the tables of a saved result again, measure nothing")
     a = ap.parse_args(argv)
+    if a.from_json:
+        res = json.load(open(a.from_json))
+        summarize(res)
+        res["_fmt_n"] = load_bench().fmt_n
+        print(markdown(res))
+        return 0
     if a.repeat < 1:
         sys.exit("bench: --repeat must be at least 1")
     sizes = parse_sizes(a.contacts or a.growth)

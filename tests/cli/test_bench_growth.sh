@@ -21,6 +21,10 @@ expect_ok python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
   assert all(st['ok'] for x in s for st in x['steps'].values()); \
   assert s[1]['time_ratio']['run'] is not None and s[0]['time_ratio']['run']==1.0; \
   assert s[1]['bytes']['contacts'] > 0" growth.json
+# --from prints a saved result again, with CPU time per contact.
+expect_ok "$LR_SRC/scripts/bench" --growth --from "$LR_TMP/growth.json"
+contains "CPU 4k/2k"
+contains "| export --json |"
 # The time-ordered log too, and --contacts as a single size.
 expect_ok "$LR_SRC/scripts/bench" --growth --contacts 1500 --order time \
   --leadrules "$LEADRULES" --work "$LR_TMP/bench" --json "$LR_TMP/growth1.json"
