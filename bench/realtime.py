@@ -29,6 +29,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -52,6 +53,15 @@ def timed(cmd, **kw):
     if p.returncode != 0:
         sys.exit("bench: %s failed:\n%s" % (" ".join(cmd), p.stderr[-2000:]))
     return dt, p
+
+
+def timed_cpu(cmd):
+    """timed(), and the command's CPU seconds (user + sys): steadier than
+    the wall clock on a machine other work loads."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    dt, p = timed(cmd)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return dt, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p
 
 
 def pct(values, p):
@@ -111,12 +121,14 @@ def bench_ingest(a, data, base, keys):
             w.writerow([e["contact"], e["type"]])
     db = os.path.join(data, "ingest.db")
     copy_db(base, db)
-    t_small, p = timed([a.leadrules, "--db", db, "ingest", a.policy, nd,
-                        "--batch", str(a.small_batch), "--now", a.now])
+    t_small, c_small, p = timed_cpu([a.leadrules, "--db", db, "ingest", a.policy,
+                                     nd, "--batch", str(a.small_batch),
+                                     "--now", a.now])
     log("bench: " + p.stdout.strip())
     copy_db(base, db)
-    t_ingest, p = timed([a.leadrules, "--db", db, "ingest", a.policy, nd,
-                         "--batch", str(a.batch), "--now", a.now])
+    t_ingest, c_ingest, p = timed_cpu([a.leadrules, "--db", db, "ingest",
+                                       a.policy, nd, "--batch", str(a.batch),
+                                       "--now", a.now])
     log("bench: " + p.stdout.strip())
     copy_db(base, db)
     now = int(subprocess.run(["date", "-u", "-d", a.now, "+%s"], capture_output=True,
@@ -130,7 +142,9 @@ def bench_ingest(a, data, base, keys):
     os.remove(db)
     return {"events": a.events, "batch": a.batch, "seconds": t_ingest,
             "events_per_s": a.events / t_ingest,
+            "cpu_seconds": c_ingest, "events_per_cpu_s": a.events / c_ingest,
             "small_batch": a.small_batch, "small_batch_seconds": t_small,
+            "small_batch_cpu_seconds": c_small,
             "small_batch_events_per_s": a.events / t_small,
             "sqlite_append_seconds": t_sql, "full_run_seconds": t_run,
             "ratio_vs_sqlite_append": t_sql / t_ingest,
@@ -229,15 +243,17 @@ def markdown(r):
         "",
         "| measure | value | baseline | ratio |",
         "|---|---|---|---|",
-        "| ingest %d events (--batch %d) | %.0f events/s (%.2f s) | sqlite3 append only: %.2f s | %.2f |"
+        "| ingest %d events (--batch %d) | %.0f events/s (%.2f s); of CPU: %.0f events/s (%.2f s user+sys) | sqlite3 append only: %.2f s | %.2f |"
         % (i["events"], i["batch"], i["events_per_s"], i["seconds"],
+           i["events_per_cpu_s"], i["cpu_seconds"],
            i["sqlite_append_seconds"], i["ratio_vs_sqlite_append"]),
         "| ingest vs one full run | %.2f s | full run: %.2f s | %.2f |"
         % (i["seconds"], i["full_run_seconds"], i["ratio_vs_full_run"]),
-        "| ingest, --batch %d | %.0f events/s (%.2f s) | --batch %d: %.2f s | %.2f |"
+        "| ingest, --batch %d | %.0f events/s (%.2f s; CPU %.2f s) | --batch %d: %.2f s (CPU %.2f s) | %.2f (CPU %.2f) |"
         % (i["small_batch"], i["small_batch_events_per_s"],
-           i["small_batch_seconds"], i["batch"], i["seconds"],
-           i["seconds"] / i["small_batch_seconds"]),
+           i["small_batch_seconds"], i["small_batch_cpu_seconds"], i["batch"],
+           i["seconds"], i["cpu_seconds"], i["seconds"] / i["small_batch_seconds"],
+           i["cpu_seconds"] / i["small_batch_cpu_seconds"]),
     ]
     for mode in ("sequential", "concurrent"):
         e, h = s["event_" + mode], s["healthz_" + mode]

@@ -170,9 +170,9 @@ LR_API int lr_open(const char *path, lr_db **db);
 ** PostgreSQL store (docs/postgresql.md), creating the schema on first use
 ** of an empty database.  The handle keeps the URI without its password
 ** (lr_db_path, messages).  An unreachable server is LR_IO; a schema holding
-** other tables LR_NOTADB.  Import of contacts, export and info work on
-** it; any other call fails with LR_ERROR and "... is not supported on
-** PostgreSQL yet".
+** other tables LR_NOTADB.  Imports of contacts, activities and outcomes,
+** export and info work on it; any other call fails with LR_ERROR and
+** "... is not supported on PostgreSQL yet".
 */
 /*
 ** lr_open with LR_OPEN_* flags and a busy timeout in milliseconds

@@ -165,6 +165,13 @@ int cli_ok_ms(const char *v);
 ** *i moves past a separate value).  1 when it is one of them, its value
 ** stored; 0 when it is none; -1 after printing the usage error for cmd
 ** (NULL: the global options). */
+/* Keep the --db value (c->db_path, pointing into argv) in a copy of its
+** own and overwrite the password of a postgresql:// URI in argv, so that
+** it never shows in the process title (secret.c).  -1 out of memory. */
+int cli_keep_db_path(cli *c);
+/* Overwrite a postgresql:// URI's password (user:PASSWORD@, ?password=)
+** with 'x' in place; other strings are left alone. */
+void cli_hide_secret(char *uri);
 int cli_opts(cli *c, const char *cmd, const cli_optv *opts, int argc,
              char **argv, int *i);
 

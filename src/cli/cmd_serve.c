@@ -32,7 +32,7 @@ int cmd_serve(cli *c, int argc, char **argv) {
   lr_serve_opts o = LR_SERVE_OPTS_INIT;
   const cli_optv opts[] = {
     { "--policy", &policy, "a policy file", 1, NULL },
-    { "--listen", &o.listen, "IPV4:PORT", 1, NULL },
+    { "--listen", &o.listen, "IPV4:PORT or [IPV6]:PORT", 1, NULL },
     { "--token-file", &o.token_file, "a FILE", 1, NULL },
     CLI_OPT_NOW(now_s),
     { "--notify-exec", &o.notify_exec, "a command", 1, NULL },

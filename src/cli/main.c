@@ -81,6 +81,10 @@ int main(int argc, char **argv) {
   c.progname = "leadrules";
   c.busy_ms = -1;
   if (strip_globals(&c, &argc, argv)) return CLI_USAGE;
+  if (cli_keep_db_path(&c) != 0) {
+    fprintf(stderr, "leadrules: out of memory\n");
+    return CLI_ERR;
+  }
   if (!c.db_path) c.db_path = getenv("LEADRULES_DB");
   if (!c.db_path || !*c.db_path) c.db_path = "leadrules.db";
   if (argc < 2) {

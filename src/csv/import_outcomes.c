@@ -77,7 +77,8 @@ static int row(lrc_import *im, const lrc_row *r) {
 static int finish(lrc_import *im) {
   lrc_events *k = im->k;
   lr_import_report *rep = im->rep;
-  lrs_outcomes_finish(k->w, &rep->updated, &rep->merged);
+  int rc = lrs_outcomes_finish(k->w, &rep->updated, &rep->merged);
+  if (rc != LR_OK) return lrc_store_fail(im, NULL, rc);
   rep->inserted = k->rows - rep->updated - rep->merged;
   return LR_OK;
 }

@@ -373,7 +373,8 @@ static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
                    void *ctx) {
   long long mi = 0, hi = 0;
   long long nm = lr_run_move_count(res), nh = lr_run_handoff_count(res);
-  int began = lrs_rt_state_begin(a->db);
+  /* One read transaction for many reads; one read needs none. */
+  int began = a->nt > 1 ? lrs_rt_state_begin(a->db) : 0;
   for (long long i = 0; i < a->nt; i++) {
     touched *t = &a->t[i];
     lrs_rt_state c;

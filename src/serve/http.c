@@ -5,6 +5,8 @@
 ** reads use a read handle of their own and never wait for the writer.
 */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,35 +368,57 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- the daemon -------------------------------------------------------------- */
 
-static int parse_listen(const char *listen, struct sockaddr_in *a) {
+/* IPV4:PORT, [IPV6]:PORT or localhost:PORT into *a; -1 when not one. */
+static int parse_listen(const char *listen, struct sockaddr_storage *a) {
   char host[64];
-  const char *colon = strrchr(listen, ':');
-  if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host)
-    return -1;
-  memcpy(host, listen, (size_t)(colon - listen));
-  host[colon - listen] = '\0';
+  const char *colon = strrchr(listen, ':'), *h = listen;
+  size_t n = colon ? (size_t)(colon - listen) : 0;
+  int v6 = listen[0] == '[';
+  if (v6) {                       /* [ADDRESS]:PORT */
+    if (n < 3 || listen[n - 1] != ']') return -1;
+    h = listen + 1;
+    n -= 2;
+  }
+  if (!colon || !n || n >= sizeof host) return -1;
+  memcpy(host, h, n);
+  host[n] = '\0';
   char *end;
   long port = strtol(colon + 1, &end, 10);
   if (!colon[1] || *end || port < 0 || port > 65535) return -1;
   memset(a, 0, sizeof *a);
-  a->sin_family = AF_INET;
-  a->sin_port = htons((unsigned short)port);
+  if (v6) {
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)a;
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((unsigned short)port);
+    return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -1;
+  }
+  struct sockaddr_in *a4 = (struct sockaddr_in *)a;
+  a4->sin_family = AF_INET;
+  a4->sin_port = htons((unsigned short)port);
   if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
-  return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
+  return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+}
+
+static unsigned short port_of(const struct sockaddr_storage *a) {
+  return ntohs(a->ss_family == AF_INET6
+                   ? ((const struct sockaddr_in6 *)a)->sin6_port
+                   : ((const struct sockaddr_in *)a)->sin_port);
 }
 
 int lrv_http_start(lrv_server *s) {
   const char *listen = s->o.listen ? s->o.listen : "127.0.0.1:8787";
-  struct sockaddr_in addr;
+  struct sockaddr_storage addr;
   if (parse_listen(listen, &addr) != 0) {
-    lrv_log(s, "--listen %s: expected IPV4:PORT such as 127.0.0.1:8787",
-            listen);
+    lrv_log(s, "--listen %s: expected IPV4:PORT such as 127.0.0.1:8787 or "
+            "[IPV6]:PORT such as [::1]:8787", listen);
     return LR_MISUSE;
   }
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+                   MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+                   MHD_USE_ITC;
+  if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   s->daemon = MHD_start_daemon(
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-          MHD_USE_POLL | MHD_USE_ITC,
-      0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &addr,
+      flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &addr,
       MHD_OPTION_NOTIFY_COMPLETED, completed, s,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
   if (!s->daemon) {
@@ -404,7 +428,7 @@ int lrv_http_start(lrv_server *s) {
   }
   const union MHD_DaemonInfo *i =
       MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  s->port = i ? i->port : ntohs(addr.sin_port);
+  s->port = i ? i->port : port_of(&addr);
   return LR_OK;
 }
 

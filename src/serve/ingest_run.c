@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../store/realtime_io.h"
+#include "../util/buf.h"
 #include "../store/store.h"
 #include "../engine/model.h"
 #include "ingest.h"
@@ -54,29 +55,62 @@ static void teardown(lrv_ingest *g) {
   lra_free(&g->arena);
 }
 
-/* Every line; the CSV header first.  Blank lines are skipped. */
+/* Is a quoted CSV cell still open after s (it was when `in`)?  Every
+** '"' flips it: "" inside quotes, an escaped quote, flips it twice. */
+static int open_quote(const char *s, size_t n, int in) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] == '"') in = !in;
+  return in;
+}
+
+/* One record (a line; in CSV, lines joined while a quoted cell is open):
+** the CSV header first; blank ones are skipped. */
+static int one_record(lrv_ingest *g, const char *rec, size_t len,
+                      long long lineno) {
+  if (g->o.cancel && *g->o.cancel)
+    return lr__err(g->db, LR_INTERRUPT, "ingest interrupted");
+  if (lineno == 1 && g->o.format == LR_INGEST_CSV)
+    return lrv_ingest_header(g, rec);
+  if (len && strspn(rec, " \t") != len) return lrv_ingest_line(g, rec, lineno);
+  return LR_OK;
+}
+
+/* Every record.  A CSV record spanning lines (a quoted cell holding a
+** newline) is named by its first line. */
 static int read_all(lrv_ingest *g, FILE *in) {
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
-  long long lineno = 0;
-  int rc = LR_OK;
+  long long lineno = 0, first = 0;
+  int rc = LR_OK, quoted = 0, csv = g->o.format == LR_INGEST_CSV;
+  lr_buf rec = LR_BUF_INIT;
   while (rc == LR_OK && (len = getline(&line, &cap, in)) >= 0) {
     lineno++;
     g->report.lines++;
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
       line[--len] = '\0';
-    if (g->o.cancel && *g->o.cancel)
-      rc = lr__err(g->db, LR_INTERRUPT, "ingest interrupted");
-    else if (lineno == 1 && g->o.format == LR_INGEST_CSV)
-      rc = lrv_ingest_header(g, line);
-    else if (len && strspn(line, " \t") != (size_t)len)
-      rc = lrv_ingest_line(g, line, lineno);
+    if (!csv) {
+      rc = one_record(g, line, (size_t)len, lineno);
+      continue;
+    }
+    if (quoted) lrb_addc(&rec, '\n');
+    else {
+      lrb_reset(&rec);
+      first = lineno;
+    }
+    lrb_add(&rec, line, (size_t)len);
+    if ((quoted = open_quote(line, (size_t)len, quoted))) continue;
+    rc = rec.oom ? lr__err(g->db, LR_NOMEM, "out of memory")
+                 : one_record(g, lrb_str(&rec), rec.n, first);
   }
   free(line);
   if (rc == LR_OK && ferror(in))
     rc = lr__err(g->db, LR_IO, "%s: cannot read", g->name);
-  if (rc == LR_OK && g->o.format == LR_INGEST_CSV && lineno == 0)
+  if (rc == LR_OK && quoted)
+    rc = lr__err(g->db, LR_INPUT, "%s:%lld: a quoted cell is not closed "
+                 "before the end of the file", g->name, first);
+  lrb_free(&rec);
+  if (rc == LR_OK && csv && lineno == 0)
     rc = lr__err(g->db, LR_INPUT, "%s: empty (no header)", g->name);
   return rc == LR_OK ? lrv_ingest_finish(g) : rc;
 }

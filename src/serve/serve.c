@@ -68,7 +68,7 @@ static int setup(lrv_server *s) {
   }
   /* Commits do not wait for the disk: see README, Design notes. */
   lrs_sync_normal(s->db);
-  lrs_ckpt_start(s->db, &s->ckpt);
+  lrs_ckpt_start(s->db, LRS_CKPT_SOFT, LRS_CKPT_HARD, &s->ckpt);
   rc = lrv_policy_reload(s);
   if (rc == LR_OK) rc = lrv_notify_start(s);
   if (rc == LR_OK) rc = lrv_http_start(s);

@@ -17,7 +17,7 @@ int lr_open_v2(const char *path, lr_db **out, int flags, int busy_ms) {
   if (!path || !*path) return lr__err(db, LR_MISUSE, "no database path given");
   /* A PostgreSQL URI is kept without its password: db->path is in
   ** messages and lr_db_path. */
-  int pg = lrs_is_pg_uri(path);
+  int pg = db->on_pg = lrs_is_pg_uri(path);
   db->path = pg ? lrs_pg_redact(path) : strdup(path);
   if (!db->path) return lr__err(db, LR_NOMEM, "out of memory");
   int rc = pg ? lrs_pg_open(db, path, flags, busy_ms)
@@ -76,5 +76,5 @@ int lr_busy_timeout(lr_db *db, int ms) {
 const char *lr_db_path(lr_db *db) { return db ? db->path : NULL; }
 
 const char *lr_db_backend(lr_db *db) {
-  return !db ? NULL : db->pg ? "postgresql" : "sqlite";
+  return !db ? NULL : db->on_pg ? "postgresql" : "sqlite";
 }

@@ -658,5 +658,6 @@ int lrs_routing_put(lr_db *db, const char *router, const char *owner,
 }
 
 long long lrs_total_changes(lr_db *db) {
+  if (db->pg) return 0;             /* runs: SQLite only, yet */
   return sqlite3_total_changes64(db->sql);
 }

@@ -20,8 +20,10 @@ struct lrs_ckpt {
   sqlite3 *conn;                   /* the thread's */
   pthread_t thread;
   pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int stop, want;
+  pthread_cond_t cv;                /* the thread: want, stop */
+  pthread_cond_t idle;              /* the writer: the pass is over */
+  int stop, want, busy, hurry;
+  int soft, hard;                  /* lrs_ckpt_start's */
   int next;                        /* log pages at which to wake it next */
   long long passes;
 };
@@ -29,15 +31,22 @@ struct lrs_ckpt {
 /* After each commit of the writer, on the writer's thread. */
 static int on_commit(void *ctx, sqlite3 *conn, const char *name, int pages) {
   lrs_ckpt *c = ctx;
-  if (pages >= LRS_CKPT_HARD) {
+  if (pages >= c->hard) {
+    /* The thread fell behind: let its pass end (its checkpoint lock
+    ** would make ours a no-op), then copy the rest here. */
+    pthread_mutex_lock(&c->mu);
+    __atomic_store_n(&c->hurry, 1, __ATOMIC_RELAXED);
+    while (c->busy) pthread_cond_wait(&c->idle, &c->mu);
+    __atomic_store_n(&c->hurry, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&c->mu);
     sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
                               NULL);
-    c->next = LRS_CKPT_SOFT;
+    c->next = c->soft;
     return SQLITE_OK;
   }
-  if (pages < c->next - LRS_CKPT_SOFT) c->next = LRS_CKPT_SOFT;  /* restarted */
+  if (pages < c->next - c->soft) c->next = c->soft;     /* started over */
   if (pages < c->next) return SQLITE_OK;
-  c->next = pages + LRS_CKPT_SOFT;
+  c->next = pages + c->soft;
   pthread_mutex_lock(&c->mu);
   c->want = 1;
   pthread_cond_signal(&c->cv);
@@ -48,10 +57,11 @@ static int on_commit(void *ctx, sqlite3 *conn, const char *name, int pages) {
 /* Passive passes, again while the writer appended meanwhile.  Once
 ** every page is back, the writer's next transaction starts the log over
 ** (when the writer is idle now and then); under steady load the writer's
-** own checkpoint at LRS_CKPT_HARD does, finding most pages back. */
+** own checkpoint at `hard` does, finding most pages back; `hurry` (atomic:
+** read without the lock) tells the passes to end for it. */
 static void pass(lrs_ckpt *c) {
   int log = 0, done = 0;
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; k < 4 && !__atomic_load_n(&c->hurry, __ATOMIC_RELAXED); k++)
     if (sqlite3_wal_checkpoint_v2(c->conn, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                   &log, &done) != SQLITE_OK ||
         done >= log)
@@ -65,16 +75,19 @@ static void *run(void *arg) {
     while (!c->stop && !c->want) pthread_cond_wait(&c->cv, &c->mu);
     if (c->stop) break;
     c->want = 0;
+    c->busy = 1;
     pthread_mutex_unlock(&c->mu);
     pass(c);
     pthread_mutex_lock(&c->mu);
+    c->busy = 0;
     c->passes++;
+    pthread_cond_signal(&c->idle);
   }
   pthread_mutex_unlock(&c->mu);
   return NULL;
 }
 
-int lrs_ckpt_start(lr_db *db, lrs_ckpt **out) {
+int lrs_ckpt_start(lr_db *db, int soft, int hard, lrs_ckpt **out) {
   *out = NULL;
   if (!db->path || !db->path[0] || strcmp(db->path, ":memory:") == 0 ||
       (db->flags & LR_OPEN_READONLY))
@@ -82,7 +95,9 @@ int lrs_ckpt_start(lr_db *db, lrs_ckpt **out) {
   lrs_ckpt *c = calloc(1, sizeof *c);
   if (!c) return LR_OK;
   c->db = db;
-  c->next = LRS_CKPT_SOFT;
+  c->soft = soft > 0 ? soft : LRS_CKPT_SOFT;
+  c->hard = hard > c->soft ? hard : 4 * c->soft;
+  c->next = c->soft;
   if (sqlite3_open_v2(db->path, &c->conn,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                       NULL) != SQLITE_OK ||
@@ -95,9 +110,11 @@ int lrs_ckpt_start(lr_db *db, lrs_ckpt **out) {
   }
   pthread_mutex_init(&c->mu, NULL);
   pthread_cond_init(&c->cv, NULL);
+  pthread_cond_init(&c->idle, NULL);
   if (pthread_create(&c->thread, NULL, run, c) != 0) {
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
+    pthread_cond_destroy(&c->idle);
     sqlite3_close(c->conn);
     free(c);
     return LR_OK;
@@ -109,7 +126,7 @@ int lrs_ckpt_start(lr_db *db, lrs_ckpt **out) {
 
 void lrs_ckpt_stop(lrs_ckpt *c) {
   if (!c) return;
-  sqlite3_wal_autocheckpoint(c->db->sql, LRS_CKPT_HARD);   /* unhooks */
+  sqlite3_wal_autocheckpoint(c->db->sql, c->hard);   /* unhooks */
   pthread_mutex_lock(&c->mu);
   c->stop = 1;
   pthread_cond_signal(&c->cv);
@@ -117,6 +134,7 @@ void lrs_ckpt_stop(lrs_ckpt *c) {
   pthread_join(c->thread, NULL);
   pthread_mutex_destroy(&c->mu);
   pthread_cond_destroy(&c->cv);
+  pthread_cond_destroy(&c->idle);
   sqlite3_close(c->conn);
   free(c);
 }

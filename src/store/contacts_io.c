@@ -53,7 +53,7 @@ int lrs_contacts_any(lr_db *db, int *any) {
 static const char COUNT[] = "SELECT coalesce(max(id), 0) FROM contacts";
 
 int lrs_contacts_count(lr_db *db, long long *n) {
-  if (db->pg) return lrs_pg_refuse(db, "counting contacts");
+  if (db->pg) return lrs_pg_contacts_count(db, n);
   sqlite3_stmt *st = lrs_cached(db, COUNT);
   if (!st) return db->rc;
   int src = sqlite3_step(st);

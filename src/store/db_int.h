@@ -39,6 +39,7 @@ struct lrs_snap {
 struct lr_db {
   sqlite3 *sql;                    /* SQLite: the main connection */
   struct lrs_pg *pg;               /* PostgreSQL (pg_int.h), else NULL */
+  int on_pg;                       /* opened as PostgreSQL (even failed) */
   char *path;
   int flags;                       /* LR_OPEN_* */
   int busy_ms;

@@ -21,6 +21,7 @@
 #include "bulk_index.h"
 #include "db_int.h"
 #include "contacts_io.h"
+#include "pg_int.h"
 
 #define MULTI 32          /* activities per INSERT of lrs_activity_put */
 #define BULK_MIN 4096     /* fewer rows than this never go bulk */
@@ -34,6 +35,7 @@ typedef struct act_row {
 
 struct lrs_events {
   lr_db *db;
+  struct lrs_pg_events *pg;  /* on PostgreSQL: all of it (pg_events.c) */
   sqlite3_stmt *st;
   sqlite3_stmt *multi;     /* activities: MULTI rows */
   act_row pend[MULTI];     /* rows waiting for it */
@@ -166,6 +168,7 @@ static int prepare_multi(lrs_events *w) {
 static const char ACT_ANY[] = "SELECT EXISTS(SELECT 1 FROM activities)";
 
 int lrs_activities_any(lr_db *db, int *any) {
+  if (db->pg) return lrs_pg_activities_any(db, any);
   sqlite3_stmt *st = lrs_cached(db, ACT_ANY);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
@@ -175,7 +178,21 @@ int lrs_activities_any(lr_db *db, int *any) {
   return LR_OK;
 }
 
+/* The PostgreSQL writer, in a handle of ours. */
+static int open_pg(lr_db *db, int outcomes, long long seq, lrs_events **out) {
+  *out = calloc(1, sizeof **out);
+  if (!*out) return lr__err(db, LR_NOMEM, "out of memory");
+  (*out)->db = db;
+  int rc = lrs_pg_events_open(db, outcomes, seq, &(*out)->pg);
+  if (rc != LR_OK) {
+    free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
 int lrs_activities_open(lr_db *db, lrs_events **out) {
+  if (db->pg) return open_pg(db, 0, 0, out);
   sqlite3_stmt *st = lrs_cached(db, ACT_MAX);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
@@ -221,6 +238,9 @@ static void touch(lrs_events *w, long long contact) {
 int lrs_activity_put(lrs_events *w, long long contact, const char *type,
                      size_t typelen, long long at, const lrs_value *value,
                      const lrs_value *campaign) {
+  if (w->pg)
+    return lrs_pg_activity_put(w->pg, contact, type, typelen, at, value,
+                               campaign);
   touch(w, contact);
   act_row *a = &w->pend[w->npend];
   a->contact = contact;
@@ -240,6 +260,7 @@ int lrs_activity_put(lrs_events *w, long long contact, const char *type,
 }
 
 int lrs_activities_flush(lrs_events *w) {
+  if (w->pg) return LR_OK;          /* COPY sends rows as they come */
   int rc = LR_OK;
   for (int r = 0; r < w->npend && rc == LR_OK; r++) {
     bind_act(w->st, 0, &w->pend[r]);
@@ -253,9 +274,12 @@ int lrs_activity_add(lrs_events *w, const char *key, size_t keylen,
                      const char *type, size_t typelen, long long at,
                      const lrs_value *value, const lrs_value *campaign) {
   long long id;
-  int rc = contact_of(w, key, keylen, &id);
+  int rc = w->pg ? lrs_pg_events_contact(w->pg, key, keylen, &id)
+                 : contact_of(w, key, keylen, &id);
   if (rc != LR_OK) return rc;
   if (!id) return LR_NOTFOUND;
+  if (w->pg)
+    return lrs_pg_activity_put(w->pg, id, type, typelen, at, value, campaign);
   touch(w, id);
   sqlite3_bind_int64(w->st, 1, id);
   sqlite3_bind_text(w->st, 2, type, (int)typelen, SQLITE_STATIC);
@@ -294,6 +318,7 @@ static int touch_marked(lrs_events *w, long long now) {
 }
 
 int lrs_activities_finish(lrs_events *w, long long now) {
+  if (w->pg) return lrs_pg_activities_finish(w->pg, now);
   int rc = lrs_activities_flush(w);
   if (rc == LR_OK && w->bulk) rc = lrs_indexes_rebuild(w->db, &w->indexes);
   if (rc != LR_OK) return rc;
@@ -310,6 +335,7 @@ int lrs_activities_finish(lrs_events *w, long long now) {
 
 int lrs_outcomes_open(lr_db *db, long long seq, lrs_events **out) {
   *out = NULL;
+  if (db->pg) return open_pg(db, 1, seq, out);
   lrs_events *w = calloc(1, sizeof *w);
   if (!w) return lr__err(db, LR_NOMEM, "out of memory");
   w->db = db;
@@ -333,9 +359,11 @@ int lrs_outcomes_open(lr_db *db, long long seq, lrs_events **out) {
 int lrs_outcome_put(lrs_events *w, const char *key, size_t keylen, int won,
                     const lrs_value *amount, long long closed_at) {
   long long id;
-  int rc = contact_of(w, key, keylen, &id);
+  int rc = w->pg ? lrs_pg_events_contact(w->pg, key, keylen, &id)
+                 : contact_of(w, key, keylen, &id);
   if (rc != LR_OK) return rc;
   if (!id) return LR_NOTFOUND;
+  if (w->pg) return lrs_pg_outcome_put(w->pg, id, won, amount, closed_at);
   sqlite3_bind_int64(w->st, 1, id);
   sqlite3_bind_text(w->st, 2, won ? "won" : "lost", -1, SQLITE_STATIC);
   lrs__bind(w->st, 3, amount);
@@ -351,6 +379,7 @@ int lrs_outcome_put(lrs_events *w, const char *key, size_t keylen, int won,
 }
 
 int lrs_outcomes_finish(lrs_events *w, long long *updated, long long *merged) {
+  if (w->pg) return lrs_pg_outcomes_finish(w->pg, updated, merged);
   *updated = w->seen.updated;
   *merged = w->seen.merged;
   return LR_OK;
@@ -358,6 +387,11 @@ int lrs_outcomes_finish(lrs_events *w, long long *updated, long long *merged) {
 
 void lrs_events_free(lrs_events *w) {
   if (!w) return;
+  if (w->pg) {
+    lrs_pg_events_free(w->pg);
+    free(w);
+    return;
+  }
   small_cache(w);
   lrb_free(&w->indexes);
   free(w->touched);

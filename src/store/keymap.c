@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 
 #include "db_int.h"
+#include "pg_int.h"
 #include "keymap.h"
 #include "../util/grow.h"
 
@@ -186,10 +187,41 @@ static int add(lrs_keymap *m, const char *k, size_t n, long long id) {
 
 static const char KEYS[] = "SELECT key, id FROM contacts";
 
+/* The hash slots over every record loaded. */
+static int index_all(lr_db *db, lrs_keymap *m) {
+  m->nslots = (uint64_t)m->n + (uint64_t)m->n / 3 + 1;   /* load <= 3/4 */
+  m->slots = huge(m->nslots * sizeof *m->slots);
+  if (!m->slots) return lr__err(db, LR_NOMEM, "out of memory (contact keys)");
+  memset(m->slots, 0, m->nslots * sizeof *m->slots);
+  for (long long b = 0; b < m->nblock; b++) {
+    const char *base = m->block[b].p;
+    for (size_t off = 0; off < m->block[b].used;) {
+      uint32_t rec = (uint32_t)((size_t)b << BLOCK_BITS | off);
+      const char *k;
+      size_t n;
+      record(m, rec, &k, &n);
+      insert(m, rec);
+      off = (size_t)(k - base) + n;
+    }
+  }
+  return LR_OK;
+}
+
+static int add_cb(void *m, const char *k, size_t n, long long id) {
+  return add(m, k, n, id);
+}
+
 int lrs_keymap_load(lr_db *db, lrs_keymap **out) {
   *out = NULL;
   lrs_keymap *m = calloc(1, sizeof *m);
   if (!m) return lr__err(db, LR_NOMEM, "out of memory");
+  if (db->pg) {
+    int rc = lrs_pg_each_key(db, add_cb, m);
+    if (rc == LR_OK) rc = index_all(db, m);
+    if (rc == LR_OK) *out = m;
+    else lrs_keymap_free(m);
+    return rc;
+  }
   sqlite3_stmt *st = lrs_cached(db, KEYS);
   if (!st) {
     free(m);
@@ -203,26 +235,10 @@ int lrs_keymap_load(lr_db *db, lrs_keymap **out) {
   int rc = LR_OK;
   if (!ok) rc = lr__err(db, LR_NOMEM, "out of memory (contact keys)");
   else if (src != SQLITE_DONE) rc = lrs_sqlerr(db, src, "contact keys");
-  if (rc == LR_OK) {
-    m->nslots = (uint64_t)m->n + (uint64_t)m->n / 3 + 1;   /* load <= 3/4 */
-    m->slots = huge(m->nslots * sizeof *m->slots);
-    if (!m->slots) rc = lr__err(db, LR_NOMEM, "out of memory (contact keys)");
-    else memset(m->slots, 0, m->nslots * sizeof *m->slots);
-  }
+  if (rc == LR_OK) rc = index_all(db, m);
   if (rc != LR_OK) {
     lrs_keymap_free(m);
     return rc;
-  }
-  for (long long b = 0; b < m->nblock; b++) {
-    const char *base = m->block[b].p;
-    for (size_t off = 0; off < m->block[b].used;) {
-      uint32_t rec = (uint32_t)((size_t)b << BLOCK_BITS | off);
-      const char *k;
-      size_t n;
-      record(m, rec, &k, &n);
-      insert(m, rec);
-      off = (size_t)(k - base) + n;
-    }
   }
   *out = m;
   return LR_OK;

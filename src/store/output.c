@@ -55,6 +55,7 @@ static int io_code(int e) {
 ** name for it (symlinks resolved) are checked. */
 static const char *db_file(lr_db *db, const char *path) {
   static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+  if (db->pg) return NULL;          /* a server's database is no file here */
   const char *base[2] = { db->path, sqlite3_db_filename(db->sql, "main") };
   for (int i = 0; i < 2; i++) {
     if (!base[i] || !*base[i] || strcmp(base[i], ":memory:") == 0) continue;

@@ -139,6 +139,11 @@ int lrs_pg_begin(lr_db *db) {
 
 int lrs_pg_commit(lr_db *db) {
   if (db->txn <= 0) return lr__err(db, LR_MISUSE, "commit without begin");
+  /* A COMMIT of a transaction an error aborted answers ROLLBACK: never
+  ** take that for success. */
+  if (PQtransactionStatus(db->pg->conn) == PQTRANS_INERROR)
+    return lr__err(db, LR_ERROR, "commit: the transaction failed earlier "
+                   "and was rolled back");
   int rc = lrs_pg_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested",
                        "commit");
   if (rc == LR_OK) db->txn--;

@@ -81,6 +81,29 @@ void lrs_pg_upsert_free(struct lrs_pg_upsert *u);
 void lrs_pg_copy_value(lr_buf *b, const lrs_value *v);
 void lrs_pg_json_value(lr_buf *b, const lrs_value *v);
 
+/* Activities and outcomes imports (pg_events.c): outcomes 1 or 0. */
+struct lrs_pg_events;
+int lrs_pg_events_open(lr_db *db, int outcomes, long long seq,
+                       struct lrs_pg_events **out);
+/* *id = the contact id of a key (0: none); the first call loads the
+** key map. */
+int lrs_pg_events_contact(struct lrs_pg_events *w, const char *key,
+                          size_t keylen, long long *id);
+int lrs_pg_activity_put(struct lrs_pg_events *w, long long contact,
+                        const char *type, size_t typelen, long long at,
+                        const lrs_value *value, const lrs_value *campaign);
+int lrs_pg_outcome_put(struct lrs_pg_events *w, long long contact, int won,
+                       const lrs_value *amount, long long closed_at);
+int lrs_pg_activities_finish(struct lrs_pg_events *w, long long now);
+int lrs_pg_outcomes_finish(struct lrs_pg_events *w, long long *updated,
+                           long long *merged);
+void lrs_pg_events_free(struct lrs_pg_events *w);
+/* Every contact's key and id, streamed to fn (keymap.c loads its map). */
+int lrs_pg_each_key(lr_db *db, int (*fn)(void *ctx, const char *key,
+                    size_t n, long long id), void *ctx);
+int lrs_pg_contacts_count(lr_db *db, long long *n);
+int lrs_pg_activities_any(lr_db *db, int *any);
+
 /* Import log (pg_import_log.c). */
 int lrs_pg_import_log_start(lr_db *db, const char *kind, const char *file,
                             long long now, long long *seq);

@@ -204,13 +204,22 @@ static void changed(lr_buf *b, const struct lrs_pg_upsert *u) {
 
 static const char MARK[] = "(SELECT coalesce(max(id), 0) FROM runs)";
 
+static void update_sql(lr_buf *b, const struct lrs_pg_upsert *u);
+static void insert_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk);
+
 /* UPDATE the contacts the file names that exist, INSERT the others. */
 static void write_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk) {
   lrb_adds(b, "CREATE TEMP TABLE lr_last ON COMMIT DROP AS SELECT DISTINCT ON "
               "(key) s.*, count(*) OVER w AS n, min(ord) OVER w AS first "
               "FROM lr_stage s WINDOW w AS (PARTITION BY key) "
-              "ORDER BY key, ord DESC;"
-              "CREATE TEMP TABLE lr_changed ON COMMIT DROP AS SELECT DISTINCT "
+              "ORDER BY key, ord DESC;");
+  /* Into an empty table every key is new: nothing to compare or update. */
+  if (!bulk) update_sql(b, u);
+  insert_sql(b, u, bulk);
+}
+
+static void update_sql(lr_buf *b, const struct lrs_pg_upsert *u) {
+  lrb_adds(b, "CREATE TEMP TABLE lr_changed ON COMMIT DROP AS SELECT DISTINCT "
               "s.key FROM lr_stage s JOIN contacts c ON c.key = s.key WHERE ");
   changed(b, u);
   lrb_adds(b, ";UPDATE contacts c SET ");
@@ -230,6 +239,9 @@ static void write_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk) {
              "%lld END, change_mark = CASE WHEN k.key IS NULL THEN "
              "c.change_mark ELSE %s END FROM lr_last l LEFT JOIN lr_changed k "
              "ON k.key = l.key WHERE c.key = l.key;", u->seq, u->now, MARK);
+}
+
+static void insert_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk) {
   lrb_adds(b, "INSERT INTO contacts(id, key, data, data_at, import_seq, "
               "change_mark");
   for (int j = 0; j < u->n; j++)
@@ -275,7 +287,7 @@ int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,
   else rc = lrs_pg_exec(db, sql.p, "write contacts");
   lrb_free(&sql);
   if (rc == LR_OK)
-    rc = lrs_pg_exec(db, "DROP TABLE lr_stage, lr_last, lr_changed",
+    rc = lrs_pg_exec(db, "DROP TABLE IF EXISTS lr_stage, lr_last, lr_changed",
                      "import");
   return rc;
 }

@@ -53,6 +53,24 @@ same "$(sql "SELECT count(*) FROM activities WHERE type IN ('webinar','email_ope
 printf 'contact,kind\nbob@example.com,x\n' > badhead.csv
 expect_fail 1 lr ingest policy.lua badhead.csv --format csv
 contains "badhead.csv:1: column 'kind': not a column of events"
+# A quoted cell may hold newlines ("" is a quote): one event, named by
+# its first line; one never closed is an error naming where it opened.
+printf 'contact,campaign,type\nbob@example.com,"spring\r\nlaunch ""big""",quoted_nl\ndan@example.com,plain,quoted_nl\n' > nl.csv
+expect_ok lr ingest policy.lua nl.csv --format csv --now $NOW
+contains "ingested 2 events in 1 batches"
+same "$(sql "SELECT campaign FROM activities WHERE type = 'quoted_nl' ORDER BY id")" 'spring
+launch "big"
+plain' "campaigns with a newline and quotes"
+printf 'contact,type,campaign\nbob@example.com,quoted_nl,"open\ndan@example.com,quoted_nl,x\n' > open.csv
+expect_fail 1 lr ingest policy.lua open.csv --format csv --now $NOW
+contains "open.csv:2: a quoted cell is not closed before the end of the file"
+same "$(sql "SELECT count(*) FROM activities WHERE type = 'quoted_nl'")" 2 "nothing of open.csv applied"
+printf 'contact,type,campaign\nnobody@example.com,quoted_nl,"two\nlines"\ndan@example.com,quoted_nl,after\n' > rej.csv
+expect_ok lr ingest policy.lua rej.csv --format csv --now $NOW --rejects nl-rejects.jsonl
+OUT=$(cat nl-rejects.jsonl)
+contains '{"line":2,'
+contains '"text":"nobody@example.com,quoted_nl,\"two\nlines\""'
+same "$(sql "SELECT count(*) FROM activities WHERE type = 'quoted_nl'")" 3 "the line after a set-aside quoted record"
 
 # Bad lines: the first stops the ingest; its batch is rolled back; the
 # message names FILE:LINE, and what was committed before.

@@ -20,7 +20,7 @@ lr run policy.lua --now $NOW >/dev/null || fail "run"
 start() {
   local name=$1; shift
   "$LEADRULES" serve --policy policy.lua --token-file token --busy-timeout 1000 \
-    --listen 127.0.0.1:0 --now $NOW "$@" > "$name.out" 2> "$name.err" &
+    --listen "${LISTEN:-127.0.0.1:0}" --now $NOW "$@" > "$name.out" 2> "$name.err" &
   SPID=$!
   for ((i = 0; i < 2000; i++)); do
     PORT=$(sed -n 's/^listening on port //p' "$name.out")
@@ -272,6 +272,18 @@ kill $RPID; wait $RPID 2>/dev/null
 ids=$(sed -n 's/^{"id":\([0-9]*\),.*/\1/p' got.jsonl | tr '\n' ' ')
 same "$ids" "$(sql "SELECT id FROM outbox ORDER BY id" | tr '\n' ' ')" "url deliveries in order, each once"
 
+# [IPV6]:PORT, where this machine has an IPv6 loopback.
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+  LISTEN='[::1]:0' start s7 || finish
+  OUT=$(curl -s -g "http://[::1]:$PORT/healthz"); contains '"ok":true'
+  OUT=$(curl -s -g -o /dev/null -w '%{http_code}' -H "$AUTH" "http://[::1]:$PORT/v1/handoffs?after=0")
+  same "$OUT" 200 "GET /v1/handoffs over IPv6"
+  OUT=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
+  same "$OUT" 000 "a server on [::1] does not answer on 127.0.0.1"
+  stop
+  OUT=$(cat s7.err); contains "listening on [::1]:0 port"
+fi
+
 # Usage errors.
 expect_fail 2 lr serve --token-file token
 contains "which policy?"
@@ -282,5 +294,7 @@ expect_fail 2 lr serve --policy policy.lua --token-file short.token --listen 127
 contains "16 to 511 characters"
 expect_fail 2 lr serve --policy policy.lua --token-file token --listen nowhere
 contains "expected IPV4:PORT"
+expect_fail 2 lr serve --policy policy.lua --token-file token --listen '[::1:8787'
+contains "[IPV6]:PORT such as [::1]:8787"
 
 finish

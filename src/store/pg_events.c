@@ -1,0 +1,185 @@
+/*
+** pg_events.c -- an activities or outcomes import on PostgreSQL.  Each
+** row's contact is found in a key map loaded once (keymap.h), so that an
+** unknown key is rejected on its own line as on SQLite, and the row goes
+** to the server with COPY into a staging table; the import ends with
+** set-based statements: activities appended in file order, outcomes
+** upserted on (contact, closed_at) (the file's last row of a pair wins),
+** and the contacts they touched marked as SQLite marks them.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "keymap.h"
+#include "pg_int.h"
+
+#define COPY_CHUNK (256 * 1024)
+
+struct lrs_pg_events {
+  lr_db *db;
+  lrs_keymap *keys;
+  int outcomes;
+  long long seq, rows;
+  int copying, started;
+  lr_buf buf;
+};
+
+static const char MARK[] = "(SELECT coalesce(max(id), 0) FROM runs)";
+
+static int begin_copy(struct lrs_pg_events *w, const char *sql) {
+  PGresult *res = PQexec(w->db->pg->conn, sql);
+  int rc = PQresultStatus(res) == PGRES_COPY_IN ? LR_OK
+                                                : lrs_pg_err(w->db, res, "import");
+  PQclear(res);
+  w->copying = rc == LR_OK;
+  return rc;
+}
+
+int lrs_pg_events_open(lr_db *db, int outcomes, long long seq,
+                       struct lrs_pg_events **out) {
+  *out = NULL;
+  struct lrs_pg_events *w = calloc(1, sizeof *w);
+  if (!w) return lr__err(db, LR_NOMEM, "out of memory");
+  w->db = db;
+  w->outcomes = outcomes;
+  w->seq = seq;
+  *out = w;
+  return LR_OK;
+}
+
+/* Before the first row (nothing else may run on the connection during
+** COPY): the key map when rows come by key, then the COPY. */
+static int start(struct lrs_pg_events *w, int by_key) {
+  if (w->started) return LR_OK;
+  w->started = 1;
+  int rc = by_key ? lrs_keymap_load(w->db, &w->keys) : LR_OK;
+  if (rc != LR_OK) return rc;
+  return begin_copy(w, w->outcomes
+      ? "DROP TABLE IF EXISTS pg_temp.lr_out; CREATE TEMP TABLE lr_out("
+        "ord bigint, contact_id bigint, result text, amount double "
+        "precision, closed_at bigint) ON COMMIT DROP; COPY lr_out FROM STDIN"
+      : "DROP TABLE IF EXISTS pg_temp.lr_act; CREATE TEMP TABLE lr_act("
+        "ord bigint, contact_id bigint, type text, occurred_at bigint, "
+        "value double precision, campaign text) ON COMMIT DROP; "
+        "COPY lr_act FROM STDIN");
+}
+
+static int send(struct lrs_pg_events *w) {
+  if (w->buf.oom) return lr__err(w->db, LR_NOMEM, "out of memory");
+  if (w->buf.n && PQputCopyData(w->db->pg->conn, w->buf.p, (int)w->buf.n) != 1)
+    return lrs_pg_err(w->db, NULL, "import");
+  lrb_reset(&w->buf);
+  return LR_OK;
+}
+
+static int row_end(struct lrs_pg_events *w) {
+  lrb_addc(&w->buf, '\n');
+  return w->buf.n >= COPY_CHUNK || w->buf.oom ? send(w) : LR_OK;
+}
+
+int lrs_pg_events_contact(struct lrs_pg_events *w, const char *key,
+                          size_t keylen, long long *id) {
+  *id = 0;
+  if (w->started && !w->keys)
+    return lr__err(w->db, LR_MISUSE, "import: rows by key after rows by id");
+  int rc = start(w, 1);
+  if (rc == LR_OK) *id = lrs_keymap_find(w->keys, key, keylen);
+  return rc;
+}
+
+int lrs_pg_activity_put(struct lrs_pg_events *w, long long contact,
+                        const char *type, size_t typelen, long long at,
+                        const lrs_value *value, const lrs_value *campaign) {
+  lrs_value t = { LRS_STR, 0, 0, type, typelen };
+  int rc = start(w, 0);
+  if (rc != LR_OK) return rc;
+  lrb_printf(&w->buf, "%lld\t%lld\t", ++w->rows, contact);
+  lrs_pg_copy_value(&w->buf, &t);
+  lrb_printf(&w->buf, "\t%lld\t", at);
+  lrs_pg_copy_value(&w->buf, value);
+  lrb_addc(&w->buf, '\t');
+  lrs_pg_copy_value(&w->buf, campaign);
+  return row_end(w);
+}
+
+int lrs_pg_outcome_put(struct lrs_pg_events *w, long long contact, int won,
+                       const lrs_value *amount, long long closed_at) {
+  lrb_printf(&w->buf, "%lld\t%lld\t%s\t", ++w->rows, contact,
+             won ? "won" : "lost");
+  lrs_pg_copy_value(&w->buf, amount);
+  lrb_printf(&w->buf, "\t%lld", closed_at);
+  return row_end(w);
+}
+
+static int copy_end(struct lrs_pg_events *w) {
+  int rc = send(w);
+  w->copying = 0;
+  if (PQputCopyEnd(w->db->pg->conn, rc == LR_OK ? NULL : "import failed") != 1)
+    return rc == LR_OK ? lrs_pg_err(w->db, NULL, "import") : rc;
+  PGresult *res;
+  while ((res = PQgetResult(w->db->pg->conn)) != NULL) {
+    if (rc == LR_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+      rc = lrs_pg_err(w->db, res, "import");
+    PQclear(res);
+  }
+  return rc;
+}
+
+int lrs_pg_activities_finish(struct lrs_pg_events *w, long long now) {
+  int rc = start(w, 0);             /* a file without rows */
+  if (rc == LR_OK) rc = copy_end(w);
+  if (rc != LR_OK) return rc;
+  char sql[512];
+  snprintf(sql, sizeof sql,
+      "INSERT INTO activities(contact_id, type, occurred_at, value, campaign)"
+      " SELECT contact_id, type, occurred_at, value, campaign FROM lr_act "
+      "ORDER BY ord; UPDATE contacts SET data_at = %lld, change_mark = %s "
+      "WHERE id IN (SELECT contact_id FROM lr_act); DROP TABLE lr_act", now,
+      MARK);
+  return lrs_pg_exec(w->db, sql, "write activities");
+}
+
+int lrs_pg_outcomes_finish(struct lrs_pg_events *w, long long *updated,
+                           long long *merged) {
+  *updated = *merged = 0;
+  int rc = start(w, 0);
+  if (rc == LR_OK) rc = copy_end(w);
+  PGresult *res;
+  if (rc == LR_OK)
+    rc = lrs_pg_query(w->db, "SELECT count(*), count(*) FILTER (WHERE EXISTS "
+        "(SELECT 1 FROM outcomes o WHERE o.contact_id = p.contact_id AND "
+        "o.closed_at = p.closed_at)) FROM (SELECT DISTINCT contact_id, "
+        "closed_at FROM lr_out) p", 0, NULL, &res, "import");
+  if (rc != LR_OK) return rc;
+  long long pairs = atoll(PQgetvalue(res, 0, 0));
+  *updated = atoll(PQgetvalue(res, 0, 1));
+  *merged = w->rows - pairs;
+  PQclear(res);
+  char sql[1024];
+  /* New outcomes get ids in the order their pairs first appear. */
+  snprintf(sql, sizeof sql,
+      "INSERT INTO outcomes(contact_id, result, amount, closed_at, import_seq)"
+      " SELECT contact_id, result, amount, closed_at, %lld FROM ("
+      "SELECT DISTINCT ON (contact_id, closed_at) *, min(ord) OVER (PARTITION"
+      " BY contact_id, closed_at) AS first FROM lr_out ORDER BY contact_id, "
+      "closed_at, ord DESC) l ORDER BY first ON CONFLICT (contact_id, "
+      "closed_at) DO UPDATE SET result = excluded.result, amount = "
+      "excluded.amount, import_seq = excluded.import_seq; UPDATE contacts SET"
+      " change_mark = %s WHERE id IN (SELECT contact_id FROM lr_out); "
+      "DROP TABLE lr_out", w->seq, MARK);
+  return lrs_pg_exec(w->db, sql, "write outcomes");
+}
+
+void lrs_pg_events_free(struct lrs_pg_events *w) {
+  if (!w) return;
+  if (w->copying) {
+    PQputCopyEnd(w->db->pg->conn, "import abandoned");
+    PGresult *res;
+    while ((res = PQgetResult(w->db->pg->conn)) != NULL) PQclear(res);
+  }
+  lrs_keymap_free(w->keys);
+  lrb_free(&w->buf);
+  free(w);
+}
