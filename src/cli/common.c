@@ -14,6 +14,10 @@
 #include "cli.h"
 
 volatile int cli_interrupted;
+/* A PostgreSQL connect is in progress: libpq waits in it (up to its
+** connect_timeout) without looking at any flag, and nothing is written
+** yet, so a signal then ends the process at once. */
+static volatile sig_atomic_t connecting;
 
 static void on_signal(int sig) {
   /* Only a flag: the library polls it between rows and contacts, and the
@@ -21,7 +25,7 @@ static void on_signal(int sig) {
   ** second signal while the first is still pending (the process is stuck,
   ** e.g. reading a stalled pipe) terminates at once, like lua.c: every
   ** write is one transaction, so dying here loses nothing committed. */
-  if (cli_interrupted) {
+  if (cli_interrupted || connecting) {
     signal(sig, SIG_DFL);
     raise(sig);
   }
@@ -89,7 +93,10 @@ lr_db *cli_db(cli *c) {
   if (c->db) return c->db;
   int existed = strcmp(c->db_path, ":memory:") == 0 ||
                 access(c->db_path, F_OK) == 0;
+  connecting = strncmp(c->db_path, "postgresql://", 13) == 0 ||
+               strncmp(c->db_path, "postgres://", 11) == 0;
   int rc = lr_open_v2(c->db_path, &c->db, c->open_flags, c->busy_ms);
+  connecting = 0;
   c->created = !existed && access(c->db_path, F_OK) == 0;
   if (rc == LR_NOTFOUND && (c->open_flags & LR_OPEN_NOCREATE)) {
     fprintf(stderr, "%s: %s: no such database (nothing was created; only "
