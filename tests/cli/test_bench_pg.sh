@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# scripts/bench --backend postgresql end to end on a tiny data set: a
+# throwaway server started and stopped by the bench itself (scripts/pg-up,
+# pg-down), every step timed on both stores, the exports the same bytes.
+# Not a timed test: nothing is asserted about the times themselves.
+. "$LR_SRC/tests/cli/lib.sh"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ||
+  { echo "skipped: no PostgreSQL server binaries (scripts/setup)"; exit 77; }
+
+before=$(ls -d /tmp/leadrules-bench-pg.* 2>/dev/null | wc -l)
+expect_ok "$LR_SRC/scripts/bench" --backend postgresql --contacts 1500 --repeat 2 \
+  --leadrules "$LEADRULES" --work "$LR_TMP/bench" --json "$LR_TMP/pg.json"
+contains "### PostgreSQL against SQLite (1,500 contacts, median of 2)"
+contains "| import contacts (first) |"
+contains "| import contacts (again) |"
+contains "| import activities |"
+contains "| import outcomes |"
+contains "| export --json |"
+contains "Exports identical: yes."
+expect_ok python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
+  assert r['same_export'] and r['repeat'] == 2, r; \
+  assert len(r['sqlite']) == 5 and set(r['sqlite']) == set(r['postgresql']), r; \
+  assert all(v > 0 for b in ('sqlite', 'postgresql') for v in r[b].values()), r" pg.json
+[ -s pg.md ] && pass || fail "no pg.md beside pg.json"
+# The server is gone with its directory.
+same "$(ls -d /tmp/leadrules-bench-pg.* 2>/dev/null | wc -l)" "$before" "bench server directories left"
+expect_fail 2 "$LR_SRC/scripts/bench" --backend mysql --contacts 10
+expect_fail 1 "$LR_SRC/scripts/bench" --backend postgresql --contacts 0
+contains "--contacts must be from 1 to 10,000,000"
+finish
