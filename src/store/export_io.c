@@ -8,6 +8,7 @@
 
 #include "db_int.h"
 #include "contacts_io.h"
+#include "empty_note.h"
 #include "pg_int.h"
 
 struct lrs_cursor {
@@ -196,34 +197,15 @@ int lrs_export_empty_note(lr_db *db, int segment, const char *name,
   if (db->pg) return lrs_pg_export_empty_note(db, segment, name, note);
   sqlite3_stmt *st = lrs_cached(db, segment ? SEGMENTS : STAGES);
   if (!st) return db->rc;
-  lr_buf list = LR_BUF_INIT;
-  char *icase = NULL;                      /* the name in another case */
-  int found = 0, n = 0, src;
+  lrs_empty_note e = {0};
+  int src;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     const char *g = (const char *)sqlite3_column_text(st, 0);
-    if (!g) continue;
-    if (strcmp(g, name) == 0) found = 1;
-    if (!icase && strcasecmp(g, name) == 0) icase = strdup(g);
-    lrb_printf(&list, "%s%s %lld", n++ ? ", " : "", g,
-               (long long)sqlite3_column_int64(st, 1));
+    if (g) lrs_empty_note_add(&e, name, g, sqlite3_column_int64(st, 1));
   }
   sqlite3_reset(st);
   int rc = src == SQLITE_DONE ? LR_OK : lrs_sqlerr(db, src, "export");
-  const char *what = segment ? "segment" : "stage";
-  if (rc == LR_OK && !found) {
-    lrb_printf(note, "%sno contact is in %s '%s'%s (", note->n ? "; " : "",
-               what, name, segment ? " as of the last run" : "");
-    if (n)
-      lrb_printf(note, "the %ss with contacts: %s", what, lrb_str(&list));
-    else
-      lrb_printf(note, "no contact is in any %s yet: run a policy first",
-                 what);
-    if (icase)
-      lrb_printf(note, "; names are case-sensitive: did you mean '%s'?",
-                 icase);
-    lrb_adds(note, ")");
-  }
-  free(icase);
-  lrb_free(&list);
+  if (rc != LR_OK) e.found = 1;                 /* no note on an error */
+  lrs_empty_note_end(&e, note, segment, name);
   return rc;
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "db_int.h"
+#include "empty_note.h"
 #include "pg_int.h"
 
 #define FETCH 1000
@@ -225,30 +226,11 @@ int lrs_pg_export_empty_note(lr_db *db, int segment, const char *name,
         "GROUP BY stage ORDER BY stage COLLATE \"C\"", 0, NULL, &res,
       "export");
   if (rc != LR_OK) return rc;
-  lr_buf list = LR_BUF_INIT;
-  const char *icase = NULL;
-  int found = 0, m = PQntuples(res);
-  for (int i = 0; i < m; i++) {
-    const char *g = PQgetvalue(res, i, 0);
-    if (strcmp(g, name) == 0) found = 1;
-    if (!icase && strcasecmp(g, name) == 0) icase = g;
-    lrb_printf(&list, "%s%s %s", i ? ", " : "", g, PQgetvalue(res, i, 1));
-  }
-  const char *what = segment ? "segment" : "stage";
-  if (!found) {
-    lrb_printf(note, "%sno contact is in %s '%s'%s (", note->n ? "; " : "",
-               what, name, segment ? " as of the last run" : "");
-    if (m)
-      lrb_printf(note, "the %ss with contacts: %s", what, lrb_str(&list));
-    else
-      lrb_printf(note, "no contact is in any %s yet: run a policy first",
-                 what);
-    if (icase)
-      lrb_printf(note, "; names are case-sensitive: did you mean '%s'?",
-                 icase);
-    lrb_adds(note, ")");
-  }
+  lrs_empty_note e = {0};
+  for (int i = 0, m = PQntuples(res); i < m; i++)
+    lrs_empty_note_add(&e, name, PQgetvalue(res, i, 0),
+                       strtoll(PQgetvalue(res, i, 1), NULL, 10));
+  lrs_empty_note_end(&e, note, segment, name);
   PQclear(res);
-  lrb_free(&list);
   return LR_OK;
 }
