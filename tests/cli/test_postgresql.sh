@@ -45,6 +45,9 @@ both export --raw --sort score_in --desc
 both export --sort name,zip --fields email,name,zip
 both export --stage lead --fields email,stage,owner
 both export --stage Lead --fields email
+contains "no contact is in stage 'Lead' (the stages with contacts: lead 1, mql 1; names are case-sensitive: did you mean 'lead'?)"
+both export --segment vip
+contains "no contact is in segment 'vip' as of the last run (no contact is in any segment yet: run a policy first)"
 # Upserts: changed, unchanged, repeated keys; stage and owner only start
 # a contact unless the file repeats its key.
 printf 'email,Name,Score In,stage,owner,Extra\n' > two.csv
