@@ -131,13 +131,20 @@ int lrs_pg_activities_finish(struct lrs_pg_events *w, long long now) {
   int rc = start(w, 0);             /* a file without rows */
   if (rc == LR_OK) rc = copy_end(w);
   if (rc != LR_OK) return rc;
-  char sql[512];
-  snprintf(sql, sizeof sql,
+  int any;
+  if ((rc = lrs_pg_activities_any(w->db, &any)) != LR_OK) return rc;
+  /* Into the empty table, the indexes are built once after the load
+  ** rather than row by row (the import's transaction holds the table). */
+  char sql[1024];
+  snprintf(sql, sizeof sql, "%s"
       "INSERT INTO activities(contact_id, type, occurred_at, value, campaign)"
       " SELECT contact_id, type, occurred_at, value, campaign FROM lr_act "
-      "ORDER BY ord; UPDATE contacts SET data_at = %lld, change_mark = %s "
-      "WHERE id IN (SELECT contact_id FROM lr_act); DROP TABLE lr_act", now,
-      MARK);
+      "ORDER BY ord; %s%s UPDATE contacts SET data_at = %lld, change_mark = %s "
+      "WHERE id IN (SELECT contact_id FROM lr_act); DROP TABLE lr_act",
+      any ? "" : "DROP INDEX activities_by_contact; ALTER TABLE activities "
+                 "DROP CONSTRAINT activities_pkey; ",
+      any ? "" : "ALTER TABLE activities ADD PRIMARY KEY(contact_id, id); ",
+      any ? "" : LRS_PG_ACTIVITIES_INDEX ";", now, MARK);
   return lrs_pg_exec(w->db, sql, "write activities");
 }
 

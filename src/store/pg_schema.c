@@ -45,24 +45,22 @@ static const char PG_MIGRATION_4[] =
   "  manual_until bigint, stage_since bigint, grades text,"
   "  stable_until bigint, change_mark bigint, account_key text,"
   "  data jsonb NOT NULL DEFAULT '{}');"
-  /* The key-to-id lookup: its own table under Citus (scale-out.md). */
-  "CREATE UNIQUE INDEX contacts_by_key ON contacts(key);"
-  "CREATE INDEX contacts_by_stage ON contacts(stage);"
-  "CREATE INDEX contacts_by_change_mark ON contacts(change_mark)"
-  "  WHERE change_mark IS NOT NULL;"
-  "CREATE INDEX contacts_by_stable_until ON contacts(stable_until)"
-  "  WHERE stable_until IS NOT NULL;"
-  "CREATE INDEX contacts_by_account ON contacts(account_key);"
+  /* contacts_by_key, the key-to-id lookup: its own table under Citus
+  ** (scale-out.md). */
+  LRS_PG_CONTACTS_INDEXES
   "CREATE TABLE fields("
   "  name text PRIMARY KEY, type text NOT NULL, header text NOT NULL,"
   "  builtin integer NOT NULL DEFAULT 0, import_seq bigint,"
   "  ord bigserial NOT NULL);"
+  /* No foreign key on contact_id: an import resolves every row's contact
+  ** in its key map before the row is sent, and a per-row check trigger
+  ** was most of a large import's time (docs/postgresql.md).  SQLite's
+  ** store turns its checks off for the same rows (lrs_run_begin). */
   "CREATE TABLE activities("
-  "  id bigserial, contact_id bigint NOT NULL REFERENCES contacts(id)"
-  "  ON DELETE CASCADE, type text NOT NULL, occurred_at bigint NOT NULL,"
-  "  value double precision, campaign text, PRIMARY KEY(contact_id, id));"
-  "CREATE INDEX activities_by_contact"
-  "  ON activities(contact_id, type, occurred_at);"
+  "  id bigserial, contact_id bigint NOT NULL, type text NOT NULL,"
+  "  occurred_at bigint NOT NULL, value double precision, campaign text,"
+  "  PRIMARY KEY(contact_id, id));"
+  LRS_PG_ACTIVITIES_INDEX ";"
   "CREATE TABLE outcomes("
   "  id bigserial, contact_id bigint NOT NULL REFERENCES contacts(id)"
   "  ON DELETE CASCADE,"
