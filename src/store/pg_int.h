@@ -104,20 +104,6 @@ int lrs_pg_each_key(lr_db *db, int (*fn)(void *ctx, const char *key,
 int lrs_pg_contacts_count(lr_db *db, long long *n);
 int lrs_pg_activities_any(lr_db *db, int *any);
 
-/* The secondary indexes of contacts, in the schema and rebuilt by an
-** import into the empty table (pg_upsert.c). */
-#define LRS_PG_CONTACTS_INDEXES \
-  "CREATE UNIQUE INDEX contacts_by_key ON contacts(key);" \
-  "CREATE INDEX contacts_by_stage ON contacts(stage);" \
-  "CREATE INDEX contacts_by_change_mark ON contacts(change_mark)" \
-  "  WHERE change_mark IS NOT NULL;" \
-  "CREATE INDEX contacts_by_stable_until ON contacts(stable_until)" \
-  "  WHERE stable_until IS NOT NULL;" \
-  "CREATE INDEX contacts_by_account ON contacts(account_key);"
-#define LRS_PG_CONTACTS_INDEXES_DROP \
-  "DROP INDEX contacts_by_key, contacts_by_stage, contacts_by_change_mark," \
-  "  contacts_by_stable_until, contacts_by_account;"
-
 /* The secondary index of activities, in the schema and rebuilt by an
 ** import into the empty table (pg_events.c). */
 #define LRS_PG_ACTIVITIES_INDEX \

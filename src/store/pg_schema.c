@@ -45,9 +45,14 @@ static const char PG_MIGRATION_4[] =
   "  manual_until bigint, stage_since bigint, grades text,"
   "  stable_until bigint, change_mark bigint, account_key text,"
   "  data jsonb NOT NULL DEFAULT '{}');"
-  /* contacts_by_key, the key-to-id lookup: its own table under Citus
-  ** (scale-out.md). */
-  LRS_PG_CONTACTS_INDEXES
+  /* The key-to-id lookup: its own table under Citus (scale-out.md). */
+  "CREATE UNIQUE INDEX contacts_by_key ON contacts(key);"
+  "CREATE INDEX contacts_by_stage ON contacts(stage);"
+  "CREATE INDEX contacts_by_change_mark ON contacts(change_mark)"
+  "  WHERE change_mark IS NOT NULL;"
+  "CREATE INDEX contacts_by_stable_until ON contacts(stable_until)"
+  "  WHERE stable_until IS NOT NULL;"
+  "CREATE INDEX contacts_by_account ON contacts(account_key);"
   "CREATE TABLE fields("
   "  name text PRIMARY KEY, type text NOT NULL, header text NOT NULL,"
   "  builtin integer NOT NULL DEFAULT 0, import_seq bigint,"

@@ -213,13 +213,9 @@ static void write_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk) {
               "(key) s.*, count(*) OVER w AS n, min(ord) OVER w AS first "
               "FROM lr_stage s WINDOW w AS (PARTITION BY key) "
               "ORDER BY key, ord DESC;");
-  /* Into an empty table every key is new: nothing to compare or update,
-  ** and the indexes are built once after the load rather than row by row
-  ** (the import's transaction holds the table). */
+  /* Into an empty table every key is new: nothing to compare or update. */
   if (!bulk) update_sql(b, u);
-  if (bulk) lrb_adds(b, LRS_PG_CONTACTS_INDEXES_DROP);
   insert_sql(b, u, bulk);
-  if (bulk) lrb_adds(b, ";" LRS_PG_CONTACTS_INDEXES);
 }
 
 static void update_sql(lr_buf *b, const struct lrs_pg_upsert *u) {
@@ -262,11 +258,8 @@ static void insert_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk) {
              u->now, u->seq, MARK);
   for (int j = 0; j < u->n; j++)
     if (u->col[j] >= 0) lrb_printf(b, ", l.v%d%s", j, cast(u, j));
-  lrb_adds(b, " FROM lr_last l");
-  if (!bulk)
-    lrb_adds(b, " WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.key = "
-                "l.key)");
-  lrb_adds(b, " ORDER BY l.first");
+  lrb_adds(b, " FROM lr_last l WHERE NOT EXISTS (SELECT 1 FROM contacts c "
+              "WHERE c.key = l.key) ORDER BY l.first");
 }
 
 int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,

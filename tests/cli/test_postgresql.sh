@@ -103,8 +103,8 @@ q="SELECT k.key, a.type, a.occurred_at, CAST(round(a.value * 1000) AS INTEGER), 
 same "$(sqlite3 -csv "$SQ" "$q")" "$(psql -qXtA -F, "$PG" -c "$q")" "activities rows"
 q="SELECT k.key, o.result, CAST(round(o.amount * 1000) AS INTEGER), o.closed_at FROM outcomes o JOIN contacts k ON k.id = o.contact_id ORDER BY o.id"
 same "$(sqlite3 -csv "$SQ" "$q")" "$(psql -qXtA -F, "$PG" -c "$q")" "outcomes rows"
-# The first imports built the indexes of the empty tables after the load:
-# all are back, the keys still unique.
+# The first activities import built the indexes of the empty table after
+# the load: all are back.
 q="SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename IN ('contacts', 'activities')"
 same "$(psql -qXtA "$PG" -c "$q")" "activities_by_contact,activities_pkey,contacts_by_account,contacts_by_change_mark,contacts_by_key,contacts_by_stable_until,contacts_by_stage,contacts_pkey" "indexes after the first imports"
 
