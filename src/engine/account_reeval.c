@@ -7,7 +7,8 @@
 ** (account_run.c): the same account ends in the same state either way.
 ** Contacts are not written: their results here only feed the account.
 ** lrp_account_reeval_in is the body, inside a caller's transaction (an
-** event batch, realtime.c); lrp_account_reeval wraps it in its own.
+** event batch: run.c, run_accounts); lrp_account_reeval wraps it in its
+** own.
 */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 
 int lrp_account_reeval_in(lr_policy *p, lrp_worker *w, const char *key,
                           long long now, long long run_id,
-                          lrp_reeval_counts *out) {
+                          lrp_routing *shared, lrp_reeval_counts *out) {
   lr_db *db = p->db;
   char err[2048] = "";
   lrp_members ms;
@@ -30,19 +31,20 @@ int lrp_account_reeval_in(lr_policy *p, lrp_worker *w, const char *key,
   memset(&routing, 0, sizeof routing);
   lrp_acc_phase ph;
   memset(&ph, 0, sizeof ph);
-  if (rc == LR_OK) rc = lrp_routing_init(&routing, db, &p->main.m, now);
+  if (rc == LR_OK && !shared)
+    rc = lrp_routing_init(&routing, db, &p->main.m, now);
   if (rc == LR_OK) {
     ph.p = p;
     ph.now = now;
     ph.run_id = run_id;
     ph.apply = 1;
-    ph.routing = &routing;
+    ph.routing = shared ? shared : &routing;
     ph.members = &ms;
     ph.only_key = key;
     rc = lrp_acc_phase_run(&ph);
     if (rc != LR_OK) lr__err(db, rc, "%s", ph.err);
   }
-  if (rc == LR_OK) rc = lrp_routing_save(&routing);
+  if (rc == LR_OK && !shared) rc = lrp_routing_save(&routing);
   if (rc == LR_OK && out) {
     out->evaluated += ph.evaluated;
     out->score_changes += ph.score_changes;
@@ -79,7 +81,7 @@ int lrp_account_reeval(lr_policy *p, long long account_id, long long now) {
   if (rc == LR_OK)
     rc = lrs_run_start(db, "account", p->path ? p->path : p->name, p->hash,
                        now, NULL, &run_id);
-  if (rc == LR_OK) rc = lrp_account_reeval_in(p, &w, key, now, run_id, &n);
+  if (rc == LR_OK) rc = lrp_account_reeval_in(p, &w, key, now, run_id, NULL, &n);
   if (rc == LR_OK)
     rc = lrs_run_finish(db, run_id, n.evaluated, n.score_changes, n.moves,
                         n.handoffs, 0);

@@ -18,7 +18,6 @@
 #include "../store/realtime_io.h"
 #include "../util/buf.h"
 #include "../util/timefmt.h"
-#include "account_run.h"
 #include "model.h"
 #include "worker.h"
 
@@ -368,54 +367,6 @@ static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
   return rc;
 }
 
-/* ---- the touched contacts' accounts ---------------------------------------- */
-
-static int by_str(const void *x, const void *y) {
-  return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* The distinct account keys of the touched contacts, sorted, into *out. */
-static int account_keys(apply *a, lrp_worker *w, char ***out, long long *n) {
-  char **v = calloc((size_t)(a->nt ? a->nt : 1), sizeof *v);
-  if (!v) return LR_NOMEM;
-  long long k = 0;
-  int rc = LR_OK;
-  for (long long i = 0; i < a->nt && rc == LR_OK; i++) {
-    const lrs_contact *c;
-    rc = lrs_scan_one(w->scan, a->t[i].id);
-    int got = rc == LR_OK ? lrs_scan_next(w->scan, &c) : -rc;
-    if (got < 0) rc = -got;
-    const char *acc = got == 1 ? lrp_contact_account(w->in, c) : NULL;
-    if (acc && !(v[k++] = strdup(acc))) rc = LR_NOMEM;
-  }
-  if (k > 1) qsort(v, (size_t)k, sizeof *v, by_str);
-  long long d = 0;
-  for (long long i = 0; i < k; i++) {
-    if (d && strcmp(v[d - 1], v[i]) == 0) free(v[i]);
-    else v[d++] = v[i];
-  }
-  *out = v;
-  *n = d;
-  return rc;
-}
-
-/* Each touched contact's account, once, re-evaluated as run's account
-** step would (account_reeval.c), in this transaction, reading it. */
-static int reeval_accounts(apply *a) {
-  lrp_worker *w = a->p->rt_worker;
-  if (!w || !lrp_has_accounts(&a->p->main)) return LR_OK;
-  char **keys = NULL;
-  long long n = 0;
-  int rc = account_keys(a, w, &keys, &n);
-  if (rc != LR_OK) lr__err(a->db, rc, "accounts: %s", lr_errstr(rc));
-  for (long long i = 0; i < n && rc == LR_OK; i++)
-    rc = lrp_account_reeval_in(a->p, w, keys[i], a->now, a->run_id, NULL);
-  lrs_scan_idle(w->scan);
-  for (long long i = 0; i < n; i++) free(keys[i]);
-  free(keys);
-  return rc;
-}
-
 /* ---- after the commit ------------------------------------------------------ */
 
 static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
@@ -472,7 +423,6 @@ static int apply_all(apply *a, const lr_event *ev, long long n,
   if (rc != LR_OK) return rc;
   rc = merge_same(a);
   if (rc == LR_OK) rc = evaluate(a, o, res);
-  if (rc == LR_OK) rc = reeval_accounts(a);
   if (rc == LR_OK) rc = write_outbox(a, res);
   return rc;
 }

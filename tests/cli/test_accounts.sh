@@ -280,7 +280,8 @@ same "$(sqlite3 b4.db "SELECT count(*) FROM runs")" 0
 # An event re-evaluates its contact's account in its batch, as `run` would:
 # two senior demo requests push globex over "seniors engaged" to
 # qualified and its handoff;
-# the accounts, their history and handoffs equal a full run's at the same
+# the accounts, their history and handoffs, and the contacts routed to
+# the account's owner, equal a full run's at the same
 # clock on a copy with the same activity imported.
 lr --db ev.db import contacts contacts.csv >/dev/null
 lr --db ev.db import activities activities.csv >/dev/null
@@ -310,6 +311,15 @@ lr --db full.db import activities ev.csv >/dev/null
 expect_ok lr --db full.db run abm.lua --now 2026-11-01
 [ "$(acc_state ev.db)" != "$before_ev" ] && pass || fail "the event changed no account"
 same "$(acc_state ev.db)" "$(acc_state full.db)"
+# ... and so do the contacts' handoffs to the account's new owner
+con_state() {
+  sqlite3 "$1" "SELECT key, score, stage, owner FROM contacts ORDER BY key"
+}
+same "$(con_state ev.db)" "$(con_state full.db)"
+same "$(sqlite3 ev.db "SELECT * FROM routing_state ORDER BY 1, 2")" \
+     "$(sqlite3 full.db "SELECT * FROM routing_state ORDER BY 1, 2")"
+same "$(sqlite3 ev.db "SELECT owner FROM contacts WHERE key='fay@globex.example'")" \
+     "ana@corp.example"
 same "$(sqlite3 ev.db "SELECT stage, owner FROM accounts WHERE key='globex.example'")" \
      "qualified|ana@corp.example"
 
