@@ -668,9 +668,9 @@ static int reeval_touched(writer *wr) {
 ** the run, then the handoffs that go to an account's owner, in contact id
 ** order: the account's owner after step 2, else the fallback router. */
 static int run_accounts(writer *wr) {
-  /* Nothing to do without account_owner handoffs when no account is
-  ** evaluated: the policy has none, or a filtered run (an event) keeps
-  ** them as stored; so an event does not read every account. */
+  /* Nothing more to do without account_owner handoffs when no account is
+  ** evaluated: the policy has none, or a filtered run (an event) evaluated
+  ** only its contacts' accounts; so an event does not read every account. */
   int rc0 = reeval_touched(wr);
   if (rc0 != LR_OK) return rc0;
   if ((wr->filter || !lrp_has_accounts(&wr->p->main)) && !wr->ndeferred)
