@@ -3,10 +3,12 @@
 ** An event changes one contact; its account must follow without a whole
 ** run.  The account's contacts are evaluated through the one contact
 ** evaluation (eval.c), then the account (account_eval.c), and its changes
-** written as a run of kind 'account' in one transaction, exactly as the
-** account step of lr_run writes them (account_run.c): the same account
-** ends in the same state either way.  Contacts are not written: their
-** results here only feed the account.
+** written exactly as the account step of lr_run writes them
+** (account_run.c): the same account ends in the same state either way.
+** Contacts are not written: their results here only feed the account.
+** lrp_account_reeval_in is the body, inside a caller's transaction (an
+** event batch: run.c, run_accounts); lrp_account_reeval wraps it in its
+** own.
 */
 #include <stdio.h>
 #include <string.h>
@@ -15,23 +17,43 @@
 #include "account_run.h"
 #include "worker.h"
 
-/* The account's members, from a snapshot of the committed data. */
-static int members_of(lr_policy *p, long long account_id, long long now,
-                      char *key, size_t keyn, lrp_members *ms) {
+int lrp_account_reeval_in(lr_policy *p, lrp_worker *w, const char *key,
+                          long long now, long long run_id,
+                          lrp_routing *shared, lrp_reeval_counts *out) {
   lr_db *db = p->db;
-  lrp_worker w;
   char err[2048] = "";
-  int rc = lrp_worker_open(&w, p, 0, now, 0, NULL, err, sizeof err);
+  lrp_members ms;
+  lrp_members_init(&ms);
+  int rc = lrp_account_members(w, key, &ms, err, sizeof err);
+  if (rc != LR_OK) lr__err(db, rc, "%s", err);
+  lrp_members_sort(&ms);
+  lrp_routing routing;
+  memset(&routing, 0, sizeof routing);
+  lrp_acc_phase ph;
+  memset(&ph, 0, sizeof ph);
+  if (rc == LR_OK && !shared)
+    rc = lrp_routing_init(&routing, db, &p->main.m, now);
   if (rc == LR_OK) {
-    rc = lrs_account_key(w.snap, account_id, key, keyn);
-    if (rc == LR_NOTFOUND)
-      snprintf(err, sizeof err, "no account #%lld", account_id);
-    else if (rc != LR_OK)
-      snprintf(err, sizeof err, "%s", lrs_snap_errmsg(w.snap));
+    ph.p = p;
+    ph.now = now;
+    ph.run_id = run_id;
+    ph.apply = 1;
+    ph.routing = shared ? shared : &routing;
+    ph.members = &ms;
+    ph.only_key = key;
+    rc = lrp_acc_phase_run(&ph);
+    if (rc != LR_OK) lr__err(db, rc, "%s", ph.err);
   }
-  if (rc == LR_OK) rc = lrp_account_members(&w, key, ms, err, sizeof err);
-  lrp_worker_close(&w);
-  if (rc != LR_OK) lr__err(db, rc, "%s", err[0] ? err : lr_errstr(rc));
+  if (rc == LR_OK && !shared) rc = lrp_routing_save(&routing);
+  if (rc == LR_OK && out) {
+    out->evaluated += ph.evaluated;
+    out->score_changes += ph.score_changes;
+    out->moves += ph.moves;
+    out->handoffs += ph.handoffs;
+  }
+  if (routing.db) lrp_routing_free(&routing);
+  lrp_acc_phase_free(&ph);
+  lrp_members_free(&ms);
   return rc;
 }
 
@@ -40,41 +62,33 @@ int lrp_account_reeval(lr_policy *p, long long account_id, long long now) {
   lr_db *db = p->db;
   if (lr__clock(db, now, "lrp_account_reeval", &now) != LR_OK)
     return lr_errcode(db);
-  char key[512];
-  lrp_members ms;
-  lrp_members_init(&ms);
-  int rc = members_of(p, account_id, now, key, sizeof key, &ms);
-  lrp_members_sort(&ms);
-  lrp_routing routing;
-  memset(&routing, 0, sizeof routing);
-  lrp_acc_phase ph;
-  memset(&ph, 0, sizeof ph);
+  char key[512], err[2048] = "";
+  lrp_worker w;                      /* a snapshot of the committed data */
+  int rc = lrp_worker_open(&w, p, 0, now, 0, NULL, err, sizeof err);
+  if (rc == LR_OK) {
+    rc = lrs_account_key(w.snap, account_id, key, sizeof key);
+    if (rc == LR_NOTFOUND)
+      snprintf(err, sizeof err, "no account #%lld", account_id);
+    else if (rc != LR_OK)
+      snprintf(err, sizeof err, "%s", lrs_snap_errmsg(w.snap));
+  }
+  if (rc != LR_OK) lr__err(db, rc, "%s", err[0] ? err : lr_errstr(rc));
+  lrp_reeval_counts n;
+  memset(&n, 0, sizeof n);
+  long long run_id = 0;
   int began = 0;
   if (rc == LR_OK && (rc = lrs_begin(db)) == LR_OK) began = 1;
-  if (rc == LR_OK) rc = lrp_routing_init(&routing, db, &p->main.m, now);
   if (rc == LR_OK)
     rc = lrs_run_start(db, "account", p->path ? p->path : p->name, p->hash,
-                       now, NULL, &ph.run_id);
-  if (rc == LR_OK) {
-    ph.p = p;
-    ph.now = now;
-    ph.apply = 1;
-    ph.routing = &routing;
-    ph.members = &ms;
-    ph.only_key = key;
-    rc = lrp_acc_phase_run(&ph);
-    if (rc != LR_OK) lr__err(db, rc, "%s", ph.err);
-  }
-  if (rc == LR_OK) rc = lrp_routing_save(&routing);
+                       now, NULL, &run_id);
+  if (rc == LR_OK) rc = lrp_account_reeval_in(p, &w, key, now, run_id, NULL, &n);
   if (rc == LR_OK)
-    rc = lrs_run_finish(db, ph.run_id, ph.evaluated, ph.score_changes,
-                        ph.moves, ph.handoffs, 0);
+    rc = lrs_run_finish(db, run_id, n.evaluated, n.score_changes, n.moves,
+                        n.handoffs, 0);
   if (began) {
     if (rc == LR_OK) rc = lrs_commit(db);
     if (rc != LR_OK) lrs_rollback(db);
   }
-  if (routing.db) lrp_routing_free(&routing);
-  lrp_acc_phase_free(&ph);
-  lrp_members_free(&ms);
+  lrp_worker_close(&w);
   return rc == LR_OK ? lr__ok(db) : rc;
 }

@@ -51,6 +51,21 @@ void lrp_acc_phase_free(lrp_acc_phase *ph);
 ** account; errors set lr_errmsg(p's db). */
 int lrp_account_reeval(lr_policy *p, long long account_id, long long now);
 
+/* The hook's body, inside the caller's transaction: re-evaluate account
+** `key` with its members evaluated on worker w (what w reads: the
+** committed data, or the caller's own writes), writing its changes with
+** run_id as the account step of lr_run does, routing through `shared`
+** (the run's; NULL: its own, saved), and adding its counts to *out (may
+** be NULL).  No such account: nothing written.  Errors set
+** lr_errmsg(p's db). */
+typedef struct lrp_reeval_counts {
+  long long evaluated, score_changes, moves, handoffs;
+} lrp_reeval_counts;
+struct lrp_worker;
+int lrp_account_reeval_in(lr_policy *p, struct lrp_worker *w,
+                          const char *key, long long now, long long run_id,
+                          lrp_routing *shared, lrp_reeval_counts *out);
+
 /* Evaluate the contacts of account `key` through the one contact
 ** evaluation (eval.c) on worker w, adding their results to ms.  LR_OK or
 ** an error with err set. */

@@ -306,9 +306,9 @@ static int eval_chunk(lrp_worker *w, lrp_chunk *pc, const lrp_filter *f,
   lra_reset(&ch->arena);
   ch->members.n = 0;
   lra_reset(&ch->members.arena);
-  /* A filtered run evaluates no account (lrp_account_reeval does, one by
-  ** one), so it keeps no members. */
-  int members = !f && lrp_has_accounts(w->in);
+  /* A filtered run keeps its contacts' members only to name their
+  ** accounts (run_accounts re-evaluates those from all their contacts). */
+  int members = lrp_has_accounts(w->in);
   int src = f ? lrp_filter_scan(f, pc, w->scan)
               : lrs_scan_range(w->scan, pc->lo, pc->hi);
   const lrs_contact *c;
@@ -646,13 +646,33 @@ static int apply_chunk(writer *wr, const chunk *ch, long long evaluated) {
   return LR_OK;
 }
 
+/* An event's run (a filtered run on lrp_run_on's worker, which reads the
+** run's own writes): each touched contact's account, once, re-evaluated
+** from all its contacts (account_reeval.c) before step 3 reads owners. */
+static int reeval_touched(writer *wr) {
+  if (!wr->filter || !wr->workers || !wr->apply ||
+      !lrp_has_accounts(&wr->p->main))
+    return LR_OK;
+  lrp_members_sort(&wr->members);
+  int rc = LR_OK;
+  for (long long i = 0; i < wr->members.n && rc == LR_OK; i++) {
+    const char *key = wr->members.v[i].account;
+    if (i && strcmp(key, wr->members.v[i - 1].account) == 0) continue;
+    rc = lrp_account_reeval_in(wr->p, wr->workers, key, wr->now, wr->run_id,
+                               &wr->routing, NULL);
+  }
+  return rc;
+}
+
 /* Steps 2 and 3 (account_eval.h): the accounts, after every contact of
 ** the run, then the handoffs that go to an account's owner, in contact id
 ** order: the account's owner after step 2, else the fallback router. */
 static int run_accounts(writer *wr) {
-  /* Nothing to do without account_owner handoffs when no account is
-  ** evaluated: the policy has none, or a filtered run (an event) keeps
-  ** them as stored; so an event does not read every account. */
+  /* Nothing more to do without account_owner handoffs when no account is
+  ** evaluated: the policy has none, or a filtered run (an event) evaluated
+  ** only its contacts' accounts; so an event does not read every account. */
+  int rc0 = reeval_touched(wr);
+  if (rc0 != LR_OK) return rc0;
   if ((wr->filter || !lrp_has_accounts(&wr->p->main)) && !wr->ndeferred)
     return LR_OK;
   lrp_acc_phase *ph = calloc(1, sizeof *ph);

@@ -277,4 +277,50 @@ expect_fail 1 lr --db b4.db run bad5.lua --now 2026-11-01
 contains "bad5.lua:3: account acme.example: the owner the assign function returned contains a NUL byte"
 same "$(sqlite3 b4.db "SELECT count(*) FROM runs")" 0
 
+# An event re-evaluates its contact's account in its batch, as `run` would:
+# two senior demo requests push globex over "seniors engaged" to
+# qualified and its handoff;
+# the accounts, their history and handoffs, and the contacts routed to
+# the account's owner, equal a full run's at the same
+# clock on a copy with the same activity imported.
+lr --db ev.db import contacts contacts.csv >/dev/null
+lr --db ev.db import activities activities.csv >/dev/null
+lr --db ev.db import outcomes outcomes.csv >/dev/null
+lr --db ev.db import accounts accounts.csv >/dev/null
+cp "$LR_SRC/examples/abm.lua" abm.lua
+expect_ok lr --db ev.db run abm.lua --now 2026-11-01
+cp ev.db full.db
+acc_state() {
+  sqlite3 "$1" "SELECT key, score, scores, grade, grades, stage, stage_since,
+    owner, assigned_at, due_at FROM accounts ORDER BY key;
+    SELECT a.key, h.from_stage, h.to_stage, h.at, h.reason, h.transition
+    FROM account_history h JOIN accounts a ON a.id = h.account_id ORDER BY h.id;
+    SELECT a.key, s.owner, s.stage, s.at, s.due FROM account_assignments s
+    JOIN accounts a ON a.id = s.account_id ORDER BY s.id;
+    SELECT a.key, p.rule, p.grp, p.points FROM account_parts p
+    JOIN accounts a ON a.id = p.account_id ORDER BY a.key, p.rule"
+}
+before_ev="$(acc_state ev.db)"
+cat > ev.ndjson <<'EOF'
+{"contact": "fay@globex.example", "type": "demo_request", "at": "2026-10-31T00:00:00Z"}
+{"contact": "dee@gmail.com", "type": "demo_request", "at": "2026-10-31T00:00:00Z"}
+EOF
+expect_ok lr --db ev.db ingest abm.lua ev.ndjson --now 2026-11-01
+printf 'email,type,occurred_at\nfay@globex.example,demo_request,2026-10-31\ndee@gmail.com,demo_request,2026-10-31\n' > ev.csv
+lr --db full.db import activities ev.csv >/dev/null
+expect_ok lr --db full.db run abm.lua --now 2026-11-01
+[ "$(acc_state ev.db)" != "$before_ev" ] && pass || fail "the event changed no account"
+same "$(acc_state ev.db)" "$(acc_state full.db)"
+# ... and so do the contacts' handoffs to the account's new owner
+con_state() {
+  sqlite3 "$1" "SELECT key, score, stage, owner FROM contacts ORDER BY key"
+}
+same "$(con_state ev.db)" "$(con_state full.db)"
+same "$(sqlite3 ev.db "SELECT * FROM routing_state ORDER BY 1, 2")" \
+     "$(sqlite3 full.db "SELECT * FROM routing_state ORDER BY 1, 2")"
+same "$(sqlite3 ev.db "SELECT owner FROM contacts WHERE key='fay@globex.example'")" \
+     "ana@corp.example"
+same "$(sqlite3 ev.db "SELECT stage, owner FROM accounts WHERE key='globex.example'")" \
+     "qualified|ana@corp.example"
+
 finish
