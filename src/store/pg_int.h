@@ -76,6 +76,22 @@ int lrs_pg_upsert_row(struct lrs_pg_upsert *u, const char *key, size_t keylen,
 int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,
                          long long *updated, long long *merged);
 void lrs_pg_upsert_free(struct lrs_pg_upsert *u);
+/* COPY ... FROM STDIN (pg_copy.c): begin runs sql (its last statement
+** the COPY); rows are appended to c->buf, each ended by row_end (which
+** sends the buffer when it is large); end sends the rest and collects the
+** server's answer.  free ends an unfinished COPY (failing it) and frees
+** the buffer.  LR codes, "what: server message" as db's error. */
+typedef struct lrs_pg_copy {
+  lr_db *db;
+  const char *what;
+  int copying;
+  lr_buf buf;
+} lrs_pg_copy;
+int lrs_pg_copy_begin(lrs_pg_copy *c, lr_db *db, const char *sql,
+                      const char *what);
+int lrs_pg_copy_row_end(lrs_pg_copy *c);
+int lrs_pg_copy_end(lrs_pg_copy *c);
+void lrs_pg_copy_free(lrs_pg_copy *c);
 /* A value as COPY text format (\N for NULL), and as a JSON value
 ** (numbers keep their kind: a real always has '.' or an exponent). */
 void lrs_pg_copy_value(lr_buf *b, const lrs_value *v);
