@@ -888,7 +888,7 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   ** own transaction, so per-row foreign-key lookups prove nothing; they
   ** cost a b-tree seek per history, part and assignment row
   ** (lrs_run_begin turns them off, lrs_run_end on again). */
-  int rc = lrs_run_begin(db);
+  int rc = lrs_run_txn_begin(db);
   lrp_scope sc;
   memset(&sc, 0, sizeof sc);
   long long total = 0, lo = 0, hi = -1;

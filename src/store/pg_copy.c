@@ -47,6 +47,8 @@ int lrs_pg_copy_end(lrs_pg_copy *c) {
   while ((res = PQgetResult(c->db->pg->conn)) != NULL) {
     if (rc == LR_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
       rc = lrs_pg_err(c->db, res, c->what);
+    else if (rc == LR_OK)
+      c->rows += atoll(PQcmdTuples(res));
     PQclear(res);
   }
   return rc;

@@ -163,6 +163,11 @@ int lrs_pg_column_type(const char *name) {
   return -1;
 }
 
+const char *lrs_pg_column_name(int i) {
+  return i >= 0 && i < (int)(sizeof COLUMNS / sizeof *COLUMNS)
+             ? COLUMNS[i].name : NULL;
+}
+
 #define NCOLUMNS ((int)(sizeof COLUMNS / sizeof *COLUMNS) + 1)  /* + data */
 
 int lrs_pg_has_column(lr_db *db, const char *name) {
