@@ -168,10 +168,13 @@ static int write_staged(lrs_changes *c) {
 typedef void put_fn(lr_buf *b, const lrs_changes *c, const void *row);
 
 static int copy_rows(lrs_changes *c, const rows *l, size_t size,
-                     const char *sql, put_fn *put) {
+                     const char *table, const char *sql, put_fn *put) {
   if (!l->n) return LR_OK;
   lrs_pg_copy cp = {0};
-  int rc = lrs_pg_copy_begin(&cp, c->db, sql, "write run");
+  int rc = LR_OK;
+  if (!strcmp(table, "stage_history")) rc = lrs_pg_sync_ids(c->db, table, 2);
+  if (!strcmp(table, "assignments")) rc = lrs_pg_sync_ids(c->db, table, 4);
+  if (rc == LR_OK) rc = lrs_pg_copy_begin(&cp, c->db, sql, "write run");
   const char *row = l->v;
   for (long long j = 0; j < l->n && rc == LR_OK; j++, row += size) {
     put(&cp.buf, c, row);
@@ -230,18 +233,18 @@ static void put_error(lr_buf *b, const lrs_changes *c, const void *row) {
 int lrs_pg_changes_write(lrs_changes *c) {
   int rc = write_staged(c);
   if (rc == LR_OK)
-    rc = copy_rows(c, &c->hist, sizeof(hist_row), "COPY stage_history("
+    rc = copy_rows(c, &c->hist, sizeof(hist_row), "stage_history", "COPY stage_history("
                    "contact_id, from_stage, to_stage, at, run_id, reason, "
                    "transition) FROM STDIN", put_hist);
   if (rc == LR_OK)
-    rc = copy_rows(c, &c->parts, sizeof(part_row), "COPY score_parts("
+    rc = copy_rows(c, &c->parts, sizeof(part_row), "score_parts", "COPY score_parts("
                    "contact_id, rule, grp, points) FROM STDIN", put_part);
   if (rc == LR_OK)
-    rc = copy_rows(c, &c->assigns, sizeof(assign_row), "COPY assignments("
+    rc = copy_rows(c, &c->assigns, sizeof(assign_row), "assignments", "COPY assignments("
                    "contact_id, owner, stage, at, run_id, due) FROM STDIN",
                    put_assign);
   if (rc == LR_OK)
-    rc = copy_rows(c, &c->errors, sizeof(text_row), "COPY run_errors("
+    rc = copy_rows(c, &c->errors, sizeof(text_row), "run_errors", "COPY run_errors("
                    "contact_id, message, run_id) FROM STDIN", put_error);
   return rc;
 }

@@ -23,6 +23,7 @@ struct lrs_pg {
   char snapshot[64];
   long long changes;               /* rows a run's writes changed */
   int staged;                      /* pg_apply.c's staging table exists */
+  unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -205,6 +206,12 @@ int lrs_pg_contact_span(lrs_snap *snap, long long *count, long long *lo,
 /* The id of key, or of contact `want` when it is not 0. */
 int lrs_pg_contact_id(lrs_snap *snap, const char *key, long long want,
                       long long *id);
+
+/* New ids of `table` (bit: its flag in db->pg->synced) continue from
+** its largest, as SQLite's INTEGER PRIMARY KEY does, also after a
+** rolled-back transaction took sequence numbers: once per run, under its
+** lock (pg_runs.c). */
+int lrs_pg_sync_ids(lr_db *db, const char *table, unsigned bit);
 
 /* A run's own rows (pg_runs.c), as apply.h's functions: v holds
 ** evaluated, score_changes, moves, handoffs, errors (finish) or total,

@@ -67,6 +67,7 @@ int lrs_pg_run_begin(lr_db *db) {
 void lrs_pg_run_end(lr_db *db) {
   db->pg->snapshot[0] = '\0';
   db->pg->staged = 0;
+  db->pg->synced = 0;
   if (!db->pg->locked) return;
   db->pg->locked = 0;
   PGresult *res = PQexec(db->pg->conn,

@@ -28,6 +28,16 @@ static int write(lr_db *db, const char *sql, int n, const char *const *p,
   return LR_OK;
 }
 
+int lrs_pg_sync_ids(lr_db *db, const char *table, unsigned bit) {
+  if (db->pg->synced & bit) return LR_OK;
+  char sql[256];
+  snprintf(sql, sizeof sql, "SELECT setval(pg_get_serial_sequence('%s', "
+           "'id'), coalesce(max(id), 0) + 1, false) FROM %s", table, table);
+  int rc = lrs_pg_exec(db, sql, "record run");
+  if (rc == LR_OK) db->pg->synced |= bit;
+  return rc;
+}
+
 int lrs_pg_run_start(lr_db *db, const char *kind, const char *policy,
                      const char *hash, long long now, const char *by,
                      const char *stages, const char *scope,
@@ -38,7 +48,8 @@ int lrs_pg_run_start(lr_db *db, const char *kind, const char *policy,
   const char *p[] = { kind, policy, hash, nows, at, by, stages, scope,
                       full_reason };
   PGresult *res;
-  int rc = write(db, "INSERT INTO runs(kind, policy, policy_hash, now, "
+  int rc = lrs_pg_sync_ids(db, "runs", 1);
+  if (rc == LR_OK) rc = write(db, "INSERT INTO runs(kind, policy, policy_hash, now, "
                  "started_at, by, stages, scope, full_reason) VALUES($1, $2, "
                  "$3, $4, $5, $6, $7, $8, $9) RETURNING id", 9, p,
                  "record run", &res);
