@@ -87,7 +87,7 @@ tables "assignments routing"
 # The bench policy on scripts/gen data: several chunks of contacts, read
 # by two workers.
 fresh bench
-"$LR_SRC/scripts/gen" --contacts 5000 --seed 3 --out gen -q
+"$LR_SRC/scripts/gen" --contacts 4200 --seed 3 --out gen -q
 both import contacts gen/contacts.csv --map 'Job Title=title' --now 2026-10-01
 both import activities gen/activities.csv --now 2026-10-01
 both import outcomes gen/outcomes.csv --now 2026-10-01
