@@ -229,4 +229,21 @@ int lrs_pg_routing_get(lr_db *db, const char *router, const char *owner,
 int lrs_pg_routing_put(lr_db *db, const char *router, const char *owner,
                        const long long *v);
 
+/* counts.h on PostgreSQL (pg_counts.c); and what a snapshot's reader
+** cannot do yet: LR_ERROR with "WHAT is not supported on PostgreSQL yet"
+** as lrs_snap_errmsg. */
+int lrs_pg_count_stage(lrs_snap *s, const char *stage, int is_first,
+                       long long *n);
+int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
+int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
+                       char *err, size_t errlen);
+int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
+
+/* The guard of a segment's SQL (pg_usersql.c): where may call only the
+** common subset's functions, and sql (the statement it is part of, with
+** nparams parameters) may read no table but contacts.  LR_OK, or
+** LR_POLICY with why; LR_POLICY too when sql does not run. */
+int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
+                      int nparams, char *why, size_t n);
+
 #endif

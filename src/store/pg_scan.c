@@ -240,10 +240,16 @@ int lrs_pg_scan_open(lrs_snap *snap, const char *const *sqls, int nsql,
   ** contact, as SQLite's fails to prepare. */
   const char *p[] = { "1", "0" };
   for (int i = 0; i < nsql; i++) {
-    if (run_segment(s, i, 0, 2, p) == LR_OK) continue;
+    lr_buf sql = LR_BUF_INIT;
+    segment_sql(&sql, s, i, 0);
+    rc = sql.oom ? LR_NOMEM : lrs_pg_user_check(snap, lrb_str(&sql), sqls[i],
+                                                2, s->why, sizeof s->why);
+    lrb_free(&sql);
+    if (rc == LR_OK) rc = run_segment(s, i, 0, 2, p);
+    if (rc == LR_OK) continue;
     *bad = i;
     snprintf(err, errlen, "%s", s->why);
-    return LR_POLICY;
+    return rc == LR_NOMEM ? rc : LR_POLICY;
   }
   return LR_OK;
 }

@@ -108,6 +108,20 @@ expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-ru
 # Accounts are not served yet: refused, naming the policy, nothing written.
 expect_fail 1 lr --db "$PG" run "$EX/abm.lua" --now 2026-11-16
 contains "abm.lua: accounts are not supported on PostgreSQL yet"
+# A segment's SQL reads contact data only, and calls only the functions
+# of the common subset; SQL that does not run on PostgreSQL names its line.
+seg() { printf 'stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture" }\nsegment "s" { where = [[%s]] }\nrule "r" { points = 1, segment = "s" }\n' "$1" > seg.lua; }
+seg "(SELECT count(*) FROM runs) > 0"
+expect_fail 1 lr --db "$PG" run seg.lua --dry-run
+contains "seg.lua:2: it reads the table runs (a segment's SQL reads contact data only)"
+seg "pg_sleep(1) IS NULL"
+expect_fail 1 lr --db "$PG" run seg.lua --dry-run
+contains "seg.lua:2: pg_sleep() may not be called here"
+seg "email IS NOT 1"
+expect_fail 1 lr --db "$PG" run seg.lua --dry-run
+contains "seg.lua:2: SQL failed on PostgreSQL"
+seg "lower(email) LIKE '%pg_sleep(1)%' OR company_size > 5000"
+both run seg.lua --dry-run --now 2026-11-17
 # run --changed neither.
 expect_fail 1 lr --db "$PG" run "$LR_SRC/bench/policy.lua" --changed
 contains "run --changed is not supported on PostgreSQL yet"
