@@ -14,8 +14,9 @@ int lrs_is_pg(lr_db *db) { return db && db->pg; }
 
 int lrs_pg_refuse(lr_db *db, const char *what) {
   if (!lrs_is_pg(db)) return LR_OK;
-  return lr__err(db, LR_ERROR, "%s is not supported on PostgreSQL yet (import, "
-                 "export, info and run are; see docs/postgresql.md)", what);
+  return lr__err(db, LR_ERROR, "%s is not supported on PostgreSQL yet "
+                 "(import, export, info, run and explain are; see "
+                 "docs/postgresql.md)", what);
 }
 
 /* LR code of a server error, by SQLSTATE class and code. */

@@ -246,4 +246,13 @@ int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
 int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
                       int nparams, char *why, size_t n);
 
+/* manual.h's reads for explain on PostgreSQL (pg_manual_read.c). */
+struct lrs_manual_event;
+int lrs_pg_manual_events(lrs_snap *snap, long long id, int limit,
+                         int (*cb)(void *ctx,
+                                   const struct lrs_manual_event *e),
+                         void *ctx);
+int lrs_pg_manual_stage(lrs_snap *snap, long long id, long long manual_at,
+                        char **stage);
+
 #endif

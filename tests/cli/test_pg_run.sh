@@ -1,5 +1,5 @@
-# `run` on the PostgreSQL store (docs/postgresql.md): the example policies
-# and the bench policy, run on the same files in SQLite and in
+# `run` and `explain` on the PostgreSQL store (docs/postgresql.md): the
+# example policies and the bench policy, run on the same files in SQLite and in
 # PostgreSQL, give the same run output and leave the same contacts,
 # stage history, assignments, score parts, segment members, routing state
 # and runs rows, byte for byte; a dry run writes nothing; one run writes
@@ -75,6 +75,13 @@ both run "$EX/b2b_saas.lua" --now 2026-11-20 --jobs 2
 tables
 both run "$EX/b2b_saas.lua" --now 2026-11-20 --jobs 1     # nothing changes
 contains "nothing changed"
+# explain: the same evaluation path, the same answer.
+for id in 1 7 42 150 300; do
+  key=$(sqlite3 "$SQ" "SELECT key FROM contacts WHERE id = $id")
+  both explain "$key" "$EX/b2b_saas.lua" --now 2026-11-21
+  both explain "$key" "$EX/b2b_saas.lua" --now 2026-11-21 --json
+done
+both explain nobody@nowhere.example "$EX/b2b_saas.lua" --now 2026-11-21
 
 # X Education: 9,240 leads, imported fields in the jsonb document read by
 # rules and by SQL segments (IN over a text field).
