@@ -255,4 +255,16 @@ int lrs_pg_manual_events(lrs_snap *snap, long long id, int limit,
 int lrs_pg_manual_stage(lrs_snap *snap, long long id, long long manual_at,
                         char **stage);
 
+/* What run --changed reads (pg_changed.c; changed.c decides): the last
+** complete run (*found 0: none), whether a run since it is of another
+** policy or read other contacts, and the contacts changed since it
+** (expired 0: change_mark >= v) or due (expired 1: stable_until <= v),
+** appended to *ids. */
+int lrs_pg_changed_base(lr_db *db, int *found, long long *base, char *hash,
+                        size_t hashlen, long long *then, int *others);
+int lrs_pg_changed_since(lr_db *db, long long base, const char *hash,
+                         int *other, int *reads);
+int lrs_pg_changed_ids(lr_db *db, int expired, long long v, long long **ids,
+                       long long *n, long long *cap);
+
 #endif
