@@ -114,12 +114,14 @@ both run "$LR_SRC/bench/policy.lua" --now 2026-12-30 --changed
 tables "assignments members routing"
 
 # One run writes at a time: a second waits for the lock, then gives up.
-psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(4)" >/dev/null &
-sleep 1
+held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296"
+psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
+for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
 expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --now 2026-11-16
 contains "another run holds the lock (gave up after 300 ms; see --busy-timeout)"
 expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
 contains "another run holds the lock"
+psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
 wait
 expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
 
