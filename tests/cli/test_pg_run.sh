@@ -83,6 +83,19 @@ for id in 1 42 300; do
   both explain "$key" "$EX/b2b_saas.lua" --now 2026-11-21 --json
 done
 both explain nobody@nowhere.example "$EX/b2b_saas.lua" --now 2026-11-21
+# --keep-going: the contacts a rule fails on are recorded (a message with
+# a tab, a newline and a backslash), the others written.
+cat > kg.lua <<'LUA'
+stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture", "disqualified" }
+rule "boom" { points = 3, when = function(lead)
+  if (lead.email or ""):find("^a") then error("no\ta-names\nhere \\ ok") end
+  return true end }
+segment "tab	seg" { when = function(lead) return (lead.country or "") == "DE" end }
+LUA
+both run kg.lua --keep-going --now 2026-11-22
+contains "a-names"
+rows "SELECT k.key, t.message, t.run_id FROM run_errors t $K"
+rows "SELECT k.key, t.segment FROM segment_members t $K"
 
 # X Education: 9,240 leads, imported fields in the jsonb document read by
 # rules and by SQL segments (IN over a text field).
