@@ -51,6 +51,17 @@ int lrs_report_clock(lr_db *db, long long *now, long long *run_id);
 int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
                         lrs_row_fn fn, void *ctx);
 
+/* The same rows with the dimension from the caller instead of a join
+** with contacts (whose wide rows it would read at random): dim(dctx,
+** contact_id, &exists) gives the contact's d (NULL for none; valid until
+** the next call) and sets exists to 0 for a contact the report must
+** skip.  The rows are summed in the order lrs_report_outcomes sums them,
+** so the sums of amounts come out the same to the last bit. */
+typedef const char *(*lrs_dim_fn)(void *dctx, long long contact_id,
+                                  int *exists);
+int lrs_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
+                           long long since, lrs_row_fn fn, void *ctx);
+
 /* The stages the latest run's policy declared (runs.stages): (stage,
 ** 1 for a funnel stage or 0 for a side stage, position), funnel first in
 ** rank order; no rows when no run recorded them. */
