@@ -175,6 +175,7 @@ struct lrp_pass {
   int G, ALL, F;                       /* groups with (all) last; funnel */
   long long since, now;
   names stages, owners, grades, groups;
+  long long scache[64];                /* stage id + 1 by a short key */
   long long *rank;                     /* [stage]: funnel position, or -1 */
   long long rank_cap;
   long long none_g, other_g;           /* group of NULL, of folded values */
@@ -247,10 +248,19 @@ static long long rank_of(const lrp_pass *p, long long stage) {
   return stage >= 0 ? p->rank[stage] : -1;
 }
 
-/* A stage's id (interned), with its funnel rank on first sight. */
+/* A stage's id (interned), with its funnel rank on first sight.  Two per
+** history row: a cache keyed by the first three bytes answers most of them
+** without hashing the whole name. */
 static long long stage_id(lrp_pass *p, const lrs_value *v) {
   if (v->type != LRS_STR) return -1;
+  const unsigned char *u = (const unsigned char *)v->s;
+  unsigned key = u[0];
+  if (u[0]) key = key * 31 + u[1];
+  if (u[0] && u[1]) key = key * 31 + u[2];
+  long long *c = &p->scache[key & 63], hit = *c - 1;
+  if (hit >= 0 && strcmp(p->stages.v[hit], v->s) == 0) return hit;
   long long n = p->stages.n, id = name_id(&p->stages, v->s, 1);
+  if (id >= 0) *c = id + 1;
   if (id < 0 || !grow_rank(p)) return p->oom = 1, -1;
   if (id == n) {
     p->rank[id] = -1;
@@ -1015,7 +1025,9 @@ static const char *outcome_dim(void *ctx, long long id, int *exists) {
 int lrp_pass_outcomes(lrp_pass *p, int all, lrs_row_fn fn, void *ctx) {
   if (!all && (p->r->dim.kind == LRS_DIM_SEGMENT || p->oc_bad)) return -1;
   odim o = {p, all};
-  return lrs_report_outcomes_by(p->r->db, outcome_dim, &o, p->since, fn, ctx);
+  int one = all || p->r->dim.kind == LRS_DIM_ALL;
+  return lrs_report_outcomes_by(p->r->db, outcome_dim, &o,
+                                one ? "(all)" : NULL, p->since, fn, ctx);
 }
 
 int lrp_pass_window(lrp_pass *p, lrs_row_fn fn, void *ctx) {

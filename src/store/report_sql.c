@@ -193,9 +193,12 @@ static void udf_dim(sqlite3_context *cx, int argc, sqlite3_value **argv) {
 
 /* The query of lrs_report_outcomes without the join: the same rows reach
 ** GROUP BY's sorter in the same order (outcomes in rowid order, those of
-** contacts the join would drop left out), hence the same sums. */
+** contacts the join would drop left out), hence the same sums.  One group:
+** no sorter, whose sort is stable, so the rows are summed in that order
+** all the same. */
 int lrs_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
-                           long long since, lrs_row_fn fn, void *ctx) {
+                           const char *one, long long since, lrs_row_fn fn,
+                           void *ctx) {
   dim_udf u = {dim, dctx, 0, NULL, 0};
   u.d = dim(dctx, 0, &u.exists);
   int src = sqlite3_create_function(db->sql, "lr_report_has", 1, SQLITE_UTF8,
@@ -205,15 +208,18 @@ int lrs_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
                                   &u, udf_dim, NULL, NULL);
   if (src != SQLITE_OK) return lrs_sqlerr(db, src, "report");
   lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, one ? "SELECT * FROM (SELECT ?2, " :
+                      "SELECT lr_report_dim(o.contact_id), ");
   lrb_adds(&b,
-    "SELECT lr_report_dim(o.contact_id), sum(o.result = 'won'), "
-    "sum(o.result = 'lost'), "
+    "sum(o.result = 'won'), sum(o.result = 'lost'), "
     "total(CASE WHEN o.result = 'won' THEN o.amount END), "
-    "count(CASE WHEN o.result = 'won' THEN o.amount END) "
-    "FROM outcomes o NOT INDEXED "
-    "WHERE o.closed_at >= ?1 AND lr_report_has(o.contact_id) GROUP BY 1");
-  arg args[1] = {{0, since, NULL}};
-  int rc = run(db, &b, NULL, args, 1, fn, ctx);
+    "count(CASE WHEN o.result = 'won' THEN o.amount END)");
+  lrb_adds(&b, one ? ", count(*) AS n " : " ");
+  lrb_adds(&b, "FROM outcomes o NOT INDEXED "
+               "WHERE o.closed_at >= ?1 AND lr_report_has(o.contact_id)");
+  lrb_adds(&b, one ? ") WHERE n > 0" : " GROUP BY 1");
+  arg args[2] = {{0, since, NULL}, {1, 0, one}};
+  int rc = run(db, &b, NULL, args, one ? 2 : 1, fn, ctx);
   lrb_free(&b);
   sqlite3_create_function(db->sql, "lr_report_has", 1, SQLITE_UTF8, NULL,
                           NULL, NULL, NULL);
@@ -243,6 +249,7 @@ struct lrs_rstream {
   sqlite3_stmt *st;
   int ncol;
   int nint;                    /* leading NOT NULL integer columns */
+  unsigned text;               /* bit i: column i is text or NULL */
 };
 
 /* Rows within a contact come in index order; history's ties on `at` by
@@ -305,6 +312,10 @@ int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
   s->db = db;
   s->nint = which == LRS_RS_CONTACTS ? 1 : which == LRS_RS_MEMBERS ? 1
             : which == LRS_RS_VALUES ? 0 : 2;
+  /* stage, grade, d; segment; from, to; owner; d */
+  s->text = which == LRS_RS_CONTACTS ? 0x16u : which == LRS_RS_MEMBERS ? 0x2u
+            : which == LRS_RS_HISTORY ? 0x18u : which == LRS_RS_ASSIGN ? 0x10u
+            : which == LRS_RS_VALUES ? 0x1u : 0;
   s->ncol = sqlite3_column_count(s->st);
   if (s->ncol > LRS_RS_COLS) s->ncol = LRS_RS_COLS;
   *out = s;
@@ -319,9 +330,18 @@ int lrs_report_stream_next(lrs_rstream *s, lrs_value *v) {
     v[i].type = LRS_INT;
     v[i].i = sqlite3_column_int64(s->st, i);
   }
-  for (int i = s->nint; i < s->ncol; i++)
+  for (int i = s->nint; i < s->ncol; i++) {
+    /* a text column: one call instead of three (lrs__column asks the
+    ** type and the length too); NULL, an empty blob or no memory: ask */
+    if (s->text >> i & 1u &&
+        (v[i].s = (const char *)sqlite3_column_text(s->st, i)) != NULL) {
+      v[i].type = LRS_STR;
+      v[i].n = 0;                   /* not counted: the pass reads up to NUL */
+      continue;
+    }
     if (lrs__column(s->st, i, &v[i]) != LR_OK)
       return -lr__err(s->db, LR_NOMEM, "out of memory");
+  }
   return 1;
 }
 
