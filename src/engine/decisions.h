@@ -11,6 +11,7 @@
 #ifndef LR_DECISIONS_H
 #define LR_DECISIONS_H
 
+#include "../store/realtime_io.h"
 #include "../util/buf.h"
 #include "model.h"
 
@@ -25,6 +26,13 @@ typedef struct lrp_decisions {
   long long scratch;           /* stage rows written and deleted: not
                                   rows of the database (rows_written) */
   lr_buf buf;
+  char at[48];                 /* ,"at":"ISO" of now, made once */
+  char tail[40];               /* ,"run":N} */
+  /* Moves not yet written: LRS_OUTBOX_MANY to a statement.  Their keys
+  ** and payloads are in pbuf (offsets: it may move as it grows). */
+  struct { long long id; size_t key, payload; } pend[LRS_OUTBOX_MANY];
+  int npend;
+  lr_buf pbuf;
 } lrp_decisions;
 
 /* on 0 (a dry run, run --no-outbox, PostgreSQL, whose store has no
@@ -44,7 +52,8 @@ int lrp_decisions_handoff(lrp_decisions *d, int section, long long id,
 /* A notify { when } verdict: c's old and new values, c->notify the
 ** declaration that answered true. */
 int lrp_decisions_notify(lrp_decisions *d, const lr_change *c);
-/* Append the staged rows; before the run's commit. */
+/* Write the moves not yet written, then append the staged rows; before
+** the run's commit. */
 int lrp_decisions_flush(lrp_decisions *d);
 
 #endif
