@@ -267,4 +267,14 @@ int lrs_pg_changed_since(lr_db *db, long long base, const char *hash,
 int lrs_pg_changed_ids(lr_db *db, int expired, long long v, long long **ids,
                        long long *n, long long *cap);
 
+/* A run's outbox rows (pg_outbox.c): realtime_io.h's writers. */
+struct lrs_outbox_new;
+int lrs_pg_outbox_add(lr_db *db, const struct lrs_outbox_new *r,
+                      long long *id);
+int lrs_pg_outbox_add_rows(lr_db *db, const struct lrs_outbox_new *r, int n);
+int lrs_pg_outbox_stage_open(lr_db *db);
+int lrs_pg_outbox_stage(lr_db *db, int section, long long seq,
+                        const struct lrs_outbox_new *r);
+int lrs_pg_outbox_unstage(lr_db *db);
+
 #endif

@@ -1,8 +1,8 @@
 # `run` and `explain` on the PostgreSQL store (docs/postgresql.md): the
 # example policies and the bench policy, run on the same files in SQLite and in
 # PostgreSQL, give the same run output and leave the same contacts,
-# stage history, assignments, score parts, segment members, routing state
-# and runs rows, byte for byte; a dry run writes nothing; one run writes
+# stage history, assignments, score parts, segment members, routing state,
+# runs and outbox rows, byte for byte; a dry run writes nothing; one run writes
 # at a time; run --changed evaluates the same contacts; accounts are
 # refused, naming the policy.
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
@@ -59,6 +59,7 @@ tables() {
   rows "SELECT router, owner, total, day, today FROM routing_state" "${none//*routing*/empty}"
   rows "SELECT k.key, t.message, t.run_id FROM run_errors t $K" empty
   rows "SELECT id, kind, policy, policy_hash, now, evaluated, score_changes, moves, handoffs, errors, held_by_manual, stages, scope, reads_others, full_reason FROM runs"
+  rows "SELECT id, at, kind, contact_id, key, run_id, payload FROM outbox"
 }
 
 # B2B SaaS: SQL segments (>=, BETWEEN, IN, lower() LIKE), groups, grades,
