@@ -613,7 +613,6 @@ static int take(lrp_pass *p, stream *st) {
 
 static int merge(lrp_pass *p, stream *st) {
   int rc = LR_OK;
-  for (int i = 0; i < LRS_RS_CLOSED && rc == LR_OK; i++) rc = advance(p, &st[i]);
   /* outcome dates answer handoffs and say whose outcomes count */
   if (rc == LR_OK) {
     if (lrs_report_stream(p->r->db, LRS_RS_CLOSED, &p->r->dim,
@@ -637,14 +636,23 @@ static int merge(lrp_pass *p, stream *st) {
   return rc;
 }
 
+/* Open and read the first row of each stream; assignments first: without
+** any, no history row's run is compared with one and none is read. */
 static int open_streams(lrp_pass *p, stream *st) {
   lr_db *db = p->r->db;
-  for (int i = 0; i < LRS_RS_CLOSED; i++) {
+  static const int order[] = {LRS_RS_ASSIGN, LRS_RS_CONTACTS, LRS_RS_MEMBERS,
+                              LRS_RS_HISTORY};
+  int rc = LR_OK;
+  for (int n = 0; n < 4 && rc == LR_OK; n++) {
+    int i = order[n], kind = i;
     if (i == LRS_RS_MEMBERS && p->r->dim.kind != LRS_DIM_SEGMENT) continue;
-    if (lrs_report_stream(db, i, &p->r->dim, &st[i].s) != LR_OK)
+    if (i == LRS_RS_HISTORY && !st[LRS_RS_ASSIGN].live)
+      kind = LRS_RS_HISTORY_NORUN;
+    if (lrs_report_stream(db, kind, &p->r->dim, &st[i].s) != LR_OK)
       return lr_errcode(db);
+    rc = advance(p, &st[i]);
   }
-  return LR_OK;
+  return rc;
 }
 
 /* ---- the entry points ------------------------------------------------------------ */
