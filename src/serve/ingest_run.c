@@ -7,20 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../store/checkpointer.h"
 #include "../store/realtime_io.h"
 #include "../util/buf.h"
 #include "../store/store.h"
 #include "../engine/model.h"
 #include "ingest.h"
-
-/* A pass once a batch's commit brought 64 MiB of log (8 KiB pages); the
-** writer's own checkpoint at 1 GiB: at 1M contacts a batch of 10,000
-** events writes about 40,000 pages, and the log starts over only when a
-** batch begins with every page back, which under a steady stream takes
-** the writer's own. */
-#define INGEST_CKPT_SOFT 8192
-#define INGEST_CKPT_HARD 131072
 
 static lr_db *db_of(lr_policy *p) { return lrp_policy_ok(p) ? p->db : NULL; }
 
@@ -137,13 +128,7 @@ int lr_ingest(lr_policy *p, const char *path, const lr_ingest_opts *opts,
   }
   if (rc == LR_OK) {
     lrs_ingest_tune(g.db, g.batch);
-    /* The log is copied back by a thread while the next batch is read
-    ** and evaluated: on the second core, the third of a batch's file
-    ** work that its checkpoint was (INGEST_CKPT_*). */
-    lrs_ckpt *ck = NULL;
-    lrs_ckpt_start(g.db, INGEST_CKPT_SOFT, INGEST_CKPT_HARD, &ck);
     rc = read_all(&g, in);
-    lrs_ckpt_stop(ck);
     lrs_ingest_untune(g.db);
   }
   if (in && in != stdin) fclose(in);
