@@ -536,8 +536,13 @@ typedef struct lr_run_opts {
   ** lr_run_full_reason().  Not with ids, nor with override_manual (a
   ** full run, reason LR_FULL_OVERRIDE). */
   int changed;
+  /* Write no outbox rows (run --no-outbox; docs/realtime.md).  By
+  ** default a run appends each move, handoff (the contacts', then the
+  ** accounts') and notify verdict to the outbox in its transaction; a
+  ** dry run never does. */
+  int no_outbox;
 } lr_run_opts;
-#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0 }
+#define LR_RUN_OPTS_INIT { sizeof(lr_run_opts), 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0 }
 
 /* A stage move, as collected with opts->collect. */
 typedef struct lr_move {

@@ -237,7 +237,8 @@ int cmd_run(cli *c, int argc, char **argv) {
     { "--keep-going", &o.keep_going, 0 },
     { "--override-manual", &o.override_manual, 0 },
     { "--allow-local-modules", &po.allow_local_modules, 0 },
-    { "--changed", &o.changed, 0 }, { NULL },
+    { "--changed", &o.changed, 0 }, { "--no-outbox", &o.no_outbox, 0 },
+    { NULL },
   };
   const char **pos[] = { &path };
   const cli_spec spec = { "run", opts, flags, 1, pos, 1,

@@ -74,7 +74,9 @@ const cli_cmd cli_commands[] = {
    "  --allow-local-modules  require() may load .lua files beside the "
    "policy\n"
    "  --changed         evaluate only the contacts whose result can differ\n"
-   "                    from the last run (same result as a full run)\n"},
+   "                    from the last run (same result as a full run)\n"
+   "  --no-outbox       do not append the moves and handoffs to the outbox\n"
+   "                    (serve --notify-* will not deliver them)\n"},
   {"explain", cmd_explain, CLI_READS,
    "KEY POLICY.lua [options]",
    "why a contact has its score and stage, and what it needs for the next",

@@ -19,7 +19,8 @@
 
 int lrp_account_reeval_in(lr_policy *p, lrp_worker *w, const char *key,
                           long long now, long long run_id,
-                          lrp_routing *shared, lrp_reeval_counts *out) {
+                          lrp_routing *shared, lrp_decisions *dec,
+                          lrp_reeval_counts *out) {
   lr_db *db = p->db;
   char err[2048] = "";
   lrp_members ms;
@@ -41,6 +42,7 @@ int lrp_account_reeval_in(lr_policy *p, lrp_worker *w, const char *key,
     ph.routing = shared ? shared : &routing;
     ph.members = &ms;
     ph.only_key = key;
+    ph.out = dec;
     rc = lrp_acc_phase_run(&ph);
     if (rc != LR_OK) lr__err(db, rc, "%s", ph.err);
   }
@@ -81,7 +83,12 @@ int lrp_account_reeval(lr_policy *p, long long account_id, long long now) {
   if (rc == LR_OK)
     rc = lrs_run_start(db, "account", p->path ? p->path : p->name, p->hash,
                        now, NULL, &run_id);
-  if (rc == LR_OK) rc = lrp_account_reeval_in(p, &w, key, now, run_id, NULL, &n);
+  lrp_decisions dec;
+  lrp_decisions_init(&dec, db, now, run_id, rc == LR_OK && !lrs_is_pg(db));
+  if (rc == LR_OK)
+    rc = lrp_account_reeval_in(p, &w, key, now, run_id, NULL, &dec, &n);
+  if (rc == LR_OK) rc = lrp_decisions_flush(&dec);
+  lrp_decisions_free(&dec);
   if (rc == LR_OK)
     rc = lrs_run_finish(db, run_id, n.evaluated, n.score_changes, n.moves,
                         n.handoffs, 0);

@@ -99,6 +99,11 @@ static int record_moves(lrp_acc_phase *ph, const lrp_model *m,
     if (rc == LR_OK && ph->apply)
       rc = lrs_account_history(ph->p->db, a->id, from, to, ph->now,
                                ph->run_id, reason, label);
+    if (rc == LR_OK && ph->apply && ph->out)
+      rc = lrp_decisions_move(ph->out, LRP_OUT_ACC_MOVE, 0, a->key, from, to,
+                              mv->transition >= 0
+                                  ? m->transitions[mv->transition].where
+                                  : NULL, reason);
     if (rc != LR_OK) return rc;
   }
   return LR_OK;
@@ -137,8 +142,12 @@ static int hand_off(lrp_acc_phase *ph, const lrp_model *m,
     o->due = due;
   }
   if (!ph->apply) return LR_OK;
-  return lrs_account_assign(ph->p->db, a->id, owner, stage, ph->now,
-                            ph->run_id, due);
+  int rc = lrs_account_assign(ph->p->db, a->id, owner, stage, ph->now,
+                              ph->run_id, due);
+  if (rc == LR_OK && ph->out)
+    rc = lrp_decisions_handoff(ph->out, LRP_OUT_ACC_HANDOFF, 0, a->key, stage,
+                               owner, due);
+  return rc;
 }
 
 static int on_account(void *ctx, lrp_acc_eval *ae, const lrs_account *a,

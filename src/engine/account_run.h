@@ -9,6 +9,7 @@
 #define LR_ACCOUNT_RUN_H
 
 #include "account_eval.h"
+#include "decisions.h"
 #include "routing.h"
 
 typedef struct lrp_acc_phase {
@@ -23,6 +24,7 @@ typedef struct lrp_acc_phase {
   int stored_only;                   /* evaluate nothing: owners as stored
                                         (a filtered run) */
   const char *only_key;              /* only this account (NULL: all) */
+  lrp_decisions *out;                /* the run's outbox rows (NULL: none) */
   /* out */
   lrs_accounts accounts;             /* as stored before the run */
   const char **owner_after;          /* per account: owner after the run */
@@ -55,7 +57,8 @@ int lrp_account_reeval(lr_policy *p, long long account_id, long long now);
 ** `key` with its members evaluated on worker w (what w reads: the
 ** committed data, or the caller's own writes), writing its changes with
 ** run_id as the account step of lr_run does, routing through `shared`
-** (the run's; NULL: its own, saved), and adding its counts to *out (may
+** (the run's; NULL: its own, saved), its moves and handoffs to the run's
+** outbox rows `dec` (may be NULL), and adding its counts to *out (may
 ** be NULL).  No such account: nothing written.  Errors set
 ** lr_errmsg(p's db). */
 typedef struct lrp_reeval_counts {
@@ -64,7 +67,8 @@ typedef struct lrp_reeval_counts {
 struct lrp_worker;
 int lrp_account_reeval_in(lr_policy *p, struct lrp_worker *w,
                           const char *key, long long now, long long run_id,
-                          lrp_routing *shared, lrp_reeval_counts *out);
+                          lrp_routing *shared, lrp_decisions *dec,
+                          lrp_reeval_counts *out);
 
 /* Evaluate the contacts of account `key` through the one contact
 ** evaluation (eval.c) on worker w, adding their results to ms.  LR_OK or

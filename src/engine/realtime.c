@@ -1,7 +1,7 @@
 /*
 ** realtime.c -- lr_apply_events: append a group of events, re-evaluate the
-** contacts they touch, record the decisions in the outbox, all in one
-** transaction.
+** contacts they touch, all in one transaction (the run records its
+** decisions in the outbox: decisions.h).
 **
 ** The evaluation is lr_run itself, nested in this transaction (a
 ** savepoint) and reading it (lrs_read_own_writes): the same path, the
@@ -16,8 +16,6 @@
 #include "../store/apply.h"
 #include "../store/manual.h"
 #include "../store/realtime_io.h"
-#include "../util/buf.h"
-#include "../util/timefmt.h"
 #include "model.h"
 #include "worker.h"
 
@@ -27,8 +25,6 @@ typedef struct touched {
   long long *events;
   int n_events, cap_events;
   int created;
-  lr_change change;                  /* from on_change (changed set) */
-  int changed, notify;
 } touched;
 
 typedef struct apply {
@@ -37,7 +33,6 @@ typedef struct apply {
   long long now, run_id;
   touched *t;                        /* sorted by id at the end */
   long long nt, cap;
-  lr_buf scratch;
 } apply;
 
 /* The key as stored: trimmed, and lowercased for an email key. */
@@ -116,29 +111,12 @@ static int merge_same(apply *a) {
   return rc == LR_OK ? LR_OK : lr__err(a->db, LR_NOMEM, "out of memory");
 }
 
-static touched *find(apply *a, long long id) {
-  long long lo = 0, hi = a->nt - 1;
-  while (lo <= hi) {
-    long long mid = (lo + hi) / 2;
-    if (a->t[mid].id == id) return &a->t[mid];
-    if (a->t[mid].id < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return NULL;
-}
-
 static void free_apply(apply *a) {
   for (long long i = 0; i < a->nt; i++) {
     free(a->t[i].key);
     free(a->t[i].events);
-    free((char *)a->t[i].change.old_stage);
-    free((char *)a->t[i].change.new_stage);
-    free((char *)a->t[i].change.old_grade);
-    free((char *)a->t[i].change.new_grade);
-    free((char *)a->t[i].change.notify);
   }
   free(a->t);
-  lrb_free(&a->scratch);
 }
 
 /* ---- one event ------------------------------------------------------------ */
@@ -200,103 +178,6 @@ static int one_event(apply *a, const lr_event *e, long long i, const char *by) {
   return rc;
 }
 
-/* ---- the run and the outbox ---------------------------------------------- */
-
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
-
-static int on_change(void *ctx, const lr_change *c) {
-  apply *a = ctx;
-  touched *t = find(a, c->contact_id);
-  if (!t) return 0;
-  t->changed = 1;
-  t->notify = c->notify != NULL;
-  t->change = *c;
-  t->change.key = t->key;
-  t->change.old_stage = dup_or_null(c->old_stage);
-  t->change.new_stage = dup_or_null(c->new_stage);
-  t->change.old_grade = dup_or_null(c->old_grade);
-  t->change.new_grade = dup_or_null(c->new_grade);
-  t->change.notify = dup_or_null(c->notify);
-  return 0;
-}
-
-static void json_kv_str(lr_buf *b, const char *k, const char *v) {
-  lrb_printf(b, ",\"%s\":", k);
-  if (v) lrb_json_str(b, v, strlen(v));
-  else lrb_adds(b, "null");
-}
-
-static void json_kv_time(lr_buf *b, const char *k, long long t) {
-  char iso[40];
-  if (!t) {
-    json_kv_str(b, k, NULL);
-    return;
-  }
-  lru_iso(t, iso, sizeof iso);
-  json_kv_str(b, k, iso);
-}
-
-static int outbox(apply *a, const char *kind, long long id, const char *key) {
-  lr_buf *b = &a->scratch;
-  lrb_printf(b, ",\"run\":%lld}", a->run_id);
-  if (b->oom) return lr__err(a->db, LR_NOMEM, "out of memory");
-  return lrs_outbox_add(a->db, a->now, kind, id, key, a->run_id, b->p, NULL);
-}
-
-static void head(apply *a, const char *kind, const char *key) {
-  lr_buf *b = &a->scratch;
-  lrb_reset(b);
-  lrb_printf(b, "{\"kind\":\"%s\"", kind);
-  json_kv_time(b, "at", a->now);
-  json_kv_str(b, "key", key);
-}
-
-static int outbox_move(apply *a, const lr_move *m) {
-  head(a, "move", m->key);
-  json_kv_str(&a->scratch, "from", m->from);
-  json_kv_str(&a->scratch, "to", m->to);
-  json_kv_str(&a->scratch, "transition", m->transition);
-  json_kv_str(&a->scratch, "reason", m->reason);
-  return outbox(a, "move", m->contact_id, m->key);
-}
-
-static int outbox_handoff(apply *a, const lr_handoff *h) {
-  head(a, "handoff", h->key);
-  json_kv_str(&a->scratch, "stage", h->stage);
-  json_kv_str(&a->scratch, "owner", h->owner);
-  json_kv_time(&a->scratch, "due", h->due);
-  return outbox(a, "handoff", h->contact_id, h->key);
-}
-
-static int outbox_notify(apply *a, const touched *t) {
-  const lr_change *c = &t->change;
-  head(a, "notify", t->key);
-  lr_buf *b = &a->scratch;
-  lrb_adds(b, ",\"old_score\":");
-  lrb_json_num(b, c->old_score);
-  lrb_adds(b, ",\"score\":");
-  lrb_json_num(b, c->new_score);
-  json_kv_str(b, "old_stage", c->old_stage);
-  json_kv_str(b, "stage", c->new_stage);
-  json_kv_str(b, "old_grade", c->old_grade);
-  json_kv_str(b, "grade", c->new_grade);
-  json_kv_str(b, "when", c->notify);
-  return outbox(a, "notify", t->id, t->key);
-}
-
-/* Every move, then every handoff, then the notify rows, each in contact
-** order: the order a reader of the outbox sees them in. */
-static int write_outbox(apply *a, const lr_run_result *res) {
-  int rc = LR_OK;
-  for (long long i = 0; rc == LR_OK && i < lr_run_move_count(res); i++)
-    rc = outbox_move(a, lr_run_move(res, i));
-  for (long long i = 0; rc == LR_OK && i < lr_run_handoff_count(res); i++)
-    rc = outbox_handoff(a, lr_run_handoff(res, i));
-  for (long long i = 0; rc == LR_OK && i < a->nt; i++)
-    if (a->t[i].changed && a->t[i].notify) rc = outbox_notify(a, &a->t[i]);
-  return rc;
-}
-
 /* ---- the kept worker -------------------------------------------------------- */
 
 void lrp_realtime_free(lr_policy *p) {
@@ -350,8 +231,6 @@ static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
   ro.jobs = 1;
   ro.collect = 1;
   ro.cancel = o->cancel;
-  ro.on_change = on_change;
-  ro.change_ctx = a;
   ro.ids = ids;                       /* sorted, distinct: merge_same */
   ro.n_ids = a->nt;
   lrp_worker *w = NULL;
@@ -423,7 +302,6 @@ static int apply_all(apply *a, const lr_event *ev, long long n,
   if (rc != LR_OK) return rc;
   rc = merge_same(a);
   if (rc == LR_OK) rc = evaluate(a, o, res);
-  if (rc == LR_OK) rc = write_outbox(a, res);
   return rc;
 }
 

@@ -20,6 +20,7 @@
 #include "../store/scan.h"
 #include "../util/arena.h"
 #include "account_run.h"
+#include "decisions.h"
 #include "eval.h"
 #include "filter.h"
 #include "pool.h"
@@ -380,6 +381,7 @@ typedef struct writer {
   long long ndeferred, cap_deferred;
   lr_arena darena;                    /* their strings */
   lrp_worker *workers;                /* lrp_run_on's, or NULL */
+  lrp_decisions out;                  /* the outbox rows (decisions.h) */
 } writer;
 
 static void count_owner(writer *wr, const char *owner) {
@@ -486,6 +488,11 @@ static int apply_moves(writer *wr, const rec *r) {
       rc = lrs_changes_history(wr->changes, r->id, from, m->stages[mv->to].name,
                                reason, mv->transition >= 0
                                    ? m->transitions[mv->transition].label : NULL);
+      if (rc == LR_OK)
+        rc = lrp_decisions_move(&wr->out, LRP_OUT_MOVE, r->id, r->key, from,
+                                m->stages[mv->to].name, mv->transition >= 0
+                                    ? m->transitions[mv->transition].where
+                                    : NULL, reason);
       if (rc != LR_OK) return rc;
     }
   }
@@ -557,6 +564,9 @@ static int hand_off(writer *wr, const rec *r, const char *owner) {
   if (wr->apply) {
     rc = lrs_changes_assign(wr->changes, r->id, owner,
                             m->stages[h->stage].name, due);
+    if (rc == LR_OK)
+      rc = lrp_decisions_handoff(&wr->out, LRP_OUT_HANDOFF, r->id, r->key,
+                                 m->stages[r->stage].name, owner, due);
     if (rc != LR_OK) return rc;
   }
   if (wr->o->collect && (rc = collect_handoff(wr, r, owner, due)) != LR_OK)
@@ -564,10 +574,11 @@ static int hand_off(writer *wr, const rec *r, const char *owner) {
   return LR_OK;
 }
 
-/* Tell on_change of a new score or stage; non-zero cancels the run. */
+/* Tell on_change of a new score or stage, and the outbox of a notify
+** { when } verdict on it; on_change's non-zero cancels the run. */
 static int notify(writer *wr, const rec *r) {
-  if (!wr->o->on_change || !(r->flags & (F_SCORE | F_STAGE | F_GRADE)))
-    return LR_OK;
+  if (!(r->flags & (F_SCORE | F_STAGE | F_GRADE))) return LR_OK;
+  if (!wr->o->on_change && !(r->notify && wr->out.on)) return LR_OK;
   lr_change chg;
   chg.contact_id = r->id;
   chg.key = r->key;
@@ -578,6 +589,9 @@ static int notify(writer *wr, const rec *r) {
   chg.old_grade = r->old_grade;
   chg.new_grade = r->grade;
   chg.notify = r->notify ? wr->m->notify_where[r->notify - 1] : NULL;
+  int rc = chg.notify && wr->apply ? lrp_decisions_notify(&wr->out, &chg)
+                                   : LR_OK;
+  if (rc != LR_OK || !wr->o->on_change) return rc;
   if (wr->o->on_change(wr->o->change_ctx, &chg))
     return lr__err(wr->p->db, LR_INTERRUPT, "run cancelled by the change callback");
   return LR_OK;
@@ -659,7 +673,7 @@ static int reeval_touched(writer *wr) {
     const char *key = wr->members.v[i].account;
     if (i && strcmp(key, wr->members.v[i - 1].account) == 0) continue;
     rc = lrp_account_reeval_in(wr->p, wr->workers, key, wr->now, wr->run_id,
-                               &wr->routing, NULL);
+                               &wr->routing, &wr->out, NULL);
   }
   return rc;
 }
@@ -689,6 +703,7 @@ static int run_accounts(writer *wr) {
   ph->collect_max = wr->o->collect_max;
   ph->routing = &wr->routing;
   ph->members = &wr->members;
+  ph->out = &wr->out;
   int rc = lrp_acc_phase_run(ph);
   if (rc != LR_OK) return lr__err(wr->p->db, rc, "%s", ph->err);
   for (long long i = 0; i < wr->ndeferred && rc == LR_OK; i++) {
@@ -820,6 +835,9 @@ static int start_run(writer *wr, const lrp_scope *sc) {
                                sc->reason ? sc->why : NULL, &wr->run_id);
   free(stages);
   if (rc != LR_OK) return rc;
+  /* PostgreSQL's store has no outbox to write yet. */
+  lrp_decisions_init(&wr->out, p->db, wr->now, wr->run_id,
+                     !wr->o->no_outbox && !lrs_is_pg(p->db));
   wr->changes = lrs_changes_new(p->db, wr->run_id, wr->now);
   return wr->changes ? LR_OK : lr__err(p->db, LR_NOMEM, "out of memory");
 }
@@ -829,6 +847,7 @@ static int finish_run(writer *wr) {
   lr_db *db = wr->p->db;
   lr_run_result *res = wr->res;
   int rc = lrp_routing_save(&wr->routing);
+  if (rc == LR_OK) rc = lrp_decisions_flush(&wr->out);
   if (rc == LR_OK)
     rc = lrs_run_finish(db, wr->run_id, res->evaluated, res->score_changes,
                         res->moves, res->handoffs, res->errors);
@@ -877,6 +896,7 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   wr.apply = !o->dry_run;
   lrp_members_init(&wr.members);
   lra_init(&wr.darena, 16384);
+  lrp_decisions_init(&wr.out, db, now, 0, 0);     /* start_run turns it on */
   wr.workers = w;
   wr.by_transition = calloc((size_t)wr.m->ntransitions + 1, sizeof *wr.by_transition);
   if (!wr.by_transition) return lr__err(db, LR_NOMEM, "out of memory");
@@ -888,7 +908,7 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   ** own transaction, so per-row foreign-key lookups prove nothing; they
   ** cost a b-tree seek per history, part and assignment row
   ** (lrs_run_begin turns them off, lrs_run_end on again). */
-  int rc = lrs_run_begin(db);
+  int rc = lrs_run_txn_begin(db);
   lrp_scope sc;
   memset(&sc, 0, sizeof sc);
   long long total = 0, lo = 0, hi = -1;
@@ -903,7 +923,8 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   if (rc == LR_OK) rc = run_accounts(&wr);
   if (rc == LR_OK && wr.apply) rc = finish_run(&wr);
   /* A dry run writes nothing: whatever SQLite counted is rolled back. */
-  res->rows_written = wr.apply ? lrs_total_changes(db) - changes0 : 0;
+  res->rows_written = wr.apply ? lrs_total_changes(db) - changes0 -
+                                     wr.out.scratch : 0;
   /* A cancel during the last chunk or the bookkeeping still rolls back. */
   if (rc == LR_OK && o->cancel && *o->cancel)
     rc = lr__err(db, LR_INTERRUPT, "interrupted");
@@ -916,6 +937,7 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   lrp_routing_free(&wr.routing);
   lrs_changes_free(wr.changes);
   lrp_members_free(&wr.members);
+  lrp_decisions_free(&wr.out);
   free(wr.deferred);
   lra_free(&wr.darena);
   lrs_run_end(db);
@@ -943,6 +965,11 @@ int lrp_run_on(lr_policy *p, const lr_run_opts *opts, lr_run_result *result,
       lr__clock(db, o.now, "lr_run", &now) != LR_OK ||
       check_opts(db, &o) != LR_OK)
     return lr_errcode(db);
+  if (lrs_is_pg(db) && lrp_has_accounts(&p->main))
+    return lr__err(db, LR_ERROR, "%s: accounts are not supported on "
+                   "PostgreSQL yet (the policy declares account stages, "
+                   "rules or handoffs; see docs/postgresql.md)",
+                   p->path ? p->path : p->name);
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);

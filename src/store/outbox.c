@@ -30,6 +30,38 @@ static const char OUT_ACK[] =
     "at=excluded.at WHERE excluded.last_id > last_id";
 static const char OUT_LAST[] = "SELECT coalesce(max(id), 0) FROM outbox";
 
+/* 32 rows to a statement: a single-row INSERT costs most of its time in
+** the statement itself (and AUTOINCREMENT's sqlite_sequence update). */
+#define R "(?,?,?,?,?,?)"
+#define X4(r) r "," r "," r "," r
+static const char OUT_ADD_MANY[] =
+    "INSERT INTO outbox(at, kind, contact_id, key, run_id, payload) VALUES "
+    X4(X4(R)) "," X4(X4(R));
+#undef R
+#undef X4
+
+int lrs_outbox_add_rows(lr_db *db, const lrs_outbox_new *r, int n) {
+  int rc = LR_OK;
+  if (n == LRS_OUTBOX_MANY) {
+    sqlite3_stmt *st = lrs_cached(db, OUT_ADD_MANY);
+    if (!st) return db->rc;
+    for (int i = 0; i < n; i++) {
+      int b = 6 * i;
+      sqlite3_bind_int64(st, b + 1, r[i].at);
+      sqlite3_bind_text(st, b + 2, r[i].kind, -1, SQLITE_STATIC);
+      if (r[i].contact_id) sqlite3_bind_int64(st, b + 3, r[i].contact_id);
+      sqlite3_bind_text(st, b + 4, r[i].key, -1, SQLITE_STATIC);
+      if (r[i].run_id) sqlite3_bind_int64(st, b + 5, r[i].run_id);
+      sqlite3_bind_text(st, b + 6, r[i].payload, -1, SQLITE_STATIC);
+    }
+    return done(db, st, "write outbox");
+  }
+  for (int i = 0; i < n && rc == LR_OK; i++)
+    rc = lrs_outbox_add(db, r[i].at, r[i].kind, r[i].contact_id, r[i].key,
+                        r[i].run_id, r[i].payload, NULL);
+  return rc;
+}
+
 int lrs_outbox_add(lr_db *db, long long at, const char *kind,
                    long long contact_id, const char *key, long long run_id,
                    const char *payload, long long *id) {
@@ -44,6 +76,53 @@ int lrs_outbox_add(lr_db *db, long long at, const char *kind,
   int rc = done(db, st, "write outbox");
   if (rc == LR_OK && id) *id = sqlite3_last_insert_rowid(db->sql);
   return rc;
+}
+
+/* A run's rows that must follow rows it writes later (its handoffs come
+** after all its moves): a temporary table of the main connection, in the
+** run's transaction, so that a rollback drops them with the rest. */
+static const char OUT_STAGE_MAKE[] =
+    "CREATE TEMP TABLE IF NOT EXISTS outbox_stage("
+    "  section INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL, contact_id INTEGER, key TEXT NOT NULL,"
+    "  run_id INTEGER, payload TEXT NOT NULL,"
+    "  PRIMARY KEY(section, seq)) WITHOUT ROWID";
+static const char OUT_STAGE[] =
+    "INSERT INTO temp.outbox_stage(section, seq, at, kind, contact_id, key, "
+    "run_id, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char OUT_UNSTAGE[] =
+    "INSERT INTO outbox(at, kind, contact_id, key, run_id, payload) "
+    "SELECT at, kind, contact_id, key, run_id, payload FROM temp.outbox_stage "
+    "ORDER BY section, seq";
+static const char OUT_STAGE_CLEAR[] = "DELETE FROM temp.outbox_stage";
+
+int lrs_outbox_stage_open(lr_db *db) {
+  return lrs_exec(db, OUT_STAGE_MAKE);
+}
+
+int lrs_outbox_stage(lr_db *db, int section, long long seq, long long at,
+                     const char *kind, long long contact_id, const char *key,
+                     long long run_id, const char *payload) {
+  sqlite3_stmt *st = lrs_cached(db, OUT_STAGE);
+  if (!st) return db->rc;
+  sqlite3_bind_int(st, 1, section);
+  sqlite3_bind_int64(st, 2, seq);
+  sqlite3_bind_int64(st, 3, at);
+  sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+  if (contact_id) sqlite3_bind_int64(st, 5, contact_id);
+  sqlite3_bind_text(st, 6, key, -1, SQLITE_STATIC);
+  if (run_id) sqlite3_bind_int64(st, 7, run_id);
+  sqlite3_bind_text(st, 8, payload, -1, SQLITE_STATIC);
+  return done(db, st, "stage outbox");
+}
+
+int lrs_outbox_unstage(lr_db *db) {
+  sqlite3_stmt *st = lrs_cached(db, OUT_UNSTAGE);
+  if (!st) return db->rc;
+  int rc = done(db, st, "write outbox");
+  if (rc != LR_OK) return rc;
+  if (!(st = lrs_cached(db, OUT_STAGE_CLEAR))) return db->rc;
+  return done(db, st, "write outbox");
 }
 
 static const char *text(sqlite3_stmt *st, int i) {

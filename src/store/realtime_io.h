@@ -43,6 +43,23 @@ int lrs_schema_version(lr_db *db, int *version);
 int lrs_outbox_add(lr_db *db, long long at, const char *kind,
                    long long contact_id, const char *key, long long run_id,
                    const char *payload, long long *id);
+/* Append n rows in order (LRS_OUTBOX_MANY of them: one statement). */
+#define LRS_OUTBOX_MANY 32
+typedef struct lrs_outbox_new {
+  long long at, contact_id, run_id;  /* 0: NULL */
+  const char *kind, *key, *payload;
+} lrs_outbox_new;
+int lrs_outbox_add_rows(lr_db *db, const lrs_outbox_new *rows, int n);
+/* Rows a run appends after rows it writes later (its handoffs after its
+** moves): lrs_outbox_stage_open once per transaction before the first
+** lrs_outbox_stage; lrs_outbox_unstage appends every staged row to the
+** outbox, by section then seq, and empties the stage.  All inside the
+** caller's transaction. */
+int lrs_outbox_stage_open(lr_db *db);
+int lrs_outbox_stage(lr_db *db, int section, long long seq, long long at,
+                     const char *kind, long long contact_id, const char *key,
+                     long long run_id, const char *payload);
+int lrs_outbox_unstage(lr_db *db);
 /* Rows with id > after, in id order, at most `limit` (<= 0: all), read
 ** on the main connection; cb returns non-zero to stop (LR_OK still). */
 typedef struct lrs_outbox_row {

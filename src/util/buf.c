@@ -84,8 +84,12 @@ void lrb_json_str(lr_buf *b, const char *s, size_t n) {
         default: lrb_printf(b, "\\u%04x", c);
       }
       i++;
-    } else if (c < 0x80) {
-      lrb_addc(b, (char)c); i++;
+    } else if (c < 0x80) {               /* a run of plain characters */
+      size_t j = i + 1;
+      while (j < n && u[j] >= 0x20 && u[j] < 0x7F && u[j] != '"' && u[j] != '\\')
+        j++;
+      lrb_add(b, s + i, j - i);
+      i = j;
     } else {
       size_t l = utf8_len(u + i, n - i);
       if (l == 0) { lrb_adds(b, "\\ufffd"); i++; }

@@ -322,5 +322,40 @@ same "$(sqlite3 ev.db "SELECT owner FROM contacts WHERE key='fay@globex.example'
      "ana@corp.example"
 same "$(sqlite3 ev.db "SELECT stage, owner FROM accounts WHERE key='globex.example'")" \
      "qualified|ana@corp.example"
+# ... and the batch's account move and handoff are in the outbox, as the
+# full run's are (with the account's key and kind, no contact id)
+acc_out() {
+  sqlite3 "$1" "SELECT kind, key, coalesce(contact_id, '-'), json_remove(payload, '\$.run')
+    FROM outbox WHERE run_id = (SELECT max(id) FROM runs) AND kind LIKE 'account_%' ORDER BY id"
+}
+same "$(acc_out ev.db | cut -d'|' -f1-3 | tr '\n' ' ')" \
+     "account_move|globex.example|- account_move|globex.example|- account_handoff|globex.example|- "
+same "$(acc_out ev.db)" "$(acc_out full.db)"
+
+# ---- the outbox: a run's decisions, in run --json's order -------------------------
+# contact moves, contact handoffs (account_owner ones after the account
+# step, as listed), account moves, account handoffs; ids increasing, each
+# payload the decision run --json prints (tests/cli/outbox_vs_run.py).
+cp before.db ob.db
+expect_ok sh -c "'$LEADRULES' --db ob.db run policy.lua --now 2026-11-01 --jobs 2 --json --limit 0 > ob.json"
+expect_ok python3 "$LR_SRC/tests/cli/outbox_vs_run.py" ob.db ob.json
+same "$(sqlite3 ob.db "SELECT group_concat(kind || ':' || key, ' ') FROM outbox WHERE kind LIKE 'account_%' AND key = 'acme.example'")" \
+     "account_move:acme.example account_move:acme.example account_move:acme.example account_handoff:acme.example"
+same "$(sqlite3 ob.db "SELECT count(*) FROM outbox")" \
+     "$(sqlite3 ob.db "SELECT (SELECT count(*) FROM stage_history) + (SELECT count(*) FROM assignments) + (SELECT count(*) FROM account_history) + (SELECT count(*) FROM account_assignments)")"
+# a second run at the same clock decides nothing: no rows
+expect_ok sh -c "'$LEADRULES' --db ob.db run policy.lua --now 2026-11-01 --json --limit 0 > ob2.json"
+expect_ok python3 "$LR_SRC/tests/cli/outbox_vs_run.py" ob.db ob2.json
+same "$OUT" "ok 0"
+# --jobs 1 writes the same rows; --dry-run and --no-outbox write none
+cp before.db ob1.db
+lr --db ob1.db run policy.lua --now 2026-11-01 --jobs 1 >/dev/null
+same "$(sqlite3 ob1.db "SELECT id, kind, key, payload FROM outbox")" \
+     "$(sqlite3 ob.db "SELECT id, kind, key, payload FROM outbox")" "(--jobs 1 vs 2)"
+cp before.db ob0.db
+lr --db ob0.db run policy.lua --now 2026-11-01 --dry-run >/dev/null
+expect_ok lr --db ob0.db run policy.lua --now 2026-11-01 --no-outbox
+same "$(sqlite3 ob0.db "SELECT count(*) FROM outbox") $(sqlite3 ob0.db "SELECT count(*) FROM stage_history")" \
+     "0 $(sqlite3 ob.db "SELECT count(*) FROM stage_history")"
 
 finish

@@ -52,21 +52,24 @@ case "$TITLE" in *s3cr*) fail "password parameter in the process title: $TITLE" 
 case "$TITLE" in *"?sslmode=disable&password=xxxxxxxx&application_name=x info"*) pass ;;
   *) fail "title: $TITLE" ;; esac
 
-# Ctrl-C while connecting: libpq waits in its connect (connect_timeout=60
-# here) without looking at the flag, so the signal ends the process at
-# once (status 130), far inside the 20 s watchdog, where a process that
-# waited for the timeout would still be running.
-"$LEADRULES" --db "postgresql://ann@127.0.0.1:$port/crm?connect_timeout=60" info > int.out 2>&1 &
-pid=$!
-sleep 0.5
-kill -INT $pid
-for _ in $(seq 400); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
-if kill -0 $pid 2>/dev/null; then
-  fail "still connecting 20 s after SIGINT"
-  kill -KILL $pid
-fi
-wait $pid
-same "$?" 130 "exit status after SIGINT while connecting"
+# Ctrl-C or SIGTERM while connecting: libpq waits in its connect
+# (connect_timeout=60 here) without looking at the flag, so the signal
+# ends the process at once (status 130, SIGTERM 143), far inside the 20 s
+# watchdog, where a process that waited for the timeout would still be
+# running.
+for sig in INT:130 TERM:143; do
+  "$LEADRULES" --db "postgresql://ann@127.0.0.1:$port/crm?connect_timeout=60" info > int.out 2>&1 &
+  pid=$!
+  sleep 0.5
+  kill -${sig%:*} $pid
+  for _ in $(seq 400); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+  if kill -0 $pid 2>/dev/null; then
+    fail "still connecting 20 s after SIG${sig%:*}"
+    kill -KILL $pid
+  fi
+  wait $pid
+  same "$?" ${sig#*:} "exit status after SIG${sig%:*} while connecting"
+done
 
 # A file path is left as it is.
 printf 'email\na@x.example\n' | "$LEADRULES" --db 'pass:word@x.db' import contacts - >/dev/null

@@ -166,9 +166,9 @@ same "$CODE" 400 "bad cursor"
 req GET "/v1/outbox?after=0"
 same "$CODE" 200; contains '"kind":"handoff"'; contains '"id":1,'
 same "$(sql "SELECT count(*) FROM outbox WHERE kind='move'")" \
-     "$(sql "SELECT count(*) FROM stage_history WHERE run_id > 1")" "a move not in the outbox"
+     "$(sql "SELECT count(*) FROM stage_history")" "a move not in the outbox"
 same "$(sql "SELECT count(*) FROM outbox WHERE kind='handoff'")" \
-     "$(sql "SELECT count(*) FROM assignments WHERE run_id > 1")" "a handoff not in the outbox"
+     "$(sql "SELECT count(*) FROM assignments")" "a handoff not in the outbox"
 stop
 
 # Decisions equal to what `run` makes: the same events imported as
@@ -224,7 +224,19 @@ same "$(sql "SELECT count(*) FROM score_parts p JOIN contacts c ON c.id=p.contac
 stop
 cp "$FIX/policy.lua" policy.lua
 
-# Notifications with --notify-exec: every outbox row, in order.
+# A batch run's decisions go to the outbox too, in its transaction and in
+# run --json's order: gil, new, asks for a demo; `run` places him, moves
+# him up to sql and hands him off (tests/cli/outbox_vs_run.py).
+printf 'email,title,company_size\ngil@example.com,VP Ops,3000\n' > gil.csv
+printf 'email,type,occurred_at\ngil@example.com,demo_request,2026-10-31\n' > gil_acts.csv
+lr import contacts gil.csv >/dev/null && lr import activities gil_acts.csv >/dev/null || fail "import gil"
+expect_ok sh -c "'$LEADRULES' run policy.lua --now $NOW --json --limit 0 > run2.json"
+expect_ok python3 "$LR_SRC/tests/cli/outbox_vs_run.py" test.db run2.json
+same "$(sql "SELECT group_concat(kind, ' ') FROM outbox WHERE key = 'gil@example.com'")" \
+     "move move move move handoff"
+
+# Notifications with --notify-exec: every outbox row, the run's too, in
+# order, each as stored with its id.
 start s3 --notify-exec "cat >> exec.jsonl" || finish
 last=$(sql "SELECT max(id) FROM outbox")
 for ((i = 0; i < 2000; i++)); do
@@ -234,6 +246,12 @@ done
 stop
 same "$(sed -n 's/^{"id":\([0-9]*\),.*/\1/p' exec.jsonl | tr '\n' ' ')" \
      "$(sql "SELECT id FROM outbox ORDER BY id" | tr '\n' ' ')" "exec deliveries"
+same "$(cat exec.jsonl)" \
+     "$(sql "SELECT '{\"id\":' || id || ',' || substr(payload, 2) FROM outbox ORDER BY id")" \
+     "exec deliveries as stored"
+OUT=$(cat exec.jsonl)
+contains '"kind":"handoff","at":"2026-11-01T00:00:00Z","key":"gil@example.com","stage":"sql","owner":'
+
 
 # --notify-url across restarts: a receiver on loopback that fails its
 # first 2 requests; then the server stops with rows undelivered (no
