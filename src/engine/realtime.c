@@ -326,7 +326,11 @@ int lr_apply_events(lr_policy *p, const lr_event *ev, long long n,
   int rc = lrs_begin(db);
   if (rc == LR_OK) {
     lrs_read_own_writes(db, 1);
+    /* The run nested in it takes no savepoint: any failure rolls all of
+    ** this transaction back (lrs_nest_flat). */
+    lrs_nest_flat(db, 1);
     rc = apply_all(&a, ev, n, &o, &res, failed);
+    lrs_nest_flat(db, 0);
     if (rc == LR_OK) rc = lrs_commit(db);
     if (rc != LR_OK) lrs_rollback(db);
     lrs_read_own_writes(db, 0);

@@ -127,8 +127,9 @@ int lr_ingest(lr_policy *p, const char *path, const lr_ingest_opts *opts,
     if (!in) rc = lr__err(g.db, LR_NOTFOUND, "%s: cannot open", path);
   }
   if (rc == LR_OK) {
-    lrs_sync_normal(g.db);
+    lrs_ingest_tune(g.db, g.batch);
     rc = read_all(&g, in);
+    lrs_ingest_untune(g.db);
   }
   if (in && in != stdin) fclose(in);
   /* Lines set aside by batches that committed must not be lost. */

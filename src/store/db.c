@@ -292,6 +292,11 @@ int lrs_exec(lr_db *db, const char *sql) {
   return LR_OK;
 }
 
+/* Is level `level` (1: the transaction) a flat one (lrs_nest_flat)? */
+static int flat(const lr_db *db, int level) {
+  return db->flat_at > 0 && level > db->flat_at;
+}
+
 int lrs_begin(lr_db *db) {
   if (db->pg) return lrs_pg_begin(db);
   int rc;
@@ -302,16 +307,22 @@ int lrs_begin(lr_db *db) {
                      "(gave up after %d ms; see --busy-timeout)",
                      db->path, db->busy_ms);
   } else {
-    rc = lrs_exec(db, "SAVEPOINT lr_nested");
+    rc = flat(db, db->txn + 1) ? LR_OK : lrs_exec(db, "SAVEPOINT lr_nested");
   }
+  if (rc == LR_OK && db->txn == 0) db->flat_undone = 0;
   if (rc == LR_OK) db->txn++;
   return rc;
 }
 
+void lrs_nest_flat(lr_db *db, int on) { db->flat_at = on ? db->txn : 0; }
+
 int lrs_commit(lr_db *db) {
   if (db->pg) return lrs_pg_commit(db);
   if (db->txn <= 0) return lr__err(db, LR_MISUSE, "commit without begin");
-  int rc = lrs_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested");
+  if (db->flat_undone && !flat(db, db->txn))
+    return lr__err(db, LR_ERROR, "a nested step rolled back: nothing committed");
+  int rc = flat(db, db->txn) ? LR_OK
+           : lrs_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested");
   if (rc == LR_OK) db->txn--;
   return rc;
 }
@@ -322,12 +333,16 @@ int lrs_rollback(lr_db *db) {
   /* Keep the caller's error message: rollback must not overwrite it. */
   int keep_rc = db->rc;
   char *keep = db->err.p ? strdup(db->err.p) : NULL;
-  if (db->txn == 1) {
+  if (flat(db, db->txn)) {
+    db->flat_undone = 1;            /* the level under them must roll back */
+  } else if (db->txn == 1) {
     if (!sqlite3_get_autocommit(db->sql))
       sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    db->flat_undone = 0;
   } else {
     sqlite3_exec(db->sql, "ROLLBACK TO lr_nested; RELEASE lr_nested", NULL,
                  NULL, NULL);
+    db->flat_undone = 0;
   }
   db->txn--;
   lrb_reset(&db->err);

@@ -51,6 +51,8 @@ struct lr_db {
   lr_buf err;                      /* last error message */
   int live;                        /* policies/sessions alive on this db */
   int txn;                         /* depth of lrs_begin() nesting */
+  int flat_at;                     /* lrs_nest_flat: levels above take no savepoint */
+  int flat_undone;                 /* one of them rolled back */
   int bulk_journal;                /* in rollback mode for a bulk load */
   int read_own;                    /* snapshots read the main connection */
   int fk_off;                      /* lrs_run_begin turned foreign keys off */

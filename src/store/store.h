@@ -87,6 +87,15 @@ int lrs_begin(lr_db *db);
 int lrs_commit(lr_db *db);
 int lrs_rollback(lr_db *db);
 int lrs_txn_depth(lr_db *db);
+/* While on, transactions nested in the one open now take no savepoint
+** (SQLite only).  A savepoint copies each page its level writes to a
+** sub-journal first, past 64 KiB a temporary file: for the run of an
+** event batch, a third of the bytes the batch writes to the log.  For a
+** caller that rolls all of its transaction back when a nested level
+** fails.  A nested rollback then cannot undo its level alone: it makes
+** the commit of the level under it fail (LR_ERROR), so nothing
+** half-applied is committed. */
+void lrs_nest_flat(lr_db *db, int on);
 
 /* The write transaction of a run (lr_run): foreign-key checks off, then
 ** lrs_begin.  The run's writer only writes rows for contacts it has just

@@ -4,6 +4,7 @@
 */
 #include "leadrules.h"
 #include "store/apply.h"
+#include "store/db_int.h"
 #include "store/query.h"
 #include "store/scan.h"
 #include "store/snap.h"
@@ -334,8 +335,46 @@ static void test_changes(void) {
   lr_close(db);
 }
 
+/* lrs_nest_flat: nested levels take no savepoint; committed, they are
+** part of the transaction; a rolled-back one makes its commit fail, and
+** the rollback that follows leaves nothing. */
+static void test_nest_flat(void) {
+  const char *p = t_path("flat.db");
+  lr_db *db = NULL;
+  CHECK_INT(lr_open(p, &db), LR_OK);
+  t_add_contacts(p, 2);
+  CHECK_INT(lrs_begin(db), LR_OK);
+  lrs_nest_flat(db, 1);
+  CHECK_INT(lrs_begin(db), LR_OK);
+  CHECK_INT(lrs_exec(db, "UPDATE contacts SET score=5 WHERE id=1"), LR_OK);
+  CHECK_INT(lrs_commit(db), LR_OK);
+  CHECK_INT(lrs_txn_depth(db), 1);
+  lrs_nest_flat(db, 0);
+  CHECK_INT(lrs_commit(db), LR_OK);
+  CHECK_STR(sql_str(p, "SELECT group_concat(score) FROM contacts"), "5.0,0.0");
+  CHECK_INT(lrs_begin(db), LR_OK);
+  CHECK_INT(lrs_exec(db, "UPDATE contacts SET score=7 WHERE id=2"), LR_OK);
+  lrs_nest_flat(db, 1);
+  CHECK_INT(lrs_begin(db), LR_OK);
+  CHECK_INT(lrs_exec(db, "UPDATE contacts SET score=9 WHERE id=1"), LR_OK);
+  CHECK_INT(lrs_rollback(db), LR_OK);
+  lrs_nest_flat(db, 0);
+  CHECK_INT(lrs_commit(db), LR_ERROR);
+  CHECK_CONTAINS(lr_errmsg(db), "nothing committed");
+  CHECK_INT(lrs_rollback(db), LR_OK);
+  CHECK_INT(lrs_txn_depth(db), 0);
+  CHECK_STR(sql_str(p, "SELECT group_concat(score) FROM contacts"), "5.0,0.0");
+  /* The next transaction commits as before. */
+  CHECK_INT(lrs_begin(db), LR_OK);
+  CHECK_INT(lrs_exec(db, "UPDATE contacts SET score=1 WHERE id=2"), LR_OK);
+  CHECK_INT(lrs_commit(db), LR_OK);
+  CHECK_STR(sql_str(p, "SELECT group_concat(score) FROM contacts"), "5.0,1.0");
+  lr_close(db);
+}
+
 int main(void) {
   t_tmpdir();
+  test_nest_flat();
   test_create_and_reopen();
   test_snapshot();
   test_refuses_foreign_file();
