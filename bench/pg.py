@@ -10,9 +10,11 @@ server (scripts/pg-up, on a free loopback port; stopped at the end) and
 times, on a new SQLite file and a new PostgreSQL database each repeat,
 alternating the backends: the first `import contacts`, the same import
 again (every row an update), `import activities`, `import outcomes`, and
-`export --json`.  It prints each step's median wall clock on both and
-their ratio, and checks that both exports are the same bytes.  The
-commands PostgreSQL does not serve yet (run, report, ...) are not
+`run bench/policy.lua` (every contact changes), the same run again
+(nothing changes: the re-run), and `export --json`.  It prints each
+step's median wall clock on both and their ratio, and checks that both
+exports (after the runs: scores, stages, grades) are the same bytes.
+The commands PostgreSQL does not serve yet (report, ...) are not
 timed: docs/postgresql.md lists them.  Times are the client's wall clock
 (the server's own CPU is another process); results go to
 bench/results-pg.json and .md.
@@ -38,6 +40,8 @@ STEPS = [
                                  "--map", "Job Title=title"]),
     ("import activities", ["import", "activities", "activities.csv"]),
     ("import outcomes", ["import", "outcomes", "outcomes.csv"]),
+    ("run", ["run", os.path.join(REPO, "bench", "policy.lua")]),
+    ("run again", ["run", os.path.join(REPO, "bench", "policy.lua")]),
     ("export --json", ["export", "--json"]),
 ]
 
@@ -62,7 +66,7 @@ def one_pass(a, data, backend, db, n):
     for name, args in STEPS:
         args = [os.path.join(data, x) if x.endswith(".csv") else x for x in args]
         cmd = [a.leadrules, "--db", db] + args
-        if args[0] == "import":
+        if args[0] in ("import", "run"):
             out[name], _ = timed(cmd + ["--now", a.now])
             continue
         path = os.path.join(data, "export-%s-%d.json" % (backend, n))

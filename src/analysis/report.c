@@ -590,7 +590,8 @@ static int gather(rpt *r, lrp_pass *p) {
     if (r->oom || (src != LR_OK && src != LR_INTERRUPT)) return LR_NOMEM;
     /* the sums of amounts stay in SQL: a sum of doubles depends on its
     ** order, and this one is the order the figures always had */
-    if (src == LR_OK) src = lrs_report_outcomes(r->db, d, since, on_outcome, r);
+    if (src == LR_OK) src = lrp_pass_outcomes(p, pass, on_outcome, r);
+    if (src == -1) src = lrs_report_outcomes(r->db, d, since, on_outcome, r);
     if (r->oom) return LR_NOMEM;
     if (src != LR_OK) return lr_errcode(r->db);
   }

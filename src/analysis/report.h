@@ -159,6 +159,11 @@ int lrp_pass_reached(lrp_pass *p, int all, lrs_row_fn fn, void *ctx);
 int lrp_pass_cohorts(lrp_pass *p, lrs_row_fn fn, void *ctx);
 int lrp_pass_exits(lrp_pass *p, lrs_row_fn fn, void *ctx);
 int lrp_pass_handoff_days(lrp_pass *p, lrs_row_fn fn, void *ctx);
+/* The outcomes as lrs_report_outcomes gives them for the split (all: for
+** (all)), each contact's group from the pass instead of a join with the
+** contacts table; -1 when it cannot say (a segment split: the caller
+** asks lrs_report_outcomes). */
+int lrp_pass_outcomes(lrp_pass *p, int all, lrs_row_fn fn, void *ctx);
 int lrp_pass_window(lrp_pass *p, lrs_row_fn fn, void *ctx);
 
 /* ---- shared by the writers (report.c) ----------------------------------------- */

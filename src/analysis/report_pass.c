@@ -157,6 +157,14 @@ typedef struct arow {
   int has_due, has_run, breached;
 } arow;
 
+typedef struct ocon {                  /* a contact with an outcome since */
+  long long id;
+  long long code;                      /* its d: a group, or D_NULL, D_OTHER */
+} ocon;
+
+#define D_NULL -1                      /* the split's value is NULL */
+#define D_OTHER -2                     /* folded into (other) */
+
 typedef struct dvec {
   double *v;
   long long n, cap;
@@ -167,6 +175,7 @@ struct lrp_pass {
   int G, ALL, F;                       /* groups with (all) last; funnel */
   long long since, now;
   names stages, owners, grades, groups;
+  long long scache[64];                /* stage id + 1 by a short key */
   long long *rank;                     /* [stage]: funnel position, or -1 */
   long long rank_cap;
   long long none_g, other_g;           /* group of NULL, of folded values */
@@ -205,6 +214,12 @@ struct lrp_pass {
   long long na, capa;
   long long *closed;
   long long nclosed, capclosed;
+  long long dcode;                     /* its d (a field split) */
+  /* contacts with an outcome closed since, in id order, for the
+  ** outcomes' query (lrp_pass_outcomes) */
+  ocon *oc;
+  long long noc, capoc;
+  int oc_bad;                          /* a d it cannot name: use the join */
   int oom;
 };
 
@@ -233,10 +248,19 @@ static long long rank_of(const lrp_pass *p, long long stage) {
   return stage >= 0 ? p->rank[stage] : -1;
 }
 
-/* A stage's id (interned), with its funnel rank on first sight. */
+/* A stage's id (interned), with its funnel rank on first sight.  Two per
+** history row: a cache keyed by the first three bytes answers most of them
+** without hashing the whole name. */
 static long long stage_id(lrp_pass *p, const lrs_value *v) {
   if (v->type != LRS_STR) return -1;
+  const unsigned char *u = (const unsigned char *)v->s;
+  unsigned key = u[0];
+  if (u[0]) key = key * 31 + u[1];
+  if (u[0] && u[1]) key = key * 31 + u[2];
+  long long *c = &p->scache[key & 63], hit = *c - 1;
+  if (hit >= 0 && strcmp(p->stages.v[hit], v->s) == 0) return hit;
   long long n = p->stages.n, id = name_id(&p->stages, v->s, 1);
+  if (id >= 0) *c = id + 1;
   if (id < 0 || !grow_rank(p)) return p->oom = 1, -1;
   if (id == n) {
     p->rank[id] = -1;
@@ -502,6 +526,19 @@ static int advance(lrp_pass *p, stream *s) {
 
 static long long id_of(const stream *s) { return s->v[0].i; }
 
+/* Keep the contact when it has an outcome the report counts. */
+static int note_outcomes(lrp_pass *p) {
+  int any = 0;
+  for (long long i = 0; i < p->nclosed && !any; i++)
+    any = p->closed[i] >= p->since;
+  if (!any || !p->exists) return LR_OK;
+  ocon *x = lru_grow(p->oc, p->noc, &p->capoc, sizeof *x, 64);
+  if (!x) return LR_NOMEM;
+  p->oc = x;
+  p->oc[p->noc++] = (ocon){p->cid, p->dcode};
+  return LR_OK;
+}
+
 /* Take the current contact's rows of every stream. */
 static int take(lrp_pass *p, stream *st) {
   long long id = p->cid;
@@ -515,7 +552,13 @@ static int take(lrp_pass *p, stream *st) {
     p->grade_id = v[2].type == LRS_STR ? name_id(&p->grades, v[2].s, 1) : -1;
     if (p->grade_id == -2) p->oom = 1;
     p->band = band_of(&v[3]);
-    if (p->r->dim.kind == LRS_DIM_FIELD) add_group(p, group_of_value(p, &v[4]));
+    if (p->r->dim.kind == LRS_DIM_FIELD) {
+      long long g = group_of_value(p, &v[4]);
+      add_group(p, g);
+      p->dcode = v[4].type == LRS_NULL ? D_NULL
+                 : p->nkept >= 0 && g == p->other_g ? D_OTHER : g;
+      if (p->dcode == -1 && v[4].type != LRS_NULL) p->oc_bad = 1;
+    }
     rc = advance(p, &st[LRS_RS_CONTACTS]);
   }
   stream *m = &st[LRS_RS_MEMBERS];
@@ -558,14 +601,14 @@ static int take(lrp_pass *p, stream *st) {
     p->closed = x;
     p->closed[p->nclosed++] = o->v[1].i;
   }
-  return p->oom ? LR_NOMEM : rc;
+  return p->oom ? LR_NOMEM : rc == LR_OK ? note_outcomes(p) : rc;
 }
 
 static int merge(lrp_pass *p, stream *st) {
   int rc = LR_OK;
   for (int i = 0; i < LRS_RS_CLOSED && rc == LR_OK; i++) rc = advance(p, &st[i]);
-  /* outcome dates only answer handoffs: none, none read */
-  if (rc == LR_OK && st[LRS_RS_ASSIGN].live) {
+  /* outcome dates answer handoffs and say whose outcomes count */
+  if (rc == LR_OK) {
     if (lrs_report_stream(p->r->db, LRS_RS_CLOSED, &p->r->dim,
                           &st[LRS_RS_CLOSED].s) != LR_OK)
       return lr_errcode(p->r->db);
@@ -661,6 +704,7 @@ void lrp_pass_free(lrp_pass *p) {
   free(p->h);
   free(p->a);
   free(p->closed);
+  free(p->oc);
   free(p);
 }
 
@@ -954,6 +998,36 @@ int lrp_pass_exits(lrp_pass *p, lrs_row_fn fn, void *ctx) {
   }
   free(x);
   return rc;
+}
+
+typedef struct odim {
+  const lrp_pass *p;
+  int all;
+} odim;
+
+/* A contact's d as the outcomes' join with the split gave it. */
+static const char *outcome_dim(void *ctx, long long id, int *exists) {
+  const odim *o = ctx;
+  const lrp_pass *p = o->p;
+  long long lo = 0, hi = p->noc;
+  while (lo < hi) {
+    long long mid = lo + (hi - lo) / 2;
+    if (p->oc[mid].id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  *exists = lo < p->noc && p->oc[lo].id == id;
+  if (!*exists) return NULL;
+  if (o->all || p->r->dim.kind == LRS_DIM_ALL) return "(all)";
+  long long c = p->oc[lo].code;
+  return c == D_NULL ? NULL : c == D_OTHER ? "(other)" : p->groups.v[c];
+}
+
+int lrp_pass_outcomes(lrp_pass *p, int all, lrs_row_fn fn, void *ctx) {
+  if (!all && (p->r->dim.kind == LRS_DIM_SEGMENT || p->oc_bad)) return -1;
+  odim o = {p, all};
+  int one = all || p->r->dim.kind == LRS_DIM_ALL;
+  return lrs_report_outcomes_by(p->r->db, outcome_dim, &o,
+                                one ? "(all)" : NULL, p->since, fn, ctx);
 }
 
 int lrp_pass_window(lrp_pass *p, lrs_row_fn fn, void *ctx) {

@@ -82,7 +82,8 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
 
 /* The commands that work on the PostgreSQL store so far. */
 static int pg_supports(const cli *c) {
-  static const char *const ok[] = { "import", "export", "info", NULL };
+  static const char *const ok[] = { "import", "export", "info", "run",
+                                    NULL };
   if (strcmp(lr_db_backend(c->db), "postgresql") != 0 || !c->cmd) return 1;
   for (int i = 0; ok[i]; i++)
     if (strcmp(c->cmd, ok[i]) == 0) return 1;
@@ -110,7 +111,7 @@ lr_db *cli_db(cli *c) {
   }
   if (rc == LR_OK && !pg_supports(c)) {
     fprintf(stderr, "%s: %s is not supported on PostgreSQL yet (import, "
-            "export and info are; see docs/postgresql.md)\n", c->progname,
+            "export, info and run are; see docs/postgresql.md)\n", c->progname,
             c->cmd);
     rc = LR_ERROR;
   }

@@ -180,8 +180,6 @@ static int load_file(lr_db *db, const char *path, const lr_policy_opts *opts,
 int lr_policy_load_v2(lr_db *db, const char *path, const lr_policy_opts *opts,
                       lr_policy **out) {
   if (out) *out = NULL;
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db,
-                                           "loading a policy");
   return load_file(db, path, opts, NULL, NULL, out);
 }
 
@@ -200,8 +198,6 @@ int lr_policy_load_string(lr_db *db, const char *name, const char *source,
                           size_t len, const lr_policy_opts *opts,
                           lr_policy **out) {
   if (out) *out = NULL;
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db,
-                                           "loading a policy");
   if (!db || !out || !source) return LR_MISUSE;
   char *copy = malloc(len + 1);
   if (!copy) return lr__err(db, LR_NOMEM, "out of memory");

@@ -908,7 +908,7 @@ static int run_once(lr_policy *p, const lr_run_opts *o, long long now,
   ** own transaction, so per-row foreign-key lookups prove nothing; they
   ** cost a b-tree seek per history, part and assignment row
   ** (lrs_run_begin turns them off, lrs_run_end on again). */
-  int rc = lrs_run_begin(db);
+  int rc = lrs_run_txn_begin(db);
   lrp_scope sc;
   memset(&sc, 0, sizeof sc);
   long long total = 0, lo = 0, hi = -1;
@@ -965,6 +965,11 @@ int lrp_run_on(lr_policy *p, const lr_run_opts *opts, lr_run_result *result,
       lr__clock(db, o.now, "lr_run", &now) != LR_OK ||
       check_opts(db, &o) != LR_OK)
     return lr_errcode(db);
+  if (lrs_is_pg(db) && lrp_has_accounts(&p->main))
+    return lr__err(db, LR_ERROR, "%s: accounts are not supported on "
+                   "PostgreSQL yet (the policy declares account stages, "
+                   "rules or handoffs; see docs/postgresql.md)",
+                   p->path ? p->path : p->name);
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);

@@ -33,6 +33,7 @@ static const char LOAD_ONE_SQL[] = LOAD_COLS "WHERE a.key = ?1";
 
 int lrs_accounts_load(lrs_snap *s, const char *key, lrs_accounts *out) {
   memset(out, 0, sizeof *out);
+  if (s->pg) return lrs_pg_snap_refuse(s, "accounts");
   sqlite3_stmt *st = NULL;
   int src = sqlite3_prepare_v2(s->conn, key ? LOAD_ONE_SQL : LOAD_SQL, -1,
                                &st, NULL);
@@ -430,6 +431,7 @@ int lrs_accounts_export(lr_db *db, const char *const *fields, int nf,
 
 int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
                             int *n) {
+  if (s->pg) return lrs_pg_snap_refuse(s, "accounts");
   *ids = NULL;
   *n = 0;
   sqlite3_stmt *st = NULL;
@@ -459,6 +461,7 @@ int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
 }
 
 int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n) {
+  if (s->pg) return lrs_pg_snap_refuse(s, "accounts");
   sqlite3_stmt *st = NULL;
   int src = sqlite3_prepare_v2(s->conn, "SELECT key FROM accounts WHERE id=?1",
                                -1, &st, NULL);

@@ -4,6 +4,8 @@
 */
 #include "db_int.h"
 #include "apply.h"
+#include "apply_rows.h"
+#include "pg_int.h"
 
 #include <stdlib.h>
 #include <sys/time.h>
@@ -44,6 +46,9 @@ int lrs_run_start_scope(lr_db *db, const char *kind, const char *policy,
                         const char *hash, long long now, const char *by,
                         const char *stages, const char *scope,
                         const char *full_reason, long long *run_id) {
+  if (db->pg)
+    return lrs_pg_run_start(db, kind, policy, hash, now, by, stages, scope,
+                            full_reason, run_id);
   sqlite3_stmt *st = lrs_cached(db, RUN_START);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -73,6 +78,10 @@ static const char RUN_FINISH[] =
 int lrs_run_finish(lr_db *db, long long run_id, long long evaluated,
                    long long score_changes, long long moves,
                    long long handoffs, long long errors) {
+  if (db->pg) {
+    long long v[] = { evaluated, score_changes, moves, handoffs, errors };
+    return lrs_pg_run_finish(db, run_id, v, 5);
+  }
   sqlite3_stmt *st = lrs_cached(db, RUN_FINISH);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, run_id);
@@ -89,6 +98,7 @@ static const char RUN_HELD[] =
     "UPDATE runs SET held_by_manual=?2 WHERE id=?1";
 
 int lrs_run_held(lr_db *db, long long run_id, long long held) {
+  if (db->pg) return lrs_pg_run_set(db, run_id, "held_by_manual", held);
   sqlite3_stmt *st = lrs_cached(db, RUN_HELD);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, run_id);
@@ -119,55 +129,6 @@ int lrs_history_add(lr_db *db, long long contact_id, const char *from,
 }
 
 /* ---- a chunk's changes ------------------------------------------------ */
-
-/* The rows of one kind, in the order added; kept from chunk to chunk. */
-typedef struct rows {
-  void *v;
-  long long n, cap;
-} rows;
-
-typedef struct contact_row {
-  long long id;
-  int which;                       /* CONTACT_UPDATE's index; 16: stable */
-  long long stable;                /* stable_until (0: NULL) */
-  double score;
-  const char *stage, *grade, *grades, *scores;
-} contact_row;
-typedef struct hist_row {
-  long long id;
-  const char *from, *to, *reason, *transition;
-} hist_row;
-typedef struct part_row {
-  long long id;
-  const char *rule, *grp;
-  double points;
-} part_row;
-/* A cleared contact (no text), a segment added or dropped, an error. */
-typedef struct text_row {
-  long long id;
-  const char *text;
-} text_row;
-/* contacts.stable_until (at 0: NULL). */
-typedef struct stable_row {
-  long long id, at;
-} stable_row;
-typedef struct assign_row {
-  long long id;
-  const char *owner, *stage;
-  long long due;
-} assign_row;
-
-struct lrs_changes {
-  lr_db *db;
-  long long run_id, now;
-  int oom;                         /* an adder failed: apply refuses */
-  lr_arena arena;                  /* the rows' strings */
-  rows contacts, hist, clears, sets, parts, adds, dels, assigns, unassigns,
-       errors;                     /* clears: parts deleted, sets: updated */
-  rows unlocks;                    /* manual locks a run overrode */
-  rows spells;                     /* stages respelled as declared */
-  rows stables;                    /* stable_until (run --changed) */
-};
 
 /* One statement per subset of the columns: a column named in SET makes
 ** SQLite rewrite the indexes on it, so a score-only update must not name
@@ -457,6 +418,10 @@ lrs_changes *lrs_changes_new(lr_db *db, long long run_id, long long now) {
 ** before its new ones. */
 int lrs_changes_apply(lrs_changes *c) {
   int rc = c->oom ? lr__err(c->db, LR_NOMEM, "out of memory") : LR_OK;
+  if (rc == LR_OK && c->db->pg) {
+    rc = lrs_pg_changes_write(c);
+    goto done;
+  }
   if (rc == LR_OK) rc = write_contacts(c);
   if (rc == LR_OK) rc = write_many(c, &SPELL, &c->spells);
   if (rc == LR_OK) rc = write_many(c, &HISTORY, &c->hist);
@@ -470,6 +435,7 @@ int lrs_changes_apply(lrs_changes *c) {
   if (rc == LR_OK) rc = write_many(c, &ERRORS, &c->errors);
   if (rc == LR_OK) rc = write_many(c, &UNLOCK, &c->unlocks);
   if (rc == LR_OK) rc = write_many(c, &STABLE, &c->stables);
+done:;
   rows *all[] = { &c->contacts, &c->hist, &c->clears, &c->sets, &c->parts,
                   &c->adds, &c->dels, &c->assigns, &c->unassigns, &c->errors,
                   &c->unlocks, &c->spells, &c->stables };
@@ -628,6 +594,12 @@ static const char ROUTING_PUT[] =
 int lrs_routing_get(lr_db *db, const char *router, const char *owner,
                     long long *total, long long *day, long long *today,
                     int *found) {
+  if (db->pg) {
+    long long v[3];
+    int rc = lrs_pg_routing_get(db, router, owner, v, found);
+    if (rc == LR_OK && *found) *total = v[0], *day = v[1], *today = v[2];
+    return rc;
+  }
   sqlite3_stmt *st = lrs_cached(db, ROUTING_GET);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, router, -1, SQLITE_STATIC);
@@ -647,6 +619,10 @@ int lrs_routing_get(lr_db *db, const char *router, const char *owner,
 
 int lrs_routing_put(lr_db *db, const char *router, const char *owner,
                     long long total, long long day, long long today) {
+  if (db->pg) {
+    long long v[] = { total, day, today };
+    return lrs_pg_routing_put(db, router, owner, v);
+  }
   sqlite3_stmt *st = lrs_cached(db, ROUTING_PUT);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, router, -1, SQLITE_STATIC);
@@ -658,6 +634,6 @@ int lrs_routing_put(lr_db *db, const char *router, const char *owner,
 }
 
 long long lrs_total_changes(lr_db *db) {
-  if (db->pg) return 0;             /* runs: SQLite only, yet */
+  if (db->pg) return db->pg->changes;   /* pg_apply.c, pg_runs.c */
   return sqlite3_total_changes64(db->sql);
 }

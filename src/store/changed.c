@@ -2,6 +2,7 @@
 ** changed.c -- the contacts run --changed evaluates (see changed.h).
 */
 #include "db_int.h"
+#include "pg_int.h"
 #include "changed.h"
 
 #include <stdarg.h>
@@ -133,6 +134,7 @@ static int collect_ids(lr_db *db, long long now, lrs_changed *c) {
 int lrs_changed_find(lr_db *db, const char *hash, long long now,
                      lrs_changed *c) {
   memset(c, 0, sizeof *c);
+  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "run --changed");
   int rc = find_base(db, hash, now, c);
   if (rc == LR_OK && !c->reason) rc = check_since(db, hash, c);
   if (rc == LR_OK && !c->reason) rc = collect_ids(db, now, c);
@@ -148,6 +150,7 @@ static const char READS_OTHERS[] =
     "UPDATE runs SET reads_others = 1 WHERE id = ?1";
 
 int lrs_run_reads_others(lr_db *db, long long run_id) {
+  if (lrs_is_pg(db)) return lrs_pg_run_set(db, run_id, "reads_others", 1);
   sqlite3_stmt *st = lrs_cached(db, READS_OTHERS);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, run_id);

@@ -5,6 +5,7 @@
 #include "counts.h"
 
 #include "db_int.h"
+#include "pg_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 int lrs_count_stage(lrs_snap *snap, const char *stage, int is_first,
                     long long *n) {
+  if (snap->pg) return lrs_pg_count_stage(snap, stage, is_first, n);
   sqlite3_stmt *st;
   int rc = sqlite3_prepare_v2(snap->conn, is_first
       ? "SELECT count(*) FROM contacts WHERE stage=?1 COLLATE NOCASE OR stage IS NULL"
@@ -31,6 +33,7 @@ int lrs_count_stage(lrs_snap *snap, const char *stage, int is_first,
 
 int lrs_count_where(lrs_snap *snap, const char *where, long long *n,
                     char *err, size_t errlen) {
+  if (snap->pg) return lrs_pg_count_where(snap, where, n, err, errlen);
   sqlite3_stmt *st;
   int rc = lrs_prepare_user(snap->conn, "SELECT count(*) FROM contacts WHERE ",
                             where, "", &st, err, errlen);
@@ -49,6 +52,7 @@ int lrs_count_where(lrs_snap *snap, const char *where, long long *n,
 }
 
 int lrs_count_members(lrs_snap *snap, const char *segment, long long *n) {
+  if (snap->pg) return lrs_pg_count_members(snap, segment, n);
   sqlite3_stmt *st;
   int rc = sqlite3_prepare_v2(snap->conn,
       "SELECT count(*) FROM segment_members WHERE segment=?1", -1, &st, NULL);
@@ -65,6 +69,11 @@ int lrs_count_members(lrs_snap *snap, const char *segment, long long *n) {
 
 int lrs_where_check(lrs_snap *snap, const char *where, char *err,
                     size_t errlen) {
+  if (snap->pg) {
+    snprintf(err, errlen, "checking segment SQL is not supported on "
+             "PostgreSQL yet");
+    return lrs_pg_snap_refuse(snap, "checking segment SQL");
+  }
   sqlite3_stmt *st = NULL;
   int rc = lrs_prepare_user(snap->conn, "SELECT id FROM contacts WHERE ",
                             where, "", &st, err, errlen);

@@ -352,7 +352,13 @@ int lrs_run_begin(lr_db *db) {
   return lrs_begin(db);
 }
 
+int lrs_run_txn_begin(lr_db *db) {
+  if (db->pg) return lrs_pg_run_begin(db);
+  return lrs_run_begin(db);
+}
+
 void lrs_run_end(lr_db *db) {
+  if (db->pg) lrs_pg_run_end(db);
   if (db->pg || !db->fk_off) return;
   sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
   db->fk_off = 0;

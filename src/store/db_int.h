@@ -34,6 +34,10 @@ struct lrs_snap {
   int user;                        /* tag + 1 of the user SQL running, 0 */
   int overrun;                     /* tag + 1 of the one that ran over, 0 */
   int saved[LRS_NLIMITS];          /* SQLite's limits while user SQL runs */
+  /* PostgreSQL (pg_snap.c): the reader's connection (a PGconn), or the
+  ** main one; the last failed read's message. */
+  struct pg_conn *pg;
+  lr_buf pgerr;
 };
 
 struct lr_db {

@@ -15,7 +15,7 @@ int lrs_is_pg(lr_db *db) { return db && db->pg; }
 int lrs_pg_refuse(lr_db *db, const char *what) {
   if (!lrs_is_pg(db)) return LR_OK;
   return lr__err(db, LR_ERROR, "%s is not supported on PostgreSQL yet (import, "
-                 "export and info are; see docs/postgresql.md)", what);
+                 "export, info and run are; see docs/postgresql.md)", what);
 }
 
 /* LR code of a server error, by SQLSTATE class and code. */
@@ -98,17 +98,49 @@ static int connect_failed(lr_db *db, const char *uri) {
   return LR_IO;
 }
 
+/* Earlier keywords are defaults the URI may override; later ones win. */
+static PGconn *connect_uri(const char *uri) {
+  const char *const keys[] = { "connect_timeout", "application_name",
+                               "dbname", "client_encoding", NULL };
+  const char *const vals[] = { "10", "leadrules", uri, "UTF8", NULL };
+  return PQconnectdbParams(keys, vals, 1);
+}
+
+PGconn *lrs_pg_connect(lr_db *db) {
+  PGconn *c = connect_uri(db->pg->uri);
+  if (c && PQstatus(c) == CONNECTION_OK) return c;
+  PGconn *keep = db->pg->conn;   /* connect_failed reads db->pg->conn */
+  db->pg->conn = c;
+  connect_failed(db, db->pg->uri);
+  db->pg->conn = keep;
+  PQfinish(c);
+  return NULL;
+}
+
+int lrs_pg_exec_count(lr_db *db, const char *sql, const char *what,
+                      long long *n) {
+  if (!PQsendQuery(db->pg->conn, sql)) return lrs_pg_err(db, NULL, what);
+  int rc = LR_OK;
+  PGresult *res;
+  while ((res = PQgetResult(db->pg->conn)) != NULL) {
+    ExecStatusType st = PQresultStatus(res);
+    if (rc == LR_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+      rc = lrs_pg_err(db, res, what);
+    else if (rc == LR_OK)
+      *n += atoll(PQcmdTuples(res));
+    PQclear(res);
+  }
+  return rc;
+}
+
 int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms) {
   db->busy_ms = busy_ms < 0 ? 5000 : busy_ms;
   db->flags = flags;
   strcpy(db->key_field, "email");
   db->pg = calloc(1, sizeof *db->pg);
-  if (!db->pg) return lr__err(db, LR_NOMEM, "out of memory");
-  /* Earlier keywords are defaults the URI may override; later ones win. */
-  const char *const keys[] = { "connect_timeout", "application_name",
-                               "dbname", "client_encoding", NULL };
-  const char *const vals[] = { "10", "leadrules", uri, "UTF8", NULL };
-  db->pg->conn = PQconnectdbParams(keys, vals, 1);
+  if (!db->pg || !(db->pg->uri = strdup(uri)))
+    return lr__err(db, LR_NOMEM, "out of memory");
+  db->pg->conn = connect_uri(uri);
   if (!db->pg->conn || PQstatus(db->pg->conn) != CONNECTION_OK)
     return connect_failed(db, uri);
   char sql[160];
@@ -126,6 +158,11 @@ int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms) {
 void lrs_pg_close(lr_db *db) {
   if (!db->pg) return;
   if (db->pg->conn) PQfinish(db->pg->conn);
+  lrb_free(&db->main.pgerr);
+  if (db->pg->uri) {               /* it may hold a password */
+    memset(db->pg->uri, 0, strlen(db->pg->uri));
+    free(db->pg->uri);
+  }
   free(db->pg);
   db->pg = NULL;
 }

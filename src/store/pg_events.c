@@ -15,27 +15,16 @@
 #include "keymap.h"
 #include "pg_int.h"
 
-#define COPY_CHUNK (256 * 1024)
-
 struct lrs_pg_events {
   lr_db *db;
   lrs_keymap *keys;
   int outcomes;
   long long seq, rows;
-  int copying, started;
-  lr_buf buf;
+  int started;
+  lrs_pg_copy copy;                /* its buf: rows not yet sent */
 };
 
 static const char MARK[] = "(SELECT coalesce(max(id), 0) FROM runs)";
-
-static int begin_copy(struct lrs_pg_events *w, const char *sql) {
-  PGresult *res = PQexec(w->db->pg->conn, sql);
-  int rc = PQresultStatus(res) == PGRES_COPY_IN ? LR_OK
-                                                : lrs_pg_err(w->db, res, "import");
-  PQclear(res);
-  w->copying = rc == LR_OK;
-  return rc;
-}
 
 int lrs_pg_events_open(lr_db *db, int outcomes, long long seq,
                        struct lrs_pg_events **out) {
@@ -56,27 +45,18 @@ static int start(struct lrs_pg_events *w, int by_key) {
   w->started = 1;
   int rc = by_key ? lrs_keymap_load(w->db, &w->keys) : LR_OK;
   if (rc != LR_OK) return rc;
-  return begin_copy(w, w->outcomes
+  return lrs_pg_copy_begin(&w->copy, w->db, w->outcomes
       ? "DROP TABLE IF EXISTS pg_temp.lr_out; CREATE TEMP TABLE lr_out("
         "ord bigint, contact_id bigint, result text, amount double "
         "precision, closed_at bigint) ON COMMIT DROP; COPY lr_out FROM STDIN"
       : "DROP TABLE IF EXISTS pg_temp.lr_act; CREATE TEMP TABLE lr_act("
         "ord bigint, contact_id bigint, type text, occurred_at bigint, "
         "value double precision, campaign text) ON COMMIT DROP; "
-        "COPY lr_act FROM STDIN");
-}
-
-static int send(struct lrs_pg_events *w) {
-  if (w->buf.oom) return lr__err(w->db, LR_NOMEM, "out of memory");
-  if (w->buf.n && PQputCopyData(w->db->pg->conn, w->buf.p, (int)w->buf.n) != 1)
-    return lrs_pg_err(w->db, NULL, "import");
-  lrb_reset(&w->buf);
-  return LR_OK;
+        "COPY lr_act FROM STDIN", "import");
 }
 
 static int row_end(struct lrs_pg_events *w) {
-  lrb_addc(&w->buf, '\n');
-  return w->buf.n >= COPY_CHUNK || w->buf.oom ? send(w) : LR_OK;
+  return lrs_pg_copy_row_end(&w->copy);
 }
 
 int lrs_pg_events_contact(struct lrs_pg_events *w, const char *key,
@@ -95,41 +75,27 @@ int lrs_pg_activity_put(struct lrs_pg_events *w, long long contact,
   lrs_value t = { LRS_STR, 0, 0, type, typelen };
   int rc = start(w, 0);
   if (rc != LR_OK) return rc;
-  lrb_printf(&w->buf, "%lld\t%lld\t", ++w->rows, contact);
-  lrs_pg_copy_value(&w->buf, &t);
-  lrb_printf(&w->buf, "\t%lld\t", at);
-  lrs_pg_copy_value(&w->buf, value);
-  lrb_addc(&w->buf, '\t');
-  lrs_pg_copy_value(&w->buf, campaign);
+  lrb_printf(&w->copy.buf, "%lld\t%lld\t", ++w->rows, contact);
+  lrs_pg_copy_value(&w->copy.buf, &t);
+  lrb_printf(&w->copy.buf, "\t%lld\t", at);
+  lrs_pg_copy_value(&w->copy.buf, value);
+  lrb_addc(&w->copy.buf, '\t');
+  lrs_pg_copy_value(&w->copy.buf, campaign);
   return row_end(w);
 }
 
 int lrs_pg_outcome_put(struct lrs_pg_events *w, long long contact, int won,
                        const lrs_value *amount, long long closed_at) {
-  lrb_printf(&w->buf, "%lld\t%lld\t%s\t", ++w->rows, contact,
+  lrb_printf(&w->copy.buf, "%lld\t%lld\t%s\t", ++w->rows, contact,
              won ? "won" : "lost");
-  lrs_pg_copy_value(&w->buf, amount);
-  lrb_printf(&w->buf, "\t%lld", closed_at);
+  lrs_pg_copy_value(&w->copy.buf, amount);
+  lrb_printf(&w->copy.buf, "\t%lld", closed_at);
   return row_end(w);
-}
-
-static int copy_end(struct lrs_pg_events *w) {
-  int rc = send(w);
-  w->copying = 0;
-  if (PQputCopyEnd(w->db->pg->conn, rc == LR_OK ? NULL : "import failed") != 1)
-    return rc == LR_OK ? lrs_pg_err(w->db, NULL, "import") : rc;
-  PGresult *res;
-  while ((res = PQgetResult(w->db->pg->conn)) != NULL) {
-    if (rc == LR_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
-      rc = lrs_pg_err(w->db, res, "import");
-    PQclear(res);
-  }
-  return rc;
 }
 
 int lrs_pg_activities_finish(struct lrs_pg_events *w, long long now) {
   int rc = start(w, 0);             /* a file without rows */
-  if (rc == LR_OK) rc = copy_end(w);
+  if (rc == LR_OK) rc = lrs_pg_copy_end(&w->copy);
   if (rc != LR_OK) return rc;
   int any;
   if ((rc = lrs_pg_activities_any(w->db, &any)) != LR_OK) return rc;
@@ -152,7 +118,7 @@ int lrs_pg_outcomes_finish(struct lrs_pg_events *w, long long *updated,
                            long long *merged) {
   *updated = *merged = 0;
   int rc = start(w, 0);
-  if (rc == LR_OK) rc = copy_end(w);
+  if (rc == LR_OK) rc = lrs_pg_copy_end(&w->copy);
   PGresult *res;
   if (rc == LR_OK)
     rc = lrs_pg_query(w->db, "SELECT count(*), count(*) FILTER (WHERE EXISTS "
@@ -181,12 +147,7 @@ int lrs_pg_outcomes_finish(struct lrs_pg_events *w, long long *updated,
 
 void lrs_pg_events_free(struct lrs_pg_events *w) {
   if (!w) return;
-  if (w->copying) {
-    PQputCopyEnd(w->db->pg->conn, "import abandoned");
-    PGresult *res;
-    while ((res = PQgetResult(w->db->pg->conn)) != NULL) PQclear(res);
-  }
   lrs_keymap_free(w->keys);
-  lrb_free(&w->buf);
+  lrs_pg_copy_free(&w->copy);
   free(w);
 }

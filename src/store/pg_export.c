@@ -50,10 +50,13 @@ static void put_col(lr_buf *sql, const lrs_xcol *x, int kind) {
 /* ORDER BY terms giving SQLite's order of x: NULL < numbers < text. */
 static void put_sort(lr_buf *sql, const lrs_xcol *x, int kind, int desc) {
   const char *dir = desc ? " DESC NULLS LAST, " : " NULLS FIRST, ";
+  /* Qualified: an output column of the same name is its text. */
   if (kind == LRS_TEXT) {
+    lrb_adds(sql, "contacts.");
     lrs_quote_ident(sql, x->name);
     lrb_printf(sql, " COLLATE \"C\"%s", dir);
   } else if (kind >= 0) {
+    lrb_adds(sql, "contacts.");
     lrs_quote_ident(sql, x->name);
     lrb_adds(sql, dir);
   } else {
@@ -106,7 +109,7 @@ int lrs_pg_export_open(lr_db *db, const lrs_export_query *q,
   lrb_adds(&sql, " ORDER BY ");
   for (int i = 0; i < q->nsort; i++)
     put_sort(&sql, &q->sort[i], kind_of(&q->sort[i]), q->desc);
-  lrb_adds(&sql, "id");
+  lrb_adds(&sql, "contacts.id");
   int rc = sql.oom ? lr__err(db, LR_NOMEM, "out of memory") : LR_OK;
   /* A cursor lives in a transaction: the report's, or one of its own. */
   if (rc == LR_OK && PQtransactionStatus(db->pg->conn) == PQTRANS_IDLE) {
@@ -125,8 +128,7 @@ int lrs_pg_export_open(lr_db *db, const lrs_export_query *q,
   return LR_OK;
 }
 
-/* A value of kind k from its text t (and jsonb type j). */
-static void decode(lrs_value *v, int k, const char *j, const char *t) {
+void lrs_pg_decode(lrs_value *v, int k, const char *j, const char *t) {
   v->s = t;
   v->n = strlen(t);
   if (k == LRS_TEXT || (k < 0 && strcmp(j, "string") == 0)) {
@@ -170,7 +172,7 @@ int lrs_pg_export_next(struct lrs_pg_cursor *c, lrs_value *vals) {
     lrs_value *v = &vals[i];
     memset(v, 0, sizeof *v);
     if (PQgetisnull(c->res, c->row, 2 * i + 1)) continue;   /* LRS_NULL */
-    decode(v, c->kind[i], PQgetvalue(c->res, c->row, 2 * i),
+    lrs_pg_decode(v, c->kind[i], PQgetvalue(c->res, c->row, 2 * i),
            PQgetvalue(c->res, c->row, 2 * i + 1));
   }
   c->row++;

@@ -16,6 +16,14 @@
 
 struct lrs_pg {
   PGconn *conn;
+  char *uri;                       /* as given (readers connect with it) */
+  /* A run (pg_run.c): the session's advisory lock is held, and the
+  ** snapshot the writer exported for its readers ("" outside a run). */
+  int locked;
+  char snapshot[64];
+  long long changes;               /* rows a run's writes changed */
+  int staged;                      /* pg_apply.c's staging table exists */
+  unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -23,6 +31,12 @@ struct lrs_pg {
 ** (pg_schema.c).  db->path is already the redacted URI. */
 int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms);
 void lrs_pg_close(lr_db *db);
+/* Connect to db's server again (a reader: pg_snap.c), as lrs_pg_open
+** connects; NULL with db's error set on failure. */
+PGconn *lrs_pg_connect(lr_db *db);
+/* lrs_pg_exec that adds the rows each statement changed to *n. */
+int lrs_pg_exec_count(lr_db *db, const char *sql, const char *what,
+                      long long *n);
 /* Run sql (no parameters, several statements allowed): an LR code, with
 ** "what: server message" as db's error. */
 int lrs_pg_exec(lr_db *db, const char *sql, const char *what);
@@ -54,6 +68,9 @@ int lrs_pg_migrate(lr_db *db);
 ** value read from each has (LRS_TEXT, LRS_INTEGER, LRS_REAL); imported
 ** fields that are not among them live in contacts.data (jsonb). */
 int lrs_pg_column_type(const char *name);
+/* The i-th of those columns (from 0, in the order of SQLite's contacts
+** table), NULL past the last. */
+const char *lrs_pg_column_name(int i);
 
 /* Fields registry (pg_fields.c). */
 int lrs_pg_fields_load(lr_db *db, lrs_fields *out);
@@ -76,6 +93,23 @@ int lrs_pg_upsert_row(struct lrs_pg_upsert *u, const char *key, size_t keylen,
 int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,
                          long long *updated, long long *merged);
 void lrs_pg_upsert_free(struct lrs_pg_upsert *u);
+/* COPY ... FROM STDIN (pg_copy.c): begin runs sql (its last statement
+** the COPY); rows are appended to c->buf, each ended by row_end (which
+** sends the buffer when it is large); end sends the rest and collects the
+** server's answer.  free ends an unfinished COPY (failing it) and frees
+** the buffer.  LR codes, "what: server message" as db's error. */
+typedef struct lrs_pg_copy {
+  lr_db *db;
+  const char *what;
+  int copying;
+  lr_buf buf;
+  long long rows;                  /* rows the server took, at end */
+} lrs_pg_copy;
+int lrs_pg_copy_begin(lrs_pg_copy *c, lr_db *db, const char *sql,
+                      const char *what);
+int lrs_pg_copy_row_end(lrs_pg_copy *c);
+int lrs_pg_copy_end(lrs_pg_copy *c);
+void lrs_pg_copy_free(lrs_pg_copy *c);
 /* A value as COPY text format (\N for NULL), and as a JSON value
 ** (numbers keep their kind: a real always has '.' or an exponent). */
 void lrs_pg_copy_value(lr_buf *b, const lrs_value *v);
@@ -126,5 +160,90 @@ int lrs_pg_grade_names(lr_db *db, char ***names, int *n);
 int lrs_pg_export_empty_note(lr_db *db, int segment, const char *name,
                              lr_buf *note);
 
+
+/* A value read as text t (jsonb type j when kind k < 0) into v, typed as
+** SQLite would give it: k is LRS_TEXT, LRS_INTEGER or LRS_REAL for a real
+** column, -1 for a key of contacts.data (pg_export.c). */
+void lrs_pg_decode(lrs_value *v, int k, const char *j, const char *t);
+
+/* Snapshots (pg_snap.c): open a reader on the run's exported snapshot
+** (or a fresh REPEATABLE READ one), close it, and a failed read's error
+** on snapshot s from result res (NULL: the connection's). */
+int lrs_pg_snap_open(lr_db *db, lrs_snap **out);
+void lrs_pg_snap_close(lrs_snap *s);
+int lrs_pg_snap_err(lrs_snap *s, const PGresult *res);
+/* Run sql on s with text parameters; *res on success (PQclear it). */
+int lrs_pg_snap_query(lrs_snap *s, const char *sql, int n,
+                      const char *const *params, PGresult **res);
+
+/* A run's transaction (pg_run.c): the advisory lock, REPEATABLE READ,
+** the snapshot exported for the readers; and its end. */
+int lrs_pg_run_begin(lr_db *db);
+void lrs_pg_run_end(lr_db *db);
+
+/* The contacts columns a scan reads, in order, and each one's kind (as
+** lrs_pg_decode takes it); and the SELECT list giving two result columns
+** (jsonb type, text) per column (pg_scan_cols.c).  On snapshot s. */
+int lrs_pg_scan_cols(lrs_snap *s, char ***names, int **kinds, int *n,
+                     lr_buf *select, lr_buf *view);
+
+/* The contact scan (pg_scan.c): scan.h's functions on a PostgreSQL
+** snapshot; lrs_scan_* call them. */
+struct lrs_pg_scan;
+int lrs_pg_scan_open(lrs_snap *snap, const char *const *sqls, int nsql,
+                     struct lrs_pg_scan **out, int *bad, char *err,
+                     size_t errlen);
+int lrs_pg_scan_columns(struct lrs_pg_scan *s, const char *const **names);
+int lrs_pg_scan_failed(const struct lrs_pg_scan *s, const char **why);
+int lrs_pg_scan_range(struct lrs_pg_scan *s, long long lo, long long hi);
+int lrs_pg_scan_ids(struct lrs_pg_scan *s, const long long *ids,
+                    long long n);
+int lrs_pg_scan_next(struct lrs_pg_scan *s, const lrs_contact **out);
+void lrs_pg_scan_idle(struct lrs_pg_scan *s);
+void lrs_pg_scan_close(struct lrs_pg_scan *s);
+int lrs_pg_contact_span(lrs_snap *snap, long long *count, long long *lo,
+                        long long *hi);
+/* The id of key, or of contact `want` when it is not 0. */
+int lrs_pg_contact_id(lrs_snap *snap, const char *key, long long want,
+                      long long *id);
+
+/* New ids of `table` (bit: its flag in db->pg->synced) continue from
+** its largest, as SQLite's INTEGER PRIMARY KEY does, also after a
+** rolled-back transaction took sequence numbers: once per run, under its
+** lock (pg_runs.c). */
+int lrs_pg_sync_ids(lr_db *db, const char *table, unsigned bit);
+
+/* A run's own rows (pg_runs.c), as apply.h's functions: v holds
+** evaluated, score_changes, moves, handoffs, errors (finish) or total,
+** day, today (routing); lrs_pg_run_set writes one counter column. */
+int lrs_pg_run_start(lr_db *db, const char *kind, const char *policy,
+                     const char *hash, long long now, const char *by,
+                     const char *stages, const char *scope,
+                     const char *full_reason, long long *run_id);
+int lrs_pg_run_finish(lr_db *db, long long run_id, const long long *v,
+                      int n);
+int lrs_pg_run_set(lr_db *db, long long run_id, const char *col,
+                   long long v);
+int lrs_pg_routing_get(lr_db *db, const char *router, const char *owner,
+                       long long *v, int *found);
+int lrs_pg_routing_put(lr_db *db, const char *router, const char *owner,
+                       const long long *v);
+
+/* counts.h on PostgreSQL (pg_counts.c); and what a snapshot's reader
+** cannot do yet: LR_ERROR with "WHAT is not supported on PostgreSQL yet"
+** as lrs_snap_errmsg. */
+int lrs_pg_count_stage(lrs_snap *s, const char *stage, int is_first,
+                       long long *n);
+int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
+int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
+                       char *err, size_t errlen);
+int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
+
+/* The guard of a segment's SQL (pg_usersql.c): where may call only the
+** common subset's functions, and sql (the statement it is part of, with
+** nparams parameters) may read no table but contacts.  LR_OK, or
+** LR_POLICY with why; LR_POLICY too when sql does not run. */
+int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
+                      int nparams, char *why, size_t n);
 
 #endif

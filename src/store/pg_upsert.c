@@ -15,8 +15,6 @@
 #include "db_int.h"
 #include "pg_int.h"
 
-#define COPY_CHUNK (256 * 1024)   /* bytes per PQputCopyData */
-
 struct lrs_pg_upsert {
   lr_db *db;
   int n;
@@ -24,8 +22,7 @@ struct lrs_pg_upsert {
   int *how;
   int *col;                /* type of each real column, -1: in data */
   long long seq, now, rows;
-  int copying;             /* inside COPY ... FROM STDIN */
-  lr_buf buf;              /* rows not yet sent */
+  lrs_pg_copy copy;        /* its buf: rows not yet sent */
 };
 
 /* A double as the shortest text that reads back the same; a real keeps
@@ -117,29 +114,14 @@ int lrs_pg_upsert_open(lr_db *db, const char *const *names, const int *how,
     lrb_free(&sql);
     return lr__err(db, LR_NOMEM, "out of memory");
   }
-  PGresult *res = PQexec(db->pg->conn, sql.p);
+  int rc = lrs_pg_copy_begin(&u->copy, db, sql.p, "import");
   lrb_free(&sql);
-  if (PQresultStatus(res) != PGRES_COPY_IN) {
-    int rc = lrs_pg_err(db, res, "import");
-    PQclear(res);
-    return rc;
-  }
-  PQclear(res);
-  u->copying = 1;
-  return LR_OK;
-}
-
-static int send(struct lrs_pg_upsert *u) {
-  if (u->buf.oom) return lr__err(u->db, LR_NOMEM, "out of memory");
-  if (u->buf.n && PQputCopyData(u->db->pg->conn, u->buf.p, (int)u->buf.n) != 1)
-    return lrs_pg_err(u->db, NULL, "import");
-  lrb_reset(&u->buf);
-  return LR_OK;
+  return rc;
 }
 
 int lrs_pg_upsert_row(struct lrs_pg_upsert *u, const char *key,
                       size_t keylen, const lrs_value *vals) {
-  lr_buf *b = &u->buf;
+  lr_buf *b = &u->copy.buf;
   lrb_printf(b, "%lld\t", ++u->rows);
   copy_text(b, key, keylen);
   lrb_addc(b, '\t');
@@ -161,22 +143,7 @@ int lrs_pg_upsert_row(struct lrs_pg_upsert *u, const char *key,
     lrb_addc(b, '\t');
     lrs_pg_copy_value(b, &vals[j]);
   }
-  lrb_addc(b, '\n');
-  return b->n >= COPY_CHUNK || b->oom ? send(u) : LR_OK;
-}
-
-static int copy_end(struct lrs_pg_upsert *u) {
-  int rc = send(u);
-  u->copying = 0;
-  if (PQputCopyEnd(u->db->pg->conn, rc == LR_OK ? NULL : "import failed") != 1)
-    return rc == LR_OK ? lrs_pg_err(u->db, NULL, "import") : rc;
-  PGresult *res;
-  while ((res = PQgetResult(u->db->pg->conn)) != NULL) {
-    if (rc == LR_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
-      rc = lrs_pg_err(u->db, res, "import");
-    PQclear(res);
-  }
-  return rc;
+  return lrs_pg_copy_row_end(&u->copy);
 }
 
 /* "row j of lr_stage s differs from contact c", as SQLite's upsert decides
@@ -266,7 +233,7 @@ int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,
                          long long *updated, long long *merged) {
   lr_db *db = u->db;
   *inserted = *updated = *merged = 0;
-  int rc = copy_end(u);
+  int rc = lrs_pg_copy_end(&u->copy);
   if (rc != LR_OK) return rc;
   int any;
   if ((rc = lrs_pg_contacts_any(db, &any)) != LR_OK) return rc;
@@ -294,16 +261,11 @@ int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,
 
 void lrs_pg_upsert_free(struct lrs_pg_upsert *u) {
   if (!u) return;
-  if (u->copying) {              /* abandoned: end the COPY, failing it */
-    PQputCopyEnd(u->db->pg->conn, "import abandoned");
-    PGresult *res;
-    while ((res = PQgetResult(u->db->pg->conn)) != NULL) PQclear(res);
-  }
   for (int j = 0; u->names && j < u->n; j++) free(u->names[j]);
   free(u->names);
   free(u->how);
   free(u->col);
-  lrb_free(&u->buf);
+  lrs_pg_copy_free(&u->copy);
   free(u);
 }
 

@@ -4,6 +4,7 @@
 #include "query.h"
 
 #include "db_int.h"
+#include "pg_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,10 @@ static int rows_new(lrs_snap *snap, sqlite3_stmt *st, lrs_rows **out) {
 int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
                    char *err, size_t errlen) {
   *out = NULL;
+  if (snap->pg) {
+    snprintf(err, errlen, "query() is not supported on PostgreSQL yet");
+    return lrs_pg_snap_refuse(snap, "query()");
+  }
   sqlite3 *conn = snap->conn;
   sqlite3_stmt *st = NULL;
   /* The statement becomes a subquery, so the authorizer of segment SQL
@@ -79,6 +84,7 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
 
 int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
+  if (snap->pg) return lrs_pg_snap_refuse(snap, "reading a contact row");
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts WHERE id = ?1",
                               -1, &st, NULL);
@@ -89,6 +95,7 @@ int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
 
 int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
+  if (snap->pg) return lrs_pg_snap_refuse(snap, "reading a contact's activities");
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT type, occurred_at AS at, "
                               "value, campaign FROM activities WHERE "
@@ -167,6 +174,7 @@ char **lrs_contact_columns(lrs_snap *snap, int *n) {
 int lrs_stage_counts(lrs_snap *snap,
                      void (*fn)(void *ctx, const char *stage, long long n),
                      void *ctx) {
+  if (snap->pg) return lrs_pg_snap_refuse(snap, "stage counts");
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT coalesce(stage, ''), "
                               "count(*) FROM contacts GROUP BY 1", -1, &st,

@@ -158,6 +158,76 @@ int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
   return src;
 }
 
+/* ---- the outcomes with the caller's dimension ------------------------------------ */
+
+typedef struct dim_udf {
+  lrs_dim_fn fn;
+  void *ctx;
+  long long id;                      /* the last contact asked about */
+  const char *d;
+  int exists;
+} dim_udf;
+
+static void dim_lookup(sqlite3_context *cx, sqlite3_value **argv) {
+  dim_udf *u = sqlite3_user_data(cx);
+  long long id = sqlite3_value_int64(argv[0]);
+  if (id != u->id) {                 /* both functions ask about each row */
+    u->id = id;
+    u->d = u->fn(u->ctx, id, &u->exists);
+  }
+}
+
+static void udf_has(sqlite3_context *cx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  dim_lookup(cx, argv);
+  sqlite3_result_int(cx, ((dim_udf *)sqlite3_user_data(cx))->exists);
+}
+
+static void udf_dim(sqlite3_context *cx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  dim_lookup(cx, argv);
+  const char *d = ((dim_udf *)sqlite3_user_data(cx))->d;
+  if (d) sqlite3_result_text(cx, d, -1, SQLITE_TRANSIENT);
+  else sqlite3_result_null(cx);
+}
+
+/* The query of lrs_report_outcomes without the join: the same rows reach
+** GROUP BY's sorter in the same order (outcomes in rowid order, those of
+** contacts the join would drop left out), hence the same sums.  One group:
+** no sorter, whose sort is stable, so the rows are summed in that order
+** all the same. */
+int lrs_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
+                           const char *one, long long since, lrs_row_fn fn,
+                           void *ctx) {
+  dim_udf u = {dim, dctx, 0, NULL, 0};
+  u.d = dim(dctx, 0, &u.exists);
+  int src = sqlite3_create_function(db->sql, "lr_report_has", 1, SQLITE_UTF8,
+                                    &u, udf_has, NULL, NULL);
+  if (src == SQLITE_OK)
+    src = sqlite3_create_function(db->sql, "lr_report_dim", 1, SQLITE_UTF8,
+                                  &u, udf_dim, NULL, NULL);
+  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "report");
+  lr_buf b = LR_BUF_INIT;
+  lrb_adds(&b, one ? "SELECT * FROM (SELECT ?2, " :
+                      "SELECT lr_report_dim(o.contact_id), ");
+  lrb_adds(&b,
+    "sum(o.result = 'won'), sum(o.result = 'lost'), "
+    "total(CASE WHEN o.result = 'won' THEN o.amount END), "
+    "count(CASE WHEN o.result = 'won' THEN o.amount END)");
+  lrb_adds(&b, one ? ", count(*) AS n " : " ");
+  lrb_adds(&b, "FROM outcomes o NOT INDEXED "
+               "WHERE o.closed_at >= ?1 AND lr_report_has(o.contact_id)");
+  lrb_adds(&b, one ? ") WHERE n > 0" : " GROUP BY 1");
+  arg args[2] = {{0, since, NULL}, {1, 0, one}};
+  int rc = run(db, &b, NULL, args, one ? 2 : 1, fn, ctx);
+  lrb_free(&b);
+  sqlite3_create_function(db->sql, "lr_report_has", 1, SQLITE_UTF8, NULL,
+                          NULL, NULL, NULL);
+  sqlite3_create_function(db->sql, "lr_report_dim", 1, SQLITE_UTF8, NULL,
+                          NULL, NULL, NULL);
+  return rc;
+}
+
 int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx) {
   lr_buf b = LR_BUF_INIT;
   lrb_adds(&b,
@@ -179,6 +249,7 @@ struct lrs_rstream {
   sqlite3_stmt *st;
   int ncol;
   int nint;                    /* leading NOT NULL integer columns */
+  unsigned text;               /* bit i: column i is text or NULL */
 };
 
 /* Rows within a contact come in index order; history's ties on `at` by
@@ -241,6 +312,10 @@ int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
   s->db = db;
   s->nint = which == LRS_RS_CONTACTS ? 1 : which == LRS_RS_MEMBERS ? 1
             : which == LRS_RS_VALUES ? 0 : 2;
+  /* stage, grade, d; segment; from, to; owner; d */
+  s->text = which == LRS_RS_CONTACTS ? 0x16u : which == LRS_RS_MEMBERS ? 0x2u
+            : which == LRS_RS_HISTORY ? 0x18u : which == LRS_RS_ASSIGN ? 0x10u
+            : which == LRS_RS_VALUES ? 0x1u : 0;
   s->ncol = sqlite3_column_count(s->st);
   if (s->ncol > LRS_RS_COLS) s->ncol = LRS_RS_COLS;
   *out = s;
@@ -255,9 +330,18 @@ int lrs_report_stream_next(lrs_rstream *s, lrs_value *v) {
     v[i].type = LRS_INT;
     v[i].i = sqlite3_column_int64(s->st, i);
   }
-  for (int i = s->nint; i < s->ncol; i++)
+  for (int i = s->nint; i < s->ncol; i++) {
+    /* a text column: one call instead of three (lrs__column asks the
+    ** type and the length too); NULL, an empty blob or no memory: ask */
+    if (s->text >> i & 1u &&
+        (v[i].s = (const char *)sqlite3_column_text(s->st, i)) != NULL) {
+      v[i].type = LRS_STR;
+      v[i].n = 0;                   /* not counted: the pass reads up to NUL */
+      continue;
+    }
     if (lrs__column(s->st, i, &v[i]) != LR_OK)
       return -lr__err(s->db, LR_NOMEM, "out of memory");
+  }
   return 1;
 }
 

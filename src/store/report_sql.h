@@ -51,6 +51,19 @@ int lrs_report_clock(lr_db *db, long long *now, long long *run_id);
 int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
                         lrs_row_fn fn, void *ctx);
 
+/* The same rows with the dimension from the caller instead of a join
+** with contacts (whose wide rows it would read at random): dim(dctx,
+** contact_id, &exists) gives the contact's d (NULL for none; valid until
+** the next call) and sets exists to 0 for a contact the report must
+** skip; `one` non-NULL: every contact dim keeps has that d (dim gives
+** only exists).  The rows are summed in the order lrs_report_outcomes
+** sums them, so the sums of amounts come out the same to the last bit. */
+typedef const char *(*lrs_dim_fn)(void *dctx, long long contact_id,
+                                  int *exists);
+int lrs_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
+                           const char *one, long long since, lrs_row_fn fn,
+                           void *ctx);
+
 /* The stages the latest run's policy declared (runs.stages): (stage,
 ** 1 for a funnel stage or 0 for a side stage, position), funnel first in
 ** rank order; no rows when no run recorded them. */
@@ -81,7 +94,8 @@ int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
                       lrs_rstream **out);
 /* The next row into v[LRS_RS_COLS] (valid until the next call): 1, 0 at
 ** the end, or -(an LR code) on error.  Ids and times (the schema's NOT
-** NULL integers) come as LRS_INT with only .i set. */
+** NULL integers) come as LRS_INT with only .i set; texts of the text
+** columns (stages, grade, segment, owner, d) with .n 0 (NUL-terminated). */
 int lrs_report_stream_next(lrs_rstream *s, lrs_value *v);
 void lrs_report_stream_close(lrs_rstream *s);
 

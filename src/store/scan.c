@@ -12,6 +12,7 @@
 #include "../util/arena.h"
 #include "../util/buf.h"
 #include "counts.h"
+#include "pg_int.h"
 #include "store.h"
 
 typedef struct cursor {
@@ -21,6 +22,7 @@ typedef struct cursor {
 } cursor;
 
 struct lrs_scan {
+  struct lrs_pg_scan *pg;    /* PostgreSQL: the scan is pg_scan.c's */
   lrs_snap *snap;
   sqlite3 *conn;
   sqlite3_stmt *contacts;
@@ -61,16 +63,19 @@ static int cursor_step(cursor *c);
 static int cursor_range(cursor *c, long long lo, long long hi);
 
 void lrs_scan_limits(lrs_scan *s, volatile int *cancel, long long max_steps) {
+  if (s->pg) return;         /* statement_timeout bounds PostgreSQL's */
   lrs__snap_watch(s->snap, cancel, max_steps);
   s->watched = 1;
 }
 
 int lrs_scan_overrun(const lrs_scan *s) {
+  if (s->pg) return -1;
   int i = lrs_snap_overrun(s->snap);
   return i < s->nsql ? i : -1;
 }
 
 int lrs_scan_failed(const lrs_scan *s, const char **why) {
+  if (s->pg) return lrs_pg_scan_failed(s->pg, why);
   *why = s->why;
   return s->failed;
 }
@@ -148,6 +153,14 @@ int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
                   lrs_scan **out, int *bad, char *err, size_t errlen) {
   *out = NULL;
   *bad = -1;
+  if (snap->pg) {
+    lrs_scan *s = calloc(1, sizeof *s);
+    int rc = s ? lrs_pg_scan_open(snap, sql_segments, nsql, &s->pg, bad, err,
+                                  errlen) : LR_NOMEM;
+    if (rc == LR_OK) *out = s;
+    else lrs_scan_close(s);
+    return rc;
+  }
   sqlite3 *conn = snap->conn;
   lrs_scan *s = calloc(1, sizeof *s);
   if (!s) return lrs__snap_rc(snap, SQLITE_NOMEM);
@@ -212,6 +225,7 @@ int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
 }
 
 int lrs_scan_columns(lrs_scan *s, const char *const **names) {
+  if (s->pg) return lrs_pg_scan_columns(s->pg, names);
   *names = (const char *const *)s->colnames;
   return s->ncols;
 }
@@ -273,6 +287,7 @@ static int set_range(lrs_scan *s, long long lo, long long hi) {
 }
 
 int lrs_scan_range(lrs_scan *s, long long lo, long long hi) {
+  if (s->pg) return lrs_pg_scan_range(s->pg, lo, hi);
   s->nids = 0;
   return set_range(s, lo, hi);
 }
@@ -291,6 +306,7 @@ static int cursor_list(cursor *c, const lr_buf *list) {
 ** SQL segments stay ranges, moved to each contact as it comes. */
 #define LIST_MIN 16
 int lrs_scan_ids(lrs_scan *s, const long long *ids, long long n) {
+  if (s->pg) return lrs_pg_scan_ids(s->pg, ids, n);
   s->ids = ids + (n > 0);
   s->nids = n > 0 && n < LIST_MIN ? n - 1 : 0;
   if (n < LIST_MIN) return n > 0 ? set_range(s, ids[0], ids[0]) : set_range(s, 1, 0);
@@ -450,6 +466,7 @@ static long long int_or_zero(sqlite3_stmt *st, int col) {
 }
 
 int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
+  if (s->pg) return lrs_pg_scan_next(s->pg, out);
   int rc = sqlite3_step(s->contacts);
   while (rc == SQLITE_DONE && s->nids > 0) {      /* a short list: next id */
     long long id = *s->ids++;
@@ -503,6 +520,11 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
 
 void lrs_scan_close(lrs_scan *s) {
   if (!s) return;
+  if (s->pg || !s->snap) {
+    lrs_pg_scan_close(s->pg);
+    free(s);
+    return;
+  }
   if (s->watched) lrs__snap_watch(s->snap, NULL, 0);
   sqlite3_finalize(s->contacts);
   sqlite3_finalize(s->actc.st);
@@ -528,6 +550,7 @@ void lrs_scan_close(lrs_scan *s) {
 
 int lrs_contact_span(lrs_snap *snap, long long *count, long long *lo,
                      long long *hi) {
+  if (snap->pg) return lrs_pg_contact_span(snap, count, lo, hi);
   sqlite3_stmt *st;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT count(*), min(id), max(id) "
                               "FROM contacts", -1, &st, NULL);
@@ -562,6 +585,7 @@ int lrs_contact_id(lrs_snap *snap, const char *key, long long *id) {
   int by_id = key[0] == '#';
   long long want = by_id ? hash_id(key) : 0;
   if (by_id && want <= 0) return LR_OK;             /* no such contact */
+  if (snap->pg) return lrs_pg_contact_id(snap, key, want, id);
   int rc = sqlite3_prepare_v2(snap->conn, by_id
       ? "SELECT id FROM contacts WHERE id = ?1"
       : "SELECT id FROM contacts WHERE key = ?1 OR key = lower(trim(?1)) "
@@ -578,6 +602,10 @@ int lrs_contact_id(lrs_snap *snap, const char *key, long long *id) {
 
 void lrs_scan_idle(lrs_scan *s) {
   if (!s) return;
+  if (s->pg) {
+    lrs_pg_scan_idle(s->pg);
+    return;
+  }
   sqlite3_reset(s->contacts);
   sqlite3_reset(s->actc.st);
   sqlite3_reset(s->outs.st);

@@ -210,7 +210,13 @@ static const char MIGRATION_4[] =
   "  rule TEXT NOT NULL, grp TEXT, points REAL NOT NULL,"
   "  PRIMARY KEY(account_id, rule)) WITHOUT ROWID;"
   "ALTER TABLE contacts ADD COLUMN account_key TEXT;"
-  "CREATE INDEX contacts_by_account ON contacts(account_key);";
+  "CREATE INDEX contacts_by_account ON contacts(account_key);"
+  /* The report reads the whole history in (contact_id, at, id) order
+  ** (report_sql.c); with every column it reads in the index it does not
+  ** look up each row in the table (issue 21: 0.45 -> 0.3 s at 1M). */
+  "DROP INDEX stage_history_by_contact;"
+  "CREATE INDEX stage_history_by_contact ON stage_history"
+  "  (contact_id, at, id, run_id, from_stage, to_stage);";
 
 static const char *const MIGRATIONS[] = { MIGRATION_1, MIGRATION_2,
                                           MIGRATION_3, MIGRATION_4 };

@@ -4,6 +4,7 @@
 #include "select.h"
 
 #include "db_int.h"
+#include "pg_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,10 @@ int lrs_select_open(lrs_snap *snap, const char *stage, const char *where,
                     const char *segment, lrs_select **out, char *err,
                     size_t errlen) {
   *out = NULL;
+  if (snap->pg) {
+    snprintf(err, errlen, "leads{} is not supported on PostgreSQL yet");
+    return lrs_pg_snap_refuse(snap, "leads{}");
+  }
   sqlite3 *conn = snap->conn;
   lrs_select *s = calloc(1, sizeof *s);
   if (!s) return lrs__snap_rc(snap, SQLITE_NOMEM);
@@ -132,6 +137,7 @@ void lrs_select_close(lrs_select *s) {
 
 int lrs_distinct(lrs_snap *snap, int what,
                  int (*cb)(void *ctx, const char *name), void *ctx) {
+  if (snap->pg) return lrs_pg_snap_refuse(snap, "listing names");
   sqlite3_stmt *st;
   int rc = sqlite3_prepare_v2(snap->conn, what == LRS_DISTINCT_STAGES
       ? "WITH r AS (SELECT stages FROM runs WHERE kind = 'run'"

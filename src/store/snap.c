@@ -3,6 +3,7 @@
 ** transaction, or a view of the main connection.
 */
 #include "db_int.h"
+#include "pg_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,12 @@ void lrs_read_own_writes(lr_db *db, int on) {
 }
 
 lrs_snap *lrs_snap_main(lr_db *db) {
+  if (db && db->pg) {                  /* PostgreSQL: the main connection */
+    db->main.db = db;
+    db->main.pg = db->pg->conn;
+    db->main.own = 0;
+    return &db->main;
+  }
   if (!db || !db->sql) return NULL;
   db->main.db = db;
   db->main.conn = db->sql;
@@ -45,6 +52,11 @@ lrs_snap *lrs_snap_main(lr_db *db) {
 
 int lrs_snap_open(lr_db *db, lrs_snap **out) {
   *out = NULL;
+  if (db && db->pg && db->read_own) {
+    *out = lrs_snap_main(db);
+    return LR_OK;
+  }
+  if (db && db->pg) return lrs_pg_snap_open(db, out);
   if (!db || !db->sql) return db ? lr__err(db, LR_MISUSE, "no database") : LR_MISUSE;
   if (lrs_one_connection(db)) {          /* in memory: one connection only */
     *out = lrs_snap_main(db);
@@ -75,6 +87,10 @@ int lrs_snap_open(lr_db *db, lrs_snap **out) {
 
 void lrs_snap_close(lrs_snap *s) {
   if (!s || s == &s->db->main) return;
+  if (s->pg) {
+    lrs_pg_snap_close(s);
+    return;
+  }
   if (s->own) {
     sqlite3_exec(s->conn, "COMMIT", NULL, NULL, NULL);
     sqlite3_close_v2(s->conn);
@@ -88,9 +104,15 @@ int lrs__snap_rc(lrs_snap *s, int src) {
   return rc == LR_OK ? LR_ERROR : rc;
 }
 
-const char *lrs_snap_errmsg(lrs_snap *s) { return sqlite3_errmsg(s->conn); }
+const char *lrs_snap_errmsg(lrs_snap *s) {
+  if (s->pg) return s->pgerr.n ? lrb_str(&s->pgerr) : "no error";
+  return sqlite3_errmsg(s->conn);
+}
 
 int lrs_snap_report(lrs_snap *s, const char *what) {
+  if (s->pg)
+    return lr__err(s->db, s->src > 0 ? s->src : LR_ERROR, "%s: %s", what,
+                   lrs_snap_errmsg(s));
   return lrs_sqlerr_on(s->db, s->conn, s->src, what);
 }
 
@@ -110,6 +132,7 @@ void lrs__snap_watch(lrs_snap *s, volatile int *cancel, long long max_steps) {
   s->cancel = cancel;
   s->max_steps = max_steps;
   s->overrun = 0;
+  if (s->pg) return;           /* PostgreSQL: statement_timeout, chunks */
   /* Every thousand VM steps: cheap, and a runaway recursive query stops
   ** within milliseconds of Ctrl-C. */
   if (cancel || max_steps > 0)

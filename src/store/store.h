@@ -97,6 +97,11 @@ int lrs_txn_depth(lr_db *db);
 ** too: it finds each row's contact by key in its own transaction. */
 int lrs_run_begin(lr_db *db);
 void lrs_run_end(lr_db *db);
+/* lrs_run_begin for lr_run itself: on PostgreSQL it also takes the run
+** lock (one run writes at a time: LR_BUSY "another run holds the lock"
+** after the busy timeout) and exports the snapshot the workers' readers
+** share (pg_run.c); lrs_run_end releases both. */
+int lrs_run_txn_begin(lr_db *db);
 
 /* meta key/value table. lrs_meta_get returns 0 if missing. */
 int lrs_meta_get(lr_db *db, const char *k, char *buf, size_t n);

@@ -15,11 +15,13 @@ contains "| import contacts (first) |"
 contains "| import contacts (again) |"
 contains "| import activities |"
 contains "| import outcomes |"
+contains "| run |"
+contains "| run again |"
 contains "| export --json |"
 contains "Exports identical: yes."
 expect_ok python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
   assert r['same_export'] and r['repeat'] == 2, r; \
-  assert len(r['sqlite']) == 5 and set(r['sqlite']) == set(r['postgresql']), r; \
+  assert len(r['sqlite']) == 7 and set(r['sqlite']) == set(r['postgresql']), r; \
   assert all(v > 0 for b in ('sqlite', 'postgresql') for v in r[b].values()), r" pg.json
 [ -s pg.md ] && pass || fail "no pg.md beside pg.json"
 # The server is gone with its directory.

@@ -1,0 +1,69 @@
+/*
+** pg_counts.c -- counts.h on PostgreSQL: a stage's contacts, a segment's
+** members, the contacts a segment's `where` matches (over the typed
+** columns of pg_scan_cols.c, in the reader's read-only transaction).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db_int.h"
+#include "pg_int.h"
+
+static int count(lrs_snap *s, const char *sql, const char *param,
+                 long long *n) {
+  PGresult *res;
+  const char *p[] = { param };
+  int rc = lrs_pg_snap_query(s, sql, param ? 1 : 0, p, &res);
+  if (rc != LR_OK) return rc;
+  *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  PQclear(res);
+  return LR_OK;
+}
+
+/* Stage names match in any case, as SQLite's COLLATE NOCASE (ASCII). */
+int lrs_pg_count_stage(lrs_snap *s, const char *stage, int is_first,
+                       long long *n) {
+  return count(s, is_first
+      ? "SELECT count(*) FROM contacts WHERE lower(stage) = lower($1) OR "
+        "stage IS NULL"
+      : "SELECT count(*) FROM contacts WHERE lower(stage) = lower($1)",
+      stage, n);
+}
+
+int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n) {
+  return count(s, "SELECT count(*) FROM segment_members WHERE segment = $1",
+               segment, n);
+}
+
+int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
+                       char *err, size_t errlen) {
+  char **names;
+  int *kinds, ncols;
+  lr_buf select = LR_BUF_INIT, view = LR_BUF_INIT, sql = LR_BUF_INIT;
+  int rc = lrs_pg_scan_cols(s, &names, &kinds, &ncols, &select, &view);
+  if (rc == LR_OK) {
+    for (int i = 0; i < ncols; i++) free(names[i]);
+    free(names);
+    free(kinds);
+    lrb_printf(&sql, "SELECT count(*) FROM (SELECT %s FROM contacts) AS "
+               "contacts WHERE (\n%s\n)", lrb_str(&view), where);
+    rc = sql.oom ? LR_NOMEM : lrs_pg_user_check(s, lrb_str(&sql), where, 0,
+                                                err, errlen);
+    if (rc == LR_OK) {
+      rc = count(s, lrb_str(&sql), NULL, n);
+      if (rc != LR_OK)
+        snprintf(err, errlen, "segment SQL failed on PostgreSQL: %s",
+                 lrs_snap_errmsg(s));
+    }
+  }
+  lrb_free(&select);
+  lrb_free(&view);
+  lrb_free(&sql);
+  return rc;
+}
+
+int lrs_pg_snap_refuse(lrs_snap *s, const char *what) {
+  lrb_reset(&s->pgerr);
+  lrb_printf(&s->pgerr, "%s is not supported on PostgreSQL yet", what);
+  return s->src = LR_ERROR;
+}

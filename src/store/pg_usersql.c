@@ -1,0 +1,98 @@
+/*
+** pg_usersql.c -- the guard of SQL written by users (a segment's
+** `where`) on PostgreSQL.  It runs in a reader's READ ONLY transaction
+** under a statement_timeout (pg_snap.c), over one row of typed contact
+** columns (pg_scan_cols.c); here, before it first runs: it may call only
+** the functions of the common subset (FUNCS: none that sleeps, locks,
+** sets settings or reads files), and its plan may read no table but
+** contacts (EXPLAIN names every relation a subquery would read).
+*/
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db_int.h"
+#include "pg_int.h"
+
+/* Words a '(' may follow: SQL's own, and the functions both SQLite and
+** PostgreSQL have with the same meaning. */
+static const char *const FUNCS[] = {
+  "in", "not", "and", "or", "exists", "any", "all", "some", "between",
+  "like", "is", "then", "else", "when", "case", "as", "cast", "select",
+  "where", "on", "escape", "values", "from", "coalesce", "nullif",
+  "lower", "upper", "length", "substr", "substring", "trim", "ltrim",
+  "rtrim", "abs", "round", "replace", "max", "min", "count", "sum", "avg",
+  NULL,
+};
+
+static int allowed(const char *w, size_t n) {
+  for (int i = 0; FUNCS[i]; i++)
+    if (strlen(FUNCS[i]) == n && strncasecmp(FUNCS[i], w, n) == 0) return 1;
+  return 0;
+}
+
+/* The first word followed by '(' that is not allowed, skipping string
+** literals and quoted names; NULL if none.  *len is its length. */
+static const char *bad_call(const char *p, size_t *len) {
+  while (*p) {
+    if (*p == '\'' || *p == '"') {           /* 'it''s', "a name" */
+      char q = *p++;
+      while (*p && !(*p == q && p[1] != q)) p += *p == q ? 2 : 1;
+      if (*p) p++;
+      continue;
+    }
+    if (!isalpha((unsigned char)*p) && *p != '_') {
+      p++;
+      continue;
+    }
+    const char *w = p;
+    while (isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '$')
+      p++;
+    size_t n = (size_t)(p - w);
+    const char *q = p;
+    while (isspace((unsigned char)*q)) q++;
+    if (*q == '(' && !allowed(w, n)) {
+      *len = n;
+      return w;
+    }
+  }
+  return NULL;
+}
+
+int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
+                      int nparams, char *why, size_t n) {
+  size_t len;
+  const char *w = bad_call(where, &len);
+  if (w) {
+    snprintf(why, n, "%.*s() may not be called here (on PostgreSQL a "
+             "segment's SQL may call: coalesce, nullif, lower, upper, "
+             "length, substr, substring, trim, ltrim, rtrim, abs, round, "
+             "replace)", (int)len, w);
+    return LR_POLICY;
+  }
+  lr_buf ex = LR_BUF_INIT;
+  lrb_printf(&ex, "EXPLAIN (FORMAT JSON) %s", sql);
+  const char *p[] = { "1", "0" };
+  PGresult *res = NULL;
+  int rc = ex.oom ? LR_NOMEM
+                  : lrs_pg_snap_query(s, lrb_str(&ex), nparams, p, &res);
+  lrb_free(&ex);
+  if (rc != LR_OK) {
+    snprintf(why, n, "SQL failed on PostgreSQL: %s", lrs_snap_errmsg(s));
+    return LR_POLICY;
+  }
+  const char *plan = PQntuples(res) ? PQgetvalue(res, 0, 0) : "";
+  const char *key = "\"Relation Name\": \"";
+  for (const char *r = strstr(plan, key); r; r = strstr(r + 1, key)) {
+    const char *name = r + strlen(key);
+    size_t k = strcspn(name, "\"");
+    if (k == 8 && strncmp(name, "contacts", 8) == 0) continue;
+    snprintf(why, n, "it reads the table %.*s (a segment's SQL reads "
+             "contact data only)", (int)k, name);
+    PQclear(res);
+    return LR_POLICY;
+  }
+  PQclear(res);
+  return LR_OK;
+}

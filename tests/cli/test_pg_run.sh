@@ -1,0 +1,128 @@
+# `run` on the PostgreSQL store (docs/postgresql.md): the example policies
+# and the bench policy, run on the same files in SQLite and in
+# PostgreSQL, give the same run output and leave the same contacts,
+# stage history, assignments, score parts, segment members, routing state
+# and runs rows, byte for byte; a dry run writes nothing; one run writes
+# at a time; accounts are refused, naming the policy.
+# Needs a server: scripts/test starts one (scripts/pg-up) and exports
+# LEADRULES_TEST_PG; without it this test is skipped.
+. "$LR_SRC/tests/cli/lib.sh"
+EX="$LR_SRC/examples"
+if [ -z "${LEADRULES_TEST_PG:-}" ]; then
+  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
+  exit 77
+fi
+command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
+
+base=${LEADRULES_TEST_PG%/*}
+dbs=()
+trap 'for d in "${dbs[@]}"; do psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null; done' EXIT
+# fresh NAME: a new pair, SQLite file $SQ and PostgreSQL database $PG.
+fresh() {
+  local d="lr_r_$$_${RANDOM}_$1"
+  psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
+  dbs+=("$d")
+  PG="$base/$d"
+  SQ="$LR_TMP/$1.db"
+}
+# both CMD...: the same output (the run's wall-clock time aside) and exit
+# status on SQLite and on PostgreSQL.  $OUT keeps PostgreSQL's.
+both() {
+  local a b ra rb
+  a=$("$LEADRULES" --db "$SQ" "$@" 2>&1 | grep -v '^time  \|"seconds": '); ra=${PIPESTATUS[0]}
+  b=$("$LEADRULES" --db "$PG" "$@" 2>&1 | grep -v '^time  \|"seconds": '); rb=${PIPESTATUS[0]}
+  OUT=$b
+  same "$ra" "$rb" "exit status of $*"
+  same "$a" "$b" "output of $* (sqlite, then postgresql)"
+}
+# rows QUERY: the same rows on both (sorted as bytes: the query's ORDER
+# BY need not say how text sorts).
+rows() {
+  local a b
+  a=$(sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort)
+  b=$(psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort)
+  same "$a" "$b" "rows of $1"
+  [ -n "$a" ] || [ "${2:-}" = empty ] || fail "no rows: $1"
+}
+# tables [NONE]: every table a run writes, the same on both; NONE names
+# the tables the policy writes nothing to (assignments, members, routing).
+K="JOIN contacts k ON k.id = t.contact_id"
+tables() {
+  local none=${1:-}
+  both export
+  both export --json
+  rows "SELECT t.id, k.key, t.from_stage, t.to_stage, t.at, t.run_id, t.reason, t.transition, t.by FROM stage_history t $K"
+  rows "SELECT t.id, k.key, t.owner, t.stage, t.at, t.run_id, t.due FROM assignments t $K" "${none//*assignments*/empty}"
+  rows "SELECT k.key, t.rule, t.grp, CAST(round(t.points * 1000) AS INTEGER) FROM score_parts t $K"
+  rows "SELECT k.key, t.segment FROM segment_members t $K" "${none//*members*/empty}"
+  rows "SELECT router, owner, total, day, today FROM routing_state" "${none//*routing*/empty}"
+  rows "SELECT k.key, t.message, t.run_id FROM run_errors t $K" empty
+  rows "SELECT id, kind, policy, policy_hash, now, evaluated, score_changes, moves, handoffs, errors, held_by_manual, stages, scope, reads_others, full_reason FROM runs"
+}
+
+# B2B SaaS: SQL segments (>=, BETWEEN, IN, lower() LIKE), groups, grades,
+# handoffs with an SLA, moves over two runs.
+fresh b2b
+both import contacts "$EX/data/b2b/contacts.csv" --map 'Job Title=title' --now 2026-10-01
+both import activities "$EX/data/b2b/activities.csv" --now 2026-10-01
+both import outcomes "$EX/data/b2b/outcomes.csv" --now 2026-10-01
+both run "$EX/b2b_saas.lua" --now 2026-11-01 --dry-run
+contains "nothing was written"
+same "$(psql -qXtA "$PG" -c 'SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM stage_history) + (SELECT count(*) FROM score_parts)')" 0 "a dry run writes nothing"
+both run "$EX/b2b_saas.lua" --now 2026-11-01 --json
+contains '"rows_written": '
+both run "$EX/b2b_saas.lua" --now 2026-11-20 --jobs 2
+tables
+both run "$EX/b2b_saas.lua" --now 2026-11-20 --jobs 1     # nothing changes
+contains "nothing changed"
+
+# X Education: 9,240 leads, imported fields in the jsonb document read by
+# rules and by SQL segments (IN over a text field).
+fresh xed
+both import contacts "$EX/data/x-education-leads.csv" --key 'Prospect ID' --null Select --now 2026-10-01
+both run "$EX/x_education.lua" --now 2026-11-01 --jobs 2
+both run "$EX/x_education_pre_contact.lua" --now 2026-11-02
+tables "assignments routing"
+
+# The bench policy on scripts/gen data: several chunks of contacts, read
+# by two workers.
+fresh bench
+"$LR_SRC/scripts/gen" --contacts 4200 --seed 3 --out gen -q
+both import contacts gen/contacts.csv --map 'Job Title=title' --now 2026-10-01
+both import activities gen/activities.csv --now 2026-10-01
+both import outcomes gen/outcomes.csv --now 2026-10-01
+both run "$LR_SRC/bench/policy.lua" --now 2026-11-01 --jobs 2
+both run "$LR_SRC/bench/policy.lua" --now 2026-11-15 --jobs 3 --json
+tables "assignments members routing"
+
+# One run writes at a time: a second waits for the lock, then gives up.
+psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(4)" >/dev/null &
+sleep 1
+expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --now 2026-11-16
+contains "another run holds the lock (gave up after 300 ms; see --busy-timeout)"
+expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
+contains "another run holds the lock"
+wait
+expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
+
+# Accounts are not served yet: refused, naming the policy, nothing written.
+expect_fail 1 lr --db "$PG" run "$EX/abm.lua" --now 2026-11-16
+contains "abm.lua: accounts are not supported on PostgreSQL yet"
+# A segment's SQL reads contact data only, and calls only the functions
+# of the common subset; SQL that does not run on PostgreSQL names its line.
+seg() { printf 'stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture" }\nsegment "s" { where = [[%s]] }\nrule "r" { points = 1, segment = "s" }\n' "$1" > seg.lua; }
+seg "(SELECT count(*) FROM runs) > 0"
+expect_fail 1 lr --db "$PG" run seg.lua --dry-run
+contains "seg.lua:2: it reads the table runs (a segment's SQL reads contact data only)"
+seg "pg_sleep(1) IS NULL"
+expect_fail 1 lr --db "$PG" run seg.lua --dry-run
+contains "seg.lua:2: pg_sleep() may not be called here"
+seg "email IS NOT 1"
+expect_fail 1 lr --db "$PG" run seg.lua --dry-run
+contains "seg.lua:2: SQL failed on PostgreSQL"
+seg "lower(email) LIKE '%pg_sleep(1)%' OR company_size > 5000"
+both run seg.lua --dry-run --now 2026-11-17
+# run --changed neither.
+expect_fail 1 lr --db "$PG" run "$LR_SRC/bench/policy.lua" --changed
+contains "run --changed is not supported on PostgreSQL yet"
+finish
