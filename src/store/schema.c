@@ -156,8 +156,9 @@ static const char MIGRATION_3[] =
 ** other contacts: segment or stage count()) and runs.full_reason (why
 ** run --changed evaluated every contact).
 **
-** Real time (docs/realtime.md).  Every move and handoff that serve or ingest
-** makes is appended to the outbox in the transaction that makes it, with
+** Real time (docs/realtime.md).  Every move and handoff that run, serve or
+** ingest makes (contacts' and accounts') is appended to the outbox in the
+** transaction that makes it, with
 ** an id that only grows (AUTOINCREMENT: never reused, even after the
 ** newest rows are gone); a notifier delivers rows in id order and
 ** records the last one a consumer acknowledged in outbox_acks, so that
