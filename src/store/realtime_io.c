@@ -149,6 +149,7 @@ int lrs_sync_normal(lr_db *db) {
 ** over: cut back to 64 MiB (lrs_open), it was grown again by every batch,
 ** block by block. */
 int lrs_ingest_tune(lr_db *db, long long batch) {
+  if (db->pg) return LR_OK;        /* SQLite's pages and pragmas only */
   int rc = lrs_sync_normal(db);
   long long kib = batch * 40;
   if (kib < 262144) kib = 262144;
@@ -160,6 +161,7 @@ int lrs_ingest_tune(lr_db *db, long long batch) {
 }
 
 void lrs_ingest_untune(lr_db *db) {
+  if (db->pg) return;
   sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON; "
                "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
 }
