@@ -172,7 +172,8 @@ void lrs_pg_decode(lrs_value *v, int k, const char *j, const char *t);
 int lrs_pg_snap_open(lr_db *db, lrs_snap **out);
 void lrs_pg_snap_close(lrs_snap *s);
 int lrs_pg_snap_err(lrs_snap *s, const PGresult *res);
-/* Run sql on s with text parameters; *res on success (PQclear it). */
+/* Run sql on s with text parameters; *res on success (PQclear it).
+** params NULL: sql may hold several statements; else one only. */
 int lrs_pg_snap_query(lrs_snap *s, const char *sql, int n,
                       const char *const *params, PGresult **res);
 

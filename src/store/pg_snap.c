@@ -36,10 +36,12 @@ int lrs_pg_snap_err(lrs_snap *s, const PGresult *res) {
 int lrs_pg_snap_query(lrs_snap *s, const char *sql, int n,
                       const char *const *params, PGresult **out) {
   *out = NULL;
-  /* Without parameters, several statements may go at once. */
-  PGresult *res = n ? PQexecParams(s->pg, sql, n, NULL, params, NULL, NULL,
-                                   0)
-                    : PQexec(s->pg, sql);
+  /* Without params, several statements may go at once; with params
+  ** (even none: n 0) one only, so a segment's `where` cannot end the
+  ** READ ONLY transaction and write (pg_usersql.c, pg_counts.c). */
+  PGresult *res = params ? PQexecParams(s->pg, sql, n, NULL, params, NULL,
+                                        NULL, 0)
+                         : PQexec(s->pg, sql);
   ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     int rc = lrs_pg_snap_err(s, res);
