@@ -206,7 +206,12 @@ int lrs_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
   if (src == SQLITE_OK)
     src = sqlite3_create_function(db->sql, "lr_report_dim", 1, SQLITE_UTF8,
                                   &u, udf_dim, NULL, NULL);
-  if (src != SQLITE_OK) return lrs_sqlerr(db, src, "report");
+  if (src != SQLITE_OK) {          /* none may keep &u, a local, registered */
+    int rc = lrs_sqlerr(db, src, "report");
+    sqlite3_create_function(db->sql, "lr_report_has", 1, SQLITE_UTF8, NULL,
+                            NULL, NULL, NULL);
+    return rc;
+  }
   lr_buf b = LR_BUF_INIT;
   lrb_adds(&b, one ? "SELECT * FROM (SELECT ?2, " :
                       "SELECT lr_report_dim(o.contact_id), ");
