@@ -81,7 +81,7 @@ static void clear(batch_res *b) {
 static void clear_all(struct lrs_pg_scan *s) {
   clear(&s->contacts);
   for (int i = 0; i < NAUX; i++) clear(&s->aux[i]);
-  for (int i = 0; i < s->nsql; i++) clear(&s->seg[i]);
+  for (int i = 0; s->seg && i < s->nsql; i++) clear(&s->seg[i]);
 }
 
 /* The filter on column `col` of this batch: ids $1..$2, or $1's list. */
