@@ -60,8 +60,7 @@ int lrs_pg_run_begin(lr_db *db) {
   snprintf(db->pg->snapshot, sizeof db->pg->snapshot, "%s",
            PQgetvalue(res, 0, 0));
   PQclear(res);
-  db->pg->changes = 0;
-  return LR_OK;
+  return LR_OK;               /* changes keeps counting: run.c subtracts */
 }
 
 void lrs_pg_run_end(lr_db *db) {

@@ -156,4 +156,18 @@ expect_fail 1 lr --db "$PG" run seg.lua --dry-run
 contains "seg.lua:2: SQL failed on PostgreSQL"
 seg "lower(email) LIKE '%pg_sleep(1)%' OR company_size > 5000"
 both run seg.lua --dry-run --now 2026-11-17
+
+# A --changed run that meets a rule reading other contacts rolls back and
+# starts over in full: it counts the rows it wrote as SQLite does (the
+# attempt rolled back not subtracted from the run that commits).
+fresh restart
+printf '%s\n' 'stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture" }' \
+  'rule "r" { points = 10, when = function(lead) if lead.title == "Boss" then return stage.lead:count() > 0 end return true end }' \
+  'transition { from = "subscriber", to = "lead", when = function(lead) return lead.score >= 10 end }' > cnt.lua
+printf 'email,title\n%s,Boss\n' "$(sed -n 2p "$EX/data/b2b/contacts.csv" | cut -d, -f1)" > boss.csv
+both import contacts "$EX/data/b2b/contacts.csv" --map 'Job Title=title' --now 2026-10-01
+both run cnt.lua --now 2026-11-01
+both import contacts boss.csv --now 2026-11-02
+both run cnt.lua --now 2026-11-03 --changed
+contains "a rule read other contacts"
 finish
