@@ -1305,8 +1305,10 @@ LR_API void lr_fold_name(const char *header, char *buf, size_t n);
 ** lr_apply_events appends a group of events and re-evaluates exactly the
 ** contacts they touch through the same evaluation path as lr_run (a run
 ** filtered to those contacts), and appends every move and handoff it
-** makes (and each change the policy's notify { when = ... } selects) to
-** the outbox, all in one transaction: nothing is half-applied.
+** makes (its accounts' too, and each change the policy's notify { when
+** = ... } selects) to the outbox, all in one transaction: nothing is
+** half-applied.  lr_run appends its own the same way (unless
+** opts->no_outbox or a dry run).
 */
 typedef struct lr_event {
   const char *key;          /* the contact's key (an email key is trimmed
@@ -1378,8 +1380,9 @@ LR_API int lr_apply_events(lr_policy *policy, const lr_event *events,
 typedef struct lr_outbox_row {
   long long id;             /* grows with every row, never reused */
   long long at;             /* the clock of the transaction that wrote it */
-  const char *kind;         /* "move", "handoff" or "notify" */
-  const char *key;          /* the contact */
+  const char *kind;         /* "move", "handoff", "account_move",
+                               "account_handoff" or "notify" */
+  const char *key;          /* the contact (the account for account_*) */
   const char *json;         /* the whole row as a JSON object */
 } lr_outbox_row;
 /* Call fn for each outbox row with an id above `after`, in id order, at

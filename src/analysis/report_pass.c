@@ -24,6 +24,7 @@ typedef struct pmap {
   long long *val;                      /* [cap][w] */
   long long *slot;                     /* [nslot]: entry + 1, 0 empty */
   long long nslot;
+  long long last[2], last_e;           /* the key asked last: entry + 1 */
 } pmap;
 
 static unsigned long long mix(long long a, long long b) {
@@ -50,12 +51,17 @@ static int pmap_rehash(pmap *m) {
 
 /* The counters of (a, b), zeroed when new; NULL when out of memory. */
 static long long *pmap_get(pmap *m, long long a, long long b) {
+  if (m->last_e && m->last[0] == a && m->last[1] == b)   /* runs of a key */
+    return &m->val[(m->last_e - 1) * m->w];
   if (m->n * 2 >= m->nslot && !pmap_rehash(m)) return NULL;
   unsigned long long h = mix(a, b);
   long long i = (long long)(h & (unsigned long long)(m->nslot - 1));
   for (; m->slot[i]; i = (i + 1) & (m->nslot - 1)) {
     long long e = m->slot[i] - 1;
-    if (m->key[e * 2] == a && m->key[e * 2 + 1] == b) return &m->val[e * m->w];
+    if (m->key[e * 2] == a && m->key[e * 2 + 1] == b) {
+      m->last[0] = a, m->last[1] = b, m->last_e = e + 1;
+      return &m->val[e * m->w];
+    }
   }
   if (m->n == m->cap) {
     long long cap = m->cap ? m->cap * 2 : 64;
@@ -72,6 +78,7 @@ static long long *pmap_get(pmap *m, long long a, long long b) {
   m->key[e * 2 + 1] = b;
   memset(&m->val[e * m->w], 0, (size_t)m->w * sizeof *m->val);
   m->slot[i] = e + 1;
+  m->last[0] = a, m->last[1] = b, m->last_e = e + 1;
   return &m->val[e * m->w];
 }
 
@@ -606,7 +613,6 @@ static int take(lrp_pass *p, stream *st) {
 
 static int merge(lrp_pass *p, stream *st) {
   int rc = LR_OK;
-  for (int i = 0; i < LRS_RS_CLOSED && rc == LR_OK; i++) rc = advance(p, &st[i]);
   /* outcome dates answer handoffs and say whose outcomes count */
   if (rc == LR_OK) {
     if (lrs_report_stream(p->r->db, LRS_RS_CLOSED, &p->r->dim,
@@ -630,14 +636,23 @@ static int merge(lrp_pass *p, stream *st) {
   return rc;
 }
 
+/* Open and read the first row of each stream; assignments first: without
+** any, no history row's run is compared with one and none is read. */
 static int open_streams(lrp_pass *p, stream *st) {
   lr_db *db = p->r->db;
-  for (int i = 0; i < LRS_RS_CLOSED; i++) {
+  static const int order[] = {LRS_RS_ASSIGN, LRS_RS_CONTACTS, LRS_RS_MEMBERS,
+                              LRS_RS_HISTORY};
+  int rc = LR_OK;
+  for (int n = 0; n < 4 && rc == LR_OK; n++) {
+    int i = order[n], kind = i;
     if (i == LRS_RS_MEMBERS && p->r->dim.kind != LRS_DIM_SEGMENT) continue;
-    if (lrs_report_stream(db, i, &p->r->dim, &st[i].s) != LR_OK)
+    if (i == LRS_RS_HISTORY && !st[LRS_RS_ASSIGN].live)
+      kind = LRS_RS_HISTORY_NORUN;
+    if (lrs_report_stream(db, kind, &p->r->dim, &st[i].s) != LR_OK)
       return lr_errcode(db);
+    rc = advance(p, &st[i]);
   }
-  return LR_OK;
+  return rc;
 }
 
 /* ---- the entry points ------------------------------------------------------------ */

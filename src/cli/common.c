@@ -83,7 +83,7 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
 /* The commands that work on the PostgreSQL store so far. */
 static int pg_supports(const cli *c) {
   static const char *const ok[] = { "import", "export", "info", "run",
-                                    NULL };
+                                    "explain", NULL };
   if (strcmp(lr_db_backend(c->db), "postgresql") != 0 || !c->cmd) return 1;
   for (int i = 0; ok[i]; i++)
     if (strcmp(c->cmd, ok[i]) == 0) return 1;
@@ -111,8 +111,8 @@ lr_db *cli_db(cli *c) {
   }
   if (rc == LR_OK && !pg_supports(c)) {
     fprintf(stderr, "%s: %s is not supported on PostgreSQL yet (import, "
-            "export, info and run are; see docs/postgresql.md)\n", c->progname,
-            c->cmd);
+            "export, info, run and explain are; see docs/postgresql.md)\n",
+            c->progname, c->cmd);
     rc = LR_ERROR;
   }
   if (rc != LR_OK) {

@@ -835,9 +835,8 @@ static int start_run(writer *wr, const lrp_scope *sc) {
                                sc->reason ? sc->why : NULL, &wr->run_id);
   free(stages);
   if (rc != LR_OK) return rc;
-  /* PostgreSQL's store has no outbox to write yet. */
   lrp_decisions_init(&wr->out, p->db, wr->now, wr->run_id,
-                     !wr->o->no_outbox && !lrs_is_pg(p->db));
+                     !wr->o->no_outbox);
   wr->changes = lrs_changes_new(p->db, wr->run_id, wr->now);
   return wr->changes ? LR_OK : lr__err(p->db, LR_NOMEM, "out of memory");
 }

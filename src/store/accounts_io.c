@@ -20,17 +20,23 @@ static char *dup_col(sqlite3_stmt *st, int i, int *oom) {
   return d;
 }
 
-static const char LOAD_SQL[] =
-    "SELECT a.id, a.key, a.data, a.score, a.scores, a.grade, a.grades,"
-    " a.stage, a.owner, a.stage_since, a.assigned_at, a.due_at,"
-    " (SELECT count(*) FROM contacts c WHERE c.account_key = a.key)"
-    " FROM accounts a WHERE ?1 IS NULL OR a.key = ?1 ORDER BY a.key";
+#define LOAD_COLS \
+    "SELECT a.id, a.key, a.data, a.score, a.scores, a.grade, a.grades," \
+    " a.stage, a.owner, a.stage_since, a.assigned_at, a.due_at," \
+    " (SELECT count(*) FROM contacts c WHERE c.account_key = a.key)" \
+    " FROM accounts a "
+static const char LOAD_SQL[] = LOAD_COLS "ORDER BY a.key";
+/* One account (an event's): "?1 IS NULL OR a.key = ?1" in one statement
+** scanned every account, 56% of an ingest's instructions with accounts. */
+static const char LOAD_ONE_SQL[] = LOAD_COLS "WHERE a.key = ?1";
+#undef LOAD_COLS
 
 int lrs_accounts_load(lrs_snap *s, const char *key, lrs_accounts *out) {
   memset(out, 0, sizeof *out);
-  if (s->pg) return lrs_pg_snap_refuse(s, "accounts");
+  if (s->pg) return lrs_pg_snap_refuse(s, "reading accounts");
   sqlite3_stmt *st = NULL;
-  int src = sqlite3_prepare_v2(s->conn, LOAD_SQL, -1, &st, NULL);
+  int src = sqlite3_prepare_v2(s->conn, key ? LOAD_ONE_SQL : LOAD_SQL, -1,
+                               &st, NULL);
   if (src != SQLITE_OK) return lrs__snap_rc(s, src);
   if (key) sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   int cap = 0, oom = 0;
@@ -425,7 +431,7 @@ int lrs_accounts_export(lr_db *db, const char *const *fields, int nf,
 
 int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
                             int *n) {
-  if (s->pg) return lrs_pg_snap_refuse(s, "accounts");
+  if (s->pg) return lrs_pg_snap_refuse(s, "reading accounts");
   *ids = NULL;
   *n = 0;
   sqlite3_stmt *st = NULL;
@@ -455,7 +461,7 @@ int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
 }
 
 int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n) {
-  if (s->pg) return lrs_pg_snap_refuse(s, "accounts");
+  if (s->pg) return lrs_pg_snap_refuse(s, "reading accounts");
   sqlite3_stmt *st = NULL;
   int src = sqlite3_prepare_v2(s->conn, "SELECT key FROM accounts WHERE id=?1",
                                -1, &st, NULL);

@@ -41,9 +41,23 @@ static int full(lrs_changed *c, int reason, const char *fmt, ...) {
   return LR_OK;
 }
 
+static int verdict(lrs_changed *c, int same, long long now, long long then,
+                   int others);
+
 /* The base run, or a reason in c.  LR code. */
 static int find_base(lr_db *db, const char *hash, long long now,
                      lrs_changed *c) {
+  if (db->pg) {
+    int found, others;
+    char h[128];
+    long long then;
+    int rc = lrs_pg_changed_base(db, &found, &c->base, h, sizeof h, &then,
+                                 &others);
+    if (rc != LR_OK) return rc;
+    if (!found) return full(c, LR_FULL_NO_BASE, "no earlier run to start from");
+    return verdict(c, h[0] && hash && strcmp(h, hash) == 0, now, then,
+                   others);
+  }
   sqlite3_stmt *st = lrs_cached(db, BASE);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
@@ -58,6 +72,12 @@ static int find_base(lr_db *db, const char *hash, long long now,
   long long then = sqlite3_column_int64(st, 2);
   int others = sqlite3_column_int(st, 3);
   sqlite3_reset(st);
+  return verdict(c, same, now, then, others);
+}
+
+/* Whether the base run (c->base) can stand for this one. */
+static int verdict(lrs_changed *c, int same, long long now, long long then,
+                   int others) {
   if (!same)
     return full(c, LR_FULL_POLICY, "the policy changed since run %lld",
                 c->base);
@@ -72,17 +92,23 @@ static int find_base(lr_db *db, const char *hash, long long now,
 
 /* A later run of another policy, or one that read other contacts. */
 static int check_since(lr_db *db, const char *hash, lrs_changed *c) {
-  sqlite3_stmt *st = lrs_cached(db, SINCE);
-  if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, c->base);
-  if (hash) sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-  else sqlite3_bind_null(st, 2);
-  int src = sqlite3_step(st);
-  int other = src == SQLITE_ROW && sqlite3_column_int(st, 0);
-  int reads = src == SQLITE_ROW && sqlite3_column_int(st, 1);
-  sqlite3_reset(st);
-  if (src != SQLITE_ROW && src != SQLITE_DONE)
-    return lrs_sqlerr(db, src, "find the last run");
+  int other, reads;
+  if (db->pg) {
+    int rc = lrs_pg_changed_since(db, c->base, hash, &other, &reads);
+    if (rc != LR_OK) return rc;
+  } else {
+    sqlite3_stmt *st = lrs_cached(db, SINCE);
+    if (!st) return db->rc;
+    sqlite3_bind_int64(st, 1, c->base);
+    if (hash) sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 2);
+    int src = sqlite3_step(st);
+    other = src == SQLITE_ROW && sqlite3_column_int(st, 0);
+    reads = src == SQLITE_ROW && sqlite3_column_int(st, 1);
+    sqlite3_reset(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+      return lrs_sqlerr(db, src, "find the last run");
+  }
   if (other)
     return full(c, LR_FULL_POLICY, "another policy ran since run %lld",
                 c->base);
@@ -95,6 +121,8 @@ static int check_since(lr_db *db, const char *hash, lrs_changed *c) {
 /* Append the ids st finds for bound value v to c->ids. */
 static int append_ids(lr_db *db, const char *sql, long long v,
                       lrs_changed *c, long long *cap) {
+  if (db->pg)
+    return lrs_pg_changed_ids(db, sql == EXPIRED, v, &c->ids, &c->n, cap);
   sqlite3_stmt *st = lrs_cached(db, sql);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, v);
@@ -134,7 +162,6 @@ static int collect_ids(lr_db *db, long long now, lrs_changed *c) {
 int lrs_changed_find(lr_db *db, const char *hash, long long now,
                      lrs_changed *c) {
   memset(c, 0, sizeof *c);
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "run --changed");
   int rc = find_base(db, hash, now, c);
   if (rc == LR_OK && !c->reason) rc = check_since(db, hash, c);
   if (rc == LR_OK && !c->reason) rc = collect_ids(db, now, c);

@@ -470,7 +470,7 @@ static const char *col(sqlite3_stmt *st, int i) {
 int lrs_manual_events(lrs_snap *snap, long long id, int limit,
                       int (*cb)(void *ctx, const lrs_manual_event *e),
                       void *ctx) {
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "manual moves");
+  if (snap->pg) return lrs_pg_manual_events(snap, id, limit, cb, ctx);
   sqlite3_stmt *st;
   int src = sqlite3_prepare_v2(snap->conn, EVENTS, -1, &st, NULL);
   if (src != SQLITE_OK) return lrs__snap_rc(snap, src);
@@ -508,7 +508,7 @@ static const char LOCK_STAGE[] =
 
 int lrs_manual_stage(lrs_snap *snap, long long id, long long manual_at,
                      char **stage) {
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "manual moves");
+  if (snap->pg) return lrs_pg_manual_stage(snap, id, manual_at, stage);
   *stage = NULL;
   sqlite3_stmt *st;
   int src = sqlite3_prepare_v2(snap->conn, LOCK_STAGE, -1, &st, NULL);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "db_int.h"
+#include "pg_int.h"
 #include "realtime_io.h"
 
 static int done(lr_db *db, sqlite3_stmt *st, const char *what) {
@@ -41,6 +42,7 @@ static const char OUT_ADD_MANY[] =
 #undef X4
 
 int lrs_outbox_add_rows(lr_db *db, const lrs_outbox_new *r, int n) {
+  if (db->pg) return lrs_pg_outbox_add_rows(db, r, n);
   int rc = LR_OK;
   if (n == LRS_OUTBOX_MANY) {
     sqlite3_stmt *st = lrs_cached(db, OUT_ADD_MANY);
@@ -65,6 +67,10 @@ int lrs_outbox_add_rows(lr_db *db, const lrs_outbox_new *r, int n) {
 int lrs_outbox_add(lr_db *db, long long at, const char *kind,
                    long long contact_id, const char *key, long long run_id,
                    const char *payload, long long *id) {
+  if (db->pg) {
+    lrs_outbox_new r = { at, contact_id, run_id, kind, key, payload };
+    return lrs_pg_outbox_add(db, &r, id);
+  }
   sqlite3_stmt *st = lrs_cached(db, OUT_ADD);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, at);
@@ -97,12 +103,17 @@ static const char OUT_UNSTAGE[] =
 static const char OUT_STAGE_CLEAR[] = "DELETE FROM temp.outbox_stage";
 
 int lrs_outbox_stage_open(lr_db *db) {
+  if (db->pg) return lrs_pg_outbox_stage_open(db);
   return lrs_exec(db, OUT_STAGE_MAKE);
 }
 
 int lrs_outbox_stage(lr_db *db, int section, long long seq, long long at,
                      const char *kind, long long contact_id, const char *key,
                      long long run_id, const char *payload) {
+  if (db->pg) {
+    lrs_outbox_new r = { at, contact_id, run_id, kind, key, payload };
+    return lrs_pg_outbox_stage(db, section, seq, &r);
+  }
   sqlite3_stmt *st = lrs_cached(db, OUT_STAGE);
   if (!st) return db->rc;
   sqlite3_bind_int(st, 1, section);
@@ -117,6 +128,7 @@ int lrs_outbox_stage(lr_db *db, int section, long long seq, long long at,
 }
 
 int lrs_outbox_unstage(lr_db *db) {
+  if (db->pg) return lrs_pg_outbox_unstage(db);
   sqlite3_stmt *st = lrs_cached(db, OUT_UNSTAGE);
   if (!st) return db->rc;
   int rc = done(db, st, "write outbox");

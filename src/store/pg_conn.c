@@ -14,8 +14,9 @@ int lrs_is_pg(lr_db *db) { return db && db->pg; }
 
 int lrs_pg_refuse(lr_db *db, const char *what) {
   if (!lrs_is_pg(db)) return LR_OK;
-  return lr__err(db, LR_ERROR, "%s is not supported on PostgreSQL yet (import, "
-                 "export, info and run are; see docs/postgresql.md)", what);
+  return lr__err(db, LR_ERROR, "%s is not supported on PostgreSQL yet "
+                 "(import, export, info, run and explain are; see "
+                 "docs/postgresql.md)", what);
 }
 
 /* LR code of a server error, by SQLSTATE class and code. */
@@ -81,8 +82,8 @@ void lrs_pg_quote_str(lr_buf *b, const char *s) {
 }
 
 /* The connection failed: say where (without the password) and why. */
-static int connect_failed(lr_db *db, const char *uri) {
-  const char *msg = db->pg->conn ? PQerrorMessage(db->pg->conn) : "out of memory";
+static int connect_failed(lr_db *db, PGconn *conn, const char *uri) {
+  const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
   lr_buf m = LR_BUF_INIT;
   lrb_adds(&m, msg);
   while (m.n && (m.p[m.n - 1] == '\n' || m.p[m.n - 1] == ' ')) m.p[--m.n] = 0;
@@ -109,10 +110,7 @@ static PGconn *connect_uri(const char *uri) {
 PGconn *lrs_pg_connect(lr_db *db) {
   PGconn *c = connect_uri(db->pg->uri);
   if (c && PQstatus(c) == CONNECTION_OK) return c;
-  PGconn *keep = db->pg->conn;   /* connect_failed reads db->pg->conn */
-  db->pg->conn = c;
-  connect_failed(db, db->pg->uri);
-  db->pg->conn = keep;
+  connect_failed(db, c, db->pg->uri);
   PQfinish(c);
   return NULL;
 }
@@ -142,7 +140,7 @@ int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms) {
     return lr__err(db, LR_NOMEM, "out of memory");
   db->pg->conn = connect_uri(uri);
   if (!db->pg->conn || PQstatus(db->pg->conn) != CONNECTION_OK)
-    return connect_failed(db, uri);
+    return connect_failed(db, db->pg->conn, uri);
   char sql[160];
   snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET client_min_messages "
            "= warning; SET TIME ZONE 'UTC'%s", db->busy_ms,

@@ -246,4 +246,35 @@ int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
 int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
                       int nparams, char *why, size_t n);
 
+/* manual.h's reads for explain on PostgreSQL (pg_manual_read.c). */
+struct lrs_manual_event;
+int lrs_pg_manual_events(lrs_snap *snap, long long id, int limit,
+                         int (*cb)(void *ctx,
+                                   const struct lrs_manual_event *e),
+                         void *ctx);
+int lrs_pg_manual_stage(lrs_snap *snap, long long id, long long manual_at,
+                        char **stage);
+
+/* What run --changed reads (pg_changed.c; changed.c decides): the last
+** complete run (*found 0: none), whether a run since it is of another
+** policy or read other contacts, and the contacts changed since it
+** (expired 0: change_mark >= v) or due (expired 1: stable_until <= v),
+** appended to *ids. */
+int lrs_pg_changed_base(lr_db *db, int *found, long long *base, char *hash,
+                        size_t hashlen, long long *then, int *others);
+int lrs_pg_changed_since(lr_db *db, long long base, const char *hash,
+                         int *other, int *reads);
+int lrs_pg_changed_ids(lr_db *db, int expired, long long v, long long **ids,
+                       long long *n, long long *cap);
+
+/* A run's outbox rows (pg_outbox.c): realtime_io.h's writers. */
+struct lrs_outbox_new;
+int lrs_pg_outbox_add(lr_db *db, const struct lrs_outbox_new *r,
+                      long long *id);
+int lrs_pg_outbox_add_rows(lr_db *db, const struct lrs_outbox_new *r, int n);
+int lrs_pg_outbox_stage_open(lr_db *db);
+int lrs_pg_outbox_stage(lr_db *db, int section, long long seq,
+                        const struct lrs_outbox_new *r);
+int lrs_pg_outbox_unstage(lr_db *db);
+
 #endif

@@ -250,6 +250,8 @@ struct lrs_rstream {
   int ncol;
   int nint;                    /* leading NOT NULL integer columns */
   unsigned text;               /* bit i: column i is text or NULL */
+  unsigned nulls;              /* bit i: mostly NULL (grade, from) */
+  unsigned skip;               /* bit i: always NULL, not asked */
 };
 
 /* Rows within a contact come in index order; history's ties on `at` by
@@ -274,8 +276,12 @@ static void stream_sql(lr_buf *b, int which, const lrs_dim *dim) {
                   "ORDER BY contact_id");
       break;
     case LRS_RS_HISTORY:
-      lrb_adds(b, "SELECT contact_id, at, run_id, from_stage, to_stage "
-                  "FROM stage_history ORDER BY contact_id, at, id");
+    case LRS_RS_HISTORY_NORUN:
+      lrb_adds(b, which == LRS_RS_HISTORY
+                      ? "SELECT contact_id, at, run_id, "
+                      : "SELECT contact_id, at, NULL, ");
+      lrb_adds(b, "from_stage, to_stage FROM stage_history "
+                  "ORDER BY contact_id, at, id");
       break;
     case LRS_RS_ASSIGN:
       lrb_adds(b, "SELECT contact_id, at, due, run_id, owner FROM "
@@ -316,7 +322,12 @@ int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
   s->text = which == LRS_RS_CONTACTS ? 0x16u : which == LRS_RS_MEMBERS ? 0x2u
             : which == LRS_RS_HISTORY ? 0x18u : which == LRS_RS_ASSIGN ? 0x10u
             : which == LRS_RS_VALUES ? 0x1u : 0;
+  int history = which == LRS_RS_HISTORY || which == LRS_RS_HISTORY_NORUN;
+  if (which == LRS_RS_HISTORY_NORUN) s->text = 0x18u, s->skip = 0x4u;
+  s->nulls = which == LRS_RS_CONTACTS ? 0x4u : history ? 0x8u : 0;
   s->ncol = sqlite3_column_count(s->st);
+  if (which == LRS_RS_CONTACTS && !(dim && dim->kind == LRS_DIM_FIELD))
+    s->ncol = 4;                 /* d: NULL, not read */
   if (s->ncol > LRS_RS_COLS) s->ncol = LRS_RS_COLS;
   *out = s;
   return LR_OK;
@@ -333,6 +344,12 @@ int lrs_report_stream_next(lrs_rstream *s, lrs_value *v) {
   for (int i = s->nint; i < s->ncol; i++) {
     /* a text column: one call instead of three (lrs__column asks the
     ** type and the length too); NULL, an empty blob or no memory: ask */
+    if (s->skip >> i & 1u ||
+        (s->nulls >> i & 1u && sqlite3_column_type(s->st, i) == SQLITE_NULL)) {
+      v[i].type = LRS_NULL;
+      v[i].s = NULL;
+      continue;
+    }
     if (s->text >> i & 1u &&
         (v[i].s = (const char *)sqlite3_column_text(s->st, i)) != NULL) {
       v[i].type = LRS_STR;

@@ -85,6 +85,8 @@ int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx);
 #define LRS_RS_CLOSED 4     /* (contact_id, closed_at) of outcomes */
 #define LRS_RS_VALUES 5     /* (d): the LRS_DIM_FIELD value of every contact,
                                as text, in no order */
+#define LRS_RS_HISTORY_NORUN 6 /* LRS_RS_HISTORY with run_id NULL, not read
+                               (no handoff to compare runs with) */
 #define LRS_RS_COLS 6
 
 typedef struct lrs_rstream lrs_rstream;

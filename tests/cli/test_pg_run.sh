@@ -1,9 +1,10 @@
-# `run` on the PostgreSQL store (docs/postgresql.md): the example policies
-# and the bench policy, run on the same files in SQLite and in
+# `run` and `explain` on the PostgreSQL store (docs/postgresql.md): the
+# example policies and the bench policy, run on the same files in SQLite and in
 # PostgreSQL, give the same run output and leave the same contacts,
-# stage history, assignments, score parts, segment members, routing state
-# and runs rows, byte for byte; a dry run writes nothing; one run writes
-# at a time; accounts are refused, naming the policy.
+# stage history, assignments, score parts, segment members, routing state,
+# runs and outbox rows, byte for byte; a dry run writes nothing; one run writes
+# at a time; run --changed evaluates the same contacts; accounts are
+# refused, naming the policy.
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
 # LEADRULES_TEST_PG; without it this test is skipped.
 . "$LR_SRC/tests/cli/lib.sh"
@@ -58,6 +59,7 @@ tables() {
   rows "SELECT router, owner, total, day, today FROM routing_state" "${none//*routing*/empty}"
   rows "SELECT k.key, t.message, t.run_id FROM run_errors t $K" empty
   rows "SELECT id, kind, policy, policy_hash, now, evaluated, score_changes, moves, handoffs, errors, held_by_manual, stages, scope, reads_others, full_reason FROM runs"
+  rows "SELECT id, at, kind, contact_id, key, run_id, payload FROM outbox"
 }
 
 # B2B SaaS: SQL segments (>=, BETWEEN, IN, lower() LIKE), groups, grades,
@@ -75,6 +77,26 @@ both run "$EX/b2b_saas.lua" --now 2026-11-20 --jobs 2
 tables
 both run "$EX/b2b_saas.lua" --now 2026-11-20 --jobs 1     # nothing changes
 contains "nothing changed"
+# explain: the same evaluation path, the same answer.
+for id in 1 42 300; do
+  key=$(sqlite3 "$SQ" "SELECT key FROM contacts WHERE id = $id")
+  both explain "$key" "$EX/b2b_saas.lua" --now 2026-11-21
+  both explain "$key" "$EX/b2b_saas.lua" --now 2026-11-21 --json
+done
+both explain nobody@nowhere.example "$EX/b2b_saas.lua" --now 2026-11-21
+# --keep-going: the contacts a rule fails on are recorded (a message with
+# a tab, a newline and a backslash), the others written.
+cat > kg.lua <<'LUA'
+stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture", "disqualified" }
+rule "boom" { points = 3, when = function(lead)
+  if (lead.email or ""):find("^a") then error("no\ta-names\nhere \\ ok") end
+  return true end }
+segment "tab	seg" { when = function(lead) return (lead.country or "") == "DE" end }
+LUA
+both run kg.lua --keep-going --now 2026-11-22
+contains "a-names"
+rows "SELECT k.key, t.message, t.run_id FROM run_errors t $K"
+rows "SELECT k.key, t.segment FROM segment_members t $K"
 
 # X Education: 9,240 leads, imported fields in the jsonb document read by
 # rules and by SQL segments (IN over a text field).
@@ -87,21 +109,33 @@ tables "assignments routing"
 # The bench policy on scripts/gen data: several chunks of contacts, read
 # by two workers.
 fresh bench
-"$LR_SRC/scripts/gen" --contacts 4200 --seed 3 --out gen -q
+"$LR_SRC/scripts/gen" --contacts 3000 --seed 3 --out gen -q
 both import contacts gen/contacts.csv --map 'Job Title=title' --now 2026-10-01
 both import activities gen/activities.csv --now 2026-10-01
 both import outcomes gen/outcomes.csv --now 2026-10-01
 both run "$LR_SRC/bench/policy.lua" --now 2026-11-01 --jobs 2
 both run "$LR_SRC/bench/policy.lua" --now 2026-11-15 --jobs 3 --json
 tables "assignments members routing"
+# run --changed: the contacts changed since the last run, and those whose
+# stable_until came; the same scope, output and tables on both.
+both run "$LR_SRC/bench/policy.lua" --now 2026-11-15 --changed
+contains "scope      changed"
+head -1 gen/contacts.csv > some.csv
+sed -n '2,40p' gen/contacts.csv | sed 's/Director,/Intern,/; s/Engineer,/VP Sales,/' >> some.csv
+both import contacts some.csv --map 'Job Title=title' --now 2026-11-15
+both run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --changed --json
+both run "$LR_SRC/bench/policy.lua" --now 2026-12-30 --changed
+tables "assignments members routing"
 
 # One run writes at a time: a second waits for the lock, then gives up.
-psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(4)" >/dev/null &
-sleep 1
+held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296"
+psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
+for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
 expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --now 2026-11-16
 contains "another run holds the lock (gave up after 300 ms; see --busy-timeout)"
 expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
 contains "another run holds the lock"
+psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
 wait
 expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
 
@@ -122,7 +156,4 @@ expect_fail 1 lr --db "$PG" run seg.lua --dry-run
 contains "seg.lua:2: SQL failed on PostgreSQL"
 seg "lower(email) LIKE '%pg_sleep(1)%' OR company_size > 5000"
 both run seg.lua --dry-run --now 2026-11-17
-# run --changed neither.
-expect_fail 1 lr --db "$PG" run "$LR_SRC/bench/policy.lua" --changed
-contains "run --changed is not supported on PostgreSQL yet"
 finish

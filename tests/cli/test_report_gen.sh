@@ -21,6 +21,8 @@ done
 same "$(sql "SELECT count(*) > 0 FROM assignments WHERE due < $NOW_S")" 1
 same "$(sql "SELECT count(DISTINCT to_stage) >= 6 FROM stage_history")" 1
 same "$(sql "SELECT count(*) > 0 FROM contacts WHERE grade IS NOT NULL")" 1
+same "$(sql "SELECT count(DISTINCT company_size) > 25 FROM contacts")" 1
+same "$(sql "SELECT count(*) > 0 FROM outcomes")" 1
 
 FUNNEL="subscriber,lead,mql,sql,opportunity,customer,nurture,disqualified 6"
 check() {    # check NAME DB [report options] -- [reference options]
@@ -43,6 +45,11 @@ check source test.db $P --by source --since $SINCE -- --by source \
   --since $SINCE_S --stages $FUNNEL
 check segment test.db $P --by segment -- --by segment --stages $FUNNEL
 check country test.db $P --by country -- --by country --stages $FUNNEL
+# more values than groups: the rest fold into (other), whose outcomes
+# the pass names for SQL's sums (report_pass.c, lrp_pass_outcomes)
+check size test.db $P --by company_size -- --by company_size --stages $FUNNEL
+check title test.db $P --by title --since $SINCE -- --by title \
+  --since $SINCE_S --stages $FUNNEL
 }
 # Without the run's stages the order is the history's and every move
 # seen is a conversion pair.

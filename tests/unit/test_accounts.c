@@ -195,6 +195,18 @@ static void test_reeval(const char *a) {
   same_accounts(a, b);
   /* the hook writes no contact */
   CHECK_INT(t_sql_int(b, "SELECT count(*) FROM contacts WHERE owner IS NOT NULL"), 0);
+  /* its moves and handoff go to the outbox with its run, as the full
+  ** run's account rows do (keyed by the account, no contact) */
+  const char *rows = "SELECT group_concat(kind || ' ' || key || ' ' || "
+                     "ifnull(contact_id, '-') || ' ' || json_remove(payload, "
+                     "'$.run'), ';') FROM outbox WHERE kind LIKE 'account_%%' "
+                     "AND run_id = %s";
+  char qa[600], qb[600];
+  snprintf(qa, sizeof qa, rows, "(SELECT max(id) FROM runs)");
+  snprintf(qb, sizeof qb, rows, "2");
+  const char *ra = t_sql_text(a, qa);
+  CHECK_CONTAINS(ra, "account_handoff acme.example - ");
+  CHECK_STR(t_sql_text(b, qb), ra);
 }
 
 int main(void) {
