@@ -56,6 +56,10 @@ struct lr_db {
   int bulk_journal;                /* in rollback mode for a bulk load */
   int read_own;                    /* snapshots read the main connection */
   int fk_off;                      /* lrs_run_begin turned foreign keys off */
+  struct {                         /* lrs_ingest_tune: what untune puts back */
+    int saved, sync, cache, autockpt;
+    long long mmap;
+  } tuned;
   char key_field[64];              /* field the contacts are keyed on */
   struct lrs_snap main;            /* lrs_snap_main's view */
   struct lr_output *outputs;       /* open lr_outputs (output.c) */

@@ -148,8 +148,25 @@ int lrs_sync_normal(lr_db *db) {
 ** per 20,000 events).  The log file is kept at its size when it starts
 ** over: cut back to 64 MiB (lrs_open), it was grown again by every batch,
 ** block by block. */
+/* One integer setting of the connection (0 when it cannot be read). */
+static long long pragma_int(lr_db *db, const char *sql) {
+  sqlite3_stmt *st;
+  long long v = 0;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
 int lrs_ingest_tune(lr_db *db, long long batch) {
   if (db->pg) return LR_OK;        /* SQLite's pages and pragmas only */
+  /* A library caller keeps using the handle after lr_ingest: its own
+  ** settings come back (lrs_ingest_untune), not a cache of up to 4 GiB. */
+  db->tuned.sync = (int)pragma_int(db, "PRAGMA synchronous");
+  db->tuned.cache = (int)pragma_int(db, "PRAGMA cache_size");
+  db->tuned.autockpt = (int)pragma_int(db, "PRAGMA wal_autocheckpoint");
+  db->tuned.mmap = pragma_int(db, "PRAGMA mmap_size");
+  db->tuned.saved = 1;
   int rc = lrs_sync_normal(db);
   long long kib = batch * 40;
   if (kib < 262144) kib = 262144;
@@ -164,4 +181,11 @@ void lrs_ingest_untune(lr_db *db) {
   if (db->pg) return;
   sqlite3_exec(db->sql, "PRAGMA foreign_keys=ON; "
                "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
+  if (!db->tuned.saved) return;
+  char sql[200];
+  snprintf(sql, sizeof sql, "PRAGMA synchronous=%d; PRAGMA cache_size=%d; "
+           "PRAGMA wal_autocheckpoint=%d; PRAGMA mmap_size=%lld",
+           db->tuned.sync, db->tuned.cache, db->tuned.autockpt, db->tuned.mmap);
+  sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+  db->tuned.saved = 0;
 }

@@ -94,7 +94,8 @@ int lrs_sync_normal(lr_db *db);
 /* lrs_sync_normal for ingest's batches of `batch` events, and more: a
 ** cache for a batch's pages, foreign-key checks off, the log file kept
 ** at its size (realtime_io.c says why); lrs_ingest_untune turns the
-** checks on again.  Outside a transaction. */
+** checks on again and puts back the synchronous, cache, checkpoint and
+** mmap settings the handle had before.  Outside a transaction. */
 int lrs_ingest_tune(lr_db *db, long long batch);
 void lrs_ingest_untune(lr_db *db);
 

@@ -6,6 +6,7 @@
 #include "store/apply.h"
 #include "store/db_int.h"
 #include "store/query.h"
+#include "store/realtime_io.h"
 #include "store/scan.h"
 #include "store/snap.h"
 #include "t_db.h"
@@ -372,9 +373,43 @@ static void test_nest_flat(void) {
   lr_close(db);
 }
 
+/* One integer setting of db's own connection. */
+static long long conn_int(lr_db *db, const char *sql) {
+  sqlite3_stmt *st;
+  long long v = -1;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* lrs_ingest_tune sets ingest's cache, sync and checkpoint settings;
+** lrs_ingest_untune puts back the handle's own, which a library caller
+** keeps using after lr_ingest. */
+static void test_ingest_untune(void) {
+  const char *p = t_path("tune.db");
+  lr_db *db = NULL;
+  CHECK_INT(lr_open(p, &db), LR_OK);
+  CHECK_INT(lrs_exec(db, "PRAGMA synchronous=FULL; PRAGMA cache_size=-1234; "
+                         "PRAGMA wal_autocheckpoint=777"), LR_OK);
+  long long mmap0 = conn_int(db, "PRAGMA mmap_size");
+  CHECK_INT(lrs_ingest_tune(db, 100000), LR_OK);
+  CHECK_INT(conn_int(db, "PRAGMA cache_size"), -4000000);
+  CHECK_INT(conn_int(db, "PRAGMA synchronous"), 1);
+  CHECK_INT(conn_int(db, "PRAGMA foreign_keys"), 0);
+  lrs_ingest_untune(db);
+  CHECK_INT(conn_int(db, "PRAGMA cache_size"), -1234);
+  CHECK_INT(conn_int(db, "PRAGMA synchronous"), 2);
+  CHECK_INT(conn_int(db, "PRAGMA wal_autocheckpoint"), 777);
+  CHECK_INT(conn_int(db, "PRAGMA mmap_size"), mmap0);
+  CHECK_INT(conn_int(db, "PRAGMA foreign_keys"), 1);
+  lr_close(db);
+}
+
 int main(void) {
   t_tmpdir();
   test_nest_flat();
+  test_ingest_untune();
   test_create_and_reopen();
   test_snapshot();
   test_refuses_foreign_file();
