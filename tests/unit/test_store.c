@@ -274,7 +274,7 @@ static void changes_second(lr_db *db, lrs_changes *b) {
   /* one part updated, the others deleted */
   CHECK_INT(lrs_changes_part(b, 2, "r00", NULL, 7, 0), LR_OK);
   for (int i = 1; i < 37; i++) {
-    char r[8];
+    char r[16];
     snprintf(r, sizeof r, "r%02d", i);
     CHECK_INT(lrs_changes_part_del(b, 2, r), LR_OK);
   }
