@@ -13,6 +13,7 @@
 
 #include "db_int.h"
 #include "pg_int.h"
+#include "scan.h"
 
 #define BATCH 2048                 /* contacts per batch: a chunk's ids */
 #define NAUX 4                     /* activities, outcomes, parts, members */
@@ -49,9 +50,7 @@ struct lrs_pg_scan {
   batch_res contacts, aux[NAUX];
   batch_res *seg;                  /* [nsql] */
   unsigned char *member;           /* [nsql] */
-  int c_id, c_key, c_score, c_stage, c_owner, c_grade, c_scores, c_due,
-      c_assigned, c_manual, c_data, c_manual_until, c_stage_since, c_grades,
-      c_stable, c_account;
+  lrs_engine_cols col;
   char **types;                    /* activity type names, interned */
   int ntypes, cap_types;
   lrs_activity *acts;
@@ -65,12 +64,6 @@ struct lrs_pg_scan {
   int failed;                      /* SQL segment that failed, or -1 */
   char why[512];
 };
-
-static int col_index(const struct lrs_pg_scan *s, const char *name) {
-  for (int i = 0; i < s->ncols; i++)
-    if (strcmp(s->names[i], name) == 0) return i;
-  return -1;
-}
 
 static void clear(batch_res *b) {
   PQclear(b->res);
@@ -164,8 +157,8 @@ static int next_range(struct lrs_pg_scan *s) {
   int n = s->contacts.n;
   if (n < BATCH) s->done = 1;
   if (!n) return LR_OK;
-  long long first = id_at(&s->contacts, 0, 2 * s->c_id + 1);
-  long long last = id_at(&s->contacts, n - 1, 2 * s->c_id + 1);
+  long long first = id_at(&s->contacts, 0, 2 * s->col.c_id + 1);
+  long long last = id_at(&s->contacts, n - 1, 2 * s->col.c_id + 1);
   if (last == LLONG_MAX) s->done = 1;
   else s->lo = last + 1;
   snprintf(lo, sizeof lo, "%lld", first);
@@ -220,22 +213,7 @@ int lrs_pg_scan_open(lrs_snap *snap, const char *const *sqls, int nsql,
   }
   if (!(s->vals = calloc((size_t)s->ncols + 1, sizeof *s->vals)))
     return LR_NOMEM;
-  s->c_id = col_index(s, "id");
-  s->c_key = col_index(s, "key");
-  s->c_score = col_index(s, "score");
-  s->c_stage = col_index(s, "stage");
-  s->c_owner = col_index(s, "owner");
-  s->c_grade = col_index(s, "grade");
-  s->c_scores = col_index(s, "scores");
-  s->c_due = col_index(s, "due_at");
-  s->c_assigned = col_index(s, "assigned_at");
-  s->c_manual = col_index(s, "manual_at");
-  s->c_data = col_index(s, "data_at");
-  s->c_manual_until = col_index(s, "manual_until");
-  s->c_stage_since = col_index(s, "stage_since");
-  s->c_grades = col_index(s, "grades");
-  s->c_stable = col_index(s, "stable_until");
-  s->c_account = col_index(s, "account_key");
+  lrs_engine_cols_find(&s->col, s->names, s->ncols);
   /* A segment's SQL that does not run on PostgreSQL fails now, on no
   ** contact, as SQLite's fails to prepare. */
   const char *p[] = { "1", "0" };
@@ -410,28 +388,28 @@ static int load_contact(struct lrs_pg_scan *s, int r) {
                   PQgetvalue(res, r, 2 * i + 1));
   }
   lrs_contact *c = &s->c;
-  long long id = int_col(s, s->c_id);
+  long long id = int_col(s, s->col.c_id);
   c->id = id;
   c->ncols = s->ncols;
   c->vals = s->vals;
-  c->key = text_col(s, s->c_key);
+  c->key = text_col(s, s->col.c_key);
   if (!c->key) c->key = "";
-  const lrs_value *sc = &s->vals[s->c_score];
+  const lrs_value *sc = &s->vals[s->col.c_score];
   c->score = sc->type == LRS_FLOAT ? sc->r : sc->type == LRS_INT
                                                ? (double)sc->i : 0;
-  c->stage = text_col(s, s->c_stage);
-  c->owner = text_col(s, s->c_owner);
-  c->grade = text_col(s, s->c_grade);
-  c->scores = text_col(s, s->c_scores);
-  c->grades = text_col(s, s->c_grades);
-  c->due_at = int_col(s, s->c_due);
-  c->assigned_at = int_col(s, s->c_assigned);
-  c->manual_at = int_col(s, s->c_manual);
-  c->data_at = int_col(s, s->c_data);
-  c->manual_until = int_col(s, s->c_manual_until);
-  c->stage_since = int_col(s, s->c_stage_since);
-  c->stable_until = int_col(s, s->c_stable);
-  c->account_key = text_col(s, s->c_account);
+  c->stage = text_col(s, s->col.c_stage);
+  c->owner = text_col(s, s->col.c_owner);
+  c->grade = text_col(s, s->col.c_grade);
+  c->scores = text_col(s, s->col.c_scores);
+  c->grades = text_col(s, s->col.c_grades);
+  c->due_at = int_col(s, s->col.c_due);
+  c->assigned_at = int_col(s, s->col.c_assigned);
+  c->manual_at = int_col(s, s->col.c_manual);
+  c->data_at = int_col(s, s->col.c_data);
+  c->manual_until = int_col(s, s->col.c_manual_until);
+  c->stage_since = int_col(s, s->col.c_stage_since);
+  c->stable_until = int_col(s, s->col.c_stable);
+  c->account_key = text_col(s, s->col.c_account);
   if (!load_acts(s, id) || !load_parts(s, id) || !load_segments(s, id))
     return LR_NOMEM;
   load_outcome(s, id);

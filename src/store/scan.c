@@ -32,9 +32,7 @@ struct lrs_scan {
   unsigned char *member;
   int ncols;
   char **colnames;
-  int c_id, c_key, c_score, c_stage, c_owner, c_grade, c_scores, c_due,
-      c_assigned, c_manual, c_data,
-      c_manual_until, c_stage_since, c_grades, c_stable, c_account;
+  lrs_engine_cols col;
   char **types;              /* activity type names, interned */
   int ntypes, cap_types;
   lrs_activity *acts;
@@ -135,10 +133,29 @@ static int prep_scan(sqlite3 *conn, int i, int list, sqlite3_stmt **st) {
   return prep(conn, sql, st);
 }
 
-static int col_index(lrs_scan *s, const char *name) {
-  for (int i = 0; i < s->ncols; i++)
-    if (strcmp(s->colnames[i], name) == 0) return i;
+static int col_index(char *const *names, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(names[i], name) == 0) return i;
   return -1;
+}
+
+void lrs_engine_cols_find(lrs_engine_cols *c, char *const *names, int n) {
+  c->c_id = col_index(names, n, "id");
+  c->c_key = col_index(names, n, "key");
+  c->c_score = col_index(names, n, "score");
+  c->c_stage = col_index(names, n, "stage");
+  c->c_owner = col_index(names, n, "owner");
+  c->c_grade = col_index(names, n, "grade");
+  c->c_scores = col_index(names, n, "scores");
+  c->c_due = col_index(names, n, "due_at");
+  c->c_assigned = col_index(names, n, "assigned_at");
+  c->c_manual = col_index(names, n, "manual_at");
+  c->c_data = col_index(names, n, "data_at");
+  c->c_manual_until = col_index(names, n, "manual_until");
+  c->c_stage_since = col_index(names, n, "stage_since");
+  c->c_grades = col_index(names, n, "grades");
+  c->c_stable = col_index(names, n, "stable_until");
+  c->c_account = col_index(names, n, "account_key");
 }
 
 /* An error opening the scan: SQL of the policy that does not prepare (or
@@ -204,22 +221,7 @@ int lrs_scan_open(lrs_snap *snap, const char *const *sql_segments, int nsql,
       return open_fail(s, snap, SQLITE_NOMEM);
     }
   }
-  s->c_id = col_index(s, "id");
-  s->c_key = col_index(s, "key");
-  s->c_score = col_index(s, "score");
-  s->c_stage = col_index(s, "stage");
-  s->c_owner = col_index(s, "owner");
-  s->c_grade = col_index(s, "grade");
-  s->c_scores = col_index(s, "scores");
-  s->c_due = col_index(s, "due_at");
-  s->c_assigned = col_index(s, "assigned_at");
-  s->c_manual = col_index(s, "manual_at");
-  s->c_data = col_index(s, "data_at");
-  s->c_manual_until = col_index(s, "manual_until");
-  s->c_stage_since = col_index(s, "stage_since");
-  s->c_grades = col_index(s, "grades");
-  s->c_stable = col_index(s, "stable_until");
-  s->c_account = col_index(s, "account_key");
+  lrs_engine_cols_find(&s->col, s->colnames, s->ncols);
   *out = s;
   return LR_OK;
 }
@@ -480,7 +482,7 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
   lra_reset(&s->arena);
   sqlite3_stmt *st = s->contacts;
   lrs_contact *c = &s->c;
-  long long id = sqlite3_column_int64(st, s->c_id);
+  long long id = sqlite3_column_int64(st, s->col.c_id);
   c->id = id;
   /* Row values point into SQLite's row buffer, valid until the next step. */
   for (int i = 0; i < s->ncols; i++)
@@ -488,21 +490,21 @@ int lrs_scan_next(lrs_scan *s, const lrs_contact **out) {
       return -lrs__snap_rc(s->snap, SQLITE_NOMEM);
   c->ncols = s->ncols;
   c->vals = s->vals;
-  c->key = text_or_null(st, s->c_key);
-  c->score = sqlite3_column_double(st, s->c_score);
-  c->stage = text_or_null(st, s->c_stage);
-  c->owner = text_or_null(st, s->c_owner);
-  c->grade = text_or_null(st, s->c_grade);
-  c->scores = text_or_null(st, s->c_scores);
-  c->grades = text_or_null(st, s->c_grades);
-  c->due_at = int_or_zero(st, s->c_due);
-  c->assigned_at = int_or_zero(st, s->c_assigned);
-  c->manual_at = int_or_zero(st, s->c_manual);
-  c->data_at = int_or_zero(st, s->c_data);
-  c->manual_until = int_or_zero(st, s->c_manual_until);
-  c->stage_since = int_or_zero(st, s->c_stage_since);
-  c->stable_until = int_or_zero(st, s->c_stable);
-  c->account_key = s->c_account >= 0 ? text_or_null(st, s->c_account) : NULL;
+  c->key = text_or_null(st, s->col.c_key);
+  c->score = sqlite3_column_double(st, s->col.c_score);
+  c->stage = text_or_null(st, s->col.c_stage);
+  c->owner = text_or_null(st, s->col.c_owner);
+  c->grade = text_or_null(st, s->col.c_grade);
+  c->scores = text_or_null(st, s->col.c_scores);
+  c->grades = text_or_null(st, s->col.c_grades);
+  c->due_at = int_or_zero(st, s->col.c_due);
+  c->assigned_at = int_or_zero(st, s->col.c_assigned);
+  c->manual_at = int_or_zero(st, s->col.c_manual);
+  c->data_at = int_or_zero(st, s->col.c_data);
+  c->manual_until = int_or_zero(st, s->col.c_manual_until);
+  c->stage_since = int_or_zero(st, s->col.c_stage_since);
+  c->stable_until = int_or_zero(st, s->col.c_stable);
+  c->account_key = s->col.c_account >= 0 ? text_or_null(st, s->col.c_account) : NULL;
   if (!c->key) c->key = "";
   rc = load_acts(s, id);
   if (rc == SQLITE_OK) rc = load_outcome(s, id);

@@ -54,6 +54,15 @@ void lrs_scan_close(lrs_scan *s);
 ** again). */
 void lrs_scan_idle(lrs_scan *s);
 
+/* Where the engine's own columns are among a contacts row's (-1: not
+** there): SQLite's scan and PostgreSQL's find them the same way. */
+typedef struct lrs_engine_cols {
+  int c_id, c_key, c_score, c_stage, c_owner, c_grade, c_scores, c_due,
+      c_assigned, c_manual, c_data, c_manual_until, c_stage_since, c_grades,
+      c_stable, c_account;
+} lrs_engine_cols;
+void lrs_engine_cols_find(lrs_engine_cols *c, char *const *names, int n);
+
 /* Contact ids: count, min and max (for splitting into ranges).  LR code;
 ** lrs_snap_errmsg / lrs_snap_report say why. */
 int lrs_contact_span(lrs_snap *snap, long long *count, long long *lo,
