@@ -64,21 +64,25 @@ int lrs_outbox_add_rows(lr_db *db, const lrs_outbox_new *r, int n) {
   return rc;
 }
 
+/* An outbox row's six values from parameter b on (at, kind, contact,
+** key, run, payload), as the outbox and its stage both take them. */
+static void bind_new(sqlite3_stmt *st, int b, const lrs_outbox_new *r) {
+  sqlite3_bind_int64(st, b, r->at);
+  sqlite3_bind_text(st, b + 1, r->kind, -1, SQLITE_STATIC);
+  if (r->contact_id) sqlite3_bind_int64(st, b + 2, r->contact_id);
+  sqlite3_bind_text(st, b + 3, r->key, -1, SQLITE_STATIC);
+  if (r->run_id) sqlite3_bind_int64(st, b + 4, r->run_id);
+  sqlite3_bind_text(st, b + 5, r->payload, -1, SQLITE_STATIC);
+}
+
 int lrs_outbox_add(lr_db *db, long long at, const char *kind,
                    long long contact_id, const char *key, long long run_id,
                    const char *payload, long long *id) {
-  if (db->pg) {
-    lrs_outbox_new r = { at, contact_id, run_id, kind, key, payload };
-    return lrs_pg_outbox_add(db, &r, id);
-  }
+  lrs_outbox_new r = { at, contact_id, run_id, kind, key, payload };
+  if (db->pg) return lrs_pg_outbox_add(db, &r, id);
   sqlite3_stmt *st = lrs_cached(db, OUT_ADD);
   if (!st) return db->rc;
-  sqlite3_bind_int64(st, 1, at);
-  sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-  if (contact_id) sqlite3_bind_int64(st, 3, contact_id);
-  sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
-  if (run_id) sqlite3_bind_int64(st, 5, run_id);
-  sqlite3_bind_text(st, 6, payload, -1, SQLITE_STATIC);
+  bind_new(st, 1, &r);
   int rc = done(db, st, "write outbox");
   if (rc == LR_OK && id) *id = sqlite3_last_insert_rowid(db->sql);
   return rc;
@@ -110,20 +114,13 @@ int lrs_outbox_stage_open(lr_db *db) {
 int lrs_outbox_stage(lr_db *db, int section, long long seq, long long at,
                      const char *kind, long long contact_id, const char *key,
                      long long run_id, const char *payload) {
-  if (db->pg) {
-    lrs_outbox_new r = { at, contact_id, run_id, kind, key, payload };
-    return lrs_pg_outbox_stage(db, section, seq, &r);
-  }
+  lrs_outbox_new r = { at, contact_id, run_id, kind, key, payload };
+  if (db->pg) return lrs_pg_outbox_stage(db, section, seq, &r);
   sqlite3_stmt *st = lrs_cached(db, OUT_STAGE);
   if (!st) return db->rc;
   sqlite3_bind_int(st, 1, section);
   sqlite3_bind_int64(st, 2, seq);
-  sqlite3_bind_int64(st, 3, at);
-  sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
-  if (contact_id) sqlite3_bind_int64(st, 5, contact_id);
-  sqlite3_bind_text(st, 6, key, -1, SQLITE_STATIC);
-  if (run_id) sqlite3_bind_int64(st, 7, run_id);
-  sqlite3_bind_text(st, 8, payload, -1, SQLITE_STATIC);
+  bind_new(st, 3, &r);
   return done(db, st, "stage outbox");
 }
 
