@@ -97,7 +97,9 @@ fresh xed
 both import contacts "$EX/data/x-education-leads.csv" --key 'Prospect ID' --null Select --now 2026-10-01
 analyse "$EX/x_education.lua" "$EX/x_education_pre_contact.lua" 2026-11-01 --outcome converted
 both run "$EX/x_education_pre_contact.lua" --now 2026-11-02
-analyse "$EX/x_education_pre_contact.lua" "$EX/x_education.lua" 2026-11-03
+both diff "$EX/x_education_pre_contact.lua" "$EX/x_education.lua" --now 2026-11-03 --json
+both check "$EX/x_education.lua" --now 2026-11-03 --all
+both backtest "$EX/x_education_pre_contact.lua" --now 2026-11-03 --outcome converted --capacity 1000
 
 # The bench policy on scripts/gen data: several chunks, a sample of them.
 fresh bench
@@ -169,4 +171,14 @@ for cmd in "backtest $EX/abm.lua" "backtest --accounts $EX/abm.lua" \
   expect_fail 1 lr --db "$PG" $cmd --now 2026-11-02
   contains "abm.lua: accounts are not supported on PostgreSQL yet"
 done
+
+# A database nothing was imported into: "no such database", nothing made.
+fresh empty
+for cmd in "check $EX/b2b_saas.lua" "backtest $EX/b2b_saas.lua" \
+           "diff $EX/b2b_saas.lua $EX/b2b_saas.lua"; do
+  # shellcheck disable=SC2086
+  expect_fail 1 lr --db "$PG" $cmd
+  contains "/${PG##*/}: no such database (nothing was created"
+done
+same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0 "nothing created"
 finish
