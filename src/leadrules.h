@@ -1000,7 +1000,9 @@ typedef struct lr_backtest_summary {
 ** it is zeroed on error.  Errors: LR_INPUT when opts->outcome names no
 ** field, LR_POLICY when evaluating a contact fails (lr_errmsg names
 ** "policy.lua:LINE: contact KEY: problem"), LR_INTERRUPT, LR_IO when a
-** writer refused.
+** writer refused.  On a PostgreSQL handle the same report, byte for byte;
+** a policy with accounts is LR_ERROR there ("accounts are not supported
+** on PostgreSQL yet"), as are lr_diff and lr_check of one.
 */
 LR_API int lr_backtest(lr_policy *policy, const lr_backtest_opts *opts,
                        lr_write_fn write, void *ctx,
@@ -1140,7 +1142,9 @@ LR_API int lr_diff(lr_policy *old_policy, lr_policy *new_policy,
 ** "policy.lua:LINE: error|warning: ...", sorted by line, then "N errors,
 ** N warnings".  The data-aware checks evaluate the contacts (a sample of
 ** LR_CHECK_SAMPLE spread over the id range when there are more) through
-** the same path as lr_run, writing nothing. */
+** the same path as lr_run, writing nothing.  On PostgreSQL a segment's
+** `where` is checked by the server under the guard of a run's SQL (an
+** error is one line: "segment 's': SQL failed on PostgreSQL: ERROR: ..."). */
 LR_API int lr_check(lr_policy *policy, lr_write_fn write, void *ctx,
                     int *errors, int *warnings);
 

@@ -410,10 +410,13 @@ static void group_error(checker *ck, datastats *ds, const char *err) {
   if (!g->msg || !g->key) ck->oom = 1;
 }
 
-static int eval_range(checker *ck, lrp_worker *w, datastats *ds, long long lo,
+/* Evaluate the contacts ids[0..n), or (ids NULL) those of ids lo..hi. */
+static int eval_range(checker *ck, lrp_worker *w, datastats *ds,
+                      const long long *ids, long long n, long long lo,
                       long long hi, long long limit) {
   const lrp_model *m = ck->m;
-  int src = lrs_scan_range(w->scan, lo, hi);
+  int src = ids ? lrs_scan_ids(w->scan, ids, n)
+                : lrs_scan_range(w->scan, lo, hi);
   const lrs_contact *c;
   int got = 0;
   while (src == LR_OK && ds->evaluated < limit &&
@@ -459,23 +462,30 @@ static void datastats_free(datastats *ds) {
   free(ds->members);
 }
 
-/* One pass of the pool over id ranges: the windows win[0..nwin-1] of
-** `width` ids, or (win NULL) the whole lo..hi.  It runs on the checker's
-** own worker, one job, so chunks count straight into ds, up to `limit`
-** contacts. */
+/* One pass of the pool: over the windows win[0..nwin-1] of `width` ids
+** each, or (win NULL) the whole lo..hi.  Short windows go `per` to a
+** chunk, their ids as one list (a few statements per chunk on any store,
+** not a few per window: PostgreSQL answers each over the network); a
+** window of LRP_CHUNK_IDS ids or more is a chunk of its own, a range.
+** It runs on the checker's own worker, one job, so chunks come in order
+** and count straight into ds, up to `limit` contacts. */
 typedef struct datapass {
   checker *ck;
   datastats *ds;
   const long long *win;
-  long long width, lo, hi;
+  long long nwin, width, per, lo, hi;
   long long limit;
+  long long *ids;                    /* [per * width]: a chunk's list */
 } datapass;
 
+/* Chunk k: windows k*per.. as ids (a range when per is 1). */
 static void pass_range(void *ctx, lrp_chunk *c) {
   const datapass *dp = ctx;
   if (dp->win) {
-    c->lo = dp->win[c->k];
-    c->hi = c->lo + dp->width - 1;
+    c->lo = dp->win[c->k * dp->per];
+    long long last = (c->k + 1) * dp->per < dp->nwin ? (c->k + 1) * dp->per
+                                                     : dp->nwin;
+    c->hi = dp->win[last - 1] + dp->width - 1;
   } else {
     c->lo = dp->lo;
     c->hi = dp->hi;
@@ -484,8 +494,13 @@ static void pass_range(void *ctx, lrp_chunk *c) {
 
 static int pass_chunk(void *ctx, lrp_worker *w, lrp_chunk *c) {
   datapass *dp = ctx;
-  long long before = dp->ds->evaluated;
-  int rc = eval_range(dp->ck, w, dp->ds, c->lo, c->hi, dp->limit);
+  long long before = dp->ds->evaluated, n = 0;
+  if (dp->win && dp->per > 1)
+    for (long long k = c->k * dp->per; k < dp->nwin &&
+         k < (c->k + 1) * dp->per; k++)
+      for (long long i = 0; i < dp->width; i++) dp->ids[n++] = dp->win[k] + i;
+  int rc = eval_range(dp->ck, w, dp->ds, n ? dp->ids : NULL, n,
+                      c->lo, c->hi, dp->limit);
   c->evaluated = dp->ds->evaluated - before;
   return rc;
 }
@@ -496,13 +511,13 @@ static int pass_consume(void *ctx, lrp_chunk *c) {
   return dp->ds->evaluated < dp->limit ? LR_OK : LRP_POOL_DONE;
 }
 
-static int data_pass(datapass *dp, lrp_worker *w, long long nchunks) {
+static int data_pass(datapass *dp, lrp_worker *w) {
   lrp_pool pl;
   memset(&pl, 0, sizeof pl);
   pl.policy[0] = dp->ck->p;
   pl.npolicies = 1;
   pl.workers = w;
-  pl.nchunks = nchunks;
+  pl.nchunks = dp->win ? (dp->nwin + dp->per - 1) / dp->per : 1;
   pl.range = pass_range;
   pl.ctx = dp;
   pl.chunk = pass_chunk;
@@ -513,8 +528,8 @@ static int data_pass(datapass *dp, lrp_worker *w, long long nchunks) {
 /* Evaluate every contact, or a sample of `want` spread over the ids. */
 static int evaluate_data(checker *ck, lrp_worker *w, datastats *ds,
                          long long want, long long lo, long long hi) {
-  datapass dp = {ck, ds, NULL, 0, lo, hi, LLONG_MAX};
-  if (want >= ds->total) return data_pass(&dp, w, 1);
+  datapass dp = {ck, ds, NULL, 0, 0, 1, lo, hi, LLONG_MAX, NULL};
+  if (want >= ds->total) return data_pass(&dp, w);
   /* A sample spread over the id range: many short windows of
   ** consecutive ids, each at a pseudo-random place in its stretch
   ** (a fixed seed, so the output is stable), so that data with a
@@ -532,14 +547,20 @@ static int evaluate_data(checker *ck, lrp_worker *w, datastats *ds,
     win[k] = lo + k * step + (long long)((seed >> 33) % (unsigned long long)room);
   }
   dp.win = win;
+  dp.nwin = nwin;
   dp.width = width;
   dp.limit = want;
-  int rc = data_pass(&dp, w, nwin);
+  dp.per = width < LRP_CHUNK_IDS ? LRP_CHUNK_IDS / width : 1;
+  if (dp.per > 1 &&
+      !(dp.ids = malloc((size_t)(dp.per * width) * sizeof *dp.ids)))
+    return LR_NOMEM;
+  int rc = data_pass(&dp, w);
+  free(dp.ids);
   /* Sparse ids: top up from the start. */
   if (rc == LR_OK && ds->evaluated < want) {
     datastats_clear(ds, ck->m);
     dp.win = NULL;
-    rc = data_pass(&dp, w, 1);
+    rc = data_pass(&dp, w);
   }
   return rc;
 }
