@@ -63,11 +63,16 @@ int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                        char *err, size_t errlen) {
   lr_buf sql = LR_BUF_INIT;
   int rc = where_sql(s, "count(*)", where, &sql, err, errlen);
+  PGresult *res;
   if (rc == LR_OK) {
-    rc = count(s, lrb_str(&sql), NULL, n);
-    if (rc != LR_OK)
+    rc = lrs_pg_user_query(s, lrb_str(&sql), 0, NULL, &res);
+    if (rc == LR_OK) {
+      *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+      PQclear(res);
+    } else {
       snprintf(err, errlen, "segment SQL failed on PostgreSQL: %s",
                lrs_snap_errmsg(s));
+    }
   }
   lrb_free(&sql);
   return rc;
