@@ -136,6 +136,17 @@ both check kg.lua --now 2026-11-02
 contains "kg.lua:5: error: lead.titel: no such field in the database (did you mean 'title'?)"
 contains "in stage 'customer', which the policy does not declare"
 contains "kg.lua:3: error: "
+# Rules that count a stage's contacts and a SQL segment's matches.
+cat > cnt.lua <<'LUA'
+stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture", "disqualified" }
+segment "big" { where = "company_size >= 1000" }
+rule "r" { points = 10, when = function(lead) return stage.lead:count() > 0 and segment.big:count() > 3 end }
+rule "s" { points = 5, segment = "big" }
+transition { from = "subscriber", to = "lead", when = function(lead) return lead.score >= 15 end }
+LUA
+both backtest cnt.lua --now 2026-11-02
+both diff "$EX/b2b_saas.lua" cnt.lua --now 2026-11-02 --json
+both check cnt.lua --now 2026-11-02
 printf 'stages { "a", "b" }\nrule "r" { points = 1 }\nrule "r" { points = 2 }\n' > bad.lua
 both check bad.lua
 both backtest bad.lua
@@ -171,6 +182,10 @@ for cmd in "backtest $EX/abm.lua" "backtest --accounts $EX/abm.lua" \
   expect_fail 1 lr --db "$PG" $cmd --now 2026-11-02
   contains "abm.lua: accounts are not supported on PostgreSQL yet"
 done
+
+# test needs no database (its own in memory): the same with --db on PostgreSQL.
+both test "$EX/b2b_saas_test.lua"
+contains "0 failed"
 
 # A database nothing was imported into: "no such database", nothing made.
 fresh empty
