@@ -245,6 +245,15 @@ int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
 int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                        char *err, size_t errlen);
 int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
+/* lrs_where_check: the guard of user SQL over where, not run; err on one
+** line. */
+int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
+                       size_t errlen);
+/* query.h's lrs_contact_columns and lrs_stage_counts (pg_query.c). */
+char **lrs_pg_contact_columns(lrs_snap *s, int *n);
+int lrs_pg_stage_counts(lrs_snap *s,
+                        void (*fn)(void *ctx, const char *stage, long long n),
+                        void *ctx);
 
 /* Run user SQL (a segment's `where`, checked by lrs_pg_user_check) on
 ** snapshot s as the database's reader role when it has one (SELECT on
