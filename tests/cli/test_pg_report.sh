@@ -95,6 +95,7 @@ forms --by notes                   # mostly empty: the (none) group
 forms --by first_name              # unicode (Zoë)
 forms --by segment
 report --by owner
+report --by account --json         # no accounts: every contact in (none)
 report --by stage --json
 report --by title                  # more values than groups: (other)
 report --by segment --since 2026-11-10
