@@ -316,4 +316,19 @@ struct lr_arena;
 int lrs_pg_contact_fill(lr_db *db, lr_contact *c, struct lr_arena *a,
                         long long id);
 
+/* handoffs.c's statements (pg_handoffs.c), by which: one integer row
+** (with one text or integer parameter but for MAX_ID), the names of the
+** OWNERS or STAGES rows appended to b ("a, b"), and the list. */
+#define LRS_PG_HO_MAX_ID 0
+#define LRS_PG_HO_RUNS 1
+#define LRS_PG_HO_OWNER_KNOWN 2
+#define LRS_PG_HO_OWNERS 3
+#define LRS_PG_HO_STAGE_KNOWN 4
+#define LRS_PG_HO_STAGES 5
+int lrs_pg_handoffs_ints(lr_db *db, int which, const char *text,
+                         long long num, long long *out, int n);
+int lrs_pg_handoffs_names(lr_db *db, int which, lr_buf *b);
+int lrs_pg_handoffs_list(lr_db *db, const lr_handoffs_opts *o,
+                         lr_handoff_fn fn, void *ctx);
+
 #endif
