@@ -331,4 +331,14 @@ int lrs_pg_handoffs_names(lr_db *db, int which, lr_buf *b);
 int lrs_pg_handoffs_list(lr_db *db, const lr_handoffs_opts *o,
                          lr_handoff_fn fn, void *ctx);
 
+/* realtime_io.h's outbox reads and acknowledgements (pg_outbox.c). */
+struct lrs_outbox_row;
+int lrs_pg_outbox_each(lr_db *db, long long after, long long limit,
+                       int (*cb)(void *ctx, const struct lrs_outbox_row *r),
+                       void *ctx);
+int lrs_pg_outbox_acked(lr_db *db, const char *consumer, long long *id);
+int lrs_pg_outbox_ack(lr_db *db, const char *consumer, long long id,
+                      long long now);
+int lrs_pg_outbox_last(lr_db *db, long long *id);
+
 #endif
