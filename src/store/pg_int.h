@@ -304,4 +304,67 @@ int lrs_pg_outbox_stage(lr_db *db, int section, long long seq,
                         const struct lrs_outbox_new *r);
 int lrs_pg_outbox_unstage(lr_db *db);
 
+/* manual.c's writes (pg_manual.c): a stage history row, a contact moved
+** by hand (its stage and lock), a lock renewed (with its audit row), a
+** contact's stage, a field set by hand (*changed 0: it held that value;
+** else written, with its audit row); and a field's registered type
+** (pg_fields.c). */
+int lrs_pg_history_add(lr_db *db, long long contact_id, const char *from,
+                       const char *to, long long at, long long run_id,
+                       const char *reason, const char *transition,
+                       const char *by);
+int lrs_pg_stage_set(lr_db *db, long long id, const char *to, long long now,
+                     long long until);
+int lrs_pg_lock_renew(lr_db *db, long long id, const char *by,
+                      const char *reason, long long run_id, long long now,
+                      long long until);
+int lrs_pg_contact_stage(lr_db *db, long long id, char *stage, size_t n);
+int lrs_pg_field_write(lr_db *db, long long id, const char *field,
+                       const lrs_value *v, const char *by, const char *reason,
+                       long long run_id, long long now, int *changed);
+int lrs_pg_field_set_type(lr_db *db, const char *name, const char *type);
+
+/* select.h on PostgreSQL (pg_select.c): the known stages (stages 1) or
+** segments, as lrs_distinct; the SQL of a leads{} stream of contacts
+** ($1 a stage or NULL, $2 the id to read after; `batch` ids at most),
+** the user's `where` checked as a segment's (LR_POLICY, err says why);
+** and the next ids of a stream's SQL. */
+int lrs_pg_distinct(lrs_snap *snap, int stages,
+                    int (*cb)(void *ctx, const char *name), void *ctx);
+int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
+                      char **sql, char *err, size_t errlen);
+int lrs_pg_select_ids(lrs_snap *snap, const char *sql, const char *arg,
+                      long long after, long long *ids, int max, int *n);
+
+/* lr_contact_get's read (pg_contact_get.c): contact id into c, its
+** strings in arena a; LR_NOTFOUND when there is none. */
+struct lr_arena;
+int lrs_pg_contact_fill(lr_db *db, lr_contact *c, struct lr_arena *a,
+                        long long id);
+
+/* handoffs.c's statements (pg_handoffs.c), by which: one integer row
+** (with one text or integer parameter but for MAX_ID), the names of the
+** OWNERS or STAGES rows appended to b ("a, b"), and the list. */
+#define LRS_PG_HO_MAX_ID 0
+#define LRS_PG_HO_RUNS 1
+#define LRS_PG_HO_OWNER_KNOWN 2
+#define LRS_PG_HO_OWNERS 3
+#define LRS_PG_HO_STAGE_KNOWN 4
+#define LRS_PG_HO_STAGES 5
+int lrs_pg_handoffs_ints(lr_db *db, int which, const char *text,
+                         long long num, long long *out, int n);
+int lrs_pg_handoffs_names(lr_db *db, int which, lr_buf *b);
+int lrs_pg_handoffs_list(lr_db *db, const lr_handoffs_opts *o,
+                         lr_handoff_fn fn, void *ctx);
+
+/* realtime_io.h's outbox reads and acknowledgements (pg_outbox.c). */
+struct lrs_outbox_row;
+int lrs_pg_outbox_each(lr_db *db, long long after, long long limit,
+                       int (*cb)(void *ctx, const struct lrs_outbox_row *r),
+                       void *ctx);
+int lrs_pg_outbox_acked(lr_db *db, const char *consumer, long long *id);
+int lrs_pg_outbox_ack(lr_db *db, const char *consumer, long long id,
+                      long long now);
+int lrs_pg_outbox_last(lr_db *db, long long *id);
+
 #endif
