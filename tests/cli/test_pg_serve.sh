@@ -1,7 +1,7 @@
 # `serve` on the PostgreSQL store (docs/postgresql.md): one server on
 # SQLite and one on PostgreSQL, on loopback, get the same requests and
 # give the same status and body for each (200 with decisions, 400, 404,
-# 422; /healthz), and leave the same tables; 503 while another writer
+# 422; /healthz; GET .../explain), and leave the same tables; 503 while another writer
 # holds the run lock; group commit under concurrent clients, every event
 # applied once; SIGTERM exits 0.  Waits are polls with a watchdog.
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
@@ -95,6 +95,11 @@ contains '200 '; contains '"to":"sql"'; contains '"owner":"ana@corp.example"'
 both POST /v1/events '[{"contact": "bob@example.com", "type": "email_open", "campaign": "fall"}, {"contact": "eve@example.com", "type": "demo_request", "create": {}}, {"contact": "carol@example.com", "type": "demo_request", "value": 2.5}]'
 contains '"created":true'; contains '"handoff":{"stage":"sql","owner":"ben@corp.example"'
 both POST /v1/events '{"contact": "bob@example.com", "type": "demo_request"}'
+# GET explain: a reader of its own, the same answer.
+both GET /v1/contacts/ann@example.com/explain
+contains '200 '; contains '"kind":"rule","name":"demo"'
+both GET /v1/contacts/zoe@example.com/explain
+contains '404 '
 K="JOIN contacts k ON k.id = t.contact_id"
 for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, grades, scores, owner, data_at, change_mark, updated_at, stage_since, due_at FROM contacts" \
          "SELECT t.id, k.key, t.type, t.occurred_at, t.value, t.campaign FROM activities t $K" \
