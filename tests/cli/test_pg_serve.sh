@@ -112,7 +112,7 @@ for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, gr
 done
 
 # 503: another writer holds the run lock past the busy timeout (1 s).
-held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296"
+held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
 LOCKER=$!
 for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
