@@ -209,6 +209,12 @@ int lrs_pg_contact_span(lrs_snap *snap, long long *count, long long *lo,
 int lrs_pg_contact_id(lrs_snap *snap, const char *key, long long want,
                       long long *id);
 
+/* The database's one write lock, an advisory lock ("lrrun" in ASCII):
+** a run holds it for the session (pg_run.c), every other write
+** transaction for the transaction (lrs_pg_begin), so that writers take
+** turns as on SQLite. */
+#define LRS_PG_WRITE_LOCK "478186697070"
+
 /* New ids of `table` (bit: its flag in db->pg->synced) continue from
 ** its largest, as SQLite's INTEGER PRIMARY KEY does, also after a
 ** rolled-back transaction took sequence numbers: once per run, under its

@@ -135,6 +135,11 @@ expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --
 contains "another run holds the lock (gave up after 300 ms; see --busy-timeout)"
 expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
 contains "another run holds the lock"
+# Every writer takes its turn: an import waits for the same lock.
+n=$(psql -qXtA "$PG" -c "SELECT count(*) FROM imports")
+expect_fail 1 lr --db "$PG" --busy-timeout 300 import contacts some.csv --map 'Job Title=title'
+contains "another writer holds a lock (waited 300 ms; see --busy-timeout)"
+same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM imports")" "$n" "a refused import writes nothing"
 psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
 wait
 expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
