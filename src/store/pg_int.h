@@ -24,6 +24,7 @@ struct lrs_pg {
   long long changes;               /* rows a run's writes changed */
   int staged;                      /* pg_apply.c's staging table exists */
   unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
+  struct lrs_pg_rt *rt;            /* a group of events (pg_realtime.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -366,5 +367,30 @@ int lrs_pg_outbox_acked(lr_db *db, const char *consumer, long long *id);
 int lrs_pg_outbox_ack(lr_db *db, const char *consumer, long long id,
                       long long now);
 int lrs_pg_outbox_last(lr_db *db, long long *id);
+/* A group of events (pg_realtime.c), realtime_io.h's functions on
+** PostgreSQL: begin takes the run lock (lrs_pg_events_begin) and end
+** gives it back; keys finds a group's contacts with one query, which
+** contact then looks up first; activities wait in a buffer until flush
+** (one COPY) and a rollback (end) drops them; state_begin reads every
+** touched contact with one query, state_read finds one of them. */
+int lrs_pg_rt_begin(lr_db *db);
+void lrs_pg_rt_end(lr_db *db);
+void lrs_pg_rt_free(lr_db *db);
+int lrs_pg_rt_keys(lr_db *db, const char *const *keys, long long n);
+int lrs_pg_rt_contact(lr_db *db, const char *key, int create, long long now,
+                      long long *id, int *created);
+int lrs_pg_rt_activity(lr_db *db, long long id, const char *type,
+                       long long at, int has_value, double value,
+                       const char *campaign, long long now);
+int lrs_pg_rt_flush(lr_db *db);
+struct lrs_rt_state;
+int lrs_pg_rt_state_begin(lr_db *db, const long long *ids, long long n);
+int lrs_pg_rt_state_read(lr_db *db, long long id, struct lrs_rt_state *out);
+void lrs_pg_rt_state_end(lr_db *db);
+int lrs_pg_schema_version(lr_db *db, int *version);
+/* The transaction of a group of events (pg_run.c): the run lock, then
+** REPEATABLE READ, without a snapshot for readers (the evaluation reads
+** the writer's own connection); lrs_pg_run_end gives the lock back. */
+int lrs_pg_events_begin(lr_db *db);
 
 #endif
