@@ -1,6 +1,7 @@
 /*
 ** pg_import_log.c -- the imports table on PostgreSQL, as import_log.c:
-** one row per import, written in the import's transaction.
+** one row per import, written in the import's transaction, with the id
+** SQLite would give it.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,16 @@ int lrs_pg_import_log_start(lr_db *db, const char *kind, const char *file,
   snprintf(at, sizeof at, "%lld", now);
   const char *p[] = { kind, file, at };
   PGresult *res;
-  int rc = lrs_pg_query(db, "INSERT INTO imports(kind, file, at) VALUES($1, "
-                        "$2, $3::bigint) RETURNING id", 3, p, &res,
-                        "import log");
+  /* The next id is one past the largest, as SQLite's (a failed import
+  ** gives its id back; a sequence would not): contacts and accounts keep
+  ** it as import_seq.  Imports take it one at a time, as SQLite's single
+  ** writer does. */
+  int rc = lrs_pg_exec(db, "SELECT pg_advisory_xact_lock(hashtext("
+                       "'leadrules.import'))", "import log");
+  if (rc == LR_OK)
+    rc = lrs_pg_query(db, "INSERT INTO imports(id, kind, file, at) SELECT "
+                      "coalesce(max(id), 0) + 1, $1, $2, $3::bigint FROM "
+                      "imports RETURNING id", 3, p, &res, "import log");
   if (rc != LR_OK) return rc;
   *seq = atoll(PQgetvalue(res, 0, 0));
   PQclear(res);
