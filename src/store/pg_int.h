@@ -25,6 +25,7 @@ struct lrs_pg {
   int staged;                      /* pg_apply.c's staging table exists */
   unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
   struct lrs_pg_rt *rt;            /* a group of events (pg_realtime.c) */
+  struct lrs_pg_accts *accts;      /* an accounts import's rows (pg_accounts_import.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -392,5 +393,62 @@ int lrs_pg_schema_version(lr_db *db, int *version);
 ** REPEATABLE READ, without a snapshot for readers (the evaluation reads
 ** the writer's own connection); lrs_pg_run_end gives the lock back. */
 int lrs_pg_events_begin(lr_db *db);
+/* Accounts (accounts.h) on PostgreSQL.  Reads (pg_accounts_read.c). */
+struct lrs_accounts;
+int lrs_pg_accounts_load(lrs_snap *s, const char *key,
+                         struct lrs_accounts *out);
+int lrs_pg_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
+                               int *n);
+int lrs_pg_account_key(lrs_snap *s, long long id, char *buf, size_t n);
+int lrs_pg_accounts_any(lr_db *db);
+int lrs_pg_account_parts_get(lr_db *db, long long id, lr_buf *out);
+int lrs_pg_account_stage_counts(lr_db *db, lr_buf *out);
+/* A run's writes (pg_account_write.c). */
+int lrs_pg_account_update(lr_db *db, long long id, double score,
+                          const char *scores, const char *grade,
+                          const char *grades, const char *stage,
+                          long long now, int moved);
+int lrs_pg_account_history(lr_db *db, long long id, const char *from,
+                           const char *to, long long at, long long run_id,
+                           const char *reason, const char *transition);
+int lrs_pg_account_parts_clear(lr_db *db, long long id);
+int lrs_pg_account_part(lr_db *db, long long id, const char *rule,
+                        const char *group, double points);
+int lrs_pg_account_assign(lr_db *db, long long id, const char *owner,
+                          const char *stage, long long at, long long run_id,
+                          long long due);
+/* Import (pg_accounts_import.c): rows kept in db->pg->accts, merged as
+** SQLite merges them, written by flush with COPY and two set-based
+** statements; the headers; rematch (pg_accounts_match.c). */
+int lrs_pg_account_put(lr_db *db, long long seq, const char *key,
+                       const char *data, int *what);
+int lrs_pg_account_puts_flush(lr_db *db);
+void lrs_pg_account_puts_free(lr_db *db);
+int lrs_pg_account_headers_add(lr_db *db, const char *json);
+int lrs_pg_accounts_rematch(lr_db *db, long long seq, long long *changed);
+/* Export (pg_accounts_export.c). */
+int lrs_pg_account_fields(lr_db *db, lr_buf *out);
+int lrs_pg_account_groups(lr_db *db, lr_buf *out);
+int lrs_pg_accounts_export(lr_db *db, const char *const *fields, int nf,
+                           const char *const *groups, int ng,
+                           int (*fn)(void *ctx, const lrs_value *v, int n),
+                           void *ctx);
+/* One contact's row (pg_rows.c): query.h's lrs_contact_row_open and
+** lrs_rows_* on PostgreSQL. */
+struct lrs_pg_rows;
+int lrs_pg_contact_row(lrs_snap *s, long long id, struct lrs_pg_rows **out);
+int lrs_pg_rows_columns(const struct lrs_pg_rows *r);
+const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i);
+int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);
+void lrs_pg_rows_close(struct lrs_pg_rows *r);
+/* Flat JSON objects as SQLite's JSON functions see them (pg_json_flat.c):
+** the members of object s (k and v as written: k with its quotes), -1
+** when s is not an object; json_patch(target, patch) appended to out (-1:
+** not objects); and a value's text as json_extract gives it (a string
+** unescaped, anything else as written). */
+typedef struct lrs_pg_member { const char *k, *v; size_t kn, vn; } lrs_pg_member;
+int lrs_pg_json_members(const char *s, lrs_pg_member **out, int *n);
+int lrs_pg_json_patch(lr_buf *out, const char *target, const char *patch);
+void lrs_pg_json_text(lr_buf *out, const char *s, size_t n);
 
 #endif
