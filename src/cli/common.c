@@ -84,6 +84,8 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
 static int pg_supports(const cli *c) {
   static const char *const ok[] = { "import", "export", "info", "run",
                                     "explain", "backtest", "diff", "check",
+                                    "report", "move", "set", "handoffs",
+                                    "script", "ingest", "serve", "shell",
                                     NULL };
   if (strcmp(lr_db_backend(c->db), "postgresql") != 0 || !c->cmd) return 1;
   for (int i = 0; ok[i]; i++)
