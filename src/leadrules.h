@@ -1000,9 +1000,8 @@ typedef struct lr_backtest_summary {
 ** it is zeroed on error.  Errors: LR_INPUT when opts->outcome names no
 ** field, LR_POLICY when evaluating a contact fails (lr_errmsg names
 ** "policy.lua:LINE: contact KEY: problem"), LR_INTERRUPT, LR_IO when a
-** writer refused.  On a PostgreSQL handle the same report, byte for byte;
-** a policy with accounts is LR_ERROR there ("accounts are not supported
-** on PostgreSQL yet"), as are lr_diff and lr_check of one.
+** writer refused.  On a PostgreSQL handle the same report, byte for
+** byte (so are lr_diff's and lr_check's).
 */
 LR_API int lr_backtest(lr_policy *policy, const lr_backtest_opts *opts,
                        lr_write_fn write, void *ctx,

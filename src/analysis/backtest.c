@@ -609,7 +609,6 @@ static int backtest(lr_policy *p, const lr_backtest_opts *opts,
                    o.format);
   if (o.capacity < 0)
     return lr__err(db, LR_MISUSE, "backtest: capacity must be positive");
-  if (lrp_accounts_pg_refuse(p) != LR_OK) return lr_errcode(db);
   long long now;
   if (lr__clock(db, o.now, "lr_backtest", &now) != LR_OK)
     return lr_errcode(db);

@@ -3,7 +3,7 @@
 # PostgreSQL, give the same output byte for byte (text, --json, the HTML
 # report, their options), before and after a run; errors name the policy's
 # line on both; check's findings about a segment's `where` on PostgreSQL;
-# policies with accounts are refused, naming the policy.
+# account policies and --accounts the same on both.
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
 # LEADRULES_TEST_PG; without it this test is skipped.
 . "$LR_SRC/tests/cli/lib.sh"
@@ -175,17 +175,21 @@ seg "lower(email) LIKE '%@rival.example' OR company_size > 5000"
 both check seg.lua --now 2026-11-02
 both backtest seg.lua --now 2026-11-02 --json
 
-# Accounts are not served yet: refused, naming the policy.
-for cmd in "backtest $EX/abm.lua" "backtest --accounts $EX/abm.lua" \
-           "diff $EX/b2b_saas.lua $EX/abm.lua" "check $EX/abm.lua"; do
-  # shellcheck disable=SC2086
-  expect_fail 1 lr --db "$PG" $cmd --now 2026-11-02
-  contains "abm.lua: accounts are not supported on PostgreSQL yet"
+# Accounts (the ABM example on the B2B data): contacts of an account
+# policy, and accounts (--accounts), before and after a run.
+fresh abm
+load_b2b
+both import accounts "$EX/data/b2b/accounts.csv" --now 2026-10-01
+for now in 2026-11-01 2026-11-20; do
+  both backtest "$EX/abm.lua" --now $now
+  both backtest --accounts "$EX/abm.lua" --now $now --json
+  contains '"evaluated": 68,'     # the accounts
+  html --accounts "$EX/abm.lua" --now $now
+  both diff "$EX/b2b_saas.lua" "$EX/abm.lua" --now $now
+  both diff --accounts "$EX/b2b_saas.lua" "$EX/abm.lua" --now $now --json
+  both check "$EX/abm.lua" --now $now --all
+  both run "$EX/abm.lua" --now $now
 done
-
-# test needs no database (its own in memory): the same with --db on PostgreSQL.
-both test "$EX/b2b_saas_test.lua"
-contains "0 failed"
 
 # A database nothing was imported into: "no such database", nothing made.
 fresh empty
