@@ -103,6 +103,10 @@ report --since 30d --json
 report --policy "$EX/b2b_saas.lua" --json
 report --currency EUR
 report --now 2026-12-01 --by source
+expect_fail 1 "$LEADRULES" --db "$SQ" report --by nosuch
+a=$OUT
+expect_fail 1 "$LEADRULES" --db "$PG" report --by nosuch
+same "$OUT" "$a" "report --by an unknown field: the same error"
 html
 html --by segment
 html --by industry --since 2026-11-01
