@@ -11,11 +11,12 @@ times, on a new SQLite file and a new PostgreSQL database each repeat,
 alternating the backends: the first `import contacts`, the same import
 again (every row an update), `import activities`, `import outcomes`, and
 `run bench/policy.lua` (every contact changes), the same run again
-(nothing changes: the re-run), and `export --json`.  It prints each
-step's median wall clock on both and their ratio, and checks that both
-exports (after the runs: scores, stages, grades) are the same bytes.
-The commands PostgreSQL does not serve yet (report, ...) are not
-timed: docs/postgresql.md lists them.  Times are the client's wall clock
+(nothing changes: the re-run), `export --json`, `report --json` and
+`report --by source --json`.  It prints each step's median wall clock on
+both and their ratio, and checks that both exports (after the runs:
+scores, stages, grades) and both reports are the same bytes.  The
+commands PostgreSQL does not serve yet are not timed: docs/postgresql.md
+lists them.  Times are the client's wall clock
 (the server's own CPU is another process); results go to
 bench/results-pg.json and .md.
 """
@@ -43,6 +44,8 @@ STEPS = [
     ("run", ["run", os.path.join(REPO, "bench", "policy.lua")]),
     ("run again", ["run", os.path.join(REPO, "bench", "policy.lua")]),
     ("export --json", ["export", "--json"]),
+    ("report --json", ["report", "--json"]),
+    ("report --by source --json", ["report", "--by", "source", "--json"]),
 ]
 
 
@@ -61,8 +64,9 @@ def psql(uri, sql):
 
 
 def one_pass(a, data, backend, db, n):
-    """Every step on one new database; {step: seconds}, export digest."""
-    out, digest = {}, None
+    """Every step on one new database; {step: seconds}, {step: digest of
+    its output} for the steps that print data (export, report)."""
+    out, digest = {}, {}
     for name, args in STEPS:
         args = [os.path.join(data, x) if x.endswith(".csv") else x for x in args]
         cmd = [a.leadrules, "--db", db] + args
@@ -77,7 +81,7 @@ def one_pass(a, data, backend, db, n):
         if p.returncode != 0:
             sys.exit("bench: %s failed:\n%s" % (" ".join(cmd), p.stderr[-2000:]))
         with open(path, "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
+            digest[name] = hashlib.sha256(f.read()).hexdigest()
         os.remove(path)
     return out, digest
 
@@ -91,6 +95,7 @@ def markdown(r):
         s, p = r["sqlite"][name], r["postgresql"][name]
         lines.append("| %s | %.2f | %.2f | %.2fx |" % (name, s, p, p / s if s else 0))
     lines += ["", "Exports identical: %s." % ("yes" if r["same_export"] else "**no**")]
+    lines += ["Reports identical: %s." % ("yes" if r["same_report"] else "**no**")]
     return "\n".join(lines) + "\n"
 
 
@@ -115,7 +120,7 @@ def main():
         sys.exit("bench: scripts/pg-up failed:\n" + up.stderr[-2000:])
     uri = up.stdout.strip().splitlines()[-1]
     times = {"sqlite": {n: [] for n, _ in STEPS}, "postgresql": {n: [] for n, _ in STEPS}}
-    digests = set()
+    digests, reports = set(), set()
     try:
         for n in range(a.repeat):
             for backend in ("sqlite", "postgresql"):     # alternating
@@ -131,7 +136,8 @@ def main():
                     psql(uri, "CREATE DATABASE %s" % name)
                     db = uri.rsplit("/", 1)[0] + "/" + name
                 t, d = one_pass(a, data, backend, db, n)
-                digests.add(d)
+                digests.add(d["export --json"])
+                reports.add(tuple(v for k, v in sorted(d.items()) if k != "export --json"))
                 for k, v in t.items():
                     times[backend][k].append(v)
                 if backend == "sqlite":
@@ -143,7 +149,7 @@ def main():
                        capture_output=True)
     r = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
          "cores": os.cpu_count(), "contacts": a.contacts, "repeat": a.repeat,
-         "same_export": len(digests) == 1}
+         "same_export": len(digests) == 1, "same_report": len(reports) == 1}
     for b in ("sqlite", "postgresql"):
         r[b] = {k: statistics.median(v) for k, v in times[b].items()}
     md = markdown(r)
@@ -153,7 +159,7 @@ def main():
         f.write("\n")
     with open(os.path.splitext(a.json)[0] + ".md", "w") as f:
         f.write(md)
-    return 0 if r["same_export"] else 1
+    return 0 if r["same_export"] and r["same_report"] else 1
 
 
 if __name__ == "__main__":

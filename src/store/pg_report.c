@@ -94,7 +94,7 @@ static int field_values(lr_db *db, const lrs_dim *dim, char ***out,
   else if (rc == LR_OK && got > 0) rc = lr__err(db, LR_NOMEM, "out of memory");
   lrs_pg_report_stream_close(s);
   PQclear(keep);
-  if (rc == LR_OK) qsort(*out, (size_t)*n, sizeof **out, by_text);
+  if (rc == LR_OK && *n) qsort(*out, (size_t)*n, sizeof **out, by_text);
   return rc;
 }
 
@@ -110,7 +110,7 @@ static int field_groups(lr_db *db, const lrs_dim *dim, lrs_row_fn fn,
     if (m && strcmp(c[m - 1].d, all[i]) == 0) c[m - 1].n++;
     else c[m++] = (vcount){all[i], 1};
   }
-  if (c) qsort(c, (size_t)m, sizeof *c, by_size);
+  if (m) qsort(c, (size_t)m, sizeof *c, by_size);
   lrs_value v[2];
   if (rc == LR_OK && nulls) {
     v_text(&v[0], NULL);

@@ -1,8 +1,8 @@
 /*
-** pg_report.h -- report_sql.h's functions on PostgreSQL (pg_report.c and
-** pg_report_rows.c); report_sql.c calls them when the handle is on
-** PostgreSQL, so that the analysis layer does not know which store it
-** reads.  Same arguments, same rows, same order where order counts, same
+** pg_report.h -- report_sql.h's functions on PostgreSQL (pg_report.c,
+** pg_report_outcomes.c, pg_report_rows.c); report_sql.c calls them when
+** the handle is on PostgreSQL, so that the analysis layer does not know
+** which store it reads.  Same arguments, same rows, same order where order counts, same
 ** errors as the SQLite functions of the same name.
 */
 #ifndef LR_PG_REPORT_H
@@ -15,12 +15,13 @@
 int lrs_pg_report_groups(lr_db *db, const lrs_dim *dim, lrs_row_fn fn,
                          void *ctx);
 int lrs_pg_report_clock(lr_db *db, long long *now, long long *run_id);
+int lrs_pg_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx);
+/* pg_report_outcomes.c */
 int lrs_pg_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
                            lrs_row_fn fn, void *ctx);
 int lrs_pg_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
                               const char *one, long long since,
                               lrs_row_fn fn, void *ctx);
-int lrs_pg_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx);
 
 /* The kept groups (dim->keep, a JSON array of strings) as rows of *out
 ** (PQclear it); NULL when every value is kept.  fold gives d, or

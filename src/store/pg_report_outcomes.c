@@ -63,7 +63,7 @@ static int by_d(const void *a, const void *b) {   /* NULL first, as GROUP BY */
 /* The groups as rows (d, won, lost, amount, sales), then freed. */
 static int emit(lr_db *db, osum *o, int rc, lrs_row_fn fn, void *ctx) {
   if (rc == LR_OK && o->oom) rc = lr__err(db, LR_NOMEM, "out of memory");
-  if (rc == LR_OK) qsort(o->g, (size_t)o->n, sizeof *o->g, by_d);
+  if (rc == LR_OK && o->n) qsort(o->g, (size_t)o->n, sizeof *o->g, by_d);
   for (int i = 0; rc == LR_OK && i < o->n; i++) {
     lrs_value v[5];
     memset(v, 0, sizeof v);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/bench --backend postgresql end to end on a tiny data set: a
 # throwaway server started and stopped by the bench itself (scripts/pg-up,
-# pg-down), every step timed on both stores, the exports the same bytes.
+# pg-down), every step timed on both stores, the exports and reports the
+# same bytes.
 # Not a timed test: nothing is asserted about the times themselves.
 . "$LR_SRC/tests/cli/lib.sh"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ||
@@ -19,9 +20,11 @@ contains "| run |"
 contains "| run again |"
 contains "| export --json |"
 contains "Exports identical: yes."
+contains "| report --by source --json |"
+contains "Reports identical: yes."
 expect_ok python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
-  assert r['same_export'] and r['repeat'] == 2, r; \
-  assert len(r['sqlite']) == 7 and set(r['sqlite']) == set(r['postgresql']), r; \
+  assert r['same_export'] and r['same_report'] and r['repeat'] == 2, r; \
+  assert len(r['sqlite']) == 9 and set(r['sqlite']) == set(r['postgresql']), r; \
   assert all(v > 0 for b in ('sqlite', 'postgresql') for v in r[b].values()), r" pg.json
 [ -s pg.md ] && pass || fail "no pg.md beside pg.json"
 # The server is gone with its directory.

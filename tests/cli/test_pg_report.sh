@@ -2,9 +2,10 @@
 # imports and runs of the example policies and of the bench policy, every
 # form of the report (text, --json, --html, --tables, --by a text field, a
 # numeric one, one with empty values, one with unicode, segment, owner,
-# stage, --since, --policy, --currency) is the same byte for byte on SQLite
-# and on PostgreSQL (the header's database line aside); so is the report of
-# a database with contacts and no run, and of one with no contacts.
+# stage, account, --since, --policy, --currency; with and without
+# accounts) is the same byte for byte on SQLite and on PostgreSQL (the
+# header's database line aside); so is the report of a database with
+# contacts and no run, and of one with no contacts.
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
 # LEADRULES_TEST_PG; without it this test is skipped.
 . "$LR_SRC/tests/cli/lib.sh"
@@ -103,9 +104,27 @@ report --since 30d --json
 report --policy "$EX/b2b_saas.lua" --json
 report --currency EUR
 report --now 2026-12-01 --by source
+expect_fail 1 "$LEADRULES" --db "$SQ" report --by nosuch
+a=$OUT
+expect_fail 1 "$LEADRULES" --db "$PG" report --by nosuch
+same "$OUT" "$a" "report --by an unknown field: the same error"
 html
 html --by segment
 html --by industry --since 2026-11-01
+
+# Accounts (examples/abm.lua): the account funnel section, --by account.
+fresh abm
+both import contacts "$EX/data/b2b/contacts.csv" --map 'Job Title=title' --now 2026-10-01
+both import activities "$EX/data/b2b/activities.csv" --now 2026-10-01
+both import outcomes "$EX/data/b2b/outcomes.csv" --now 2026-10-01
+both import accounts "$EX/data/b2b/accounts.csv" --now 2026-10-01
+report --now 2026-10-02 --json     # accounts, no run
+both run "$EX/abm.lua" --now 2026-11-01
+both run "$EX/abm.lua" --now 2026-11-20
+forms
+forms --by account
+report --policy "$EX/abm.lua" --json
+html --by account
 
 # X Education: 9,240 leads (more than one batch of rows), imported fields
 # in the jsonb document, NULLs from --null Select.
