@@ -246,6 +246,12 @@ int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
 ** LR_POLICY with why; LR_POLICY too when sql does not run. */
 int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
                       int nparams, char *why, size_t n);
+/* Its two halves: sql calls only the common subset's functions; and the
+** plan (EXPLAIN (FORMAT JSON)) reads only the tables listed ("a,b"),
+** else why says "it reads the table X (what)".  LR_OK or LR_POLICY. */
+int lrs_pg_user_calls(const char *sql, char *why, size_t n);
+int lrs_pg_user_plan(const char *plan, const char *tables, const char *what,
+                     char *why, size_t n);
 
 /* manual.h's reads for explain on PostgreSQL (pg_manual_read.c). */
 struct lrs_manual_event;
@@ -340,5 +346,22 @@ int lrs_pg_outbox_acked(lr_db *db, const char *consumer, long long *id);
 int lrs_pg_outbox_ack(lr_db *db, const char *consumer, long long id,
                       long long now);
 int lrs_pg_outbox_last(lr_db *db, long long *id);
+
+/* query.h's cursors on PostgreSQL (pg_query.c): over user SQL (query(),
+** checked and read-only; err says why it is refused), or over contact
+** id's row (acts 0: its columns as the scan reads them) or activities;
+** and the cursor's calls, as query.h's lrs_rows_*. */
+struct lrs_pg_rows;
+int lrs_pg_rows_query(lrs_snap *snap, const char *sql,
+                      struct lrs_pg_rows **out, char *err, size_t errlen);
+int lrs_pg_rows_contact(lrs_snap *snap, long long id, int acts,
+                        struct lrs_pg_rows **out);
+int lrs_pg_rows_params(struct lrs_pg_rows *r);
+void lrs_pg_rows_bind(struct lrs_pg_rows *r, int i, const lrs_value *v);
+int lrs_pg_rows_columns(struct lrs_pg_rows *r);
+const char *lrs_pg_rows_name(struct lrs_pg_rows *r, int i);
+int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);
+const char *lrs_pg_rows_errmsg(struct lrs_pg_rows *r);
+void lrs_pg_rows_close(struct lrs_pg_rows *r);
 
 #endif

@@ -15,12 +15,28 @@
 
 struct lrs_rows {
   lrs_snap *snap;
+  struct lrs_pg_rows *pg;        /* PostgreSQL: pg_query.c's cursor */
   sqlite3_stmt *st;
   int ncols;
   lrs_value *vals;
   int user;                      /* the user's SQL: step it under the guard */
   char why[512];                 /* why the last step failed */
 };
+
+/* A cursor over PostgreSQL's pg (taken; NULL: rc says why). */
+static int rows_pg(lrs_snap *snap, struct lrs_pg_rows *pg, int rc,
+                   lrs_rows **out) {
+  if (rc != LR_OK) return rc;
+  lrs_rows *r = calloc(1, sizeof *r);
+  if (!r) {
+    lrs_pg_rows_close(pg);
+    return LR_NOMEM;
+  }
+  r->snap = snap;
+  r->pg = pg;
+  *out = r;
+  return LR_OK;
+}
 
 /* A cursor over st (taken, finalized on error). */
 static int rows_new(lrs_snap *snap, sqlite3_stmt *st, lrs_rows **out) {
@@ -45,8 +61,9 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
                    char *err, size_t errlen) {
   *out = NULL;
   if (snap->pg) {
-    snprintf(err, errlen, "query() is not supported on PostgreSQL yet");
-    return lrs_pg_snap_refuse(snap, "query()");
+    struct lrs_pg_rows *pg = NULL;
+    int rc = lrs_pg_rows_query(snap, sql, &pg, err, errlen);
+    return rows_pg(snap, pg, rc, out);
   }
   sqlite3 *conn = snap->conn;
   sqlite3_stmt *st = NULL;
@@ -84,7 +101,10 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
 
 int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "reading a contact row");
+  if (snap->pg) {
+    struct lrs_pg_rows *pg = NULL;
+    return rows_pg(snap, pg, lrs_pg_rows_contact(snap, id, 0, &pg), out);
+  }
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts WHERE id = ?1",
                               -1, &st, NULL);
@@ -95,7 +115,10 @@ int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
 
 int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "reading a contact's activities");
+  if (snap->pg) {
+    struct lrs_pg_rows *pg = NULL;
+    return rows_pg(snap, pg, lrs_pg_rows_contact(snap, id, 1, &pg), out);
+  }
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT type, occurred_at AS at, "
                               "value, campaign FROM activities WHERE "
@@ -106,19 +129,26 @@ int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
   return rows_new(snap, st, out);
 }
 
-int lrs_rows_params(lrs_rows *r) { return sqlite3_bind_parameter_count(r->st); }
-
-void lrs_rows_bind(lrs_rows *r, int i, const lrs_value *v) {
-  lrs__bind(r->st, i, v);
+int lrs_rows_params(lrs_rows *r) {
+  return r->pg ? lrs_pg_rows_params(r->pg)
+               : sqlite3_bind_parameter_count(r->st);
 }
 
-int lrs_rows_columns(lrs_rows *r) { return r->ncols; }
+void lrs_rows_bind(lrs_rows *r, int i, const lrs_value *v) {
+  if (r->pg) lrs_pg_rows_bind(r->pg, i, v);
+  else lrs__bind(r->st, i, v);
+}
+
+int lrs_rows_columns(lrs_rows *r) {
+  return r->pg ? lrs_pg_rows_columns(r->pg) : r->ncols;
+}
 
 const char *lrs_rows_name(lrs_rows *r, int i) {
-  return sqlite3_column_name(r->st, i);
+  return r->pg ? lrs_pg_rows_name(r->pg, i) : sqlite3_column_name(r->st, i);
 }
 
 int lrs_rows_next(lrs_rows *r, const lrs_value **row) {
+  if (r->pg) return lrs_pg_rows_next(r->pg, row);
   if (r->user) lrs__user_enter(r->snap, LRS_USER_QUERY);
   int src = sqlite3_step(r->st);
   if (r->user) lrs__user_leave(r->snap);
@@ -134,10 +164,13 @@ int lrs_rows_next(lrs_rows *r, const lrs_value **row) {
   return 1;
 }
 
-const char *lrs_rows_errmsg(lrs_rows *r) { return r->why; }
+const char *lrs_rows_errmsg(lrs_rows *r) {
+  return r->pg ? lrs_pg_rows_errmsg(r->pg) : r->why;
+}
 
 void lrs_rows_close(lrs_rows *r) {
   if (!r) return;
+  lrs_pg_rows_close(r->pg);
   sqlite3_finalize(r->st);
   free(r->vals);
   free(r);
