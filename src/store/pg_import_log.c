@@ -13,8 +13,18 @@ int lrs_pg_import_log_start(lr_db *db, const char *kind, const char *file,
   char at[24];
   snprintf(at, sizeof at, "%lld", now);
   const char *p[] = { kind, file, at };
+  /* Under the write lock (lrs_pg_begin): new ids continue from the
+  ** largest, as on SQLite, also after a killed import took numbers. */
+  int rc = lrs_pg_exec(db, "SELECT setval(pg_get_serial_sequence(t, c), "
+      "m + 1, false) FROM (SELECT 'imports' t, 'id' c, (SELECT coalesce("
+      "max(id), 0) FROM imports) m UNION ALL SELECT 'activities', 'id', "
+      "(SELECT coalesce(max(id), 0) FROM activities) UNION ALL SELECT "
+      "'outcomes', 'id', (SELECT coalesce(max(id), 0) FROM outcomes) UNION "
+      "ALL SELECT 'fields', 'ord', (SELECT coalesce(max(ord), 0) FROM "
+      "fields)) s", "import log");
+  if (rc != LR_OK) return rc;
   PGresult *res;
-  int rc = lrs_pg_query(db, "INSERT INTO imports(kind, file, at) VALUES($1, "
+  rc = lrs_pg_query(db, "INSERT INTO imports(kind, file, at) VALUES($1, "
                         "$2, $3::bigint) RETURNING id", 3, p, &res,
                         "import log");
   if (rc != LR_OK) return rc;
