@@ -3,7 +3,8 @@
 ** contact's row and activities) on the database named by $LR_QUERY_DB,
 ** printed as text: each line of the file $LR_QUERY_SQL is one query
 ** (its rows, or "error: ..."), then contact #$LR_QUERY_ID's row and
-** activities.  tests/cli/test_pg_manual.sh runs it on an SQLite file and
+** activities, and what lr_contact_get gives of it (its grades and group
+** scores in order).  tests/cli/test_pg_manual.sh runs it on an SQLite file and
 ** on a PostgreSQL database with the same data and compares the outputs,
 ** and checks that hostile SQL is refused on PostgreSQL.  Without
 ** $LR_QUERY_DB (a plain ctest run) there is nothing to read: it passes.
@@ -70,6 +71,24 @@ int main(void) {
   CHECK_INT(lrs_contact_acts_open(snap, id, &r), LR_OK);
   if (r) print_rows(snap, r);
   lrs_rows_close(r);
+  char key[24];
+  snprintf(key, sizeof key, "#%lld", id);
+  lr_contact *c = NULL;
+  CHECK_INT(lr_contact_get(db, key, &c), LR_OK);
+  if (c) {
+    printf("%lld %s %s %.15g %s %s %lld %lld %lld %lld %lld %lld\n", c->id,
+           c->key, c->stage ? c->stage : "-", c->score,
+           c->grade ? c->grade : "-", c->owner ? c->owner : "-",
+           c->assigned_at, c->due_at, c->stage_since, c->manual_at,
+           c->manual_until, c->updated_at);
+    for (int i = 0; i < c->n_grades; i++)
+      printf("grade %s=%s\n", c->grades[i].name,
+             c->grades[i].grade ? c->grades[i].grade : "-");
+    for (int i = 0; i < c->n_scores; i++)
+      printf("score %s=%.15g\n", c->scores[i].name, c->scores[i].score);
+  }
+  lr_contact_free(c);
+  CHECK_INT(lr_contact_get(db, "nobody@nowhere.example", &c), LR_NOTFOUND);
   lr_close(db);
   fflush(stdout);
   return t_done();
