@@ -217,6 +217,21 @@ hostile "pg_advisory_lock(478186697070) IS NULL" "pg_advisory_lock() may not be 
 hostile "pg_sleep (100) IS NULL" "pg_sleep() may not be called here"
 hostile "email IS NOT 1" "SQL failed on PostgreSQL"
 same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(hostile where wrote nothing)"
+# One writer at a time: a move, a set and a script wait for the lock a
+# run holds, then give up having written nothing.
+held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296"
+psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
+for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
+expect_fail 1 lr --db "$PG" --busy-timeout 300 move "$k5" lead --reason x
+contains "another run holds the lock (gave up after 300 ms; see --busy-timeout)"
+expect_fail 1 lr --db "$PG" --busy-timeout 300 set "$k5" title=x --reason x
+contains "another run holds the lock"
+expect_fail 1 lr --db "$PG" --busy-timeout 300 s.lua
+contains "another run holds the lock"
+psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
+wait
+same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(a writer that gave up wrote nothing)"
+
 # A script that fails rolls back whole, on both.
 printf 'for lead in leads{ limit = 5 } do lead:set("title", "x") end\nerror("stop")\n' > bad.lua
 both bad.lua --now 2026-11-23
