@@ -24,6 +24,8 @@ struct lrs_pg {
   long long changes;               /* rows a run's writes changed */
   int staged;                      /* pg_apply.c's staging table exists */
   unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
+  struct lrs_pg_rt *rt;            /* a group of events (pg_realtime.c) */
+  struct lrs_pg_accts *accts;      /* an accounts import's rows (pg_accounts_import.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -245,6 +247,15 @@ int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
 int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                        char *err, size_t errlen);
 int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
+/* lrs_where_check: the guard of user SQL over where, not run; err on one
+** line. */
+int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
+                       size_t errlen);
+/* query.h's lrs_contact_columns and lrs_stage_counts (pg_query.c). */
+char **lrs_pg_contact_columns(lrs_snap *s, int *n);
+int lrs_pg_stage_counts(lrs_snap *s,
+                        void (*fn)(void *ctx, const char *stage, long long n),
+                        void *ctx);
 
 /* Run user SQL (a segment's `where`, checked by lrs_pg_user_check) on
 ** snapshot s as the database's reader role when it has one (SELECT on
@@ -365,22 +376,99 @@ int lrs_pg_outbox_acked(lr_db *db, const char *consumer, long long *id);
 int lrs_pg_outbox_ack(lr_db *db, const char *consumer, long long id,
                       long long now);
 int lrs_pg_outbox_last(lr_db *db, long long *id);
-
-/* query.h's cursors on PostgreSQL (pg_query.c): over user SQL (query(),
-** checked and read-only; err says why it is refused), or over contact
-** id's row (acts 0: its columns as the scan reads them) or activities;
-** and the cursor's calls, as query.h's lrs_rows_*. */
+/* A group of events (pg_realtime.c), realtime_io.h's functions on
+** PostgreSQL: begin takes the run lock (lrs_pg_events_begin) and end
+** gives it back; keys finds a group's contacts with one query, which
+** contact then looks up first; activities wait in a buffer until flush
+** (one COPY) and a rollback (end) drops them; state_begin reads every
+** touched contact with one query, state_read finds one of them. */
+int lrs_pg_rt_begin(lr_db *db);
+void lrs_pg_rt_end(lr_db *db);
+void lrs_pg_rt_free(lr_db *db);
+int lrs_pg_rt_keys(lr_db *db, const char *const *keys, long long n);
+int lrs_pg_rt_contact(lr_db *db, const char *key, int create, long long now,
+                      long long *id, int *created);
+int lrs_pg_rt_activity(lr_db *db, long long id, const char *type,
+                       long long at, int has_value, double value,
+                       const char *campaign, long long now);
+int lrs_pg_rt_flush(lr_db *db);
+struct lrs_rt_state;
+int lrs_pg_rt_state_begin(lr_db *db, const long long *ids, long long n);
+int lrs_pg_rt_state_read(lr_db *db, long long id, struct lrs_rt_state *out);
+void lrs_pg_rt_state_end(lr_db *db);
+int lrs_pg_schema_version(lr_db *db, int *version);
+/* The transaction of a group of events (pg_run.c): the run lock, then
+** REPEATABLE READ, without a snapshot for readers (the evaluation reads
+** the writer's own connection); lrs_pg_run_end gives the lock back. */
+int lrs_pg_events_begin(lr_db *db);
+/* Accounts (accounts.h) on PostgreSQL.  Reads (pg_accounts_read.c). */
+struct lrs_accounts;
+int lrs_pg_accounts_load(lrs_snap *s, const char *key,
+                         struct lrs_accounts *out);
+int lrs_pg_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
+                               int *n);
+int lrs_pg_account_key(lrs_snap *s, long long id, char *buf, size_t n);
+int lrs_pg_accounts_any(lr_db *db);
+int lrs_pg_account_parts_get(lr_db *db, long long id, lr_buf *out);
+int lrs_pg_account_stage_counts(lr_db *db, lr_buf *out);
+/* A run's writes (pg_account_write.c). */
+int lrs_pg_account_update(lr_db *db, long long id, double score,
+                          const char *scores, const char *grade,
+                          const char *grades, const char *stage,
+                          long long now, int moved);
+int lrs_pg_account_history(lr_db *db, long long id, const char *from,
+                           const char *to, long long at, long long run_id,
+                           const char *reason, const char *transition);
+int lrs_pg_account_parts_clear(lr_db *db, long long id);
+int lrs_pg_account_part(lr_db *db, long long id, const char *rule,
+                        const char *group, double points);
+int lrs_pg_account_assign(lr_db *db, long long id, const char *owner,
+                          const char *stage, long long at, long long run_id,
+                          long long due);
+/* Import (pg_accounts_import.c): rows kept in db->pg->accts, merged as
+** SQLite merges them, written by flush with COPY and two set-based
+** statements; the headers; rematch (pg_accounts_match.c). */
+int lrs_pg_account_put(lr_db *db, long long seq, const char *key,
+                       const char *data, int *what);
+int lrs_pg_account_puts_flush(lr_db *db);
+void lrs_pg_account_puts_free(lr_db *db);
+int lrs_pg_account_headers_add(lr_db *db, const char *json);
+int lrs_pg_accounts_rematch(lr_db *db, long long seq, long long *changed);
+/* Export (pg_accounts_export.c). */
+int lrs_pg_account_fields(lr_db *db, lr_buf *out);
+int lrs_pg_account_groups(lr_db *db, lr_buf *out);
+int lrs_pg_accounts_export(lr_db *db, const char *const *fields, int nf,
+                           const char *const *groups, int ng,
+                           int (*fn)(void *ctx, const lrs_value *v, int n),
+                           void *ctx);
+/* One contact's row (pg_rows.c): query.h's lrs_contact_row_open and
+** lrs_rows_* on PostgreSQL. */
 struct lrs_pg_rows;
+int lrs_pg_contact_row(lrs_snap *s, long long id, struct lrs_pg_rows **out);
+int lrs_pg_rows_columns(const struct lrs_pg_rows *r);
+const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i);
+int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);
+void lrs_pg_rows_close(struct lrs_pg_rows *r);
+/* Flat JSON objects as SQLite's JSON functions see them (pg_json_flat.c):
+** the members of object s (k and v as written: k with its quotes), -1
+** when s is not an object; json_patch(target, patch) appended to out (-1:
+** not objects); and a value's text as json_extract gives it (a string
+** unescaped, anything else as written). */
+typedef struct lrs_pg_member { const char *k, *v; size_t kn, vn; } lrs_pg_member;
+int lrs_pg_json_members(const char *s, lrs_pg_member **out, int *n);
+int lrs_pg_json_patch(lr_buf *out, const char *target, const char *patch);
+void lrs_pg_json_text(lr_buf *out, const char *s, size_t n);
+
+/* query.h's other cursors on PostgreSQL (pg_rows.c): over user SQL
+** (query(), checked and read-only; err says why it is refused), or over
+** contact id's row (acts 0) or activities; and the cursor's calls, as
+** query.h's lrs_rows_*. */
 int lrs_pg_rows_query(lrs_snap *snap, const char *sql,
                       struct lrs_pg_rows **out, char *err, size_t errlen);
 int lrs_pg_rows_contact(lrs_snap *snap, long long id, int acts,
                         struct lrs_pg_rows **out);
 int lrs_pg_rows_params(struct lrs_pg_rows *r);
 void lrs_pg_rows_bind(struct lrs_pg_rows *r, int i, const lrs_value *v);
-int lrs_pg_rows_columns(struct lrs_pg_rows *r);
-const char *lrs_pg_rows_name(struct lrs_pg_rows *r, int i);
-int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);
 const char *lrs_pg_rows_errmsg(struct lrs_pg_rows *r);
-void lrs_pg_rows_close(struct lrs_pg_rows *r);
 
 #endif
