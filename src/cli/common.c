@@ -113,9 +113,8 @@ lr_db *cli_db(cli *c) {
             c->db ? lr_errmsg(c->db) : lr_errstr(rc));
   }
   if (rc == LR_OK && !pg_supports(c)) {
-    fprintf(stderr, "%s: %s is not supported on PostgreSQL yet (import, "
-            "export, info, run and explain are; see docs/postgresql.md)\n",
-            c->progname, c->cmd);
+    fprintf(stderr, "%s: %s is not supported on PostgreSQL yet (see "
+            "docs/postgresql.md for what is)\n", c->progname, c->cmd);
     rc = LR_ERROR;
   }
   if (rc != LR_OK) {

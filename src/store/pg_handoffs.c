@@ -75,6 +75,27 @@ static long long num(const PGresult *r, int row, int i) {
   return strtoll(PQgetvalue(r, row, i), NULL, 10);
 }
 
+/* Row i of res as fn's row. */
+static void row_of(const PGresult *res, int i, lr_handoff_row *r) {
+  memset(r, 0, sizeof *r);
+  r->cursor = num(res, i, 0);
+  r->contact_id = num(res, i, 1);
+  r->key = text(res, i, 2);
+  r->name = text(res, i, 3);
+  r->company = text(res, i, 4);
+  r->stage = text(res, i, 5);
+  r->current_stage = text(res, i, 6);
+  r->score = strtod(PQgetvalue(res, i, 7), NULL);
+  r->grade = text(res, i, 8);
+  r->owner = text(res, i, 9);
+  r->assigned_at = num(res, i, 10);
+  r->due_at = num(res, i, 11);
+  r->reason = text(res, i, 12);
+  r->run_id = num(res, i, 13);
+}
+
+/* The rows come one at a time (single-row mode), so memory stays flat
+** however many handoffs there are, as SQLite's stepping keeps it. */
 int lrs_pg_handoffs_list(lr_db *db, const lr_handoffs_opts *o,
                          lr_handoff_fn fn, void *ctx) {
   char s[4][24];
@@ -83,33 +104,29 @@ int lrs_pg_handoffs_list(lr_db *db, const lr_handoffs_opts *o,
   snprintf(s[2], 24, "%lld", o->since);
   snprintf(s[3], 24, "%lld", o->run);
   const char *p[] = { s[0], s[1], s[2], o->owner, o->stage, s[3] };
+  PGconn *c = db->pg->conn;
+  if (!PQsendQueryParams(c, LIST, 6, NULL, p, NULL, NULL, 0))
+    return lrs_pg_err(db, NULL, "handoffs");
+  PQsetSingleRowMode(c);
+  int rc = LR_OK, stopped = 0;
   PGresult *res;
-  int rc = lrs_pg_query(db, LIST, 6, p, &res, "handoffs");
-  if (rc != LR_OK) return rc;
-  for (int i = 0, n = PQntuples(res); i < n; i++) {
-    lr_handoff_row r;
-    memset(&r, 0, sizeof r);
-    r.cursor = num(res, i, 0);
-    r.contact_id = num(res, i, 1);
-    r.key = text(res, i, 2);
-    r.name = text(res, i, 3);
-    r.company = text(res, i, 4);
-    r.stage = text(res, i, 5);
-    r.current_stage = text(res, i, 6);
-    r.score = strtod(PQgetvalue(res, i, 7), NULL);
-    r.grade = text(res, i, 8);
-    r.owner = text(res, i, 9);
-    r.assigned_at = num(res, i, 10);
-    r.due_at = num(res, i, 11);
-    r.reason = text(res, i, 12);
-    r.run_id = num(res, i, 13);
-    if (fn(ctx, &r)) {
-      rc = lr_errcode(db) != LR_OK
-               ? lr_errcode(db)
-               : lr__err(db, LR_INTERRUPT, "handoffs: stopped by the callback");
-      break;
+  while ((res = PQgetResult(c)) != NULL) {
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_SINGLE_TUPLE && rc == LR_OK && !stopped) {
+      lr_handoff_row r;
+      row_of(res, 0, &r);
+      if (fn(ctx, &r)) {
+        stopped = 1;
+        rc = lr_errcode(db) != LR_OK
+                 ? lr_errcode(db)
+                 : lr__err(db, LR_INTERRUPT, "handoffs: stopped by the "
+                           "callback");
+      }
+    } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK &&
+               rc == LR_OK) {
+      rc = lrs_pg_err(db, res, "handoffs");
     }
+    PQclear(res);                 /* the rest is read and dropped */
   }
-  PQclear(res);
   return rc;
 }

@@ -274,6 +274,12 @@ extern const char LRS_PG_READER_ROLE_SQL[];
 ** LR_POLICY with why; LR_POLICY too when sql does not run. */
 int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
                       int nparams, char *why, size_t n);
+/* Its two halves: sql calls only the common subset's functions; and the
+** plan (EXPLAIN (FORMAT JSON)) reads only the tables listed ("a,b"),
+** else why says "it reads the table X (what)".  LR_OK or LR_POLICY. */
+int lrs_pg_user_calls(const char *sql, char *why, size_t n);
+int lrs_pg_user_plan(const char *plan, const char *tables, const char *what,
+                     char *why, size_t n);
 
 /* manual.h's reads for explain on PostgreSQL (pg_manual_read.c). */
 struct lrs_manual_event;
@@ -330,13 +336,15 @@ int lrs_pg_field_set_type(lr_db *db, const char *name, const char *type);
 ** segments, as lrs_distinct; the SQL of a leads{} stream of contacts
 ** ($1 a stage or NULL, $2 the id to read after; `batch` ids at most),
 ** the user's `where` checked as a segment's (LR_POLICY, err says why);
-** and the next ids of a stream's SQL. */
+** and the next ids of a stream's SQL (user 1: the user's, run as
+** lrs_pg_user_query runs it). */
 int lrs_pg_distinct(lrs_snap *snap, int stages,
                     int (*cb)(void *ctx, const char *name), void *ctx);
 int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
                       char **sql, char *err, size_t errlen);
-int lrs_pg_select_ids(lrs_snap *snap, const char *sql, const char *arg,
-                      long long after, long long *ids, int max, int *n);
+int lrs_pg_select_ids(lrs_snap *snap, const char *sql, int user,
+                      const char *arg, long long after, long long *ids,
+                      int max, int *n);
 
 /* lr_contact_get's read (pg_contact_get.c): contact id into c, its
 ** strings in arena a; LR_NOTFOUND when there is none. */
@@ -450,5 +458,17 @@ typedef struct lrs_pg_member { const char *k, *v; size_t kn, vn; } lrs_pg_member
 int lrs_pg_json_members(const char *s, lrs_pg_member **out, int *n);
 int lrs_pg_json_patch(lr_buf *out, const char *target, const char *patch);
 void lrs_pg_json_text(lr_buf *out, const char *s, size_t n);
+
+/* query.h's other cursors on PostgreSQL (pg_rows.c): over user SQL
+** (query(), checked and read-only; err says why it is refused), or over
+** contact id's row (acts 0) or activities; and the cursor's calls, as
+** query.h's lrs_rows_*. */
+int lrs_pg_rows_query(lrs_snap *snap, const char *sql,
+                      struct lrs_pg_rows **out, char *err, size_t errlen);
+int lrs_pg_rows_contact(lrs_snap *snap, long long id, int acts,
+                        struct lrs_pg_rows **out);
+int lrs_pg_rows_params(struct lrs_pg_rows *r);
+void lrs_pg_rows_bind(struct lrs_pg_rows *r, int i, const lrs_value *v);
+const char *lrs_pg_rows_errmsg(struct lrs_pg_rows *r);
 
 #endif

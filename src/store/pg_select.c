@@ -3,7 +3,8 @@
 ** segments (lrs_distinct), and the statements of a script's leads{}: the
 ** contacts matching a stage and the user's `where` (over the typed
 ** columns of pg_scan_cols.c, under the guard of segment SQL:
-** pg_usersql.c), and a segment's members, each read by keyset in
+** pg_usersql.c, and run as its reader role), and a segment's members,
+** each read by keyset in
 ** batches; select.c merges them as on SQLite.
 */
 #include <stdio.h>
@@ -73,14 +74,16 @@ int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
   return rc;
 }
 
-int lrs_pg_select_ids(lrs_snap *snap, const char *sql, const char *arg,
-                      long long after, long long *ids, int max, int *n) {
+int lrs_pg_select_ids(lrs_snap *snap, const char *sql, int user,
+                      const char *arg, long long after, long long *ids,
+                      int max, int *n) {
   *n = 0;
   char a[24];
   snprintf(a, sizeof a, "%lld", after);
   const char *p[] = { arg, a };
   PGresult *res;
-  int rc = lrs_pg_snap_query(snap, sql, 2, p, &res);
+  int rc = user ? lrs_pg_user_query(snap, sql, 2, p, &res)
+                : lrs_pg_snap_query(snap, sql, 2, p, &res);
   if (rc != LR_OK) return rc;
   for (int i = 0, k = PQntuples(res); i < k && *n < max; i++)
     ids[(*n)++] = strtoll(PQgetvalue(res, i, 0), NULL, 10);

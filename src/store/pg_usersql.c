@@ -69,17 +69,40 @@ static const char *bad_call(const char *p, size_t *len) {
   return NULL;
 }
 
-int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
-                      int nparams, char *why, size_t n) {
+int lrs_pg_user_calls(const char *sql, char *why, size_t n) {
   size_t len;
-  const char *w = bad_call(where, &len);
-  if (w) {
-    snprintf(why, n, "%.*s() may not be called here (on PostgreSQL a "
-             "segment's SQL may call: coalesce, nullif, lower, upper, "
-             "length, substr, substring, trim, ltrim, rtrim, abs, round, "
-             "replace)", (int)len, w);
+  const char *w = bad_call(sql, &len);
+  if (!w) return LR_OK;
+  snprintf(why, n, "%.*s() may not be called here (on PostgreSQL a "
+           "segment's SQL may call: coalesce, nullif, lower, upper, "
+           "length, substr, substring, trim, ltrim, rtrim, abs, round, "
+           "replace)", (int)len, w);
+  return LR_POLICY;
+}
+
+/* Is the relation name[0..k) one of the tables ("a,b,c")? */
+static int listed(const char *tables, const char *name, size_t k) {
+  for (const char *t = tables; *t; t += strcspn(t, ",") + (t[strcspn(t, ",")] != 0))
+    if (strcspn(t, ",") == k && strncmp(t, name, k) == 0) return 1;
+  return 0;
+}
+
+int lrs_pg_user_plan(const char *plan, const char *tables, const char *what,
+                     char *why, size_t n) {
+  const char *key = "\"Relation Name\": \"";
+  for (const char *r = strstr(plan, key); r; r = strstr(r + 1, key)) {
+    const char *name = r + strlen(key);
+    size_t k = strcspn(name, "\"");
+    if (listed(tables, name, k)) continue;
+    snprintf(why, n, "it reads the table %.*s (%s)", (int)k, name, what);
     return LR_POLICY;
   }
+  return LR_OK;
+}
+
+int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
+                      int nparams, char *why, size_t n) {
+  if (lrs_pg_user_calls(where, why, n) != LR_OK) return LR_POLICY;
   lr_buf ex = LR_BUF_INIT;
   lrb_printf(&ex, "EXPLAIN (FORMAT JSON) %s", sql);
   const char *p[] = { "1", "0" };
@@ -91,19 +114,11 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
     snprintf(why, n, "SQL failed on PostgreSQL: %s", lrs_snap_errmsg(s));
     return LR_POLICY;
   }
-  const char *plan = PQntuples(res) ? PQgetvalue(res, 0, 0) : "";
-  const char *key = "\"Relation Name\": \"";
-  for (const char *r = strstr(plan, key); r; r = strstr(r + 1, key)) {
-    const char *name = r + strlen(key);
-    size_t k = strcspn(name, "\"");
-    if (k == 8 && strncmp(name, "contacts", 8) == 0) continue;
-    snprintf(why, n, "it reads the table %.*s (a segment's SQL reads "
-             "contact data only)", (int)k, name);
-    PQclear(res);
-    return LR_POLICY;
-  }
+  rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
+                        "contacts", "a segment's SQL reads contact data only",
+                        why, n);
   PQclear(res);
-  return LR_OK;
+  return rc;
 }
 
 /* The role's name: one per database and schema, so that a member of one

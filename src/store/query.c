@@ -15,13 +15,28 @@
 
 struct lrs_rows {
   lrs_snap *snap;
+  struct lrs_pg_rows *pg;        /* PostgreSQL: pg_rows.c's cursor */
   sqlite3_stmt *st;
   int ncols;
   lrs_value *vals;
   int user;                      /* the user's SQL: step it under the guard */
   char why[512];                 /* why the last step failed */
-  struct lrs_pg_rows *pg;        /* PostgreSQL: a contact's row (pg_rows.c) */
 };
+
+/* A cursor over PostgreSQL's pg (taken; NULL: rc says why). */
+static int rows_pg(lrs_snap *snap, struct lrs_pg_rows *pg, int rc,
+                   lrs_rows **out) {
+  if (rc != LR_OK) return rc;
+  lrs_rows *r = calloc(1, sizeof *r);
+  if (!r) {
+    lrs_pg_rows_close(pg);
+    return LR_NOMEM;
+  }
+  r->snap = snap;
+  r->pg = pg;
+  *out = r;
+  return LR_OK;
+}
 
 /* A cursor over st (taken, finalized on error). */
 static int rows_new(lrs_snap *snap, sqlite3_stmt *st, lrs_rows **out) {
@@ -46,8 +61,9 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
                    char *err, size_t errlen) {
   *out = NULL;
   if (snap->pg) {
-    snprintf(err, errlen, "query() is not supported on PostgreSQL yet");
-    return lrs_pg_snap_refuse(snap, "query()");
+    struct lrs_pg_rows *pg = NULL;
+    int rc = lrs_pg_rows_query(snap, sql, &pg, err, errlen);
+    return rows_pg(snap, pg, rc, out);
   }
   sqlite3 *conn = snap->conn;
   sqlite3_stmt *st = NULL;
@@ -86,13 +102,8 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
 int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
   if (snap->pg) {
-    lrs_rows *r = calloc(1, sizeof *r);
-    if (!r) return lrs__snap_rc(snap, SQLITE_NOMEM);
-    r->snap = snap;
-    int rc = lrs_pg_contact_row(snap, id, &r->pg);
-    if (rc == LR_OK) *out = r;
-    else free(r);
-    return rc;
+    struct lrs_pg_rows *pg = NULL;
+    return rows_pg(snap, pg, lrs_pg_rows_contact(snap, id, 0, &pg), out);
   }
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts WHERE id = ?1",
@@ -104,7 +115,10 @@ int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
 
 int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "reading a contact's activities");
+  if (snap->pg) {
+    struct lrs_pg_rows *pg = NULL;
+    return rows_pg(snap, pg, lrs_pg_rows_contact(snap, id, 1, &pg), out);
+  }
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT type, occurred_at AS at, "
                               "value, campaign FROM activities WHERE "
@@ -116,12 +130,13 @@ int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
 }
 
 int lrs_rows_params(lrs_rows *r) {
-  return r->pg ? 0 : sqlite3_bind_parameter_count(r->st);
+  return r->pg ? lrs_pg_rows_params(r->pg)
+               : sqlite3_bind_parameter_count(r->st);
 }
 
 void lrs_rows_bind(lrs_rows *r, int i, const lrs_value *v) {
-  if (r->pg) return;
-  lrs__bind(r->st, i, v);
+  if (r->pg) lrs_pg_rows_bind(r->pg, i, v);
+  else lrs__bind(r->st, i, v);
 }
 
 int lrs_rows_columns(lrs_rows *r) {
@@ -129,8 +144,7 @@ int lrs_rows_columns(lrs_rows *r) {
 }
 
 const char *lrs_rows_name(lrs_rows *r, int i) {
-  if (r->pg) return lrs_pg_rows_name(r->pg, i);
-  return sqlite3_column_name(r->st, i);
+  return r->pg ? lrs_pg_rows_name(r->pg, i) : sqlite3_column_name(r->st, i);
 }
 
 int lrs_rows_next(lrs_rows *r, const lrs_value **row) {
@@ -150,7 +164,9 @@ int lrs_rows_next(lrs_rows *r, const lrs_value **row) {
   return 1;
 }
 
-const char *lrs_rows_errmsg(lrs_rows *r) { return r->why; }
+const char *lrs_rows_errmsg(lrs_rows *r) {
+  return r->pg ? lrs_pg_rows_errmsg(r->pg) : r->why;
+}
 
 void lrs_rows_close(lrs_rows *r) {
   if (!r) return;

@@ -157,6 +157,46 @@ if cmp -s "outbox.m.db" "outbox.$d"; then pass; else
 fi
 rows "SELECT consumer, last_id FROM outbox_acks"
 
+# query() (the shell's read-only SQL, src/store/query.c) and a contact's
+# row and activities: the same rows on both; on PostgreSQL the same
+# guard as a segment's SQL, and a READ ONLY transaction.
+cat > q.sql <<'SQL'
+SELECT email, company_size, annual_revenue, industry FROM contacts WHERE company_size > 10000 ORDER BY id LIMIT 3
+SELECT stage, count(*) AS n FROM contacts GROUP BY stage ORDER BY stage
+SELECT type, count(*) AS n, sum(value) AS v FROM activities GROUP BY type ORDER BY type
+SELECT c.email, o.result, o.amount FROM outcomes o JOIN contacts c ON c.id = o.contact_id ORDER BY o.id LIMIT 3
+SELECT email, stage FROM contacts WHERE id = ?1
+SELECT count(*) AS n FROM contacts WHERE lower(email) LIKE '%acme%';
+SQL
+for db in "$SQ" "$PG"; do
+  LR_QUERY_DB=$db LR_QUERY_SQL=q.sql LR_QUERY_ID=5 "$LR_BUILD/tests/test_pg_query" > "query.${db##*/}" 2>&1 || fail "test_pg_query on ${db%%:*}"
+done
+if cmp -s "query.m.db" "query.$d"; then pass; else
+  fail "query() differs:"$'\n'"$(diff "query.m.db" "query.$d")"
+fi
+cat > qh.sql <<'SQL'
+SELECT * FROM runs
+SELECT count(*) FROM contacts WHERE id IN (SELECT contact_id FROM audit)
+SELECT email FROM contacts; DELETE FROM contacts
+DELETE FROM contacts RETURNING id
+WITH d AS (DELETE FROM contacts RETURNING id) SELECT * FROM d
+SELECT pg_read_file('/etc/hostname')
+SELECT "pg_read_file" ('/etc/hostname')
+SELECT set_config('transaction_read_only', 'off', true)
+SELECT pg_advisory_lock(1)
+SELECT * FROM meta WHERE ?1 = 'never'
+SQL
+OUT=$(LR_QUERY_DB=$PG LR_QUERY_SQL=qh.sql "$LR_BUILD/tests/test_pg_query" 2>&1)
+contains "error: query: it reads the table runs (query() reads contacts, activities and outcomes only)"
+contains "error: query: it reads the table audit"
+contains "error: query: it reads the table meta"
+contains "error: query: pg_read_file() may not be called here"
+contains "error: query: \"pg_read_file\"() may not be called here"
+contains "error: query: set_config() may not be called here"
+contains "error: query: pg_advisory_lock() may not be called here"
+same "$(grep -c '^error: query: SQL failed on PostgreSQL' <<< "$OUT")" 3 "(a second statement and writes refused)"
+same "$(grep -c '^error' <<< "$OUT")" 10 "(every hostile query refused)"
+
 # Hostile SQL in leads{where=}: no writes, no second statement, no table
 # but contacts, no function that escapes; each refused naming its line.
 before=$(lr --db "$PG" export --json | sha256sum)
@@ -177,6 +217,21 @@ hostile "pg_advisory_lock(478186697070) IS NULL" "pg_advisory_lock() may not be 
 hostile "pg_sleep (100) IS NULL" "pg_sleep() may not be called here"
 hostile "email IS NOT 1" "SQL failed on PostgreSQL"
 same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(hostile where wrote nothing)"
+# One writer at a time: a move, a set and a script wait for the lock a
+# run holds, then give up having written nothing.
+held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296"
+psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
+for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
+expect_fail 1 lr --db "$PG" --busy-timeout 300 move "$k5" lead --reason x
+contains "another run holds the lock (gave up after 300 ms; see --busy-timeout)"
+expect_fail 1 lr --db "$PG" --busy-timeout 300 set "$k5" title=x --reason x
+contains "another run holds the lock"
+expect_fail 1 lr --db "$PG" --busy-timeout 300 s.lua
+contains "another run holds the lock"
+psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
+wait
+same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(a writer that gave up wrote nothing)"
+
 # A script that fails rolls back whole, on both.
 printf 'for lead in leads{ limit = 5 } do lead:set("title", "x") end\nerror("stop")\n' > bad.lua
 both bad.lua --now 2026-11-23

@@ -100,6 +100,17 @@ both GET /v1/contacts/ann@example.com/explain
 contains '200 '; contains '"kind":"rule","name":"demo"'
 both GET /v1/contacts/zoe@example.com/explain
 contains '404 '
+# A contact, the handoffs and the outbox (the store's reads on
+# PostgreSQL: pg_contact_get.c, pg_handoffs.c, pg_outbox.c).
+both GET /v1/contacts/ann@example.com
+contains '200 '
+both GET /v1/contacts/nobody@example.com
+both GET /v1/handoffs
+contains '200 '
+both GET '/v1/handoffs?after=1'
+both GET /v1/outbox
+contains '200 '
+both GET '/v1/outbox?after=2'
 K="JOIN contacts k ON k.id = t.contact_id"
 for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, grades, scores, owner, data_at, change_mark, updated_at, stage_since, due_at FROM contacts" \
          "SELECT t.id, k.key, t.type, t.occurred_at, t.value, t.campaign FROM activities t $K" \
