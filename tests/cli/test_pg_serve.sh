@@ -100,6 +100,32 @@ both GET /v1/contacts/ann@example.com/explain
 contains '200 '; contains '"kind":"rule","name":"demo"'
 both GET /v1/contacts/zoe@example.com/explain
 contains '404 '
+# The endpoints that read a contact, the handoffs and the outbox, and
+# the events that write fields, once the PostgreSQL store serves those
+# (docs/postgresql.md): the same answers; until then, a clear refusal.
+req "$PORT_pg" GET "/v1/handoffs?after=0"
+case "$OUT" in
+  "200 "*)
+    both POST /v1/events '{"contact": "gus@example.com", "type": "demo_request", "create": {"title": "VP Ops", "company_size": 2000}}'
+    contains '"created":true'; contains '"to":"sql"'
+    both POST /v1/contacts '{"contact": "dan@example.com", "fields": {"title": "VP Engineering"}}'
+    contains '"grade":"B"'
+    both POST /v1/contacts '{"contact": "fay@example.com", "fields": {"first_name": "Fay", "company_size": 12}}'
+    contains '"created":true'
+    both GET /v1/contacts/ann@example.com
+    contains '200 '; contains '"owner":"ana@corp.example"'
+    both GET /v1/contacts/zoe@example.com
+    contains '404 '
+    both GET "/v1/handoffs?after=0"
+    contains '"key": "gus@example.com"'
+    both GET "/v1/handoffs?after=x"
+    contains '400 '
+    both GET "/v1/outbox?after=0"
+    contains '"kind":"handoff"'
+    rows "SELECT t.id, k.key, t.field, t.at, t.by, t.reason, t.run_id FROM audit t JOIN contacts k ON k.id = t.contact_id"
+    ;;
+  *) contains "not supported on PostgreSQL yet" ;;
+esac
 K="JOIN contacts k ON k.id = t.contact_id"
 for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, grades, scores, owner, data_at, change_mark, updated_at, stage_since, due_at FROM contacts" \
          "SELECT t.id, k.key, t.type, t.occurred_at, t.value, t.campaign FROM activities t $K" \
