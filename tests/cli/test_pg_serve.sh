@@ -9,19 +9,11 @@
 . "$LR_SRC/tests/cli/lib.sh"
 FIX="$LR_SRC/tests/fixtures/realtime"
 NOW=2026-11-01T00:00:00Z
-if [ -z "${LEADRULES_TEST_PG:-}" ]; then
-  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
-  exit 77
-fi
-command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
 command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
-
-d="lr_s_$$_${RANDOM}"
-psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
-PG="${LEADRULES_TEST_PG%/*}/$d"
-SQ="$LR_TMP/sq.db"
+. "$LR_SRC/tests/cli/pg_lib.sh"
+fresh serve
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null' EXIT
+trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; pg_drop_all' EXIT
 cp "$FIX/policy.lua" policy.lua
 echo "test-token-0123456789abcdef" > token
 AUTH="Authorization: Bearer test-token-0123456789abcdef"
@@ -64,13 +56,6 @@ both() {
   req "$PORT_pg" "$@"
   same "$a" "$OUT" "$1 $2 ${3-} (sqlite, then postgresql)"
 }
-rows() {
-  sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort > rows-sq.txt
-  psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort > rows-pg.txt
-  cmp -s rows-sq.txt rows-pg.txt && pass ||
-    fail "rows of $1 (sqlite <, postgresql >):"$'\n'"$(diff rows-sq.txt rows-pg.txt | head -20)"
-}
-
 start sq "$SQ"
 start pg "$PG"
 OUT=$(curl -s "http://127.0.0.1:$PORT_pg/healthz"); contains '"ok":true'
@@ -138,7 +123,7 @@ for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, gr
 done
 
 # 503: another writer holds the run lock past the busy timeout (1 s).
-held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+held=$PG_HELD
 psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
 LOCKER=$!
 for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
