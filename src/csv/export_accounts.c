@@ -78,7 +78,6 @@ static int row(void *ctx, const lrs_value *v, int n) {
 
 int lr_export_accounts(lr_db *db, const lr_export_opts *opts,
                        lr_write_fn write, void *ctx) {
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "export accounts");
   lr_export_opts o;
   if (!write) return lr__err(db, LR_MISUSE, "lr_export_accounts: no output");
   if (lr__opts(db, &o, sizeof o, opts, "lr_export_accounts") != LR_OK)

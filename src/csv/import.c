@@ -196,11 +196,6 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   memset(rep, 0, sizeof *rep);
   const lrc_kind *k = kind_of(kind);
   if (!k) return lr__err(db, LR_MISUSE, "lr_import_csv: unknown kind %d", kind);
-  if (kind == LR_ACCOUNTS && lrs_is_pg(db)) {
-    char what[48];
-    snprintf(what, sizeof what, "import %s", k->name);
-    return lrs_pg_refuse(db, what);
-  }
   if (!path || !*path) return lr__err(db, LR_MISUSE, "lr_import_csv: no file");
   if (lrs_readonly(db))
     return lr__err(db, LR_READONLY, "%s: opened read-only", lr_db_path(db));

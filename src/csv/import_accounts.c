@@ -132,12 +132,14 @@ static int row(lrc_import *im, const lrc_row *r) {
 }
 
 static int finish(lrc_import *im) {
-  int rc = lrs_accounts_rematch(im->db, 0, NULL);
+  int rc = lrs_account_puts_end(im->db, 1);
+  if (rc == LR_OK) rc = lrs_accounts_rematch(im->db, 0, NULL);
   return rc == LR_OK ? LR_OK : lrc_store_fail(im, NULL, rc);
 }
 
 static void free_kind(lrc_import *im) {
   accts *k = im->k;
+  lrs_account_puts_end(im->db, 0);        /* what a failed import kept */
   if (!k) return;
   lrb_free(&k->data);
   free(k);

@@ -964,11 +964,6 @@ int lrp_run_on(lr_policy *p, const lr_run_opts *opts, lr_run_result *result,
       lr__clock(db, o.now, "lr_run", &now) != LR_OK ||
       check_opts(db, &o) != LR_OK)
     return lr_errcode(db);
-  if (lrs_is_pg(db) && lrp_has_accounts(&p->main))
-    return lr__err(db, LR_ERROR, "%s: accounts are not supported on "
-                   "PostgreSQL yet (the policy declares account stages, "
-                   "rules or handoffs; see docs/postgresql.md)",
-                   p->path ? p->path : p->name);
   lr_run_result local;
   lr_run_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);

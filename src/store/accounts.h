@@ -39,6 +39,10 @@ int lrs_accounts_any(lr_db *db);
 ** account), 2 merged (the same key earlier in this file). */
 int lrs_account_put(lr_db *db, long long seq, const char *key,
                     const char *data, int *what);
+/* The end of an import's lrs_account_put calls: write (1) what they kept
+** or drop it (0, the import failed).  SQLite writes each row as it comes;
+** PostgreSQL keeps the rows and writes them at once here. */
+int lrs_account_puts_end(lr_db *db, int write);
 /* Headers of the account fields, a JSON object field -> header, kept in
 ** meta ("account_headers"): get returns a malloc'd copy or NULL; add
 ** merges json in, the first import that wrote a field naming it. */

@@ -1,6 +1,7 @@
 /*
 ** accounts_io.c -- accounts in SQLite (accounts.h): import upserts,
 ** matching contacts to accounts, loading them for a run, a run's writes.
+** On PostgreSQL each function calls its lrs_pg_ twin (pg_account*.c).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static const char LOAD_ONE_SQL[] = LOAD_COLS "WHERE a.key = ?1";
 
 int lrs_accounts_load(lrs_snap *s, const char *key, lrs_accounts *out) {
   memset(out, 0, sizeof *out);
-  if (s->pg) return lrs_pg_snap_refuse(s, "reading accounts");
+  if (s->pg) return lrs_pg_accounts_load(s, key, out);
   sqlite3_stmt *st = NULL;
   int src = sqlite3_prepare_v2(s->conn, key ? LOAD_ONE_SQL : LOAD_SQL, -1,
                                &st, NULL);
@@ -96,7 +97,7 @@ const lrs_account *lrs_accounts_find(const lrs_accounts *a, const char *key) {
 }
 
 int lrs_accounts_any(lr_db *db) {
-  if (db->pg) return 0;            /* accounts import: SQLite only, yet */
+  if (db->pg) return lrs_pg_accounts_any(db);
   sqlite3_stmt *st = lrs_cached(db, "SELECT EXISTS(SELECT 1 FROM accounts)");
   if (!st) return 0;
   int any = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
@@ -115,6 +116,7 @@ static const char UPDATE_SQL[] =
 
 int lrs_account_put(lr_db *db, long long seq, const char *key,
                     const char *data, int *what) {
+  if (db->pg) return lrs_pg_account_put(db, seq, key, data, what);
   sqlite3_stmt *st = lrs_cached(db, FIND_SQL);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -140,6 +142,13 @@ int lrs_account_put(lr_db *db, long long seq, const char *key,
   return LR_OK;
 }
 
+int lrs_account_puts_end(lr_db *db, int write) {
+  if (!db->pg) return LR_OK;         /* SQLite wrote each row as it came */
+  if (write) return lrs_pg_account_puts_flush(db);
+  lrs_pg_account_puts_free(db);
+  return LR_OK;
+}
+
 char *lrs_account_headers_get(lr_db *db) {
   char buf[16384];
   if (!lrs_meta_get(db, "account_headers", buf, sizeof buf)) return NULL;
@@ -147,6 +156,7 @@ char *lrs_account_headers_get(lr_db *db) {
 }
 
 int lrs_account_headers_add(lr_db *db, const char *json) {
+  if (db->pg) return lrs_pg_account_headers_add(db, json);
   sqlite3_stmt *st = lrs_cached(db, "INSERT INTO meta(k, v) VALUES("
       "'account_headers', ?1) ON CONFLICT(k) DO UPDATE SET"
       " v = json_patch(meta.v, json_patch(excluded.v, meta.v))");
@@ -158,6 +168,7 @@ int lrs_account_headers_add(lr_db *db, const char *json) {
 }
 
 int lrs_account_fields(lr_db *db, lr_buf *out) {
+  if (db->pg) return lrs_pg_account_fields(db, out);
   sqlite3_stmt *st = lrs_cached(db, "SELECT j.key, j.value FROM meta,"
       " json_each(meta.v) j WHERE meta.k = 'account_headers' ORDER BY j.id");
   if (!st) return db->rc;
@@ -192,11 +203,7 @@ static void fn_mail(sqlite3_context *cx, int argc, sqlite3_value **argv) {
 }
 
 int lrs_accounts_rematch(lr_db *db, long long seq, long long *changed) {
-  /* No accounts on PostgreSQL yet (their import refuses): none match. */
-  if (db->pg) {
-    if (changed) *changed = 0;
-    return LR_OK;
-  }
+  if (db->pg) return lrs_pg_accounts_rematch(db, seq, changed);
   if (changed) *changed = 0;
   int det = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
   if (sqlite3_create_function(db->sql, "lr_host", 1, det, NULL, fn_host,
@@ -264,6 +271,9 @@ int lrs_account_update(lr_db *db, long long id, double score,
                        const char *scores, const char *grade,
                        const char *grades, const char *stage,
                        long long now, int moved) {
+  if (db->pg)
+    return lrs_pg_account_update(db, id, score, scores, grade, grades, stage,
+                                 now, moved);
   sqlite3_stmt *st = lrs_cached(db, UPD);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
@@ -284,6 +294,9 @@ static const char HIST[] =
 int lrs_account_history(lr_db *db, long long id, const char *from,
                         const char *to, long long at, long long run_id,
                         const char *reason, const char *transition) {
+  if (db->pg)
+    return lrs_pg_account_history(db, id, from, to, at, run_id, reason,
+                                  transition);
   sqlite3_stmt *st = lrs_cached(db, HIST);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
@@ -298,6 +311,7 @@ int lrs_account_history(lr_db *db, long long id, const char *from,
 }
 
 int lrs_account_parts_clear(lr_db *db, long long id) {
+  if (db->pg) return lrs_pg_account_parts_clear(db, id);
   sqlite3_stmt *st = lrs_cached(db, "DELETE FROM account_parts WHERE account_id=?1");
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
@@ -306,6 +320,7 @@ int lrs_account_parts_clear(lr_db *db, long long id) {
 
 int lrs_account_part(lr_db *db, long long id, const char *rule,
                      const char *group, double points) {
+  if (db->pg) return lrs_pg_account_part(db, id, rule, group, points);
   sqlite3_stmt *st = lrs_cached(db, "INSERT INTO account_parts(account_id,"
                                     " rule, grp, points) VALUES(?1,?2,?3,?4)");
   if (!st) return db->rc;
@@ -319,6 +334,8 @@ int lrs_account_part(lr_db *db, long long id, const char *rule,
 int lrs_account_assign(lr_db *db, long long id, const char *owner,
                        const char *stage, long long at, long long run_id,
                        long long due) {
+  if (db->pg)
+    return lrs_pg_account_assign(db, id, owner, stage, at, run_id, due);
   sqlite3_stmt *st;
   if (!owner) {
     st = lrs_cached(db, "UPDATE accounts SET owner=NULL, assigned_at=NULL,"
@@ -352,6 +369,7 @@ int lrs_account_assign(lr_db *db, long long id, const char *owner,
 }
 
 int lrs_account_parts_get(lr_db *db, long long id, lr_buf *out) {
+  if (db->pg) return lrs_pg_account_parts_get(db, id, out);
   sqlite3_stmt *st = lrs_cached(db, "SELECT rule, coalesce(grp,''), points"
                                     " FROM account_parts WHERE account_id=?1"
                                     " ORDER BY rule");
@@ -366,6 +384,7 @@ int lrs_account_parts_get(lr_db *db, long long id, lr_buf *out) {
 }
 
 int lrs_account_groups(lr_db *db, lr_buf *out) {
+  if (db->pg) return lrs_pg_account_groups(db, out);
   sqlite3_stmt *st = lrs_cached(db, "SELECT j.key FROM accounts a,"
       " json_each(CASE WHEN json_valid(a.scores) THEN a.scores END) j"
       " GROUP BY j.key ORDER BY min(a.id), min(j.id)");
@@ -397,6 +416,8 @@ int lrs_accounts_export(lr_db *db, const char *const *fields, int nf,
                         const char *const *groups, int ng,
                         int (*fn)(void *ctx, const lrs_value *v, int n),
                         void *ctx) {
+  if (db->pg)
+    return lrs_pg_accounts_export(db, fields, nf, groups, ng, fn, ctx);
   lr_buf sql = LR_BUF_INIT;
   lrb_adds(&sql, "SELECT a.key");
   for (int i = 0; i < nf; i++) put_extract(&sql, "a.data", fields[i]);
@@ -431,7 +452,7 @@ int lrs_accounts_export(lr_db *db, const char *const *fields, int nf,
 
 int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
                             int *n) {
-  if (s->pg) return lrs_pg_snap_refuse(s, "reading accounts");
+  if (s->pg) return lrs_pg_account_contact_ids(s, key, ids, n);
   *ids = NULL;
   *n = 0;
   sqlite3_stmt *st = NULL;
@@ -461,7 +482,7 @@ int lrs_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
 }
 
 int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n) {
-  if (s->pg) return lrs_pg_snap_refuse(s, "reading accounts");
+  if (s->pg) return lrs_pg_account_key(s, id, buf, n);
   sqlite3_stmt *st = NULL;
   int src = sqlite3_prepare_v2(s->conn, "SELECT key FROM accounts WHERE id=?1",
                                -1, &st, NULL);
@@ -478,6 +499,7 @@ int lrs_account_key(lrs_snap *s, long long id, char *buf, size_t n) {
 }
 
 int lrs_account_stage_counts(lr_db *db, lr_buf *out) {
+  if (db->pg) return lrs_pg_account_stage_counts(db, out);
   sqlite3_stmt *st = lrs_cached(db, "SELECT coalesce(a.stage, ''), count(*),"
       " sum((SELECT count(*) FROM contacts c WHERE c.account_key = a.key))"
       " FROM accounts a GROUP BY 1 ORDER BY 1");

@@ -1,6 +1,7 @@
 /*
 ** pg_import_log.c -- the imports table on PostgreSQL, as import_log.c:
-** one row per import, written in the import's transaction.
+** one row per import, written in the import's transaction, with the id
+** SQLite would give it.
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -25,6 +25,7 @@ struct lrs_pg {
   int staged;                      /* pg_apply.c's staging table exists */
   unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
   struct lrs_pg_rt *rt;            /* a group of events (pg_realtime.c) */
+  struct lrs_pg_accts *accts;      /* an accounts import's rows (pg_accounts_import.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -246,6 +247,15 @@ int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
 int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                        char *err, size_t errlen);
 int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
+/* lrs_where_check: the guard of user SQL over where, not run; err on one
+** line. */
+int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
+                       size_t errlen);
+/* query.h's lrs_contact_columns and lrs_stage_counts (pg_query.c). */
+char **lrs_pg_contact_columns(lrs_snap *s, int *n);
+int lrs_pg_stage_counts(lrs_snap *s,
+                        void (*fn)(void *ctx, const char *stage, long long n),
+                        void *ctx);
 
 /* Run user SQL (a segment's `where`, checked by lrs_pg_user_check) on
 ** snapshot s as the database's reader role when it has one (SELECT on
@@ -296,6 +306,68 @@ int lrs_pg_outbox_stage(lr_db *db, int section, long long seq,
                         const struct lrs_outbox_new *r);
 int lrs_pg_outbox_unstage(lr_db *db);
 
+/* manual.c's writes (pg_manual.c): a stage history row, a contact moved
+** by hand (its stage and lock), a lock renewed (with its audit row), a
+** contact's stage, a field set by hand (*changed 0: it held that value;
+** else written, with its audit row); and a field's registered type
+** (pg_fields.c). */
+int lrs_pg_history_add(lr_db *db, long long contact_id, const char *from,
+                       const char *to, long long at, long long run_id,
+                       const char *reason, const char *transition,
+                       const char *by);
+int lrs_pg_stage_set(lr_db *db, long long id, const char *to, long long now,
+                     long long until);
+int lrs_pg_lock_renew(lr_db *db, long long id, const char *by,
+                      const char *reason, long long run_id, long long now,
+                      long long until);
+int lrs_pg_contact_stage(lr_db *db, long long id, char *stage, size_t n);
+int lrs_pg_field_write(lr_db *db, long long id, const char *field,
+                       const lrs_value *v, const char *by, const char *reason,
+                       long long run_id, long long now, int *changed);
+int lrs_pg_field_set_type(lr_db *db, const char *name, const char *type);
+
+/* select.h on PostgreSQL (pg_select.c): the known stages (stages 1) or
+** segments, as lrs_distinct; the SQL of a leads{} stream of contacts
+** ($1 a stage or NULL, $2 the id to read after; `batch` ids at most),
+** the user's `where` checked as a segment's (LR_POLICY, err says why);
+** and the next ids of a stream's SQL. */
+int lrs_pg_distinct(lrs_snap *snap, int stages,
+                    int (*cb)(void *ctx, const char *name), void *ctx);
+int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
+                      char **sql, char *err, size_t errlen);
+int lrs_pg_select_ids(lrs_snap *snap, const char *sql, const char *arg,
+                      long long after, long long *ids, int max, int *n);
+
+/* lr_contact_get's read (pg_contact_get.c): contact id into c, its
+** strings in arena a; LR_NOTFOUND when there is none. */
+struct lr_arena;
+int lrs_pg_contact_fill(lr_db *db, lr_contact *c, struct lr_arena *a,
+                        long long id);
+
+/* handoffs.c's statements (pg_handoffs.c), by which: one integer row
+** (with one text or integer parameter but for MAX_ID), the names of the
+** OWNERS or STAGES rows appended to b ("a, b"), and the list. */
+#define LRS_PG_HO_MAX_ID 0
+#define LRS_PG_HO_RUNS 1
+#define LRS_PG_HO_OWNER_KNOWN 2
+#define LRS_PG_HO_OWNERS 3
+#define LRS_PG_HO_STAGE_KNOWN 4
+#define LRS_PG_HO_STAGES 5
+int lrs_pg_handoffs_ints(lr_db *db, int which, const char *text,
+                         long long num, long long *out, int n);
+int lrs_pg_handoffs_names(lr_db *db, int which, lr_buf *b);
+int lrs_pg_handoffs_list(lr_db *db, const lr_handoffs_opts *o,
+                         lr_handoff_fn fn, void *ctx);
+
+/* realtime_io.h's outbox reads and acknowledgements (pg_outbox.c). */
+struct lrs_outbox_row;
+int lrs_pg_outbox_each(lr_db *db, long long after, long long limit,
+                       int (*cb)(void *ctx, const struct lrs_outbox_row *r),
+                       void *ctx);
+int lrs_pg_outbox_acked(lr_db *db, const char *consumer, long long *id);
+int lrs_pg_outbox_ack(lr_db *db, const char *consumer, long long id,
+                      long long now);
+int lrs_pg_outbox_last(lr_db *db, long long *id);
 /* A group of events (pg_realtime.c), realtime_io.h's functions on
 ** PostgreSQL: begin takes the run lock (lrs_pg_events_begin) and end
 ** gives it back; keys finds a group's contacts with one query, which
@@ -321,5 +393,62 @@ int lrs_pg_schema_version(lr_db *db, int *version);
 ** REPEATABLE READ, without a snapshot for readers (the evaluation reads
 ** the writer's own connection); lrs_pg_run_end gives the lock back. */
 int lrs_pg_events_begin(lr_db *db);
+/* Accounts (accounts.h) on PostgreSQL.  Reads (pg_accounts_read.c). */
+struct lrs_accounts;
+int lrs_pg_accounts_load(lrs_snap *s, const char *key,
+                         struct lrs_accounts *out);
+int lrs_pg_account_contact_ids(lrs_snap *s, const char *key, long long **ids,
+                               int *n);
+int lrs_pg_account_key(lrs_snap *s, long long id, char *buf, size_t n);
+int lrs_pg_accounts_any(lr_db *db);
+int lrs_pg_account_parts_get(lr_db *db, long long id, lr_buf *out);
+int lrs_pg_account_stage_counts(lr_db *db, lr_buf *out);
+/* A run's writes (pg_account_write.c). */
+int lrs_pg_account_update(lr_db *db, long long id, double score,
+                          const char *scores, const char *grade,
+                          const char *grades, const char *stage,
+                          long long now, int moved);
+int lrs_pg_account_history(lr_db *db, long long id, const char *from,
+                           const char *to, long long at, long long run_id,
+                           const char *reason, const char *transition);
+int lrs_pg_account_parts_clear(lr_db *db, long long id);
+int lrs_pg_account_part(lr_db *db, long long id, const char *rule,
+                        const char *group, double points);
+int lrs_pg_account_assign(lr_db *db, long long id, const char *owner,
+                          const char *stage, long long at, long long run_id,
+                          long long due);
+/* Import (pg_accounts_import.c): rows kept in db->pg->accts, merged as
+** SQLite merges them, written by flush with COPY and two set-based
+** statements; the headers; rematch (pg_accounts_match.c). */
+int lrs_pg_account_put(lr_db *db, long long seq, const char *key,
+                       const char *data, int *what);
+int lrs_pg_account_puts_flush(lr_db *db);
+void lrs_pg_account_puts_free(lr_db *db);
+int lrs_pg_account_headers_add(lr_db *db, const char *json);
+int lrs_pg_accounts_rematch(lr_db *db, long long seq, long long *changed);
+/* Export (pg_accounts_export.c). */
+int lrs_pg_account_fields(lr_db *db, lr_buf *out);
+int lrs_pg_account_groups(lr_db *db, lr_buf *out);
+int lrs_pg_accounts_export(lr_db *db, const char *const *fields, int nf,
+                           const char *const *groups, int ng,
+                           int (*fn)(void *ctx, const lrs_value *v, int n),
+                           void *ctx);
+/* One contact's row (pg_rows.c): query.h's lrs_contact_row_open and
+** lrs_rows_* on PostgreSQL. */
+struct lrs_pg_rows;
+int lrs_pg_contact_row(lrs_snap *s, long long id, struct lrs_pg_rows **out);
+int lrs_pg_rows_columns(const struct lrs_pg_rows *r);
+const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i);
+int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);
+void lrs_pg_rows_close(struct lrs_pg_rows *r);
+/* Flat JSON objects as SQLite's JSON functions see them (pg_json_flat.c):
+** the members of object s (k and v as written: k with its quotes), -1
+** when s is not an object; json_patch(target, patch) appended to out (-1:
+** not objects); and a value's text as json_extract gives it (a string
+** unescaped, anything else as written). */
+typedef struct lrs_pg_member { const char *k, *v; size_t kn, vn; } lrs_pg_member;
+int lrs_pg_json_members(const char *s, lrs_pg_member **out, int *n);
+int lrs_pg_json_patch(lr_buf *out, const char *target, const char *patch);
+void lrs_pg_json_text(lr_buf *out, const char *s, size_t n);
 
 #endif

@@ -91,7 +91,10 @@ static const char PG_MIGRATION_4[] =
   "  from_stage text, to_stage text NOT NULL,"
   "  at bigint NOT NULL, run_id bigint, reason text, transition text, by text,"
   "  PRIMARY KEY(contact_id, id));"
-  "CREATE INDEX stage_history_by_contact ON stage_history(contact_id, at);"
+  /* The report reads the whole history in (contact_id, at, id) order
+  ** with these columns (pg_report_rows.c): covering, as SQLite's. */
+  "CREATE INDEX stage_history_by_contact ON stage_history(contact_id, at, id)"
+  "  INCLUDE (run_id, from_stage, to_stage);"
   "CREATE TABLE score_parts("
   "  contact_id bigint NOT NULL,"
   "  rule text NOT NULL, points double precision NOT NULL, grp text,"
@@ -134,6 +137,23 @@ static const char PG_MIGRATION_4[] =
   "  grades text, stage text, stage_since bigint, owner text,"
   "  assigned_at bigint, due_at bigint, import_seq bigint,"
   "  updated_at bigint);"
+  /* An account's history, handoffs and score parts, as a contact's: no
+  ** foreign keys (a run writes them only for the accounts it has just
+  ** read); accounts are small, a reference table under Citus. */
+  "CREATE TABLE account_history("
+  "  id bigserial PRIMARY KEY, account_id bigint NOT NULL,"
+  "  from_stage text, to_stage text NOT NULL, at bigint NOT NULL,"
+  "  run_id bigint, reason text, transition text);"
+  "CREATE INDEX account_history_by_account ON account_history(account_id, at);"
+  "CREATE TABLE account_assignments("
+  "  id bigserial PRIMARY KEY, account_id bigint NOT NULL,"
+  "  owner text NOT NULL, stage text, at bigint NOT NULL, run_id bigint,"
+  "  due bigint);"
+  "CREATE INDEX account_assignments_by_account"
+  "  ON account_assignments(account_id, at);"
+  "CREATE TABLE account_parts("
+  "  account_id bigint NOT NULL, rule text NOT NULL, grp text,"
+  "  points double precision NOT NULL, PRIMARY KEY(account_id, rule));"
   "INSERT INTO fields(name, type, header, builtin) VALUES"
   "  ('email','text','email',1), ('first_name','text','first_name',1),"
   "  ('last_name','text','last_name',1), ('company','text','company',1),"

@@ -20,6 +20,7 @@ struct lrs_rows {
   lrs_value *vals;
   int user;                      /* the user's SQL: step it under the guard */
   char why[512];                 /* why the last step failed */
+  struct lrs_pg_rows *pg;        /* PostgreSQL: a contact's row (pg_rows.c) */
 };
 
 /* A cursor over st (taken, finalized on error). */
@@ -84,7 +85,15 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
 
 int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "reading a contact row");
+  if (snap->pg) {
+    lrs_rows *r = calloc(1, sizeof *r);
+    if (!r) return lrs__snap_rc(snap, SQLITE_NOMEM);
+    r->snap = snap;
+    int rc = lrs_pg_contact_row(snap, id, &r->pg);
+    if (rc == LR_OK) *out = r;
+    else free(r);
+    return rc;
+  }
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts WHERE id = ?1",
                               -1, &st, NULL);
@@ -106,19 +115,26 @@ int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
   return rows_new(snap, st, out);
 }
 
-int lrs_rows_params(lrs_rows *r) { return sqlite3_bind_parameter_count(r->st); }
+int lrs_rows_params(lrs_rows *r) {
+  return r->pg ? 0 : sqlite3_bind_parameter_count(r->st);
+}
 
 void lrs_rows_bind(lrs_rows *r, int i, const lrs_value *v) {
+  if (r->pg) return;
   lrs__bind(r->st, i, v);
 }
 
-int lrs_rows_columns(lrs_rows *r) { return r->ncols; }
+int lrs_rows_columns(lrs_rows *r) {
+  return r->pg ? lrs_pg_rows_columns(r->pg) : r->ncols;
+}
 
 const char *lrs_rows_name(lrs_rows *r, int i) {
+  if (r->pg) return lrs_pg_rows_name(r->pg, i);
   return sqlite3_column_name(r->st, i);
 }
 
 int lrs_rows_next(lrs_rows *r, const lrs_value **row) {
+  if (r->pg) return lrs_pg_rows_next(r->pg, row);
   if (r->user) lrs__user_enter(r->snap, LRS_USER_QUERY);
   int src = sqlite3_step(r->st);
   if (r->user) lrs__user_leave(r->snap);
@@ -138,6 +154,7 @@ const char *lrs_rows_errmsg(lrs_rows *r) { return r->why; }
 
 void lrs_rows_close(lrs_rows *r) {
   if (!r) return;
+  lrs_pg_rows_close(r->pg);
   sqlite3_finalize(r->st);
   free(r->vals);
   free(r);
@@ -146,6 +163,7 @@ void lrs_rows_close(lrs_rows *r) {
 char **lrs_contact_columns(lrs_snap *snap, int *n) {
   *n = 0;
   if (!snap) return NULL;
+  if (snap->pg) return lrs_pg_contact_columns(snap, n);
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts LIMIT 0", -1, &st,
                          NULL) != SQLITE_OK)
@@ -174,7 +192,7 @@ char **lrs_contact_columns(lrs_snap *snap, int *n) {
 int lrs_stage_counts(lrs_snap *snap,
                      void (*fn)(void *ctx, const char *stage, long long n),
                      void *ctx) {
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "stage counts");
+  if (snap->pg) return lrs_pg_stage_counts(snap, fn, ctx);
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT coalesce(stage, ''), "
                               "count(*) FROM contacts GROUP BY 1", -1, &st,

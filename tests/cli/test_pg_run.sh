@@ -3,8 +3,8 @@
 # PostgreSQL, give the same run output and leave the same contacts,
 # stage history, assignments, score parts, segment members, routing state,
 # runs and outbox rows, byte for byte; a dry run writes nothing; one run writes
-# at a time; run --changed evaluates the same contacts; accounts are
-# refused, naming the policy.
+# at a time; run --changed evaluates the same contacts (accounts:
+# test_pg_accounts.sh).
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
 # LEADRULES_TEST_PG; without it this test is skipped.
 . "$LR_SRC/tests/cli/lib.sh"
@@ -144,9 +144,6 @@ psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
 wait
 expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
 
-# Accounts are not served yet: refused, naming the policy, nothing written.
-expect_fail 1 lr --db "$PG" run "$EX/abm.lua" --now 2026-11-16
-contains "abm.lua: accounts are not supported on PostgreSQL yet"
 # A segment's SQL reads contact data only, and calls only the functions
 # of the common subset; SQL that does not run on PostgreSQL names its line.
 seg() { printf 'stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture" }\nsegment "s" { where = [[%s]] }\nrule "r" { points = 1, segment = "s" }\n' "$1" > seg.lua; }
