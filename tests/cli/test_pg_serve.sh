@@ -3,7 +3,8 @@
 # give the same status and body for each (200 with decisions, 400, 404,
 # 422; /healthz; GET .../explain), and leave the same tables; 503 while another writer
 # holds the run lock; group commit under concurrent clients, every event
-# applied once; SIGTERM exits 0.  Waits are polls with a watchdog.
+# applied once; SIGTERM exits 0; --notify-exec delivers every outbox
+# row.  Waits are polls with a watchdog.
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
 # LEADRULES_TEST_PG; without it this test is skipped.
 . "$LR_SRC/tests/cli/lib.sh"
@@ -156,4 +157,20 @@ for s in sq pg; do
   same "$?" 0 "serve ($s) exit status after SIGTERM"
 done
 PIDS=()
+
+# --notify-exec on PostgreSQL: every outbox row, in order, each once, and
+# the acknowledgement recorded.
+"$LEADRULES" --db "$PG" serve --policy policy.lua --token-file token \
+  --listen 127.0.0.1:0 --now $NOW --notify-exec "cat >> exec.jsonl" > n.out 2> n.err &
+NPID=$!
+PIDS=($NPID)
+last=$(psql -qXtA "$PG" -c "SELECT max(id) FROM outbox")
+acked() { psql -qXtA "$PG" -c "SELECT last_id FROM outbox_acks WHERE consumer = 'notify-exec'"; }
+for ((i = 0; i < 600; i++)); do [ "$(acked)" = "$last" ] && break; sleep 0.1; done
+kill -TERM $NPID; wait $NPID
+same "$?" 0 "serve with --notify-exec: exit status after SIGTERM"
+PIDS=()
+same "$(acked)" "$last" "acknowledged up to the last outbox row"
+same "$(sed -n 's/^{"id":\([0-9]*\),.*/\1/p' exec.jsonl | tr '\n' ' ')" \
+     "$(psql -qXtA "$PG" -c "SELECT id FROM outbox ORDER BY id" | tr '\n' ' ')" "exec deliveries"
 finish
