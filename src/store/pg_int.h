@@ -437,6 +437,9 @@ int lrs_pg_accounts_export(lr_db *db, const char *const *fields, int nf,
 ** lrs_rows_* on PostgreSQL. */
 struct lrs_pg_rows;
 int lrs_pg_contact_row(lrs_snap *s, long long id, struct lrs_pg_rows **out);
+/* Contact id's activities as SQLite's query.c reads them (type, at,
+** value, campaign, by time): the shell's lead(). */
+int lrs_pg_contact_acts(lrs_snap *s, long long id, struct lrs_pg_rows **out);
 int lrs_pg_rows_columns(const struct lrs_pg_rows *r);
 const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i);
 int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);

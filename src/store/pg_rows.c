@@ -63,6 +63,41 @@ int lrs_pg_contact_row(lrs_snap *s, long long id, struct lrs_pg_rows **out) {
   return LR_OK;
 }
 
+int lrs_pg_contact_acts(lrs_snap *s, long long id, struct lrs_pg_rows **out) {
+  static const char *const names[] = { "type", "at", "value", "campaign" };
+  static const int kinds[] = { LRS_TEXT, LRS_INTEGER, LRS_REAL, LRS_TEXT };
+  *out = NULL;
+  struct lrs_pg_rows *r = calloc(1, sizeof *r);
+  int oom = !r;
+  if (r) {
+    r->names = calloc(4, sizeof *r->names);
+    r->kinds = calloc(4, sizeof *r->kinds);
+    r->vals = calloc(4, sizeof *r->vals);
+    oom = !r->names || !r->kinds || !r->vals;
+    for (int i = 0; !oom && i < 4; i++, r->n++) {
+      r->kinds[i] = kinds[i];
+      oom = !(r->names[i] = strdup(names[i]));
+    }
+  }
+  if (oom) {
+    lrs_pg_rows_close(r);
+    lrb_reset(&s->pgerr);
+    lrb_adds(&s->pgerr, "out of memory");
+    return s->src = LR_NOMEM;
+  }
+  char sql[256];
+  snprintf(sql, sizeof sql, "SELECT NULL, type, NULL, occurred_at::text, "
+           "NULL, value::text, NULL, campaign FROM activities WHERE "
+           "contact_id = %lld ORDER BY occurred_at, id", id);
+  int rc = lrs_pg_snap_query(s, sql, 0, NULL, &r->res);
+  if (rc != LR_OK) {
+    lrs_pg_rows_close(r);
+    return rc;
+  }
+  *out = r;
+  return LR_OK;
+}
+
 int lrs_pg_rows_columns(const struct lrs_pg_rows *r) { return r->n; }
 
 const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i) {

@@ -83,17 +83,23 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
   return rc;
 }
 
+/* A cursor over PostgreSQL's rows of contact id: its row, or (acts) its
+** activities (pg_rows.c). */
+static int pg_rows_open(lrs_snap *snap, long long id, int acts,
+                        lrs_rows **out) {
+  lrs_rows *r = calloc(1, sizeof *r);
+  if (!r) return lrs__snap_rc(snap, SQLITE_NOMEM);
+  r->snap = snap;
+  int rc = acts ? lrs_pg_contact_acts(snap, id, &r->pg)
+                : lrs_pg_contact_row(snap, id, &r->pg);
+  if (rc == LR_OK) *out = r;
+  else free(r);
+  return rc;
+}
+
 int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
-  if (snap->pg) {
-    lrs_rows *r = calloc(1, sizeof *r);
-    if (!r) return lrs__snap_rc(snap, SQLITE_NOMEM);
-    r->snap = snap;
-    int rc = lrs_pg_contact_row(snap, id, &r->pg);
-    if (rc == LR_OK) *out = r;
-    else free(r);
-    return rc;
-  }
+  if (snap->pg) return pg_rows_open(snap, id, 0, out);
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts WHERE id = ?1",
                               -1, &st, NULL);
@@ -104,7 +110,7 @@ int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
 
 int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "reading a contact's activities");
+  if (snap->pg) return pg_rows_open(snap, id, 1, out);
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT type, occurred_at AS at, "
                               "value, campaign FROM activities WHERE "
