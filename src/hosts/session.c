@@ -269,6 +269,16 @@ static int l_lead(lua_State *L) {
   return 1;
 }
 
+/* The metatable of a box whose __gc closes what it holds. */
+static void box_type(lua_State *L, const char *name, lua_CFunction gc) {
+  luaL_newmetatable(L, name);
+  lua_pushcfunction(L, gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, "locked");
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+}
+
 int lr_session_open(lr_db *db, lr_session **out) {
   if (out) *out = NULL;
   if (!db || !out) return LR_MISUSE;
@@ -283,18 +293,8 @@ int lr_session_open(lr_db *db, lr_session **out) {
   }
   lrp_dev_init(&s->dev, db, NULL, NULL, NULL);
   lua_State *L = s->rt->L;
-  luaL_newmetatable(L, STMT_MT);
-  lua_pushcfunction(L, stmt_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushliteral(L, "locked");
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, SNAP_MT);
-  lua_pushcfunction(L, snap_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushliteral(L, "locked");
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
+  box_type(L, STMT_MT, stmt_gc);
+  box_type(L, SNAP_MT, snap_gc);
   lrl_push_print(L, LRL_PRINT_SHOW, print_out, s);
   lrl_setglobal(L, "print");
   static const luaL_Reg fns[] = {{"help", l_help}, {"query", l_query},

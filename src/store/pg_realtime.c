@@ -213,11 +213,10 @@ int lrs_pg_rt_activity(lr_db *db, long long id, const char *type,
   return b->oom ? lr__err(db, LR_NOMEM, "out of memory") : LR_OK;
 }
 
-/* The contacts the activities touched, as a bigint[] literal. */
-static void id_array(lr_buf *b, const struct lrs_pg_rt *r) {
+/* ids[0..n) as a bigint[] literal. */
+static void id_array(lr_buf *b, const long long *ids, long long n) {
   lrb_addc(b, '{');
-  for (long long i = 0; i < r->nids; i++)
-    lrb_printf(b, i ? ",%lld" : "%lld", r->ids[i]);
+  for (long long i = 0; i < n; i++) lrb_printf(b, i ? ",%lld" : "%lld", ids[i]);
   lrb_addc(b, '}');
 }
 
@@ -238,7 +237,7 @@ int lrs_pg_rt_flush(lr_db *db) {
   db->pg->changes += cp.rows;
   lrs_pg_copy_free(&cp);
   lr_buf ids = LR_BUF_INIT;
-  id_array(&ids, r);
+  id_array(&ids, r->ids, r->nids);
   char nows[24];
   snprintf(nows, sizeof nows, "%lld", r->now);
   const char *p[] = { lrb_str(&ids), nows };
@@ -265,9 +264,7 @@ int lrs_pg_rt_state_begin(lr_db *db, const long long *ids, long long n) {
   PQclear(r->state);
   r->state = NULL;
   lr_buf arr = LR_BUF_INIT;
-  lrb_addc(&arr, '{');
-  for (long long i = 0; i < n; i++) lrb_printf(&arr, i ? ",%lld" : "%lld", ids[i]);
-  lrb_addc(&arr, '}');
+  id_array(&arr, ids, n);
   const char *p[] = { lrb_str(&arr) };
   if (!arr.oom)
     lrs_pg_query(db, "SELECT id, stage, grade, grades, scores, owner, score "

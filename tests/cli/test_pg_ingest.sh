@@ -9,23 +9,7 @@
 . "$LR_SRC/tests/cli/lib.sh"
 FIX="$LR_SRC/tests/fixtures/realtime"
 NOW=2026-11-01T00:00:00Z
-if [ -z "${LEADRULES_TEST_PG:-}" ]; then
-  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
-  exit 77
-fi
-command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
-
-base=${LEADRULES_TEST_PG%/*}
-dbs=()
-trap 'for d in "${dbs[@]}"; do psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null; done' EXIT
-# fresh NAME: a new pair, SQLite file $SQ and PostgreSQL database $PG.
-fresh() {
-  local d="lr_i_$$_${RANDOM}_$1"
-  psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
-  dbs+=("$d")
-  PG="$base/$d"
-  SQ="$LR_TMP/$1.db"
-}
+. "$LR_SRC/tests/cli/pg_lib.sh"
 # both CMD...: the same output (the database's name aside) and exit status
 # on SQLite and on PostgreSQL.  $OUT keeps PostgreSQL's.
 both() {
@@ -35,14 +19,6 @@ both() {
   OUT=$b
   same "$ra" "$rb" "exit status of $*"
   same "$a" "$b" "output of $* (sqlite, then postgresql)"
-}
-# rows QUERY: the same rows on both (sorted as bytes).
-rows() {
-  sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort > rows-sq.txt
-  psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort > rows-pg.txt
-  cmp -s rows-sq.txt rows-pg.txt && pass ||
-    fail "rows of $1 (sqlite <, postgresql >):"$'\n'"$(diff rows-sq.txt rows-pg.txt | head -20)"
-  [ -s rows-sq.txt ] || [ "${2:-}" = empty ] || fail "no rows: $1"
 }
 K="JOIN contacts k ON k.id = t.contact_id"
 tables() {
@@ -123,6 +99,7 @@ tables
 # shell on PostgreSQL: count(), load_policy and p:evaluate give what they
 # give on SQLite, each read on a reader of its own.
 printf '%s\n' 'count("company_size >= 1000")' 'count()' 'now' \
+  'lead("carol@example.com")' 'lead("#2")' \
   'p = load_policy("policy.lua")' 'p:evaluate("ann@example.com")' \
   'p:evaluate{ title = "VP Ops", company_size = 5000 }' 'count("nope > 1") or 0' \
   'lead("nobody@example.com")' '1 + 1' > session.lua
@@ -130,6 +107,7 @@ a=$("$LEADRULES" --db "$SQ" shell --now $NOW < session.lua 2>/dev/null)
 b=$("$LEADRULES" --db "$PG" shell --now $NOW < session.lua 2>/dev/null)
 same "$a" "$b" "shell (sqlite, then postgresql)"
 OUT=$b; contains 'stage = "sql"'
+OUT=$b; contains 'campaign = "tab\tand \"quote\" \\"'
 # lead() and query() (src/store/pg_rows.c): the same rows as on SQLite.
 printf '%s\n' 'lead("ann@example.com")' \
   'query("SELECT email, stage, score FROM contacts WHERE id <= ? ORDER BY id", 3)' > rows.lua
@@ -164,7 +142,7 @@ contains "nothing changed"
 
 # One writer at a time: with the run lock held, ingest waits, then gives
 # up having written nothing.
-held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+held=$PG_HELD
 psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
 for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
 n0=$(pgcount activities)

@@ -3,25 +3,18 @@
 # give the same status and body for each (200 with decisions, 400, 404,
 # 422; /healthz; GET .../explain), and leave the same tables; 503 while another writer
 # holds the run lock; group commit under concurrent clients, every event
-# applied once; SIGTERM exits 0.  Waits are polls with a watchdog.
+# applied once; SIGTERM exits 0; --notify-exec delivers every outbox
+# row.  Waits are polls with a watchdog.
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
 # LEADRULES_TEST_PG; without it this test is skipped.
 . "$LR_SRC/tests/cli/lib.sh"
 FIX="$LR_SRC/tests/fixtures/realtime"
 NOW=2026-11-01T00:00:00Z
-if [ -z "${LEADRULES_TEST_PG:-}" ]; then
-  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
-  exit 77
-fi
-command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
 command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
-
-d="lr_s_$$_${RANDOM}"
-psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
-PG="${LEADRULES_TEST_PG%/*}/$d"
-SQ="$LR_TMP/sq.db"
+. "$LR_SRC/tests/cli/pg_lib.sh"
+fresh serve
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null' EXIT
+trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; pg_drop_all' EXIT
 cp "$FIX/policy.lua" policy.lua
 echo "test-token-0123456789abcdef" > token
 AUTH="Authorization: Bearer test-token-0123456789abcdef"
@@ -64,13 +57,6 @@ both() {
   req "$PORT_pg" "$@"
   same "$a" "$OUT" "$1 $2 ${3-} (sqlite, then postgresql)"
 }
-rows() {
-  sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort > rows-sq.txt
-  psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort > rows-pg.txt
-  cmp -s rows-sq.txt rows-pg.txt && pass ||
-    fail "rows of $1 (sqlite <, postgresql >):"$'\n'"$(diff rows-sq.txt rows-pg.txt | head -20)"
-}
-
 start sq "$SQ"
 start pg "$PG"
 OUT=$(curl -s "http://127.0.0.1:$PORT_pg/healthz"); contains '"ok":true'
@@ -111,6 +97,24 @@ both GET '/v1/handoffs?after=1'
 both GET /v1/outbox
 contains '200 '
 both GET '/v1/outbox?after=2'
+# Events that create contacts and write fields, then the reads again.
+both POST /v1/events '{"contact": "gus@example.com", "type": "demo_request", "create": {"title": "VP Ops", "company_size": 2000}}'
+contains '"created":true'; contains '"to":"sql"'
+both POST /v1/contacts '{"contact": "dan@example.com", "fields": {"title": "VP Engineering"}}'
+contains '"grade":"B"'
+both POST /v1/contacts '{"contact": "fay@example.com", "fields": {"first_name": "Fay", "company_size": 12}}'
+contains '"created":true'
+both GET /v1/contacts/ann@example.com
+contains '200 '; contains '"owner":"ana@corp.example"'
+both GET /v1/contacts/zoe@example.com
+contains '404 '
+both GET "/v1/handoffs?after=0"
+contains '"key": "gus@example.com"'
+both GET "/v1/handoffs?after=x"
+contains '400 '
+both GET "/v1/outbox?after=0"
+contains '"kind":"handoff"'
+rows "SELECT t.id, k.key, t.field, t.at, t.by, t.reason, t.run_id FROM audit t JOIN contacts k ON k.id = t.contact_id"
 K="JOIN contacts k ON k.id = t.contact_id"
 for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, grades, scores, owner, data_at, change_mark, updated_at, stage_since, due_at FROM contacts" \
          "SELECT t.id, k.key, t.type, t.occurred_at, t.value, t.campaign FROM activities t $K" \
@@ -123,7 +127,7 @@ for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, gr
 done
 
 # 503: another writer holds the run lock past the busy timeout (1 s).
-held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+held=$PG_HELD
 psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
 LOCKER=$!
 for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
@@ -156,4 +160,20 @@ for s in sq pg; do
   same "$?" 0 "serve ($s) exit status after SIGTERM"
 done
 PIDS=()
+
+# --notify-exec on PostgreSQL: every outbox row, in order, each once, and
+# the acknowledgement recorded.
+"$LEADRULES" --db "$PG" serve --policy policy.lua --token-file token \
+  --listen 127.0.0.1:0 --now $NOW --notify-exec "cat >> exec.jsonl" > n.out 2> n.err &
+NPID=$!
+PIDS=($NPID)
+last=$(psql -qXtA "$PG" -c "SELECT max(id) FROM outbox")
+acked() { psql -qXtA "$PG" -c "SELECT last_id FROM outbox_acks WHERE consumer = 'notify-exec'"; }
+for ((i = 0; i < 600; i++)); do [ "$(acked)" = "$last" ] && break; sleep 0.1; done
+kill -TERM $NPID; wait $NPID
+same "$?" 0 "serve with --notify-exec: exit status after SIGTERM"
+PIDS=()
+same "$(acked)" "$last" "acknowledged up to the last outbox row"
+same "$(sed -n 's/^{"id":\([0-9]*\),.*/\1/p' exec.jsonl | tr '\n' ' ')" \
+     "$(psql -qXtA "$PG" -c "SELECT id FROM outbox ORDER BY id" | tr '\n' ' ')" "exec deliveries"
 finish

@@ -1,0 +1,35 @@
+# Shared helpers for tests that compare the SQLite and PostgreSQL stores
+# (source it after lib.sh): skipped (77) without a server
+# (LEADRULES_TEST_PG, scripts/pg-up) or psql; `fresh NAME` makes a new
+# pair, SQLite file $SQ and PostgreSQL database $PG (dropped at exit);
+# `rows QUERY [empty]` checks that the query gives the same rows on both.
+if [ -z "${LEADRULES_TEST_PG:-}" ]; then
+  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
+  exit 77
+fi
+command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
+PG_DBS=()
+pg_drop_all() {
+  for d in "${PG_DBS[@]}"; do
+    psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null
+  done
+}
+trap pg_drop_all EXIT
+fresh() {
+  local d="lr_${RANDOM}_$$_$1"
+  psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
+  PG_DBS+=("$d")
+  PG="${LEADRULES_TEST_PG%/*}/$d"
+  SQ="$LR_TMP/$1.db"
+}
+# Sorted as bytes: the query's ORDER BY need not say how text sorts.
+rows() {
+  sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort > rows-sq.txt
+  psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort > rows-pg.txt
+  cmp -s rows-sq.txt rows-pg.txt && pass ||
+    fail "rows of $1 (sqlite <, postgresql >):"$'\n'"$(diff rows-sq.txt rows-pg.txt | head -20)"
+  [ -s rows-sq.txt ] || [ "${2:-}" = empty ] || fail "no rows: $1"
+}
+# The pid holding the write lock in this test's database (tests share one
+# server), and holding it from a psql of its own until it is killed.
+PG_HELD="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
