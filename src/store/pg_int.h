@@ -328,6 +328,13 @@ int lrs_pg_rows_columns(const struct lrs_pg_rows *r);
 const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i);
 int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);
 void lrs_pg_rows_close(struct lrs_pg_rows *r);
+/* query.h's lrs_row_cache on PostgreSQL: a row of the cache stays valid
+** until the next lrs_pg_rowcache_row or free. */
+struct lrs_pg_rowcache;
+int lrs_pg_rowcache_new(lrs_snap *s, struct lrs_pg_rowcache **out);
+int lrs_pg_rowcache_row(struct lrs_pg_rowcache *c, long long id,
+                        struct lrs_pg_rows **out);
+void lrs_pg_rowcache_free(struct lrs_pg_rowcache *c);
 
 /* Flat JSON objects as SQLite's JSON functions see them (pg_json_flat.c):
 ** the members of object s (k and v as written: k with its quotes), -1
