@@ -38,6 +38,9 @@ struct lrs_snap {
   ** main one; the last failed read's message. */
   struct pg_conn *pg;
   lr_buf pgerr;
+  /* The role user SQL runs as (pg_usersql.c): found once, "" if none. */
+  int pgrole_known;
+  char pgrole[64];
 };
 
 struct lr_db {

@@ -165,10 +165,22 @@ void lrs_pg_close(lr_db *db) {
   db->pg = NULL;
 }
 
+/* A write transaction waits for the write lock (lock_timeout is the busy
+** timeout), as SQLite's BEGIN IMMEDIATE does: two imports at once would
+** otherwise number their new contacts from the same largest id. */
 int lrs_pg_begin(lr_db *db) {
-  int rc = lrs_pg_exec(db, db->txn ? "SAVEPOINT lr_nested" : "BEGIN",
-                       "begin");
-  if (rc == LR_OK) db->txn++;
+  if (db->txn) {
+    int rc = lrs_pg_exec(db, "SAVEPOINT lr_nested", "begin");
+    if (rc == LR_OK) db->txn++;
+    return rc;
+  }
+  int rc = lrs_pg_exec(db, "BEGIN; SELECT pg_advisory_xact_lock("
+                       LRS_PG_WRITE_LOCK ")", "begin");
+  if (rc != LR_OK) {
+    PQclear(PQexec(db->pg->conn, "ROLLBACK"));
+    return rc;
+  }
+  db->txn++;
   return rc;
 }
 

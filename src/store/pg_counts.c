@@ -49,11 +49,16 @@ int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                "contacts WHERE (\n%s\n)", lrb_str(&view), where);
     rc = sql.oom ? LR_NOMEM : lrs_pg_user_check(s, lrb_str(&sql), where, 0,
                                                 err, errlen);
+    PGresult *res;
     if (rc == LR_OK) {
-      rc = count(s, lrb_str(&sql), NULL, n);
-      if (rc != LR_OK)
+      rc = lrs_pg_user_query(s, lrb_str(&sql), 0, NULL, &res);
+      if (rc == LR_OK) {
+        *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        PQclear(res);
+      } else {
         snprintf(err, errlen, "segment SQL failed on PostgreSQL: %s",
                  lrs_snap_errmsg(s));
+      }
     }
   }
   lrb_free(&select);

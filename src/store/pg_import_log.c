@@ -1,7 +1,6 @@
 /*
 ** pg_import_log.c -- the imports table on PostgreSQL, as import_log.c:
-** one row per import, written in the import's transaction, with the id
-** SQLite would give it.
+** one row per import, written in the import's transaction.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +13,20 @@ int lrs_pg_import_log_start(lr_db *db, const char *kind, const char *file,
   char at[24];
   snprintf(at, sizeof at, "%lld", now);
   const char *p[] = { kind, file, at };
+  /* Under the write lock (lrs_pg_begin): new ids continue from the
+  ** largest, as on SQLite, also after a killed import took numbers. */
+  int rc = lrs_pg_exec(db, "SELECT setval(pg_get_serial_sequence(t, c), "
+      "m + 1, false) FROM (SELECT 'imports' t, 'id' c, (SELECT coalesce("
+      "max(id), 0) FROM imports) m UNION ALL SELECT 'activities', 'id', "
+      "(SELECT coalesce(max(id), 0) FROM activities) UNION ALL SELECT "
+      "'outcomes', 'id', (SELECT coalesce(max(id), 0) FROM outcomes) UNION "
+      "ALL SELECT 'fields', 'ord', (SELECT coalesce(max(ord), 0) FROM "
+      "fields)) s", "import log");
+  if (rc != LR_OK) return rc;
   PGresult *res;
-  /* The next id is one past the largest, as SQLite's (a failed import
-  ** gives its id back; a sequence would not): contacts and accounts keep
-  ** it as import_seq.  Imports take it one at a time, as SQLite's single
-  ** writer does. */
-  int rc = lrs_pg_exec(db, "SELECT pg_advisory_xact_lock(hashtext("
-                       "'leadrules.import'))", "import log");
-  if (rc == LR_OK)
-    rc = lrs_pg_query(db, "INSERT INTO imports(id, kind, file, at) SELECT "
-                      "coalesce(max(id), 0) + 1, $1, $2, $3::bigint FROM "
-                      "imports RETURNING id", 3, p, &res, "import log");
+  rc = lrs_pg_query(db, "INSERT INTO imports(kind, file, at) VALUES($1, "
+                        "$2, $3::bigint) RETURNING id", 3, p, &res,
+                        "import log");
   if (rc != LR_OK) return rc;
   *seq = atoll(PQgetvalue(res, 0, 0));
   PQclear(res);

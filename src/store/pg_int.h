@@ -209,6 +209,12 @@ int lrs_pg_contact_span(lrs_snap *snap, long long *count, long long *lo,
 int lrs_pg_contact_id(lrs_snap *snap, const char *key, long long want,
                       long long *id);
 
+/* The database's one write lock, an advisory lock ("lrrun" in ASCII):
+** a run holds it for the session (pg_run.c), every other write
+** transaction for the transaction (lrs_pg_begin), so that writers take
+** turns as on SQLite. */
+#define LRS_PG_WRITE_LOCK "478186697070"
+
 /* New ids of `table` (bit: its flag in db->pg->synced) continue from
 ** its largest, as SQLite's INTEGER PRIMARY KEY does, also after a
 ** rolled-back transaction took sequence numbers: once per run, under its
@@ -240,6 +246,17 @@ int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
 int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                        char *err, size_t errlen);
 int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
+
+/* Run user SQL (a segment's `where`, checked by lrs_pg_user_check) on
+** snapshot s as the database's reader role when it has one (SELECT on
+** contacts only: lrs_pg_reader_role), else as the connection's user;
+** one statement only (PQexecParams).  As lrs_pg_snap_query. */
+int lrs_pg_user_query(lrs_snap *s, const char *sql, int n,
+                      const char *const *params, PGresult **out);
+/* SQL that creates the reader role of the current database and schema
+** when the user may create roles (else it does nothing): run in the
+** schema's creation or migration (pg_schema.c). */
+extern const char LRS_PG_READER_ROLE_SQL[];
 
 /* The guard of a segment's SQL (pg_usersql.c): where may call only the
 ** common subset's functions, and sql (the statement it is part of, with

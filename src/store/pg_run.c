@@ -14,12 +14,9 @@
 #include "db_int.h"
 #include "pg_int.h"
 
-/* The advisory lock's key: "lrrun" in ASCII, one per database. */
-#define RUN_LOCK "478186697070"
-
 static int try_lock(lr_db *db, int *got) {
   PGresult *res;
-  int rc = lrs_pg_query(db, "SELECT pg_try_advisory_lock(" RUN_LOCK ")", 0,
+  int rc = lrs_pg_query(db, "SELECT pg_try_advisory_lock(" LRS_PG_WRITE_LOCK ")", 0,
                         NULL, &res, "run lock");
   if (rc != LR_OK) return rc;
   *got = PQgetvalue(res, 0, 0)[0] == 't';
@@ -70,6 +67,6 @@ void lrs_pg_run_end(lr_db *db) {
   if (!db->pg->locked) return;
   db->pg->locked = 0;
   PGresult *res = PQexec(db->pg->conn,
-                         "SELECT pg_advisory_unlock(" RUN_LOCK ")");
+                         "SELECT pg_advisory_unlock(" LRS_PG_WRITE_LOCK ")");
   PQclear(res);
 }

@@ -110,7 +110,11 @@ static int run_segment(struct lrs_pg_scan *s, int i, int list, int n,
                        const char *const *p) {
   lr_buf sql = LR_BUF_INIT;
   segment_sql(&sql, s, i, list);
-  int rc = sql.oom ? LR_NOMEM : query(s, lrb_str(&sql), n, p, &s->seg[i]);
+  batch_res *b = &s->seg[i];
+  clear(b);
+  int rc = sql.oom ? LR_NOMEM
+                   : lrs_pg_user_query(s->snap, lrb_str(&sql), n, p, &b->res);
+  if (rc == LR_OK) b->n = PQntuples(b->res);
   lrb_free(&sql);
   if (rc != LR_OK && rc != LR_NOMEM && rc != LR_IO) {
     s->failed = i;

@@ -246,6 +246,7 @@ static int migrate_locked(lr_db *db, int version) {
   char want[16];
   snprintf(want, sizeof want, "%d", LRS_SCHEMA_VERSION);
   if (rc == LR_OK) rc = lrs_pg_meta_set(db, "schema_version", want);
+  if (rc == LR_OK) rc = lrs_pg_exec(db, LRS_PG_READER_ROLE_SQL, "migrate");
   return rc;
 }
 

@@ -5,7 +5,9 @@
 ** columns (pg_scan_cols.c); here, before it first runs: it may call only
 ** the functions of the common subset (FUNCS: none that sleeps, locks,
 ** sets settings or reads files), and its plan may read no table but
-** contacts (EXPLAIN names every relation a subquery would read).
+** contacts (EXPLAIN names every relation a subquery would read).  When
+** it runs, it runs as a role of its own that may only read contacts
+** (lrs_pg_user_query), where the user may create one.
 */
 #include <ctype.h>
 #include <stdio.h>
@@ -95,4 +97,62 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
   }
   PQclear(res);
   return LR_OK;
+}
+
+/* The role's name: one per database and schema, so that a member of one
+** database's role reads no other database's contacts. */
+#define ROLE_NAME "'leadrules_read_' || substr(md5(current_database() || " \
+                  "'.' || current_schema()), 1, 16)"
+
+const char LRS_PG_READER_ROLE_SQL[] =
+  "DO $lr$ DECLARE r text := " ROLE_NAME "; BEGIN "
+  "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN "
+  "  IF NOT (SELECT rolsuper OR rolcreaterole FROM pg_roles "
+  "          WHERE rolname = current_user) THEN RETURN; END IF; "
+  "  EXECUTE format('CREATE ROLE %I NOLOGIN', r); "
+  "END IF; "
+  "IF NOT pg_has_role(current_user, r, 'MEMBER') THEN "
+  "  EXECUTE format('GRANT %I TO %I', r, current_user); END IF; "
+  "EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), r); "
+  "EXECUTE format('GRANT SELECT ON contacts TO %I', r); "
+  "EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN NULL; "
+  "END $lr$";
+
+/* The reader role of s's database, once: "" when it has none, or when
+** this user may not take it. */
+static int find_role(lrs_snap *s) {
+  if (s->pgrole_known) return LR_OK;
+  PGresult *res;
+  int rc = lrs_pg_snap_query(s, "SELECT r FROM (SELECT " ROLE_NAME " AS r) "
+      "x WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r "
+      "AND pg_has_role(current_user, oid, 'MEMBER')) THEN "
+      "has_table_privilege(r, 'contacts', 'SELECT') ELSE false END", 0,
+      NULL, &res);
+  if (rc != LR_OK) return rc;
+  snprintf(s->pgrole, sizeof s->pgrole, "%s",
+           PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+  PQclear(res);
+  s->pgrole_known = 1;
+  return LR_OK;
+}
+
+int lrs_pg_user_query(lrs_snap *s, const char *sql, int n,
+                      const char *const *params, PGresult **out) {
+  static const char *const none[1];
+  *out = NULL;
+  int rc = find_role(s);
+  if (rc != LR_OK || !s->pgrole[0])
+    return rc != LR_OK ? rc
+                       : lrs_pg_snap_query(s, sql, n, params ? params : none,
+                                           out);
+  /* SET, not SET LOCAL: the main connection may be outside a
+  ** transaction; an aborted transaction undoes it, else RESET does. */
+  char set[128];
+  snprintf(set, sizeof set, "SET ROLE \"%s\"", s->pgrole);
+  PGresult *r;
+  if ((rc = lrs_pg_snap_query(s, set, 0, NULL, &r)) != LR_OK) return rc;
+  PQclear(r);
+  rc = lrs_pg_snap_query(s, sql, n, params ? params : none, out);
+  PQclear(PQexec(s->pg, "RESET ROLE"));
+  return rc;
 }

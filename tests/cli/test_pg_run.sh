@@ -135,6 +135,11 @@ expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --
 contains "another run holds the lock (gave up after 300 ms; see --busy-timeout)"
 expect_fail 1 lr --db "$PG" --busy-timeout 300 run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
 contains "another run holds the lock"
+# Every writer takes its turn: an import waits for the same lock.
+n=$(psql -qXtA "$PG" -c "SELECT count(*) FROM imports")
+expect_fail 1 lr --db "$PG" --busy-timeout 300 import contacts some.csv --map 'Job Title=title'
+contains "another writer holds a lock (waited 300 ms; see --busy-timeout)"
+same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM imports")" "$n" "a refused import writes nothing"
 psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
 wait
 expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
@@ -153,6 +158,17 @@ expect_fail 1 lr --db "$PG" run seg.lua --dry-run
 contains "seg.lua:2: SQL failed on PostgreSQL"
 seg "lower(email) LIKE '%pg_sleep(1)%' OR company_size > 5000"
 both run seg.lua --dry-run --now 2026-11-17
+# It runs as a role of the database's own that may read contacts only
+# (the suite's server user may create roles): every contact matches.
+role=$(psql -qXtA "$PG" -c "SELECT rolname FROM pg_roles WHERE rolname = 'leadrules_read_' || substr(md5(current_database() || '.' || current_schema()), 1, 16)")
+[ -n "$role" ] && pass || fail "no reader role"
+same "$(psql -qXtA "$PG" -c "SELECT has_table_privilege('$role', 'contacts', 'SELECT'), has_table_privilege('$role', 'runs', 'SELECT'), has_table_privilege('$role', 'contacts', 'UPDATE')")" "t|f|f" "the reader role's privileges"
+seg "current_user = '$role'"
+for j in 1 2; do        # and the writer, after it, as the user again
+  expect_ok lr --db "$PG" run seg.lua --now 2026-11-1$((7 + j)) --jobs $j
+  same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM segment_members WHERE segment = 's'")" \
+    "$(psql -qXtA "$PG" -c "SELECT count(*) FROM contacts")" "the segment's SQL ran as the reader role (--jobs $j)"
+done
 
 # A --changed run that meets a rule reading other contacts rolls back and
 # starts over in full: it counts the rows it wrote as SQLite does (the
