@@ -25,6 +25,7 @@ struct lrs_pg {
   int staged;                      /* pg_apply.c's staging table exists */
   unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
   struct lrs_pg_accts *accts;      /* an accounts import's rows (pg_accounts_import.c) */
+  struct lrs_pg_accw *accw;        /* a run's account writes (pg_account_write.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -320,6 +321,14 @@ int lrs_pg_account_part(lr_db *db, long long id, const char *rule,
 int lrs_pg_account_assign(lr_db *db, long long id, const char *owner,
                           const char *stage, long long at, long long run_id,
                           long long due);
+/* Inside a run the writes above are kept and written by flush (from
+** lrs_pg_changes_write, and before the run's commit); free drops them
+** (the run's end).  parts_stored: the stored parts of account id from
+** one read per run (*done 0 outside a run: query them). */
+int lrs_pg_account_writes_flush(lr_db *db);
+void lrs_pg_account_writes_free(lr_db *db);
+int lrs_pg_account_parts_stored(lr_db *db, long long id, lr_buf *out,
+                                int *done);
 /* Import (pg_accounts_import.c): rows kept in db->pg->accts, merged as
 ** SQLite merges them, written by flush with COPY and two set-based
 ** statements; the headers; rematch (pg_accounts_match.c). */

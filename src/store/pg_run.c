@@ -64,6 +64,7 @@ void lrs_pg_run_end(lr_db *db) {
   db->pg->snapshot[0] = '\0';
   db->pg->staged = 0;
   db->pg->synced = 0;
+  lrs_pg_account_writes_free(db);
   if (!db->pg->locked) return;
   db->pg->locked = 0;
   PGresult *res = PQexec(db->pg->conn,
