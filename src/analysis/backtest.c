@@ -609,6 +609,7 @@ static int backtest(lr_policy *p, const lr_backtest_opts *opts,
                    o.format);
   if (o.capacity < 0)
     return lr__err(db, LR_MISUSE, "backtest: capacity must be positive");
+  if (lrp_accounts_pg_refuse(p) != LR_OK) return lr_errcode(db);
   long long now;
   if (lr__clock(db, o.now, "lr_backtest", &now) != LR_OK)
     return lr_errcode(db);
@@ -621,6 +622,9 @@ static int backtest(lr_policy *p, const lr_backtest_opts *opts,
   if (o.outcome) {
     int ncols = 0;
     cols = lrs_contact_columns(lrs_snap_main(db), &ncols);
+    if (!cols && lrs_is_pg(db))                 /* the server's error */
+      return lrs_snap_report(lrs_snap_main(db), "backtest: reading the "
+                             "contacts' columns");
     if (!cols) return lr__err(db, LR_NOMEM, "out of memory");
     column = find_column(cols, ncols, o.outcome);
     if (!column) {

@@ -660,7 +660,8 @@ int lr_check_v2(lr_policy *p, const lr_check_opts *opts, lr_write_fn write,
   if (!lrp_policy_ok(p)) return LR_MISUSE;
   lr_check_opts o;
   if (lr__opts(p->db, &o, sizeof o, opts, "lr_check") != LR_OK ||
-      lr__clock(p->db, o.now, "lr_check", &o.now) != LR_OK)
+      lr__clock(p->db, o.now, "lr_check", &o.now) != LR_OK ||
+      lrp_accounts_pg_refuse(p) != LR_OK)
     return lr_errcode(p->db);
   checker ck;
   memset(&ck, 0, sizeof ck);
@@ -676,6 +677,11 @@ int lr_check_v2(lr_policy *p, const lr_check_opts *opts, lr_write_fn write,
   }
   ck.stage_n = calloc((size_t)ck.m->nstages + 1, sizeof *ck.stage_n);
   ck.cols = lrs_contact_columns(lrs_snap_main(p->db), &ck.ncols);
+  if (!ck.cols && lrs_is_pg(p->db)) {          /* the server's error */
+    free(ck.stage_n);
+    return lrs_snap_report(lrs_snap_main(p->db), "check: reading the "
+                           "contacts' columns");
+  }
   if (!ck.stage_n || !ck.cols ||
       lrp_scan_source(p->source, p->source_len, &ck.refs) != 0) {
     free(ck.stage_n);

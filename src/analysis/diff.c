@@ -1004,6 +1004,9 @@ int lr_diff(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
     return lr__err(db, LR_MISUSE, "diff: output is text or JSON");
   if (o.top < 0)
     return lr__err(db, LR_MISUSE, "diff: top must not be negative");
+  if (lrp_accounts_pg_refuse(po) != LR_OK ||
+      lrp_accounts_pg_refuse(pn) != LR_OK)
+    return lr_errcode(db);
   differ d;
   memset(&d, 0, sizeof d);
   d.po = po;

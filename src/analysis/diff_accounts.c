@@ -166,7 +166,9 @@ int lr_diff_accounts(lr_policy *po, lr_policy *pn, const lr_diff_opts *opts,
   lr_diff_opts o;
   long long now;
   if (lr__opts(db, &o, sizeof o, opts, "lr_diff_accounts") != LR_OK ||
-      lr__clock(db, o.now, "lr_diff_accounts", &now) != LR_OK)
+      lr__clock(db, o.now, "lr_diff_accounts", &now) != LR_OK ||
+      lrp_accounts_pg_refuse(po) != LR_OK ||
+      lrp_accounts_pg_refuse(pn) != LR_OK)
     return lr_errcode(db);
   side so, sn;
   memset(&so, 0, sizeof so);

@@ -1170,7 +1170,6 @@ static void rpt_free(rpt *r) {
 
 int lr_report(lr_db *db, const lr_report_opts *opts, lr_write_fn write,
               void *ctx) {
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "report");
   if (!db) return LR_MISUSE;
   rpt r;
   memset(&r, 0, sizeof r);

@@ -83,7 +83,10 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
 /* The commands that work on the PostgreSQL store so far. */
 static int pg_supports(const cli *c) {
   static const char *const ok[] = { "import", "export", "info", "run",
-                                    "explain", NULL };
+                                    "explain", "backtest", "diff", "check",
+                                    "report", "move", "set", "handoffs",
+                                    "script", "ingest", "serve", "shell",
+                                    NULL };
   if (strcmp(lr_db_backend(c->db), "postgresql") != 0 || !c->cmd) return 1;
   for (int i = 0; ok[i]; i++)
     if (strcmp(c->cmd, ok[i]) == 0) return 1;

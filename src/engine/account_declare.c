@@ -22,6 +22,7 @@
 #include "../lua/host.h"
 #include "eval.h"
 #include "model.h"
+#include "../store/store.h"
 
 static lrp_instance *inst(lua_State *L) {
   return (lrp_instance *)lrl_closure_ctx(L);
@@ -177,4 +178,14 @@ int lrp_account_validate(lrp_instance *in, char *err, size_t errlen) {
 int lrp_has_accounts(const lrp_instance *in) {
   const lrp_model *a = &in->acc;
   return a->nstages || a->nrules || a->ntransitions || a->nhandoffs;
+}
+
+/* The PostgreSQL store cannot read accounts yet: refuse the policy
+** rather than evaluate it as if the database had none. */
+int lrp_accounts_pg_refuse(struct lr_policy *p) {
+  if (!lrs_is_pg(p->db) || !lrp_has_accounts(&p->main)) return LR_OK;
+  return lr__err(p->db, LR_ERROR, "%s: accounts are not supported on "
+                 "PostgreSQL yet (the policy declares account stages, "
+                 "rules or handoffs; see docs/postgresql.md)",
+                 p->path ? p->path : p->name);
 }

@@ -220,6 +220,10 @@ void lrp_check_keys(lua_State *L, int idx, const char *what,
 void lrp_account_declare_open(lrp_instance *in);
 /* 1 when the policy declares anything about accounts. */
 int lrp_has_accounts(const lrp_instance *in);
+/* LR_OK, or on a PostgreSQL handle for a policy with accounts LR_ERROR
+** with "POLICY: accounts are not supported on PostgreSQL yet ..." as its
+** error (backtest, diff, check: account_declare.c). */
+int lrp_accounts_pg_refuse(struct lr_policy *p);
 /* After the chunk ran: grades over account groups move to in->acc. */
 int lrp_account_validate(lrp_instance *in, char *err, size_t errlen);
 /* Push a namespace table of in, like the globals `stage` and `segment`:

@@ -33,6 +33,7 @@ typedef struct apply {
   long long now, run_id;
   touched *t;                        /* sorted by id at the end */
   long long nt, cap;
+  long long *ids;                    /* the t[].id, for the run and report */
 } apply;
 
 /* The key as stored: trimmed, and lowercased for an email key. */
@@ -117,6 +118,7 @@ static void free_apply(apply *a) {
     free(a->t[i].events);
   }
   free(a->t);
+  free(a->ids);
 }
 
 /* ---- one event ------------------------------------------------------------ */
@@ -223,9 +225,11 @@ static int kept_worker(apply *a, volatile int *cancel, lrp_worker **out) {
 }
 
 static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
-  long long *ids = malloc((size_t)(a->nt ? a->nt : 1) * sizeof *ids);
+  long long *ids = a->ids = malloc((size_t)(a->nt ? a->nt : 1) * sizeof *ids);
   if (!ids) return lr__err(a->db, LR_NOMEM, "out of memory");
   for (long long i = 0; i < a->nt; i++) ids[i] = a->t[i].id;
+  int rc = lrs_rt_flush(a->db);          /* the events' activities, read next */
+  if (rc != LR_OK) return rc;
   lr_run_opts ro = LR_RUN_OPTS_INIT;
   ro.now = a->now;
   ro.jobs = 1;
@@ -234,14 +238,13 @@ static int evaluate(apply *a, const lr_apply_opts *o, lr_run_result *res) {
   ro.ids = ids;                       /* sorted, distinct: merge_same */
   ro.n_ids = a->nt;
   lrp_worker *w = NULL;
-  int rc = kept_worker(a, o->cancel, &w);
+  rc = kept_worker(a, o->cancel, &w);
   if (rc == LR_OK) rc = lrp_run_on(a->p, &ro, res, w);
   if (w) {
     lrs_scan_idle(w->scan);           /* no snapshot held past the commit */
     w->in->rt->cancel = NULL;         /* o->cancel may not outlive the call */
     lrs_scan_limits(w->scan, NULL, 10 * w->in->rt->max_instructions);
   }
-  free(ids);
   a->run_id = res->run_id;
   return rc;
 }
@@ -252,8 +255,7 @@ static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
                    void *ctx) {
   long long mi = 0, hi = 0;
   long long nm = lr_run_move_count(res), nh = lr_run_handoff_count(res);
-  /* One read transaction for many reads; one read needs none. */
-  int began = a->nt > 1 ? lrs_rt_state_begin(a->db) : 0;
+  int began = lrs_rt_state_begin(a->db, a->ids, a->ids ? a->nt : 0);
   for (long long i = 0; i < a->nt; i++) {
     touched *t = &a->t[i];
     lrs_rt_state c;
@@ -290,11 +292,28 @@ static void report(apply *a, const lr_run_result *res, lr_touched_fn fn,
 
 /* ---- the entry point --------------------------------------------------------- */
 
+/* PostgreSQL finds the events' contacts with one query, not one each. */
+static int find_keys(apply *a, const lr_event *ev, long long n) {
+  if (!lrs_is_pg(a->db) || n < 2) return LR_OK;
+  char **keys = calloc((size_t)n, sizeof *keys);
+  long long k = 0;
+  int rc = keys ? LR_OK : LR_NOMEM;
+  for (long long i = 0; i < n && rc == LR_OK; i++) {
+    if (!ev[i].key) continue;
+    if (!(keys[k++] = norm_key(a->db, ev[i].key))) rc = LR_NOMEM;
+  }
+  if (rc == LR_OK) rc = lrs_rt_keys(a->db, (const char *const *)keys, k);
+  else lr__err(a->db, rc, "out of memory");
+  for (long long i = 0; keys && i < k; i++) free(keys[i]);
+  free(keys);
+  return rc;
+}
+
 static int apply_all(apply *a, const lr_event *ev, long long n,
                      const lr_apply_opts *o, lr_run_result *res,
                      long long *failed) {
   const char *by = o->by ? o->by : "events";
-  int rc = LR_OK;
+  int rc = find_keys(a, ev, n);
   for (long long i = 0; i < n && rc == LR_OK; i++) {
     rc = one_event(a, &ev[i], i, by);
     if (rc != LR_OK) *failed = i;
@@ -323,7 +342,7 @@ int lr_apply_events(lr_policy *p, const lr_event *ev, long long n,
     return lr_errcode(db);
   lr_run_result res;
   memset(&res, 0, sizeof res);
-  int rc = lrs_begin(db);
+  int rc = lrs_rt_begin(db);
   if (rc == LR_OK) {
     lrs_read_own_writes(db, 1);
     /* The run nested in it takes no savepoint: any failure rolls all of
@@ -335,6 +354,7 @@ int lr_apply_events(lr_policy *p, const lr_event *ev, long long n,
     if (rc != LR_OK) lrs_rollback(db);
     lrs_read_own_writes(db, 0);
   }
+  lrs_rt_end(db);
   if (rc == LR_OK && fn) report(&a, &res, fn, ctx);
   lr_run_result_free(&res);
   free_apply(&a);

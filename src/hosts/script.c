@@ -639,7 +639,6 @@ static int run_chunk(script_ctx *sc, const lr_script_opts *o,
 int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
                  lr_write_fn write, void *wctx, lr_script_result *result) {
   if (result) memset(result, 0, sizeof *result);
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "script");
   if (!lrs_is_open(db)) return LR_MISUSE;
   if (!path) return lr__err(db, LR_MISUSE, "lr_script: no path");
   lr_script_opts o;
@@ -649,12 +648,14 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
   script_ctx sc;
   init_ctx(&sc, db, &o, path, write, wctx);
   char err[2048] = "";
+  int began = 0;
   int rc = load_script(&sc, &o, path);
   if (rc != LR_OK) goto out;
 
   /* Write lock first, then the snapshot the script reads. */
-  rc = lrs_begin(db);
+  rc = lrs_writer_begin(db);
   if (rc != LR_OK) goto out;
+  began = 1;
   rc = lrs_snap_open(db, &sc.snap);
   if (rc != LR_OK) goto rollback;
   int bad = -1;
@@ -701,6 +702,7 @@ int lr_script_v2(lr_db *db, const char *path, const lr_script_opts *opts,
 rollback:
   lrs_rollback(db);
 out:
+  if (began) lrs_writer_end(db);
   if (result) {
     *result = sc.out;
     if (rc != LR_OK) result->run_id = 0;

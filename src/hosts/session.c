@@ -39,6 +39,7 @@ struct lr_session {
 };
 
 #define STMT_MT "leadrules.session.stmt"
+#define SNAP_MT "leadrules.session.snap"
 
 static const char HELP[] =
   "leadrules shell: Lua 5.4 in the policy sandbox, on the database.\n"
@@ -86,6 +87,37 @@ static int stmt_gc(lua_State *L) {
   lrs_rows_close(*box);
   *box = NULL;
   return 0;
+}
+
+/* A reader snapshot in a userdata, closed by __gc if an error cuts in. */
+static int snap_gc(lua_State *L) {
+  lrs_snap **box = lua_touserdata(L, 1);
+  lrs_snap_close(*box);
+  *box = NULL;
+  return 0;
+}
+
+/* Where a call reads: SQLite's main connection; on PostgreSQL a reader
+** of its own (a READ ONLY transaction with a statement timeout, on the
+** last commit), boxed on the stack (*box; NULL for SQLite's), which
+** done() closes. */
+static lrs_snap *reader(lua_State *L, lr_session *s, const char *fn,
+                        lrs_snap ***box) {
+  *box = NULL;
+  if (!lrs_is_pg(s->db)) return lrs_snap_main(s->db);
+  lrs_snap **b = lua_newuserdatauv(L, sizeof *b, 0);
+  *b = NULL;
+  luaL_setmetatable(L, SNAP_MT);
+  if (lrs_snap_open(s->db, b) != LR_OK)
+    lrl_error(L, "%s: %s", fn, lr_errmsg(s->db));
+  *box = b;
+  return *b;
+}
+
+static void done(lrs_snap **box) {
+  if (!box) return;
+  lrs_snap_close(*box);
+  *box = NULL;
 }
 
 static void push_value(lua_State *L, const lrs_value *v) {
@@ -183,16 +215,19 @@ static int l_query(lua_State *L) {
 /* count("company_size >= 1000") -> contacts matching */
 static int l_count(lua_State *L) {
   lr_session *s = session_of(L);
-  const char *where = lua_isnoneornil(L, 1) ? "1"
+  const char *where = lua_isnoneornil(L, 1) ? "1 = 1"
                       : lrl_checkcstring(L, 1, "count: the condition");
   long long n = 0;
   char err[1024] = "";
-  lrs_snap *snap = lrs_snap_main(s->db);
+  lrs_snap **box;
+  lrs_snap *snap = reader(L, s, "count", &box);
   lrs_watch_cancel(snap, s->dev.cancel);
   int rc = lrs_count_where(snap, where, &n, err, sizeof err);
   lrs_watch_cancel(snap, NULL);
-  if (rc != LR_OK)
-    return lrl_error(L, "count: %s", err[0] ? err : lrs_snap_errmsg(snap));
+  if (rc != LR_OK && !err[0])
+    snprintf(err, sizeof err, "%s", lrs_snap_errmsg(snap));
+  done(box);
+  if (rc != LR_OK) return lrl_error(L, "count: %s", err);
   lua_pushinteger(L, (lua_Integer)n);
   return 1;
 }
@@ -201,11 +236,13 @@ static int l_count(lua_State *L) {
 static int l_lead(lua_State *L) {
   lr_session *s = session_of(L);
   const char *key = lrl_checkcstring(L, 1, "lead: the key");
-  lrs_snap *snap = lrs_snap_main(s->db);
+  lrs_snap **sbox;
+  lrs_snap *snap = reader(L, s, "lead", &sbox);
   long long id = 0;
   if (lrs_contact_id(snap, key, &id) != LR_OK)
     return lrl_error(L, "lead: %s", lrs_snap_errmsg(snap));
   if (!id) {
+    done(sbox);
     lua_pushnil(L);
     return 1;
   }
@@ -216,6 +253,7 @@ static int l_lead(lua_State *L) {
   lrs_rows_close(*box);
   *box = NULL;
   if (lua_rawgeti(L, -1, 1) != LUA_TTABLE) {
+    done(sbox);
     lua_pushnil(L);
     return 1;
   }
@@ -226,13 +264,13 @@ static int l_lead(lua_State *L) {
   lrs_rows_close(*box);
   *box = NULL;
   lua_setfield(L, row, "activities");
+  done(sbox);
   lua_pushvalue(L, row);
   return 1;
 }
 
 int lr_session_open(lr_db *db, lr_session **out) {
   if (out) *out = NULL;
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "a session (serve, ingest, shell)");
   if (!db || !out) return LR_MISUSE;
   lr_session *s = calloc(1, sizeof *s);
   if (!s) return lr__err(db, LR_NOMEM, "out of memory");
@@ -247,6 +285,12 @@ int lr_session_open(lr_db *db, lr_session **out) {
   lua_State *L = s->rt->L;
   luaL_newmetatable(L, STMT_MT);
   lua_pushcfunction(L, stmt_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, "locked");
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, SNAP_MT);
+  lua_pushcfunction(L, snap_gc);
   lua_setfield(L, -2, "__gc");
   lua_pushliteral(L, "locked");
   lua_setfield(L, -2, "__metatable");

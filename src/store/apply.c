@@ -114,6 +114,9 @@ int lrs_history_add(lr_db *db, long long contact_id, const char *from,
                     const char *to, long long at, long long run_id,
                     const char *reason, const char *transition,
                     const char *by) {
+  if (db->pg)
+    return lrs_pg_history_add(db, contact_id, from, to, at, run_id, reason,
+                              transition, by);
   sqlite3_stmt *st = lrs_cached(db, HISTORY_ADD);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, contact_id);

@@ -89,6 +89,7 @@ static void *run(void *arg) {
 
 int lrs_ckpt_start(lr_db *db, int soft, int hard, lrs_ckpt **out) {
   *out = NULL;
+  if (db->pg) return LR_OK;          /* SQLite's log only */
   if (!db->path || !db->path[0] || strcmp(db->path, ":memory:") == 0 ||
       (db->flags & LR_OPEN_READONLY))
     return LR_OK;

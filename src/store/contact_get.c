@@ -5,6 +5,7 @@
 ** contact and everything it points to live in one arena, freed at once.
 */
 #include "db_int.h"
+#include "pg_int.h"
 #include "report_sql.h"
 #include "scan.h"
 
@@ -69,6 +70,7 @@ static int members(lr_db *db, held *h, const char *json, int as_grades) {
 }
 
 static int fill(lr_db *db, held *h, long long id) {
+  if (db->pg) return lrs_pg_contact_fill(db, &h->pub, &h->arena, id);
   sqlite3_stmt *st = lrs_cached(db, ROW);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
@@ -98,7 +100,6 @@ static int fill(lr_db *db, held *h, long long id) {
 
 int lr_contact_get(lr_db *db, const char *key, lr_contact **contact) {
   if (contact) *contact = NULL;
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "reading a contact");
   if (!lrs_is_open(db) || !key || !contact)
     return lr__err(db, LR_MISUSE, "lr_contact_get: no database, key or "
                    "result pointer");

@@ -69,11 +69,7 @@ int lrs_count_members(lrs_snap *snap, const char *segment, long long *n) {
 
 int lrs_where_check(lrs_snap *snap, const char *where, char *err,
                     size_t errlen) {
-  if (snap->pg) {
-    snprintf(err, errlen, "checking segment SQL is not supported on "
-             "PostgreSQL yet");
-    return lrs_pg_snap_refuse(snap, "checking segment SQL");
-  }
+  if (snap->pg) return lrs_pg_where_check(snap, where, err, errlen);
   sqlite3_stmt *st = NULL;
   int rc = lrs_prepare_user(snap->conn, "SELECT id FROM contacts WHERE ",
                             where, "", &st, err, errlen);

@@ -379,6 +379,20 @@ void lrs_run_end(lr_db *db) {
   db->fk_off = 0;
 }
 
+int lrs_writer_begin(lr_db *db) {
+  if (!db->pg || db->txn) return lrs_begin(db);
+  int rc = lrs_pg_run_begin(db);
+  if (rc != LR_OK) {
+    lrs_rollback(db);
+    lrs_pg_run_end(db);
+  }
+  return rc;
+}
+
+void lrs_writer_end(lr_db *db) {
+  if (db->pg && !db->txn) lrs_pg_run_end(db);
+}
+
 int lrs_is_open(lr_db *db) { return db && (db->sql || db->pg); }
 
 int lrs_readonly(lr_db *db) { return (db->flags & LR_OPEN_READONLY) != 0; }

@@ -164,7 +164,7 @@ int lrs_field_add(lr_db *db, const char *name, const char *header, int type) {
 static const char FIELD_TYPE[] = "UPDATE fields SET type=?2 WHERE name=?1";
 
 int lrs_field_set_type(lr_db *db, const char *name, int type) {
-  if (db->pg) return lrs_pg_refuse(db, "changing a field's type");
+  if (db->pg) return lrs_pg_field_set_type(db, name, TYPE_NAMES[type]);
   sqlite3_stmt *st = lrs_cached(db, FIELD_TYPE);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);

@@ -11,6 +11,7 @@
 ** error naming what exists rather than an empty list.
 */
 #include "db_int.h"
+#include "pg_int.h"
 #include "report_sql.h"
 
 #include <stdio.h>
@@ -47,10 +48,21 @@ static const char STAGES[] =
   "SELECT stage FROM assignments WHERE stage IS NOT NULL GROUP BY stage "
   "ORDER BY count(*) DESC, stage LIMIT 10";
 
+/* The statement's LRS_PG_HO_* on PostgreSQL (pg_handoffs.c). */
+static int pg_which(const char *sql) {
+  const char *const all[] = { MAX_ID, RUNS, OWNER_KNOWN, OWNERS, STAGE_KNOWN,
+                              STAGES };
+  int i = 0;
+  while (all[i] != sql) i++;
+  return i;
+}
+
 /* One integer row of a cached statement with up to one text and one
 ** integer parameter. */
 static int query_ints(lr_db *db, const char *sql, const char *text,
                       long long num, long long *out, int n) {
+  if (db->pg)
+    return lrs_pg_handoffs_ints(db, pg_which(sql), text, num, out, n);
   sqlite3_stmt *st = lrs_cached(db, sql);
   if (!st) return db->rc;
   if (sqlite3_bind_parameter_count(st) >= 1) {
@@ -66,6 +78,12 @@ static int query_ints(lr_db *db, const char *sql, const char *text,
 
 /* "a, b, c" of the first column of sql's rows, into b. */
 static int list_names(lr_db *db, const char *sql, lr_buf *b) {
+  if (db->pg) {
+    int rc = lrs_pg_handoffs_names(db, pg_which(sql), b);
+    if (rc == LR_OK && !b->n) lrb_adds(b, "none yet");
+    return rc != LR_OK ? rc : b->oom ? lr__err(db, LR_NOMEM, "out of memory")
+                                     : LR_OK;
+  }
   sqlite3_stmt *st = lrs_cached(db, sql);
   if (!st) return db->rc;
   int src;
@@ -129,6 +147,7 @@ static const char *text(sqlite3_stmt *st, int i) {
 
 static int list(lr_db *db, const lr_handoffs_opts *o, lr_handoff_fn fn,
                 void *ctx) {
+  if (db->pg) return lrs_pg_handoffs_list(db, o, fn, ctx);
   sqlite3_stmt *st = lrs_cached(db, LIST);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, o->after);
@@ -169,7 +188,6 @@ static int list(lr_db *db, const lr_handoffs_opts *o, lr_handoff_fn fn,
 
 int lr_handoffs_each(lr_db *db, const lr_handoffs_opts *opts,
                      lr_handoff_fn fn, void *ctx, long long *cursor) {
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "handoffs");
   if (cursor) *cursor = 0;
   if (!lrs_is_open(db) || !fn)
     return lr__err(db, LR_MISUSE, "lr_handoffs: no database or callback");

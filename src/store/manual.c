@@ -99,6 +99,15 @@ static int type_rank(int t) {
   return t == LRS_INTEGER ? 1 : t == LRS_REAL ? 2 : 3;
 }
 
+/* A value the declared type cannot hold widens it, as an import does. */
+static int widen(lr_db *db, const char *field, const lrs_value *v, int type) {
+  int vt = v->type == LRS_INT ? LRS_INTEGER : v->type == LRS_FLOAT ? LRS_REAL
+           : v->type == LRS_STR ? LRS_TEXT : -1;
+  if (vt >= 0 && type_rank(vt) > type_rank(type))
+    return lrs_field_set_type(db, field, vt);
+  return LR_OK;
+}
+
 static const char AUDIT_ADD[] =
     "INSERT INTO audit(contact_id, field, old_value, new_value, at, by, "
     "reason, run_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -115,6 +124,11 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
     return lr__err(db, LR_INPUT, "'%s': a value may be at most %u MiB "
                    "(this one is %zu bytes)", field, LRS_MAX_VALUE >> 20,
                    v->n);
+  if (db->pg) {
+    rc = lrs_pg_field_write(db, id, field, v, by, reason, run_id, now,
+                            changed);
+    return rc == LR_OK && *changed ? widen(db, field, v, type) : rc;
+  }
   /* The column name is data: statements are built for it, not cached. */
   lr_buf sql = LR_BUF_INIT;
   lrb_adds(&sql, "SELECT ");
@@ -183,15 +197,8 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   sqlite3_reset(st);
   sqlite3_value_free(old);
   if (src != SQLITE_DONE) return lrs_sqlerr(db, src, "record audit");
-  /* A value the declared type cannot hold widens it, as an import does. */
-  int vt = v->type == LRS_INT ? LRS_INTEGER : v->type == LRS_FLOAT ? LRS_REAL
-           : v->type == LRS_STR ? LRS_TEXT : -1;
-  if (vt >= 0 && type_rank(vt) > type_rank(type)) {
-    rc = lrs_field_set_type(db, field, vt);
-    if (rc != LR_OK) return rc;
-  }
   *changed = 1;
-  return LR_OK;
+  return widen(db, field, v, type);
 }
 
 static const char STAGE_SET[] =
@@ -205,6 +212,7 @@ int lrs_stage_write(lr_db *db, long long id, const char *from,
   int rc = lrs_history_add(db, id, from && *from ? from : NULL, to, now,
                            run_id, reason, NULL, by);
   if (rc != LR_OK) return rc;
+  if (db->pg) return lrs_pg_stage_set(db, id, to, now, until);
   sqlite3_stmt *st = lrs_cached(db, STAGE_SET);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
@@ -229,6 +237,7 @@ int lrs_contact_find(lr_db *db, const char *key, long long *id, char *stage,
     return lrs_snap_report(own, "find contact");
   if (!*id) return lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
   if (!stage) return LR_OK;
+  if (db->pg) return lrs_pg_contact_stage(db, *id, stage, n);
   sqlite3_stmt *st = lrs_cached(db, CONTACT_STAGE);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, *id);
@@ -347,6 +356,7 @@ static const char LOCK_RENEW[] =
 static int lock_renew(lr_db *db, long long id, const char *by,
                       const char *reason, long long run_id, long long now,
                       long long until) {
+  if (db->pg) return lrs_pg_lock_renew(db, id, by, reason, run_id, now, until);
   sqlite3_stmt *st = lrs_cached(db, AUDIT_RENEW);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
@@ -373,15 +383,14 @@ static int lock_renew(lr_db *db, long long id, const char *by,
 int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
                        const char *by, const char *reason, long long now,
                        long long until) {
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "move");
-  if (!db || !db->sql) return LR_MISUSE;
+  if (!lrs_is_open(db)) return LR_MISUSE;
   if (check_text(db, stage, "a stage") || check_text(db, reason,
       "a reason (--reason TEXT): every manual change says why") ||
       lr__clock(db, now, "lr_contact_move", &now) != LR_OK ||
       lrs_lock_until_ok(db, now, until) != LR_OK)
     return db->rc;
   if (!by || !*by) by = "unknown";
-  int rc = lrs_begin(db);
+  int rc = lrs_writer_begin(db);
   if (rc != LR_OK) return rc;
   long long id, run_id = 0;
   char from[256], to[256];
@@ -396,18 +405,15 @@ int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
     rc = lrs_stage_write(db, id, from, to, by, reason, run_id, now, until);
   if (rc == LR_OK) rc = lrs_run_finish(db, run_id, 1, 0, !renew, 0, 0);
   if (rc == LR_OK) rc = lrs_commit(db);
-  if (rc != LR_OK) {
-    lrs_rollback(db);
-    return rc;
-  }
-  return lr__ok(db);
+  if (rc != LR_OK) lrs_rollback(db);
+  lrs_writer_end(db);
+  return rc == LR_OK ? lr__ok(db) : rc;
 }
 
 int lr_contact_set(lr_db *db, const char *key, const char *field,
                    const char *value, const char *by, const char *reason,
                    long long now) {
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "set");
-  if (!db || !db->sql) return LR_MISUSE;
+  if (!lrs_is_open(db)) return LR_MISUSE;
   /* The stage is set by a move: recorded in the history, and locked. */
   if (field && strcmp(field, "stage") == 0)
     return lr_contact_move_v2(db, key, value, by, reason, now, 0);
@@ -426,7 +432,7 @@ int lr_contact_set(lr_db *db, const char *key, const char *field,
   field = name;
   rc = lrs_field_writable(db, field, &v, &type);
   if (rc != LR_OK) return rc;
-  rc = lrs_begin(db);
+  rc = lrs_writer_begin(db);
   if (rc != LR_OK) return rc;
   long long id, run_id = 0;
   int changed = 0;
@@ -438,15 +444,14 @@ int lr_contact_set(lr_db *db, const char *key, const char *field,
   if (rc == LR_OK && !changed) {
     /* Nothing changed: no trace of a change that did not happen. */
     lrs_rollback(db);
+    lrs_writer_end(db);
     return lr__ok(db);
   }
   if (rc == LR_OK) rc = lrs_run_finish(db, run_id, 1, 0, 0, 0, 0);
   if (rc == LR_OK) rc = lrs_commit(db);
-  if (rc != LR_OK) {
-    lrs_rollback(db);
-    return rc;
-  }
-  return lr__ok(db);
+  if (rc != LR_OK) lrs_rollback(db);
+  lrs_writer_end(db);
+  return rc == LR_OK ? lr__ok(db) : rc;
 }
 
 static const char EVENTS[] =

@@ -140,6 +140,7 @@ static const char *text(sqlite3_stmt *st, int i) {
 
 int lrs_outbox_each(lr_db *db, long long after, long long limit,
                     int (*cb)(void *ctx, const lrs_outbox_row *r), void *ctx) {
+  if (db->pg) return lrs_pg_outbox_each(db, after, limit, cb, ctx);
   sqlite3_stmt *st = lrs_cached(db, OUT_EACH);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, after);
@@ -163,6 +164,7 @@ int lrs_outbox_each(lr_db *db, long long after, long long limit,
 
 int lrs_outbox_acked(lr_db *db, const char *consumer, long long *id) {
   *id = 0;
+  if (db->pg) return lrs_pg_outbox_acked(db, consumer, id);
   sqlite3_stmt *st = lrs_cached(db, OUT_ACKED);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
@@ -176,6 +178,7 @@ int lrs_outbox_acked(lr_db *db, const char *consumer, long long *id) {
 
 int lrs_outbox_ack(lr_db *db, const char *consumer, long long id,
                    long long now) {
+  if (db->pg) return lrs_pg_outbox_ack(db, consumer, id, now);
   sqlite3_stmt *st = lrs_cached(db, OUT_ACK);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
@@ -186,6 +189,7 @@ int lrs_outbox_ack(lr_db *db, const char *consumer, long long id,
 
 int lrs_outbox_last(lr_db *db, long long *id) {
   *id = 0;
+  if (db->pg) return lrs_pg_outbox_last(db, id);
   sqlite3_stmt *st = lrs_cached(db, OUT_LAST);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
@@ -215,8 +219,7 @@ static int each_row(void *ctx, const lrs_outbox_row *r) {
 
 int lr_outbox_each(lr_db *db, long long after, long long limit,
                    int (*fn)(void *ctx, const lr_outbox_row *row), void *ctx) {
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "the outbox");
-  if (!db || !db->sql || !fn) return LR_MISUSE;
+  if (!lrs_is_open(db) || !fn) return LR_MISUSE;
   each_ctx e = { fn, ctx, LR_BUF_INIT };
   int rc = lrs_outbox_each(db, after, limit, each_row, &e);
   if (rc == LR_OK && e.json.oom) rc = lr__err(db, LR_NOMEM, "out of memory");
@@ -225,15 +228,13 @@ int lr_outbox_each(lr_db *db, long long after, long long limit,
 }
 
 int lr_outbox_acked(lr_db *db, const char *consumer, long long *id) {
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "the outbox");
-  if (!db || !db->sql || !consumer || !id) return LR_MISUSE;
+  if (!lrs_is_open(db) || !consumer || !id) return LR_MISUSE;
   int rc = lrs_outbox_acked(db, consumer, id);
   return rc == LR_OK ? lr__ok(db) : rc;
 }
 
 int lr_outbox_ack(lr_db *db, const char *consumer, long long id) {
-  if (lrs_is_pg(db)) return lrs_pg_refuse(db, "the outbox");
-  if (!db || !db->sql || !consumer) return LR_MISUSE;
+  if (!lrs_is_open(db) || !consumer) return LR_MISUSE;
   int rc = lrs_outbox_ack(db, consumer, id, (long long)time(NULL));
   return rc == LR_OK ? lr__ok(db) : rc;
 }

@@ -155,6 +155,7 @@ int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms) {
 
 void lrs_pg_close(lr_db *db) {
   if (!db->pg) return;
+  lrs_pg_rt_free(db);
   if (db->pg->conn) PQfinish(db->pg->conn);
   lrb_free(&db->main.pgerr);
   if (db->pg->uri) {               /* it may hold a password */

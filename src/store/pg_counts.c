@@ -5,6 +5,7 @@
 */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db_int.h"
 #include "pg_int.h"
@@ -35,35 +36,56 @@ int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n) {
                segment, n);
 }
 
-int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
-                       char *err, size_t errlen) {
+/* sql = `head` over one row of typed columns per contact, filtered by a
+** segment's where, checked by the guard of user SQL (not run). */
+static int where_sql(lrs_snap *s, const char *head, const char *where,
+                     lr_buf *sql, char *err, size_t errlen) {
   char **names;
   int *kinds, ncols;
-  lr_buf select = LR_BUF_INIT, view = LR_BUF_INIT, sql = LR_BUF_INIT;
+  lr_buf select = LR_BUF_INIT, view = LR_BUF_INIT;
   int rc = lrs_pg_scan_cols(s, &names, &kinds, &ncols, &select, &view);
   if (rc == LR_OK) {
     for (int i = 0; i < ncols; i++) free(names[i]);
     free(names);
     free(kinds);
-    lrb_printf(&sql, "SELECT count(*) FROM (SELECT %s FROM contacts) AS "
-               "contacts WHERE (\n%s\n)", lrb_str(&view), where);
-    rc = sql.oom ? LR_NOMEM : lrs_pg_user_check(s, lrb_str(&sql), where, 0,
-                                                err, errlen);
-    PGresult *res;
-    if (rc == LR_OK) {
-      rc = lrs_pg_user_query(s, lrb_str(&sql), 0, NULL, &res);
-      if (rc == LR_OK) {
-        *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        PQclear(res);
-      } else {
-        snprintf(err, errlen, "segment SQL failed on PostgreSQL: %s",
-                 lrs_snap_errmsg(s));
-      }
-    }
+    lrb_printf(sql, "SELECT %s FROM (SELECT %s FROM contacts) AS "
+               "contacts WHERE (\n%s\n)", head, lrb_str(&view), where);
+    rc = sql->oom ? LR_NOMEM : lrs_pg_user_check(s, lrb_str(sql), where, 0,
+                                                 err, errlen);
   }
+  else snprintf(err, errlen, "%s", lrs_snap_errmsg(s));
   lrb_free(&select);
   lrb_free(&view);
+  return rc;
+}
+
+int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
+                       char *err, size_t errlen) {
+  lr_buf sql = LR_BUF_INIT;
+  int rc = where_sql(s, "count(*)", where, &sql, err, errlen);
+  PGresult *res;
+  if (rc == LR_OK) {
+    rc = lrs_pg_user_query(s, lrb_str(&sql), 0, NULL, &res);
+    if (rc == LR_OK) {
+      *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+      PQclear(res);
+    } else {
+      snprintf(err, errlen, "segment SQL failed on PostgreSQL: %s",
+               lrs_snap_errmsg(s));
+    }
+  }
   lrb_free(&sql);
+  return rc;
+}
+
+/* The server's message is cut to its first line ("ERROR:  column ...
+** does not exist"): check prints a finding on one line. */
+int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
+                       size_t errlen) {
+  lr_buf sql = LR_BUF_INIT;
+  int rc = where_sql(s, "contacts.id", where, &sql, err, errlen);
+  lrb_free(&sql);
+  if (rc != LR_OK) err[strcspn(err, "\n")] = '\0';
   return rc;
 }
 

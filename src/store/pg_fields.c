@@ -68,3 +68,12 @@ int lrs_pg_field_note(lr_db *db, const char *name, const char *header,
   PQclear(res);
   return rc;
 }
+
+int lrs_pg_field_set_type(lr_db *db, const char *name, const char *type) {
+  const char *p[] = { name, type };
+  PGresult *res;
+  int rc = lrs_pg_query(db, "UPDATE fields SET type = $2 WHERE name = $1", 2,
+                        p, &res, "field type");
+  PQclear(res);
+  return rc;
+}

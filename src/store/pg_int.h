@@ -24,6 +24,7 @@ struct lrs_pg {
   long long changes;               /* rows a run's writes changed */
   int staged;                      /* pg_apply.c's staging table exists */
   unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
+  struct lrs_pg_rt *rt;            /* a group of events (pg_realtime.c) */
   struct lrs_pg_accts *accts;      /* an accounts import's rows (pg_accounts_import.c) */
   struct lrs_pg_accw *accw;        /* a run's account writes (pg_account_write.c) */
 };
@@ -247,6 +248,15 @@ int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
 int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                        char *err, size_t errlen);
 int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
+/* lrs_where_check: the guard of user SQL over where, not run; err on one
+** line. */
+int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
+                       size_t errlen);
+/* query.h's lrs_contact_columns and lrs_stage_counts (pg_query.c). */
+char **lrs_pg_contact_columns(lrs_snap *s, int *n);
+int lrs_pg_stage_counts(lrs_snap *s,
+                        void (*fn)(void *ctx, const char *stage, long long n),
+                        void *ctx);
 
 /* Run user SQL (a segment's `where`, checked by lrs_pg_user_check) on
 ** snapshot s as the database's reader role when it has one (SELECT on
@@ -297,6 +307,93 @@ int lrs_pg_outbox_stage(lr_db *db, int section, long long seq,
                         const struct lrs_outbox_new *r);
 int lrs_pg_outbox_unstage(lr_db *db);
 
+/* manual.c's writes (pg_manual.c): a stage history row, a contact moved
+** by hand (its stage and lock), a lock renewed (with its audit row), a
+** contact's stage, a field set by hand (*changed 0: it held that value;
+** else written, with its audit row); and a field's registered type
+** (pg_fields.c). */
+int lrs_pg_history_add(lr_db *db, long long contact_id, const char *from,
+                       const char *to, long long at, long long run_id,
+                       const char *reason, const char *transition,
+                       const char *by);
+int lrs_pg_stage_set(lr_db *db, long long id, const char *to, long long now,
+                     long long until);
+int lrs_pg_lock_renew(lr_db *db, long long id, const char *by,
+                      const char *reason, long long run_id, long long now,
+                      long long until);
+int lrs_pg_contact_stage(lr_db *db, long long id, char *stage, size_t n);
+int lrs_pg_field_write(lr_db *db, long long id, const char *field,
+                       const lrs_value *v, const char *by, const char *reason,
+                       long long run_id, long long now, int *changed);
+int lrs_pg_field_set_type(lr_db *db, const char *name, const char *type);
+
+/* select.h on PostgreSQL (pg_select.c): the known stages (stages 1) or
+** segments, as lrs_distinct; the SQL of a leads{} stream of contacts
+** ($1 a stage or NULL, $2 the id to read after; `batch` ids at most),
+** the user's `where` checked as a segment's (LR_POLICY, err says why);
+** and the next ids of a stream's SQL. */
+int lrs_pg_distinct(lrs_snap *snap, int stages,
+                    int (*cb)(void *ctx, const char *name), void *ctx);
+int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
+                      char **sql, char *err, size_t errlen);
+int lrs_pg_select_ids(lrs_snap *snap, const char *sql, const char *arg,
+                      long long after, long long *ids, int max, int *n);
+
+/* lr_contact_get's read (pg_contact_get.c): contact id into c, its
+** strings in arena a; LR_NOTFOUND when there is none. */
+struct lr_arena;
+int lrs_pg_contact_fill(lr_db *db, lr_contact *c, struct lr_arena *a,
+                        long long id);
+
+/* handoffs.c's statements (pg_handoffs.c), by which: one integer row
+** (with one text or integer parameter but for MAX_ID), the names of the
+** OWNERS or STAGES rows appended to b ("a, b"), and the list. */
+#define LRS_PG_HO_MAX_ID 0
+#define LRS_PG_HO_RUNS 1
+#define LRS_PG_HO_OWNER_KNOWN 2
+#define LRS_PG_HO_OWNERS 3
+#define LRS_PG_HO_STAGE_KNOWN 4
+#define LRS_PG_HO_STAGES 5
+int lrs_pg_handoffs_ints(lr_db *db, int which, const char *text,
+                         long long num, long long *out, int n);
+int lrs_pg_handoffs_names(lr_db *db, int which, lr_buf *b);
+int lrs_pg_handoffs_list(lr_db *db, const lr_handoffs_opts *o,
+                         lr_handoff_fn fn, void *ctx);
+
+/* realtime_io.h's outbox reads and acknowledgements (pg_outbox.c). */
+struct lrs_outbox_row;
+int lrs_pg_outbox_each(lr_db *db, long long after, long long limit,
+                       int (*cb)(void *ctx, const struct lrs_outbox_row *r),
+                       void *ctx);
+int lrs_pg_outbox_acked(lr_db *db, const char *consumer, long long *id);
+int lrs_pg_outbox_ack(lr_db *db, const char *consumer, long long id,
+                      long long now);
+int lrs_pg_outbox_last(lr_db *db, long long *id);
+/* A group of events (pg_realtime.c), realtime_io.h's functions on
+** PostgreSQL: begin takes the run lock (lrs_pg_events_begin) and end
+** gives it back; keys finds a group's contacts with one query, which
+** contact then looks up first; activities wait in a buffer until flush
+** (one COPY) and a rollback (end) drops them; state_begin reads every
+** touched contact with one query, state_read finds one of them. */
+int lrs_pg_rt_begin(lr_db *db);
+void lrs_pg_rt_end(lr_db *db);
+void lrs_pg_rt_free(lr_db *db);
+int lrs_pg_rt_keys(lr_db *db, const char *const *keys, long long n);
+int lrs_pg_rt_contact(lr_db *db, const char *key, int create, long long now,
+                      long long *id, int *created);
+int lrs_pg_rt_activity(lr_db *db, long long id, const char *type,
+                       long long at, int has_value, double value,
+                       const char *campaign, long long now);
+int lrs_pg_rt_flush(lr_db *db);
+struct lrs_rt_state;
+int lrs_pg_rt_state_begin(lr_db *db, const long long *ids, long long n);
+int lrs_pg_rt_state_read(lr_db *db, long long id, struct lrs_rt_state *out);
+void lrs_pg_rt_state_end(lr_db *db);
+int lrs_pg_schema_version(lr_db *db, int *version);
+/* The transaction of a group of events (pg_run.c): the run lock, then
+** REPEATABLE READ, without a snapshot for readers (the evaluation reads
+** the writer's own connection); lrs_pg_run_end gives the lock back. */
+int lrs_pg_events_begin(lr_db *db);
 /* Accounts (accounts.h) on PostgreSQL.  Reads (pg_accounts_read.c). */
 struct lrs_accounts;
 int lrs_pg_accounts_load(lrs_snap *s, const char *key,
@@ -345,7 +442,6 @@ int lrs_pg_accounts_export(lr_db *db, const char *const *fields, int nf,
                            const char *const *groups, int ng,
                            int (*fn)(void *ctx, const lrs_value *v, int n),
                            void *ctx);
-
 /* One contact's row (pg_rows.c): query.h's lrs_contact_row_open and
 ** lrs_rows_* on PostgreSQL. */
 struct lrs_pg_rows;

@@ -102,3 +102,69 @@ int lrs_pg_outbox_unstage(lr_db *db) {
   if (rc == LR_OK) db->pg->changes += n;
   return rc;
 }
+
+/* ---- reads and acknowledgements (realtime_io.h) -------------------------- */
+
+int lrs_pg_outbox_each(lr_db *db, long long after, long long limit,
+                       int (*cb)(void *ctx, const lrs_outbox_row *r),
+                       void *ctx) {
+  char a[24], l[24];
+  snprintf(a, sizeof a, "%lld", after);
+  snprintf(l, sizeof l, "%lld", limit);
+  const char *p[] = { a, limit > 0 ? l : NULL };
+  PGresult *res;
+  int rc = lrs_pg_query(db, "SELECT id, at, kind, coalesce(contact_id, 0), "
+                        "key, coalesce(run_id, 0), payload FROM outbox WHERE "
+                        "id > $1::bigint ORDER BY id LIMIT $2::bigint", 2, p,
+                        &res, "read outbox");
+  if (rc != LR_OK) return rc;
+  for (int i = 0, n = PQntuples(res); i < n; i++) {
+    lrs_outbox_row r = {
+      .id = strtoll(PQgetvalue(res, i, 0), NULL, 10),
+      .at = strtoll(PQgetvalue(res, i, 1), NULL, 10),
+      .kind = PQgetvalue(res, i, 2),
+      .contact_id = strtoll(PQgetvalue(res, i, 3), NULL, 10),
+      .key = PQgetvalue(res, i, 4),
+      .run_id = strtoll(PQgetvalue(res, i, 5), NULL, 10),
+      .payload = PQgetvalue(res, i, 6),
+    };
+    if (cb(ctx, &r)) break;
+  }
+  PQclear(res);
+  return LR_OK;
+}
+
+/* One bigint of sql's first row (0: no row). */
+static int one(lr_db *db, const char *sql, int n, const char *const *p,
+               long long *v, const char *what) {
+  *v = 0;
+  PGresult *res;
+  int rc = lrs_pg_query(db, sql, n, p, &res, what);
+  if (rc != LR_OK) return rc;
+  if (PQntuples(res)) *v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  PQclear(res);
+  return LR_OK;
+}
+
+int lrs_pg_outbox_acked(lr_db *db, const char *consumer, long long *id) {
+  const char *p[] = { consumer };
+  return one(db, "SELECT last_id FROM outbox_acks WHERE consumer = $1", 1, p,
+             id, "read outbox acks");
+}
+
+int lrs_pg_outbox_ack(lr_db *db, const char *consumer, long long id,
+                      long long now) {
+  char i[24], t[24];
+  snprintf(i, sizeof i, "%lld", id);
+  snprintf(t, sizeof t, "%lld", now);
+  const char *p[] = { consumer, i, t };
+  return write(db, "INSERT INTO outbox_acks(consumer, last_id, at) VALUES($1, "
+               "$2, $3) ON CONFLICT(consumer) DO UPDATE SET last_id = "
+               "excluded.last_id, at = excluded.at WHERE excluded.last_id > "
+               "outbox_acks.last_id", 3, p, NULL);
+}
+
+int lrs_pg_outbox_last(lr_db *db, long long *id) {
+  return one(db, "SELECT coalesce(max(id), 0) FROM outbox", 0, NULL, id,
+             "read outbox");
+}

@@ -60,12 +60,27 @@ int lrs_pg_run_begin(lr_db *db) {
   return LR_OK;               /* changes keeps counting: run.c subtracts */
 }
 
+int lrs_pg_events_begin(lr_db *db) {
+  if (db->txn) return lrs_pg_begin(db);
+  int rc = lock(db);
+  if (rc == LR_OK)
+    rc = lrs_pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ", "events");
+  if (rc != LR_OK) {
+    lrs_pg_run_end(db);
+    return rc;
+  }
+  db->txn++;
+  return LR_OK;
+}
+
 void lrs_pg_run_end(lr_db *db) {
   db->pg->snapshot[0] = '\0';
   db->pg->staged = 0;
   db->pg->synced = 0;
   lrs_pg_account_writes_free(db);
-  if (!db->pg->locked) return;
+  /* A run nested in a caller's transaction (lr_apply_events) leaves the
+  ** lock to the caller's end. */
+  if (!db->pg->locked || db->txn) return;
   db->pg->locked = 0;
   PGresult *res = PQexec(db->pg->conn,
                          "SELECT pg_advisory_unlock(" LRS_PG_WRITE_LOCK ")");

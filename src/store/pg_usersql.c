@@ -39,9 +39,16 @@ static int allowed(const char *w, size_t n) {
 static const char *bad_call(const char *p, size_t *len) {
   while (*p) {
     if (*p == '\'' || *p == '"') {           /* 'it''s', "a name" */
+      const char *w = p;
       char q = *p++;
       while (*p && !(*p == q && p[1] != q)) p += *p == q ? 2 : 1;
       if (*p) p++;
+      const char *after = p;
+      while (isspace((unsigned char)*after)) after++;
+      if (q == '"' && *after == '(') {     /* "pg_read_file"(...): a call */
+        *len = (size_t)(p - w);
+        return w;
+      }
       continue;
     }
     if (!isalpha((unsigned char)*p) && *p != '_') {

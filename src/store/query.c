@@ -197,6 +197,7 @@ void lrs_rows_close(lrs_rows *r) {
 char **lrs_contact_columns(lrs_snap *snap, int *n) {
   *n = 0;
   if (!snap) return NULL;
+  if (snap->pg) return lrs_pg_contact_columns(snap, n);
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(snap->conn, "SELECT * FROM contacts LIMIT 0", -1, &st,
                          NULL) != SQLITE_OK)
@@ -225,7 +226,7 @@ char **lrs_contact_columns(lrs_snap *snap, int *n) {
 int lrs_stage_counts(lrs_snap *snap,
                      void (*fn)(void *ctx, const char *stage, long long n),
                      void *ctx) {
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "stage counts");
+  if (snap->pg) return lrs_pg_stage_counts(snap, fn, ctx);
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(snap->conn, "SELECT coalesce(stage, ''), "
                               "count(*) FROM contacts GROUP BY 1", -1, &st,

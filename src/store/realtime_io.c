@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "pg_int.h"
 #include "contacts_io.h"
 #include "realtime_io.h"
 
@@ -55,6 +56,7 @@ int lrs_rt_contact(lr_db *db, const char *key, int create, long long now,
                    long long *id, int *created) {
   *id = 0;
   if (created) *created = 0;
+  if (db->pg) return lrs_pg_rt_contact(db, key, create, now, id, created);
   sqlite3_stmt *st = lrs_cached(db, KEY_ID);
   if (!st) return db->rc;
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -72,6 +74,9 @@ int lrs_rt_contact(lr_db *db, const char *key, int create, long long now,
 int lrs_rt_activity(lr_db *db, long long id, const char *type, long long at,
                     int has_value, double value, const char *campaign,
                     long long now) {
+  if (db->pg)
+    return lrs_pg_rt_activity(db, id, type, at, has_value, value, campaign,
+                              now);
   sqlite3_stmt *st = lrs_cached(db, ACT_ADD);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
@@ -93,6 +98,7 @@ static const char STATE[] =
     "WHERE id = ?1";
 
 int lrs_rt_state_read(lr_db *db, long long id, lrs_rt_state *out) {
+  if (db->pg) return lrs_pg_rt_state_read(db, id, out);
   sqlite3_stmt *st = lrs_cached(db, STATE);
   if (!st) return db->rc;
   sqlite3_bind_int64(st, 1, id);
@@ -111,6 +117,7 @@ int lrs_rt_state_read(lr_db *db, long long id, lrs_rt_state *out) {
 static const char SCHEMA[] = "PRAGMA schema_version";
 
 int lrs_schema_version(lr_db *db, int *version) {
+  if (db->pg) return lrs_pg_schema_version(db, version);
   sqlite3_stmt *st = lrs_cached(db, SCHEMA);
   if (!st) return db->rc;
   int src = sqlite3_step(st);
@@ -119,18 +126,40 @@ int lrs_schema_version(lr_db *db, int *version) {
   return src == SQLITE_ROW ? LR_OK : lrs_sqlerr(db, src, "schema version");
 }
 
-int lrs_rt_state_begin(lr_db *db) {
-  if (!sqlite3_get_autocommit(db->sql)) return 0;
+int lrs_rt_state_begin(lr_db *db, const long long *ids, long long n) {
+  if (db->pg) return lrs_pg_rt_state_begin(db, ids, n);
+  if (n < 2 || !sqlite3_get_autocommit(db->sql)) return 0;
   return sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 }
 
 void lrs_rt_state_end(lr_db *db, int began) {
+  if (db->pg) {
+    lrs_pg_rt_state_end(db);
+    return;
+  }
   sqlite3_stmt *st = lrs_cached(db, STATE);     /* fetching resets it */
   (void)st;
   if (began) sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 }
 
+int lrs_rt_begin(lr_db *db) {
+  return db->pg ? lrs_pg_rt_begin(db) : lrs_begin(db);
+}
+
+void lrs_rt_end(lr_db *db) {
+  if (db->pg) lrs_pg_rt_end(db);
+}
+
+int lrs_rt_keys(lr_db *db, const char *const *keys, long long n) {
+  return db->pg ? lrs_pg_rt_keys(db, keys, n) : LR_OK;
+}
+
+int lrs_rt_flush(lr_db *db) {
+  return db->pg ? lrs_pg_rt_flush(db) : LR_OK;
+}
+
 int lrs_sync_normal(lr_db *db) {
+  if (db->pg) return LR_OK;        /* SQLite's pragmas only */
   return lrs_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
                       "PRAGMA wal_autocheckpoint=32768; PRAGMA mmap_size=1073741824");
 }

@@ -9,6 +9,18 @@
 
 #include "store.h"
 
+/* The transaction of a group of events: lrs_begin on SQLite; on
+** PostgreSQL the run lock too (one writer at a time, as a run), which
+** lrs_rt_end, after its commit or rollback, gives back. */
+int lrs_rt_begin(lr_db *db);
+void lrs_rt_end(lr_db *db);
+/* The group's contact keys (normalised), before its first lrs_rt_contact:
+** PostgreSQL finds them all with one query (SQLite does nothing). */
+int lrs_rt_keys(lr_db *db, const char *const *keys, long long n);
+/* Write what the group's lrs_rt_activity calls left pending (PostgreSQL
+** sends them with one COPY), before anything reads activities. */
+int lrs_rt_flush(lr_db *db);
+
 /* The contact keyed `key` (as stored: the caller normalises it): *id, 0
 ** when there is none and `create` is 0; with `create`, a new contact
 ** (key, the key field's column, data_at = now) and *created = 1. */
@@ -26,11 +38,12 @@ typedef struct lrs_rt_state {
   double score;
 } lrs_rt_state;
 /* LR_NOTFOUND when no contact has that id.  Between lrs_rt_state_begin
-** and lrs_rt_state_end the reads share one read transaction (outside
-** one, each read would take and drop the file's read lock); begin
+** (the n ids to be read, in order) and lrs_rt_state_end the reads share
+** one read transaction (outside one, each read would take and drop the
+** file's read lock; PostgreSQL reads all n with one query); begin
 ** returns 1 when it opened one, which end then closes, and end lets the
 ** statement go (it holds a read snapshot until then). */
-int lrs_rt_state_begin(lr_db *db);
+int lrs_rt_state_begin(lr_db *db, const long long *ids, long long n);
 int lrs_rt_state_read(lr_db *db, long long id, lrs_rt_state *out);
 void lrs_rt_state_end(lr_db *db, int began);
 

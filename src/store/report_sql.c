@@ -7,6 +7,7 @@
 */
 #include "db_int.h"
 #include "pg_int.h"
+#include "pg_report.h"
 #include "report_sql.h"
 
 #include <stdio.h>
@@ -113,6 +114,7 @@ static int run(lr_db *db, const lr_buf *sql, const lrs_dim *dim,
 }
 
 int lrs_report_groups(lr_db *db, const lrs_dim *dim, lrs_row_fn fn, void *ctx) {
+  if (db->pg) return lrs_pg_report_groups(db, dim, fn, ctx);
   lr_buf b = LR_BUF_INIT;
   with_dim(&b, dim);
   lrb_adds(&b, "SELECT d, count(*) FROM dim GROUP BY d ORDER BY 2 DESC, 1");
@@ -131,6 +133,7 @@ static int on_clock(void *ctx, const lrs_value *v, int n) {
 }
 
 int lrs_report_clock(lr_db *db, long long *now, long long *run_id) {
+  if (db->pg) return lrs_pg_report_clock(db, now, run_id);
   long long got[2] = {0, 0};
   lr_buf b = LR_BUF_INIT;
   lrb_adds(&b, "SELECT id, now FROM runs WHERE kind = 'run' AND dry_run = 0 "
@@ -144,6 +147,7 @@ int lrs_report_clock(lr_db *db, long long *now, long long *run_id) {
 
 int lrs_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
                         lrs_row_fn fn, void *ctx) {
+  if (db->pg) return lrs_pg_report_outcomes(db, dim, since, fn, ctx);
   lr_buf b = LR_BUF_INIT;
   with_dim(&b, dim);
   lrb_adds(&b,
@@ -199,6 +203,8 @@ static void udf_dim(sqlite3_context *cx, int argc, sqlite3_value **argv) {
 int lrs_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
                            const char *one, long long since, lrs_row_fn fn,
                            void *ctx) {
+  if (db->pg)
+    return lrs_pg_report_outcomes_by(db, dim, dctx, one, since, fn, ctx);
   dim_udf u = {dim, dctx, 0, NULL, 0};
   u.d = dim(dctx, 0, &u.exists);
   int src = sqlite3_create_function(db->sql, "lr_report_has", 1, SQLITE_UTF8,
@@ -234,6 +240,7 @@ int lrs_report_outcomes_by(lr_db *db, lrs_dim_fn dim, void *dctx,
 }
 
 int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx) {
+  if (db->pg) return lrs_pg_report_run_stages(db, fn, ctx);
   lr_buf b = LR_BUF_INIT;
   lrb_adds(&b,
     "WITH r AS (SELECT stages FROM runs WHERE kind = 'run' AND dry_run = 0 "
@@ -251,6 +258,7 @@ int lrs_report_run_stages(lr_db *db, lrs_row_fn fn, void *ctx) {
 
 struct lrs_rstream {
   lr_db *db;
+  struct lrs_pg_rstream *pg;   /* on PostgreSQL (pg_report_rows.c) */
   sqlite3_stmt *st;
   int ncol;
   int nint;                    /* leading NOT NULL integer columns */
@@ -307,6 +315,12 @@ int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
                       lrs_rstream **out) {
   *out = NULL;
   lrs_rstream *s = calloc(1, sizeof *s);
+  if (s && db->pg) {
+    int rc = lrs_pg_report_stream(db, which, dim, &s->pg);
+    if (rc == LR_OK) *out = s;
+    else free(s);
+    return rc;
+  }
   lr_buf b = LR_BUF_INIT;
   stream_sql(&b, which, dim);
   if (!s || b.oom) {
@@ -339,6 +353,7 @@ int lrs_report_stream(lr_db *db, int which, const lrs_dim *dim,
 }
 
 int lrs_report_stream_next(lrs_rstream *s, lrs_value *v) {
+  if (s->pg) return lrs_pg_report_stream_next(s->pg, v);
   int src = sqlite3_step(s->st);
   if (src == SQLITE_DONE) return 0;
   if (src != SQLITE_ROW) return -lrs_sqlerr(s->db, src, "report");
@@ -369,6 +384,7 @@ int lrs_report_stream_next(lrs_rstream *s, lrs_value *v) {
 
 void lrs_report_stream_close(lrs_rstream *s) {
   if (!s) return;
+  lrs_pg_report_stream_close(s->pg);
   sqlite3_finalize(s->st);
   free(s);
 }

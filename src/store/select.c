@@ -16,6 +16,7 @@
 
 typedef struct stream {
   sqlite3_stmt *st;
+  char *pgsql, *arg;             /* on PostgreSQL: its SQL ($1 arg, $2 after) */
   long long buf[BATCH];
   int n, pos;
   long long last;                /* keyset: the last id fetched */
@@ -28,6 +29,35 @@ struct lrs_select {
   stream b;                      /* members of the segment */
   int has_segment;
 };
+
+/* refill on PostgreSQL: an LR code, lrs_snap_errmsg says why. */
+static int refill_pg(lrs_snap *snap, stream *s) {
+  s->n = s->pos = 0;
+  if (s->done) return LR_OK;
+  int rc = lrs_pg_select_ids(snap, s->pgsql, s->arg, s->last, s->buf, BATCH,
+                             &s->n);
+  if (rc != LR_OK) return rc;
+  if (s->n) s->last = s->buf[s->n - 1];
+  if (s->n < BATCH) s->done = 1;
+  return LR_OK;
+}
+
+static int open_pg(lrs_snap *snap, const char *stage, const char *where,
+                   const char *segment, lrs_select *s, char *err,
+                   size_t errlen) {
+  int rc = lrs_pg_select_sql(snap, where, BATCH, &s->a.pgsql, err, errlen);
+  if (rc == LR_OK && stage && !(s->a.arg = strdup(stage))) rc = LR_NOMEM;
+  if (rc == LR_OK && segment) {
+    s->has_segment = 1;
+    s->b.pgsql = strdup("SELECT contact_id FROM segment_members WHERE "
+                        "segment = $1 AND contact_id > $2::bigint ORDER BY "
+                        "contact_id LIMIT 512");
+    s->b.arg = strdup(segment);
+    if (!s->b.pgsql || !s->b.arg) rc = LR_NOMEM;
+  }
+  if (rc == LR_NOMEM) snprintf(err, errlen, "out of memory");
+  return rc;
+}
 
 static int refill(stream *s, int base) {
   s->n = s->pos = 0;
@@ -49,15 +79,20 @@ int lrs_select_open(lrs_snap *snap, const char *stage, const char *where,
                     const char *segment, lrs_select **out, char *err,
                     size_t errlen) {
   *out = NULL;
-  if (snap->pg) {
-    snprintf(err, errlen, "leads{} is not supported on PostgreSQL yet");
-    return lrs_pg_snap_refuse(snap, "leads{}");
-  }
   sqlite3 *conn = snap->conn;
   lrs_select *s = calloc(1, sizeof *s);
-  if (!s) return lrs__snap_rc(snap, SQLITE_NOMEM);
+  if (!s) return snap->pg ? LR_NOMEM : lrs__snap_rc(snap, SQLITE_NOMEM);
   s->snap = snap;
   s->a.last = s->b.last = -9223372036854775807LL - 1;
+  if (snap->pg) {
+    int rc = open_pg(snap, stage, where, segment, s, err, errlen);
+    if (rc != LR_OK) {
+      lrs_select_close(s);
+      return rc;
+    }
+    *out = s;
+    return LR_OK;
+  }
   /* ?1 stage, ?2 after id, ?3 limit */
   int rc = lrs_prepare_user(conn,
       "SELECT id FROM contacts WHERE (?1 IS NULL OR stage = ?1 COLLATE "
@@ -92,6 +127,16 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n,
   while (*n < max) {
     if (s->a.pos == s->a.n) {
       /* The user's `where`: under the limits and budget of user SQL. */
+      if (s->snap->pg) {
+        rc = refill_pg(s->snap, &s->a);
+        if (rc != LR_OK) {
+          snprintf(err, errlen, "SQL failed on PostgreSQL: %s",
+                   lrs_snap_errmsg(s->snap));
+          return rc;
+        }
+        if (!s->a.n) break;
+        goto merge;
+      }
       lrs__user_enter(s->snap, LRS_USER_SELECT);
       rc = refill(&s->a, 2);
       lrs__user_leave(s->snap);
@@ -101,13 +146,20 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n,
       }
       if (!s->a.n) break;
     }
+  merge:;
     long long a = s->a.buf[s->a.pos];
     if (!s->has_segment) {
       ids[(*n)++] = a;
       s->a.pos++;
       continue;
     }
-    if (s->b.pos == s->b.n) {
+    if (s->b.pos == s->b.n && s->snap->pg) {
+      if ((rc = refill_pg(s->snap, &s->b)) != LR_OK) {
+        snprintf(err, errlen, "%s", lrs_snap_errmsg(s->snap));
+        return rc;
+      }
+      if (!s->b.n) break;
+    } else if (s->b.pos == s->b.n) {
       if ((rc = refill(&s->b, 2)) != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(s->snap->conn));
         return lrs__snap_rc(s->snap, rc);
@@ -132,12 +184,17 @@ void lrs_select_close(lrs_select *s) {
   if (!s) return;
   sqlite3_finalize(s->a.st);
   sqlite3_finalize(s->b.st);
+  free(s->a.pgsql);
+  free(s->a.arg);
+  free(s->b.pgsql);
+  free(s->b.arg);
   free(s);
 }
 
 int lrs_distinct(lrs_snap *snap, int what,
                  int (*cb)(void *ctx, const char *name), void *ctx) {
-  if (snap->pg) return lrs_pg_snap_refuse(snap, "listing names");
+  if (snap->pg)
+    return lrs_pg_distinct(snap, what == LRS_DISTINCT_STAGES, cb, ctx);
   sqlite3_stmt *st;
   int rc = sqlite3_prepare_v2(snap->conn, what == LRS_DISTINCT_STAGES
       ? "WITH r AS (SELECT stages FROM runs WHERE kind = 'run'"

@@ -111,6 +111,14 @@ void lrs_run_end(lr_db *db);
 ** after the busy timeout) and exports the snapshot the workers' readers
 ** share (pg_run.c); lrs_run_end releases both. */
 int lrs_run_txn_begin(lr_db *db);
+/* The write transaction of a move, a set or a script: lrs_begin, and on
+** PostgreSQL the run lock and exported snapshot too when it is the
+** outermost (so that ids continue from the largest, as SQLite's do, and
+** a script's reader sees the state it started from).  The caller commits
+** or rolls back, then calls lrs_writer_end, which releases them once the
+** outermost transaction has ended. */
+int lrs_writer_begin(lr_db *db);
+void lrs_writer_end(lr_db *db);
 
 /* meta key/value table. lrs_meta_get returns 0 if missing. */
 int lrs_meta_get(lr_db *db, const char *k, char *buf, size_t n);

@@ -127,15 +127,14 @@ both run p.lua                       # a policy error, the same on both
 contains "p.lua: the policy declares no funnel"
 printf 'domain,name\nx.example,X\n' > acc.csv
 both import accounts acc.csv         # test_pg_accounts.sh has the rest
-expect_fail 1 lr --db "$PG" report
-contains "report is not supported on PostgreSQL yet"
+both report --now 2026-10-01 --json  # works (tests/cli/test_pg_report.sh)
 printf 'a-token-of-sixteen-characters-or-more\n' > token
 OUT=$(timeout 20 "$LEADRULES" --db "$PG" serve --policy p.lua --token-file token --listen 127.0.0.1:0 2>&1)
-same "$?" 1 "serve on PostgreSQL exits"
-contains "not supported on PostgreSQL yet"
+same "$?" 1 "serve on PostgreSQL exits on a bad policy"
+contains "p.lua: the policy declares no funnel"
 OUT=$(printf '' | timeout 20 "$LEADRULES" --db "$PG" ingest p.lua - 2>&1)
-same "$?" 1 "ingest on PostgreSQL exits"
-contains "ingest is not supported on PostgreSQL yet"
+same "$?" 1 "ingest on PostgreSQL exits on a bad policy"
+contains "p.lua: the policy declares no funnel"
 
 # Passwords never show: not in errors, not in info.
 port=${base##*:}

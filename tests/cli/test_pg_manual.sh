@@ -1,0 +1,185 @@
+# move, set, handoffs, scripts, reading a contact and the outbox's reads
+# on the PostgreSQL store (docs/postgresql.md): after the same import and
+# run of examples/b2b_saas.lua, the same commands on SQLite and on
+# PostgreSQL give the same output and exit status, and leave the same
+# export, stage history, runs, audit trail, fields and outbox, compared
+# with cmp; errors are the same; a script's leads{where=} stays read-only
+# and limited to contact data on PostgreSQL, refused naming the line.
+# Needs a server: scripts/test starts one (scripts/pg-up) and exports
+# LEADRULES_TEST_PG; without it this test is skipped.
+. "$LR_SRC/tests/cli/lib.sh"
+EX="$LR_SRC/examples"
+if [ -z "${LEADRULES_TEST_PG:-}" ]; then
+  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
+  exit 77
+fi
+command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
+
+base=${LEADRULES_TEST_PG%/*}
+d="lr_m_$$_${RANDOM}"
+trap 'psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null' EXIT
+psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
+PG="$base/$d"
+SQ="$LR_TMP/m.db"
+rm -f "$SQ"
+
+n=0
+# both CMD...: the output (stdout and stderr) and exit status of CMD on
+# SQLite and on PostgreSQL, compared with cmp.  $OUT keeps PostgreSQL's.
+both() {
+  n=$((n + 1))
+  "$LEADRULES" --db "$SQ" "$@" 2>&1 | grep -v '^time  \|"seconds": ' > "sq.$n"
+  local ra=${PIPESTATUS[0]}
+  "$LEADRULES" --db "$PG" "$@" 2>&1 | grep -v '^time  \|"seconds": ' > "pg.$n"
+  local rb=${PIPESTATUS[0]}
+  OUT=$(cat "pg.$n")
+  same "$ra" "$rb" "exit status of $*"
+  if cmp -s "sq.$n" "pg.$n"; then pass; else
+    fail "output of $* differs (sqlite, then postgresql):"$'\n'"$(diff "sq.$n" "pg.$n")"
+  fi
+}
+# rows SQLITE_SQL [PG_SQL]: the same rows on both, sorted as bytes.
+rows() {
+  n=$((n + 1))
+  sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort > "sq.$n"
+  psql -qXtA -F'|' "$PG" -c "${2:-$1}" | LC_ALL=C sort > "pg.$n"
+  [ -s "sq.$n" ] || fail "no rows: $1"
+  if cmp -s "sq.$n" "pg.$n"; then pass; else
+    fail "rows of $1 differ:"$'\n'"$(diff "sq.$n" "pg.$n")"
+  fi
+}
+K="JOIN contacts k ON k.id = t.contact_id"
+# tables: what the commands leave, the same on both.
+tables() {
+  both export
+  both export --json
+  rows "SELECT t.id, k.key, t.from_stage, t.to_stage, t.at, t.run_id, t.reason, t.transition, t.by FROM stage_history t $K"
+  rows "SELECT id, kind, policy, policy_hash, now, evaluated, score_changes, moves, handoffs, errors, held_by_manual, stages, scope, reads_others, full_reason FROM runs"
+  rows "SELECT k.key, t.manual_at, t.manual_until, t.stage_since, t.due_at, t.data_at, t.change_mark FROM contacts t JOIN contacts k ON k.id = t.id"
+  rows "SELECT t.id, k.key, t.field, CAST(t.old_value AS TEXT), CAST(t.new_value AS TEXT), t.at, t.by, t.reason, t.run_id FROM audit t $K" \
+       "SELECT t.id, k.key, t.field, t.old_value #>> '{}', t.new_value #>> '{}', t.at, t.by, t.reason, t.run_id FROM audit t $K"
+  rows "SELECT name, type, header, builtin FROM fields"
+  rows "SELECT id, at, kind, contact_id, key, run_id, payload FROM outbox"
+}
+
+both import contacts "$EX/data/b2b/contacts.csv" --map 'Job Title=title' --now 2026-10-01
+both import activities "$EX/data/b2b/activities.csv" --now 2026-10-01
+both import outcomes "$EX/data/b2b/outcomes.csv" --now 2026-10-01
+both run "$EX/b2b_saas.lua" --now 2026-11-01
+key() { sqlite3 "$SQ" "SELECT key FROM contacts WHERE id = $1"; }
+k5=$(key 5); k9=$(key 9); k42=$(key 42)
+
+# move: a new stage, the same one again (a renewed lock, in another
+# case), an expiry; by key or by #id; the errors.
+both move "$k5" sql --reason "called us" --by ann --now 2026-11-02
+contains "moved $k5 to sql (by ann: called us)"
+both move "$k5" SQL --reason "still hot" --by ann --now 2026-11-03 --for 30d
+contains "its lock is renewed"
+both move "$k9" Nurture --reason "asked to wait" --now 2026-11-03 --until 2026-12-24
+both move '#42' disqualified --reason "competitor" --by bob --now 2026-11-04
+both move "$k9" nosuch --reason x --now 2026-11-04
+contains "unknown stage 'nosuch'"
+both move nobody@nowhere.example sql --reason x --now 2026-11-04
+contains "no contact with key 'nobody@nowhere.example'"
+both move "$k9" sql --now 2026-11-04
+
+# set: a text field, cleared, a number field, an imported field, a value
+# that widens the field's type; the stage through set is a move; errors.
+both set "$k5" title=CTO --reason "linkedin" --by bob --now 2026-11-05
+both set "$k5" title=CTO --reason "again" --by bob --now 2026-11-05
+both set "$k5" title= --reason "left" --by bob --now 2026-11-06
+both set "$k5" company_size=77 --reason "count" --now 2026-11-06
+both set "$k5" company_size=77.5 --reason "count" --now 2026-11-06
+both set "$k9" website_visits=12 --reason "crm" --now 2026-11-06
+both set "$k9" 'Website Visits' lots --reason "crm" --now 2026-11-06
+both set "$k42" postal_code=02134 --reason "moved" --now 2026-11-06
+both set "$k42" stage=lead --reason "by set" --now 2026-11-07
+both set "$k5" company_size=abc --reason x --now 2026-11-07
+contains "'abc' is not a number"
+both set "$k5" nosuch=1 --reason x --now 2026-11-07
+contains "unknown field 'nosuch'"
+both set "$k5" score=1 --reason x --now 2026-11-07
+both set "$k5" email=x@y.example --reason x --now 2026-11-07
+both set nobody@nowhere.example title=x --reason x --now 2026-11-07
+tables
+
+# explain shows the moves and edits; a run leaves the locked alone.
+both explain "$k5" "$EX/b2b_saas.lua" --now 2026-11-08
+both explain "$k9" "$EX/b2b_saas.lua" --now 2026-11-08 --json
+both run "$EX/b2b_saas.lua" --now 2026-11-20
+both run "$EX/b2b_saas.lua" --now 2026-11-21 --override-manual --json
+tables
+
+# handoffs: every format and filter, the same rows and cursors.
+both handoffs
+both handoffs --json
+both handoffs --csv
+both handoffs --epoch --since 1
+both handoffs --since 2026-11-01 --stage sql
+both handoffs --after 3
+owner=$(sqlite3 "$SQ" "SELECT owner FROM assignments ORDER BY id LIMIT 1")
+both handoffs --owner "$owner" --json
+both handoffs --owner nobody
+contains "--owner 'nobody': no handoff or contact has that owner"
+both handoffs --stage nosuch
+both handoffs --since 99
+both handoffs --after 99999
+
+# A script: leads{} by stage, by segment, by a `where` over imported
+# fields (not website_visits: `set` made it a text field above, and
+# PostgreSQL refuses to compare text with a number where SQLite compares
+# by type); lead:set, lead:move_to with a hold; a dry run writes nothing.
+cat > s.lua <<'LUA'
+local n = 0
+for lead in leads{ stage = "lead", where = [[company_size >= 50 AND lower(email) LIKE '%.example%']] } do
+  n = n + 1
+  if n <= 3 then lead:set("title", "Head of " .. (lead.title or "x"), "retitled") end
+  if n == 4 then lead:move_to("mql", "promoted by script", { hold_for = "30d" }) end
+  if n == 5 then lead:set("annual_revenue", 12.5) end
+end
+print("leads", n)
+for lead in leads{ segment = "enterprise", limit = 3 } do print(lead.email, lead.stage, lead.score) end
+for lead in leads{ stage = "SQL" } do print(lead.email, lead.website_visits) end
+for lead in leads{ where = "company_size > 20 AND annual_revenue BETWEEN 1000 AND 5000000" } do n = n + 1 end
+print(n)
+LUA
+both s.lua --now 2026-11-22 --dry-run
+contains "nothing was written"
+both script s.lua --now 2026-11-22
+tables
+
+# The outbox read and acknowledged through the library: the same rows.
+for db in "$SQ" "$PG"; do
+  LR_OUTBOX_DB=$db "$LR_BUILD/tests/test_pg_outbox" > "outbox.${db##*/}" 2>&1 || fail "test_pg_outbox on ${db%%:*}"
+done
+if cmp -s "outbox.m.db" "outbox.$d"; then pass; else
+  fail "outbox differs:"$'\n'"$(diff "outbox.m.db" "outbox.$d")"
+fi
+rows "SELECT consumer, last_id FROM outbox_acks"
+
+# Hostile SQL in leads{where=}: no writes, no second statement, no table
+# but contacts, no function that escapes; each refused naming its line.
+before=$(lr --db "$PG" export --json | sha256sum)
+hostile() {
+  printf 'local n = 0\n\nfor lead in leads{ where = [[%s]] } do n = n + 1 end\nprint(n)\n' "$1" > h.lua
+  expect_fail 1 lr --db "$PG" h.lua
+  contains "h.lua:3: leads{}: 'where' $2"
+}
+hostile "1=1; DELETE FROM contacts" "SQL failed on PostgreSQL"
+hostile "id IN (WITH d AS (DELETE FROM contacts RETURNING id) SELECT id FROM d)" "SQL failed on PostgreSQL"
+hostile "(SELECT count(*) FROM runs) > 0" "it reads the table runs"
+hostile "EXISTS (SELECT 1 FROM audit)" "it reads the table audit"
+hostile "pg_read_file('/etc/hostname') IS NOT NULL" "pg_read_file() may not be called here"
+hostile "\"pg_read_file\" ('/etc/hostname') IS NOT NULL" "\"pg_read_file\"() may not be called here"
+hostile "pg_catalog.set_config('statement_timeout', '0', false) IS NOT NULL" "pg_catalog.set_config() may not be called here"
+hostile "set_config('transaction_read_only', 'off', true) IS NOT NULL" "set_config() may not be called here"
+hostile "pg_advisory_lock(478186697070) IS NULL" "pg_advisory_lock() may not be called here"
+hostile "pg_sleep (100) IS NULL" "pg_sleep() may not be called here"
+hostile "email IS NOT 1" "SQL failed on PostgreSQL"
+same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(hostile where wrote nothing)"
+# A script that fails rolls back whole, on both.
+printf 'for lead in leads{ limit = 5 } do lead:set("title", "x") end\nerror("stop")\n' > bad.lua
+both bad.lua --now 2026-11-23
+contains "bad.lua:2: stop"
+tables
+finish

@@ -1,0 +1,148 @@
+# `serve` on the PostgreSQL store (docs/postgresql.md): one server on
+# SQLite and one on PostgreSQL, on loopback, get the same requests and
+# give the same status and body for each (200 with decisions, 400, 404,
+# 422; /healthz; GET .../explain), and leave the same tables; 503 while another writer
+# holds the run lock; group commit under concurrent clients, every event
+# applied once; SIGTERM exits 0.  Waits are polls with a watchdog.
+# Needs a server: scripts/test starts one (scripts/pg-up) and exports
+# LEADRULES_TEST_PG; without it this test is skipped.
+. "$LR_SRC/tests/cli/lib.sh"
+FIX="$LR_SRC/tests/fixtures/realtime"
+NOW=2026-11-01T00:00:00Z
+if [ -z "${LEADRULES_TEST_PG:-}" ]; then
+  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
+  exit 77
+fi
+command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
+command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
+
+d="lr_s_$$_${RANDOM}"
+psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
+PG="${LEADRULES_TEST_PG%/*}/$d"
+SQ="$LR_TMP/sq.db"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null' EXIT
+cp "$FIX/policy.lua" policy.lua
+echo "test-token-0123456789abcdef" > token
+AUTH="Authorization: Bearer test-token-0123456789abcdef"
+for db in "$SQ" "$PG"; do
+  "$LEADRULES" --db "$db" import contacts "$FIX/contacts.csv" --now $NOW >/dev/null || fail "import"
+  "$LEADRULES" --db "$db" run policy.lua --now $NOW >/dev/null || fail "run"
+done
+
+# start NAME DB: a server on DB; its port in $PORT_NAME (watchdog 20 s).
+start() {
+  local name=$1 db=$2 port=
+  "$LEADRULES" --db "$db" serve --policy policy.lua --token-file token \
+    --busy-timeout 1000 --listen 127.0.0.1:0 --now $NOW > "$name.out" 2> "$name.err" &
+  PIDS+=($!)
+  eval "PID_$name=$!"
+  for ((i = 0; i < 2000; i++)); do
+    port=$(sed -n 's/^listening on port //p' "$name.out")
+    [ -n "$port" ] && break
+    sleep 0.01
+  done
+  [ -n "$port" ] || { fail "server $name did not start: $(cat "$name.err")"; finish; }
+  eval "PORT_$name=$port"
+}
+# req PORT METHOD PATH [BODY]: "CODE BODY" in $OUT.
+req() {
+  local port=$1 m=$2 p=$3 body=${4-}
+  if [ -n "$body" ]; then
+    OUT=$(curl -s -o body.json -w '%{http_code}' -X "$m" -H "$AUTH" \
+          --data-binary "$body" "http://127.0.0.1:$port$p")
+  else
+    OUT=$(curl -s -o body.json -w '%{http_code}' -X "$m" -H "$AUTH" \
+          "http://127.0.0.1:$port$p")
+  fi
+  OUT="$OUT $(cat body.json)"
+}
+# both METHOD PATH [BODY]: the same status and body from both servers.
+both() {
+  local a
+  req "$PORT_sq" "$@"; a=$OUT
+  req "$PORT_pg" "$@"
+  same "$a" "$OUT" "$1 $2 ${3-} (sqlite, then postgresql)"
+}
+rows() {
+  sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort > rows-sq.txt
+  psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort > rows-pg.txt
+  cmp -s rows-sq.txt rows-pg.txt && pass ||
+    fail "rows of $1 (sqlite <, postgresql >):"$'\n'"$(diff rows-sq.txt rows-pg.txt | head -20)"
+}
+
+start sq "$SQ"
+start pg "$PG"
+OUT=$(curl -s "http://127.0.0.1:$PORT_pg/healthz"); contains '"ok":true'
+CODE=$(curl -s -o /dev/null -w '%{http_code}' -d '{"contact":"ann@example.com","type":"x"}' "http://127.0.0.1:$PORT_pg/v1/events")
+same "$CODE" 401 "POST without a token"
+
+# Errors: the same answer, nothing written (the tables are compared below).
+both POST /v1/events '{"contact": "ann@example.com", "type": '
+contains "400 "; contains "malformed JSON"
+both POST /v1/events '{"contact": "ann@example.com", "typo": "x"}'
+contains "unknown field 'typo'"
+both POST /v1/contacts '{"contact": "ann@example.com", "fields": {"score": 5}}'
+contains "400 "; contains "field 'score'"
+both POST /v1/events '[{"contact": "ann@example.com", "type": "email_open"}, {"contact": "zoe@example.com", "type": "demo_request"}]'
+contains "404 "; contains "event 1: no contact with key 'zoe@example.com'"
+both POST /v1/events '[{"contact": "bob@example.com", "type": "demo_request"}, {"contact": "dan@example.com", "type": "boom"}]'
+contains "422 "; contains "policy.lua:17:"
+
+# 200: decisions, a handoff, a contact created by its event.
+both POST /v1/events '{"contact": "Ann@Example.com", "type": "demo_request", "at": "2026-10-31T12:00:00Z"}'
+contains '200 '; contains '"to":"sql"'; contains '"owner":"ana@corp.example"'
+both POST /v1/events '[{"contact": "bob@example.com", "type": "email_open", "campaign": "fall"}, {"contact": "eve@example.com", "type": "demo_request", "create": {}}, {"contact": "carol@example.com", "type": "demo_request", "value": 2.5}]'
+contains '"created":true'; contains '"handoff":{"stage":"sql","owner":"ben@corp.example"'
+both POST /v1/events '{"contact": "bob@example.com", "type": "demo_request"}'
+# GET explain: a reader of its own, the same answer.
+both GET /v1/contacts/ann@example.com/explain
+contains '200 '; contains '"kind":"rule","name":"demo"'
+both GET /v1/contacts/zoe@example.com/explain
+contains '404 '
+K="JOIN contacts k ON k.id = t.contact_id"
+for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, grades, scores, owner, data_at, change_mark, updated_at, stage_since, due_at FROM contacts" \
+         "SELECT t.id, k.key, t.type, t.occurred_at, t.value, t.campaign FROM activities t $K" \
+         "SELECT t.id, k.key, t.from_stage, t.to_stage, t.at, t.run_id, t.reason, t.transition FROM stage_history t $K" \
+         "SELECT t.id, k.key, t.owner, t.stage, t.at, t.run_id, t.due FROM assignments t $K" \
+         "SELECT router, owner, total, day, today FROM routing_state" \
+         "SELECT id, kind, policy, now, evaluated, score_changes, moves, handoffs, errors, scope FROM runs" \
+         "SELECT id, at, kind, contact_id, key, run_id, payload FROM outbox"; do
+  rows "$q"
+done
+
+# 503: another writer holds the run lock past the busy timeout (1 s).
+held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
+LOCKER=$!
+for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
+req "$PORT_pg" POST /v1/events '{"contact": "bob@example.com", "type": "x"}'
+contains "503 "; contains "another run holds the lock (gave up after 1000 ms"
+psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
+wait $LOCKER
+req "$PORT_pg" POST /v1/events '{"contact": "bob@example.com", "type": "x"}'
+contains "200 "
+
+# Group commit: 8 clients at once, 10 requests each; every one answered
+# 200 and applied once.
+before=$(psql -qXtA "$PG" -c "SELECT count(*) FROM activities")
+clients=()
+for c in 1 2 3 4 5 6 7 8; do
+  ( for i in $(seq 1 10); do
+      curl -s -o /dev/null -w '%{http_code}\n' -H "$AUTH" \
+        -d "{\"contact\": \"carol@example.com\", \"type\": \"email_open\"}" \
+        "http://127.0.0.1:$PORT_pg/v1/events"
+    done > "client$c.codes" ) &
+  clients+=($!)
+done
+wait "${clients[@]}"
+same "$(cat client*.codes | sort | uniq -c | tr -s ' ')" " 80 200" "codes under load"
+same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM activities")" "$((before + 80))"
+
+# SIGTERM: the requests in flight finish, exit 0.
+for s in sq pg; do
+  eval "kill -TERM \$PID_$s; wait \$PID_$s"
+  same "$?" 0 "serve ($s) exit status after SIGTERM"
+done
+PIDS=()
+finish
