@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "../lua/host.h"
+#include "../store/query.h"
 #include "account_eval.h"
 #include "objects.h"
 #include "steps.h"
@@ -27,6 +28,7 @@ int lrp_acc_eval_init(lrp_acc_eval *ae, lrp_instance *in, lrs_snap *snap,
   ae->in = in;
   ae->L = in->rt->L;
   ae->snap = snap;
+  ae->rows = snap ? lrs_row_cache_new(snap) : NULL;   /* NULL: read direct */
   ae->now = now;
   ae->list_ref = LUA_NOREF;
   ae->ud_ref = LUA_NOREF;
@@ -39,6 +41,8 @@ int lrp_acc_eval_init(lrp_acc_eval *ae, lrp_instance *in, lrs_snap *snap,
 
 void lrp_acc_eval_free(lrp_acc_eval *ae) {
   if (!ae->L) return;
+  lrs_row_cache_free(ae->rows);
+  ae->rows = NULL;
   if (ae->ud_ref != LUA_NOREF) luaL_unref(ae->L, LUA_REGISTRYINDEX, ae->ud_ref);
   if (ae->list_ref != LUA_NOREF) luaL_unref(ae->L, LUA_REGISTRYINDEX, ae->list_ref);
   if (ae->fields_ref != LUA_NOREF)

@@ -59,6 +59,7 @@ typedef struct lrp_acc_eval {
   lrp_instance *in;
   lua_State *L;
   lrs_snap *snap;                    /* contact rows for account:contacts() */
+  struct lrs_row_cache *rows;        /* read through it (query.h); NULL: direct */
   long long now;
   const lrs_account *a;              /* the account being evaluated */
   const lrp_member *mem;             /* its members (sorted slice) */

@@ -164,7 +164,10 @@ static int member_index(lua_State *L) {
   lua_pop(L, 1);
   lrs_rows *rows = NULL;
   const lrs_value *row;
-  if (ae->snap && lrs_contact_row_open(ae->snap, id, &rows) == LR_OK &&
+  int opened = ae->rows ? lrs_row_cache_open(ae->rows, id, &rows)
+               : ae->snap ? lrs_contact_row_open(ae->snap, id, &rows)
+               : LR_NOTFOUND;
+  if (opened == LR_OK &&
       lrs_rows_next(rows, &row) == 1) {
     for (int i = 0; i < lrs_rows_columns(rows); i++) {
       const char *name = lrs_rows_name(rows, i);

@@ -123,11 +123,14 @@ int lrs_pg_accounts_any(lr_db *db) {
 }
 
 int lrs_pg_account_parts_get(lr_db *db, long long id, lr_buf *out) {
+  int done = 0;
+  int rc = lrs_pg_account_parts_stored(db, id, out, &done);
+  if (rc != LR_OK || done) return rc;
   char ids[24];
   snprintf(ids, sizeof ids, "%lld", id);
   const char *p[] = { ids };
   PGresult *res;
-  int rc = lrs_pg_query(db, "SELECT rule, coalesce(grp, ''), points FROM "
+  rc = lrs_pg_query(db, "SELECT rule, coalesce(grp, ''), points FROM "
                         "account_parts WHERE account_id = $1 ORDER BY rule "
                         "COLLATE \"C\"", 1, p, &res, "account parts");
   if (rc != LR_OK) return rc;

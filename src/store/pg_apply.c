@@ -246,5 +246,7 @@ int lrs_pg_changes_write(lrs_changes *c) {
   if (rc == LR_OK)
     rc = copy_rows(c, &c->errors, sizeof(text_row), "run_errors", "COPY run_errors("
                    "contact_id, message, run_id) FROM STDIN", put_error);
+  /* The account step's writes (pg_account_write.c) go with its batch. */
+  if (rc == LR_OK) rc = lrs_pg_account_writes_flush(c->db);
   return rc;
 }

@@ -192,7 +192,10 @@ int lrs_pg_commit(lr_db *db) {
   if (PQtransactionStatus(db->pg->conn) == PQTRANS_INERROR)
     return lr__err(db, LR_ERROR, "commit: the transaction failed earlier "
                    "and was rolled back");
-  int rc = lrs_pg_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested",
+  /* A run's account writes not written with a batch yet. */
+  int rc = db->txn == 1 ? lrs_pg_account_writes_flush(db) : LR_OK;
+  if (rc != LR_OK) return rc;
+  rc = lrs_pg_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested",
                        "commit");
   if (rc == LR_OK) db->txn--;
   return rc;

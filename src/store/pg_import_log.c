@@ -1,7 +1,6 @@
 /*
 ** pg_import_log.c -- the imports table on PostgreSQL, as import_log.c:
-** one row per import, written in the import's transaction, with the id
-** SQLite would give it.
+** one row per import, written in the import's transaction.
 */
 #include <stdio.h>
 #include <stdlib.h>

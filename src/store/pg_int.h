@@ -26,6 +26,7 @@ struct lrs_pg {
   unsigned synced;                 /* tables whose ids lrs_pg_sync_ids set */
   struct lrs_pg_rt *rt;            /* a group of events (pg_realtime.c) */
   struct lrs_pg_accts *accts;      /* an accounts import's rows (pg_accounts_import.c) */
+  struct lrs_pg_accw *accw;        /* a run's account writes (pg_account_write.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -425,6 +426,14 @@ int lrs_pg_account_part(lr_db *db, long long id, const char *rule,
 int lrs_pg_account_assign(lr_db *db, long long id, const char *owner,
                           const char *stage, long long at, long long run_id,
                           long long due);
+/* Inside a run the writes above are kept and written by flush (from
+** lrs_pg_changes_write, and before the run's commit); free drops them
+** (the run's end).  parts_stored: the stored parts of account id from
+** one read per run (*done 0 outside a run: query them). */
+int lrs_pg_account_writes_flush(lr_db *db);
+void lrs_pg_account_writes_free(lr_db *db);
+int lrs_pg_account_parts_stored(lr_db *db, long long id, lr_buf *out,
+                                int *done);
 /* Import (pg_accounts_import.c): rows kept in db->pg->accts, merged as
 ** SQLite merges them, written by flush with COPY and two set-based
 ** statements; the headers; rematch (pg_accounts_match.c). */
@@ -449,6 +458,14 @@ int lrs_pg_rows_columns(const struct lrs_pg_rows *r);
 const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i);
 int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);
 void lrs_pg_rows_close(struct lrs_pg_rows *r);
+/* query.h's lrs_row_cache on PostgreSQL: a row of the cache stays valid
+** until the next lrs_pg_rowcache_row or free. */
+struct lrs_pg_rowcache;
+int lrs_pg_rowcache_new(lrs_snap *s, struct lrs_pg_rowcache **out);
+int lrs_pg_rowcache_row(struct lrs_pg_rowcache *c, long long id,
+                        struct lrs_pg_rows **out);
+void lrs_pg_rowcache_free(struct lrs_pg_rowcache *c);
+
 /* Flat JSON objects as SQLite's JSON functions see them (pg_json_flat.c):
 ** the members of object s (k and v as written: k with its quotes), -1
 ** when s is not an object; json_patch(target, patch) appended to out (-1:

@@ -15,6 +15,11 @@
 ** outcomes only.  `contacts` is the typed row per contact a segment's
 ** `where` reads (pg_scan_cols.c), so the SQL that runs on SQLite's table
 ** runs here.
+**
+** A cache (lrs_row_cache) reads the rows of a contact's whole account at
+** once: one round trip per account, not two per contact (an account's
+** contacts read their stored fields through it: account:count { where
+** = ... }, account:contacts()).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +41,8 @@ struct lrs_pg_rows {
   char **names, **params;
   PGresult *res;
   int row, ran;
+  int limit;                     /* > 0: rows [row, limit) only */
+  int borrowed;                  /* res, names, kinds: the cache's */
   lrs_value *vals;
   char why[512];
 };
@@ -162,12 +169,14 @@ failed:
 void lrs_pg_rows_close(struct lrs_pg_rows *r) {
   if (!r) return;
   guard_end(r);
-  PQclear(r->res);
-  for (int i = 0; r->names && i < r->ncols; i++) free(r->names[i]);
+  if (!r->borrowed) {
+    PQclear(r->res);
+    for (int i = 0; r->names && i < r->ncols; i++) free(r->names[i]);
+    free(r->names);
+    free(r->kinds);
+  }
   for (int i = 0; r->params && i < r->nparams; i++) free(r->params[i]);
-  free(r->names);
   free(r->params);
-  free(r->kinds);
   free(r->vals);
   free(r);
 }
@@ -317,7 +326,8 @@ int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row) {
       return -rc;
     }
   }
-  if (!r->res || r->row >= PQntuples(r->res)) return 0;
+  if (!r->res || r->row >= (r->limit ? r->limit : PQntuples(r->res)))
+    return 0;
   for (int i = 0; i < r->ncols; i++) {
     if (!r->pairs) {
       value_of(r->res, r->row, i, &r->vals[i]);
@@ -332,4 +342,106 @@ int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row) {
   r->row++;
   *row = r->vals;
   return 1;
+}
+
+static void free_cols(char **names, int *kinds, int n) {
+  for (int i = 0; names && i < n; i++) free(names[i]);
+  free(names);
+  free(kinds);
+}
+
+static int oom(lrs_snap *s) {
+  lrb_reset(&s->pgerr);
+  lrb_adds(&s->pgerr, "out of memory");
+  return s->src = LR_NOMEM;
+}
+
+/* The cache: the rows of the account of the contact last asked for, in
+** id order, its id the last column. */
+struct lrs_pg_rowcache {
+  lrs_snap *s;
+  char **names;
+  int *kinds, n;
+  lr_buf select;
+  PGresult *res;
+};
+
+void lrs_pg_rowcache_free(struct lrs_pg_rowcache *c) {
+  if (!c) return;
+  free_cols(c->names, c->kinds, c->n);
+  lrb_free(&c->select);
+  PQclear(c->res);
+  free(c);
+}
+
+/* Row of contact id in the cached result, or -1. */
+static int find(const struct lrs_pg_rowcache *c, long long id) {
+  int lo = 0, hi = c->res ? PQntuples(c->res) - 1 : -1, last = 2 * c->n;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    long long x = atoll(PQgetvalue(c->res, mid, last));
+    if (x == id) return mid;
+    if (x < id) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+static int fetch(struct lrs_pg_rowcache *c, long long id) {
+  lrs_snap *s = c->s;
+  if (!c->names) {
+    lr_buf view = LR_BUF_INIT;
+    int rc = lrs_pg_scan_cols(s, &c->names, &c->kinds, &c->n, &c->select,
+                              &view);
+    lrb_free(&view);
+    if (rc != LR_OK) return rc;
+  }
+  lr_buf sql = LR_BUF_INIT;
+  lrb_printf(&sql, "SELECT %s, c.id FROM contacts c WHERE c.id = %lld OR "
+             "c.account_key = (SELECT account_key FROM contacts WHERE id = "
+             "%lld) ORDER BY c.id", lrb_str(&c->select), id, id);
+  if (sql.oom || c->select.oom) {
+    lrb_free(&sql);
+    return oom(s);
+  }
+  PQclear(c->res);
+  c->res = NULL;
+  int rc = lrs_pg_snap_query(s, lrb_str(&sql), 0, NULL, &c->res);
+  lrb_free(&sql);
+  return rc;
+}
+
+int lrs_pg_rowcache_new(lrs_snap *s, struct lrs_pg_rowcache **out) {
+  *out = calloc(1, sizeof **out);
+  if (!*out) return oom(s);
+  (*out)->s = s;
+  return LR_OK;
+}
+
+int lrs_pg_rowcache_row(struct lrs_pg_rowcache *c, long long id,
+                        struct lrs_pg_rows **out) {
+  *out = NULL;
+  int at = find(c, id);
+  if (at < 0) {
+    int rc = fetch(c, id);
+    if (rc != LR_OK) return rc;
+    at = find(c, id);
+  }
+  struct lrs_pg_rows *r = calloc(1, sizeof *r);
+  lrs_value *vals = calloc((size_t)c->n + 1, sizeof *vals);
+  if (!r || !vals) {
+    free(r);
+    free(vals);
+    return oom(c->s);
+  }
+  r->res = at < 0 ? NULL : c->res;             /* no such contact: no row */
+  r->row = at < 0 ? 0 : at;
+  r->limit = at + 1;
+  r->ran = r->pairs = 1;
+  r->ncols = c->n;
+  r->names = c->names;
+  r->kinds = c->kinds;
+  r->vals = vals;
+  r->borrowed = 1;
+  *out = r;
+  return LR_OK;
 }

@@ -77,6 +77,7 @@ void lrs_pg_run_end(lr_db *db) {
   db->pg->snapshot[0] = '\0';
   db->pg->staged = 0;
   db->pg->synced = 0;
+  lrs_pg_account_writes_free(db);
   /* A run nested in a caller's transaction (lr_apply_events) leaves the
   ** lock to the caller's end. */
   if (!db->pg->locked || db->txn) return;

@@ -113,6 +113,40 @@ int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out) {
   return rows_new(snap, st, out);
 }
 
+struct lrs_row_cache {
+  lrs_snap *snap;
+  struct lrs_pg_rowcache *pg;
+};
+
+lrs_row_cache *lrs_row_cache_new(lrs_snap *snap) {
+  lrs_row_cache *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->snap = snap;
+  if (snap && snap->pg && lrs_pg_rowcache_new(snap, &c->pg) != LR_OK) {
+    free(c);
+    return NULL;
+  }
+  return c;
+}
+
+int lrs_row_cache_open(lrs_row_cache *c, long long id, lrs_rows **out) {
+  *out = NULL;
+  if (!c->pg) return lrs_contact_row_open(c->snap, id, out);
+  lrs_rows *r = calloc(1, sizeof *r);
+  if (!r) return lrs__snap_rc(c->snap, SQLITE_NOMEM);
+  r->snap = c->snap;
+  int rc = lrs_pg_rowcache_row(c->pg, id, &r->pg);
+  if (rc == LR_OK) *out = r;
+  else free(r);
+  return rc;
+}
+
+void lrs_row_cache_free(lrs_row_cache *c) {
+  if (!c) return;
+  lrs_pg_rowcache_free(c->pg);
+  free(c);
+}
+
 int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out) {
   *out = NULL;
   if (snap->pg) {

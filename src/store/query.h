@@ -25,6 +25,17 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
 int lrs_contact_row_open(lrs_snap *snap, long long id, lrs_rows **out);
 int lrs_contact_acts_open(lrs_snap *snap, long long id, lrs_rows **out);
 
+/* Contact rows for one evaluation of accounts (account:contacts()):
+** lrs_contact_row_open's row of contact `id`, through a cache that on
+** PostgreSQL reads the rows of id's whole account at once, one round
+** trip per account instead of two per contact (SQLite reads each row:
+** no round trip).  A row is valid until the next open on the cache;
+** close it with lrs_rows_close.  new: NULL when out of memory. */
+typedef struct lrs_row_cache lrs_row_cache;
+lrs_row_cache *lrs_row_cache_new(lrs_snap *snap);
+int lrs_row_cache_open(lrs_row_cache *c, long long id, lrs_rows **out);
+void lrs_row_cache_free(lrs_row_cache *c);       /* NULL: no-op */
+
 /* Parameters of the statement (?, ?1, :name ...), and binding parameter i
 ** (1-based) to v before the first lrs_rows_next; v's text must stay valid
 ** until lrs_rows_close. */

@@ -107,6 +107,11 @@ contains "rejected                 1"
 printf 'Name\nx\n' > nokey.csv
 both import accounts nokey.csv
 contains "no 'Domain', 'Website' or 'Company Domain' column"
+# --key: any column, trimmed and lower-cased; a bad --key names it
+printf 'Code,Domain Name,Name\nGLOBEX.example,x,Globex by code\nZZ-1,y,Other\n' > keyed.csv
+both import accounts keyed.csv --key Code --now 2026-10-03
+both import accounts keyed.csv --key Nope
+contains "--key 'Nope': no such column"
 stored
 # an accounts import matches again; a contacts import matches its contacts
 printf 'Company Domain\ninitech.example\n' > initech.csv
