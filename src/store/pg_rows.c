@@ -68,6 +68,7 @@ static int guard_begin(struct lrs_pg_rows *r) {
 }
 
 static void guard_end(struct lrs_pg_rows *r) {
+  if (!r->guard && !r->prepared) return;
   PGconn *c = (PGconn *)r->snap->pg;
   if (r->prepared) PQclear(PQexec(c, "DEALLOCATE " STMT));
   if (r->guard == 1) PQclear(PQexec(c, "ROLLBACK"));
@@ -436,6 +437,7 @@ int lrs_pg_rowcache_row(struct lrs_pg_rowcache *c, long long id,
   r->res = at < 0 ? NULL : c->res;             /* no such contact: no row */
   r->row = at < 0 ? 0 : at;
   r->limit = at + 1;
+  r->snap = c->s;
   r->ran = r->pairs = 1;
   r->ncols = c->n;
   r->names = c->names;
