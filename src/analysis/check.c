@@ -466,7 +466,7 @@ static void datastats_free(datastats *ds) {
 ** each, or (win NULL) the whole lo..hi.  Short windows go `per` to a
 ** chunk, their ids as one list (a few statements per chunk on any store,
 ** not a few per window: PostgreSQL answers each over the network); a
-** window of LRP_CHUNK_IDS ids or more is a chunk of its own, a range.
+** window wider than half of LRP_CHUNK_IDS is a chunk of its own, a range.
 ** It runs on the checker's own worker, one job, so chunks come in order
 ** and count straight into ds, up to `limit` contacts. */
 typedef struct datapass {
