@@ -176,6 +176,14 @@ hostile "set_config('transaction_read_only', 'off', true) IS NOT NULL" "set_conf
 hostile "pg_advisory_lock(478186697070) IS NULL" "pg_advisory_lock() may not be called here"
 hostile "pg_sleep (100) IS NULL" "pg_sleep() may not be called here"
 hostile "email IS NOT 1" "SQL failed on PostgreSQL"
+# Comments and literals read as PostgreSQL's lexer reads them: a comment
+# between a name and '(', a quote inside a comment, a dollar-quoted or
+# E'' string hide no call.
+hostile "pg_sleep/**/(0) IS NULL" "pg_sleep() may not be called here"
+hostile "pg_sleep--"$'\n'"(0) IS NULL" "pg_sleep() may not be called here"
+hostile "/* ' */ pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
+hostile "\$a\$ ' \$a\$ IS NOT NULL AND pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
+hostile "E'\\'' IS NOT NULL AND pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
 same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(hostile where wrote nothing)"
 # A script that fails rolls back whole, on both.
 printf 'for lead in leads{ limit = 5 } do lead:set("title", "x") end\nerror("stop")\n' > bad.lua
