@@ -184,6 +184,11 @@ hostile "pg_sleep--"$'\n'"(0) IS NULL" "pg_sleep() may not be called here"
 hostile "/* ' */ pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
 hostile "\$a\$ ' \$a\$ IS NOT NULL AND pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
 hostile "E'\\'' IS NOT NULL AND pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
+# A database set to standard_conforming_strings = off reads '\'' as a
+# quote: leadrules' connections read strings as the guard does.
+psql -qX "$PG" -c "ALTER DATABASE $d SET standard_conforming_strings = off" || fail "scs off"
+hostile "'\\'' IS NOT NULL AND pg_sleep(0) IS NULL -- '" "SQL failed on PostgreSQL"
+psql -qX "$PG" -c "ALTER DATABASE $d RESET standard_conforming_strings" || fail "scs reset"
 same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(hostile where wrote nothing)"
 # A script that fails rolls back whole, on both.
 printf 'for lead in leads{ limit = 5 } do lead:set("title", "x") end\nerror("stop")\n' > bad.lua
