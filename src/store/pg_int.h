@@ -330,13 +330,15 @@ int lrs_pg_field_set_type(lr_db *db, const char *name, const char *type);
 ** segments, as lrs_distinct; the SQL of a leads{} stream of contacts
 ** ($1 a stage or NULL, $2 the id to read after; `batch` ids at most),
 ** the user's `where` checked as a segment's (LR_POLICY, err says why);
-** and the next ids of a stream's SQL. */
+** and the next ids of a stream's SQL (user: the where's, run as the
+** reader role: lrs_pg_user_query). */
 int lrs_pg_distinct(lrs_snap *snap, int stages,
                     int (*cb)(void *ctx, const char *name), void *ctx);
 int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
                       char **sql, char *err, size_t errlen);
 int lrs_pg_select_ids(lrs_snap *snap, const char *sql, const char *arg,
-                      long long after, long long *ids, int max, int *n);
+                      long long after, long long *ids, int max, int *n,
+                      int user);
 
 /* lr_contact_get's read (pg_contact_get.c): contact id into c, its
 ** strings in arena a; LR_NOTFOUND when there is none. */

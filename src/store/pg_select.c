@@ -74,13 +74,15 @@ int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
 }
 
 int lrs_pg_select_ids(lrs_snap *snap, const char *sql, const char *arg,
-                      long long after, long long *ids, int max, int *n) {
+                      long long after, long long *ids, int max, int *n,
+                      int user) {
   *n = 0;
   char a[24];
   snprintf(a, sizeof a, "%lld", after);
   const char *p[] = { arg, a };
-  PGresult *res;
-  int rc = lrs_pg_snap_query(snap, sql, 2, p, &res);
+  PGresult *res;                   /* user: the reader role runs a where */
+  int rc = user ? lrs_pg_user_query(snap, sql, 2, p, &res)
+                : lrs_pg_snap_query(snap, sql, 2, p, &res);
   if (rc != LR_OK) return rc;
   for (int i = 0, k = PQntuples(res); i < k && *n < max; i++)
     ids[(*n)++] = strtoll(PQgetvalue(res, i, 0), NULL, 10);

@@ -31,11 +31,11 @@ struct lrs_select {
 };
 
 /* refill on PostgreSQL: an LR code, lrs_snap_errmsg says why. */
-static int refill_pg(lrs_snap *snap, stream *s) {
+static int refill_pg(lrs_snap *snap, stream *s, int user) {
   s->n = s->pos = 0;
   if (s->done) return LR_OK;
   int rc = lrs_pg_select_ids(snap, s->pgsql, s->arg, s->last, s->buf, BATCH,
-                             &s->n);
+                             &s->n, user);
   if (rc != LR_OK) return rc;
   if (s->n) s->last = s->buf[s->n - 1];
   if (s->n < BATCH) s->done = 1;
@@ -128,7 +128,7 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n,
     if (s->a.pos == s->a.n) {
       /* The user's `where`: under the limits and budget of user SQL. */
       if (s->snap->pg) {
-        rc = refill_pg(s->snap, &s->a);
+        rc = refill_pg(s->snap, &s->a, 1);
         if (rc != LR_OK) {
           snprintf(err, errlen, "SQL failed on PostgreSQL: %s",
                    lrs_snap_errmsg(s->snap));
@@ -154,7 +154,7 @@ int lrs_select_next(lrs_select *s, long long *ids, int max, int *n,
       continue;
     }
     if (s->b.pos == s->b.n && s->snap->pg) {
-      if ((rc = refill_pg(s->snap, &s->b)) != LR_OK) {
+      if ((rc = refill_pg(s->snap, &s->b, 0)) != LR_OK) {
         snprintf(err, errlen, "%s", lrs_snap_errmsg(s->snap));
         return rc;
       }

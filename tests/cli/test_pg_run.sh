@@ -169,6 +169,9 @@ for j in 1 2; do        # and the writer, after it, as the user again
   same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM segment_members WHERE segment = 's'")" \
     "$(psql -qXtA "$PG" -c "SELECT count(*) FROM contacts")" "the segment's SQL ran as the reader role (--jobs $j)"
 done
+# A script's leads{where=} runs as the reader role too.
+printf 'local n = 0\nfor lead in leads{ where = [[current_user = '"'%s'"']] } do n = n + 1 end\nprint(n)\n' "$role" > role.lua
+same "$(lr --db "$PG" role.lua 2>&1)" "$(psql -qXtA "$PG" -c "SELECT count(*) FROM contacts")" "leads{where=} ran as the reader role"
 
 # A --changed run that meets a rule reading other contacts rolls back and
 # starts over in full: it counts the rows it wrote as SQLite does (the
