@@ -146,7 +146,7 @@ int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms) {
   char sql[200];
   snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET client_min_messages "
            "= warning; SET TIME ZONE 'UTC'; SET standard_conforming_strings"
-           " = on%s", db->busy_ms,
+           " = on%s", db->busy_ms > 0 ? db->busy_ms : 1, /* 0: wait for ever */
            (flags & LR_OPEN_READONLY)
                ? "; SET default_transaction_read_only = on" : "");
   int rc = lrs_pg_exec(db, sql, "open");

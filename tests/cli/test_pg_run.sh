@@ -140,6 +140,10 @@ n=$(psql -qXtA "$PG" -c "SELECT count(*) FROM imports")
 expect_fail 1 lr --db "$PG" --busy-timeout 300 import contacts some.csv --map 'Job Title=title'
 contains "another writer holds a lock (waited 300 ms; see --busy-timeout)"
 same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM imports")" "$n" "a refused import writes nothing"
+# --busy-timeout 0 gives up at once, as on SQLite (lock_timeout 0 would wait
+# for ever).
+expect_fail 1 timeout 30 "$LEADRULES" --db "$PG" --busy-timeout 0 import contacts some.csv --map 'Job Title=title'
+contains "another writer holds a lock"
 psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
 wait
 expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
