@@ -141,9 +141,12 @@ int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms) {
   db->pg->conn = connect_uri(uri);
   if (!db->pg->conn || PQstatus(db->pg->conn) != CONNECTION_OK)
     return connect_failed(db, db->pg->conn, uri);
-  char sql[160];
+  /* Strings as lrs_pg_quote_str and the user SQL guard write them,
+  ** whatever the server's default. */
+  char sql[200];
   snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET client_min_messages "
-           "= warning; SET TIME ZONE 'UTC'%s", db->busy_ms,
+           "= warning; SET TIME ZONE 'UTC'; SET standard_conforming_strings"
+           " = on%s", db->busy_ms > 0 ? db->busy_ms : 1, /* 0: wait for ever */
            (flags & LR_OPEN_READONLY)
                ? "; SET default_transaction_read_only = on" : "");
   int rc = lrs_pg_exec(db, sql, "open");

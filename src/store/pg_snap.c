@@ -72,7 +72,7 @@ int lrs_pg_snap_open(lr_db *db, lrs_snap **out) {
   }
   char sql[256];
   snprintf(sql, sizeof sql, "SET client_min_messages = warning; SET TIME "
-           "ZONE 'UTC'; BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+           "ZONE 'UTC'; SET standard_conforming_strings = on; BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
            "SET LOCAL statement_timeout = '%s'", READER_TIMEOUT);
   int rc = exec(s, sql);
   if (rc == LR_OK && db->pg->snapshot[0]) {

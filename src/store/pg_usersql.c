@@ -34,34 +34,87 @@ static int allowed(const char *w, size_t n) {
   return 0;
 }
 
-/* The first word followed by '(' that is not allowed, skipping string
-** literals and quoted names; NULL if none.  *len is its length. */
-static const char *bad_call(const char *p, size_t *len) {
-  while (*p) {
-    if (*p == '\'' || *p == '"') {           /* 'it''s', "a name" */
-      const char *w = p;
-      char q = *p++;
-      while (*p && !(*p == q && p[1] != q)) p += *p == q ? 2 : 1;
-      if (*p) p++;
-      const char *after = p;
-      while (isspace((unsigned char)*after)) after++;
-      if (q == '"' && *after == '(') {     /* "pg_read_file"(...): a call */
-        *len = (size_t)(p - w);
-        return w;
+/* p past spaces and comments ("--" to the line's end, nested slash-star),
+** which PostgreSQL takes for spaces: "pg_sleep/ * * /(1)" is a call. */
+static const char *skip_gap(const char *p) {
+  for (;;) {
+    while (isspace((unsigned char)*p)) p++;
+    if (p[0] == '-' && p[1] == '-') {
+      while (*p && *p != '\n') p++;
+    } else if (p[0] == '/' && p[1] == '*') {
+      int depth = 1;
+      for (p += 2; *p && depth; p++) {
+        if (p[0] == '/' && p[1] == '*') depth++, p++;
+        else if (p[0] == '*' && p[1] == '/') depth--, p++;
       }
+    } else {
+      return p;
+    }
+  }
+}
+
+static int ident_char(char c) {
+  return isalnum((unsigned char)c) || c == '_' || c == '$' ||
+         (unsigned char)c >= 0x80;
+}
+
+/* Past a literal at p ('...', E'...' with backslashes, "...", $tag$...$tag$)
+** the way PostgreSQL reads it; p itself if none starts there. */
+static const char *skip_literal(const char *start, const char *p) {
+  if (*p == '$') {
+    const char *t = p + 1;
+    if (isdigit((unsigned char)*t)) return p;         /* $1: a parameter */
+    while (isalnum((unsigned char)*t) || *t == '_' ||
+           (unsigned char)*t >= 0x80) t++;
+    if (*t != '$') return p;
+    size_t n = (size_t)(t + 1 - p);
+    const char *end = t + 1;
+    while (*end && strncmp(end, p, n) != 0) end++;
+    return *end ? end + n : end;
+  }
+  if (*p != '\'' && *p != '"') return p;
+  int esc = *p == '\'' && p > start && (p[-1] == 'E' || p[-1] == 'e') &&
+            (p - 1 == start || !ident_char(p[-2]));
+  char q = *p++;
+  while (*p && !(*p == q && p[1] != q)) {
+    if (esc && *p == '\\' && p[1]) p += 2;
+    else p += *p == q ? 2 : 1;
+  }
+  return *p ? p + 1 : p;
+}
+
+/* The first word followed by '(' that is not allowed, skipping string
+** literals and comments as PostgreSQL's lexer does; a quoted name
+** followed by '(' is a call too.  NULL if none.  *len is its length. */
+static const char *bad_call(const char *start, size_t *len) {
+  const char *p = start;
+  while (*p) {
+    const char *g = skip_gap(p);
+    if (g != p) {
+      p = g;
       continue;
     }
-    if (!isalpha((unsigned char)*p) && *p != '_') {
+    const char *l = skip_literal(start, p);
+    if (l != p) {
+      if (*p == '"' && *skip_gap(l) == '(') {  /* "pg_read_file"(...) */
+        *len = (size_t)(l - p);
+        return p;
+      }
+      p = l;
+      continue;
+    }
+    if (isdigit((unsigned char)*p)) {          /* 1e5, not $a$ after 1 */
+      while (ident_char(*p) || *p == '.') p++;
+      continue;
+    }
+    if (!ident_char(*p)) {
       p++;
       continue;
     }
     const char *w = p;
-    while (isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '$')
-      p++;
+    while (ident_char(*p) || *p == '.') p++;
     size_t n = (size_t)(p - w);
-    const char *q = p;
-    while (isspace((unsigned char)*q)) q++;
-    if (*q == '(' && !allowed(w, n)) {
+    if (*skip_gap(p) == '(' && !allowed(w, n)) {
       *len = n;
       return w;
     }

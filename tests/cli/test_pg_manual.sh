@@ -216,6 +216,19 @@ hostile "set_config('transaction_read_only', 'off', true) IS NOT NULL" "set_conf
 hostile "pg_advisory_lock(478186697070) IS NULL" "pg_advisory_lock() may not be called here"
 hostile "pg_sleep (100) IS NULL" "pg_sleep() may not be called here"
 hostile "email IS NOT 1" "SQL failed on PostgreSQL"
+# Comments and literals read as PostgreSQL's lexer reads them: a comment
+# between a name and '(', a quote inside a comment, a dollar-quoted or
+# E'' string hide no call.
+hostile "pg_sleep/**/(0) IS NULL" "pg_sleep() may not be called here"
+hostile "pg_sleep--"$'\n'"(0) IS NULL" "pg_sleep() may not be called here"
+hostile "/* ' */ pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
+hostile "\$a\$ ' \$a\$ IS NOT NULL AND pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
+hostile "E'\\'' IS NOT NULL AND pg_sleep(0) IS NULL -- '" "pg_sleep() may not be called here"
+# A database set to standard_conforming_strings = off reads '\'' as a
+# quote: leadrules' connections read strings as the guard does.
+psql -qX "$PG" -c "ALTER DATABASE $d SET standard_conforming_strings = off" || fail "scs off"
+hostile "'\\'' IS NOT NULL AND pg_sleep(0) IS NULL -- '" "SQL failed on PostgreSQL"
+psql -qX "$PG" -c "ALTER DATABASE $d RESET standard_conforming_strings" || fail "scs reset"
 same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(hostile where wrote nothing)"
 # One writer at a time: a move, a set and a script wait for the lock a
 # run holds, then give up having written nothing.

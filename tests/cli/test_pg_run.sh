@@ -140,6 +140,10 @@ n=$(psql -qXtA "$PG" -c "SELECT count(*) FROM imports")
 expect_fail 1 lr --db "$PG" --busy-timeout 300 import contacts some.csv --map 'Job Title=title'
 contains "another writer holds a lock (waited 300 ms; see --busy-timeout)"
 same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM imports")" "$n" "a refused import writes nothing"
+# --busy-timeout 0 gives up at once, as on SQLite (lock_timeout 0 would wait
+# for ever).
+expect_fail 1 timeout 30 "$LEADRULES" --db "$PG" --busy-timeout 0 import contacts some.csv --map 'Job Title=title'
+contains "another writer holds a lock"
 psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
 wait
 expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
@@ -169,6 +173,9 @@ for j in 1 2; do        # and the writer, after it, as the user again
   same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM segment_members WHERE segment = 's'")" \
     "$(psql -qXtA "$PG" -c "SELECT count(*) FROM contacts")" "the segment's SQL ran as the reader role (--jobs $j)"
 done
+# A script's leads{where=} runs as the reader role too.
+printf 'local n = 0\nfor lead in leads{ where = [[current_user = '"'%s'"']] } do n = n + 1 end\nprint(n)\n' "$role" > role.lua
+same "$(lr --db "$PG" role.lua 2>&1)" "$(psql -qXtA "$PG" -c "SELECT count(*) FROM contacts")" "leads{where=} ran as the reader role"
 
 # A --changed run that meets a rule reading other contacts rolls back and
 # starts over in full: it counts the rows it wrote as SQLite does (the
