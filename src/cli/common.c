@@ -80,19 +80,6 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
   return CLI_USAGE;
 }
 
-/* The commands that work on the PostgreSQL store so far. */
-static int pg_supports(const cli *c) {
-  static const char *const ok[] = { "import", "export", "info", "run",
-                                    "explain", "backtest", "diff", "check",
-                                    "report", "move", "set", "handoffs",
-                                    "script", "ingest", "serve", "shell",
-                                    NULL };
-  if (strcmp(lr_db_backend(c->db), "postgresql") != 0 || !c->cmd) return 1;
-  for (int i = 0; ok[i]; i++)
-    if (strcmp(c->cmd, ok[i]) == 0) return 1;
-  return 0;
-}
-
 lr_db *cli_db(cli *c) {
   if (c->db) return c->db;
   int existed = strcmp(c->db_path, ":memory:") == 0 ||
@@ -111,11 +98,6 @@ lr_db *cli_db(cli *c) {
   } else if (rc != LR_OK) {
     fprintf(stderr, "%s: %s\n", c->progname,
             c->db ? lr_errmsg(c->db) : lr_errstr(rc));
-  }
-  if (rc == LR_OK && !pg_supports(c)) {
-    fprintf(stderr, "%s: %s is not supported on PostgreSQL yet (see "
-            "docs/postgresql.md for what is)\n", c->progname, c->cmd);
-    rc = LR_ERROR;
   }
   if (rc != LR_OK) {
     lr_close(c->db);
