@@ -232,7 +232,8 @@ psql -qX "$PG" -c "ALTER DATABASE $d RESET standard_conforming_strings" || fail 
 same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(hostile where wrote nothing)"
 # One writer at a time: a move, a set and a script wait for the lock a
 # run holds, then give up having written nothing.
-held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296"
+# This test's database only: the tests share one server.
+held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
 for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
 expect_fail 1 lr --db "$PG" --busy-timeout 300 move "$k5" lead --reason x
