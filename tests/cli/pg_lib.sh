@@ -21,6 +21,7 @@ fresh() {
   PG_DBS+=("$d")
   PG="${LEADRULES_TEST_PG%/*}/$d"
   SQ="$LR_TMP/$1.db"
+  rm -f "$SQ" "$SQ-wal" "$SQ-shm"
 }
 # Sorted as bytes: the query's ORDER BY need not say how text sorts.
 rows() {

@@ -9,24 +9,7 @@
 # LEADRULES_TEST_PG; without it this test is skipped.
 . "$LR_SRC/tests/cli/lib.sh"
 EX="$LR_SRC/examples"
-if [ -z "${LEADRULES_TEST_PG:-}" ]; then
-  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
-  exit 77
-fi
-command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
-
-base=${LEADRULES_TEST_PG%/*}
-dbs=()
-trap 'for d in "${dbs[@]}"; do psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null; done' EXIT
-# fresh NAME: a new pair, SQLite file $SQ and PostgreSQL database $PG.
-fresh() {
-  local d="lr_a_$$_${RANDOM}_$1"
-  psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
-  dbs+=("$d")
-  PG="$base/$d"
-  SQ="$LR_TMP/$1.db"
-  rm -f "$SQ"
-}
+. "$LR_SRC/tests/cli/pg_lib.sh"     # skips without a server; fresh, rows
 # both CMD...: the same output (the run's wall-clock time aside) and exit
 # status on SQLite and on PostgreSQL.  $OUT keeps PostgreSQL's.
 both() {
