@@ -20,14 +20,6 @@ both() {
   same "$ra" "$rb" "exit status of $*"
   same "$a" "$b" "output of $* (sqlite, then postgresql)"
 }
-# rows QUERY [empty]: the same rows on both (sorted as bytes).
-rows() {
-  local a b
-  a=$(sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort)
-  b=$(psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort)
-  same "$a" "$b" "rows of $1"
-  [ -n "$a" ] || [ "${2:-}" = empty ] || fail "no rows: $1"
-}
 A="JOIN accounts k ON k.id = t.account_id"
 # The accounts as stored (fields as JSON text), each contact's match.
 stored() {

@@ -20,15 +20,6 @@ both() {
   same "$ra" "$rb" "exit status of $*"
   same "$a" "$b" "output of $* (sqlite, then postgresql)"
 }
-# rows QUERY: the same rows on both (sorted as bytes: the query's ORDER
-# BY need not say how text sorts).
-rows() {
-  local a b
-  a=$(sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort)
-  b=$(psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort)
-  same "$a" "$b" "rows of $1"
-  [ -n "$a" ] || [ "${2:-}" = empty ] || fail "no rows: $1"
-}
 # tables [NONE]: every table a run writes, the same on both; NONE names
 # the tables the policy writes nothing to (assignments, members, routing).
 K="JOIN contacts k ON k.id = t.contact_id"
