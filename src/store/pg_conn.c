@@ -159,6 +159,7 @@ int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms) {
 void lrs_pg_close(lr_db *db) {
   if (!db->pg) return;
   lrs_pg_rt_free(db);
+  lrs_pg_outbox_drop(db);
   if (db->pg->conn) PQfinish(db->pg->conn);
   lrb_free(&db->main.pgerr);
   if (db->pg->uri) {               /* it may hold a password */
@@ -174,7 +175,9 @@ void lrs_pg_close(lr_db *db) {
 ** otherwise number their new contacts from the same largest id. */
 int lrs_pg_begin(lr_db *db) {
   if (db->txn) {
-    int rc = lrs_pg_exec(db, "SAVEPOINT lr_nested", "begin");
+    /* Rows gathered before the savepoint are not the savepoint's to lose. */
+    int rc = lrs_pg_outbox_flush(db);
+    if (rc == LR_OK) rc = lrs_pg_exec(db, "SAVEPOINT lr_nested", "begin");
     if (rc == LR_OK) db->txn++;
     return rc;
   }
@@ -197,6 +200,7 @@ int lrs_pg_commit(lr_db *db) {
                    "and was rolled back");
   /* A run's account writes not written with a batch yet. */
   int rc = db->txn == 1 ? lrs_pg_account_writes_flush(db) : LR_OK;
+  if (rc == LR_OK) rc = lrs_pg_outbox_flush(db);
   if (rc != LR_OK) return rc;
   rc = lrs_pg_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested",
                        "commit");
@@ -205,6 +209,7 @@ int lrs_pg_commit(lr_db *db) {
 }
 
 int lrs_pg_rollback(lr_db *db) {
+  lrs_pg_outbox_drop(db);
   if (db->txn <= 0) return LR_OK;
   PGresult *res = PQexec(db->pg->conn, db->txn == 1 ? "ROLLBACK" :
                          "ROLLBACK TO lr_nested; RELEASE lr_nested");

@@ -27,6 +27,7 @@ struct lrs_pg {
   struct lrs_pg_rt *rt;            /* a group of events (pg_realtime.c) */
   struct lrs_pg_accts *accts;      /* an accounts import's rows (pg_accounts_import.c) */
   struct lrs_pg_accw *accw;        /* a run's account writes (pg_account_write.c) */
+  lr_buf outq;                     /* outbox rows not sent yet (pg_outbox.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -312,6 +313,11 @@ int lrs_pg_outbox_stage_open(lr_db *db);
 int lrs_pg_outbox_stage(lr_db *db, int section, long long seq,
                         const struct lrs_outbox_new *r);
 int lrs_pg_outbox_unstage(lr_db *db);
+/* Send the outbox rows lrs_pg_outbox_add_rows gathered (one COPY); every
+** outbox reader and writer, and the end of a transaction or savepoint,
+** calls it first.  lrs_pg_outbox_drop forgets them (a rollback). */
+int lrs_pg_outbox_flush(lr_db *db);
+void lrs_pg_outbox_drop(lr_db *db);
 
 /* manual.c's writes (pg_manual.c): a stage history row, a contact moved
 ** by hand (its stage and lock), a lock renewed (with its audit row), a
