@@ -88,9 +88,3 @@ int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
   if (rc != LR_OK) err[strcspn(err, "\n")] = '\0';
   return rc;
 }
-
-int lrs_pg_snap_refuse(lrs_snap *s, const char *what) {
-  lrb_reset(&s->pgerr);
-  lrb_printf(&s->pgerr, "%s is not supported on PostgreSQL yet", what);
-  return s->src = LR_ERROR;
-}

@@ -239,15 +239,12 @@ int lrs_pg_routing_get(lr_db *db, const char *router, const char *owner,
 int lrs_pg_routing_put(lr_db *db, const char *router, const char *owner,
                        const long long *v);
 
-/* counts.h on PostgreSQL (pg_counts.c); and what a snapshot's reader
-** cannot do yet: LR_ERROR with "WHAT is not supported on PostgreSQL yet"
-** as lrs_snap_errmsg. */
+/* counts.h on PostgreSQL (pg_counts.c). */
 int lrs_pg_count_stage(lrs_snap *s, const char *stage, int is_first,
                        long long *n);
 int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
 int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                        char *err, size_t errlen);
-int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
 /* lrs_where_check: the guard of user SQL over where, not run; err on one
 ** line. */
 int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
@@ -453,7 +450,6 @@ int lrs_pg_accounts_export(lr_db *db, const char *const *fields, int nf,
 /* One contact's row (pg_rows.c): query.h's lrs_contact_row_open and
 ** lrs_rows_* on PostgreSQL. */
 struct lrs_pg_rows;
-int lrs_pg_contact_row(lrs_snap *s, long long id, struct lrs_pg_rows **out);
 int lrs_pg_rows_columns(const struct lrs_pg_rows *r);
 const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i);
 int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);
