@@ -5,9 +5,10 @@
 ** columns (pg_scan_cols.c); here, before it first runs: it may call only
 ** the functions of the common subset (FUNCS: none that sleeps, locks,
 ** sets settings or reads files), and its plan may read no table but
-** contacts (EXPLAIN names every relation a subquery would read).  When
-** it runs, it runs as a role of its own that may only read contacts
-** (lrs_pg_user_query), where the user may create one.
+** contacts (EXPLAIN names every relation a subquery would read).  The
+** EXPLAIN and the SQL itself run as a role of its own that may only read
+** contacts (lrs_pg_user_query), where the user may create one; else as
+** the login user.
 */
 #include <ctype.h>
 #include <stdio.h>
@@ -153,23 +154,43 @@ int lrs_pg_user_plan(const char *plan, const char *tables, const char *what,
   return LR_OK;
 }
 
-int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
-                      int nparams, char *why, size_t n) {
-  if (lrs_pg_user_calls(where, why, n) != LR_OK) return LR_POLICY;
+static int find_role(lrs_snap *s);
+
+/* EXPLAIN sql as the login user, or as the SQL will run (lrs_pg_user_query:
+** the reader role where there is one); *res NULL if there is none. */
+static int explain(lrs_snap *s, const char *sql, int nparams, int as_role,
+                   PGresult **res, char *why, size_t n) {
+  *res = NULL;
+  if (as_role && (find_role(s) != LR_OK || !s->pgrole[0])) return LR_OK;
   lr_buf ex = LR_BUF_INIT;
   lrb_printf(&ex, "EXPLAIN (FORMAT JSON) %s", sql);
   const char *p[] = { "1", "0" };
-  PGresult *res = NULL;
   int rc = ex.oom ? LR_NOMEM
-                  : lrs_pg_snap_query(s, lrb_str(&ex), nparams, p, &res);
+           : as_role ? lrs_pg_user_query(s, lrb_str(&ex), nparams, p, res)
+                     : lrs_pg_snap_query(s, lrb_str(&ex), nparams, p, res);
   lrb_free(&ex);
-  if (rc != LR_OK) {
-    snprintf(why, n, "SQL failed on PostgreSQL: %s", lrs_snap_errmsg(s));
-    return LR_POLICY;
-  }
+  if (rc == LR_OK) return LR_OK;
+  snprintf(why, n, "SQL failed on PostgreSQL: %s", lrs_snap_errmsg(s));
+  return LR_POLICY;
+}
+
+/* The plan as the login user names what the SQL reads; the plan as the
+** reader role, as a run reads it, refuses what the plan does not show
+** yet the role may not read (a subquery the planner folds away, another
+** schema's table named contacts), so that `check` refuses what a run
+** would. */
+int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
+                      int nparams, char *why, size_t n) {
+  if (lrs_pg_user_calls(where, why, n) != LR_OK) return LR_POLICY;
+  PGresult *res;
+  int rc = explain(s, sql, nparams, 0, &res, why, n);
+  if (rc != LR_OK) return rc;
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
                         "contacts", "a segment's SQL reads contact data only",
                         why, n);
+  PQclear(res);
+  if (rc != LR_OK) return rc;
+  rc = explain(s, sql, nparams, 1, &res, why, n);
   PQclear(res);
   return rc;
 }
