@@ -49,6 +49,11 @@ int lrs_pg_query(lr_db *db, const char *sql, int n, const char *const *params,
                  PGresult **res, const char *what);
 /* db's error from a failed result (or the connection when res is NULL). */
 int lrs_pg_err(lr_db *db, const PGresult *res, const char *what);
+/* Append res's error (else conn_msg, the connection's) on one line: the
+** server's "ERROR:  message" with its DETAIL and HINT joined, line breaks
+** made spaces; uri's password and PGPASSWORD scrubbed (pg_errmsg.c). */
+void lrs_pg_errmsg(lr_buf *b, const PGresult *res, const char *conn_msg,
+                   const char *uri);
 int lrs_pg_begin(lr_db *db);
 int lrs_pg_commit(lr_db *db);
 int lrs_pg_rollback(lr_db *db);
@@ -265,6 +270,10 @@ int lrs_pg_user_query(lrs_snap *s, const char *sql, int n,
 ** when the user may create roles (else it does nothing): run in the
 ** schema's creation or migration (pg_schema.c). */
 extern const char LRS_PG_READER_ROLE_SQL[];
+/* The reader role user SQL runs as ("" when there is none: it runs as
+** the login user) and the login user's name, for `info`. */
+int lrs_pg_reader_role(lr_db *db, char *role, size_t n, char *user,
+                       size_t un);
 
 /* The guard of a segment's SQL (pg_usersql.c): where may call only the
 ** common subset's functions, and sql (the statement it is part of, with

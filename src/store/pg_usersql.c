@@ -214,16 +214,31 @@ const char LRS_PG_READER_ROLE_SQL[] =
   "EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN NULL; "
   "END $lr$";
 
+/* The role the user's SQL runs as: no row when the database has none,
+** or when this user may not take it. */
+#define FIND_ROLE "SELECT r FROM (SELECT " ROLE_NAME " AS r) x WHERE CASE " \
+  "WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r AND " \
+  "pg_has_role(current_user, oid, 'MEMBER')) THEN " \
+  "has_table_privilege(r, 'contacts', 'SELECT') ELSE false END"
+
+int lrs_pg_reader_role(lr_db *db, char *role, size_t n, char *user,
+                       size_t un) {
+  PGresult *res;
+  int rc = lrs_pg_query(db, "SELECT current_user, (" FIND_ROLE ")", 0, NULL,
+                        &res, "reader role");
+  if (rc != LR_OK) return rc;
+  snprintf(role, n, "%s", PQgetvalue(res, 0, 1));
+  snprintf(user, un, "%s", PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return LR_OK;
+}
+
 /* The reader role of s's database, once: "" when it has none, or when
 ** this user may not take it. */
 static int find_role(lrs_snap *s) {
   if (s->pgrole_known) return LR_OK;
   PGresult *res;
-  int rc = lrs_pg_snap_query(s, "SELECT r FROM (SELECT " ROLE_NAME " AS r) "
-      "x WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r "
-      "AND pg_has_role(current_user, oid, 'MEMBER')) THEN "
-      "has_table_privilege(r, 'contacts', 'SELECT') ELSE false END", 0,
-      NULL, &res);
+  int rc = lrs_pg_snap_query(s, FIND_ROLE, 0, NULL, &res);
   if (rc != LR_OK) return rc;
   snprintf(s->pgrole, sizeof s->pgrole, "%s",
            PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
