@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "db_int.h"
+#include "pg_int.h"
 #include "store.h"
 
 typedef struct info_out {
@@ -139,6 +140,28 @@ static int run_row(void *ctx, int n, const char *const *v) {
   return 0;
 }
 
+/* PostgreSQL: whom a segment's `where` runs as, the reader role that
+** may read contacts only, or the login user when it may not create one
+** (docs/postgresql.md).  Nothing on SQLite, whose SQL has no roles. */
+static int user_sql(lr_db *db, info_out *o) {
+  char role[80], user[80];
+  if (!lrs_is_pg(db)) return LR_OK;
+  int rc = lrs_pg_reader_role(db, role, sizeof role, user, sizeof user);
+  if (rc != LR_OK) return rc;
+  if (o->json) {
+    lrb_adds(&o->b, ",\"user_sql_role\":");
+    if (role[0]) jstr(&o->b, role);
+    else lrb_adds(&o->b, "null");
+  } else if (role[0]) {
+    lrb_printf(&o->b, "user sql:   as role %s (reads contacts only)\n",
+               role);
+  } else {
+    lrb_printf(&o->b, "user sql:   as the login user %s (no reader role: "
+               "creating one needs CREATEROLE or superuser)\n", user);
+  }
+  return LR_OK;
+}
+
 static int last_run(lr_db *db, info_out *o) {
   return lrs_rows_text(db, "SELECT id, kind, policy, now, evaluated FROM "
                        "runs ORDER BY id DESC LIMIT 1", run_row, o, "info");
@@ -159,11 +182,13 @@ int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx) {
   long long nimports = count(&o, "SELECT count(*) FROM imports");
   long long runs = count(&o, "SELECT count(*) FROM runs");
   /* db->path: a PostgreSQL URI is kept without its password (api.c). */
+  int rc;
   if (o.json) {
     lrb_adds(&o.b, "{\"database\":");
     jstr(&o.b, db->path);
     lrb_printf(&o.b, ",\"schema_version\":%lld,\"key_field\":", version);
     jstr(&o.b, db->key_field);
+    rc = user_sql(db, &o);
     lrb_printf(&o.b, ",\"contacts\":%lld,\"activities\":%lld,"
                "\"activity_types\":%lld,\"outcomes\":{\"won\":%lld,"
                "\"lost\":%lld},\"imports\":%lld,\"runs\":%lld", contacts,
@@ -172,13 +197,14 @@ int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx) {
     lrb_printf(&o.b, "database:   %s (schema version %lld)\n", db->path,
                version);
     lrb_printf(&o.b, "key field:  %s\n", db->key_field);
+    rc = user_sql(db, &o);
     lrb_printf(&o.b, "contacts:   %lld\n", contacts);
     lrb_printf(&o.b, "activities: %lld (%lld types)\n", activities, types);
     lrb_printf(&o.b, "outcomes:   %lld (%lld won, %lld lost)\n", won + lost,
                won, lost);
     lrb_printf(&o.b, "imports:    %lld\nruns:       %lld\n", nimports, runs);
   }
-  int rc = fields(db, &o);
+  if (rc == LR_OK) rc = fields(db, &o);
   if (rc == LR_OK) rc = imports(db, &o);
   if (rc == LR_OK) rc = last_run(db, &o);
   if (rc == LR_OK && o.json) lrb_adds(&o.b, "}\n");

@@ -33,18 +33,19 @@ static int map_state(const char *st) {
 }
 
 int lrs_pg_err(lr_db *db, const PGresult *res, const char *what) {
-  const char *msg = res ? PQresultErrorMessage(res) : "";
-  if (!msg || !*msg) msg = db->pg && db->pg->conn ? PQerrorMessage(db->pg->conn)
-                                                 : "no connection";
+  lr_buf m = LR_BUF_INIT;
+  int has = db->pg && db->pg->conn;
+  lrs_pg_errmsg(&m, res, has ? PQerrorMessage(db->pg->conn) : "no connection",
+                db->pg ? db->pg->uri : NULL);
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-  size_t n = strlen(msg);
-  while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) n--;
   int rc = map_state(state);
   if (rc == LR_BUSY)
-    return lr__err(db, rc, "%s: %s: another writer holds a lock (waited %d "
-                   "ms; see --busy-timeout): %.*s", what, db->path,
-                   db->busy_ms, (int)n, msg);
-  return lr__err(db, rc, "%s: %.*s", what, (int)n, msg);
+    lr__err(db, rc, "%s: %s: another writer holds a lock (waited %d ms; see "
+            "--busy-timeout): %s", what, db->path, db->busy_ms, lrb_str(&m));
+  else
+    lr__err(db, rc, "%s: %s", what, lrb_str(&m));
+  lrb_free(&m);
+  return rc;
 }
 
 int lrs_pg_exec(lr_db *db, const char *sql, const char *what) {
@@ -85,14 +86,7 @@ void lrs_pg_quote_str(lr_buf *b, const char *s) {
 static int connect_failed(lr_db *db, PGconn *conn, const char *uri) {
   const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
   lr_buf m = LR_BUF_INIT;
-  lrb_adds(&m, msg);
-  while (m.n && (m.p[m.n - 1] == '\n' || m.p[m.n - 1] == ' ')) m.p[--m.n] = 0;
-  for (char *p = m.p; p && *p; p++)
-    if (*p == '\n' || *p == '\t') *p = ' ';
-  char *pw = lrs_pg_password(uri);
-  lrs_pg_scrub(&m, pw);
-  lrs_pg_scrub(&m, getenv("PGPASSWORD"));
-  free(pw);
+  lrs_pg_errmsg(&m, NULL, msg, uri);
   lr__err(db, LR_IO, "%s: cannot connect to PostgreSQL: %s", db->path,
           lrb_str(&m));
   lrb_free(&m);

@@ -78,19 +78,12 @@ int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
   return rc;
 }
 
-/* The server's message is cut to its first line ("ERROR:  column ...
-** does not exist"): check prints a finding on one line. */
+/* The server's message is one line (pg_errmsg.c): check prints a
+** finding on one line. */
 int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
                        size_t errlen) {
   lr_buf sql = LR_BUF_INIT;
   int rc = where_sql(s, "contacts.id", where, &sql, err, errlen);
   lrb_free(&sql);
-  if (rc != LR_OK) err[strcspn(err, "\n")] = '\0';
   return rc;
-}
-
-int lrs_pg_snap_refuse(lrs_snap *s, const char *what) {
-  lrb_reset(&s->pgerr);
-  lrb_printf(&s->pgerr, "%s is not supported on PostgreSQL yet", what);
-  return s->src = LR_ERROR;
 }

@@ -50,6 +50,11 @@ int lrs_pg_query(lr_db *db, const char *sql, int n, const char *const *params,
                  PGresult **res, const char *what);
 /* db's error from a failed result (or the connection when res is NULL). */
 int lrs_pg_err(lr_db *db, const PGresult *res, const char *what);
+/* Append res's error (else conn_msg, the connection's) on one line: the
+** server's "ERROR:  message" with its DETAIL and HINT joined, line breaks
+** made spaces; uri's password and PGPASSWORD scrubbed (pg_errmsg.c). */
+void lrs_pg_errmsg(lr_buf *b, const PGresult *res, const char *conn_msg,
+                   const char *uri);
 int lrs_pg_begin(lr_db *db);
 int lrs_pg_commit(lr_db *db);
 int lrs_pg_rollback(lr_db *db);
@@ -240,15 +245,12 @@ int lrs_pg_routing_get(lr_db *db, const char *router, const char *owner,
 int lrs_pg_routing_put(lr_db *db, const char *router, const char *owner,
                        const long long *v);
 
-/* counts.h on PostgreSQL (pg_counts.c); and what a snapshot's reader
-** cannot do yet: LR_ERROR with "WHAT is not supported on PostgreSQL yet"
-** as lrs_snap_errmsg. */
+/* counts.h on PostgreSQL (pg_counts.c). */
 int lrs_pg_count_stage(lrs_snap *s, const char *stage, int is_first,
                        long long *n);
 int lrs_pg_count_members(lrs_snap *s, const char *segment, long long *n);
 int lrs_pg_count_where(lrs_snap *s, const char *where, long long *n,
                        char *err, size_t errlen);
-int lrs_pg_snap_refuse(lrs_snap *s, const char *what);
 /* lrs_where_check: the guard of user SQL over where, not run; err on one
 ** line. */
 int lrs_pg_where_check(lrs_snap *s, const char *where, char *err,
@@ -269,6 +271,10 @@ int lrs_pg_user_query(lrs_snap *s, const char *sql, int n,
 ** when the user may create roles (else it does nothing): run in the
 ** schema's creation or migration (pg_schema.c). */
 extern const char LRS_PG_READER_ROLE_SQL[];
+/* The reader role user SQL runs as ("" when there is none: it runs as
+** the login user) and the login user's name, for `info`. */
+int lrs_pg_reader_role(lr_db *db, char *role, size_t n, char *user,
+                       size_t un);
 
 /* The guard of a segment's SQL (pg_usersql.c): where may call only the
 ** common subset's functions, and sql (the statement it is part of, with
@@ -459,7 +465,6 @@ int lrs_pg_accounts_export(lr_db *db, const char *const *fields, int nf,
 /* One contact's row (pg_rows.c): query.h's lrs_contact_row_open and
 ** lrs_rows_* on PostgreSQL. */
 struct lrs_pg_rows;
-int lrs_pg_contact_row(lrs_snap *s, long long id, struct lrs_pg_rows **out);
 int lrs_pg_rows_columns(const struct lrs_pg_rows *r);
 const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i);
 int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row);

@@ -267,16 +267,6 @@ int lrs_pg_rows_contact(lrs_snap *snap, long long id, int acts,
   return LR_OK;
 }
 
-int lrs_pg_contact_row(lrs_snap *s, long long id, struct lrs_pg_rows **out) {
-  int rc = lrs_pg_rows_contact(s, id, 0, out);
-  if (rc == LR_NOMEM) {
-    lrb_reset(&s->pgerr);
-    lrb_adds(&s->pgerr, "out of memory");
-    s->src = rc;
-  }
-  return rc;
-}
-
 int lrs_pg_rows_params(struct lrs_pg_rows *r) { return r->nparams; }
 int lrs_pg_rows_columns(const struct lrs_pg_rows *r) { return r->ncols; }
 const char *lrs_pg_rows_name(const struct lrs_pg_rows *r, int i) {

@@ -17,13 +17,10 @@
 #define READER_TIMEOUT "60s"
 
 int lrs_pg_snap_err(lrs_snap *s, const PGresult *res) {
-  const char *msg = res ? PQresultErrorMessage(res) : "";
-  if (!msg || !*msg) msg = PQerrorMessage(s->pg);
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-  size_t n = strlen(msg);
-  while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) n--;
   lrb_reset(&s->pgerr);
-  lrb_printf(&s->pgerr, "%.*s", (int)n, msg);
+  lrs_pg_errmsg(&s->pgerr, res, PQerrorMessage(s->pg),
+                s->db->pg ? s->db->pg->uri : NULL);
   int rc = LR_ERROR;
   if (!state) rc = LR_IO;
   else if (!strcmp(state, "57014")) rc = LR_INTERRUPT;

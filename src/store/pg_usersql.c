@@ -5,9 +5,10 @@
 ** columns (pg_scan_cols.c); here, before it first runs: it may call only
 ** the functions of the common subset (FUNCS: none that sleeps, locks,
 ** sets settings or reads files), and its plan may read no table but
-** contacts (EXPLAIN names every relation a subquery would read).  When
-** it runs, it runs as a role of its own that may only read contacts
-** (lrs_pg_user_query), where the user may create one.
+** contacts (EXPLAIN names every relation a subquery would read).  The
+** EXPLAIN and the SQL itself run as a role of its own that may only read
+** contacts (lrs_pg_user_query), where the user may create one; else as
+** the login user.
 */
 #include <ctype.h>
 #include <stdio.h>
@@ -153,23 +154,43 @@ int lrs_pg_user_plan(const char *plan, const char *tables, const char *what,
   return LR_OK;
 }
 
-int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
-                      int nparams, char *why, size_t n) {
-  if (lrs_pg_user_calls(where, why, n) != LR_OK) return LR_POLICY;
+static int find_role(lrs_snap *s);
+
+/* EXPLAIN sql as the login user, or as the SQL will run (lrs_pg_user_query:
+** the reader role where there is one); *res NULL if there is none. */
+static int explain(lrs_snap *s, const char *sql, int nparams, int as_role,
+                   PGresult **res, char *why, size_t n) {
+  *res = NULL;
+  if (as_role && (find_role(s) != LR_OK || !s->pgrole[0])) return LR_OK;
   lr_buf ex = LR_BUF_INIT;
   lrb_printf(&ex, "EXPLAIN (FORMAT JSON) %s", sql);
   const char *p[] = { "1", "0" };
-  PGresult *res = NULL;
   int rc = ex.oom ? LR_NOMEM
-                  : lrs_pg_snap_query(s, lrb_str(&ex), nparams, p, &res);
+           : as_role ? lrs_pg_user_query(s, lrb_str(&ex), nparams, p, res)
+                     : lrs_pg_snap_query(s, lrb_str(&ex), nparams, p, res);
   lrb_free(&ex);
-  if (rc != LR_OK) {
-    snprintf(why, n, "SQL failed on PostgreSQL: %s", lrs_snap_errmsg(s));
-    return LR_POLICY;
-  }
+  if (rc == LR_OK) return LR_OK;
+  snprintf(why, n, "SQL failed on PostgreSQL: %s", lrs_snap_errmsg(s));
+  return LR_POLICY;
+}
+
+/* The plan as the login user names what the SQL reads; the plan as the
+** reader role, as a run reads it, refuses what the plan does not show
+** yet the role may not read (a subquery the planner folds away, another
+** schema's table named contacts), so that `check` refuses what a run
+** would. */
+int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
+                      int nparams, char *why, size_t n) {
+  if (lrs_pg_user_calls(where, why, n) != LR_OK) return LR_POLICY;
+  PGresult *res;
+  int rc = explain(s, sql, nparams, 0, &res, why, n);
+  if (rc != LR_OK) return rc;
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
                         "contacts", "a segment's SQL reads contact data only",
                         why, n);
+  PQclear(res);
+  if (rc != LR_OK) return rc;
+  rc = explain(s, sql, nparams, 1, &res, why, n);
   PQclear(res);
   return rc;
 }
@@ -193,16 +214,31 @@ const char LRS_PG_READER_ROLE_SQL[] =
   "EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN NULL; "
   "END $lr$";
 
+/* The role the user's SQL runs as: no row when the database has none,
+** or when this user may not take it. */
+#define FIND_ROLE "SELECT r FROM (SELECT " ROLE_NAME " AS r) x WHERE CASE " \
+  "WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r AND " \
+  "pg_has_role(current_user, oid, 'MEMBER')) THEN " \
+  "has_table_privilege(r, 'contacts', 'SELECT') ELSE false END"
+
+int lrs_pg_reader_role(lr_db *db, char *role, size_t n, char *user,
+                       size_t un) {
+  PGresult *res;
+  int rc = lrs_pg_query(db, "SELECT current_user, (" FIND_ROLE ")", 0, NULL,
+                        &res, "reader role");
+  if (rc != LR_OK) return rc;
+  snprintf(role, n, "%s", PQgetvalue(res, 0, 1));
+  snprintf(user, un, "%s", PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return LR_OK;
+}
+
 /* The reader role of s's database, once: "" when it has none, or when
 ** this user may not take it. */
 static int find_role(lrs_snap *s) {
   if (s->pgrole_known) return LR_OK;
   PGresult *res;
-  int rc = lrs_pg_snap_query(s, "SELECT r FROM (SELECT " ROLE_NAME " AS r) "
-      "x WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r "
-      "AND pg_has_role(current_user, oid, 'MEMBER')) THEN "
-      "has_table_privilege(r, 'contacts', 'SELECT') ELSE false END", 0,
-      NULL, &res);
+  int rc = lrs_pg_snap_query(s, FIND_ROLE, 0, NULL, &res);
   if (rc != LR_OK) return rc;
   snprintf(s->pgrole, sizeof s->pgrole, "%s",
            PQntuples(res) ? PQgetvalue(res, 0, 0) : "");

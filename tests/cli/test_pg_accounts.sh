@@ -3,7 +3,8 @@
 # reports, contact-to-account matches, stored account fields (the JSON
 # text, byte for byte), `export --accounts`, runs of the account policies
 # (run --json, account history, handoffs, score parts, outbox rows), and
-# `explain --account`; a bad accounts row names file, line and column on
+# `explain --account`, with contacts keyed by email or by another field;
+# a bad accounts row names file, line and column on
 # both, and rolls back.
 # Needs a server: scripts/test starts one (scripts/pg-up) and exports
 # LEADRULES_TEST_PG; without it this test is skipped.
@@ -160,4 +161,28 @@ for key in acme.example monarch.example.com; do
 done
 key=$(sqlite3 "$SQ" "SELECT key FROM contacts WHERE account_key = 'acme.example' ORDER BY id LIMIT 1")
 both explain "$key" "$EX/abm.lua" --now 2026-11-21
+# ---- contacts keyed by another field than email (issue 18): the match
+# is the contact's `account` field, else the domain of its `email` field
+# whatever the key, on both stores; no email column matches by account only
+fresh keyed
+printf 'Code,Name\nacme.example,Acme\n1e3,Numeric\nbeta.example,Beta\n' > acc-code.csv
+both import accounts acc-code.csv --key Code --now 2026-10-01
+cat > crm.csv <<'EOF2'
+crm_id,email,first_name,account
+c1,ann@acme.example,Ann,
+c2, bob@BETA.example ,Bob,
+c3,cy@gmail.com,Cy,https://www.Acme.example/x
+c4,dee@gmail.com,Dee,1e3
+c5,,Eve,
+EOF2
+both import contacts crm.csv --key crm_id --now 2026-10-02
+rows "SELECT key, email, account_key FROM contacts"
+same "$(sqlite3 "$SQ" "SELECT group_concat(key || '=' || ifnull(account_key, '-'), ' ') FROM (SELECT * FROM contacts ORDER BY id)")" \
+     "c1=acme.example c2=beta.example c3=acme.example c4=1e3 c5=-" "matches by account, else email"
+printf 'crm_id,account\nc1,beta.example\nc5,acme.example\n' > moved2.csv
+both import contacts moved2.csv --key crm_id --now 2026-10-03
+stored
+both explain --account acme.example policy.lua --now 2026-11-02
+contains "account acme.example"
+both explain --account beta.example policy.lua --now 2026-11-02 --json
 finish

@@ -65,8 +65,8 @@ both export --raw
 both export --json --fields email,stage,owner,extra,data_at
 both import contacts two.csv --key email --now 2024-05-04T00:00:00Z
 both info --bogus                    # a usage error on both
-a=$("$LEADRULES" --db "$SQ" info --json | sed 's/"database":"[^"]*"//; s/"at":"[^"]*"//g')
-b=$("$LEADRULES" --db "$PG" info --json | sed 's/"database":"[^"]*"//; s/"at":"[^"]*"//g')
+a=$("$LEADRULES" --db "$SQ" info --json | sed 's/"database":"[^"]*"//; s/,"user_sql_role":\("[^"]*"\|null\)//; s/"at":"[^"]*"//g')
+b=$("$LEADRULES" --db "$PG" info --json | sed 's/"database":"[^"]*"//; s/,"user_sql_role":\("[^"]*"\|null\)//; s/"at":"[^"]*"//g')
 same "$a" "$b" "info --json"
 LEADRULES_DB=$PG expect_ok "$LEADRULES" info
 contains "database:   $PG (schema version 4)"
@@ -96,8 +96,8 @@ printf 'email,type,occurred_at\ne2@x.example,call,2024-04-20\nno@x.example,call,
 both import activities few.csv --now 2024-05-11T00:00:00Z --rejects rej3.csv
 contains "rejected                 1"
 both export --raw --fields email,data_at
-a=$("$LEADRULES" --db "$SQ" info --json | sed 's/"database":"[^"]*"//; s/"at":"[^"]*"//g')
-b=$("$LEADRULES" --db "$PG" info --json | sed 's/"database":"[^"]*"//; s/"at":"[^"]*"//g')
+a=$("$LEADRULES" --db "$SQ" info --json | sed 's/"database":"[^"]*"//; s/,"user_sql_role":\("[^"]*"\|null\)//; s/"at":"[^"]*"//g')
+b=$("$LEADRULES" --db "$PG" info --json | sed 's/"database":"[^"]*"//; s/,"user_sql_role":\("[^"]*"\|null\)//; s/"at":"[^"]*"//g')
 same "$a" "$b" "info --json after activities and outcomes"
 q="SELECT k.key, a.type, a.occurred_at, CAST(round(a.value * 1000) AS INTEGER), a.campaign FROM activities a JOIN contacts k ON k.id = a.contact_id ORDER BY a.id"
 same "$(sqlite3 -csv "$SQ" "$q")" "$(psql -qXtA -F, "$PG" -c "$q")" "activities rows"
