@@ -89,7 +89,7 @@ static void segment_sql(lr_buf *b, const struct lrs_pg_scan *s, int i,
                         int list) {
   lrb_adds(b, "SELECT id FROM (SELECT ");
   lrb_adds(b, lrb_str(&s->view));
-  lrb_adds(b, " FROM contacts WHERE ");
+  lrb_adds(b, " FROM " LRS_PG_CONTACTS " AS contacts WHERE ");
   filter(b, "id", list);
   lrb_adds(b, ") AS contacts WHERE (\n");
   lrb_adds(b, s->sqls[i]);
@@ -153,7 +153,8 @@ static int next_range(struct lrs_pg_scan *s) {
   snprintf(hi, sizeof hi, "%lld", s->hi);
   const char *p[] = { lo, hi };
   lr_buf sql = LR_BUF_INIT;
-  lrb_printf(&sql, "SELECT %s FROM contacts WHERE id BETWEEN $1 AND $2 "
+  lrb_printf(&sql, "SELECT %s FROM " LRS_PG_CONTACTS " AS contacts "
+             "WHERE id BETWEEN $1 AND $2 "
              "ORDER BY contacts.id LIMIT %d", lrb_str(&s->select), BATCH);
   int rc = sql.oom ? LR_NOMEM : query(s, lrb_str(&sql), 2, p, &s->contacts);
   lrb_free(&sql);
@@ -182,7 +183,8 @@ static int next_list(struct lrs_pg_scan *s) {
   if (end >= s->nids) s->done = 1;
   const char *p[] = { lrb_str(&arr) };
   lr_buf sql = LR_BUF_INIT;
-  lrb_printf(&sql, "SELECT %s FROM contacts WHERE id = ANY($1::bigint[]) "
+  lrb_printf(&sql, "SELECT %s FROM " LRS_PG_CONTACTS " AS contacts "
+             "WHERE id = ANY($1::bigint[]) "
              "ORDER BY contacts.id", lrb_str(&s->select));
   int rc = sql.oom || arr.oom ? LR_NOMEM
                               : query(s, lrb_str(&sql), 1, p, &s->contacts);

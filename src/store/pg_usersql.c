@@ -168,7 +168,8 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
     return LR_POLICY;
   }
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
-                        "contacts", "a segment's SQL reads contact data only",
+                        "contacts,contact_state",
+                        "a segment's SQL reads contact data only",
                         why, n);
   PQclear(res);
   return rc;
@@ -189,7 +190,7 @@ const char LRS_PG_READER_ROLE_SQL[] =
   "IF NOT pg_has_role(current_user, r, 'MEMBER') THEN "
   "  EXECUTE format('GRANT %I TO %I', r, current_user); END IF; "
   "EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), r); "
-  "EXECUTE format('GRANT SELECT ON contacts TO %I', r); "
+  "EXECUTE format('GRANT SELECT ON contacts, contact_state TO %I', r); "
   "EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN NULL; "
   "END $lr$";
 
@@ -201,7 +202,8 @@ static int find_role(lrs_snap *s) {
   int rc = lrs_pg_snap_query(s, "SELECT r FROM (SELECT " ROLE_NAME " AS r) "
       "x WHERE CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r "
       "AND pg_has_role(current_user, oid, 'MEMBER')) THEN "
-      "has_table_privilege(r, 'contacts', 'SELECT') ELSE false END", 0,
+      "has_table_privilege(r, 'contacts', 'SELECT') AND "
+      "has_table_privilege(r, 'contact_state', 'SELECT') ELSE false END", 0,
       NULL, &res);
   if (rc != LR_OK) return rc;
   snprintf(s->pgrole, sizeof s->pgrole, "%s",
