@@ -5,7 +5,9 @@
 ** writer applies them; the new rows (stage history, score parts,
 ** assignments, errors) go with COPY straight into their tables, in the
 ** order added, so that their ids are SQLite's.  The rows each statement
-** changed are counted as SQLite counts them (lrs_total_changes).
+** changed are counted as SQLite counts them (lrs_total_changes).  The
+** per-contact state goes to contact_state (pg_schema.c), not to the wide
+** row of contacts.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,7 @@ enum { K_CONTACT = 1, K_SPELL, K_CLEAR, K_SET, K_ADD, K_DEL, K_UNASSIGN,
 
 /* Each kind's statement, in SQLite's order (apply.c); %1$lld is now. */
 static const char *const APPLY[] = {
-  [K_CONTACT] = "UPDATE contacts c SET "
+  [K_CONTACT] = "UPDATE contact_state c SET "
     "score = CASE WHEN w.w & 1 <> 0 THEN w.n ELSE c.score END, "
     "stage = CASE WHEN w.w & 2 <> 0 THEN w.t1 ELSE c.stage END, "
     "due_at = CASE WHEN w.w & 2 <> 0 THEN NULL ELSE c.due_at END, "
@@ -35,9 +37,9 @@ static const char *const APPLY[] = {
     "grades = CASE WHEN w.w & 4 <> 0 THEN w.t3 ELSE c.grades END, "
     "scores = CASE WHEN w.w & 8 <> 0 THEN w.t4 ELSE c.scores END, "
     "stable_until = CASE WHEN w.w & 16 <> 0 THEN w.i ELSE c.stable_until END, "
-    "updated_at = %1$lld FROM lr_w w WHERE w.k = 1 AND c.id = w.id",
-  [K_SPELL] = "UPDATE contacts c SET stage = w.t1, updated_at = %1$lld "
-    "FROM lr_w w WHERE w.k = 2 AND c.id = w.id",
+    "updated_at = %1$lld FROM lr_w w WHERE w.k = 1 AND c.contact_id = w.id",
+  [K_SPELL] = "UPDATE contact_state c SET stage = w.t1, updated_at = %1$lld "
+    "FROM lr_w w WHERE w.k = 2 AND c.contact_id = w.id",
   [K_CLEAR] = "DELETE FROM score_parts p USING lr_w w WHERE w.k = 3 AND "
     "p.contact_id = w.id AND p.rule = w.t1",
   [K_SET] = "UPDATE score_parts p SET grp = w.t2, points = w.n FROM lr_w w "
@@ -46,14 +48,16 @@ static const char *const APPLY[] = {
     "FROM lr_w WHERE k = 5 ON CONFLICT DO NOTHING",
   [K_DEL] = "DELETE FROM segment_members m USING lr_w w WHERE w.k = 6 AND "
     "m.contact_id = w.id AND m.segment = w.t1",
-  [K_UNASSIGN] = "UPDATE contacts c SET owner = NULL, assigned_at = NULL, "
-    "due_at = NULL FROM lr_w w WHERE w.k = 7 AND c.id = w.id",
-  [K_ASSIGN] = "UPDATE contacts c SET owner = w.t1, assigned_at = %1$lld, "
-    "due_at = w.i FROM lr_w w WHERE w.k = 8 AND c.id = w.id",
+  [K_UNASSIGN] = "UPDATE contact_state c SET owner = NULL, "
+    "assigned_at = NULL, due_at = NULL FROM lr_w w WHERE w.k = 7 AND "
+    "c.contact_id = w.id",
+  [K_ASSIGN] = "UPDATE contact_state c SET owner = w.t1, "
+    "assigned_at = %1$lld, due_at = w.i FROM lr_w w WHERE w.k = 8 AND "
+    "c.contact_id = w.id",
   [K_UNLOCK] = "UPDATE contacts c SET manual_at = NULL, manual_until = NULL "
     "FROM lr_w w WHERE w.k = 9 AND c.id = w.id",
-  [K_STABLE] = "UPDATE contacts c SET stable_until = w.i FROM lr_w w "
-    "WHERE w.k = 10 AND c.id = w.id",
+  [K_STABLE] = "UPDATE contact_state c SET stable_until = w.i FROM lr_w w "
+    "WHERE w.k = 10 AND c.contact_id = w.id",
 };
 
 static void put_text(lr_buf *b, const char *s) {

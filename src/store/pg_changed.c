@@ -58,7 +58,7 @@ int lrs_pg_changed_ids(lr_db *db, int expired, long long v, long long **ids,
   const char *p[] = { s };
   PGresult *res;
   int rc = lrs_pg_query(db, expired
-      ? "SELECT id FROM contacts WHERE stable_until <= $1"
+      ? "SELECT contact_id FROM contact_state WHERE stable_until <= $1"
       : "SELECT id FROM contacts WHERE change_mark >= $1", 1, p, &res,
       "find changed contacts");
   if (rc != LR_OK) return rc;

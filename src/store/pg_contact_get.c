@@ -16,7 +16,7 @@
 static const char ROW[] =
   "SELECT id, key, stage, score, grade, owner, assigned_at, due_at, "
   "stage_since, manual_at, manual_until, updated_at, grades, scores "
-  "FROM contacts WHERE id = $1";
+  "FROM " LRS_PG_CONTACTS " AS contacts WHERE id = $1";
 
 static const char *dup(lr_arena *a, const PGresult *r, int i, int *oom) {
   if (PQgetisnull(r, 0, i)) return NULL;

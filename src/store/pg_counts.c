@@ -25,9 +25,9 @@ static int count(lrs_snap *s, const char *sql, const char *param,
 int lrs_pg_count_stage(lrs_snap *s, const char *stage, int is_first,
                        long long *n) {
   return count(s, is_first
-      ? "SELECT count(*) FROM contacts WHERE lower(stage) = lower($1) OR "
-        "stage IS NULL"
-      : "SELECT count(*) FROM contacts WHERE lower(stage) = lower($1)",
+      ? "SELECT count(*) FROM " LRS_PG_CONTACTS " AS contacts WHERE "
+        "lower(stage) = lower($1) OR stage IS NULL"
+      : "SELECT count(*) FROM contact_state WHERE lower(stage) = lower($1)",
       stage, n);
 }
 
@@ -48,8 +48,9 @@ static int where_sql(lrs_snap *s, const char *head, const char *where,
     for (int i = 0; i < ncols; i++) free(names[i]);
     free(names);
     free(kinds);
-    lrb_printf(sql, "SELECT %s FROM (SELECT %s FROM contacts) AS "
-               "contacts WHERE (\n%s\n)", head, lrb_str(&view), where);
+    lrb_printf(sql, "SELECT %s FROM (SELECT %s FROM " LRS_PG_CONTACTS
+               " AS contacts) AS contacts WHERE (\n%s\n)", head,
+               lrb_str(&view), where);
     rc = sql->oom ? LR_NOMEM : lrs_pg_user_check(s, lrb_str(sql), where, 0,
                                                  err, errlen);
   }

@@ -95,7 +95,7 @@ int lrs_pg_export_open(lr_db *db, const lrs_export_query *q,
     if (i) lrb_adds(&sql, ", ");
     put_col(&sql, &q->cols[i], c->kind[i]);
   }
-  lrb_adds(&sql, " FROM contacts WHERE true");
+  lrb_adds(&sql, " FROM " LRS_PG_CONTACTS " AS contacts WHERE true");
   if (q->stage) {
     lrb_adds(&sql, " AND stage = ");
     lrs_pg_quote_str(&sql, q->stage);
@@ -198,7 +198,7 @@ int lrs_pg_grade_names(lr_db *db, char ***names, int *n) {
   *names = NULL;
   *n = 0;
   PGresult *res;
-  int rc = lrs_pg_query(db, "SELECT j.key FROM contacts c, "
+  int rc = lrs_pg_query(db, "SELECT j.key FROM contact_state c, "
       "jsonb_each(c.grades::jsonb) WITH ORDINALITY j(key, value, o) "
       "WHERE c.grades IS NOT NULL GROUP BY j.key "
       "ORDER BY min(j.o), j.key COLLATE \"C\"", 0, NULL, &res,
@@ -224,7 +224,7 @@ int lrs_pg_export_empty_note(lr_db *db, int segment, const char *name,
   int rc = lrs_pg_query(db, segment
       ? "SELECT segment, count(*) FROM segment_members GROUP BY segment "
         "ORDER BY segment COLLATE \"C\""
-      : "SELECT stage, count(*) FROM contacts WHERE stage IS NOT NULL "
+      : "SELECT stage, count(*) FROM contact_state WHERE stage IS NOT NULL "
         "GROUP BY stage ORDER BY stage COLLATE \"C\"", 0, NULL, &res,
       "export");
   if (rc != LR_OK) return rc;

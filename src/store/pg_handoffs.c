@@ -19,7 +19,7 @@ static const char LIST[] =
   "  (SELECT h.reason FROM stage_history h WHERE h.contact_id = a.contact_id"
   "   AND h.to_stage = a.stage AND h.at <= a.at"
   "   ORDER BY h.at DESC, h.id DESC LIMIT 1), a.run_id "
-  "FROM assignments a JOIN contacts c ON c.id = a.contact_id "
+  "FROM assignments a JOIN " LRS_PG_CONTACTS " c ON c.id = a.contact_id "
   "WHERE a.id > $1::bigint AND ($2::bigint = 0 OR a.run_id >= $2::bigint)"
   "  AND ($3::bigint = 0 OR a.at >= $3::bigint)"
   "  AND ($4::text IS NULL OR a.owner = $4::text)"
@@ -33,11 +33,11 @@ static const char *const SQL[] = {
   "SELECT (SELECT count(*) FROM runs WHERE id = $1::bigint), "
   "coalesce(min(id), 0), coalesce(max(id), 0) FROM runs",
   "SELECT (EXISTS(SELECT 1 FROM assignments WHERE owner = $1) OR "
-  "EXISTS(SELECT 1 FROM contacts WHERE owner = $1))::int",
+  "EXISTS(SELECT 1 FROM contact_state WHERE owner = $1))::int",
   "SELECT owner FROM assignments GROUP BY owner ORDER BY count(*) DESC, "
   "owner COLLATE \"C\" LIMIT 10",
   "SELECT (EXISTS(SELECT 1 FROM assignments WHERE stage = $1) OR "
-  "EXISTS(SELECT 1 FROM contacts WHERE stage = $1))::int",
+  "EXISTS(SELECT 1 FROM contact_state WHERE stage = $1))::int",
   "SELECT stage FROM assignments WHERE stage IS NOT NULL GROUP BY stage "
   "ORDER BY count(*) DESC, stage COLLATE \"C\" LIMIT 10",
 };

@@ -80,6 +80,26 @@ int lrs_pg_column_type(const char *name);
 /* The i-th of those columns (from 0, in the order of SQLite's contacts
 ** table), NULL past the last. */
 const char *lrs_pg_column_name(int i);
+/* 1 when column name is a run's per-contact state, kept in contact_state
+** (contact_id, then these columns), not in contacts. */
+int lrs_pg_state_column(const char *name);
+/* contacts as SQLite's table has them, every column in its order: what
+** readers of the state read ("FROM " LRS_PG_CONTACTS " AS contacts").
+** A LEFT JOIN, so that PostgreSQL drops the join from a statement that
+** reads no state column; a contact without its state row reads score 0.
+** A range of ids is said of both tables (LRS_PG_CONTACTS_SELECT " AND
+** s.contact_id ... WHERE c.id ..."): PostgreSQL does not carry a range
+** across an outer join, and a merge join would read contact_state from
+** its first row for every batch. */
+#define LRS_PG_CONTACTS "(" LRS_PG_CONTACTS_SELECT ")"
+#define LRS_PG_CONTACTS_SELECT \
+  "SELECT c.id, c.key, c.email, c.first_name, c.last_name, c.company, " \
+  "c.title, c.country, c.industry, c.company_size, c.source, c.created_at, " \
+  "coalesce(s.score, 0) AS score, s.stage, s.owner, s.updated_at, s.grade, " \
+  "s.scores, s.due_at, s.assigned_at, c.manual_at, c.data_at, c.import_seq, " \
+  "c.manual_until, s.stage_since, s.grades, s.stable_until, c.change_mark, " \
+  "c.account_key, c.data FROM contacts c LEFT JOIN contact_state s " \
+  "ON s.contact_id = c.id"
 
 /* Fields registry (pg_fields.c). */
 int lrs_pg_fields_load(lr_db *db, lrs_fields *out);

@@ -39,6 +39,16 @@ static int write(lr_db *db, const char *sql, int n, const char *const *p,
   return LR_OK;
 }
 
+/* The same contact's row of contact_state, written with its row of
+** contacts by one statement on SQLite: not counted again. */
+static int state(lr_db *db, const char *sql, int n, const char *const *p,
+                 const char *what) {
+  PGresult *res;
+  int rc = lrs_pg_query(db, sql, n, p, &res, what);
+  if (rc == LR_OK) PQclear(res);
+  return rc;
+}
+
 int lrs_pg_history_add(lr_db *db, long long contact_id, const char *from,
                        const char *to, long long at, long long run_id,
                        const char *reason, const char *transition,
@@ -58,10 +68,15 @@ int lrs_pg_stage_set(lr_db *db, long long id, const char *to, long long now,
   nums n;
   const char *p[] = { num(&n, 0, id), to, num(&n, 1, now),
                       until ? num(&n, 2, until) : NULL };
-  return write(db, "UPDATE contacts SET stage = $2, updated_at = $3, "
-               "manual_at = $3, manual_until = $4, due_at = NULL, "
-               "stage_since = $3, change_mark = " MARK " WHERE id = $1", 4, p,
+  const char *q[] = { p[0], p[2], p[3] };
+  int rc = write(db, "UPDATE contacts SET manual_at = $2, manual_until = $3, "
+                 "change_mark = " MARK " WHERE id = $1", 3, q,
+                 "move contact");
+  if (rc == LR_OK)
+    rc = state(db, "UPDATE contact_state SET stage = $2, updated_at = $3, "
+               "due_at = NULL, stage_since = $3 WHERE contact_id = $1", 3, p,
                "move contact");
+  return rc;
 }
 
 int lrs_pg_lock_renew(lr_db *db, long long id, const char *by,
@@ -78,8 +93,11 @@ int lrs_pg_lock_renew(lr_db *db, long long id, const char *by,
                "FROM contacts WHERE id = $1", 6, p, "record lock renewal");
   if (rc == LR_OK)
     rc = write(db, "UPDATE contacts SET manual_at = $3, manual_until = $2, "
-               "updated_at = $3, change_mark = " MARK " WHERE id = $1", 3, p,
-               "renew lock");
+               "change_mark = " MARK " WHERE id = $1", 3, p, "renew lock");
+  const char *q[] = { p[0], p[2] };
+  if (rc == LR_OK)
+    rc = state(db, "UPDATE contact_state SET updated_at = $2 WHERE "
+               "contact_id = $1", 2, q, "renew lock");
   return rc;
 }
 
@@ -87,8 +105,8 @@ int lrs_pg_contact_stage(lr_db *db, long long id, char *stage, size_t n) {
   nums s;
   const char *p[] = { num(&s, 0, id) };
   PGresult *res;
-  int rc = lrs_pg_query(db, "SELECT stage FROM contacts WHERE id = $1", 1, p,
-                        &res, "find contact");
+  int rc = lrs_pg_query(db, "SELECT stage FROM contact_state WHERE "
+                        "contact_id = $1", 1, p, &res, "find contact");
   if (rc != LR_OK) return rc;
   stage[0] = '\0';
   if (PQntuples(res) && !PQgetisnull(res, 0, 0))
@@ -135,8 +153,8 @@ static int read_old(lr_db *db, long long id, const char *field,
   field_sql(&sql, field, 1);
   lrb_adds(&sql, ", ");
   field_sql(&sql, field, 0);
-  lrb_printf(&sql, " IS NOT DISTINCT FROM %s FROM contacts WHERE id = $1",
-             param_type(field));
+  lrb_printf(&sql, " IS NOT DISTINCT FROM %s FROM " LRS_PG_CONTACTS
+             " AS contacts WHERE id = $1", param_type(field));
   nums n;
   const char *p[] = { num(&n, 0, id), val };
   PGresult *res = NULL;
@@ -156,7 +174,8 @@ static int read_old(lr_db *db, long long id, const char *field,
   return rc;
 }
 
-/* The UPDATE of the field (a key of data: set, or removed for NULL). */
+/* The UPDATE of the field in contacts (a key of data: set, or removed for
+** NULL), with its data_at ($1 id, $2 value, $3 now). */
 static void update_sql(lr_buf *b, const char *field) {
   lrb_adds(b, "UPDATE contacts SET ");
   if (lrs_pg_column_type(field) >= 0) {
@@ -169,8 +188,31 @@ static void update_sql(lr_buf *b, const char *field) {
     lrs_pg_quote_str(b, field);
     lrb_adds(b, ", $2::jsonb) END");
   }
-  lrb_adds(b, ", data_at = $3, updated_at = $3, change_mark = " MARK
-              " WHERE id = $1");
+  lrb_adds(b, ", data_at = $3, change_mark = " MARK " WHERE id = $1");
+}
+
+/* A field of contact_state (p: $1 id, $2 value, $3 now) with its
+** updated_at, and contacts' data_at.  Else updated_at only, and sql the
+** field's UPDATE of contacts, left to the caller. */
+static int state_field(lr_db *db, const char *field, const char *const *p,
+                       lr_buf *sql) {
+  const char *q[] = { p[0], p[2] };
+  if (!lrs_pg_state_column(field)) {
+    update_sql(sql, field);
+    return state(db, "UPDATE contact_state SET updated_at = $2 WHERE "
+                 "contact_id = $1", 2, q, "write field");
+  }
+  lr_buf st = LR_BUF_INIT;
+  lrb_adds(&st, "UPDATE contact_state SET ");
+  lrs_quote_ident(&st, field);
+  lrb_printf(&st, " = %s, updated_at = $3 WHERE contact_id = $1",
+             param_type(field));
+  int rc = st.oom ? lr__err(db, LR_NOMEM, "out of memory")
+                  : state(db, lrb_str(&st), 3, p, "write field");
+  lrb_free(&st);
+  return rc != LR_OK ? rc
+      : write(db, "UPDATE contacts SET data_at = $2, change_mark = " MARK
+              " WHERE id = $1", 2, q, "write field");
 }
 
 int lrs_pg_field_write(lr_db *db, long long id, const char *field,
@@ -184,11 +226,12 @@ int lrs_pg_field_write(lr_db *db, long long id, const char *field,
   int rc = val.oom ? lr__err(db, LR_NOMEM, "out of memory")
                    : read_old(db, id, field, pv, &same, &old);
   if (rc == LR_OK && !same) {
-    update_sql(&sql, field);
     nums n;
     const char *p[] = { num(&n, 0, id), pv, num(&n, 1, now) };
-    rc = sql.oom ? lr__err(db, LR_NOMEM, "out of memory")
-                 : write(db, lrb_str(&sql), 3, p, "write field");
+    rc = state_field(db, field, p, &sql);
+    if (rc == LR_OK && sql.n)
+      rc = sql.oom ? lr__err(db, LR_NOMEM, "out of memory")
+                   : write(db, lrb_str(&sql), 3, p, "write field");
     if (v->type != LRS_NULL) lrs_pg_json_value(&json, v);
     const char *a[] = { num(&n, 0, id), field, old,
                         v->type != LRS_NULL ? lrb_str(&json) : NULL,

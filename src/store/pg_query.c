@@ -47,7 +47,8 @@ int lrs_pg_stage_counts(lrs_snap *s,
                         void *ctx) {
   PGresult *res;
   int rc = lrs_pg_snap_query(s, "SELECT coalesce(stage, '') COLLATE \"C\", "
-                             "count(*) FROM contacts GROUP BY 1 ORDER BY 1",
+                             "count(*) FROM " LRS_PG_CONTACTS " AS contacts "
+                             "GROUP BY 1 ORDER BY 1",
                              0, NULL, &res);
   if (rc != LR_OK) return rc;
   for (int i = 0; i < PQntuples(res); i++)

@@ -160,7 +160,14 @@ static int create_contact(lr_db *db, const char *key, long long now,
   *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
   db->pg->changes++;
   PQclear(res);
-  return LR_OK;
+  /* Its state row (pg_schema.c); one row for SQLite's count. */
+  char ids[24];
+  snprintf(ids, sizeof ids, "%lld", *id);
+  const char *q[] = { ids };
+  rc = lrs_pg_query(db, "INSERT INTO contact_state(contact_id) VALUES($1)",
+                    1, q, &res, "create contact");
+  if (rc == LR_OK) PQclear(res);
+  return rc;
 }
 
 int lrs_pg_rt_contact(lr_db *db, const char *key, int create, long long now,
@@ -268,7 +275,8 @@ int lrs_pg_rt_state_begin(lr_db *db, const long long *ids, long long n) {
   const char *p[] = { lrb_str(&arr) };
   if (!arr.oom)
     lrs_pg_query(db, "SELECT id, stage, grade, grades, scores, owner, score "
-                 "FROM contacts WHERE id = ANY($1::bigint[]) ORDER BY id", 1,
+                 "FROM " LRS_PG_CONTACTS " AS contacts "
+                 "WHERE id = ANY($1::bigint[]) ORDER BY id", 1,
                  p, &r->state, "read contact");
   lrb_free(&arr);
   return 0;

@@ -97,8 +97,8 @@ int lrs_pg_report_outcomes(lr_db *db, const lrs_dim *dim, long long since,
   lr_buf b = LR_BUF_INIT;
   lrb_adds(&b, "SELECT ");
   dim_cols(&b, dim);
-  lrb_adds(&b, ", o.result = 'won', o.amount FROM outcomes o JOIN contacts "
-               "c ON c.id = o.contact_id");
+  lrb_adds(&b, ", o.result = 'won', o.amount FROM outcomes o JOIN "
+               LRS_PG_CONTACTS " c ON c.id = o.contact_id");
   if (dim->kind == LRS_DIM_SEGMENT)
     lrb_adds(&b, " LEFT JOIN segment_members m ON m.contact_id = c.id");
   lrb_printf(&b, " WHERE o.closed_at >= %lld ORDER BY o.id", since);

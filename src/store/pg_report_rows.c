@@ -136,7 +136,7 @@ static void stream_sql(lr_buf *b, int which, const lrs_dim *dim) {
         lrb_adds(b, ", ");
         lrs_pg_dim_cols(b, dim->field);
       }
-      lrb_adds(b, " FROM contacts c ORDER BY c.id OFFSET 0) s");
+      lrb_adds(b, " FROM " LRS_PG_CONTACTS " c ORDER BY c.id OFFSET 0) s");
       break;
     case LRS_RS_MEMBERS:
       lrb_adds(b, "SELECT contact_id, segment FROM segment_members "
@@ -156,7 +156,7 @@ static void stream_sql(lr_buf *b, int which, const lrs_dim *dim) {
     case LRS_RS_VALUES:
       lrb_adds(b, "SELECT ");
       lrs_pg_dim_cols(b, dim && dim->field ? dim->field : "id");
-      lrb_adds(b, " FROM contacts c");
+      lrb_adds(b, " FROM " LRS_PG_CONTACTS " c");
       break;
     default:
       lrb_adds(b, "SELECT contact_id, closed_at FROM outcomes "

@@ -126,8 +126,8 @@ static int prepare(struct lrs_pg_rows *r, const char *view, const char *sql,
                    char *err, size_t errlen) {
   PGconn *c = (PGconn *)r->snap->pg;
   lr_buf b = LR_BUF_INIT;
-  lrb_printf(&b, "WITH contacts AS (SELECT %s FROM contacts) SELECT * FROM "
-             "(\n", view);
+  lrb_printf(&b, "WITH contacts AS (SELECT %s FROM " LRS_PG_CONTACTS
+             " AS contacts) SELECT * FROM (\n", view);
   spell(&b, sql);
   lrb_adds(&b, "\n) AS q");
   if (b.oom) return LR_NOMEM;
@@ -155,7 +155,7 @@ static int prepare(struct lrs_pg_rows *r, const char *view, const char *sql,
   if (rc == LR_NOMEM) return rc;
   if (rc != LR_OK) goto failed;
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
-                        "contacts,activities,outcomes", "query() reads "
+                        "contacts,contact_state,activities,outcomes", "query() reads "
                         "contacts, activities and outcomes only", r->why,
                         sizeof r->why);
   PQclear(res);
@@ -240,7 +240,8 @@ int lrs_pg_rows_contact(lrs_snap *snap, long long id, int acts,
     lrb_free(&view);
     if (rc == LR_OK) {
       r->pairs = 1;
-      lrb_printf(&sql, "SELECT %s FROM contacts WHERE id = $1",
+      lrb_printf(&sql, "SELECT %s FROM " LRS_PG_CONTACTS " AS contacts "
+                 "WHERE id = $1",
                  lrb_str(&select));
     }
   }
@@ -387,7 +388,8 @@ static int fetch(struct lrs_pg_rowcache *c, long long id) {
     if (rc != LR_OK) return rc;
   }
   lr_buf sql = LR_BUF_INIT;
-  lrb_printf(&sql, "SELECT %s, c.id FROM contacts c WHERE c.id = %lld OR "
+  lrb_printf(&sql, "SELECT %s, c.id FROM " LRS_PG_CONTACTS " c WHERE "
+             "c.id = %lld OR "
              "c.account_key = (SELECT account_key FROM contacts WHERE id = "
              "%lld) ORDER BY c.id", lrb_str(&c->select), id, id);
   if (sql.oom || c->select.oom) {

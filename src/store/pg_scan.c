@@ -83,14 +83,24 @@ static void filter(lr_buf *b, const char *col, int list) {
              col);
 }
 
+/* The batch's contacts as SQLite's table has them (LRS_PG_CONTACTS),
+** the batch's ids said of both tables. */
+static void batch_contacts(lr_buf *b, int list) {
+  lrb_adds(b, "(" LRS_PG_CONTACTS_SELECT " AND ");
+  filter(b, "s.contact_id", list);
+  lrb_adds(b, " WHERE ");
+  filter(b, "c.id", list);
+  lrb_adds(b, ") AS contacts");
+}
+
 /* SQL segment i's statement: its `where` over a row of typed columns
 ** (pg_scan_cols.c), for the batch's contacts. */
 static void segment_sql(lr_buf *b, const struct lrs_pg_scan *s, int i,
                         int list) {
   lrb_adds(b, "SELECT id FROM (SELECT ");
   lrb_adds(b, lrb_str(&s->view));
-  lrb_adds(b, " FROM contacts WHERE ");
-  filter(b, "id", list);
+  lrb_adds(b, " FROM ");
+  batch_contacts(b, list);
   lrb_adds(b, ") AS contacts WHERE (\n");
   lrb_adds(b, s->sqls[i]);
   lrb_adds(b, "\n) ORDER BY id");
@@ -153,8 +163,9 @@ static int next_range(struct lrs_pg_scan *s) {
   snprintf(hi, sizeof hi, "%lld", s->hi);
   const char *p[] = { lo, hi };
   lr_buf sql = LR_BUF_INIT;
-  lrb_printf(&sql, "SELECT %s FROM contacts WHERE id BETWEEN $1 AND $2 "
-             "ORDER BY contacts.id LIMIT %d", lrb_str(&s->select), BATCH);
+  lrb_printf(&sql, "SELECT %s FROM ", lrb_str(&s->select));
+  batch_contacts(&sql, 0);
+  lrb_printf(&sql, " ORDER BY contacts.id LIMIT %d", BATCH);
   int rc = sql.oom ? LR_NOMEM : query(s, lrb_str(&sql), 2, p, &s->contacts);
   lrb_free(&sql);
   if (rc != LR_OK) return rc;
@@ -182,8 +193,9 @@ static int next_list(struct lrs_pg_scan *s) {
   if (end >= s->nids) s->done = 1;
   const char *p[] = { lrb_str(&arr) };
   lr_buf sql = LR_BUF_INIT;
-  lrb_printf(&sql, "SELECT %s FROM contacts WHERE id = ANY($1::bigint[]) "
-             "ORDER BY contacts.id", lrb_str(&s->select));
+  lrb_printf(&sql, "SELECT %s FROM ", lrb_str(&s->select));
+  batch_contacts(&sql, 1);
+  lrb_adds(&sql, " ORDER BY contacts.id");
   int rc = sql.oom || arr.oom ? LR_NOMEM
                               : query(s, lrb_str(&sql), 1, p, &s->contacts);
   if (rc == LR_OK && s->contacts.n) rc = fetch_rest(s, 1, 1, p);

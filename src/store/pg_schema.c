@@ -31,6 +31,35 @@
 
 #define LRS_PG_APP "leadrules"
 
+/* What a run writes per contact, in a narrow table of its own keyed by
+** contact id (co-located with contacts under Citus): updating these
+** columns in contacts' wide row wrote a new entry in each of its six
+** indexes per contact; here a chunk's UPDATE touches two small indexes
+** (docs/postgresql.md).  Every contact has its row, written with it;
+** LRS_PG_CONTACTS (pg_int.h) reads both as SQLite's one table. */
+#define LRS_PG_STATE_TABLE \
+  "CREATE TABLE contact_state(" \
+  "  contact_id bigint PRIMARY KEY," \
+  "  score double precision NOT NULL DEFAULT 0, stage text, owner text," \
+  "  updated_at bigint, grade text, scores text, due_at bigint," \
+  "  assigned_at bigint, stage_since bigint, grades text," \
+  "  stable_until bigint);" \
+  "CREATE INDEX contact_state_by_stage ON contact_state(stage);" \
+  "CREATE INDEX contact_state_by_stable_until ON contact_state(stable_until)" \
+  "  WHERE stable_until IS NOT NULL;"
+
+/* A database of the first layout (version 4 with the state in contacts,
+** from before contact_state): its state moves to the new table. */
+static const char PG_STATE_SPLIT[] =
+  LRS_PG_STATE_TABLE
+  "INSERT INTO contact_state SELECT id, score, stage, owner, updated_at,"
+  "  grade, scores, due_at, assigned_at, stage_since, grades, stable_until"
+  "  FROM contacts;"
+  "ALTER TABLE contacts DROP COLUMN score, DROP COLUMN stage,"
+  "  DROP COLUMN owner, DROP COLUMN updated_at, DROP COLUMN grade,"
+  "  DROP COLUMN scores, DROP COLUMN due_at, DROP COLUMN assigned_at,"
+  "  DROP COLUMN stage_since, DROP COLUMN grades, DROP COLUMN stable_until;";
+
 /* Version 4 (the schema version of SQLite's file): everything at once. */
 static const char PG_MIGRATION_4[] =
   "CREATE TABLE meta(k text PRIMARY KEY, v text);"
@@ -38,21 +67,15 @@ static const char PG_MIGRATION_4[] =
   "  id bigint PRIMARY KEY, key text NOT NULL,"
   "  email text, first_name text, last_name text, company text, title text,"
   "  country text, industry text, company_size numeric, source text,"
-  "  created_at bigint,"
-  "  score double precision NOT NULL DEFAULT 0, stage text, owner text,"
-  "  updated_at bigint, grade text, scores text, due_at bigint,"
-  "  assigned_at bigint, manual_at bigint, data_at bigint, import_seq bigint,"
-  "  manual_until bigint, stage_since bigint, grades text,"
-  "  stable_until bigint, change_mark bigint, account_key text,"
+  "  created_at bigint, manual_at bigint, data_at bigint, import_seq bigint,"
+  "  manual_until bigint, change_mark bigint, account_key text,"
   "  data jsonb NOT NULL DEFAULT '{}');"
   /* The key-to-id lookup: its own table under Citus (scale-out.md). */
   "CREATE UNIQUE INDEX contacts_by_key ON contacts(key);"
-  "CREATE INDEX contacts_by_stage ON contacts(stage);"
   "CREATE INDEX contacts_by_change_mark ON contacts(change_mark)"
   "  WHERE change_mark IS NOT NULL;"
-  "CREATE INDEX contacts_by_stable_until ON contacts(stable_until)"
-  "  WHERE stable_until IS NOT NULL;"
   "CREATE INDEX contacts_by_account ON contacts(account_key);"
+  LRS_PG_STATE_TABLE
   "CREATE TABLE fields("
   "  name text PRIMARY KEY, type text NOT NULL, header text NOT NULL,"
   "  builtin integer NOT NULL DEFAULT 0, import_seq bigint,"
@@ -194,6 +217,16 @@ const char *lrs_pg_column_name(int i) {
 
 #define NCOLUMNS ((int)(sizeof COLUMNS / sizeof *COLUMNS) + 1)  /* + data */
 
+int lrs_pg_state_column(const char *name) {
+  static const char *const STATE[] = {
+    "score", "stage", "owner", "updated_at", "grade", "scores", "due_at",
+    "assigned_at", "stage_since", "grades", "stable_until",
+  };
+  for (size_t i = 0; i < sizeof STATE / sizeof *STATE; i++)
+    if (strcmp(STATE[i], name) == 0) return 1;
+  return 0;
+}
+
 int lrs_pg_has_column(lr_db *db, const char *name) {
   (void)db;
   return lrs_pg_column_type(name) >= 0;
@@ -206,13 +239,14 @@ static const char *const PG_MIGRATIONS[LRS_SCHEMA_VERSION] = {
 };
 
 /* What the current schema holds: *tables in it, and our version (0:
-** not ours or empty). */
-static int inspect(lr_db *db, long long *tables, int *version, int *ours) {
+** not ours or empty); *split: ours, of version 4 in the first layout. */
+static int inspect(lr_db *db, long long *tables, int *version, int *ours,
+                   int *split) {
   PGresult *res;
   int rc = lrs_pg_query(db,
       "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = "
-      "current_schema()), to_regclass('meta') IS NOT NULL", 0, NULL, &res,
-      "open");
+      "current_schema()), to_regclass('meta') IS NOT NULL, "
+      "to_regclass('contact_state') IS NOT NULL", 0, NULL, &res, "open");
   if (rc != LR_OK) return rc;
   if (!PQntuples(res) || PQgetisnull(res, 0, 0)) {
     PQclear(res);
@@ -222,15 +256,17 @@ static int inspect(lr_db *db, long long *tables, int *version, int *ours) {
   }
   *tables = atoll(PQgetvalue(res, 0, 0));
   int has_meta = PQgetvalue(res, 0, 1)[0] == 't';
+  int has_state = PQgetvalue(res, 0, 2)[0] == 't';
   PQclear(res);
   *version = 0;
-  *ours = 0;
+  *ours = *split = 0;
   if (!has_meta) return LR_OK;
   char v[32];
   *ours = lrs_pg_meta_get(db, "application", v, sizeof v) &&
           strcmp(v, LRS_PG_APP) == 0;
   if (*ours && lrs_pg_meta_get(db, "schema_version", v, sizeof v))
     *version = atoi(v);
+  *split = *ours && *version == 4 && !has_state;
   return LR_OK;
 }
 
@@ -238,14 +274,16 @@ static int migrate_locked(lr_db *db, int version) {
   int rc = lrs_pg_exec(db, "SELECT pg_advisory_xact_lock(hashtext("
                        "'leadrules.migrate'))", "migrate");
   long long tables = 0;
-  int ours = 0;
-  if (rc == LR_OK) rc = inspect(db, &tables, &version, &ours);  /* again */
+  int ours = 0, split = 0;
+  if (rc == LR_OK)
+    rc = inspect(db, &tables, &version, &ours, &split);  /* again */
   if (rc != LR_OK) return rc;
   if (!ours && tables > 0)
     return lr__err(db, LR_NOTADB, "%s: not a leadrules database (its schema "
                    "holds other tables; refusing to change it)", db->path);
   for (int v = version; v < LRS_SCHEMA_VERSION && rc == LR_OK; v++)
     if (PG_MIGRATIONS[v]) rc = lrs_pg_exec(db, PG_MIGRATIONS[v], "migrate");
+  if (rc == LR_OK && split) rc = lrs_pg_exec(db, PG_STATE_SPLIT, "migrate");
   char want[16];
   snprintf(want, sizeof want, "%d", LRS_SCHEMA_VERSION);
   if (rc == LR_OK) rc = lrs_pg_meta_set(db, "schema_version", want);
@@ -255,8 +293,8 @@ static int migrate_locked(lr_db *db, int version) {
 
 int lrs_pg_migrate(lr_db *db) {
   long long tables = 0;
-  int version = 0, ours = 0;
-  int rc = inspect(db, &tables, &version, &ours);
+  int version = 0, ours = 0, split = 0;
+  int rc = inspect(db, &tables, &version, &ours, &split);
   if (rc != LR_OK) return rc;
   if (!ours && tables > 0)
     return lr__err(db, LR_NOTADB, "%s: not a leadrules database (its schema "
@@ -265,12 +303,13 @@ int lrs_pg_migrate(lr_db *db) {
     return lr__err(db, LR_SCHEMA, "%s: written by a newer leadrules (schema "
                    "version %d; this build knows up to %d)", db->path,
                    version, LRS_SCHEMA_VERSION);
-  if (version == LRS_SCHEMA_VERSION) return LR_OK;
+  if (version == LRS_SCHEMA_VERSION && !split) return LR_OK;
   if (!ours && (db->flags & (LR_OPEN_NOCREATE | LR_OPEN_READONLY)))
     return lr__err(db, LR_NOTFOUND, "%s: no such database", db->path);
   if (db->flags & LR_OPEN_READONLY)
-    return lr__err(db, LR_READONLY, "%s: schema version %d needs migrating "
-                   "to %d; open it read-write once", db->path, version,
+    return lr__err(db, LR_READONLY, "%s: schema version %d%s needs "
+                   "migrating to %d; open it read-write once", db->path,
+                   version, split ? " (contacts holding the run's state)" : "",
                    LRS_SCHEMA_VERSION);
   rc = lrs_pg_begin(db);
   if (rc == LR_OK) rc = migrate_locked(db, version);

@@ -27,7 +27,7 @@ static const char STAGES[] =
     "  THEN j->'funnel' ELSE '[]' END AS a, CASE WHEN jsonb_typeof(j->'side')"
     "  = 'array' THEN j->'side' ELSE '[]' END AS b FROM r)"
     " SELECT s FROM (SELECT DISTINCT ON (" LOWER("s") ") s, " LOWER("s")
-    "  AS l FROM (SELECT stage AS s, 0 AS p FROM contacts"
+    "  AS l FROM (SELECT stage AS s, 0 AS p FROM contact_state"
     "  UNION ALL SELECT to_stage, 1 FROM stage_history"
     "  UNION ALL SELECT jsonb_array_elements_text(a), 2 FROM f"
     "  UNION ALL SELECT jsonb_array_elements_text(b), 2 FROM f) u"
@@ -59,7 +59,8 @@ int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
   free(names);
   free(kinds);
   /* Stage names match in any case, as SQLite's COLLATE NOCASE (ASCII). */
-  lrb_printf(&b, "SELECT id FROM (SELECT %s FROM contacts) AS contacts "
+  lrb_printf(&b, "SELECT id FROM (SELECT %s FROM " LRS_PG_CONTACTS
+             " AS contacts) AS contacts "
              "WHERE ($1::text IS NULL OR " LOWER("stage") " = " LOWER("$1")
              ") AND id > $2::bigint AND (\n%s\n) ORDER BY id LIMIT %d",
              lrb_str(&view), where && *where ? where : "true", batch);

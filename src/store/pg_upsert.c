@@ -185,21 +185,46 @@ static void write_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk) {
   insert_sql(b, u, bulk);
 }
 
+/* col = l.vJ, or for a column that only starts a contact (stage, owner)
+** l.vJ when the contact has none or the file repeats its key. */
+static void set_col(lr_buf *b, const struct lrs_pg_upsert *u, int j) {
+  lr_buf id = LR_BUF_INIT;
+  lrs_quote_ident(&id, u->names[j]);
+  if (u->how[j] == LRS_SET_START)
+    lrb_printf(b, "%s = CASE WHEN l.n > 1 OR c.%s IS NULL THEN l.v%d%s "
+               "ELSE c.%s END", id.p, id.p, j, cast(u, j), id.p);
+  else
+    lrb_printf(b, "%s = l.v%d%s", id.p, j, cast(u, j));
+  if (id.oom) b->oom = 1;
+  lrb_free(&id);
+}
+
+/* The columns of contact_state the file names (stage, owner), when it
+** names any. */
+static void state_sql(lr_buf *b, const struct lrs_pg_upsert *u) {
+  int any = 0;
+  for (int j = 0; j < u->n; j++) {
+    if (u->col[j] < 0 || !lrs_pg_state_column(u->names[j])) continue;
+    lrb_adds(b, any++ ? ", " : "UPDATE contact_state c SET ");
+    set_col(b, u, j);
+  }
+  if (any)
+    lrb_adds(b, " FROM lr_last l JOIN contacts k ON k.key = l.key "
+                "WHERE c.contact_id = k.id;");
+}
+
 static void update_sql(lr_buf *b, const struct lrs_pg_upsert *u) {
   lrb_adds(b, "CREATE TEMP TABLE lr_changed ON COMMIT DROP AS SELECT DISTINCT "
-              "s.key FROM lr_stage s JOIN contacts c ON c.key = s.key WHERE ");
+              "s.key FROM lr_stage s JOIN " LRS_PG_CONTACTS " c ON c.key = "
+              "s.key WHERE ");
   changed(b, u);
-  lrb_adds(b, ";UPDATE contacts c SET ");
+  lrb_adds(b, ";");
+  state_sql(b, u);
+  lrb_adds(b, "UPDATE contacts c SET ");
   for (int j = 0; j < u->n; j++) {
-    if (u->col[j] < 0) continue;
-    lr_buf id = LR_BUF_INIT;
-    lrs_quote_ident(&id, u->names[j]);
-    if (u->how[j] == LRS_SET_START)
-      lrb_printf(b, "%s = CASE WHEN l.n > 1 OR c.%s IS NULL THEN l.v%d%s "
-                 "ELSE c.%s END, ", id.p, id.p, j, cast(u, j), id.p);
-    else
-      lrb_printf(b, "%s = l.v%d%s, ", id.p, j, cast(u, j));
-    lrb_free(&id);
+    if (u->col[j] < 0 || lrs_pg_state_column(u->names[j])) continue;
+    set_col(b, u, j);
+    lrb_adds(b, ", ");
   }
   lrb_printf(b, "data = jsonb_strip_nulls(c.data || l.data), import_seq = "
              "%lld, data_at = CASE WHEN k.key IS NULL THEN c.data_at ELSE "
@@ -208,11 +233,13 @@ static void update_sql(lr_buf *b, const struct lrs_pg_upsert *u) {
              "ON k.key = l.key WHERE c.key = l.key;", u->seq, u->now, MARK);
 }
 
+/* The new contacts, each with its row of contact_state (pg_schema.c):
+** the stage and owner the file gives it, in id order. */
 static void insert_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk) {
-  lrb_adds(b, "INSERT INTO contacts(id, key, data, data_at, import_seq, "
-              "change_mark");
+  lrb_adds(b, "WITH n AS (INSERT INTO contacts(id, key, data, data_at, "
+              "import_seq, change_mark");
   for (int j = 0; j < u->n; j++)
-    if (u->col[j] >= 0) {
+    if (u->col[j] >= 0 && !lrs_pg_state_column(u->names[j])) {
       lrb_adds(b, ", ");
       lrs_quote_ident(b, u->names[j]);
     }
@@ -224,9 +251,24 @@ static void insert_sql(lr_buf *b, const struct lrs_pg_upsert *u, int bulk) {
              bulk ? "l.ord" : "row_number() OVER (ORDER BY l.first)",
              u->now, u->seq, MARK);
   for (int j = 0; j < u->n; j++)
-    if (u->col[j] >= 0) lrb_printf(b, ", l.v%d%s", j, cast(u, j));
+    if (u->col[j] >= 0 && !lrs_pg_state_column(u->names[j]))
+      lrb_printf(b, ", l.v%d%s", j, cast(u, j));
   lrb_adds(b, " FROM lr_last l WHERE NOT EXISTS (SELECT 1 FROM contacts c "
-              "WHERE c.key = l.key) ORDER BY l.first");
+              "WHERE c.key = l.key) ORDER BY l.first RETURNING id, key) "
+              "INSERT INTO contact_state(contact_id");
+  int any = 0;
+  for (int j = 0; j < u->n; j++)
+    if (u->col[j] >= 0 && lrs_pg_state_column(u->names[j])) {
+      lrb_adds(b, ", ");
+      lrs_quote_ident(b, u->names[j]);
+      any = 1;
+    }
+  lrb_adds(b, ") SELECT n.id");
+  for (int j = 0; j < u->n; j++)
+    if (u->col[j] >= 0 && lrs_pg_state_column(u->names[j]))
+      lrb_printf(b, ", l.v%d%s", j, cast(u, j));
+  lrb_adds(b, any ? " FROM n JOIN lr_last l ON l.key = n.key ORDER BY n.id"
+                  : " FROM n ORDER BY n.id");
 }
 
 int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,

@@ -186,7 +186,8 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
   int rc = explain(s, sql, nparams, 0, &res, why, n);
   if (rc != LR_OK) return rc;
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
-                        "contacts", "a segment's SQL reads contact data only",
+                        "contacts,contact_state",
+                        "a segment's SQL reads contact data only",
                         why, n);
   PQclear(res);
   if (rc != LR_OK) return rc;
@@ -210,7 +211,7 @@ const char LRS_PG_READER_ROLE_SQL[] =
   "IF NOT pg_has_role(current_user, r, 'MEMBER') THEN "
   "  EXECUTE format('GRANT %I TO %I', r, current_user); END IF; "
   "EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), r); "
-  "EXECUTE format('GRANT SELECT ON contacts TO %I', r); "
+  "EXECUTE format('GRANT SELECT ON contacts, contact_state TO %I', r); "
   "EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN NULL; "
   "END $lr$";
 
@@ -219,7 +220,8 @@ const char LRS_PG_READER_ROLE_SQL[] =
 #define FIND_ROLE "SELECT r FROM (SELECT " ROLE_NAME " AS r) x WHERE CASE " \
   "WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r AND " \
   "pg_has_role(current_user, oid, 'MEMBER')) THEN " \
-  "has_table_privilege(r, 'contacts', 'SELECT') ELSE false END"
+  "has_table_privilege(r, 'contacts', 'SELECT') AND " \
+  "has_table_privilege(r, 'contact_state', 'SELECT') ELSE false END"
 
 int lrs_pg_reader_role(lr_db *db, char *role, size_t n, char *user,
                        size_t un) {

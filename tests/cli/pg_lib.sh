@@ -2,7 +2,9 @@
 # (source it after lib.sh): skipped (77) without a server
 # (LEADRULES_TEST_PG, scripts/pg-up) or psql; `fresh NAME` makes a new
 # pair, SQLite file $SQ and PostgreSQL database $PG (dropped at exit);
-# `rows QUERY [empty]` checks that the query gives the same rows on both.
+# `rows QUERY [empty]` checks that the query gives the same rows on both;
+# in QUERY, {contacts} (give it an alias) is SQLite's table of contacts,
+# on PostgreSQL contacts with their run state (contact_state) beside.
 if [ -z "${LEADRULES_TEST_PG:-}" ]; then
   echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
   exit 77
@@ -24,9 +26,10 @@ fresh() {
   rm -f "$SQ" "$SQ-wal" "$SQ-shm"
 }
 # Sorted as bytes: the query's ORDER BY need not say how text sorts.
+PG_CONTACTS="(SELECT c.*, s.* FROM contacts c LEFT JOIN contact_state s ON s.contact_id = c.id)"
 rows() {
-  sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort > rows-sq.txt
-  psql -qXtA -F'|' "$PG" -c "$1" | LC_ALL=C sort > rows-pg.txt
+  sqlite3 -separator '|' "$SQ" "${1//\{contacts\}/contacts}" | LC_ALL=C sort > rows-sq.txt
+  psql -qXtA -F'|' "$PG" -c "${1//\{contacts\}/$PG_CONTACTS}" | LC_ALL=C sort > rows-pg.txt
   cmp -s rows-sq.txt rows-pg.txt && pass ||
     fail "rows of $1 (sqlite <, postgresql >):"$'\n'"$(diff rows-sq.txt rows-pg.txt | head -20)"
   [ -s rows-sq.txt ] || [ "${2:-}" = empty ] || fail "no rows: $1"

@@ -24,7 +24,7 @@ K="JOIN contacts k ON k.id = t.contact_id"
 tables() {
   both export
   both export --json
-  rows "SELECT id, key, data_at, change_mark, updated_at, stage_since, stable_until, due_at, assigned_at FROM contacts"
+  rows "SELECT id, key, data_at, change_mark, updated_at, stage_since, stable_until, due_at, assigned_at FROM {contacts} t"
   rows "SELECT t.id, k.key, t.type, t.occurred_at, CAST(round(t.value * 1000) AS INTEGER), t.campaign FROM activities t $K"
   rows "SELECT t.id, k.key, t.from_stage, t.to_stage, t.at, t.run_id, t.reason, t.transition, t.by FROM stage_history t $K"
   rows "SELECT t.id, k.key, t.owner, t.stage, t.at, t.run_id, t.due FROM assignments t $K" "${1:-}"

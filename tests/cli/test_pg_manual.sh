@@ -55,7 +55,8 @@ tables() {
   both export --json
   rows "SELECT t.id, k.key, t.from_stage, t.to_stage, t.at, t.run_id, t.reason, t.transition, t.by FROM stage_history t $K"
   rows "SELECT id, kind, policy, policy_hash, now, evaluated, score_changes, moves, handoffs, errors, held_by_manual, stages, scope, reads_others, full_reason FROM runs"
-  rows "SELECT k.key, t.manual_at, t.manual_until, t.stage_since, t.due_at, t.data_at, t.change_mark FROM contacts t JOIN contacts k ON k.id = t.id"
+  rows "SELECT k.key, t.manual_at, t.manual_until, t.stage_since, t.due_at, t.data_at, t.change_mark FROM contacts t JOIN contacts k ON k.id = t.id" \
+       "SELECT k.key, t.manual_at, t.manual_until, s.stage_since, s.due_at, t.data_at, t.change_mark FROM contacts t JOIN contact_state s ON s.contact_id = t.id JOIN contacts k ON k.id = t.id"
   rows "SELECT t.id, k.key, t.field, CAST(t.old_value AS TEXT), CAST(t.new_value AS TEXT), t.at, t.by, t.reason, t.run_id FROM audit t $K" \
        "SELECT t.id, k.key, t.field, t.old_value #>> '{}', t.new_value #>> '{}', t.at, t.by, t.reason, t.run_id FROM audit t $K"
   rows "SELECT name, type, header, builtin FROM fields"

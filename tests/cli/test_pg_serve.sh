@@ -116,7 +116,7 @@ both GET "/v1/outbox?after=0"
 contains '"kind":"handoff"'
 rows "SELECT t.id, k.key, t.field, t.at, t.by, t.reason, t.run_id FROM audit t JOIN contacts k ON k.id = t.contact_id"
 K="JOIN contacts k ON k.id = t.contact_id"
-for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, grades, scores, owner, data_at, change_mark, updated_at, stage_since, due_at FROM contacts" \
+for q in "SELECT id, key, stage, CAST(round(score * 1000) AS INTEGER), grade, grades, scores, owner, data_at, change_mark, updated_at, stage_since, due_at FROM {contacts} t" \
          "SELECT t.id, k.key, t.type, t.occurred_at, t.value, t.campaign FROM activities t $K" \
          "SELECT t.id, k.key, t.from_stage, t.to_stage, t.at, t.run_id, t.reason, t.transition FROM stage_history t $K" \
          "SELECT t.id, k.key, t.owner, t.stage, t.at, t.run_id, t.due FROM assignments t $K" \

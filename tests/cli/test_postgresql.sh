@@ -105,8 +105,8 @@ q="SELECT k.key, o.result, CAST(round(o.amount * 1000) AS INTEGER), o.closed_at 
 same "$(sqlite3 -csv "$SQ" "$q")" "$(psql -qXtA -F, "$PG" -c "$q")" "outcomes rows"
 # The first activities import built the indexes of the empty table after
 # the load: all are back.
-q="SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename IN ('contacts', 'activities')"
-same "$(psql -qXtA "$PG" -c "$q")" "activities_by_contact,activities_pkey,contacts_by_account,contacts_by_change_mark,contacts_by_key,contacts_by_stable_until,contacts_by_stage,contacts_pkey" "indexes after the first imports"
+q="SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename IN ('contacts', 'contact_state', 'activities')"
+same "$(psql -qXtA "$PG" -c "$q")" "activities_by_contact,activities_pkey,contact_state_by_stable_until,contact_state_by_stage,contact_state_pkey,contacts_by_account,contacts_by_change_mark,contacts_by_key,contacts_pkey" "indexes after the first imports"
 
 # PostgreSQL's 1,600 columns: a file with more new fields than fit is
 # refused before anything is written.
@@ -168,4 +168,24 @@ expect_fail 1 lr --db "$base/$other" export
 contains "no such database"
 same "$(psql -qXtA "$base/$other" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
 psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE $other"
+
+# A database of the first layout (the run's state in contacts, before
+# contact_state): the next open moves the state to contact_state, and
+# the database reads as before.
+EX="$LR_SRC/examples"
+old="lr_m_$$_$RANDOM"
+psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $old" || exit 2
+trap 'psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $name" -c "DROP DATABASE IF EXISTS $old" 2>/dev/null' EXIT
+M="$base/$old"
+expect_ok lr --db "$M" import contacts "$EX/data/b2b/contacts.csv" --map 'Job Title=title' --now 2026-10-01
+expect_ok lr --db "$M" import activities "$EX/data/b2b/activities.csv" --now 2026-10-01
+expect_ok lr --db "$M" run "$EX/b2b_saas.lua" --now 2026-11-01
+want=$(lr --db "$M" export --json)
+cols="score double precision NOT NULL DEFAULT 0, stage text, owner text, updated_at bigint, grade text, scores text, due_at bigint, assigned_at bigint, stage_since bigint, grades text, stable_until bigint"
+psql -qX "$M" -c "ALTER TABLE contacts $(sed 's/^/ADD COLUMN /; s/, \([a-z_]* [a-z]\)/, ADD COLUMN \1/g' <<<"$cols")" \
+  -c "UPDATE contacts c SET score = s.score, stage = s.stage, owner = s.owner, updated_at = s.updated_at, grade = s.grade, scores = s.scores, due_at = s.due_at, assigned_at = s.assigned_at, stage_since = s.stage_since, grades = s.grades, stable_until = s.stable_until FROM contact_state s WHERE s.contact_id = c.id" \
+  -c "DROP TABLE contact_state" >/dev/null || exit 2
+expect_ok lr --db "$M" info
+same "$(lr --db "$M" export --json)" "$want" "the export after the migration"
+same "$(psql -qXtA "$M" -c "SELECT count(*) FROM contact_state")" "$(psql -qXtA "$M" -c "SELECT count(*) FROM contacts")" "a state row per contact"
 finish
