@@ -3,6 +3,20 @@ set -u
 : "${LEADRULES:?set by ctest}" "${LR_SRC:?}" "${LR_TMP:?}"
 rm -rf "$LR_TMP" && mkdir -p "$LR_TMP" && cd "$LR_TMP" || exit 2
 export LEADRULES_DB="$LR_TMP/test.db"
+# LR_TEST_DB=postgresql: the same suite on a database of its own on the
+# server LEADRULES_TEST_PG names (pg_lib.sh: skipped without one, dropped
+# at exit), with SQLite's functions for sql() (pg_compat.sql).
+LR_TEST_DB=${LR_TEST_DB:-sqlite}
+if [ "$LR_TEST_DB" = postgresql ]; then
+  . "$LR_SRC/tests/cli/pg_lib.sh"
+  fresh suite
+  export LEADRULES_DB=$PG
+  psql -qX -v ON_ERROR_STOP=1 "$PG" -f "$LR_SRC/tests/cli/pg_compat.sql" \
+    >/dev/null || exit 2
+fi
+# sqlite_only && CHECK: a check of what only SQLite has (the file, PRAGMAs,
+# how the sqlite3 shell prints a real); skipped on PostgreSQL.
+sqlite_only() { [ "$LR_TEST_DB" = sqlite ]; }
 T_PASS=0 T_FAIL=0
 lr() { "$LEADRULES" "$@"; }
 pass() { T_PASS=$((T_PASS+1)); }
@@ -14,5 +28,103 @@ expect_fail() { local want=$1; shift; OUT=$("$@" 2>&1); local rc=$?; if [ $rc -e
 contains() { case "$OUT" in *"$1"*) pass ;; *) fail "output lacks '$1':"$'\n'"$OUT" ;; esac; }
 lacks() { case "$OUT" in *"$1"*) fail "output has '$1':"$'\n'"$OUT" ;; *) pass ;; esac; }
 same() { if [ "$1" = "$2" ]; then pass; else fail "'$1' != '$2' ${3:-}"; fi; }
-sql() { sqlite3 "$LEADRULES_DB" "$@"; }
+# sql [-separator S] [SQL]: SQL (or stdin) on the test database, rows
+# printed as the sqlite3 shell prints them ('|' between columns, no header).
+sql() { if sqlite_only; then sqlite3 "$LEADRULES_DB" "$@"; else pg_sql "$@"; fi; }
+# db_digest: a digest of the whole test database, for "nothing changed".
+db_digest() {
+  if sqlite_only; then
+    sqlite3 "$LEADRULES_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+    sha256sum < "$LEADRULES_DB"
+  else
+    pg_data "$LEADRULES_DB" | sha256sum
+  fi
+}
+# db_dump [TABLE...]: the test database's rows as text, but those of TABLEs
+# (sqlite3's .dump; PostgreSQL's COPY blocks), to compare two states.
+db_dump() {
+  local t skip=() re
+  if sqlite_only; then
+    re=$(IFS='|'; echo "$*")
+    sqlite3 "$LEADRULES_DB" .dump |
+      if [ -n "$re" ]; then grep -v -E "^INSERT INTO \"?($re)\"? "; else cat; fi
+  else
+    for t; do skip+=("--exclude-table-data=$t"); done
+    pg_data "$LEADRULES_DB" "${skip[@]}"
+  fi
+}
+# db_copy NAME: a copy of the test database as it is now; prints where it
+# is (NAME.db, or on PostgreSQL a new database from it as a template,
+# dropped at exit), for --db.
+db_copy() {
+  if sqlite_only; then
+    sqlite3 "$LEADRULES_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+    rm -f "$1.db" "$1.db-wal" "$1.db-shm"; cp "$LEADRULES_DB" "$1.db"
+    echo "$1.db"
+  else
+    local d="${LEADRULES_DB##*/}_$1"
+    psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d TEMPLATE ${LEADRULES_DB##*/}" >&2 || return 1
+    PG_DBS+=("$d")
+    echo "${LEADRULES_TEST_PG%/*}/$d"
+  fi
+}
+is_pg_uri() { case $1 in postgres://*|postgresql://*) true ;; *) false ;; esac; }
+# pg_data URI: every table's rows (pg_dump), to compare before and after.
+pg_data() {
+  pg_dump -a -O -x "$@" |
+    grep -v -e '^--' -e '^SET ' -e '^SELECT pg_catalog' -e '^\\'  # \restrict KEY
+}
+# On PostgreSQL a lone SELECT reads a view of contacts with a column per
+# imported field, and its reals and booleans print as SQLite's (psql's
+# \gdesc says which columns are which); other SQL runs as it is.
+pg_sql() {
+  local sep='|' q out types
+  while [ $# -gt 1 ]; do
+    case $1 in -separator) sep=$2; shift 2 ;; *) shift ;; esac
+  done
+  if [ $# -eq 0 ]; then q=$(cat); else q=$1; fi
+  while [[ "$q" == *[[:space:]\;] ]]; do q=${q%?}; done
+  q=$(sed -E "s/ NOT GLOB ('[^']*')/ !~ lr_compat.glob_re(\1)/Ig;
+               s/ GLOB ('[^']*')/ ~ lr_compat.glob_re(\1)/Ig" <<<"$q")
+  if [ "$q" = .dump ]; then pg_data "$LEADRULES_DB"; return; fi
+  # Folding SQLite's WAL into the file: nothing to do on a server.
+  [[ "$q" =~ ^[[:space:]]*PRAGMA\ wal_checkpoint ]] && return 0
+  local p=(psql -qXtA -v ON_ERROR_STOP=1 "$LEADRULES_DB")
+  if [[ "$q" =~ ^[[:space:]]*(SELECT|select|WITH|with)[[:space:]] &&
+        "$(sed "s/'[^']*'//g" <<<"$q")" != *\;* ]]; then
+    out=$(printf 'SELECT lr_compat.contacts_view();\n%s\n\\gdesc\n\\echo @@LR_ROWS@@\n\\g\n' "$q" |
+          PGOPTIONS="-c search_path=public,lr_compat" "${p[@]}" -F $'\x1f' -f -) ||
+      return 1
+    out=${out#*$'\n'}        # the view's empty row
+    types=${out%%$'\n'@@LR_ROWS@@*}
+    out=${out#*@@LR_ROWS@@}; out=${out#$'\n'}
+    [ -n "$out" ] || return 0
+    awk -F $'\x1f' -v OFS="$sep" -v types="$types" '
+      BEGIN { n = split(types, t, "\n")
+              for (i = 1; i <= n; i++) { split(t[i], nt, "\x1f"); k[i] = nt[2] } }
+      { for (i = 1; i <= NF; i++) {
+          if ($i == "") continue
+          if (k[i] == "boolean") $i = ($i == "t") ? 1 : 0
+          else if (k[i] == "jsonb" && $i ~ /^".*"$/) {
+            v = substr($i, 2, length($i) - 2)
+            gsub(/\\"/, "\"", v); gsub(/\\\\/, "\\", v); $i = v }
+          else if ((k[i] == "double precision" || k[i] == "real") &&
+                   $i ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) {
+            v = sprintf("%.15g", $i + 0)
+            if (v !~ /[.e]/) v = v ".0"
+            else if (v !~ /\./) sub(/e/, ".0e", v)
+            $i = v } }
+        $1 = $1; print }' <<<"$out"
+  else
+    local re='(ALTER TABLE contacts ADD COLUMN "?([A-Za-z_0-9]+)"? )[A-Za-z]+' cols
+    cols=$(grep -oiE "$re" <<<"$q" | sed -E "s/$re/'\2'/I" | paste -sd,)
+    [ -z "$cols" ] || q="$(sed -E "s/$re/\1text/I" <<<"$q");
+SELECT lr_compat.fold_columns(ARRAY[$cols]::text[])"
+    out=$(printf 'SELECT lr_compat.prepare();\n%s;\nSELECT lr_compat.sync_seqs();\n' "$q" |
+          PGOPTIONS="-c search_path=public,lr_compat" "${p[@]}" -F "$sep" -f -) ||
+      return 1
+    out=${out#$'\n'}        # prepare's empty row
+    [ -z "$out" ] || printf '%s\n' "$out"
+  fi
+}
 finish() { echo "$T_PASS passed, $T_FAIL failed"; [ "$T_FAIL" -eq 0 ]; exit $?; }

@@ -40,9 +40,9 @@ golden backtest_outcomes.txt
 
 # Nothing is written.
 sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-before=$(sha256sum < test.db)
+before=$(db_digest)
 expect_ok lr backtest policy.lua --now $NOW --html report.html
-same "$(sha256sum < test.db)" "$before" "backtest changed the database"
+same "$(db_digest)" "$before" "backtest changed the database"
 same "$(sql 'SELECT count(*) FROM runs')" 0
 same "$(sql 'SELECT count(*) FROM contacts WHERE stage IS NOT NULL OR score != 0')" 0
 

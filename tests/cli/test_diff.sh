@@ -20,10 +20,10 @@ python3 "$B/dataset.py" sql "$B/contacts.csv" | sql || fail "loading the data se
 # Against real runs, from unstaged contacts and again from staged ones.
 check_against_runs() {
   sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-  before=$(sha256sum < test.db)
+  before=$(db_digest)
   expect_ok lr diff old.lua new.lua --now "$1" --top 7 --stage-changes all --json
   echo "$OUT" > diff.json
-  same "$(sha256sum < test.db)" "$before" "diff changed the database"
+  same "$(db_digest)" "$before" "diff changed the database"
   cp test.db a.db; cp test.db b.db
   lr --db a.db run old.lua --now "$1" >/dev/null || fail "run old"
   lr --db b.db run new.lua --now "$1" >/dev/null || fail "run new"

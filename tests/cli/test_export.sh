@@ -26,9 +26,12 @@ lr export --raw > all.csv
 rm -f copy.db
 expect_ok lr --db copy.db import contacts all.csv --map score= --map grade=
 contains "  inserted                 5"
-a=$(sql "SELECT key, quote(zip), quote(visits), quote(time_on_site), quote(notes), quote(created_at) FROM contacts ORDER BY key")
-b=$(sqlite3 copy.db "SELECT key, quote(zip), quote(visits), quote(time_on_site), quote(notes), quote(created_at) FROM contacts ORDER BY key")
-same "$b" "$a"
+# (each value's SQLite type; on PostgreSQL the exports below compare)
+if sqlite_only; then
+  a=$(sql "SELECT key, quote(zip), quote(visits), quote(time_on_site), quote(notes), quote(created_at) FROM contacts ORDER BY key")
+  b=$(sqlite3 copy.db "SELECT key, quote(zip), quote(visits), quote(time_on_site), quote(notes), quote(created_at) FROM contacts ORDER BY key")
+  same "$b" "$a"
+fi
 expect_ok lr --db copy.db export --raw
 same "$OUT" "$(lr export --raw)"
 # a partial sync whose headers are field names keeps the original headers

@@ -61,9 +61,9 @@ first=$(lr handoffs | head -1)
 case "$first" in *cy@x.example*) pass ;; *) fail "newest first: $first" ;; esac
 
 # a lead that has moved on since its handoff shows where it is now
-cp "$LEADRULES_DB" moved.db
-expect_ok lr --db moved.db move cy@x.example mql --reason "not now" --now 2026-11-01T01:00:00Z
-expect_ok lr --db moved.db handoffs
+moved=$(db_copy moved)
+expect_ok lr --db "$moved" move cy@x.example mql --reason "not now" --now 2026-11-01T01:00:00Z
+expect_ok lr --db "$moved" handoffs
 contains "ben@corp.example sql (now mql) cy@x.example (Cy Oh, Cyan)"
 contains "ana@corp.example sql ann@x.example (Ann Lee,"
 

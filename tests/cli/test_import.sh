@@ -1,7 +1,7 @@
 # CLI tests of `leadrules import` and `leadrules info`.
 . "$LR_SRC/tests/cli/lib.sh"
 FX="$LR_SRC/tests/fixtures/csv"
-digest() { sqlite3 "$LEADRULES_DB" .dump | md5sum; }
+digest() { db_dump | md5sum; }
 
 # contacts: the summary
 expect_ok lr import contacts "$FX/contacts_basic.csv"

@@ -22,10 +22,10 @@ contains "mql->sql                       4"
 contains "*->customer                    10"
 contains "success@corp.example           10"
 same "$(sql "SELECT group_concat(stage || '=' || n, ' ') FROM (SELECT stage, count(*) n
-           FROM contacts GROUP BY stage ORDER BY stage)")" \
+           FROM contacts GROUP BY stage ORDER BY stage) AS t")" \
      "customer=10 disqualified=29 lead=116 mql=39 nurture=13 sql=4 subscriber=89"
 same "$(sql "SELECT group_concat(grade || '=' || n, ' ') FROM (SELECT grade, count(*) n
-           FROM contacts GROUP BY grade ORDER BY grade)")" "A=35 B=82 C=140 D=43"
+           FROM contacts GROUP BY grade ORDER BY grade) AS t")" "A=35 B=82 C=140 D=43"
 same "$(sql "SELECT count(*) FROM contacts WHERE scores LIKE '{\"fit\":%,\"engagement\":%}'")" 300
 same "$(sql "SELECT reason FROM stage_history WHERE to_stage='nurture' LIMIT 1")" \
      "closed lost: back to marketing"
@@ -33,7 +33,7 @@ same "$(sql "SELECT reason FROM stage_history WHERE to_stage='nurture' LIMIT 1")
 same "$(sql "SELECT count(*) FROM assignments WHERE stage='sql' AND due = at + 2*86400")" 4
 same "$(sql "SELECT group_concat(x, ' ') FROM (SELECT c.country || '>' || a.owner AS x
            FROM assignments a JOIN contacts c ON c.id = a.contact_id
-           WHERE a.stage='sql' ORDER BY a.id)")" \
+           WHERE a.stage='sql' ORDER BY a.id) AS t")" \
      "BR>ben@corp.example IE>ana@corp.example US>ben@corp.example PL>cy@corp.example"
 # the same again changes nothing
 expect_ok lr run b2b_saas.lua --now $NOW
@@ -136,17 +136,20 @@ expect_ok lr count.lua nurture
 same "$OUT" "nurture	18"
 expect_ok lr count.lua --now $NOW nurture --dry-run
 contains "dry run of count.lua: 18 leads, 0 moves, 0 fields set; nothing was written"
-mkdir -p bin && ln -sf "$LEADRULES" bin/leadrules
-hash_db() { sqlite3 "$LEADRULES_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null; sha256sum < "$LEADRULES_DB"; }
-h0=$(hash_db)
-PATH="$PWD/bin:$PATH" expect_ok "$LR_SRC/scripts/tag-webinar-attendees.lua" webinar-roi --dry-run
-contains "new field last_webinar"
-contains "attendee(s) of webinar-roi"
-same "$(hash_db)" "$h0" "(dry run wrote nothing)"
-PATH="$PWD/bin:$PATH" expect_ok "$LR_SRC/scripts/tag-webinar-attendees.lua" webinar-roi --by ops
-n=$(sql "SELECT count(DISTINCT contact_id) FROM activities WHERE type='webinar_attended' AND campaign='webinar-roi'")
-same "$(sql "SELECT count(*) FROM contacts WHERE last_webinar='webinar-roi'")" "$n"
-same "$(sql "SELECT kind || '|' || by FROM runs ORDER BY id DESC LIMIT 1")" "script|ops"
+# On PostgreSQL a script's where may read contacts only, and this one
+# reads activities (docs/postgresql.md, "SQL in a segment's where").
+if sqlite_only; then
+  mkdir -p bin && ln -sf "$LEADRULES" bin/leadrules
+  h0=$(db_digest)
+  PATH="$PWD/bin:$PATH" expect_ok "$LR_SRC/scripts/tag-webinar-attendees.lua" webinar-roi --dry-run
+  contains "new field last_webinar"
+  contains "attendee(s) of webinar-roi"
+  same "$(db_digest)" "$h0" "(dry run wrote nothing)"
+  PATH="$PWD/bin:$PATH" expect_ok "$LR_SRC/scripts/tag-webinar-attendees.lua" webinar-roi --by ops
+  n=$(sql "SELECT count(DISTINCT contact_id) FROM activities WHERE type='webinar_attended' AND campaign='webinar-roi'")
+  same "$(sql "SELECT count(*) FROM contacts WHERE last_webinar='webinar-roi'")" "$n"
+  same "$(sql "SELECT kind || '|' || by FROM runs ORDER BY id DESC LIMIT 1")" "script|ops"
+fi
 expect_ok lr "$LR_SRC/scripts/reassign-owner.lua" ben@corp.example cy@corp.example "ben moved to EMEA" --by ops
 contains "reassigned to cy@corp.example"
 same "$(sql "SELECT count(*) FROM contacts WHERE owner='ben@corp.example' AND stage NOT IN ('customer','nurture','disqualified')")" 0
@@ -155,9 +158,9 @@ contains "stale SQL(s) recycled to nurture"
 same "$(sql "SELECT count(*) FROM contacts WHERE stage='sql'")" 0
 # errors name the script and line, and roll everything back
 printf 'for lead in leads{} do lead:set("title", "x") end\nerror("stop")\n' > bad.lua
-h1=$(hash_db)
+h1=$(db_digest)
 expect_fail 1 lr bad.lua
 contains "bad.lua:2: stop"
-same "$(hash_db)" "$h1" "(failed script rolled back)"
+same "$(db_digest)" "$h1" "(failed script rolled back)"
 expect_fail 2 lr --dry-run bad.lua
 finish

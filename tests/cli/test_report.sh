@@ -18,7 +18,7 @@ lacks "Grade x engagement"
 python3 "$R/fixture.py" | sql || fail "loading the fixture"
 cp test.db report.db
 sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-before=$(sha256sum < test.db)
+before=$(db_digest)
 
 check() {    # check NAME [report options] -- [reference options]
   local name=$1; shift
@@ -68,7 +68,7 @@ expect_ok lr report --now $NOW --by owner --html report.html --tables
 same "$(grep -c '<table>' report.html)" 6
 grep -Eiq '<script|<link|<img|src=|href=|@import|url\(' report.html && fail "report.html refers to something outside it" || pass
 
-same "$(sha256sum < test.db)" "$before" "report changed the database"
+same "$(db_digest)" "$before" "report changed the database"
 
 # Errors.
 expect_fail 1 lr report --by nosuch

@@ -19,13 +19,13 @@ sql < "$LR_SRC/tests/fixtures/seed.sql"
 
 # --dry-run leaves the file byte-for-byte unchanged.
 sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-before=$(sha256sum < test.db)
+before=$(db_digest)
 expect_ok lr run "$P" --now $NOW --dry-run
 contains "dry run of"
 contains "ann@a.example"
 contains "stage (none) -> sql"
 contains "nothing was written"
-same "$(sha256sum < test.db)" "$before" "dry run changed the file"
+same "$(db_digest)" "$before" "dry run changed the database"
 same "$(sql 'SELECT count(*) FROM runs')" 1
 
 # A real run: summary and what it wrote.
@@ -35,7 +35,7 @@ contains "mql->sql"
 contains "ana@corp.example"
 same "$(sql "SELECT score || ' ' || stage || ' ' || owner || ' ' || grade FROM contacts WHERE id=1")" "87.0 sql ana@corp.example A"
 same "$(sql "SELECT stage FROM contacts WHERE id=2")" "lead"
-same "$(sql "SELECT group_concat(to_stage) FROM (SELECT to_stage FROM stage_history WHERE contact_id=1 ORDER BY id)")" "subscriber,lead,mql,sql"
+same "$(sql "SELECT group_concat(to_stage) FROM (SELECT to_stage FROM stage_history WHERE contact_id=1 ORDER BY id) AS t")" "subscriber,lead,mql,sql"
 same "$(sql "SELECT reason FROM stage_history WHERE contact_id=1 AND to_stage='sql'")" "transition mql->sql ($P:20)"
 
 # Again with the same now: nothing changes.

@@ -50,7 +50,7 @@ req() {
   CODE=$OUT
   OUT=$(cat body.json)
 }
-digest() { sqlite3 test.db .dump | sha256sum | cut -c1-16; }
+digest() { db_dump | sha256sum | cut -c1-16; }
 # unchanged WHAT: the database is as it was at the last `base`.
 base() { BASE=$(digest); }
 unchanged() { same "$(digest)" "$BASE" "database changed by $1"; }

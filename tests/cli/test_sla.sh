@@ -11,7 +11,7 @@ stage_of() { sql "SELECT ifnull(stage, '-') FROM contacts WHERE key='$1'"; }
 owner_of() { sql "SELECT ifnull(owner, '-') FROM contacts WHERE key='$1'"; }
 since_of() { sql "SELECT ifnull(stage_since, '-') FROM contacts WHERE key='$1'"; }
 # every row of every table but runs
-dump() { sqlite3 "$LEADRULES_DB" .dump | grep -v '^INSERT INTO runs '; }
+dump() { db_dump runs; }
 
 cat > leads.csv <<'EOF'
 email,company,go

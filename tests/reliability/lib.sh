@@ -27,6 +27,7 @@ rel_db() {
 
 # Fold the WAL into the main file so that copying the file copies the db.
 rel_checkpoint() {
+  is_pg_uri "$1" && return 0
   sqlite3 "$1" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null && rm -f "$1-wal" "$1-shm"
 }
 
@@ -83,7 +84,11 @@ digest_import() {
 
 # Everything in the file, for "the database is unchanged" after a failure.
 digest_all() {
-  sq "$1" ".dump" | sha256sum | cut -c1-16
+  if is_pg_uri "$1"; then pg_data "$1"; else sq "$1" ".dump"; fi |
+    sha256sum | cut -c1-16
 }
 
-integrity() { sq "$1" "PRAGMA integrity_check" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
+# PostgreSQL has no integrity_check: there, the database answers.
+integrity() {
+  if is_pg_uri "$1"; then psql -qXtA "$1" -c "SELECT 'ok'" 2>&1; return; fi
+  sq "$1" "PRAGMA integrity_check" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
