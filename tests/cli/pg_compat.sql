@@ -110,10 +110,21 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(a #>> '{}', b) $$;
 -- field as numeric (a jsonb number keeps its ".0"), others as text.
 CREATE FUNCTION lr_compat.contacts_view() RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE cols text;
+DECLARE cols text; st text; j text := '';
 BEGIN
   IF to_regclass('public.fields') IS NULL
      OR to_regclass('public.contacts') IS NULL THEN RETURN; END IF;
+  -- The engine's state has a table of its own (contact_state): its
+  -- columns join in, as leadrules' own readers see them.
+  IF to_regclass('public.contact_state') IS NOT NULL THEN
+    SELECT string_agg(CASE WHEN attname = 'score'
+                        THEN 'coalesce(s.score, 0) AS score'
+                        ELSE format('s.%I', attname) END, ', ' ORDER BY attnum)
+      INTO st FROM pg_attribute
+     WHERE attrelid = 'public.contact_state'::regclass AND attnum > 0
+       AND NOT attisdropped AND attname <> 'contact_id';
+    j := ' LEFT JOIN public.contact_state s ON s.contact_id = c.id';
+  END IF;
   SELECT string_agg(format(
            CASE WHEN f.type IN ('integer', 'real')
              THEN 'CASE WHEN jsonb_typeof(c.data->%L) = ''number'' '
@@ -122,10 +133,13 @@ BEGIN
            ORDER BY f.ord)
     INTO cols FROM public.fields f
    WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
-                      WHERE a.attrelid = 'public.contacts'::regclass
+                      WHERE a.attrelid IN ('public.contacts'::regclass,
+                              coalesce(to_regclass('public.contact_state'),
+                                       'public.contacts'::regclass))
                         AND a.attname = f.name AND a.attnum > 0);
   EXECUTE 'CREATE OR REPLACE TEMP VIEW contacts AS SELECT c.*'
-          || coalesce(', ' || cols, '') || ' FROM public.contacts c';
+          || coalesce(', ' || st, '') || coalesce(', ' || cols, '')
+          || ' FROM public.contacts c' || j;
 END $$;
 
 -- Rows inserted with their ids (fixtures): the sequences go past them.

@@ -8,8 +8,12 @@
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ||
   { echo "skipped: no PostgreSQL server binaries (scripts/setup)"; exit 77; }
 
-before=$(ls -d /tmp/leadrules-bench-pg.* 2>/dev/null | wc -l)
-expect_ok "$LR_SRC/scripts/bench" --backend postgresql --contacts 1500 --repeat 2 \
+# The bench's server directory goes under a TMPDIR of this test's own
+# (other tests may run a bench at the same time); the server runs as
+# nobody when this is root, so it must be able to enter it.
+tmpd=$(mktemp -d /tmp/lr-bench-pg-test.XXXXXX) && chmod 755 "$tmpd"
+trap 'rm -rf "$tmpd"' EXIT
+TMPDIR=$tmpd expect_ok "$LR_SRC/scripts/bench" --backend postgresql --contacts 1500 --repeat 2 \
   --leadrules "$LEADRULES" --work "$LR_TMP/bench" --json "$LR_TMP/pg.json"
 contains "### PostgreSQL against SQLite (1,500 contacts, median of 2)"
 contains "| import contacts (first) |"
@@ -28,7 +32,7 @@ expect_ok python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
   assert all(v > 0 for b in ('sqlite', 'postgresql') for v in r[b].values()), r" pg.json
 [ -s pg.md ] && pass || fail "no pg.md beside pg.json"
 # The server is gone with its directory.
-same "$(ls -d /tmp/leadrules-bench-pg.* 2>/dev/null | wc -l)" "$before" "bench server directories left"
+same "$(ls -d "$tmpd"/leadrules-bench-pg.* 2>/dev/null | wc -l)" 0 "bench server directories left"
 expect_fail 2 "$LR_SRC/scripts/bench" --backend mysql --contacts 10
 expect_fail 1 "$LR_SRC/scripts/bench" --backend postgresql --contacts 0
 contains "--contacts must be from 1 to 10,000,000"
