@@ -1092,7 +1092,9 @@ LR_API int lr_report(lr_db *db, const lr_report_opts *opts,
 /*
 ** What the database holds: its path and schema version, the key field,
 ** counts of contacts, activities and outcomes, every field with its type
-** and original header, and the latest imports and runs.  Written through
+** and original header, and the latest imports and runs; on PostgreSQL,
+** whom a segment's SQL runs as ("user sql:", JSON "user_sql_role": the
+** reader role's name, or null for the login user).  Written through
 ** `write` as text or JSON (format LR_FMT_TEXT or LR_FMT_JSON).
 */
 LR_API int lr_info(lr_db *db, int format, lr_write_fn write, void *ctx);

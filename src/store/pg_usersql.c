@@ -161,11 +161,16 @@ static int find_role(lrs_snap *s);
 static int explain(lrs_snap *s, const char *sql, int nparams, int as_role,
                    PGresult **res, char *why, size_t n) {
   *res = NULL;
-  if (as_role && (find_role(s) != LR_OK || !s->pgrole[0])) return LR_OK;
+  int rc = as_role ? find_role(s) : LR_OK;
+  if (rc != LR_OK) {
+    snprintf(why, n, "reader role: %s", lrs_snap_errmsg(s));
+    return rc;
+  }
+  if (as_role && !s->pgrole[0]) return LR_OK;
   lr_buf ex = LR_BUF_INIT;
   lrb_printf(&ex, "EXPLAIN (FORMAT JSON) %s", sql);
   const char *p[] = { "1", "0" };
-  int rc = ex.oom ? LR_NOMEM
+  rc = ex.oom ? LR_NOMEM
            : as_role ? lrs_pg_user_query(s, lrb_str(&ex), nparams, p, res)
                      : lrs_pg_snap_query(s, lrb_str(&ex), nparams, p, res);
   lrb_free(&ex);
