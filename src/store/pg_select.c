@@ -58,9 +58,11 @@ int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
   for (int i = 0; i < ncols; i++) free(names[i]);
   free(names);
   free(kinds);
-  /* Stage names match in any case, as SQLite's COLLATE NOCASE (ASCII). */
-  lrb_printf(&b, "SELECT id FROM (SELECT %s FROM " LRS_PG_CONTACTS
-             " AS contacts) AS contacts "
+  /* Stage names match in any case, as SQLite's COLLATE NOCASE (ASCII).
+  ** The batch's start is said of both tables (LRS_PG_CONTACTS_SELECT). */
+  lrb_printf(&b, "SELECT id FROM (SELECT %s FROM (" LRS_PG_CONTACTS_SELECT
+             " AND s.contact_id > $2::bigint WHERE c.id > $2::bigint) AS "
+             "contacts) AS contacts "
              "WHERE ($1::text IS NULL OR " LOWER("stage") " = " LOWER("$1")
              ") AND id > $2::bigint AND (\n%s\n) ORDER BY id LIMIT %d",
              lrb_str(&view), where && *where ? where : "true", batch);
