@@ -66,6 +66,9 @@ printf '%s\nsegment "top" { where = [[%s]] }\nrule "t" { points = 1, segment = "
   'stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture", "disqualified" }' "$sub" > sub.lua
 both run sub.lua --now 2026-11-21 --dry-run
 contains "dry run"
+both explain "$(sqlite3 "$SQ" "SELECT key FROM contacts WHERE id = 42")" sub.lua --now 2026-11-21
+contains "top"
+both check sub.lua --now 2026-11-21
 printf 'local n = 0\nfor lead in leads{ where = [[%s]] } do n = n + 1 end\nprint(n)\n' "$sub" > sub_q.lua
 both sub_q.lua
 # --keep-going: the contacts a rule fails on are recorded (a message with
