@@ -48,9 +48,9 @@ static int where_sql(lrs_snap *s, const char *head, const char *where,
     for (int i = 0; i < ncols; i++) free(names[i]);
     free(names);
     free(kinds);
-    lrb_printf(sql, "SELECT %s FROM (SELECT %s FROM " LRS_PG_CONTACTS
-               " AS contacts) AS contacts WHERE (\n%s\n)", head,
-               lrb_str(&view), where);
+    lrs_pg_user_with(sql, lrb_str(&view), LRS_PG_CONTACTS " AS contacts");
+    lrb_printf(sql, "SELECT %s FROM lr_batch AS contacts WHERE (\n%s\n)",
+               head, where);
     rc = sql->oom ? LR_NOMEM : lrs_pg_user_check(s, lrb_str(sql), where, 0,
                                                  err, errlen);
   }

@@ -308,6 +308,12 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
 int lrs_pg_user_calls(const char *sql, char *why, size_t n);
 int lrs_pg_user_plan(const char *plan, const char *tables, const char *what,
                      char *why, size_t n);
+/* Appends "WITH lr_batch AS (SELECT view FROM from), contacts AS (SELECT
+** view FROM LRS_PG_CONTACTS AS contacts) ": the caller then reads
+** "lr_batch AS contacts", while a subquery of the user's SQL that reads
+** contacts reads every column of SQLite's table (score, stage, ...), not
+** the narrow table; each CTE read once is inlined (no cost unread). */
+void lrs_pg_user_with(lr_buf *b, const char *view, const char *from);
 
 /* manual.h's reads for explain on PostgreSQL (pg_manual_read.c). */
 struct lrs_manual_event;

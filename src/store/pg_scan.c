@@ -94,14 +94,16 @@ static void batch_contacts(lr_buf *b, int list) {
 }
 
 /* SQL segment i's statement: its `where` over a row of typed columns
-** (pg_scan_cols.c), for the batch's contacts. */
+** (pg_scan_cols.c), for the batch's contacts; a subquery of it reads
+** all contacts (lrs_pg_user_with). */
 static void segment_sql(lr_buf *b, const struct lrs_pg_scan *s, int i,
                         int list) {
-  lrb_adds(b, "SELECT id FROM (SELECT ");
-  lrb_adds(b, lrb_str(&s->view));
-  lrb_adds(b, " FROM ");
-  batch_contacts(b, list);
-  lrb_adds(b, ") AS contacts WHERE (\n");
+  lr_buf from = LR_BUF_INIT;
+  batch_contacts(&from, list);
+  lrs_pg_user_with(b, lrb_str(&s->view), lrb_str(&from));
+  if (from.oom) b->oom = 1;
+  lrb_free(&from);
+  lrb_adds(b, "SELECT id FROM lr_batch AS contacts WHERE (\n");
   lrb_adds(b, s->sqls[i]);
   lrb_adds(b, "\n) ORDER BY id");
 }

@@ -59,13 +59,15 @@ int lrs_pg_select_sql(lrs_snap *snap, const char *where, int batch,
   free(names);
   free(kinds);
   /* Stage names match in any case, as SQLite's COLLATE NOCASE (ASCII).
-  ** The batch's start is said of both tables (LRS_PG_CONTACTS_SELECT). */
-  lrb_printf(&b, "SELECT id FROM (SELECT %s FROM (" LRS_PG_CONTACTS_SELECT
-             " AND s.contact_id > $2::bigint WHERE c.id > $2::bigint) AS "
-             "contacts) AS contacts "
+  ** The batch's start is said of both tables (LRS_PG_CONTACTS_SELECT).
+  ** A subquery of where reads all contacts (lrs_pg_user_with). */
+  lrs_pg_user_with(&b, lrb_str(&view), "(" LRS_PG_CONTACTS_SELECT
+                   " AND s.contact_id > $2::bigint WHERE c.id > $2::bigint)"
+                   " AS contacts");
+  lrb_printf(&b, "SELECT id FROM lr_batch AS contacts "
              "WHERE ($1::text IS NULL OR " LOWER("stage") " = " LOWER("$1")
              ") AND id > $2::bigint AND (\n%s\n) ORDER BY id LIMIT %d",
-             lrb_str(&view), where && *where ? where : "true", batch);
+             where && *where ? where : "true", batch);
   lrb_free(&select);
   lrb_free(&view);
   if (b.oom) rc = LR_NOMEM;

@@ -201,6 +201,11 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
   return rc;
 }
 
+void lrs_pg_user_with(lr_buf *b, const char *view, const char *from) {
+  lrb_printf(b, "WITH lr_batch AS (SELECT %s FROM %s), contacts AS (SELECT "
+             "%s FROM " LRS_PG_CONTACTS " AS contacts) ", view, from, view);
+}
+
 /* The role's name: one per database and schema, so that a member of one
 ** database's role reads no other database's contacts. */
 #define ROLE_NAME "'leadrules_read_' || substr(md5(current_database() || " \

@@ -59,6 +59,18 @@ for id in 1 42 300; do
   both explain "$key" "$EX/b2b_saas.lua" --now 2026-11-21 --json
 done
 both explain nobody@nowhere.example "$EX/b2b_saas.lua" --now 2026-11-21
+# User SQL reads contacts with the run's state in a subquery too (a
+# segment's where, its count, leads{where=}), as on SQLite.
+sub='score >= (SELECT avg(c.score) FROM contacts c WHERE c.stage IS NOT NULL)'
+printf '%s\nsegment "top" { where = [[%s]] }\nrule "t" { points = 1, segment = "top", when = function(lead) return segment.top:count() > 0 end }\n' \
+  'stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture", "disqualified" }' "$sub" > sub.lua
+both run sub.lua --now 2026-11-21 --dry-run
+contains "dry run"
+both explain "$(sqlite3 "$SQ" "SELECT key FROM contacts WHERE id = 42")" sub.lua --now 2026-11-21
+contains "top"
+both check sub.lua --now 2026-11-21
+printf 'local n = 0\nfor lead in leads{ where = [[%s]] } do n = n + 1 end\nprint(n)\n' "$sub" > sub_q.lua
+both sub_q.lua
 # --keep-going: the contacts a rule fails on are recorded (a message with
 # a tab, a newline and a backslash), the others written.
 cat > kg.lua <<'LUA'
