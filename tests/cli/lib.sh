@@ -84,8 +84,8 @@ pg_sql() {
   done
   if [ $# -eq 0 ]; then q=$(cat); else q=$1; fi
   while [[ "$q" == *[[:space:]\;] ]]; do q=${q%?}; done
-  q=$(sed -E "s/ NOT GLOB ('[^']*')/ !~ lr_compat.glob_re(\1)/Ig;
-               s/ GLOB ('[^']*')/ ~ lr_compat.glob_re(\1)/Ig" <<<"$q")
+  q=$(sed -zE "s/[[:space:]]NOT[[:space:]]+GLOB[[:space:]]*('[^']*')/ !~ lr_compat.glob_re(\1)/Ig;
+               s/[[:space:]]GLOB[[:space:]]*('[^']*')/ ~ lr_compat.glob_re(\1)/Ig" <<<"$q")
   if [ "$q" = .dump ]; then pg_data "$LEADRULES_DB"; return; fi
   # Folding SQLite's WAL into the file: nothing to do on a server.
   [[ "$q" =~ ^[[:space:]]*PRAGMA\ wal_checkpoint ]] && return 0
