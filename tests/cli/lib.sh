@@ -14,6 +14,19 @@ if [ "$LR_TEST_DB" = postgresql ]; then
   psql -qX -v ON_ERROR_STOP=1 "$PG" -f "$LR_SRC/tests/cli/pg_compat.sql" \
     >/dev/null || exit 2
 fi
+# db_reset: the test database gone, as if never made (an empty database
+# with SQLite's functions on PostgreSQL, where only import makes a schema).
+db_reset() {
+  if [ "$LR_TEST_DB" = sqlite ]; then
+    rm -f "$LEADRULES_DB" "$LEADRULES_DB-wal" "$LEADRULES_DB-shm"
+  else
+    local d=${LEADRULES_DB##*/}
+    psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE $d" -c "CREATE DATABASE $d" &&
+      psql -qX -v ON_ERROR_STOP=1 "$LEADRULES_DB" \
+        -f "$LR_SRC/tests/cli/pg_compat.sql" >/dev/null
+  fi
+}
+is_pg_uri() { case $1 in postgres://*|postgresql://*) true ;; *) false ;; esac; }
 # sqlite_only && CHECK: a check of what only SQLite has (the file, PRAGMAs,
 # how the sqlite3 shell prints a real); skipped on PostgreSQL.
 sqlite_only() { [ "$LR_TEST_DB" = sqlite ]; }
@@ -30,7 +43,8 @@ lacks() { case "$OUT" in *"$1"*) fail "output has '$1':"$'\n'"$OUT" ;; *) pass ;
 same() { if [ "$1" = "$2" ]; then pass; else fail "'$1' != '$2' ${3:-}"; fi; }
 # sql [-separator S] [SQL]: SQL (or stdin) on the test database, rows
 # printed as the sqlite3 shell prints them ('|' between columns, no header).
-sql() { if sqlite_only; then sqlite3 "$LEADRULES_DB" "$@"; else pg_sql "$@"; fi; }
+# (By LEADRULES_DB: a test that points it at a file of its own gets sqlite3.)
+sql() { if is_pg_uri "$LEADRULES_DB"; then pg_sql "$@"; else sqlite3 "$LEADRULES_DB" "$@"; fi; }
 # db_digest: a digest of the whole test database, for "nothing changed".
 db_digest() {
   if sqlite_only; then
@@ -68,7 +82,6 @@ db_copy() {
     echo "${LEADRULES_TEST_PG%/*}/$d"
   fi
 }
-is_pg_uri() { case $1 in postgres://*|postgresql://*) true ;; *) false ;; esac; }
 # pg_data URI: every table's rows (pg_dump), to compare before and after.
 pg_data() {
   pg_dump -a -O -x "$@" |
