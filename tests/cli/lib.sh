@@ -19,6 +19,15 @@ if [ "$LR_TEST_DB" = postgresql ]; then
   export LEADRULES_DB=$PG
   "$PSQL" -qX -v ON_ERROR_STOP=1 "$PG" -f "$LR_SRC/tests/cli/pg_compat.sql" \
     >/dev/null || exit 2
+  # db_copy's databases too (it runs in $(...): PG_DBS cannot hold them).
+  pg_drop_copies() {
+    local d
+    for d in $("$PSQL" -qXtA "$LEADRULES_TEST_PG" -c "SELECT datname FROM
+        pg_database WHERE datname LIKE '${LEADRULES_DB##*/}\_%'"); do
+      "$PSQL" -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null
+    done
+  }
+  trap 'pg_drop_copies; pg_drop_all' EXIT
 fi
 # db_reset: the test database gone, as if never made (an empty database
 # with SQLite's functions on PostgreSQL, where only import makes a schema).
@@ -84,7 +93,6 @@ db_copy() {
   else
     local d="${LEADRULES_DB##*/}_$1"
     "$PSQL" -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d TEMPLATE ${LEADRULES_DB##*/}" >&2 || return 1
-    PG_DBS+=("$d")
     echo "${LEADRULES_TEST_PG%/*}/$d"
   fi
 }
