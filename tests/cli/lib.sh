@@ -7,13 +7,41 @@ export LEADRULES_DB="$LR_TMP/test.db"
 # server LEADRULES_TEST_PG names (pg_lib.sh: skipped without one, dropped
 # at exit), with SQLite's functions for sql() (pg_compat.sql).
 LR_TEST_DB=${LR_TEST_DB:-sqlite}
+# Debian's psql is a Perl wrapper that picks a version: the binary itself
+# starts in half the time, and sql() runs it for every statement.
+PSQL=psql PG_DUMP=pg_dump
+for d in /usr/lib/postgresql/*/bin; do
+  [ -x "$d/psql" ] && [ -x "$d/pg_dump" ] && PSQL=$d/psql PG_DUMP=$d/pg_dump
+done
 if [ "$LR_TEST_DB" = postgresql ]; then
   . "$LR_SRC/tests/cli/pg_lib.sh"
   fresh suite
   export LEADRULES_DB=$PG
-  psql -qX -v ON_ERROR_STOP=1 "$PG" -f "$LR_SRC/tests/cli/pg_compat.sql" \
+  "$PSQL" -qX -v ON_ERROR_STOP=1 "$PG" -f "$LR_SRC/tests/cli/pg_compat.sql" \
     >/dev/null || exit 2
+  # db_copy's databases too (it runs in $(...): PG_DBS cannot hold them).
+  pg_drop_copies() {
+    local d
+    for d in $("$PSQL" -qXtA "$LEADRULES_TEST_PG" -c "SELECT datname FROM
+        pg_database WHERE datname LIKE '${LEADRULES_DB##*/}\_%'"); do
+      "$PSQL" -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null
+    done
+  }
+  trap 'pg_drop_copies; pg_drop_all' EXIT
 fi
+# db_reset: the test database gone, as if never made (an empty database
+# with SQLite's functions on PostgreSQL, where only import makes a schema).
+db_reset() {
+  if [ "$LR_TEST_DB" = sqlite ]; then
+    rm -f "$LEADRULES_DB" "$LEADRULES_DB-wal" "$LEADRULES_DB-shm"
+  else
+    local d=${LEADRULES_DB##*/}
+    "$PSQL" -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE $d" -c "CREATE DATABASE $d" &&
+      "$PSQL" -qX -v ON_ERROR_STOP=1 "$LEADRULES_DB" \
+        -f "$LR_SRC/tests/cli/pg_compat.sql" >/dev/null
+  fi
+}
+is_pg_uri() { case $1 in postgres://*|postgresql://*) true ;; *) false ;; esac; }
 # sqlite_only && CHECK: a check of what only SQLite has (the file, PRAGMAs,
 # how the sqlite3 shell prints a real); skipped on PostgreSQL.
 sqlite_only() { [ "$LR_TEST_DB" = sqlite ]; }
@@ -30,7 +58,8 @@ lacks() { case "$OUT" in *"$1"*) fail "output has '$1':"$'\n'"$OUT" ;; *) pass ;
 same() { if [ "$1" = "$2" ]; then pass; else fail "'$1' != '$2' ${3:-}"; fi; }
 # sql [-separator S] [SQL]: SQL (or stdin) on the test database, rows
 # printed as the sqlite3 shell prints them ('|' between columns, no header).
-sql() { if sqlite_only; then sqlite3 "$LEADRULES_DB" "$@"; else pg_sql "$@"; fi; }
+# (By LEADRULES_DB: a test that points it at a file of its own gets sqlite3.)
+sql() { if is_pg_uri "$LEADRULES_DB"; then pg_sql "$@"; else sqlite3 "$LEADRULES_DB" "$@"; fi; }
 # db_digest: a digest of the whole test database, for "nothing changed".
 db_digest() {
   if sqlite_only; then
@@ -63,15 +92,13 @@ db_copy() {
     echo "$1.db"
   else
     local d="${LEADRULES_DB##*/}_$1"
-    psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d TEMPLATE ${LEADRULES_DB##*/}" >&2 || return 1
-    PG_DBS+=("$d")
+    "$PSQL" -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d TEMPLATE ${LEADRULES_DB##*/}" >&2 || return 1
     echo "${LEADRULES_TEST_PG%/*}/$d"
   fi
 }
-is_pg_uri() { case $1 in postgres://*|postgresql://*) true ;; *) false ;; esac; }
 # pg_data URI: every table's rows (pg_dump), to compare before and after.
 pg_data() {
-  pg_dump -a -O -x "$@" |
+  "$PG_DUMP" -a -O -x "$@" |
     grep -v -e '^--' -e '^SET ' -e '^SELECT pg_catalog' -e '^\\'  # \restrict KEY
 }
 # On PostgreSQL a lone SELECT reads a view of contacts with a column per
@@ -84,18 +111,20 @@ pg_sql() {
   done
   if [ $# -eq 0 ]; then q=$(cat); else q=$1; fi
   while [[ "$q" == *[[:space:]\;] ]]; do q=${q%?}; done
-  q=$(sed -E "s/ NOT GLOB ('[^']*')/ !~ lr_compat.glob_re(\1)/Ig;
-               s/ GLOB ('[^']*')/ ~ lr_compat.glob_re(\1)/Ig" <<<"$q")
+  q=$(sed -zE "s/[[:space:]]NOT[[:space:]]+GLOB[[:space:]]*('[^']*')/ !~ lr_compat.glob_re(\1)/Ig;
+               s/[[:space:]]GLOB[[:space:]]*('[^']*')/ ~ lr_compat.glob_re(\1)/Ig" <<<"$q")
   if [ "$q" = .dump ]; then pg_data "$LEADRULES_DB"; return; fi
   # Folding SQLite's WAL into the file: nothing to do on a server.
   [[ "$q" =~ ^[[:space:]]*PRAGMA\ wal_checkpoint ]] && return 0
-  local p=(psql -qXtA -v ON_ERROR_STOP=1 "$LEADRULES_DB")
+  local p=("$PSQL" -qXtA -v ON_ERROR_STOP=1 "$LEADRULES_DB")
   if [[ "$q" =~ ^[[:space:]]*(SELECT|select|WITH|with)[[:space:]] &&
         "$(sed "s/'[^']*'//g" <<<"$q")" != *\;* ]]; then
-    out=$(printf 'SELECT lr_compat.contacts_view();\n%s\n\\gdesc\n\\echo @@LR_ROWS@@\n\\g\n' "$q" |
+    local view=
+    [[ "$q" == *contacts* ]] && view='SELECT lr_compat.contacts_view();'
+    out=$(printf '%s\n%s\n\\gdesc\n\\echo @@LR_ROWS@@\n\\g\n' "$view" "$q" |
           PGOPTIONS="-c search_path=public,lr_compat" "${p[@]}" -F $'\x1f' -f -) ||
       return 1
-    out=${out#*$'\n'}        # the view's empty row
+    [ -z "$view" ] || out=${out#*$'\n'}        # the view's empty row
     types=${out%%$'\n'@@LR_ROWS@@*}
     out=${out#*@@LR_ROWS@@}; out=${out#$'\n'}
     [ -n "$out" ] || return 0
@@ -120,10 +149,13 @@ pg_sql() {
     cols=$(grep -oiE "$re" <<<"$q" | sed -E "s/$re/'\2'/I" | paste -sd,)
     [ -z "$cols" ] || q="$(sed -E "s/$re/\1text/I" <<<"$q");
 SELECT lr_compat.fold_columns(ARRAY[$cols]::text[])"
-    out=$(printf 'SELECT lr_compat.prepare();\n%s;\nSELECT lr_compat.sync_seqs();\n' "$q" |
+    local pre= post=
+    [[ "$q" == *[Ii][Nn][Ss][Ee][Rr][Tt]* ]] &&
+      pre='SELECT lr_compat.prepare();' post='SELECT lr_compat.sync_seqs();'
+    out=$(printf '%s\n%s;\n%s\n' "$pre" "$q" "$post" |
           PGOPTIONS="-c search_path=public,lr_compat" "${p[@]}" -F "$sep" -f -) ||
       return 1
-    out=${out#$'\n'}        # prepare's empty row
+    [ -z "$pre" ] || out=${out#$'\n'}        # prepare's empty row
     [ -z "$out" ] || printf '%s\n' "$out"
   fi
 }

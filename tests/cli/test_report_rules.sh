@@ -107,7 +107,7 @@ contains "(the funnel order the latest run recorded)"
 
 # Conversion through the funnel counts skips (a fresh database: no runs,
 # so the policy gives the order).
-rm -f test.db test.db-wal test.db-shm
+db_reset
 printf 'email\n' | lr import contacts - >/dev/null
 expect_ok lr run "$P" --now $A
 sql "DELETE FROM runs; INSERT INTO contacts(key, source, grade, scores) VALUES

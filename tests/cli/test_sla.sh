@@ -41,7 +41,7 @@ lacks "time_in_stage"
 # -- day 0: lead -> mql -> sql in one run; two owners with room for one each
 expect_ok lr run sla.lua --now $T0
 same "$(sql "SELECT group_concat(stage || ':' || ifnull(owner, '-') || ':' || stage_since, ' ')
-             FROM contacts ORDER BY id")" \
+             FROM (SELECT * FROM contacts ORDER BY id) AS t")" \
      "sql:ana@corp.example:$T0 sql:ben@corp.example:$T0 sql:-:$T0"
 # the pass-through is in the history, each step at the run's clock
 same "$(sql "SELECT count(*) FROM stage_history WHERE at = $T0")" 9

@@ -90,5 +90,5 @@ digest_all() {
 
 # PostgreSQL has no integrity_check: there, the database answers.
 integrity() {
-  if is_pg_uri "$1"; then psql -qXtA "$1" -c "SELECT 'ok'" 2>&1; return; fi
+  if is_pg_uri "$1"; then "$PSQL" -qXtA "$1" -c "SELECT 'ok'" 2>&1; return; fi
   sq "$1" "PRAGMA integrity_check" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
