@@ -159,6 +159,14 @@ BEGIN
     EXECUTE format('SELECT max(%I) FROM %s', r.col, r.tbl) INTO m;
     IF m IS NOT NULL THEN PERFORM setval(r.seq, m); END IF;
   END LOOP;
+  -- The store gives every contact it creates its row of run state
+  -- (contact_state); a fixture's contacts get theirs here.
+  IF to_regclass('public.contact_state') IS NOT NULL THEN
+    INSERT INTO public.contact_state(contact_id)
+      SELECT c.id FROM public.contacts c
+       WHERE NOT EXISTS (SELECT 1 FROM public.contact_state s
+                          WHERE s.contact_id = c.id);
+  END IF;
 END $$;
 
 -- A value as SQLite's column affinity would store it, as the store keeps
