@@ -37,3 +37,19 @@ rows() {
 # The pid holding the write lock in this test's database (tests share one
 # server), and holding it from a psql of its own until it is killed.
 PG_HELD="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+# serve_fixture NAME: databases NAME on both stores with the real-time
+# fixture ($FIX) imported and run at $NOW, a token file and $AUTH for
+# curl; servers started into PIDS are killed at exit.
+serve_fixture() {
+  fresh "$1"
+  PIDS=()
+  trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; pg_drop_all' EXIT
+  cp "$FIX/policy.lua" policy.lua
+  echo "test-token-0123456789abcdef" > token
+  AUTH="Authorization: Bearer test-token-0123456789abcdef"
+  local db
+  for db in "$SQ" "$PG"; do
+    "$LEADRULES" --db "$db" import contacts "$FIX/contacts.csv" --now $NOW >/dev/null || fail "import"
+    "$LEADRULES" --db "$db" run policy.lua --now $NOW >/dev/null || fail "run"
+  done
+}

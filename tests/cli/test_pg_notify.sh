@@ -12,16 +12,7 @@ FIX="$LR_SRC/tests/fixtures/realtime"
 NOW=2026-11-01T00:00:00Z
 command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
 . "$LR_SRC/tests/cli/pg_lib.sh"
-fresh notify
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; pg_drop_all' EXIT
-cp "$FIX/policy.lua" policy.lua
-echo "test-token-0123456789abcdef" > token
-AUTH="Authorization: Bearer test-token-0123456789abcdef"
-for db in "$SQ" "$PG"; do
-  "$LEADRULES" --db "$db" import contacts "$FIX/contacts.csv" --now $NOW >/dev/null || fail "import"
-  "$LEADRULES" --db "$db" run policy.lua --now $NOW >/dev/null || fail "run"
-done
+serve_fixture notify
 
 # q DB SQL: one value from either store.
 q() {
