@@ -159,12 +159,16 @@ static int write_staged(lrs_changes *c) {
     lrb_printf(&sql, APPLY[k], c->now);
     lrb_adds(&sql, ";\n");
   }
-  lrb_adds(&sql, "DELETE FROM lr_w");
+  /* TRUNCATE, not DELETE: deleted rows stay in the table until the run's
+  ** transaction ends, and every chunk's statements scanned all of the
+  ** chunks' before it (at 1M the state UPDATE went from 27 to 110 ms a
+  ** chunk).  A table made in this transaction is truncated in place. */
+  lrb_adds(&sql, "TRUNCATE lr_w");
   long long n = 0;
   rc = sql.oom ? lr__err(db, LR_NOMEM, "out of memory")
                : lrs_pg_exec_count(db, lrb_str(&sql), "write run", &n);
   lrb_free(&sql);
-  if (rc == LR_OK) db->pg->changes += n - staged;
+  if (rc == LR_OK) db->pg->changes += n;
   return rc;
 }
 
