@@ -198,12 +198,13 @@ int lrs_pg_commit(lr_db *db) {
   if (rc != LR_OK) return rc;
   rc = lrs_pg_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested",
                        "commit");
-  if (rc == LR_OK) db->txn--;
+  if (rc == LR_OK && --db->txn == 0) lrs_pg_tidy(db);
   return rc;
 }
 
 int lrs_pg_rollback(lr_db *db) {
   lrs_pg_outbox_drop(db);
+  if (db->txn <= 1) lrs_pg_tidy_drop(db);
   if (db->txn <= 0) return LR_OK;
   PGresult *res = PQexec(db->pg->conn, db->txn == 1 ? "ROLLBACK" :
                          "ROLLBACK TO lr_nested; RELEASE lr_nested");

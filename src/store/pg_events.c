@@ -105,13 +105,23 @@ int lrs_pg_activities_finish(struct lrs_pg_events *w, long long now) {
   snprintf(sql, sizeof sql, "%s"
       "INSERT INTO activities(contact_id, type, occurred_at, value, campaign)"
       " SELECT contact_id, type, occurred_at, value, campaign FROM lr_act "
-      "ORDER BY ord; %s%s UPDATE contacts SET data_at = %lld, change_mark = %s "
-      "WHERE id IN (SELECT contact_id FROM lr_act); DROP TABLE lr_act",
+      "ORDER BY ord; %s%s",
       any ? "" : "DROP INDEX activities_by_contact; ALTER TABLE activities "
                  "DROP CONSTRAINT activities_pkey; ",
       any ? "" : "ALTER TABLE activities ADD PRIMARY KEY(contact_id, id); ",
-      any ? "" : LRS_PG_ACTIVITIES_INDEX ";", now, MARK);
-  return lrs_pg_exec(w->db, sql, "write activities");
+      any ? "" : LRS_PG_ACTIVITIES_INDEX ";");
+  if ((rc = lrs_pg_exec(w->db, sql, "write activities")) != LR_OK) return rc;
+  lrs_pg_tidy_note(w->db, LRS_PG_TIDY_ACTIVITIES, w->rows);
+  long long n = 0;
+  /* In id order, so that the new row versions keep a run's id ranges
+  ** together (pg_upsert.c). */
+  snprintf(sql, sizeof sql, "UPDATE contacts c SET data_at = %lld, "
+           "change_mark = %s FROM (SELECT DISTINCT contact_id FROM lr_act "
+           "ORDER BY 1) a WHERE c.id = a.contact_id; DROP TABLE lr_act",
+           now, MARK);
+  rc = lrs_pg_exec_count(w->db, sql, "write activities", &n);
+  lrs_pg_tidy_note(w->db, LRS_PG_TIDY_CONTACTS, n);
+  return rc;
 }
 
 int lrs_pg_outcomes_finish(struct lrs_pg_events *w, long long *updated,
@@ -139,10 +149,16 @@ int lrs_pg_outcomes_finish(struct lrs_pg_events *w, long long *updated,
       " BY contact_id, closed_at) AS first FROM lr_out ORDER BY contact_id, "
       "closed_at, ord DESC) l ORDER BY first ON CONFLICT (contact_id, "
       "closed_at) DO UPDATE SET result = excluded.result, amount = "
-      "excluded.amount, import_seq = excluded.import_seq; UPDATE contacts SET"
-      " change_mark = %s WHERE id IN (SELECT contact_id FROM lr_out); "
-      "DROP TABLE lr_out", w->seq, MARK);
-  return lrs_pg_exec(w->db, sql, "write outcomes");
+      "excluded.amount, import_seq = excluded.import_seq", w->seq);
+  if ((rc = lrs_pg_exec(w->db, sql, "write outcomes")) != LR_OK) return rc;
+  lrs_pg_tidy_note(w->db, LRS_PG_TIDY_OUTCOMES, pairs);
+  long long n = 0;
+  snprintf(sql, sizeof sql, "UPDATE contacts c SET change_mark = %s FROM "
+           "(SELECT DISTINCT contact_id FROM lr_out ORDER BY 1) o WHERE c.id "
+           "= o.contact_id; DROP TABLE lr_out", MARK);
+  rc = lrs_pg_exec_count(w->db, sql, "write outcomes", &n);
+  lrs_pg_tidy_note(w->db, LRS_PG_TIDY_CONTACTS, n);
+  return rc;
 }
 
 void lrs_pg_events_free(struct lrs_pg_events *w) {

@@ -28,6 +28,7 @@ struct lrs_pg {
   struct lrs_pg_accts *accts;      /* an accounts import's rows (pg_accounts_import.c) */
   struct lrs_pg_accw *accw;        /* a run's account writes (pg_account_write.c) */
   lr_buf outq;                     /* outbox rows not sent yet (pg_outbox.c) */
+  long long tidy[4];               /* rows an import wrote, by LRS_PG_TIDY_* */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -143,6 +144,18 @@ void lrs_pg_copy_free(lrs_pg_copy *c);
 ** (numbers keep their kind: a real always has '.' or an exponent). */
 void lrs_pg_copy_value(lr_buf *b, const lrs_value *v);
 void lrs_pg_json_value(lr_buf *b, const lrs_value *v);
+
+/* After a bulk import (pg_tidy.c): the rows a transaction wrote to a
+** table (LRS_PG_TIDY_*) are noted; once the transaction has committed,
+** lrs_pg_tidy runs VACUUM (ANALYZE) on the tables it wrote many rows of
+** (LRS_PG_TIDY_ROWS and a tenth of the table), never failing; a rollback
+** drops the notes. */
+enum { LRS_PG_TIDY_CONTACTS, LRS_PG_TIDY_STATE, LRS_PG_TIDY_ACTIVITIES,
+       LRS_PG_TIDY_OUTCOMES, LRS_PG_TIDY_N };
+#define LRS_PG_TIDY_ROWS 10000
+void lrs_pg_tidy_note(lr_db *db, int table, long long rows);
+void lrs_pg_tidy(lr_db *db);
+void lrs_pg_tidy_drop(lr_db *db);
 
 /* Activities and outcomes imports (pg_events.c): outcomes 1 or 0. */
 struct lrs_pg_events;

@@ -226,11 +226,16 @@ static void update_sql(lr_buf *b, const struct lrs_pg_upsert *u) {
     set_col(b, u, j);
     lrb_adds(b, ", ");
   }
+  /* In id order: each new row version goes at the table's end, so the
+  ** contacts of an id range (what a run reads together) stay on few
+  ** pages, as on SQLite, not spread over the table in key order. */
   lrb_printf(b, "data = jsonb_strip_nulls(c.data || l.data), import_seq = "
-             "%lld, data_at = CASE WHEN k.key IS NULL THEN c.data_at ELSE "
-             "%lld END, change_mark = CASE WHEN k.key IS NULL THEN "
-             "c.change_mark ELSE %s END FROM lr_last l LEFT JOIN lr_changed k "
-             "ON k.key = l.key WHERE c.key = l.key;", u->seq, u->now, MARK);
+             "%lld, data_at = CASE WHEN l.ck IS NULL THEN c.data_at ELSE "
+             "%lld END, change_mark = CASE WHEN l.ck IS NULL THEN "
+             "c.change_mark ELSE %s END FROM (SELECT l.*, k.key AS ck, o.id "
+             "AS cid FROM lr_last l JOIN contacts o ON o.key = l.key LEFT JOIN "
+             "lr_changed k ON k.key = l.key ORDER BY o.id) l WHERE c.id = "
+             "l.cid;", u->seq, u->now, MARK);
 }
 
 /* The new contacts, each with its row of contact_state (pg_schema.c):
@@ -298,6 +303,10 @@ int lrs_pg_upsert_finish(struct lrs_pg_upsert *u, long long *inserted,
   if (rc == LR_OK)
     rc = lrs_pg_exec(db, "DROP TABLE IF EXISTS lr_stage, lr_last, lr_changed",
                      "import");
+  if (rc == LR_OK) {
+    lrs_pg_tidy_note(db, LRS_PG_TIDY_CONTACTS, *inserted + *updated);
+    lrs_pg_tidy_note(db, LRS_PG_TIDY_STATE, *inserted);
+  }
   return rc;
 }
 
