@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,6 +71,8 @@ def one_pass(a, data, backend, db, n):
     for name, args in STEPS:
         args = [os.path.join(data, x) if x.endswith(".csv") else x for x in args]
         cmd = [a.leadrules, "--db", db] + args
+        if a.server_log and backend == "postgresql":    # where a step starts
+            psql(db, "SELECT '=== step %s'" % name)
         if args[0] in ("import", "run"):
             out[name], _ = timed(cmd + ["--now", a.now])
             continue
@@ -108,6 +111,9 @@ def main():
     ap.add_argument("--leadrules", default=os.path.join(REPO, "build", "leadrules"))
     ap.add_argument("--work", default=os.path.join(REPO, "out", "bench"))
     ap.add_argument("--json", default=os.path.join(REPO, "bench", "results-pg.json"))
+    ap.add_argument("--server-log", metavar="FILE",
+                    help="log every statement's duration on the server "
+                         "(log_min_duration_statement = 0) and keep its log in FILE")
     a = ap.parse_args()
     if not 1 <= a.contacts <= 10000000:
         sys.exit("bench: --contacts must be from 1 to 10,000,000")
@@ -119,6 +125,9 @@ def main():
     if up.returncode != 0:
         sys.exit("bench: scripts/pg-up failed:\n" + up.stderr[-2000:])
     uri = up.stdout.strip().splitlines()[-1]
+    if a.server_log:
+        psql(uri, "ALTER SYSTEM SET log_min_duration_statement = 0")
+        psql(uri, "SELECT pg_reload_conf()")
     times = {"sqlite": {n: [] for n, _ in STEPS}, "postgresql": {n: [] for n, _ in STEPS}}
     digests, reports = set(), set()
     try:
@@ -145,6 +154,8 @@ def main():
                         if os.path.exists(f):
                             os.remove(f)
     finally:
+        if a.server_log and os.path.exists(os.path.join(pgdir, "server.log")):
+            shutil.copyfile(os.path.join(pgdir, "server.log"), a.server_log)
         subprocess.run([os.path.join(REPO, "scripts", "pg-down"), pgdir],
                        capture_output=True)
     r = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
