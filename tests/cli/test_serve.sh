@@ -94,7 +94,7 @@ same "$CODE" 400 "event without a contact"; contains "event 1: field 'contact'"
 req POST /v1/events '{"contact": "ann@example.com", "type": "x", "at": "yesterday"}'
 same "$CODE" 400 "bad time"; contains "field 'at': cannot read \\\"yesterday\\\""
 req POST /v1/contacts '{"contact": "ann@example.com", "fields": {"score": 5}}'
-same "$CODE" 400 "engine field"; contains "field 'score'"
+same "$CODE" 400 "engine field"; contains "field 'score': 'score' is owned by the engine"
 req POST /v1/events '[]'
 same "$CODE" 400 "empty array"
 req PUT /v1/events '{}'

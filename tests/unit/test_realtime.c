@@ -156,6 +156,9 @@ static void test_apply(const char *path) {
   bad[1].n_fields = 1;
   CHECK_INT(lr_apply_events(p, bad, 2, &o, NULL, NULL, &failed), LR_INPUT);
   CHECK_INT(failed, 1);
+  /* The store's reason survives in the event's message (it was formatted
+  ** from the buffer it replaced, and came out empty). */
+  CHECK_CONTAINS(lr_errmsg(db), "event 1: field 'score': 'score' is owned by the engine");
   bad[1].fields = NULL;
   bad[1].n_fields = 0;
   CHECK_INT(lr_apply_events(p, bad, 2, &o, NULL, NULL, &failed), LR_INPUT);
