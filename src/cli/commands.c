@@ -169,7 +169,7 @@ const cli_cmd cli_commands[] = {
    "  FILE              events, one a line (default: - for stdin)\n"
    "  --format F        ndjson (default) or csv (a header: contact, type,\n"
    "                    at, value, campaign)\n"
-   "  --batch N         events per transaction (default 1000)\n"
+   "  --batch N         events per transaction (default 10000)\n"
    "  --rejects FILE    set bad events aside there and ingest the rest\n"
    "  --json            one JSON line per move and handoff on stdout\n"
    "  --now T           the clock, and the time of events without \"at\"\n"
