@@ -109,7 +109,7 @@ const cli_cmd cli_commands[] = {
    "POLICY.lua [options]",
    "static and data-aware checks of a policy",
    "  --now T           the clock (default: the current time)\n"
-   "  --sample N        evaluate N contacts (default 1000)\n"
+   "  --sample N        evaluate N contacts (default 10000)\n"
    "  --all             evaluate every contact\n"},
   {"test", cmd_test, CLI_WRITES,
    "POLICY_test.lua... [options]",

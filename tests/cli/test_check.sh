@@ -94,6 +94,10 @@ printf 'stages { "lead" }\nrule "r" { points = 1, when = function(lead) return l
 expect_fail 1 lr --db alias.db check sorce.lua --now 2026-11-01
 contains "sorce.lua:2: error: lead.lead_sorce: no such field in the database (did you mean 'lead_source'?)"
 
+# The help gives the sample size the code uses (LR_CHECK_SAMPLE).
+expect_ok lr check --help
+contains "evaluate N contacts (default 10000)"
+
 expect_fail 2 lr check
 expect_fail 2 lr check x_education.lua --sample 0
 expect_fail 2 lr check x_education.lua --bogus
