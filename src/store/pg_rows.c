@@ -155,7 +155,7 @@ static int prepare(struct lrs_pg_rows *r, const char *view, const char *sql,
   if (rc == LR_NOMEM) return rc;
   if (rc != LR_OK) goto failed;
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
-                        "contacts,contact_state,activities,outcomes", "query() reads "
+                        LRS_PG_USER_TABLES, "query() reads "
                         "contacts, activities and outcomes only", r->why,
                         sizeof r->why);
   PQclear(res);

@@ -1,0 +1,153 @@
+# Where PostgreSQL used to differ from SQLite (docs/postgresql.md): user
+# SQL (a segment's `where`, a script's leads{where=}, the shell's count()
+# and query()) reads contacts, activities and outcomes on both stores, and
+# nothing else; Ctrl-C cancels a running query() in the shell on both.
+# The same commands on an SQLite file and a PostgreSQL database give the
+# same output, exit status and tables, compared with cmp.
+# Needs a server: scripts/test starts one (scripts/pg-up) and exports
+# LEADRULES_TEST_PG; without it this test is skipped.
+. "$LR_SRC/tests/cli/lib.sh"
+. "$LR_SRC/tests/cli/pg_lib.sh"     # skips without a server; fresh, rows
+EX="$LR_SRC/examples"
+fresh parity
+
+n=0
+# both CMD...: the output (stdout and stderr) and exit status of CMD on
+# SQLite and on PostgreSQL, compared with cmp; stdin from $IN if set.
+both() {
+  n=$((n + 1))
+  "$LEADRULES" --db "$SQ" "$@" < "${IN:-/dev/null}" 2>&1 |
+    grep -v '^time  \|"seconds": ' > "sq.$n"
+  local ra=${PIPESTATUS[0]}
+  "$LEADRULES" --db "$PG" "$@" < "${IN:-/dev/null}" 2>&1 |
+    grep -v '^time  \|"seconds": ' > "pg.$n"
+  local rb=${PIPESTATUS[0]}
+  OUT=$(cat "pg.$n")
+  same "$ra" "$rb" "exit status of $*"
+  if cmp -s "sq.$n" "pg.$n"; then pass; else
+    fail "output of $* differs (sqlite, then postgresql):"$'\n'"$(diff "sq.$n" "pg.$n")"
+  fi
+}
+# rows2 SQLITE_SQL PG_SQL: the same rows on both, sorted as bytes.
+rows2() {
+  sqlite3 -separator '|' "$SQ" "$1" | LC_ALL=C sort > rows-sq.txt
+  psql -qXtA -F'|' "$PG" -c "$2" | LC_ALL=C sort > rows-pg.txt
+  cmp -s rows-sq.txt rows-pg.txt && pass ||
+    fail "rows of $1 (sqlite <, postgresql >):"$'\n'"$(diff rows-sq.txt rows-pg.txt | head -20)"
+}
+K="JOIN contacts k ON k.id = t.contact_id"
+tables() {
+  both export
+  rows2 "SELECT k.key, t.field, CAST(t.old_value AS TEXT), CAST(t.new_value AS TEXT), t.at, t.by, t.reason FROM audit t $K" \
+        "SELECT k.key, t.field, t.old_value #>> '{}', t.new_value #>> '{}', t.at, t.by, t.reason FROM audit t $K"
+  rows "SELECT name, type, header, builtin FROM fields"
+  rows "SELECT t.segment, k.key FROM segment_members t $K" empty
+}
+
+both import contacts "$EX/data/b2b/contacts.csv" --map 'Job Title=title' --now 2026-10-01
+both import activities "$EX/data/b2b/activities.csv" --now 2026-10-01
+both import outcomes "$EX/data/b2b/outcomes.csv" --now 2026-10-01
+both run "$EX/b2b_saas.lua" --now 2026-11-01
+
+# 1. The shipped script whose leads{where=} reads activities: the same
+# output and the same rows on both (it was refused on PostgreSQL).
+TAG="$LR_SRC/scripts/tag-webinar-attendees.lua"
+both "$TAG" webinar-roi --now 2026-11-02 --dry-run
+both "$TAG" webinar-roi --now 2026-11-02
+contains "29 attendee(s) of webinar-roi, 29 newly tagged last_webinar = webinar-roi"
+both script "$TAG" webinar-security promo "sec 2026" --now 2026-11-03
+both "$TAG" webinar-roi --now 2026-11-04
+contains "0 newly tagged"
+tables
+
+# A database of the layout before (meta.pg_layout 2 or none: the reader
+# role reads contacts only) gets the role's grants on its next open.
+role=$(psql -qXtA "$PG" -c "SELECT rolname FROM pg_roles WHERE rolname = 'leadrules_read_' || substr(md5(current_database() || '.' || current_schema()), 1, 16)")
+[ -n "$role" ] && pass || fail "no reader role"
+grants="SELECT has_table_privilege('$role', 'activities', 'SELECT'), has_table_privilege('$role', 'outcomes', 'SELECT'), (SELECT v FROM meta WHERE k = 'pg_layout')"
+same "$(psql -qXtA "$PG" -c "$grants")" "t|t|3" "(a new database: layout 3)"
+psql -qX "$PG" -c "DELETE FROM meta WHERE k = 'pg_layout'" -c "REVOKE SELECT ON activities, outcomes FROM $role" || fail "revoke"
+same "$(psql -qXtA "$PG" -c "$grants")" "f|f|" "(the layout before)"
+expect_ok lr --db "$PG" info
+contains "(schema version 4)"
+same "$(psql -qXtA "$PG" -c "$grants")" "t|t|3" "(migrated on open)"
+both "$TAG" webinar-scaling --now 2026-11-04
+psql -qX "$PG" -c "UPDATE meta SET v = '4' WHERE k = 'pg_layout'" || fail "layout 4"
+expect_fail 1 lr --db "$PG" info
+contains "written by a newer leadrules (schema version 4, PostgreSQL layout 4; this build knows up to 4, layout 3)"
+psql -qX "$PG" -c "UPDATE meta SET v = '3' WHERE k = 'pg_layout'" || fail "layout 3"
+
+# A segment whose where reads activities, one that reads outcomes (a
+# correlated subquery); run, explain and check give the same answers.
+cat > seg.lua <<'LUA'
+stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer" }
+stage "nurture"
+stage "disqualified"
+segment "webinar" { where = [[id IN (SELECT contact_id FROM activities WHERE type = 'webinar_attended')]] }
+segment "won" { where = [[EXISTS (SELECT 1 FROM outcomes o WHERE o.contact_id = contacts.id AND o.result = 'won')]] }
+segment "busy" { where = [[(SELECT count(*) FROM activities a WHERE a.contact_id = contacts.id) >= 12]] }
+rule "webinar" { points = 30, segment = "webinar" }
+rule "won" { points = 50, segment = "won" }
+rule "busy" { points = 5, segment = "busy" }
+transition { from = "lead", to = "mql", when = function(lead) return lead.score >= 50 end }
+LUA
+both run seg.lua --now 2026-11-05 --dry-run
+both run seg.lua --now 2026-11-05
+contains "contacts   300 evaluated"
+rows "SELECT segment, count(*) FROM segment_members GROUP BY segment"
+both check seg.lua --now 2026-11-05 --all
+key=$(sqlite3 "$SQ" "SELECT contact_id FROM activities WHERE type = 'webinar_attended' ORDER BY id LIMIT 1")
+both explain "#$key" seg.lua --now 2026-11-05 --json
+tables
+
+# The shell's count() and query() over the same tables.
+cat > sh.lua <<'LUA'
+count("id IN (SELECT contact_id FROM activities WHERE campaign = 'webinar-scaling')")
+count("EXISTS (SELECT 1 FROM outcomes o WHERE o.contact_id = contacts.id)")
+query("SELECT c.email, count(*) AS n FROM contacts c JOIN activities a ON a.contact_id = c.id WHERE a.type = 'webinar_attended' GROUP BY c.email ORDER BY n DESC, c.email LIMIT 3")
+LUA
+IN=sh.lua both shell
+
+# Still refused on both, with nothing written: other tables, catalog
+# tricks, writes; in a script's where, a segment's, count() and query().
+psql -qX "$PG" -c "CREATE SCHEMA secret; CREATE TABLE secret.activities(contact_id bigint, salary int)" || fail "schema"
+before_sq=$(lr --db "$SQ" export --json | sha256sum)
+before_pg=$(lr --db "$PG" export --json | sha256sum)
+refused() {
+  printf 'local n = 0\nfor lead in leads{ where = [[%s]] } do n = n + 1 end\nprint(n)\n' "$1" > h.lua
+  expect_fail 1 lr --db "$SQ" h.lua
+  contains "h.lua:2: leads{}: 'where' "
+  expect_fail 1 lr --db "$PG" h.lua
+  contains "h.lua:2: leads{}: 'where' $2"
+  printf 'stages { "lead" }\nsegment "s" { where = [[%s]] }\nrule "r" { points = 1, segment = "s" }\n' "$1" > h2.lua
+  expect_fail 1 lr --db "$SQ" run h2.lua --dry-run
+  contains "h2.lua:2: "
+  expect_fail 1 lr --db "$PG" run h2.lua --dry-run
+  contains "h2.lua:2: "
+  OUT=$(printf 'count([[%s]])\n' "$1" | lr --db "$PG" shell 2>&1)
+  contains "count: "
+}
+refused "(SELECT count(*) FROM runs) > 0" "it reads the table runs"
+refused "id IN (SELECT contact_id FROM stage_history)" "it reads the table stage_history"
+refused "id IN (SELECT contact_id FROM outbox)" "it reads the table outbox"
+refused "id IN (SELECT contact_id FROM score_parts)" "it reads the table score_parts"
+refused "id IN (SELECT contact_id FROM activities UNION SELECT run_id FROM assignments)" "it reads the table assignments"
+refused "EXISTS (SELECT 1 FROM runs WHERE false)" "SQL failed on PostgreSQL: ERROR:  permission denied for table runs"
+refused "EXISTS (SELECT 1 FROM pg_catalog.pg_class)" "it reads the table pg_class"
+refused "EXISTS (SELECT 1 FROM pg_authid)" "it reads the table pg_authid"
+refused "EXISTS (SELECT 1 FROM secret.activities)" "SQL failed on PostgreSQL: ERROR:  permission denied for schema secret"
+refused "id IN (WITH d AS (DELETE FROM activities RETURNING contact_id) SELECT contact_id FROM d)" "SQL failed on PostgreSQL"
+refused "id IN (WITH d AS (UPDATE outcomes SET amount = 0 RETURNING contact_id) SELECT contact_id FROM d)" "SQL failed on PostgreSQL"
+refused "1=1; DELETE FROM activities" "SQL failed on PostgreSQL"
+for q in "SELECT * FROM runs" "SELECT * FROM score_parts" "DELETE FROM activities" \
+         "SELECT * FROM pg_catalog.pg_class"; do
+  for db in "$SQ" "$PG"; do
+    OUT=$(printf 'query([[%s]])\n' "$q" | lr --db "$db" shell 2>&1)
+    contains "query"
+  done
+done
+same "$(lr --db "$SQ" export --json | sha256sum)" "$before_sq" "(SQLite: nothing written)"
+same "$(lr --db "$PG" export --json | sha256sum)" "$before_pg" "(PostgreSQL: nothing written)"
+rows "SELECT count(*) FROM activities"
+rows "SELECT count(*), CAST(sum(amount) AS INTEGER) FROM outcomes"
+finish
