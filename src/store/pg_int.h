@@ -202,9 +202,14 @@ int lrs_pg_snap_open(lr_db *db, lrs_snap **out);
 void lrs_pg_snap_close(lrs_snap *s);
 int lrs_pg_snap_err(lrs_snap *s, const PGresult *res);
 /* Run sql on s with text parameters; *res on success (PQclear it).
-** params NULL: sql may hold several statements; else one only. */
+** params NULL: sql may hold several statements; else one only.  While
+** s->cancel is set (lrs_watch_cancel), setting *s->cancel stops it. */
 int lrs_pg_snap_query(lrs_snap *s, const char *sql, int n,
                       const char *const *params, PGresult **res);
+/* After a PQsend* on c: its answer as PQexec gives it (NULL: none, see
+** PQerrorMessage), while *cancel (NULL: none) set sends the server a
+** cancel request (pg_cancel.c): Ctrl-C stops a long statement. */
+PGresult *lrs_pg_wait(PGconn *c, volatile int *cancel);
 
 /* A run's transaction (pg_run.c): the advisory lock, REPEATABLE READ,
 ** the snapshot exported for the readers; and its end. */

@@ -150,4 +150,89 @@ same "$(lr --db "$SQ" export --json | sha256sum)" "$before_sq" "(SQLite: nothing
 same "$(lr --db "$PG" export --json | sha256sum)" "$before_pg" "(PostgreSQL: nothing written)"
 rows "SELECT count(*) FROM activities"
 rows "SELECT count(*), CAST(sum(amount) AS INTEGER) FROM outcomes"
+
+# 2. Ctrl-C (SIGINT) stops a running query() in the shell on both stores
+# (a cancel request on PostgreSQL: pg_cancel.c): piped, "interrupted" and
+# status 130; on a terminal, "interrupted" and back to the prompt, where
+# the next query runs (on the same connection, on PostgreSQL).  The query would take minutes (a cross join of
+# 2,301 activities three times; pg_sleep is refused); the watchdog, far
+# above the normal fraction of a second, is 30 s.
+SLOW='query("SELECT count(*) AS n FROM activities a, activities b, activities c")'
+waited() {   # waited PID: its exit status, or a failure after 30 s
+  local i
+  for i in $(seq 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$1" 2>/dev/null; then
+    fail "still running 30 s after SIGINT"; kill -KILL "$1"
+  fi
+  wait "$1"
+}
+SLOW_COUNT='count("(SELECT count(*) FROM activities a, activities b, activities c) > 0")'
+for db in "$SQ" "$PG"; do
+  for q in "$SLOW" "$SLOW_COUNT"; do
+    echo "$q" | "$LEADRULES" --db "$db" shell 2>err.txt & pid=$!
+    sleep 1; kill -INT $pid; waited $pid; rc=$?
+    same "$rc" "130" "(exit status after SIGINT, ${db%%:*}: $q)"
+    same "$(cat err.txt)" "interrupted" "(SIGINT message, ${db%%:*}: $q)"
+  done
+done
+# The server stopped it too (a client that only went away would leave it
+# running to its statement_timeout).
+running="SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%activities a, activities b%' AND pid <> pg_backend_pid()"
+for _ in $(seq 50); do [ "$(psql -qXtA "$PG" -c "$running")" = 0 ] && break; sleep 0.1; done
+same "$(psql -qXtA "$PG" -c "$running")" 0 "(the cancelled query no longer runs on the server)"
+cat > term.py <<'PY'
+# term.py LEADRULES DB QUERY: the shell on a terminal; QUERY, SIGINT after
+# 1 s, then a query on the same connection; prints what it saw and the
+# exit status.
+import os, pty, select, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--db", sys.argv[2], "shell", "-q"])
+seen, pos = b"", 0
+def until(token, secs):
+    """Read until token shows after the last token found."""
+    global seen, pos
+    end = time.time() + secs
+    while seen.find(token, pos) < 0 and time.time() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            seen += data
+    at = seen.find(token, pos)
+    if at >= 0:
+        pos = at + len(token)
+    return at >= 0
+until(b"> ", 10)
+os.write(fd, sys.argv[3].encode() + b"\n")
+time.sleep(1)
+os.kill(pid, signal.SIGINT)
+print("interrupted:", until(b"interrupted", 30))
+until(b"> ", 5)
+os.write(fd, b"query('SELECT count(*) AS n FROM contacts')\n")
+print("then query():", until(b"n = 300", 10))
+until(b"> ", 5)                  # ^D typed ahead of the prompt may be lost
+os.write(fd, b"\x04")
+for _ in range(100):
+    until(b"never", 0.1)
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+else:
+    os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+print("exit status:", os.waitstatus_to_exitcode(status))
+PY
+for db in "$SQ" "$PG"; do
+  OUT=$(python3 term.py "$LEADRULES" "$db" "$SLOW" 2>&1)
+  same "$OUT" "$(printf 'interrupted: True\nthen query(): True\nexit status: 0')" "(on a terminal, ${db%%:*})"
+done
+# A query() that fails on the server leaves the connection ready for the
+# next one (its transaction rolled back at once, not when collected).
+OUT=$(printf 'query("SELECT 1/(id-id) AS x FROM contacts")\nquery("SELECT count(*) AS n FROM contacts")\n' | lr --db "$PG" shell 2>&1)
+contains "stdin:1: query: ERROR:  division by zero"
+contains "{{n = 300}}"
 finish
