@@ -292,6 +292,9 @@ int lrs_pg_stage_counts(lrs_snap *s,
 ** one statement only (PQexecParams).  As lrs_pg_snap_query. */
 int lrs_pg_user_query(lrs_snap *s, const char *sql, int n,
                       const char *const *params, PGresult **out);
+/* SET LOCAL ROLE to s's reader role when it has one (else nothing): the
+** rest of the transaction (or savepoint) runs as it (query(), pg_rows.c). */
+int lrs_pg_user_role_local(lrs_snap *s);
 /* SQL that creates the reader role of the current database and schema
 ** when the user may create roles (else it does nothing): run in the
 ** schema's creation or migration (pg_schema.c). */

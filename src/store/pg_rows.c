@@ -12,7 +12,7 @@
 ** common subset's functions; it is one statement (a prepared one: no
 ** second statement can hide after it); and its generic plan (no
 ** parameter value folded away) may read contacts, activities and
-** outcomes only.  `contacts` is the typed row per contact a segment's
+** outcomes only; it runs as the reader role where there is one.  `contacts` is the typed row per contact a segment's
 ** `where` reads (pg_scan_cols.c), so the SQL that runs on SQLite's table
 ** runs here.
 **
@@ -204,6 +204,10 @@ int lrs_pg_rows_query(lrs_snap *snap, const char *sql,
     free(kinds);
     rc = prepare(r, lrb_str(&view), sql, err, errlen);
   }
+  /* Checked as the login user (whose plan names what it reads); run as
+  ** the reader role, as a segment's SQL, so that what the plan does not
+  ** show (another schema's table named activities) stays unread. */
+  if (rc == LR_OK) rc = lrs_pg_user_role_local(snap);
   if (rc == LR_OK) {
     r->params = calloc((size_t)r->nparams + 1, sizeof *r->params);
     if (!r->params) rc = LR_NOMEM;

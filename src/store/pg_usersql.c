@@ -260,6 +260,17 @@ static int find_role(lrs_snap *s) {
   return LR_OK;
 }
 
+int lrs_pg_user_role_local(lrs_snap *s) {
+  int rc = find_role(s);
+  if (rc != LR_OK || !s->pgrole[0]) return rc;
+  char set[128];
+  snprintf(set, sizeof set, "SET LOCAL ROLE \"%s\"", s->pgrole);
+  PGresult *r;
+  rc = lrs_pg_snap_query(s, set, 0, NULL, &r);
+  PQclear(r);
+  return rc;
+}
+
 int lrs_pg_user_query(lrs_snap *s, const char *sql, int n,
                       const char *const *params, PGresult **out) {
   static const char *const none[1];

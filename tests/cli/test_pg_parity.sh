@@ -146,6 +146,12 @@ for q in "SELECT * FROM runs" "SELECT * FROM score_parts" "DELETE FROM activitie
     contains "query"
   done
 done
+# query() is checked by its plan, and runs as the reader role: another
+# schema's table named activities is no table of ours.
+OUT=$(printf 'query([[SELECT * FROM secret.activities]])\n' | lr --db "$PG" shell 2>&1)
+contains "stdin:1: query: ERROR:  permission denied for table activities"
+OUT=$(printf 'query([[SELECT count(*) AS n FROM activities WHERE EXISTS (SELECT 1 FROM runs WHERE false)]])\n' | lr --db "$PG" shell 2>&1)
+contains "stdin:1: query: ERROR:  permission denied for table runs"
 same "$(lr --db "$SQ" export --json | sha256sum)" "$before_sq" "(SQLite: nothing written)"
 same "$(lr --db "$PG" export --json | sha256sum)" "$before_pg" "(PostgreSQL: nothing written)"
 rows "SELECT count(*) FROM activities"
