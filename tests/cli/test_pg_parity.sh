@@ -236,6 +236,38 @@ for db in "$SQ" "$PG"; do
   OUT=$(python3 term.py "$LEADRULES" "$db" "$SLOW" 2>&1)
   same "$OUT" "$(printf 'interrupted: True\nthen query(): True\nexit status: 0')" "(on a terminal, ${db%%:*})"
 done
+# SIGTERM at the prompt of a terminal ends the shell (143), where Ctrl-C
+# only drops the line: it left shells running after their test's end.
+cat > term2.py <<'PY'
+import os, pty, select, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--db", sys.argv[2], "shell", "-q"])
+seen, end = b"", time.time() + 10
+while b"> " not in seen and time.time() < end:
+    if select.select([fd], [], [], 0.1)[0]:
+        seen += os.read(fd, 4096)
+os.kill(pid, signal.SIGINT)
+time.sleep(0.3)
+os.kill(pid, signal.SIGTERM)
+for _ in range(100):
+    if select.select([fd], [], [], 0.1)[0]:
+        try:
+            os.read(fd, 4096)
+        except OSError:
+            pass
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+else:
+    os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+print("exit status:", os.waitstatus_to_exitcode(status))
+PY
+for db in "$SQ" "$PG"; do
+  OUT=$(python3 term2.py "$LEADRULES" "$db" 2>&1)
+  same "$OUT" "exit status: 143" "(SIGTERM at the prompt, ${db%%:*})"
+done
 # A query() that fails on the server leaves the connection ready for the
 # next one (its transaction rolled back at once, not when collected).
 OUT=$(printf 'query("SELECT 1/(id-id) AS x FROM contacts")\nquery("SELECT count(*) AS n FROM contacts")\n' | lr --db "$PG" shell 2>&1)
