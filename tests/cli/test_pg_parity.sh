@@ -243,12 +243,15 @@ import os, pty, select, signal, sys, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1], "--db", sys.argv[2], "shell", "-q"])
-seen, end = b"", time.time() + 10
-while b"> " not in seen and time.time() < end:
-    if select.select([fd], [], [], 0.1)[0]:
-        seen += os.read(fd, 4096)
-os.kill(pid, signal.SIGINT)
-time.sleep(0.3)
+def prompts(n):                  # read until the n-th prompt
+    seen, end = b"", time.time() + 10
+    while seen.count(b"> ") < n and time.time() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            seen += os.read(fd, 4096)
+prompts(1)
+os.kill(pid, signal.SIGINT)      # Ctrl-C: a new prompt, the shell goes on
+prompts(1)
+time.sleep(0.2)
 os.kill(pid, signal.SIGTERM)
 for _ in range(100):
     if select.select([fd], [], [], 0.1)[0]:
