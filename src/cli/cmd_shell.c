@@ -7,6 +7,7 @@
 ** Ctrl-C only sets cli_interrupted (common.c): a running chunk stops
 ** through the session's cancel flag; at the prompt, readline's callback
 ** interface lets the select() loop see the interruption and drop the line.
+** SIGTERM ends the shell (status 143), at the prompt too.
 */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +36,15 @@ typedef struct shell {
 } shell;
 
 static const char *prompt(const shell *sh) { return sh->len ? ">> " : "> "; }
+
+/* SIGTERM ends the shell, on a terminal too (Ctrl-C only drops the line
+** or stops the chunk there): status 143, as any interrupted command. */
+static int terminated(shell *sh) {
+  if (cli_interrupted != SIGTERM) return 0;
+  sh->status = cli_interrupt_status();
+  sh->done = 1;
+  return 1;
+}
 
 static int append(shell *sh, const char *line) {
   size_t add = strlen(line) + 1;
@@ -76,7 +86,7 @@ static void feed(shell *sh, const char *line) {
   sh->len = 0;
   if (rc == LR_INTERRUPT || cli_interrupted) {
     fprintf(stderr, "interrupted\n");
-    if (!sh->tty) {
+    if (!sh->tty || terminated(sh)) {
       sh->status = cli_interrupt_status();
       sh->done = 1;
     }
@@ -99,6 +109,7 @@ static void plain_loop(shell *sh) {
     }
     ssize_t n = getline(&line, &cap, stdin);
     if (n < 0 && errno == EINTR && sh->tty && cli_interrupted) {
+      if (terminated(sh)) break;
       cli_interrupted = 0;             /* Ctrl-C: drop the input */
       clearerr(stdin);
       sh->len = 0;
@@ -140,6 +151,11 @@ static void readline_loop(shell *sh) {
     FD_SET(0, &in);
     int r = select(1, &in, NULL, NULL, NULL);
     if (r < 0 && errno == EINTR) {
+      if (terminated(sh)) {
+        rl_callback_handler_remove();  /* the terminal as it was */
+        fputs("\n", stdout);
+        break;
+      }
       if (cli_interrupted) {           /* Ctrl-C: drop the line and chunk */
         cli_interrupted = 0;
         sh->len = 0;

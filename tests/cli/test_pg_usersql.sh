@@ -58,7 +58,7 @@ contains "cannot connect to PostgreSQL: "; lacks "s3cr3t-pw"
 role=$(psql -qXtA "$PG" -c "SELECT rolname FROM pg_roles WHERE rolname = 'leadrules_read_' || substr(md5(current_database() || '.' || current_schema()), 1, 16)")
 [ -n "$role" ] && pass || fail "no reader role"
 expect_ok lr --db "$PG" info
-contains $'\nuser sql:   as role '"$role"$' (reads contacts only)\n'
+contains $'\nuser sql:   as role '"$role"$' (reads contacts, activities and outcomes only)\n'
 expect_ok lr --db "$PG" info --json
 contains '"key_field":"email","user_sql_role":"'"$role"'",'
 plain="lr_plain_${RANDOM}_$$"
