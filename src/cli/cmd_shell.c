@@ -10,6 +10,7 @@
 ** SIGTERM ends the shell (status 143), at the prompt too.
 */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,32 +142,56 @@ static void on_line(char *line) {
   rl_set_prompt(prompt(sh));
 }
 
+/* Ctrl-C at the prompt: drop the line and the unfinished chunk. */
+static void drop_line(shell *sh) {
+  cli_interrupted = 0;
+  sh->len = 0;
+  rl_free_line_state();
+  rl_callback_sigcleanup();
+  rl_replace_line("", 0);
+  fputs("\n", stdout);
+  rl_set_prompt(prompt(sh));
+  rl_on_new_line();
+  rl_redisplay();
+}
+
+/* The signals stay blocked from the flag's check into pselect(), which
+** takes them: one that came just before the wait would otherwise wait
+** with it, unseen, until the next key. */
+static int wait_input(sigset_t *orig) {
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigprocmask(SIG_BLOCK, &block, orig);
+  int r = -1;
+  errno = EINTR;
+  if (!cli_interrupted) {
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(0, &in);
+    r = pselect(1, &in, NULL, NULL, NULL, orig);
+  }
+  int e = errno;
+  sigprocmask(SIG_SETMASK, orig, NULL);
+  errno = e;
+  return r;
+}
+
 static void readline_loop(shell *sh) {
   rl_shell = sh;
   rl_catch_signals = 0;                /* our handler only sets a flag */
   rl_callback_handler_install(prompt(sh), on_line);
   while (!sh->done) {
-    fd_set in;
-    FD_ZERO(&in);
-    FD_SET(0, &in);
-    int r = select(1, &in, NULL, NULL, NULL);
+    sigset_t orig;
+    int r = wait_input(&orig);
     if (r < 0 && errno == EINTR) {
       if (terminated(sh)) {
         rl_callback_handler_remove();  /* the terminal as it was */
         fputs("\n", stdout);
         break;
       }
-      if (cli_interrupted) {           /* Ctrl-C: drop the line and chunk */
-        cli_interrupted = 0;
-        sh->len = 0;
-        rl_free_line_state();
-        rl_callback_sigcleanup();
-        rl_replace_line("", 0);
-        fputs("\n", stdout);
-        rl_set_prompt(prompt(sh));
-        rl_on_new_line();
-        rl_redisplay();
-      }
+      if (cli_interrupted) drop_line(sh);
       continue;
     }
     if (r < 0) break;
