@@ -61,8 +61,16 @@ static inline PGconn *t_pg_connect(const char *uri) {
   return c;
 }
 
+/* sql on the server's own database.  A CREATE DATABASE copies with
+** FILE_COPY: the small template in a quarter of the time of WAL_LOG, the
+** default since PostgreSQL 15 (before it, the only way). */
 static inline void t_pg_admin(const char *sql) {
   PGconn *c = t_pg_connect(getenv("LEADRULES_TEST_PG"));
+  char q[256];
+  snprintf(q, sizeof q, "%s%s", sql,
+           strncmp(sql, "CREATE DATABASE", 15) == 0 &&
+           PQserverVersion(c) >= 150000 ? " STRATEGY = FILE_COPY" : "");
+  sql = q;
   PGresult *r = PQexec(c, sql);
   if (PQresultStatus(r) != PGRES_COMMAND_OK)
     t_pg_die("%s: %s", sql, PQerrorMessage(c));
@@ -70,10 +78,13 @@ static inline void t_pg_admin(const char *sql) {
   PQfinish(c);
 }
 
+/* (Connections closed first: DROP waits for their server processes.) */
 static inline void t_pg_drop_all(void) {
   for (int i = 0; i < t_pg_n; i++) {
     if (t_pg_dbs[i].c) PQfinish(t_pg_dbs[i].c);
     t_pg_dbs[i].c = NULL;
+  }
+  for (int i = 0; i < t_pg_n; i++) {
     char q[128];
     snprintf(q, sizeof q, "DROP DATABASE IF EXISTS %s WITH (FORCE)",
              t_pg_dbs[i].db);
