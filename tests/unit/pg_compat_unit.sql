@@ -91,3 +91,16 @@ END $b$, cc, cv, dv, sc, sv);
   CREATE TRIGGER contacts_w INSTEAD OF INSERT OR UPDATE OR DELETE
     ON pg_temp.contacts FOR EACH ROW EXECUTE FUNCTION lr_compat.contacts_w();
 END $$;
+
+-- typeof of an imported field's value: SQLite types each cell (a text
+-- field may hold 90210 as an integer), PostgreSQL's contacts.data each
+-- JSON value, which the view's one type per column hides; a test reads
+-- lr_compat.jtypeof(data->'field') there.
+CREATE FUNCTION lr_compat.jtypeof(j jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE jsonb_typeof(j)
+    WHEN 'number' THEN CASE WHEN j::text ~ '[.eE]' THEN 'real'
+                            ELSE 'integer' END
+    WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'integer'
+    ELSE 'null' END $$;
+

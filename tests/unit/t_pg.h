@@ -159,6 +159,24 @@ __attribute__((unused)) static const char *t_db(const char *name) {
   return t_pg_make(name);
 }
 
+/* t_db(name), new and empty (a file removed, a database made again). */
+__attribute__((unused)) static const char *t_db_fresh(const char *name) {
+  if (!t_pg()) {
+    const char *p = t_path(name);
+    char side[1300];
+    remove(p);
+    snprintf(side, sizeof side, "%s-wal", p);
+    remove(side);
+    snprintf(side, sizeof side, "%s-shm", p);
+    remove(side);
+    return p;
+  }
+  for (int i = 0; i < t_pg_n; i++)
+    if (strcmp(t_pg_dbs[i].name, name) == 0)
+      t_pg_dbs[i].name[0] = 0;     /* forgotten here, dropped at exit */
+  return t_pg_make(name);
+}
+
 /* ---- SQLite's spellings, rewritten for PostgreSQL ---- */
 
 /* Where the quote, identifier or comment that starts at p ends. */
