@@ -104,3 +104,7 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'integer'
     ELSE 'null' END $$;
 
+
+-- typeof of a jsonb value (audit's old_value, new_value): its JSON type.
+CREATE FUNCTION lr_compat.typeof(v jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT lr_compat.jtypeof(v) $$;

@@ -70,7 +70,7 @@ __attribute__((unused)) static double t_sql_real(const char *db,
                                                  const char *q) {
   if (t_is_uri(db)) {
     int found;
-    const char *v = t_pg_first(db, q, &found);
+    const char *v = t_pg_first_as(db, q, &found, 1);
     return !found ? -999 : v ? strtod(v, NULL) : 0;
   }
   sqlite3 *s;

@@ -282,6 +282,18 @@ static inline char *t_pg_rewrite(const char *s) {
       p = e;
       continue;
     }
+    if (*p == '\'') {        /* 'text' || x: text, not x's type */
+      const char *n = e, *w = b.p ? b.p + b.n : NULL;
+      while (isspace((unsigned char)*n)) n++;
+      while (w && w > b.p && isspace((unsigned char)w[-1])) w--;
+      t_pg_put(&b, p, (size_t)(e - p));
+      if ((n[0] == '|' && n[1] == '|') ||
+          (w && w - b.p >= 2 && w[-1] == '|' && w[-2] == '|'))
+        t_pg_put(&b, "::text", 6);
+      p = e;
+      last = NULL;
+      continue;
+    }
     if (isalpha((unsigned char)*p) && (p == s || !t_pg_idch(p[-1])))
       last = p;
     else if (!isspace((unsigned char)*p) && !t_pg_idch(*p))
@@ -299,8 +311,12 @@ static inline char *t_pg_rewrite(const char *s) {
 
 /* ALTER TABLE contacts ADD COLUMN x [type]: x is a text column until the
 ** call ends (lr_compat.fold_columns then moves it into contacts.data);
-** its name is appended to cols ('x',...).  Returns 1 if s was one. */
-static inline int t_pg_add_column(PGconn *c, const char *s, t_pg_buf *cols) {
+** its name is appended to cols ('x',...).  A field SQLite's store would
+** know by its column is registered in fields (typed by the declared
+** type, as SQLite's affinity would store its values), if the test does
+** not.  Returns 1 if s was one. */
+static inline int t_pg_add_column(PGconn *c, const char *s, t_pg_buf *cols,
+                                   t_pg_buf *reg) {
   char w[4][64];
   int n = 0, used = 0;
   if (sscanf(s, " %63s %63s %63s %63s %n", w[0], w[1], w[2], w[3], &used) != 4
@@ -312,7 +328,11 @@ static inline int t_pg_add_column(PGconn *c, const char *s, t_pg_buf *cols) {
   while (isspace((unsigned char)*s)) s++;
   if (*s == '"') s++;
   while (t_pg_idch(s[n]) && n < 63) n++;
-  char q[256];
+  const char *ty = s + n + (s[n] == '"');
+  while (isspace((unsigned char)*ty)) ty++;
+  const char *type = t_pg_word(ty, "integer") || t_pg_word(ty, "int")
+                     ? "integer" : t_pg_word(ty, "real") ? "real" : "text";
+  char q[512];
   snprintf(q, sizeof q, "DROP VIEW IF EXISTS pg_temp.contacts; "
            "ALTER TABLE public.contacts ADD COLUMN \"%.*s\" text", n, s);
   PGresult *r = PQexec(c, q);
@@ -321,6 +341,10 @@ static inline int t_pg_add_column(PGconn *c, const char *s, t_pg_buf *cols) {
   PQclear(r);
   snprintf(q, sizeof q, "%s'%.*s'", cols->n ? "," : "", n, s);
   t_pg_put(cols, q, strlen(q));
+  snprintf(q, sizeof q, "INSERT INTO public.fields(name, type, header) "
+           "SELECT '%.*s', '%s', '%.*s' WHERE NOT EXISTS (SELECT 1 FROM "
+           "public.fields WHERE name = '%.*s')", n, s, type, n, s, n, s);
+  t_pg_put(reg, q, strlen(q) + 1);          /* each with its NUL */
   return 1;
 }
 
@@ -334,12 +358,12 @@ static inline PGresult *t_pg_must(PGconn *c, const char *q) {
 
 /* One statement of a test's SQL (rewritten). */
 static inline PGresult *t_pg_stmt(PGconn *c, const char *s, t_pg_buf *cols,
-                                  int *inserts) {
+                                  t_pg_buf *reg, int *inserts) {
   while (isspace((unsigned char)*s)) s++;
   if (!*s) return NULL;
   if (t_pg_word(s, "pragma") && strstr(s, "wal_checkpoint"))
     return NULL;                        /* SQLite's WAL: nothing to do */
-  if (t_pg_add_column(c, s, cols)) return NULL;
+  if (t_pg_add_column(c, s, cols, reg)) return NULL;
   if (t_pg_names_contacts(s)) {
     int ddl = t_pg_word(s, "alter") || t_pg_word(s, "create") ||
               t_pg_word(s, "drop");
@@ -358,7 +382,7 @@ static inline PGresult *t_pg_stmt(PGconn *c, const char *s, t_pg_buf *cols,
 ** statement's result, or NULL. */
 static inline PGresult *t_pg_sql(const char *uri, const char *sql) {
   PGconn *c = t_pg_conn(uri);
-  t_pg_buf cols = {0};
+  t_pg_buf cols = {0}, reg = {0};
   PGresult *last = NULL;
   int inserts = 0;
   char *copy = strdup(sql);
@@ -366,7 +390,7 @@ static inline PGresult *t_pg_sql(const char *uri, const char *sql) {
     if (*p == ';' || !*p) {
       int end = !*p;
       *p = 0;
-      PGresult *r = t_pg_stmt(c, start, &cols, &inserts);
+      PGresult *r = t_pg_stmt(c, start, &cols, &reg, &inserts);
       if (r) { PQclear(last); last = r; }
       if (end) break;
       start = ++p;
@@ -377,6 +401,9 @@ static inline PGresult *t_pg_sql(const char *uri, const char *sql) {
   free(copy);
   PQclear(t_pg_must(c, "DROP VIEW IF EXISTS pg_temp.contacts"));
   if (cols.n) {
+    for (size_t at = 0; at < reg.n; at += strlen(reg.p + at) + 1)
+      PQclear(t_pg_must(c, reg.p + at));
+    free(reg.p);
     t_pg_buf q = {0};
     t_pg_put(&q, "SELECT lr_compat.fold_columns(ARRAY[", 36);
     t_pg_put(&q, cols.p, cols.n);
@@ -423,15 +450,29 @@ static inline const char *t_pg_value(PGresult *r, int row, int col) {
   return b;
 }
 
-/* The first column of the first row of q: *found 0 when there is none. */
-static inline const char *t_pg_first(const char *uri, const char *q,
-                                     int *found) {
+/* The first column of the first row of q: *found 0 when there is none.
+** As SQLite's text (t_pg_value), or with raw set as PostgreSQL's (a
+** real to its last digit), a true as 1. */
+static inline const char *t_pg_first_as(const char *uri, const char *q,
+                                        int *found, int raw) {
+  static char bufs[4][64];
+  static int k;
   PGresult *r = t_pg_sql(uri, q);
   const char *v = NULL;
   *found = r && PQntuples(r) > 0 && PQnfields(r) > 0;
   if (*found) v = t_pg_value(r, 0, 0);
+  if (*found && v && raw && PQftype(r, 0) != 16) {
+    char *b = bufs[k++ % 4];
+    snprintf(b, 64, "%s", PQgetvalue(r, 0, 0));
+    v = b;
+  }
   PQclear(r);
   return v;
+}
+
+static inline const char *t_pg_first(const char *uri, const char *q,
+                                     int *found) {
+  return t_pg_first_as(uri, q, found, 0);
 }
 
 /* FNV-1a over every table's name, columns and rows (sorted as text). */
@@ -505,6 +546,36 @@ __attribute__((unused)) static void t_pg_dump(const char *uri,
   }
   free(copy);
   fclose(f);
+}
+
+/* Every row of every table but `except`, as text ("table|v|...\n", each
+** table's rows ordered by its first two columns); malloc'ed. */
+__attribute__((unused)) static char *t_pg_tables(const char *uri,
+                                                 const char *except) {
+  t_pg_buf b = {0};
+  char q[512];
+  snprintf(q, sizeof q, "SELECT table_name FROM information_schema.tables "
+           "WHERE table_schema = 'public' AND table_name <> '%s' ORDER BY 1",
+           except);
+  PGresult *t = t_pg_sql(uri, q);
+  for (int i = 0; t && i < PQntuples(t); i++) {
+    const char *name = PQgetvalue(t, i, 0);
+    snprintf(q, sizeof q, "SELECT * FROM public.\"%s\" ORDER BY 1, 2", name);
+    PGresult *r = t_pg_sql(uri, q);
+    for (int j = 0; r && j < PQntuples(r); j++) {
+      t_pg_put(&b, name, strlen(name));
+      for (int c = 0; c < PQnfields(r); c++) {
+        const char *v = t_pg_value(r, j, c);
+        t_pg_put(&b, "|", 1);
+        t_pg_put(&b, v ? v : "NULL", strlen(v ? v : "NULL"));
+      }
+      t_pg_put(&b, "\n", 1);
+    }
+    PQclear(r);
+  }
+  PQclear(t);
+  if (!b.p) t_pg_put(&b, "", 0);
+  return b.p;
 }
 
 #endif
