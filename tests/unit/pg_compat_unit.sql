@@ -29,7 +29,7 @@ CREATE FUNCTION lr_compat.contacts_rw() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
   r record; cc text := ''; cv text := ''; sc text := ''; sv text := '';
-  dv text := 'coalesce(NEW.data, ''{}''::jsonb)'; body text;
+  dv text := 'coalesce(NEW.data, ''{}''::jsonb)'; du text; body text;
 BEGIN
   DROP VIEW IF EXISTS pg_temp.contacts;
   PERFORM lr_compat.contacts_view();
@@ -62,9 +62,18 @@ BEGIN
       dv := dv || format(' || jsonb_build_object(%L, lr_compat.affine('
                          'NEW.%I::text, %L))', r.col, r.col,
                          coalesce(r.ftype, 'text'));
+      -- an UPDATE keeps the values it does not change as they were (the
+      -- view's column has one type; the value its own)
+      du := coalesce(du, 'coalesce(NEW.data, ''{}''::jsonb)') || format(
+              ' || jsonb_build_object(%L, CASE WHEN NEW.%I IS NOT DISTINCT '
+              'FROM OLD.%2$I THEN NEW.data->%1$L ELSE lr_compat.affine('
+              'NEW.%2$I::text, %3$L) END)', r.col, r.col,
+              coalesce(r.ftype, 'text'));
     END IF;
   END LOOP;
   dv := 'jsonb_strip_nulls(' || dv || ')';
+  du := 'jsonb_strip_nulls(' || coalesce(du, 'coalesce(NEW.data, ''{}''::jsonb)')
+        || ')';
   body := format($b$
 DECLARE nid bigint;
 BEGIN
@@ -77,7 +86,7 @@ BEGIN
                              FROM public.contacts));
   IF TG_OP = 'UPDATE' THEN
     DELETE FROM public.contact_state WHERE contact_id = OLD.id;
-    UPDATE public.contacts SET (id, data%1$s) = (nid, %3$s%2$s)
+    UPDATE public.contacts SET (id, data%1$s) = (nid, %6$s%2$s)
      WHERE id = OLD.id;
   ELSE
     INSERT INTO public.contacts(id, data%1$s) VALUES (nid, %3$s%2$s);
@@ -85,7 +94,7 @@ BEGIN
   INSERT INTO public.contact_state(contact_id%4$s) VALUES (nid%5$s);
   NEW.id := nid;
   RETURN NEW;
-END $b$, cc, cv, dv, sc, sv);
+END $b$, cc, cv, dv, sc, sv, du);
   EXECUTE format('CREATE OR REPLACE FUNCTION lr_compat.contacts_w() '
                  'RETURNS trigger LANGUAGE plpgsql AS %L', body);
   CREATE TRIGGER contacts_w INSTEAD OF INSERT OR UPDATE OR DELETE
@@ -108,3 +117,12 @@ LANGUAGE sql IMMUTABLE AS $$
 -- typeof of a jsonb value (audit's old_value, new_value): its JSON type.
 CREATE FUNCTION lr_compat.typeof(v jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT lr_compat.jtypeof(v) $$;
+
+-- quote of an imported field's value (contacts.data) as SQLite's quote of
+-- the cell: a number bare, text quoted, NULL.
+CREATE FUNCTION lr_compat.jquote(j jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE jsonb_typeof(j)
+    WHEN 'string' THEN lr_compat.quote(j #>> '{}')
+    WHEN 'number' THEN j::text WHEN 'boolean' THEN lr_compat.quote(j = 'true')
+    ELSE 'NULL' END $$;

@@ -301,6 +301,10 @@ static inline char *t_pg_rewrite(const char *s) {
     if (isalpha((unsigned char)*p)) {           /* the whole word */
       e = p;
       while (t_pg_idch(*e)) e++;
+      /* char(13): SQLite's function, a type name to PostgreSQL */
+      if (e - p == 4 && t_pg_word(p, "char") && *e == '(' &&
+          !(last && last != p && t_pg_word(last, "as")))
+        t_pg_put(&b, "lr_compat.", 10);
     }
     t_pg_put(&b, p, (size_t)(e - p));
     p = e;
