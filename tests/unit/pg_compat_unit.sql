@@ -126,3 +126,9 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'string' THEN lr_compat.quote(j #>> '{}')
     WHEN 'number' THEN j::text WHEN 'boolean' THEN lr_compat.quote(j = 'true')
     ELSE 'NULL' END $$;
+
+-- json_remove(doc, '$.a') for the simple paths the tests use (PostgreSQL's
+-- text of the rest: compare it with the same on PostgreSQL).
+CREATE FUNCTION lr_compat.json_remove(doc text, path text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT (doc::jsonb #- string_to_array(substr(path, 3), '.'))::text $$;

@@ -582,4 +582,28 @@ __attribute__((unused)) static char *t_pg_tables(const char *uri,
   return b.p;
 }
 
+/* Rows of `table` in the test database a and not in b, plus those in b
+** and not in a (as SQLite's EXCEPT both ways, on two databases). */
+__attribute__((unused)) static long long t_pg_diff(const char *a,
+                                                   const char *b,
+                                                   const char *table) {
+  char q[256];
+  snprintf(q, sizeof q, "SELECT t FROM (SELECT DISTINCT x::text AS t FROM "
+           "public.\"%s\" x) d ORDER BY t COLLATE \"C\"", table);
+  PGresult *ra = t_pg_sql(a, q), *rb = t_pg_sql(b, q);
+  if (!ra || !rb) t_pg_die("%s: no rows", q);
+  int i = 0, j = 0, na = PQntuples(ra), nb = PQntuples(rb);
+  long long n = 0;
+  while (i < na || j < nb) {
+    int c = i == na ? 1 : j == nb ? -1
+          : strcmp(PQgetvalue(ra, i, 0), PQgetvalue(rb, j, 0));
+    if (c == 0) { i++; j++; }
+    else if (c < 0) { i++; n++; }
+    else { j++; n++; }
+  }
+  PQclear(ra);
+  PQclear(rb);
+  return n;
+}
+
 #endif
