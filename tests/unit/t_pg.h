@@ -50,6 +50,7 @@ static inline void t_pg_die(const char *fmt, ...) {
 #define T_PG_MAX 64
 static struct { char name[128], db[64], uri[600]; PGconn *c; } t_pg_dbs[T_PG_MAX];
 static int t_pg_n;
+static pid_t t_pg_owner;         /* the process that made them (not a fork) */
 
 static inline PGconn *t_pg_connect(const char *uri) {
   const char *k[] = { "dbname", "options", NULL };
@@ -80,6 +81,7 @@ static inline void t_pg_admin(const char *sql) {
 
 /* (Connections closed first: DROP waits for their server processes.) */
 static inline void t_pg_drop_all(void) {
+  if (getpid() != t_pg_owner) return;
   for (int i = 0; i < t_pg_n; i++) {
     if (t_pg_dbs[i].c) PQfinish(t_pg_dbs[i].c);
     t_pg_dbs[i].c = NULL;
@@ -125,7 +127,10 @@ static inline const char *t_pg_make(const char *name) {
   const char *base = getenv("LEADRULES_TEST_PG");
   if (!base) t_pg_die("LR_TEST_DB=postgresql needs LEADRULES_TEST_PG");
   if (t_pg_n == T_PG_MAX) t_pg_die("too many test databases");
-  if (t_pg_n == 0) atexit(t_pg_drop_all);
+  if (t_pg_n == 0) {
+    t_pg_owner = getpid();
+    atexit(t_pg_drop_all);
+  }
   int i = t_pg_n++;
   snprintf(t_pg_dbs[i].name, sizeof t_pg_dbs[i].name, "%s", name);
   int k = snprintf(t_pg_dbs[i].db, sizeof t_pg_dbs[i].db, "lrt_%d_%d_",
