@@ -122,14 +122,27 @@ static inline void t_pg_exec_file(PGconn *c, const char *rel) {
   PQclear(PQexec(c, "RESET search_path"));
 }
 
-/* A new, empty database for `name` with the compatibility functions. */
+/* A new, empty database for `name` with the compatibility functions:
+** a copy of this program's template (the first database made, its
+** functions loaded once; not named, dropped at exit with the others). */
 static inline const char *t_pg_make(const char *name) {
+  static int tpl = -1;
   const char *base = getenv("LEADRULES_TEST_PG");
   if (!base) t_pg_die("LR_TEST_DB=postgresql needs LEADRULES_TEST_PG");
   if (t_pg_n == T_PG_MAX) t_pg_die("too many test databases");
   if (t_pg_n == 0) {
     t_pg_owner = getpid();
     atexit(t_pg_drop_all);
+  }
+  if (tpl < 0) {
+    tpl = t_pg_n;
+    t_pg_make("\001template");
+    PGconn *c = t_pg_conn(t_pg_dbs[tpl].uri);
+    t_pg_exec_file(c, "tests/cli/pg_compat.sql");
+    t_pg_exec_file(c, "tests/unit/pg_compat_unit.sql");
+    PQfinish(c);
+    t_pg_dbs[tpl].c = NULL;
+    t_pg_dbs[tpl].name[0] = 0;
   }
   int i = t_pg_n++;
   snprintf(t_pg_dbs[i].name, sizeof t_pg_dbs[i].name, "%s", name);
@@ -143,15 +156,16 @@ static inline const char *t_pg_make(const char *name) {
   snprintf(uri, sizeof uri, "%.*s/%s", (int)(slash - base), base,
            t_pg_dbs[i].db);
   memcpy(t_pg_dbs[i].uri, uri, sizeof uri);
-  char q[160];
+  char q[200];
   snprintf(q, sizeof q, "DROP DATABASE IF EXISTS %s WITH (FORCE)",
            t_pg_dbs[i].db);
   t_pg_admin(q);
-  snprintf(q, sizeof q, "CREATE DATABASE %s", t_pg_dbs[i].db);
+  if (i == tpl)
+    snprintf(q, sizeof q, "CREATE DATABASE %s", t_pg_dbs[i].db);
+  else
+    snprintf(q, sizeof q, "CREATE DATABASE %s TEMPLATE %s", t_pg_dbs[i].db,
+             t_pg_dbs[tpl].db);
   t_pg_admin(q);
-  PGconn *c = t_pg_conn(t_pg_dbs[i].uri);
-  t_pg_exec_file(c, "tests/cli/pg_compat.sql");
-  t_pg_exec_file(c, "tests/unit/pg_compat_unit.sql");
   return t_pg_dbs[i].uri;
 }
 
