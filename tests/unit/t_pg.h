@@ -313,6 +313,7 @@ static inline char *t_pg_rewrite(const char *s) {
       last = NULL;
       continue;
     }
+    const char *prev = last;                  /* the word before this */
     if (isalpha((unsigned char)*p) && (p == s || !t_pg_idch(p[-1])))
       last = p;
     else if (!isspace((unsigned char)*p) && !t_pg_idch(*p))
@@ -322,7 +323,7 @@ static inline char *t_pg_rewrite(const char *s) {
       while (t_pg_idch(*e)) e++;
       /* char(13): SQLite's function, a type name to PostgreSQL */
       if (e - p == 4 && t_pg_word(p, "char") && *e == '(' &&
-          !(last && last != p && t_pg_word(last, "as")))
+          !(prev && t_pg_word(prev, "as")))
         t_pg_put(&b, "lr_compat.", 10);
     }
     t_pg_put(&b, p, (size_t)(e - p));
