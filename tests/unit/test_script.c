@@ -274,10 +274,13 @@ static void test_dry_run_and_errors(void) {
   CHECK_CONTAINS(lr_errmsg(db), "unknown option 'wher'");
   CHECK_INT(run_script("for lead in leads{ where = 'nope(' } do end\n", 0, NULL, 0),
             LR_POLICY);
-  CHECK_CONTAINS(lr_errmsg(db), "leads{}: 'where' SQL does not prepare");
+  /* (PostgreSQL's guard says it its own way: pg_usersql.c) */
+  CHECK_CONTAINS(lr_errmsg(db), t_pg() ? "leads{}: 'where' nope() may not be "
+                 "called here" : "leads{}: 'where' SQL does not prepare");
   CHECK_INT(run_script("for l in leads{ where = 'id IN (SELECT contact_id FROM "
                        "audit)' } do end\n", 0, NULL, 0), LR_POLICY);
-  CHECK_CONTAINS(lr_errmsg(db), "may only read contact data");
+  CHECK_CONTAINS(lr_errmsg(db), t_pg() ? "reads contact data only"
+                                       : "may only read contact data");
   CHECK_INT(run_script("for l in leads{ segment = 'nope' } do end\n", 0, NULL, 0),
             LR_POLICY);
   CHECK_CONTAINS(lr_errmsg(db), "unknown segment 'nope'");
@@ -369,6 +372,8 @@ static void test_shipped_scripts(void) {
   CHECK_CONTAINS(out, "2 stale SQL(s) recycled");
 
   /* tag-webinar-attendees: creates the field, tags the attendees */
+  T_SQLITE_ONLY("tag-webinar-attendees.lua's `where` reads activities, which "
+                "a segment's SQL may not on PostgreSQL (docs/postgresql.md)");
   CHECK_INT(run_file(t_src("scripts/tag-webinar-attendees.lua"),
                      (const char *const[]){"webinar-roi"}, 1, NOW), LR_OK);
   CHECK_CONTAINS(out, "new field last_webinar\n");
