@@ -20,7 +20,7 @@ for w in "EXISTS (SELECT 1 FROM runs WHERE false)" "EXISTS (SELECT 1 FROM secret
   contains "seg.lua:2: error: segment 's': SQL failed on PostgreSQL: ERROR:  permission denied for"
   contains "the data checks did not run (fix the segment SQL first)"
   expect_fail 1 lr --db "$PG" run seg.lua --dry-run
-  contains "seg.lua:2: SQL failed on PostgreSQL: ERROR:  permission denied for"
+  contains "seg.lua:2: segment SQL failed on PostgreSQL: ERROR:  permission denied for"
 done
 seg "company_size > 5 OR email LIKE '%example%'"
 expect_ok lr --db "$PG" check seg.lua
@@ -44,7 +44,7 @@ for w in "email = 'x' AND
   contains "seg.lua:2: error: segment 's': SQL failed on PostgreSQL: ERROR:  "
   contains "${w#*|}"; one_line
   expect_fail 1 lr --db "$PGPW" run seg.lua --dry-run
-  contains "seg.lua:2: SQL failed on PostgreSQL: ERROR:  "
+  contains "seg.lua:2: segment SQL failed on PostgreSQL: ERROR:  "
   contains "${w#*|}"; one_line
 done
 # libpq's own message over two lines ("... Connection refused" and "Is
