@@ -153,16 +153,19 @@ static int distance(const char *a, const char *b) {
   return d[n][m];
 }
 
-/* The closest column, when it is close enough to be a typo. */
+/* The closest column or other name of a field (lead.lead_source for the
+** `Lead Source` column stored as source), when close enough to be a typo. */
 static const char *suggest(const checker *ck, const char *name) {
   size_t len = strlen(name);
   int limit = len <= 4 ? 1 : len <= 9 ? 2 : 3;
   const char *best = NULL;
   int bd = limit + 1;
-  for (int i = 0; i < ck->ncols; i++) {
-    int d = distance(name, ck->cols[i]);
+  for (int i = 0; i < ck->ncols + ck->p->naliases; i++) {
+    const char *c = i < ck->ncols ? ck->cols[i]
+                                  : ck->p->aliases[2 * (i - ck->ncols)];
+    int d = distance(name, c);
     if (d < bd) {
-      best = ck->cols[i];
+      best = c;
       bd = d;
     }
   }

@@ -7,8 +7,10 @@
 ** Ctrl-C only sets cli_interrupted (common.c): a running chunk stops
 ** through the session's cancel flag; at the prompt, readline's callback
 ** interface lets the select() loop see the interruption and drop the line.
+** SIGTERM ends the shell (status 143), at the prompt too.
 */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,15 @@ typedef struct shell {
 } shell;
 
 static const char *prompt(const shell *sh) { return sh->len ? ">> " : "> "; }
+
+/* SIGTERM ends the shell, on a terminal too (Ctrl-C only drops the line
+** or stops the chunk there): status 143, as any interrupted command. */
+static int terminated(shell *sh) {
+  if (cli_interrupted != SIGTERM) return 0;
+  sh->status = cli_interrupt_status();
+  sh->done = 1;
+  return 1;
+}
 
 static int append(shell *sh, const char *line) {
   size_t add = strlen(line) + 1;
@@ -76,7 +87,7 @@ static void feed(shell *sh, const char *line) {
   sh->len = 0;
   if (rc == LR_INTERRUPT || cli_interrupted) {
     fprintf(stderr, "interrupted\n");
-    if (!sh->tty) {
+    if (!sh->tty || terminated(sh)) {
       sh->status = cli_interrupt_status();
       sh->done = 1;
     }
@@ -99,6 +110,7 @@ static void plain_loop(shell *sh) {
     }
     ssize_t n = getline(&line, &cap, stdin);
     if (n < 0 && errno == EINTR && sh->tty && cli_interrupted) {
+      if (terminated(sh)) break;
       cli_interrupted = 0;             /* Ctrl-C: drop the input */
       clearerr(stdin);
       sh->len = 0;
@@ -130,27 +142,56 @@ static void on_line(char *line) {
   rl_set_prompt(prompt(sh));
 }
 
+/* Ctrl-C at the prompt: drop the line and the unfinished chunk. */
+static void drop_line(shell *sh) {
+  cli_interrupted = 0;
+  sh->len = 0;
+  rl_free_line_state();
+  rl_callback_sigcleanup();
+  rl_replace_line("", 0);
+  fputs("\n", stdout);
+  rl_set_prompt(prompt(sh));
+  rl_on_new_line();
+  rl_redisplay();
+}
+
+/* The signals stay blocked from the flag's check into pselect(), which
+** takes them: one that came just before the wait would otherwise wait
+** with it, unseen, until the next key. */
+static int wait_input(sigset_t *orig) {
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigprocmask(SIG_BLOCK, &block, orig);
+  int r = -1;
+  errno = EINTR;
+  if (!cli_interrupted) {
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(0, &in);
+    r = pselect(1, &in, NULL, NULL, NULL, orig);
+  }
+  int e = errno;
+  sigprocmask(SIG_SETMASK, orig, NULL);
+  errno = e;
+  return r;
+}
+
 static void readline_loop(shell *sh) {
   rl_shell = sh;
   rl_catch_signals = 0;                /* our handler only sets a flag */
   rl_callback_handler_install(prompt(sh), on_line);
   while (!sh->done) {
-    fd_set in;
-    FD_ZERO(&in);
-    FD_SET(0, &in);
-    int r = select(1, &in, NULL, NULL, NULL);
+    sigset_t orig;
+    int r = wait_input(&orig);
     if (r < 0 && errno == EINTR) {
-      if (cli_interrupted) {           /* Ctrl-C: drop the line and chunk */
-        cli_interrupted = 0;
-        sh->len = 0;
-        rl_free_line_state();
-        rl_callback_sigcleanup();
-        rl_replace_line("", 0);
+      if (terminated(sh)) {
+        rl_callback_handler_remove();  /* the terminal as it was */
         fputs("\n", stdout);
-        rl_set_prompt(prompt(sh));
-        rl_on_new_line();
-        rl_redisplay();
+        break;
       }
+      if (cli_interrupted) drop_line(sh);
       continue;
     }
     if (r < 0) break;

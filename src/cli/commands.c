@@ -109,7 +109,7 @@ const cli_cmd cli_commands[] = {
    "POLICY.lua [options]",
    "static and data-aware checks of a policy",
    "  --now T           the clock (default: the current time)\n"
-   "  --sample N        evaluate N contacts (default 1000)\n"
+   "  --sample N        evaluate N contacts (default 10000)\n"
    "  --all             evaluate every contact\n"},
   {"test", cmd_test, CLI_WRITES,
    "POLICY_test.lua... [options]",
@@ -169,7 +169,7 @@ const cli_cmd cli_commands[] = {
    "  FILE              events, one a line (default: - for stdin)\n"
    "  --format F        ndjson (default) or csv (a header: contact, type,\n"
    "                    at, value, campaign)\n"
-   "  --batch N         events per transaction (default 1000)\n"
+   "  --batch N         events per transaction (default 10000)\n"
    "  --rejects FILE    set bad events aside there and ingest the rest\n"
    "  --json            one JSON line per move and handoff on stdout\n"
    "  --now T           the clock, and the time of events without \"at\"\n"

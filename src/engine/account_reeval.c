@@ -84,7 +84,7 @@ int lrp_account_reeval(lr_policy *p, long long account_id, long long now) {
     rc = lrs_run_start(db, "account", p->path ? p->path : p->name, p->hash,
                        now, NULL, &run_id);
   lrp_decisions dec;
-  lrp_decisions_init(&dec, db, now, run_id, rc == LR_OK && !lrs_is_pg(db));
+  lrp_decisions_init(&dec, db, now, run_id, rc == LR_OK);
   if (rc == LR_OK)
     rc = lrp_account_reeval_in(p, &w, key, now, run_id, NULL, &dec, &n);
   if (rc == LR_OK) rc = lrp_decisions_flush(&dec);

@@ -129,10 +129,19 @@ static enum MHD_Result post_events(lrv_server *s, struct MHD_Connection *c,
 
 /* ---- reads ------------------------------------------------------------------- */
 
+/* A group score as POST /v1/events writes it (the stored JSON text): a
+** whole number without ".0", so a sync sees the same value on both. */
+static json_t *score_number(double v) {
+  if (v > -9007199254740992.0 && v < 9007199254740992.0 &&
+      v == (double)(json_int_t)v)
+    return json_integer((json_int_t)v);
+  return json_real(v);
+}
+
 static json_t *named_scores(const lr_contact *k) {
   json_t *o = json_object();
   for (int i = 0; i < k->n_scores; i++)
-    json_object_set_new(o, k->scores[i].name, json_real(k->scores[i].score));
+    json_object_set_new(o, k->scores[i].name, score_number(k->scores[i].score));
   return o;
 }
 

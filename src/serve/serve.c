@@ -91,9 +91,11 @@ int lr_serve(const char *db_path, const char *policy_path,
   pthread_cond_init(&s->done, NULL);
   int rc = setup(s);
   if (rc == LR_OK) {
-    lrv_log(s, "listening on %s port %d", s->o.listen ? s->o.listen
-                                                     : "127.0.0.1:8787",
-            s->port);
+    /* The address as given with the port bound (port 0 picks one). */
+    const char *at = s->o.listen ? s->o.listen : "127.0.0.1:8787";
+    const char *colon = strrchr(at, ':');
+    lrv_log(s, "listening on %.*s:%d", colon ? (int)(colon - at)
+                                              : (int)strlen(at), at, s->port);
     if (s->o.ready) s->o.ready(s->o.ready_ctx, s->port);
     lrv_writer_loop(s);
     lrv_log(s, "stopped after %lld transactions for %lld requests",

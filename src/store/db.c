@@ -16,11 +16,15 @@
 
 int lr__err(lr_db *db, int rc, const char *fmt, ...) {
   if (!db) return rc;
+  /* Formatted apart, then swapped in: an argument may be the message it
+  ** replaces (lr__err(db, rc, "event 3: %s", lr_errmsg(db))). */
+  lr_buf msg = LR_BUF_INIT;
   va_list ap;
   va_start(ap, fmt);
-  lrb_reset(&db->err);
-  lrb_vprintf(&db->err, fmt, ap);
+  lrb_vprintf(&msg, fmt, ap);
   va_end(ap);
+  lrb_free(&db->err);
+  db->err = msg;
   db->rc = rc;
   return rc;
 }

@@ -153,8 +153,8 @@ static int user_sql(lr_db *db, info_out *o) {
     if (role[0]) jstr(&o->b, role);
     else lrb_adds(&o->b, "null");
   } else if (role[0]) {
-    lrb_printf(&o->b, "user sql:   as role %s (reads contacts only)\n",
-               role);
+    lrb_printf(&o->b, "user sql:   as role %s (reads contacts, activities and "
+               "outcomes only)\n", role);
   } else {
     lrb_printf(&o->b, "user sql:   as the login user %s (no reader role: "
                "creating one needs CREATEROLE or superuser)\n", user);

@@ -185,6 +185,14 @@ int lrs_pg_begin(lr_db *db) {
   return rc;
 }
 
+/* What lasts a transaction only: pg_apply.c's staging table (ON COMMIT
+** DROP) and the ids synced under its lock, also when the transaction was
+** not a run's (lrs_begin; lrs_pg_run_end says the same for a run's). */
+static void txn_ended(lr_db *db) {
+  db->pg->staged = 0;
+  db->pg->synced = 0;
+}
+
 int lrs_pg_commit(lr_db *db) {
   if (db->txn <= 0) return lr__err(db, LR_MISUSE, "commit without begin");
   /* A COMMIT of a transaction an error aborted answers ROLLBACK: never
@@ -198,7 +206,10 @@ int lrs_pg_commit(lr_db *db) {
   if (rc != LR_OK) return rc;
   rc = lrs_pg_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested",
                        "commit");
-  if (rc == LR_OK && --db->txn == 0) lrs_pg_tidy(db);
+  if (rc == LR_OK && --db->txn == 0) {
+    txn_ended(db);
+    lrs_pg_tidy(db);               /* after the COMMIT: VACUUM needs it */
+  }
   return rc;
 }
 
@@ -209,7 +220,7 @@ int lrs_pg_rollback(lr_db *db) {
   PGresult *res = PQexec(db->pg->conn, db->txn == 1 ? "ROLLBACK" :
                          "ROLLBACK TO lr_nested; RELEASE lr_nested");
   PQclear(res);                  /* keep the caller's error message */
-  db->txn--;
+  if (--db->txn == 0) txn_ended(db);
   return LR_OK;
 }
 

@@ -215,9 +215,14 @@ int lrs_pg_snap_open(lr_db *db, lrs_snap **out);
 void lrs_pg_snap_close(lrs_snap *s);
 int lrs_pg_snap_err(lrs_snap *s, const PGresult *res);
 /* Run sql on s with text parameters; *res on success (PQclear it).
-** params NULL: sql may hold several statements; else one only. */
+** params NULL: sql may hold several statements; else one only.  While
+** s->cancel is set (lrs_watch_cancel), setting *s->cancel stops it. */
 int lrs_pg_snap_query(lrs_snap *s, const char *sql, int n,
                       const char *const *params, PGresult **res);
+/* After a PQsend* on c: its answer as PQexec gives it (NULL: none, see
+** PQerrorMessage), while *cancel (NULL: none) set sends the server a
+** cancel request (pg_cancel.c): Ctrl-C stops a long statement. */
+PGresult *lrs_pg_wait(PGconn *c, volatile int *cancel);
 
 /* A run's transaction (pg_run.c): the advisory lock, REPEATABLE READ,
 ** the snapshot exported for the readers; and its end. */
@@ -296,10 +301,13 @@ int lrs_pg_stage_counts(lrs_snap *s,
 
 /* Run user SQL (a segment's `where`, checked by lrs_pg_user_check) on
 ** snapshot s as the database's reader role when it has one (SELECT on
-** contacts only: lrs_pg_reader_role), else as the connection's user;
+** contacts, activities and outcomes only: lrs_pg_reader_role), else as the connection's user;
 ** one statement only (PQexecParams).  As lrs_pg_snap_query. */
 int lrs_pg_user_query(lrs_snap *s, const char *sql, int n,
                       const char *const *params, PGresult **out);
+/* SET LOCAL ROLE to s's reader role when it has one (else nothing): the
+** rest of the transaction (or savepoint) runs as it (query(), pg_rows.c). */
+int lrs_pg_user_role_local(lrs_snap *s);
 /* SQL that creates the reader role of the current database and schema
 ** when the user may create roles (else it does nothing): run in the
 ** schema's creation or migration (pg_schema.c). */
@@ -311,7 +319,7 @@ int lrs_pg_reader_role(lr_db *db, char *role, size_t n, char *user,
 
 /* The guard of a segment's SQL (pg_usersql.c): where may call only the
 ** common subset's functions, and sql (the statement it is part of, with
-** nparams parameters) may read no table but contacts.  LR_OK, or
+** nparams parameters) may read no table but LRS_PG_USER_TABLES.  LR_OK, or
 ** LR_POLICY with why; LR_POLICY too when sql does not run. */
 int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
                       int nparams, char *why, size_t n);
@@ -321,6 +329,9 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
 int lrs_pg_user_calls(const char *sql, char *why, size_t n);
 int lrs_pg_user_plan(const char *plan, const char *tables, const char *what,
                      char *why, size_t n);
+/* The tables user SQL may read (a plan's relation names), as SQLite's
+** authorizer lets it (usersql.c), for lrs_pg_user_plan. */
+#define LRS_PG_USER_TABLES "contacts,contact_state,activities,outcomes"
 /* Appends "WITH lr_batch AS (SELECT view FROM from), contacts AS (SELECT
 ** view FROM LRS_PG_CONTACTS AS contacts) ": the caller then reads
 ** "lr_batch AS contacts", while a subquery of the user's SQL that reads

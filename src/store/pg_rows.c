@@ -12,7 +12,7 @@
 ** common subset's functions; it is one statement (a prepared one: no
 ** second statement can hide after it); and its generic plan (no
 ** parameter value folded away) may read contacts, activities and
-** outcomes only.  `contacts` is the typed row per contact a segment's
+** outcomes only; it runs as the reader role where there is one.  `contacts` is the typed row per contact a segment's
 ** `where` reads (pg_scan_cols.c), so the SQL that runs on SQLite's table
 ** runs here.
 **
@@ -67,14 +67,16 @@ static int guard_begin(struct lrs_pg_rows *r) {
         "SET LOCAL plan_cache_mode = force_generic_plan");
 }
 
+/* The rollback first: in a transaction a failed statement aborted, the
+** DEALLOCATE would fail and leave the statement for the next query(). */
 static void guard_end(struct lrs_pg_rows *r) {
   if (!r->guard && !r->prepared) return;
   PGconn *c = (PGconn *)r->snap->pg;
-  if (r->prepared) PQclear(PQexec(c, "DEALLOCATE " STMT));
   if (r->guard == 1) PQclear(PQexec(c, "ROLLBACK"));
   if (r->guard == 2)
     PQclear(PQexec(c, "ROLLBACK TO SAVEPOINT lr_query; "
                       "RELEASE SAVEPOINT lr_query"));
+  if (r->prepared) PQclear(PQexec(c, "DEALLOCATE " STMT));
   r->guard = r->prepared = 0;
 }
 
@@ -155,7 +157,7 @@ static int prepare(struct lrs_pg_rows *r, const char *view, const char *sql,
   if (rc == LR_NOMEM) return rc;
   if (rc != LR_OK) goto failed;
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
-                        "contacts,contact_state,activities,outcomes", "query() reads "
+                        LRS_PG_USER_TABLES, "query() reads "
                         "contacts, activities and outcomes only", r->why,
                         sizeof r->why);
   PQclear(res);
@@ -202,6 +204,10 @@ int lrs_pg_rows_query(lrs_snap *snap, const char *sql,
     free(kinds);
     rc = prepare(r, lrb_str(&view), sql, err, errlen);
   }
+  /* Checked as the login user (whose plan names what it reads); run as
+  ** the reader role, as a segment's SQL, so that what the plan does not
+  ** show (another schema's table named activities) stays unread. */
+  if (rc == LR_OK) rc = lrs_pg_user_role_local(snap);
   if (rc == LR_OK) {
     r->params = calloc((size_t)r->nparams + 1, sizeof *r->params);
     if (!r->params) rc = LR_NOMEM;
@@ -307,14 +313,21 @@ static void value_of(const PGresult *res, int row, int i, lrs_value *v) {
 int lrs_pg_rows_next(struct lrs_pg_rows *r, const lrs_value **row) {
   if (!r->ran) {
     r->ran = 1;
-    r->res = PQexecPrepared((PGconn *)r->snap->pg, STMT, r->nparams,
-                            (const char *const *)r->params, NULL, NULL, 0);
+    /* Ctrl-C stops it (the shell watches its flag: pg_cancel.c). */
+    PGconn *c = (PGconn *)r->snap->pg;
+    r->res = PQsendQueryPrepared(c, STMT, r->nparams,
+                                 (const char *const *)r->params, NULL, NULL,
+                                 0) ? lrs_pg_wait(c, r->snap->cancel) : NULL;
     if (PQresultStatus(r->res) != PGRES_TUPLES_OK) {
       int rc = lrs_pg_snap_err(r->snap, r->res);
       snprintf(r->why, sizeof r->why, "query: %s", lrs_snap_errmsg(r->snap));
       PQclear(r->res);
       r->res = NULL;
       r->row = 0;
+      /* Ended now, not when the caller closes r (a Lua error leaves that
+      ** to the collector): the connection's next statement must not
+      ** find the transaction aborted. */
+      guard_end(r);
       return -rc;
     }
   }

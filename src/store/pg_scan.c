@@ -244,7 +244,9 @@ int lrs_pg_scan_open(lrs_snap *snap, const char *const *sqls, int nsql,
     if (rc == LR_OK) rc = run_segment(s, i, 0, 2, p);
     if (rc == LR_OK) continue;
     *bad = i;
-    snprintf(err, errlen, "%s", s->why);
+    /* Worded as SQLite's "segment SQL does not prepare: ...". */
+    snprintf(err, errlen, "segment %s%s",
+             strncmp(s->why, "SQL failed", 10) == 0 ? "" : "SQL: ", s->why);
     return rc == LR_NOMEM ? rc : LR_POLICY;
   }
   return LR_OK;

@@ -238,10 +238,18 @@ static const char *const PG_MIGRATIONS[LRS_SCHEMA_VERSION] = {
   NULL, NULL, NULL, PG_MIGRATION_4,
 };
 
-/* What the current schema holds: *tables in it, and our version (0:
-** not ours or empty); *split: ours, of version 4 in the first layout. */
+/* The layout of the PostgreSQL schema under schema version 4, in
+** meta.pg_layout: 1 the run's state in contacts (the first layout), 2
+** contact_state, 3 the reader role reads activities and outcomes too.
+** A database without contact_state is of layout 1, one without the key
+** of layout 2.  schema_version stays SQLite's 4: the same tables and
+** meanings, no release since (docs/postgresql.md). */
+#define PG_LAYOUT 3
+
+/* What the current schema holds: *tables in it, our version (0: not ours
+** or empty) and our *layout (PG_LAYOUT for a new one). */
 static int inspect(lr_db *db, long long *tables, int *version, int *ours,
-                   int *split) {
+                   int *layout) {
   PGresult *res;
   int rc = lrs_pg_query(db,
       "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = "
@@ -259,14 +267,17 @@ static int inspect(lr_db *db, long long *tables, int *version, int *ours,
   int has_state = PQgetvalue(res, 0, 2)[0] == 't';
   PQclear(res);
   *version = 0;
-  *ours = *split = 0;
+  *ours = 0;
+  *layout = PG_LAYOUT;
   if (!has_meta) return LR_OK;
   char v[32];
   *ours = lrs_pg_meta_get(db, "application", v, sizeof v) &&
           strcmp(v, LRS_PG_APP) == 0;
   if (*ours && lrs_pg_meta_get(db, "schema_version", v, sizeof v))
     *version = atoi(v);
-  *split = *ours && *version == 4 && !has_state;
+  if (*ours && *version == 4)
+    *layout = !has_state ? 1
+              : lrs_pg_meta_get(db, "pg_layout", v, sizeof v) ? atoi(v) : 2;
   return LR_OK;
 }
 
@@ -274,43 +285,52 @@ static int migrate_locked(lr_db *db, int version) {
   int rc = lrs_pg_exec(db, "SELECT pg_advisory_xact_lock(hashtext("
                        "'leadrules.migrate'))", "migrate");
   long long tables = 0;
-  int ours = 0, split = 0;
+  int ours = 0, layout = PG_LAYOUT;
   if (rc == LR_OK)
-    rc = inspect(db, &tables, &version, &ours, &split);  /* again */
+    rc = inspect(db, &tables, &version, &ours, &layout);  /* again */
   if (rc != LR_OK) return rc;
   if (!ours && tables > 0)
     return lr__err(db, LR_NOTADB, "%s: not a leadrules database (its schema "
                    "holds other tables; refusing to change it)", db->path);
   for (int v = version; v < LRS_SCHEMA_VERSION && rc == LR_OK; v++)
     if (PG_MIGRATIONS[v]) rc = lrs_pg_exec(db, PG_MIGRATIONS[v], "migrate");
-  if (rc == LR_OK && split) rc = lrs_pg_exec(db, PG_STATE_SPLIT, "migrate");
+  if (rc == LR_OK && layout < 2) rc = lrs_pg_exec(db, PG_STATE_SPLIT, "migrate");
   char want[16];
   snprintf(want, sizeof want, "%d", LRS_SCHEMA_VERSION);
   if (rc == LR_OK) rc = lrs_pg_meta_set(db, "schema_version", want);
+  snprintf(want, sizeof want, "%d", PG_LAYOUT);
+  if (rc == LR_OK) rc = lrs_pg_meta_set(db, "pg_layout", want);
+  /* Layout 3: the role's grants, given again to an existing role. */
   if (rc == LR_OK) rc = lrs_pg_exec(db, LRS_PG_READER_ROLE_SQL, "migrate");
   return rc;
 }
 
 int lrs_pg_migrate(lr_db *db) {
   long long tables = 0;
-  int version = 0, ours = 0, split = 0;
-  int rc = inspect(db, &tables, &version, &ours, &split);
+  int version = 0, ours = 0, layout = PG_LAYOUT;
+  int rc = inspect(db, &tables, &version, &ours, &layout);
   if (rc != LR_OK) return rc;
   if (!ours && tables > 0)
     return lr__err(db, LR_NOTADB, "%s: not a leadrules database (its schema "
                    "holds other tables; refusing to change it)", db->path);
-  if (version > LRS_SCHEMA_VERSION)
+  if (version > LRS_SCHEMA_VERSION || layout > PG_LAYOUT)
     return lr__err(db, LR_SCHEMA, "%s: written by a newer leadrules (schema "
-                   "version %d; this build knows up to %d)", db->path,
-                   version, LRS_SCHEMA_VERSION);
-  if (version == LRS_SCHEMA_VERSION && !split) return LR_OK;
+                   "version %d, PostgreSQL layout %d; this build knows up to "
+                   "%d, layout %d)", db->path, version, layout,
+                   LRS_SCHEMA_VERSION, PG_LAYOUT);
+  if (version == LRS_SCHEMA_VERSION && layout == PG_LAYOUT) return LR_OK;
   if (!ours && (db->flags & (LR_OPEN_NOCREATE | LR_OPEN_READONLY)))
     return lr__err(db, LR_NOTFOUND, "%s: no such database", db->path);
+  /* Layout 2 reads as 3 does; only user SQL that reads activities or
+  ** outcomes waits for the reader role's grants of a read-write open. */
+  if ((db->flags & LR_OPEN_READONLY) && version == LRS_SCHEMA_VERSION &&
+      layout == 2)
+    return LR_OK;
   if (db->flags & LR_OPEN_READONLY)
     return lr__err(db, LR_READONLY, "%s: schema version %d%s needs "
                    "migrating to %d; open it read-write once", db->path,
-                   version, split ? " (contacts holding the run's state)" : "",
-                   LRS_SCHEMA_VERSION);
+                   version, layout < 2 ? " (contacts holding the run's state)"
+                   : "", LRS_SCHEMA_VERSION);
   rc = lrs_pg_begin(db);
   if (rc == LR_OK) rc = migrate_locked(db, version);
   if (rc == LR_OK) return lrs_pg_commit(db);

@@ -36,9 +36,16 @@ int lrs_pg_snap_query(lrs_snap *s, const char *sql, int n,
   /* Without params, several statements may go at once; with params
   ** (even none: n 0) one only, so a segment's `where` cannot end the
   ** READ ONLY transaction and write (pg_usersql.c, pg_counts.c). */
-  PGresult *res = params ? PQexecParams(s->pg, sql, n, NULL, params, NULL,
-                                        NULL, 0)
-                         : PQexec(s->pg, sql);
+  PGresult *res;
+  if (s->cancel) {                     /* Ctrl-C stops it (pg_cancel.c) */
+    int sent = params ? PQsendQueryParams(s->pg, sql, n, NULL, params, NULL,
+                                          NULL, 0)
+                      : PQsendQuery(s->pg, sql);
+    res = sent ? lrs_pg_wait(s->pg, s->cancel) : NULL;
+  } else {
+    res = params ? PQexecParams(s->pg, sql, n, NULL, params, NULL, NULL, 0)
+                 : PQexec(s->pg, sql);
+  }
   ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     int rc = lrs_pg_snap_err(s, res);

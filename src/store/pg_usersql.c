@@ -5,10 +5,11 @@
 ** columns (pg_scan_cols.c); here, before it first runs: it may call only
 ** the functions of the common subset (FUNCS: none that sleeps, locks,
 ** sets settings or reads files), and its plan may read no table but
-** contacts (EXPLAIN names every relation a subquery would read).  The
+** contacts, activities and outcomes, as SQLite's authorizer (usersql.c)
+** lets it (EXPLAIN names every relation a subquery would read).  The
 ** EXPLAIN and the SQL itself run as a role of its own that may only read
-** contacts (lrs_pg_user_query), where the user may create one; else as
-** the login user.
+** those (lrs_pg_user_query), where the user may create one; else as the
+** login user.
 */
 #include <ctype.h>
 #include <stdio.h>
@@ -191,9 +192,8 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
   int rc = explain(s, sql, nparams, 0, &res, why, n);
   if (rc != LR_OK) return rc;
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
-                        "contacts,contact_state",
-                        "a segment's SQL reads contact data only",
-                        why, n);
+                        LRS_PG_USER_TABLES, "a segment's SQL reads contacts, "
+                        "activities and outcomes only", why, n);
   PQclear(res);
   if (rc != LR_OK) return rc;
   rc = explain(s, sql, nparams, 1, &res, why, n);
@@ -221,7 +221,8 @@ const char LRS_PG_READER_ROLE_SQL[] =
   "IF NOT pg_has_role(current_user, r, 'MEMBER') THEN "
   "  EXECUTE format('GRANT %I TO %I', r, current_user); END IF; "
   "EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), r); "
-  "EXECUTE format('GRANT SELECT ON contacts, contact_state TO %I', r); "
+  "EXECUTE format('GRANT SELECT ON contacts, contact_state, activities, "
+  "outcomes TO %I', r); "
   "EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN NULL; "
   "END $lr$";
 
@@ -257,6 +258,17 @@ static int find_role(lrs_snap *s) {
   PQclear(res);
   s->pgrole_known = 1;
   return LR_OK;
+}
+
+int lrs_pg_user_role_local(lrs_snap *s) {
+  int rc = find_role(s);
+  if (rc != LR_OK || !s->pgrole[0]) return rc;
+  char set[128];
+  snprintf(set, sizeof set, "SET LOCAL ROLE \"%s\"", s->pgrole);
+  PGresult *r;
+  rc = lrs_pg_snap_query(s, set, 0, NULL, &r);
+  PQclear(r);
+  return rc;
 }
 
 int lrs_pg_user_query(lrs_snap *s, const char *sql, int n,

@@ -86,6 +86,18 @@ contains "nofunnel.lua:1: error: rule 'a': 'points' needs a 'when' function"
 contains "the policy declares no funnel"
 contains "2 errors, 0 warnings"
 
+# A near miss of a field's other name (the folded header of a column an
+# alias stored under a well-known field: `Lead Source` as `source`) gets
+# that name as the suggestion, as docs/devtools.md shows.
+printf 'Email,Lead Source\na@x.example,Web\n' | lr --db alias.db import contacts - >/dev/null
+printf 'stages { "lead" }\nrule "r" { points = 1, when = function(lead) return lead.lead_sorce == "Web" end }\n' > sorce.lua
+expect_fail 1 lr --db alias.db check sorce.lua --now 2026-11-01
+contains "sorce.lua:2: error: lead.lead_sorce: no such field in the database (did you mean 'lead_source'?)"
+
+# The help gives the sample size the code uses (LR_CHECK_SAMPLE).
+expect_ok lr check --help
+contains "evaluate N contacts (default 10000)"
+
 expect_fail 2 lr check
 expect_fail 2 lr check x_education.lua --sample 0
 expect_fail 2 lr check x_education.lua --bogus

@@ -12,7 +12,8 @@ command -v python3 >/dev/null || { echo "no python3"; exit 77; }
 # The pages, and the errors that must not appear on stderr.
 PAGES="README.md docs/analytics.md docs/devtools.md docs/embedding.md
        docs/import-export.md docs/qualify.md docs/reliability.md
-       docs/realtime.md docs/incremental.md"
+       docs/realtime.md docs/incremental.md
+       examples/data/README.md examples/data/b2b/README.md"
 # (A script's summary line also starts with "leadrules: ".)
 SUMMARIES='^leadrules: (dry run of )?[^ ]+\.lua: [0-9]+ leads, '
 ERRORS='^leadrules: |^Error|^Parse error|: error: |^Traceback|command not found|No such file'

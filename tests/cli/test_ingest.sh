@@ -178,4 +178,9 @@ expect_fail 2 lr ingest policy.lua events.ndjson --batch 0
 expect_fail 1 lr ingest policy.lua missing.ndjson
 contains "missing.ndjson: cannot open"
 
+# The help and the man page give the batch size the code uses (10000).
+expect_ok lr ingest --help
+contains "events per transaction (default 10000)"
+same "$(grep -A1 'batch " N"' "$LR_SRC/docs/leadrules.1" | tail -1)" "Events per transaction (default 10000)." "(man page)"
+
 finish

@@ -149,12 +149,12 @@ expect_fail 1 lr --db "$SQ" check seg.lua
 contains "seg.lua:2: error: segment 's': segment SQL does not prepare: no such column: nosuch"
 seg "(SELECT count(*) FROM runs) > 0"
 expect_fail 1 lr --db "$PG" check seg.lua
-contains "seg.lua:2: error: segment 's': it reads the table runs (a segment's SQL reads contact data only)"
+contains "seg.lua:2: error: segment 's': it reads the table runs (a segment's SQL reads contacts, activities and outcomes only)"
 seg "pg_sleep(1) IS NULL"
 expect_fail 1 lr --db "$PG" check seg.lua
 contains "seg.lua:2: error: segment 's': pg_sleep() may not be called here"
 expect_fail 1 lr --db "$PG" backtest seg.lua
-contains "seg.lua:2: pg_sleep() may not be called here"
+contains "seg.lua:2: segment SQL: pg_sleep() may not be called here"
 seg "lower(email) LIKE '%@rival.example' OR company_size > 5000"
 both check seg.lua --now 2026-11-02
 both backtest seg.lua --now 2026-11-02 --json

@@ -136,18 +136,19 @@ psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
 wait
 expect_ok lr --db "$PG" run "$LR_SRC/bench/policy.lua" --now 2026-11-16 --dry-run
 
-# A segment's SQL reads contact data only, and calls only the functions
-# of the common subset; SQL that does not run on PostgreSQL names its line.
+# A segment's SQL reads contacts, activities and outcomes only, and calls
+# only the functions of the common subset; SQL that does not run on
+# PostgreSQL names its line.
 seg() { printf 'stages { "subscriber", "lead", "mql", "sql", "opportunity", "customer", "nurture" }\nsegment "s" { where = [[%s]] }\nrule "r" { points = 1, segment = "s" }\n' "$1" > seg.lua; }
 seg "(SELECT count(*) FROM runs) > 0"
 expect_fail 1 lr --db "$PG" run seg.lua --dry-run
-contains "seg.lua:2: it reads the table runs (a segment's SQL reads contact data only)"
+contains "seg.lua:2: segment SQL: it reads the table runs (a segment's SQL reads contacts, activities and outcomes only)"
 seg "pg_sleep(1) IS NULL"
 expect_fail 1 lr --db "$PG" run seg.lua --dry-run
-contains "seg.lua:2: pg_sleep() may not be called here"
+contains "seg.lua:2: segment SQL: pg_sleep() may not be called here"
 seg "email IS NOT 1"
 expect_fail 1 lr --db "$PG" run seg.lua --dry-run
-contains "seg.lua:2: SQL failed on PostgreSQL"
+contains "seg.lua:2: segment SQL failed on PostgreSQL"
 seg "lower(email) LIKE '%pg_sleep(1)%' OR company_size > 5000"
 both run seg.lua --dry-run --now 2026-11-17
 # It runs as a role of the database's own that may read contacts only

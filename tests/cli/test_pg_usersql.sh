@@ -20,7 +20,7 @@ for w in "EXISTS (SELECT 1 FROM runs WHERE false)" "EXISTS (SELECT 1 FROM secret
   contains "seg.lua:2: error: segment 's': SQL failed on PostgreSQL: ERROR:  permission denied for"
   contains "the data checks did not run (fix the segment SQL first)"
   expect_fail 1 lr --db "$PG" run seg.lua --dry-run
-  contains "seg.lua:2: SQL failed on PostgreSQL: ERROR:  permission denied for"
+  contains "seg.lua:2: segment SQL failed on PostgreSQL: ERROR:  permission denied for"
 done
 seg "company_size > 5 OR email LIKE '%example%'"
 expect_ok lr --db "$PG" check seg.lua
@@ -44,7 +44,7 @@ for w in "email = 'x' AND
   contains "seg.lua:2: error: segment 's': SQL failed on PostgreSQL: ERROR:  "
   contains "${w#*|}"; one_line
   expect_fail 1 lr --db "$PGPW" run seg.lua --dry-run
-  contains "seg.lua:2: SQL failed on PostgreSQL: ERROR:  "
+  contains "seg.lua:2: segment SQL failed on PostgreSQL: ERROR:  "
   contains "${w#*|}"; one_line
 done
 # libpq's own message over two lines ("... Connection refused" and "Is
@@ -58,7 +58,7 @@ contains "cannot connect to PostgreSQL: "; lacks "s3cr3t-pw"
 role=$(psql -qXtA "$PG" -c "SELECT rolname FROM pg_roles WHERE rolname = 'leadrules_read_' || substr(md5(current_database() || '.' || current_schema()), 1, 16)")
 [ -n "$role" ] && pass || fail "no reader role"
 expect_ok lr --db "$PG" info
-contains $'\nuser sql:   as role '"$role"$' (reads contacts only)\n'
+contains $'\nuser sql:   as role '"$role"$' (reads contacts, activities and outcomes only)\n'
 expect_ok lr --db "$PG" info --json
 contains '"key_field":"email","user_sql_role":"'"$role"'",'
 plain="lr_plain_${RANDOM}_$$"

@@ -94,7 +94,7 @@ same "$CODE" 400 "event without a contact"; contains "event 1: field 'contact'"
 req POST /v1/events '{"contact": "ann@example.com", "type": "x", "at": "yesterday"}'
 same "$CODE" 400 "bad time"; contains "field 'at': cannot read \\\"yesterday\\\""
 req POST /v1/contacts '{"contact": "ann@example.com", "fields": {"score": 5}}'
-same "$CODE" 400 "engine field"; contains "field 'score'"
+same "$CODE" 400 "engine field"; contains "field 'score': 'score' is owned by the engine"
 req POST /v1/events '[]'
 same "$CODE" 400 "empty array"
 req PUT /v1/events '{}'
@@ -157,6 +157,9 @@ same "$(sql "SELECT by FROM audit WHERE field='title' AND ifnull(new_value, '') 
 # GET a contact, its explanation, the handoffs feed and the outbox.
 req GET /v1/contacts/ann@example.com
 same "$CODE" 200; contains '"stage":"sql"'; contains '"owner":"ana@corp.example"'
+# Group scores as POST /v1/events gives them and the store keeps them
+# (35, not 35.0).
+contains "\"scores\":$(sql "SELECT scores FROM contacts WHERE key='ann@example.com'")"
 req GET /v1/contacts/ann@example.com/explain
 same "$CODE" 200; contains '"kind":"rule","name":"demo"'; contains '"where":"policy.lua:14"'
 req GET "/v1/handoffs?after=0"
@@ -302,7 +305,7 @@ if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2
   OUT=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
   same "$OUT" 000 "a server on [::1] does not answer on 127.0.0.1"
   stop
-  OUT=$(cat s7.err); contains "listening on [::1]:0 port"
+  OUT=$(cat s7.err); contains "listening on [::1]:$PORT"
 fi
 
 # Usage errors.

@@ -32,7 +32,7 @@ OUT=$(echo 'query("DELETE FROM contacts")' | lr shell 2>&1)
 contains "query:"
 same "$(sql 'SELECT count(*) FROM contacts')" "2" "(query cannot write)"
 OUT=$(echo 'query("SELECT * FROM runs")' | lr shell 2>&1)
-contains "only reads of contacts, activities and outcomes"
+contains "contacts, activities and outcomes"
 
 cat > p.lua <<'LUA'
 stages { "lead", "mql" }
@@ -45,8 +45,7 @@ same "$OUT" "$(printf '70\t"mql"\t20\n{"lead"}')" "(a policy in the shell)"
 same "$(sql 'SELECT count(*) FROM contacts WHERE stage IS NOT NULL')" "0" "(evaluate writes nothing)"
 
 # Ctrl-C (SIGINT) stops a running query: "interrupted", status 130.
-sql "WITH RECURSIVE n(i) AS (SELECT 3 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
-     INSERT INTO contacts(id, key) SELECT i, 'c' || i FROM n"
+{ echo email; seq 3 30 | sed 's/.*/c&@c.example/'; } | lr import contacts - >/dev/null
 echo 'query("SELECT count(*) AS n FROM contacts a, contacts b, contacts c, contacts d, contacts e, contacts f, contacts g")' \
   | "$LEADRULES" shell 2>err.txt & pid=$!
 sleep 0.5; kill -INT $pid; wait $pid; rc=$?

@@ -1,7 +1,8 @@
 /*
 ** dbcheck.h -- looking into a database file from a test: one number that
 ** changes when any table, index or row changes (to prove a failed import
-** left the file as it was), and single-value queries.
+** left the file as it was), and single-value queries.  A postgresql://
+** URI (t_db, t_pg.h) is looked into through libpq.
 */
 #ifndef LR_DBCHECK_H
 #define LR_DBCHECK_H
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "t_pg.h"
+
 static inline void db_hash(unsigned long long *h, const void *p, size_t n) {
   const unsigned char *u = p;
   for (size_t i = 0; i < n; i++) *h = (*h ^ u[i]) * 1099511628211ULL;
@@ -17,6 +20,7 @@ static inline void db_hash(unsigned long long *h, const void *p, size_t n) {
 
 /* FNV-1a over the schema and every row of every table, in order. */
 static inline unsigned long long db_digest(const char *path) {
+  if (t_is_uri(path)) return t_pg_digest(path);
   unsigned long long h = 1469598103934665603ULL;
   sqlite3 *s = NULL;
   if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -62,6 +66,13 @@ static inline unsigned long long db_digest(const char *path) {
 
 /* First column of the first row, as integer / text (static buffer). */
 static inline long long q_int(const char *path, const char *sql) {
+  if (t_is_uri(path)) {
+    int found;
+    const char *v = t_pg_first(path, sql, &found);
+    if (!found) return -999999;
+    return !v ? 0 : strpbrk(v, ".eEin") ? (long long)strtod(v, NULL)
+                                        : strtoll(v, NULL, 10);
+  }
   sqlite3 *s = NULL;
   sqlite3_stmt *st = NULL;
   long long v = -999999;
@@ -83,6 +94,12 @@ static inline const char *q_text(const char *path, const char *sql) {
   sqlite3 *s = NULL;
   sqlite3_stmt *st = NULL;
   snprintf(b, 4096, "(no row)");
+  if (t_is_uri(path)) {
+    int found;
+    const char *v = t_pg_first(path, sql, &found);
+    if (found) snprintf(b, 4096, "%s", v ? v : "(null)");
+    return b;
+  }
   sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL);
   if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK &&
       sqlite3_step(st) == SQLITE_ROW) {

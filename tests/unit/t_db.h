@@ -1,7 +1,8 @@
 /*
 ** t_db.h -- test helpers that reach a leadrules database with plain
 ** SQLite, to set up contacts before branch csv's importer is used and to
-** check what the library wrote.
+** check what the library wrote.  A postgresql:// URI (t_db's, t_pg.h)
+** is reached through libpq instead, with the same SQL.
 */
 #ifndef LR_T_DB_H
 #define LR_T_DB_H
@@ -11,8 +12,13 @@
 #include <stdlib.h>
 
 #include "t.h"
+#include "t_pg.h"
 
 __attribute__((unused)) static void t_sql(const char *db, const char *q) {
+  if (t_is_uri(db)) {
+    PQclear(t_pg_sql(db, q));
+    return;
+  }
   sqlite3 *s;
   char *err = NULL;
   if (sqlite3_open(db, &s) != SQLITE_OK ||
@@ -45,6 +51,14 @@ static void t_sql_done(sqlite3 *s, sqlite3_stmt *st) {
 /* First column of the first row; -999 for no row. */
 __attribute__((unused)) static long long t_sql_int(const char *db,
                                                    const char *q) {
+  if (t_is_uri(db)) {
+    int found;
+    const char *v = t_pg_first(db, q, &found);
+    if (!found) return -999;
+    if (!v) return 0;
+    return strpbrk(v, ".eEin") ? (long long)strtod(v, NULL)
+                               : strtoll(v, NULL, 10);
+  }
   sqlite3 *s;
   sqlite3_stmt *st;
   long long v = t_sql_row(db, q, &s, &st) ? sqlite3_column_int64(st, 0) : -999;
@@ -54,6 +68,11 @@ __attribute__((unused)) static long long t_sql_int(const char *db,
 
 __attribute__((unused)) static double t_sql_real(const char *db,
                                                  const char *q) {
+  if (t_is_uri(db)) {
+    int found;
+    const char *v = t_pg_first_as(db, q, &found, 1);
+    return !found ? -999 : v ? strtod(v, NULL) : 0;
+  }
   sqlite3 *s;
   sqlite3_stmt *st;
   double v = t_sql_row(db, q, &s, &st) ? sqlite3_column_double(st, 0) : -999;
@@ -71,6 +90,12 @@ __attribute__((unused)) static const char *t_sql_text(const char *db,
   sqlite3 *s;
   sqlite3_stmt *st;
   snprintf(b, 2048, "(none)");
+  if (t_is_uri(db)) {
+    int found;
+    const char *v = t_pg_first(db, q, &found);
+    if (v) snprintf(b, 2048, "%s", v);
+    return b;
+  }
   if (t_sql_row(db, q, &s, &st) && sqlite3_column_text(st, 0))
     snprintf(b, 2048, "%s", sqlite3_column_text(st, 0));
   t_sql_done(s, st);

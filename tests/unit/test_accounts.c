@@ -2,7 +2,8 @@
 ** test_accounts.c -- accounts through the library: the run's account
 ** counts and lists, lr_export_accounts, lr_explain_account, and the
 ** real-time hook lrp_account_reeval, which must leave an account exactly
-** as the account step of a full run does.
+** as the account step of a full run does.  With LR_TEST_DB=postgresql
+** on PostgreSQL databases (t_pg.h).
 */
 #include <sqlite3.h>
 
@@ -138,6 +139,11 @@ static const char *TABLES[] = { "accounts", "account_history",
                                 "account_parts", "account_assignments" };
 
 static void same_accounts(const char *a, const char *b) {
+  if (t_is_uri(a)) {
+    for (size_t i = 0; i < sizeof TABLES / sizeof *TABLES; i++)
+      CHECK_INT(t_pg_diff(a, b, TABLES[i]), 0);
+    return;
+  }
   sqlite3 *s;
   sqlite3_open(a, &s);
   char q[1024];
@@ -167,7 +173,10 @@ static void test_reeval(const char *a) {
   char q[1200];
   remove(b);
   snprintf(q, sizeof q, "VACUUM INTO '%s'", b);
-  t_sql(a, q);
+  if (t_pg())
+    b = t_pg_copy(a, "reeval.db");
+  else
+    t_sql(a, q);
   long long now = T0 + 3600;
   demo(a, "ana@acme.example", now - 60);
   demo(b, "ana@acme.example", now - 60);
@@ -211,7 +220,7 @@ static void test_reeval(const char *a) {
 
 int main(void) {
   t_tmpdir();
-  const char *path = t_path("accounts.db");
+  const char *path = t_db("accounts.db");
   make(path);
   test_run_counts(path);
   test_export_explain(path);

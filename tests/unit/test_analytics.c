@@ -52,7 +52,7 @@ typedef struct row { double score; int label; } row;
 static void make(const char *name, int n, int gap, row *rows, int *nrows) {
   if (db) lr_close(db);
   db = NULL;
-  tdb_path = t_path(name);
+  tdb_path = t_db_fresh(name);
   CHECK_INT(lr_open(tdb_path, &db), LR_OK);
   lr_close(db);
   char *q = malloc((size_t)n * 96 + 256);
@@ -259,7 +259,7 @@ static void test_sinks_cancel_threads(void) {
 static void test_best_f1_tie(void) {
   if (db) lr_close(db);
   db = NULL;
-  tdb_path = t_path("tie.db");
+  tdb_path = t_db_fresh("tie.db");
   CHECK_INT(lr_open(tdb_path, &db), LR_OK);
   lr_close(db);
   sql("ALTER TABLE contacts ADD COLUMN pts;"

@@ -29,8 +29,7 @@ static const char *POLICY =
 
 /* A fresh database file holding n contacts; returns its path. */
 static const char *fresh_db(const char *name, int n) {
-  const char *path = t_path(name);
-  remove(path);
+  const char *path = t_db_fresh(name);
   lr_db *db = NULL;
   CHECK_INT(lr_open(path, &db), LR_OK);
   CHECK_INT(lr_close(db), LR_OK);
@@ -121,11 +120,13 @@ static void test_open_errors(void) {
 
   /* a database from a newer leadrules */
   const char *newer = fresh_db("newer.db", 0);
-  t_sql(newer, "PRAGMA user_version = 999;");
+  t_sql(newer, t_pg() ? "UPDATE meta SET v = '999' WHERE k = 'schema_version'"
+                      : "PRAGMA user_version = 999;");
   CHECK_INT(lr_open(newer, &db), LR_SCHEMA);
   CHECK_CONTAINS(lr_errmsg(db), "newer");
   CHECK_INT(lr_close(db), LR_OK);
-  CHECK_INT(t_sql_int(newer, "PRAGMA user_version"), 999);
+  CHECK_INT(t_sql_int(newer, t_pg() ? "SELECT v FROM meta WHERE k = "
+                      "'schema_version'" : "PRAGMA user_version"), 999);
 
   /* flags */
   const char *missing = t_path("missing.db");

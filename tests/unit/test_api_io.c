@@ -3,7 +3,8 @@
 ** the import/export, info, check, test, session and analytics work: NULL handles and
 ** arguments, option structs of other sizes, NULL report and count
 ** arguments, write functions that stop, live sessions and lr_close.
-** (test_api.c covers databases, policies and runs.)
+** (test_api.c covers databases, policies and runs.)  With
+** LR_TEST_DB=postgresql on PostgreSQL databases (t_pg.h).
 */
 #include <stddef.h>
 
@@ -41,8 +42,7 @@ static int to_sink(void *ctx, const char *data, size_t n) {
 }
 
 static lr_db *open_db(const char *name) {
-  const char *path = t_path(name);
-  remove(path);
+  const char *path = t_db_fresh(name);
   lr_db *db = NULL;
   CHECK_INT(lr_open(path, &db), LR_OK);
   return db;

@@ -4,7 +4,8 @@
 ** when it changes, lr_change's grade, lr_contact_get, the handoff list
 ** (lr_handoffs_each / lr_handoffs: order, filters, refusals, the cursor
 ** across runs), run results capped by collect_max, and export's sort,
-** ISO-8601 times and grade_NAME columns.
+** ISO-8601 times and grade_NAME columns.  With LR_TEST_DB=postgresql on
+** PostgreSQL databases (t_pg.h).
 */
 #include "leadrules.h"
 #include "t_db.h"
@@ -468,7 +469,7 @@ static void test_handoffs_formats(void) {
 /* ---- run results are bounded by collect_max ------------------------------ */
 
 static void test_collect_max(void) {
-  const char *path = t_path("collect.db");
+  const char *path = t_db("collect.db");
   remove(path);
   lr_db *db = NULL;
   CHECK_INT(lr_open(path, &db), LR_OK);
@@ -581,18 +582,18 @@ static void test_export(void) {
 int main(void) {
   t_tmpdir();
   test_iso();
-  db_path = t_path("grades.db");
+  db_path = t_db("grades.db");
   lr_db *db = NULL;
   CHECK_INT(lr_open(db_path, &db), LR_OK);
   CHECK_INT(lr_close(db), LR_OK);
   t_add_contacts(db_path, 12);
   test_grades_stored();
-  db_path = t_path("contact.db");
+  db_path = t_db("contact.db");
   CHECK_INT(lr_open(db_path, &db), LR_OK);
   CHECK_INT(lr_close(db), LR_OK);
   t_add_contacts(db_path, 12);
   test_contact_get();
-  db_path = t_path("handoffs.db");
+  db_path = t_db("handoffs.db");
   CHECK_INT(lr_open(db_path, &db), LR_OK);
   CHECK_INT(lr_close(db), LR_OK);
   t_add_contacts(db_path, 12);
@@ -600,7 +601,7 @@ int main(void) {
   test_cursor_between_runs();
   test_handoffs_formats();
   test_collect_max();
-  db_path = t_path("export.db");
+  db_path = t_db("export.db");
   CHECK_INT(lr_open(db_path, &db), LR_OK);
   CHECK_INT(lr_close(db), LR_OK);
   t_add_contacts(db_path, 12);

@@ -3,7 +3,8 @@
 ** consumed in id order for any number of jobs, progress runs from 0 to
 ** total, the first failure in id order wins (and nothing after it is
 ** consumed), the cancel flag and progress stop it, consume() may stop it
-** early, and the same policy twice gets two Lua instances.
+** early, and the same policy twice gets two Lua instances.  With
+** LR_TEST_DB=postgresql on a PostgreSQL database (t_pg.h).
 */
 #include "leadrules.h"
 #include "engine/pool.h"
@@ -180,7 +181,7 @@ static void test_twice(int jobs) {
 
 int main(void) {
   t_tmpdir();
-  const char *path = t_path("pool.db");
+  const char *path = t_db("pool.db");
   lr_db *db = NULL;
   CHECK_INT(lr_open(path, &db), LR_OK);
   lr_close(db);

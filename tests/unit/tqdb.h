@@ -1,7 +1,8 @@
 /*
 ** tqdb.h -- test helpers over a real database file: plain SQL through a
 ** separate sqlite3 connection (as another process would see the file), a
-** fresh database per test, and loading a policy from a string.
+** fresh database per test, and loading a policy from a string.  With
+** LR_TEST_DB=postgresql each is a PostgreSQL database (t_pg.h).
 */
 #ifndef LR_TQDB_H
 #define LR_TQDB_H
@@ -32,7 +33,7 @@ __attribute__((unused)) static void fresh_db(const char *prefix,
   char name[128];
   snprintf(name, sizeof name, "%s%d.db", prefix, n++);
   static char path[1200];
-  snprintf(path, sizeof path, "%s", t_path(name));
+  snprintf(path, sizeof path, "%s", t_db_fresh(name));
   dbpath = path;
   if (lr_open(dbpath, &db) != LR_OK) {
     fprintf(stderr, "cannot create %s: %s\n", dbpath, lr_errmsg(db));
@@ -69,8 +70,13 @@ __attribute__((unused)) static int run_at(lr_policy *p, long long now,
   return rc;
 }
 
-/* sha256 of the database file after a checkpoint (nothing-written checks). */
+/* sha256 of the database file after a checkpoint (nothing-written checks);
+** on PostgreSQL a digest of every table's rows (t_pg_digest). */
 __attribute__((unused)) static void file_hash(char out[128]) {
+  if (t_is_uri(dbpath)) {
+    snprintf(out, 128, "%016llx", t_pg_digest(dbpath));
+    return;
+  }
   char cmd[2600];
   snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA wal_checkpoint(TRUNCATE)' "
            ">/dev/null && sha256sum < '%s'", dbpath, dbpath);
