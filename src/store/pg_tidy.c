@@ -36,13 +36,15 @@ void lrs_pg_tidy_note(lr_db *db, int table, long long rows) {
 static int many(lr_db *db, const char *table, long long rows) {
   if (rows < LRS_PG_TIDY_ROWS) return 0;
   const char *p[1] = { table };
-  PGresult *res;
-  if (lrs_pg_query(db, "SELECT reltuples FROM pg_class WHERE oid = "
-                   "to_regclass($1)", 1, p, &res, "tidy") != LR_OK)
-    return 0;
-  double had = PQntuples(res) ? atof(PQgetvalue(res, 0, 0)) : 0;
+  /* PQexecParams, not lrs_pg_query: no error of ours replaces the
+  ** import's outcome. */
+  PGresult *res = PQexecParams(db->pg->conn, "SELECT reltuples FROM "
+                               "pg_class WHERE oid = to_regclass($1)", 1,
+                               NULL, p, NULL, NULL, 0);
+  int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+  double had = ok && PQntuples(res) ? atof(PQgetvalue(res, 0, 0)) : 0;
   PQclear(res);
-  return had <= 0 || (double)rows * 10 >= had;
+  return ok && (had <= 0 || (double)rows * 10 >= had);
 }
 
 void lrs_pg_tidy(lr_db *db) {
