@@ -7,6 +7,9 @@
 
 #include "cli.h"
 
+/* The plural ending of a count: "1 event", "2 events". */
+#define S(n) ((n) == 1 ? "" : "s")
+
 static int ok_format(const char *v) {
   return strcmp(v, "ndjson") == 0 || strcmp(v, "csv") == 0;
 }
@@ -55,9 +58,11 @@ int cmd_ingest(cli *c, int argc, char **argv) {
   rc = lr_ingest(p, file, &o, &r);
   lr_policy_free(p);
   if (rc != LR_OK) return cli_fail(c, rc);
-  fprintf(json ? stderr : stdout, "ingested %lld events in %lld batches: "
-          "%lld contacts re-evaluated, %lld moves, %lld handoffs",
-          r.events, r.batches, r.contacts, r.moves, r.handoffs);
+  fprintf(json ? stderr : stdout, "ingested %lld event%s in %lld batch%s: "
+          "%lld contact%s re-evaluated, %lld move%s, %lld handoff%s",
+          r.events, S(r.events), r.batches, r.batches == 1 ? "" : "es",
+          r.contacts, S(r.contacts), r.moves, S(r.moves), r.handoffs,
+          S(r.handoffs));
   if (r.rejected)
     fprintf(json ? stderr : stdout, "; %lld set aside in %s", r.rejected,
             o.rejects);

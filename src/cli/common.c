@@ -76,7 +76,9 @@ int cli_usage(cli *c, const char *cmd, const char *fmt, ...) {
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, " (see %s --help)\n", c->progname);
+  /* The command's own help lists its options; the global one does not. */
+  fprintf(stderr, " (see %s %s%s--help)\n", c->progname, cmd ? cmd : "",
+          cmd ? " " : "");
   return CLI_USAGE;
 }
 

@@ -52,7 +52,7 @@ same "$(sqlite3 twin.db "$o")" "$(sql "$o")" "outbox differs from run's"
 # CSV: a header, then one event a line.
 printf 'contact,type,at,value\nbob@example.com,webinar,2026-10-30,\ndan@example.com,email_open,,2\n' > events.csv
 expect_ok lr ingest policy.lua events.csv --format csv --now $NOW
-contains "ingested 2 events in 1 batches"
+contains "ingested 2 events in 1 batch:"
 same "$(sql "SELECT count(*) FROM activities WHERE type IN ('webinar','email_open')")" 3
 printf 'contact,kind\nbob@example.com,x\n' > badhead.csv
 expect_fail 1 lr ingest policy.lua badhead.csv --format csv
@@ -61,7 +61,7 @@ contains "badhead.csv:1: column 'kind': not a column of events"
 # its first line; one never closed is an error naming where it opened.
 printf 'contact,campaign,type\nbob@example.com,"spring\r\nlaunch ""big""",quoted_nl\ndan@example.com,plain,quoted_nl\n' > nl.csv
 expect_ok lr ingest policy.lua nl.csv --format csv --now $NOW
-contains "ingested 2 events in 1 batches"
+contains "ingested 2 events in 1 batch:"
 same "$(sql "SELECT campaign FROM activities WHERE type = 'quoted_nl' ORDER BY id")" 'spring
 launch "big"
 plain' "campaigns with a newline and quotes"
@@ -169,7 +169,7 @@ contains "notify_none.lua:1: notify needs 'when'"
 # stdin, and usage errors.
 echo '{"contact": "dan@example.com", "type": "email_open"}' > one.ndjson
 expect_ok sh -c '"$0" ingest policy.lua - --now "$1" < one.ndjson' "$LEADRULES" $NOW
-contains "ingested 1 events"
+contains "ingested 1 event in 1 batch: 1 contact re-evaluated, "
 expect_fail 2 lr ingest
 contains "which policy?"
 expect_fail 2 lr ingest policy.lua events.ndjson --format xml

@@ -29,53 +29,62 @@ allowed() {
 }
 
 # check_tree SRC: prints one line per violation; exit status 0 when none.
+# One awk pass over every file (a loop of greps per file took most of a
+# minute of the suite).
 check_tree() {
-  local src=$1 bad=0 f dir inc target
-  for f in $(cd "$src" && find . -name '*.[ch]' | sed 's#^\./##' | sort); do
-    dir=${f%%/*}
-    [ "$dir" = "$f" ] && continue              # leadrules.h itself
-    local ok=" $dir $(allowed "$dir") "
-    if [ "$ok" = " $dir ? " ]; then
-      echo "$f: folder '$dir' has no place in the layers"; bad=1; continue
-    fi
-    while IFS= read -r inc; do
-      case "$inc" in
-        leadrules.h|../leadrules.h) continue ;;
-        ../*/*) target=${inc#../}; target=${target%%/*} ;;
-        */*) target=${inc%%/*} ;;               # "store/x.h" from a test dir
-        *) target=$dir ;;
-      esac
-      if [ "$dir" = cli ] && [ "$target" != cli ]; then
-        echo "$f: includes \"$inc\": the cli sees only leadrules.h"; bad=1
-      elif [ "${ok#* $target }" = "$ok" ]; then
-        echo "$f: includes \"$inc\": $dir may not depend on $target"; bad=1
-      fi
-    done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$src/$f")
-    if [ "$dir" != store ] &&
-       grep -nE '#[[:space:]]*include[[:space:]]*<(sqlite3|libpq-fe|postgres)' "$src/$f" >/dev/null; then
-      echo "$f: includes a database library: only src/store/ may"; bad=1
-    fi
-    if [ "$dir" != store ] && [ "$f" != leadrules.h ] &&
-       grep -n 'sqlite3_\|PQ[a-z]*(' "$src/$f" >/dev/null; then
-      echo "$f: calls the database library: only src/store/ may"; bad=1
-    fi
-    case "$dir" in
-      store|csv|util|cli)
-        if grep -nE '#[[:space:]]*include[[:space:]]*<(lua|lauxlib|lualib)\.h>' "$src/$f" >/dev/null; then
-          echo "$f: includes Lua: $dir knows nothing of Lua"; bad=1
-        fi ;;
-    esac
-    case "$dir" in
-      engine|analysis|hosts)
-        if [ "$f" != engine/pool.c ] && grep -n 'pthread_create' "$src/$f" >/dev/null; then
-          echo "$f: starts threads: evaluation threads belong to engine/pool.c"; bad=1
-        fi ;;
-      serve)
-        if [ "$f" != serve/notify.c ] && grep -n 'pthread_create' "$src/$f" >/dev/null; then
-          echo "$f: starts threads: the server's own threads are the notifiers (serve/notify.c)"; bad=1
-        fi ;;
-    esac
-  done
+  local src=$1 bad=0 out list
+  list=$(mktemp)
+  out=$(cd "$src" && find . -name '*.[ch]' | sed 's#^\./##' | sort >"$list" &&
+        awk -v allowed="util=;store=util;csv=store util;lua=util;engine=lua store util;analysis=engine lua store util;hosts=engine lua store util;cli=;serve=engine store util" '
+    BEGIN {
+      n = split(allowed, a, ";")
+      for (i = 1; i <= n; i++) { split(a[i], kv, "="); ok[kv[1]] = " " kv[1] " " kv[2] " " }
+    }
+    function flush() {
+      if (cur == "") return
+      if (dbinc) print cur ": includes a database library: only src/store/ may"
+      if (dbcall) print cur ": calls the database library: only src/store/ may"
+      if (luainc) print cur ": includes Lua: " dir " knows nothing of Lua"
+      if (thr && (dir == "engine" || dir == "analysis" || dir == "hosts"))
+        print cur ": starts threads: evaluation threads belong to engine/pool.c"
+      if (thr && dir == "serve")
+        print cur ": starts threads: the server'"'"'s own threads are the notifiers (serve/notify.c)"
+      cur = ""
+    }
+    NR == FNR {                         # the list of files: folders known?
+      d = $0; sub(/\/.*/, "", d)
+      if (d != $0 && !(d in ok)) { print $0 ": folder '"'"'" d "'"'"' has no place in the layers"; skip[$0] = 1 }
+      next
+    }
+    FNR == 1 {
+      flush()
+      f = FILENAME; dir = f; sub(/\/.*/, "", dir)
+      if (dir == f || (f in skip)) { nextfile_ = 1 } else { nextfile_ = 0; cur = f }
+      dbinc = dbcall = luainc = thr = 0
+    }
+    nextfile_ { next }
+    /^[ \t]*#[ \t]*include[ \t]*"[^"]*"/ {
+      inc = $0; sub(/^[ \t]*#[ \t]*include[ \t]*"/, "", inc); sub(/".*/, "", inc)
+      if (inc == "leadrules.h" || inc == "../leadrules.h") { }
+      else {
+        if (inc ~ /^\.\.\/[^\/]*\//) { t = inc; sub(/^\.\.\//, "", t); sub(/\/.*/, "", t) }
+        else if (inc ~ /\//) { t = inc; sub(/\/.*/, "", t) }
+        else t = dir
+        if (dir == "cli" && t != "cli")
+          print f ": includes \"" inc "\": the cli sees only leadrules.h"
+        else if (index(ok[dir], " " t " ") == 0)
+          print f ": includes \"" inc "\": " dir " may not depend on " t
+      }
+    }
+    dir != "store" && /#[ \t]*include[ \t]*<(sqlite3|libpq-fe|postgres)/ { dbinc = 1 }
+    dir != "store" && (/sqlite3_/ || /PQ[a-z]*\(/) { dbcall = 1 }
+    (dir == "store" || dir == "csv" || dir == "util" || dir == "cli") &&
+      /#[ \t]*include[ \t]*<(lua|lauxlib|lualib)\.h>/ { luainc = 1 }
+    /pthread_create/ && f != "engine/pool.c" && f != "serve/notify.c" { thr = 1 }
+    END { flush() }
+  ' "$list" $(cat "$list"))
+  rm -f "$list"
+  [ -n "$out" ] && { echo "$out"; bad=1; }
   check_sizes "$src" || bad=1
   return $bad
 }

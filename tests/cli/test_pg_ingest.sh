@@ -57,7 +57,7 @@ contains "ingested 5 events in 3 batches"
 # CSV, with a quoted cell over two lines, and stdin.
 printf 'contact,type,at,value,campaign\nbob@example.com,webinar,2026-10-30,,\ndan@example.com,email_open,,2,"spring\nlaunch"\n' > events.csv
 both ingest policy.lua events.csv --format csv --now $NOW --json
-contains "ingested 2 events in 1 batches"
+contains "ingested 2 events in 1 batch:"
 echo '{"contact": "dan@example.com", "type": "demo_request"}' > one.ndjson
 a=$("$LEADRULES" --db "$SQ" ingest policy.lua - --now $NOW --json < one.ndjson 2>&1)
 b=$("$LEADRULES" --db "$PG" ingest policy.lua - --now $NOW --json < one.ndjson 2>&1)

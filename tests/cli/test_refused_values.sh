@@ -83,13 +83,13 @@ contains '"now": 1,'
 same "$(digest_all "$DB")" "$before" "database changed by dry runs"
 
 # ---- numeric options --------------------------------------------------------
-see="(see leadrules --help)"
+see() { echo "(see leadrules ${1:+$1 }--help)"; }
 # bad_opt CMD OPTION NEEDS VALUE ARGS...: `leadrules CMD ARGS OPTION VALUE`
 # is a usage error naming the option and the value.
 bad_opt() {
   local cmd=$1 opt=$2 needs=$3 v=$4
   shift 4
-  exact 2 "leadrules: $cmd: $opt needs $needs, not '$v' $see" \
+  exact 2 "leadrules: $cmd: $opt needs $needs, not '$v' $(see "$cmd")" \
     lr "$cmd" "$@" "$opt" "$v"
 }
 jobs="a number of threads from 1 to 1024"
@@ -97,7 +97,7 @@ for v in 2x 0 1025 " 5" "" 1e3 +2 -1 99999999999999999999; do
   bad_opt run --jobs "$jobs" "$v" ok.lua --dry-run
 done
 bad_opt backtest --jobs "$jobs" 4.0 ok.lua
-exact 2 "leadrules: diff: --jobs needs $jobs, not 'two' $see" \
+exact 2 "leadrules: diff: --jobs needs $jobs, not 'two' $(see diff)" \
   lr diff ok.lua ok.lua --jobs=two
 for v in -1 1e3 50x; do
   bad_opt run --limit "a number of changes (a whole number >= 0; 0: all)" \
@@ -107,18 +107,18 @@ bad_opt backtest --capacity "a number of calls (a whole number >= 1)" 1e3 ok.lua
 bad_opt check --sample "a number of contacts (a whole number >= 1)" 1.5 ok.lua
 bad_opt diff --top "a number of contacts from 1 to 100000" 100001 ok.lua ok.lua
 for v in abc -5 2147483648 10s; do
-  exact 2 "leadrules: --busy-timeout needs milliseconds (a whole number >= 0), not '$v' $see" \
+  exact 2 "leadrules: --busy-timeout needs milliseconds (a whole number >= 0), not '$v' $(see)" \
     lr --busy-timeout "$v" info
 done
 expect_ok lr --busy-timeout 0 run ok.lua --dry-run --jobs 2 --limit 0 --now 2026-11-01
 
 # ---- '#ID' keys ---------------------------------------------------------------
 for k in '#1e3' '#12abc' '#' '#-1' '# 1' '#0x1'; do
-  exact 2 "leadrules: explain: '$k' is not a contact id (write '#' and the id's digits, like #12) $see" \
+  exact 2 "leadrules: explain: '$k' is not a contact id (write '#' and the id's digits, like #12) $(see explain)" \
     lr explain "$k" ok.lua --now 2026-11-01
-  exact 2 "leadrules: move: '$k' is not a contact id (write '#' and the id's digits, like #12) $see" \
+  exact 2 "leadrules: move: '$k' is not a contact id (write '#' and the id's digits, like #12) $(see move)" \
     lr move "$k" lead --reason r
-  exact 2 "leadrules: set: '$k' is not a contact id (write '#' and the id's digits, like #12) $see" \
+  exact 2 "leadrules: set: '$k' is not a contact id (write '#' and the id's digits, like #12) $(see set)" \
     lr set "$k" notes=x --reason r
 done
 expect_ok lr explain '#1' ok.lua --now 2026-11-01

@@ -82,9 +82,9 @@ done
 
 # Nothing to suggest for a word far from every name.
 expect_fail 2 lr export --zzzzzz
-same "$OUT" "leadrules: export: unknown option '--zzzzzz' (see leadrules --help)"
+same "$OUT" "leadrules: export: unknown option '--zzzzzz' (see leadrules export --help)"
 expect_fail 2 lr run p.lua --dry-rn
-same "$OUT" "leadrules: run: unknown option '--dry-rn'; did you mean '--dry-run'? (see leadrules --help)"
+same "$OUT" "leadrules: run: unknown option '--dry-rn'; did you mean '--dry-run'? (see leadrules run --help)"
 expect_fail 2 lr export --jsno=1
 contains "did you mean '--json'?"
 
