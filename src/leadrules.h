@@ -1281,8 +1281,8 @@ LR_API void lr_session_set_cancel(lr_session *session, volatile int *cancel);
 ** "1d12h") into seconds.  LR_INPUT on malformed text or more than
 ** LR_DURATION_MAX, LR_MISUSE on NULL. */
 LR_API int lr_parse_duration(const char *text, long long *seconds);
-/* Parse an ISO-8601 date or date-time (UTC unless an offset is given) or
-** unix seconds.  LR_INPUT on malformed text or a time outside
+/* Parse an ISO-8601 date or date-time (UTC unless an offset is given;
+** "2024-03-05 14:22:10 UTC" and "2024/03/05" too) or unix seconds.  LR_INPUT on malformed text or a time outside
 ** LR_TIME_MIN..LR_TIME_MAX, LR_MISUSE on NULL. */
 LR_API int lr_parse_time(const char *text, long long *unix_seconds);
 /* "Did you mean": of names[0..n), the one a mistyped `word` most likely

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../leadrules.h"
 
@@ -91,10 +92,11 @@ int lr_parse_time(const char *s, long long *out) {
   const char *p = s, *end = s + len;
   int y, mo, d, h = 0, mi = 0, se = 0;
   if (!digits(&p, 4, &y)) return LR_INPUT;
-  int dash = (*p == '-');
-  if (dash) p++;
+  /* 2024-03-05, 20240305, or 2024/03/05 (year first: never ambiguous) */
+  char sep = (*p == '-' || *p == '/') ? *p : 0;
+  if (sep) p++;
   if (!digits(&p, 2, &mo)) return LR_INPUT;
-  if (dash && *p++ != '-') return LR_INPUT;
+  if (sep && *p++ != sep) return LR_INPUT;
   if (!digits(&p, 2, &d)) return LR_INPUT;
   static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (mo < 1 || mo > 12 || d < 1) return LR_INPUT;
@@ -116,7 +118,13 @@ int lr_parse_time(const char *s, long long *out) {
     }
     if (h > 24 || mi > 59 || se > 60 || (h == 24 && (mi || se)))
       return LR_INPUT;
-    if (p < end && (*p == 'Z' || *p == 'z')) {
+    /* Exports write the zone after a space too: "... 14:22:10 UTC",
+    ** "... 14:22:10 +0100". */
+    if (p + 1 < end && *p == ' ') p++;
+    if (end - p == 3 && (strncasecmp(p, "UTC", 3) == 0 ||
+                         strncasecmp(p, "GMT", 3) == 0)) {
+      p += 3;
+    } else if (p < end && (*p == 'Z' || *p == 'z')) {
       p++;
     } else if (p < end && (*p == '+' || *p == '-')) {
       int sign = *p++ == '-' ? -1 : 1, oh, om = 0;

@@ -144,4 +144,15 @@ contains "recent imports:"
 expect_ok lr info --json
 contains '"key_field":"email"'
 contains '{"name":"visits","type":"integer","header":"Visits","builtin":false,"imported":true}'
+# Times as exports write them (docs/import-export.md, "Times in a file"):
+# a zone after a space, year-first slashes; day-first dates stay bad rows.
+printf 'Email,Created Date\r\nz1@x.com,2024-03-05 14:22:10 UTC\r\nz2@x.com,2024/03/05\r\nz3@x.com,2024-03-05 15:22 +0100\r\n' > times.csv
+expect_ok lr --db times.db import contacts times.csv
+expect_ok lr --db times.db export --fields email,created_at
+contains "z1@x.com,2024-03-05T14:22:10Z"
+contains "z2@x.com,2024-03-05T00:00:00Z"
+contains "z3@x.com,2024-03-05T14:22:00Z"
+printf 'Email,Created Date\nz4@x.com,05.03.2024\n' > dayfirst.csv
+expect_fail 1 lr --db times.db import contacts dayfirst.csv
+contains "dayfirst.csv:2: column 'Created Date': cannot read '05.03.2024' as a date"
 finish

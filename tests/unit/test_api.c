@@ -863,6 +863,27 @@ static void test_utilities(void) {
   CHECK_INT(lr_parse_time("2024-06-01T09:00:00Z", &v), LR_OK);
   CHECK_INT(v, 1717232400);
   CHECK_INT(lr_parse_time("yesterday", &v), LR_INPUT);
+  /* the forms exports write: a zone after a space, year-first slashes */
+  CHECK_INT(lr_parse_time("2024-06-01 09:00:00 UTC", &v), LR_OK);
+  CHECK_INT(v, 1717232400);
+  CHECK_INT(lr_parse_time("2024-06-01 10:00 gmt", &v), LR_OK);
+  CHECK_INT(v, 1717236000);
+  CHECK_INT(lr_parse_time("2024-06-01 11:00:00 +0200", &v), LR_OK);
+  CHECK_INT(v, 1717232400);
+  CHECK_INT(lr_parse_time("2024/06/01", &v), LR_OK);
+  CHECK_INT(v, 1717200000);
+  CHECK_INT(lr_parse_time("2024/06/01 09:00", &v), LR_OK);
+  CHECK_INT(v, 1717232400);
+  v = 7;  /* still refused: mixed separators, day-first, 12-hour clocks */
+  CHECK_INT(lr_parse_time("2024/06-01", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("01/06/2024", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("05.03.2024", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("2024-06-01 9:00 PM", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("2024-06-01 09:00:00 CET", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("2024-06-01 09:00:00  UTC", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("2024-06-01 UTC", &v), LR_INPUT);
+  CHECK_INT(lr_parse_time("1717232400000", &v), LR_INPUT);
+  CHECK_INT(v, 7);
   CHECK_INT(lr_parse_time(NULL, &v), LR_MISUSE);
   CHECK_INT(lr_parse_time("0", NULL), LR_MISUSE);
   /* bounded: years 0000 to 9999, durations up to 10000 years */
