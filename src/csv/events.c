@@ -54,9 +54,16 @@ static int missing(lrc_import *im, const lrc_event_col *cols, int n, int i) {
     if (cols[j].required)
       len += (size_t)snprintf(need + len, sizeof need - len, "%s%s",
                               len ? " and " : "", cols[j].names[0]);
+  char also[256] = "";                   /* "activity, ... or event_name" */
+  size_t m = 0;
+  for (int k = 1; cols[i].names[k] && m < sizeof also; k++)
+    m += (size_t)snprintf(also + m, sizeof also - m, "%s%s",
+                          k == 1 ? "; its header may also be " :
+                          cols[i].names[k + 1] ? ", " : " or ",
+                          cols[i].names[k]);
   return lrc_fail(im, 0, LR_INPUT, "no '%s' column (%s need the contact "
-                  "key '%s', %s)", cols[i].names[0], im->kind->name,
-                  im->key_field, need);
+                  "key '%s', %s%s)", cols[i].names[0], im->kind->name,
+                  im->key_field, need, also);
 }
 
 int lrc_events_start(lrc_import *im, const lrc_row *header,

@@ -57,11 +57,16 @@ struct lrc_held {
 /* The fixed columns, in lrc_events.col. */
 enum { TYPE, AT, VALUE, CAMPAIGN };
 
-static const char *const TYPE_NAMES[] = { "type", "activity", NULL };
+/* The headers other systems' activity and event exports use (folded). */
+static const char *const TYPE_NAMES[] = {
+  "type", "activity", "activity_type", "event", "event_type", "event_name",
+  NULL };
 static const char *const AT_NAMES[] = {
-  "occurred_at", "at", "timestamp", "date", NULL };
+  "occurred_at", "at", "timestamp", "date", "time", "occurred",
+  "activity_date", "event_date", "event_time", "created_at", NULL };
 static const char *const VALUE_NAMES[] = { "value", NULL };
-static const char *const CAMPAIGN_NAMES[] = { "campaign", NULL };
+static const char *const CAMPAIGN_NAMES[] = {
+  "campaign", "campaign_name", "utm_campaign", NULL };
 
 static const lrc_event_col COLS[] = {
   [TYPE] = { TYPE_NAMES, 1 }, [AT] = { AT_NAMES, 1 },

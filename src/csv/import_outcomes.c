@@ -1,7 +1,8 @@
 /*
 ** import_outcomes.c -- an outcomes file: what sales reports back.  Contact
-** key, result (also spelled outcome: won/lost, 1/0, yes/no, true/false,
-** any case), optional amount, closed_at (also close_date, closed, date).
+** key, result (also spelled outcome, won, is_won: won/lost, 1/0, yes/no,
+** true/false, Closed Won/Closed Lost, any case), optional amount,
+** closed_at (also close_date, closed, date...).
 ** Upserted on (contact, closed_at): re-importing a corrected file
 ** replaces the outcomes it names.
 */
@@ -13,10 +14,14 @@
 /* The fixed columns, in lrc_events.col. */
 enum { RESULT, AMOUNT, CLOSED };
 
-static const char *const RESULT_NAMES[] = { "result", "outcome", NULL };
+/* The headers of CRM deal and opportunity exports too (folded):
+** Salesforce's Won / IsWon and CloseDate, HubSpot's Close Date. */
+static const char *const RESULT_NAMES[] = {
+  "result", "outcome", "won", "is_won", "iswon", NULL };
 static const char *const AMOUNT_NAMES[] = { "amount", NULL };
 static const char *const CLOSED_NAMES[] = {
-  "closed_at", "close_date", "closed", "closed_date", "date", NULL };
+  "closed_at", "close_date", "closed", "closed_date", "date", "closedate",
+  "date_closed", NULL };
 
 static const lrc_event_col COLS[] = {
   [RESULT] = { RESULT_NAMES, 1 }, [AMOUNT] = { AMOUNT_NAMES, 0 },
@@ -33,8 +38,13 @@ static int start(lrc_import *im, const lrc_row *header) {
 
 /* won: 1, lost: 0, neither: -1. */
 static int won_lost(const lrc_cell *c) {
-  static const char *const WON[] = { "won", "1", "yes", "true", "y", NULL };
-  static const char *const LOST[] = { "lost", "0", "no", "false", "n", NULL };
+  /* pairs: a deal stage as CRMs export it ("Closed Won", "closedwon") */
+  static const char *const WON[] = { "won", "1", "yes", "true", "y",
+                                     "closed won", "closedwon", "closed_won",
+                                     NULL };
+  static const char *const LOST[] = { "lost", "0", "no", "false", "n",
+                                      "closed lost", "closedlost",
+                                      "closed_lost", NULL };
   const char *p = c->p;
   size_t n = c->n;
   while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
@@ -55,7 +65,8 @@ static int row(lrc_import *im, const lrc_row *r) {
   int won = lrc_is_null(im, res) ? -1 : won_lost(res);
   if (won < 0)
     return lrc_bad_row(im, r, k->col[RESULT], "expected won or lost (or "
-                       "1/0, yes/no, true/false), got %s",
+                       "1/0, yes/no, true/false, Closed Won/Closed Lost), "
+                       "got %s",
                        lrc_show(im, res, shown, sizeof shown));
   long long closed;
   int rc = lrc_event_time(im, r, k->col[CLOSED], "empty close date", "date",

@@ -366,13 +366,27 @@ static void test_bad_input(void) {
       "skip it with --map 'color='");
   bad(LR_ACTIVITIES, "act_notype.csv", "email,at\nzed@x.example,2024-02-01\n", NULL,
       LR_INPUT, ": no 'type' column (activities need the contact key 'email', type "
-      "and occurred_at)");
+      "and occurred_at; its header may also be activity, activity_type, event, "
+      "event_type or event_name)");
+  /* the headers other systems export land on the fixed columns */
+  CHECK_INT(imp(LR_ACTIVITIES, file("act_alias.csv", "Email,Activity Type,"
+                                    "Activity Date,UTM Campaign\nzed@x.example,"
+                                    "demo_request,2024-02-01 09:00 UTC,spring\n"),
+                NULL), LR_OK);
+  CHECK_STR(q_text(dbpath, "SELECT type||'|'||occurred_at||'|'||campaign FROM "
+                   "activities WHERE type='demo_request'"),
+            "demo_request|1706778000|spring");
+  CHECK_INT(imp(LR_OUTCOMES, file("out_alias.csv", "Email,Won,Close Date\n"
+                                  "zed@x.example,Closed Won,2024/03/01\n"), NULL),
+            LR_OK);
+  CHECK_STR(q_text(dbpath, "SELECT result||'|'||closed_at FROM outcomes"),
+            "won|1709251200");
   bad(LR_ACTIVITIES, "act_twoat.csv", "email,type,at,date\nzed@x.example,x,1,2\n",
       NULL, LR_INPUT, ":1: column 'date': same meaning as column 'at' "
       "(occurred_at); skip one with --map 'date='");
   bad(LR_OUTCOMES, "out_result.csv", "email,result,closed_at\nzed@x.example,maybe,"
       "2024-03-01\n", NULL, LR_INPUT, ":2: column 'result': expected won or lost "
-      "(or 1/0, yes/no, true/false), got 'maybe'");
+      "(or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'maybe'");
   bad(LR_OUTCOMES, "out_unknown.csv", "email,outcome,closed_at\nx@x.example,won,"
       "2024-03-01\n", NULL, LR_INPUT, ":2: column 'email': no contact with key "
       "'x@x.example'");
