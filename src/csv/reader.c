@@ -12,8 +12,8 @@
 ** Line numbers are physical lines.  CSV_REPALL_NL makes libcsv report
 ** every line end outside quotes (even blank lines and the LF of a CRLF),
 ** and line breaks inside quoted cells are counted while the cell is
-** checked, so row->line is the line where the row starts.  Blank lines
-** are skipped.
+** checked, so row->line is the line where the row starts.  Blank lines,
+** and rows of empty cells only after the header, are skipped.
 **
 ** libcsv is strict (CSV_STRICT, CSV_STRICT_FINI): a stray quote or an
 ** unterminated quoted cell is an error, never a guess.  Spaces are data
@@ -155,6 +155,16 @@ static void keep_header(lrc_reader *r, const lrc_row *row) {
   }
 }
 
+/* A row of unquoted empty cells only, as spreadsheets write ",,," after
+** the data: no data, so skipped like a blank line.  A quoted "" is a
+** value, and a bad cell is kept for its error. */
+static int all_empty(const lrc_reader *r) {
+  if (r->bad_cell >= 0) return 0;
+  for (int i = 0; i < r->n; i++)
+    if (!r->isnull[i]) return 0;
+  return 1;
+}
+
 static void on_row(int c, void *ctx) {
   lrc_reader *r = ctx;
   if (r->rc) return;
@@ -163,6 +173,7 @@ static void on_row(int c, void *ctx) {
     return;
   }
   r->prev_cr = (c == '\r');
+  if (r->n > 0 && r->index > 0 && all_empty(r)) r->n = 0;
   if (r->n > 0) {
     for (int i = 0; i < r->n; i++) {
       r->cells[i].p = r->isnull[i] ? NULL : lrb_str(&r->data) + r->off[i];

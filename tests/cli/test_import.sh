@@ -155,4 +155,16 @@ contains "z3@x.com,2024-03-05T14:22:00Z"
 printf 'Email,Created Date\nz4@x.com,05.03.2024\n' > dayfirst.csv
 expect_fail 1 lr --db times.db import contacts dayfirst.csv
 contains "dayfirst.csv:2: column 'Created Date': cannot read '05.03.2024' as a date"
+# Rows of empty cells after the data, as spreadsheets save them, are
+# skipped like blank lines; a row with a space or a quoted "" is a row.
+printf '\xef\xbb\xbfEmail,Name\r\ne1@x.com,Ann\r\n,\r\n,\r\ne2@x.com,"Bo\r\nB"\r\n,\r\n' > sheet.csv
+expect_ok lr --db sheet.db import contacts sheet.csv
+contains "  rows read                2"
+contains "  inserted                 2"
+printf 'Email,Name\ne3@x.com,C\n ,\n' > spaced.csv
+expect_fail 1 lr --db sheet.db import contacts spaced.csv
+contains "spaced.csv:3: column 'Email': empty key"
+printf 'Email,Name\ne3@x.com,C\n"",""\n' > quoted.csv
+expect_fail 1 lr --db sheet.db import contacts quoted.csv
+contains "quoted.csv:3: column 'Email': empty key"
 finish

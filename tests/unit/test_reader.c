@@ -57,7 +57,10 @@ static void test_basic(void) {
   CHECK_STR(READ("a,b\n1,2"), "1:[a|b] 2:[1|2]");          /* no final LF */
   CHECK_STR(READ("a,b\r\n1,2\r\n3,4\r\n"), "1:[a|b] 2:[1|2] 3:[3|4]");
   CHECK_STR(READ("a,b\r1,2\r"), "1:[a|b] 2:[1|2]");        /* old Mac CR */
-  CHECK_STR(READ("a,b,c\n,,\n"), "1:[a|b|c] 2:[~|~|~]");
+  /* a row of unquoted empty cells is skipped, as a blank line is */
+  CHECK_STR(READ("a,b,c\n,,\n1,,\n"), "1:[a|b|c] 3:[1|~|~]");
+  CHECK_STR(READ("a,b\n\"\",\"\"\n"), "1:[a|b] 2:[|]");
+  CHECK_STR(READ(",\n,\n"), "1:[~|~]");                  /* not the header */
   CHECK_STR(READ("a,b\n\"\",x\n"), "1:[a|b] 2:[|x]");      /* "" is not ~ */
   CHECK_STR(READ("a\n 5 \n"), "1:[a] 2:[ 5 ]");           /* spaces kept */
   CHECK_STR(READ("h\n"), "1:[h]");
