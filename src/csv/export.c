@@ -107,12 +107,17 @@ static int gradecols_load(lr_db *db, const lrs_fields *f, gradecols *g) {
   return LR_OK;
 }
 
-/* Which column a name given by the user means: a field (by name, original
-** header or its folded form), another contacts column, or grade_NAME.
+/* Which column a name given by the user means: a field or contacts column
+** by its name, a field by its original header or its folded form, or
+** grade_NAME.
 ** Sets *x; *owned when x->name had to be copied.  LR_INPUT when none. */
 static int resolve(lr_db *db, const lrs_fields *f, const gradecols *g,
                    const char *t, col *x, char **owned, const char *opt) {
-  const lrs_field *hit = lrs_fields_resolve(f, t);
+  /* A column's own name before another's header: `score` is leadrules'
+  ** score even when a CRM's "Score" column was imported as crm_score. */
+  const lrs_field *hit = lrs_fields_find(f, t);
+  if (!hit && (strcmp(t, "import_seq") == 0 || !lrs_contacts_has_column(db, t)))
+    hit = lrs_fields_resolve(f, t);
   memset(x, 0, sizeof *x);
   *owned = NULL;
   if (hit) {
@@ -264,6 +269,25 @@ static int open_rows(lr_db *db, const lr_export_opts *o, picker *sel,
   return rc;
 }
 
+/* A header that would read as another column of the same file (a CRM's
+** "Score" imported as crm_score, beside leadrules' own score) gives way
+** to its field name, so no two columns of an export look alike. */
+static void distinct_labels(col *cols, int n) {
+  for (int i = 0; i < n; i++) {
+    if (cols[i].grade || strcmp(cols[i].label, cols[i].name) == 0) continue;
+    char fi[LRC_NAME_MAX + 1], fj[LRC_NAME_MAX + 1];
+    lr_fold_name(cols[i].label, fi, sizeof fi);
+    for (int j = 0; j < n; j++) {
+      if (j == i) continue;
+      lr_fold_name(cols[j].label, fj, sizeof fj);
+      if (strcmp(fi, fj) == 0 || strcmp(fi, cols[j].name) == 0) {
+        cols[i].label = cols[i].name;
+        break;
+      }
+    }
+  }
+}
+
 static void put_header(out *w, const lr_export_opts *o, const picker *sel) {
   if (o->json) {
     lrb_adds(&w->b, "[");
@@ -375,6 +399,7 @@ int lr_export(lr_db *db, const lr_export_opts *opts, lr_write_fn write,
     if (o.fields && *o.fields) rc = pick(&sel, o.fields);
     else default_fields(db, &f, &g, sel.cols, &sel.n);
   }
+  if (rc == LR_OK) distinct_labels(sel.cols, sel.n);
   if (rc == LR_OK && o.sort && *o.sort) rc = pick(&by, o.sort);
   if (rc == LR_OK) rc = open_rows(db, &o, &sel, &by, &cur);
   long long rows = 0;

@@ -52,4 +52,15 @@ same "$(lr --db sync.db export | head -1)" "$first"
 expect_ok lr --db sync.db export --fields email,company_size,title
 same "$OUT" "$(lr --db sync.db export --fields Email,'Company Size','Job Title')"
 contains "$(printf 'fnelson99@fapeal.example.com,2600,CFO\r')"
+# A CRM's own "Score" column, imported as crm_score: its header gives way
+# to the field name beside leadrules' score, and `score` means leadrules'.
+printf 'Email,Score\na@x.example,55\n' > crm.csv
+expect_ok lr --db crm.db import contacts crm.csv --map Score=crm_score
+expect_ok lr --db crm.db export
+same "$(head -1 <<<"$OUT")" "$(printf 'Email,crm_score,stage,owner,score,grade\r')"
+contains "$(printf 'a@x.example,55,,,0,\r')"
+expect_ok lr --db crm.db export --fields score,Score
+same "$OUT" "$(printf 'score,crm_score\r\n0,55\r')"
+expect_ok lr --db crm.db export --json --fields Score
+contains '{"Score":55}'
 finish
