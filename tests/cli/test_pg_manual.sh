@@ -187,6 +187,26 @@ contains "error: query: set_config() may not be called here"
 contains "error: query: pg_advisory_lock() may not be called here"
 same "$(grep -c '^error: query: SQL failed on PostgreSQL' <<< "$OUT")" 3 "(a second statement and writes refused)"
 same "$(grep -c '^error' <<< "$OUT")" 10 "(every hostile query refused)"
+# The shell's query() on a table it may not read: the same error, in the
+# same words, and the same exit status on both stores.
+cat > qr.txt <<'LUA'
+query("SELECT * FROM runs")
+query("SELECT count(*) FROM audit")
+query("SELECT email FROM contacts WHERE id IN (SELECT contact_id FROM stage_history)")
+print(count())
+LUA
+for db in "$SQ" "$PG"; do
+  "$LEADRULES" --db "$db" shell < qr.txt > "qr.${db##*/}" 2>&1
+  echo "exit $?" >> "qr.${db##*/}"
+done
+if cmp -s "qr.m.db" "qr.$d"; then pass; else
+  fail "query() refusals differ:"$'\n'"$(diff "qr.m.db" "qr.$d")"
+fi
+OUT=$(cat "qr.$d")
+contains "stdin:1: query: it reads the table runs (query() reads contacts, activities and outcomes only)"
+contains "stdin:1: query: it reads the table audit (query()"
+contains "stdin:1: query: it reads the table stage_history (query()"
+contains "exit 1"
 
 # Hostile SQL in leads{where=}: no writes, no second statement, no table
 # but contacts, no function that escapes; each refused naming its line.
