@@ -336,6 +336,18 @@ static void changes_check_second(const char *p) {
             "1boom,2bang");
 }
 
+/* PostgreSQL: the last statement the store's connection sent, read by the
+** server (pg_stat_activity) as another client: the one connection to p
+** inside a transaction. */
+static void store_last_sql(const char *p, char *out, size_t n) {
+  PGresult *r = PQexec(t_pg_conn(p), "SELECT query FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> "
+                       "pg_backend_pid() AND state LIKE 'idle in transaction%'");
+  CHECK_INT(PQntuples(r), 1);
+  snprintf(out, n, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?");
+  PQclear(r);
+}
+
 static void test_changes(void) {
   const char *p = t_db("changes.db");
   lr_db *db = NULL;
@@ -366,8 +378,17 @@ static void test_changes(void) {
   CHECK_INT(lrs_rollback(db), LR_OK);
   CHECK_INT(lrs_begin(db), LR_OK);
   long long before = lrs_total_changes(db);
+  /* An empty batch writes nothing and, on PostgreSQL, sends nothing (it
+  ** sent a staging table and an empty COPY, a round trip each). */
+  char sent[512] = "", then[512] = "";
+  if (t_pg()) store_last_sql(p, sent, sizeof sent);
   CHECK_INT(lrs_changes_apply(b), LR_OK);
   CHECK_INT(lrs_total_changes(db) - before, 0);
+  if (t_pg()) {
+    store_last_sql(p, then, sizeof then);
+    CHECK_STR(then, sent);
+    CHECK_CONTAINS(sent, "pg_advisory_xact_lock");  /* lrs_begin's */
+  }
   CHECK_INT(lrs_rollback(db), LR_OK);
   lrs_changes_free(b);
   lr_close(db);
