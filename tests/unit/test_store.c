@@ -467,6 +467,100 @@ static void test_ingest_untune(void) {
   lr_close(db);
 }
 
+/* PostgreSQL: how many times contacts was vacuumed and analysed by hand
+** (VACUUM, ANALYZE; autovacuum counts apart), "vacuums/analyzes". */
+static const char *tidy_counts(const char *p, const char *table) {
+  static char out[64];
+  const char *v[1] = { table };
+  PGresult *r = PQexecParams(t_pg_conn(p), "SELECT vacuum_count || '/' || "
+                             "analyze_count FROM pg_stat_user_tables WHERE "
+                             "relid = to_regclass($1)", 1, NULL, v, NULL,
+                             NULL, 0);
+  snprintf(out, sizeof out, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 0)
+                                                    : "?");
+  PQclear(r);
+  return out;
+}
+
+/* n contacts from key number `from` (from + 1 .. from + n). */
+static const char *tidy_csv(int from, int n) {
+  const char *csv = t_path("tidy.csv");
+  FILE *f = fopen(csv, "w");
+  fputs("email,title\n", f);
+  for (int i = from + 1; i <= from + n; i++)
+    fprintf(f, "c%06d@tidy.example,CEO\n", i);
+  fclose(f);
+  return csv;
+}
+
+/* After an import commits, each table it wrote at least 10,000 rows of
+** (and a tenth of the table) is vacuumed and analysed (pg_tidy.c); a
+** small import is not; an import that rolls back leaves no note behind
+** for the next commit. */
+static void test_tidy(void) {
+  if (!t_pg()) {
+    printf("skipped on SQLite: %s: VACUUM (ANALYZE) after an import is "
+           "PostgreSQL's\n", __func__);
+    return;
+  }
+  const char *p = t_db_fresh("tidy.db");
+  lr_db *db = NULL;
+  CHECK_INT(lr_open(p, &db), LR_OK);
+  lr_import_report res;
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, tidy_csv(0, 100), NULL, &res),
+            LR_OK);
+  CHECK_STR(tidy_counts(p, "contacts"), "0/0");
+  /* 12,000 rows written, then rolled back (the caller's transaction). */
+  CHECK_INT(lrs_begin(db), LR_OK);
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, tidy_csv(100, 12000), NULL, &res),
+            LR_OK);
+  CHECK_INT(res.inserted, 12000);
+  CHECK_INT(lrs_rollback(db), LR_OK);
+  CHECK_STR(tidy_counts(p, "contacts"), "0/0");
+  CHECK_STR(t_sql_text(p, "SELECT count(*) FROM contacts"), "100");
+  /* ... and its 12,000 do not count towards the next import's. */
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, tidy_csv(100, 200), NULL, &res),
+            LR_OK);
+  CHECK_STR(tidy_counts(p, "contacts"), "0/0");
+  /* 12,000 of a table of 300: vacuumed and analysed, contacts and the
+  ** run state of the new contacts. */
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, tidy_csv(300, 12000), NULL, &res),
+            LR_OK);
+  CHECK_STR(tidy_counts(p, "contacts"), "1/1");
+  CHECK_STR(tidy_counts(p, "contact_state"), "1/1");
+  CHECK_STR(tidy_counts(p, "activities"), "0/0");
+  /* 500 more: too few. */
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, tidy_csv(12300, 500), NULL, &res),
+            LR_OK);
+  CHECK_STR(tidy_counts(p, "contacts"), "1/1");
+  lr_close(db);
+  /* A user who may write the tables but does not own them: the import
+  ** commits, and the VACUUM it may not run is skipped. */
+  char role[64], sql[1024], uri[700];
+  snprintf(role, sizeof role, "lrt_tidy_%d", (int)getpid());
+  snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN; "
+           "GRANT USAGE ON SCHEMA public TO %s; GRANT SELECT, INSERT, UPDATE, "
+           "DELETE ON ALL TABLES IN SCHEMA public TO %s; GRANT USAGE, SELECT, "
+           "UPDATE ON ALL SEQUENCES IN SCHEMA public TO %s", role, role, role,
+           role, role);
+  PGresult *r = PQexec(t_pg_conn(p), sql);
+  CHECK_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+  PQclear(r);
+  const char *at = strchr(p, '@');          /* postgresql://USER@HOST... */
+  snprintf(uri, sizeof uri, "postgresql://%s%s", role, at ? at : "");
+  CHECK_INT(lr_open(uri, &db), LR_OK);
+  CHECK_INT(lr_import_csv(db, LR_CONTACTS, tidy_csv(20000, 12000), NULL, &res),
+            LR_OK);
+  CHECK_INT(res.inserted, 12000);
+  lr_close(db);
+  CHECK_STR(tidy_counts(p, "contacts"), "1/1");
+  CHECK_STR(t_sql_text(p, "SELECT count(*) FROM contacts"), "24800");
+  snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
+  r = PQexec(t_pg_conn(p), sql);
+  CHECK_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+  PQclear(r);
+}
+
 int main(void) {
   t_tmpdir();
   test_nest_flat();
@@ -478,5 +572,6 @@ int main(void) {
   test_directory_and_missing();
   test_migrate_v1();
   test_changes();
+  test_tidy();
   return t_done();
 }
