@@ -289,8 +289,10 @@ int lrs_exec(lr_db *db, const char *sql) {
   int src = sqlite3_exec(db->sql, sql, NULL, NULL, &msg);
   if (src != SQLITE_OK) {
     int rc = lrs_map_rc(src);
-    if (rc == LR_BUSY)
+    if ((src & 0xff) == SQLITE_BUSY)
       lrs_busy(db, NULL);
+    else if (rc == LR_BUSY)        /* SQLITE_LOCKED: this connection's own */
+      lrs_sqlerr(db, src, "database busy");
     else if (is_full(db->sql, src))
       lrs_sqlerr(db, src, "write");
     else
