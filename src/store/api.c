@@ -64,8 +64,9 @@ int lr_busy_timeout(lr_db *db, int ms) {
   if (!lrs_is_open(db)) return LR_MISUSE;
   db->busy_ms = ms < 0 ? 0 : ms;
   if (db->pg) {
-    char sql[48];
-    snprintf(sql, sizeof sql, "SET lock_timeout = %d", db->busy_ms);
+    char sql[48];                 /* 0 would wait for ever: 1 ms, as lrs_pg_open */
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d",
+             db->busy_ms > 0 ? db->busy_ms : 1);
     return lrs_pg_exec(db, sql, "busy timeout") == LR_OK ? lr__ok(db)
                                                         : db->rc;
   }

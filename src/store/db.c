@@ -29,6 +29,14 @@ int lr__err(lr_db *db, int rc, const char *fmt, ...) {
   return rc;
 }
 
+int lrs_busy(lr_db *db, const char *what) {
+  const char *path = db->path ? db->path : "";
+  if (what && strcmp(what, path) == 0) what = NULL;   /* no "a.db: a.db" */
+  return lr__err(db, LR_BUSY, "%s%s%s: database is locked by another writer "
+                 "(gave up after %d ms; see --busy-timeout)", what ? what : "",
+                 what ? ": " : "", path, db->busy_ms);
+}
+
 int lr__ok(lr_db *db) {
   if (db) {
     db->rc = LR_OK;
@@ -74,10 +82,7 @@ int lrs_sqlerr_on(lr_db *db, sqlite3 *conn, int src, const char *what) {
   int rc = lrs_map_rc(src);
   if (rc == LR_OK) rc = LR_ERROR;
   const char *msg = conn ? sqlite3_errmsg(conn) : sqlite3_errstr(src);
-  if ((src & 0xff) == SQLITE_BUSY)
-    return lr__err(db, rc, "%s: database %s is locked by another writer "
-                   "(waited %d ms)", what, db->path ? db->path : "",
-                   db->busy_ms);
+  if ((src & 0xff) == SQLITE_BUSY) return lrs_busy(db, what);
   if ((src & 0xff) == SQLITE_READONLY) {
     const char *path = db->path ? db->path : "";
     if (strcmp(what, path) == 0) what = "open";   /* no "a.db: ... a.db" */
@@ -284,7 +289,9 @@ int lrs_exec(lr_db *db, const char *sql) {
   int src = sqlite3_exec(db->sql, sql, NULL, NULL, &msg);
   if (src != SQLITE_OK) {
     int rc = lrs_map_rc(src);
-    if (rc == LR_BUSY)
+    if ((src & 0xff) == SQLITE_BUSY)
+      lrs_busy(db, NULL);
+    else if (rc == LR_BUSY)        /* SQLITE_LOCKED: this connection's own */
       lrs_sqlerr(db, src, "database busy");
     else if (is_full(db->sql, src))
       lrs_sqlerr(db, src, "write");
@@ -306,10 +313,7 @@ int lrs_begin(lr_db *db) {
   int rc;
   if (db->txn == 0) {
     rc = lrs_exec(db, "BEGIN IMMEDIATE");
-    if (rc == LR_BUSY)
-      return lr__err(db, LR_BUSY, "%s: database is locked by another writer "
-                     "(gave up after %d ms; see --busy-timeout)",
-                     db->path, db->busy_ms);
+    if (rc == LR_BUSY) return lrs_busy(db, NULL);
   } else {
     rc = flat(db, db->txn + 1) ? LR_OK : lrs_exec(db, "SAVEPOINT lr_nested");
   }

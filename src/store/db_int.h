@@ -130,5 +130,10 @@ int lrs__userfn_register(sqlite3 *conn);
 int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                      const char *tail, sqlite3_stmt **st, char *err,
                      size_t errlen);
+/* lrs_prepare_user that also names, in table (n bytes; "" for none), the
+** first table the SQL may not read when that is why it was refused. */
+int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
+                       const char *tail, sqlite3_stmt **st, char *err,
+                       size_t errlen, char *table, size_t n);
 
 #endif

@@ -136,9 +136,16 @@ static int stage_all(lrs_changes *c, lrs_pg_copy *cp, int *used) {
 }
 
 /* Stage the updates and deletes, then run the statement of each kind
-** that has rows, and empty the staging table (its rows not counted). */
+** that has rows, and empty the staging table (its rows not counted).
+** With none (the lists stage_all stages all empty), nothing is sent: no
+** staging table, no empty COPY (a chunk with nothing to change, a
+** re-run's usual chunk, cost two round trips). */
 static int write_staged(lrs_changes *c) {
   lr_db *db = c->db;
+  if (!(c->contacts.n || c->spells.n || c->clears.n || c->adds.n ||
+        c->dels.n || c->unassigns.n || c->unlocks.n || c->sets.n ||
+        c->assigns.n || c->stables.n))
+    return LR_OK;
   int used[K_STABLE + 1] = {0};
   lrs_pg_copy cp = {0};
   int rc = LR_OK;

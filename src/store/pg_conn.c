@@ -39,9 +39,11 @@ int lrs_pg_err(lr_db *db, const PGresult *res, const char *what) {
                 db->pg ? db->pg->uri : NULL);
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   int rc = map_state(state);
-  if (rc == LR_BUSY)
-    lr__err(db, rc, "%s: %s: another writer holds a lock (waited %d ms; see "
-            "--busy-timeout): %s", what, db->path, db->busy_ms, lrb_str(&m));
+  /* lock_timeout is the busy timeout: SQLite's BUSY, in its words.  A
+  ** serialization failure or a deadlock (LR_BUSY too) waited for no
+  ** timeout: the server's words say what happened. */
+  if (state && !strcmp(state, "55P03"))
+    lrs_busy(db, what);
   else
     lr__err(db, rc, "%s: %s", what, lrb_str(&m));
   lrb_free(&m);
@@ -179,7 +181,7 @@ int lrs_pg_begin(lr_db *db) {
                        LRS_PG_WRITE_LOCK ")", "begin");
   if (rc != LR_OK) {
     PQclear(PQexec(db->pg->conn, "ROLLBACK"));
-    return rc;
+    return rc == LR_BUSY ? lrs_busy(db, NULL) : rc;     /* as lrs_begin */
   }
   db->txn++;
   return rc;

@@ -30,10 +30,7 @@ static int lock(lr_db *db) {
   for (int waited = 0; rc == LR_OK; waited += 20) {
     rc = try_lock(db, &got);
     if (rc != LR_OK || got) break;
-    if (waited >= db->busy_ms)
-      return lr__err(db, LR_BUSY, "%s: another run holds the lock (gave up "
-                     "after %d ms; see --busy-timeout)", db->path,
-                     db->busy_ms);
+    if (waited >= db->busy_ms) return lrs_busy(db, NULL);
     struct timespec ts = { 0, 20 * 1000000L };
     nanosleep(&ts, NULL);
   }

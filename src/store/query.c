@@ -77,22 +77,27 @@ int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
   lr_buf body = LR_BUF_INIT;
   lrb_add(&body, sql, n);
   if (body.oom) return lrs__snap_rc(snap, SQLITE_NOMEM);
-  char why[512] = "";
-  int rc = lrs_prepare_user(conn, "SELECT * FROM ", lrb_str(&body), "", &st,
-                            why, sizeof why);
+  char why[512] = "", table[128];
+  int rc = lrs_prepare_user_t(conn, "SELECT * FROM ", lrb_str(&body), "", &st,
+                              why, sizeof why, table, sizeof table);
   lrb_free(&body);
   if (rc != SQLITE_OK) {
-    /* Say it in terms of a query, not of a segment. */
+    /* Say it in terms of a query, not of a segment; a refusal is the
+    ** user's error (LR_POLICY), in PostgreSQL's words (pg_usersql.c). */
     const char *m = why;
     if (strncmp(m, "segment SQL does not prepare: ", 30) == 0) m += 30;
-    if (rc == SQLITE_AUTH)
+    if (rc == SQLITE_AUTH && table[0])
+      snprintf(err, errlen, "query: it reads the table %s (query() reads "
+               "contacts, activities and outcomes only)", table);
+    else if (rc == SQLITE_AUTH)
       snprintf(err, errlen, "query: only reads of contacts, activities and "
                "outcomes are allowed (%s)", sqlite3_errmsg(conn));
     else if (strstr(m, "one expression"))
       snprintf(err, errlen, "query: give one SELECT statement");
     else
       snprintf(err, errlen, "query: %s", m);
-    return lrs__snap_rc(snap, rc);
+    rc = lrs__snap_rc(snap, rc);
+    return (snap->src & 0xff) == SQLITE_AUTH ? LR_POLICY : rc;
   }
   rc = rows_new(snap, st, out);
   if (rc == LR_OK) (*out)->user = 1;

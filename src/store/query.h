@@ -16,7 +16,9 @@ typedef struct lrs_rows lrs_rows;
 
 /* A cursor over one SELECT (or WITH ... SELECT) that users typed, under
 ** the same authorizer as segment SQL: reads of contacts, activities and
-** outcomes only.  Returns an LR code; err says why in user terms. */
+** outcomes only.  Returns an LR code, LR_POLICY for SQL the guard
+** refuses on either store ("query: it reads the table runs (...)");
+** err says why in user terms. */
 int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
                    char *err, size_t errlen);
 /* The row of contact `id` (SELECT * FROM contacts), or its activities

@@ -46,6 +46,10 @@ int lrs_is_pg(lr_db *db);
 /* What a PostgreSQL handle cannot do yet: LR_OK on SQLite; on PostgreSQL
 ** LR_ERROR with "WHAT is not supported on PostgreSQL yet ...". */
 int lrs_pg_refuse(lr_db *db, const char *what);
+/* The write lock not had within the busy timeout, in the same words on
+** both stores: LR_BUSY with "[WHAT: ]PATH: database is locked by another
+** writer (gave up after N ms; see --busy-timeout)" (what may be NULL). */
+int lrs_busy(lr_db *db, const char *what);
 
 /* Run a read-only query whose SQL both backends take; fn gets each row's
 ** values as text (NULL for SQL NULL), valid during the call; a non-zero
@@ -107,8 +111,8 @@ void lrs_nest_flat(lr_db *db, int on);
 int lrs_run_begin(lr_db *db);
 void lrs_run_end(lr_db *db);
 /* lrs_run_begin for lr_run itself: on PostgreSQL it also takes the run
-** lock (one run writes at a time: LR_BUSY "another run holds the lock"
-** after the busy timeout) and exports the snapshot the workers' readers
+** lock (one writer at a time: lrs_busy's LR_BUSY "database is locked by
+** another writer" after the busy timeout) and exports the snapshot the workers' readers
 ** share (pg_run.c); lrs_run_end releases both. */
 int lrs_run_txn_begin(lr_db *db);
 /* The write transaction of a move, a set or a script: lrs_begin, and on

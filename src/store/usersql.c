@@ -71,11 +71,24 @@ void lrs_user_sqlerr(lrs_snap *s, int src, const char *what, char *err,
     snprintf(err, errlen, "%s: %s", what, m);
 }
 
+/* The first table a refused read named (the authorizer's context). */
+struct denied {
+  char *table;
+  size_t n;
+};
+
+static int deny_read(struct denied *d, const char *db, const char *table) {
+  if (d->n && !d->table[0])
+    snprintf(d->table, d->n, "%s%s%s", db && strcmp(db, "main") ? db : "",
+             db && strcmp(db, "main") ? "." : "", table ? table : "");
+  return SQLITE_DENY;
+}
+
 /* User SQL may read contact data and call functions; nothing else: no
 ** writes, no attach, no pragmas, no other tables. */
 static int authorizer(void *ctx, int action, const char *a, const char *b,
                       const char *db, const char *trigger) {
-  (void)ctx; (void)b; (void)trigger;
+  (void)trigger;
   switch (action) {
     case SQLITE_SELECT:
       return SQLITE_OK;
@@ -87,11 +100,11 @@ static int authorizer(void *ctx, int action, const char *a, const char *b,
         return SQLITE_DENY;
       return SQLITE_OK;
     case SQLITE_READ:
-      if (db && strcmp(db, "main") != 0) return SQLITE_DENY;
+      if (db && strcmp(db, "main") != 0) return deny_read(ctx, db, a);
       if (a && (strcmp(a, "contacts") == 0 || strcmp(a, "activities") == 0 ||
                 strcmp(a, "outcomes") == 0))
         return SQLITE_OK;
-      return SQLITE_DENY;
+      return deny_read(ctx, db, a);
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
     default:
@@ -120,6 +133,14 @@ static void column_hint(sqlite3 *conn, const char *msg, char *err,
 int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                      const char *tail, sqlite3_stmt **st, char *err,
                      size_t errlen) {
+  return lrs_prepare_user_t(conn, head, where, tail, st, err, errlen, NULL, 0);
+}
+
+int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
+                       const char *tail, sqlite3_stmt **st, char *err,
+                       size_t errlen, char *table, size_t n) {
+  struct denied denied = { table, n };
+  if (n) table[0] = '\0';
   lr_buf sql = LR_BUF_INIT;
   /* The user text sits on its own lines inside parentheses, so that a
   ** trailing "--" comment cannot swallow the rest of the statement. */
@@ -127,7 +148,7 @@ int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
   if (sql.oom) return SQLITE_NOMEM;
   int saved[LRS_NLIMITS];
   limits_on(conn, saved);
-  sqlite3_set_authorizer(conn, authorizer, NULL);
+  sqlite3_set_authorizer(conn, authorizer, &denied);
   const char *rest = NULL;
   int rc = sqlite3_prepare_v2(conn, sql.p, -1, st, &rest);
   sqlite3_set_authorizer(conn, NULL, NULL);

@@ -37,6 +37,40 @@ rows() {
 # The pid holding the write lock in this test's database (tests share one
 # server), and holding it from a psql of its own until it is killed.
 PG_HELD="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+# hold_lock: the write lock of both stores held by a client of each
+# (SQLite's: a transaction begun IMMEDIATE on $SQ; PostgreSQL's: the
+# advisory lock on $PG) until release_lock.
+hold_lock() {
+  rm -f hold.fifo && mkfifo hold.fifo
+  sqlite3 "$SQ" < hold.fifo >/dev/null 2>&1 &
+  HOLD_SQ=$!
+  exec 9> hold.fifo
+  echo "BEGIN IMMEDIATE;" >&9
+  psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
+  HOLD_PG=$!
+  for _ in $(seq 200); do
+    [ -n "$(psql -qXtA "$PG" -c "$PG_HELD")" ] &&
+      ! sqlite3 "$SQ" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  fail "hold_lock: the write locks were not taken"
+}
+release_lock() {
+  echo "ROLLBACK;" >&9
+  exec 9>&-
+  psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($PG_HELD) h" >/dev/null
+  wait "$HOLD_SQ" "$HOLD_PG"
+}
+# busy_both CMD...: with the lock held, the same exit status and the same
+# message on both stores (each database's name read as DB); $OUT keeps
+# PostgreSQL's.
+busy_both() {
+  local a b ra rb
+  a=$("$LEADRULES" --db "$SQ" "$@" 2>&1 >/dev/null); ra=$?
+  b=$("$LEADRULES" --db "$PG" "$@" 2>&1 >/dev/null); rb=$?
+  OUT=${b//"$PG"/DB}
+  same "$ra: ${a//"$SQ"/DB}" "$rb: $OUT" "exit status and message of $* (sqlite, then postgresql)"
+}
 # serve_fixture NAME: databases NAME on both stores with the real-time
 # fixture ($FIX) imported and run at $NOW, a token file and $AUTH for
 # curl; servers started into PIDS are killed at exit.

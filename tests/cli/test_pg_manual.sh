@@ -9,19 +9,9 @@
 # LEADRULES_TEST_PG; without it this test is skipped.
 . "$LR_SRC/tests/cli/lib.sh"
 EX="$LR_SRC/examples"
-if [ -z "${LEADRULES_TEST_PG:-}" ]; then
-  echo "skipped: LEADRULES_TEST_PG is not set (scripts/pg-up starts a server)"
-  exit 77
-fi
-command -v psql >/dev/null || { echo "skipped: no psql"; exit 77; }
-
-base=${LEADRULES_TEST_PG%/*}
-d="lr_m_$$_${RANDOM}"
-trap 'psql -qX "$LEADRULES_TEST_PG" -c "DROP DATABASE IF EXISTS $d" 2>/dev/null' EXIT
-psql -qX "$LEADRULES_TEST_PG" -c "CREATE DATABASE $d" || exit 2
-PG="$base/$d"
-SQ="$LR_TMP/m.db"
-rm -f "$SQ"
+. "$LR_SRC/tests/cli/pg_lib.sh"     # skips without a server; fresh, hold_lock
+fresh m
+d=${PG##*/}
 
 n=0
 # both CMD...: the output (stdout and stderr) and exit status of CMD on
@@ -197,6 +187,26 @@ contains "error: query: set_config() may not be called here"
 contains "error: query: pg_advisory_lock() may not be called here"
 same "$(grep -c '^error: query: SQL failed on PostgreSQL' <<< "$OUT")" 3 "(a second statement and writes refused)"
 same "$(grep -c '^error' <<< "$OUT")" 10 "(every hostile query refused)"
+# The shell's query() on a table it may not read: the same error, in the
+# same words, and the same exit status on both stores.
+cat > qr.txt <<'LUA'
+query("SELECT * FROM runs")
+query("SELECT count(*) FROM audit")
+query("SELECT email FROM contacts WHERE id IN (SELECT contact_id FROM stage_history)")
+print(count())
+LUA
+for db in "$SQ" "$PG"; do
+  "$LEADRULES" --db "$db" shell < qr.txt > "qr.${db##*/}" 2>&1
+  echo "exit $?" >> "qr.${db##*/}"
+done
+if cmp -s "qr.m.db" "qr.$d"; then pass; else
+  fail "query() refusals differ:"$'\n'"$(diff "qr.m.db" "qr.$d")"
+fi
+OUT=$(cat "qr.$d")
+contains "stdin:1: query: it reads the table runs (query() reads contacts, activities and outcomes only)"
+contains "stdin:1: query: it reads the table audit (query()"
+contains "stdin:1: query: it reads the table stage_history (query()"
+contains "exit 1"
 
 # Hostile SQL in leads{where=}: no writes, no second statement, no table
 # but contacts, no function that escapes; each refused naming its line.
@@ -231,20 +241,18 @@ psql -qX "$PG" -c "ALTER DATABASE $d SET standard_conforming_strings = off" || f
 hostile "'\\'' IS NOT NULL AND pg_sleep(0) IS NULL -- '" "SQL failed on PostgreSQL"
 psql -qX "$PG" -c "ALTER DATABASE $d RESET standard_conforming_strings" || fail "scs reset"
 same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(hostile where wrote nothing)"
-# One writer at a time: a move, a set and a script wait for the lock a
-# run holds, then give up having written nothing.
-# This test's database only: the tests share one server.
-held="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 478186697070 % 4294967296 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-psql -qX "$PG" -c "SELECT pg_advisory_lock(478186697070), pg_sleep(120)" >/dev/null 2>&1 &
-for _ in $(seq 200); do [ -n "$(psql -qXtA "$PG" -c "$held")" ] && break; sleep 0.1; done
-expect_fail 1 lr --db "$PG" --busy-timeout 300 move "$k5" lead --reason x
-contains "another run holds the lock (gave up after 300 ms; see --busy-timeout)"
-expect_fail 1 lr --db "$PG" --busy-timeout 300 set "$k5" title=x --reason x
-contains "another run holds the lock"
-expect_fail 1 lr --db "$PG" --busy-timeout 300 s.lua
-contains "another run holds the lock"
-psql -qX "$PG" -c "SELECT pg_terminate_backend(pid) FROM ($held) h" >/dev/null
-wait
+# One writer at a time: a move, a set and a script wait for the write
+# lock, then give up in the same words on both stores, having written
+# nothing.
+hold_lock
+busy="leadrules: DB: database is locked by another writer (gave up after 300 ms; see --busy-timeout)"
+busy_both --busy-timeout 300 move "$k5" lead --reason x
+same "$OUT" "$busy"
+busy_both --busy-timeout 300 set "$k5" title=x --reason x
+same "$OUT" "$busy"
+busy_both --busy-timeout 300 s.lua
+same "$OUT" "$busy"
+release_lock
 same "$(lr --db "$PG" export --json | sha256sum)" "$before" "(a writer that gave up wrote nothing)"
 
 # A script that fails rolls back whole, on both.
