@@ -124,6 +124,8 @@ static const char *opt_string(lua_State *L, int idx, const char *key,
   if (!opt_field(L, idx, key, what, LUA_TSTRING, "a string")) return NULL;
   if (lrl_has_nul(L, -1))
     lrl_error(L, "%s: '%s' contains a NUL byte", what, key);
+  if (lrl_not_utf8(L, -1))
+    lrl_error(L, "%s: '%s' is not valid UTF-8", what, key);
   const char *s = lua_tostring(L, -1);
   lua_pop(L, 1);            /* still referenced by the options table */
   return s;
@@ -561,6 +563,8 @@ static const char **sorted_keys(lua_State *L, int idx, int *n) {
       lrl_error(L, "by_field: keys must be field values (strings) or \"*\"");
     if (lrl_has_nul(L, -2))
       lrl_error(L, "by_field: a field value contains a NUL byte");
+    if (lrl_not_utf8(L, -2))
+      lrl_error(L, "by_field: a field value is not valid UTF-8");
     count++;
     lua_pop(L, 1);
   }
@@ -691,6 +695,8 @@ static int l_grade_opts(lua_State *L) {
     if (n == 64) lrl_error(L, "grade '%s': too many letters", group);
     if (lrl_has_nul(L, -2))
       lrl_error(L, "grade '%s': a letter contains a NUL byte", group);
+    if (lrl_not_utf8(L, -2))
+      lrl_error(L, "grade '%s': a letter is not valid UTF-8", group);
     tmp[n].min = lua_tonumber(L, -1);
     tmp[n].letter = lua_tostring(L, -2);   /* kept alive by the table */
     if (!isfinite(tmp[n].min))

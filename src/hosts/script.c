@@ -321,6 +321,8 @@ static int l_set(lua_State *L) {
       v.type = LRS_STR;
       if (lrl_has_nul(L, 3))
         lrl_error(L, "lead:set: the value of '%s' contains a NUL byte", field);
+      if (lrl_not_utf8(L, 3))
+        lrl_error(L, "lead:set: the value of '%s' is not valid UTF-8", field);
       v.s = lua_tolstring(L, 3, &n);
       v.n = (int)n;
       break;

@@ -1,0 +1,128 @@
+# Hostile and odd input on both stores (docs/postgresql.md, "Odd and
+# hostile input"): bytes PostgreSQL cannot keep in text (NUL, invalid
+# UTF-8), numbers outside a double or an int64, times at the edges, odd
+# headers, CSV quirks, events by `ingest`, `set`, `move`, scripts and
+# policies whose strings hold such bytes. Each command runs on an SQLite
+# file and on a PostgreSQL database: the same output and exit status (a
+# refusal naming file:line:field on both), and the same rows after it,
+# compared with cmp; a refused command writes nothing on either.
+# Needs a server: scripts/test starts one (scripts/pg-up) and exports
+# LEADRULES_TEST_PG; without it this test is skipped.
+. "$LR_SRC/tests/cli/lib.sh"
+FIX="$LR_SRC/tests/fixtures/realtime"
+NOW=2026-11-01T00:00:00Z
+. "$LR_SRC/tests/cli/pg_lib.sh"
+# psql itself, not Debian's wrapper (lib.sh found it): half the time a call.
+case $PSQL in /*) PATH=${PSQL%/*}:$PATH ;; esac
+
+n=0
+# both CMD...: the same output (the timing line aside) and exit status on
+# SQLite and on PostgreSQL.  $OUT keeps PostgreSQL's, $RC its status.
+both() {
+  n=$((n + 1))
+  "$LEADRULES" --db "$SQ" "$@" 2>&1 | grep -av '^time  \|"seconds": ' > "sq.$n"
+  local ra=${PIPESTATUS[0]}
+  "$LEADRULES" --db "$PG" "$@" 2>&1 | grep -av '^time  \|"seconds": ' > "pg.$n"
+  RC=${PIPESTATUS[0]}
+  OUT=$(cat "pg.$n")
+  same "$ra" "$RC" "exit status of $*"
+  if cmp -s "sq.$n" "pg.$n"; then pass; else
+    fail "output of $* differs (sqlite, then postgresql):"$'\n'"$(diff -a "sq.$n" "pg.$n")"
+  fi
+}
+# refused CODE TEXT CMD...: both exit CODE, saying TEXT, and leave both
+# databases as they were.
+refused() {
+  local code=$1 text=$2 d1 d2; shift 2
+  d1=$(snapshot)
+  both "$@"
+  same "$RC" "$code" "exit status of $*"
+  contains "$text"
+  same "$(snapshot)" "$d1" "a refused $* changed a database"
+}
+snapshot() {
+  local t q="" sep=""
+  for t in contacts activities runs audit outbox stage_history; do
+    q="$q$sep(SELECT count(*) FROM $t)"; sep=", "
+  done
+  { sqlite3 "$SQ" "SELECT $q; SELECT * FROM contacts ORDER BY id"
+    psql -qXtA "$PG" -c "SELECT $q, (SELECT md5(string_agg(c::text, '|'
+      ORDER BY c.id)) FROM contacts c JOIN contact_state s ON s.contact_id = c.id)"
+  } 2>&1 | sha256sum
+}
+K="JOIN contacts k ON k.id = t.contact_id"
+tables() {
+  both export
+  both export --json
+  rows "SELECT t.id, k.key, t.type, t.occurred_at, t.value, t.campaign FROM activities t $K" "${1:-}"
+  rows "SELECT t.id, k.key, t.from_stage, t.to_stage, t.reason, t.by FROM stage_history t $K" "${1:-}"
+  rows "SELECT k.key, t.rule, t.grp FROM score_parts t $K" "${1:-}"
+  rows "SELECT k.key, t.message FROM run_errors t $K" empty
+  rows "SELECT id, kind, policy, moves, handoffs, errors FROM runs" "${1:-}"
+  rows "SELECT id, kind, key, payload FROM outbox" empty
+}
+gen() { python3 -c "import sys; sys.stdout.buffer.write($2)" > "$1"; }
+
+fresh h
+cp "$FIX/policy.lua" policy.lua
+both import contacts "$FIX/contacts.csv" --now $NOW
+both run policy.lua --now $NOW
+
+# ---- text that is not UTF-8, from a policy, a script, set and move ------
+# SQLite kept such bytes (no export gives them back) where PostgreSQL
+# failed with "invalid byte sequence"; both refuse them now, by name.
+printf 'stages { "sub\\xffscriber", "lead" }\n' > bad_stage.lua
+refused 1 "bad_stage.lua:1: stage name is not valid UTF-8 (byte 4)" \
+  run bad_stage.lua --now $NOW
+printf 'stages { "a" }\nrule "r\\xfe" { points = 1, when = function() return true end }\n' > bad_rule.lua
+refused 1 "bad_rule.lua:2: rule name is not valid UTF-8" run bad_rule.lua --now $NOW
+printf 'stages { "a" }\nhandoff { stage = "a", assign = round_robin { "ana\\xff@corp.example" } }\n' > bad_owner.lua
+refused 1 "bad_owner.lua:2: owner name is not valid UTF-8" run bad_owner.lua --now $NOW
+cat > bad_fn_owner.lua <<'EOF'
+stages { "subscriber", "lead", "mql", "sql" }
+transition { from = "lead", to = "mql", when = function(l) return true end }
+handoff { stage = "mql", assign = function() return "x\xff" end }
+EOF
+refused 1 "the owner the assign function returned is not valid UTF-8" \
+  run bad_fn_owner.lua --now $NOW
+cat > set_bad.lua <<'EOF'
+for lead in leads{ where = "id = 1" } do
+  if arg[1] == "value" then lead:set("title", "a\xffb") end
+  if arg[1] == "nul" then lead:set("title", "a\0b") end
+  if arg[1] == "reason" then lead:set("title", "x", "why \xc3") end
+  if arg[1] == "move" then lead:move_to("lead", "\xe2\x82") end
+end
+EOF
+refused 1 "set_bad.lua:2: lead:set: the value of 'title' is not valid UTF-8" set_bad.lua value
+refused 1 "set_bad.lua:3: lead:set: the value of 'title' contains a NUL byte" set_bad.lua nul
+refused 1 "set_bad.lua:4: the reason is not valid UTF-8" set_bad.lua reason
+refused 1 "set_bad.lua:5: the reason is not valid UTF-8" set_bad.lua move
+refused 1 "the value of 'title' is not valid UTF-8 (byte 2)" \
+  set ann@example.com "title=$(printf 'a\377b')" --reason r --now $NOW
+refused 1 "the reason is not valid UTF-8 (byte 5)" \
+  set ann@example.com title=CTO --reason "$(printf 'why \377')" --now $NOW
+refused 1 "the name given with --by is not valid UTF-8" \
+  set ann@example.com title=CTO --reason r --by "$(printf '\300\200')" --now $NOW
+refused 1 "the stage is not valid UTF-8" \
+  move ann@example.com "$(printf 'sq\377l')" --reason r --now $NOW
+refused 1 "the reason is not valid UTF-8" \
+  move ann@example.com sql --reason "$(printf '\355\240\200')" --now $NOW
+# A policy's error() message with such bytes (or cut inside a character)
+# is kept with '?' for each bad byte, on both stores (PostgreSQL failed
+# the whole run with --keep-going).
+cat > boom8.lua <<'EOF'
+stages { "subscriber", "lead" }
+rule "boom" { points = 1, when = function(lead)
+  if lead.email == "bob@example.com" then error("bad \xff byte " .. string.rep("é", 900)) end
+  return true end }
+transition { from = "subscriber", to = "lead", when = function(l) return l.score > 0 end }
+EOF
+both run boom8.lua --now $NOW --keep-going --dry-run
+both run boom8.lua --now $NOW --keep-going
+contains "errors     1"
+rows "SELECT k.key, t.message FROM run_errors t $K"
+same "$(psql -qXtA "$PG" -c "SELECT substr(message, 1, 48) FROM run_errors")" \
+  "boom8.lua:3: contact bob@example.com: bad ? byte"
+tables empty
+
+finish
