@@ -51,10 +51,19 @@ snapshot() {
   } 2>&1 | sha256sum
 }
 K="JOIN contacts k ON k.id = t.contact_id"
+# An activity's value as the same text on both: 15 digits (PostgreSQL's
+# with extra_float_digits 0, see acts), whole numbers without ".0", -0 as 0.
+V="CASE WHEN t.value = 0 THEN '0' WHEN t.value = round(t.value) AND
+  abs(t.value) < 1e15 THEN CAST(CAST(t.value AS BIGINT) AS TEXT)
+  ELSE CAST(t.value AS TEXT) END"
+acts() {
+  PGOPTIONS="-c extra_float_digits=0" rows "SELECT t.id, k.key, t.type,
+    t.occurred_at, $V, t.campaign FROM activities t $K" "${1:-}"
+}
 tables() {
   both export
   both export --json
-  rows "SELECT t.id, k.key, t.type, t.occurred_at, t.value, t.campaign FROM activities t $K" "${1:-}"
+  acts "${1:-}"
   rows "SELECT t.id, k.key, t.from_stage, t.to_stage, t.reason, t.by FROM stage_history t $K" "${1:-}"
   rows "SELECT k.key, t.rule, t.grp FROM score_parts t $K" "${1:-}"
   rows "SELECT k.key, t.message FROM run_errors t $K" empty
@@ -124,5 +133,60 @@ rows "SELECT k.key, t.message FROM run_errors t $K"
 same "$(psql -qXtA "$PG" -c "SELECT substr(message, 1, 48) FROM run_errors")" \
   "boom8.lua:3: contact bob@example.com: bad ? byte"
 tables empty
+
+# ---- events by ingest: CSV and NDJSON -------------------------------------
+# A CSV event that is not UTF-8 (SQLite kept it, PostgreSQL failed with
+# "invalid byte sequence"), a NUL (the line was cut there and the error
+# spoke of the cells), a byte-order mark (the header was refused), and
+# values strtod reads but an import does not (0x10 became 16, inf
+# Infinity): refused by line and column on both, or read as an import.
+printf 'contact,type,campaign\nann@example.com,x\377y,c\n' > ev_bad8.csv
+refused 1 "ev_bad8.csv:2: column 'type': invalid UTF-8 at byte 2" \
+  ingest policy.lua ev_bad8.csv --format csv --now $NOW
+printf 'contact,t\377ype\nann@example.com,t\n' > ev_head8.csv
+refused 1 "ev_head8.csv:1: header, column 2: invalid UTF-8" \
+  ingest policy.lua ev_head8.csv --format csv --now $NOW
+printf 'contact,type,campaign\nann@example.com,x\0y,c\n' > ev_nul.csv
+refused 1 "ev_nul.csv:2: NUL byte at column 18" \
+  ingest policy.lua ev_nul.csv --format csv --now $NOW
+printf '{"contact": "ann@example.com", "type": "x"}\n{"contact": "ann@example.com", "type": "x"}\0{}\n' > ev_nul.ndjson
+refused 1 "ev_nul.ndjson:2: NUL byte at column 44" \
+  ingest policy.lua ev_nul.ndjson --now $NOW
+for v in 0x10 inf NaN 1e400 -1e400 1e 5,5; do
+  printf 'contact,type,value\nann@example.com,page_view,2\nann@example.com,page_view,"%s"\n' "$v" > ev_num.csv
+  refused 1 "ev_num.csv:3: column 'value': \"$v\" is not a number" \
+    ingest policy.lua ev_num.csv --format csv --now $NOW
+done
+for l in '"a\u0000b"' '"\ud800"' 1e400 99999999999999999999999; do
+  printf '{"contact": "ann@example.com", "type": "page_view", "campaign": %s}\n' "$l" > ev_json.ndjson
+  refused 1 "ev_json.ndjson:1: malformed JSON" ingest policy.lua ev_json.ndjson --now $NOW
+done
+printf '{"contact": "ann@example.com", "type": "page_view", "value": 1e400}\n' > ev_big.ndjson
+refused 1 "ev_big.ndjson:1: malformed JSON at column 66: real number overflow" \
+  ingest policy.lua ev_big.ndjson --now $NOW
+printf '{"contact": "ann@example.com", "type": "x\377"}\n' > ev_bad8.ndjson
+refused 1 "ev_bad8.ndjson:1: malformed JSON" ingest policy.lua ev_bad8.ndjson --now $NOW
+printf '{"contact": "n1@example.com", "type": "page_view", "create": {"company_size": 1.5e300}}\n' > ev_cs.ndjson
+refused 1 "ev_cs.ndjson:1: field 'company_size': " ingest policy.lua ev_cs.ndjson --now $NOW
+# What is taken: a mark, CRLF, a quoted newline, odd but finite numbers
+# (kept as the same double on both), times at the edges, unicode text.
+printf '\357\273\277contact,type,value,at,campaign\r\nann@example.com,page_view,-0,2026-10-31T23:59:59Z,"two\r\nlines"\r\n' > ev_ok.csv
+printf 'bob@example.com,email_open, 1.5e300 ,0001-01-01T00:00:00Z,\342\200\213zero width\r\n' >> ev_ok.csv
+printf 'carol@example.com,page_view,4.9e-324,9999-12-31T23:59:59Z,"\342\202\254 ""q"", \\\\ ;"\r\n' >> ev_ok.csv
+printf 'dan@example.com,page_view,-9223372036854775809,-62135596800,\r\n' >> ev_ok.csv
+both ingest policy.lua ev_ok.csv --format csv --now $NOW --json
+contains "ingested 4 events in 1 batches"
+cat > ev_ok.ndjson <<'EOF'
+{"contact": "ann@example.com", "type": "page_view", "value": -0.0, "at": "9999-12-31T23:59:59Z"}
+{"contact": "bob@example.com", "type": "page_view", "value": 1.7976931348623157e308, "campaign": "\u00e9\u20ac\ud83d\ude00"}
+{"contact": "carol@example.com", "type": "page_view", "value": -9223372036854775808, "at": -62135596800}
+{"contact": "dan@example.com", "type": "page_view", "value": 9223372036854775807, "campaign": "it's \"q\" \\ \t"}
+{"contact": "new@example.com", "type": "page_view", "create": {"title": "x\u00a0y", "company_size": 9223372036854775807}}
+EOF
+both ingest policy.lua ev_ok.ndjson --now $NOW --json
+contains "ingested 5 events in 1 batches"
+acts
+rows "SELECT key, company_size, title FROM contacts WHERE key = 'new@example.com'"
+tables
 
 finish
