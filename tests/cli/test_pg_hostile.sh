@@ -187,6 +187,16 @@ both ingest policy.lua ev_ok.ndjson --now $NOW --json
 contains "ingested 5 events in 1 batches"
 acts
 rows "SELECT key, company_size, title FROM contacts WHERE key = 'new@example.com'"
+# -0 read back as 0 on both (PostgreSQL kept the sign, SQLite's whole
+# real loses it): what a policy reads of an activity is the same.
+printf 'email,type,occurred_at,value\nann@example.com,page_view,2026-10-01,-0\nann@example.com,page_view,2026-10-02,-0.0\n' > acts_zero.csv
+both import activities acts_zero.csv --now $NOW
+printf 'lead("ann@example.com")\nlead("bob@example.com")\nlead("carol@example.com")\n' > leads.lua
+"$LEADRULES" --db "$SQ" shell --now $NOW < leads.lua > sh-sq.txt 2>&1
+"$LEADRULES" --db "$PG" shell --now $NOW < leads.lua > sh-pg.txt 2>&1
+cmp -s sh-sq.txt sh-pg.txt && pass ||
+  fail "lead() differs (sqlite <, postgresql >):"$'\n'"$(diff sh-sq.txt sh-pg.txt)"
+OUT=$(cat sh-pg.txt); contains 'value = 0}'; lacks 'value = -0'
 tables
 
 finish
