@@ -199,4 +199,42 @@ cmp -s sh-sq.txt sh-pg.txt && pass ||
 OUT=$(cat sh-pg.txt); contains 'value = 0}'; lacks 'value = -0'
 tables
 
+# ---- a segment's where: parameters and PostgreSQL's own literals --------
+# SQLite bound a parameter the SQL named ($$won$$, :c, ?, our own ?1) to
+# NULL or to the id range, and the segment quietly matched the wrong
+# contacts, where PostgreSQL refused it or read $$won$$ as text; both
+# refuse them now, each in its words (PostgreSQL's E'', U&'' too).
+# each CODE SQLITE_TEXT PG_TEXT CMD...: both exit CODE, each says its text.
+each() {
+  local code=$1 tq=$2 tp=$3; shift 3
+  OUT=$("$LEADRULES" --db "$SQ" "$@" 2>&1); same "$?" "$code" "sqlite: $*"; contains "$tq"
+  OUT=$("$LEADRULES" --db "$PG" "$@" 2>&1); same "$?" "$code" "postgresql: $*"; contains "$tp"
+}
+for w in "company = \$\$Acme\$\$" "company = \$t\$Acme\$t\$" "company = :c" \
+         "id = ?1 AND company = 'Acme'" "company = \$1"; do
+  printf 'stages { "subscriber", "lead", "mql", "sql" }\nsegment "x" { where = [==[%s]==] }\nrule "r" { points = 1, segment = "x" }\n' "$w" > seg.lua
+  each 1 "seg.lua:2: segment SQL has a parameter (" "seg.lua:2: segment SQL" \
+    run seg.lua --now $NOW --dry-run
+  printf 'for l in leads{ where = [==[%s]==] } do print(l.key) end\n' "$w" > seg_script.lua
+  each 1 "seg_script.lua:1: leads{}: 'where' SQL has a parameter" \
+    "seg_script.lua:1: leads{}: 'where' " seg_script.lua
+done
+OUT=$("$LEADRULES" --db "$PG" run seg.lua --now $NOW 2>&1); contains "is PostgreSQL's own syntax"
+for w in "company = E'Acme'" "company = U&'Acme'"; do
+  printf 'stages { "subscriber", "lead", "mql", "sql" }\nsegment "x" { where = [==[%s]==] }\nrule "r" { points = 1, segment = "x" }\n' "$w" > seg.lua
+  each 1 "seg.lua:2: segment SQL does not prepare" "is PostgreSQL's own syntax" \
+    run seg.lua --now $NOW --dry-run
+done
+# Quotes both read alike give the same segment.
+for w in "company = 'Ac''me' OR \"company\" = 'Acme' -- it's" \
+         "company = '\$\$' OR company = 'E''x' OR COMPANY = 'Acme' /* \$1 */" \
+         "title LIKE '%\\%' OR company IN ('Acme', '?', ':c')"; do
+  printf 'stages { "subscriber", "lead", "mql", "sql" }\nsegment "x" { where = [==[%s]==] }\nrule "r" { points = 1, segment = "x" }\n' "$w" > seg.lua
+  both run seg.lua --now $NOW --dry-run
+  contains "ann@example.com"
+done
+echo 'query("SELECT key FROM contacts WHERE id = ?", 1)' > q.lua
+a=$("$LEADRULES" --db "$SQ" shell < q.lua 2>&1); b=$("$LEADRULES" --db "$PG" shell < q.lua 2>&1)
+same "$a" "$b" "query() with a parameter"
+
 finish
