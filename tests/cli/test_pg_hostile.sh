@@ -237,4 +237,46 @@ echo 'query("SELECT key FROM contacts WHERE id = ?", 1)' > q.lua
 a=$("$LEADRULES" --db "$SQ" shell < q.lua 2>&1); b=$("$LEADRULES" --db "$PG" shell < q.lua 2>&1)
 same "$a" "$b" "query() with a parameter"
 
+# ---- serve: the same odd values over HTTP --------------------------------
+if command -v curl >/dev/null; then
+  PIDS=()
+  trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; pg_drop_all' EXIT
+  echo "test-token-0123456789abcdef" > token
+  AUTH="Authorization: Bearer test-token-0123456789abcdef"
+  start() {
+    local name=$1 db=$2 port= i
+    "$LEADRULES" --db "$db" serve --policy policy.lua --token-file token \
+      --busy-timeout 1000 --listen 127.0.0.1:0 --now $NOW > "$name.out" 2> "$name.err" &
+    PIDS+=($!)
+    for ((i = 0; i < 2000; i++)); do
+      port=$(sed -n 's/^listening on port //p' "$name.out")
+      [ -n "$port" ] && break
+      sleep 0.01
+    done
+    [ -n "$port" ] || { fail "server $name did not start: $(cat "$name.err")"; finish; }
+    eval "PORT_$name=$port"
+  }
+  post() {           # post PATH BODY-FILE: the same status and body from both
+    local a b
+    a=$(curl -s -o sq.json -w '%{http_code}' -H "$AUTH" --data-binary "@$2" "http://127.0.0.1:$PORT_sq$1")
+    b=$(curl -s -o pg.json -w '%{http_code}' -H "$AUTH" --data-binary "@$2" "http://127.0.0.1:$PORT_pg$1")
+    same "$a $(cat sq.json)" "$b $(cat pg.json)" "POST $1 $(cat "$2") (sqlite, then postgresql)"
+    OUT="$b $(cat pg.json)"
+  }
+  start sq "$SQ"
+  start pg "$PG"
+  printf '{"contact": "ann@example.com", "type": "x\\u0000"}' > b1.json; post /v1/events b1.json; contains 400
+  printf '{"contact": "ann@example.com", "type": "x\377"}' > b2.json; post /v1/events b2.json; contains 400
+  printf '{"contact": "ann@example.com", "type": "page_view", "value": 1e400}' > b3.json; post /v1/events b3.json; contains 400
+  printf '{"contact": "ann@example.com", "type": "page_view", "value": -0.0, "campaign": "\\u00e9 \\"q\\" \\\\"}' > b4.json; post /v1/events b4.json; contains 200
+  printf '{"contact": "ann@example.com", "fields": {"title": "x\\u0000"}}' > b5.json; post /v1/contacts b5.json; contains 400
+  printf '{"contact": "ann@example.com", "fields": {"company_size": 99999999999999999999}}' > b6.json; post /v1/contacts b6.json; contains 400
+  printf '{"contact": "ann@example.com", "fields": {"company_size": "0x10"}}' > b7.json; post /v1/contacts b7.json; contains 400
+  printf '{"contact": "ann@example.com", "fields": {"title": "\\u20ac\\ud83d\\ude00 it'"'"'s"}}' > b8.json; post /v1/contacts b8.json; contains 200
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait
+  PIDS=()
+  acts
+  rows "SELECT key, title, company_size FROM contacts WHERE key = 'ann@example.com'"
+fi
+
 finish
