@@ -169,19 +169,19 @@ static const char *pg_only(const char *start, size_t *len) {
 
 int lrs_pg_user_calls(const char *sql, char *why, size_t n) {
   size_t len;
-  const char *w = pg_only(sql, &len);
+  const char *w = bad_call(sql, &len);
   if (w) {
-    snprintf(why, n, "%.*s is PostgreSQL's own syntax, which SQLite reads "
-             "another way or not at all: write text in single quotes "
-             "('won') and values as literals", len > 60 ? 60 : (int)len, w);
+    snprintf(why, n, "%.*s() may not be called here (on PostgreSQL a "
+             "segment's SQL may call: coalesce, nullif, lower, upper, "
+             "length, substr, substring, trim, ltrim, rtrim, abs, round, "
+             "replace)", (int)len, w);
     return LR_POLICY;
   }
-  w = bad_call(sql, &len);
+  w = pg_only(sql, &len);
   if (!w) return LR_OK;
-  snprintf(why, n, "%.*s() may not be called here (on PostgreSQL a "
-           "segment's SQL may call: coalesce, nullif, lower, upper, "
-           "length, substr, substring, trim, ltrim, rtrim, abs, round, "
-           "replace)", (int)len, w);
+  snprintf(why, n, "%.*s is PostgreSQL's own syntax, which SQLite reads "
+           "another way or not at all: write text in single quotes ('won') "
+           "and values as literals", len > 60 ? 60 : (int)len, w);
   return LR_POLICY;
 }
 
