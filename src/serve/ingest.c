@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/contact.h"
 #include "../store/realtime_io.h"
 #include "../util/buf.h"
 #include "event_json.h"
@@ -168,6 +169,9 @@ static int parse_csv(lrv_ingest *g, const char *line, lr_event *e, char *err,
   const char *at = cell(&r, g->csv_col[2]), *value = cell(&r, g->csv_col[3]);
   if (!e->key) return snprintf(err, n, "column 'contact': empty"), -1;
   if (!e->type) return snprintf(err, n, "column 'type': empty"), -1;
+  if (strlen(e->key) > LRS_MAX_KEY || strlen(e->type) > LRS_MAX_KEY)
+    return snprintf(err, n, "column '%s': at most %d bytes", strlen(e->key) >
+                    LRS_MAX_KEY ? "contact" : "type", LRS_MAX_KEY), -1;
   if (at && lr_parse_time(at, &e->at) != LR_OK)
     return snprintf(err, n, "column 'at': cannot read \"%.40s\" as a time "
                     "(use ISO-8601 or unix seconds)", at), -1;

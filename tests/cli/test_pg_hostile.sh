@@ -237,6 +237,28 @@ echo 'query("SELECT key FROM contacts WHERE id = ?", 1)' > q.lua
 a=$("$LEADRULES" --db "$SQ" shell < q.lua 2>&1); b=$("$LEADRULES" --db "$PG" shell < q.lua 2>&1)
 same "$a" "$b" "query() with a parameter"
 
+# ---- keys and activity types past PostgreSQL's index entry ---------------
+# Both stores index them; PostgreSQL's index refused a 9,000-byte one
+# ("index row requires 9024 bytes", no line), SQLite took it: both refuse
+# one longer than 1,000 bytes now, by line and column.
+python3 -c "
+import random, string
+random.seed(7)
+r = lambda n: ''.join(random.choice(string.ascii_letters) for _ in range(n))
+open('long_key.csv', 'w').write('email,title\n' + r(9000) + '@x.example,t\n')
+open('long_type.csv', 'w').write('email,type,occurred_at\nann@example.com,' + r(9000) + ',2026-10-01\n')
+open('long_type.ndjson', 'w').write('{\"contact\": \"ann@example.com\", \"type\": \"' + r(9000) + '\"}\n')
+open('long_key.events.csv', 'w').write('contact,type\n' + r(1001) + ',t\n')
+open('key_1000.csv', 'w').write('email,title\n' + 'k' * 990 + '@x.example,t\n')"
+refused 1 "long_key.csv:2: column 'email': key longer than 1000 bytes" import contacts long_key.csv
+refused 1 "long_type.csv:2: column 'type': activity type longer than 1000 bytes" import activities long_type.csv
+refused 1 "long_type.ndjson:1: field 'type': an activity type is at most 1000 bytes" \
+  ingest policy.lua long_type.ndjson --now $NOW
+refused 1 "long_key.events.csv:2: column 'contact': at most 1000 bytes" \
+  ingest policy.lua long_key.events.csv --format csv --now $NOW
+both import contacts key_1000.csv --now $NOW
+contains "inserted                 1"
+
 # ---- serve: the same odd values over HTTP --------------------------------
 if command -v curl >/dev/null; then
   PIDS=()
