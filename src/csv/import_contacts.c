@@ -205,6 +205,10 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
       v->type = LRS_NULL;
       continue;
     }
+    if (c->n > LRS_MAX_KEY &&               /* indexed, as keys are */
+        strcmp(im->head.cols[k->col[j]].name, "stage") == 0)
+      return lrc_bad_row(im, r, k->col[j], "a stage name is at most %d "
+                         "bytes", LRS_MAX_KEY);
     if (k->mode[j] == MODE_TEXT) {
       ok &= lrc_batch_text(b, v, c->p, c->n);
       continue;

@@ -14,9 +14,22 @@
 #include <strings.h>
 
 #include "../lua/host.h"
+#include "../store/contact.h"
 #include "eval.h"
 #include "model.h"
 #include "objects.h"
+
+/* A stage, segment or rule name: text (no NUL, UTF-8) of at most
+** LRS_MAX_KEY bytes, since both stores index it (PostgreSQL's index takes
+** an entry of about 2.7 KB at most). */
+static const char *decl_name(lua_State *L, int idx, const char *what,
+                             int check) {
+  const char *s = check ? lrl_checkcstring(L, idx, what)
+                        : lrl_tocstring(L, idx, what);
+  if (s && strlen(s) > LRS_MAX_KEY)
+    lrl_error(L, "%s is longer than %d bytes", what, LRS_MAX_KEY);
+  return s;
+}
 
 static lrp_instance *inst(lua_State *L) {
   return (lrp_instance *)lrl_closure_ctx(L);
@@ -172,7 +185,7 @@ void lrp_decl_stages(lua_State *L, lrp_model *m, const char *what) {
   for (lua_Integer i = 1; i <= n; i++) {
     if (lua_geti(L, 1, i) != LUA_TSTRING)
       lrl_error(L, "%s: entry %d must be a stage name", what, (int)i);
-    lrp_decl_stage(L, m, lrl_tocstring(L, -1, "stage name"), 0);
+    lrp_decl_stage(L, m, decl_name(L, -1, "stage name", 0), 0);
     lua_pop(L, 1);
   }
 }
@@ -197,7 +210,7 @@ static int l_options_ignored(lua_State *L) {
 static int l_stage_call(lua_State *L) {
   lrp_model *m = loading_model(L, "stage");
   /* 1 is the stage table */
-  const char *name = lrl_checkcstring(L, 2, "stage name");
+  const char *name = decl_name(L, 2, "stage name", 1);
   lrp_decl_stage(L, m, name, 1);
   lrl_push_closure(L, l_options_ignored, inst(L));
   return 1;
@@ -235,7 +248,7 @@ static int l_segment_opts(lua_State *L) {
 
 static int l_segment_call(lua_State *L) {
   lrp_model *m = loading_model(L, "segment");
-  const char *name = lrl_checkcstring(L, 2, "segment name");
+  const char *name = decl_name(L, 2, "segment name", 1);
   if (!*name) lrl_error(L, "segment names cannot be empty");
   if (lrp_segment_find(m, name) >= 0)
     lrl_error(L, "segment '%s' is declared twice", name);
@@ -329,7 +342,7 @@ void lrp_decl_rule_name(lua_State *L, const lrp_model *m, const char *name,
 
 static int l_rule(lua_State *L) {
   lrp_model *m = loading_model(L, "rule");
-  const char *name = lrl_checkcstring(L, 1, "rule name");
+  const char *name = decl_name(L, 1, "rule name", 1);
   lrp_decl_rule_name(L, m, name, "rule");
   return push_named_opts(L, 1, l_rule_opts);
 }

@@ -258,6 +258,19 @@ refused 1 "long_key.events.csv:2: column 'contact': at most 1000 bytes" \
   ingest policy.lua long_key.events.csv --format csv --now $NOW
 both import contacts key_1000.csv --now $NOW
 contains "inserted                 1"
+# A stage is indexed too: a long one in a file, or a long stage, segment
+# or rule name in a policy (PostgreSQL's index failed the run or import).
+python3 -c "
+s = 's' * 1001
+open('long_stage.csv', 'w').write('email,stage\nls@x.example,' + s + '\n')
+open('long_stage.lua', 'w').write('stages { \"' + s + '\" }\n')
+open('long_seg.lua', 'w').write('stages { \"subscriber\", \"lead\", \"mql\", \"sql\" }\nsegment \"' + s + '\" { where = \"1 = 1\" }\n')
+open('long_rule.lua', 'w').write('stages { \"subscriber\", \"lead\", \"mql\", \"sql\" }\nrule \"' + s + '\" { points = 1, when = function() return true end }\n')"
+refused 1 "long_stage.csv:2: column 'stage': a stage name is at most 1000 bytes" \
+  import contacts long_stage.csv --now $NOW
+refused 1 "long_stage.lua:1: stage name is longer than 1000 bytes" run long_stage.lua --now $NOW
+refused 1 "long_seg.lua:2: segment name is longer than 1000 bytes" run long_seg.lua --now $NOW
+refused 1 "long_rule.lua:2: rule name is longer than 1000 bytes" run long_rule.lua --now $NOW
 
 # ---- serve: the same odd values over HTTP --------------------------------
 if command -v curl >/dev/null; then
