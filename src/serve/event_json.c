@@ -78,6 +78,12 @@ static int read_fields(json_t *f, const char *key, lr_arena *arena,
   return 0;
 }
 
+const char *lrv_json_why(const json_error_t *je) {
+  if (strstr(je->text, "JSON_ALLOW_NUL"))
+    return "\\u0000 (a NUL) is not allowed in text";
+  return je->text;
+}
+
 static const char *const KNOWN[] = {
   "contact", "type", "at", "value", "campaign", NULL,
 };

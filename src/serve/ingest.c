@@ -41,7 +41,8 @@ static int parse_ndjson(lrv_ingest *g, const char *line, lr_event *e,
   json_error_t je;
   json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &je);
   if (!o) {
-    snprintf(err, n, "malformed JSON at column %d: %s", je.column, je.text);
+    snprintf(err, n, "malformed JSON at column %d: %s", je.column,
+             lrv_json_why(&je));
     return -1;
   }
   int rc = lrv_event_from_json(o, "create", LR_EVENT_CREATE, &g->arena, e,

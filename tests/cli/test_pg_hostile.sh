@@ -164,6 +164,11 @@ for l in '"a\u0000b"' 99999999999999999999999; do
   printf '{"contact": "ann@example.com", "type": "page_view", "campaign": %s}\n' "$l" > ev_json.ndjson
   refused 1 "ev_json.ndjson:1: malformed JSON" ingest policy.lua ev_json.ndjson --now $NOW
 done
+# jansson's own words named an option of its API (JSON_ALLOW_NUL).
+printf '{"contact": "ann@example.com", "type": "a\\u0000b"}\n' > ev_nul_esc.ndjson
+refused 1 'ev_nul_esc.ndjson:1: malformed JSON at column 49: \u0000 (a NUL) is not allowed in text' \
+  ingest policy.lua ev_nul_esc.ndjson --now $NOW
+lacks JSON_ALLOW_NUL
 printf '{"contact": "ann@example.com", "type": "page_view", "value": 1e400}\n' > ev_big.ndjson
 refused 1 "ev_big.ndjson:1: malformed JSON at column 66: real number overflow" \
   ingest policy.lua ev_big.ndjson --now $NOW
@@ -307,7 +312,7 @@ if command -v curl >/dev/null; then
   SNAP=""
   start sq "$SQ"
   start pg "$PG"
-  printf '{"contact": "ann@example.com", "type": "x\\u0000"}' > b1.json; post /v1/events b1.json; contains 400
+  printf '{"contact": "ann@example.com", "type": "x\\u0000"}' > b1.json; post /v1/events b1.json; contains 400; contains "(a NUL) is not allowed in text"
   printf '{"contact": "ann@example.com", "type": "x\377"}' > b2.json; post /v1/events b2.json; contains 400
   printf '{"contact": "ann@example.com", "type": "page_view", "value": 1e400}' > b3.json; post /v1/events b3.json; contains 400
   printf '{"contact": "ann@example.com", "type": "page_view", "value": -0.0, "campaign": "\\u00e9 \\"q\\" \\\\"}' > b4.json; post /v1/events b4.json; contains 200
