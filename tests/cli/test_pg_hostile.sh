@@ -283,6 +283,17 @@ refused 1 "long_stage.lua:1: stage name is longer than 1000 bytes" run long_stag
 refused 1 "long_seg.lua:2: segment name is longer than 1000 bytes" run long_seg.lua --now $NOW
 refused 1 "long_rule.lua:2: rule name is longer than 1000 bytes" run long_rule.lua --now $NOW
 
+# A script's field name past PostgreSQL's (and our) 63 bytes: the message
+# says how long a name may be.
+printf 'field "%s"\n' "$(printf 'b%.0s' {1..64})" > long_field.lua
+refused 1 "long_field.lua:1: field: 'bbbb" long_field.lua
+contains "is not a field name (1 to 63 lower case letters"
+printf 'field "%s"\nfor l in leads{ where = "id = 1" } do l:set("%s", "v") end\n' \
+  "$(printf 'c%.0s' {1..63})" "$(printf 'c%.0s' {1..63})" > field63.lua
+both field63.lua
+both export --fields "email,$(printf 'c%.0s' {1..63})"
+contains "ann@example.com,v"
+
 # ---- serve: the same odd values over HTTP --------------------------------
 if command -v curl >/dev/null; then
   PIDS=()
