@@ -159,6 +159,9 @@ static int check(lrc_import *im, const lrc_row *r, act *a, uint64_t *hash) {
   while (tn && (*tp == ' ' || *tp == '\t')) { tp++; tn--; }
   while (tn && (tp[tn - 1] == ' ' || tp[tn - 1] == '\t')) tn--;
   if (!tn) return lrc_bad_row(im, r, k->col[TYPE], "empty activity type");
+  if (tn > LRS_MAX_KEY)
+    return lrc_bad_row(im, r, k->col[TYPE], "activity type longer than %d "
+                       "bytes", LRS_MAX_KEY);
   a->type = tp;
   a->typelen = tn;
   int rc = lrc_event_time(im, r, k->col[AT], "empty time", "time",

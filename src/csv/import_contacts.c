@@ -186,6 +186,9 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
     if (im->key.oom) return lrc_fail(im, r->line, LR_NOMEM, "out of memory");
     return lrc_bad_row(im, r, im->key_col, "empty key");
   }
+  if (im->key.n > LRS_MAX_KEY)
+    return lrc_bad_row(im, r, im->key_col, "key longer than %d bytes",
+                       LRS_MAX_KEY);
   int ok = lrc_batch_key(b, slot, im->key.p, im->key.n);
   for (int j = 0; j < k->n; j++) {
     const lrc_cell *c = &r->cells[k->col[j]];
@@ -202,6 +205,10 @@ static int prepare(lrc_import *im, const lrc_row *r, lrc_batch *b,
       v->type = LRS_NULL;
       continue;
     }
+    if (c->n > LRS_MAX_KEY &&               /* indexed, as keys are */
+        strcmp(im->head.cols[k->col[j]].name, "stage") == 0)
+      return lrc_bad_row(im, r, k->col[j], "a stage name is at most %d "
+                         "bytes", LRS_MAX_KEY);
     if (k->mode[j] == MODE_TEXT) {
       ok &= lrc_batch_text(b, v, c->p, c->n);
       continue;

@@ -198,6 +198,7 @@ int lrp_acc_eval_account(lrp_acc_eval *ae, const lrs_account *a,
                (int)(p - msg), msg, a->key, p + 2);
     else
       snprintf(ae->err, sizeof ae->err, "account %.200s: %.1800s", a->key, msg);
+    lrb_utf8_scrub(ae->err);         /* a run stores it: UTF-8 text only */
   }
   return rc;
 }

@@ -14,9 +14,22 @@
 #include <strings.h>
 
 #include "../lua/host.h"
+#include "../store/contact.h"
 #include "eval.h"
 #include "model.h"
 #include "objects.h"
+
+/* A stage, segment or rule name: text (no NUL, UTF-8) of at most
+** LRS_MAX_KEY bytes, since both stores index it (PostgreSQL's index takes
+** an entry of about 2.7 KB at most). */
+static const char *decl_name(lua_State *L, int idx, const char *what,
+                             int check) {
+  const char *s = check ? lrl_checkcstring(L, idx, what)
+                        : lrl_tocstring(L, idx, what);
+  if (s && strlen(s) > LRS_MAX_KEY)
+    lrl_error(L, "%s is longer than %d bytes", what, LRS_MAX_KEY);
+  return s;
+}
 
 static lrp_instance *inst(lua_State *L) {
   return (lrp_instance *)lrl_closure_ctx(L);
@@ -124,6 +137,8 @@ static const char *opt_string(lua_State *L, int idx, const char *key,
   if (!opt_field(L, idx, key, what, LUA_TSTRING, "a string")) return NULL;
   if (lrl_has_nul(L, -1))
     lrl_error(L, "%s: '%s' contains a NUL byte", what, key);
+  if (lrl_not_utf8(L, -1))
+    lrl_error(L, "%s: '%s' is not valid UTF-8", what, key);
   const char *s = lua_tostring(L, -1);
   lua_pop(L, 1);            /* still referenced by the options table */
   return s;
@@ -170,7 +185,7 @@ void lrp_decl_stages(lua_State *L, lrp_model *m, const char *what) {
   for (lua_Integer i = 1; i <= n; i++) {
     if (lua_geti(L, 1, i) != LUA_TSTRING)
       lrl_error(L, "%s: entry %d must be a stage name", what, (int)i);
-    lrp_decl_stage(L, m, lrl_tocstring(L, -1, "stage name"), 0);
+    lrp_decl_stage(L, m, decl_name(L, -1, "stage name", 0), 0);
     lua_pop(L, 1);
   }
 }
@@ -195,7 +210,7 @@ static int l_options_ignored(lua_State *L) {
 static int l_stage_call(lua_State *L) {
   lrp_model *m = loading_model(L, "stage");
   /* 1 is the stage table */
-  const char *name = lrl_checkcstring(L, 2, "stage name");
+  const char *name = decl_name(L, 2, "stage name", 1);
   lrp_decl_stage(L, m, name, 1);
   lrl_push_closure(L, l_options_ignored, inst(L));
   return 1;
@@ -233,7 +248,7 @@ static int l_segment_opts(lua_State *L) {
 
 static int l_segment_call(lua_State *L) {
   lrp_model *m = loading_model(L, "segment");
-  const char *name = lrl_checkcstring(L, 2, "segment name");
+  const char *name = decl_name(L, 2, "segment name", 1);
   if (!*name) lrl_error(L, "segment names cannot be empty");
   if (lrp_segment_find(m, name) >= 0)
     lrl_error(L, "segment '%s' is declared twice", name);
@@ -327,7 +342,7 @@ void lrp_decl_rule_name(lua_State *L, const lrp_model *m, const char *name,
 
 static int l_rule(lua_State *L) {
   lrp_model *m = loading_model(L, "rule");
-  const char *name = lrl_checkcstring(L, 1, "rule name");
+  const char *name = decl_name(L, 1, "rule name", 1);
   lrp_decl_rule_name(L, m, name, "rule");
   return push_named_opts(L, 1, l_rule_opts);
 }
@@ -561,6 +576,8 @@ static const char **sorted_keys(lua_State *L, int idx, int *n) {
       lrl_error(L, "by_field: keys must be field values (strings) or \"*\"");
     if (lrl_has_nul(L, -2))
       lrl_error(L, "by_field: a field value contains a NUL byte");
+    if (lrl_not_utf8(L, -2))
+      lrl_error(L, "by_field: a field value is not valid UTF-8");
     count++;
     lua_pop(L, 1);
   }
@@ -691,6 +708,8 @@ static int l_grade_opts(lua_State *L) {
     if (n == 64) lrl_error(L, "grade '%s': too many letters", group);
     if (lrl_has_nul(L, -2))
       lrl_error(L, "grade '%s': a letter contains a NUL byte", group);
+    if (lrl_not_utf8(L, -2))
+      lrl_error(L, "grade '%s': a letter is not valid UTF-8", group);
     tmp[n].min = lua_tonumber(L, -1);
     tmp[n].letter = lua_tostring(L, -2);   /* kept alive by the table */
     if (!isfinite(tmp[n].min))

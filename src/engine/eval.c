@@ -401,8 +401,10 @@ int lrp_eval_contact(lrp_eval *ev, const lrs_contact *c, lrp_result *r) {
   int rc = lrl_pcall(ev->in->rt, 1, 0);
   ev->phase = LRP_PHASE_IDLE;
   lrp_stable_end(ev);
-  if (rc != LR_OK)
+  if (rc != LR_OK) {
     with_contact(ev->err, sizeof ev->err, ev->in->rt->errmsg, c->key);
+    lrb_utf8_scrub(ev->err);         /* a run stores it: UTF-8 text only */
+  }
   return rc;
 }
 

@@ -159,6 +159,12 @@ int lrp_steps_assign(lrp_steps *s, const char *kind, const lrp_handoff *ho,
     lrp_fail_at(L, where, "the owner the assign function returned contains "
                 "a NUL byte");
   }
+  if (lrl_not_utf8(L, -1)) {
+    char where[LRP_WHERE];
+    function_where(L, ro->fn_ref, where, sizeof where);
+    lrp_fail_at(L, where, "the owner the assign function returned is not "
+                "valid UTF-8");
+  }
   s->r->fn_owner = strdup(lua_tostring(L, -1));
   lua_pop(L, 1);
   if (!s->r->fn_owner) luaL_error(L, "out of memory");

@@ -888,7 +888,9 @@ static int l_load_policy(lua_State *L) {
   const char *path = NULL, *source = NULL, *name = "inline.lua";
   size_t srclen = 0;
   if (lua_type(L, 1) == LUA_TSTRING) {
-    path = lrl_tocstring(L, 1, "load_policy: the path");
+    if (lrl_has_nul(L, 1))         /* a path: any bytes but NUL */
+      lrl_error(L, "load_policy: the path contains a NUL byte");
+    path = lua_tostring(L, 1);
     if (lua_istable(L, 2)) opts = 2;
     else if (!lua_isnoneornil(L, 2))
       lrl_error(L, "load_policy: options must be a table");

@@ -321,6 +321,8 @@ static int l_set(lua_State *L) {
       v.type = LRS_STR;
       if (lrl_has_nul(L, 3))
         lrl_error(L, "lead:set: the value of '%s' contains a NUL byte", field);
+      if (lrl_not_utf8(L, 3))
+        lrl_error(L, "lead:set: the value of '%s' is not valid UTF-8", field);
       v.s = lua_tolstring(L, 3, &n);
       v.n = (int)n;
       break;
@@ -453,8 +455,9 @@ static int l_field(lua_State *L) {
     ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' &&
          name[i] <= '9') || name[i] == '_';
   if (!ok)
-    lrl_error(L, "field: '%s' is not a field name (lower case letters, "
-              "digits and _, like imported columns)", name);
+    lrl_error(L, "field: '%.80s' is not a field name (1 to 63 lower case "
+              "letters, digits and _, not starting with a digit, like "
+              "imported columns)", name);
   int t = strcmp(type, "text") == 0 ? LRS_TEXT
           : strcmp(type, "integer") == 0 ? LRS_INTEGER
           : strcmp(type, "real") == 0 ? LRS_REAL : -1;

@@ -43,7 +43,8 @@ void lrl_push_print(lua_State *L, int how, lrl_print_fn out, void *ctx);
 ** Lua strings as C strings.  C reads a string up to its first NUL byte, so
 ** a Lua string holding one ("ana\0evil") would silently become another
 ** ("ana"); these refuse it, raising "WHAT contains a NUL byte" at the
-** policy's current line.  The result is Lua's own string, valid while the
+** policy's current line, and refuse text that is not UTF-8 ("WHAT is not
+** valid UTF-8 (byte N)"): the stores keep UTF-8 text only.  The result is Lua's own string, valid while the
 ** value stays on the stack (or in a table that holds it).
 */
 /* lua_tostring (NULL for a value that is neither a string nor a number;
@@ -54,6 +55,8 @@ const char *lrl_checkcstring(lua_State *L, int idx, const char *what);
 /* Whether the string (or number) at idx holds a NUL byte, for callers
 ** that raise their own error. */
 int lrl_has_nul(lua_State *L, int idx);
+/* Whether the string at idx is not valid UTF-8, likewise. */
+int lrl_not_utf8(lua_State *L, int idx);
 
 /* A duration (seconds from 0 to LR_DURATION_MAX, or text such as "30d")
 ** or a time (unix seconds from LR_TIME_MIN to LR_TIME_MAX, or an ISO date)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../store/contact.h"
 #include "event_json.h"
 
 int lrv_json_text(json_t *v, lr_arena *arena, const char **out) {
@@ -77,6 +78,12 @@ static int read_fields(json_t *f, const char *key, lr_arena *arena,
   return 0;
 }
 
+const char *lrv_json_why(const json_error_t *je) {
+  if (strstr(je->text, "JSON_ALLOW_NUL"))
+    return "\\u0000 (a NUL) is not allowed in text";
+  return je->text;
+}
+
 static const char *const KNOWN[] = {
   "contact", "type", "at", "value", "campaign", NULL,
 };
@@ -107,10 +114,16 @@ int lrv_event_from_json(json_t *o, const char *fields_key, int mode,
     return bad(err, n, "%s", "field 'contact': the contact's key is required "
                "(a string)");
   e->key = json_string_value(v);
+  if (strlen(e->key) > LRS_MAX_KEY)
+    return snprintf(err, n, "field 'contact': a key is at most %d bytes",
+                    LRS_MAX_KEY), -1;
   if ((v = json_object_get(o, "type")) && !json_is_null(v)) {
     if (!json_is_string(v) || !*json_string_value(v))
       return bad(err, n, "%s", "field 'type': must be a non-empty string");
     e->type = json_string_value(v);
+    if (strlen(e->type) > LRS_MAX_KEY)
+      return snprintf(err, n, "field 'type': an activity type is at most %d "
+                      "bytes", LRS_MAX_KEY), -1;
   }
   if ((v = json_object_get(o, "at")) && !json_is_null(v) &&
       read_at(v, &e->at, err, n) != 0)

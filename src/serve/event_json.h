@@ -11,6 +11,10 @@
 #include "../leadrules.h"
 #include "../util/arena.h"
 
+/* Why jansson refused a document, in our words where its own names an
+** option of its API ("\u0000 is not allowed without JSON_ALLOW_NUL"). */
+const char *lrv_json_why(const json_error_t *je);
+
 /* Fill *e from the object `o` ({"contact", "type", "at", "value",
 ** "campaign", "create": {FIELD: VALUE}}); strings point into o or the
 ** arena, so keep both until the event is applied.  `fields_key` names

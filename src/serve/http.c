@@ -88,7 +88,7 @@ static enum MHD_Result post_events(lrv_server *s, struct MHD_Connection *c,
   if (!doc) {
     char msg[320];
     snprintf(msg, sizeof msg, "malformed JSON at line %d, column %d: %s",
-             je.line, je.column, je.text);
+             je.line, je.column, lrv_json_why(&je));
     return send_error(c, 400, msg);
   }
   lrv_job j;

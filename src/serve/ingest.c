@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/contact.h"
 #include "../store/realtime_io.h"
+#include "../util/buf.h"
 #include "event_json.h"
 #include "ingest.h"
 
@@ -39,7 +41,8 @@ static int parse_ndjson(lrv_ingest *g, const char *line, lr_event *e,
   json_error_t je;
   json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &je);
   if (!o) {
-    snprintf(err, n, "malformed JSON at column %d: %s", je.column, je.text);
+    snprintf(err, n, "malformed JSON at column %d: %s", je.column,
+             lrv_json_why(&je));
     return -1;
   }
   int rc = lrv_event_from_json(o, "create", LR_EVENT_CREATE, &g->arena, e,
@@ -69,6 +72,40 @@ static void on_cell(void *s, size_t len, void *ctx) {
   r->cell[r->n++] = lra_strndup(r->arena, s ? s : "", s ? len : 0);
 }
 
+/* The first cell of r that is not UTF-8 (the stores keep UTF-8 text
+** only), as an error; 0 when all are. */
+static int not_utf8(const csv_row *r, const char *const *names, char *err,
+                    size_t n) {
+  for (int c = 0; c < r->n; c++) {
+    size_t len = strlen(r->cell[c]), ok = lrb_utf8_valid(r->cell[c], len);
+    if (ok == len) continue;
+    if (names) snprintf(err, n, "column '%s': invalid UTF-8 at byte %zu "
+                        "(events are UTF-8 text)", names[c], ok + 1);
+    else snprintf(err, n, "header, column %d: invalid UTF-8 at byte %zu "
+                  "(events are UTF-8 text)", c + 1, ok + 1);
+    return -1;
+  }
+  return 0;
+}
+
+/* A number as an import takes it: decimal, with an exponent or not;
+** no hex, inf or nan, which strtod would read. */
+static int number(const char *s, double *out) {
+  size_t n = strlen(s);
+  while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  if (!n || strspn(s, "0123456789+-.eE") < n ||
+      strcspn(s, "0123456789") >= n)
+    return -1;
+  char tmp[64], *end;
+  if (n >= sizeof tmp) return -1;
+  memcpy(tmp, s, n);
+  tmp[n] = '\0';
+  errno = 0;
+  *out = strtod(tmp, &end);
+  return *end || (errno == ERANGE && (*out > 1 || *out < -1)) ? -1 : 0;
+}
+
 static int split_csv(lrv_ingest *g, const char *line, csv_row *r) {
   memset(r, 0, sizeof *r);
   r->arena = &g->arena;
@@ -91,6 +128,7 @@ static int csv_header(lrv_ingest *g, const char *line, char *err, size_t n) {
     snprintf(err, n, "cannot read the header as CSV");
     return -1;
   }
+  if (not_utf8(&r, NULL, err, n)) return -1;
   for (int i = 0; i < LRV_CSV_COLS; i++) g->csv_col[i] = -1;
   for (int c = 0; c < r.n; c++) {
     int k = 0;
@@ -122,20 +160,24 @@ static int parse_csv(lrv_ingest *g, const char *line, lr_event *e, char *err,
     snprintf(err, n, "expected %d CSV cells, as the header has", g->csv_ncols);
     return -1;
   }
+  const char *names[LRV_CSV_COLS];
+  for (int k = 0; k < LRV_CSV_COLS; k++)
+    if (g->csv_col[k] >= 0) names[g->csv_col[k]] = CSV_NAMES[k];
+  if (not_utf8(&r, names, err, n)) return -1;
   e->key = cell(&r, g->csv_col[0]);
   e->type = cell(&r, g->csv_col[1]);
   e->campaign = cell(&r, g->csv_col[4]);
   const char *at = cell(&r, g->csv_col[2]), *value = cell(&r, g->csv_col[3]);
   if (!e->key) return snprintf(err, n, "column 'contact': empty"), -1;
   if (!e->type) return snprintf(err, n, "column 'type': empty"), -1;
+  if (strlen(e->key) > LRS_MAX_KEY || strlen(e->type) > LRS_MAX_KEY)
+    return snprintf(err, n, "column '%s': at most %d bytes", strlen(e->key) >
+                    LRS_MAX_KEY ? "contact" : "type", LRS_MAX_KEY), -1;
   if (at && lr_parse_time(at, &e->at) != LR_OK)
     return snprintf(err, n, "column 'at': cannot read \"%.40s\" as a time "
                     "(use ISO-8601 or unix seconds)", at), -1;
   if (value) {
-    char *end;
-    errno = 0;
-    e->value = strtod(value, &end);
-    if (*end || errno || end == value)
+    if (number(value, &e->value) != 0)
       return snprintf(err, n, "column 'value': \"%.40s\" is not a number",
                       value), -1;
     e->has_value = 1;

@@ -89,6 +89,17 @@ static int read_all(lrv_ingest *g, FILE *in) {
     g->report.lines++;
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
       line[--len] = '\0';
+    /* C would read the line up to a NUL and drop the rest unseen. */
+    const char *nul = memchr(line, '\0', (size_t)len);
+    if (nul) {
+      rc = lr__err(g->db, LR_INPUT, "%s:%lld: NUL byte at column %zu (events "
+                   "are text)", g->name, lineno, (size_t)(nul - line) + 1);
+      break;
+    }
+    if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+      memmove(line, line + 3, (size_t)len - 2);   /* a byte-order mark */
+      len -= 3;
+    }
     if (!csv) {
       rc = one_record(g, line, (size_t)len, lineno);
       continue;

@@ -20,6 +20,12 @@
 ** reads every stored value and builds none longer (usersql.c). */
 #define LRS_MAX_VALUE (16u << 20)
 
+/* The longest contact key and activity type: both stores index them, and
+** PostgreSQL's index takes an entry of at most about 2.7 KB ("index row
+** size exceeds btree maximum"), where SQLite takes any length; the
+** imports and events refuse a longer one by line and column on both. */
+#define LRS_MAX_KEY 1000
+
 /* One value of a row: what the store reads (scans, queries, exports) and
 ** what its callers write (imports, corrections).  The store decodes a
 ** column into it in one place.  Who owns s is said where it is produced. */

@@ -124,6 +124,13 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
     return lr__err(db, LR_INPUT, "'%s': a value may be at most %u MiB "
                    "(this one is %zu bytes)", field, LRS_MAX_VALUE >> 20,
                    v->n);
+  size_t ok = v->type == LRS_STR ? lrb_utf8_valid(v->s, v->n) : 0;
+  if (v->type == LRS_STR && ok < v->n)
+    return lr__err(db, LR_INPUT, "the value of '%s' is not valid UTF-8 "
+                   "(byte %zu)", field, ok + 1);
+  if (reason && (ok = lrb_utf8_valid(reason, strlen(reason))) < strlen(reason))
+    return lr__err(db, LR_INPUT, "the reason is not valid UTF-8 (byte %zu)",
+                   ok + 1);
   if (db->pg) {
     rc = lrs_pg_field_write(db, id, field, v, by, reason, run_id, now,
                             changed);
@@ -308,6 +315,16 @@ int lrs_stage_known(lr_db *db, const char *want, char *out, size_t n) {
   return rc;
 }
 
+/* Text kept in the store is UTF-8 on both stores: PostgreSQL refuses
+** other bytes, and SQLite would keep what no export gives back. */
+static int utf8_text(lr_db *db, const char *s, const char *what) {
+  size_t n = s ? strlen(s) : 0, ok = s ? lrb_utf8_valid(s, n) : 0;
+  if (ok < n)
+    return lr__err(db, LR_INPUT, "%s is not valid UTF-8 (byte %zu)", what,
+                   ok + 1);
+  return LR_OK;
+}
+
 static int check_text(lr_db *db, const char *s, const char *what) {
   if (!s || !*s) return lr__err(db, LR_MISUSE, "%s is required", what);
   return LR_OK;
@@ -386,6 +403,9 @@ int lr_contact_move_v2(lr_db *db, const char *key, const char *stage,
   if (!lrs_is_open(db)) return LR_MISUSE;
   if (check_text(db, stage, "a stage") || check_text(db, reason,
       "a reason (--reason TEXT): every manual change says why") ||
+      utf8_text(db, stage, "the stage") ||
+      utf8_text(db, reason, "the reason") ||
+      utf8_text(db, by, "the name given with --by") ||
       lr__clock(db, now, "lr_contact_move", &now) != LR_OK ||
       lrs_lock_until_ok(db, now, until) != LR_OK)
     return db->rc;
@@ -419,6 +439,8 @@ int lr_contact_set(lr_db *db, const char *key, const char *field,
     return lr_contact_move_v2(db, key, value, by, reason, now, 0);
   if (check_text(db, field, "a field") || check_text(db, reason,
       "a reason (--reason TEXT): every manual change says why") ||
+      utf8_text(db, reason, "the reason") ||
+      utf8_text(db, by, "the name given with --by") ||
       lr__clock(db, now, "lr_contact_set", &now) != LR_OK)
     return db->rc;
   if (!by || !*by) by = "unknown";

@@ -56,7 +56,8 @@ void lrs_pg_copy_value(lr_buf *b, const lrs_value *v) {
   char s[32];
   switch (v ? v->type : LRS_NULL) {
     case LRS_INT: snprintf(s, sizeof s, "%lld", v->i); lrb_adds(b, s); break;
-    case LRS_FLOAT: put_real(b, v->r, 0); break;
+    /* -0 as 0: SQLite keeps a whole real as an integer, without a sign */
+    case LRS_FLOAT: put_real(b, v->r == 0 ? 0.0 : v->r, 0); break;
     case LRS_STR: copy_text(b, v->s, v->n); break;
     default: lrb_adds(b, "\\N");
   }

@@ -124,14 +124,64 @@ static const char *bad_call(const char *start, size_t *len) {
   return NULL;
 }
 
+/* The first literal or parameter only PostgreSQL reads ($$won$$,
+** $tag$won$tag$, E'won', U&'won', B'01', X'1F', N'won', $1), which SQLite
+** refuses or reads another way (X'1F' a blob, $$won$$ a parameter bound
+** to NULL): NULL if none.  *len is its length. */
+static const char *pg_only(const char *start, size_t *len) {
+  const char *p = start;
+  while (*p) {
+    const char *g = skip_gap(p);
+    if (g != p) {
+      p = g;
+      continue;
+    }
+    const char *l = skip_literal(start, p);
+    if (l != p && *p == '$') {
+      *len = (size_t)(l - p);
+      return p;
+    }
+    if (l != p) {
+      const char *w = p;             /* a prefix glued to the quote */
+      while (*p == '\'' && w > start && (ident_char(w[-1]) || w[-1] == '&'))
+        w--;
+      if (w != p) {
+        *len = (size_t)(l - w);
+        return w;
+      }
+      p = l;
+      continue;
+    }
+    if (*p == '$' && isdigit((unsigned char)p[1])) {
+      const char *w = p++;
+      while (isdigit((unsigned char)*p)) p++;
+      *len = (size_t)(p - w);
+      return w;
+    }
+    if (ident_char(*p) || isdigit((unsigned char)*p)) {
+      while (ident_char(*p) || *p == '.') p++;
+      continue;
+    }
+    p++;
+  }
+  return NULL;
+}
+
 int lrs_pg_user_calls(const char *sql, char *why, size_t n) {
   size_t len;
   const char *w = bad_call(sql, &len);
+  if (w) {
+    snprintf(why, n, "%.*s() may not be called here (on PostgreSQL a "
+             "segment's SQL may call: coalesce, nullif, lower, upper, "
+             "length, substr, substring, trim, ltrim, rtrim, abs, round, "
+             "replace)", (int)len, w);
+    return LR_POLICY;
+  }
+  w = pg_only(sql, &len);
   if (!w) return LR_OK;
-  snprintf(why, n, "%.*s() may not be called here (on PostgreSQL a "
-           "segment's SQL may call: coalesce, nullif, lower, upper, "
-           "length, substr, substring, trim, ltrim, rtrim, abs, round, "
-           "replace)", (int)len, w);
+  snprintf(why, n, "%.*s is PostgreSQL's own syntax, which SQLite reads "
+           "another way or not at all: write text in single quotes ('won') "
+           "and values as literals", len > 60 ? 60 : (int)len, w);
   return LR_POLICY;
 }
 

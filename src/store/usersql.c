@@ -16,6 +16,7 @@
 #include "store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/buf.h"
@@ -130,6 +131,23 @@ static void column_hint(sqlite3 *conn, const char *msg, char *err,
   lrs_fields_free(&f);
 }
 
+/* The first parameter the user's condition names ("$$won$$", ":x", "?",
+** "?1"), prepared alone; NULL when it names none. */
+static char *user_param(sqlite3 *conn, const char *where) {
+  lr_buf q = LR_BUF_INIT;
+  lrb_printf(&q, "SELECT 1 FROM contacts WHERE (\n%s\n)", where);
+  sqlite3_stmt *st = NULL;
+  char *name = NULL;
+  if (!q.oom && sqlite3_prepare_v2(conn, q.p, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_bind_parameter_count(st) > 0) {
+    const char *n = sqlite3_bind_parameter_name(st, 1);
+    name = strdup(n ? n : "?");
+  }
+  sqlite3_finalize(st);
+  lrb_free(&q);
+  return name;
+}
+
 int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                      const char *tail, sqlite3_stmt **st, char *err,
                      size_t errlen) {
@@ -151,6 +169,12 @@ int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
   sqlite3_set_authorizer(conn, authorizer, &denied);
   const char *rest = NULL;
   int rc = sqlite3_prepare_v2(conn, sql.p, -1, st, &rest);
+  /* A condition takes no parameters of its own: SQLite would bind one
+  ** ("$$won$$", ":x", "?", or our own "?1") to NULL or to what we give
+  ** ours, and the segment would quietly match the wrong contacts, where
+  ** PostgreSQL refuses it or reads "$$won$$" as text. */
+  char *param = rc == SQLITE_OK && strstr(head, "WHERE")
+                    ? user_param(conn, where) : NULL;
   sqlite3_set_authorizer(conn, NULL, NULL);
   limits_off(conn, saved);
   if (rc == SQLITE_OK && rest) {
@@ -161,8 +185,19 @@ int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
       snprintf(err, errlen, "segment SQL must be one expression (found more "
                "after it)");
       lrb_free(&sql);
+      free(param);
       return SQLITE_ERROR;
     }
+  }
+  if (rc == SQLITE_OK && param) {
+    sqlite3_finalize(*st);
+    *st = NULL;
+    snprintf(err, errlen, "segment SQL has a parameter (%.60s), which "
+             "nothing gives a value: write text in single quotes ('won')",
+             param);
+    free(param);
+    lrb_free(&sql);
+    return SQLITE_ERROR;
   }
   if (rc != SQLITE_OK) {
     const char *m = sqlite3_errmsg(conn);

@@ -68,6 +68,23 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
   return len;
 }
 
+size_t lrb_utf8_valid(const char *s, size_t n) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < n) {
+    if (u[i] < 0x80) { i++; continue; }
+    size_t l = utf8_len(u + i, n - i);
+    if (l == 0) return i;
+    i += l;
+  }
+  return n;
+}
+
+void lrb_utf8_scrub(char *s) {
+  size_t n = strlen(s), i = 0;
+  while ((i += lrb_utf8_valid(s + i, n - i)) < n) s[i++] = '?';
+}
+
 void lrb_json_str(lr_buf *b, const char *s, size_t n) {
   const unsigned char *u = (const unsigned char *)s;
   lrb_addc(b, '"');
