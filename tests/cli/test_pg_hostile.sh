@@ -183,7 +183,7 @@ printf 'bob@example.com,email_open, 1.5e300 ,0001-01-01T00:00:00Z,\342\200\213ze
 printf 'carol@example.com,page_view,4.9e-324,9999-12-31T23:59:59Z,"\342\202\254 ""q"", \\\\ ;"\r\n' >> ev_ok.csv
 printf 'dan@example.com,page_view,-9223372036854775809,-62135596800,\r\n' >> ev_ok.csv
 both ingest policy.lua ev_ok.csv --format csv --now $NOW --json
-contains "ingested 4 events in 1 batches"
+contains "ingested 4 events in 1 batch:"
 cat > ev_ok.ndjson <<'EOF'
 {"contact": "ann@example.com", "type": "page_view", "value": -0.0, "at": "9999-12-31T23:59:59Z"}
 {"contact": "bob@example.com", "type": "page_view", "value": 1.7976931348623157e308, "campaign": "\u00e9\u20ac\ud83d\ude00"}
@@ -192,7 +192,7 @@ cat > ev_ok.ndjson <<'EOF'
 {"contact": "new@example.com", "type": "page_view", "create": {"title": "x\u00a0y", "company_size": 9223372036854775807}}
 EOF
 both ingest policy.lua ev_ok.ndjson --now $NOW --json
-contains "ingested 5 events in 1 batches"
+contains "ingested 5 events in 1 batch:"
 acts
 rows "SELECT key, company_size, title FROM contacts WHERE key = 'new@example.com'"
 # -0 read back as 0 on both (PostgreSQL kept the sign, SQLite's whole
