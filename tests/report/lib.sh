@@ -1,0 +1,28 @@
+# Helpers for the report tests that pin `leadrules report --json` against
+# reference.py (source after tests/cli/lib.sh):
+#   want_ref NAME DB REFERENCE-OPTION...: got_NAME.json (made by the test)
+#     must hold reference.py's figures for DB with those options; queued
+#   want_refs: the queued cases, all in one python (batch.py), one check
+#     a case, passed or failed with compare.py's differences
+# The databases must not change between want_ref and want_refs.
+REF_CASES=()
+want_ref() {
+  local IFS=$'\t'
+  REF_CASES+=("$1")
+  echo "$*" >> ref_cases.tsv
+}
+want_refs() {
+  local name status said
+  local -A got=()
+  while IFS=$'\t' read -r name status said; do
+    got[$name]="$status $said"
+  done < <(python3 "$LR_SRC/tests/report/batch.py" ref_cases.tsv)
+  for name in "${REF_CASES[@]}"; do
+    case ${got[$name]-} in
+      "0 "*) pass ;;
+      *) fail "report $name: not reference.py's figures: ${got[$name]:-no result}" ;;
+    esac
+  done
+  REF_CASES=()
+  rm -f ref_cases.tsv
+}
