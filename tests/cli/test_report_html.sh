@@ -19,20 +19,7 @@ NOW=2026-11-01
 # (tests/cli/pybatch.py); the files it reads must not change until then.
 LATER=()
 later() { LATER+=("$1"); (IFS=$'\t'; echo "$*") >> later.tsv; }
-checks_now() {
-  local name status said
-  local -A got=()
-  while IFS=$'\t' read -r name status said; do got[$name]="$status $said"
-  done < <(python3 "$LR_SRC/tests/cli/pybatch.py" later.tsv)
-  for name in "${LATER[@]}"; do
-    case ${got[$name]-} in
-      "0 "*) pass ;;
-      *) fail "$name: ${got[$name]:-no result}" ;;
-    esac
-  done
-  LATER=()
-  rm -f later.tsv
-}
+checks_now() { py_results later.tsv "$LR_SRC/tests/cli/pybatch.py" "${LATER[@]}"; LATER=(); }
 browse() {    # browse WIDTH ARGS...: headless Chromium, no network
   local w=$1; shift
   "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \

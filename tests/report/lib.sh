@@ -3,7 +3,7 @@
 #   want_ref NAME DB REFERENCE-OPTION...: got_NAME.json (made by the test)
 #     must hold reference.py's figures for DB with those options; queued
 #   want_refs: the queued cases, all in one python (batch.py), one check
-#     a case, passed or failed with compare.py's differences
+#     a case, passed or failed with compare.py's differences (py_results)
 # The databases must not change between want_ref and want_refs.
 REF_CASES=()
 want_ref() {
@@ -12,17 +12,6 @@ want_ref() {
   echo "$*" >> ref_cases.tsv
 }
 want_refs() {
-  local name status said
-  local -A got=()
-  while IFS=$'\t' read -r name status said; do
-    got[$name]="$status $said"
-  done < <(python3 "$LR_SRC/tests/report/batch.py" ref_cases.tsv)
-  for name in "${REF_CASES[@]}"; do
-    case ${got[$name]-} in
-      "0 "*) pass ;;
-      *) fail "report $name: not reference.py's figures: ${got[$name]:-no result}" ;;
-    esac
-  done
+  py_results ref_cases.tsv "$LR_SRC/tests/report/batch.py" "${REF_CASES[@]}"
   REF_CASES=()
-  rm -f ref_cases.tsv
 }
