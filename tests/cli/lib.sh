@@ -159,4 +159,21 @@ SELECT lr_compat.fold_columns(ARRAY[$cols]::text[])"
     [ -z "$out" ] || printf '%s\n' "$out"
   fi
 }
+# py_results LIST SCRIPT NAME...: python3 SCRIPT LIST, one python for a
+# test's queued checks, prints "NAME<TAB>STATUS<TAB>OUTPUT" for each (as
+# tests/cli/pybatch.py does); each NAME passes with status 0, else fails
+# with its output, or with none when the python died first.
+py_results() {
+  local list=$1 script=$2 name status said; shift 2
+  local -A got=()
+  while IFS=$'\t' read -r name status said; do got[$name]="$status $said"
+  done < <(python3 "$script" "$list")
+  for name; do
+    case ${got[$name]-} in
+      "0 "*) pass ;;
+      *) fail "$name: ${got[$name]:-no result}" ;;
+    esac
+  done
+  rm -f "$list"
+}
 finish() { echo "$T_PASS passed, $T_FAIL failed"; [ "$T_FAIL" -eq 0 ]; exit $?; }

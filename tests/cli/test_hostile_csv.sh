@@ -17,7 +17,21 @@ rejected() {
   lacks "sqlite"                        # no internal names in messages
   same "$(digest_all test.db)" "$d" "$f: database changed"
 }
-gen() { python3 -c "import sys; sys.stdout.buffer.write($2)" > "$1"; }
+# gen FILE PY: FILE holds the bytes of the Python expression PY (one line),
+# written by one python for the whole test (a python3 a file took seconds
+# on a loaded machine); a failed expression fails the test.
+coproc GENPY { python3 -u -c 'import sys
+for line in sys.stdin:
+    f, e = line.rstrip("\n").split("\t", 1)
+    try:
+        with open(f, "wb") as o: o.write(eval(e))
+        print("ok")
+    except Exception as x: print("error: %r" % x)'; }
+gen() {
+  local said
+  printf '%s\t%s\n' "$1" "$2" >&"${GENPY[1]}" && read -r said <&"${GENPY[0]}"
+  [ "${said-}" = ok ] || fail "gen $1: ${said:-no answer from python}"
+}
 # watched SECS CMD...: like expect_ok, but CMD is killed after SECS seconds.
 # A hang watchdog, far above any normal time (a loaded machine, a sanitizer
 # build), not a speed check: nothing here depends on the machine's speed.

@@ -30,11 +30,15 @@ ln -s "$LR_TMP/test.db-journal" journal-link
 
 # state: what must not change -- the database's content, the inputs, and
 # the directory's files but the database's own (SQLite makes and removes
-# its -wal and -shm).
+# its -wal and -shm).  Two processes (a call of state took six, and a
+# refusal two calls).
 state() {
-  sql .dump | sha256sum
-  sha256sum in.csv policy.lua broken.lua
-  ls -A | grep -v '^test\.db' | tr '\n' ' '
+  local f names=()
+  sha256sum <(sql .dump) in.csv policy.lua broken.lua
+  for f in * .*; do
+    case $f in .|..|test.db*) ;; *) [ -e "$f" ] || [ -L "$f" ] && names+=("$f") ;; esac
+  done
+  echo "${names[*]}"
 }
 
 # refuse PATH WHY CMD...: exit 2, "leadrules: OPT PATH: WHY", no change.

@@ -3,6 +3,7 @@
 # splitting, with --since and with a policy's stage order; golden text;
 # HTML; read-only; errors.
 . "$LR_SRC/tests/cli/lib.sh"
+. "$LR_SRC/tests/report/lib.sh"         # want_ref, want_refs
 R="$LR_SRC/tests/report"
 G="$LR_SRC/tests/cli/golden"
 golden() { same "$OUT" "$(cat "$G/$1")" "(golden $1)"; diff <(echo "$OUT") "$G/$1" >&2; }
@@ -26,8 +27,7 @@ check() {    # check NAME [report options] -- [reference options]
   while [ "$1" != -- ]; do mine+=("$1"); shift; done; shift
   ref=("$@")
   lr report --now $NOW --json "${mine[@]}" > "got_$name.json" || fail "report $name"
-  python3 "$R/reference.py" test.db --now $NOW_S "${ref[@]}" > "want_$name.json"
-  expect_ok python3 "$LR_SRC/tests/backtest/compare.py" "want_$name.json" "got_$name.json"
+  want_ref "$name" test.db --now $NOW_S "${ref[@]}"
 }
 check all --
 check source --by source -- --by source
@@ -43,8 +43,8 @@ check policy --by segment --policy "$R/funnel.lua" -- --by segment \
 cp test.db long.db
 sqlite3 long.db "UPDATE stage_history SET at = at - 300 * 86400 WHERE id % 5 = 0; UPDATE assignments SET at = at - 200 * 86400 WHERE id % 3 = 0"
 lr --db long.db report --now $NOW --json --by source > got_long.json || fail "report long"
-python3 "$R/reference.py" long.db --now $NOW_S --by source > want_long.json
-expect_ok python3 "$LR_SRC/tests/backtest/compare.py" want_long.json got_long.json
+want_ref long long.db --now $NOW_S --by source
+want_refs
 grep -q '"trend": {"bucket": "month"' got_long.json && pass || fail "no monthly trend"
 grep -q '"(other)"' got_city.json && pass || fail "no (other) group for city"
 same "$(python3 -c 'import json; print(len(json.load(open("got_city.json"))["groups"]))')" 27

@@ -60,11 +60,12 @@ EOF
 # on both databases
 both() { LEADRULES_DB=$A "$@" >/dev/null 2>&1 || fail "A: $*";
          LEADRULES_DB=$B "$@" >/dev/null 2>&1 || fail "B: $*"; }
-# every row of every table; runs without what only says how it ran
+# every row of every table; runs without what only says how it ran (one
+# sqlite3: the .dump, then the runs' rows, which no INSERT line begins)
 dump() {
-  sqlite3 "$1" .dump | grep -v '^INSERT INTO runs '
-  sqlite3 "$1" "SELECT id, kind, policy, policy_hash, now, score_changes,
-    moves, handoffs, errors, dry_run, by, error_text, stages FROM runs ORDER BY id"
+  sqlite3 "$1" .dump "SELECT id, kind, policy, policy_hash, now, score_changes,
+    moves, handoffs, errors, dry_run, by, error_text, stages FROM runs ORDER BY id" |
+    grep -v '^INSERT INTO runs '
 }
 STEPS=0 PARTIAL=0
 # run_at T: a full run on A, --changed on B, then the databases must match
@@ -75,18 +76,23 @@ run_at() {
     fail "tables differ after --changed at $1"
     diff <(dump "$A") <(dump "$B") | head -20 >&2
   fi
-  local ev=$(sqlite3 "$B" "SELECT evaluated FROM runs ORDER BY id DESC LIMIT 1")
-  local all=$(sqlite3 "$B" "SELECT count(*) FROM contacts")
+  local ev all
+  read -r ev all < <(sqlite3 -separator ' ' "$B" "SELECT (SELECT evaluated
+    FROM runs ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM contacts)")
   STEPS=$((STEPS + 1))
   [ "$ev" -lt "$all" ] && PARTIAL=$((PARTIAL + 1))
 }
 key() { sqlite3 "$A" "SELECT key FROM contacts WHERE id = $1"; }
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-# acts T TYPE IDS...: an activity of TYPE at T for each contact id
+# acts T TYPE IDS...: an activity of TYPE at T for each contact id (their
+# keys in one sqlite3, in the order given)
 acts() {
-  local t=$(iso "$1") type=$2; shift 2
+  local t=$(iso "$1") type=$2 ids=() i=0 id; shift 2
+  for id in "$@"; do i=$((i + 1)); ids+=("($i, $id)"); done
   echo "email,type,occurred_at,value,campaign" > acts.csv
-  for id in "$@"; do echo "$(key "$id"),$type,$t,,webinar-roi" >> acts.csv; done
+  sqlite3 "$A" "WITH ids(pos, id) AS (VALUES $(IFS=,; echo "${ids[*]}"))
+    SELECT coalesce(c.key, '') || ',$type,$t,,webinar-roi' FROM ids
+    LEFT JOIN contacts c ON c.id = ids.id ORDER BY ids.pos" >> acts.csv
 }
 
 both lr import contacts gen/contacts.csv --map 'Job Title=title' --now $T0
