@@ -320,7 +320,8 @@ int lrs_pg_reader_role(lr_db *db, char *role, size_t n, char *user,
 /* The guard of a segment's SQL (pg_usersql.c): where may call only the
 ** common subset's functions, and sql (the statement it is part of, with
 ** nparams parameters) may read no table but LRS_PG_USER_TABLES.  LR_OK, or
-** LR_POLICY with why; LR_POLICY too when sql does not run. */
+** LR_POLICY with why ("segment SQL: it reads the table X (...)" for a
+** table, in SQLite's store's words); LR_POLICY too when sql does not run. */
 int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
                       int nparams, char *why, size_t n);
 /* Its two halves: sql calls only the common subset's functions; and the
