@@ -29,6 +29,8 @@ struct lrs_pg {
   struct lrs_pg_accw *accw;        /* a run's account writes (pg_account_write.c) */
   lr_buf outq;                     /* outbox rows not sent yet (pg_outbox.c) */
   long long tidy[4];               /* rows an import wrote, by LRS_PG_TIDY_* */
+  int made;                        /* this handle created the schema and has
+                                      committed nothing since (pg_schema.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -36,6 +38,10 @@ struct lrs_pg {
 ** (pg_schema.c).  db->path is already the redacted URI. */
 int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms);
 void lrs_pg_close(lr_db *db);
+/* Drop the schema this handle created if it still holds no contact,
+** import or run (a failed first import), as the CLI removes the SQLite
+** file it made: the database is left as it was.  Best effort. */
+void lrs_pg_unmake(lr_db *db);
 /* Connect to db's server again (a reader: pg_snap.c), as lrs_pg_open
 ** connects; NULL with db's error set on failure. */
 PGconn *lrs_pg_connect(lr_db *db);

@@ -331,6 +331,33 @@ contains "exit 1"
 same "$(snapshot)" "$d1" "a refused query() changed a database"
 SNAP=""
 
+# ---- a first import that fails leaves the database as it was ------------
+# SQLite removes the file it made; PostgreSQL drops the schema it made
+# (nothing of the user's is in it), so the next command says the same.
+SQ_KEEP=$SQ PG_KEEP=$PG
+fresh first
+gen first_bad.csv "b'email,title\\nann@example.com,x\\x00y\\n'"
+both import contacts first_bad.csv --now $NOW
+same "$RC" 1 "exit status of a failed first import"
+contains "first_bad.csv:2: column 'title'"
+for cmd in export info; do
+  a=$("$LEADRULES" --db "$SQ" $cmd 2>&1); ra=$?
+  b=$("$LEADRULES" --db "$PG" $cmd 2>&1); rb=$?
+  same "$ra: ${a//"$SQ"/DB}" "$rb: ${b//"$PG"/DB}" "$cmd after a failed first import (sqlite, then postgresql)"
+done
+OUT=${b//"$PG"/DB}
+contains "DB: no such database (nothing was created"
+[ ! -e "$SQ" ] && pass || fail "the SQLite file was left"
+same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" 0 "tables left on PostgreSQL"
+# The next import fills it, on both.
+both import contacts "$FIX/contacts.csv" --now $NOW
+same "$RC" 0 "exit status of the import after"
+# A failed import into a database that holds contacts keeps them.
+both import contacts first_bad.csv --now $NOW
+both export
+SQ=$SQ_KEEP PG=$PG_KEEP
+SNAP=""
+
 # ---- serve: the same odd values over HTTP --------------------------------
 if command -v curl >/dev/null; then
   PIDS=()
