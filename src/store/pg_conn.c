@@ -224,6 +224,7 @@ int lrs_pg_rollback(lr_db *db) {
   PGresult *res = PQexec(db->pg->conn, db->txn == 1 ? "ROLLBACK" :
                          "ROLLBACK TO lr_nested; RELEASE lr_nested");
   PQclear(res);                  /* keep the caller's error message */
+  if (db->txn == 1 && db->pg->made) db->pg->made = 2;   /* a write failed */
   if (--db->txn == 0) txn_ended(db);
   return LR_OK;
 }

@@ -30,7 +30,8 @@ struct lrs_pg {
   lr_buf outq;                     /* outbox rows not sent yet (pg_outbox.c) */
   long long tidy[4];               /* rows an import wrote, by LRS_PG_TIDY_* */
   int made;                        /* this handle created the schema and has
-                                      committed nothing since (pg_schema.c) */
+                                      committed nothing since (pg_schema.c):
+                                      1, and 2 once a write rolled back */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -38,9 +39,11 @@ struct lrs_pg {
 ** (pg_schema.c).  db->path is already the redacted URI. */
 int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms);
 void lrs_pg_close(lr_db *db);
-/* Drop the schema this handle created if it still holds no contact,
-** import or run (a failed first import), as the CLI removes the SQLite
-** file it made: the database is left as it was.  Best effort. */
+/* Drop the schema this handle created if a write through it rolled back
+** and none committed, and it holds no contact, import or run (a failed
+** first import), as the CLI removes the SQLite file it made: the
+** database is left as it was.  A handle that wrote nothing keeps it (a
+** program, or a test, may fill it by other means).  Best effort. */
 void lrs_pg_unmake(lr_db *db);
 /* Connect to db's server again (a reader: pg_snap.c), as lrs_pg_open
 ** connects; NULL with db's error set on failure. */

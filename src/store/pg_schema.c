@@ -360,7 +360,7 @@ static const char UNMAKE[] =
   "COMMIT";
 
 void lrs_pg_unmake(lr_db *db) {
-  if (!db->pg || !db->pg->made || !db->pg->conn ||
+  if (!db->pg || db->pg->made != 2 || !db->pg->conn ||
       PQstatus(db->pg->conn) != CONNECTION_OK)
     return;
   db->pg->made = 0;
