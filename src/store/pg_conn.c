@@ -156,6 +156,7 @@ void lrs_pg_close(lr_db *db) {
   if (!db->pg) return;
   lrs_pg_rt_free(db);
   lrs_pg_outbox_drop(db);
+  lrs_pg_unmake(db);
   if (db->pg->conn) PQfinish(db->pg->conn);
   lrb_free(&db->main.pgerr);
   if (db->pg->uri) {               /* it may hold a password */
@@ -209,6 +210,7 @@ int lrs_pg_commit(lr_db *db) {
   rc = lrs_pg_exec(db, db->txn == 1 ? "COMMIT" : "RELEASE lr_nested",
                        "commit");
   if (rc == LR_OK && --db->txn == 0) {
+    db->pg->made = 0;              /* something of the user's is in it */
     txn_ended(db);
     lrs_pg_tidy(db);               /* after the COMMIT: VACUUM needs it */
   }
@@ -222,6 +224,7 @@ int lrs_pg_rollback(lr_db *db) {
   PGresult *res = PQexec(db->pg->conn, db->txn == 1 ? "ROLLBACK" :
                          "ROLLBACK TO lr_nested; RELEASE lr_nested");
   PQclear(res);                  /* keep the caller's error message */
+  if (db->txn == 1 && db->pg->made) db->pg->made = 2;   /* a write failed */
   if (--db->txn == 0) txn_ended(db);
   return LR_OK;
 }

@@ -29,6 +29,9 @@ struct lrs_pg {
   struct lrs_pg_accw *accw;        /* a run's account writes (pg_account_write.c) */
   lr_buf outq;                     /* outbox rows not sent yet (pg_outbox.c) */
   long long tidy[4];               /* rows an import wrote, by LRS_PG_TIDY_* */
+  int made;                        /* this handle created the schema and has
+                                      committed nothing since (pg_schema.c):
+                                      1, and 2 once a write rolled back */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -36,6 +39,12 @@ struct lrs_pg {
 ** (pg_schema.c).  db->path is already the redacted URI. */
 int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms);
 void lrs_pg_close(lr_db *db);
+/* Drop the schema this handle created if a write through it rolled back
+** and none committed, and it holds no contact, import or run (a failed
+** first import), as the CLI removes the SQLite file it made: the
+** database is left as it was.  A handle that wrote nothing keeps it (a
+** program, or a test, may fill it by other means).  Best effort. */
+void lrs_pg_unmake(lr_db *db);
 /* Connect to db's server again (a reader: pg_snap.c), as lrs_pg_open
 ** connects; NULL with db's error set on failure. */
 PGconn *lrs_pg_connect(lr_db *db);
@@ -320,7 +329,8 @@ int lrs_pg_reader_role(lr_db *db, char *role, size_t n, char *user,
 /* The guard of a segment's SQL (pg_usersql.c): where may call only the
 ** common subset's functions, and sql (the statement it is part of, with
 ** nparams parameters) may read no table but LRS_PG_USER_TABLES.  LR_OK, or
-** LR_POLICY with why; LR_POLICY too when sql does not run. */
+** LR_POLICY with why ("segment SQL: it reads the table X (...)" for a
+** table, in SQLite's store's words); LR_POLICY too when sql does not run. */
 int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
                       int nparams, char *why, size_t n);
 /* Its two halves: sql calls only the common subset's functions; and the

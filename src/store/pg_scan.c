@@ -245,8 +245,11 @@ int lrs_pg_scan_open(lrs_snap *snap, const char *const *sqls, int nsql,
     if (rc == LR_OK) continue;
     *bad = i;
     /* Worded as SQLite's "segment SQL does not prepare: ...". */
-    snprintf(err, errlen, "segment %s%s",
-             strncmp(s->why, "SQL failed", 10) == 0 ? "" : "SQL: ", s->why);
+    if (strncmp(s->why, "segment SQL: ", 13) == 0)
+      snprintf(err, errlen, "%s", s->why);
+    else
+      snprintf(err, errlen, "segment %s%s",
+               strncmp(s->why, "SQL failed", 10) == 0 ? "" : "SQL: ", s->why);
     return rc == LR_NOMEM ? rc : LR_POLICY;
   }
   return LR_OK;

@@ -333,13 +333,41 @@ int lrs_pg_migrate(lr_db *db) {
                    : "", LRS_SCHEMA_VERSION);
   rc = lrs_pg_begin(db);
   if (rc == LR_OK) rc = migrate_locked(db, version);
-  if (rc == LR_OK) return lrs_pg_commit(db);
+  if (rc == LR_OK) rc = lrs_pg_commit(db);
+  if (rc == LR_OK) db->pg->made = !ours;
+  if (rc == LR_OK) return rc;
   char *msg = db->err.p ? strdup(db->err.p) : NULL;
   int keep = db->rc;
   lrs_pg_rollback(db);
   lr__err(db, keep, "%s: creating the schema: %s", db->path, msg ? msg : "");
   free(msg);
   return keep;
+}
+
+/* One transaction under the migration's lock: whatever another handle
+** wrote meanwhile (a contact, an import, a run) keeps the schema. */
+static const char UNMAKE[] =
+  "BEGIN;"
+  "SET LOCAL lock_timeout = '2s';"
+  "SELECT pg_advisory_xact_lock(hashtext('leadrules.migrate'));"
+  "LOCK TABLE contacts, imports, runs IN ACCESS EXCLUSIVE MODE;"
+  "DO $lr$DECLARE t text; BEGIN "
+  "IF EXISTS (SELECT 1 FROM contacts) OR EXISTS (SELECT 1 FROM imports) OR "
+  "EXISTS (SELECT 1 FROM runs) THEN RETURN; END IF; "
+  "SELECT string_agg(format('%I', tablename), ', ') INTO t FROM pg_tables "
+  "WHERE schemaname = current_schema(); "
+  "EXECUTE 'DROP TABLE ' || t || ' CASCADE'; END$lr$;"
+  "COMMIT";
+
+void lrs_pg_unmake(lr_db *db) {
+  if (!db->pg || db->pg->made != 2 || !db->pg->conn ||
+      PQstatus(db->pg->conn) != CONNECTION_OK)
+    return;
+  db->pg->made = 0;
+  PGresult *res = PQexec(db->pg->conn, UNMAKE);
+  int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  PQclear(res);
+  if (!ok) PQclear(PQexec(db->pg->conn, "ROLLBACK"));
 }
 
 int lrs_pg_column_room(lr_db *db, int *room, int *limit) {

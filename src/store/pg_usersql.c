@@ -241,10 +241,14 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
   PGresult *res;
   int rc = explain(s, sql, nparams, 0, &res, why, n);
   if (rc != LR_OK) return rc;
+  char t[256];
   rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
                         LRS_PG_USER_TABLES, "a segment's SQL reads contacts, "
-                        "activities and outcomes only", why, n);
+                        "activities and outcomes only", t, sizeof t);
   PQclear(res);
+  /* "segment SQL: it reads the table runs (...)", as SQLite's store says
+  ** it (usersql.c) for a segment, leads{where=} and count() alike. */
+  if (rc != LR_OK) snprintf(why, n, "segment SQL: %s", t);
   if (rc != LR_OK) return rc;
   rc = explain(s, sql, nparams, 1, &res, why, n);
   PQclear(res);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../util/buf.h"
 #include "counts.h"
@@ -57,9 +58,44 @@ static int rows_new(lrs_snap *snap, sqlite3_stmt *st, lrs_rows **out) {
   return LR_OK;
 }
 
+/* The first word of sql, past blanks and comments ("" for none): what a
+** statement does, the same word on either store. */
+static size_t first_word(const char *sql, const char **w) {
+  const char *p = sql;
+  for (;;) {
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    if (p[0] == '-' && p[1] == '-') p += strcspn(p, "\n");
+    else if (p[0] == '/' && p[1] == '*') {
+      const char *e = strstr(p + 2, "*/");
+      p = e ? e + 2 : p + strlen(p);
+    } else break;
+  }
+  size_t n = 0;
+  while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z')) n++;
+  *w = p;
+  return n;
+}
+
+/* A statement that is no read (DELETE, UPDATE, PRAGMA, ...) is refused in
+** the same words on both stores, before either sees it: SQLite's
+** authorizer said "not authorized", PostgreSQL a syntax error. */
+static int not_a_read(const char *sql, char *err, size_t errlen) {
+  const char *w;
+  size_t n = first_word(sql, &w);
+  if (!n) return 0;
+  static const char *const READS[] = { "select", "with", "values" };
+  for (size_t i = 0; i < sizeof READS / sizeof *READS; i++)
+    if (n == strlen(READS[i]) && strncasecmp(w, READS[i], n) == 0) return 0;
+  snprintf(err, errlen, "query: %.*s is not a read: give one SELECT "
+           "statement (query() reads contacts, activities and outcomes "
+           "only)", n > 20 ? 20 : (int)n, w);
+  return 1;
+}
+
 int lrs_query_open(lrs_snap *snap, const char *sql, lrs_rows **out,
                    char *err, size_t errlen) {
   *out = NULL;
+  if (not_a_read(sql, err, errlen)) return LR_POLICY;
   if (snap->pg) {
     struct lrs_pg_rows *pg = NULL;
     int rc = lrs_pg_rows_query(snap, sql, &pg, err, errlen);

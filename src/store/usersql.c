@@ -148,10 +148,29 @@ static char *user_param(sqlite3 *conn, const char *where) {
   return name;
 }
 
+/* Is name a table or view of the database (not a WITH's name, which the
+** authorizer reports as a table too)? */
+static int is_table(sqlite3 *conn, const char *name) {
+  sqlite3_stmt *st = NULL;
+  /* "temp.t" (another schema), sqlite_schema and the like */
+  int yes = strchr(name, '.') || strncmp(name, "sqlite_", 7) == 0;
+  if (!yes && name[0] &&
+      sqlite3_prepare_v2(conn, "SELECT 1 FROM sqlite_schema WHERE name = ?1 "
+                         "AND type IN ('table', 'view')", -1, &st,
+                         NULL) == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    yes = sqlite3_step(st) == SQLITE_ROW;
+  }
+  sqlite3_finalize(st);
+  return yes;
+}
+
 int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                      const char *tail, sqlite3_stmt **st, char *err,
                      size_t errlen) {
-  return lrs_prepare_user_t(conn, head, where, tail, st, err, errlen, NULL, 0);
+  char table[128];
+  return lrs_prepare_user_t(conn, head, where, tail, st, err, errlen, table,
+                            sizeof table);
 }
 
 int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
@@ -200,8 +219,14 @@ int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
     return SQLITE_ERROR;
   }
   if (rc != SQLITE_OK) {
-    const char *m = sqlite3_errmsg(conn);
-    if (rc == SQLITE_AUTH)
+    char m[512];                     /* is_table prepares: copy it first */
+    snprintf(m, sizeof m, "%s", sqlite3_errmsg(conn));
+    /* In PostgreSQL's store's words (pg_usersql.c, pg_scan.c). */
+    if (rc == SQLITE_AUTH && denied.n && is_table(conn, denied.table))
+      snprintf(err, errlen, "segment SQL: it reads the table %s (a "
+               "segment's SQL reads contacts, activities and outcomes only)",
+               denied.table);
+    else if (rc == SQLITE_AUTH)
       snprintf(err, errlen, "segment SQL may only read contact data (%s)", m);
     else if (rc == SQLITE_TOOBIG)
       snprintf(err, errlen, "segment SQL does not prepare: SQL longer than "

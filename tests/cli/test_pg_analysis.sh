@@ -149,7 +149,7 @@ expect_fail 1 lr --db "$SQ" check seg.lua
 contains "seg.lua:2: error: segment 's': segment SQL does not prepare: no such column: nosuch"
 seg "(SELECT count(*) FROM runs) > 0"
 expect_fail 1 lr --db "$PG" check seg.lua
-contains "seg.lua:2: error: segment 's': it reads the table runs (a segment's SQL reads contacts, activities and outcomes only)"
+contains "seg.lua:2: error: segment 's': segment SQL: it reads the table runs (a segment's SQL reads contacts, activities and outcomes only)"
 seg "pg_sleep(1) IS NULL"
 expect_fail 1 lr --db "$PG" check seg.lua
 contains "seg.lua:2: error: segment 's': pg_sleep() may not be called here"

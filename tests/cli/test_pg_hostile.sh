@@ -294,6 +294,70 @@ both field63.lua
 both export --fields "email,$(printf 'c%.0s' {1..63})"
 contains "ann@example.com,v"
 
+# ---- user SQL that reads another table, or writes ---------------------
+# A segment's where, a script's leads{where=} and the shell's count() and
+# query() are refused in the same words on both stores, naming the line.
+n_pol=$(($(wc -l < policy.lua) + 1))
+{ cat policy.lua; echo 'segment "sneaky" { where = "id IN (SELECT contact_id FROM audit)" }'; } > sneaky.lua
+T="it reads the table audit (a segment's SQL reads contacts, activities and outcomes only)"
+refused 1 "sneaky.lua:$n_pol: segment SQL: $T" run sneaky.lua --now $NOW
+refused 1 "sneaky.lua:$n_pol: segment SQL: $T" run sneaky.lua --dry-run --now $NOW
+refused 1 "sneaky.lua:$n_pol: error: segment 'sneaky': segment SQL: $T" check sneaky.lua --now $NOW
+printf '\nfor l in leads{ where = "id IN (SELECT contact_id FROM audit)" } do end\n' > sneaky_script.lua
+refused 1 "sneaky_script.lua:2: leads{}: 'where' SQL: $T" sneaky_script.lua
+cat > sneaky_shell.txt <<'LUA'
+print(count("id IN (SELECT contact_id FROM audit)"))
+query("SELECT * FROM runs")
+query("DELETE FROM contacts")
+query("  -- a comment first\n  update contacts SET title = 'x'")
+query("PRAGMA writable_schema = 1")
+print(#query("SELECT email FROM contacts WHERE id = 1"))
+LUA
+d1=$(snapshot)
+for db in "$SQ" "$PG"; do
+  "$LEADRULES" --db "$db" shell < sneaky_shell.txt > "shell.${db##*/}" 2>&1
+  echo "exit $?" >> "shell.${db##*/}"
+done
+if cmp -s "shell.${SQ##*/}" "shell.${PG##*/}"; then pass; else
+  fail "the shell's refusals differ (sqlite, then postgresql):"$'\n'"$(diff "shell.${SQ##*/}" "shell.${PG##*/}")"
+fi
+OUT=$(cat "shell.${PG##*/}")
+contains "stdin:1: count: segment SQL: $T"
+contains "stdin:1: query: it reads the table runs (query() reads contacts, activities and outcomes only)"
+contains "stdin:1: query: DELETE is not a read: give one SELECT statement (query() reads contacts, activities and outcomes only)"
+contains "stdin:1: query: update is not a read"
+contains "stdin:1: query: PRAGMA is not a read"
+contains "exit 1"
+same "$(snapshot)" "$d1" "a refused query() changed a database"
+SNAP=""
+
+# ---- a first import that fails leaves the database as it was ------------
+# SQLite removes the file it made; PostgreSQL drops the schema it made
+# (nothing of the user's is in it), so the next command says the same.
+SQ_KEEP=$SQ PG_KEEP=$PG
+fresh first
+gen first_bad.csv "b'email,title\\nann@example.com,x\\x00y\\n'"
+both import contacts first_bad.csv --now $NOW
+same "$RC" 1 "exit status of a failed first import"
+contains "first_bad.csv:2: column 'title'"
+for cmd in export info; do
+  a=$("$LEADRULES" --db "$SQ" $cmd 2>&1); ra=$?
+  b=$("$LEADRULES" --db "$PG" $cmd 2>&1); rb=$?
+  same "$ra: ${a//"$SQ"/DB}" "$rb: ${b//"$PG"/DB}" "$cmd after a failed first import (sqlite, then postgresql)"
+done
+OUT=${b//"$PG"/DB}
+contains "DB: no such database (nothing was created"
+[ ! -e "$SQ" ] && pass || fail "the SQLite file was left"
+same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" 0 "tables left on PostgreSQL"
+# The next import fills it, on both.
+both import contacts "$FIX/contacts.csv" --now $NOW
+same "$RC" 0 "exit status of the import after"
+# A failed import into a database that holds contacts keeps them.
+both import contacts first_bad.csv --now $NOW
+both export
+SQ=$SQ_KEEP PG=$PG_KEEP
+SNAP=""
+
 # ---- serve: the same odd values over HTTP --------------------------------
 if command -v curl >/dev/null; then
   PIDS=()

@@ -185,7 +185,8 @@ contains "error: query: pg_read_file() may not be called here"
 contains "error: query: \"pg_read_file\"() may not be called here"
 contains "error: query: set_config() may not be called here"
 contains "error: query: pg_advisory_lock() may not be called here"
-same "$(grep -c '^error: query: SQL failed on PostgreSQL' <<< "$OUT")" 3 "(a second statement and writes refused)"
+contains "error: query: DELETE is not a read: give one SELECT statement"
+same "$(grep -c '^error: query: SQL failed on PostgreSQL' <<< "$OUT")" 2 "(a second statement and a write in WITH refused)"
 same "$(grep -c '^error' <<< "$OUT")" 10 "(every hostile query refused)"
 # The shell's query() on a table it may not read: the same error, in the
 # same words, and the same exit status on both stores.
@@ -218,8 +219,8 @@ hostile() {
 }
 hostile "1=1; DELETE FROM contacts" "SQL failed on PostgreSQL"
 hostile "id IN (WITH d AS (DELETE FROM contacts RETURNING id) SELECT id FROM d)" "SQL failed on PostgreSQL"
-hostile "(SELECT count(*) FROM runs) > 0" "it reads the table runs"
-hostile "EXISTS (SELECT 1 FROM audit)" "it reads the table audit"
+hostile "(SELECT count(*) FROM runs) > 0" "SQL: it reads the table runs (a segment's SQL reads contacts, activities and outcomes only)"
+hostile "EXISTS (SELECT 1 FROM audit)" "SQL: it reads the table audit (a segment's SQL reads contacts, activities and outcomes only)"
 hostile "pg_read_file('/etc/hostname') IS NOT NULL" "pg_read_file() may not be called here"
 hostile "\"pg_read_file\" ('/etc/hostname') IS NOT NULL" "\"pg_read_file\"() may not be called here"
 hostile "pg_catalog.set_config('statement_timeout', '0', false) IS NOT NULL" "pg_catalog.set_config() may not be called here"

@@ -150,8 +150,8 @@ static void test_errors(void) {
   expect_error("segment 'x' { where = '1) UNION SELECT id FROM runs --' }\n",
                "policy.lua:2: segment SQL");
   expect_error("segment 'x' { where = '(SELECT count(*) FROM runs) >= 0' }\n",
-               t_pg() ? "it reads the table runs" :
-               "segment SQL may only read contact data");
+               "policy.lua:2: segment SQL: it reads the table runs (a "
+               "segment's SQL reads contacts, activities and outcomes only)");
 }
 
 int main(void) {

@@ -279,9 +279,9 @@ static void test_dry_run_and_errors(void) {
                  "called here" : "leads{}: 'where' SQL does not prepare");
   CHECK_INT(run_script("for l in leads{ where = 'id IN (SELECT contact_id FROM "
                        "audit)' } do end\n", 0, NULL, 0), LR_POLICY);
-  CHECK_CONTAINS(lr_errmsg(db), t_pg() ? "reads the table audit (a segment's "
-                 "SQL reads contacts, activities and outcomes only)"
-                                       : "may only read contact data");
+  CHECK_CONTAINS(lr_errmsg(db), "leads{}: 'where' SQL: it reads the table "
+                 "audit (a segment's SQL reads contacts, activities and "
+                 "outcomes only)");
   CHECK_INT(run_script("for l in leads{ segment = 'nope' } do end\n", 0, NULL, 0),
             LR_POLICY);
   CHECK_CONTAINS(lr_errmsg(db), "unknown segment 'nope'");
