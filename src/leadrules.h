@@ -185,8 +185,11 @@ LR_API int lr_open_v2(const char *path, lr_db **db, int flags, int busy_ms);
 ** Close the database and free the handle.  Refused with LR_MISUSE (and
 ** nothing closed: the handle stays usable, lr_errmsg says why) while
 ** policies, sessions or outputs (lr_output) on it are still alive.  A
-** transaction left open by a failure is rolled back.  lr_close(NULL) is
-** a no-op (LR_OK).
+** transaction left open by a failure is rolled back.  On PostgreSQL, a
+** handle that created the schema and whose writes all rolled back (a
+** failed first import) drops that empty schema, so the database is as it
+** was; the command-line tool removes a new SQLite file the same way.
+** lr_close(NULL) is a no-op (LR_OK).
 */
 LR_API int lr_close(lr_db *db);
 /*
