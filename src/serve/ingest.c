@@ -138,6 +138,10 @@ static int csv_header(lrv_ingest *g, const char *line, char *err, size_t n) {
                "contact, type, at, value, campaign)", r.cell[c]);
       return -1;
     }
+    if (g->csv_col[k] >= 0) {      /* each cell of a row has one name */
+      snprintf(err, n, "column '%s' appears twice", CSV_NAMES[k]);
+      return -1;
+    }
     g->csv_col[k] = c;
   }
   if (g->csv_col[0] < 0 || g->csv_col[1] < 0) {

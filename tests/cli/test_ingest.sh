@@ -57,6 +57,11 @@ same "$(sql "SELECT count(*) FROM activities WHERE type IN ('webinar','email_ope
 printf 'contact,kind\nbob@example.com,x\n' > badhead.csv
 expect_fail 1 lr ingest policy.lua badhead.csv --format csv
 contains "badhead.csv:1: column 'kind': not a column of events"
+# A column named twice is refused (the first would have been dropped, and
+# a bad byte in it reported under no name).
+printf 'contact,type,contact\nx\xff,email_open,bob@example.com\n' > twice.csv
+expect_fail 1 lr ingest policy.lua twice.csv --format csv
+contains "twice.csv:1: column 'contact' appears twice"
 # A quoted cell may hold newlines ("" is a quote): one event, named by
 # its first line; one never closed is an error naming where it opened.
 printf 'contact,campaign,type\nbob@example.com,"spring\r\nlaunch ""big""",quoted_nl\ndan@example.com,plain,quoted_nl\n' > nl.csv
