@@ -99,6 +99,16 @@ static int type_rank(int t) {
   return t == LRS_INTEGER ? 1 : t == LRS_REAL ? 2 : 3;
 }
 
+/* Text kept in the store is UTF-8 on both stores: PostgreSQL refuses
+** other bytes, and SQLite would keep what no export gives back. */
+static int utf8_text(lr_db *db, const char *s, const char *what) {
+  size_t n = s ? strlen(s) : 0, ok = s ? lrb_utf8_valid(s, n) : 0;
+  if (ok < n)
+    return lr__err(db, LR_INPUT, "%s is not valid UTF-8 (byte %zu)", what,
+                   ok + 1);
+  return LR_OK;
+}
+
 /* A value the declared type cannot hold widens it, as an import does. */
 static int widen(lr_db *db, const char *field, const lrs_value *v, int type) {
   int vt = v->type == LRS_INT ? LRS_INTEGER : v->type == LRS_FLOAT ? LRS_REAL
@@ -128,9 +138,7 @@ int lrs_field_write(lr_db *db, long long id, const char *field,
   if (v->type == LRS_STR && ok < v->n)
     return lr__err(db, LR_INPUT, "the value of '%s' is not valid UTF-8 "
                    "(byte %zu)", field, ok + 1);
-  if (reason && (ok = lrb_utf8_valid(reason, strlen(reason))) < strlen(reason))
-    return lr__err(db, LR_INPUT, "the reason is not valid UTF-8 (byte %zu)",
-                   ok + 1);
+  if (utf8_text(db, reason, "the reason") != LR_OK) return db->rc;
   if (db->pg) {
     rc = lrs_pg_field_write(db, id, field, v, by, reason, run_id, now,
                             changed);
@@ -313,16 +321,6 @@ int lrs_stage_known(lr_db *db, const char *want, char *out, size_t n) {
   lrb_free(&k->list);
   free(k);
   return rc;
-}
-
-/* Text kept in the store is UTF-8 on both stores: PostgreSQL refuses
-** other bytes, and SQLite would keep what no export gives back. */
-static int utf8_text(lr_db *db, const char *s, const char *what) {
-  size_t n = s ? strlen(s) : 0, ok = s ? lrb_utf8_valid(s, n) : 0;
-  if (ok < n)
-    return lr__err(db, LR_INPUT, "%s is not valid UTF-8 (byte %zu)", what,
-                   ok + 1);
-  return LR_OK;
 }
 
 static int check_text(lr_db *db, const char *s, const char *what) {

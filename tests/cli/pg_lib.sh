@@ -87,3 +87,19 @@ serve_fixture() {
     "$LEADRULES" --db "$db" run policy.lua --now $NOW >/dev/null || fail "run"
   done
 }
+# serve_start NAME DB: `serve` of policy.lua on DB with the token file, its
+# pid in PIDS and $PID_NAME, its port in $PORT_NAME (watchdog 20 s).
+serve_start() {
+  local name=$1 db=$2 port= i
+  "$LEADRULES" --db "$db" serve --policy policy.lua --token-file token \
+    --busy-timeout 1000 --listen 127.0.0.1:0 --now $NOW > "$name.out" 2> "$name.err" &
+  PIDS+=($!)
+  eval "PID_$name=$!"
+  for ((i = 0; i < 2000; i++)); do
+    port=$(sed -n 's/^listening on port //p' "$name.out")
+    [ -n "$port" ] && break
+    sleep 0.01
+  done
+  [ -n "$port" ] || { fail "server $name did not start: $(cat "$name.err")"; finish; }
+  eval "PORT_$name=$port"
+}

@@ -364,19 +364,6 @@ if command -v curl >/dev/null; then
   trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait; pg_drop_all' EXIT
   echo "test-token-0123456789abcdef" > token
   AUTH="Authorization: Bearer test-token-0123456789abcdef"
-  start() {
-    local name=$1 db=$2 port= i
-    "$LEADRULES" --db "$db" serve --policy policy.lua --token-file token \
-      --busy-timeout 1000 --listen 127.0.0.1:0 --now $NOW > "$name.out" 2> "$name.err" &
-    PIDS+=($!)
-    for ((i = 0; i < 2000; i++)); do
-      port=$(sed -n 's/^listening on port //p' "$name.out")
-      [ -n "$port" ] && break
-      sleep 0.01
-    done
-    [ -n "$port" ] || { fail "server $name did not start: $(cat "$name.err")"; finish; }
-    eval "PORT_$name=$port"
-  }
   post() {           # post PATH BODY-FILE: the same status and body from both
     local a b
     a=$(curl -s -o sq.json -w '%{http_code}' -H "$AUTH" --data-binary "@$2" "http://127.0.0.1:$PORT_sq$1")
@@ -385,8 +372,8 @@ if command -v curl >/dev/null; then
     OUT="$b $(cat pg.json)"
   }
   SNAP=""
-  start sq "$SQ"
-  start pg "$PG"
+  serve_start sq "$SQ"
+  serve_start pg "$PG"
   printf '{"contact": "ann@example.com", "type": "x\\u0000"}' > b1.json; post /v1/events b1.json; contains 400; contains "(a NUL) is not allowed in text"
   printf '{"contact": "ann@example.com", "type": "x\377"}' > b2.json; post /v1/events b2.json; contains 400
   printf '{"contact": "ann@example.com", "type": "page_view", "value": 1e400}' > b3.json; post /v1/events b3.json; contains 400

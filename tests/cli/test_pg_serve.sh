@@ -14,21 +14,6 @@ command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
 . "$LR_SRC/tests/cli/pg_lib.sh"
 serve_fixture serve
 
-# start NAME DB: a server on DB; its port in $PORT_NAME (watchdog 20 s).
-start() {
-  local name=$1 db=$2 port=
-  "$LEADRULES" --db "$db" serve --policy policy.lua --token-file token \
-    --busy-timeout 1000 --listen 127.0.0.1:0 --now $NOW > "$name.out" 2> "$name.err" &
-  PIDS+=($!)
-  eval "PID_$name=$!"
-  for ((i = 0; i < 2000; i++)); do
-    port=$(sed -n 's/^listening on port //p' "$name.out")
-    [ -n "$port" ] && break
-    sleep 0.01
-  done
-  [ -n "$port" ] || { fail "server $name did not start: $(cat "$name.err")"; finish; }
-  eval "PORT_$name=$port"
-}
 # req PORT METHOD PATH [BODY]: "CODE BODY" in $OUT.
 req() {
   local port=$1 m=$2 p=$3 body=${4-}
@@ -48,8 +33,8 @@ both() {
   req "$PORT_pg" "$@"
   same "$a" "$OUT" "$1 $2 ${3-} (sqlite, then postgresql)"
 }
-start sq "$SQ"
-start pg "$PG"
+serve_start sq "$SQ"
+serve_start pg "$PG"
 OUT=$(curl -s "http://127.0.0.1:$PORT_pg/healthz"); contains '"ok":true'
 CODE=$(curl -s -o /dev/null -w '%{http_code}' -d '{"contact":"ann@example.com","type":"x"}' "http://127.0.0.1:$PORT_pg/v1/events")
 same "$CODE" 401 "POST without a token"
