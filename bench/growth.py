@@ -33,6 +33,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -145,12 +146,43 @@ class Growth:
         st = {}
         for key, label, tmpl in STEPS:
             self.mod.LABELS[key] = label
+            prof = self.perf_start(n, key)
             st[key] = b.measure(key, shlex.split(tmpl.format(**fill)))
+            self.perf_stop(prof)
             if not st[key]["ok"] and key.startswith("import"):
                 break
         sizes, how = db_bytes(db) if os.path.exists(db) else ({}, None)
-        self.mod.rm_db(db)
+        if not self.keeps(n):
+            self.mod.rm_db(db)
         return st, sizes, how
+
+    def keeps(self, n):
+        """--keep keeps the largest size's database only."""
+        return self.a.keep and n == max(self.sizes)
+
+    def perf_start(self, n, key):
+        """--perf DIR: sample the whole machine while one step runs (the
+        step is not perf's child, so its CPU time and RSS stay its own);
+        `perf report -i DIR/N-STEP.data --comm leadrules` reads it."""
+        if not self.a.perf:
+            return None
+        out = os.path.join(self.a.perf, "%d-%s.data" % (n, key))
+        p = subprocess.Popen(["perf", "record", "-a", "-g", "-F", str(self.a.perf_freq),
+                              "-o", out], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(0.5)
+        return p
+
+    @staticmethod
+    def perf_stop(p):
+        if p is None:
+            return
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
     def size(self, n):
         a = self.a
@@ -165,7 +197,10 @@ class Growth:
             if a.repeat > 1:
                 log("  -- pass %d of %d" % (i + 1, a.repeat))
             passes.append(self.one_pass(n, data, acts, w))
-        shutil.rmtree(w, ignore_errors=True)
+        if self.keeps(n):
+            log("  kept %s" % os.path.join(w, "growth.db"))
+        else:
+            shutil.rmtree(w, ignore_errors=True)
         steps = {}
         for key, _, _ in STEPS:
             tries = [p[0][key] for p in passes if key in p[0]]
@@ -242,6 +277,24 @@ def markdown(res):
                     "n/a" if cr is None else "%.2fx" % cr,
                     "n/a" if rr is None else "%.2fx" % rr]
         lines.append("| " + " | ".join(row) + " |")
+    # What came from the disk rather than the page cache (blocks the file
+    # system read, from /usr/bin/time's %I): a miss costs kernel CPU.
+    if any(st.get("disk_read_mib") is not None
+           for s in sizes for st in s["steps"].values()):
+        lines += ["", "Read from the disk (MiB; the rest came from the page cache) "
+                  "and major page faults:", "",
+                  "| step | " + " | ".join("%s MiB read | %s major faults" % (
+                      fmt_n(s["contacts"]), fmt_n(s["contacts"])) for s in sizes) + " |",
+                  "| --- |" + " ---: | ---: |" * len(sizes)]
+        for key, _, _ in STEPS:
+            row = [labels[key]]
+            for s in sizes:
+                st = s["steps"].get(key, {})
+                row += ["n/a" if st.get("disk_read_mib") is None else
+                        "%.0f" % st["disk_read_mib"],
+                        "n/a" if st.get("major_faults") is None else
+                        "%d" % st["major_faults"]]
+            lines.append("| " + " | ".join(row) + " |")
     # Tables under 1% of the largest database go into one row.
     big = sizes[-1]["bytes"]
     total = sum(big.values()) or 1
@@ -285,6 +338,11 @@ def main(argv=None):
     ap.add_argument("--json", default=os.path.join(REPO, "bench", "results-growth.json"))
     ap.add_argument("--regen", action="store_true", help="regenerate cached data")
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per step")
+    ap.add_argument("--perf", metavar="DIR",
+                    help="record a perf profile of each step as DIR/N-STEP.data")
+    ap.add_argument("--perf-freq", type=int, default=49, help="perf samples per second")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the largest size's database (WORK/growth-N/growth.db)")
     ap.add_argument("--from", dest="from_json", metavar="JSON",
                     help="print the tables of a saved result again, measure nothing")
     a = ap.parse_args(argv)
@@ -301,8 +359,14 @@ def main(argv=None):
     os.makedirs(a.work, exist_ok=True)
     if not shutil.which("sqlite3"):
         sys.exit("bench: needs the sqlite3 shell (scripts/setup installs it)")
+    if a.perf:
+        if not shutil.which("perf"):
+            sys.exit("bench: --perf needs perf (Debian package linux-perf)")
+        a.perf = os.path.abspath(a.perf)
+        os.makedirs(a.perf, exist_ok=True)
     mod = load_bench()
     g = Growth(a, mod)
+    g.sizes = sizes
     if not g.b.have_time:
         log("bench: %s missing (Debian package `time`): no peak RSS" % mod.TIME)
     g.b.build()
