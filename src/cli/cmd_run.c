@@ -273,6 +273,12 @@ int cmd_run(cli *c, int argc, char **argv) {
   if (rc != LR_OK) {
     if (json) printf("%s\n}\n", o.dry_run ? "]" : "");
     int st = cli_fail(c, rc);
+    /* One contact's failing rule stopped the run ("FILE:LINE: contact
+    ** KEY: ...", leadrules.h): say what else the user can do. */
+    if ((rc == LR_POLICY || rc == LR_LIMIT) && !o.keep_going &&
+        strstr(lr_errmsg(db), ": contact "))
+      fprintf(stderr, "%s: nothing was changed; --keep-going runs the other "
+              "contacts and lists the ones that fail\n", c->progname);
     lr_run_result_free(&r);
     lr_policy_free(p);
     return st;

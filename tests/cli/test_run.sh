@@ -62,7 +62,12 @@ LUA
 runs=$(sql 'SELECT count(*) FROM runs')
 expect_fail 1 lr run bad.lua --now $NOW
 contains "bad.lua:3: contact ann@a.example: unknown field 'lead.titel'"
+contains "nothing was changed; --keep-going runs the other contacts"
 same "$(sql 'SELECT count(*) FROM runs')" "$runs" "failed run was recorded"
+# An error that is not a contact's gets no --keep-going hint.
+printf 'stages { "a" }\nrule "r" { points = 1, when = function(l) return true end }\n' > ok.lua
+expect_fail 2 lr run ok.lua --now $NOW --jobs 0
+lacks "keep-going runs"
 
 # --keep-going records errors and goes on.
 cat > partial.lua <<'LUA'
