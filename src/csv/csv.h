@@ -60,6 +60,9 @@ const char *lrc_sniff_wide(const unsigned char *u, size_t n, int *bom);
 /* Offset just past the first record's line end in s (quote-aware), or
 ** 0 when the record is not complete within n bytes. */
 size_t lrc_first_record_end(const char *s, size_t n);
+/* Excel's delimiter line: when s starts with a line "sep=X" (any case),
+** *delim = X and the line's length with its line end; else 0. */
+size_t lrc_sep_line(const char *s, size_t n, char *delim);
 
 /*
 ** UTF-8 checks (utf8.c)
