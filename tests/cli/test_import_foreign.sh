@@ -166,6 +166,15 @@ same "$(sql "SELECT key, vorname, firma, umsatz, typeof(umsatz), rabatt,
 anna@beispiel.example|Anna|Straße AG|980|integer|12,25|29.02.2024"
 same "$(sql "SELECT type FROM fields WHERE name = 'umsatz'")" "text"
 
+# Excel's plain "CSV" on Windows is windows-1252: its dash, quotes and euro
+# (bytes 0x80..0x9F) are control characters in latin1, so --encoding
+# latin1 is refused, naming the line, instead of storing them.
+fresh
+refused "$FX/excel_windows_ansi.csv:2: U+0096 is a control character, not text: the file is not latin1 (one from Excel on Windows is windows-1252: --encoding windows-1252)" \
+  lr import contacts "$FX/excel_windows_ansi.csv" --encoding latin1
+expect_ok lr import contacts "$FX/excel_windows_ansi.csv" --encoding windows-1252
+same "$(sql "SELECT company || '|' || deal FROM contacts")" "Müller – Söhne|“Q1” € 5"
+
 # A first line "sep=;" (Excel writes and reads it) names the delimiter
 # and is not the header; line numbers stay physical.
 fresh
