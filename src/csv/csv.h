@@ -141,6 +141,8 @@ typedef struct lrc_col {
   char name[LRC_NAME_MAX+1]; /* field name; "" when skipped */
   int skip;                  /* --map 'Header=' */
   int mapped;                /* renamed by --map */
+  int blank;                 /* no header, in an activities or outcomes
+                             ** file: its cells must be empty */
 } lrc_col;
 
 typedef struct lrc_header {
@@ -154,7 +156,8 @@ typedef struct lrc_header {
 int lrc_header_resolve(lrc_header *h, const lrc_row *row, int kind,
                        const char *const *maps, int n_maps, const char *file,
                        lr_buf *err);
-/* Column whose header, folded header or field name is `want`; -1. */
+/* Column whose header, folded header or field name is `want` (column_N
+** for a header with no letters or digits); -1. */
 int lrc_header_find(const lrc_header *h, const char *want);
 void lrc_header_free(lrc_header *h);
 

@@ -83,6 +83,15 @@ int lrc_events_start(lrc_import *im, const lrc_row *header,
     col[i] = event_column(im, header, cols[i].names, used, &rc);
   for (int i = 0; i < n && rc == LR_OK; i++)
     if (cols[i].required && col[i] < 0) rc = missing(im, cols, n, i);
+  /* A column with no header (a trailing delimiter on every line, as some
+  ** exports and spreadsheets write) carries nothing: left out, but each
+  ** row is checked to have nothing in it (lrc_check_row). */
+  for (int i = 0; i < im->head.n && rc == LR_OK; i++) {
+    lrc_col *c = &im->head.cols[i];
+    if (used[i] || c->skip || c->mapped || c->header[0]) continue;
+    c->blank = used[i] = 1;
+    im->blanks++;
+  }
   if (rc == LR_OK) {
     /* "email, type, occurred_at, value, campaign" */
     char expected[256];
