@@ -45,6 +45,16 @@ int lrc_real_text(double d, char *buf);
 ** number, 0 for text that is none, -1 for one too large for a double
 ** ("1e309": strtod would make it infinity). */
 int lrc_parse_number(const char *s, size_t n, double *out);
+/* An amount as exports and spreadsheets write it: what lrc_parse_number
+** reads, else with a currency sign or code before or after it ($, EUR,
+** ...) and thousands grouped by ',' '.' or spaces, the decimal mark the
+** last ',' or '.' when it differs from the grouping: "$12,500.00",
+** "12.500,00 EUR", "1 234,5".  LRC_AMBIGUOUS when a lone ',' or '.'
+** before three digits could group or mark decimals ("12,500", "$1.500";
+** "1.500" alone is 1.5, as lrc_parse_number reads it); else as
+** lrc_parse_number. */
+#define LRC_AMBIGUOUS (-2)
+int lrc_parse_amount(const char *s, size_t n, double *out);
 
 /*
 ** Delimiter detection (sniff.c)

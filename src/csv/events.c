@@ -134,7 +134,12 @@ int lrc_event_number(lrc_import *im, const lrc_row *r, int col, double *d,
   if (col < 0 || lrc_is_null(im, &r->cells[col])) return LR_OK;
   const lrc_cell *c = &r->cells[col];
   char shown[80];
-  int ok = lrc_parse_number(c->p, c->n, d);
+  int ok = lrc_parse_amount(c->p, c->n, d);
+  if (ok == LRC_AMBIGUOUS)
+    return lrc_bad_row(im, r, col, "%s could be read two ways: is its '.' "
+                       "or ',' a thousands separator or the decimal mark? "
+                       "(write it without thousands separators)",
+                       lrc_show(im, c, shown, sizeof shown));
   if (ok < 0)
     return lrc_bad_row(im, r, col, "%s is too large (numbers must be finite, "
                        "at most about 1.8e308)",

@@ -243,6 +243,46 @@ same "$(sql "SELECT c.key, o.result, o.amount, o.closed_at FROM outcomes o
 "ann@acme.example|won|12500.0|1709648530
 bob@globex.example|lost|800.5|1709715600"
 
+# Salesforce opportunities: US dates are refused (3/5/2024: March or
+# May?); amounts as the report writes them, "$12,500.00", "USD
+# 1,200,000.50", are read with their currency sign and thousands
+# separators.
+base
+refused "$FX/salesforce_opportunities.csv:2: column 'Close Date': cannot read '3/5/2024' as a date (use ISO-8601 such as 2024-03-01, or unix seconds)" \
+  lr import outcomes "$FX/salesforce_opportunities.csv" --map Stage=result --map 'Opportunity Name='
+expect_ok lr import outcomes "$FX/salesforce_opportunities_iso.csv" \
+  --map Stage=result --map 'Opportunity Name=' --json
+contains '"rows_read":3,"inserted":3'
+same "$(sql "SELECT c.key, o.result, o.amount, o.closed_at FROM outcomes o
+  JOIN contacts c ON c.id = o.contact_id ORDER BY o.id")" \
+"ann@acme.example|won|12500.0|1709596800
+bob@globex.example|lost|0.0|1709683200
+cat@hooli.example|won|1200000.5|1709769600"
+# European: "12.500,00 €" is 12500 (the ',' marks the decimals); a lone
+# ',' or '.' before three digits with a currency sign could be either and
+# is refused; won/lost in German are not read.
+base
+refused "$FX/excel_european_deals.csv:2: column 'Ergebnis': expected won or lost (or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'gewonnen'" \
+  lr import outcomes "$FX/excel_european_deals.csv" \
+  --map 'E-Mail=email' --map Ergebnis=result --map Datum=closed_at --map Betrag=amount
+sed 's/gewonnen/won/' "$FX/excel_european_deals.csv" > deals_de.csv
+expect_ok lr import outcomes deals_de.csv --map 'E-Mail=email' \
+  --map Ergebnis=result --map Datum=closed_at --map Betrag=amount
+same "$(sql "SELECT amount FROM outcomes")" "12500.0"
+for v in '$12,500' '€1.500' '12,500'; do
+  printf 'Email,Result,Amount,Close Date\nann@acme.example,won,"%s",2024-03-05\n' "$v" > amb.csv
+  refused "amb.csv:2: column 'Amount': '$v' could be read two ways: is its '.' or ',' a thousands separator or the decimal mark? (write it without thousands separators)" \
+    lr import outcomes amb.csv
+done
+# and a number as lrc_parse_number reads it stays so: 12.500 is 12.5
+printf 'Email,Result,Amount,Close Date\nann@acme.example,won,12.500,2024-03-05\nbob@globex.example,lost,"1 234,5",2024-03-05\n' > plain.csv
+expect_ok lr import outcomes plain.csv
+same "$(sql "SELECT group_concat(amount, ' ') FROM (SELECT amount FROM outcomes ORDER BY contact_id)")" "12.5 1234.5"
+# An activity's value is read the same way.
+printf 'Email,Type,At,Value\nann@acme.example,purchase,2024-03-05,"$1,250.00"\n' > purchase.csv
+expect_ok lr import activities purchase.csv
+same "$(sql "SELECT value FROM activities")" "1250.0"
+
 ## Activity exports
 
 base
