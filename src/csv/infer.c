@@ -154,7 +154,7 @@ int lrc_parse_amount(const char *s, size_t n, double *out) {
   /* Runs of digits between marks ('.', ',' or a grouping space). */
   enum { MAXRUN = 12 };
   size_t start[MAXRUN], len[MAXRUN];
-  char mark[MAXRUN];                 /* mark[i]: before run i (i > 0) */
+  char mark[MAXRUN + 1];             /* mark[i]: before run i (i > 0) */
   int runs = 0;
   for (size_t i = 0; i < n;) {
     if (runs == MAXRUN) return 0;
