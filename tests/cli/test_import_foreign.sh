@@ -243,6 +243,21 @@ same "$(sql "SELECT c.key, o.result, o.amount, o.closed_at FROM outcomes o
 "ann@acme.example|won|12500.0|1709648530
 bob@globex.example|lost|800.5|1709715600"
 
+# Zoho deals: its stage "Closed-Lost to Competition" is lost (a stage
+# that starts Closed Won / Closed Lost, whatever joins the words); the
+# stages before it and "Closed Wonky" are not read.
+base
+expect_ok lr import outcomes "$FX/zoho_deals.csv" --map Stage=result \
+  --map 'Deal Name=' --map 'Record Id=' --map 'Closing Date=closed_at' --json
+contains '"rows_read":2,"inserted":2'
+same "$(sql "SELECT c.key, o.result, o.amount, o.closed_at FROM outcomes o
+  JOIN contacts c ON c.id = o.contact_id ORDER BY o.id")" \
+"ann@acme.example|won|12500.0|1709596800
+bob@globex.example|lost|800.0|1709683200"
+printf 'Email,Result,Close Date\nann@acme.example,Closed Wonky,2024-03-05\n' > wonky.csv
+refused "wonky.csv:2: column 'Result': expected won or lost (or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'Closed Wonky'" \
+  lr import outcomes wonky.csv
+
 # Salesforce opportunities: US dates are refused (3/5/2024: March or
 # May?); amounts as the report writes them, "$12,500.00", "USD
 # 1,200,000.50", are read with their currency sign and thousands
