@@ -108,9 +108,11 @@ same "$(sql "SELECT key, record_id, company_size, annual_revenue, created_at,
 "jo.park@hooli.example|zcrm_4876876000000123456|5000|\$ 2,500,000.00|1709648530|Trade Show|false
 kai@piedpiper.example|zcrm_4876876000000123457|||1709544600|Web Download|true"
 
-# Pipedrive: every header names its entity ("Person - Email - Work").
+# Pipedrive: every header names its entity ("Person - Email - Work"); the
+# message says how to make it the email key (--key would keep each
+# address's case, so Bob@x and bob@x would be two contacts).
 fresh
-refused "$FX/pipedrive_persons.csv: no 'email' column to key contacts on (name the key column with --key COLUMN)" \
+refused "$FX/pipedrive_persons.csv: no 'email' column to key contacts on (--map 'Person - Email - Work=email' makes column 'Person - Email - Work' the email; or name the key column with --key COLUMN)" \
   lr import contacts "$FX/pipedrive_persons.csv"
 expect_ok lr import contacts "$FX/pipedrive_persons.csv" --map 'Person - Email - Work=email'
 same "$(sql "SELECT key, person_id, person_name, person_organization,
