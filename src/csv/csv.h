@@ -45,6 +45,16 @@ int lrc_real_text(double d, char *buf);
 ** number, 0 for text that is none, -1 for one too large for a double
 ** ("1e309": strtod would make it infinity). */
 int lrc_parse_number(const char *s, size_t n, double *out);
+/* An amount as exports and spreadsheets write it: what lrc_parse_number
+** reads, else with a currency sign or code before or after it ($, EUR,
+** ...) and thousands grouped by ',' '.' or spaces, the decimal mark the
+** last ',' or '.' when it differs from the grouping: "$12,500.00",
+** "12.500,00 EUR", "1 234,5".  LRC_AMBIGUOUS when a lone ',' or '.'
+** before three digits could group or mark decimals ("12,500", "$1.500";
+** "1.500" alone is 1.5, as lrc_parse_number reads it); else as
+** lrc_parse_number. */
+#define LRC_AMBIGUOUS (-2)
+int lrc_parse_amount(const char *s, size_t n, double *out);
 
 /*
 ** Delimiter detection (sniff.c)
@@ -60,6 +70,9 @@ const char *lrc_sniff_wide(const unsigned char *u, size_t n, int *bom);
 /* Offset just past the first record's line end in s (quote-aware), or
 ** 0 when the record is not complete within n bytes. */
 size_t lrc_first_record_end(const char *s, size_t n);
+/* Excel's delimiter line: when s starts with a line "sep=X" (any case),
+** *delim = X and the line's length with its line end; else 0. */
+size_t lrc_sep_line(const char *s, size_t n, char *delim);
 
 /*
 ** UTF-8 checks (utf8.c)
@@ -138,6 +151,8 @@ typedef struct lrc_col {
   char name[LRC_NAME_MAX+1]; /* field name; "" when skipped */
   int skip;                  /* --map 'Header=' */
   int mapped;                /* renamed by --map */
+  int blank;                 /* no header, in an activities or outcomes
+                             ** file: its cells must be empty */
 } lrc_col;
 
 typedef struct lrc_header {
@@ -151,7 +166,8 @@ typedef struct lrc_header {
 int lrc_header_resolve(lrc_header *h, const lrc_row *row, int kind,
                        const char *const *maps, int n_maps, const char *file,
                        lr_buf *err);
-/* Column whose header, folded header or field name is `want`; -1. */
+/* Column whose header, folded header or field name is `want` (column_N
+** for a header with no letters or digits); -1. */
 int lrc_header_find(const lrc_header *h, const char *want);
 void lrc_header_free(lrc_header *h);
 

@@ -83,6 +83,15 @@ int lrc_events_start(lrc_import *im, const lrc_row *header,
     col[i] = event_column(im, header, cols[i].names, used, &rc);
   for (int i = 0; i < n && rc == LR_OK; i++)
     if (cols[i].required && col[i] < 0) rc = missing(im, cols, n, i);
+  /* A column with no header (a trailing delimiter on every line, as some
+  ** exports and spreadsheets write) carries nothing: left out, but each
+  ** row is checked to have nothing in it (lrc_check_row). */
+  for (int i = 0; i < im->head.n && rc == LR_OK; i++) {
+    lrc_col *c = &im->head.cols[i];
+    if (used[i] || c->skip || c->mapped || c->header[0]) continue;
+    c->blank = used[i] = 1;
+    im->blanks++;
+  }
   if (rc == LR_OK) {
     /* "email, type, occurred_at, value, campaign" */
     char expected[256];
@@ -125,7 +134,12 @@ int lrc_event_number(lrc_import *im, const lrc_row *r, int col, double *d,
   if (col < 0 || lrc_is_null(im, &r->cells[col])) return LR_OK;
   const lrc_cell *c = &r->cells[col];
   char shown[80];
-  int ok = lrc_parse_number(c->p, c->n, d);
+  int ok = lrc_parse_amount(c->p, c->n, d);
+  if (ok == LRC_AMBIGUOUS)
+    return lrc_bad_row(im, r, col, "%s could be read two ways: is its '.' "
+                       "or ',' a thousands separator or the decimal mark? "
+                       "(write it without thousands separators)",
+                       lrc_show(im, c, shown, sizeof shown));
   if (ok < 0)
     return lrc_bad_row(im, r, col, "%s is too large (numbers must be finite, "
                        "at most about 1.8e308)",

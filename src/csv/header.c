@@ -37,6 +37,7 @@ static int find_header(const lrc_header *h, const char *want) {
   for (int i = 0; i < h->n; i++) {
     char g[LRC_NAME_MAX + 1];
     lr_fold_name(h->cols[i].header, g, sizeof g);
+    if (!*g) snprintf(g, sizeof g, "column_%d", i + 1);   /* as named */
     if (strcmp(f, g) == 0) return i;
   }
   return -1;

@@ -150,6 +150,14 @@ int lrc_check_row(lrc_import *im, const lrc_row *row) {
                        row->n, im->head.n);
   if (row->bad_cell >= 0)
     return lrc_bad_row(im, row, row->bad_cell, "%s", row->bad_why);
+  for (int i = 0; im->blanks && i < im->head.n; i++) {
+    char shown[80];
+    if (im->head.cols[i].blank && !lrc_is_null(im, &row->cells[i]))
+      return lrc_bad_row(im, row, -1, "column %d has no header but holds %s "
+                         "(skip the column with --map 'column_%d=')", i + 1,
+                         lrc_show(im, &row->cells[i], shown, sizeof shown),
+                         i + 1);
+  }
   return LR_OK;
 }
 

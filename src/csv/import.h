@@ -83,6 +83,7 @@ struct lrc_import {
   int key_col;                 /* its column in the file */
   int key_lower;               /* email keys are lower-cased */
   int piped;                   /* read on a thread of its own (pipe.c) */
+  int blanks;                  /* columns with head.cols[].blank set */
   lr_buf err;                  /* message of a fatal error */
   lr_buf why;                  /* scratch for a bad row's reason */
   lr_buf key;                  /* the normalised key of the current row */

@@ -66,6 +66,16 @@ static int choose_key(lrc_import *im) {
   if (col < 0) {
     if (im->o.key)
       return lrc_fail(im, 0, LR_INPUT, "--key '%s': no such column", want);
+    /* "Person - Email - Work": --key would keep its case, a --map makes
+    ** it the email key. */
+    for (int i = 0; !have && i < im->head.n; i++) {
+      const lrc_col *c = &im->head.cols[i];
+      if (c->skip || !strstr(c->name, "email")) continue;
+      return lrc_fail(im, 0, LR_INPUT, "no 'email' column to key contacts "
+                      "on (--map '%s=email' makes column '%s' the email; or "
+                      "name the key column with --key COLUMN)", c->header,
+                      c->header);
+    }
     return lrc_fail(im, 0, LR_INPUT, "no '%s' column to key contacts on "
                     "(name the key column with --key COLUMN)", want);
   }

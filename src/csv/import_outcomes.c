@@ -1,7 +1,8 @@
 /*
 ** import_outcomes.c -- an outcomes file: what sales reports back.  Contact
 ** key, result (also spelled outcome, won, is_won: won/lost, 1/0, yes/no,
-** true/false, Closed Won/Closed Lost, any case), optional amount,
+** true/false, a stage that starts Closed Won/Closed Lost, any case),
+** optional amount (money as exports write it too: lrc_parse_amount),
 ** closed_at (also close_date, closed, date...).
 ** Upserted on (contact, closed_at): re-importing a corrected file
 ** replaces the outcomes it names.
@@ -52,6 +53,21 @@ static int won_lost(const lrc_cell *c) {
   for (int i = 0; WON[i]; i++) {
     if (strlen(WON[i]) == n && strncasecmp(p, WON[i], n) == 0) return 1;
     if (strlen(LOST[i]) == n && strncasecmp(p, LOST[i], n) == 0) return 0;
+  }
+  /* Stages that say more after it, whatever joins the words: Zoho's
+  ** "Closed-Lost to Competition", "Closed Won - Renewal". */
+  char w[16];
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < sizeof w - 1; i++) {
+    int letter = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z');
+    if (!letter && p[i] != ' ' && p[i] != '-' && p[i] != '_' && p[i] != '/')
+      return -1;
+    if (!letter) continue;
+    w[k++] = (char)(p[i] | 0x20);
+    int end = i + 1 == n || !((p[i + 1] >= 'a' && p[i + 1] <= 'z') ||
+                              (p[i + 1] >= 'A' && p[i + 1] <= 'Z'));
+    if (end && k == 9 && memcmp(w, "closedwon", 9) == 0) return 1;
+    if (end && k == 10 && memcmp(w, "closedlost", 10) == 0) return 0;
   }
   return -1;
 }

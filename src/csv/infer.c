@@ -111,6 +111,95 @@ int lrc_infer(const char *s, size_t n, lrc_num *out) {
   return LRC_REAL;
 }
 
+/* A space that groups digits: ' ', NBSP (U+00A0), narrow NBSP (U+202F),
+** or the Swiss apostrophe: its length in bytes, or 0. */
+static size_t group_space(const char *s, size_t n) {
+  if (n >= 1 && (*s == ' ' || *s == '\'')) return 1;
+  if (n >= 2 && memcmp(s, "\xC2\xA0", 2) == 0) return 2;
+  if (n >= 3 && memcmp(s, "\xE2\x80\xAF", 3) == 0) return 3;
+  return 0;
+}
+
+/* Bytes of a currency sign or a common ISO code (USD) at the start of
+** s[0..n), or at its end (at_end), with a space between it and the
+** number. */
+static size_t currency(const char *s, size_t n, int at_end) {
+  static const char *const SIGNS[] = { "$", "\xE2\x82\xAC", "\xC2\xA3",
+                                       "\xC2\xA5", "\xE2\x82\xB9", NULL };
+  size_t len = 0;
+  for (int i = 0; SIGNS[i] && !len; i++) {
+    size_t m = strlen(SIGNS[i]);
+    if (n >= m && memcmp(at_end ? s + n - m : s, SIGNS[i], m) == 0) len = m;
+  }
+  static const char CODES[] = "USD EUR GBP JPY CHF CAD AUD NZD INR CNY HKD "
+                              "SGD SEK NOK DKK PLN CZK BRL MXN ZAR";
+  for (size_t i = 0; !len && n >= 3 && i + 3 <= sizeof CODES - 1; i += 4)
+    if (memcmp(at_end ? s + n - 3 : s, CODES + i, 3) == 0) len = 3;
+  if (len && len < n && (at_end ? s[n - len - 1] : s[len]) == ' ') len++;
+  return len;
+}
+
+int lrc_parse_amount(const char *s, size_t n, double *out) {
+  int plain = lrc_parse_number(s, n, out);
+  if (plain != 0) return plain;
+  while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  int neg = n && *s == '-';
+  if (neg) { s++; n--; }
+  size_t c = currency(s, n, 0);
+  s += c;
+  n -= c;
+  if (!c) n -= currency(s, n, 1);
+  if (!neg && c && n && *s == '-') { neg = 1; s++; n--; }
+  /* Runs of digits between marks ('.', ',' or a grouping space). */
+  enum { MAXRUN = 12 };
+  size_t start[MAXRUN], len[MAXRUN];
+  char mark[MAXRUN + 1];             /* mark[i]: before run i (i > 0) */
+  int runs = 0;
+  for (size_t i = 0; i < n;) {
+    if (runs == MAXRUN) return 0;
+    start[runs] = i;
+    while (i < n && is_digit(s[i])) i++;
+    len[runs] = i - start[runs];
+    if (!len[runs]) return 0;
+    runs++;
+    if (i == n) break;
+    size_t g = (s[i] == '.' || s[i] == ',') ? 1 : group_space(s + i, n - i);
+    if (!g || i + g == n) return 0;
+    mark[runs] = g == 1 && s[i] != '\'' ? s[i] : ' ';
+    i += g;
+  }
+  if (runs == 0 || (runs == 1 && !c)) return 0;
+  /* The decimal mark: the last mark when it is '.' or ',' and differs
+  ** from the others (which group); a single '.' or ',' before three
+  ** digits could be either. */
+  int last = runs - 1, dec = 0;
+  if (last > 0 && mark[last] != ' ') {
+    int same = 1;
+    for (int i = 1; i < last; i++) same &= mark[i] == mark[last];
+    if (last == 1 && len[1] == 3 && len[0] <= 3 && s[start[0]] != '0')
+      return LRC_AMBIGUOUS;
+    dec = last == 1 || !same;
+    for (int i = 1; dec && i < last; i++)
+      if (mark[i] == mark[last]) return 0;
+  }
+  int whole = dec ? last : runs;       /* runs of the integer part */
+  for (int i = 1; i < whole; i++)
+    if (mark[i] != mark[1] || len[i] != 3) return 0;
+  if (whole > 1 && (len[0] > 3 || s[start[0]] == '0')) return 0;
+  char tmp[80];
+  size_t k = 0;
+  if (neg) tmp[k++] = '-';
+  for (int i = 0; i < whole; i++)
+    for (size_t j = 0; j < len[i] && k < sizeof tmp - 2; j++)
+      tmp[k++] = s[start[i] + j];
+  if (dec) tmp[k++] = '.';
+  for (size_t j = 0; dec && j < len[last] && k < sizeof tmp - 1; j++)
+    tmp[k++] = s[start[last] + j];
+  if (k >= sizeof tmp - 2) return 0;
+  return lrc_parse_number(tmp, k, out);
+}
+
 int lrc_parse_number(const char *s, size_t n, double *out) {
   while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
   while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;

@@ -234,8 +234,8 @@ static int feed(lrc_reader *r, const char *buf, size_t n) {
   return 0;
 }
 
-/* Read until the first record is complete (or EOF), strip a BOM, pick
-** the delimiter. */
+/* Read until the first record is complete (or EOF), strip a BOM and a
+** "sep=;" line, pick the delimiter. */
 static int start(lrc_reader *r) {
   size_t n = 0;
   for (;;) {
@@ -263,8 +263,14 @@ static int start(lrc_reader *r) {
                lrc_reader_name(r));
     return LR_INPUT;
   }
+  char sep = 0;
+  size_t sep_n = lrc_sep_line(r->block + skip, n - skip, &sep);
+  if (sep_n) {                       /* "sep=;": not the header */
+    skip += sep_n;
+    r->line = r->row_line = 2;
+  }
   r->delim = r->o.delimiter ? r->o.delimiter
-                            : lrc_sniff_delimiter(r->block + skip, n - skip);
+           : sep ? sep : lrc_sniff_delimiter(r->block + skip, n - skip);
   csv_set_delim(&r->p, (unsigned char)r->delim);
   return feed(r, r->block + skip, n - skip);
 }

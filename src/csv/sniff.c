@@ -5,10 +5,13 @@
 ** Only the header line is looked at: it names every column, rarely holds
 ** quoted text, and is the one line read before streaming starts.  Quotes
 ** are honoured, so "Name, Title" in quotes does not count as a comma.
+** A first line "sep=;", which Excel writes and reads to name the
+** delimiter, names it instead and is not the header.
 */
 #include "csv.h"
 
 #include <string.h>
+#include <strings.h>
 
 size_t lrc_first_record_end(const char *s, size_t n) {
   int q = 0;
@@ -22,6 +25,17 @@ size_t lrc_first_record_end(const char *s, size_t n) {
     }
   }
   return 0;
+}
+
+size_t lrc_sep_line(const char *s, size_t n, char *delim) {
+  if (n < 5 || strncasecmp(s, "sep=", 4) != 0 || s[4] == '\r' ||
+      s[4] == '\n' || s[4] == '"')
+    return 0;
+  if (n == 5) { *delim = s[4]; return 5; }
+  if (s[5] == '\n') { *delim = s[4]; return 6; }
+  if (s[5] != '\r') return 0;
+  *delim = s[4];
+  return n > 6 && s[6] == '\n' ? 7 : 6;
 }
 
 char lrc_sniff_delimiter(const char *s, size_t n) {

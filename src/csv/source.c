@@ -1,7 +1,9 @@
 /*
 ** source.c -- the bytes of a CSV file as UTF-8: a file or stdin, read in
 ** large blocks, transcoded with iconv when --encoding names the input's
-** encoding.  Memory is two fixed buffers whatever the file size.
+** encoding.  Memory is two fixed buffers whatever the file size.  A C1
+** control character in the transcoded text stops the import: the file is
+** not in the encoding given (latin1 for a windows-1252 file).
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +79,22 @@ static void count_lines(lrc_source *s, const char *p, size_t n) {
   }
 }
 
+/* The first C1 control character (U+0080..U+009F) in UTF-8 text, or
+** NULL.  A single-byte encoding such as latin1 turns bytes 0x80..0x9F
+** into these, where windows-1252 has letters and signs ("\x96" is an
+** en dash, "\x80" the euro): no text holds them, so they mean the
+** encoding given is not the file's. */
+static const char *c1_control(const char *p, size_t n) {
+  const char *end = p + n;
+  while (p < end && (p = memchr(p, 0xC2, (size_t)(end - p))) != NULL) {
+    if (p + 1 < end && (unsigned char)p[1] >= 0x80 &&
+        (unsigned char)p[1] <= 0x9F)
+      return p;
+    p++;
+  }
+  return NULL;
+}
+
 long lrc_source_read(lrc_source *s, char *buf, size_t cap, lr_buf *err) {
   if (s->cd == (iconv_t)-1) return read_some(s, buf, cap, err);
   for (;;) {
@@ -95,6 +113,15 @@ long lrc_source_read(lrc_source *s, char *buf, size_t cap, lr_buf *err) {
     s->in_offset += (long long)used;
     memmove(s->raw, in, in_left);
     s->raw_n = in_left;
+    const char *c1 = c1_control(buf, made);
+    if (c1) {
+      count_lines(s, buf, (size_t)(c1 - buf));
+      lrb_printf(err, "%s:%lld: U+%04X is a control character, not text: "
+                 "the file is not %s (one from Excel on Windows is "
+                 "windows-1252: --encoding windows-1252)", s->path,
+                 s->out_lines + 1, (unsigned char)c1[1], s->encoding);
+      return -LR_INPUT;
+    }
     count_lines(s, buf, made);
     if (r == (size_t)-1 && e == EILSEQ) {
       lrb_printf(err, "%s:%lld: not valid %s (byte 0x%02X at offset %lld)",

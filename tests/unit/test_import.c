@@ -394,7 +394,7 @@ static void test_bad_input(void) {
       "soon\n", NULL, LR_INPUT, ":2: column 'close_date': cannot read 'soon' as a "
       "date (use ISO-8601 such as 2024-03-01, or unix seconds)");
   bad(LR_OUTCOMES, "out_amount.csv", "email,result,amount,closed_at\nzed@x.example,"
-      "won,$5,2024-03-01\n", NULL, LR_INPUT, ":2: column 'amount': '$5' is not a "
+      "won,$5k,2024-03-01\n", NULL, LR_INPUT, ":2: column 'amount': '$5k' is not a "
       "number");
   /* a missing file is LR_NOTFOUND and says so */
   CHECK_INT(imp(LR_CONTACTS, t_path("missing.csv"), NULL), LR_NOTFOUND);
