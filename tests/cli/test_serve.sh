@@ -322,6 +322,10 @@ contains "--token-file FILE is required"
 echo short > short.token
 expect_fail 2 lr serve --policy policy.lua --token-file short.token --listen 127.0.0.1:0
 contains "16 to 511 characters"
+contains "make one: head -c 18 /dev/urandom | base64 > short.token"
+lacks "serve: bad input"                 # the line above says it all
+expect_fail 1 lr serve --policy policy.lua --token-file no.token --listen 127.0.0.1:0
+same "$OUT" "leadrules serve: --token-file no.token: no such file (make one: head -c 18 /dev/urandom | base64 > no.token)"
 expect_fail 2 lr serve --policy policy.lua --token-file token --listen nowhere
 contains "expected IPV4:PORT"
 expect_fail 2 lr serve --policy policy.lua --token-file token --listen '[::1:8787'
