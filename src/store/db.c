@@ -419,6 +419,12 @@ void lrs_release(lr_db *db) {
 
 const char *lrs_key_field(lr_db *db) { return db->key_field; }
 
+int lrs_no_contact(lr_db *db, const char *key) {
+  return lr__err(db, LR_NOTFOUND, "no contact with key '%s' (contacts are "
+                 "keyed on %s: `leadrules export --fields %s` lists them)",
+                 key, db->key_field, db->key_field);
+}
+
 void lrs_key_field_use(lr_db *db, const char *field) {
   snprintf(db->key_field, sizeof db->key_field, "%s", field);
 }

@@ -250,7 +250,7 @@ int lrs_contact_find(lr_db *db, const char *key, long long *id, char *stage,
   lrs_snap *own = lrs_snap_main(db);
   if (lrs_contact_id(own, key, id) != LR_OK)
     return lrs_snap_report(own, "find contact");
-  if (!*id) return lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
+  if (!*id) return lrs_no_contact(db, key);
   if (!stage) return LR_OK;
   if (db->pg) return lrs_pg_contact_stage(db, *id, stage, n);
   sqlite3_stmt *st = lrs_cached(db, CONTACT_STAGE);
