@@ -88,6 +88,15 @@ same "$OUT" "leadrules: run: unknown option '--dry-rn'; did you mean '--dry-run'
 expect_fail 2 lr export --jsno=1
 contains "did you mean '--json'?"
 
+# Each option's default is in --help as in the man page.
+for c in run backtest diff; do
+  expect_ok lr $c --help
+  contains "1 to 1024 (default: the"
+done
+expect_ok lr diff --help; contains "(default 10)"
+expect_ok lr report --help; contains "(default: the latest run's now,"
+expect_ok lr backtest --help; contains "(default:"$'\n'"                    the outcomes table"
+
 # Unknown commands.
 expect_fail 2 lr improt contacts x.csv
 same "$OUT" "leadrules: unknown command 'improt'; did you mean 'import'? (see leadrules --help)"
