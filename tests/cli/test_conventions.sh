@@ -93,6 +93,8 @@ same "$(sql "SELECT source FROM contacts WHERE key='bob@x.example'")" "Referral"
 same "$(sql "SELECT field FROM audit ORDER BY id DESC LIMIT 1")" "source"
 expect_fail 1 lr set bob@x.example lead_sourc=x --reason r
 same "$OUT" "leadrules: unknown field 'lead_sourc' (no such column; \`leadrules info\` lists the fields)"
+expect_fail 1 lr set bob@x.example nmae=Robert --reason r
+same "$OUT" "leadrules: unknown field 'nmae'; did you mean 'name'? (\`leadrules info\` lists the fields)"
 # ---- a key that names no contact says how to list the keys ----------------
 expect_fail 1 lr set nobody@x.example lead_source=x --reason r
 same "$OUT" "leadrules: no contact with key 'nobody@x.example' (contacts are keyed on email: \`leadrules export --fields email\` lists them)"
