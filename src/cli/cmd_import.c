@@ -123,11 +123,26 @@ int cmd_import(cli *c, int argc, char **argv) {
     }
   }
   int kind = import_kind(kind_name);
+  if (!kind && kind_name && import_kind(file)) {       /* import FILE contacts */
+    status = cli_usage(c, "import", "what to import comes first: leadrules "
+                       "import %s %s", file, kind_name);
+    goto done;
+  }
+  if (!kind && kind_name) {
+    static const char *const kinds[] = { "contacts", "activities",
+                                         "outcomes", "accounts" };
+    const char *near = lr_nearest(kind_name, kinds, 4);
+    status = near ? cli_usage(c, "import", "cannot import '%s'; did you mean "
+                              "'%s'?", kind_name, near)
+                  : cli_usage(c, "import", "cannot import '%s' (contacts, "
+                              "activities, outcomes or accounts)", kind_name);
+    goto done;
+  }
   if (!kind || !file) {
     status = cli_usage(c, "import", !kind_name ? "what to import: contacts, "
                        "activities, outcomes or accounts, and a FILE"
-                       : !kind ? "cannot import '%s' (contacts, activities, "
-                       "outcomes or accounts)" : "no FILE given", kind_name);
+                       : "no FILE given (leadrules import %s FILE; - reads "
+                       "stdin)", kind_name);
     goto done;
   }
   if (delimiter) parse_delimiter(delimiter, &o.delimiter);

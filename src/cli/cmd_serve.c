@@ -22,8 +22,11 @@ static void ready(void *ctx, int port) {
   fflush(stdout);
 }
 
+static int logged;                 /* a line said why serve did not start */
+
 static void log_line(void *ctx, const char *line) {
   (void)ctx;
+  logged = 1;
   fprintf(stderr, "leadrules serve: %s\n", line);
 }
 
@@ -67,7 +70,8 @@ int cmd_serve(cli *c, int argc, char **argv) {
   o.log = log_line;
   int rc = lr_serve(c->db_path, policy, &o);
   if (rc != LR_OK) {
-    fprintf(stderr, "%s: serve: %s\n", c->progname, lr_errstr(rc));
+    if (!logged)                   /* else "serve: I/O error" says nothing */
+      fprintf(stderr, "%s: serve: %s\n", c->progname, lr_errstr(rc));
     return rc == LR_MISUSE || rc == LR_INPUT ? CLI_USAGE : CLI_ERR;
   }
   return CLI_OK;

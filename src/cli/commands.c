@@ -66,7 +66,8 @@ const cli_cmd cli_commands[] = {
    "  --json            the summary (and a dry run's changes) as JSON\n"
    "  --now T           the run's clock (default: the current time)\n"
    "  --keep-going      skip a contact whose rules fail, record the error\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --jobs N          evaluate with N threads, 1 to 1024 (default: the\n"
+   "                    number of cores; the result is the same for any N)\n"
    "  --limit N         a dry run prints at most N changes, --json lists at\n"
    "                    most N moves and handoffs (default 50; 0: all)\n"
    "  --override-manual apply the policy to manually moved contacts too,\n"
@@ -124,12 +125,14 @@ const cli_cmd cli_commands[] = {
   {"backtest", cmd_backtest, CLI_READS,
    "POLICY.lua [options]",
    "measure a policy's scores against outcomes (writes nothing)",
-   "  --outcome COLUMN  a contact column to use as the outcome\n"
+   "  --outcome COLUMN  a contact column to use as the outcome (default:\n"
+   "                    the outcomes table, won is positive)\n"
    "  --now T           the clock (default: the current time)\n"
    "  --capacity N      calls sales can make: the top N contacts\n"
    "  --json            as JSON\n"
    "  --html FILE       also write an HTML report to FILE\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --jobs N          evaluate with N threads, 1 to 1024 (default: the\n"
+   "                    number of cores)\n"
    "  --accounts        score the accounts instead: an account is won when\n"
    "                    any of its contacts has a won outcome\n"},
   {"report", cmd_report, CLI_READS,
@@ -137,7 +140,8 @@ const cli_cmd cli_commands[] = {
    "funnel, conversion, time in stage, SLA, outcomes by segment/source/owner",
    "  --by D            split by segment, source, owner, stage or a FIELD\n"
    "  --since T         only what happened from T (a date or 30d)\n"
-   "  --now T           the report's clock\n"
+   "  --now T           the report's clock (default: the latest run's now,\n"
+   "                    else the current time)\n"
    "  --policy P        the policy's stages and handoffs, in its order\n"
    "  --json            as JSON\n"
    "  --html FILE       also write an HTML report to FILE\n"
@@ -147,11 +151,13 @@ const cli_cmd cli_commands[] = {
    "OLD.lua NEW.lua [options]",
    "what a policy change would do to the contacts (writes nothing)",
    "  --now T           the clock (default: the current time)\n"
-   "  --top N           list N contacts (1 to 100000)\n"
+   "  --top N           list the N contacts that change most, 1 to 100000\n"
+   "                    (default 10)\n"
    "  --stage-changes N|all  list N of the contacts that change stage\n"
    "                    (default 50)\n"
    "  --json            as JSON\n"
-   "  --jobs N          evaluate with N threads, 1 to 1024\n"
+   "  --jobs N          evaluate with N threads, 1 to 1024 (default: the\n"
+   "                    number of cores)\n"
    "  --accounts        compare the accounts: each policy scores the\n"
    "                    contacts, then the accounts from those results\n"},
   {"script", cmd_script, CLI_WRITES,

@@ -55,6 +55,15 @@ static int unknown_command(cli *c, const char *name) {
   names[n++] = "help";
   names[n++] = "version";
   const char *near = lr_nearest(name, names, n);
+  static const char *const kinds[] = { "contacts", "activities", "outcomes",
+                                       "accounts" };
+  for (int i = 0; i < 4; i++)                /* leadrules contacts import F */
+    if (strcmp(name, kinds[i]) == 0) {
+      fprintf(stderr, "%s: unknown command '%s'; the command comes first: "
+              "%s import %s FILE (see %s import --help)\n", c->progname,
+              name, c->progname, name, c->progname);
+      return CLI_USAGE;
+    }
   if (near)
     fprintf(stderr, "%s: unknown command '%s'; did you mean '%s'? (see %s "
             "--help)\n", c->progname, name, near, c->progname);

@@ -632,7 +632,7 @@ static int read_contact(xctx *x, lrp_worker *w, lr_db *db, const char *key,
   int src = lrs_contact_id(w->snap, key, &id);
   if (src != LR_OK)
     return lr__err(db, src, "explain: %s", lrs_snap_errmsg(w->snap));
-  if (!id) return lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
+  if (!id) return lrs_no_contact(db, key);
   src = lrs_scan_one(w->scan, id);
   int got = src == LR_OK ? lrs_scan_next(w->scan, c) : -src;
   if (got != 1)

@@ -594,6 +594,20 @@ static int push_builtin(lua_State *L, lrp_eval *ev, const char *k) {
   return 0;
 }
 
+/* The field of the columns table at idx nearest to a mistyped k, or NULL
+** (for the error only: the names stay valid while the table does). */
+static const char *nearest_field(lua_State *L, int idx, const char *k) {
+  const char *names[256];
+  int n = 0;
+  lua_pushnil(L);
+  while (n < 256 && lua_next(L, idx)) {
+    if (lua_type(L, -2) == LUA_TSTRING) names[n++] = lua_tostring(L, -2);
+    lua_pop(L, 1);
+  }
+  if (n == 256) lua_pop(L, 1);                    /* the key lua_next left */
+  return lr_nearest(k, names, n);
+}
+
 static int l_index(lua_State *L) {
   lrp_eval *ev = check_lead(L, 1);
   const char *k = lua_tostring(L, 2);
@@ -620,6 +634,10 @@ static int l_index(lua_State *L) {
       return 1;
     }
   }
+  const char *near = nearest_field(L, lua_upvalueindex(2), k);
+  if (near)
+    return lrl_error(L, "unknown field 'lead.%s'; did you mean 'lead.%s'? "
+                     "(`leadrules info` lists the fields)", k, near);
   return lrl_error(L, "unknown field 'lead.%s' (no such column; `leadrules "
                    "info` lists the fields)", k);
 }

@@ -207,6 +207,22 @@ static char *dir_of(const char *path) {
   return d;
 }
 
+/* A policy given where a test file belongs fails on its first declaration,
+** which is no global in a test file: "undefined global 'stages'". */
+static int is_policy_error(const char *err) {
+  static const char *const words[] = { "stages", "stage", "segment", "rule",
+    "grade", "total", "transition", "handoff", "account_stages",
+    "account_rule", "account_transition", "account_handoff", NULL };
+  const char *p = strstr(err, "undefined global '");
+  if (!p) return 0;
+  p += strlen("undefined global '");
+  for (int i = 0; words[i]; i++) {
+    size_t n = strlen(words[i]);
+    if (strncmp(p, words[i], n) == 0 && p[n] == '\'') return 1;
+  }
+  return 0;
+}
+
 /* Run the file's tests; returns LR_OK or an error code with msg set. */
 static int run_file(lrl_state *rt, lrp_dev *dev, tctx *t, const char *path,
                     int *passed, int *failed, char *msg, size_t msglen) {
@@ -237,7 +253,11 @@ static int run_file(lrl_state *rt, lrp_dev *dev, tctx *t, const char *path,
     rc = lrl_pcall(rt, 0, 0);
   }
   if (rc != LR_OK) {
-    snprintf(msg, msglen, "%s", rt->errmsg);
+    snprintf(msg, msglen, "%.1700s%s", rt->errmsg, is_policy_error(rt->errmsg)
+             ? " (this file is a policy: `leadrules test` takes a test file "
+               "that loads it with load_policy(\"FILE.lua\") and declares "
+               "test(\"name\", function() ... end); see docs/devtools.md)"
+             : "");
     return rc == LR_IO ? LR_IO : rc == LR_LIMIT ? LR_LIMIT : LR_POLICY;
   }
   lua_rawgeti(L, LUA_REGISTRYINDEX, tests_ref);

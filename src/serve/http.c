@@ -432,7 +432,8 @@ int lrv_http_start(lrv_server *s) {
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
   if (!s->daemon) {
     lrv_log(s, "cannot listen on %s (in use, or not an address of this "
-            "machine)", listen);
+            "machine; --listen ADDRESS:PORT names another, port 0 any free "
+            "one)", listen);
     return LR_IO;
   }
   const union MHD_DaemonInfo *i =

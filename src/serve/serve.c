@@ -32,8 +32,12 @@ static int read_token(lrv_server *s) {
   size_t len = 0;
   int err = 0;
   if (lrb_read_file(s->o.token_file, &text, &len, &err) != LRB_FILE_OK) {
-    lrv_log(s, "--token-file %s: cannot read it: %s", s->o.token_file,
-            strerror(err ? err : EIO));
+    if (err == ENOENT)
+      lrv_log(s, "--token-file %s: no such file (make one: head -c 18 "
+              "/dev/urandom | base64 > %s)", s->o.token_file, s->o.token_file);
+    else
+      lrv_log(s, "--token-file %s: cannot read it: %s", s->o.token_file,
+              strerror(err ? err : EIO));
     return LR_IO;
   }
   char *p = text;
@@ -43,7 +47,8 @@ static int read_token(lrv_server *s) {
   int rc = LR_OK;
   if (n < 16 || n >= sizeof s->token) {
     lrv_log(s, "--token-file %s: the token must be 16 to %zu characters "
-            "on the first line", s->o.token_file, sizeof s->token - 1);
+            "on the first line (make one: head -c 18 /dev/urandom | base64 "
+            "> %s)", s->o.token_file, sizeof s->token - 1, s->o.token_file);
     rc = LR_INPUT;
   } else {
     memcpy(s->token, p, n);

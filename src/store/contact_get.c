@@ -111,7 +111,7 @@ int lr_contact_get(lr_db *db, const char *key, lr_contact **contact) {
   if (rc == LR_OK && lrs_contact_id(lrs_snap_main(db), key, &id) != LR_OK)
     rc = lrs_snap_report(lrs_snap_main(db), "read contact");
   if (rc == LR_OK && !id)
-    rc = lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
+    rc = lrs_no_contact(db, key);
   if (rc == LR_OK) rc = fill(db, h, id);
   lrs_report_end(db);
   if (rc != LR_OK) {

@@ -197,7 +197,7 @@ static int open_refused(lr_db *db, const char *path) {
   }
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
     return lr__err(db, LR_IO, "open: database %s: no such directory "
-                   "%s", path, dir), 1;
+                   "%s (make it first: mkdir -p %s)", path, dir, dir), 1;
   if (access(dir, W_OK | X_OK) != 0)
     return lr__err(db, LR_READONLY, "open: database %s: cannot create it "
                    "(is the directory read-only?)", path), 1;
@@ -211,8 +211,9 @@ int lrs_open(lr_db *db, const char *path, int flags, int busy_ms) {
   struct stat st;
   if (stat(path, &st) == 0) {
     if (S_ISDIR(st.st_mode))
-      return lr__err(db, LR_IO, "%s: is a directory, not a database file",
-                     path);
+      return lr__err(db, LR_IO, "%s: is a directory, not a database file "
+                     "(name a file in it: --db %s%sleadrules.db)", path, path,
+                     path[0] && path[strlen(path) - 1] == '/' ? "" : "/");
   } else if (flags & (LR_OPEN_READONLY | LR_OPEN_NOCREATE)) {
     return lr__err(db, LR_NOTFOUND, "%s: no such database", path);
   }
@@ -418,6 +419,12 @@ void lrs_release(lr_db *db) {
 }
 
 const char *lrs_key_field(lr_db *db) { return db->key_field; }
+
+int lrs_no_contact(lr_db *db, const char *key) {
+  return lr__err(db, LR_NOTFOUND, "no contact with key '%s' (contacts are "
+                 "keyed on %s: `leadrules export --fields %s` lists them)",
+                 key, db->key_field, db->key_field);
+}
 
 void lrs_key_field_use(lr_db *db, const char *field) {
   snprintf(db->key_field, sizeof db->key_field, "%s", field);

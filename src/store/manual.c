@@ -84,10 +84,22 @@ int lrs_field_writable(lr_db *db, const char *field, const lrs_value *v,
   const lrs_field *fd = lrs_fields_find(&f, field);
   int number = fd && fd->builtin && fd->type != LRS_TEXT;
   if (fd) *type = fd->type;
+  char near[96] = "";
+  if (!fd) {                        /* "did you mean", as run and check say */
+    const char *names[256];
+    int n = 0;
+    for (int i = 0; i < f.n && n < 256; i++)
+      if (!lrs_is_engine_field(f.v[i].name)) names[n++] = f.v[i].name;
+    const char *m = lr_nearest(field, names, n);
+    if (m) snprintf(near, sizeof near, "; did you mean '%.63s'?", m);
+  }
   lrs_fields_free(&f);
   if (!fd)
-    return lr__err(db, LR_NOTFOUND, "unknown field '%s' (no such column; "
-                   "`leadrules info` lists the fields)", field);
+    return near[0] ? lr__err(db, LR_NOTFOUND, "unknown field '%s'%s "
+                             "(`leadrules info` lists the fields)", field, near)
+                   : lr__err(db, LR_NOTFOUND, "unknown field '%s' (no such "
+                             "column; `leadrules info` lists the fields)",
+                             field);
   if (number && v && v->type == LRS_STR)
     return lr__err(db, LR_INPUT, "'%.*s' is not a number, and %s is a "
                    "number field (leave it empty to clear it)",
@@ -250,7 +262,7 @@ int lrs_contact_find(lr_db *db, const char *key, long long *id, char *stage,
   lrs_snap *own = lrs_snap_main(db);
   if (lrs_contact_id(own, key, id) != LR_OK)
     return lrs_snap_report(own, "find contact");
-  if (!*id) return lr__err(db, LR_NOTFOUND, "no contact with key '%s'", key);
+  if (!*id) return lrs_no_contact(db, key);
   if (!stage) return LR_OK;
   if (db->pg) return lrs_pg_contact_stage(db, *id, stage, n);
   sqlite3_stmt *st = lrs_cached(db, CONTACT_STAGE);

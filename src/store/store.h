@@ -73,6 +73,9 @@ void lrs_release(lr_db *db);
 ** it for this handle (the import records it with lrs_key_field_set). */
 const char *lrs_key_field(lr_db *db);
 void lrs_key_field_use(lr_db *db, const char *field);
+/* LR_NOTFOUND, with db's error "no contact with key 'KEY'" and how to list
+** the keys: the message of every command that names one contact. */
+int lrs_no_contact(lr_db *db, const char *key);
 
 /* A bulk load into an empty table (a first import) in rollback-journal mode:
 ** new pages are written once into the file, where WAL writes them twice

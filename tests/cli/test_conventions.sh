@@ -93,6 +93,15 @@ same "$(sql "SELECT source FROM contacts WHERE key='bob@x.example'")" "Referral"
 same "$(sql "SELECT field FROM audit ORDER BY id DESC LIMIT 1")" "source"
 expect_fail 1 lr set bob@x.example lead_sourc=x --reason r
 same "$OUT" "leadrules: unknown field 'lead_sourc' (no such column; \`leadrules info\` lists the fields)"
+expect_fail 1 lr set bob@x.example nmae=Robert --reason r
+same "$OUT" "leadrules: unknown field 'nmae'; did you mean 'name'? (\`leadrules info\` lists the fields)"
+# ---- a key that names no contact says how to list the keys ----------------
+expect_fail 1 lr set nobody@x.example lead_source=x --reason r
+same "$OUT" "leadrules: no contact with key 'nobody@x.example' (contacts are keyed on email: \`leadrules export --fields email\` lists them)"
+expect_fail 1 lr move nobody@x.example mql --reason r
+contains "(contacts are keyed on email: \`leadrules export --fields email\` lists them)"
+expect_fail 1 lr explain nobody@x.example p.lua --now $NOW
+contains "(contacts are keyed on email: \`leadrules export --fields email\` lists them)"
 
 # ---- the email key is stored trimmed ---------------------------------------
 same "$(sql "SELECT '[' || email || ']' FROM contacts WHERE id = 1")" "[Ann@X.example]"

@@ -69,7 +69,7 @@ sqlite3 other.db "CREATE TABLE t(x); INSERT INTO t VALUES (1)"
 refuse other.db "other.db: not a leadrules database (it holds other data; refusing to change it)" run p.lua
 mkdir dir.db
 expect_fail 1 lr --db dir.db info
-contains "dir.db: is a directory, not a database file"
+contains "dir.db: is a directory, not a database file (name a file in it: --db dir.db/leadrules.db)"
 
 # A file-size limit: SIGXFSZ is ignored, so the write fails cleanly with
 # SQLITE_FULL and everything rolls back (exit 1, not a silent death).
@@ -157,5 +157,5 @@ same "$?" 1 "unreadable database: $OUT"
 same "$OUT" "leadrules: open: database a.db: permission denied (this user may not read it)"
 OUT=$("$LEADRULES" --db nodir/a.db import contacts p.lua 2>&1)
 same "$?" 1 "database in a missing directory: $OUT"
-same "$OUT" "leadrules: open: database nodir/a.db: no such directory nodir"
+same "$OUT" "leadrules: open: database nodir/a.db: no such directory nodir (make it first: mkdir -p nodir)"
 finish

@@ -57,6 +57,13 @@ contains "broken_test.lua:2:"
 printf -- '-- no tests\n' > empty_test.lua
 expect_fail 1 lr test empty_test.lua
 contains "defines no tests"
+# The policy given instead of its test file: say which file test wants.
+printf 'stages { "lead", "mql" }\n' > policy_not_test.lua
+expect_fail 1 lr test policy_not_test.lua
+contains "policy_not_test.lua:1: undefined global 'stages' (this file is a policy: \`leadrules test\` takes a test file that loads it with load_policy(\"FILE.lua\")"
+printf 'x = nosuch\n' > other_test.lua        # another undefined global: no hint
+expect_fail 1 lr test other_test.lua
+lacks "this file is a policy"
 expect_fail 1 lr test no_such_test.lua
 contains "no_such_test.lua"
 expect_fail 2 lr test

@@ -61,7 +61,7 @@ rule "typo" { points = 1, when = function(lead)
 LUA
 runs=$(sql 'SELECT count(*) FROM runs')
 expect_fail 1 lr run bad.lua --now $NOW
-contains "bad.lua:3: contact ann@a.example: unknown field 'lead.titel'"
+contains "bad.lua:3: contact ann@a.example: unknown field 'lead.titel'; did you mean 'lead.title'?"
 contains "nothing was changed; --keep-going runs the other contacts"
 same "$(sql 'SELECT count(*) FROM runs')" "$runs" "failed run was recorded"
 # An error that is not a contact's gets no --keep-going hint.

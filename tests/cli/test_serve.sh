@@ -322,6 +322,17 @@ contains "--token-file FILE is required"
 echo short > short.token
 expect_fail 2 lr serve --policy policy.lua --token-file short.token --listen 127.0.0.1:0
 contains "16 to 511 characters"
+contains "make one: head -c 18 /dev/urandom | base64 > short.token"
+lacks "serve: bad input"                 # the line above says it all
+expect_fail 1 lr serve --policy policy.lua --token-file no.token --listen 127.0.0.1:0
+same "$OUT" "leadrules serve: --token-file no.token: no such file (make one: head -c 18 /dev/urandom | base64 > no.token)"
+# A port in use: the reason once, and how to choose another.
+if start s9; then
+  expect_fail 1 lr serve --policy policy.lua --token-file token --listen 127.0.0.1:$PORT
+  contains "cannot listen on 127.0.0.1:$PORT (in use, or not an address of this machine; --listen ADDRESS:PORT names another, port 0 any free one)"
+  lacks "serve: I/O error"
+  stop
+fi
 expect_fail 2 lr serve --policy policy.lua --token-file token --listen nowhere
 contains "expected IPV4:PORT"
 expect_fail 2 lr serve --policy policy.lua --token-file token --listen '[::1:8787'

@@ -88,6 +88,15 @@ same "$OUT" "leadrules: run: unknown option '--dry-rn'; did you mean '--dry-run'
 expect_fail 2 lr export --jsno=1
 contains "did you mean '--json'?"
 
+# Each option's default is in --help as in the man page.
+for c in run backtest diff; do
+  expect_ok lr $c --help
+  contains "1 to 1024 (default: the"
+done
+expect_ok lr diff --help; contains "(default 10)"
+expect_ok lr report --help; contains "(default: the latest run's now,"
+expect_ok lr backtest --help; contains "(default:"$'\n'"                    the outcomes table"
+
 # Unknown commands.
 expect_fail 2 lr improt contacts x.csv
 same "$OUT" "leadrules: unknown command 'improt'; did you mean 'import'? (see leadrules --help)"
@@ -103,6 +112,15 @@ expect_fail 2 lr help improt
 contains "did you mean 'import'?"
 expect_fail 2 lr
 contains "usage: leadrules"
+# The import's words in the wrong order, or the kind mistyped: what to type.
+expect_fail 2 lr contacts import x.csv
+same "$OUT" "leadrules: unknown command 'contacts'; the command comes first: leadrules import contacts FILE (see leadrules import --help)"
+expect_fail 2 lr import x.csv contacts
+same "$OUT" "leadrules: import: what to import comes first: leadrules import contacts x.csv (see leadrules import --help)"
+expect_fail 2 lr import contact x.csv
+same "$OUT" "leadrules: import: cannot import 'contact'; did you mean 'contacts'? (see leadrules import --help)"
+expect_fail 2 lr import activities
+contains "no FILE given (leadrules import activities FILE; - reads stdin)"
 
 # A script's own arguments are its own: --help after its path goes to it.
 printf 'print(arg[1])\n' >s.lua
@@ -172,6 +190,7 @@ printf 'email,name\nann@x.example\n' >short.csv
 gone 1 import contacts missing.csv
 gone 2 import leads "$FX/contacts_basic.csv"
 gone 2 import contacts
+gone 2 import "$FX/contacts_basic.csv" contacts
 gone 1 import contacts short.csv
 gone 1 import activities "$FX/activities.csv"
 gone 1 run missing.lua
