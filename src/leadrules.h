@@ -188,7 +188,10 @@ LR_API int lr_open_v2(const char *path, lr_db **db, int flags, int busy_ms);
 ** transaction left open by a failure is rolled back.  On PostgreSQL, a
 ** handle that created the schema and whose writes all rolled back (a
 ** failed first import) drops that empty schema, so the database is as it
-** was; the command-line tool removes a new SQLite file the same way.
+** was; the command-line tool removes a new SQLite file the same way.  It
+** drops nothing when another connection has made something in that
+** schema or on its tables meanwhile (a table, view, function, index ...):
+** the empty leadrules tables then stay, and the next import fills them.
 ** lr_close(NULL) is a no-op (LR_OK).
 */
 LR_API int lr_close(lr_db *db);
