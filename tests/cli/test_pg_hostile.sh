@@ -333,22 +333,37 @@ SNAP=""
 
 # ---- a first import that fails leaves the database as it was ------------
 # SQLite removes the file it made; PostgreSQL drops the schema it made
-# (nothing of the user's is in it), so the next command says the same.
+# (nothing of the user's is in it), so the next command says the same:
+# after a bad row (rolled back), and after a failure before the import's
+# transaction began (a file that cannot be read, a refused option).
 SQ_KEEP=$SQ PG_KEEP=$PG
-fresh first
 gen first_bad.csv "b'email,title\\nann@example.com,x\\x00y\\n'"
-both import contacts first_bad.csv --now $NOW
-same "$RC" 1 "exit status of a failed first import"
-contains "first_bad.csv:2: column 'title'"
-for cmd in export info; do
-  a=$("$LEADRULES" --db "$SQ" $cmd 2>&1); ra=$?
-  b=$("$LEADRULES" --db "$PG" $cmd 2>&1); rb=$?
-  same "$ra: ${a//"$SQ"/DB}" "$rb: ${b//"$PG"/DB}" "$cmd after a failed first import (sqlite, then postgresql)"
-done
-OUT=${b//"$PG"/DB}
-contains "DB: no such database (nothing was created"
-[ ! -e "$SQ" ] && pass || fail "the SQLite file was left"
-same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" 0 "tables left on PostgreSQL"
+gen first_dup.csv "b'email,email\\nann@example.com,x\\n'"
+# first_fails STATUS TEXT IMPORT-ARGS...: a first import on a new pair
+# fails with STATUS saying TEXT, and leaves nothing on either store.
+first_fails() {
+  local code=$1 text=$2 cmd a b ra rb; shift 2
+  fresh first
+  both import "$@" --now $NOW
+  same "$RC" "$code" "exit status of a failed first import $*"
+  contains "$text"
+  for cmd in export info; do
+    a=$("$LEADRULES" --db "$SQ" $cmd 2>&1); ra=$?
+    b=$("$LEADRULES" --db "$PG" $cmd 2>&1); rb=$?
+    same "$ra: ${a//"$SQ"/DB}" "$rb: ${b//"$PG"/DB}" "$cmd after a failed first import $* (sqlite, then postgresql)"
+  done
+  OUT=${b//"$PG"/DB}
+  contains "DB: no such database (nothing was created"
+  [ ! -e "$SQ" ] && pass || fail "the SQLite file was left after import $*"
+  same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" 0 "tables left on PostgreSQL after import $*"
+}
+first_fails 1 "first_bad.csv:2: column 'title'" contacts first_bad.csv
+first_fails 1 "first_dup.csv:1: column 'email': duplicate header" contacts first_dup.csv
+first_fails 1 "first_missing.csv: cannot open" contacts first_missing.csv
+first_fails 1 "first_missing.csv: cannot open" activities first_missing.csv
+first_fails 2 "--encoding 'NOPE': unknown encoding" contacts first_bad.csv --encoding NOPE
+first_fails 2 "--rejects first_bad.csv: that is an input" contacts first_bad.csv --rejects first_bad.csv
+first_fails 1 "--rejects no_dir/r.csv: cannot write" contacts first_bad.csv --rejects no_dir/r.csv
 # The next import fills it, on both.
 both import contacts "$FIX/contacts.csv" --now $NOW
 same "$RC" 0 "exit status of the import after"

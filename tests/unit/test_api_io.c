@@ -150,7 +150,7 @@ static void pg_run(const char *uri, const char *sql) {
                 "  AND tablename IN ('meta', 'contacts', 'imports')"
 
 /* A handle that made the schema drops it at lr_close when its import
-** rolled back, unless something else was made in that schema, or on its
+** failed, unless something else was made in that schema, or on its
 ** tables, meanwhile (by another connection): then it leaves it all. */
 static void test_close_unmake(void) {
   if (!t_pg()) {
@@ -196,6 +196,27 @@ static void test_close_unmake(void) {
     CHECK_INT(lr_import_csv(db, LR_CONTACTS, good, NULL, NULL), LR_OK);
     CHECK_INT(lr_close(db), LR_OK);
     CHECK_INT(pg_number(uri, "SELECT count(*) FROM public.contacts"), 2);
+  }
+  /* An import that failed before its transaction began (nothing rolled
+  ** back): its schema goes all the same. */
+  static const struct { const char *file, *encoding; int rejects, rc; }
+  early[] = {
+    { "unmake_missing.csv", NULL, 0, LR_NOTFOUND },
+    { NULL, "NOPE", 0, LR_MISUSE },                 /* --encoding refused */
+    { NULL, NULL, 1, LR_MISUSE },                   /* --rejects: the CSV */
+  };
+  for (size_t i = 0; i < sizeof early / sizeof *early; i++) {
+    const char *uri = t_db_fresh("unmake.db");
+    lr_db *db = NULL;
+    lr_import_opts o = LR_IMPORT_OPTS_INIT;
+    o.encoding = early[i].encoding;
+    o.rejects = early[i].rejects ? good : NULL;
+    CHECK_INT(lr_open(uri, &db), LR_OK);
+    CHECK_INT(lr_import_csv(db, LR_CONTACTS, early[i].file ? t_path(early[i].file)
+                            : good, &o, NULL), early[i].rc);
+    CHECK_INT(lr_close(db), LR_OK);
+    CHECK_INT(pg_number(uri, "SELECT count(*) FROM pg_tables WHERE "
+                        "schemaname = 'public'"), 0);
   }
 }
 
