@@ -126,7 +126,9 @@ int lrs__userfn_register(sqlite3 *conn);
 
 /* Prepare user SQL under the read-only authorizer (contacts data only)
 ** and the limits of user SQL (usersql.c).  The statement is `head` + "(\n" + where + "\n)" + tail.
-** Returns an SQLite code; err says why in user terms. */
+** Returns an SQLite code; err says why in user terms.  A head with WHERE
+** (a condition: it takes no parameters of its own) names its own
+** parameters, and its tail's, ?N only. */
 int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                      const char *tail, sqlite3_stmt **st, char *err,
                      size_t errlen);

@@ -132,19 +132,35 @@ static void column_hint(sqlite3 *conn, const char *msg, char *err,
 }
 
 /* The first parameter the user's condition names ("$$won$$", ":x", "?",
-** "?1"), prepared alone; NULL when it names none. */
-static char *user_param(sqlite3 *conn, const char *where) {
-  lr_buf q = LR_BUF_INIT;
-  lrb_printf(&q, "SELECT 1 FROM contacts WHERE (\n%s\n)", where);
-  sqlite3_stmt *st = NULL;
-  char *name = NULL;
-  if (!q.oom && sqlite3_prepare_v2(conn, q.p, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_bind_parameter_count(st) > 0) {
-    const char *n = sqlite3_bind_parameter_name(st, 1);
-    name = strdup(n ? n : "?");
+** "?1") in st, the statement prepared from head, where and tail; NULL when
+** it names none.  Read from st itself while either side is free of '?':
+** with none in head and tail every parameter of st is the user's, and
+** with none in where the user's are those named otherwise than ours
+** ("?N"; an unnumbered "?" has no name), whose indexes follow in the
+** order they appear.  Only a '?' on both sides (a "?1" of the user's is
+** our ?1 in st) takes a statement of its own, the condition prepared
+** alone. */
+static char *user_param(sqlite3 *conn, sqlite3_stmt *st, const char *head,
+                        const char *where, const char *tail) {
+  int ours = strchr(head, '?') || strchr(tail, '?');
+  sqlite3_stmt *alone = NULL;
+  if (ours && strchr(where, '?')) {
+    lr_buf q = LR_BUF_INIT;
+    lrb_printf(&q, "SELECT 1 FROM contacts WHERE (\n%s\n)", where);
+    if (q.oom || sqlite3_prepare_v2(conn, q.p, -1, &alone, NULL) != SQLITE_OK)
+      sqlite3_finalize(alone), alone = NULL;
+    lrb_free(&q);
+    if (!alone) return NULL;
+    st = alone;
+    ours = 0;
   }
-  sqlite3_finalize(st);
-  lrb_free(&q);
+  char *name = NULL;
+  for (int i = 1; i <= sqlite3_bind_parameter_count(st) && !name; i++) {
+    const char *n = sqlite3_bind_parameter_name(st, i);
+    if (!ours) name = strdup(n ? n : "?");
+    else if (n && n[0] != '?') name = strdup(n);
+  }
+  sqlite3_finalize(alone);
   return name;
 }
 
@@ -193,7 +209,7 @@ int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
   ** ours, and the segment would quietly match the wrong contacts, where
   ** PostgreSQL refuses it or reads "$$won$$" as text. */
   char *param = rc == SQLITE_OK && strstr(head, "WHERE")
-                    ? user_param(conn, where) : NULL;
+                    ? user_param(conn, *st, head, where, tail) : NULL;
   sqlite3_set_authorizer(conn, NULL, NULL);
   limits_off(conn, saved);
   if (rc == SQLITE_OK && rest) {
