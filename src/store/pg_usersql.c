@@ -104,8 +104,13 @@ static void first(const char **at, size_t *len, const char *p, size_t n) {
   *len = n;
 }
 
+static int is_word(const char *w, size_t n, const char *word) {
+  return strlen(word) == n && strncasecmp(w, word, n) == 0;
+}
+
 static void walk(const char *start, found *f) {
   const char *p = start;
+  int with = 0;                      /* 1 after WITH, 2 after WITH RECURSIVE */
   memset(f, 0, sizeof *f);
   while (*p && !f->call) {
     const char *g = skip_gap(p);
@@ -123,6 +128,7 @@ static void walk(const char *start, found *f) {
       else if (*p == '$' || w != p)
         first(&f->pg, &f->pg_n, w, (size_t)(l - w));
       p = l;
+      with = 0;
       continue;
     }
     if (*p == '$' && isdigit((unsigned char)p[1])) {   /* $1 */
@@ -132,12 +138,19 @@ static void walk(const char *start, found *f) {
     }
     if (!ident_char(*p)) {
       p++;
+      with = 0;
       continue;
     }
     const char *w = p;               /* a word, or a number: 1e5, not $a$ */
     while (ident_char(*p) || *p == '.') p++;
     size_t n = (size_t)(p - w);
-    if (!isdigit((unsigned char)*w) && *skip_gap(p) == '(' && !allowed(w, n))
+    /* The name after WITH [RECURSIVE] is a query's: r(n) lists its
+    ** columns, no call (a recursive one is refused by its plan). */
+    int cte = with != 0;
+    with = is_word(w, n, "with") ? 1
+         : with == 1 && is_word(w, n, "recursive") ? 2 : 0;
+    if (!cte && !isdigit((unsigned char)*w) && *skip_gap(p) == '(' &&
+        !allowed(w, n))
       first(&f->call, &f->call_n, w, n);
   }
 }
@@ -216,9 +229,16 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
   int rc = explain(s, sql, nparams, 0, &res, why, n);
   if (rc != LR_OK) return rc;
   char t[256];
-  rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
-                        LRS_PG_USER_TABLES, "a segment's SQL reads contacts, "
-                        "activities and outcomes only", t, sizeof t);
+  const char *plan = PQntuples(res) ? PQgetvalue(res, 0, 0) : "";
+  /* As SQLite's authorizer refuses SQLITE_RECURSIVE (usersql.c). */
+  if (strstr(plan, "\"Node Type\": \"Recursive Union\"")) {
+    PQclear(res);
+    snprintf(why, n, "%s", LRS_USER_RECURSIVE);
+    return LR_POLICY;
+  }
+  rc = lrs_pg_user_plan(plan, LRS_PG_USER_TABLES, "a segment's SQL reads "
+                        "contacts, activities and outcomes only", t,
+                        sizeof t);
   PQclear(res);
   /* "segment SQL: it reads the table runs (...)", as SQLite's store says
   ** it (usersql.c) for a segment, leads{where=} and count() alike. */

@@ -72,10 +72,12 @@ void lrs_user_sqlerr(lrs_snap *s, int src, const char *what, char *err,
     snprintf(err, errlen, "%s: %s", what, m);
 }
 
-/* The first table a refused read named (the authorizer's context). */
+/* The first table a refused read named (the authorizer's context), and
+** whether a recursive WITH was refused (a condition: no_recursive). */
 struct denied {
   char *table;
   size_t n;
+  int no_recursive, recursive;
 };
 
 static int deny_read(struct denied *d, const char *db, const char *table) {
@@ -106,8 +108,10 @@ static int authorizer(void *ctx, int action, const char *a, const char *b,
                 strcmp(a, "outcomes") == 0))
         return SQLITE_OK;
       return deny_read(ctx, db, a);
-    case SQLITE_RECURSIVE:
-      return SQLITE_OK;
+    case SQLITE_RECURSIVE:           /* LRS_USER_RECURSIVE */
+      if (!((struct denied *)ctx)->no_recursive) return SQLITE_OK;
+      ((struct denied *)ctx)->recursive = 1;
+      return SQLITE_DENY;
     default:
       return SQLITE_DENY;
   }
@@ -192,7 +196,7 @@ int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
 int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
                        const char *tail, sqlite3_stmt **st, char *err,
                        size_t errlen, char *table, size_t n) {
-  struct denied denied = { table, n };
+  struct denied denied = { table, n, strstr(head, "WHERE") != NULL, 0 };
   if (n) table[0] = '\0';
   lr_buf sql = LR_BUF_INIT;
   /* The user text sits on its own lines inside parentheses, so that a
@@ -238,7 +242,9 @@ int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
     char m[512];                     /* is_table prepares: copy it first */
     snprintf(m, sizeof m, "%s", sqlite3_errmsg(conn));
     /* In PostgreSQL's store's words (pg_usersql.c, pg_scan.c). */
-    if (rc == SQLITE_AUTH && denied.n && is_table(conn, denied.table))
+    if (rc == SQLITE_AUTH && denied.recursive)
+      snprintf(err, errlen, "%s", LRS_USER_RECURSIVE);
+    else if (rc == SQLITE_AUTH && denied.n && is_table(conn, denied.table))
       snprintf(err, errlen, "segment SQL: it reads the table %s (a "
                "segment's SQL reads contacts, activities and outcomes only)",
                denied.table);

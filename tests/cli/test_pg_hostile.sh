@@ -244,6 +244,25 @@ for w in "company = 'Ac''me' OR \"company\" = 'Acme' -- it's" \
   both run seg.lua --now $NOW --dry-run
   contains "ann@example.com"
 done
+# A recursive WITH is refused on both, in the same words (SQLite ran one
+# without end to its step budget, PostgreSQL read it lazily and took
+# "r(n)" for a call); a WITH that does not recurse runs on both.
+R="segment SQL: a recursive WITH is not allowed (one may run without end"
+for w in "id IN (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r)" \
+         "id IN (with recursive r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT n FROM r)"; do
+  printf 'stages { "subscriber", "lead", "mql", "sql" }\nsegment "x" { where = [==[%s]==] }\nrule "r" { points = 1, segment = "x" }\n' "$w" > seg.lua
+  refused 1 "seg.lua:2: $R" run seg.lua --now $NOW --dry-run
+  refused 1 "seg.lua:2: error: segment 'x': $R" check seg.lua --now $NOW
+  printf 'for l in leads{ where = [==[%s]==] } do print(l.key) end\n' "$w" > seg_script.lua
+  refused 1 "seg_script.lua:1: leads{}: 'where' SQL: a recursive WITH" seg_script.lua
+done
+for w in "id IN (WITH r(n) AS (SELECT 1) SELECT n FROM r)" \
+         "id IN (WITH RECURSIVE r AS (SELECT 1 AS n) SELECT n FROM r)"; do
+  printf 'stages { "subscriber", "lead", "mql", "sql" }\nsegment "x" { where = [==[%s]==] }\nrule "r" { points = 1, segment = "x" }\n' "$w" > seg.lua
+  both run seg.lua --now $NOW --dry-run
+  same "$RC" 0 "exit status of a WITH that does not recurse: $w"
+  contains "ann@example.com"
+done
 echo 'query("SELECT key FROM contacts WHERE id = ?", 1)' > q.lua
 a=$("$LEADRULES" --db "$SQ" shell < q.lua 2>&1); b=$("$LEADRULES" --db "$PG" shell < q.lua 2>&1)
 same "$a" "$b" "query() with a parameter"
