@@ -186,9 +186,13 @@ LR_API int lr_open_v2(const char *path, lr_db **db, int flags, int busy_ms);
 ** nothing closed: the handle stays usable, lr_errmsg says why) while
 ** policies, sessions or outputs (lr_output) on it are still alive.  A
 ** transaction left open by a failure is rolled back.  On PostgreSQL, a
-** handle that created the schema and whose writes all rolled back (a
-** failed first import) drops that empty schema, so the database is as it
-** was; the command-line tool removes a new SQLite file the same way.
+** handle that created the schema, committed nothing and had an import
+** fail (a failed first import: a bad row, or before anything was read, a
+** file that cannot be read or a refused option) drops that empty schema,
+** so the database is as it was; the command-line tool removes a new SQLite file the same way.  It
+** drops nothing when another connection has made something in that
+** schema or on its tables meanwhile (a table, view, function, index ...):
+** the empty leadrules tables then stay, and the next import fills them.
 ** lr_close(NULL) is a no-op (LR_OK).
 */
 LR_API int lr_close(lr_db *db);

@@ -196,9 +196,8 @@ static int options(lr_db *db, lr_import_opts *o,
   return LR_OK;
 }
 
-int lr_import_csv(lr_db *db, int kind, const char *path,
-                  const lr_import_opts *opts, lr_import_report *report) {
-  if (!lrs_is_open(db)) return lr__err(db, LR_MISUSE, "lr_import_csv: no database");
+static int import_csv(lr_db *db, int kind, const char *path,
+                      const lr_import_opts *opts, lr_import_report *report) {
   lr_import_report dummy;
   lr_import_report *rep = report ? report : &dummy;
   memset(rep, 0, sizeof *rep);
@@ -305,5 +304,16 @@ int lr_import_csv(lr_db *db, int kind, const char *path,
   lrb_free(&im.err);
   lrb_free(&im.why);
   lrb_free(&im.key);
+  return rc;
+}
+
+int lr_import_csv(lr_db *db, int kind, const char *path,
+                  const lr_import_opts *opts, lr_import_report *report) {
+  if (!lrs_is_open(db)) return lr__err(db, LR_MISUSE, "lr_import_csv: no database");
+  int rc = import_csv(db, kind, path, opts, report);
+  /* Also when it failed before its transaction began (a file that cannot
+  ** be read, a refused option): a first import leaves nothing, as the
+  ** CLI removes a new SQLite file (lr_close on PostgreSQL). */
+  if (rc != LR_OK) lrs_write_failed(db);
   return rc;
 }

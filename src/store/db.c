@@ -404,6 +404,10 @@ void lrs_writer_end(lr_db *db) {
 
 int lrs_is_open(lr_db *db) { return db && (db->sql || db->pg); }
 
+void lrs_write_failed(lr_db *db) {
+  if (db->pg) lrs_pg_write_failed(db);
+}
+
 int lrs_readonly(lr_db *db) { return (db->flags & LR_OPEN_READONLY) != 0; }
 
 int lrs_one_connection(lr_db *db) {

@@ -18,6 +18,12 @@
 ** the writer's own transaction). */
 #define LRS_NLIMITS 8              /* SQLite limits of user SQL */
 #define LRS_USER_SQL_MAX (1 << 20) /* longest user SQL text */
+/* A recursive WITH in a condition (a segment's where, leads{where=},
+** count()), refused on both stores in these words: SQLite stopped one
+** without end only at the step budget, PostgreSQL read it lazily (an
+** IN found its value and stopped) or ran to statement_timeout. */
+#define LRS_USER_RECURSIVE "segment SQL: a recursive WITH is not allowed " \
+  "(one may run without end; list the values instead: id IN (1, 2, 3))"
 #define LRS_USER_LIKE_MAX 200      /* longest LIKE or GLOB pattern */
 /* contacts.change_mark for data changed now: the latest run's id (see
 ** MIGRATION_4): every write of contact data outside a run stamps it. */
@@ -126,7 +132,9 @@ int lrs__userfn_register(sqlite3 *conn);
 
 /* Prepare user SQL under the read-only authorizer (contacts data only)
 ** and the limits of user SQL (usersql.c).  The statement is `head` + "(\n" + where + "\n)" + tail.
-** Returns an SQLite code; err says why in user terms. */
+** Returns an SQLite code; err says why in user terms.  A head with WHERE
+** (a condition: it takes no parameters of its own) names its own
+** parameters, and its tail's, ?N only. */
 int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
                      const char *tail, sqlite3_stmt **st, char *err,
                      size_t errlen);

@@ -224,9 +224,13 @@ int lrs_pg_rollback(lr_db *db) {
   PGresult *res = PQexec(db->pg->conn, db->txn == 1 ? "ROLLBACK" :
                          "ROLLBACK TO lr_nested; RELEASE lr_nested");
   PQclear(res);                  /* keep the caller's error message */
-  if (db->txn == 1 && db->pg->made) db->pg->made = 2;   /* a write failed */
+  if (db->txn == 1) lrs_pg_write_failed(db);
   if (--db->txn == 0) txn_ended(db);
   return LR_OK;
+}
+
+void lrs_pg_write_failed(lr_db *db) {
+  if (db->pg->made) db->pg->made = 2;
 }
 
 int lrs_pg_meta_get(lr_db *db, const char *k, char *buf, size_t n) {

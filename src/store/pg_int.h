@@ -31,7 +31,9 @@ struct lrs_pg {
   long long tidy[4];               /* rows an import wrote, by LRS_PG_TIDY_* */
   int made;                        /* this handle created the schema and has
                                       committed nothing since (pg_schema.c):
-                                      1, and 2 once a write rolled back */
+                                      1, and 2 once a write rolled back or
+                                      failed before it began */
+  char objects[33];                /* what it made, as a digest (pg_schema.c) */
 };
 
 /* Connection (pg_conn.c).  lrs_pg_open connects to `uri` (libpq fills in
@@ -40,11 +42,15 @@ struct lrs_pg {
 int lrs_pg_open(lr_db *db, const char *uri, int flags, int busy_ms);
 void lrs_pg_close(lr_db *db);
 /* Drop the schema this handle created if a write through it rolled back
-** and none committed, and it holds no contact, import or run (a failed
-** first import), as the CLI removes the SQLite file it made: the
-** database is left as it was.  A handle that wrote nothing keeps it (a
-** program, or a test, may fill it by other means).  Best effort. */
+** and none committed, it holds no contact, import or run (a failed
+** first import) and nothing but what this handle made is in it or on its
+** tables, as the CLI removes the SQLite file it made:
+** the database is left as it was.  A handle that wrote nothing keeps it
+** (a program, or a test, may fill it by other means).  Best effort. */
 void lrs_pg_unmake(lr_db *db);
+/* lrs_write_failed: a schema this handle made and committed nothing to
+** goes at lr_close, as after a rollback (made 2). */
+void lrs_pg_write_failed(lr_db *db);
 /* Connect to db's server again (a reader: pg_snap.c), as lrs_pg_open
 ** connects; NULL with db's error set on failure. */
 PGconn *lrs_pg_connect(lr_db *db);

@@ -305,6 +305,50 @@ static int migrate_locked(lr_db *db, int version) {
   return rc;
 }
 
+/* What is in the current schema and on its tables, as one digest: every
+** object the schema holds (relations, functions, types, operators,
+** collations, statistics, text search, extensions) and every object that
+** depends on one of its relations (an index, trigger, rule, policy or
+** constraint on it; a view on it in any schema), by oid, in out (32 hex
+** digits).  Taken when this handle creates the schema and again before
+** lrs_pg_unmake drops it: a difference is something another connection
+** made there (or dropped) meanwhile. */
+#define PG_OBJECTS \
+  "(WITH n AS (SELECT oid FROM pg_namespace WHERE nspname = current_schema())" \
+  " SELECT md5(coalesce(string_agg(o, ',' ORDER BY o), '')) FROM (" \
+  "SELECT 'c' || oid FROM pg_class WHERE relnamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 'p' || oid FROM pg_proc" \
+  "  WHERE pronamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 't' || oid FROM pg_type" \
+  "  WHERE typnamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 'o' || oid FROM pg_operator" \
+  "  WHERE oprnamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 'l' || oid FROM pg_collation" \
+  "  WHERE collnamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 'v' || oid FROM pg_conversion" \
+  "  WHERE connamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 's' || oid FROM pg_statistic_ext" \
+  "  WHERE stxnamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 'f' || oid FROM pg_ts_config" \
+  "  WHERE cfgnamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 'd' || oid FROM pg_ts_dict" \
+  "  WHERE dictnamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 'e' || oid FROM pg_extension" \
+  "  WHERE extnamespace IN (SELECT oid FROM n)" \
+  " UNION ALL SELECT 'r' || classid || '.' || objid || '.' || objsubid" \
+  "  FROM pg_depend WHERE refclassid = 'pg_class'::regclass AND refobjid IN" \
+  "  (SELECT oid FROM pg_class WHERE relnamespace IN (SELECT oid FROM n))" \
+  ") s(o))"
+
+static int objects(lr_db *db, char *out, size_t n) {
+  PGresult *res;
+  int rc = lrs_pg_query(db, "SELECT " PG_OBJECTS, 0, NULL, &res, "migrate");
+  if (rc != LR_OK) return rc;
+  snprintf(out, n, "%s", PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return LR_OK;
+}
+
 int lrs_pg_migrate(lr_db *db) {
   long long tables = 0;
   int version = 0, ours = 0, layout = PG_LAYOUT;
@@ -333,6 +377,9 @@ int lrs_pg_migrate(lr_db *db) {
                    : "", LRS_SCHEMA_VERSION);
   rc = lrs_pg_begin(db);
   if (rc == LR_OK) rc = migrate_locked(db, version);
+  /* What a new schema holds as made (lrs_pg_unmake compares). */
+  if (rc == LR_OK && !ours)
+    rc = objects(db, db->pg->objects, sizeof db->pg->objects);
   if (rc == LR_OK) rc = lrs_pg_commit(db);
   if (rc == LR_OK) db->pg->made = !ours;
   if (rc == LR_OK) return rc;
@@ -344,19 +391,25 @@ int lrs_pg_migrate(lr_db *db) {
   return keep;
 }
 
-/* One transaction under the migration's lock: whatever another handle
-** wrote meanwhile (a contact, an import, a run) keeps the schema. */
+/* One transaction under the migration's lock, the digest passed as
+** leadrules.unmake: only while the schema and its tables hold nothing
+** but what this handle made there (anything another connection made,
+** however small, keeps it all: dropping ours alone would leave theirs in
+** a schema the next import refuses), checked again once every table is
+** locked, and no contact, import or run is in it (whoever wrote it).  No
+** CASCADE: what depends on our tables is ours. */
 static const char UNMAKE[] =
-  "BEGIN;"
-  "SET LOCAL lock_timeout = '2s';"
-  "SELECT pg_advisory_xact_lock(hashtext('leadrules.migrate'));"
-  "LOCK TABLE contacts, imports, runs IN ACCESS EXCLUSIVE MODE;"
   "DO $lr$DECLARE t text; BEGIN "
-  "IF EXISTS (SELECT 1 FROM contacts) OR EXISTS (SELECT 1 FROM imports) OR "
-  "EXISTS (SELECT 1 FROM runs) THEN RETURN; END IF; "
+  "IF " PG_OBJECTS " <> current_setting('leadrules.unmake') THEN RETURN; "
+  "END IF; "
   "SELECT string_agg(format('%I', tablename), ', ') INTO t FROM pg_tables "
   "WHERE schemaname = current_schema(); "
-  "EXECUTE 'DROP TABLE ' || t || ' CASCADE'; END$lr$;"
+  "EXECUTE 'LOCK TABLE ' || t || ' IN ACCESS EXCLUSIVE MODE'; "
+  "IF " PG_OBJECTS " <> current_setting('leadrules.unmake') THEN RETURN; "
+  "END IF; "
+  "IF EXISTS (SELECT 1 FROM contacts) OR EXISTS (SELECT 1 FROM imports) OR "
+  "EXISTS (SELECT 1 FROM runs) THEN RETURN; END IF; "
+  "EXECUTE 'DROP TABLE ' || t; END$lr$;"
   "COMMIT";
 
 void lrs_pg_unmake(lr_db *db) {
@@ -364,9 +417,22 @@ void lrs_pg_unmake(lr_db *db) {
       PQstatus(db->pg->conn) != CONNECTION_OK)
     return;
   db->pg->made = 0;
-  PGresult *res = PQexec(db->pg->conn, UNMAKE);
-  int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  const char *p[] = { db->pg->objects };
+  PGresult *res = PQexec(db->pg->conn, "BEGIN; SET LOCAL lock_timeout = '2s';"
+      "SELECT pg_advisory_xact_lock(hashtext('leadrules.migrate'))");
+  int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
   PQclear(res);
+  if (ok) {
+    res = PQexecParams(db->pg->conn, "SELECT set_config('leadrules.unmake', "
+                       "$1, true)", 1, NULL, p, NULL, NULL, 0);
+    ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    PQclear(res);
+  }
+  if (ok) {
+    res = PQexec(db->pg->conn, UNMAKE);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+  }
   if (!ok) PQclear(PQexec(db->pg->conn, "ROLLBACK"));
 }
 

@@ -85,103 +85,90 @@ static const char *skip_literal(const char *start, const char *p) {
   return *p ? p + 1 : p;
 }
 
-/* The first word followed by '(' that is not allowed, skipping string
-** literals and comments as PostgreSQL's lexer does; a quoted name
-** followed by '(' is a call too.  NULL if none.  *len is its length. */
-static const char *bad_call(const char *start, size_t *len) {
-  const char *p = start;
-  while (*p) {
-    const char *g = skip_gap(p);
-    if (g != p) {
-      p = g;
-      continue;
-    }
-    const char *l = skip_literal(start, p);
-    if (l != p) {
-      if (*p == '"' && *skip_gap(l) == '(') {  /* "pg_read_file"(...) */
-        *len = (size_t)(l - p);
-        return p;
-      }
-      p = l;
-      continue;
-    }
-    if (isdigit((unsigned char)*p)) {          /* 1e5, not $a$ after 1 */
-      while (ident_char(*p) || *p == '.') p++;
-      continue;
-    }
-    if (!ident_char(*p)) {
-      p++;
-      continue;
-    }
-    const char *w = p;
-    while (ident_char(*p) || *p == '.') p++;
-    size_t n = (size_t)(p - w);
-    if (*skip_gap(p) == '(' && !allowed(w, n)) {
-      *len = n;
-      return w;
-    }
-  }
-  return NULL;
+/* What one walk over the SQL finds first: a call of a function not
+** allowed (a word followed by '(' that is not in FUNCS, or a quoted name
+** followed by '(': "pg_read_file"(...)), and a literal or parameter only
+** PostgreSQL reads ($$won$$, $tag$won$tag$, E'won', U&'won', B'01',
+** X'1F', N'won', $1), which SQLite refuses or reads another way (X'1F' a
+** blob, $$won$$ a parameter bound to NULL).  It skips string literals and
+** comments as PostgreSQL's lexer does, and stops at the first call (the
+** refusal said first). */
+typedef struct found {
+  const char *call, *pg;             /* NULL: none */
+  size_t call_n, pg_n;
+} found;
+
+static void first(const char **at, size_t *len, const char *p, size_t n) {
+  if (*at) return;
+  *at = p;
+  *len = n;
 }
 
-/* The first literal or parameter only PostgreSQL reads ($$won$$,
-** $tag$won$tag$, E'won', U&'won', B'01', X'1F', N'won', $1), which SQLite
-** refuses or reads another way (X'1F' a blob, $$won$$ a parameter bound
-** to NULL): NULL if none.  *len is its length. */
-static const char *pg_only(const char *start, size_t *len) {
+static int is_word(const char *w, size_t n, const char *word) {
+  return strlen(word) == n && strncasecmp(w, word, n) == 0;
+}
+
+static void walk(const char *start, found *f) {
   const char *p = start;
-  while (*p) {
+  int with = 0;                      /* 1 after WITH, 2 after WITH RECURSIVE */
+  memset(f, 0, sizeof *f);
+  while (*p && !f->call) {
     const char *g = skip_gap(p);
     if (g != p) {
       p = g;
       continue;
     }
     const char *l = skip_literal(start, p);
-    if (l != p && *p == '$') {
-      *len = (size_t)(l - p);
-      return p;
-    }
     if (l != p) {
       const char *w = p;             /* a prefix glued to the quote */
       while (*p == '\'' && w > start && (ident_char(w[-1]) || w[-1] == '&'))
         w--;
-      if (w != p) {
-        *len = (size_t)(l - w);
-        return w;
-      }
+      if (*p == '"' && *skip_gap(l) == '(')
+        first(&f->call, &f->call_n, p, (size_t)(l - p));
+      else if (*p == '$' || w != p)
+        first(&f->pg, &f->pg_n, w, (size_t)(l - w));
       p = l;
+      with = 0;
       continue;
     }
-    if (*p == '$' && isdigit((unsigned char)p[1])) {
-      const char *w = p++;
-      while (isdigit((unsigned char)*p)) p++;
-      *len = (size_t)(p - w);
-      return w;
+    if (*p == '$' && isdigit((unsigned char)p[1])) {   /* $1 */
+      const char *e = p + 1;
+      while (isdigit((unsigned char)*e)) e++;
+      first(&f->pg, &f->pg_n, p, (size_t)(e - p));
     }
-    if (ident_char(*p) || isdigit((unsigned char)*p)) {
-      while (ident_char(*p) || *p == '.') p++;
+    if (!ident_char(*p)) {
+      p++;
+      with = 0;
       continue;
     }
-    p++;
+    const char *w = p;               /* a word, or a number: 1e5, not $a$ */
+    while (ident_char(*p) || *p == '.') p++;
+    size_t n = (size_t)(p - w);
+    /* The name after WITH [RECURSIVE] is a query's: r(n) lists its
+    ** columns, no call (a recursive one is refused by its plan). */
+    int cte = with != 0;
+    with = is_word(w, n, "with") ? 1
+         : with == 1 && is_word(w, n, "recursive") ? 2 : 0;
+    if (!cte && !isdigit((unsigned char)*w) && *skip_gap(p) == '(' &&
+        !allowed(w, n))
+      first(&f->call, &f->call_n, w, n);
   }
-  return NULL;
 }
 
 int lrs_pg_user_calls(const char *sql, char *why, size_t n) {
-  size_t len;
-  const char *w = bad_call(sql, &len);
-  if (w) {
+  found f;
+  walk(sql, &f);
+  if (f.call) {
     snprintf(why, n, "%.*s() may not be called here (on PostgreSQL a "
              "segment's SQL may call: coalesce, nullif, lower, upper, "
              "length, substr, substring, trim, ltrim, rtrim, abs, round, "
-             "replace)", (int)len, w);
+             "replace)", (int)f.call_n, f.call);
     return LR_POLICY;
   }
-  w = pg_only(sql, &len);
-  if (!w) return LR_OK;
+  if (!f.pg) return LR_OK;
   snprintf(why, n, "%.*s is PostgreSQL's own syntax, which SQLite reads "
            "another way or not at all: write text in single quotes ('won') "
-           "and values as literals", len > 60 ? 60 : (int)len, w);
+           "and values as literals", f.pg_n > 60 ? 60 : (int)f.pg_n, f.pg);
   return LR_POLICY;
 }
 
@@ -242,9 +229,16 @@ int lrs_pg_user_check(lrs_snap *s, const char *sql, const char *where,
   int rc = explain(s, sql, nparams, 0, &res, why, n);
   if (rc != LR_OK) return rc;
   char t[256];
-  rc = lrs_pg_user_plan(PQntuples(res) ? PQgetvalue(res, 0, 0) : "",
-                        LRS_PG_USER_TABLES, "a segment's SQL reads contacts, "
-                        "activities and outcomes only", t, sizeof t);
+  const char *plan = PQntuples(res) ? PQgetvalue(res, 0, 0) : "";
+  /* As SQLite's authorizer refuses SQLITE_RECURSIVE (usersql.c). */
+  if (strstr(plan, "\"Node Type\": \"Recursive Union\"")) {
+    PQclear(res);
+    snprintf(why, n, "%s", LRS_USER_RECURSIVE);
+    return LR_POLICY;
+  }
+  rc = lrs_pg_user_plan(plan, LRS_PG_USER_TABLES, "a segment's SQL reads "
+                        "contacts, activities and outcomes only", t,
+                        sizeof t);
   PQclear(res);
   /* "segment SQL: it reads the table runs (...)", as SQLite's store says
   ** it (usersql.c) for a segment, leads{where=} and count() alike. */

@@ -94,6 +94,12 @@ int lrs_begin(lr_db *db);
 int lrs_commit(lr_db *db);
 int lrs_rollback(lr_db *db);
 int lrs_txn_depth(lr_db *db);
+/* A write that failed, whether or not its transaction had begun (an
+** import of a file that cannot be read, or with a refused option): on
+** PostgreSQL a schema this handle created and committed nothing to is
+** then dropped at lr_close (lrs_pg_unmake), as a rollback of its own
+** would have it; on SQLite nothing (the CLI removes a file it made). */
+void lrs_write_failed(lr_db *db);
 /* While on, transactions nested in the one open now take no savepoint
 ** (SQLite only).  A savepoint copies each page its level writes to a
 ** sub-journal first, past 64 KiB a temporary file: for the run of an

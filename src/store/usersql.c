@@ -72,10 +72,12 @@ void lrs_user_sqlerr(lrs_snap *s, int src, const char *what, char *err,
     snprintf(err, errlen, "%s: %s", what, m);
 }
 
-/* The first table a refused read named (the authorizer's context). */
+/* The first table a refused read named (the authorizer's context), and
+** whether a recursive WITH was refused (a condition: no_recursive). */
 struct denied {
   char *table;
   size_t n;
+  int no_recursive, recursive;
 };
 
 static int deny_read(struct denied *d, const char *db, const char *table) {
@@ -106,8 +108,10 @@ static int authorizer(void *ctx, int action, const char *a, const char *b,
                 strcmp(a, "outcomes") == 0))
         return SQLITE_OK;
       return deny_read(ctx, db, a);
-    case SQLITE_RECURSIVE:
-      return SQLITE_OK;
+    case SQLITE_RECURSIVE:           /* LRS_USER_RECURSIVE */
+      if (!((struct denied *)ctx)->no_recursive) return SQLITE_OK;
+      ((struct denied *)ctx)->recursive = 1;
+      return SQLITE_DENY;
     default:
       return SQLITE_DENY;
   }
@@ -132,19 +136,35 @@ static void column_hint(sqlite3 *conn, const char *msg, char *err,
 }
 
 /* The first parameter the user's condition names ("$$won$$", ":x", "?",
-** "?1"), prepared alone; NULL when it names none. */
-static char *user_param(sqlite3 *conn, const char *where) {
-  lr_buf q = LR_BUF_INIT;
-  lrb_printf(&q, "SELECT 1 FROM contacts WHERE (\n%s\n)", where);
-  sqlite3_stmt *st = NULL;
-  char *name = NULL;
-  if (!q.oom && sqlite3_prepare_v2(conn, q.p, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_bind_parameter_count(st) > 0) {
-    const char *n = sqlite3_bind_parameter_name(st, 1);
-    name = strdup(n ? n : "?");
+** "?1") in st, the statement prepared from head, where and tail; NULL when
+** it names none.  Read from st itself while either side is free of '?':
+** with none in head and tail every parameter of st is the user's, and
+** with none in where the user's are those named otherwise than ours
+** ("?N"; an unnumbered "?" has no name), whose indexes follow in the
+** order they appear.  Only a '?' on both sides (a "?1" of the user's is
+** our ?1 in st) takes a statement of its own, the condition prepared
+** alone. */
+static char *user_param(sqlite3 *conn, sqlite3_stmt *st, const char *head,
+                        const char *where, const char *tail) {
+  int ours = strchr(head, '?') || strchr(tail, '?');
+  sqlite3_stmt *alone = NULL;
+  if (ours && strchr(where, '?')) {
+    lr_buf q = LR_BUF_INIT;
+    lrb_printf(&q, "SELECT 1 FROM contacts WHERE (\n%s\n)", where);
+    if (q.oom || sqlite3_prepare_v2(conn, q.p, -1, &alone, NULL) != SQLITE_OK)
+      sqlite3_finalize(alone), alone = NULL;
+    lrb_free(&q);
+    if (!alone) return NULL;
+    st = alone;
+    ours = 0;
   }
-  sqlite3_finalize(st);
-  lrb_free(&q);
+  char *name = NULL;
+  for (int i = 1; i <= sqlite3_bind_parameter_count(st) && !name; i++) {
+    const char *n = sqlite3_bind_parameter_name(st, i);
+    if (!ours) name = strdup(n ? n : "?");
+    else if (n && n[0] != '?') name = strdup(n);
+  }
+  sqlite3_finalize(alone);
   return name;
 }
 
@@ -176,7 +196,7 @@ int lrs_prepare_user(sqlite3 *conn, const char *head, const char *where,
 int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
                        const char *tail, sqlite3_stmt **st, char *err,
                        size_t errlen, char *table, size_t n) {
-  struct denied denied = { table, n };
+  struct denied denied = { table, n, strstr(head, "WHERE") != NULL, 0 };
   if (n) table[0] = '\0';
   lr_buf sql = LR_BUF_INIT;
   /* The user text sits on its own lines inside parentheses, so that a
@@ -193,7 +213,7 @@ int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
   ** ours, and the segment would quietly match the wrong contacts, where
   ** PostgreSQL refuses it or reads "$$won$$" as text. */
   char *param = rc == SQLITE_OK && strstr(head, "WHERE")
-                    ? user_param(conn, where) : NULL;
+                    ? user_param(conn, *st, head, where, tail) : NULL;
   sqlite3_set_authorizer(conn, NULL, NULL);
   limits_off(conn, saved);
   if (rc == SQLITE_OK && rest) {
@@ -222,7 +242,9 @@ int lrs_prepare_user_t(sqlite3 *conn, const char *head, const char *where,
     char m[512];                     /* is_table prepares: copy it first */
     snprintf(m, sizeof m, "%s", sqlite3_errmsg(conn));
     /* In PostgreSQL's store's words (pg_usersql.c, pg_scan.c). */
-    if (rc == SQLITE_AUTH && denied.n && is_table(conn, denied.table))
+    if (rc == SQLITE_AUTH && denied.recursive)
+      snprintf(err, errlen, "%s", LRS_USER_RECURSIVE);
+    else if (rc == SQLITE_AUTH && denied.n && is_table(conn, denied.table))
       snprintf(err, errlen, "segment SQL: it reads the table %s (a "
                "segment's SQL reads contacts, activities and outcomes only)",
                denied.table);

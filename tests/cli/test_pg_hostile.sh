@@ -244,6 +244,25 @@ for w in "company = 'Ac''me' OR \"company\" = 'Acme' -- it's" \
   both run seg.lua --now $NOW --dry-run
   contains "ann@example.com"
 done
+# A recursive WITH is refused on both, in the same words (SQLite ran one
+# without end to its step budget, PostgreSQL read it lazily and took
+# "r(n)" for a call); a WITH that does not recurse runs on both.
+R="segment SQL: a recursive WITH is not allowed (one may run without end"
+for w in "id IN (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r)" \
+         "id IN (with recursive r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT n FROM r)"; do
+  printf 'stages { "subscriber", "lead", "mql", "sql" }\nsegment "x" { where = [==[%s]==] }\nrule "r" { points = 1, segment = "x" }\n' "$w" > seg.lua
+  refused 1 "seg.lua:2: $R" run seg.lua --now $NOW --dry-run
+  refused 1 "seg.lua:2: error: segment 'x': $R" check seg.lua --now $NOW
+  printf 'for l in leads{ where = [==[%s]==] } do print(l.key) end\n' "$w" > seg_script.lua
+  refused 1 "seg_script.lua:1: leads{}: 'where' SQL: a recursive WITH" seg_script.lua
+done
+for w in "id IN (WITH r(n) AS (SELECT 1) SELECT n FROM r)" \
+         "id IN (WITH RECURSIVE r AS (SELECT 1 AS n) SELECT n FROM r)"; do
+  printf 'stages { "subscriber", "lead", "mql", "sql" }\nsegment "x" { where = [==[%s]==] }\nrule "r" { points = 1, segment = "x" }\n' "$w" > seg.lua
+  both run seg.lua --now $NOW --dry-run
+  same "$RC" 0 "exit status of a WITH that does not recurse: $w"
+  contains "ann@example.com"
+done
 echo 'query("SELECT key FROM contacts WHERE id = ?", 1)' > q.lua
 a=$("$LEADRULES" --db "$SQ" shell < q.lua 2>&1); b=$("$LEADRULES" --db "$PG" shell < q.lua 2>&1)
 same "$a" "$b" "query() with a parameter"
@@ -333,22 +352,37 @@ SNAP=""
 
 # ---- a first import that fails leaves the database as it was ------------
 # SQLite removes the file it made; PostgreSQL drops the schema it made
-# (nothing of the user's is in it), so the next command says the same.
+# (nothing of the user's is in it), so the next command says the same:
+# after a bad row (rolled back), and after a failure before the import's
+# transaction began (a file that cannot be read, a refused option).
 SQ_KEEP=$SQ PG_KEEP=$PG
-fresh first
 gen first_bad.csv "b'email,title\\nann@example.com,x\\x00y\\n'"
-both import contacts first_bad.csv --now $NOW
-same "$RC" 1 "exit status of a failed first import"
-contains "first_bad.csv:2: column 'title'"
-for cmd in export info; do
-  a=$("$LEADRULES" --db "$SQ" $cmd 2>&1); ra=$?
-  b=$("$LEADRULES" --db "$PG" $cmd 2>&1); rb=$?
-  same "$ra: ${a//"$SQ"/DB}" "$rb: ${b//"$PG"/DB}" "$cmd after a failed first import (sqlite, then postgresql)"
-done
-OUT=${b//"$PG"/DB}
-contains "DB: no such database (nothing was created"
-[ ! -e "$SQ" ] && pass || fail "the SQLite file was left"
-same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" 0 "tables left on PostgreSQL"
+gen first_dup.csv "b'email,email\\nann@example.com,x\\n'"
+# first_fails STATUS TEXT IMPORT-ARGS...: a first import on a new pair
+# fails with STATUS saying TEXT, and leaves nothing on either store.
+first_fails() {
+  local code=$1 text=$2 cmd a b ra rb; shift 2
+  fresh first
+  both import "$@" --now $NOW
+  same "$RC" "$code" "exit status of a failed first import $*"
+  contains "$text"
+  for cmd in export info; do
+    a=$("$LEADRULES" --db "$SQ" $cmd 2>&1); ra=$?
+    b=$("$LEADRULES" --db "$PG" $cmd 2>&1); rb=$?
+    same "$ra: ${a//"$SQ"/DB}" "$rb: ${b//"$PG"/DB}" "$cmd after a failed first import $* (sqlite, then postgresql)"
+  done
+  OUT=${b//"$PG"/DB}
+  contains "DB: no such database (nothing was created"
+  [ ! -e "$SQ" ] && pass || fail "the SQLite file was left after import $*"
+  same "$(psql -qXtA "$PG" -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" 0 "tables left on PostgreSQL after import $*"
+}
+first_fails 1 "first_bad.csv:2: column 'title'" contacts first_bad.csv
+first_fails 1 "first_dup.csv:1: column 'email': duplicate header" contacts first_dup.csv
+first_fails 1 "first_missing.csv: cannot open" contacts first_missing.csv
+first_fails 1 "first_missing.csv: cannot open" activities first_missing.csv
+first_fails 2 "--encoding 'NOPE': unknown encoding" contacts first_bad.csv --encoding NOPE
+first_fails 2 "--rejects first_bad.csv: that is an input" contacts first_bad.csv --rejects first_bad.csv
+first_fails 1 "--rejects no_dir/r.csv: cannot write" contacts first_bad.csv --rejects no_dir/r.csv
 # The next import fills it, on both.
 both import contacts "$FIX/contacts.csv" --now $NOW
 same "$RC" 0 "exit status of the import after"

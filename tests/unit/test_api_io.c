@@ -127,6 +127,99 @@ static void test_import(void) {
   CHECK_INT(lr_close(db), LR_OK);
 }
 
+/* ---- lr_close after a failed first import (PostgreSQL) ------------------ */
+
+/* The one number sql answers on uri's database, through a connection of
+** the test's own (another session than the library's). */
+static long long pg_number(const char *uri, const char *sql) {
+  PGresult *r = PQexec(t_pg_conn(uri), sql);
+  long long v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r)
+                    ? atoll(PQgetvalue(r, 0, 0)) : -1;
+  if (v < 0) fprintf(stderr, "%s: %s\n", sql, PQresultErrorMessage(r));
+  PQclear(r);
+  return v;
+}
+
+static void pg_run(const char *uri, const char *sql) {
+  PGresult *r = PQexec(t_pg_conn(uri), sql);
+  CHECK_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+  PQclear(r);
+}
+
+#define PG_OURS "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'" \
+                "  AND tablename IN ('meta', 'contacts', 'imports')"
+
+/* A handle that made the schema drops it at lr_close when its import
+** failed, unless something else was made in that schema, or on its
+** tables, meanwhile (by another connection): then it leaves it all. */
+static void test_close_unmake(void) {
+  if (!t_pg()) {
+    printf("skipped on SQLite: %s: the library leaves a new file to the "
+           "caller (the CLI removes it)\n", __func__);
+    return;
+  }
+  char bad[1200], good[1200];                  /* t_path's buffer is reused */
+  snprintf(bad, sizeof bad, "%s", t_path("unmake_bad.csv"));
+  snprintf(good, sizeof good, "%s", t_path("unmake_good.csv"));
+  t_write(bad, "email,title\nann@a.example,x,y\n");   /* 3 cells, 2 named */
+  t_write(good, CSV);
+  static const struct { const char *make, *left; } other[] = {
+    { NULL, NULL },                                    /* nothing: dropped */
+    { "CREATE TABLE public.theirs(x int); INSERT INTO theirs VALUES (1)",
+      "SELECT count(*) FROM public.theirs" },
+    { "CREATE SEQUENCE public.theirs_seq",
+      "SELECT count(*) FROM pg_class WHERE relname = 'theirs_seq'" },
+    { "CREATE FUNCTION public.theirs() RETURNS int LANGUAGE sql AS "
+      "'SELECT 1'", "SELECT public.theirs()" },
+    /* in another schema, on leadrules' table: CASCADE would drop it */
+    { "CREATE VIEW lr_compat.theirs AS SELECT id FROM public.contacts",
+      "SELECT count(*) + 1 FROM lr_compat.theirs" },
+    { "CREATE INDEX theirs_ix ON public.contacts(email)",
+      "SELECT count(*) FROM pg_class WHERE relname = 'theirs_ix'" },
+  };
+  for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
+    const char *uri = t_db_fresh("unmake.db");
+    lr_db *db = NULL;
+    CHECK_INT(lr_open(uri, &db), LR_OK);
+    CHECK_INT(lr_import_csv(db, LR_CONTACTS, bad, NULL, NULL), LR_INPUT);
+    if (other[i].make) pg_run(uri, other[i].make);
+    CHECK_INT(lr_close(db), LR_OK);
+    if (!other[i].make) {
+      CHECK_INT(pg_number(uri, "SELECT count(*) FROM pg_tables WHERE "
+                          "schemaname = 'public'"), 0);
+      continue;
+    }
+    CHECK_INT(pg_number(uri, other[i].left), 1);     /* theirs survived */
+    CHECK_INT(pg_number(uri, PG_OURS), 3);           /* and ours, whole */
+    /* the next import fills the database as it is */
+    CHECK_INT(lr_open(uri, &db), LR_OK);
+    CHECK_INT(lr_import_csv(db, LR_CONTACTS, good, NULL, NULL), LR_OK);
+    CHECK_INT(lr_close(db), LR_OK);
+    CHECK_INT(pg_number(uri, "SELECT count(*) FROM public.contacts"), 2);
+  }
+  /* An import that failed before its transaction began (nothing rolled
+  ** back): its schema goes all the same. */
+  static const struct { const char *file, *encoding; int rejects, rc; }
+  early[] = {
+    { "unmake_missing.csv", NULL, 0, LR_NOTFOUND },
+    { NULL, "NOPE", 0, LR_MISUSE },                 /* --encoding refused */
+    { NULL, NULL, 1, LR_MISUSE },                   /* --rejects: the CSV */
+  };
+  for (size_t i = 0; i < sizeof early / sizeof *early; i++) {
+    const char *uri = t_db_fresh("unmake.db");
+    lr_db *db = NULL;
+    lr_import_opts o = LR_IMPORT_OPTS_INIT;
+    o.encoding = early[i].encoding;
+    o.rejects = early[i].rejects ? good : NULL;
+    CHECK_INT(lr_open(uri, &db), LR_OK);
+    CHECK_INT(lr_import_csv(db, LR_CONTACTS, early[i].file ? t_path(early[i].file)
+                            : good, &o, NULL), early[i].rc);
+    CHECK_INT(lr_close(db), LR_OK);
+    CHECK_INT(pg_number(uri, "SELECT count(*) FROM pg_tables WHERE "
+                        "schemaname = 'public'"), 0);
+  }
+}
+
 /* ---- lr_export, lr_info -------------------------------------------------- */
 
 static void test_export_info(void) {
@@ -347,6 +440,7 @@ static void test_fold(void) {
 int main(void) {
   t_tmpdir();
   test_import();
+  test_close_unmake();
   test_export_info();
   test_check();
   test_test();

@@ -7,6 +7,7 @@
 */
 #include "leadrules.h"
 #include "store/query.h"
+#include "store/db_int.h"
 #include "store/snap.h"
 #include "t.h"
 
@@ -172,6 +173,123 @@ static void test_lifted_after(void) {
   lrs_rows_close(r);
 }
 
+/* ---- a segment's SQL is prepared once ------------------------------------ */
+
+/* A virtual table of no rows named contacts whose xBestIndex counts the
+** planning it is asked for: the same count for one lrs_prepare_user as
+** for one sqlite3_prepare_v2 of its statement means one prepare. */
+static int plans;
+
+static int vt_connect(sqlite3 *c, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **vt, char **err) {
+  (void)aux, (void)argc, (void)argv, (void)err;
+  int rc = sqlite3_declare_vtab(c, "CREATE TABLE x(id INTEGER, stage TEXT, "
+                                "email TEXT)");
+  if (rc != SQLITE_OK) return rc;
+  *vt = sqlite3_malloc(sizeof **vt);
+  if (!*vt) return SQLITE_NOMEM;
+  memset(*vt, 0, sizeof **vt);
+  return SQLITE_OK;
+}
+static int vt_disconnect(sqlite3_vtab *vt) { sqlite3_free(vt); return SQLITE_OK; }
+static int vt_best(sqlite3_vtab *vt, sqlite3_index_info *info) {
+  (void)vt;
+  plans++;
+  info->estimatedCost = 1000;
+  return SQLITE_OK;
+}
+static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur) {
+  (void)vt;
+  *cur = sqlite3_malloc(sizeof **cur);
+  if (!*cur) return SQLITE_NOMEM;
+  memset(*cur, 0, sizeof **cur);
+  return SQLITE_OK;
+}
+static int vt_close(sqlite3_vtab_cursor *cur) { sqlite3_free(cur); return SQLITE_OK; }
+static int vt_filter(sqlite3_vtab_cursor *cur, int i, const char *s, int n,
+                     sqlite3_value **v) {
+  (void)cur, (void)i, (void)s, (void)n, (void)v;
+  return SQLITE_OK;
+}
+static int vt_next(sqlite3_vtab_cursor *cur) { (void)cur; return SQLITE_OK; }
+static int vt_eof(sqlite3_vtab_cursor *cur) { (void)cur; return 1; }
+static int vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+  (void)cur, (void)i;
+  sqlite3_result_null(ctx);
+  return SQLITE_OK;
+}
+static int vt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *id) {
+  (void)cur;
+  *id = 0;
+  return SQLITE_OK;
+}
+static const sqlite3_module COUNTING = {
+  .xCreate = vt_connect, .xConnect = vt_connect, .xBestIndex = vt_best,
+  .xDisconnect = vt_disconnect, .xDestroy = vt_disconnect, .xOpen = vt_open,
+  .xClose = vt_close, .xFilter = vt_filter, .xNext = vt_next, .xEof = vt_eof,
+  .xColumn = vt_column, .xRowid = vt_rowid,
+};
+
+static void test_prepared_once(void) {
+  sqlite3 *c = NULL;
+  CHECK_INT(sqlite3_open(":memory:", &c), SQLITE_OK);
+  CHECK_INT(sqlite3_create_module(c, "counting", &COUNTING, NULL), SQLITE_OK);
+  CHECK_INT(sqlite3_exec(c, "CREATE VIRTUAL TABLE contacts USING counting",
+                         0, 0, 0), SQLITE_OK);
+  /* head, where, tail, what lrs_prepare_user says ("" for nothing), and
+  ** whether it takes one prepare (a '?' in the condition and in ours
+  ** takes the condition alone too: the user's ?1 would be our ?1) */
+  static const struct { const char *head, *where, *tail, *err; int once; }
+  cases[] = {
+    { "SELECT count(*) FROM contacts WHERE ", "email LIKE '%x%'", "", "", 1 },
+    { "SELECT count(*) FROM contacts WHERE ", "stage = :s", "", "(:s)", 1 },
+    { "SELECT count(*) FROM contacts WHERE ", "stage = $$won$$", "",
+      "($$won$$)", 1 },
+    { "SELECT count(*) FROM contacts WHERE ", "id = ?", "", "(?)", 1 },
+    { "SELECT count(*) FROM contacts WHERE ", "id = ?3", "", "(?)", 1 },
+    { "SELECT id FROM contacts WHERE id BETWEEN ?1 AND ?2 AND ",
+      "email LIKE '%x%'", " ORDER BY id", "", 1 },
+    { "SELECT id FROM contacts WHERE id BETWEEN ?1 AND ?2 AND ",
+      "stage = @s OR stage = :t", " ORDER BY id", "(@s)", 1 },
+    /* :x takes index 3, which the tail's ?3 then names too */
+    { "SELECT id FROM contacts WHERE (?1 IS NULL OR stage = ?1) AND id > ?2 "
+      "AND ", "stage = :x", " ORDER BY id LIMIT ?3", "(:x)", 1 },
+    { "SELECT id FROM contacts WHERE id BETWEEN ?1 AND ?2 AND ", "id = ?1",
+      " ORDER BY id", "(?1)", 0 },
+    { "SELECT id FROM contacts WHERE id BETWEEN ?1 AND ?2 AND ", "id = ?",
+      " ORDER BY id", "(?)", 0 },
+    { "SELECT id FROM contacts WHERE id BETWEEN ?1 AND ?2 AND ",
+      "email = 'why?'", " ORDER BY id", "", 0 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char sql[512], err[512] = "";
+    snprintf(sql, sizeof sql, "%s(\n%s\n)%s", cases[i].head, cases[i].where,
+             cases[i].tail);
+    sqlite3_stmt *st = NULL;
+    plans = 0;
+    CHECK_INT(sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_finalize(st);
+    int one = plans;
+    plans = 0;
+    st = NULL;
+    int rc = lrs_prepare_user(c, cases[i].head, cases[i].where,
+                              cases[i].tail, &st, err, sizeof err);
+    sqlite3_finalize(st);
+    if (!*cases[i].err) {
+      CHECK_INT(rc, SQLITE_OK);
+      CHECK_STR(err, "");
+    } else {
+      CHECK_INT(rc, SQLITE_ERROR);
+      CHECK_CONTAINS(err, "segment SQL has a parameter ");
+      CHECK_CONTAINS(err, cases[i].err);
+    }
+    CHECK(one > 0);
+    if (cases[i].once) CHECK_INT(plans, one);
+    else CHECK(plans > one);
+  }
+  sqlite3_close(c);
+}
+
 int main(void) {
   t_tmpdir();
   path = t_path("usersql.db");
@@ -190,6 +308,7 @@ int main(void) {
   test_same_results(lrs_snap_main(db));            /* the main connection */
   test_limits(lrs_snap_main(db));
   test_lifted_after();
+  test_prepared_once();
   lr_close(db);
   return t_done();
 }
