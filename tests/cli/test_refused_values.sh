@@ -127,7 +127,7 @@ for k in '#1e3' '#12abc' '#' '#-1' '# 1' '#0x1'; do
 done
 expect_ok lr explain '#1' ok.lua --now 2026-11-01
 contains "ann@example.com"
-exact 1 "leadrules: no contact with key '#1000'" lr move '#1000' lead --reason r
+exact 1 "leadrules: no contact with key '#1000' (contacts are keyed on email: \`leadrules export --fields email\` lists them)" lr move '#1000' lead --reason r
 
 # ---- CSV numbers ---------------------------------------------------------------
 # A value or amount too large for a double is a bad row (the import is
