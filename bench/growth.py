@@ -126,15 +126,81 @@ def db_bytes(path):
     return out, how
 
 
+class PgServer:
+    """--backend postgresql: a throwaway server (scripts/pg-up on a free
+    loopback port, stopped by stop()), a new database per pass, and the
+    server's CPU seconds, which the client's /usr/bin/time does not see."""
+
+    def __init__(self, work):
+        self.dir = os.path.join(work, "pg")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        up = subprocess.run([os.path.join(REPO, "scripts", "pg-up"), self.dir],
+                            capture_output=True, text=True)
+        if up.returncode != 0:
+            sys.exit("bench: scripts/pg-up failed:\n" + up.stderr[-2000:])
+        self.uri = up.stdout.strip().splitlines()[-1]
+        self.pid = int(open(os.path.join(self.dir, "data", "postmaster.pid")).readline())
+
+    def psql(self, uri, sql):
+        r = subprocess.run(["psql", "-qAtX", uri, "-c", sql], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("bench: psql failed: " + r.stderr[-500:])
+        return r.stdout
+
+    def fresh(self, n):
+        name = "growth_%d" % n
+        self.psql(self.uri, "DROP DATABASE IF EXISTS %s" % name)
+        self.psql(self.uri, "CREATE DATABASE %s" % name)
+        return self.uri.rsplit("/", 1)[0] + "/" + name
+
+    def server_cpu(self):
+        """CPU seconds of the postmaster and every server process, live or
+        reaped (the postmaster's cutime/cstime hold the ended backends')."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                f = open("/proc/%s/stat" % pid).read()
+            except OSError:
+                continue
+            rest = f[f.rindex(")") + 2:].split()
+            if int(pid) == self.pid:
+                total += sum(int(x) for x in rest[11:15])   # utime stime cutime cstime
+            elif int(rest[1]) == self.pid:                  # ppid
+                total += int(rest[11]) + int(rest[12])
+        return total / tick
+
+    def db_bytes(self, uri):
+        out = {}
+        q = ("SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+             "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE c.relkind = 'r' "
+             "AND s.nspname NOT IN ('pg_catalog', 'information_schema') "
+             "AND s.nspname NOT LIKE 'pg_toast%'")
+        for line in self.psql(uri, q).splitlines():
+            name, size = line.split("|")
+            out[name] = out.get(name, 0) + int(size)
+        return out
+
+    def stop(self):
+        subprocess.run([os.path.join(REPO, "scripts", "pg-down"), self.dir],
+                       capture_output=True)
+
+
 class Growth:
     def __init__(self, a, mod):
         self.a, self.mod = a, mod
         self.b = mod.Bench(a)
+        self.pg = None
 
     def one_pass(self, n, data, acts, w):
         a, b = self.a, self.b
         db = os.path.join(w, "growth.db")
-        self.mod.rm_db(db)
+        if self.pg:
+            db = self.pg.fresh(n)
+        else:
+            self.mod.rm_db(db)
         t = self.mod.unix(a.now)
         dcsv = os.path.join(w, "day.csv")
         day_csv(data, dcsv, t + 2 * DAY - 3 * 3600)
@@ -147,12 +213,18 @@ class Growth:
         for key, label, tmpl in STEPS:
             self.mod.LABELS[key] = label
             prof = self.perf_start(n, key)
+            cpu0 = self.pg.server_cpu() if self.pg else None
             st[key] = b.measure(key, shlex.split(tmpl.format(**fill)))
+            if self.pg:
+                st[key]["server_cpu"] = round(self.pg.server_cpu() - cpu0, 3)
             self.perf_stop(prof)
             if not st[key]["ok"] and key.startswith("import"):
                 break
-        sizes, how = db_bytes(db) if os.path.exists(db) else ({}, None)
-        if not self.keeps(n):
+        if self.pg:
+            sizes, how = self.pg.db_bytes(db), "pg_total_relation_size"
+        else:
+            sizes, how = db_bytes(db) if os.path.exists(db) else ({}, None)
+        if not self.keeps(n) and not self.pg:
             self.mod.rm_db(db)
         return st, sizes, how
 
@@ -277,6 +349,26 @@ def markdown(res):
                     "n/a" if cr is None else "%.2fx" % cr,
                     "n/a" if rr is None else "%.2fx" % rr]
         lines.append("| " + " | ".join(row) + " |")
+    # PostgreSQL: the server's own CPU, per contact, and its growth.
+    if any(st.get("server_cpu") is not None for s in sizes for st in s["steps"].values()):
+        lines += ["", "PostgreSQL server CPU (all its processes) per contact, us, and "
+                  "client + server CPU over the smallest size:", "",
+                  "| step | " + " | ".join("%s server" % fmt_n(s["contacts"]) for s in sizes)
+                  + "".join(" | client+server %s/%s" % (fmt_n(s["contacts"]),
+                                                       fmt_n(sizes[0]["contacts"]))
+                            for s in sizes[1:]) + " |",
+                  "| --- |" + " ---: |" * (2 * len(sizes) - 1)]
+        for key, _, _ in STEPS:
+            row, both = [labels[key]], []
+            for s in sizes:
+                st = s["steps"].get(key, {})
+                ok = st.get("ok") and st.get("server_cpu") is not None
+                row.append("%.2f" % (st["server_cpu"] / s["contacts"] * 1e6) if ok else "n/a")
+                both.append((st["server_cpu"] + (st.get("cpu") or 0)) / s["contacts"]
+                            if ok else None)
+            for v in both[1:]:
+                row.append("%.2fx" % (v / both[0]) if v and both[0] else "n/a")
+            lines.append("| " + " | ".join(row) + " |")
     # What came from the disk rather than the page cache (blocks the file
     # system read, from /usr/bin/time's %I): a miss costs kernel CPU.
     if any(st.get("disk_read_mib") is not None
@@ -338,6 +430,9 @@ def main(argv=None):
     ap.add_argument("--json", default=os.path.join(REPO, "bench", "results-growth.json"))
     ap.add_argument("--regen", action="store_true", help="regenerate cached data")
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per step")
+    ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                    help="the store (postgresql: a throwaway server from scripts/pg-up; "
+                         "the server's CPU time is a column of its own)")
     ap.add_argument("--perf", metavar="DIR",
                     help="record a perf profile of each step as DIR/N-STEP.data")
     ap.add_argument("--perf-freq", type=int, default=49, help="perf samples per second")
@@ -367,6 +462,10 @@ def main(argv=None):
     mod = load_bench()
     g = Growth(a, mod)
     g.sizes = sizes
+    if a.backend == "postgresql":
+        if a.keep:
+            sys.exit("bench: --keep is for the SQLite file")
+        g.pg = PgServer(a.work)
     if not g.b.have_time:
         log("bench: %s missing (Debian package `time`): no peak RSS" % mod.TIME)
     g.b.build()
@@ -381,9 +480,16 @@ def main(argv=None):
                       "command": "scripts/bench --growth %s%s%s" % (
                           ",".join(map(str, sizes)),
                           " --order time" if a.order == "time" else "",
-                          " --repeat %d" % a.repeat if a.repeat > 1 else ""),
+                          " --repeat %d" % a.repeat if a.repeat > 1 else "")
+                      + (" --backend postgresql" if a.backend == "postgresql" else ""),
                       "steps": {k: t for k, _, t in STEPS}},
-           "sizes": [g.size(n) for n in sizes]}
+           "sizes": []}
+    try:
+        res["sizes"] = [g.size(n) for n in sizes]
+    finally:
+        if g.pg:
+            g.pg.stop()
+    res["params"]["backend"] = a.backend
     summarize(res)
     res["_fmt_n"] = mod.fmt_n
     md = markdown(res)

@@ -33,6 +33,22 @@ expect_ok python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
 [ -s pg.md ] && pass || fail "no pg.md beside pg.json"
 # The server is gone with its directory.
 same "$(ls -d "$tmpd"/leadrules-bench-pg.* 2>/dev/null | wc -l)" 0 "bench server directories left"
+# The growth table on PostgreSQL: every step at two sizes on a new
+# database each, with the server's own CPU time beside the client's; the
+# bench stops its server.
+mkdir -m 755 "$tmpd/g"
+expect_ok "$LR_SRC/scripts/bench" --growth 1000,2000 --backend postgresql \
+  --leadrules "$LEADRULES" --work "$tmpd/g" --json "$LR_TMP/growth-pg.json"
+contains "--backend postgresql"
+contains "PostgreSQL server CPU (all its processes) per contact"
+contains "| contact_state |"
+expect_ok python3 -c "import json,sys; r=json.load(open(sys.argv[1])); \
+  s=r['sizes']; assert [x['contacts'] for x in s]==[1000,2000], s; \
+  assert r['params']['backend']=='postgresql'; \
+  assert all(st['ok'] and st['server_cpu'] is not None for x in s for st in x['steps'].values()); \
+  assert sum(st['server_cpu'] for st in s[1]['steps'].values()) > 0; \
+  assert s[1]['bytes']['contacts'] > 0" growth-pg.json
+same "$(pgrep -f "$tmpd/g/pg" | wc -l)" 0 "the growth bench left its server running"
 expect_fail 2 "$LR_SRC/scripts/bench" --backend mysql --contacts 10
 expect_fail 1 "$LR_SRC/scripts/bench" --backend postgresql --contacts 0
 contains "--contacts must be from 1 to 10,000,000"
