@@ -63,7 +63,8 @@ static const char *const TYPE_NAMES[] = {
   NULL };
 static const char *const AT_NAMES[] = {
   "occurred_at", "at", "timestamp", "date", "time", "occurred",
-  "activity_date", "event_date", "event_time", "created_at", NULL };
+  "activity_date", "event_date", "event_time", "created_at", "activitydate",
+  "submitted_at", NULL };
 static const char *const VALUE_NAMES[] = { "value", NULL };
 static const char *const CAMPAIGN_NAMES[] = {
   "campaign", "campaign_name", "utm_campaign", NULL };

@@ -16,13 +16,17 @@
 enum { RESULT, AMOUNT, CLOSED };
 
 /* The headers of CRM deal and opportunity exports too (folded):
-** Salesforce's Won / IsWon and CloseDate, HubSpot's Close Date. */
+** Salesforce's Won / IsWon, Stage Name and CloseDate, HubSpot's Deal
+** Stage and Close Date, Pipedrive's Status, Zoho's Stage and Closing
+** Date.  A stage column's closed stages are results (Closed Won, ...);
+** an open one is a bad row that says so. */
 static const char *const RESULT_NAMES[] = {
-  "result", "outcome", "won", "is_won", "iswon", NULL };
+  "result", "outcome", "won", "is_won", "iswon", "stage", "deal_stage",
+  "stage_name", "status", "deal_status", NULL };
 static const char *const AMOUNT_NAMES[] = { "amount", NULL };
 static const char *const CLOSED_NAMES[] = {
   "closed_at", "close_date", "closed", "closed_date", "date", "closedate",
-  "date_closed", NULL };
+  "date_closed", "closing_date", NULL };
 
 static const lrc_event_col COLS[] = {
   [RESULT] = { RESULT_NAMES, 1 }, [AMOUNT] = { AMOUNT_NAMES, 0 },
@@ -82,7 +86,8 @@ static int row(lrc_import *im, const lrc_row *r) {
   if (won < 0)
     return lrc_bad_row(im, r, k->col[RESULT], "expected won or lost (or "
                        "1/0, yes/no, true/false, Closed Won/Closed Lost), "
-                       "got %s",
+                       "got %s; a deal still open is not an outcome (leave "
+                       "it out, or --rejects FILE sets such rows aside)",
                        lrc_show(im, res, shown, sizeof shown));
   long long closed;
   int rc = lrc_event_time(im, r, k->col[CLOSED], "empty close date", "date",

@@ -256,8 +256,43 @@ same "$(sql "SELECT c.key, o.result, o.amount, o.closed_at FROM outcomes o
   JOIN contacts c ON c.id = o.contact_id ORDER BY o.id")" \
 "ann@acme.example|won|12500.0|1709596800
 bob@globex.example|lost|800.0|1709683200"
+# The same deals files with no --map for the stage and date: Stage, Deal
+# Stage, Stage Name, Status and Deal - Status are the result column, and
+# Closing Date the close date; an open deal is a bad row that says so.
+base
+expect_ok lr import outcomes "$FX/zoho_deals.csv" --map 'Deal Name=' \
+  --map 'Record Id=' --json
+contains '"rows_read":2,"inserted":2'
+base
+expect_ok lr import outcomes "$FX/hubspot_deals.csv" --key 'Contact Email' \
+  --map 'Record ID=' --map 'Deal Name=' --map Pipeline= --map 'Deal owner=' \
+  --rejects rj.csv --json
+contains '"rows_read":3,"inserted":2,"updated":0,"merged":0,"rejected":1'
+contains_file() { grep -qF -- "$2" "$1" && pass || fail "$1 lacks: $2"; }
+contains_file rj.csv "a deal still open is not an outcome"
+base
+expect_ok lr import outcomes "$FX/pipedrive_deals.csv" --key 'Person - Email - Work' \
+  --map 'Deal - Title=' --map 'Deal - Currency=' --map 'Deal - Value=amount' \
+  --map 'Deal - Deal closed on=closed_at' --rejects rj.csv --json
+contains '"rows_read":3,"inserted":2'
+base
+printf 'Email,Stage Name,CloseDate\nann@acme.example,Closed Won,2024-03-05\n' > sfo.csv
+expect_ok lr import outcomes sfo.csv --json
+contains '"inserted":1'
+# Two columns of the same meaning (IsWon and Stage Name) say which to skip.
+printf 'Email,IsWon,Stage Name,CloseDate\nann@acme.example,true,Closed Won,2024-03-05\n' > sfo2.csv
+refused "sfo2.csv:1: column 'Stage Name': same meaning as column 'IsWon' (result); skip one with --map 'Stage Name='" \
+  lr import outcomes sfo2.csv
+# Activity times as Marketo (activityDate) and form tools (Submitted At) head them.
+printf 'Email,Activity Type,activityDate\nann@acme.example,Fill Out Form,2024-03-05T10:00:00Z\n' > mk.csv
+expect_ok lr import activities mk.csv --json
+contains '"inserted":1'
+printf 'Email,Form,Submitted At\nann@acme.example,demo,2024-03-05 10:00:00\n' > fs.csv
+expect_ok lr import activities fs.csv --map Form=type --json
+contains '"inserted":1'
+
 printf 'Email,Result,Close Date\nann@acme.example,Closed Wonky,2024-03-05\n' > wonky.csv
-refused "wonky.csv:2: column 'Result': expected won or lost (or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'Closed Wonky'" \
+refused "wonky.csv:2: column 'Result': expected won or lost (or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'Closed Wonky'; a deal still open is not an outcome (leave it out, or --rejects FILE sets such rows aside)" \
   lr import outcomes wonky.csv
 
 # Salesforce opportunities: US dates are refused (3/5/2024: March or
@@ -279,7 +314,7 @@ cat@hooli.example|won|1200000.5|1709769600"
 # ',' or '.' before three digits with a currency sign could be either and
 # is refused; won/lost in German are not read.
 base
-refused "$FX/excel_european_deals.csv:2: column 'Ergebnis': expected won or lost (or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'gewonnen'" \
+refused "$FX/excel_european_deals.csv:2: column 'Ergebnis': expected won or lost (or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'gewonnen'; a deal still open is not an outcome (leave it out, or --rejects FILE sets such rows aside)" \
   lr import outcomes "$FX/excel_european_deals.csv" \
   --map 'E-Mail=email' --map Ergebnis=result --map Datum=closed_at --map Betrag=amount
 sed 's/gewonnen/won/' "$FX/excel_european_deals.csv" > deals_de.csv

@@ -386,7 +386,9 @@ static void test_bad_input(void) {
       "(occurred_at); skip one with --map 'date='");
   bad(LR_OUTCOMES, "out_result.csv", "email,result,closed_at\nzed@x.example,maybe,"
       "2024-03-01\n", NULL, LR_INPUT, ":2: column 'result': expected won or lost "
-      "(or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'maybe'");
+      "(or 1/0, yes/no, true/false, Closed Won/Closed Lost), got 'maybe'; a "
+      "deal still open is not an outcome (leave it out, or --rejects FILE sets "
+      "such rows aside)");
   bad(LR_OUTCOMES, "out_unknown.csv", "email,outcome,closed_at\nx@x.example,won,"
       "2024-03-01\n", NULL, LR_INPUT, ":2: column 'email': no contact with key "
       "'x@x.example'");
