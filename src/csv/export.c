@@ -107,6 +107,22 @@ static int gradecols_load(lr_db *db, const lrs_fields *f, gradecols *g) {
   return LR_OK;
 }
 
+/* The known name nearest a mistyped t, for the error ("did you mean"). */
+static const char *nearest_col(const lrs_fields *f, const gradecols *g,
+                               const char *t) {
+  enum { MAXN = 512 };
+  const char *names[MAXN];
+  int n = 0;
+  for (size_t i = 0; i < sizeof ENGINE_COLS / sizeof *ENGINE_COLS; i++)
+    names[n++] = ENGINE_COLS[i];
+  for (size_t i = 0; i < sizeof TIME_COLS / sizeof *TIME_COLS; i++)
+    names[n++] = TIME_COLS[i];
+  for (int i = 0; i < f->n && n < MAXN; i++) names[n++] = f->v[i].name;
+  for (int i = 0; i < g->n && n < MAXN; i++)
+    if (g->labels[i]) names[n++] = g->labels[i];
+  return lr_nearest(t, names, n);
+}
+
 /* Which column a name given by the user means: a field or contacts column
 ** by its name, a field by its original header or its folded form, or
 ** grade_NAME.
@@ -133,10 +149,16 @@ static int resolve(lr_db *db, const lrs_fields *f, const gradecols *g,
         x->label = g->labels[i];
         x->grade = 1;
       }
-    if (!x->name)
+    if (!x->name) {
+      const char *near = nearest_col(f, g, t);
+      if (near)
+        return lr__err(db, LR_INPUT, "%s: no field '%s'; did you mean '%s'? "
+                       "(see leadrules info for the fields%s)", opt, t, near,
+                       g->n ? "; grades are grade_NAME" : "");
       return lr__err(db, LR_INPUT, "%s: no field '%s' (see leadrules "
                      "info for the fields%s)", opt, t,
                      g->n ? "; grades are grade_NAME" : "");
+    }
   }
   x->time = !x->grade && is_time_col(x->name);
   return LR_OK;

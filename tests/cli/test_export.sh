@@ -20,6 +20,11 @@ same "$OUT" "leadrules: export: no contact is in segment 'nobody' as of the last
 $(printf 'email\r')"
 expect_fail 1 lr export --fields nope
 same "$OUT" "leadrules: --fields: no field 'nope' (see leadrules info for the fields)"
+# A mistyped field or column names the nearest one.
+expect_fail 1 lr export --fields emial
+same "$OUT" "leadrules: --fields: no field 'emial'; did you mean 'email'? (see leadrules info for the fields)"
+expect_fail 1 lr export --sort scroe
+contains "--sort: no field 'scroe'; did you mean 'score'?"
 expect_fail 2 lr export --bogus
 
 # round trip through the command line
